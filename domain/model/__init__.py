@@ -1,0 +1,1 @@
+"""Pure domain model: attrs classes, rules and state machines. Stdlib + attrs only."""

@@ -1,0 +1,126 @@
+"""Typed domain errors.
+
+Every error carries a stable ``code``: the edges (web pages, API, CLI) translate the
+code into a French message and an HTTP status; the domain never formats user text.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every refusal the domain can express."""
+
+    code = "domain.error"
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail or self.code
+        self.params = params
+
+
+class InvalidValue(DomainError):
+    """A value object refused its input; ``field`` names what was wrong."""
+
+    code = "value.invalid"
+
+    def __init__(self, field: str, detail: str = "", **params: object) -> None:
+        super().__init__(detail or f"invalid {field}", field=field, **params)
+        self.field = field
+
+
+class InvalidSiren(InvalidValue):
+    code = "siren.invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("siren", detail)
+
+
+class InvalidEmail(InvalidValue):
+    code = "email.invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("email", detail)
+
+
+class InvalidMobile(InvalidValue):
+    code = "mobile.invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("mobile", detail)
+
+
+class InvalidName(InvalidValue):
+    code = "name.invalid"
+
+
+class WeakPassword(InvalidValue):
+    code = "password.weak"
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        super().__init__("password", detail, **params)
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    code = "permission.denied"
+
+
+class NotOwner(PermissionDenied):
+    """Only the cabinet's owner (expert-comptable) may do this."""
+
+    code = "member.not_owner"
+
+
+class MissingDelegation(PermissionDenied):
+    code = "member.missing_delegation"
+
+
+class AlreadyMember(DomainError):
+    code = "member.duplicate"
+
+
+class LastOwner(DomainError):
+    """A cabinet must keep at least one owner."""
+
+    code = "member.last_owner"
+
+
+class InvitationUnusable(DomainError):
+    """Expired, already accepted or revoked: the link no longer works."""
+
+    code = "invitation.unusable"
+
+
+class EmailTaken(DomainError):
+    code = "account.email_taken"
+
+
+class InvalidCredentials(DomainError):
+    """Wrong email, wrong password or locked account: one message, no enumeration."""
+
+    code = "auth.invalid_credentials"
+
+
+class SecondFactorRequired(DomainError):
+    code = "auth.second_factor_required"
+
+
+class InvalidSecondFactor(DomainError):
+    code = "auth.invalid_second_factor"
+
+
+class SecondFactorState(DomainError):
+    """TOTP enabled twice, confirmed without setup, disabled when off…"""
+
+    code = "auth.second_factor_state"
+
+
+class ResetTokenUnusable(DomainError):
+    code = "auth.reset_token_unusable"
+
+
+class WrongCurrentPassword(DomainError):
+    code = "auth.wrong_current_password"
