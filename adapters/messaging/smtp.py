@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -53,7 +54,7 @@ class SmtpMailer:
         try:
             with self._connect() as smtp:
                 if self._username is not None:
-                    smtp.login(self._username, self._password or "")
+                    self._login(smtp, self._username, self._password or "")
                 smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:  # OSError covers sockets, DNS and TLS
             raise DeliveryError(f"SMTP delivery to {self._host}:{self._port} failed: {exc}") from exc
@@ -69,6 +70,21 @@ class SmtpMailer:
         if email.html is not None:
             message.add_alternative(email.html, subtype="html", charset="utf-8")
         return message
+
+    @staticmethod
+    def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+        if (username + password).isascii():
+            smtp.login(username, password)  # lets smtplib pick CRAM-MD5, PLAIN or LOGIN
+            return
+        # smtplib encodes credentials as ASCII; RFC 4616 PLAIN carries UTF-8, which
+        # accented passwords need.
+        smtp.ehlo_or_helo_if_needed()
+        if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+            raise smtplib.SMTPNotSupportedError("the server offers no AUTH PLAIN for a non-ASCII password")
+        token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+        code, response = smtp.docmd("AUTH", f"PLAIN {token}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, response)
 
     def _context(self) -> ssl.SSLContext:
         return self._ssl_context or ssl.create_default_context()
