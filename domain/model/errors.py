@@ -82,6 +82,10 @@ class AlreadyMember(DomainError):
     code = "member.duplicate"
 
 
+class SirenTaken(DomainError):
+    code = "cabinet.siren_taken"
+
+
 class LastOwner(DomainError):
     """A cabinet must keep at least one owner."""
 
