@@ -33,6 +33,7 @@ __all__ = ["DEFAULT_LOCALE_DIR", "DEFAULT_TEMPLATES_DIR", "NotificationRenderer"
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DEFAULT_LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
+_ORDINARY_SPACES = re.compile(r"[ \t\r\n]+")
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 
@@ -66,8 +67,9 @@ class NotificationRenderer:
             html: str | None = self._render(env, f"{name}.html", context)
         except _MissingTemplate:
             html = None
-        # A subject is one line whatever the template's layout.
-        return OutgoingEmail(to=notification.to, subject=" ".join(subject.split()),
+        # A subject is one line whatever the template's layout; str.split() would also eat
+        # the non-breaking spaces French typography needs, hence the explicit class.
+        return OutgoingEmail(to=notification.to, subject=_ORDINARY_SPACES.sub(" ", subject).strip(),
                              text=text.strip() + "\n", html=html)
 
     def render_sms(self, notification: Notification) -> OutgoingSms:
