@@ -124,3 +124,15 @@ class ResetTokenUnusable(DomainError):
 
 class WrongCurrentPassword(DomainError):
     code = "auth.wrong_current_password"
+
+
+class Conflict(DomainError):
+    """The store refused the write because of what another transaction did; retrying may work."""
+
+    code = "storage.conflict"
+
+
+class UniqueViolation(Conflict):
+    """The record would duplicate a key that must be unique (a SIREN, a membership, ...)."""
+
+    code = "storage.unique_violation"
