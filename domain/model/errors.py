@@ -191,3 +191,15 @@ class CodeResendTooSoon(CodeResendRefused):
 
 class CodeResendLimit(CodeResendRefused):
     code = "otp.resend_limit"
+
+
+class Conflict(DomainError):
+    """The store refused the write because of what another transaction did; retrying may work."""
+
+    code = "storage.conflict"
+
+
+class UniqueViolation(Conflict):
+    """The record would duplicate a key that must be unique (a SIREN, a membership, ...)."""
+
+    code = "storage.unique_violation"
