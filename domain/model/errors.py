@@ -82,6 +82,10 @@ class AlreadyMember(DomainError):
     code = "member.duplicate"
 
 
+class SirenTaken(DomainError):
+    code = "cabinet.siren_taken"
+
+
 class LastOwner(DomainError):
     """A cabinet must keep at least one owner."""
 
@@ -187,3 +191,15 @@ class CodeResendTooSoon(CodeResendRefused):
 
 class CodeResendLimit(CodeResendRefused):
     code = "otp.resend_limit"
+
+
+class Conflict(DomainError):
+    """The store refused the write because of what another transaction did; retrying may work."""
+
+    code = "storage.conflict"
+
+
+class UniqueViolation(Conflict):
+    """The record would duplicate a key that must be unique (a SIREN, a membership, ...)."""
+
+    code = "storage.unique_violation"
