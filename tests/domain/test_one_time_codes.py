@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
 
+from adapters.memory.clock import FixedClock
+from adapters.memory.ids import SequentialIds
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.errors import (
@@ -47,28 +48,6 @@ DOCS = bind_payload(["a" * 64, "b" * 64])
 # Fakes -------------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.current = T0
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
-
-
-class Ids:
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-
-    def new_id(self) -> str:
-        return f"otp-{next(self._counter)}"
-
-    def new_token(self) -> str:
-        raise AssertionError("codes need no tokens")
-
-
 class ScriptedCodes:
     """Hands out the codes a test chose, so it can type the right and wrong ones."""
 
@@ -105,21 +84,21 @@ class Work:
 
 class Env:
     def __init__(self, *codes: str) -> None:
-        self.clock = Clock()
+        self.clock = FixedClock(T0)
         self.work = Work()
         self.hasher = HmacCodeHasher({"k1": b"s" * 32}, "k1")
         self.generator = ScriptedCodes(*codes) if codes else PyotpCodeGenerator(self.clock)
-        self.ids = Ids()
+        self.ids = SequentialIds("otp")
         self.events: list[CodeEvent] = []
 
     def send(self, destination: Email | Mobile = MOBILE, *, purpose: str = PURPOSE,
              payload_digest: str | None = None) -> OneTimeCodeChallenge:
-        return send_code(self.work, generator=self.generator, hasher=self.hasher, ids=self.ids,
+        return send_code(work=self.work, generator=self.generator, hasher=self.hasher, ids=self.ids,
                          clock=self.clock, record=self.events.append, person_id=PERSON,
                          purpose=purpose, destination=destination, payload_digest=payload_digest)
 
     def check(self, code: str, *, purpose: str = PURPOSE, payload_digest: str | None = None) -> OneTimeCodeChallenge:
-        return check_code(self.work, hasher=self.hasher, clock=self.clock, record=self.events.append,
+        return check_code(work=self.work, hasher=self.hasher, clock=self.clock, record=self.events.append,
                           person_id=PERSON, purpose=purpose, code=code, payload_digest=payload_digest)
 
     def last_code_sent(self) -> str:
@@ -137,7 +116,7 @@ class Env:
 def test_the_right_code_is_accepted_once_then_refused() -> None:
     env = Env("123456")
     env.send()
-    env.clock.advance(seconds=30)
+    env.clock.advance(timedelta(seconds=30))
 
     accepted = env.check("123456")
 
@@ -179,18 +158,18 @@ def test_a_code_typed_with_spaces_is_accepted() -> None:
 def test_a_code_is_still_accepted_a_second_before_ten_minutes() -> None:
     env = Env("123456")
     env.send()
-    env.clock.advance(minutes=9, seconds=59)
+    env.clock.advance(timedelta(minutes=9, seconds=59))
     assert env.check("123456").status is ChallengeStatus.USED
 
 
 def test_a_code_is_refused_ten_minutes_and_one_second_after_it_was_sent() -> None:
     env = Env("123456")
     env.send()
-    env.clock.advance(minutes=10, seconds=1)
+    env.clock.advance(timedelta(minutes=10, seconds=1))
 
     with pytest.raises(CodeExpired):
         env.check("123456")
-    assert env.work.committed_codes.get("otp-1").status is ChallengeStatus.EXPIRED
+    assert env.work.committed_codes.get("otp-000001").status is ChallengeStatus.EXPIRED
 
 
 def test_a_wrong_code_says_how_many_tries_remain() -> None:
@@ -219,7 +198,7 @@ def test_five_wrong_tries_kill_the_challenge_and_then_even_the_right_code_is_ref
         env.check("000000")
     with pytest.raises(CodeDead):
         env.check("123456")
-    challenge = env.work.committed_codes.get("otp-1")
+    challenge = env.work.committed_codes.get("otp-000001")
     assert challenge.status is ChallengeStatus.DEAD
     assert challenge.attempts == 5
 
@@ -230,7 +209,7 @@ def test_refused_tries_are_committed_although_the_check_raises() -> None:
     env.send()
     with pytest.raises(CodeInvalid):
         env.check("111111")
-    assert env.work.committed_codes.get("otp-1").attempts == 1
+    assert env.work.committed_codes.get("otp-000001").attempts == 1
 
 
 def test_checking_before_any_code_was_sent_is_refused() -> None:
@@ -271,7 +250,7 @@ def test_a_code_is_refused_when_the_documents_changed() -> None:
         env.check("123456", purpose=CodePurpose.SIGNING, payload_digest=changed)
 
     assert refused.value.code == "otp.payload_mismatch"
-    challenge = env.work.committed_codes.get("otp-1")
+    challenge = env.work.committed_codes.get("otp-000001")
     assert challenge.status is ChallengeStatus.PENDING  # still usable for the right documents
     assert challenge.attempts == 1  # but a mismatch is no free try
 
@@ -301,7 +280,7 @@ def test_binding_a_payload_depends_on_every_item_but_not_their_order() -> None:
 def test_a_resend_within_a_minute_is_refused() -> None:
     env = Env("111111", "222222")
     env.send()
-    env.clock.advance(seconds=59)
+    env.clock.advance(timedelta(seconds=59))
 
     with pytest.raises(CodeResendTooSoon) as refused:
         env.send()
@@ -313,11 +292,11 @@ def test_a_resend_within_a_minute_is_refused() -> None:
 def test_a_resend_after_a_minute_is_accepted_and_replaces_the_previous_code() -> None:
     env = Env("111111", "222222")
     env.send()
-    env.clock.advance(seconds=60)
+    env.clock.advance(timedelta(seconds=60))
 
     env.send()
 
-    assert env.work.committed_codes.get("otp-1").status is ChallengeStatus.SUPERSEDED
+    assert env.work.committed_codes.get("otp-000001").status is ChallengeStatus.SUPERSEDED
     with pytest.raises(CodeInvalid):
         env.check("111111")  # the first code no longer works
     assert env.check("222222").status is ChallengeStatus.USED
@@ -327,14 +306,14 @@ def test_a_sixth_send_within_an_hour_is_refused() -> None:
     env = Env(*(f"{n}{n}{n}{n}{n}{n}" for n in range(1, 8)))
     for _ in range(5):
         env.send()
-        env.clock.advance(minutes=2)
+        env.clock.advance(timedelta(minutes=2))
 
     with pytest.raises(CodeResendLimit) as refused:
         env.send()
 
     # First send at T0, now T0 + 10 min: a send is allowed again at T0 + 60 min.
     assert refused.value.retry_after_seconds == 50 * 60
-    env.clock.current = T0 + timedelta(hours=1)
+    env.clock.set(T0 + timedelta(hours=1))
     env.send()
     assert len(env.work.sent) == 6
 
@@ -342,7 +321,7 @@ def test_a_sixth_send_within_an_hour_is_refused() -> None:
 def test_the_throttle_is_per_purpose_so_registration_can_send_email_then_sms() -> None:
     env = Env("111111", "222222")
     env.send(EMAIL, purpose=CodePurpose.LCP_REGISTRATION_EMAIL)
-    env.clock.advance(seconds=20)
+    env.clock.advance(timedelta(seconds=20))
     env.send(MOBILE, purpose=CodePurpose.LCP_REGISTRATION_SMS)
     assert [job.as_notification().channel for job in env.work.sent] == [Channel.EMAIL, Channel.SMS]
 
@@ -355,7 +334,7 @@ def test_a_new_code_can_be_requested_after_the_challenge_died() -> None:
             env.check("000000")
     with pytest.raises(CodeDead):
         env.check("000000")
-    env.clock.advance(minutes=1)
+    env.clock.advance(timedelta(minutes=1))
     env.send()
     assert env.check("777777").status is ChallengeStatus.USED
 
@@ -386,7 +365,7 @@ def test_stored_state_holds_no_clear_code() -> None:
     with pytest.raises(CodeInvalid):
         env.check("000000", purpose=CodePurpose.SIGNING, payload_digest=DOCS)
 
-    stored = env.work.committed_codes.get("otp-1")
+    stored = env.work.committed_codes.get("otp-000001")
     assert "480213" not in repr(attrs.asdict(stored, recurse=True))
     assert stored.code_hash.startswith("hmac-sha256$k1$")
     assert not any("480213" in repr(event) for event in env.events)
@@ -417,7 +396,7 @@ def test_each_step_is_recorded_as_an_event() -> None:
     env.send()
     assert env.kinds() == [CodeEventKind.ISSUED, CodeEventKind.SENT]
 
-    env.clock.advance(minutes=1)
+    env.clock.advance(timedelta(minutes=1))
     env.send()
     assert env.kinds() == [CodeEventKind.SUPERSEDED, CodeEventKind.ISSUED, CodeEventKind.RESENT]
 
@@ -428,7 +407,7 @@ def test_each_step_is_recorded_as_an_event() -> None:
     env.check("222222")
     assert env.kinds() == [CodeEventKind.CHECKED]
 
-    env.clock.advance(minutes=1)
+    env.clock.advance(timedelta(minutes=1))
     env.send()
     env.kinds()
     for _ in range(4):
@@ -444,7 +423,7 @@ def test_expiry_is_recorded_once() -> None:
     env = Env("123456")
     env.send()
     env.kinds()
-    env.clock.advance(minutes=11)
+    env.clock.advance(timedelta(minutes=11))
     for _ in range(2):
         with pytest.raises(CodeExpired):
             env.check("123456")
@@ -454,32 +433,32 @@ def test_expiry_is_recorded_once() -> None:
 def test_events_name_the_challenge_the_time_and_the_reason() -> None:
     env = Env("111111", "222222")
     env.send()
-    env.clock.advance(minutes=2)
+    env.clock.advance(timedelta(minutes=2))
     env.send()
     env.events.clear()
     with pytest.raises(CodeInvalid):
         env.check("999999")
 
     (failed,) = env.events
-    assert (failed.challenge_id, failed.at) == ("otp-2", T0 + timedelta(minutes=2))
+    assert (failed.challenge_id, failed.at) == ("otp-000002", T0 + timedelta(minutes=2))
     assert failed.detail_dict() == {"reason": "wrong_code", "remaining_tries": "4"}
 
 
 def test_a_resent_event_names_the_code_it_replaces() -> None:
     env = Env("111111", "222222")
     env.send()
-    env.clock.advance(minutes=1)
+    env.clock.advance(timedelta(minutes=1))
     env.send()
     resent = [e for e in env.events if e.kind is CodeEventKind.RESENT]
-    assert [(e.challenge_id, e.detail_dict()["replaces"]) for e in resent] == [("otp-2", "otp-1")]
+    assert [(e.challenge_id, e.detail_dict()["replaces"]) for e in resent] == [("otp-000002", "otp-000001")]
 
 
 def test_a_new_code_after_a_used_one_is_a_first_send_not_a_resend() -> None:
     env = Env("111111", "222222")
     env.send()
     env.check("111111")
-    env.clock.advance(minutes=1)
+    env.clock.advance(timedelta(minutes=1))
     env.events.clear()
     env.send()
     assert env.kinds() == [CodeEventKind.ISSUED, CodeEventKind.SENT]
-    assert env.work.committed_codes.get("otp-1").status is ChallengeStatus.USED
+    assert env.work.committed_codes.get("otp-000001").status is ChallengeStatus.USED
