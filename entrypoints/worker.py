@@ -90,6 +90,8 @@ class Worker:
                 if claimed < self._batch:
                     stop.wait(poll_interval)
         finally:
+            # A later run_once() must not inherit the stop request.
+            self._stopping = threading.Event()
             for signum, handler in previous.items():
                 # None: the old handler was not set from Python; the default is the closest.
                 signal.signal(signum, handler if handler is not None else signal.SIG_DFL)

@@ -196,6 +196,9 @@ def test_run_forever_delivers_then_stops_when_asked():
         thread.join(timeout=5)
     assert not thread.is_alive()
     assert len(world.mailer.sent) == 1
+    world.enqueue_reset_email()
+    assert world.worker.run_once() == 1  # stopping once does not leave the worker stuck
+    assert len(world.mailer.sent) == 2
 
 
 def test_run_forever_survives_a_job_store_outage():
