@@ -124,3 +124,23 @@ class ResetTokenUnusable(DomainError):
 
 class WrongCurrentPassword(DomainError):
     code = "auth.wrong_current_password"
+
+
+class KeyNotFound(NotFound):
+    code = "key.not_found"
+
+
+class CertificateNotFound(NotFound):
+    code = "certificate.not_found"
+
+
+class CertificateRevoked(DomainError):
+    """The certificate is already revoked: it cannot be revoked again nor used to sign."""
+
+    code = "certificate.revoked"
+
+
+class CaNotInitialised(DomainError):
+    """The certificate authority has no hierarchy yet (run ``seing ca init``)."""
+
+    code = "ca.not_initialised"
