@@ -221,15 +221,10 @@ class BuiltinCertificateAuthority:
     def chain(self, serial: str) -> list[bytes]:
         record = self.certificate(serial)
         cas = self._cas()
-        chain = [record.der]
-        issuer = record.issuer
         if record.kind is CertificateKind.ROOT_CA:
-            return chain
-        while True:
-            chain.append(cas[issuer].der)
-            if issuer is CaName.ROOT:
-                return chain
-            issuer = CaName.ROOT
+            return [record.der]
+        intermediates = [] if record.issuer is CaName.ROOT else [cas[record.issuer].der]
+        return [record.der, *intermediates, cas[CaName.ROOT].der]
 
     # Port: revocation -------------------------------------------------------------------
 
