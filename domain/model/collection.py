@@ -225,6 +225,11 @@ class Collection:
         collection._record(now, EventKind.CREATED, actor=by.id)
         return collection
 
+    def ensure_editable(self, *, by: Member) -> None:
+        """Refuse now what a change of the draft by ``by`` would refuse (before costly work)."""
+        self._require_preparer(by)
+        self._require_draft()
+
     @property
     def prepared_by(self) -> str:
         return self.preparer.member_id

@@ -47,7 +47,7 @@ class PdfInfo:
 
 @frozen
 class IntakePolicy:
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = field(default=DEFAULT_MAX_BYTES)
 
     @max_bytes.validator
     def _check(self, _attribute: object, value: int) -> None:
