@@ -12,17 +12,19 @@ __all__ = ["InMemoryOneTimeCodeRepository"]
 
 class InMemoryOneTimeCodeRepository:
     """Keeps the challenge objects themselves, so changes to a fetched one are kept, as a
-    tracked aggregate would be after commit."""
+    tracked aggregate would be after commit.
 
-    def __init__(self) -> None:
-        self._rows: dict[str, OneTimeCodeChallenge] = {}
-        self._order: list[str] = []  # insertion order breaks ties between equal created_at
+    ``rows`` lets an in-memory unit of work hand in its working-copy table, so a rollback
+    drops the changes. Its insertion order breaks ties between equal ``created_at``.
+    """
+
+    def __init__(self, rows: dict[str, OneTimeCodeChallenge] | None = None) -> None:
+        self._rows: dict[str, OneTimeCodeChallenge] = {} if rows is None else rows
 
     def add(self, challenge: OneTimeCodeChallenge) -> None:
         if challenge.id in self._rows:
             raise ValueError(f"challenge {challenge.id} already added")
         self._rows[challenge.id] = challenge
-        self._order.append(challenge.id)
 
     def get(self, challenge_id: str) -> OneTimeCodeChallenge:
         try:
@@ -31,8 +33,7 @@ class InMemoryOneTimeCodeRepository:
             raise NotFound(f"one-time code challenge {challenge_id} not found") from None
 
     def latest_for(self, person_id: str, purpose: str) -> OneTimeCodeChallenge | None:
-        mine = [self._rows[i] for i in self._order
-                if self._rows[i].person_id == person_id and self._rows[i].purpose == purpose]
+        mine = [c for c in self._rows.values() if c.person_id == person_id and c.purpose == purpose]
         if not mine:
             return None
         # max() keeps the first of equal keys; reversed so the last added wins a tie.
