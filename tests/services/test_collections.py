@@ -354,3 +354,15 @@ def test_the_worker_ignores_drafts_and_finished_collections(w):
     report = w.call(uc.run_due_reminders_and_expiry)
     assert report.reminders_sent == 0 and report.expired == ()
     assert w.collection(draft_id).status is CollectionStatus.DRAFT
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("C:\\Users\\jp\\lettre.pdf", "lettre.pdf"),
+    ("../../etc/passwd", "passwd"),
+    ("mission\x00\x1f 2027.pdf", "mission 2027.pdf"),
+    ("...", "document.pdf"),
+    ("", "document.pdf"),
+    ("é" * 300 + ".pdf", "é" * 200),
+])
+def test_uploaded_file_names_keep_only_a_safe_base_name(raw, clean):
+    assert uc.clean_file_name(raw) == clean
