@@ -105,7 +105,11 @@ class BuiltinCaSettings:
     ocsp_renewal_margin: timedelta = timedelta(days=30)  # init renews a responder this close to expiry
     crl_validity: timedelta = timedelta(days=7)
     ocsp_response_validity: timedelta = timedelta(days=1)
-    qc_pds_url: str | None = None  # defaults to {public_url}/pki/pds
+    qc_pds_url: str | None = None  # defaults to {public_url}/pki/pds; EN 319 412-5 wants https
+    # Base of the CRL, OCSP and CA-issuers URLs written in certificates; defaults to public_url.
+    # EN 319 412-2 (GEN-4.3.11-4) wants an http:// CRL location: CRLs and OCSP responses are
+    # signed, and fetching them over TLS would need revocation checks of its own.
+    publication_url: str | None = None
     qc_pds_language: str = "fr"
 
 
@@ -328,22 +332,26 @@ class BuiltinCertificateAuthority:
     def _url(self, path: str) -> str:
         return f"{self._public_url}{path}"
 
+    def _published(self, path: str) -> str:
+        base = (self._settings.publication_url or self._public_url).rstrip("/")
+        return f"{base}{path}"
+
     def _publication_extensions(self, ca: _Ca, *, ocsp: bool = True) -> list[tuple[x509.ExtensionType, bool]]:
         access = [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
-                                         x509.UniformResourceIdentifier(self._url(f"/pki/ca/{ca.name.value}.der")))]
+                                         x509.UniformResourceIdentifier(self._published(f"/pki/ca/{ca.name.value}.der")))]
         extensions: list[tuple[x509.ExtensionType, bool]] = []
         if ocsp:
             access.insert(0, x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP,
-                                                    x509.UniformResourceIdentifier(self._url("/pki/ocsp"))))
+                                                    x509.UniformResourceIdentifier(self._published("/pki/ocsp"))))
             extensions.append((x509.CRLDistributionPoints([x509.DistributionPoint(
-                full_name=[x509.UniformResourceIdentifier(self._url(f"/pki/crl/{ca.name.value}.crl"))],
+                full_name=[x509.UniformResourceIdentifier(self._published(f"/pki/crl/{ca.name.value}.crl"))],
                 relative_name=None, reasons=None, crl_issuer=None)]), False))
         extensions.append((x509.AuthorityInformationAccess(access), False))
         return extensions
 
     def _policies(self, policy: CertificatePolicy) -> x509.CertificatePolicies:
-        return x509.CertificatePolicies([x509.PolicyInformation(
-            x509.ObjectIdentifier(policy.oid), [self._url("/pki")])])
+        # The OID alone, as RFC 5280 §4.2.1.4 recommends; the policies are published on /pki.
+        return x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy.oid), None)])
 
     def _person_extensions(self, ca: _Ca, subject: CertificateSubject,
                            policy: CertificatePolicy) -> list[tuple[x509.ExtensionType, bool]]:
