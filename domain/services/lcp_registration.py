@@ -269,7 +269,7 @@ def accept_terms_and_issue(*, uow: UowFactory, clock: Clock, ids: IdGenerator, v
                 registration.email, CERTIFICATE_ISSUED_TEMPLATE, person.locale,
                 display_name=registration.name.full, cabinet_name=cabinet.name, policy="LCP",
                 serial=certificate.serial, not_before=certificate.not_before.isoformat(),
-                not_after=certificate.not_after.isoformat())))
+                not_after=certificate.not_after.isoformat(), valid_years=_whole_years(certificate))))
             summary = certificate_summary(certificate, now=now, cabinet_name=cabinet.name)
             tx.commit()
         except BaseException:
@@ -279,3 +279,7 @@ def accept_terms_and_issue(*, uow: UowFactory, clock: Clock, ids: IdGenerator, v
                 vault.delete(key)
             raise
         return summary
+
+
+def _whole_years(certificate: Certificate) -> str:
+    return str(round((certificate.not_after - certificate.not_before).days / 365.25))

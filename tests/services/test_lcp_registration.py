@@ -212,6 +212,7 @@ def test_a_member_holding_sign_registers_and_gets_an_lcp_certificate_for_the_cab
     assert (issued_mail.template, issued_mail.to) == ("lcp_certificate_issued", "jessica@poussart.fr")
     assert issued_mail.context_dict()["serial"] == summary.serial
     assert issued_mail.context_dict()["cabinet_name"] == CABINET_NAME
+    assert issued_mail.context_dict()["valid_years"] == "3"
 
 
 def test_the_issued_certificate_names_the_person_and_the_cabinet_under_the_lcp_policy(world: World) -> None:
