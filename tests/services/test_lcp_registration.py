@@ -5,13 +5,16 @@ queued notifications, the issued certificate is parsed, revocation is checked in
 from __future__ import annotations
 
 import functools
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
+from adapters.ca.builtin import BuiltinCaSettings, BuiltinCertificateAuthority
 from adapters.memory.certificates import InMemoryCertificateRepository
 from adapters.memory.clock import FixedClock
 from adapters.memory.ids import SequentialIds
@@ -49,7 +52,7 @@ from domain.model.values import Email, Mobile, PersonName, Siren
 from domain.services import certificates as certs
 from domain.services import lcp_registration as lcp
 from ports.lcp_registrations import LcpRegistrationWork
-from tests.pki.helpers import make_test_pki
+from tests.pki.helpers import TestPki, make_test_pki
 
 TERMS = "cgu-2026-11"
 SIREN = "732829320"
@@ -70,14 +73,23 @@ class PkiUnitOfWork(InMemoryUnitOfWork):
 
 
 class World:
-    """Everything a use case needs, and a way to read what it did."""
+    """Everything a use case needs, and a way to read what it did.
 
-    def __init__(self, tmp_path) -> None:  # noqa: ANN001
+    The CA hierarchy is made once per module (its P-384 keys are the slow part) and each
+    test works on a copy of its files, with the shared vault holding the CA keys.
+    """
+
+    def __init__(self, tmp_path: Path, hierarchy: TestPki) -> None:
         self.clock = FixedClock()
         self.ids = SequentialIds()
         self.store = InMemoryStore()
         self.store.tables.update({"one_time_codes": {}, "certificates": {}, "lcp_registrations": {}})
-        self.pki = make_test_pki(tmp_path, clock=self.clock)  # type: ignore[arg-type]
+        storage = tmp_path / "pki"
+        shutil.copytree(hierarchy.storage_dir, storage)
+        ca = BuiltinCertificateAuthority(hierarchy.vault, storage, hierarchy.public_url, clock=self.clock,
+                                         settings=BuiltinCaSettings(siren=SIREN))
+        self.pki = TestPki(vault=hierarchy.vault, ca=ca, clock=self.clock, storage_dir=storage,  # type: ignore[arg-type]
+                           public_url=hierarchy.public_url)
         self.codes = PyotpCodeGenerator(self.clock)
         self.hasher = HmacCodeHasher({"k1": b"k" * 32}, "k1")
 
@@ -112,9 +124,15 @@ class World:
         raise AttributeError(name)
 
 
+@pytest.fixture(scope="module")
+def hierarchy(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
+    return make_test_pki(tmp_path_factory.mktemp("ca"), clock=FixedClock(),  # type: ignore[arg-type]
+                         settings=BuiltinCaSettings(siren=SIREN))
+
+
 @pytest.fixture
-def world(tmp_path) -> World:  # noqa: ANN001
-    world = World(tmp_path)
+def world(tmp_path: Path, hierarchy: TestPki) -> World:
+    world = World(tmp_path, hierarchy)
     now = world.clock.now()
     world.add(
         Cabinet.found(id="cab-1", name=CABINET_NAME, siren=Siren(SIREN), now=now),
