@@ -112,7 +112,6 @@ def start_registration(*, uow: UowFactory, clock: Clock, ids: IdGenerator, perso
     with uow() as tx:
         person = tx.persons.get(person_id)
         member = tx.members.find(cabinet_id, person_id)
-        require_signer(member, cabinet_id)
         registration = LcpRegistration.start(
             id=ids.new_id(), person=person, cabinet_id=cabinet_id, member=member,
             active_registration=tx.lcp_registrations.active_for(person_id, cabinet_id),
