@@ -206,6 +206,7 @@ class UniqueViolation(Conflict):
 
 
 # Keys and certificates -----------------------------------------------------------
+# Keys and certificates ------------------------------------------------------------
 
 
 class KeyNotFound(NotFound):
@@ -386,3 +387,86 @@ class DocumentCorrupted(DomainError):
     """The stored bytes no longer match their SHA-256: storage damage, never user input."""
 
     code = "document.corrupted"
+class NotCertificateHolder(PermissionDenied):
+    """Only the holder of a certificate (or an administrator) may revoke it."""
+
+    code = "certificate.not_holder"
+
+
+class CertificateExpired(DomainError):
+    """The certificate's validity has ended: it can neither be used nor revoked."""
+
+    code = "certificate.expired"
+
+
+# LCP registration -------------------------------------------------------------------
+
+
+class RegistrationRefused(DomainError):
+    """Base of every refusal of the LCP registration (« S'enregistrer »)."""
+
+    code = "lcp_registration.refused"
+
+
+class RegistrationNotFound(NotFound):
+    """No such registration for this person (outsiders learn nothing more)."""
+
+    code = "lcp_registration.not_found"
+
+
+class RegistrationWrongStep(RegistrationRefused):
+    """The action does not follow from the registration's current step; ``state`` and
+    ``action`` say which, so a page can send the person back where they are."""
+
+    code = "lcp_registration.wrong_step"
+
+    def __init__(self, detail: str = "", *, state: str, action: str) -> None:
+        super().__init__(detail or f"cannot {action} in state {state}", state=state, action=action)
+        self.state = state
+        self.action = action
+
+
+class RegistrationClosed(RegistrationWrongStep):
+    """The registration has ended (certificate issued, or cancelled): start a new one."""
+
+    code = "lcp_registration.closed"
+
+
+class RegistrationInProgress(RegistrationRefused):
+    """A registration for this person and cabinet is already under way; ``registration_id``
+    names it so the page can resume it."""
+
+    code = "lcp_registration.in_progress"
+
+    def __init__(self, detail: str = "", *, registration_id: str) -> None:
+        super().__init__(detail or "a registration is already in progress", registration_id=registration_id)
+        self.registration_id = registration_id
+
+
+class LcpAlreadyActive(RegistrationRefused):
+    """The person already holds an active LCP certificate for this cabinet."""
+
+    code = "lcp_registration.already_certified"
+
+
+class MobileRequired(RegistrationRefused):
+    """An LCP needs a verified mobile: the person must add one to their profile first."""
+
+    code = "lcp_registration.mobile_required"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or "add a mobile number to your profile to register", field="mobile")
+        self.field = "mobile"
+
+
+class IdentityChanged(RegistrationRefused):
+    """The email or mobile on the profile is no longer the one verified by code during this
+    registration: the person must start again so the certificate names verified data."""
+
+    code = "lcp_registration.identity_changed"
+
+
+class TermsOutdated(RegistrationRefused):
+    """The terms the person accepted are not the version in force (the page was stale)."""
+
+    code = "lcp_registration.terms_outdated"
