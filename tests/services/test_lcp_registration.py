@@ -36,7 +36,7 @@ from domain.model.errors import (
     InvalidValue,
     LcpAlreadyActive,
     MissingDelegation,
-    MobileRequired,
+    RegistrationMobileRequired,
     NotFound,
     RegistrationClosed,
     RegistrationInProgress,
@@ -293,7 +293,7 @@ def test_a_non_member_cannot_register_nor_see_a_registration(world: World) -> No
 
 
 def test_a_member_without_mobile_is_asked_to_add_one(world: World) -> None:
-    with pytest.raises(MobileRequired) as refused:
+    with pytest.raises(RegistrationMobileRequired) as refused:
         world.start_registration(person_id="per-3", cabinet_id="cab-1")
     assert refused.value.field == "mobile"
 
