@@ -61,7 +61,7 @@ def _member(tx: UnitOfWork, cabinet_id: str, person_id: str) -> Member:
 
 def _collection(tx: UnitOfWork, collection_id: str, person_id: str) -> tuple[Collection, Member]:
     """The collection and the acting member; anyone outside its cabinet learns nothing."""
-    collection = tx.collections.get(collection_id)  # type: ignore[attr-defined]
+    collection = tx.collections.get(collection_id)
     member = tx.members.find(collection.cabinet_id, person_id)
     if member is None:
         raise NotFound("collection not found")
@@ -129,7 +129,7 @@ def create_draft(*, uow: UowFactory, clock: Clock, ids: IdGenerator, cabinet_id:
         collection = Collection.draft(id=ids.new_id(), by=by, preparer=_identity_of_member(tx, by),
                                       cabinet_name=cabinet.name, title=title, message=message, now=now,
                                       deadline=deadline, mode=mode, reminders=reminders)
-        tx.collections.add(collection)  # type: ignore[attr-defined]
+        tx.collections.add(collection)
         tx.commit()
         return collection.id
 
@@ -307,7 +307,7 @@ def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
 
 def _by_link(tx: UnitOfWork, token: str, now: datetime) -> tuple[Collection, str]:
     token_hash = hash_token(token)
-    collection = tx.collections.by_token_hash(token_hash)  # type: ignore[attr-defined]
+    collection = tx.collections.by_token_hash(token_hash)
     if collection is None:
         raise InvitationLinkUnusable("unknown link", reason="unknown")
     return collection, collection.signer_for_link(token_hash, now).id
@@ -348,7 +348,7 @@ def record_signature(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collect
                      signer_id: str) -> None:
     """Called by the signing ceremony (next issue) once the signer's PDFs are signed."""
     with uow() as tx:
-        collection = tx.collections.get(collection_id)  # type: ignore[attr-defined]
+        collection = tx.collections.get(collection_id)
         _enqueue(tx, collection.record_signature(signer_id=signer_id, now=clock.now(), new_token=ids.new_token))
         tx.commit()
 
@@ -400,7 +400,7 @@ def list_collections(*, uow: UowFactory, cabinet_id: str, by_person_id: str,
     with uow() as tx:
         by = _member(tx, cabinet_id, by_person_id)
         by.require(Delegation.PREPARE)
-        items, total = tx.collections.search(cabinet_id, statuses=wanted,  # type: ignore[attr-defined]
+        items, total = tx.collections.search(cabinet_id, statuses=wanted,
                                              text=search[:200], offset=(page - 1) * per_page, limit=per_page)
         return CollectionsPage(items=tuple(CollectionSummary.of(c) for c in items), total=total, page=page,
                                per_page=per_page)
@@ -432,12 +432,12 @@ def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenera
     """
     now = clock.now()
     with uow() as tx:
-        due_ids = [c.id for c in tx.collections.due(now, limit=limit)]  # type: ignore[attr-defined]
+        due_ids = [c.id for c in tx.collections.due(now, limit=limit)]
     reminders = 0
     expired: list[str] = []
     for collection_id in due_ids:
         with uow() as tx:
-            collection = tx.collections.get(collection_id)  # type: ignore[attr-defined]
+            collection = tx.collections.get(collection_id)
             if collection.is_past_deadline(now):
                 _enqueue(tx, collection.expire(now=now))
                 expired.append(collection_id)
