@@ -7,6 +7,7 @@ environment (``SEING_*`` settings).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import secrets
@@ -17,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie, MutableScopeHeaders, State
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
@@ -40,6 +41,7 @@ WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 API_PREFIX = "/api/"
+MAX_REQUEST_BODY = 20 * 1024 * 1024
 
 # Paths that receive POSTs from other machines and carry no browser session. The RFC 3161
 # timestamping and OCSP endpoints (later issues) go here; nothing else may skip CSRF.
@@ -57,6 +59,9 @@ class _RotatingSessionBackend(ServerSideSessionBackend):
     """
 
     async def store_in_message(self, scope_session: Any, message: Message, connection: Any) -> None:
+        if isinstance(scope_session, dict) and not scope_session and not connection.cookies.get(self.config.key):
+            # An anonymous visitor with nothing to remember: no cookie, no file on disk.
+            return
         if scope_session is not Empty and isinstance(scope_session, dict) and scope_session.pop(SESSION_ROTATE, None):
             old_id = connection.cookies.get(self.config.key)
             store = self.config.get_store_from_app(connection.scope["app"])
@@ -144,7 +149,7 @@ _STATUS_MESSAGES = {
     410: i18n.N_("Ce lien n’est plus valide."),
     413: i18n.N_("Le fichier envoyé est trop volumineux."),
     429: i18n.N_("Trop de tentatives. Patientez quelques minutes avant de réessayer."),
-    500: i18n.N_("Une erreur inattendue s’est produite. Réessayez dans un instant ; si le problème persiste, contactez votre administrateur."),
+    500: i18n.N_("Une erreur inattendue s’est produite. Réessayez dans un instant\u00a0; si le problème persiste, contactez votre administrateur."),
 }
 
 
@@ -231,9 +236,9 @@ def include_api(app_config: AppConfig) -> None:
     config to ``app_config``. Until that module exists the app serves the pages only.
     """
     try:
-        from entrypoints.web import api
-    except ImportError as exc:
-        if exc.name not in ("entrypoints.web.api",):
+        api = importlib.import_module("entrypoints.web.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != "entrypoints.web.api":
             raise
         return
     hook = getattr(api, "include_api", None)
@@ -259,10 +264,10 @@ def create_app(container: Any = None) -> Litestar:
         container = _default_container()
     settings = container.settings()
     data_dir = Path(getattr(settings, "data_dir", "var")).resolve()
-    public_url = str(getattr(settings, "public_url", "") or "")
+    public_url = str(getattr(settings, "resolved_public_url", None) or getattr(settings, "public_url", "") or "")
     https = public_url.startswith("https://")
 
-    session_dir = data_dir / "sessions"
+    session_dir = Path(getattr(settings, "sessions_dir", None) or data_dir / "sessions")
     session_dir.mkdir(parents=True, exist_ok=True)
     session_store = FileStore(session_dir, create_directories=True)
 
@@ -300,6 +305,8 @@ def create_app(container: Any = None) -> Litestar:
         on_startup=[_purge_expired_sessions],
         state=State({"container": container}),
         openapi_config=None,
+        # Later issues upload PDFs; a page form never comes near this.
+        request_max_body_size=MAX_REQUEST_BODY,
         debug=False,
     )
     include_api(app_config)

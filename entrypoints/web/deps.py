@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from attrs import frozen
+from litestar.di import NamedDependency
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -52,7 +53,7 @@ def provide_settings(state: State) -> Any:
     return state.container.settings()
 
 
-def provide_viewer(request: Request, use_cases: Any) -> Viewer:
+def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
     """Runs in a worker thread (``sync_to_thread``): the use cases open database sessions."""
     session = request.session
     person_id = session.get(SESSION_PERSON)

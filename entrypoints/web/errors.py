@@ -56,6 +56,18 @@ _BY_CODE: dict[str, tuple[int, str]] = {
     "auth.second_factor_state": (409, N_("La double authentification est déjà dans cet état.")),
     "auth.reset_token_unusable": (410, N_("Ce lien de réinitialisation n’est plus valide. Demandez-en un nouveau.")),
     "auth.wrong_current_password": (400, N_("Le mot de passe actuel est incorrect.")),
+    "cabinet.siren_taken": (409, N_("Un cabinet avec ce numéro SIREN existe déjà.")),
+    "otp.refused": (400, N_("Ce code n’est pas valide.")),
+    "otp.not_requested": (400, N_("Aucun code n’a été envoyé. Demandez un code.")),
+    "otp.invalid": (400, N_("Ce code n’est pas valide. Il vous reste %(remaining_tries)s essai(s).")),
+    "otp.expired": (400, N_("Ce code a expiré. Demandez-en un nouveau.")),
+    "otp.dead": (400, N_("Ce code n’est plus utilisable. Demandez-en un nouveau.")),
+    "otp.already_used": (400, N_("Ce code a déjà été utilisé. Demandez-en un nouveau.")),
+    "otp.payload_mismatch": (409, N_("Les documents ont changé depuis l’envoi du code. Demandez un nouveau code.")),
+    "otp.resend_refused": (429, N_("Un code vient d’être envoyé. Patientez %(retry_after_seconds)s secondes avant d’en demander un autre.")),
+    "otp.resend_limit": (429, N_("Trop de codes ont été demandés. Réessayez plus tard.")),
+    "storage.conflict": (409, N_("Quelqu’un a modifié ces informations en même temps que vous. Rechargez la page et réessayez.")),
+    "storage.unique_violation": (409, N_("Cet élément existe déjà.")),
 }
 
 # Some messages depend on the field the value was refused for.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from litestar.di import NamedDependency
 from litestar import Request, Response, Router, get, post
 from litestar.response import Template
 from markupsafe import Markup
@@ -29,7 +30,7 @@ SESSION_TOTP_SETUP = "totp_setup"
 
 
 @get("/ma-signature", name="my_signature", sync_to_thread=False)
-def my_signature(request: Request, viewer: Viewer) -> Template:
+def my_signature(request: Request, viewer: NamedDependency[Viewer]) -> Template:
     return render(request, "account/signature.html", viewer=viewer)
 
 
@@ -40,7 +41,7 @@ def _qr_svg(uri: str) -> Markup:
     return Markup(svg)
 
 
-def _account_page(request: Request, viewer: Viewer, *, status: int = 200, **context: Any) -> Template:
+def _account_page(request: Request, viewer: NamedDependency[Viewer], *, status: int = 200, **context: Any) -> Template:
     setup = request.session.get(SESSION_TOTP_SETUP)
     if viewer.profile.totp_enabled:
         setup = None
@@ -49,12 +50,12 @@ def _account_page(request: Request, viewer: Viewer, *, status: int = 200, **cont
 
 
 @get("/mon-compte", name="my_account", sync_to_thread=False)
-def my_account(request: Request, viewer: Viewer) -> Template:
+def my_account(request: Request, viewer: NamedDependency[Viewer]) -> Template:
     return _account_page(request, viewer)
 
 
 @post("/mon-compte/mot-de-passe", name="change_password", sync_to_thread=True)
-def change_password(request: Request, data: FormData, viewer: Viewer, use_cases: Any) -> Response:
+def change_password(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     current = form_value(data, "current_password")
     new = form_value(data, "new_password")
     errors: dict[str, str] = {}
@@ -76,14 +77,14 @@ def change_password(request: Request, data: FormData, viewer: Viewer, use_cases:
 
 
 @post("/mon-compte/double-authentification", name="totp_start", sync_to_thread=True)
-def totp_start(request: Request, viewer: Viewer, use_cases: Any) -> Response:
+def totp_start(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     setup = use_cases.start_totp_setup(person_id=viewer.person_id)
     request.session[SESSION_TOTP_SETUP] = {"secret": setup.secret, "uri": setup.provisioning_uri}
     return see_other("/mon-compte#double-authentification")
 
 
 @post("/mon-compte/double-authentification/confirmer", name="totp_confirm", sync_to_thread=True)
-def totp_confirm(request: Request, data: FormData, viewer: Viewer, use_cases: Any) -> Response:
+def totp_confirm(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     if not request.session.get(SESSION_TOTP_SETUP):
         return see_other("/mon-compte")
     code = form_value(data, "code")
@@ -107,7 +108,7 @@ def totp_cancel(request: Request) -> Response:
 
 
 @post("/mon-compte/double-authentification/desactiver", name="totp_disable", sync_to_thread=True)
-def totp_disable(request: Request, data: FormData, viewer: Viewer, use_cases: Any) -> Response:
+def totp_disable(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     password = form_value(data, "password")
     if not password:
         return _account_page(request, viewer, status=400, errors={"disable_password": PASSWORD_REQUIRED})

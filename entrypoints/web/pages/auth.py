@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect, Template
 
@@ -47,7 +49,7 @@ def _start_session(request: Request, person_id: str, locale: str | None) -> None
     })
 
 
-def _finish_login(request: Request, use_cases: Any, person_id: str, next_path: str) -> Redirect:
+def _finish_login(request: Request, use_cases: NamedDependency[Any], person_id: str, next_path: str) -> Redirect:
     profile = use_cases.profile(person_id=person_id)
     _start_session(request, person_id, profile.locale)
     return see_other(next_path)
@@ -59,14 +61,14 @@ def home(request: Request) -> Redirect:
 
 
 @get("/connexion", name="login", sync_to_thread=False)
-def login_form(request: Request, suivant: str | None = None) -> Response:
+def login_form(request: Request, suivant: FromQuery[str | None] = None) -> Response:
     if request.session.get(SESSION_PERSON):
         return see_other(safe_next(suivant))
     return render(request, "auth/login.html", values={"suivant": safe_next(suivant, "")})
 
 
 @post("/connexion", name="login_submit", sync_to_thread=True)
-def login_submit(request: Request, data: FormData, use_cases: Any) -> Response:
+def login_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Response:
     email = form_value(data, "email")
     password = form_value(data, "password")
     next_path = safe_next(form_value(data, "suivant"))
@@ -102,7 +104,7 @@ def second_factor_form(request: Request) -> Response:
 
 
 @post("/connexion/code", name="second_factor_submit", sync_to_thread=True)
-def second_factor_submit(request: Request, data: FormData, use_cases: Any) -> Response:
+def second_factor_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Response:
     pending = request.session.get(SESSION_PENDING_2FA)
     if not pending:
         return see_other("/connexion")
@@ -115,7 +117,7 @@ def second_factor_submit(request: Request, data: FormData, use_cases: Any) -> Re
         attempts = int(pending.get("attempts", 0)) + 1
         if attempts >= MAX_SECOND_FACTOR_ATTEMPTS:
             request.session.pop(SESSION_PENDING_2FA, None)
-            flash(request, N_("Trop de codes erronés : reconnectez-vous."), "error")
+            flash(request, N_("Trop de codes erronés\u00a0: reconnectez-vous."), "error")
             return see_other("/connexion")
         request.session[SESSION_PENDING_2FA] = {**pending, "attempts": attempts}
         status, _errors = field_errors(request, exc)
@@ -144,7 +146,7 @@ def forgot_form(request: Request) -> Template:
 
 
 @post("/mot-de-passe/oublie", name="forgot_password_submit", sync_to_thread=True)
-def forgot_submit(request: Request, data: FormData, use_cases: Any) -> Template:
+def forgot_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Template:
     email = form_value(data, "email")
     if not email:
         return render(request, "auth/forgot.html", status=400, errors={"email": EMAIL_REQUIRED})
@@ -154,12 +156,12 @@ def forgot_submit(request: Request, data: FormData, use_cases: Any) -> Template:
 
 
 @get("/mot-de-passe/reinitialiser/{token:str}", name="reset_password", sync_to_thread=False)
-def reset_form(request: Request, token: str) -> Template:
+def reset_form(request: Request, token: FromPath[str]) -> Template:
     return render(request, "auth/reset.html", token=token)
 
 
 @post("/mot-de-passe/reinitialiser/{token:str}", name="reset_password_submit", sync_to_thread=True)
-def reset_submit(request: Request, token: str, data: FormData, use_cases: Any) -> Response:
+def reset_submit(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[Any]) -> Response:
     password = form_value(data, "new_password")
     confirm = form_value(data, "new_password_confirm")
     if password != confirm:
@@ -182,7 +184,7 @@ def reset_submit(request: Request, token: str, data: FormData, use_cases: Any) -
 
 
 @get("/invitation/{token:str}", name="invitation", sync_to_thread=True)
-def invitation_form(request: Request, token: str, use_cases: Any) -> Template:
+def invitation_form(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Template:
     try:
         details = use_cases.invitation_details(token=token)
     except InvitationUnusable as exc:
@@ -192,7 +194,7 @@ def invitation_form(request: Request, token: str, use_cases: Any) -> Template:
 
 
 @post("/invitation/{token:str}", name="invitation_submit", sync_to_thread=True)
-def invitation_submit(request: Request, token: str, data: FormData, use_cases: Any) -> Response:
+def invitation_submit(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[Any]) -> Response:
     try:
         details = use_cases.invitation_details(token=token)
     except InvitationUnusable as exc:
@@ -216,7 +218,7 @@ def invitation_submit(request: Request, token: str, data: FormData, use_cases: A
         # The link proved the address and the password was chosen just now: log them in.
         profile = use_cases.profile(person_id=person_id)
         _start_session(request, person_id, profile.locale)
-        flash(request, N_("Bienvenue ! Vous avez rejoint le cabinet %(cabinet)s."), cabinet=details.cabinet_name)
+        flash(request, N_("Bienvenue\u00a0! Vous avez rejoint le cabinet %(cabinet)s."), cabinet=details.cabinet_name)
         memberships = use_cases.my_cabinets(person_id=person_id)
         joined = next((m for m in memberships if m.name == details.cabinet_name), None)
         if joined is not None:
@@ -231,7 +233,7 @@ def invitation_submit(request: Request, token: str, data: FormData, use_cases: A
 
 
 @post("/langue", name="set_language", sync_to_thread=True)
-def set_language(request: Request, data: FormData, use_cases: Any) -> Redirect:
+def set_language(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Redirect:
     locale = i18n.normalise_locale(form_value(data, "locale"))
     request.session[i18n.SESSION_LOCALE_KEY] = locale
     person_id = request.session.get(SESSION_PERSON)

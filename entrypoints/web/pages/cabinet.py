@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
@@ -35,7 +37,7 @@ _ACTIONS = {"accorder": "grant", "retirer": "withdraw"}
 
 
 @post("/cabinet", name="switch_cabinet", sync_to_thread=False)
-def switch_cabinet(request: Request, data: FormData, viewer: Viewer) -> Response:
+def switch_cabinet(request: Request, data: FormData, viewer: NamedDependency[Viewer]) -> Response:
     wanted = form_value(data, "cabinet_id")
     chosen = next((c for c in viewer.cabinets if c.cabinet_id == wanted), None)
     if chosen is None:
@@ -44,7 +46,7 @@ def switch_cabinet(request: Request, data: FormData, viewer: Viewer) -> Response
     return see_other(safe_next(form_value(data, "suivant")))
 
 
-def _members_page(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200,
+def _members_page(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any], *, status: int = 200,
                   **context: Any) -> Template:
     page = None
     if viewer.current is not None:
@@ -54,12 +56,12 @@ def _members_page(request: Request, viewer: Viewer, use_cases: Any, *, status: i
 
 
 @get("/cabinet/membres", name="members", sync_to_thread=True)
-def members(request: Request, viewer: Viewer, use_cases: Any) -> Template:
+def members(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
     return _members_page(request, viewer, use_cases)
 
 
 @post("/cabinet/membres/inviter", name="invite_member", sync_to_thread=True)
-def invite_member(request: Request, data: FormData, viewer: Viewer, use_cases: Any) -> Response:
+def invite_member(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
     values = {name: form_value(data, name) for name in ("email", "given_names", "surname", "role")}
@@ -90,8 +92,8 @@ def invite_member(request: Request, data: FormData, viewer: Viewer, use_cases: A
 
 
 @post("/cabinet/membres/{member_id:str}/delegations", name="change_delegation", sync_to_thread=True)
-def change_delegation(request: Request, member_id: str, data: FormData, viewer: Viewer,
-                      use_cases: Any) -> Response:
+def change_delegation(request: Request, member_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
+                      use_cases: NamedDependency[Any]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
     try:
@@ -112,7 +114,7 @@ def change_delegation(request: Request, member_id: str, data: FormData, viewer: 
 
 
 @post("/cabinet/invitations/{invitation_id:str}/revoquer", name="revoke_invitation", sync_to_thread=True)
-def revoke_invitation(request: Request, invitation_id: str, viewer: Viewer, use_cases: Any) -> Response:
+def revoke_invitation(request: Request, invitation_id: FromPath[str], viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
     try:

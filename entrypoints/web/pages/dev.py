@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from litestar.di import NamedDependency
 from litestar import Request, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
@@ -39,15 +40,20 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _outbox_dir(container: NamedDependency[Any], settings: NamedDependency[Any]) -> Any:
+    provider = getattr(container, "outbox_dir", None)
+    return provider() if callable(provider) else settings.outbox_dir
+
+
 @get("/dev/outbox", name="dev_outbox", sync_to_thread=True)
-def dev_outbox(request: Request, container: Any, settings: Any) -> Template:
+def dev_outbox(request: Request, container: NamedDependency[Any], settings: NamedDependency[Any]) -> Template:
     if not getattr(settings, "dev_mode", False):
         raise NotFoundException()
     from adapters.messaging.outbox import read_outbox
 
     messages = [
         {**message, "created": _parse_time(message.get("created_at")), "body": linkify(message.get("text"))}
-        for message in read_outbox(container.outbox_dir(), limit=200)
+        for message in read_outbox(_outbox_dir(container, settings), limit=200)
     ]
     return render(request, "dev/outbox.html", messages=messages)
 
