@@ -14,14 +14,12 @@ from attrs import evolve
 
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
-from domain.model.errors import DomainError, EmailTaken, NotFound
+from domain.model.errors import EmailTaken, NotFound, UniqueViolation
 from domain.model.jobs import Job, JobSpec, JobStatus
 from domain.model.person import Person
 from domain.model.values import Email
 
-
-class UniqueViolation(DomainError):
-    code = "storage.unique_violation"
+__all__ = ["InMemoryJobStore", "InMemoryStore", "InMemoryUnitOfWork", "UniqueViolation"]
 
 
 class InMemoryStore:
@@ -96,7 +94,9 @@ class _Members(_Table):
                      if m.cabinet_id == cabinet_id and m.person_id == person_id), None)  # type: ignore[attr-defined]
 
     def of_cabinet(self, cabinet_id: str) -> list[Member]:
-        return [m for m in self.rows.values() if m.cabinet_id == cabinet_id]  # type: ignore[attr-defined,misc]
+        members = [m for m in self.rows.values() if m.cabinet_id == cabinet_id]  # type: ignore[attr-defined]
+        # Joining order; members who have not joined yet come last, as in the database.
+        return sorted(members, key=lambda m: (m.joined_at is None, m.joined_at or datetime.min, m.id))  # type: ignore[attr-defined,return-value]
 
     def of_person(self, person_id: str) -> list[Member]:
         return [m for m in self.rows.values() if m.person_id == person_id]  # type: ignore[attr-defined,misc]
@@ -165,6 +165,11 @@ class InMemoryUnitOfWork:
 
     def __enter__(self) -> InMemoryUnitOfWork:
         self.store.lock.acquire()
+        self._start_working()
+        return self
+
+    def _start_working(self) -> None:
+        # Repositories point into the working copy, so they are rebuilt with it.
         self._working = copy.deepcopy(self.store.tables)
         t = self._working
         self.cabinets = _Cabinets(t["cabinets"], "cabinet")
@@ -174,7 +179,6 @@ class InMemoryUnitOfWork:
         self.accounts = _Accounts(t["accounts"], "account")
         self.password_resets = _PasswordResets(t["password_resets"], "password reset")
         self.jobs = _JobOutbox(t["jobs"], self.store, self._now)
-        return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]
@@ -185,7 +189,7 @@ class InMemoryUnitOfWork:
         self._committed = True
 
     def rollback(self) -> None:
-        self._working = copy.deepcopy(self.store.tables)
+        self._start_working()
 
 
 class InMemoryJobStore:
