@@ -65,6 +65,13 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # A dead link is gone for good: asking again will not help.
     e.InvitationUnusable: 410,
     e.ResetTokenUnusable: 410,
+    e.CodeRefused: 422,
+    e.CodeNotRequested: 409,
+    e.CodeAlreadyUsed: 409,
+    e.CodePayloadMismatch: 409,
+    e.CodeExpired: 410,
+    e.CodeDead: 410,
+    e.CodeResendRefused: 429,
     e.DomainError: 409,
 }
 
@@ -95,7 +102,9 @@ _MESSAGES: dict[str, str] = {
         "ou un numéro international commençant par +."
     ),
     "name.invalid": N_("Ce nom est invalide\u00a0: il est obligatoire et ne contient ni chiffres ni symboles."),
-    "password.weak": N_("Le mot de passe doit contenir au moins %(min_length)s\u00a0caractères."),
+    # No placeholder: pages show ``message`` through their ``tr`` filter as it is. A test
+    # keeps the figure equal to domain.model.values.MIN_PASSWORD_LENGTH.
+    "password.weak": N_("Le mot de passe doit contenir au moins 10\u00a0caractères."),
     "not_found": N_("Cet élément n’existe pas ou ne vous est pas accessible."),
     "permission.denied": N_("Vous n’avez pas le droit de faire cela."),
     "member.not_owner": N_("Seul l’expert-comptable titulaire du cabinet peut faire cela."),
@@ -118,6 +127,22 @@ _MESSAGES: dict[str, str] = {
         "Ce lien de réinitialisation n’est plus valable\u00a0: demandez-en un nouveau."
     ),
     "auth.wrong_current_password": N_("Le mot de passe actuel est incorrect."),
+    # One-time codes: no placeholder in the sentence; remaining tries and the wait are
+    # given to API clients as problem extension members (``params``).
+    "otp.refused": N_("Ce code n’est pas accepté."),
+    "otp.not_requested": N_("Aucun code n’a été envoyé\u00a0: demandez d’abord un code."),
+    "otp.invalid": N_("Ce code est incorrect\u00a0: vérifiez-le et réessayez."),
+    "otp.expired": N_("Ce code a expiré\u00a0: demandez-en un nouveau."),
+    "otp.dead": N_("Ce code n’est plus valable (trop d’essais ou code remplacé)\u00a0: demandez-en un nouveau."),
+    "otp.already_used": N_("Ce code a déjà servi\u00a0: demandez-en un nouveau."),
+    "otp.payload_mismatch": N_(
+        "Les documents ont changé depuis l’envoi du code\u00a0: relisez-les et demandez un nouveau code."
+    ),
+    "otp.resend_refused": N_("Un nouveau code ne peut pas encore être envoyé\u00a0: patientez un peu."),
+    "otp.resend_too_soon": N_("Un code vient d’être envoyé\u00a0: patientez un instant avant d’en redemander un."),
+    "otp.resend_limit": N_("Trop de codes ont été demandés\u00a0: réessayez plus tard."),
+    "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
+    "storage.unique_violation": N_("Cet élément existe déjà."),
 }
 
 # Refusals made by the web edge itself (no domain error behind them): same catalogue, so
@@ -170,6 +195,8 @@ _FIELD_BY_CODE: dict[str, str] = {
     "cabinet.siren_taken": "siren",
     "auth.invalid_second_factor": "code",
     "auth.wrong_current_password": "current_password",
+    "otp.refused": "code",
+    "otp.invalid": "code",
 }
 
 
