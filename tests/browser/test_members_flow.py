@@ -116,6 +116,7 @@ def test_owner_invites_a_collaborator_who_joins_and_receives_delegations(live_se
     mobile.get_by_role("button", name="English").click()
     mobile.wait_for_url(f"{live_server.url}/ma-signature")
     assert mobile.locator("h1").inner_text() == "My personal signature"
+    assert "Sign, Prepare" in mobile.content() and "Collaborator" in mobile.content()
     shoot(mobile, "12-english")
 
     owner_context.close()

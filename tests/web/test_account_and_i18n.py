@@ -75,6 +75,8 @@ def test_language_switch_shows_english_and_is_kept_per_person(client, container,
     assert "Forgot your password?" in page.text
     wrong = post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": "wrong password"})
     assert "Wrong email address or password." in wrong.text
+    empty = post_form(client, "/connexion", {"email": "", "password": ""})
+    assert "Enter your email address." in empty.text  # field errors from macros are translated too
 
     # Logged in, the choice is stored for the person and comes back at the next login.
     post_form(client, "/langue", {"locale": "fr", "suivant": "/connexion"})
@@ -85,6 +87,7 @@ def test_language_switch_shows_english_and_is_kept_per_person(client, container,
     client.cookies.clear()
     login(client)
     assert "<h1>My account</h1>" in client.get("/mon-compte").text
+    assert "Sign, Seal, Prepare" in client.get("/ma-signature").text
 
 
 def test_an_unknown_language_falls_back_to_french(client):
