@@ -1,0 +1,16 @@
+#!/bin/sh
+# Copy the front-end libraries installed by npm (package.json + package-lock.json) into the
+# static folder the web app serves. vendor/ is git-ignored: it is rebuilt, never edited.
+set -eu
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules/@picocss/pico ] || [ ! -d node_modules/htmx.org ]; then
+    npm ci --no-audit --no-fund
+fi
+dest=entrypoints/web/static/vendor
+rm -rf "$dest"
+mkdir -p "$dest/pico" "$dest/htmx"
+cp node_modules/@picocss/pico/css/pico.min.css "$dest/pico/"
+cp node_modules/@picocss/pico/LICENSE.md "$dest/pico/" 2>/dev/null || true
+cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
+cp node_modules/htmx.org/LICENSE "$dest/htmx/" 2>/dev/null || true
+echo "vendored front-end libraries into $dest"
