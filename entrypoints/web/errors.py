@@ -35,6 +35,7 @@ __all__ = [
     "ErrorInfo",
     "FieldError",
     "N_",
+    "NOT_AN_OBJECT",
     "describe",
     "describe_structuring_error",
     "message_for_code",
@@ -160,6 +161,7 @@ _EDGE: dict[str, tuple[int, str]] = {
     "http.forbidden": (403, N_("Vous n’avez pas le droit de faire cela.")),
     "http.not_found": (404, N_("Cette adresse ne correspond à aucune ressource.")),
     "http.method_not_allowed": (405, N_("Cette méthode HTTP n’est pas acceptée à cette adresse.")),
+    "http.payload_too_large": (413, N_("Le corps de la requête est trop volumineux.")),
     "http.unsupported_media_type": (415, N_("Envoyez le corps de la requête en JSON (Content-Type\u00a0: application/json).")),
     "http.too_many_requests": (429, N_("Trop de requêtes\u00a0: patientez un instant avant de réessayer.")),
     "http.error": (400, N_("La requête n’a pas pu être traitée.")),
@@ -284,7 +286,7 @@ _MISSING = N_("Ce champ est obligatoire.")
 _UNEXPECTED = N_("Ce champ n’est pas attendu.")
 _WRONG_TYPE = N_("Valeur du mauvais type\u00a0: %(expected)s attendu.")
 _NOT_A_CHOICE = N_("Valeur inconnue\u00a0: choisissez parmi %(choices)s.")
-_NOT_AN_OBJECT = N_("Un objet JSON est attendu.")
+NOT_AN_OBJECT = N_("Un objet JSON est attendu.")
 _INVALID = N_("Cette valeur n’est pas valide.")
 
 _TYPE_NAMES: dict[type, str] = {
@@ -333,7 +335,7 @@ def _leaf(exc: BaseException, path: str, expected: Any) -> Iterable[FieldError]:
         return
     if isinstance(exc, (TypeError, ValueError, AttributeError)) and expected is not None:
         if getattr(expected, "__attrs_attrs__", None) is not None or _is_dataclass(expected):
-            yield FieldError(path, _NOT_AN_OBJECT)
+            yield FieldError(path, NOT_AN_OBJECT)
             return
         yield FieldError(path, _WRONG_TYPE, {"expected": _type_name(expected)})
         return

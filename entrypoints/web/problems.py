@@ -39,7 +39,7 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.openapi.datastructures import ResponseSpec
 
 from domain.model.errors import DomainError
-from entrypoints.web.errors import N_, ErrorInfo, FieldError, describe, edge_error
+from entrypoints.web.errors import N_, NOT_AN_OBJECT, ErrorInfo, FieldError, describe, edge_error
 
 __all__ = [
     "API_PREFIX",
@@ -145,11 +145,16 @@ def _input_rejected(request: Request[Any, Any, Any], exc: InputRejected) -> Resp
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
-    """Litestar refused a path or query parameter (the body goes through our own parser)."""
-    fields = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        key = str(item.get("key", "")) if isinstance(item, dict) else ""
-        fields.append(FieldError(key, _parameter_message(request, key), _parameter_params(request, key)))
+    """Litestar refused a path or query parameter, or found no body at all.
+
+    Bodies that are present go through our own parser (``InputRejected``); an empty body
+    never reaches it and Litestar reports the ``data`` parameter as missing.
+    """
+    items = [item for item in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(item, dict)]
+    if any(item.get("source") == "body" or item.get("key") == "data" for item in items):
+        return problem_response(request, edge_error("request.invalid"), [FieldError("", NOT_AN_OBJECT)])
+    fields = [FieldError(key, _parameter_message(request, key), _parameter_params(request, key))
+              for key in (str(item.get("key", "")) for item in items)]
     return problem_response(request, edge_error("request.invalid_parameter"), fields)
 
 
@@ -185,6 +190,7 @@ _HTTP_CODES = {
     403: "http.forbidden",
     404: "http.not_found",
     405: "http.method_not_allowed",
+    413: "http.payload_too_large",
     415: "http.unsupported_media_type",
     429: "http.too_many_requests",
 }

@@ -16,12 +16,10 @@ import cattrs
 from cattrs.errors import BaseValidationError
 from litestar.dto import DataclassDTO, DTOConfig
 
-from entrypoints.web.errors import N_, FieldError, describe_structuring_error
+from entrypoints.web.errors import NOT_AN_OBJECT, FieldError, describe_structuring_error
 from entrypoints.web.problems import InputRejected
 
 T = TypeVar("T")
-
-_NOT_AN_OBJECT = N_("Un objet JSON est attendu.")
 
 
 def _strict(expected: type) -> Any:
@@ -51,7 +49,7 @@ def parse_body(raw: bytes, model_type: type[T]) -> T:
     except (ValueError, UnicodeDecodeError):
         raise InputRejected("request.malformed_json", status=400) from None
     if not isinstance(value, dict):
-        raise InputRejected("request.invalid", [FieldError("", _NOT_AN_OBJECT)])
+        raise InputRejected("request.invalid", [FieldError("", NOT_AN_OBJECT)])
     try:
         return _converter.structure(value, model_type)
     except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
