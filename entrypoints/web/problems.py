@@ -275,7 +275,11 @@ def install_problem_handlers(app_config: AppConfig) -> AppConfig:
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI ``responses`` entries documenting the problems a route may answer."""
+    """OpenAPI ``responses`` entries documenting the problems a route may answer.
+
+    400 (malformed request) and 500 are always listed; they also replace Litestar's
+    default 400 entry, whose shape is not ours.
+    """
     descriptions = {
         400: "Requête mal formée (JSON invalide, paramètre invalide)",
         401: "Non connecté, ou identifiants refusés",
@@ -283,7 +287,9 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         404: "Ressource introuvable (ou inaccessible à cette personne)",
         409: "Action impossible dans l’état actuel",
         410: "Lien expiré, déjà utilisé ou révoqué",
+        413: "Corps de requête trop volumineux",
         422: "Saisie invalide (détail par champ dans `errors`)",
+        500: "Erreur interne (enregistrée côté serveur, sans détail technique)",
     }
     return {
         status: ResponseSpec(
@@ -292,5 +298,5 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
         )
-        for status in statuses
+        for status in sorted({400, *statuses, 500})
     }

@@ -67,6 +67,7 @@ def openapi_config() -> OpenAPIConfig:
         description=_DESCRIPTION,
         tags=_TAGS,
         path="/schema",
+        use_handler_docstrings=True,
         # JSON and YAML only: the HTML viewers load scripts from CDNs, which our CSP refuses.
         render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
     )

@@ -38,7 +38,8 @@ class CsrfController(Controller):
     path = "/csrf"
     tags = ["Session"]
 
-    @get(operation_id="getCsrfToken", summary="Lire le jeton CSRF", sync_to_thread=False)
+    @get(operation_id="getCsrfToken", summary="Lire le jeton CSRF", sync_to_thread=False,
+         responses=problem_responses())
     def read(self, request: Request[Any, Any, Any]) -> CsrfToken:
         """Return the CSRF token to send in the ``X-CSRFToken`` header of unsafe requests.
 
@@ -53,7 +54,8 @@ class SessionController(Controller):
     path = "/session"
     tags = ["Session"]
 
-    @get(operation_id="getSession", summary="État de la session", sync_to_thread=False)
+    @get(operation_id="getSession", summary="État de la session", sync_to_thread=False,
+         responses=problem_responses())
     def state(self, request: Request[Any, Any, Any]) -> SessionState:
         """Tell whether this session is logged in, or waits for its second factor."""
         person_id = session_person_id(request)

@@ -61,5 +61,12 @@ class CattrsDTO(DataclassDTO[T], Generic[T]):
 
     config = DTOConfig(forbid_unknown_fields=True)
 
+    def __class_getitem__(cls, annotation: Any) -> Any:
+        # OpenAPI names the body after the input class (``LoginInput``), not after the handler.
+        dto = super().__class_getitem__(annotation)
+        if isinstance(annotation, type):
+            dto.__schema_name__ = annotation.__name__
+        return dto
+
     def decode_bytes(self, value: bytes) -> Any:
         return parse_body(value, self.model_type)  # type: ignore[attr-defined]
