@@ -12,12 +12,15 @@ from dependency_injector import containers, providers
 
 from adapters.memory.clock import FixedClock
 from adapters.memory.ids import SequentialIds
+from adapters.memory.messaging import RecordingMailer, RecordingSmsSender
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.security import PlainPasswordHasher
 from adapters.security.totp import PyotpTotp
 
 from domain.services import accounts, cabinets
+from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
 from entrypoints.settings import Settings
+from entrypoints.worker import Worker
 
 
 class UseCases(containers.DeclarativeContainer):
@@ -68,12 +71,21 @@ class FakeAdapters(containers.DeclarativeContainer):
     store = providers.Singleton(InMemoryStore)
     uow = providers.Factory(InMemoryUnitOfWork, store=store, clock=clock)
     job_store = providers.Singleton(InMemoryJobStore, store=store)
+    mailer = providers.Singleton(RecordingMailer)
+    sms_sender = providers.Singleton(RecordingSmsSender)
 
 
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     adapters = providers.DependenciesContainer()
     use_cases = providers.Container(UseCases, adapters=adapters)
+
+    renderer = providers.Singleton(NotificationRenderer, DEFAULT_TEMPLATES_DIR,
+                                   settings.provided.resolved_public_url)
+    job_handlers = providers.Dict(
+        notify=providers.Factory(make_notify_handler, renderer, adapters.mailer, adapters.sms_sender),
+    )
+    worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock)
 
 
 def build_container(settings: Settings, *, fakes: bool = False) -> Container:

@@ -32,6 +32,8 @@ class SmtpMailer:
                  local_hostname: str | None = None) -> None:
         if security not in SECURITY_MODES:
             raise ValueError(f"SMTP security must be one of {', '.join(SECURITY_MODES)}, not {security!r}")
+        # Configuration often says "no login" with empty strings rather than None.
+        username, password = username or None, password or None
         if (username is None) != (password is None):
             raise ValueError("SMTP username and password go together")
         parsed = getaddresses([sender])

@@ -23,9 +23,10 @@ def same_text(a: str | None, b: str | None) -> bool:
     return normal(a) == normal(b)
 
 
-_FRENCH_SUBJECT = "Invitation à rejoindre le cabinet « Dupré & Associés » : répondez avant Noël !"
+_FRENCH_SUBJECT = ("Invitation à rejoindre le cabinet «\u00a0Dupré & Associés\u00a0»\u00a0: "
+                   "répondez avant Noël\u00a0!")
 _FRENCH_TEXT = ("Bonjour Hélène,\n\nVous êtes invitée à rejoindre le cabinet « Dupré & Associés ».\n"
-                "Coût : 0 € — ça ne prend qu’une minute !\n")
+                "Coût\u00a0: 0\u00a0€ — ça ne prend qu’une minute\u00a0!\n")
 _FRENCH_HTML = "<p>Bonjour Hélène,</p><p>Cabinet «\u00a0Dupré &amp; Associés\u00a0» : ça va ?</p>"
 
 

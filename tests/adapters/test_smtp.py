@@ -193,6 +193,16 @@ def test_starttls_never_falls_back_to_clear_text(certificate):
         controller.stop()
 
 
+def test_empty_credentials_mean_no_login():
+    controller, inbox = _start()  # offers no AUTH at all
+    try:
+        SmtpMailer(controller.hostname, controller.port, "none", username="", password="", timeout=5,
+                   local_hostname="localhost").send(OutgoingEmail(to="a@example.fr", subject="s", text="t"))
+        assert len(inbox.envelopes) == 1
+    finally:
+        controller.stop()
+
+
 def test_settings_are_checked_when_the_mailer_is_built():
     with pytest.raises(ValueError):
         SmtpMailer("localhost", 25, "ssl")
