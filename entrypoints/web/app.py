@@ -200,7 +200,7 @@ def _on_http_exception(request: Request, exc: HTTPException) -> Response:
 
 def _on_domain_error(request: Request, exc: DomainError) -> Response:
     info = describe(exc)
-    return error_page(request, info.status, info.message)
+    return error_page(request, info.status, info.text(i18n.translations(i18n.request_locale(request)).gettext))
 
 
 def _on_unexpected(request: Request, exc: Exception) -> Response:

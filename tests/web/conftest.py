@@ -28,7 +28,7 @@ def compile_catalogues() -> None:
     mo = po.with_suffix(".mo")
     if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
         pybabel = shutil.which("pybabel", path=str(Path(sys.executable).parent)) or "pybabel"
-        subprocess.run([pybabel, "compile", "-q", "-d", str(LOCALE_DIR), "-D", "messages"], check=True)
+        subprocess.run([pybabel, "-q", "compile", "-d", str(LOCALE_DIR), "-D", "messages"], check=True)
         from entrypoints.web import i18n
 
         i18n.translations.cache_clear()

@@ -67,9 +67,9 @@ def change_password(request: Request, data: FormData, viewer: NamedDependency[Vi
         try:
             use_cases.change_password(person_id=viewer.person_id, current_password=current, new_password=new)
         except DomainError as exc:
-            status, found = field_errors(request, exc)
-            field = "new_password" if "password" in found else "current_password"
-            errors[field] = error_text(request, exc)
+            _status, found = field_errors(request, exc, default_field="current_password",
+                                          aliases={"password": "new_password"})
+            errors.update(found)
     if errors:
         return _account_page(request, viewer, status=400, errors=errors)
     flash(request, N_("Votre mot de passe a été changé."))

@@ -211,7 +211,7 @@ def invitation_submit(request: Request, token: FromPath[str], data: FormData, us
     try:
         person_id = use_cases.accept_invitation(token=token, password=password, mobile=mobile or None)
     except DomainError as exc:
-        status, errors = field_errors(request, exc)
+        status, errors = field_errors(request, exc, default_field="_form")
         return render(request, "auth/invitation.html", status=form_error_status(status), token=token,
                       details=details, values=values, errors=errors)
     if details.needs_password:

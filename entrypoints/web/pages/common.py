@@ -14,14 +14,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from domain.model.errors import DomainError
 from entrypoints.web.deps import Viewer
 from entrypoints.web.errors import describe
-from entrypoints.web.i18n import request_locale
+from entrypoints.web.i18n import request_locale, translations
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 SESSION_FLASH = "flash"
-
-# Form fields named after the domain error's ``field`` when they differ.
-_FIELD_ALIASES: dict[str, str] = {}
 
 
 def form_value(data: dict[str, Any] | None, name: str) -> str:
@@ -73,17 +70,21 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+def gettext_for(request: Request) -> Any:
+    return translations(request_locale(request)).gettext
+
+
 def error_text(request: Request, error: DomainError) -> str:
     """The error's message in the request's language, parameters filled in."""
-    return describe(error).text(request_locale(request))
+    return describe(error).text(gettext_for(request))
 
 
-def field_errors(request: Request, error: DomainError,
-                 default_field: str | None = None) -> tuple[int, dict[str, str]]:
+def field_errors(request: Request, error: DomainError, default_field: str | None = None,
+                 aliases: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
     """HTTP status and ``{field: message}`` for a refused form (``_form`` when not about a field)."""
     info = describe(error)
     field = info.field or default_field or "_form"
-    return info.status, {_FIELD_ALIASES.get(field, field): info.text(request_locale(request))}
+    return info.status, {aliases.get(field, field) if aliases else field: info.text(gettext_for(request))}
 
 
 def form_error_status(status: int) -> int:
