@@ -17,6 +17,8 @@ messages by :func:`describe_structuring_error`.
 from __future__ import annotations
 
 import enum
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -303,7 +305,10 @@ _TYPE_NAMES: dict[type, str] = {
 
 
 def _type_name(expected: Any) -> str:
-    origin = getattr(expected, "__origin__", None) or expected
+    options = [arg for arg in typing.get_args(expected) if arg is not type(None)]
+    if options and typing.get_origin(expected) in (typing.Union, types.UnionType):
+        expected = options[0]  # ``str | None``: the value, when given, must be a str
+    origin = typing.get_origin(expected) or expected
     if isinstance(origin, type):
         for cls in origin.__mro__:
             if cls in _TYPE_NAMES:

@@ -39,6 +39,7 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.openapi.datastructures import ResponseSpec
 
 from domain.model.errors import DomainError
+from entrypoints.web import i18n
 from entrypoints.web.errors import N_, NOT_AN_OBJECT, ErrorInfo, FieldError, describe, edge_error
 
 __all__ = [
@@ -101,12 +102,7 @@ Gettext = Callable[[str], str]
 
 def _gettext_for(request: Request[Any, Any, Any]) -> Gettext:
     """The session's language: the API speaks the same language as the pages."""
-    try:
-        from entrypoints.web import i18n  # the pages' catalogue; absent in a bare API app
-    except ImportError:  # pragma: no cover - only before the web UI exists
-        return lambda message: message
-    translations = i18n.translations(i18n.request_locale(request))
-    return translations.gettext
+    return i18n.translations(i18n.request_locale(request)).gettext
 
 
 def problem_response(
@@ -209,8 +205,10 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    # The client gets a plain sentence; the traceback stays in the server log.
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The client gets a plain sentence; the traceback stays in the server log. The route
+    # template is logged, not the path: reset and invitation paths carry secret tokens.
+    route = request.scope.get("path_template") or request.url.path
+    log.error("unexpected error on %s %s", request.method, route, exc_info=exc)
     return problem_response(request, edge_error("internal"))
 
 

@@ -127,3 +127,21 @@ def test_problems_are_translated_into_the_language_the_session_chose(api, cabine
     assert body["code"] == "email.invalid"
     assert body["detail"].startswith("L’ADRESSE E-MAIL EST INVALIDE")
     assert body["title"] == "SAISIE INVALIDE"
+
+
+def test_an_optional_field_of_the_wrong_type_is_refused(api):
+    body = problem_of(api.post("/api/v1/invitations/some-token/accept", json={"password": 1234567890}), 422)
+    assert body["errors"] == [{"field": "password", "message": "Valeur du mauvais type\u00a0: un texte attendu."}]
+
+
+def test_the_server_log_of_a_crash_does_not_keep_the_secret_token_of_the_path(api, container, caplog):
+    def crash(**_kwargs):
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR, logger="seing.api"):
+        with container.use_cases.reset_password.override(providers.Callable(crash)):
+            problem_of(api.post("/api/v1/password-reset/s3cret-t0ken", json={"new_password": "long enough pass"}),
+                       500)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "/api/v1/password-reset/" in logged
+    assert "s3cret-t0ken" not in logged
