@@ -145,3 +145,11 @@ def test_the_server_log_of_a_crash_does_not_keep_the_secret_token_of_the_path(ap
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "/api/v1/password-reset/" in logged
     assert "s3cret-t0ken" not in logged
+
+
+def test_problems_use_the_english_catalogue_when_the_session_chose_english(api, cabinet):
+    api.login()
+    assert api.put("/api/v1/me/locale", json={"locale": "en"}).status_code == 204
+    body = problem_of(api.post(f"/api/v1/cabinets/{cabinet.cabinet_id}/invitations", json={"email": "nope"}), 422)
+    assert body["code"] == "request.invalid"
+    assert "obligatoire" not in str(body) and "attendu" not in str(body)
