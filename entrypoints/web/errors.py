@@ -88,6 +88,7 @@ _TITLE_BY_STATUS: dict[int, str] = {
     405: N_("Méthode non autorisée"),
     409: N_("Action impossible"),
     410: N_("Lien expiré"),
+    413: N_("Requête trop volumineuse"),
     415: N_("Format non pris en charge"),
     422: N_("Saisie invalide"),
     429: N_("Trop de requêtes"),
@@ -147,42 +148,6 @@ _MESSAGES: dict[str, str] = {
     "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
     "storage.unique_violation": N_("Cet élément existe déjà."),
 }
-
-# Refusals made by the web edge itself (no domain error behind them): same catalogue, so
-# the pages and the API word them alike.
-_EDGE: dict[str, tuple[int, str]] = {
-    "auth.required": (401, N_("Vous devez être connecté\u00a0: identifiez-vous avec votre e-mail et votre mot de passe.")),
-    "auth.no_pending_login": (409, N_(
-        "Aucune connexion n’attend de second facteur\u00a0: identifiez-vous d’abord avec votre e-mail et votre mot de passe."
-    )),
-    "auth.too_many_attempts": (401, N_("Trop de codes erronés\u00a0: recommencez la connexion depuis le début.")),
-    "csrf.failed": (403, N_(
-        "Jeton anti-falsification (CSRF) absent ou invalide\u00a0: lisez-le avec GET /api/v1/csrf et renvoyez-le "
-        "dans l’en-tête X-CSRFToken."
-    )),
-    "http.forbidden": (403, N_("Vous n’avez pas le droit de faire cela.")),
-    "http.not_found": (404, N_("Cette adresse ne correspond à aucune ressource.")),
-    "http.method_not_allowed": (405, N_("Cette méthode HTTP n’est pas acceptée à cette adresse.")),
-    "http.payload_too_large": (413, N_("Le corps de la requête est trop volumineux.")),
-    "http.unsupported_media_type": (415, N_("Envoyez le corps de la requête en JSON (Content-Type\u00a0: application/json).")),
-    "http.too_many_requests": (429, N_("Trop de requêtes\u00a0: patientez un instant avant de réessayer.")),
-    "http.error": (400, N_("La requête n’a pas pu être traitée.")),
-    "request.malformed_json": (400, N_("Le corps de la requête n’est pas un JSON valide.")),
-    "request.invalid": (422, N_("Certaines valeurs envoyées ne conviennent pas\u00a0: voyez le détail par champ.")),
-    "request.invalid_parameter": (400, N_("Un paramètre de l’adresse ou de la requête est invalide.")),
-    "internal": (500, N_("Une erreur interne est survenue. Elle a été enregistrée\u00a0; réessayez plus tard.")),
-}
-
-
-def edge_error(code: str, *, status: int | None = None, field: str | None = None) -> ErrorInfo:
-    """An ``ErrorInfo`` for a refusal of the web edge (``auth.required``, ``csrf.failed``…)."""
-    default_status, message = _EDGE.get(code, _EDGE["http.error"])
-    return ErrorInfo(status=status or default_status, message=message, field=field, code=code)
-
-
-def edge_codes() -> frozenset[str]:
-    return frozenset(_EDGE)
-
 
 # Where a message depends on the field the value was refused for.
 _FIELD_MESSAGES: dict[str, str] = {
@@ -263,6 +228,47 @@ def describe(error: e.DomainError) -> ErrorInfo:
         message = _FIELD_MESSAGES[field]
     params = {k: v for k, v in (getattr(error, "params", None) or {}).items() if k != "field"}
     return ErrorInfo(status=status_for(error_class), message=message, field=field, code=code, params=params)
+
+
+# Refusals made by the web edge itself (no domain error behind them): same catalogue, so
+# the pages and the API word them alike.
+_EDGE: dict[str, tuple[int, str]] = {
+    "auth.required": (401, N_(
+        "Vous devez être connecté\u00a0: identifiez-vous avec votre e-mail et votre mot de passe."
+    )),
+    "auth.no_pending_login": (409, N_(
+        "Aucune connexion n’attend de second facteur\u00a0: identifiez-vous d’abord avec votre e-mail "
+        "et votre mot de passe."
+    )),
+    "auth.too_many_attempts": (401, N_("Trop de codes erronés\u00a0: recommencez la connexion depuis le début.")),
+    "csrf.failed": (403, N_(
+        "Jeton anti-falsification (CSRF) absent ou invalide\u00a0: lisez-le avec GET /api/v1/csrf et renvoyez-le "
+        "dans l’en-tête X-CSRFToken."
+    )),
+    "http.forbidden": (403, N_("Vous n’avez pas le droit de faire cela.")),
+    "http.not_found": (404, N_("Cette adresse ne correspond à aucune ressource.")),
+    "http.method_not_allowed": (405, N_("Cette méthode HTTP n’est pas acceptée à cette adresse.")),
+    "http.payload_too_large": (413, N_("Le corps de la requête est trop volumineux.")),
+    "http.unsupported_media_type": (415, N_(
+        "Envoyez le corps de la requête en JSON (Content-Type\u00a0: application/json)."
+    )),
+    "http.too_many_requests": (429, N_("Trop de requêtes\u00a0: patientez un instant avant de réessayer.")),
+    "http.error": (400, N_("La requête n’a pas pu être traitée.")),
+    "request.malformed_json": (400, N_("Le corps de la requête n’est pas un JSON valide.")),
+    "request.invalid": (422, N_("Certaines valeurs envoyées ne conviennent pas\u00a0: voyez le détail par champ.")),
+    "request.invalid_parameter": (400, N_("Un paramètre de l’adresse ou de la requête est invalide.")),
+    "internal": (500, N_("Une erreur interne est survenue. Elle a été enregistrée\u00a0; réessayez plus tard.")),
+}
+
+
+def edge_error(code: str, *, status: int | None = None, field: str | None = None) -> ErrorInfo:
+    """An ``ErrorInfo`` for a refusal of the web edge (``auth.required``, ``csrf.failed``…)."""
+    default_status, message = _EDGE.get(code, _EDGE["http.error"])
+    return ErrorInfo(status=status or default_status, message=message, field=field, code=code)
+
+
+def edge_codes() -> frozenset[str]:
+    return frozenset(_EDGE)
 
 
 # Input shape (cattrs) ------------------------------------------------------------------

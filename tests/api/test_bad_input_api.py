@@ -73,8 +73,10 @@ def test_an_unknown_api_route_is_a_404_problem(api):
 
 
 def test_a_wrong_method_is_a_405_problem(api):
-    body = problem_of(api.get("/api/v1/password-reset"), 405)
+    answer = api.get("/api/v1/password-reset")
+    body = problem_of(answer, 405)
     assert body["code"] == "http.method_not_allowed"
+    assert "POST" in answer.headers["allow"]
 
 
 def test_html_paths_keep_their_html_error_pages(raw):
