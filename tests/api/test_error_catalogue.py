@@ -113,3 +113,20 @@ def test_field_messages_are_translated_then_filled():
     assert error.text(lambda m: "Unknown value: pick one of %(choices)s.") == "Unknown value: pick one of « a »."
     # A translation with a broken placeholder must not turn a refusal into a 500.
     assert error.text(lambda m: "Broken %(nope)s") == "Broken %(nope)s"
+
+
+def test_every_error_sentence_has_an_english_translation():
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "entrypoints/locale/en/LC_MESSAGES/messages.po", "rb") as handle:
+        english = read_po(handle)
+    sources = [root / "entrypoints/web/errors.py", root / "entrypoints/web/problems.py",
+               root / "entrypoints/web/api/input.py"]
+    msgids = {message for source in sources
+              for _line, message, _comments, _context in extract_from_file("python", source, keywords={"N_": None})}
+    untranslated = sorted(m for m in msgids if m not in english or not english[m].string)
+    assert msgids and untranslated == [], "run scripts/update_catalogue.sh and translate: " + repr(untranslated)
