@@ -155,3 +155,17 @@ def test_problems_use_the_english_catalogue_when_the_session_chose_english(api, 
     body = problem_of(api.post(f"/api/v1/cabinets/{cabinet.cabinet_id}/invitations", json={"email": "nope"}), 422)
     assert body["code"] == "request.invalid"
     assert "obligatoire" not in str(body) and "attendu" not in str(body)
+
+
+@pytest.mark.parametrize("media_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_body_that_is_not_declared_as_json_is_a_415_problem(api, cabinet, media_type):
+    answer = api.post("/api/v1/session", content=f'{{"email": "{OWNER_EMAIL}", "password": "{PASSWORD}"}}',
+                      headers={"content-type": media_type})
+    assert problem_of(answer, 415)["code"] == "http.unsupported_media_type"
+    problem_of(api.get("/api/v1/me"), 401)
+
+
+def test_a_json_body_with_a_charset_is_accepted(api, cabinet):
+    answer = api.post("/api/v1/session", content=f'{{"email": "{OWNER_EMAIL}", "password": "{PASSWORD}"}}',
+                      headers={"content-type": "application/json; charset=utf-8"})
+    assert answer.status_code == 200, answer.text

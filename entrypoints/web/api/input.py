@@ -69,4 +69,8 @@ class CattrsDTO(DataclassDTO[T], Generic[T]):
         return dto
 
     def decode_bytes(self, value: bytes) -> Any:
+        media_type = self.asgi_connection.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            # A form or text/plain body is what a cross-site form can send: JSON only here.
+            raise InputRejected("http.unsupported_media_type", status=415)
         return parse_body(value, self.model_type)  # type: ignore[attr-defined]
