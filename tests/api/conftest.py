@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
+from entrypoints.web.app import create_app
 
 PASSWORD = "correct horse battery"
 OWNER_EMAIL = "jessica@poussart.fr"
@@ -20,8 +21,6 @@ SIREN = "732829320"
 
 
 def make_app(container: Any) -> Any:
-    from entrypoints.web.app import create_app
-
     return create_app(container)
 
 

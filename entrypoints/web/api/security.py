@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import ImproperlyConfiguredException, NotAuthorizedException
 from litestar.utils.scope.state import ScopeState
 
 from entrypoints.web import i18n
@@ -22,7 +22,7 @@ from entrypoints.web.deps import SESSION_PENDING_2FA, SESSION_PERSON, SESSION_RO
 def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
     try:
         session = request.session
-    except Exception:  # no session middleware on this route: nobody is logged in
+    except ImproperlyConfiguredException:  # no session middleware on this route: nobody is logged in
         return {}
     return session if isinstance(session, dict) else {}
 
