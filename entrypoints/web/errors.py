@@ -17,6 +17,8 @@ messages by :func:`describe_structuring_error`.
 from __future__ import annotations
 
 import enum
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -35,6 +37,7 @@ __all__ = [
     "ErrorInfo",
     "FieldError",
     "N_",
+    "NOT_AN_OBJECT",
     "describe",
     "describe_structuring_error",
     "message_for_code",
@@ -85,6 +88,7 @@ _TITLE_BY_STATUS: dict[int, str] = {
     405: N_("Méthode non autorisée"),
     409: N_("Action impossible"),
     410: N_("Lien expiré"),
+    413: N_("Requête trop volumineuse"),
     415: N_("Format non pris en charge"),
     422: N_("Saisie invalide"),
     429: N_("Trop de requêtes"),
@@ -144,41 +148,6 @@ _MESSAGES: dict[str, str] = {
     "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
     "storage.unique_violation": N_("Cet élément existe déjà."),
 }
-
-# Refusals made by the web edge itself (no domain error behind them): same catalogue, so
-# the pages and the API word them alike.
-_EDGE: dict[str, tuple[int, str]] = {
-    "auth.required": (401, N_("Vous devez être connecté\u00a0: identifiez-vous avec votre e-mail et votre mot de passe.")),
-    "auth.no_pending_login": (409, N_(
-        "Aucune connexion n’attend de second facteur\u00a0: identifiez-vous d’abord avec votre e-mail et votre mot de passe."
-    )),
-    "auth.too_many_attempts": (401, N_("Trop de codes erronés\u00a0: recommencez la connexion depuis le début.")),
-    "csrf.failed": (403, N_(
-        "Jeton anti-falsification (CSRF) absent ou invalide\u00a0: lisez-le avec GET /api/v1/csrf et renvoyez-le "
-        "dans l’en-tête X-CSRFToken."
-    )),
-    "http.forbidden": (403, N_("Vous n’avez pas le droit de faire cela.")),
-    "http.not_found": (404, N_("Cette adresse ne correspond à aucune ressource.")),
-    "http.method_not_allowed": (405, N_("Cette méthode HTTP n’est pas acceptée à cette adresse.")),
-    "http.unsupported_media_type": (415, N_("Envoyez le corps de la requête en JSON (Content-Type\u00a0: application/json).")),
-    "http.too_many_requests": (429, N_("Trop de requêtes\u00a0: patientez un instant avant de réessayer.")),
-    "http.error": (400, N_("La requête n’a pas pu être traitée.")),
-    "request.malformed_json": (400, N_("Le corps de la requête n’est pas un JSON valide.")),
-    "request.invalid": (422, N_("Certaines valeurs envoyées ne conviennent pas\u00a0: voyez le détail par champ.")),
-    "request.invalid_parameter": (400, N_("Un paramètre de l’adresse ou de la requête est invalide.")),
-    "internal": (500, N_("Une erreur interne est survenue. Elle a été enregistrée\u00a0; réessayez plus tard.")),
-}
-
-
-def edge_error(code: str, *, status: int | None = None, field: str | None = None) -> ErrorInfo:
-    """An ``ErrorInfo`` for a refusal of the web edge (``auth.required``, ``csrf.failed``…)."""
-    default_status, message = _EDGE.get(code, _EDGE["http.error"])
-    return ErrorInfo(status=status or default_status, message=message, field=field, code=code)
-
-
-def edge_codes() -> frozenset[str]:
-    return frozenset(_EDGE)
-
 
 # Where a message depends on the field the value was refused for.
 _FIELD_MESSAGES: dict[str, str] = {
@@ -261,6 +230,47 @@ def describe(error: e.DomainError) -> ErrorInfo:
     return ErrorInfo(status=status_for(error_class), message=message, field=field, code=code, params=params)
 
 
+# Refusals made by the web edge itself (no domain error behind them): same catalogue, so
+# the pages and the API word them alike.
+_EDGE: dict[str, tuple[int, str]] = {
+    "auth.required": (401, N_(
+        "Vous devez être connecté\u00a0: identifiez-vous avec votre e-mail et votre mot de passe."
+    )),
+    "auth.no_pending_login": (409, N_(
+        "Aucune connexion n’attend de second facteur\u00a0: identifiez-vous d’abord avec votre e-mail "
+        "et votre mot de passe."
+    )),
+    "auth.too_many_attempts": (401, N_("Trop de codes erronés\u00a0: recommencez la connexion depuis le début.")),
+    "csrf.failed": (403, N_(
+        "Jeton anti-falsification (CSRF) absent ou invalide\u00a0: lisez-le avec GET /api/v1/csrf et renvoyez-le "
+        "dans l’en-tête X-CSRFToken."
+    )),
+    "http.forbidden": (403, N_("Vous n’avez pas le droit de faire cela.")),
+    "http.not_found": (404, N_("Cette adresse ne correspond à aucune ressource.")),
+    "http.method_not_allowed": (405, N_("Cette méthode HTTP n’est pas acceptée à cette adresse.")),
+    "http.payload_too_large": (413, N_("Le corps de la requête est trop volumineux.")),
+    "http.unsupported_media_type": (415, N_(
+        "Envoyez le corps de la requête en JSON (Content-Type\u00a0: application/json)."
+    )),
+    "http.too_many_requests": (429, N_("Trop de requêtes\u00a0: patientez un instant avant de réessayer.")),
+    "http.error": (400, N_("La requête n’a pas pu être traitée.")),
+    "request.malformed_json": (400, N_("Le corps de la requête n’est pas un JSON valide.")),
+    "request.invalid": (422, N_("Certaines valeurs envoyées ne conviennent pas\u00a0: voyez le détail par champ.")),
+    "request.invalid_parameter": (400, N_("Un paramètre de l’adresse ou de la requête est invalide.")),
+    "internal": (500, N_("Une erreur interne est survenue. Elle a été enregistrée\u00a0; réessayez plus tard.")),
+}
+
+
+def edge_error(code: str, *, status: int | None = None, field: str | None = None) -> ErrorInfo:
+    """An ``ErrorInfo`` for a refusal of the web edge (``auth.required``, ``csrf.failed``…)."""
+    default_status, message = _EDGE.get(code, _EDGE["http.error"])
+    return ErrorInfo(status=status or default_status, message=message, field=field, code=code)
+
+
+def edge_codes() -> frozenset[str]:
+    return frozenset(_EDGE)
+
+
 # Input shape (cattrs) ------------------------------------------------------------------
 
 
@@ -284,7 +294,7 @@ _MISSING = N_("Ce champ est obligatoire.")
 _UNEXPECTED = N_("Ce champ n’est pas attendu.")
 _WRONG_TYPE = N_("Valeur du mauvais type\u00a0: %(expected)s attendu.")
 _NOT_A_CHOICE = N_("Valeur inconnue\u00a0: choisissez parmi %(choices)s.")
-_NOT_AN_OBJECT = N_("Un objet JSON est attendu.")
+NOT_AN_OBJECT = N_("Un objet JSON est attendu.")
 _INVALID = N_("Cette valeur n’est pas valide.")
 
 _TYPE_NAMES: dict[type, str] = {
@@ -301,7 +311,10 @@ _TYPE_NAMES: dict[type, str] = {
 
 
 def _type_name(expected: Any) -> str:
-    origin = getattr(expected, "__origin__", None) or expected
+    options = [arg for arg in typing.get_args(expected) if arg is not type(None)]
+    if options and typing.get_origin(expected) in (typing.Union, types.UnionType):
+        expected = options[0]  # ``str | None``: the value, when given, must be a str
+    origin = typing.get_origin(expected) or expected
     if isinstance(origin, type):
         for cls in origin.__mro__:
             if cls in _TYPE_NAMES:
@@ -333,7 +346,7 @@ def _leaf(exc: BaseException, path: str, expected: Any) -> Iterable[FieldError]:
         return
     if isinstance(exc, (TypeError, ValueError, AttributeError)) and expected is not None:
         if getattr(expected, "__attrs_attrs__", None) is not None or _is_dataclass(expected):
-            yield FieldError(path, _NOT_AN_OBJECT)
+            yield FieldError(path, NOT_AN_OBJECT)
             return
         yield FieldError(path, _WRONG_TYPE, {"expected": _type_name(expected)})
         return

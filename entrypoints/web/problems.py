@@ -39,7 +39,8 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.openapi.datastructures import ResponseSpec
 
 from domain.model.errors import DomainError
-from entrypoints.web.errors import N_, ErrorInfo, FieldError, describe, edge_error
+from entrypoints.web import i18n
+from entrypoints.web.errors import N_, NOT_AN_OBJECT, ErrorInfo, FieldError, describe, edge_error
 
 __all__ = [
     "API_PREFIX",
@@ -101,12 +102,7 @@ Gettext = Callable[[str], str]
 
 def _gettext_for(request: Request[Any, Any, Any]) -> Gettext:
     """The session's language: the API speaks the same language as the pages."""
-    try:
-        from entrypoints.web import i18n  # the pages' catalogue; absent in a bare API app
-    except ImportError:  # pragma: no cover - only before the web UI exists
-        return lambda message: message
-    translations = i18n.translations(i18n.request_locale(request))
-    return translations.gettext
+    return i18n.translations(i18n.request_locale(request)).gettext
 
 
 def problem_response(
@@ -145,11 +141,16 @@ def _input_rejected(request: Request[Any, Any, Any], exc: InputRejected) -> Resp
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
-    """Litestar refused a path or query parameter (the body goes through our own parser)."""
-    fields = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        key = str(item.get("key", "")) if isinstance(item, dict) else ""
-        fields.append(FieldError(key, _parameter_message(request, key), _parameter_params(request, key)))
+    """Litestar refused a path or query parameter, or found no body at all.
+
+    Bodies that are present go through our own parser (``InputRejected``); an empty body
+    never reaches it and Litestar reports the ``data`` parameter as missing.
+    """
+    items = [item for item in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(item, dict)]
+    if any(item.get("source") == "body" or item.get("key") == "data" for item in items):
+        return problem_response(request, edge_error("request.invalid"), [FieldError("", NOT_AN_OBJECT)])
+    fields = [FieldError(key, _parameter_message(request, key), _parameter_params(request, key))
+              for key in (str(item.get("key", "")) for item in items)]
     return problem_response(request, edge_error("request.invalid_parameter"), fields)
 
 
@@ -185,6 +186,7 @@ _HTTP_CODES = {
     403: "http.forbidden",
     404: "http.not_found",
     405: "http.method_not_allowed",
+    413: "http.payload_too_large",
     415: "http.unsupported_media_type",
     429: "http.too_many_requests",
 }
@@ -203,8 +205,10 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    # The client gets a plain sentence; the traceback stays in the server log.
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The client gets a plain sentence; the traceback stays in the server log. The route
+    # template is logged, not the path: reset and invitation paths carry secret tokens.
+    route = request.scope.get("path_template") or request.url.path
+    log.error("unexpected error on %s %s", request.method, route, exc_info=exc)
     return problem_response(request, edge_error("internal"))
 
 
@@ -269,7 +273,11 @@ def install_problem_handlers(app_config: AppConfig) -> AppConfig:
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI ``responses`` entries documenting the problems a route may answer."""
+    """OpenAPI ``responses`` entries documenting the problems a route may answer.
+
+    400 (malformed request) and 500 are always listed; they also replace Litestar's
+    default 400 entry, whose shape is not ours.
+    """
     descriptions = {
         400: "Requête mal formée (JSON invalide, paramètre invalide)",
         401: "Non connecté, ou identifiants refusés",
@@ -277,7 +285,9 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         404: "Ressource introuvable (ou inaccessible à cette personne)",
         409: "Action impossible dans l’état actuel",
         410: "Lien expiré, déjà utilisé ou révoqué",
+        413: "Corps de requête trop volumineux",
         422: "Saisie invalide (détail par champ dans `errors`)",
+        500: "Erreur interne (enregistrée côté serveur, sans détail technique)",
     }
     return {
         status: ResponseSpec(
@@ -286,5 +296,5 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
         )
-        for status in statuses
+        for status in sorted({400, *statuses, 500})
     }
