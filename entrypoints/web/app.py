@@ -260,6 +260,7 @@ def create_app(container: Any = None) -> Litestar:
     """Build the web application around a container (``build_container(settings)``)."""
     from entrypoints.web.pages import PAGE_ROUTERS
 
+    owns_container = container is None
     if container is None:
         container = _default_container()
     settings = container.settings()
@@ -284,6 +285,11 @@ def create_app(container: Any = None) -> Litestar:
     async def _purge_expired_sessions() -> None:
         await session_store.delete_expired()
 
+    def _close_container() -> None:
+        # Only what create_app built itself: a caller's container is the caller's to close.
+        if owns_container and hasattr(container, "shutdown_resources"):
+            container.shutdown_resources()
+
     app_config = AppConfig(
         route_handlers=[
             *PAGE_ROUTERS,
@@ -303,6 +309,7 @@ def create_app(container: Any = None) -> Litestar:
         },
         before_send=[_security_headers(https)],
         on_startup=[_purge_expired_sessions],
+        on_shutdown=[_close_container],
         state=State({"container": container}),
         openapi_config=None,
         # Later issues upload PDFs; a page form never comes near this.

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from attrs import frozen
-from litestar.di import NamedDependency
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.di import Provide
 
 from domain.model.errors import NotFound

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from domain.model.cabinet import Delegation
-from tests.web.conftest import OWNER_EMAIL, OWNER_PASSWORD, error_for, login, post_form, queued_token
+from domain.model.cabinet import Delegation, Role
+from tests.web.conftest import OWNER_EMAIL, error_for, login, post_form, queued_token
 
 COLLABORATOR = "irina.faron@example.fr"
 COLLABORATOR_PASSWORD = "irina chooses a long one"
@@ -187,7 +187,7 @@ def test_a_person_in_two_cabinets_switches_between_them(client, container, owner
         owner_email="paul.martin@example.fr", owner_mobile="06 98 76 54 32", password="paul's long password")
     container.use_cases.invite_member(cabinet_id=other.cabinet_id, by_person_id=other.person_id, email=OWNER_EMAIL,
                                       given_names="Jessica", surname="Poussart",
-                                      role=__import__("domain.model.cabinet", fromlist=["Role"]).Role.COLLABORATOR,
+                                      role=Role.COLLABORATOR,
                                       delegations=frozenset())
     token = queued_token(container, "member_invitation", OWNER_EMAIL)
     # Jessica already has a password: the link just adds the membership, then she logs in.

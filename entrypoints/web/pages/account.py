@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from litestar.di import NamedDependency
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.response import Template
 from markupsafe import Markup
 
 from domain.model.errors import DomainError
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
-from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.auth import CODE_REQUIRED, PASSWORD_REQUIRED, PASSWORDS_DIFFER
 from entrypoints.web.pages.common import (
-    error_text,
     FormData,
+    error_text,
     field_errors,
     flash,
     form_error_status,

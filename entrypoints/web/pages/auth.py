@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect, Template
 
 from domain.model.errors import DomainError, InvalidCredentials, InvitationUnusable, ResetTokenUnusable
@@ -17,12 +17,11 @@ from entrypoints.web.deps import (
     SESSION_PERSON,
     SESSION_ROTATE,
 )
-from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
-    error_text,
     SESSION_FLASH,
     FormData,
+    error_text,
     field_errors,
     flash,
     form_error_status,

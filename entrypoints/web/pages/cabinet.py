@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from domain.model.cabinet import Delegation, Role
@@ -16,9 +16,9 @@ from entrypoints.web.deps import SESSION_CABINET, VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
-    error_text,
     FormData,
     checked,
+    error_text,
     field_errors,
     flash,
     form_error_status,

@@ -6,8 +6,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from litestar.di import NamedDependency
 from litestar import Request, Router, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from markupsafe import Markup, escape
