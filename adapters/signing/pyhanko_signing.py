@@ -17,10 +17,12 @@ import hashlib
 import io
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterator, Protocol, Sequence
+from typing import IO, Any, Generic, Iterator, Protocol, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from asn1crypto import cms, x509
@@ -28,7 +30,7 @@ from asn1crypto.algos import SignedDigestAlgorithm
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import extract_ts_certs
@@ -59,6 +61,7 @@ from ports.timestamping import TimestampAuthority
 
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
+_T = TypeVar("_T")
 _PARIS = ZoneInfo("Europe/Paris")
 _MONTHS = (
     "janvier",
@@ -86,6 +89,25 @@ class DigestSigningVault(Protocol):
     def sign_digest(self, ref: Any, digest: bytes, hash_algorithm: str) -> bytes: ...
 
 
+_CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
+
+
+def _der_set(items: list[bytes]) -> bytes:
+    body = b"".join(items)
+    length = len(body)
+    if length < 0x80:
+        header = bytes([length])
+    else:
+        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+        header = bytes([0x80 | len(raw)]) + raw
+    return b"\x31" + header + body
+
+
+def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
+    """DER of the signingCertificateV2 attribute (RFC 5035) naming ``cert``, as pyHanko writes it."""
+    return simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)).dump()
+
+
 class VaultBackedSigner(signers.Signer):
     """A pyHanko ``Signer`` whose private key is in our key vault.
 
@@ -99,6 +121,7 @@ class VaultBackedSigner(signers.Signer):
         key_ref: Any,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
+        signing_certificate_v2: bytes | None = None,
     ) -> None:
         super().__init__(
             signing_cert=signing_cert,
@@ -106,6 +129,7 @@ class VaultBackedSigner(signers.Signer):
         )
         self._vault = vault
         self._key_ref = key_ref
+        self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
             raise SigningFailed(f"unsupported key algorithm {algorithm}")
@@ -121,6 +145,45 @@ class VaultBackedSigner(signers.Signer):
             # PKCS#1 v1.5, what every vault (PKCS#11 CKM_RSA_PKCS included) can do on a digest.
             return SignedDigestAlgorithm({"algorithm": f"{digest_algorithm}_rsa" if digest_algorithm else "rsassa_pkcs1v15"})
         return super().get_signature_mechanism_for_digest(digest_algorithm)
+
+    async def signed_attrs(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        attr_settings: Any = None,
+        content_type: str = "data",
+        use_pades: bool = False,
+        timestamper: Any = None,
+        dry_run: bool = False,
+        is_pdf_sig: bool = True,
+    ) -> cms.CMSAttributes:
+        # PAdES baseline signed attributes are exactly contentType, messageDigest and
+        # signingCertificateV2. pyHanko rebuilds them from Python values at every
+        # signature, and asn1crypto spends milliseconds re-encoding the certificate
+        # reference; we assemble the DER from a per-certificate cache instead.
+        extras = attr_settings is not None and (
+            getattr(attr_settings, "adobe_revinfo_attr", None) is not None
+            or getattr(attr_settings, "cades_signed_attrs", None) is not None
+        )
+        if not use_pades or content_type != "data" or extras:
+            return await super().signed_attrs(
+                data_digest,
+                digest_algorithm,
+                attr_settings=attr_settings,
+                content_type=content_type,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                dry_run=dry_run,
+                is_pdf_sig=is_pdf_sig,
+            )
+        encoded = sorted(  # DER orders a SET OF by encoding
+            [
+                _CONTENT_TYPE_DATA,
+                cms.CMSAttribute({"type": "message_digest", "values": [data_digest]}).dump(),
+                self.signing_certificate_v2,
+            ]
+        )
+        return cms.CMSAttributes.load(_der_set(encoded))
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
@@ -182,7 +245,9 @@ class PyHankoPdfSigning:
         self._revocation = revocation_source
         self._trust_roots = [x509.Certificate.load(der) for der in trust_roots]
         self._hash = signing_hash
-        self._parsed: dict[bytes, x509.Certificate] = {}
+        # Bounded: one-time certificates (one per ceremony) would otherwise pile up.
+        self._parsed: _Lru[x509.Certificate] = _Lru(256)
+        self._signing_cert_attrs: _Lru[bytes] = _Lru(256)
 
     # -- PdfSigning: files -------------------------------------------------------------
 
@@ -220,7 +285,7 @@ class PyHankoPdfSigning:
     def _cert(self, der: bytes) -> x509.Certificate:
         cert = self._parsed.get(der)
         if cert is None:
-            cert = self._parsed[der] = x509.Certificate.load(der)
+            cert = self._parsed.put(der, x509.Certificate.load(der))
         return cert
 
     def _sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest) -> None:
@@ -233,7 +298,16 @@ class PyHankoPdfSigning:
         identity = request.identity
         signing_cert = self._cert(identity.certificate)
         chain = [self._cert(der) for der in identity.chain]
-        signer = VaultBackedSigner(vault=self._vault, key_ref=identity.key_ref, signing_cert=signing_cert, chain=chain)
+        cert_attr = self._signing_cert_attrs.get(identity.certificate)
+        if cert_attr is None:
+            cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
+        signer = VaultBackedSigner(
+            vault=self._vault,
+            key_ref=identity.key_ref,
+            signing_cert=signing_cert,
+            chain=chain,
+            signing_certificate_v2=cert_attr,
+        )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None
 
         validation_context = None
@@ -367,6 +441,28 @@ class PyHankoPdfSigning:
     @staticmethod
     def _run(coro: Any) -> Any:
         return asyncio.run(coro)
+
+
+class _Lru(Generic[_T]):
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, _T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> _T | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: _T) -> _T:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
 
 
 def _rect(box: Box) -> tuple[int, int, int, int]:
