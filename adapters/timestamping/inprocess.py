@@ -32,6 +32,17 @@ class DigestSigningVault(Protocol):
     def sign_digest(self, ref: Any, digest: bytes, hash_algorithm: str) -> bytes: ...
 
 
+def _der_set(items: list[bytes]) -> bytes:
+    body = b"".join(items)
+    length = len(body)
+    if length < 0x80:
+        header = bytes([length])
+    else:
+        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+        header = bytes([0x80 | len(raw)]) + raw
+    return b"\x31" + header + body
+
+
 def _refusal_response(status: tsp.PKIStatusInfo) -> bytes:
     return TimeStampResp({"status": status}).dump()
 
@@ -71,12 +82,12 @@ class InProcessTimestampAuthority:
         self._vault = vault
         self._key_ref = key_ref
         self._cert = x509.Certificate.load(certificate)
-        self._chain = [x509.Certificate.load(der) for der in chain]
         self._clock = clock
         self._policy = policy_oid
         self._accuracy = accuracy
         self._signing_hash = signing_hash
-        # Computed once: the ESSCertIDv2 and the signature algorithm never change.
+        # Computed once, kept as DER: asn1crypto re-encodes constructed values at every
+        # dump (milliseconds for a certificate reference), loaded DER is reused as is.
         self._signing_cert_attr = cms.CMSAttribute(
             {
                 "type": "signing_certificate_v2",
@@ -97,7 +108,10 @@ class InProcessTimestampAuthority:
                     )
                 ],
             }
-        )
+        ).dump()
+        self._content_type_attr = cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
+        # Untouched copies to embed: dumping them costs nothing, unlike parsed ones.
+        self._embedded_certs = [x509.Certificate.load(der) for der in (certificate, *chain)]
         key_algorithm = self._cert.public_key.algorithm
         if key_algorithm == "ec":
             self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_ecdsa"})
@@ -195,22 +209,25 @@ class InProcessTimestampAuthority:
         if nonce is not None:
             tst_info["nonce"] = nonce
         tst_info_der = tsp.TSTInfo(tst_info).dump()
-        signed_attrs = cms.CMSAttributes(
-            [
-                cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
-                cms.CMSAttribute(
-                    {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(gen_time)})]}
-                ),
-                cms.CMSAttribute(
-                    {
-                        "type": "message_digest",
-                        "values": [hashlib.new(self._signing_hash, tst_info_der).digest()],
-                    }
-                ),
-                self._signing_cert_attr,
-            ]
+        signed_attrs_der = _der_set(
+            sorted(  # DER orders a SET OF by encoding
+                [
+                    self._content_type_attr,
+                    cms.CMSAttribute(
+                        {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(gen_time)})]}
+                    ).dump(),
+                    cms.CMSAttribute(
+                        {
+                            "type": "message_digest",
+                            "values": [hashlib.new(self._signing_hash, tst_info_der).digest()],
+                        }
+                    ).dump(),
+                    self._signing_cert_attr,
+                ]
+            )
         )
-        to_sign = hashlib.new(self._signing_hash, signed_attrs.dump()).digest()
+        signed_attrs = cms.CMSAttributes.load(signed_attrs_der)
+        to_sign = hashlib.new(self._signing_hash, signed_attrs_der).digest()
         try:
             signature = self._vault.sign_digest(self._key_ref, to_sign, self._signing_hash)
         except Exception as exc:  # the vault is an outside system: any failure means no time
@@ -243,5 +260,5 @@ class InProcessTimestampAuthority:
             "signer_infos": [signer_info],
         }
         if include_certs:
-            signed_data["certificates"] = [self._cert, *self._chain]
+            signed_data["certificates"] = self._embedded_certs
         return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
