@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import hashlib
 import statistics
 import sys
@@ -59,17 +60,6 @@ class _RawTsaClient(TimeStamper):
         return tsp.TimeStampResp.load(self._responder.respond(req.dump()))
 
 
-def _time(fn: Callable[[], object], repeat: int) -> list[float]:
-    fn()  # warm-up: imports, caches, first TSA certificate lookup
-    samples = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
 def _peak_mib(fn: Callable[[], object]) -> float:
     gc.collect()
     tracemalloc.start()
@@ -93,7 +83,7 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
         files.append((label, path))
     out = workdir / "out.pdf"
 
-    print(f"Python {sys.version.split()[0]}, pyHanko {signers.__name__ and _pyhanko_version()}, repeat={repeat}")
+    print(f"Python {sys.version.split()[0]}, pyHanko {_pyhanko_version()}, repeat={repeat}, load average {os.getloadavg()[0]:.1f}")
     header = f"{'key':9} {'file':10} {'size':>8} {'case':14} {'median ms':>10} {'min-max ms':>16} {'x raw':>6} {'x floor':>8} {'peak MiB':>9}"
     print(header)
     print("-" * len(header))
@@ -150,11 +140,21 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
                 ("ours B-T", lambda: our(path, PadesLevel.B_T)),
                 ("ours B-LT", lambda: our(path, PadesLevel.B_LT)),
             ]
-            medians: dict[str, float] = {}
+            # Round-robin: each repetition runs every case once, so a burst of load on
+            # the machine hits all cases alike instead of skewing one of them.
+            samples_by_case: dict[str, list[float]] = {name: [] for name, _ in cases}
+            for _, fn in cases:
+                fn()  # warm-up: imports, caches, the TSA certificate lookup
+            for _ in range(repeat):
+                for name, fn in cases:
+                    gc.collect()
+                    start = time.perf_counter()
+                    fn()
+                    samples_by_case[name].append(time.perf_counter() - start)
+            medians = {name: statistics.median(samples) for name, samples in samples_by_case.items()}
             for name, fn in cases:
-                samples = _time(fn, repeat)
-                med = statistics.median(samples)
-                medians[name] = med
+                samples = samples_by_case[name]
+                med = medians[name]
                 peak = _peak_mib(fn)
                 raw_ref = {"ours B-B": "raw B-B", "ours B-T": "raw B-T"}.get(name)
                 x_raw = f"{med / medians[raw_ref]:.2f}" if raw_ref else ""

@@ -82,6 +82,10 @@ class AlreadyMember(DomainError):
     code = "member.duplicate"
 
 
+class SirenTaken(DomainError):
+    code = "cabinet.siren_taken"
+
+
 class LastOwner(DomainError):
     """A cabinet must keep at least one owner."""
 
@@ -124,6 +128,84 @@ class ResetTokenUnusable(DomainError):
 
 class WrongCurrentPassword(DomainError):
     code = "auth.wrong_current_password"
+
+
+# One-time codes -------------------------------------------------------------------
+
+
+class CodeRefused(DomainError):
+    """Base of every refusal of a one-time code, so a page can catch them together."""
+
+    code = "otp.refused"
+
+
+class CodeNotRequested(CodeRefused):
+    """No code was ever sent for this person and purpose."""
+
+    code = "otp.not_requested"
+
+
+class CodeInvalid(CodeRefused):
+    """Wrong code; ``remaining_tries`` says how many are left before the challenge dies."""
+
+    code = "otp.invalid"
+
+    def __init__(self, detail: str = "", *, remaining_tries: int) -> None:
+        super().__init__(detail, remaining_tries=remaining_tries)
+        self.remaining_tries = remaining_tries
+
+
+class CodeExpired(CodeRefused):
+    code = "otp.expired"
+
+
+class CodeDead(CodeRefused):
+    """Too many wrong tries (or replaced by a newer code): a new code must be requested."""
+
+    code = "otp.dead"
+
+
+class CodeAlreadyUsed(CodeRefused):
+    code = "otp.already_used"
+
+
+class CodePayloadMismatch(CodeRefused):
+    """The code authorises other data (e.g. other document digests) than what is presented."""
+
+    code = "otp.payload_mismatch"
+
+
+class CodeResendRefused(DomainError):
+    """Base of the send throttle; ``retry_after_seconds`` tells when a send will be accepted."""
+
+    code = "otp.resend_refused"
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CodeResendTooSoon(CodeResendRefused):
+    code = "otp.resend_too_soon"
+
+
+class CodeResendLimit(CodeResendRefused):
+    code = "otp.resend_limit"
+
+
+class Conflict(DomainError):
+    """The store refused the write because of what another transaction did; retrying may work."""
+
+    code = "storage.conflict"
+
+
+class UniqueViolation(Conflict):
+    """The record would duplicate a key that must be unique (a SIREN, a membership, ...)."""
+
+    code = "storage.unique_violation"
+
+
+# PDF signing and trusted time -----------------------------------------------------
 
 
 class InvalidPdf(DomainError):

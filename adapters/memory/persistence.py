@@ -1,0 +1,238 @@
+"""In-memory unit of work and job store: honest fakes that keep state in dicts.
+
+A unit of work works on deep copies of the store; ``commit`` writes them back, so a
+use case that fails half-way leaves the store untouched, as a database would.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from datetime import datetime, timezone
+
+from attrs import evolve
+
+from domain.model.account import Account, PasswordReset
+from domain.model.cabinet import Cabinet, Invitation, Member
+from domain.model.errors import EmailTaken, NotFound, UniqueViolation
+from domain.model.jobs import Job, JobSpec, JobStatus
+from domain.model.person import Person
+from domain.model.values import Email
+
+__all__ = ["InMemoryJobStore", "InMemoryStore", "InMemoryUnitOfWork", "UniqueViolation"]
+
+
+class InMemoryStore:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.tables: dict[str, dict[str, object]] = {
+            "cabinets": {}, "persons": {}, "members": {}, "invitations": {},
+            "accounts": {}, "password_resets": {}, "jobs": {},
+        }
+        self.job_leases: dict[str, datetime] = {}
+        self.sequence = 0
+
+    def next_id(self, prefix: str) -> str:
+        with self.lock:
+            self.sequence += 1
+            return f"{prefix}-{self.sequence:06d}"
+
+
+class _Table:
+    def __init__(self, rows: dict[str, object], not_found: str) -> None:
+        self.rows = rows
+        self.not_found = not_found
+
+    def _get(self, key: str) -> object:
+        try:
+            return self.rows[key]
+        except KeyError:
+            raise NotFound(f"{self.not_found} {key} not found") from None
+
+
+class _Cabinets(_Table):
+    def add(self, cabinet: Cabinet) -> None:
+        if self.by_siren(str(cabinet.siren)) is not None:
+            raise UniqueViolation("a cabinet with this SIREN exists")
+        self.rows[cabinet.id] = cabinet
+
+    def get(self, cabinet_id: str) -> Cabinet:
+        return self._get(cabinet_id)  # type: ignore[return-value]
+
+    def by_siren(self, siren: str) -> Cabinet | None:
+        return next((c for c in self.rows.values() if str(c.siren) == siren), None)  # type: ignore[attr-defined]
+
+    def list_by_ids(self, cabinet_ids: list[str]) -> list[Cabinet]:
+        found = [c for c in self.rows.values() if c.id in set(cabinet_ids)]  # type: ignore[attr-defined]
+        return sorted(found, key=lambda c: c.name)  # type: ignore[attr-defined,return-value]
+
+
+class _Persons(_Table):
+    def add(self, person: Person) -> None:
+        if self.by_email(person.email) is not None:
+            raise EmailTaken("a person with this email exists")
+        self.rows[person.id] = person
+
+    def get(self, person_id: str) -> Person:
+        return self._get(person_id)  # type: ignore[return-value]
+
+    def by_email(self, email: Email) -> Person | None:
+        return next((p for p in self.rows.values() if p.email == email), None)  # type: ignore[attr-defined]
+
+
+class _Members(_Table):
+    def add(self, member: Member) -> None:
+        if self.find(member.cabinet_id, member.person_id) is not None:
+            raise UniqueViolation("already a member")
+        self.rows[member.id] = member
+
+    def get(self, member_id: str) -> Member:
+        return self._get(member_id)  # type: ignore[return-value]
+
+    def find(self, cabinet_id: str, person_id: str) -> Member | None:
+        return next((m for m in self.rows.values()
+                     if m.cabinet_id == cabinet_id and m.person_id == person_id), None)  # type: ignore[attr-defined]
+
+    def of_cabinet(self, cabinet_id: str) -> list[Member]:
+        members = [m for m in self.rows.values() if m.cabinet_id == cabinet_id]  # type: ignore[attr-defined]
+        # Joining order; members who have not joined yet come last, as in the database.
+        return sorted(members, key=lambda m: (m.joined_at is None, m.joined_at or datetime.min, m.id))  # type: ignore[attr-defined,return-value]
+
+    def of_person(self, person_id: str) -> list[Member]:
+        return [m for m in self.rows.values() if m.person_id == person_id]  # type: ignore[attr-defined,misc]
+
+    def remove(self, member: Member) -> None:
+        self.rows.pop(member.id, None)
+
+
+class _Invitations(_Table):
+    def add(self, invitation: Invitation) -> None:
+        self.rows[invitation.id] = invitation
+
+    def get(self, invitation_id: str) -> Invitation:
+        return self._get(invitation_id)  # type: ignore[return-value]
+
+    def by_token_hash(self, token_hash: str) -> Invitation | None:
+        return next((i for i in self.rows.values() if i.token_hash == token_hash), None)  # type: ignore[attr-defined]
+
+    def pending_for_cabinet(self, cabinet_id: str) -> list[Invitation]:
+        from domain.model.cabinet import InvitationStatus
+
+        return [i for i in self.rows.values()  # type: ignore[misc]
+                if i.cabinet_id == cabinet_id and i.status is InvitationStatus.PENDING]  # type: ignore[attr-defined]
+
+
+class _Accounts(_Table):
+    def add(self, account: Account) -> None:
+        if account.person_id in self.rows:
+            raise UniqueViolation("this person already has an account")
+        self.rows[account.person_id] = account
+
+    def get(self, person_id: str) -> Account:
+        return self._get(person_id)  # type: ignore[return-value]
+
+    def find(self, person_id: str) -> Account | None:
+        return self.rows.get(person_id)  # type: ignore[return-value]
+
+
+class _PasswordResets(_Table):
+    def add(self, reset: PasswordReset) -> None:
+        self.rows[reset.id] = reset
+
+    def by_token_hash(self, token_hash: str) -> PasswordReset | None:
+        return next((r for r in self.rows.values() if r.token_hash == token_hash), None)  # type: ignore[attr-defined]
+
+
+class _JobOutbox:
+    def __init__(self, rows: dict[str, object], store: InMemoryStore, clock_now: object) -> None:
+        self.rows = rows
+        self.store = store
+        self.clock_now = clock_now
+
+    def enqueue(self, spec: JobSpec) -> str:
+        job_id = self.store.next_id("job")
+        now = self.clock_now() if callable(self.clock_now) else datetime.now(timezone.utc)
+        self.rows[job_id] = Job(id=job_id, spec=spec, status=JobStatus.PENDING, attempts=0,
+                                run_at=spec.run_at or now, created_at=now)
+        return job_id
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, store: InMemoryStore, clock: object | None = None) -> None:
+        self.store = store
+        self._now = getattr(clock, "now", None)
+        self._committed = False
+
+    def __enter__(self) -> InMemoryUnitOfWork:
+        self.store.lock.acquire()
+        self._start_working()
+        return self
+
+    def _start_working(self) -> None:
+        # Repositories point into the working copy, so they are rebuilt with it.
+        self._working = copy.deepcopy(self.store.tables)
+        t = self._working
+        self.cabinets = _Cabinets(t["cabinets"], "cabinet")
+        self.persons = _Persons(t["persons"], "person")
+        self.members = _Members(t["members"], "member")
+        self.invitations = _Invitations(t["invitations"], "invitation")
+        self.accounts = _Accounts(t["accounts"], "account")
+        self.password_resets = _PasswordResets(t["password_resets"], "password reset")
+        self.jobs = _JobOutbox(t["jobs"], self.store, self._now)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._working = None  # type: ignore[assignment]
+        self.store.lock.release()
+
+    def commit(self) -> None:
+        self.store.tables = copy.deepcopy(self._working)
+        self._committed = True
+
+    def rollback(self) -> None:
+        self._start_working()
+
+
+class InMemoryJobStore:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+
+    @property
+    def _jobs(self) -> dict[str, Job]:
+        return self.store.tables["jobs"]  # type: ignore[return-value]
+
+    def claim(self, *, now: datetime, limit: int, lease_seconds: int) -> list[Job]:
+        from datetime import timedelta
+
+        with self.store.lock:
+            due = sorted((j for j in self._jobs.values()
+                          if j.status is JobStatus.PENDING and j.run_at <= now
+                          and self.store.job_leases.get(j.id, now) <= now),
+                         key=lambda j: (j.run_at, j.id))[:limit]
+            for job in due:
+                self.store.job_leases[job.id] = now + timedelta(seconds=lease_seconds)
+            return list(due)
+
+    def complete(self, job_id: str, *, now: datetime) -> None:
+        with self.store.lock:
+            job = self.get(job_id)
+            self._jobs[job_id] = evolve(job, status=JobStatus.DONE, attempts=job.attempts + 1)
+            self.store.job_leases.pop(job_id, None)
+
+    def fail(self, job_id: str, *, error: str, now: datetime, retry_at: datetime | None) -> None:
+        with self.store.lock:
+            job = self.get(job_id)
+            if retry_at is None:
+                job = evolve(job, status=JobStatus.FAILED, attempts=job.attempts + 1, last_error=error)
+            else:
+                job = evolve(job, attempts=job.attempts + 1, last_error=error, run_at=retry_at)
+            self._jobs[job_id] = job
+            self.store.job_leases.pop(job_id, None)
+
+    def get(self, job_id: str) -> Job:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            raise NotFound(f"job {job_id} not found") from None
+
+    def list(self, *, limit: int = 100) -> list[Job]:
+        return sorted(self._jobs.values(), key=lambda j: (j.created_at, j.id), reverse=True)[:limit]
