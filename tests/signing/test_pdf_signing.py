@@ -275,3 +275,22 @@ def test_no_trusted_time_means_no_b_t_signature(vault, identity, tmp_path):
     with pytest.raises(TimestampUnavailable):
         signing.sign_file(source, tmp_path / "out.pdf", _request(identity, PadesLevel.B_T))
     assert [p.name for p in tmp_path.iterdir()] == ["in.pdf"]
+
+
+def test_memory_does_not_grow_with_the_number_of_pages(signing, identity, tmp_path):
+    import tracemalloc
+
+    def peak(pages: int) -> int:
+        source = pdf_file(tmp_path / f"{pages}.pdf", pages=pages, bytes_per_page=40_000)
+        signing.sign_file(source, tmp_path / "warm.pdf", _request(identity, PadesLevel.B_B))
+        tracemalloc.start()
+        try:
+            signing.sign_file(source, tmp_path / f"{pages}-signed.pdf", _request(identity, PadesLevel.B_B))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(5), peak(150)  # 0.2 MB and 6 MB
+    # The large file is 30 times bigger; its peak may only grow by pyHanko's
+    # per-object bookkeeping (cross-reference table), far below the file's size.
+    assert large < small + 2 * 2**20, (small, large)

@@ -144,3 +144,41 @@ def test_http_client_refuses_a_reply_without_our_nonce(tsa):
 
     with pytest.raises(TimestampUnavailable, match="nonce"):
         _client_answered_by(replayed).timestamp(hashlib.sha256(b"x").digest(), "sha256")
+
+
+def test_tokens_carry_the_configured_policy_accuracy_and_an_ess_cert_id_v2(vault, pki):
+    from datetime import timedelta
+
+    from asn1crypto import cms
+
+    authority = InProcessTimestampAuthority(
+        vault=vault,
+        key_ref=pki.tsa.key_ref,
+        certificate=pki.tsa.der,
+        clock=SystemClock(),
+        policy_oid="1.3.6.1.4.1.99999.1.2",
+        accuracy=timedelta(milliseconds=500),
+    )
+    token = cms.ContentInfo.load(authority.timestamp(hashlib.sha256(b"x").digest(), "sha256"))
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert info["policy"].dotted == "1.3.6.1.4.1.99999.1.2"
+    assert info["accuracy"].native == {"seconds": None, "millis": 500, "micros": None}
+    attrs = {a["type"].native: a["values"][0] for a in token["content"]["signer_infos"][0]["signed_attrs"]}
+    ess = attrs["signing_certificate_v2"]["certs"][0]
+    assert ess["cert_hash"].native == hashlib.sha256(pki.tsa.der).digest()
+    assert attrs["content_type"].native == "tst_info"
+
+
+def test_gen_time_comes_from_the_clock(vault, pki):
+    from datetime import datetime, timezone
+
+    from adapters.memory.clock import FixedClock
+    from asn1crypto import cms
+
+    clock = FixedClock(datetime(2026, 11, 28, 14, 5, 7, 123456, tzinfo=timezone.utc))
+    authority = InProcessTimestampAuthority(
+        vault=vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, clock=clock
+    )
+    token = cms.ContentInfo.load(authority.timestamp(hashlib.sha256(b"x").digest(), "sha256"))
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert info["gen_time"].native == datetime(2026, 11, 28, 14, 5, 7, tzinfo=timezone.utc)
