@@ -36,9 +36,11 @@ from pyhanko.sign.timestamps.api import TimeStamper
 
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.inprocess import InProcessTimestampAuthority
-from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
+from ports.pdf_signing import PadesLevel, SignatureRequest
+from adapters.signing.ca_revocation import CaRevocationSource
+from domain.model.pki import KeyType
 from tests.signing.pdfs import pdf_file
-from tests.signing.pki import KeyShim, PkiRevocationSource, TestPki
+from tests.signing.pki_server import SigningPki
 
 FILES = [("1 page", 1, 2_000), ("20 pages", 20, 50_000), ("200 pages", 200, 50_000)]
 
@@ -71,12 +73,13 @@ def _peak_mib(fn: Callable[[], object]) -> float:
 
 
 def run(key_types: list[str], repeat: int, workdir: Path) -> None:
-    vault = KeyShim()
-    pki = TestPki(vault, "http://127.0.0.1:9")  # URLs only appear in certificates
+    # The built-in CA on the in-memory vault; its URLs only appear in certificates.
+    pki = SigningPki(workdir / "pki", "http://127.0.0.1:9")
+    vault = pki.vault
     tsa = InProcessTimestampAuthority(
-        vault=vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, chain=pki.chain(pki.tsa), clock=_Clock()
+        vault=vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, chain=pki.tsa_chain, clock=_Clock()
     )
-    ours = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=PkiRevocationSource(pki))
+    ours = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(pki.ca))
     files = []
     for label, pages, per_page in FILES:
         path = pdf_file(workdir / f"{pages}p.pdf", pages=pages, bytes_per_page=per_page)
@@ -88,9 +91,11 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
     print(header)
     print("-" * len(header))
     for key_type in key_types:
-        signer_cert = pki.issue_signer(f"Bench {key_type}", key_type)
-        identity = SigningIdentity(key_ref=signer_cert.key_ref, certificate=signer_cert.der, chain=pki.chain(signer_cert))
-        key = vault._private(signer_cert.key_ref)
+        signer_cert = pki.issue_signer("Bench", "Signataire", KeyType(key_type))
+        identity = pki.identity(signer_cert)
+        # Raw pyHanko and the floor need the key object itself; the in-memory vault is
+        # the only one that could hand it out, and only this benchmark asks.
+        key = vault._keys[signer_cert.key_ref.id][1]
         # Raw pyHanko loads its key the documented way: from PEM/DER files, once.
         key_file = workdir / f"{key_type}.key.pem"
         key_file.write_bytes(
@@ -99,9 +104,9 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
         cert_file = workdir / f"{key_type}.crt.pem"
         cert_file.write_bytes(signer_cert.cert.public_bytes(serialization.Encoding.PEM))
         chain_files = []
-        for i, ca in enumerate((pki.issuing, pki.root)):
-            p = workdir / f"ca{i}.pem"
-            p.write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+        for i, der in enumerate(identity.chain):
+            p = workdir / f"ca{i}.der"
+            p.write_bytes(der)
             chain_files.append(str(p))
         raw_signer = signers.SimpleSigner.load(str(key_file), str(cert_file), ca_chain_files=chain_files)
         raw_tsa = _RawTsaClient(tsa)

@@ -16,13 +16,17 @@ def test_ocsp_is_fetched_from_the_certificates_aia(pki, pki_server):
     data = HttpRevocationSource(timeout=5).revocation_data(pki.signer.der, pki.issuing.der)
     (response,) = data.ocsp_responses
     assert ocsp.load_der_ocsp_response(response).certificate_status is ocsp.OCSPCertStatus.GOOD
-    assert any(r.startswith("POST /ocsp") for r in pki_server.requests)
+    assert any(r.startswith("POST /pki/ocsp") for r in pki_server.requests)
 
 
-def test_crl_is_fetched_when_the_certificate_has_no_ocsp_url(pki):
-    # The OCSP responder's certificate only names a CRL distribution point.
-    data = HttpRevocationSource(timeout=5).revocation_data(pki.ocsp_responder.der, pki.issuing.der)
+def test_crl_is_fetched_when_the_ocsp_responder_is_down(pki, pki_server):
+    pki_server.ocsp_down = True
+    try:
+        data = HttpRevocationSource(timeout=5).revocation_data(pki.signer.der, pki.issuing.der)
+    finally:
+        pki_server.ocsp_down = False
     assert data.crls and not data.ocsp_responses
+    assert any(r.startswith("GET /pki/crl/lcp.crl") for r in pki_server.requests)
 
 
 def test_no_reachable_location_is_an_error(pki):

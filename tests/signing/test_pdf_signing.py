@@ -27,7 +27,6 @@ from ports.pdf_signing import (
     PdfSigning,
     SignatureField,
     SignatureRequest,
-    SigningIdentity,
     VisibleSignature,
 )
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes, pdf_file
@@ -113,9 +112,9 @@ def test_adapter_is_a_pdf_signing(signing):
 
 
 def test_b_b_signature_is_valid_and_uses_one_vault_operation(signing, identity, pki, vault):
-    before = vault.sign_calls
+    before = len(vault.signed)
     signed = signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_B))
-    assert vault.sign_calls - before == 1  # no dry-run signature to size the container
+    assert len(vault.signed) - before == 1  # no dry-run signature to size the container
     (sig,) = _check_bb(pki, signed)
     assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     unsigned = sig.signer_info["unsigned_attrs"]
@@ -141,8 +140,7 @@ def test_b_lt_signature_validates_with_embedded_revocation_data(signing, identit
 
 def test_second_signature_added_later_keeps_the_first_valid(signing, identity, pki):
     first = signing.sign(pdf_bytes(2), _request(identity, PadesLevel.B_LT, "Client"))
-    other = pki.issue_signer("Bruno DURAND")
-    other_identity = SigningIdentity(key_ref=other.key_ref, certificate=other.der, chain=pki.chain(other))
+    other_identity = pki.identity(pki.issue_signer("Bruno", "Durand"))
     second = signing.sign(first, _request(other_identity, PadesLevel.B_LT, "Expert"))
     assert second.startswith(first)  # incremental update
     sigs = _check_lt(pki, second, count=2)
@@ -253,9 +251,9 @@ def test_bad_input_is_refused_and_leaves_no_file(signing, identity, tmp_path, co
 
 
 def test_revoked_certificate_is_refused_at_b_lt_and_leaves_no_file(signing, pki, tmp_path):
-    revoked = pki.issue_signer("Eve REVOKED")
+    revoked = pki.issue_signer("Eve", "Revoquee")
     pki.revoke(revoked)
-    identity = SigningIdentity(key_ref=revoked.key_ref, certificate=revoked.der, chain=pki.chain(revoked))
+    identity = pki.identity(revoked)
     source = pdf_file(tmp_path / "in.pdf")
     with pytest.raises(SigningCertificateRejected):
         signing.sign_file(source, tmp_path / "out.pdf", _request(identity, PadesLevel.B_LT))

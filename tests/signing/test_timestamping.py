@@ -10,7 +10,6 @@ from adapters.timestamping.http_client import HttpTimestampClient
 from adapters.timestamping.inprocess import ETSI_BEST_PRACTICES_TSA_POLICY, InProcessTimestampAuthority
 from ports.contracts.timestamping import TimestampAuthorityContract, TimestampResponderContract
 from tests.signing.conftest import SystemClock, require_tool
-from tests.signing.pki import KeyShim
 
 
 class _Fixtures:
@@ -24,11 +23,12 @@ class TestInProcessTimestampAuthority(_Fixtures, TimestampAuthorityContract):
         return self.tsa
 
     def make_unavailable_adapter(self):
-        broken = KeyShim()
-        ref = broken.generate("ec-p256")
-        broken.broken = True
+        class VaultOffline:
+            def sign_digest(self, ref, digest, hash_algorithm):
+                raise ConnectionError("HSM unreachable")
+
         return InProcessTimestampAuthority(
-            vault=broken, key_ref=ref, certificate=self.pki.tsa.der, clock=SystemClock()
+            vault=VaultOffline(), key_ref=self.pki.tsa.key_ref, certificate=self.pki.tsa.der, clock=SystemClock()
         )
 
 
@@ -50,10 +50,10 @@ class TestHttpTimestampClient(_Fixtures, TimestampAuthorityContract):
     """Talks over loopback to a server that answers with the in-process TSA."""
 
     def make_adapter(self):
-        return HttpTimestampClient(f"{self.server.base_url}/tsa", timeout=5)
+        return HttpTimestampClient(f"{self.server.base_url}/pki/tsa", timeout=5)
 
     def make_unavailable_adapter(self):
-        return HttpTimestampClient(f"http://127.0.0.1:{_closed_port()}/tsa", timeout=2)
+        return HttpTimestampClient(f"http://127.0.0.1:{_closed_port()}/pki/tsa", timeout=2)
 
     def test_http_error_status_raises_timestamp_unavailable(self):
         from domain.model.errors import TimestampUnavailable
