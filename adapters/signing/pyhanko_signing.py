@@ -22,7 +22,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Generic, Iterator, Protocol, Sequence, TypeVar
+from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from asn1crypto import cms, x509
@@ -48,6 +48,8 @@ from domain.model.errors import (
     SigningFailed,
     TimestampUnavailable,
 )
+from domain.model.pki import KeyRef
+from ports.keyvault import KeyVault
 from ports.pdf_signing import (
     Box,
     PadesLevel,
@@ -86,12 +88,6 @@ _FIRST_TOKEN_GUESS = 8192
 _CHUNK = 1 << 20
 
 
-class DigestSigningVault(Protocol):
-    """The one KeyVault operation signing needs (see ports.keyvault)."""
-
-    def sign_digest(self, ref: Any, digest: bytes, hash_algorithm: str) -> bytes: ...
-
-
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
 
 
@@ -120,8 +116,8 @@ class VaultBackedSigner(signers.Signer):
     def __init__(
         self,
         *,
-        vault: DigestSigningVault,
-        key_ref: Any,
+        vault: KeyVault,
+        key_ref: KeyRef,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
@@ -241,7 +237,7 @@ class PyHankoPdfSigning:
     def __init__(
         self,
         *,
-        vault: DigestSigningVault,
+        vault: KeyVault,
         timestamp_authority: TimestampAuthority | None = None,
         revocation_source: RevocationSource | None = None,
         trust_roots: Sequence[bytes] = (),

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
 from asn1crypto import algos, cms, core, tsp, x509
 
 from domain.model.errors import TimestampUnavailable
 from adapters.timestamping._asn1 import TimeStampResp
+from domain.model.pki import KeyRef
 from ports.clock import Clock
+from ports.keyvault import KeyVault
 from ports.timestamping import HASH_ALGORITHMS
 
 __all__ = ["InProcessTimestampAuthority", "ETSI_BEST_PRACTICES_TSA_POLICY"]
@@ -24,12 +26,6 @@ ETSI_BEST_PRACTICES_TSA_POLICY = "0.4.0.2023.1.1"
 """ETSI EN 319 421 best-practices time-stamp policy, the default ``policy_oid``."""
 
 _DIGEST_SIZES = {name: hashlib.new(name).digest_size for name in HASH_ALGORITHMS}
-
-
-class DigestSigningVault(Protocol):
-    """The one KeyVault operation the TSA needs (see ports.keyvault)."""
-
-    def sign_digest(self, ref: Any, digest: bytes, hash_algorithm: str) -> bytes: ...
 
 
 def _der_set(items: list[bytes]) -> bytes:
@@ -70,8 +66,8 @@ class InProcessTimestampAuthority:
     def __init__(
         self,
         *,
-        vault: DigestSigningVault,
-        key_ref: Any,
+        vault: KeyVault,
+        key_ref: KeyRef,
         certificate: bytes,
         chain: Sequence[bytes] = (),
         clock: Clock,
