@@ -14,7 +14,6 @@ Python allocations (tracemalloc) during one extra run of each case.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import os
 import hashlib

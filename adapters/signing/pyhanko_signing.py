@@ -20,7 +20,6 @@ import tempfile
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo

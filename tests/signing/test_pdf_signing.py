@@ -292,3 +292,19 @@ def test_memory_does_not_grow_with_the_number_of_pages(signing, identity, tmp_pa
     # The large file is 30 times bigger; its peak may only grow by pyHanko's
     # per-object bookkeeping (cross-reference table), far below the file's size.
     assert large < small + 2 * 2**20, (small, large)
+
+
+def test_b_t_over_http_with_the_durable_option(vault, pki, pki_server, identity, tmp_path):
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+    from adapters.timestamping.http_client import HttpTimestampClient
+
+    pki_server.requests.clear()
+    signing = PyHankoPdfSigning(
+        vault=vault, timestamp_authority=HttpTimestampClient(f"{pki_server.base_url}/pki/tsa"), durable=True
+    )
+    destination = tmp_path / "out.pdf"
+    signing.sign_file(pdf_file(tmp_path / "in.pdf"), destination, _request(identity, PadesLevel.B_T))
+    (sig,) = _check_bb(pki, destination.read_bytes())
+    vc = ValidationContext(trust_roots=[_root(pki)])
+    assert validate_pdf_signature(sig, vc, ts_validation_context=vc).timestamp_validity.trusted
+    assert pki_server.requests == ["POST /pki/tsa"]  # one token, no dry run to size the signature
