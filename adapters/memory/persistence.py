@@ -12,6 +12,9 @@ from datetime import datetime, timezone
 
 from attrs import evolve
 
+from adapters.memory.certificates import InMemoryCertificateRepository
+from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
+from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
 from domain.model.collection import Collection, CollectionStatus
@@ -29,6 +32,7 @@ class InMemoryStore:
         self.tables: dict[str, dict[str, object]] = {
             "cabinets": {}, "persons": {}, "members": {}, "invitations": {},
             "accounts": {}, "password_resets": {}, "jobs": {}, "collections": {},
+            "one_time_codes": {}, "certificates": {}, "lcp_registrations": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -206,7 +210,10 @@ class InMemoryUnitOfWork:
         self.accounts = _Accounts(t["accounts"], "account")
         self.password_resets = _PasswordResets(t["password_resets"], "password reset")
         self.jobs = _JobOutbox(t["jobs"], self.store, self._now)
-        self.collections = _Collections(t.setdefault("collections", {}), "collection")
+        self.collections = _Collections(t["collections"], "collection")
+        self.one_time_codes = InMemoryOneTimeCodeRepository(t["one_time_codes"])  # type: ignore[arg-type]
+        self.certificates = InMemoryCertificateRepository(t["certificates"])  # type: ignore[arg-type]
+        self.lcp_registrations = InMemoryLcpRegistrationRepository(t["lcp_registrations"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

@@ -450,7 +450,7 @@ class LcpAlreadyActive(RegistrationRefused):
     code = "lcp_registration.already_certified"
 
 
-class MobileRequired(RegistrationRefused):
+class RegistrationMobileRequired(RegistrationRefused):
     """An LCP needs a verified mobile: the person must add one to their profile first."""
 
     code = "lcp_registration.mobile_required"

@@ -28,7 +28,7 @@ from domain.model.errors import (
     IdentityChanged,
     InvalidValue,
     LcpAlreadyActive,
-    MobileRequired,
+    RegistrationMobileRequired,
     NotFound,
     RegistrationClosed,
     RegistrationInProgress,
@@ -187,7 +187,7 @@ class LcpRegistration:
         if active_registration is not None and active_registration.is_active:
             raise RegistrationInProgress(registration_id=active_registration.id)
         if person.mobile is None:
-            raise MobileRequired()
+            raise RegistrationMobileRequired()
         registration = cls(id=id, person_id=person.id, cabinet_id=cabinet_id, name=person.name,
                            email=person.email, mobile=person.mobile, started_at=now, updated_at=now)
         registration.note("started", now, email=str(person.email), mobile=str(person.mobile))

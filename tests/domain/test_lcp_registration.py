@@ -17,7 +17,7 @@ from domain.model.errors import (
     InvalidValue,
     LcpAlreadyActive,
     MissingDelegation,
-    MobileRequired,
+    RegistrationMobileRequired,
     NotCertificateHolder,
     NotFound,
     RegistrationClosed,
@@ -130,7 +130,7 @@ def test_someone_elses_membership_does_not_let_a_person_start() -> None:
 
 
 def test_a_person_without_a_mobile_is_asked_to_add_one() -> None:
-    with pytest.raises(MobileRequired) as refused:
+    with pytest.raises(RegistrationMobileRequired) as refused:
         started(person=a_person(mobile=None))
     assert refused.value.code == "lcp_registration.mobile_required"
     assert refused.value.params["field"] == "mobile"

@@ -36,7 +36,7 @@ from domain.model.errors import (
     InvalidValue,
     LcpAlreadyActive,
     MissingDelegation,
-    MobileRequired,
+    RegistrationMobileRequired,
     NotFound,
     RegistrationClosed,
     RegistrationInProgress,
@@ -60,18 +60,6 @@ CABINET_NAME = "Cabinet Poussart"
 LCP_OID = "0.4.0.2042.1.3"
 
 
-class PkiUnitOfWork(InMemoryUnitOfWork):
-    """The in-memory unit of work with the three tables these use cases add; the lead folds
-    these lines into InMemoryUnitOfWork."""
-
-    def _start_working(self) -> None:
-        super()._start_working()
-        t = self._working
-        self.one_time_codes = InMemoryOneTimeCodeRepository(t["one_time_codes"])  # type: ignore[arg-type]
-        self.certificates = InMemoryCertificateRepository(t["certificates"])  # type: ignore[arg-type]
-        self.lcp_registrations = InMemoryLcpRegistrationRepository(t["lcp_registrations"])  # type: ignore[arg-type]
-
-
 class World:
     """Everything a use case needs, and a way to read what it did.
 
@@ -83,7 +71,6 @@ class World:
         self.clock = FixedClock()
         self.ids = SequentialIds()
         self.store = InMemoryStore()
-        self.store.tables.update({"one_time_codes": {}, "certificates": {}, "lcp_registrations": {}})
         storage = tmp_path / "pki"
         shutil.copytree(hierarchy.storage_dir, storage)
         ca = BuiltinCertificateAuthority(hierarchy.vault, storage, hierarchy.public_url, clock=self.clock,
@@ -93,8 +80,8 @@ class World:
         self.codes = PyotpCodeGenerator(self.clock)
         self.hasher = HmacCodeHasher({"k1": b"k" * 32}, "k1")
 
-    def uow(self) -> PkiUnitOfWork:
-        return PkiUnitOfWork(self.store, clock=self.clock)
+    def uow(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store, clock=self.clock)
 
     def add(self, *objects: object) -> None:
         with self.uow() as tx:
@@ -293,7 +280,7 @@ def test_a_non_member_cannot_register_nor_see_a_registration(world: World) -> No
 
 
 def test_a_member_without_mobile_is_asked_to_add_one(world: World) -> None:
-    with pytest.raises(MobileRequired) as refused:
+    with pytest.raises(RegistrationMobileRequired) as refused:
         world.start_registration(person_id="per-3", cabinet_id="cab-1")
     assert refused.value.field == "mobile"
 
@@ -454,16 +441,16 @@ def test_a_failed_commit_after_issuance_revokes_the_certificate_and_destroys_the
                                                                                       monkeypatch) -> None:  # noqa: ANN001
     rid = registered_up_to(world, RegistrationState.IDENTITY_CONFIRMED)
     keys_before = set(world.pki.vault._keys)  # noqa: SLF001
-    real_commit = PkiUnitOfWork.commit
+    real_commit = InMemoryUnitOfWork.commit
     calls = {"n": 0}
 
-    def commit_fails_the_second_time(self: PkiUnitOfWork) -> None:
+    def commit_fails_the_second_time(self: InMemoryUnitOfWork) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("database gone")
         real_commit(self)
 
-    monkeypatch.setattr(PkiUnitOfWork, "commit", commit_fails_the_second_time)
+    monkeypatch.setattr(InMemoryUnitOfWork, "commit", commit_fails_the_second_time)
     with pytest.raises(OSError):
         world.accept_terms_and_issue(person_id="per-1", registration_id=rid, terms_version=TERMS)
     [orphan] = world.pki.ca.certificates_of("per-1")
