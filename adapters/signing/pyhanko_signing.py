@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import threading
@@ -244,6 +245,8 @@ class PyHankoPdfSigning:
         durable: bool = False,
     ) -> None:
         self._durable = durable
+        # addFilter ignores a filter already present: building adapters repeatedly is fine.
+        logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NO_FETCHING_WARNING)
         self._vault = vault
         self._timestamper = PortTimeStamper(timestamp_authority) if timestamp_authority else None
         self._revocation = revocation_source
@@ -441,8 +444,9 @@ class PyHankoPdfSigning:
         return ValidationContext(
             trust_roots=roots,
             other_certs=certs,
-            ocsps=ocsps,
-            crls=crls,
+            # One root CRL often covers several certificates: embed it once.
+            ocsps=list(dict.fromkeys(ocsps)),
+            crls=list(dict.fromkeys(crls)),
             allow_fetching=False,
             revocation_mode="hard-fail",
         )
@@ -450,6 +454,17 @@ class PyHankoPdfSigning:
     @staticmethod
     def _run(coro: Any) -> Any:
         return asyncio.run(coro)
+
+
+class _NoFetchingWarning(logging.Filter):
+    """pyHanko warns at every B-LT signature that fetching is off; for us that is the
+    design (revocation data comes through the RevocationSource port), not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+_NO_FETCHING_WARNING = _NoFetchingWarning()
 
 
 class _Lru(Generic[_T]):
