@@ -15,7 +15,7 @@ from asn1crypto import algos, cms, core, tsp, x509
 
 from domain.model.errors import TimestampUnavailable
 from adapters.timestamping._asn1 import TimeStampResp
-from domain.model.pki import KeyRef
+from domain.model.pki import Credential, KeyRef
 from ports.clock import Clock
 from ports.keyvault import KeyVault
 from ports.timestamping import HASH_ALGORITHMS
@@ -115,6 +115,20 @@ class InProcessTimestampAuthority:
             self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_rsa"})
         else:
             raise ValueError(f"unsupported TSA key algorithm {key_algorithm}")
+
+    @classmethod
+    def from_credential(
+        cls, *, vault: KeyVault, credential: Credential, clock: Clock, **options: Any
+    ) -> "InProcessTimestampAuthority":
+        """The TSA of a ``CertificateAuthority.tsa()`` credential (key, certificate, issuers)."""
+        return cls(
+            vault=vault,
+            key_ref=credential.key,
+            certificate=credential.certificate.der,
+            chain=credential.issuers,
+            clock=clock,
+            **options,
+        )
 
     # -- TimestampAuthority ------------------------------------------------------------
 

@@ -182,3 +182,14 @@ def test_gen_time_comes_from_the_clock(vault, pki):
     token = cms.ContentInfo.load(authority.timestamp(hashlib.sha256(b"x").digest(), "sha256"))
     info = token["content"]["encap_content_info"]["content"].parsed
     assert info["gen_time"].native == datetime(2026, 11, 28, 14, 5, 7, tzinfo=timezone.utc)
+
+
+def test_the_tsa_is_built_from_the_cas_tsa_credential(pki):
+    from asn1crypto import cms
+
+    authority = InProcessTimestampAuthority.from_credential(
+        vault=pki.vault, credential=pki.ca.tsa(), clock=SystemClock()
+    )
+    token = cms.ContentInfo.load(authority.timestamp(hashlib.sha256(b"x").digest(), "sha256"))
+    embedded = [c.chosen.dump() for c in token["content"]["certificates"]]
+    assert embedded == [pki.tsa.der, *pki.tsa_chain]
