@@ -19,7 +19,7 @@ from typing import Callable
 from attrs import frozen
 from cryptography import x509
 
-from domain.model.pki import CaName, KeyRef, KeyType, RevocationReason
+from domain.model.pki import CaName, CertificatePolicy, KeyRef, KeyType, RevocationReason
 from domain.model.values import Email, PersonName
 from ports.pdf_signing import SigningIdentity
 from tests.pki.helpers import make_test_pki, sample_subject
@@ -51,14 +51,20 @@ class SigningPki:
         self.tsa_chain = list(tsa.issuers)
         self.signer = self.issue_signer("Alice", "Martin")
 
-    def issue_signer(self, given: str, surname: str, key_type: KeyType = KeyType.EC_P256) -> Issued:
+    def issue_signer(
+        self,
+        given: str,
+        surname: str,
+        key_type: KeyType = KeyType.EC_P256,
+        policy: CertificatePolicy = CertificatePolicy.LCP,
+    ) -> Issued:
         number = next(_people)
         subject = sample_subject(
             name=PersonName(given, surname),
             email=Email(f"signer{number}@cabinet-exemple.fr"),
             person_id=f"P-{number:04d}",
         )
-        key, record = self.test_pki.person(key_type=key_type, subject=subject)
+        key, record = self.test_pki.person(key_type=key_type, subject=subject, policy=policy)
         return Issued(record.der, key, record.serial)
 
     def chain(self, issued: Issued) -> list[bytes]:

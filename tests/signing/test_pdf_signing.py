@@ -308,3 +308,17 @@ def test_b_t_over_http_with_the_durable_option(vault, pki, pki_server, identity,
     vc = ValidationContext(trust_roots=[_root(pki)])
     assert validate_pdf_signature(sig, vc, ts_validation_context=vc).timestamp_validity.trusted
     assert pki_server.requests == ["POST /pki/tsa"]  # one token, no dry run to size the signature
+
+
+@pytest.mark.parametrize(
+    ("policy", "key_type"),
+    [("QCP_N", "EC_P256"), ("LCP", "RSA_3072"), ("QCP_N", "RSA_3072")],
+    ids=["qcp-ec", "lcp-rsa", "qcp-rsa"],
+)
+def test_b_lt_with_each_policy_and_key_type(signing, pki, policy, key_type):
+    from domain.model.pki import CertificatePolicy, KeyType
+
+    issued = pki.issue_signer("Hugo", "Lefebvre", KeyType[key_type], CertificatePolicy[policy])
+    signed = signing.sign(pdf_bytes(), _request(pki.identity(issued), PadesLevel.B_LT))
+    (sig,) = _check_lt(pki, signed)
+    assert sig.signer_cert.dump() == issued.der

@@ -78,3 +78,14 @@ def test_pdfsig_reports_a_revoked_certificate(signing, pki, nss_db, tmp_path):
     (report,) = pdfsig(nss_db, signed)
     assert "Signature is Valid" in report
     assert "Certificate has been Revoked" in report, report
+
+
+def test_pdfsig_accepts_a_qcp_certificate_signature(signing, pki, nss_db, tmp_path):
+    from domain.model.pki import CertificatePolicy
+
+    identity = pki.identity(pki.issue_signer("Nadia", "Benali", policy=CertificatePolicy.QCP_N))
+    signed = tmp_path / "signed.pdf"
+    signing.sign_file(pdf_file(tmp_path / "in.pdf"), signed, SignatureRequest(identity=identity, level=PadesLevel.B_LT))
+    (report,) = pdfsig(nss_db, signed)
+    assert "Signature is Valid" in report, report
+    assert "Certificate is Trusted" in report, report
