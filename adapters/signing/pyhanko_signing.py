@@ -41,12 +41,11 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from domain.model.errors import (
     BrokenPdf,
+    DomainError,
     EncryptedPdf,
-    InvalidPdf,
     NotAPdf,
     SigningCertificateRejected,
     SigningFailed,
-    TimestampUnavailable,
 )
 from domain.model.pki import KeyRef
 from ports.keyvault import KeyVault
@@ -82,7 +81,6 @@ _MONTHS = (
 # Room for the CMS structure, signed attributes (signing certificate v2, CMS algorithm
 # protection…) and the signature value itself (512 bytes covers RSA-4096).
 _CMS_OVERHEAD = 4096
-_FIRST_TOKEN_GUESS = 8192
 # pyHanko copies and hashes files in chunks of 4 KiB by default: 2,500 system calls each
 # way for 10 MB. 1 MiB chunks keep memory flat and the copy close to the disk's speed.
 _CHUNK = 1 << 20
@@ -343,31 +341,48 @@ class PyHankoPdfSigning:
         if appearance is not None:
             stamp_style = TextStampStyle(stamp_text="%(line1)s\n%(line2)s\n%(line3)s")
             text_params = _appearance_lines(appearance)
-        pdf_signer = signers.PdfSigner(
-            meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
-        )
         reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
         if timestamper is not None:
-            reserved += (timestamper.largest_token + 1024) if timestamper.largest_token else _FIRST_TOKEN_GUESS
-        try:
-            self._run(
-                pdf_signer.async_sign_pdf(
-                    writer,
-                    bytes_reserved=2 * reserved,
-                    appearance_text_params=text_params,
-                    output=outfile,
-                    chunk_size=_CHUNK,
-                )
+            if not timestamper.largest_token:
+                # Learn the TSA's token size once per adapter: a guess too small would
+                # cost a whole second signature, a guess too large bloats every file.
+                self._run(timestamper.async_dummy_response(self._hash))
+            reserved += timestamper.largest_token + 1024
+        for attempt in (1, 2):
+            pdf_signer = signers.PdfSigner(
+                meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
             )
-        except SigningError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, (PathBuildingError, PathValidationError)):
-                raise SigningCertificateRejected(str(cause)) from exc
-            raise SigningFailed(str(exc)) from exc
-        except (TimestampUnavailable, SigningFailed, InvalidPdf):
-            raise
-        except PdfError as exc:
-            raise BrokenPdf(str(exc)) from exc
+            try:
+                self._run(
+                    pdf_signer.async_sign_pdf(
+                        writer,
+                        bytes_reserved=2 * reserved,  # pyHanko counts hex digits
+                        appearance_text_params=text_params,
+                        output=outfile,
+                        chunk_size=_CHUNK,
+                    )
+                )
+                break
+            except SigningError as exc:
+                cause = exc.__cause__
+                if isinstance(cause, (PathBuildingError, PathValidationError)):
+                    raise SigningCertificateRejected(str(cause)) from exc
+                if attempt == 1 and "larger than expected" in str(exc):
+                    # Our size estimate was short (an unusually large token or chain):
+                    # start over once with twice the room.
+                    reserved *= 2
+                    infile.seek(0)
+                    outfile.seek(0)
+                    outfile.truncate()
+                    writer = _open_writer(infile)
+                    continue
+                raise SigningFailed(str(exc)) from exc
+            except DomainError:
+                raise
+            except PdfError as exc:
+                raise BrokenPdf(str(exc)) from exc
+            except Exception as exc:  # the port promises typed errors
+                raise SigningFailed(f"{type(exc).__name__}: {exc}") from exc
         if level is PadesLevel.B_LTA:
             outfile.seek(0)
             # Timestamp the signed revision in place: the output already holds it.
@@ -386,12 +401,12 @@ class PyHankoPdfSigning:
     async def _document_timestamp(self, writer: IncrementalPdfFileWriter, **output: Any) -> None:
         timestamper = self._timestamper
         assert timestamper is not None
+        # One token per adapter tells the TSA's certificates and the token size (cached).
+        await timestamper.async_dummy_response(self._hash)
         validation_context = None
         if self._revocation is not None:
-            # Getting the TSA's certificates needs one token; pyHanko caches it.
-            await timestamper.async_dummy_response(self._hash)
             validation_context = await self._validation_context([])
-        reserved = _CMS_OVERHEAD + max(timestamper.largest_token, _FIRST_TOKEN_GUESS)
+        reserved = _CMS_OVERHEAD + timestamper.largest_token
         try:
             await PdfTimeStamper(timestamper).async_timestamp_pdf(
                 writer,

@@ -298,11 +298,13 @@ def test_b_t_over_http_with_the_durable_option(vault, pki, pki_server, identity,
     from adapters.signing.pyhanko_signing import PyHankoPdfSigning
     from adapters.timestamping.http_client import HttpTimestampClient
 
-    pki_server.requests.clear()
     signing = PyHankoPdfSigning(
         vault=vault, timestamp_authority=HttpTimestampClient(f"{pki_server.base_url}/pki/tsa"), durable=True
     )
     destination = tmp_path / "out.pdf"
+    # The adapter's first signature also fetches one token to learn the TSA's token size.
+    signing.sign_file(pdf_file(tmp_path / "first.pdf"), tmp_path / "first-signed.pdf", _request(identity, PadesLevel.B_T))
+    pki_server.requests.clear()
     signing.sign_file(pdf_file(tmp_path / "in.pdf"), destination, _request(identity, PadesLevel.B_T))
     (sig,) = _check_bb(pki, destination.read_bytes())
     vc = ValidationContext(trust_roots=[_root(pki)])
@@ -322,3 +324,15 @@ def test_b_lt_with_each_policy_and_key_type(signing, pki, policy, key_type):
     signed = signing.sign(pdf_bytes(), _request(pki.identity(issued), PadesLevel.B_LT))
     (sig,) = _check_lt(pki, signed)
     assert sig.signer_cert.dump() == issued.der
+
+
+def test_an_undersized_reservation_is_retried_once_with_more_room(signing, identity, pki, vault, monkeypatch):
+    import adapters.signing.pyhanko_signing as module
+
+    signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_T))  # token size known
+    monkeypatch.setattr(module, "_CMS_OVERHEAD", -2500)  # too small for this CMS
+    before = len(vault.signed)
+    signed = signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_T))
+    _check_bb(pki, signed)
+    signer_signatures = [key for key, _ in vault.signed[before:] if key == identity.key_ref.id]
+    assert len(signer_signatures) == 2  # the first attempt did not fit
