@@ -147,6 +147,55 @@ _MESSAGES: dict[str, str] = {
     "otp.resend_limit": N_("Trop de codes ont été demandés\u00a0: réessayez plus tard."),
     "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
     "storage.unique_violation": N_("Cet élément existe déjà."),
+    # Collections (collectes) and the documents put into them.
+    "collection.refused": N_("Cette action n’est pas possible sur cette collecte."),
+    "collection.not_editable": N_("Cette collecte a déjà été envoyée\u00a0: elle ne peut plus être modifiée."),
+    "collection.not_in_progress": N_("Cette collecte n’est pas en cours\u00a0: l’action n’est plus possible."),
+    "collection.ended": N_("Cette collecte est terminée\u00a0: l’action n’est plus possible."),
+    "collection.invalid_info": N_(
+        "Indiquez un titre (200\u00a0caractères au plus)\u00a0; le message compte 5\u00a0000\u00a0caractères au plus."
+    ),
+    "collection.deadline_past": N_("La date limite doit être dans le futur."),
+    "collection.deadline_too_far": N_("La date limite ne peut pas dépasser un an."),
+    "collection.invalid_reminders": N_(
+        "Les relances automatiques partent tous les 1 à 60\u00a0jours, 20\u00a0fois au plus."
+    ),
+    "collection.no_signer": N_("Ajoutez au moins un signataire."),
+    "collection.no_document": N_("Ajoutez au moins un document."),
+    "collection.too_many": N_("Le nombre maximal est atteint pour cette collecte."),
+    "collection.duplicate_signer": N_("Cette personne figure déjà parmi les signataires."),
+    "collection.duplicate_observer": N_("Cette personne est déjà en copie."),
+    "collection.signer_without_sign_delegation": N_(
+        "Ce membre n’a pas la délégation «\u00a0Signer\u00a0»\u00a0: il ne peut pas signer pour le cabinet."
+    ),
+    "collection.mobile_required": N_("Un numéro de mobile est obligatoire à partir du niveau 2."),
+    "collection.level_not_allowed": N_("Le niveau 3 exige un certificat qualifié (QCP) actif pour ce membre."),
+    "collection.order_locked": N_("Un signataire qui a déjà signé ne peut pas changer de place."),
+    "collection.invalid_order": N_("Le nouvel ordre doit citer chaque signataire une fois et une seule."),
+    "collection.signer_state": N_("Ce signataire ne peut pas faire l’objet de cette action dans son état actuel."),
+    "collection.field_out_of_page": N_(
+        "L’emplacement de signature doit tenir entièrement sur une page existante du document."
+    ),
+    "collection.reminder_too_soon": N_(
+        "Ce signataire a reçu un e-mail il y a moins d’une heure\u00a0: patientez avant de le relancer."
+    ),
+    "collection.link_unusable": N_(
+        "Ce lien de signature n’est plus valable\u00a0: il a été remplacé, a expiré ou la collecte est terminée."
+    ),
+    "document.refused": N_("Ce fichier ne peut pas être ajouté."),
+    "document.not_pdf": N_("Ce fichier n’est pas un PDF. Seuls les documents PDF peuvent être signés."),
+    # No placeholder (pages show the message as it is): the limit is written beside the file input.
+    "document.too_large": N_("Ce fichier dépasse la taille maximale autorisée."),
+    "document.encrypted": N_(
+        "Ce PDF est protégé par un mot de passe ou chiffré. Enregistrez-le sans protection puis déposez-le de nouveau."
+    ),
+    "document.broken": N_(
+        "Ce PDF est endommagé ou incomplet et ne peut pas être lu. Exportez-le de nouveau puis réessayez."
+    ),
+    "document.empty": N_("Ce fichier est vide ou ne contient aucune page."),
+    "document.corrupted": N_(
+        "Ce document stocké est altéré et ne peut pas être servi. Contactez votre administrateur."
+    ),
 }
 
 # Where a message depends on the field the value was refused for.
