@@ -75,6 +75,17 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.CodeExpired: 410,
     e.CodeDead: 410,
     e.CodeResendRefused: 429,
+    # Collections: bad input is 422, a refused upload too; the rest of the rules conflict (409).
+    e.InvalidCollectionInfo: 422,
+    e.DeadlineNotInFuture: 422,
+    e.DeadlineTooFar: 422,
+    e.InvalidReminderPolicy: 422,
+    e.InvalidOrder: 422,
+    e.FieldOutOfPage: 422,
+    e.MobileRequired: 422,
+    e.ReminderTooSoon: 429,
+    e.InvitationLinkUnusable: 410,
+    e.DocumentRefused: 422,
     e.DomainError: 409,
 }
 
@@ -215,6 +226,7 @@ _FIELD_BY_CODE: dict[str, str] = {
     "auth.wrong_current_password": "current_password",
     "otp.refused": "code",
     "otp.invalid": "code",
+    "collection.mobile_required": "mobile",
 }
 
 
