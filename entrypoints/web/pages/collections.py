@@ -375,9 +375,11 @@ def save_informations(request: Request, collection_id: FromPath[str], data: Form
         return refused
     values = {"title": form_value(data, "title"), "message": str((data or {}).get("message", "")).strip()}
     errors: dict[str, str] = {}
+    status = 400
     if not values["title"]:
         errors["title"] = TITLE_REQUIRED
     else:
+        status = 422
         try:
             use_cases.update_collection_info(collection_id=collection_id, by_person_id=viewer.person_id,
                                              title=values["title"], message=values["message"])
@@ -386,7 +388,7 @@ def save_informations(request: Request, collection_id: FromPath[str], data: Form
             errors[str(info.params.get("field") or info.field or "title")] = error_text(request, exc)
     if errors:
         return _wizard(request, viewer, "informations.html", "informations",
-                       _details(use_cases, viewer, collection_id), status=400 if "title" in errors else 422,
+                       _details(use_cases, viewer, collection_id), status=status,
                        values=values, errors=errors)
     return see_other(f"/collectes/{collection_id}/options")
 
