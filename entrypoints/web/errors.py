@@ -223,10 +223,12 @@ def describe(error: e.DomainError) -> ErrorInfo:
     error_class = type(error)
     code = getattr(error, "code", e.DomainError.code)
     _known_code, message = _message_for_class(error_class)
-    field = getattr(error, "field", None) or _FIELD_BY_CODE.get(code)
+    params = getattr(error, "params", None) or {}
+    # An edge may name the input an error is about (``field=...`` in params); else the usual one.
+    field = getattr(error, "field", None) or params.get("field") or _FIELD_BY_CODE.get(code)
     if isinstance(error, e.InvalidValue) and field in _FIELD_MESSAGES and code in ("value.invalid", "name.invalid"):
         message = _FIELD_MESSAGES[field]
-    params = {k: v for k, v in (getattr(error, "params", None) or {}).items() if k != "field"}
+    params = {k: v for k, v in params.items() if k != "field"}
     return ErrorInfo(status=status_for(error_class), message=message, field=field, code=code, params=params)
 
 

@@ -45,7 +45,7 @@ stable, un `detail` en français et, pour une saisie refusée, `errors` par cham
 
 _TAGS = [
     Tag(name="Session", description="Connexion, second facteur, déconnexion, jeton CSRF, mot de passe oublié"),
-    Tag(name="Moi", description="La personne connectée"),
+    Tag(name="Moi", description="La personne connectée : profil, langue, mot de passe, double authentification"),
     Tag(name="Cabinets", description="Mes cabinets, leurs membres, invitations et délégations"),
     Tag(name="Invitations", description="Liens d’invitation reçus par e-mail"),
 ]

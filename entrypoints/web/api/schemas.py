@@ -46,6 +46,24 @@ class LocaleInput:
 
 
 @dataclass
+class PasswordChangeInput:
+    current_password: str
+    new_password: str
+
+
+@dataclass
+class TotpCodeInput:
+    """The 6-digit code the authenticator app shows."""
+
+    code: str
+
+
+@dataclass
+class PasswordConfirmationInput:
+    password: str
+
+
+@dataclass
 class InvitationInput:
     email: str
     given_names: str
@@ -107,6 +125,21 @@ class Me:
         return cls(person_id=profile.person_id, given_names=profile.given_names, surname=profile.surname,
                    display_name=profile.display_name, email=profile.email, mobile=profile.mobile,
                    totp_enabled=profile.totp_enabled, locale=profile.locale)
+
+
+@dataclass
+class TotpSetupOut:
+    """Scan ``provisioning_uri`` (as a QR code) or type ``secret`` into the authenticator app."""
+
+    secret: str
+    provisioning_uri: str
+
+
+@dataclass
+class RecoveryCodes:
+    """Shown once: each code replaces a TOTP code once, when the phone is lost."""
+
+    codes: list[str]
 
 
 @dataclass
