@@ -3,7 +3,8 @@
 # static folder the web app serves. vendor/ is git-ignored: it is rebuilt, never edited.
 set -eu
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules/@picocss/pico ] || [ ! -d node_modules/htmx.org ]; then
+# axe-core is a devDependency: the browser tests inject it to check accessibility (WCAG 2.1 AA).
+if [ ! -d node_modules/@picocss/pico ] || [ ! -d node_modules/htmx.org ] || [ ! -d node_modules/axe-core ]; then
     npm ci --no-audit --no-fund
 fi
 dest=entrypoints/web/static/vendor

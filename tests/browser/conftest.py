@@ -32,8 +32,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
 def _ensure_static_assets() -> None:
-    if not (ROOT / "entrypoints/web/static/vendor/pico/pico.min.css").exists() and shutil.which("npm"):
+    missing = not (ROOT / "entrypoints/web/static/vendor/pico/pico.min.css").exists() or not AXE.exists()
+    if missing and shutil.which("npm"):
         subprocess.run(["sh", str(ROOT / "scripts" / "vendor_static.sh")], check=True, cwd=ROOT)
 
 
@@ -121,6 +125,31 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """WCAG 2.1 A/AA violations axe-core finds on the page (the context must bypass our CSP to inject it)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                            targets: v.nodes.map(n => n.target.join(' '))}));
+        }"""
+    )
+    return list(result)
+
+
+@pytest.fixture
+def check_accessibility() -> Any:
+    """``check_accessibility(page)`` fails the test on any WCAG 2.1 AA violation axe-core reports."""
+    require_service(AXE.exists(), "axe-core from npm (npm ci, as scripts/vendor_static.sh runs it)")
+
+    def check(page: Any) -> None:
+        violations = axe_violations(page)
+        assert not violations, f"accessibility violations on {page.url}: {violations}"
+
+    return check
 
 
 @pytest.fixture

@@ -71,6 +71,9 @@ def test_invitation_bad_inputs_keep_what_was_typed(client, owner):
     assert 400 <= bad_email.status_code < 500
     assert "L’adresse e-mail est invalide" in error_for(bad_email.text, "email")
     assert 'value="irina.faron@"' in bad_email.text
+    # The field in error takes the focus, not the first field of the form.
+    assert re.search(r'<input[^>]*id="email"[^>]*autofocus', bad_email.text)
+    assert not re.search(r'<input[^>]*id="given_names"[^>]*autofocus', bad_email.text)
 
     bad_name = _invite(client, given_names="Irina2")
     assert 400 <= bad_name.status_code < 500
