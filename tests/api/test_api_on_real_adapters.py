@@ -1,7 +1,9 @@
-"""The API on the real stack (Pony on SQLite, Argon2): handlers run use cases in worker
-threads, and Pony binds its sessions to a thread, so this is worth checking once end to end.
+"""The API on the real stack (Pony on SQLite and on PostgreSQL, Argon2): handlers run use
+cases in worker threads, and Pony binds its sessions to a thread, so this is worth checking
+end to end.
 
-Without the persistence adapters installed this is a loud skip (a failure under CI=true).
+Without the persistence adapters, or without PostgreSQL for the ``postgres`` variant, this
+is a loud skip (a failure under CI=true).
 """
 
 from __future__ import annotations
@@ -16,10 +18,22 @@ from entrypoints.settings import Settings
 from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, make_app, problem_of
 from tests.conftest import require_service
 
+try:  # session-scoped factory of throw-away PostgreSQL databases, shared with the persistence tests
+    from tests.persistence.conftest import make_postgres_database  # noqa: F401
+except ImportError:  # pragma: no cover - persistence not installed: the fixture below skips
+    pass
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request) -> str:
+    if request.param == "sqlite":
+        return ""  # the default: a SQLite file under the data directory
+    return request.getfixturevalue("make_postgres_database")()
+
 
 @pytest.fixture
-def real_container(tmp_path) -> Iterator[Any]:
-    settings = Settings(data_dir=tmp_path, mail_backend="outbox", demo_data=False)
+def real_container(tmp_path, database_url) -> Iterator[Any]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url, mail_backend="outbox", demo_data=False)
     try:
         from adapters.persistence.migrations import upgrade
 
@@ -32,7 +46,7 @@ def real_container(tmp_path) -> Iterator[Any]:
     container.shutdown_resources()
 
 
-def test_owner_invites_collaborator_who_joins_and_gets_delegations_on_sqlite(real_container):
+def test_owner_invites_collaborator_who_joins_and_gets_delegations(real_container):
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
