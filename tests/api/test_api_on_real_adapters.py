@@ -2,8 +2,7 @@
 cases in worker threads, and Pony binds its sessions to a thread, so this is worth checking
 end to end.
 
-Without the persistence adapters, or without PostgreSQL for the ``postgres`` variant, this
-is a loud skip (a failure under CI=true).
+Without PostgreSQL the ``postgres`` variant is a loud skip (a failure under CI=true).
 """
 
 from __future__ import annotations
@@ -13,15 +12,13 @@ from typing import Any, Iterator
 import pytest
 from litestar.testing import TestClient
 
+from adapters.persistence.migrations import upgrade
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, make_app, problem_of
-from tests.conftest import require_service
 
-try:  # session-scoped factory of throw-away PostgreSQL databases, shared with the persistence tests
-    from tests.persistence.conftest import make_postgres_database  # noqa: F401
-except ImportError:  # pragma: no cover - persistence not installed: the fixture below skips
-    pass
+# The session-scoped factory of throw-away PostgreSQL databases the persistence tests use.
+from tests.persistence.conftest import make_postgres_database  # noqa: F401
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -34,14 +31,8 @@ def database_url(request) -> str:
 @pytest.fixture
 def real_container(tmp_path, database_url) -> Iterator[Any]:
     settings = Settings(data_dir=tmp_path, database_url=database_url, mail_backend="outbox", demo_data=False)
-    try:
-        from adapters.persistence.migrations import upgrade
-
-        upgrade(settings.resolved_database_url)
-        container = build_container(settings)
-        container.use_cases.my_cabinets(person_id="warm-up")
-    except ImportError as exc:
-        require_service(False, f"the Pony persistence adapters ({exc.name})")
+    upgrade(settings.resolved_database_url)
+    container = build_container(settings)
     yield container
     container.shutdown_resources()
 
