@@ -11,6 +11,7 @@ import importlib
 import logging
 import os
 import secrets
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +212,10 @@ def _on_unexpected(request: Request, exc: Exception) -> Response:
 # Templates -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def _template_engine() -> JinjaTemplateEngine:
+    """One engine per process: templates do not depend on the container, and compiled
+    templates are then shared by every app built in the process (tests build many)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(["html", "xml"]),
