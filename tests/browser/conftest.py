@@ -70,13 +70,6 @@ class LiveServer:
         return self.container.worker().run_once()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_catalogues() -> None:
-    from tests.web.conftest import compile_catalogues
-
-    compile_catalogues()
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     import uvicorn
