@@ -89,8 +89,11 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.DocumentRefused: 422,
     e.DocumentTooLarge: 413,
     # Not the person's doing: damaged storage, a CA never initialised.
+    e.InvalidPdf: 422,
     e.DocumentCorrupted: 500,
     e.CaNotInitialised: 503,
+    e.SigningFailed: 500,
+    e.TimestampUnavailable: 503,
     e.DomainError: 409,
 }
 
@@ -228,6 +231,22 @@ _MESSAGES: dict[str, str] = {
     "document.empty": N_("Ce fichier est vide ou ne contient aucune page."),
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
+    ),
+    # Signing
+    "pdf.invalid": N_("Ce fichier n’est pas un PDF qui peut être signé."),
+    "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),
+    "pdf.encrypted": N_(
+        "Ce PDF est protégé par un mot de passe\u00a0: il ne peut pas être signé. Envoyez une version non protégée."
+    ),
+    "pdf.broken": N_("Ce PDF est endommagé ou incomplet\u00a0: il ne peut pas être signé."),
+    "timestamp.unavailable": N_(
+        "L’horodatage de confiance est momentanément indisponible\u00a0: réessayez dans quelques minutes."
+    ),
+    "signing.failed": N_(
+        "La signature n’a pas pu être produite. L’incident est enregistré\u00a0; réessayez plus tard."
+    ),
+    "signing.certificate_rejected": N_(
+        "Le certificat de signature est révoqué, expiré ou non reconnu\u00a0: la signature est refusée."
     ),
     # LCP registration (« S’enregistrer »)
     "lcp_registration.refused": N_("Cet enregistrement n’est pas possible."),
