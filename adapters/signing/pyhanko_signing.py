@@ -524,7 +524,9 @@ def _open_writer(stream: IO[bytes]) -> IncrementalPdfFileWriter:
     if b"%PDF-" not in head:
         raise NotAPdf("the file does not start like a PDF")
     try:
-        writer = IncrementalPdfFileWriter(stream, strict=False)
+        # Strict (pyHanko's default): lenient parsing would also accept hybrid
+        # cross-reference files, a known way to show signers one thing and readers another.
+        writer = IncrementalPdfFileWriter(stream, strict=True)
     except PdfError as exc:
         raise BrokenPdf(str(exc)) from exc
     except Exception as exc:  # pyHanko raises plain errors on some damaged files
