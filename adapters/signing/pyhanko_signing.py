@@ -268,6 +268,10 @@ class PyHankoPdfSigning:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._create_fields(infile, outfile, fields_)
 
+    def check_signable_file(self, path: Path) -> None:
+        with open(path, "rb") as stream:
+            _open_writer(stream)
+
     # -- PdfSigning: bytes -------------------------------------------------------------
 
     def sign(self, pdf: bytes, request: SignatureRequest) -> bytes:
