@@ -75,6 +75,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.CodeExpired: 410,
     e.CodeDead: 410,
     e.CodeResendRefused: 429,
+    e.InvalidPdf: 422,
     e.DomainError: 409,
 }
 
@@ -147,6 +148,22 @@ _MESSAGES: dict[str, str] = {
     "otp.resend_limit": N_("Trop de codes ont été demandés\u00a0: réessayez plus tard."),
     "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
     "storage.unique_violation": N_("Cet élément existe déjà."),
+    # Signing PDFs and trusted time.
+    "pdf.invalid": N_("Ce fichier ne peut pas être signé."),
+    "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),
+    "pdf.encrypted": N_(
+        "Ce PDF est protégé par un mot de passe\u00a0: retirez la protection, puis déposez-le à nouveau."
+    ),
+    "pdf.broken": N_(
+        "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
+    ),
+    "timestamp.unavailable": N_(
+        "Le service d’horodatage ne répond pas\u00a0: rien n’a été signé, réessayez dans quelques minutes."
+    ),
+    "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été signé, réessayez plus tard."),
+    "signing.certificate_rejected": N_(
+        "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
+    ),
 }
 
 # Where a message depends on the field the value was refused for.
