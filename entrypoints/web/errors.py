@@ -89,11 +89,12 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.DocumentRefused: 422,
     e.DocumentTooLarge: 413,
     # Not the person's doing: damaged storage, a CA never initialised.
-    e.InvalidPdf: 422,
     e.DocumentCorrupted: 500,
     e.CaNotInitialised: 503,
-    e.SigningFailed: 500,
+    e.InvalidPdf: 422,
+    # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
+    e.SigningFailed: 503,
     e.DomainError: 409,
 }
 
@@ -232,22 +233,6 @@ _MESSAGES: dict[str, str] = {
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
     ),
-    # Signing
-    "pdf.invalid": N_("Ce fichier n’est pas un PDF qui peut être signé."),
-    "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),
-    "pdf.encrypted": N_(
-        "Ce PDF est protégé par un mot de passe\u00a0: il ne peut pas être signé. Envoyez une version non protégée."
-    ),
-    "pdf.broken": N_("Ce PDF est endommagé ou incomplet\u00a0: il ne peut pas être signé."),
-    "timestamp.unavailable": N_(
-        "L’horodatage de confiance est momentanément indisponible\u00a0: réessayez dans quelques minutes."
-    ),
-    "signing.failed": N_(
-        "La signature n’a pas pu être produite. L’incident est enregistré\u00a0; réessayez plus tard."
-    ),
-    "signing.certificate_rejected": N_(
-        "Le certificat de signature est révoqué, expiré ou non reconnu\u00a0: la signature est refusée."
-    ),
     # LCP registration (« S’enregistrer »)
     "lcp_registration.refused": N_("Cet enregistrement n’est pas possible."),
     "lcp_registration.not_found": N_("Cet enregistrement est introuvable."),
@@ -265,6 +250,22 @@ _MESSAGES: dict[str, str] = {
     ),
     "lcp_registration.terms_outdated": N_(
         "Les conditions ont changé depuis votre lecture\u00a0: relisez la nouvelle version puis acceptez-la."
+    ),
+    # Signing PDFs and trusted time.
+    "pdf.invalid": N_("Ce fichier ne peut pas être signé."),
+    "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),
+    "pdf.encrypted": N_(
+        "Ce PDF est protégé par un mot de passe\u00a0: retirez la protection, puis déposez-le à nouveau."
+    ),
+    "pdf.broken": N_(
+        "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
+    ),
+    "timestamp.unavailable": N_(
+        "Le service d’horodatage ne répond pas\u00a0: rien n’a été signé, réessayez dans quelques minutes."
+    ),
+    "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été signé, réessayez plus tard."),
+    "signing.certificate_rejected": N_(
+        "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
     ),
 }
 
