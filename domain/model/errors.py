@@ -203,3 +203,21 @@ class UniqueViolation(Conflict):
     """The record would duplicate a key that must be unique (a SIREN, a membership, ...)."""
 
     code = "storage.unique_violation"
+class KeyNotFound(NotFound):
+    code = "key.not_found"
+
+
+class CertificateNotFound(NotFound):
+    code = "certificate.not_found"
+
+
+class CertificateRevoked(DomainError):
+    """The certificate is already revoked: it cannot be revoked again nor used to sign."""
+
+    code = "certificate.revoked"
+
+
+class CaNotInitialised(DomainError):
+    """The certificate authority has no hierarchy yet (run ``seing ca init``)."""
+
+    code = "ca.not_initialised"
