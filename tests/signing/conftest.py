@@ -52,3 +52,24 @@ def tsa(vault, pki, pki_server) -> InProcessTimestampAuthority:
     )
     pki_server.tsa_respond = authority.respond
     return authority
+
+
+@pytest.fixture(scope="session")
+def revocation(pki):
+    from tests.signing.pki import PkiRevocationSource
+
+    return PkiRevocationSource(pki)
+
+
+@pytest.fixture(scope="session")
+def signing(vault, tsa, revocation):
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+
+    return PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation)
+
+
+@pytest.fixture(scope="session")
+def identity(pki):
+    from ports.pdf_signing import SigningIdentity
+
+    return SigningIdentity(key_ref=pki.signer.key_ref, certificate=pki.signer.der, chain=pki.chain(pki.signer))

@@ -332,3 +332,22 @@ class PkiHttpServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class PkiRevocationSource:
+    """RevocationSource answered in-process by the test CA (as the built-in CA adapter will)."""
+
+    def __init__(self, pki: TestPki) -> None:
+        self.pki = pki
+        self.calls: list[str] = []
+
+    def revocation_data(self, certificate: bytes, issuer: bytes):
+        from ports.pdf_signing import RevocationData
+
+        cert = x509.load_der_x509_certificate(certificate)
+        self.calls.append(cert.subject.rfc4514_string())
+        if self.use_crl_for_ca_children and cert.issuer == self.pki.root.cert.subject:
+            return RevocationData(crls=[self.pki.crl(self.pki.root)])
+        return RevocationData(ocsp_responses=[self.pki.ocsp_response(certificate)])
+
+    use_crl_for_ca_children = True
