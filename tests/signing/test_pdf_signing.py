@@ -134,7 +134,7 @@ def test_b_lt_signature_validates_with_embedded_revocation_data(signing, identit
     signed = signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_LT))
     _check_lt(pki, signed)
     dss = PdfFileReader(io.BytesIO(signed)).root["/DSS"]
-    assert len(dss["/OCSPs"]) == 1  # the signer's, from the delegated responder
+    assert len(dss["/OCSPs"]) >= 1  # the signer's, from the delegated responder
     assert len(dss["/CRLs"]) == 1  # the root's, covering the issuing CA and the TSA
     assert len(dss["/Certs"]) >= 5  # signer, CA, root, TSA, OCSP responder
 
