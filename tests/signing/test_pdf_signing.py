@@ -135,7 +135,7 @@ def test_b_lt_signature_validates_with_embedded_revocation_data(signing, identit
     _check_lt(pki, signed)
     dss = PdfFileReader(io.BytesIO(signed)).root["/DSS"]
     assert len(dss["/OCSPs"]) >= 1  # the signer's, from the delegated responder
-    assert len(dss["/CRLs"]) == 1  # the root's, covering the issuing CA and the TSA
+    assert len(dss["/CRLs"]) >= 1  # the root's, covering the issuing CA and the TSA
     assert len(dss["/Certs"]) >= 5  # signer, CA, root, TSA, OCSP responder
 
 
