@@ -17,3 +17,11 @@ r=PdfFileReader(io.BytesIO(out)); sig=r.embedded_regular_signatures[0]
 logging.basicConfig(level=logging.INFO, format='%(name)s %(levelname)s %(message)s')
 res=t.ades_lta_status(pki.root.der, sig)
 print(res.ades_subindic)
+import subprocess, os, shutil
+from cryptography.hazmat.primitives import serialization
+d='.scratch/nss'; shutil.rmtree(d, ignore_errors=True); os.makedirs(d)
+open('.scratch/root.pem','wb').write(pki.root.cert.public_bytes(serialization.Encoding.PEM))
+subprocess.run(['certutil','-N','--empty-password','-d','sql:'+d],check=True)
+subprocess.run(['certutil','-A','-n','Seing Test Root','-t','CT,C,C','-i','.scratch/root.pem','-d','sql:'+d],check=True)
+r=subprocess.run(['pdfsig','-nssdir','sql:'+d,'.scratch/blt.pdf'],capture_output=True,text=True)
+print(r.returncode, r.stdout, r.stderr); print(srv.requests)
