@@ -203,6 +203,8 @@ class UniqueViolation(Conflict):
     """The record would duplicate a key that must be unique (a SIREN, a membership, ...)."""
 
     code = "storage.unique_violation"
+
+
 class KeyNotFound(NotFound):
     code = "key.not_found"
 
@@ -221,3 +223,43 @@ class CaNotInitialised(DomainError):
     """The certificate authority has no hierarchy yet (run ``seing ca init``)."""
 
     code = "ca.not_initialised"
+
+
+class InvalidPdf(DomainError):
+    """The file given to sign is not a PDF we can sign; subclasses say why."""
+
+    code = "pdf.invalid"
+
+
+class NotAPdf(InvalidPdf):
+    code = "pdf.not_pdf"
+
+
+class EncryptedPdf(InvalidPdf):
+    """Password-protected PDFs are refused: signing them would need the password."""
+
+    code = "pdf.encrypted"
+
+
+class BrokenPdf(InvalidPdf):
+    """Truncated or structurally damaged: no reliable revision to sign on top of."""
+
+    code = "pdf.broken"
+
+
+class TimestampUnavailable(DomainError):
+    """No trusted time could be obtained; callers must not fall back to a local clock."""
+
+    code = "timestamp.unavailable"
+
+
+class SigningFailed(DomainError):
+    """The signature could not be produced (key vault, size, unexpected library error)."""
+
+    code = "signing.failed"
+
+
+class SigningCertificateRejected(DomainError):
+    """The signer's certificate is revoked, expired or does not chain to a trusted root."""
+
+    code = "signing.certificate_rejected"
