@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from attrs import define, field, frozen
 
 from domain.model.errors import (
+    CaptureLinkUnusable,
     ConsentMissing,
     IdentityAttemptsExhausted,
     IdentitySessionMismatch,
@@ -45,6 +46,9 @@ from domain.model.values import Email, Mobile, PersonName
 
 __all__ = [
     "AUTOMATIC_OFFICER",
+    "CAPTURE_LINK_VALIDITY",
+    "CaptureLink",
+    "CertificateRequestData",
     "ENROLLMENT_VALIDITY",
     "MAX_IDENTITY_ATTEMPTS",
     "Consent",
@@ -160,6 +164,8 @@ class LcpHolding:
     key_id: str
     person_id: str
     cabinet_id: str
+    cabinet_name: str
+    siren: str
     name: PersonName
     email: Email
     mobile: Mobile
@@ -200,8 +206,10 @@ class QcpEnrollment:
     consents: list[Consent] = field(factory=list)
     attempts: list[IdentityAttempt] = field(factory=list)
     validated_identity: ExtractedIdentity | None = None
+    identity_validated_at: datetime | None = None
     review_reason: str | None = None
     request_digest: str | None = None  # SHA-256 hex of the « Demande de certificat » accepted
+    request_ref: str | None = None  # where the accepted PDF is stored
     request_accepted_at: datetime | None = None
     signed_request_ref: str | None = None
     signed_request_digest: str | None = None
@@ -302,6 +310,19 @@ class QcpEnrollment:
     def _next_when_rejected(self) -> NextStep:
         return NextStep.RETRY_IDENTITY_CHECK if self.attempts_left > 0 else NextStep.CLOSED
 
+    def allows(self, action: str) -> bool:
+        """Whether ``action`` is possible in the current state (pages hide what is not)."""
+        if action == "begin_identity_check" and self.state is QcpState.REJECTED:
+            return self.attempts_left > 0
+        return self.state in ALLOWED_FROM[action]
+
+    def ensure_allowed(self, action: str, now: datetime) -> None:
+        """Raise what ``action`` would raise for the state or the deadline, changing nothing:
+        for use cases that must call a provider before the transition."""
+        self._check(action, now)
+        if action == "begin_identity_check" and self.state is QcpState.REJECTED and self.attempts_left == 0:
+            raise IdentityAttemptsExhausted(f"at most {MAX_IDENTITY_ATTEMPTS} identity checks per enrollment")
+
     def is_due_to_expire(self, now: datetime) -> bool:
         return not self.state.terminal and now >= self.expires_at
 
@@ -399,6 +420,7 @@ class QcpEnrollment:
         if not identity_matches(extracted, self.lcp.name, self.lcp.birth_date):
             return self._to_review("extracted_identity_differs_from_lcp", now)
         self.validated_identity = extracted
+        self.identity_validated_at = now
         self._move("validate_identity", QcpState.IDENTITY_VALIDATED, now)
         return True
 
@@ -417,6 +439,7 @@ class QcpEnrollment:
             if identity is None:
                 raise InvalidValue("identity", "an approval names the identity validated")
             self.validated_identity = identity
+            self.identity_validated_at = now
             self._move("resolve_review", QcpState.IDENTITY_VALIDATED, now, officer_id=officer_id)
         else:
             if not reason:
@@ -426,11 +449,12 @@ class QcpEnrollment:
             self.review_rejected = True
             self._move("resolve_review", QcpState.REJECTED, now, officer_id=officer_id, reason=reason)
 
-    def accept_request(self, *, document_digest: str, now: datetime) -> None:
+    def accept_request(self, *, document_digest: str, now: datetime, document_ref: str | None = None) -> None:
         """« J'ai lu et j'accepte le document. » for the request PDF of this digest."""
         self._check("accept_request", now)
         _check_digest(document_digest)
         self.request_digest = document_digest
+        self.request_ref = document_ref
         self.request_accepted_at = now
         self._move("accept_request", QcpState.REQUEST_ACCEPTED, now, request_digest=document_digest)
 
@@ -550,3 +574,61 @@ def _check_digest(value: str) -> None:
 def _aware(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("the enrollment needs timezone-aware datetimes (from the Clock port)")
+
+
+CAPTURE_LINK_VALIDITY = timedelta(minutes=10)
+
+
+@define(eq=False)
+class CaptureLink:
+    """The QR code's link to the phone capture: short-lived and single use. Only the
+    SHA-256 of its token is stored."""
+
+    token_hash: str
+    enrollment_id: str
+    session_ref: str
+    phone_url: str
+    browser_url: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    @classmethod
+    def issue(cls, *, token_hash: str, enrollment_id: str, session_ref: str, phone_url: str, browser_url: str,
+              now: datetime, validity: timedelta = CAPTURE_LINK_VALIDITY) -> CaptureLink:
+        _aware(now)
+        return cls(token_hash=token_hash, enrollment_id=enrollment_id, session_ref=session_ref,
+                   phone_url=phone_url, browser_url=browser_url, created_at=now, expires_at=now + validity)
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
+
+    def use(self, now: datetime) -> str:
+        """Consume the link; return where the phone goes. Refused once used or expired."""
+        if not self.usable(now):
+            raise CaptureLinkUnusable("this link has expired or was already used")
+        self.used_at = now
+        return self.phone_url
+
+
+@frozen
+class CertificateRequestData:
+    """What the « Demande de certificat » PDF states, all from the enrollment."""
+
+    enrollment_id: str
+    holder_name: PersonName
+    birth_date: date
+    email: Email
+    mobile: Mobile
+    cabinet_name: str
+    siren: str
+    policy_name: str
+    policy_oid: str
+    terms_version: str
+    privacy_version: str
+    consented_at: datetime
+    document_type: str
+    document_number: str
+    identity_evidence_ref: str
+    identity_validated_at: datetime
+    validity_years: int = 5
