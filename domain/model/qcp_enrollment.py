@@ -531,9 +531,10 @@ class QcpEnrollment:
 
     def _check(self, action: str, now: datetime) -> None:
         _aware(now)
-        self._refuse_unless(action)
-        if now >= self.expires_at:
+        # Past the deadline "expired" is the useful answer, whatever the action was.
+        if not self.state.terminal and now >= self.expires_at:
             raise QcpEnrollmentExpired("this enrollment has expired; start a new one")
+        self._refuse_unless(action)
 
     def _move(self, action: str, to: QcpState, now: datetime, **detail: str) -> None:
         if action in ("cancel", "expire"):

@@ -1,0 +1,413 @@
+"""The QCP enrollment use cases end to end: in-memory storage, the identity simulator (or the
+scripted fake), the built-in CA on the in-memory vault, and pyHanko signing the request at
+PAdES B-LT with the person's LCP key."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from cryptography import x509
+
+from adapters.documents.certificate_request import PdfCertificateRequestDocument
+from adapters.identity.fake import FakeIdentityVerifier
+from adapters.identity.simulator import SimulatorIdentityVerifier
+from adapters.memory.clock import FixedClock
+from adapters.memory.ids import SequentialIds
+from adapters.memory.qcp_enrollment import (
+    InMemoryPersonalCertificates,
+    InMemoryQcpStore,
+    InMemoryQcpUnitOfWork,
+    InMemoryRequestDocumentStore,
+)
+from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.inprocess import InProcessTimestampAuthority
+from domain.model.errors import (
+    CaptureLinkUnusable,
+    CodeDead,
+    CodeExpired,
+    CodeInvalid,
+    IdentityAttemptsExhausted,
+    NotFound,
+    QcpEnrollmentAlreadyOpen,
+    QcpEnrollmentExpired,
+    QcpTransitionRefused,
+    RequestDocumentChanged,
+)
+from domain.model.identity import CheckMode, DocumentType, ExtractedIdentity
+from domain.model.person import Person
+from domain.model.pki import CaName, CertificatePolicy
+from domain.model.qcp_enrollment import NextStep, QcpState
+from domain.model.values import Email, Mobile, PersonName
+from domain.services.qcp_enrollment import OfficerValidation, QcpEnrollmentUseCases, QcpSettings
+from ports.contracts.identity import PNG
+from ports.pdf_signing import RevocationData
+from tests.pki.helpers import make_test_pki, sample_subject
+
+URL = "http://seing.test"
+PERSON = "p-0001"
+CABINET = "c-0001"
+
+
+class BuiltinCaRevocation:
+    """Revocation data straight from the built-in CA's CRLs (the web app serves the same)."""
+
+    def __init__(self, ca):
+        self.ca = ca
+        self.by_subject = {x509.load_der_x509_certificate(c.der).subject: c.name for c in ca.ca_certificates()}
+
+    def revocation_data(self, certificate: bytes, issuer: bytes) -> RevocationData:
+        name = self.by_subject[x509.load_der_x509_certificate(issuer).subject]
+        return RevocationData(crls=(self.ca.crl(name),))
+
+
+class World:
+    def __init__(self, tmp_path, *, verifier_kind: str = "simulator",
+                 officer: OfficerValidation = OfficerValidation.AUTOMATIC) -> None:
+        self.clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+        self.pki = make_test_pki(tmp_path, clock=self.clock)
+        self.store = InMemoryQcpStore()
+        self.ids = SequentialIds("id")
+        person = Person.register(id=PERSON, name=PersonName("Jessica", "Poussart"),
+                                 email=Email("jessica@poussart.fr"), mobile=Mobile("06 24 00 00 13"),
+                                 now=self.clock.now())
+        with self.uow() as tx:
+            tx.persons.add(person)
+            tx.commit()
+        key, certificate = self.pki.person(policy=CertificatePolicy.LCP, subject=sample_subject(
+            person_id=PERSON, email=Email("jessica@poussart.fr"), organization="Cabinet Poussart"))
+        self.lcp_certificate = certificate
+        from domain.model.qcp_enrollment import LcpHolding
+
+        self.certificates = InMemoryPersonalCertificates()
+        self.certificates.add_lcp(LcpHolding(
+            certificate_serial=certificate.serial, key_id=key.id, person_id=PERSON, cabinet_id=CABINET,
+            cabinet_name="Cabinet Poussart", siren="732829320", name=person.name, email=person.email,
+            mobile=person.mobile))
+        if verifier_kind == "simulator":
+            self.verifier = SimulatorIdentityVerifier(public_url=URL, clock=self.clock, decision_delay=timedelta(0),
+                                                      storage_dir=tmp_path / "idv")
+        else:
+            self.verifier = FakeIdentityVerifier(self.clock)
+        tsa = self.pki.ca.tsa()
+        authority = InProcessTimestampAuthority(vault=self.pki.vault, key_ref=tsa.key, certificate=tsa.certificate.der,
+                                                chain=tsa.issuers, clock=self.clock)
+        self.signing = PyHankoPdfSigning(vault=self.pki.vault, timestamp_authority=authority,
+                                         revocation_source=BuiltinCaRevocation(self.pki.ca))
+        self.documents = InMemoryRequestDocumentStore()
+        self.uc = QcpEnrollmentUseCases(
+            uow=self.uow, clock=self.clock, ids=self.ids, code_generator=PyotpCodeGenerator(self.clock),
+            code_hasher=HmacCodeHasher({"k1": b"k" * 32}, "k1"), verifier=self.verifier,
+            certificates=self.certificates, request_renderer=PdfCertificateRequestDocument(),
+            documents=self.documents, pdf_signing=self.signing, vault=self.pki.vault, ca=self.pki.ca,
+            settings=QcpSettings(public_url=URL, officer_validation=officer))
+
+    def uow(self):
+        return InMemoryQcpUnitOfWork(self.store)
+
+    def notifications(self):
+        return [job.as_notification() for job in self.store.jobs]
+
+    def last_code(self) -> str:
+        return [n for n in self.notifications() if n.template == "one_time_code"][-1].context_dict()["code"]
+
+    # Steps, as the pages drive them -----------------------------------------------------
+
+    def through_email(self, eid: str) -> None:
+        self.uc.send_email_code(person_id=PERSON, enrollment_id=eid)
+        self.uc.check_email_code(person_id=PERSON, enrollment_id=eid, code=self.last_code())
+
+    def through_consents(self, eid: str) -> None:
+        self.through_email(eid)
+        self.uc.confirm_identity(person_id=PERSON, enrollment_id=eid)
+        self.uc.confirm_prerequisites(person_id=PERSON, enrollment_id=eid, has_valid_id_document=True,
+                                      mobile_is_theirs=True)
+        self.uc.consent(person_id=PERSON, enrollment_id=eid, id_data_and_terms=True, privacy_policy=True)
+
+    def capture_on_phone(self, started) -> None:
+        token = started.qr_url.rsplit("/", 1)[1]
+        phone_url = self.uc.open_capture_link(token=token)
+        assert started.session_ref in phone_url
+        for step in CheckMode.DOCUMENT_AND_FACE.steps:
+            self.verifier.submit_capture(started.session_ref, step, PNG + step.value.encode(), "image/png")
+        self.verifier.finish_capture(started.session_ref)
+        self.uc.identity_capture_finished(session_ref=started.session_ref)
+
+    def through_identity(self, eid: str, *, approved: bool = True, reason: str | None = None):
+        started = self.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+        self.verifier.set_outcome(started.session_ref, approved=approved, reason=reason)
+        self.capture_on_phone(started)
+        return self.uc.identity_check_status(person_id=PERSON, enrollment_id=eid)
+
+    def sign(self, eid: str):
+        document = self.uc.request_document(person_id=PERSON, enrollment_id=eid)
+        self.uc.accept_request(person_id=PERSON, enrollment_id=eid, document_digest=document.digest)
+        self.uc.send_signing_code(person_id=PERSON, enrollment_id=eid)
+        return self.uc.sign_request(person_id=PERSON, enrollment_id=eid, code=self.last_code())
+
+
+@pytest.fixture
+def world(tmp_path):
+    return World(tmp_path)
+
+
+def test_the_whole_enrollment_issues_a_qcp_certificate(world):
+    view = world.uc.start(person_id=PERSON, cabinet_id=CABINET)
+    eid = view.id
+    assert (view.next_step, view.full_name, view.mobile_national) == (NextStep.SEND_EMAIL_CODE, "Jessica POUSSART",
+                                                                      "06 24 00 00 13")
+    world.through_consents(eid)
+    view = world.uc.view(person_id=PERSON, enrollment_id=eid)
+    assert view.next_step is NextStep.START_IDENTITY_CHECK
+    assert (view.terms_version, view.privacy_version) == ("cgu-2026-11", "ppdp-2026-11")
+
+    view = world.through_identity(eid)
+    assert view.next_step is NextStep.VALIDATE_IDENTITY
+    assert (view.extracted.given_names, view.extracted.surname) == ("JESSICA", "POUSSART")
+    view = world.uc.validate_identity(person_id=PERSON, enrollment_id=eid, confirmed=True)
+    assert view.next_step is NextStep.READ_REQUEST
+
+    document = world.uc.request_document(person_id=PERSON, enrollment_id=eid)
+    assert document.pdf.startswith(b"%PDF-")
+    assert world.uc.request_document(person_id=PERSON, enrollment_id=eid).digest == document.digest
+    view = world.sign(eid)
+    assert view.state is QcpState.ISSUED
+    assert view.next_step is NextStep.DONE
+
+    # The certificate: QCP-n, 5 years, a new key, recorded for the person in that cabinet.
+    held = world.certificates.qcps[-1]
+    assert held.certificate.serial == view.certificate_id
+    assert held.certificate.policy is CertificatePolicy.QCP_N
+    assert held.certificate.not_after - held.certificate.not_before >= timedelta(days=5 * 365)
+    assert held.key_id != world.certificates.lcps[0].key_id
+    assert held.certificate.issuer is CaName.QCP
+    issued = x509.load_der_x509_certificate(held.certificate.der)
+    assert "Jessica POUSSART" in issued.subject.rfc4514_string()
+
+    # The email of the guide.
+    email = [n for n in world.notifications() if n.template == "qcp_certificate_issued"][-1]
+    assert email.to == "jessica@poussart.fr"
+    assert email.context_dict()["holder"] == "JESSICA POUSSART"
+    assert email.context_dict()["validity_years"] == "5"
+
+    # The request was signed at B-LT with the LCP key and kept.
+    signed = world.uc.signed_request(person_id=PERSON, enrollment_id=eid)
+    assert signed.startswith(document.pdf)  # incremental update over the accepted bytes
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(signed))
+    (signature,) = reader.embedded_signatures
+    assert signature.signer_cert.dump() == world.lcp_certificate.der
+    assert "/DSS" in reader.root  # validation data embedded: B-LT
+
+
+def test_the_result_is_not_emailed_to_a_person_watching_the_page(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    world.through_identity(eid)
+    assert not [n for n in world.notifications() if n.template == "qcp_identity_result"]
+
+
+def test_five_wrong_email_codes_kill_the_code_then_a_new_one_works(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.uc.send_email_code(person_id=PERSON, enrollment_id=eid)
+    right = world.last_code()
+    wrong = "000000" if right != "000000" else "111111"
+    for remaining in (4, 3, 2, 1):
+        with pytest.raises(CodeInvalid) as refused:
+            world.uc.check_email_code(person_id=PERSON, enrollment_id=eid, code=wrong)
+        assert refused.value.remaining_tries == remaining
+    with pytest.raises(CodeDead):
+        world.uc.check_email_code(person_id=PERSON, enrollment_id=eid, code=wrong)
+    with pytest.raises(CodeDead):
+        world.uc.check_email_code(person_id=PERSON, enrollment_id=eid, code=right)
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).state is QcpState.STARTED
+
+    world.clock.advance(timedelta(minutes=1))
+    world.uc.send_email_code(person_id=PERSON, enrollment_id=eid)
+    view = world.uc.check_email_code(person_id=PERSON, enrollment_id=eid, code=world.last_code())
+    assert view.next_step is NextStep.CONFIRM_IDENTITY
+    # The refused tries are in the enrollment's history.
+    with world.uow() as tx:
+        actions = [e.action for e in tx.qcp_enrollments.get(eid).history]
+    assert actions.count("otp.failed") == 6 and "otp.dead" in actions
+
+
+def test_an_expired_email_code_is_refused(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.uc.send_email_code(person_id=PERSON, enrollment_id=eid)
+    world.clock.advance(timedelta(minutes=10))
+    with pytest.raises(CodeExpired):
+        world.uc.check_email_code(person_id=PERSON, enrollment_id=eid, code=world.last_code())
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).state is QcpState.STARTED
+
+
+def test_a_rejection_is_shown_then_retried_at_most_three_times(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    view = world.through_identity(eid, approved=False, reason="document_expired")
+    assert (view.state, view.rejection_reason, view.attempts_left) == (QcpState.REJECTED, "document_expired", 2)
+    assert view.next_step is NextStep.RETRY_IDENTITY_CHECK
+    view = world.through_identity(eid, approved=False, reason="face_mismatch")
+    assert view.attempts_left == 1
+    view = world.through_identity(eid, approved=True)
+    assert view.next_step is NextStep.VALIDATE_IDENTITY
+
+
+def test_after_three_rejections_no_new_check_starts(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    for _ in range(3):
+        view = world.through_identity(eid, approved=False, reason="blurry")
+    assert view.next_step is NextStep.CLOSED
+    with pytest.raises(IdentityAttemptsExhausted):
+        world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+
+
+def test_a_data_mismatch_goes_to_manual_review_then_an_officer_lets_it_through(tmp_path):
+    world = World(tmp_path, officer=OfficerValidation.MANUAL)
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    world.verifier.set_outcome(started.session_ref, approved=True, extracted=ExtractedIdentity(
+        name=PersonName("JESSICA", "POUSSARD"), birth_date=date(1988, 3, 14), document_type=DocumentType.ID_CARD,
+        document_number="X4RTBPFW4"))
+    world.capture_on_phone(started)
+    view = world.uc.validate_identity(person_id=PERSON, enrollment_id=eid, confirmed=True)
+    assert (view.state, view.next_step) == (QcpState.MANUAL_REVIEW, NextStep.WAIT_FOR_MANUAL_REVIEW)
+    assert [v.id for v in world.uc.officer_queue()] == [eid]
+
+    world.clock.advance(timedelta(hours=2))  # the person has long left: they are emailed
+    view = world.uc.resolve_manual_review(officer_id="officer-1", enrollment_id=eid, approved=True)
+    assert view.next_step is NextStep.READ_REQUEST
+    mail = [n for n in world.notifications() if n.template == "qcp_identity_result"][-1]
+    assert mail.context_dict()["approved"] == "yes"
+
+    view = world.sign(eid)
+    assert view.state is QcpState.PENDING_OFFICER_VALIDATION  # manual validation configured
+    assert view.next_step is NextStep.WAIT_FOR_OFFICER
+    assert world.certificates.qcps == []
+    view = world.uc.officer_validate(officer_id="officer-1", enrollment_id=eid)
+    assert view.state is QcpState.ISSUED
+    assert len(world.certificates.qcps) == 1
+
+
+def test_cancelling_closes_the_enrollment_and_its_capture(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    view = world.uc.cancel(person_id=PERSON, enrollment_id=eid)
+    assert (view.state, view.next_step) == (QcpState.CANCELLED, NextStep.CLOSED)
+    assert world.verifier.status(started.session_ref).value == "cancelled"
+    with pytest.raises(CaptureLinkUnusable):
+        world.uc.open_capture_link(token=started.qr_url.rsplit("/", 1)[1])
+    with pytest.raises(QcpTransitionRefused):
+        world.uc.confirm_identity(person_id=PERSON, enrollment_id=eid)
+    # A new enrollment may start once the previous one is closed.
+    assert world.uc.start(person_id=PERSON, cabinet_id=CABINET).state is QcpState.STARTED
+
+
+def test_resuming_after_a_new_login_lands_on_the_step_left(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_email(eid)
+    world.uc.confirm_identity(person_id=PERSON, enrollment_id=eid)
+    # Browser closed. Later, "Ma signature personnelle" offers to resume:
+    current = world.uc.current(person_id=PERSON, cabinet_id=CABINET)
+    assert (current.id, current.next_step) == (eid, NextStep.CONFIRM_PREREQUISITES)
+    with pytest.raises(QcpEnrollmentAlreadyOpen) as refused:
+        world.uc.start(person_id=PERSON, cabinet_id=CABINET)
+    assert refused.value.enrollment_id == eid
+
+
+def test_someone_else_cannot_see_or_drive_an_enrollment(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    with pytest.raises(NotFound):
+        world.uc.view(person_id="intruder", enrollment_id=eid)
+    with pytest.raises(NotFound):
+        world.uc.send_email_code(person_id="intruder", enrollment_id=eid)
+
+
+def test_the_qr_link_is_single_use_and_short_lived(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    token = started.qr_url.rsplit("/", 1)[1]
+    assert started.qr_expires_at == world.clock.now() + timedelta(minutes=10)
+    world.uc.open_capture_link(token=token)
+    with pytest.raises(CaptureLinkUnusable):
+        world.uc.open_capture_link(token=token)
+    with world.uow() as tx:  # stored hashed only
+        assert tx.capture_links.by_token_hash(token) is None
+    world.clock.advance(timedelta(minutes=11))
+    renewed = world.uc.renew_capture_link(person_id=PERSON, enrollment_id=eid)
+    assert renewed.session_ref == started.session_ref and renewed.qr_url != started.qr_url
+    world.clock.advance(timedelta(minutes=10))
+    with pytest.raises(CaptureLinkUnusable):
+        world.uc.open_capture_link(token=renewed.qr_url.rsplit("/", 1)[1])
+
+
+def test_a_result_by_callback_is_emailed_when_the_person_left_and_polling_adds_nothing(tmp_path):
+    world = World(tmp_path, verifier_kind="fake")
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    world.clock.advance(timedelta(minutes=5))
+    world.verifier.reject_next("document_expired")
+    world.verifier.complete(started.session_ref)
+    body, headers = world.verifier.callback_payload(started.session_ref)
+    assert world.uc.receive_identity_callback(payload=body, headers=headers) is True
+    assert world.uc.receive_identity_callback(payload=body, headers=headers) is False
+    assert world.uc.poll_identity_results() == 0
+    mails = [n for n in world.notifications() if n.template == "qcp_identity_result"]
+    assert len(mails) == 1
+    assert mails[0].context_dict()["reason"] == "document_expired"
+    view = world.uc.view(person_id=PERSON, enrollment_id=eid)
+    assert view.rejection_reason == "document_expired"
+
+
+def test_the_worker_polls_results_the_person_is_not_waiting_for(tmp_path):
+    world = World(tmp_path, verifier_kind="fake")
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    world.verifier.submit(started.session_ref)
+    assert world.uc.poll_identity_results() == 0
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).state is QcpState.SUBMITTED
+    world.clock.advance(timedelta(minutes=4))
+    world.verifier.complete(started.session_ref)
+    assert world.uc.poll_identity_results() == 1
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).next_step is NextStep.VALIDATE_IDENTITY
+    assert [n.context_dict()["approved"] for n in world.notifications() if n.template == "qcp_identity_result"] == ["yes"]
+
+
+def test_captured_images_are_gone_once_the_result_is_recorded(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    view = world.through_identity(eid)
+    assert list((world.verifier.store.root).glob("*/*.img")) == []
+    result = world.verifier.result(view.session_ref)
+    assert hashlib.sha256(PNG + b"face_turn").hexdigest() in {d.sha256 for d in result.image_digests}
+
+
+def test_a_changed_request_cannot_be_accepted(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    world.through_identity(eid)
+    world.uc.validate_identity(person_id=PERSON, enrollment_id=eid)
+    with pytest.raises(RequestDocumentChanged):
+        world.uc.accept_request(person_id=PERSON, enrollment_id=eid, document_digest="0" * 64)
+
+
+def test_a_stale_enrollment_expires(world):
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.clock.advance(timedelta(days=31))
+    with pytest.raises(QcpEnrollmentExpired):
+        world.uc.confirm_identity(person_id=PERSON, enrollment_id=eid)
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).state is QcpState.EXPIRED
+    other = world.uc.start(person_id=PERSON, cabinet_id=CABINET)
+    world.clock.advance(timedelta(days=31))
+    assert world.uc.expire_enrollments() == 1
+    assert world.uc.view(person_id=PERSON, enrollment_id=other.id).next_step is NextStep.CLOSED
