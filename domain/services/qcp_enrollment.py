@@ -38,7 +38,7 @@ from domain.model.identity import (
     IdentitySubject,
 )
 from domain.model.jobs import JobSpec, Notification
-from domain.model.one_time_code import CodePurpose, bind_payload
+from domain.model.one_time_code import CodeEvent, CodePurpose, bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.qcp_enrollment import (
     AUTOMATIC_OFFICER,
@@ -46,6 +46,7 @@ from domain.model.qcp_enrollment import (
     CaptureLink,
     CertificateRequestData,
     ConsentKind,
+    EnrollmentEvent,
     NextStep,
     QcpEnrollment,
     QcpState,
@@ -346,6 +347,20 @@ class QcpEnrollmentUseCases:
             self._collect_result(tx, enrollment, now)
             tx.commit()
 
+    def identity_decided(self, *, session_ref: str) -> bool:
+        """A decision was made on our side (the registration officer's review of the manual
+        provider): record it now rather than at the next poll. True when recorded."""
+        now = self.clock.now()
+        with self.uow() as tx:
+            enrollment = tx.qcp_enrollments.by_session_ref(session_ref)
+            if enrollment is None:
+                raise IdentitySessionNotFound("no enrollment has this session")
+            if enrollment.current_session_ref != session_ref or enrollment.state not in AWAITING_RESULT:
+                return False
+            recorded = self._collect_result(tx, enrollment, now)
+            tx.commit()
+            return bool(recorded)
+
     def identity_check_status(self, *, person_id: str, enrollment_id: str) -> EnrollmentView:
         """What « Vérification en cours » polls (or its server-sent events loop): asks the
         provider, records a decision, returns where the person goes next."""
@@ -568,13 +583,13 @@ class QcpEnrollmentUseCases:
         tx.commit()
         return EnrollmentView.of(enrollment)
 
-    def _sink(self, enrollment: QcpEnrollment) -> Callable[[object], None]:
-        from domain.model.qcp_enrollment import EnrollmentEvent
+    def _sink(self, enrollment: QcpEnrollment) -> Callable[[CodeEvent], None]:
+        """One-time code steps go into the enrollment's history (its audit trail)."""
 
-        def record(event: object) -> None:
-            enrollment.history.append(EnrollmentEvent(at=event.at, action=event.kind.value,  # type: ignore[attr-defined]
+        def record(event: CodeEvent) -> None:
+            enrollment.history.append(EnrollmentEvent(at=event.at, action=event.kind.value,
                                                       from_state=enrollment.state, to_state=enrollment.state,
-                                                      detail=event.detail))  # type: ignore[attr-defined]
+                                                      detail=event.detail))
         return record
 
     def _new_capture_link(self, tx: QcpWork, enrollment: QcpEnrollment, session_ref: str, phone_url: str,

@@ -411,3 +411,22 @@ def test_a_stale_enrollment_expires(world):
     world.clock.advance(timedelta(days=31))
     assert world.uc.expire_enrollments() == 1
     assert world.uc.view(person_id=PERSON, enrollment_id=other.id).next_step is NextStep.CLOSED
+
+
+def test_a_manual_provider_decision_is_recorded_when_the_officer_decides(tmp_path):
+    from adapters.identity.manual import ManualReviewIdentityVerifier
+
+    world = World(tmp_path)
+    world.verifier = ManualReviewIdentityVerifier(public_url=URL, clock=world.clock)
+    world.uc.verifier = world.verifier
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    world.capture_on_phone(started)
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).next_step is NextStep.WAIT_FOR_RESULT
+    (pending,) = world.verifier.pending_reviews()
+    world.verifier.decide(pending.session_ref, approved=False, officer_id="officer-1", reason="photocopy")
+    assert world.uc.identity_decided(session_ref=pending.session_ref) is True
+    assert world.uc.identity_decided(session_ref=pending.session_ref) is False
+    view = world.uc.view(person_id=PERSON, enrollment_id=eid)
+    assert (view.rejection_reason, view.attempts_left) == ("photocopy", 2)
