@@ -24,7 +24,7 @@ def _container(settings: Settings):  # type: ignore[no-untyped-def]
     from entrypoints.container import build_container
 
     container = build_container(settings)
-    container.adapters.init_resources()
+    container.init_resources()
     return container
 
 

@@ -64,6 +64,11 @@ class CertificateAuthority(Protocol):
         responses, never exceptions)."""
         ...
 
+    def ocsp_response_for(self, serial: str) -> bytes:
+        """A fresh DER OCSPResponse about one of our certificates, without a request: what
+        a signature embeds as revocation data (PAdES B-LT)."""
+        ...
+
     def tsa(self) -> Credential:
         """The time-stamping unit's key and certificate."""
         ...

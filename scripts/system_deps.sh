@@ -8,6 +8,7 @@ command -v pdfsig >/dev/null 2>&1 || missing="$missing poppler-utils"
 command -v certutil >/dev/null 2>&1 || missing="$missing libnss3-tools"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
+command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
 [ -z "$missing" ] && exit 0
 echo "installing Debian packages:$missing"
 SUDO=""

@@ -34,6 +34,7 @@ from typing import Any
 from asn1crypto import core as asn1_core
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
+import attrs
 from attrs import frozen
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -105,7 +106,11 @@ class BuiltinCaSettings:
     ocsp_renewal_margin: timedelta = timedelta(days=30)  # init renews a responder this close to expiry
     crl_validity: timedelta = timedelta(days=7)
     ocsp_response_validity: timedelta = timedelta(days=1)
-    qc_pds_url: str | None = None  # defaults to {public_url}/pki/pds
+    qc_pds_url: str | None = None  # defaults to {public_url}/pki/pds; EN 319 412-5 wants https
+    # Base of the CRL, OCSP and CA-issuers URLs written in certificates; defaults to public_url.
+    # EN 319 412-2 (GEN-4.3.11-4) wants an http:// CRL location: CRLs and OCSP responses are
+    # signed, and fetching them over TLS would need revocation checks of its own.
+    publication_url: str | None = None
     qc_pds_language: str = "fr"
 
 
@@ -209,23 +214,17 @@ class BuiltinCertificateAuthority:
         return self._load_record(_normal_serial(serial))
 
     def certificates_of(self, holder_id: str) -> list[IssuedCertificate]:
-        records = [self._record_from_json(json.loads(p.read_text("utf-8")))
-                   for p in (self._dir / "certs").glob("*.json")]
-        mine = [r for r in records if r.holder_id == holder_id]
-        return sorted(mine, key=lambda r: r.not_before, reverse=True)
+        folder = self._holder_dir(holder_id)
+        records = [self._load_record(marker.name) for marker in folder.iterdir()] if folder.exists() else []
+        return sorted(records, key=lambda r: (r.not_before, r.serial), reverse=True)
 
     def chain(self, serial: str) -> list[bytes]:
         record = self.certificate(serial)
         cas = self._cas()
-        chain = [record.der]
-        issuer = record.issuer
         if record.kind is CertificateKind.ROOT_CA:
-            return chain
-        while True:
-            chain.append(cas[issuer].der)
-            if issuer is CaName.ROOT:
-                return chain
-            issuer = CaName.ROOT
+            return [record.der]
+        intermediates = [] if record.issuer is CaName.ROOT else [cas[record.issuer].der]
+        return [record.der, *intermediates, cas[CaName.ROOT].der]
 
     # Port: revocation -------------------------------------------------------------------
 
@@ -269,17 +268,30 @@ class BuiltinCertificateAuthority:
             return _ocsp_error("malformed_request")
         if not cert_ids:
             return _ocsp_error("malformed_request")
-        cas = self._cas_or_none()
-        if cas is None:
+        snapshot = self._snapshot()
+        if snapshot is None:
             return _ocsp_error("try_later")
-        issuer = None
-        for ca in cas.values():
-            if all(_cert_id_names(cert_id, ca) for cert_id in cert_ids):
-                issuer = ca
-                break
+        issuer = next((ca for ca in snapshot[1].values()
+                       if all(_cert_id_names(cert_id, ca) for cert_id in cert_ids)), None)
         if issuer is None:
             return _ocsp_error("unauthorized")
-        state = self._read_state()
+        return self._answer(snapshot[0], issuer, cert_ids, nonce)
+
+    def ocsp_response_for(self, serial: str) -> bytes:
+        record = self.certificate(serial)
+        state, cas = self._require()
+        issuer = cas[record.issuer]
+        spki = issuer.certificate.public_key().public_bytes(serialization.Encoding.DER,
+                                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        cert_id = asn1_ocsp.CertId({
+            "hash_algorithm": {"algorithm": "sha256"},
+            "issuer_name_hash": hashlib.sha256(issuer.certificate.subject.public_bytes()).digest(),
+            "issuer_key_hash": hashlib.sha256(der.spki_key_bits(spki)).digest(),
+            "serial_number": int(record.serial, 16),
+        })
+        return self._answer(state, issuer, [cert_id], None)
+
+    def _answer(self, state: dict[str, Any], issuer: _Ca, cert_ids: list[Any], nonce: bytes | None) -> bytes:
         responder_record = self._load_record(state["ocsp"][issuer.name.value])
         responder_key = self._vault.get(state["ocsp_key"])
         now = self._now()
@@ -328,22 +340,26 @@ class BuiltinCertificateAuthority:
     def _url(self, path: str) -> str:
         return f"{self._public_url}{path}"
 
+    def _published(self, path: str) -> str:
+        base = (self._settings.publication_url or self._public_url).rstrip("/")
+        return f"{base}{path}"
+
     def _publication_extensions(self, ca: _Ca, *, ocsp: bool = True) -> list[tuple[x509.ExtensionType, bool]]:
         access = [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
-                                         x509.UniformResourceIdentifier(self._url(f"/pki/ca/{ca.name.value}.der")))]
+                                         x509.UniformResourceIdentifier(self._published(f"/pki/ca/{ca.name.value}.der")))]
         extensions: list[tuple[x509.ExtensionType, bool]] = []
         if ocsp:
             access.insert(0, x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP,
-                                                    x509.UniformResourceIdentifier(self._url("/pki/ocsp"))))
+                                                    x509.UniformResourceIdentifier(self._published("/pki/ocsp"))))
             extensions.append((x509.CRLDistributionPoints([x509.DistributionPoint(
-                full_name=[x509.UniformResourceIdentifier(self._url(f"/pki/crl/{ca.name.value}.crl"))],
+                full_name=[x509.UniformResourceIdentifier(self._published(f"/pki/crl/{ca.name.value}.crl"))],
                 relative_name=None, reasons=None, crl_issuer=None)]), False))
         extensions.append((x509.AuthorityInformationAccess(access), False))
         return extensions
 
     def _policies(self, policy: CertificatePolicy) -> x509.CertificatePolicies:
-        return x509.CertificatePolicies([x509.PolicyInformation(
-            x509.ObjectIdentifier(policy.oid), [self._url("/pki")])])
+        # The OID alone, as RFC 5280 §4.2.1.4 recommends; the policies are published on /pki.
+        return x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy.oid), None)])
 
     def _person_extensions(self, ca: _Ca, subject: CertificateSubject,
                            policy: CertificatePolicy) -> list[tuple[x509.ExtensionType, bool]]:
@@ -486,6 +502,9 @@ class BuiltinCertificateAuthority:
             not_before=not_before, not_after=not_after, der=der_bytes, key_type=key_type, policy=policy,
             holder_id=holder_id, one_time=one_time)
         self._save_record(record)
+        if holder_id is not None:
+            self._holder_dir(holder_id).mkdir(parents=True, exist_ok=True)
+            _write_atomic(self._holder_dir(holder_id) / record.serial, b"")
         return record
 
     def _resign(self, key: KeyRef, draft_der: bytes, tbs: bytes) -> bytes:
@@ -551,7 +570,8 @@ class BuiltinCertificateAuthority:
         return _Ca(name=name, key=self._vault.get(entry["key_id"]),
                    certificate=x509.load_der_x509_certificate(record.der), der=record.der, policy=policy)
 
-    def _cas_or_none(self) -> dict[CaName, _Ca] | None:
+    def _snapshot(self) -> tuple[dict[str, Any], dict[CaName, _Ca]] | None:
+        """The hierarchy state and the CAs, cached until hierarchy.json changes; None before init."""
         path = self._dir / "hierarchy.json"
         try:
             stamp = path.stat().st_mtime_ns
@@ -563,19 +583,25 @@ class BuiltinCertificateAuthority:
                 if not all(n.value in state for n in CaName) or "seal" not in state:
                     return None
                 self._cache = (stamp, state, {n: self._ca_from(state, n) for n in CaName})
-            return self._cache[2]
+            return self._cache[1], self._cache[2]
+
+    def _require(self) -> tuple[dict[str, Any], dict[CaName, _Ca]]:
+        snapshot = self._snapshot()
+        if snapshot is None:
+            raise CaNotInitialised("the certificate authority is not initialised: run `seing ca init`")
+        return snapshot
 
     def _cas(self) -> dict[CaName, _Ca]:
-        cas = self._cas_or_none()
-        if cas is None:
-            raise CaNotInitialised("the certificate authority is not initialised: run `seing ca init`")
-        return cas
+        return self._require()[1]
 
     def _credential(self, entry_name: str) -> Credential:
-        self._cas()
-        entry = self._read_state()[entry_name]
+        entry = self._require()[0][entry_name]
         return Credential(key=self._vault.get(entry["key_id"]), certificate=self._load_record(entry["serial"]),
                           issuers=self.chain(entry["serial"])[1:])
+
+    def _holder_dir(self, holder_id: str) -> Path:
+        # Hashed: a holder id may hold characters a file name cannot.
+        return self._dir / "holders" / hashlib.sha256(holder_id.encode("utf-8")).hexdigest()[:32]
 
     def _record_path(self, serial: str) -> Path:
         return self._dir / "certs" / f"{serial}.json"
@@ -693,8 +719,6 @@ def _normal_serial(serial: str) -> str:
 
 
 def _evolve(record: IssuedCertificate, **changes: Any) -> IssuedCertificate:
-    import attrs
-
     return attrs.evolve(record, **changes)
 
 

@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from domain.model.errors import KeyNotFound
 from domain.model.pki import HASH_SIZES, KeyRef, KeyType
 
-__all__ = ["KekError", "SoftwareKeyVault", "load_kek", "open_software_vault", "rotate_kek_file"]
+__all__ = ["KekError", "SoftwareKeyVault", "generate_kek", "load_kek", "open_software_vault", "parse_kek",
+           "rotate_kek_file"]
 
 _HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 _KEY_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -97,11 +98,22 @@ def _next_file(key_file: Path) -> Path:
     return key_file.with_name(key_file.name + ".next")
 
 
-def open_software_vault(directory: Path, *, configured_kek: str | None, key_file: Path) -> SoftwareKeyVault:
-    """The vault as the application opens it, recovering from an interrupted file rotation."""
+def generate_kek() -> str:
+    """A new random KEK, base64, as SEING_KEK takes it."""
+    return _b64(secrets.token_bytes(32))
+
+
+def open_software_vault(directory: Path, *, configured_kek: str | None, key_file: Path,
+                        previous_keks: Iterable[str] = ()) -> SoftwareKeyVault:
+    """The vault as the application opens it.
+
+    ``previous_keks`` (base64) still open keys an interrupted rotation left wrapped with
+    them; a file rotation interrupted half-way is recovered without help."""
     kek = load_kek(configured_kek, key_file)
     pending = _next_file(Path(key_file))
-    previous = [parse_kek(pending.read_text("ascii"))] if not configured_kek and pending.exists() else []
+    previous = [parse_kek(text) for text in previous_keks if text]
+    if not configured_kek and pending.exists():
+        previous.append(parse_kek(pending.read_text("ascii")))
     return SoftwareKeyVault(directory, kek, previous_keks=previous)
 
 

@@ -114,6 +114,14 @@ class CertificateAuthorityContract:
         for name in CaName:
             assert self.ca.crl(name)[:1] == b"\x30"
 
+    def test_a_status_response_is_produced_for_any_issued_certificate_and_changes_on_revocation(self) -> None:
+        key = self.vault.generate(KeyType.EC_P256)
+        issued = self.ca.issue(self.subject(), key.public_key_der, CertificatePolicy.QCP_N)
+        good = self.ca.ocsp_response_for(issued.serial)
+        assert good[:1] == b"\x30"
+        self.ca.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, datetime.now(UTC))
+        assert self.ca.ocsp_response_for(issued.serial) != good
+
     def test_the_platform_services_have_keys_and_certificates(self) -> None:
         for credential, kind in ((self.ca.tsa(), CertificateKind.TSA), (self.ca.platform_seal(), CertificateKind.SEAL)):
             assert credential.certificate.kind is kind

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from attrs import define
 
 from adapters.ca.builtin import BuiltinCaSettings, BuiltinCertificateAuthority
+from adapters.memory.clock import FixedClock
 from adapters.memory.keyvault import InMemoryKeyVault
 from domain.model.pki import CertificatePolicy, CertificateSubject, IssuedCertificate, KeyRef, KeyType
 from domain.model.values import Email, PersonName, Siren
@@ -15,22 +16,11 @@ from domain.model.values import Email, PersonName, Siren
 PUBLIC_URL = "http://seing.test"
 
 
-class SettableClock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.current = now or datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
-
-
 @define
 class TestPki:
     vault: InMemoryKeyVault
     ca: BuiltinCertificateAuthority
-    clock: SettableClock
+    clock: FixedClock
     storage_dir: Path
     public_url: str
 
@@ -57,9 +47,10 @@ def sample_subject(**changes: object) -> CertificateSubject:
 
 
 def make_test_pki(tmp_path: Path, *, settings: BuiltinCaSettings | None = None,
-                  public_url: str = PUBLIC_URL, clock: SettableClock | None = None) -> TestPki:
+                  public_url: str = PUBLIC_URL, clock: FixedClock | None = None) -> TestPki:
     vault = InMemoryKeyVault()
-    clock = clock or SettableClock()
+    # Real time by default: openssl and other outside validators check validity against it.
+    clock = clock or FixedClock(datetime.now(UTC))
     storage = tmp_path / "pki"
     ca = BuiltinCertificateAuthority(vault, storage, public_url, clock=clock,
                                      settings=settings or BuiltinCaSettings(siren="732829320"))

@@ -131,3 +131,35 @@ def test_rotating_a_file_kek_replaces_the_file_and_keys_still_sign(tmp_path: Pat
     reopened = open_software_vault(tmp_path / "keys", configured_kek=None, key_file=key_file)
     digest = hashlib.sha256(b"doc").digest()
     assert verify_digest_signature(ref.public_key_der, reopened.sign_digest(ref, digest, "sha256"), digest, "sha256")
+
+
+def test_an_interrupted_rotation_of_a_configured_kek_is_finished_with_the_previous_kek_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.keyvault import software
+
+    old, new = software.generate_kek(), software.generate_kek()
+    vault = open_software_vault(tmp_path / "keys", configured_kek=old, key_file=tmp_path / "unused")
+    refs = [vault.generate(KeyType.EC_P256) for _ in range(3)]
+    real_write, writes = software._write_secret_file, []
+
+    def crash_after_first(path: Path, content: bytes) -> None:
+        if writes:
+            raise OSError("disk gone")
+        writes.append(path)
+        real_write(path, content)
+
+    monkeypatch.setattr(software, "_write_secret_file", crash_after_first)
+    with pytest.raises(OSError):
+        vault.rotate_kek(software.parse_kek(new))
+    monkeypatch.undo()
+    with pytest.raises(KekError):  # the new KEK alone no longer opens the keys still under the old one
+        for ref in refs:
+            open_software_vault(tmp_path / "keys", configured_kek=new, key_file=tmp_path / "unused").sign_digest(
+                ref, hashlib.sha256(b"x").digest(), "sha256")
+    resumed = open_software_vault(tmp_path / "keys", configured_kek=new, key_file=tmp_path / "unused",
+                                  previous_keks=[old])
+    assert resumed.rotate_kek(software.parse_kek(new)) == 3
+    only_new = open_software_vault(tmp_path / "keys", configured_kek=new, key_file=tmp_path / "unused")
+    digest = hashlib.sha256(b"doc").digest()
+    for ref in refs:
+        assert verify_digest_signature(ref.public_key_der, only_new.sign_digest(ref, digest, "sha256"), digest, "sha256")

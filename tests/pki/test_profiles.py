@@ -362,3 +362,14 @@ def test_a_ca_that_was_never_initialised_says_so(tmp_path: Path) -> None:
         ca.issue(sample_subject(), vault.generate(KeyType.EC_P256).public_key_der, CertificatePolicy.LCP)
     with pytest.raises(CaNotInitialised):
         ca.tsa()
+
+
+def test_crl_and_ocsp_locations_can_use_their_own_base_url(tmp_path: Path) -> None:
+    pki = make_test_pki(tmp_path, public_url="https://seing.example.com",
+                        settings=BuiltinCaSettings(publication_url="http://pki.seing.example.com/"))
+    _, issued = pki.person(policy=CertificatePolicy.QCP_N)
+    assert publication(cert(issued.der)) == (["http://pki.seing.example.com/pki/crl/qcp.crl"],
+                                             ["http://pki.seing.example.com/pki/ocsp"],
+                                             ["http://pki.seing.example.com/pki/ca/qcp.der"])
+    (locations,) = qc_statements(cert(issued.der))["0.4.0.1862.1.5"]
+    assert der.content(der.children(der.children(locations)[0])[0]) == b"https://seing.example.com/pki/pds"

@@ -224,3 +224,30 @@ def test_pyhanko_certvalidator_accepts_the_chain_with_our_ocsp_and_crl_then_reje
     pki.ca.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, pki.clock.now())
     with pytest.raises(RevokedError):
         validate()
+
+
+def test_an_ocsp_response_can_be_had_for_a_serial_without_a_request(pki: TestPki) -> None:
+    _, issued = pki.person(policy=CertificatePolicy.QCP_N)
+    response = ocsp.load_der_ocsp_response(pki.ca.ocsp_response_for(issued.serial))
+    assert response.certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert response.serial_number == int(issued.serial, 16)
+    assert response.issuer_key_hash == ocsp.load_der_ocsp_request(
+        ocsp_request(*pki.ca.chain(issued.serial)[:2], algorithm=hashes.SHA256())).issuer_key_hash
+    pki.ca.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, pki.clock.now())
+    assert ocsp.load_der_ocsp_response(pki.ca.ocsp_response_for(issued.serial)).certificate_status \
+        is ocsp.OCSPCertStatus.REVOKED
+
+
+def test_concurrent_revocations_from_two_processes_views_all_reach_the_crl(pki: TestPki) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from adapters.ca.builtin import BuiltinCertificateAuthority
+
+    other = BuiltinCertificateAuthority(pki.vault, pki.storage_dir, pki.public_url, clock=pki.clock)
+    serials = [pki.person()[1].serial for _ in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda pair: pair[1].revoke(pair[0], RevocationReason.KEY_COMPROMISE, pki.clock.now()),
+                      [(serial, pki.ca if i % 2 else other) for i, serial in enumerate(serials)]))
+    crl = x509.load_der_x509_crl(other.crl(CaName.LCP))
+    assert {format(entry.serial_number, "x") for entry in crl} == set(serials)
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 1 + len(serials)

@@ -1,0 +1,319 @@
+"""The unit of work and repositories on Pony ORM.
+
+One ``db_session`` per unit of work, opened in ``__enter__`` and closed in ``__exit__`` in
+the same thread. Repositories hand out domain objects, never rows, and remember them in
+an identity map; ``commit`` writes every tracked aggregate back into its row, then commits.
+Leaving the block without ``commit`` rolls back (Pony's own ``db_session`` would commit).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+from pony.orm import Database, db_session
+from pony.orm.core import (
+    CacheIndexError,
+    CommitException,
+    ConstraintError,
+    IsolationError,
+    ObjectNotFound,
+    OperationWithDeletedObjectError,
+    TransactionIntegrityError,
+)
+from pony.orm.core import local as pony_local
+
+from adapters.persistence import mappers
+from domain.model.account import Account, PasswordReset
+from domain.model.cabinet import Cabinet, Invitation, InvitationStatus, Member
+from domain.model.errors import Conflict, DomainError, EmailTaken, NotFound, UniqueViolation
+from domain.model.jobs import JobSpec
+from domain.model.person import Person
+from domain.model.values import Email
+from ports.clock import Clock
+
+__all__ = ["PonyUnitOfWork"]
+
+_STORAGE_ERRORS = (CacheIndexError, CommitException, ConstraintError, IsolationError, ObjectNotFound,
+                   OperationWithDeletedObjectError, TransactionIntegrityError)
+
+
+def _translated(error: Exception) -> DomainError:
+    """The domain error for a refusal of the store; the message says which key it was."""
+    text = str(error)
+    original = getattr(error, "original_exc", None)
+    if original is not None:
+        text += f" {original}"
+    lowered = text.lower()
+    if "unique" in lowered or "duplicate key" in lowered or "already exists" in lowered:
+        if "persons.email" in lowered or "persons_email_key" in lowered or (
+                "personrow" in lowered and "email" in lowered):
+            return EmailTaken("a person with this email exists")
+        return UniqueViolation(f"duplicate key: {text}")
+    return Conflict(f"the store refused the change: {text}")
+
+
+class PonyUnitOfWork:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock = clock
+        self._session: Any = None
+        self._thread: int | None = None
+        self._tracked: dict[tuple[str, str], tuple[object, _Repository]] = {}
+
+    def __enter__(self) -> PonyUnitOfWork:
+        if pony_local.db_session is not None:
+            # Pony would silently merge a nested session into the outer one.
+            raise RuntimeError("a unit of work is already open in this thread")
+        self._session = db_session()
+        self._session.__enter__()
+        self._thread = threading.get_ident()
+        self._tracked = {}
+        self.cabinets = PonyCabinetRepository(self)
+        self.persons = PonyPersonRepository(self)
+        self.members = PonyMemberRepository(self)
+        self.invitations = PonyInvitationRepository(self)
+        self.accounts = PonyAccountRepository(self)
+        self.password_resets = PonyPasswordResetRepository(self)
+        self.jobs = PonyJobOutbox(self)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if threading.get_ident() != self._thread:
+            raise RuntimeError("a unit of work must be closed in the thread that opened it")
+        try:
+            self._db.rollback()
+        finally:
+            self._tracked = {}
+            session, self._session = self._session, None
+            session.__exit__(exc_type, exc, tb)
+
+    def commit(self) -> None:
+        with self.storage_errors_translated():
+            self._write_back()
+            self._db.commit()
+
+    def rollback(self) -> None:
+        self._db.rollback()
+        self._tracked = {}
+
+    # for the repositories ------------------------------------------------------------
+
+    @contextmanager
+    def storage_errors_translated(self) -> Iterator[None]:
+        try:
+            yield
+        except _STORAGE_ERRORS as error:
+            # The transaction is unusable after a refused write: start afresh.
+            self.rollback()
+            raise _translated(error) from error
+
+    def now(self) -> datetime:
+        return self._clock.now() if self._clock is not None else datetime.now(timezone.utc)
+
+    def entity(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+    def tracked(self, key: tuple[str, str]) -> object | None:
+        entry = self._tracked.get(key)
+        return entry[0] if entry else None
+
+    def track(self, key: tuple[str, str], obj: object, repository: _Repository) -> None:
+        self._tracked[key] = (obj, repository)
+
+    def forget(self, key: tuple[str, str]) -> None:
+        self._tracked.pop(key, None)
+
+    def _write_back(self) -> None:
+        """Copy every tracked aggregate into its row; Pony flushes only what changed."""
+        for (_kind, key), (obj, repository) in list(self._tracked.items()):
+            repository.write_back(key, obj)
+
+
+class _Repository:
+    kind: str
+    entity_name: str
+    key_column = "id"
+    to_domain: Callable[[Any], Any]
+    columns: Callable[[Any], dict[str, Any]]
+
+    def __init__(self, uow: PonyUnitOfWork) -> None:
+        self._uow = uow
+        self._rows = uow.entity(self.entity_name)
+
+    def write_back(self, key: str, obj: object) -> None:
+        row = self._rows[key]
+        values = type(self).columns(obj)
+        changed = {name: value for name, value in values.items()
+                   if name != self.key_column and getattr(row, name) != value}
+        if changed:
+            row.set(**changed)
+
+    def _domain(self, row: Any) -> Any:
+        key = (self.kind, getattr(row, self.key_column))
+        known = self._uow.tracked(key)
+        if known is not None:
+            return known
+        obj = type(self).to_domain(row)
+        self._uow.track(key, obj, self)
+        return obj
+
+    def _add(self, obj: Any) -> None:
+        with self._uow.storage_errors_translated():
+            values = type(self).columns(obj)
+            self._rows(**values)
+            self._uow.track((self.kind, values[self.key_column]), obj, self)
+
+    def _find(self, key: str) -> Any:
+        known = self._uow.tracked((self.kind, key))
+        if known is not None:
+            return known
+        with self._uow.storage_errors_translated():
+            row = self._rows.get(**{self.key_column: key})
+        return None if row is None else self._domain(row)
+
+    def _get(self, key: str) -> Any:
+        found = self._find(key)
+        if found is None:
+            raise NotFound(f"{self.kind} {key} not found")
+        return found
+
+    def _select(self, query: Callable[[Any], Any]) -> list[Any]:
+        """Run ``query(entity)`` after writing tracked changes back, so it sees them."""
+        with self._uow.storage_errors_translated():
+            self._uow._write_back()
+            return [self._domain(row) for row in query(self._rows)]
+
+    def _first(self, query: Callable[[Any], Any]) -> Any:
+        found = self._select(lambda rows: query(rows)[:1])
+        return found[0] if found else None
+
+
+class PonyCabinetRepository(_Repository):
+    kind, entity_name = "cabinet", "CabinetRow"
+    to_domain, columns = staticmethod(mappers.cabinet_from_row), staticmethod(mappers.cabinet_columns)
+
+    def add(self, cabinet: Cabinet) -> None:
+        self._add(cabinet)
+
+    def get(self, cabinet_id: str) -> Cabinet:
+        return self._get(cabinet_id)  # type: ignore[no-any-return]
+
+    def by_siren(self, siren: str) -> Cabinet | None:
+        return self._first(lambda rows: rows.select(lambda c: c.siren == siren))  # type: ignore[no-any-return]
+
+    def list_by_ids(self, cabinet_ids: list[str]) -> list[Cabinet]:
+        if not cabinet_ids:
+            return []
+        ids = list(cabinet_ids)
+        found = self._select(lambda rows: rows.select(lambda c: c.id in ids))
+        # Sorted here, not by the database, whose collation depends on the dialect and the server.
+        return sorted(found, key=lambda c: (c.name, c.id))
+
+
+class PonyPersonRepository(_Repository):
+    kind, entity_name = "person", "PersonRow"
+    to_domain, columns = staticmethod(mappers.person_from_row), staticmethod(mappers.person_columns)
+
+    def add(self, person: Person) -> None:
+        self._add(person)
+
+    def get(self, person_id: str) -> Person:
+        return self._get(person_id)  # type: ignore[no-any-return]
+
+    def by_email(self, email: Email) -> Person | None:
+        value = str(email)
+        return self._first(lambda rows: rows.select(lambda p: p.email == value))  # type: ignore[no-any-return]
+
+
+class PonyMemberRepository(_Repository):
+    kind, entity_name = "member", "MemberRow"
+    to_domain, columns = staticmethod(mappers.member_from_row), staticmethod(mappers.member_columns)
+
+    def add(self, member: Member) -> None:
+        self._add(member)
+
+    def get(self, member_id: str) -> Member:
+        return self._get(member_id)  # type: ignore[no-any-return]
+
+    def find(self, cabinet_id: str, person_id: str) -> Member | None:
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda m: m.cabinet_id == cabinet_id and m.person_id == person_id))
+
+    def of_cabinet(self, cabinet_id: str) -> list[Member]:
+        members = self._select(lambda rows: rows.select(lambda m: m.cabinet_id == cabinet_id))
+        # Joining order, those who have not joined last; sorted here because NULL ordering differs by dialect.
+        return sorted(members, key=lambda m: (m.joined_at is None, m.joined_at or datetime.min, m.id))
+
+    def of_person(self, person_id: str) -> list[Member]:
+        return self._select(lambda rows: rows.select(lambda m: m.person_id == person_id).order_by(lambda m: m.id))
+
+    def remove(self, member: Member) -> None:
+        with self._uow.storage_errors_translated():
+            row = self._rows.get(id=member.id)
+            if row is not None:
+                row.delete()
+            self._uow.forget((self.kind, member.id))
+
+
+class PonyInvitationRepository(_Repository):
+    kind, entity_name = "invitation", "InvitationRow"
+    to_domain, columns = staticmethod(mappers.invitation_from_row), staticmethod(mappers.invitation_columns)
+
+    def add(self, invitation: Invitation) -> None:
+        self._add(invitation)
+
+    def get(self, invitation_id: str) -> Invitation:
+        return self._get(invitation_id)  # type: ignore[no-any-return]
+
+    def by_token_hash(self, token_hash: str) -> Invitation | None:
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda i: i.token_hash == token_hash).order_by(lambda i: i.id))
+
+    def pending_for_cabinet(self, cabinet_id: str) -> list[Invitation]:
+        pending = InvitationStatus.PENDING.value
+        return self._select(lambda rows: rows.select(
+            lambda i: i.cabinet_id == cabinet_id and i.status == pending).order_by(lambda i: (i.created_at, i.id)))
+
+
+class PonyAccountRepository(_Repository):
+    kind, entity_name, key_column = "account", "AccountRow", "person_id"
+    to_domain, columns = staticmethod(mappers.account_from_row), staticmethod(mappers.account_columns)
+
+    def add(self, account: Account) -> None:
+        self._add(account)
+
+    def get(self, person_id: str) -> Account:
+        return self._get(person_id)  # type: ignore[no-any-return]
+
+    def find(self, person_id: str) -> Account | None:
+        return self._find(person_id)  # type: ignore[no-any-return]
+
+
+class PonyPasswordResetRepository(_Repository):
+    kind, entity_name = "password_reset", "PasswordResetRow"
+    to_domain, columns = staticmethod(mappers.password_reset_from_row), staticmethod(mappers.password_reset_columns)
+
+    def add(self, reset: PasswordReset) -> None:
+        self._add(reset)
+
+    def by_token_hash(self, token_hash: str) -> PasswordReset | None:
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda r: r.token_hash == token_hash).order_by(lambda r: r.id))
+
+
+class PonyJobOutbox:
+    """``uow.jobs``: the job row is inserted in the unit of work's transaction."""
+
+    def __init__(self, uow: PonyUnitOfWork) -> None:
+        self._uow = uow
+        self._rows = uow.entity("JobRow")
+
+    def enqueue(self, spec: JobSpec) -> str:
+        job_id = str(uuid.uuid4())
+        with self._uow.storage_errors_translated():
+            self._rows(**mappers.new_job_columns(job_id, spec, self._uow.now()))
+        return job_id

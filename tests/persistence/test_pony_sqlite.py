@@ -1,0 +1,43 @@
+"""The Pony adapters on SQLite (a temporary file per test) pass the contracts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from pony.orm import Database
+
+from adapters.persistence import PonyJobStore, PonyUnitOfWork, open_database, upgrade
+from ports.contracts.jobs import ContractClock, JobsContract
+from ports.contracts.repositories import RepositoriesContract
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    url = f"sqlite://{tmp_path / 'seing.db'}"
+    upgrade(url)
+    db = open_database(url)
+    yield db
+    db.disconnect()
+
+
+class TestPonySqliteRepositories(RepositoriesContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, sqlite_db: Database) -> None:
+        self.db = sqlite_db
+
+    def make_adapter(self) -> PonyUnitOfWork:
+        return PonyUnitOfWork(self.db)
+
+
+class TestPonySqliteJobs(JobsContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, sqlite_db: Database) -> None:
+        self.db = sqlite_db
+
+    def make_adapter(self) -> PonyJobStore:
+        return PonyJobStore(self.db)
+
+    def make_unit_of_work(self, clock: ContractClock) -> PonyUnitOfWork:
+        return PonyUnitOfWork(self.db, clock=clock)
