@@ -1,33 +1,23 @@
 """Ports the QCP enrollment use cases need beyond the shared ones.
 
-- ``QcpEnrollmentRepository`` and ``CaptureLinkRepository`` live in the unit of work
-  (``QcpWork`` is the slice of it these use cases use; the application's UnitOfWork
-  satisfies it once it exposes ``qcp_enrollments`` and ``capture_links``).
-- ``PersonalCertificates``: the person's certificates per cabinet. A minimal protocol of
-  this module until the LCP registration's certificate repository lands; it answers the
-  two questions enrollment asks (which active LCP, record the QCP issued).
+- ``QcpEnrollmentRepository`` and ``CaptureLinkRepository`` live in the unit of work;
+  ``QcpWork`` is the slice of it these use cases use (the LCP registration's slice, whose
+  certificates and registrations give the LCP data, plus these two).
 - ``CertificateRequestDocument`` renders the « Demande de certificat » PDF.
-- ``RequestDocumentStore`` keeps the accepted and the signed request PDFs as evidence
-  (minimal, until a document-store port exists).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from domain.model.pki import IssuedCertificate
-from domain.model.qcp_enrollment import CaptureLink, CertificateRequestData, LcpHolding, QcpEnrollment
-from ports.one_time_codes import OneTimeCodeRepository
-from ports.repositories import JobOutbox, PersonRepository
+from domain.model.qcp_enrollment import CaptureLink, CertificateRequestData, QcpEnrollment
+from ports.lcp_registrations import LcpRegistrationWork
 
 __all__ = [
     "CaptureLinkRepository",
     "CertificateRequestDocument",
-    "PersonalCertificates",
     "QcpEnrollmentRepository",
     "QcpWork",
-    "RequestDocumentStore",
 ]
 
 
@@ -68,31 +58,14 @@ class CaptureLinkRepository(Protocol):
 
 
 @runtime_checkable
-class QcpWork(Protocol):
+class QcpWork(LcpRegistrationWork, Protocol):
+    """cabinets, persons, members, certificates, lcp_registrations, one_time_codes, jobs,
+    and the two repositories of this module."""
+
     qcp_enrollments: QcpEnrollmentRepository
     capture_links: CaptureLinkRepository
-    one_time_codes: OneTimeCodeRepository
-    persons: PersonRepository
-    jobs: JobOutbox
 
     def __enter__(self) -> QcpWork: ...
-
-    def __exit__(self, *exc_info: object) -> None: ...
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...
-
-
-@runtime_checkable
-class PersonalCertificates(Protocol):
-    def active_lcp(self, person_id: str, cabinet_id: str, now: datetime) -> LcpHolding | None:
-        """The person's LCP certificate for the cabinet, if valid and not revoked at ``now``."""
-        ...
-
-    def record_qcp(self, *, person_id: str, cabinet_id: str, key_id: str, certificate: IssuedCertificate) -> None:
-        """Remember the QCP-n certificate issued (« Mes certificats », level-3 signing)."""
-        ...
 
 
 @runtime_checkable
@@ -100,15 +73,4 @@ class CertificateRequestDocument(Protocol):
     def render(self, data: CertificateRequestData) -> bytes:
         """The request as a PDF; the same data always gives the same bytes (its digest is
         what the person accepts and what the SMS code authorises)."""
-        ...
-
-
-@runtime_checkable
-class RequestDocumentStore(Protocol):
-    def put(self, name: str, data: bytes) -> str:
-        """Store and return a reference."""
-        ...
-
-    def get(self, ref: str) -> bytes:
-        """Raise domain NotFound when absent."""
         ...

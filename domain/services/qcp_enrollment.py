@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 
 from attrs import define, field, frozen
 
+from domain.model.certificates import Certificate
 from domain.model.errors import (
     CaptureLinkUnusable,
     DomainError,
@@ -47,6 +48,7 @@ from domain.model.qcp_enrollment import (
     CertificateRequestData,
     ConsentKind,
     EnrollmentEvent,
+    LcpHolding,
     NextStep,
     QcpEnrollment,
     QcpState,
@@ -60,12 +62,8 @@ from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity
-from ports.qcp_enrollment import (
-    CertificateRequestDocument,
-    PersonalCertificates,
-    QcpWork,
-    RequestDocumentStore,
-)
+from ports.documents import DocumentStore
+from ports.qcp_enrollment import CertificateRequestDocument, QcpWork
 
 __all__ = [
     "EnrollmentView",
@@ -187,9 +185,8 @@ class QcpEnrollmentUseCases:
     code_generator: CodeGenerator
     code_hasher: CodeHasher
     verifier: IdentityVerifier
-    certificates: PersonalCertificates
     request_renderer: CertificateRequestDocument
-    documents: RequestDocumentStore
+    documents: DocumentStore
     pdf_signing: PdfSigning
     vault: KeyVault
     ca: CertificateAuthority
@@ -209,7 +206,7 @@ class QcpEnrollmentUseCases:
             elif existing is not None:
                 raise QcpEnrollmentAlreadyOpen("an enrollment is in progress", enrollment_id=existing.id)
             person = tx.persons.get(person_id)
-            lcp = self.certificates.active_lcp(person_id, cabinet_id, now)
+            lcp = _active_lcp(tx, person_id, cabinet_id, now)
             enrollment = QcpEnrollment.start(id=self.ids.new_id(), lcp=lcp, person_id=person_id,
                                              cabinet_id=cabinet_id, name=person.name, email=person.email,
                                              mobile=person.mobile, now=now)
@@ -423,7 +420,7 @@ class QcpEnrollmentUseCases:
         with self.uow() as tx:
             enrollment = self._mine(tx, person_id, enrollment_id)
             if enrollment.request_ref is not None:
-                pdf = self.documents.get(enrollment.request_ref)
+                pdf = self.documents.read(enrollment.request_ref)
                 return RequestDocument(pdf=pdf, digest=_sha256(pdf))
             if enrollment.state is not QcpState.IDENTITY_VALIDATED:
                 enrollment.ensure_allowed("accept_request", self.clock.now())
@@ -440,7 +437,7 @@ class QcpEnrollmentUseCases:
             pdf = self.request_renderer.render(self._request_data(enrollment))
             if _sha256(pdf) != document_digest:
                 raise RequestDocumentChanged("the request changed since it was shown; read it again")
-            ref = self.documents.put(f"qcp-request-{enrollment.id}.pdf", pdf)
+            ref = self.documents.put(pdf).sha256
             return self._step(tx, enrollment, lambda e: e.accept_request(document_digest=document_digest,
                                                                          document_ref=ref, now=now))
 
@@ -468,14 +465,14 @@ class QcpEnrollmentUseCases:
             enrollment = self._mine(tx, person_id, enrollment_id)
             self._guard(tx, enrollment, "sign_request", now)
             assert enrollment.request_ref is not None and enrollment.request_digest is not None
-            pdf = self.documents.get(enrollment.request_ref)
+            pdf = self.documents.read(enrollment.request_ref)
             if _sha256(pdf) != enrollment.request_digest:
                 raise RequestDocumentChanged("the stored request is not the one accepted")
             check_code(work=tx, hasher=self.code_hasher, clock=self.clock, record=self._sink(enrollment),
                        person_id=person_id, purpose=_signing_purpose(enrollment), code=code,
                        payload_digest=bind_payload([_sha256(pdf)]))
             signed = self.pdf_signing.sign(pdf, self._lcp_signature(enrollment))
-            signed_ref = self.documents.put(f"qcp-request-{enrollment.id}-signed.pdf", signed)
+            signed_ref = self.documents.put(signed).sha256
             enrollment.sign_request(document_digest=_sha256(pdf), signed_ref=signed_ref,
                                     signed_digest=_sha256(signed), now=now)
             enrollment.await_officer(now)
@@ -490,7 +487,7 @@ class QcpEnrollmentUseCases:
             enrollment = self._mine(tx, person_id, enrollment_id)
             if enrollment.signed_request_ref is None:
                 raise NotFound("the request is not signed yet")
-            return self.documents.get(enrollment.signed_request_ref)
+            return self.documents.read(enrollment.signed_request_ref)
 
     # 11. registration officer -------------------------------------------------------------
 
@@ -666,15 +663,31 @@ class QcpEnrollmentUseCases:
                                      organization=enrollment.lcp.cabinet_name, siren=enrollment.lcp.siren)
         certificate = self.ca.issue(subject, key.public_key_der, CertificatePolicy.QCP_N,
                                     validity=self.settings.certificate_validity)
-        self.certificates.record_qcp(person_id=enrollment.person_id, cabinet_id=enrollment.cabinet_id,
-                                     key_id=key.id, certificate=certificate)
-        enrollment.issue(certificate.serial, now)
+        record = Certificate.record(id=self.ids.new_id(), person_id=enrollment.person_id,
+                                    cabinet_id=enrollment.cabinet_id, issued=certificate, key_id=key.id, now=now)
+        tx.certificates.add(record)
+        enrollment.issue(record.id, now)
         tx.jobs.enqueue(JobSpec.notify(Notification.email(
             enrollment.email, TEMPLATE_CERTIFICATE_ISSUED, "fr",
             holder=f"{enrollment.name.given_names} {enrollment.name.surname}".upper(),
             name=enrollment.name.given_names, validity_years=str(self.settings.validity_years),
             serial=certificate.serial, not_after=certificate.not_after.isoformat(),
             cabinet=enrollment.lcp.cabinet_name)))
+
+
+def _active_lcp(tx: QcpWork, person_id: str, cabinet_id: str, now: datetime) -> LcpHolding | None:
+    """The person's active LCP in the cabinet, with the data its registration verified
+    (email and mobile by code, identity confirmed). None without both."""
+    certificate = tx.certificates.active_for(person_id, cabinet_id, CertificatePolicy.LCP, now=now)
+    if certificate is None:
+        return None
+    registration = tx.lcp_registrations.latest_for(person_id, cabinet_id)
+    if registration is None or registration.certificate_id != certificate.id:
+        return None
+    cabinet = tx.cabinets.get(cabinet_id)
+    return LcpHolding(certificate_serial=certificate.serial, key_id=certificate.key_id, person_id=person_id,
+                      cabinet_id=cabinet_id, cabinet_name=cabinet.name, siren=str(cabinet.siren),
+                      name=registration.name, email=registration.email, mobile=registration.mobile)
 
 
 def _subject(enrollment: QcpEnrollment) -> IdentitySubject:

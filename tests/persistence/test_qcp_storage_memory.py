@@ -1,10 +1,10 @@
-"""The in-memory QCP enrollment storage passes the storage contract."""
+"""The in-memory unit of work's QCP enrollment storage passes the storage contract."""
 
-from adapters.memory.qcp_enrollment import InMemoryQcpStore, InMemoryQcpUnitOfWork
+from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from ports.contracts.qcp_enrollment import QcpEnrollmentStorageContract
 
 
 class TestInMemoryQcpStorage(QcpEnrollmentStorageContract):
     def make_uow(self):
-        store = InMemoryQcpStore()
-        return lambda: InMemoryQcpUnitOfWork(store)
+        store = InMemoryStore()
+        return lambda: InMemoryUnitOfWork(store)

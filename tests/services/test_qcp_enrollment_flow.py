@@ -16,12 +16,8 @@ from adapters.identity.fake import FakeIdentityVerifier
 from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.memory.clock import FixedClock
 from adapters.memory.ids import SequentialIds
-from adapters.memory.qcp_enrollment import (
-    InMemoryPersonalCertificates,
-    InMemoryQcpStore,
-    InMemoryQcpUnitOfWork,
-    InMemoryRequestDocumentStore,
-)
+from adapters.memory.documents import InMemoryDocumentStore
+from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.inprocess import InProcessTimestampAuthority
@@ -37,11 +33,14 @@ from domain.model.errors import (
     QcpTransitionRefused,
     RequestDocumentChanged,
 )
+from domain.model.cabinet import Cabinet
+from domain.model.certificates import Certificate
 from domain.model.identity import CheckMode, DocumentType, ExtractedIdentity
+from domain.model.lcp_registration import LcpRegistration, RegistrationState
 from domain.model.person import Person
 from domain.model.pki import CaName, CertificatePolicy
 from domain.model.qcp_enrollment import NextStep, QcpState
-from domain.model.values import Email, Mobile, PersonName
+from domain.model.values import Email, Mobile, PersonName, Siren
 from domain.services.qcp_enrollment import OfficerValidation, QcpEnrollmentUseCases, QcpSettings
 from ports.contracts.identity import PNG
 from ports.pdf_signing import RevocationData
@@ -69,24 +68,26 @@ class World:
                  officer: OfficerValidation = OfficerValidation.AUTOMATIC) -> None:
         self.clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
         self.pki = make_test_pki(tmp_path, clock=self.clock)
-        self.store = InMemoryQcpStore()
+        self.store = InMemoryStore()
         self.ids = SequentialIds("id")
+        now = self.clock.now()
         person = Person.register(id=PERSON, name=PersonName("Jessica", "Poussart"),
-                                 email=Email("jessica@poussart.fr"), mobile=Mobile("06 24 00 00 13"),
-                                 now=self.clock.now())
-        with self.uow() as tx:
-            tx.persons.add(person)
-            tx.commit()
+                                 email=Email("jessica@poussart.fr"), mobile=Mobile("06 24 00 00 13"), now=now)
         key, certificate = self.pki.person(policy=CertificatePolicy.LCP, subject=sample_subject(
             person_id=PERSON, email=Email("jessica@poussart.fr"), organization="Cabinet Poussart"))
         self.lcp_certificate = certificate
-        from domain.model.qcp_enrollment import LcpHolding
-
-        self.certificates = InMemoryPersonalCertificates()
-        self.certificates.add_lcp(LcpHolding(
-            certificate_serial=certificate.serial, key_id=key.id, person_id=PERSON, cabinet_id=CABINET,
-            cabinet_name="Cabinet Poussart", siren="732829320", name=person.name, email=person.email,
-            mobile=person.mobile))
+        self.lcp_key_id = key.id
+        with self.uow() as tx:
+            # What the LCP registration leaves behind: the cabinet, the person, the verified
+            # registration and the certificate record.
+            tx.cabinets.add(Cabinet.found(id=CABINET, name="Cabinet Poussart", siren=Siren("732829320"), now=now))
+            tx.persons.add(person)
+            tx.certificates.add(Certificate.record(id="lcp-cert-1", person_id=PERSON, cabinet_id=CABINET,
+                                                   issued=certificate, key_id=key.id, now=now))
+            tx.lcp_registrations.add(LcpRegistration(
+                id="reg-1", person_id=PERSON, cabinet_id=CABINET, name=person.name, email=person.email,
+                mobile=person.mobile, started_at=now, state=RegistrationState.ISSUED, certificate_id="lcp-cert-1"))
+            tx.commit()
         if verifier_kind == "simulator":
             self.verifier = SimulatorIdentityVerifier(public_url=URL, clock=self.clock, decision_delay=timedelta(0),
                                                       storage_dir=tmp_path / "idv")
@@ -97,19 +98,24 @@ class World:
                                                 chain=tsa.issuers, clock=self.clock)
         self.signing = PyHankoPdfSigning(vault=self.pki.vault, timestamp_authority=authority,
                                          revocation_source=BuiltinCaRevocation(self.pki.ca))
-        self.documents = InMemoryRequestDocumentStore()
+        self.documents = InMemoryDocumentStore()
         self.uc = QcpEnrollmentUseCases(
             uow=self.uow, clock=self.clock, ids=self.ids, code_generator=PyotpCodeGenerator(self.clock),
             code_hasher=HmacCodeHasher({"k1": b"k" * 32}, "k1"), verifier=self.verifier,
-            certificates=self.certificates, request_renderer=PdfCertificateRequestDocument(),
+            request_renderer=PdfCertificateRequestDocument(),
             documents=self.documents, pdf_signing=self.signing, vault=self.pki.vault, ca=self.pki.ca,
             settings=QcpSettings(public_url=URL, officer_validation=officer))
 
     def uow(self):
-        return InMemoryQcpUnitOfWork(self.store)
+        return InMemoryUnitOfWork(self.store, clock=self.clock)
 
     def notifications(self):
-        return [job.as_notification() for job in self.store.jobs]
+        jobs = sorted(self.store.tables["jobs"].values(), key=lambda job: job.id)
+        return [job.spec.as_notification() for job in jobs if job.spec.kind == "notify"]
+
+    def qcps(self):
+        with self.uow() as tx:
+            return [c for c in tx.certificates.of_person(PERSON) if c.policy is CertificatePolicy.QCP_N]
 
     def last_code(self) -> str:
         return [n for n in self.notifications() if n.template == "one_time_code"][-1].context_dict()["code"]
@@ -178,13 +184,14 @@ def test_the_whole_enrollment_issues_a_qcp_certificate(world):
     assert view.next_step is NextStep.DONE
 
     # The certificate: QCP-n, 5 years, a new key, recorded for the person in that cabinet.
-    held = world.certificates.qcps[-1]
-    assert held.certificate.serial == view.certificate_id
-    assert held.certificate.policy is CertificatePolicy.QCP_N
-    assert held.certificate.not_after - held.certificate.not_before >= timedelta(days=5 * 365)
-    assert held.key_id != world.certificates.lcps[0].key_id
-    assert held.certificate.issuer is CaName.QCP
-    issued = x509.load_der_x509_certificate(held.certificate.der)
+    (held,) = world.qcps()
+    assert held.id == view.certificate_id
+    assert (held.person_id, held.cabinet_id) == (PERSON, CABINET)
+    assert held.not_after - held.not_before >= timedelta(days=5 * 365)
+    assert held.key_id != world.lcp_key_id
+    assert held.issuer == CaName.QCP.value
+    assert world.pki.ca.certificate(held.serial).policy is CertificatePolicy.QCP_N
+    issued = x509.load_der_x509_certificate(held.der)
     assert "Jessica POUSSART" in issued.subject.rfc4514_string()
 
     # The email of the guide.
@@ -289,10 +296,10 @@ def test_a_data_mismatch_goes_to_manual_review_then_an_officer_lets_it_through(t
     view = world.sign(eid)
     assert view.state is QcpState.PENDING_OFFICER_VALIDATION  # manual validation configured
     assert view.next_step is NextStep.WAIT_FOR_OFFICER
-    assert world.certificates.qcps == []
+    assert world.qcps() == []
     view = world.uc.officer_validate(officer_id="officer-1", enrollment_id=eid)
     assert view.state is QcpState.ISSUED
-    assert len(world.certificates.qcps) == 1
+    assert len(world.qcps()) == 1
 
 
 def test_cancelling_closes_the_enrollment_and_its_capture(world):
@@ -430,3 +437,28 @@ def test_a_manual_provider_decision_is_recorded_when_the_officer_decides(tmp_pat
     assert world.uc.identity_decided(session_ref=pending.session_ref) is False
     view = world.uc.view(person_id=PERSON, enrollment_id=eid)
     assert (view.rejection_reason, view.attempts_left) == ("photocopy", 2)
+
+
+def test_without_an_active_lcp_in_that_cabinet_enrollment_is_refused(world):
+    from domain.model.errors import NoActiveLcpCertificate
+    from domain.model.pki import RevocationReason
+
+    with pytest.raises(NoActiveLcpCertificate):
+        world.uc.start(person_id=PERSON, cabinet_id="another-cabinet")
+    with world.uow() as tx:
+        tx.certificates.get("lcp-cert-1").revoke(reason=RevocationReason.KEY_COMPROMISE, by_person_id=PERSON,
+                                                 as_administrator=False, now=world.clock.now())
+        tx.commit()
+    with pytest.raises(NoActiveLcpCertificate):
+        world.uc.start(person_id=PERSON, cabinet_id=CABINET)
+
+
+def test_a_profile_changed_since_the_lcp_is_refused(world):
+    from domain.model.errors import LcpDataMismatch
+
+    with world.uow() as tx:
+        tx.persons.get(PERSON).change_mobile(Mobile("07 11 22 33 44"))
+        tx.commit()
+    with pytest.raises(LcpDataMismatch) as refused:
+        world.uc.start(person_id=PERSON, cabinet_id=CABINET)
+    assert refused.value.field == "mobile"
