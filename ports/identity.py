@@ -12,6 +12,9 @@ manual-review providers) also implement ``CaptureHost``: Seing's capture pages h
 them the images. The manual-review provider implements ``ManualReview`` for the
 registration officer's back-office.
 
+A provider that cannot be reached raises ``IdentityProviderUnavailable`` (domain errors):
+callers retry later (the status page keeps waiting, the worker polls again).
+
 Installed providers are found through the entry-point group ``seing.identity_verifiers``:
 each entry point names a factory ``factory(config: IdentityProviderConfig) -> IdentityVerifier``.
 A provider's author checks theirs with ``ports.contracts.identity.IdentityVerifierContract``.

@@ -21,6 +21,7 @@ from attrs import define, field
 from domain.model.errors import (
     IdentityAlreadyDecided,
     IdentityCallbackRefused,
+    IdentityProviderUnavailable,
     IdentitySessionNotFound,
 )
 from domain.model.identity import (
@@ -65,6 +66,7 @@ class FakeIdentityVerifier:
         self.birth_date = birth_date
         self.sessions: dict[str, _Session] = {}
         self.cancelled: list[str] = []
+        self.unavailable = False  # set True to simulate an outage of the provider
         self._queue: deque[Scripted] = deque()
         self._counter = itertools.count(1)
 
@@ -129,10 +131,16 @@ class FakeIdentityVerifier:
                                browser_url=f"https://fake-idv.test/browser/{ref}", mode=mode)
 
     def status(self, session_ref: str) -> IdentityCheckStatus:
+        self._reachable()
         return self._get(session_ref).status
 
     def result(self, session_ref: str) -> IdentityCheckResult | None:
+        self._reachable()
         return self._get(session_ref).result
+
+    def _reachable(self) -> None:
+        if self.unavailable:
+            raise IdentityProviderUnavailable("the provider does not answer")
 
     def handle_callback(self, payload: bytes, headers: Mapping[str, str]) -> IdentityCheckResult | None:
         lowered = {k.lower(): v for k, v in headers.items()}

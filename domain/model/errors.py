@@ -550,6 +550,12 @@ class IdentityCallbackRefused(IdentityError):
     code = "identity.callback_refused"
 
 
+class IdentityProviderUnavailable(IdentityError):
+    """The provider could not be reached or answered with an error: try again later."""
+
+    code = "identity.provider_unavailable"
+
+
 class IdentityProviderUnknown(IdentityError):
     """No installed identity provider has the configured name."""
 

@@ -26,6 +26,7 @@ from domain.model.certificates import Certificate
 from domain.model.errors import (
     CaptureLinkUnusable,
     DomainError,
+    IdentityProviderUnavailable,
     IdentitySessionNotFound,
     NotFound,
     QcpEnrollmentAlreadyOpen,
@@ -368,7 +369,10 @@ class QcpEnrollmentUseCases:
             if enrollment.is_due_to_expire(now):
                 enrollment.expire(now)
             elif enrollment.state in AWAITING_RESULT:
-                self._collect_result(tx, enrollment, now)
+                try:
+                    self._collect_result(tx, enrollment, now)
+                except IdentityProviderUnavailable:
+                    pass  # still « Vérification en cours »: the page asks again
             tx.commit()
             return EnrollmentView.of(enrollment)
 
@@ -388,15 +392,28 @@ class QcpEnrollmentUseCases:
 
     def poll_identity_results(self) -> int:
         """Worker: ask the provider about every check still awaiting a result (the person
-        may have left); returns how many decisions were recorded."""
+        may have left); returns how many decisions were recorded. The provider is asked
+        outside any transaction, and one unreachable session does not stop the others."""
         now = self.clock.now()
-        recorded = 0
         with self.uow() as tx:
-            for enrollment in tx.qcp_enrollments.in_states(AWAITING_RESULT):
-                if enrollment.is_due_to_expire(now):
-                    continue
-                recorded += self._collect_result(tx, enrollment, now)
-            tx.commit()
+            waiting = [(e.id, e.current_session_ref) for e in tx.qcp_enrollments.in_states(AWAITING_RESULT)
+                       if not e.is_due_to_expire(now) and e.current_session_ref]
+        recorded = 0
+        for enrollment_id, session_ref in waiting:
+            try:
+                status = self.verifier.status(session_ref)
+                result = self.verifier.result(session_ref) if status.decided else None
+            except (IdentityProviderUnavailable, IdentitySessionNotFound):
+                continue
+            with self.uow() as tx:
+                enrollment = tx.qcp_enrollments.get(enrollment_id)
+                if enrollment.current_session_ref != session_ref or enrollment.state not in AWAITING_RESULT:
+                    continue  # moved on meanwhile (cancelled, restarted, recorded by a callback)
+                if status is IdentityCheckStatus.SUBMITTED and enrollment.state is QcpState.IDENTITY_CHECK_IN_PROGRESS:
+                    enrollment.identity_check_submitted(now)
+                if result is not None:
+                    recorded += int(self._record(tx, enrollment, result, now))
+                tx.commit()
         return recorded
 
     def purge_identity_images(self) -> int:

@@ -462,3 +462,17 @@ def test_a_profile_changed_since_the_lcp_is_refused(world):
     with pytest.raises(LcpDataMismatch) as refused:
         world.uc.start(person_id=PERSON, cabinet_id=CABINET)
     assert refused.value.field == "mobile"
+
+
+def test_an_unreachable_provider_keeps_the_person_waiting_and_the_worker_retries(tmp_path):
+    world = World(tmp_path, verifier_kind="fake")
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    world.verifier.complete(started.session_ref)
+    world.verifier.unavailable = True
+    assert world.uc.identity_check_status(person_id=PERSON, enrollment_id=eid).next_step is NextStep.CAPTURE
+    assert world.uc.poll_identity_results() == 0
+    world.verifier.unavailable = False
+    assert world.uc.poll_identity_results() == 1
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).next_step is NextStep.VALIDATE_IDENTITY
