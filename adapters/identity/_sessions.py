@@ -57,6 +57,7 @@ class SessionRecord:
     result: IdentityCheckResult | None = None
     images_deleted_at: datetime | None = None
     decided_by: str | None = None
+    forced_outcome: dict | None = None  # simulator: the decision it was told to make
 
 
 class SessionStore:
@@ -288,7 +289,7 @@ def _d(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _extracted_to_json(e: ExtractedIdentity | None) -> dict | None:
+def extracted_to_json(e: ExtractedIdentity | None) -> dict | None:
     if e is None:
         return None
     return {"given_names": e.name.given_names, "surname": e.name.surname, "birth_date": e.birth_date.isoformat(),
@@ -296,7 +297,7 @@ def _extracted_to_json(e: ExtractedIdentity | None) -> dict | None:
             "document_expiry": _d(e.document_expiry)}
 
 
-def _extracted_from_json(d: dict | None) -> ExtractedIdentity | None:
+def extracted_from_json(d: dict | None) -> ExtractedIdentity | None:
     if d is None:
         return None
     return ExtractedIdentity(name=PersonName(d["given_names"], d["surname"]),
@@ -310,7 +311,7 @@ def _record_to_json(r: SessionRecord) -> dict:
     if r.result is not None:
         result = {"decision": r.result.decision.value, "decided_at": r.result.decided_at.isoformat(),
                   "evidence_ref": r.result.evidence_ref, "reason": r.result.reason,
-                  "extracted": _extracted_to_json(r.result.extracted),
+                  "extracted": extracted_to_json(r.result.extracted),
                   "image_digests": [[d.step.value, d.sha256] for d in r.result.image_digests]}
     return {
         "session_ref": r.session_ref,
@@ -323,6 +324,7 @@ def _record_to_json(r: SessionRecord) -> dict:
         "result": result,
         "images_deleted_at": r.images_deleted_at.isoformat() if r.images_deleted_at else None,
         "decided_by": r.decided_by,
+        "forced_outcome": r.forced_outcome,
     }
 
 
@@ -341,10 +343,11 @@ def _record_from_json(d: dict) -> SessionRecord:
         result = IdentityCheckResult(
             session_ref=d["session_ref"], decision=Decision(r["decision"]),
             decided_at=datetime.fromisoformat(r["decided_at"]), evidence_ref=r["evidence_ref"],
-            extracted=_extracted_from_json(r["extracted"]), reason=r["reason"],
+            extracted=extracted_from_json(r["extracted"]), reason=r["reason"],
             image_digests=tuple(ImageDigest(CaptureStep(step), sha) for step, sha in r["image_digests"]))
     return SessionRecord(session_ref=d["session_ref"], subject=subject, mode=CheckMode(d["mode"]),
                          status=IdentityCheckStatus(d["status"]), created_at=datetime.fromisoformat(d["created_at"]),
                          submitted_at=_dt(d["submitted_at"]),
                          captures={k: (v[0], v[1]) for k, v in d["captures"].items()}, result=result,
-                         images_deleted_at=_dt(d["images_deleted_at"]), decided_by=d["decided_by"])
+                         images_deleted_at=_dt(d["images_deleted_at"]), decided_by=d["decided_by"],
+                         forced_outcome=d.get("forced_outcome"))

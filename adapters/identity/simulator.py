@@ -8,6 +8,7 @@ otherwise with ``set_outcome`` (per session, or for every session that has none)
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from domain.model.values import PersonName
 from ports.clock import Clock
 from ports.identity import IdentityProviderConfig
 
-from adapters.identity._sessions import CapturingVerifier, SessionRecord
+from adapters.identity._sessions import CapturingVerifier, SessionRecord, extracted_from_json, extracted_to_json
 
 __all__ = ["DEFAULT_BIRTH_DATE", "Outcome", "SimulatorIdentityVerifier", "factory"]
 
 DEFAULT_BIRTH_DATE = date(1985, 6, 15)
+DEFAULT_OUTCOME_FILE = "default-outcome.json"
 
 
 @frozen
@@ -41,19 +43,23 @@ class SimulatorIdentityVerifier(CapturingVerifier):
         super().__init__(public_url=public_url, clock=clock, storage_dir=storage_dir, image_retention=image_retention)
         self.decision_delay = decision_delay
         self.default_birth_date = default_birth_date
-        self._default = Outcome(approved=True)
-        self._outcomes: dict[str, Outcome] = {}
+        self._default: dict = _outcome_json(Outcome(approved=True))
 
     def set_outcome(self, session_ref: str | None, *, approved: bool, reason: str | None = None,
                     extracted: ExtractedIdentity | None = None) -> None:
-        """Tell the simulator what to decide: for one session, or (``None``) by default."""
-        outcome = Outcome(approved=approved, reason=reason or (None if approved else "document_unreadable"),
-                          extracted=extracted)
+        """Tell the simulator what to decide: for one session, or (``None``) by default.
+        With file storage it is stored beside the sessions, so the web process can set
+        it and the worker, deciding later, follows it."""
+        outcome = _outcome_json(Outcome(approved=approved, reason=reason or (None if approved else "document_unreadable"),
+                                        extracted=extracted))
         if session_ref is None:
             self._default = outcome
-        else:
-            self.store.get(session_ref)  # refuse unknown references now, not at decision time
-            self._outcomes[session_ref] = outcome
+            if self.store.root is not None:
+                (self.store.root / DEFAULT_OUTCOME_FILE).write_text(json.dumps(outcome), encoding="utf-8")
+            return
+        record = self.store.get(session_ref)
+        record.forced_outcome = outcome
+        self.store.put(record)
 
     def decide_now(self, session_ref: str) -> IdentityCheckResult | None:
         """Skip the delay (demo button)."""
@@ -68,12 +74,19 @@ class SimulatorIdentityVerifier(CapturingVerifier):
             self._apply(record)
         return record
 
+    def _default_outcome(self) -> dict:
+        if self.store.root is not None:
+            path = self.store.root / DEFAULT_OUTCOME_FILE
+            if path.exists():
+                return json.loads(path.read_text("utf-8"))
+        return self._default
+
     def _apply(self, record: SessionRecord) -> IdentityCheckResult:
-        outcome = self._outcomes.get(record.session_ref, self._default)
-        if not outcome.approved:
-            return self._decide(record, approved=False, extracted=None, reason=outcome.reason,
+        outcome = record.forced_outcome or self._default_outcome()
+        if not outcome["approved"]:
+            return self._decide(record, approved=False, extracted=None, reason=outcome["reason"],
                                 decided_by=self.provider_name)
-        extracted = outcome.extracted or self._declared(record)
+        extracted = extracted_from_json(outcome["extracted"]) or self._declared(record)
         return self._decide(record, approved=True, extracted=extracted, reason=None, decided_by=self.provider_name)
 
     def _declared(self, record: SessionRecord) -> ExtractedIdentity:
@@ -86,6 +99,10 @@ class SimulatorIdentityVerifier(CapturingVerifier):
             document_type=DocumentType.ID_CARD,
             document_number=f"SIM{record.session_ref[:9].upper().replace('-', '0').replace('_', '0')}",
             document_expiry=date(now.year + 8, now.month, min(now.day, 28)))
+
+
+def _outcome_json(outcome: Outcome) -> dict:
+    return {"approved": outcome.approved, "reason": outcome.reason, "extracted": extracted_to_json(outcome.extracted)}
 
 
 def factory(config: IdentityProviderConfig) -> SimulatorIdentityVerifier:

@@ -271,3 +271,21 @@ def test_decided_images_are_gone_but_their_hashes_stay():
     result = manual.decide(session.session_ref, approved=True, officer_id="o", extracted=read_on_document())
     assert stored(manual, session.session_ref) == []
     assert result.image_digests[0].sha256 == hashlib.sha256(PNG + result.image_digests[0].step.value.encode()).hexdigest()
+
+
+def test_simulator_outcomes_told_to_one_process_are_followed_by_another(tmp_path):
+    clock = FixedClock()
+    web = SimulatorIdentityVerifier(public_url=URL, clock=clock, storage_dir=tmp_path, decision_delay=timedelta(0))
+    worker = SimulatorIdentityVerifier(public_url=URL, clock=clock, storage_dir=tmp_path, decision_delay=timedelta(0))
+    web.set_outcome(None, approved=False, reason="face_mismatch")
+    first = web.start_session(sample_subject())
+    second = web.start_session(sample_subject())
+    web.set_outcome(second.session_ref, approved=True)
+    for session in (first, second):
+        for step in CheckMode.DOCUMENT_AND_FACE.steps:
+            web.submit_capture(session.session_ref, step, PNG, "image/png")
+    # The last capture step, then the decision, happen in the worker process.
+    for session in (first, second):
+        worker.finish_capture(session.session_ref)
+    assert worker.result(first.session_ref).reason == "face_mismatch"
+    assert worker.result(second.session_ref).approved
