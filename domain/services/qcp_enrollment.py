@@ -56,6 +56,7 @@ from domain.model.qcp_enrollment import (
 )
 from domain.model.tokens import hash_token
 from domain.services.one_time_codes import check_code, send_code
+from domain.services.signature_views import mask_email
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier
@@ -70,6 +71,7 @@ __all__ = [
     "EnrollmentView",
     "IdentityCheckStarted",
     "OfficerValidation",
+    "QcpCodeSent",
     "QcpEnrollmentUseCases",
     "QcpSettings",
     "RequestDocument",
@@ -77,7 +79,6 @@ __all__ = [
 
 TEMPLATE_IDENTITY_RESULT = "qcp_identity_result"
 TEMPLATE_CERTIFICATE_ISSUED = "qcp_certificate_issued"
-TEMPLATE_EMAIL_CODE = "one_time_code"
 
 AWAITING_RESULT = frozenset({QcpState.IDENTITY_CHECK_IN_PROGRESS, QcpState.SUBMITTED})
 OPEN_STATES = frozenset(set(QcpState) - {QcpState.ISSUED, QcpState.CANCELLED, QcpState.EXPIRED})
@@ -170,6 +171,16 @@ class IdentityCheckStarted:
 
 
 @frozen
+class QcpCodeSent:
+    """A code is on its way: where (masked) and until when it works."""
+
+    enrollment: EnrollmentView
+    channel: str  # email | sms
+    destination: str  # j•••@poussart.fr, 06 ** ** 13
+    expires_at: datetime
+
+
+@frozen
 class RequestDocument:
     pdf: bytes = field(repr=False)
     digest: str  # the page posts it back with « J'ai lu et j'accepte le document. »
@@ -234,16 +245,17 @@ class QcpEnrollmentUseCases:
 
     # 2. « Accès protégé » ---------------------------------------------------------------
 
-    def send_email_code(self, *, person_id: str, enrollment_id: str) -> EnrollmentView:
+    def send_email_code(self, *, person_id: str, enrollment_id: str) -> QcpCodeSent:
+        """« Envoyer le code »: a 6-digit code to the LCP email (throttled: CodeResendRefused)."""
         now = self.clock.now()
         with self.uow() as tx:
             enrollment = self._mine(tx, person_id, enrollment_id)
             self._guard(tx, enrollment, "verify_email", now)
-            send_code(work=tx, generator=self.code_generator, hasher=self.code_hasher, ids=self.ids,
-                      clock=self.clock, record=self._sink(enrollment), person_id=person_id,
-                      purpose=_email_purpose(enrollment), destination=enrollment.email,
-                      template=TEMPLATE_EMAIL_CODE)
-            return EnrollmentView.of(enrollment)
+            challenge = send_code(work=tx, generator=self.code_generator, hasher=self.code_hasher, ids=self.ids,
+                                  clock=self.clock, record=self._sink(enrollment), person_id=person_id,
+                                  purpose=_email_purpose(enrollment), destination=enrollment.email)
+            return QcpCodeSent(enrollment=EnrollmentView.of(enrollment), channel="email",
+                               destination=mask_email(str(enrollment.email)), expires_at=challenge.expires_at)
 
     def check_email_code(self, *, person_id: str, enrollment_id: str, code: str) -> EnrollmentView:
         """Raise a CodeRefused (wrong, expired, dead…) or move on to the identity shown."""
@@ -460,18 +472,19 @@ class QcpEnrollmentUseCases:
 
     # 10. SMS code → « Signer » ----------------------------------------------------------
 
-    def send_signing_code(self, *, person_id: str, enrollment_id: str) -> EnrollmentView:
+    def send_signing_code(self, *, person_id: str, enrollment_id: str) -> QcpCodeSent:
         """The SMS code, bound to the accepted request's digest (« Code non reçu ? Renvoyer »
         calls this again)."""
         now = self.clock.now()
         with self.uow() as tx:
             enrollment = self._mine(tx, person_id, enrollment_id)
             self._guard(tx, enrollment, "sign_request", now)
-            send_code(work=tx, generator=self.code_generator, hasher=self.code_hasher, ids=self.ids,
-                      clock=self.clock, record=self._sink(enrollment), person_id=person_id,
-                      purpose=_signing_purpose(enrollment), destination=enrollment.mobile,
-                      payload_digest=bind_payload([enrollment.request_digest or ""]), template=TEMPLATE_EMAIL_CODE)
-            return EnrollmentView.of(enrollment)
+            challenge = send_code(work=tx, generator=self.code_generator, hasher=self.code_hasher, ids=self.ids,
+                                  clock=self.clock, record=self._sink(enrollment), person_id=person_id,
+                                  purpose=_signing_purpose(enrollment), destination=enrollment.mobile,
+                                  payload_digest=bind_payload([enrollment.request_digest or ""]))
+            return QcpCodeSent(enrollment=EnrollmentView.of(enrollment), channel="sms",
+                               destination=enrollment.mobile.masked(), expires_at=challenge.expires_at)
 
     def sign_request(self, *, person_id: str, enrollment_id: str, code: str) -> EnrollmentView:
         """Check the SMS code, sign the accepted request at PAdES B-LT with the person's LCP

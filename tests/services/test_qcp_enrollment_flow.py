@@ -151,7 +151,8 @@ class World:
     def sign(self, eid: str):
         document = self.uc.request_document(person_id=PERSON, enrollment_id=eid)
         self.uc.accept_request(person_id=PERSON, enrollment_id=eid, document_digest=document.digest)
-        self.uc.send_signing_code(person_id=PERSON, enrollment_id=eid)
+        sent = self.uc.send_signing_code(person_id=PERSON, enrollment_id=eid)
+        assert (sent.channel, sent.destination) == ("sms", "06 ** ** 13")
         return self.uc.sign_request(person_id=PERSON, enrollment_id=eid, code=self.last_code())
 
 
@@ -220,7 +221,9 @@ def test_the_result_is_not_emailed_to_a_person_watching_the_page(world):
 
 def test_five_wrong_email_codes_kill_the_code_then_a_new_one_works(world):
     eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
-    world.uc.send_email_code(person_id=PERSON, enrollment_id=eid)
+    sent = world.uc.send_email_code(person_id=PERSON, enrollment_id=eid)
+    assert (sent.channel, sent.destination) == ("email", "j•••@poussart.fr")
+    assert sent.expires_at == world.clock.now() + timedelta(minutes=10)
     right = world.last_code()
     wrong = "000000" if right != "000000" else "111111"
     for remaining in (4, 3, 2, 1):
