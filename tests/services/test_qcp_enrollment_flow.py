@@ -65,9 +65,10 @@ class BuiltinCaRevocation:
 
 class World:
     def __init__(self, tmp_path, *, verifier_kind: str = "simulator",
-                 officer: OfficerValidation = OfficerValidation.AUTOMATIC) -> None:
+                 officer: OfficerValidation = OfficerValidation.AUTOMATIC, pki_settings=None,
+                 public_url: str = "http://seing.test") -> None:
         self.clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-        self.pki = make_test_pki(tmp_path, clock=self.clock)
+        self.pki = make_test_pki(tmp_path, clock=self.clock, settings=pki_settings, public_url=public_url)
         self.store = InMemoryStore()
         self.ids = SequentialIds("id")
         now = self.clock.now()
@@ -479,3 +480,62 @@ def test_an_unreachable_provider_keeps_the_person_waiting_and_the_worker_retries
     world.verifier.unavailable = False
     assert world.uc.poll_identity_results() == 1
     assert world.uc.view(person_id=PERSON, enrollment_id=eid).next_step is NextStep.VALIDATE_IDENTITY
+
+
+def test_the_qcp_issued_by_enrollment_passes_the_etsi_profile_linter(tmp_path):
+    from tests.conftest import require_service
+
+    try:
+        from tests.pki.test_etsi_lint import PUBLIC_URL, SETTINGS, codes, lint
+    except ImportError:
+        require_service(False, "pkilint (a dev dependency)")
+    world = World(tmp_path, pki_settings=SETTINGS, public_url=PUBLIC_URL)
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    world.through_identity(eid)
+    world.uc.validate_identity(person_id=PERSON, enrollment_id=eid)
+    world.sign(eid)
+    (qcp,) = world.qcps()
+    assert lint("etsi", qcp.der, "NCP-NATURAL-PERSON-CERTIFICATE") == set()
+    # QCP-n without a QSCD on purpose (level 3, not QES): the only differences from that profile.
+    assert codes(lint("etsi", qcp.der, "QCP-N-QSCD-EIDAS-FINAL-CERTIFICATE")) == {
+        "etsi.en_319_412_5.qcs-5.01.qc_sscd_qualified_statement_absent",
+        "etsi.en_319_412_2.qcs-5.2-2.mismatched_policy_identifier_for_certificate_type",
+    }
+
+
+def _ltv_passes(pdf: bytes, root_der: bytes) -> bytes:
+    """AdES validation with time from the file's own data only (the signing tests' check):
+    revocation required, nothing fetched. Returns the signer's certificate."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.ades.report import AdESStatus
+
+    from tests.signing.test_pdf_signing import ades_lt_status
+
+    (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    result = ades_lt_status(root_der, signature)
+    assert result.ades_subindic.status is AdESStatus.PASSED, (result.ades_subindic, result.api_status)
+    assert result.api_status.bottom_line
+    return signature.signer_cert.dump()
+
+
+def test_the_signed_request_and_a_pdf_signed_with_the_new_qcp_validate_offline_with_pyhanko(world):
+    from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
+
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    world.through_identity(eid)
+    world.uc.validate_identity(person_id=PERSON, enrollment_id=eid)
+    world.sign(eid)
+    root = world.pki.ca.chain(world.lcp_certificate.serial)[-1]
+
+    signer = _ltv_passes(world.uc.signed_request(person_id=PERSON, enrollment_id=eid), root)
+    assert signer == world.lcp_certificate.der
+
+    (qcp,) = world.qcps()
+    pdf = world.uc.request_document(person_id=PERSON, enrollment_id=eid).pdf
+    signed = world.signing.sign(pdf, SignatureRequest(
+        identity=SigningIdentity(key_ref=world.pki.vault.get(qcp.key_id), certificate=qcp.der,
+                                 chain=world.pki.ca.chain(qcp.serial)[1:]),
+        level=PadesLevel.B_LT, field_name="Signature2"))
+    assert _ltv_passes(signed, root) == qcp.der
