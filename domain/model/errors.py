@@ -588,6 +588,12 @@ class NoActiveLcpCertificate(QcpEnrollmentError):
     code = "qcp.no_active_lcp"
 
 
+class QcpAlreadyHeld(QcpEnrollmentError):
+    """The person already holds an active QCP certificate for this cabinet."""
+
+    code = "qcp.already_certified"
+
+
 class LcpDataMismatch(QcpEnrollmentError):
     """Name, email or mobile differ from the LCP certificate's data; ``field`` says which."""
 

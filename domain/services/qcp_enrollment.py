@@ -15,9 +15,10 @@ callback endpoint: ``receive_identity_callback``.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 
 from attrs import define, field, frozen
@@ -28,7 +29,9 @@ from domain.model.errors import (
     DomainError,
     IdentityProviderUnavailable,
     IdentitySessionNotFound,
+    NoActiveLcpCertificate,
     NotFound,
+    QcpAlreadyHeld,
     QcpEnrollmentAlreadyOpen,
     QcpEnrollmentExpired,
     RequestDocumentChanged,
@@ -41,7 +44,7 @@ from domain.model.identity import (
 )
 from domain.model.jobs import JobSpec, Notification
 from domain.model.one_time_code import CodeEvent, CodePurpose, bind_payload
-from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
+from domain.model.pki import CertificatePolicy, CertificateSubject, KeyRef, KeyType, RevocationReason
 from domain.model.qcp_enrollment import (
     AUTOMATIC_OFFICER,
     CAPTURE_LINK_VALIDITY,
@@ -217,6 +220,8 @@ class QcpEnrollmentUseCases:
                 tx.commit()
             elif existing is not None:
                 raise QcpEnrollmentAlreadyOpen("an enrollment is in progress", enrollment_id=existing.id)
+            if tx.certificates.active_for(person_id, cabinet_id, CertificatePolicy.QCP_N, now=now) is not None:
+                raise QcpAlreadyHeld("you already hold an active qualified certificate for this cabinet")
             person = tx.persons.get(person_id)
             lcp = _active_lcp(tx, person_id, cabinet_id, now)
             enrollment = QcpEnrollment.start(id=self.ids.new_id(), lcp=lcp, person_id=person_id,
@@ -495,6 +500,9 @@ class QcpEnrollmentUseCases:
             enrollment = self._mine(tx, person_id, enrollment_id)
             self._guard(tx, enrollment, "sign_request", now)
             assert enrollment.request_ref is not None and enrollment.request_digest is not None
+            lcp = _active_lcp(tx, person_id, enrollment.cabinet_id, now)
+            if lcp is None or lcp.certificate_serial != enrollment.lcp.certificate_serial:
+                raise NoActiveLcpCertificate("the LCP certificate the request is signed with is no longer active")
             pdf = self.documents.read(enrollment.request_ref)
             if _sha256(pdf) != enrollment.request_digest:
                 raise RequestDocumentChanged("the stored request is not the one accepted")
@@ -506,10 +514,11 @@ class QcpEnrollmentUseCases:
             enrollment.sign_request(document_digest=_sha256(pdf), signed_ref=signed_ref,
                                     signed_digest=_sha256(signed), now=now)
             enrollment.await_officer(now)
-            if self.settings.officer_validation is OfficerValidation.AUTOMATIC:
-                enrollment.officer_validate(officer_id=AUTOMATIC_OFFICER, now=now)
-                self._issue(tx, enrollment, now)
-            tx.commit()
+            with self._undo_issuance_on_failure(now) as issued:
+                if self.settings.officer_validation is OfficerValidation.AUTOMATIC:
+                    enrollment.officer_validate(officer_id=AUTOMATIC_OFFICER, now=now)
+                    self._issue(tx, enrollment, now, issued)
+                tx.commit()
             return EnrollmentView.of(enrollment)
 
     def signed_request(self, *, person_id: str, enrollment_id: str) -> bytes:
@@ -533,13 +542,14 @@ class QcpEnrollmentUseCases:
         now = self.clock.now()
         with self.uow() as tx:
             enrollment = tx.qcp_enrollments.get(enrollment_id)
+            with self._undo_issuance_on_failure(now) as issued:
 
-            def validate(e: QcpEnrollment) -> None:
-                e.officer_validate(officer_id=officer_id, approved=approved, reason=reason, now=now)
-                if approved:
-                    self._issue(tx, e, now)
+                def validate(e: QcpEnrollment) -> None:
+                    e.officer_validate(officer_id=officer_id, approved=approved, reason=reason, now=now)
+                    if approved:
+                        self._issue(tx, e, now, issued)
 
-            return self._step(tx, enrollment, validate)
+                return self._step(tx, enrollment, validate)
 
     def resolve_manual_review(self, *, officer_id: str, enrollment_id: str, approved: bool,
                               reason: str | None = None) -> EnrollmentView:
@@ -686,13 +696,33 @@ class QcpEnrollmentUseCases:
                                 level=PadesLevel.B_LT, field_name="Demandeur", name=enrollment.name.full,
                                 reason="Demande de certificat qualifié (QCP)")
 
-    def _issue(self, tx: QcpWork, enrollment: QcpEnrollment, now: datetime) -> None:
+    @contextlib.contextmanager
+    def _undo_issuance_on_failure(self, now: datetime) -> Iterator[list[tuple[KeyRef, str]]]:
+        """If what follows an issuance fails (storing it, committing), the certificate is
+        revoked and its key destroyed: nobody holds a certificate the platform forgot."""
+        issued: list[tuple[KeyRef, str]] = []
+        try:
+            yield issued
+        except BaseException:
+            for key, serial in issued:
+                with contextlib.suppress(Exception):
+                    self.ca.revoke(serial, RevocationReason.CESSATION_OF_OPERATION, now)
+                with contextlib.suppress(Exception):
+                    self.vault.delete(key)
+            raise
+
+    def _issue(self, tx: QcpWork, enrollment: QcpEnrollment, now: datetime, issued: list[tuple[KeyRef, str]]) -> None:
         """A new key in the vault, certified QCP-n by the CA, recorded for the person."""
         key = self.vault.generate(self.settings.key_type)
         subject = CertificateSubject(name=enrollment.name, email=enrollment.email, person_id=enrollment.person_id,
                                      organization=enrollment.lcp.cabinet_name, siren=enrollment.lcp.siren)
-        certificate = self.ca.issue(subject, key.public_key_der, CertificatePolicy.QCP_N,
-                                    validity=self.settings.certificate_validity)
+        try:
+            certificate = self.ca.issue(subject, key.public_key_der, CertificatePolicy.QCP_N,
+                                        validity=self.settings.certificate_validity)
+        except BaseException:
+            self.vault.delete(key)
+            raise
+        issued.append((key, certificate.serial))
         record = Certificate.record(id=self.ids.new_id(), person_id=enrollment.person_id,
                                     cabinet_id=enrollment.cabinet_id, issued=certificate, key_id=key.id, now=now)
         tx.certificates.add(record)

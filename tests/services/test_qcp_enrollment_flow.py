@@ -539,3 +539,80 @@ def test_the_signed_request_and_a_pdf_signed_with_the_new_qcp_validate_offline_w
                                  chain=world.pki.ca.chain(qcp.serial)[1:]),
         level=PadesLevel.B_LT, field_name="Signature2"))
     assert _ltv_passes(signed, root) == qcp.der
+
+
+def _to_signing(world) -> str:
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.through_consents(eid)
+    world.through_identity(eid)
+    world.uc.validate_identity(person_id=PERSON, enrollment_id=eid)
+    document = world.uc.request_document(person_id=PERSON, enrollment_id=eid)
+    world.uc.accept_request(person_id=PERSON, enrollment_id=eid, document_digest=document.digest)
+    world.uc.send_signing_code(person_id=PERSON, enrollment_id=eid)
+    return eid
+
+
+def test_a_wrong_sms_code_signs_nothing(world):
+    eid = _to_signing(world)
+    right = world.last_code()
+    with pytest.raises(CodeInvalid):
+        world.uc.sign_request(person_id=PERSON, enrollment_id=eid, code="000000" if right != "000000" else "111111")
+    view = world.uc.view(person_id=PERSON, enrollment_id=eid)
+    assert (view.state, view.next_step) == (QcpState.REQUEST_ACCEPTED, NextStep.SIGN_REQUEST)
+    assert [key for key, _digest in world.pki.vault.signed if key == world.lcp_key_id] == []  # nothing signed
+    assert world.uc.sign_request(person_id=PERSON, enrollment_id=eid, code=right).state is QcpState.ISSUED
+
+
+def test_a_second_qcp_for_the_same_cabinet_is_refused(world):
+    from domain.model.errors import QcpAlreadyHeld
+
+    eid = _to_signing(world)
+    world.uc.sign_request(person_id=PERSON, enrollment_id=eid, code=world.last_code())
+    with pytest.raises(QcpAlreadyHeld):
+        world.uc.start(person_id=PERSON, cabinet_id=CABINET)
+
+
+def test_a_revoked_lcp_cannot_sign_the_request(world):
+    from domain.model.errors import NoActiveLcpCertificate
+    from domain.model.pki import RevocationReason
+
+    eid = _to_signing(world)
+    with world.uow() as tx:
+        tx.certificates.get("lcp-cert-1").revoke(reason=RevocationReason.KEY_COMPROMISE, by_person_id=PERSON,
+                                                 now=world.clock.now())
+        tx.commit()
+    with pytest.raises(NoActiveLcpCertificate):
+        world.uc.sign_request(person_id=PERSON, enrollment_id=eid, code=world.last_code())
+    assert world.qcps() == []
+
+
+def test_a_failed_issuance_leaves_no_key_and_a_failed_record_revokes_the_certificate(world, monkeypatch):
+    from adapters.memory.certificates import InMemoryCertificateRepository
+    from domain.model.pki import CertificateStatus
+
+    eid = _to_signing(world)
+    keys_before = set(world.pki.vault._keys)
+    real_issue = world.pki.ca.issue
+    monkeypatch.setattr(world.pki.ca, "issue", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("CA down")))
+    with pytest.raises(RuntimeError):
+        world.uc.sign_request(person_id=PERSON, enrollment_id=eid, code=world.last_code())
+    assert set(world.pki.vault._keys) == keys_before
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).state is QcpState.REQUEST_ACCEPTED
+
+    monkeypatch.setattr(world.pki.ca, "issue", real_issue)
+    world.clock.advance(timedelta(minutes=1))
+    world.uc.send_signing_code(person_id=PERSON, enrollment_id=eid)
+    real_add = InMemoryCertificateRepository.add
+
+    def refuse_qcp(self, certificate):
+        if certificate.policy is CertificatePolicy.QCP_N:
+            raise RuntimeError("storage down")
+        real_add(self, certificate)
+
+    monkeypatch.setattr(InMemoryCertificateRepository, "add", refuse_qcp)
+    with pytest.raises(RuntimeError):
+        world.uc.sign_request(person_id=PERSON, enrollment_id=eid, code=world.last_code())
+    (orphan,) = [c for c in world.pki.ca.certificates_of(PERSON) if c.policy is CertificatePolicy.QCP_N]
+    assert orphan.status is CertificateStatus.REVOKED
+    assert set(world.pki.vault._keys) == keys_before
+    assert world.qcps() == []
