@@ -218,6 +218,10 @@ class QcpEnrollmentUseCases:
             if existing is not None and existing.is_due_to_expire(now):
                 existing.expire(now)
                 tx.commit()
+            elif existing is not None and existing.next_step is NextStep.CLOSED:
+                # Rejected with no attempt left: nothing to resume, so it must not block a new one.
+                existing.cancel(now, reason="identity_attempts_exhausted")
+                tx.commit()
             elif existing is not None:
                 raise QcpEnrollmentAlreadyOpen("an enrollment is in progress", enrollment_id=existing.id)
             if tx.certificates.active_for(person_id, cabinet_id, CertificatePolicy.QCP_N, now=now) is not None:

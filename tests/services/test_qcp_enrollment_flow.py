@@ -276,6 +276,9 @@ def test_after_three_rejections_no_new_check_starts(world):
     assert view.next_step is NextStep.CLOSED
     with pytest.raises(IdentityAttemptsExhausted):
         world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    # Nothing left to resume: a new enrollment closes that one instead of being blocked by it.
+    assert world.uc.start(person_id=PERSON, cabinet_id=CABINET).id != eid
+    assert world.uc.view(person_id=PERSON, enrollment_id=eid).state is QcpState.CANCELLED
 
 
 def test_a_data_mismatch_goes_to_manual_review_then_an_officer_lets_it_through(tmp_path):
