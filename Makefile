@@ -28,6 +28,7 @@ system-deps:
 
 run: install
 	$(BIN)/seing db upgrade
+	$(BIN)/seing ca init
 	@$(BIN)/seing demo seed
 	$(BIN)/seing run
 

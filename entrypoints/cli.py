@@ -47,6 +47,32 @@ def cmd_cabinet_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ca_init(args: argparse.Namespace, settings: Settings) -> int:
+    container = _container(settings)
+    container.adapters.ca().init_hierarchy()
+    for certificate in container.adapters.ca().ca_certificates():
+        print(f"{certificate.name.value:6} {certificate.subject}")
+    return 0
+
+
+def cmd_keys_rotate_kek(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.keyvault.software import generate_kek, parse_kek, rotate_kek_file
+
+    if settings.key_vault != "software":
+        print("the key-encryption key belongs to the software vault; an HSM manages its own keys", file=sys.stderr)
+        return 2
+    vault = _container(settings).adapters.vault()
+    if settings.kek:
+        new = generate_kek()
+        count = vault.rotate_kek(parse_kek(new))
+        print(f"{count} key(s) re-wrapped. Set SEING_KEK={new} and keep the old value in SEING_KEK_PREVIOUS "
+              "until every process runs with the new one.")
+    else:
+        count = rotate_kek_file(vault, settings.data_dir / "kek")
+        print(f"{count} key(s) re-wrapped with a new key-encryption key in {settings.data_dir / 'kek'}")
+    return 0
+
+
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.messaging.outbox import read_outbox
 
@@ -123,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="default: SEING_OWNER_PASSWORD or a prompt")
     create.set_defaults(handler=cmd_cabinet_create)
 
+    ca = sub.add_parser("ca", help="the built-in certificate authority").add_subparsers(dest="ca_command",
+                                                                                        required=True)
+    ca.add_parser("init", help="create the CA hierarchy, TSA, OCSP and seal certificates (idempotent)").set_defaults(
+        handler=cmd_ca_init)
+    keys = sub.add_parser("keys", help="the key vault").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("rotate-kek", help="re-wrap every private key with a new key-encryption key").set_defaults(
+        handler=cmd_keys_rotate_kek)
+
     outbox = sub.add_parser("outbox", help="messages kept by the dev outbox")
     outbox.add_argument("--json", action="store_true")
     outbox.set_defaults(handler=cmd_outbox)
@@ -153,6 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # an operator gets one line; SEING_DEBUG=1 shows the traceback
+        if os.environ.get("SEING_DEBUG"):
+            raise
+        print(f"seing: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -42,6 +42,26 @@ class Settings:
     smtp_password: str = ""
     worker_poll_seconds: float = 1.0
     demo_data: bool = True
+    # Keys and certificates
+    key_vault: Literal["software", "pkcs11"] = "software"
+    kek: str = ""  # base64 of 32 bytes; empty: a 0600 key file in data_dir, created on first start
+    kek_previous: str = ""  # the old KEK while a rotation of SEING_KEK finishes
+    pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
+    pkcs11_token_label: str = "seing"
+    pkcs11_pin: str = ""
+    key_type: Literal["ec-p256", "ec-p384", "rsa-3072"] = "ec-p256"  # end-entity keys
+    ca_key_type: Literal["ec-p256", "ec-p384", "rsa-3072"] = "ec-p384"
+    ca_organization: str = "Seing"
+    ca_siren: str = ""
+    lcp_validity_days: int = 3 * 365
+    qcp_validity_days: int = 5 * 365
+    one_time_validity_minutes: int = 60
+    qc_pds_url: str = ""  # default: {public_url}/pki/pds
+    pki_publication_url: str = ""  # base of CRL/OCSP/AIA URLs; default: public_url
+    lcp_terms_version: str = "cgu-2026-11"
+    otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
+    # Documents
+    max_upload_mb: int = 25
 
     @property
     def resolved_public_url(self) -> str:
@@ -54,6 +74,18 @@ class Settings:
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir.resolve() / "outbox"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir.resolve() / "keys"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.data_dir.resolve() / "pki"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir.resolve() / "documents"
 
     @property
     def sessions_dir(self) -> Path:

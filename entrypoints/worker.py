@@ -10,7 +10,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
 from domain.model.jobs import Job
@@ -47,7 +47,8 @@ def exponential_backoff(attempt: int, *, base: timedelta = timedelta(seconds=30)
 class Worker:
     def __init__(self, job_store: JobStore, handlers: Mapping[str, Handler], clock: Clock, *,
                  batch: int = 20, lease_seconds: int = 60, max_attempts: int = 8,
-                 backoff: Callable[[int], timedelta] = exponential_backoff) -> None:
+                 backoff: Callable[[int], timedelta] = exponential_backoff,
+                 periodic: Mapping[str, tuple[timedelta, Callable[[], object]]] | None = None) -> None:
         if batch < 1 or lease_seconds < 1 or max_attempts < 1:
             raise ValueError("batch, lease_seconds and max_attempts must be positive")
         self._jobs = job_store
@@ -58,6 +59,25 @@ class Worker:
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._stopping = threading.Event()
+        # Periodic tasks (reminders, deadlines, retention) decide from the clock what is due;
+        # running one twice is harmless, so their schedule is kept in memory.
+        self._periodic = {name: (interval, task) for name, (interval, task) in (periodic or {}).items()}
+        self._next_run: dict[str, datetime] = {}
+
+    def run_periodic(self) -> list[str]:
+        """Run the periodic tasks that are due; return their names."""
+        ran = []
+        for name, (interval, task) in self._periodic.items():
+            now = self._clock.now()
+            if now < self._next_run.get(name, now):
+                continue
+            self._next_run[name] = now + interval
+            try:
+                task()
+            except Exception:  # one failing task must not stop the worker or the others
+                log.exception("periodic task %s failed; next try in %s", name, interval)
+            ran.append(name)
+        return ran
 
     def run_once(self) -> int:
         """Claim the due jobs and run them; return how many were claimed."""
@@ -81,6 +101,7 @@ class Worker:
         log.info("worker started")
         try:
             while not stop.is_set():
+                self.run_periodic()
                 try:
                     claimed = self.run_once()
                 except Exception:  # the job store may be briefly unreachable: keep the worker alive

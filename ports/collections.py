@@ -40,10 +40,3 @@ class CollectionRepository(Protocol):
         query stays cheap however many collections there are.
         """
         ...
-
-
-@runtime_checkable
-class QcpHolders(Protocol):
-    def has_active_qcp(self, member_id: str, now: datetime) -> bool:
-        """Whether this member holds a qualified (QCP-n) certificate for their cabinet, valid and not revoked."""
-        ...

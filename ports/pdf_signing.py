@@ -15,12 +15,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Protocol, Sequence, runtime_checkable
 
 from attrs import field, frozen
 
-KeyRef = Any
-"""Opaque reference to a key in the key vault (see ports.keyvault)."""
+from domain.model.pki import KeyRef
 
 
 class PadesLevel(enum.Enum):

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import logging
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterator, Protocol, Sequence
+from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from asn1crypto import cms, x509
@@ -28,7 +30,7 @@ from asn1crypto.algos import SignedDigestAlgorithm
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import extract_ts_certs
@@ -39,13 +41,14 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from domain.model.errors import (
     BrokenPdf,
+    DomainError,
     EncryptedPdf,
-    InvalidPdf,
     NotAPdf,
     SigningCertificateRejected,
     SigningFailed,
-    TimestampUnavailable,
 )
+from domain.model.pki import KeyRef
+from ports.keyvault import KeyVault
 from ports.pdf_signing import (
     Box,
     PadesLevel,
@@ -59,6 +62,7 @@ from ports.timestamping import TimestampAuthority
 
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
+_T = TypeVar("_T")
 _PARIS = ZoneInfo("Europe/Paris")
 _MONTHS = (
     "janvier",
@@ -77,13 +81,28 @@ _MONTHS = (
 # Room for the CMS structure, signed attributes (signing certificate v2, CMS algorithm
 # protection…) and the signature value itself (512 bytes covers RSA-4096).
 _CMS_OVERHEAD = 4096
-_FIRST_TOKEN_GUESS = 8192
+# pyHanko copies and hashes files in chunks of 4 KiB by default: 2,500 system calls each
+# way for 10 MB. 1 MiB chunks keep memory flat and the copy close to the disk's speed.
+_CHUNK = 1 << 20
 
 
-class DigestSigningVault(Protocol):
-    """The one KeyVault operation signing needs (see ports.keyvault)."""
+_CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
 
-    def sign_digest(self, ref: Any, digest: bytes, hash_algorithm: str) -> bytes: ...
+
+def _der_set(items: list[bytes]) -> bytes:
+    body = b"".join(items)
+    length = len(body)
+    if length < 0x80:
+        header = bytes([length])
+    else:
+        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+        header = bytes([0x80 | len(raw)]) + raw
+    return b"\x31" + header + body
+
+
+def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
+    """DER of the signingCertificateV2 attribute (RFC 5035) naming ``cert``, as pyHanko writes it."""
+    return simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)).dump()
 
 
 class VaultBackedSigner(signers.Signer):
@@ -95,10 +114,11 @@ class VaultBackedSigner(signers.Signer):
     def __init__(
         self,
         *,
-        vault: DigestSigningVault,
-        key_ref: Any,
+        vault: KeyVault,
+        key_ref: KeyRef,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
+        signing_certificate_v2: bytes | None = None,
     ) -> None:
         super().__init__(
             signing_cert=signing_cert,
@@ -106,6 +126,7 @@ class VaultBackedSigner(signers.Signer):
         )
         self._vault = vault
         self._key_ref = key_ref
+        self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
             raise SigningFailed(f"unsupported key algorithm {algorithm}")
@@ -121,6 +142,45 @@ class VaultBackedSigner(signers.Signer):
             # PKCS#1 v1.5, what every vault (PKCS#11 CKM_RSA_PKCS included) can do on a digest.
             return SignedDigestAlgorithm({"algorithm": f"{digest_algorithm}_rsa" if digest_algorithm else "rsassa_pkcs1v15"})
         return super().get_signature_mechanism_for_digest(digest_algorithm)
+
+    async def signed_attrs(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        attr_settings: Any = None,
+        content_type: str = "data",
+        use_pades: bool = False,
+        timestamper: Any = None,
+        dry_run: bool = False,
+        is_pdf_sig: bool = True,
+    ) -> cms.CMSAttributes:
+        # PAdES baseline signed attributes are exactly contentType, messageDigest and
+        # signingCertificateV2. pyHanko rebuilds them from Python values at every
+        # signature, and asn1crypto spends milliseconds re-encoding the certificate
+        # reference; we assemble the DER from a per-certificate cache instead.
+        extras = attr_settings is not None and (
+            getattr(attr_settings, "adobe_revinfo_attr", None) is not None
+            or getattr(attr_settings, "cades_signed_attrs", None) is not None
+        )
+        if not use_pades or content_type != "data" or extras:
+            return await super().signed_attrs(
+                data_digest,
+                digest_algorithm,
+                attr_settings=attr_settings,
+                content_type=content_type,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                dry_run=dry_run,
+                is_pdf_sig=is_pdf_sig,
+            )
+        encoded = sorted(  # DER orders a SET OF by encoding
+            [
+                _CONTENT_TYPE_DATA,
+                cms.CMSAttribute({"type": "message_digest", "values": [data_digest]}).dump(),
+                self.signing_certificate_v2,
+            ]
+        )
+        return cms.CMSAttributes.load(_der_set(encoded))
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
@@ -166,36 +226,46 @@ class PyHankoPdfSigning:
         trust_roots: DER roots B-LT validation accepts besides the last certificate of the
             signer's chain (e.g. the TSA's root when its tokens do not embed it).
         signing_hash: digest algorithm of the signatures.
+        durable: fsync file outputs before publishing them. Off by default: the output
+            appears atomically either way (temporary file + rename), and the document
+            store that keeps the result owns durability; on 10 MB the fsync costs more
+            than the signature.
     """
 
     def __init__(
         self,
         *,
-        vault: DigestSigningVault,
+        vault: KeyVault,
         timestamp_authority: TimestampAuthority | None = None,
         revocation_source: RevocationSource | None = None,
         trust_roots: Sequence[bytes] = (),
         signing_hash: str = "sha256",
+        durable: bool = False,
     ) -> None:
+        self._durable = durable
+        # addFilter ignores a filter already present: building adapters repeatedly is fine.
+        logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NO_FETCHING_WARNING)
         self._vault = vault
         self._timestamper = PortTimeStamper(timestamp_authority) if timestamp_authority else None
         self._revocation = revocation_source
         self._trust_roots = [x509.Certificate.load(der) for der in trust_roots]
         self._hash = signing_hash
-        self._parsed: dict[bytes, x509.Certificate] = {}
+        # Bounded: one-time certificates (one per ceremony) would otherwise pile up.
+        self._parsed: _Lru[x509.Certificate] = _Lru(256)
+        self._signing_cert_attrs: _Lru[bytes] = _Lru(256)
 
     # -- PdfSigning: files -------------------------------------------------------------
 
     def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
-        with _atomic_output(source, destination) as (infile, outfile):
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._sign(infile, outfile, request)
 
     def timestamp_file(self, source: Path, destination: Path) -> None:
-        with _atomic_output(source, destination) as (infile, outfile):
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._timestamp(infile, outfile)
 
     def create_fields_file(self, source: Path, destination: Path, fields_: Sequence[SignatureField]) -> None:
-        with _atomic_output(source, destination) as (infile, outfile):
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._create_fields(infile, outfile, fields_)
 
     # -- PdfSigning: bytes -------------------------------------------------------------
@@ -220,7 +290,7 @@ class PyHankoPdfSigning:
     def _cert(self, der: bytes) -> x509.Certificate:
         cert = self._parsed.get(der)
         if cert is None:
-            cert = self._parsed[der] = x509.Certificate.load(der)
+            cert = self._parsed.put(der, x509.Certificate.load(der))
         return cert
 
     def _sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest) -> None:
@@ -233,7 +303,16 @@ class PyHankoPdfSigning:
         identity = request.identity
         signing_cert = self._cert(identity.certificate)
         chain = [self._cert(der) for der in identity.chain]
-        signer = VaultBackedSigner(vault=self._vault, key_ref=identity.key_ref, signing_cert=signing_cert, chain=chain)
+        cert_attr = self._signing_cert_attrs.get(identity.certificate)
+        if cert_attr is None:
+            cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
+        signer = VaultBackedSigner(
+            vault=self._vault,
+            key_ref=identity.key_ref,
+            signing_cert=signing_cert,
+            chain=chain,
+            signing_certificate_v2=cert_attr,
+        )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None
 
         validation_context = None
@@ -262,27 +341,48 @@ class PyHankoPdfSigning:
         if appearance is not None:
             stamp_style = TextStampStyle(stamp_text="%(line1)s\n%(line2)s\n%(line3)s")
             text_params = _appearance_lines(appearance)
-        pdf_signer = signers.PdfSigner(
-            meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
-        )
         reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
         if timestamper is not None:
-            reserved += (timestamper.largest_token + 1024) if timestamper.largest_token else _FIRST_TOKEN_GUESS
-        try:
-            self._run(
-                pdf_signer.async_sign_pdf(
-                    writer, bytes_reserved=2 * reserved, appearance_text_params=text_params, output=outfile
-                )
+            if not timestamper.largest_token:
+                # Learn the TSA's token size once per adapter: a guess too small would
+                # cost a whole second signature, a guess too large bloats every file.
+                self._run(timestamper.async_dummy_response(self._hash))
+            reserved += timestamper.largest_token + 1024
+        for attempt in (1, 2):
+            pdf_signer = signers.PdfSigner(
+                meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
             )
-        except SigningError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, (PathBuildingError, PathValidationError)):
-                raise SigningCertificateRejected(str(cause)) from exc
-            raise SigningFailed(str(exc)) from exc
-        except (TimestampUnavailable, SigningFailed, InvalidPdf):
-            raise
-        except PdfError as exc:
-            raise BrokenPdf(str(exc)) from exc
+            try:
+                self._run(
+                    pdf_signer.async_sign_pdf(
+                        writer,
+                        bytes_reserved=2 * reserved,  # pyHanko counts hex digits
+                        appearance_text_params=text_params,
+                        output=outfile,
+                        chunk_size=_CHUNK,
+                    )
+                )
+                break
+            except SigningError as exc:
+                cause = exc.__cause__
+                if isinstance(cause, (PathBuildingError, PathValidationError)):
+                    raise SigningCertificateRejected(str(cause)) from exc
+                if attempt == 1 and "larger than expected" in str(exc):
+                    # Our size estimate was short (an unusually large token or chain):
+                    # start over once with twice the room.
+                    reserved *= 2
+                    infile.seek(0)
+                    outfile.seek(0)
+                    outfile.truncate()
+                    writer = _open_writer(infile)
+                    continue
+                raise SigningFailed(str(exc)) from exc
+            except DomainError:
+                raise
+            except PdfError as exc:
+                raise BrokenPdf(str(exc)) from exc
+            except Exception as exc:  # the port promises typed errors
+                raise SigningFailed(f"{type(exc).__name__}: {exc}") from exc
         if level is PadesLevel.B_LTA:
             outfile.seek(0)
             # Timestamp the signed revision in place: the output already holds it.
@@ -301,18 +401,19 @@ class PyHankoPdfSigning:
     async def _document_timestamp(self, writer: IncrementalPdfFileWriter, **output: Any) -> None:
         timestamper = self._timestamper
         assert timestamper is not None
+        # One token per adapter tells the TSA's certificates and the token size (cached).
+        await timestamper.async_dummy_response(self._hash)
         validation_context = None
         if self._revocation is not None:
-            # Getting the TSA's certificates needs one token; pyHanko caches it.
-            await timestamper.async_dummy_response(self._hash)
             validation_context = await self._validation_context([])
-        reserved = _CMS_OVERHEAD + max(timestamper.largest_token, _FIRST_TOKEN_GUESS)
+        reserved = _CMS_OVERHEAD + timestamper.largest_token
         try:
             await PdfTimeStamper(timestamper).async_timestamp_pdf(
                 writer,
                 self._hash,
                 validation_context=validation_context,
                 bytes_reserved=2 * reserved,  # pyHanko counts hex digits
+                chunk_size=_CHUNK,
                 **output,
             )
         except SigningError as exc:
@@ -358,8 +459,9 @@ class PyHankoPdfSigning:
         return ValidationContext(
             trust_roots=roots,
             other_certs=certs,
-            ocsps=ocsps,
-            crls=crls,
+            # One root CRL often covers several certificates: embed it once.
+            ocsps=list(dict.fromkeys(ocsps)),
+            crls=list(dict.fromkeys(crls)),
             allow_fetching=False,
             revocation_mode="hard-fail",
         )
@@ -367,6 +469,39 @@ class PyHankoPdfSigning:
     @staticmethod
     def _run(coro: Any) -> Any:
         return asyncio.run(coro)
+
+
+class _NoFetchingWarning(logging.Filter):
+    """pyHanko warns at every B-LT signature that fetching is off; for us that is the
+    design (revocation data comes through the RevocationSource port), not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+_NO_FETCHING_WARNING = _NoFetchingWarning()
+
+
+class _Lru(Generic[_T]):
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, _T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> _T | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: _T) -> _T:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
 
 
 def _rect(box: Box) -> tuple[int, int, int, int]:
@@ -396,11 +531,12 @@ def _open_writer(stream: IO[bytes]) -> IncrementalPdfFileWriter:
         raise BrokenPdf(f"{type(exc).__name__}: {exc}") from exc
     if writer.prev.encrypted:
         raise EncryptedPdf("the PDF is encrypted")
+    writer.IO_CHUNK_SIZE = _CHUNK  # the copy of the original revision into the output
     return writer
 
 
 @contextmanager
-def _atomic_output(source: Path, destination: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+def _atomic_output(source: Path, destination: Path, durable: bool) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
     """Open ``source`` and a temporary file beside ``destination``; publish it only on success."""
     source, destination = Path(source), Path(destination)
     if source.resolve() == destination.resolve():
@@ -409,8 +545,9 @@ def _atomic_output(source: Path, destination: Path) -> Iterator[tuple[IO[bytes],
     try:
         with open(source, "rb") as infile, os.fdopen(fd, "w+b") as outfile:
             yield infile, outfile
-            outfile.flush()
-            os.fsync(outfile.fileno())
+            if durable:
+                outfile.flush()
+                os.fsync(outfile.fileno())
         os.replace(tmp_name, destination)
     except BaseException:
         try:

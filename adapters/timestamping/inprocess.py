@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
 from asn1crypto import algos, cms, core, tsp, x509
 
 from domain.model.errors import TimestampUnavailable
 from adapters.timestamping._asn1 import TimeStampResp
+from domain.model.pki import Credential, KeyRef
 from ports.clock import Clock
+from ports.keyvault import KeyVault
 from ports.timestamping import HASH_ALGORITHMS
 
 __all__ = ["InProcessTimestampAuthority", "ETSI_BEST_PRACTICES_TSA_POLICY"]
@@ -26,10 +28,15 @@ ETSI_BEST_PRACTICES_TSA_POLICY = "0.4.0.2023.1.1"
 _DIGEST_SIZES = {name: hashlib.new(name).digest_size for name in HASH_ALGORITHMS}
 
 
-class DigestSigningVault(Protocol):
-    """The one KeyVault operation the TSA needs (see ports.keyvault)."""
-
-    def sign_digest(self, ref: Any, digest: bytes, hash_algorithm: str) -> bytes: ...
+def _der_set(items: list[bytes]) -> bytes:
+    body = b"".join(items)
+    length = len(body)
+    if length < 0x80:
+        header = bytes([length])
+    else:
+        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+        header = bytes([0x80 | len(raw)]) + raw
+    return b"\x31" + header + body
 
 
 def _refusal_response(status: tsp.PKIStatusInfo) -> bytes:
@@ -59,8 +66,8 @@ class InProcessTimestampAuthority:
     def __init__(
         self,
         *,
-        vault: DigestSigningVault,
-        key_ref: Any,
+        vault: KeyVault,
+        key_ref: KeyRef,
         certificate: bytes,
         chain: Sequence[bytes] = (),
         clock: Clock,
@@ -71,12 +78,12 @@ class InProcessTimestampAuthority:
         self._vault = vault
         self._key_ref = key_ref
         self._cert = x509.Certificate.load(certificate)
-        self._chain = [x509.Certificate.load(der) for der in chain]
         self._clock = clock
         self._policy = policy_oid
         self._accuracy = accuracy
         self._signing_hash = signing_hash
-        # Computed once: the ESSCertIDv2 and the signature algorithm never change.
+        # Computed once, kept as DER: asn1crypto re-encodes constructed values at every
+        # dump (milliseconds for a certificate reference), loaded DER is reused as is.
         self._signing_cert_attr = cms.CMSAttribute(
             {
                 "type": "signing_certificate_v2",
@@ -97,7 +104,10 @@ class InProcessTimestampAuthority:
                     )
                 ],
             }
-        )
+        ).dump()
+        self._content_type_attr = cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
+        # Untouched copies to embed: dumping them costs nothing, unlike parsed ones.
+        self._embedded_certs = [x509.Certificate.load(der) for der in (certificate, *chain)]
         key_algorithm = self._cert.public_key.algorithm
         if key_algorithm == "ec":
             self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_ecdsa"})
@@ -105,6 +115,20 @@ class InProcessTimestampAuthority:
             self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_rsa"})
         else:
             raise ValueError(f"unsupported TSA key algorithm {key_algorithm}")
+
+    @classmethod
+    def from_credential(
+        cls, *, vault: KeyVault, credential: Credential, clock: Clock, **options: Any
+    ) -> "InProcessTimestampAuthority":
+        """The TSA of a ``CertificateAuthority.tsa()`` credential (key, certificate, issuers)."""
+        return cls(
+            vault=vault,
+            key_ref=credential.key,
+            certificate=credential.certificate.der,
+            chain=credential.issuers,
+            clock=clock,
+            **options,
+        )
 
     # -- TimestampAuthority ------------------------------------------------------------
 
@@ -195,22 +219,25 @@ class InProcessTimestampAuthority:
         if nonce is not None:
             tst_info["nonce"] = nonce
         tst_info_der = tsp.TSTInfo(tst_info).dump()
-        signed_attrs = cms.CMSAttributes(
-            [
-                cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
-                cms.CMSAttribute(
-                    {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(gen_time)})]}
-                ),
-                cms.CMSAttribute(
-                    {
-                        "type": "message_digest",
-                        "values": [hashlib.new(self._signing_hash, tst_info_der).digest()],
-                    }
-                ),
-                self._signing_cert_attr,
-            ]
+        signed_attrs_der = _der_set(
+            sorted(  # DER orders a SET OF by encoding
+                [
+                    self._content_type_attr,
+                    cms.CMSAttribute(
+                        {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(gen_time)})]}
+                    ).dump(),
+                    cms.CMSAttribute(
+                        {
+                            "type": "message_digest",
+                            "values": [hashlib.new(self._signing_hash, tst_info_der).digest()],
+                        }
+                    ).dump(),
+                    self._signing_cert_attr,
+                ]
+            )
         )
-        to_sign = hashlib.new(self._signing_hash, signed_attrs.dump()).digest()
+        signed_attrs = cms.CMSAttributes.load(signed_attrs_der)
+        to_sign = hashlib.new(self._signing_hash, signed_attrs_der).digest()
         try:
             signature = self._vault.sign_digest(self._key_ref, to_sign, self._signing_hash)
         except Exception as exc:  # the vault is an outside system: any failure means no time
@@ -243,5 +270,5 @@ class InProcessTimestampAuthority:
             "signer_infos": [signer_info],
         }
         if include_certs:
-            signed_data["certificates"] = [self._cert, *self._chain]
+            signed_data["certificates"] = self._embedded_certs
         return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})

@@ -205,7 +205,6 @@ class UniqueViolation(Conflict):
     code = "storage.unique_violation"
 
 
-# Keys and certificates -----------------------------------------------------------
 # Keys and certificates ------------------------------------------------------------
 
 
@@ -387,6 +386,8 @@ class DocumentCorrupted(DomainError):
     """The stored bytes no longer match their SHA-256: storage damage, never user input."""
 
     code = "document.corrupted"
+
+
 class NotCertificateHolder(PermissionDenied):
     """Only the holder of a certificate (or an administrator) may revoke it."""
 
@@ -472,7 +473,7 @@ class TermsOutdated(RegistrationRefused):
     code = "lcp_registration.terms_outdated"
 
 
-# PDF signing ----------------------------------------------------------------------
+# PDF signing and trusted time -----------------------------------------------------
 
 
 class InvalidPdf(DomainError):

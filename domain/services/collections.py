@@ -24,6 +24,7 @@ from domain.model.document import Document, FieldPlacement
 from domain.model.errors import InvitationLinkUnusable, NotFound
 from domain.model.intake import MAGIC_WINDOW, IntakePolicy
 from domain.model.jobs import JobSpec, Notification
+from domain.model.pki import CertificatePolicy
 from domain.model.signer import Identity, SignatureLevel, SignerKind
 from domain.model.tokens import hash_token
 from domain.model.values import Email, Mobile, PersonName
@@ -39,7 +40,6 @@ from domain.services.collection_views import (
     timeline_of,
 )
 from ports.clock import Clock
-from ports.collections import QcpHolders
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
@@ -66,6 +66,12 @@ def _collection(tx: UnitOfWork, collection_id: str, person_id: str) -> tuple[Col
     if member is None:
         raise NotFound("collection not found")
     return collection, member
+
+
+def _has_active_qcp(tx: UnitOfWork, member: Member, now: datetime) -> bool:
+    """Level 3 for a member needs their own valid, unrevoked QCP-n certificate for this cabinet."""
+    return tx.certificates.active_for(member.person_id, member.cabinet_id, CertificatePolicy.QCP_N,
+                                      now=now) is not None
 
 
 def _enqueue(tx: UnitOfWork, notifications: Iterable[Notification]) -> None:
@@ -199,7 +205,7 @@ def read_original(*, uow: UowFactory, store: DocumentStore, collection_id: str, 
     return document.name, store.read(document.sha256)
 
 
-def signer_choices(*, uow: UowFactory, clock: Clock, qcp: QcpHolders, cabinet_id: str,
+def signer_choices(*, uow: UowFactory, clock: Clock, cabinet_id: str,
                    by_person_id: str) -> list[SignerChoice]:
     """"Membres du cabinet": the members holding SIGN, each with the levels the dropdown may offer."""
     now = clock.now()
@@ -212,7 +218,7 @@ def signer_choices(*, uow: UowFactory, clock: Clock, qcp: QcpHolders, cabinet_id
                 continue
             person = tx.persons.get(member.person_id)
             levels = allowed_levels(kind=SignerKind.MEMBER, has_mobile=person.mobile is not None,
-                                    has_active_qcp=qcp.has_active_qcp(member.id, now))
+                                    has_active_qcp=_has_active_qcp(tx, member, now))
             choices.append(SignerChoice(member_id=member.id, display_name=person.display_name,
                                         email=str(person.email),
                                         masked_mobile=person.mobile.masked() if person.mobile else None,
@@ -220,7 +226,7 @@ def signer_choices(*, uow: UowFactory, clock: Clock, qcp: QcpHolders, cabinet_id
         return choices
 
 
-def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, qcp: QcpHolders, collection_id: str,
+def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
                by_person_id: str, kind: SignerKind, level: SignatureLevel, member_id: str | None = None,
                given_names: str | None = None, surname: str | None = None, email: str | None = None,
                mobile: str | None = None) -> str:
@@ -233,7 +239,7 @@ def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, qcp: QcpHolde
         identity = _signer_identity(tx, member, given_names, surname, email, mobile)
         signer = collection.add_signer(by=by, signer_id=ids.new_id(), kind=kind, identity=identity, level=level,
                                        now=now, member=member,
-                                       has_active_qcp=member is not None and qcp.has_active_qcp(member.id, now))
+                                       has_active_qcp=member is not None and _has_active_qcp(tx, member, now))
         tx.commit()
         return signer.id
 
@@ -245,13 +251,13 @@ def remove_signer(*, uow: UowFactory, clock: Clock, collection_id: str, by_perso
         tx.commit()
 
 
-def set_level(*, uow: UowFactory, clock: Clock, qcp: QcpHolders, collection_id: str, by_person_id: str,
+def set_level(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
               signer_id: str, level: SignatureLevel) -> None:
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         signer = collection.signer(signer_id)
-        holder = signer.member_id is not None and qcp.has_active_qcp(signer.member_id, now)
+        holder = signer.member_id is not None and _has_active_qcp(tx, tx.members.get(signer.member_id), now)
         collection.set_level(by=by, signer_id=signer_id, level=level, now=now, has_active_qcp=holder)
         tx.commit()
 
@@ -364,7 +370,7 @@ def remind_now(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id
         tx.commit()
 
 
-def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, qcp: QcpHolders, collection_id: str,
+def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
                    by_person_id: str, signer_id: str, kind: SignerKind, level: SignatureLevel,
                    member_id: str | None = None, given_names: str | None = None, surname: str | None = None,
                    email: str | None = None, mobile: str | None = None) -> str:
@@ -378,7 +384,7 @@ def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, qcp: QcpH
         _enqueue(tx, collection.replace_signer(
             by=by, signer_id=signer_id, new_signer_id=new_id, kind=kind, identity=identity, level=level, now=now,
             new_token=ids.new_token, member=member,
-            has_active_qcp=member is not None and qcp.has_active_qcp(member.id, now)))
+            has_active_qcp=member is not None and _has_active_qcp(tx, member, now)))
         tx.commit()
         return new_id
 

@@ -241,3 +241,28 @@ def test_sigterm_and_sigint_stop_the_worker_cleanly(signum):
         timer.cancel()
     assert len(world.mailer.sent) == 1
     assert signal.getsignal(signum) is before
+
+
+def test_periodic_tasks_run_when_due_and_a_failing_one_does_not_stop_the_others():
+    from datetime import timedelta as _td
+
+    from adapters.memory.clock import FixedClock as _Clock
+    from adapters.memory.persistence import InMemoryJobStore as _Jobs, InMemoryStore as _Store
+
+    clock = _Clock()
+    calls = []
+
+    def broken():
+        calls.append("broken")
+        raise RuntimeError("boom")
+
+    worker = Worker(_Jobs(_Store()), {}, clock, periodic={
+        "collections": (_td(minutes=1), lambda: calls.append("collections")),
+        "broken": (_td(minutes=1), broken),
+    })
+    assert worker.run_periodic() == ["collections", "broken"]
+    clock.advance(_td(seconds=59))
+    assert worker.run_periodic() == []
+    clock.advance(_td(seconds=1))
+    assert worker.run_periodic() == ["collections", "broken"]
+    assert calls == ["collections", "broken", "collections", "broken"]

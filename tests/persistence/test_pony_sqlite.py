@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 from pony.orm import Database
 
-from adapters.persistence import PonyJobStore, PonyUnitOfWork, open_database, upgrade
+from adapters.persistence import PonyJobStore, PonyUnitOfWork
 from ports.contracts.jobs import ContractClock, JobsContract
 from ports.contracts.repositories import RepositoriesContract
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    url = f"sqlite://{tmp_path / 'seing.db'}"
-    upgrade(url)
-    db = open_database(url)
-    yield db
-    db.disconnect()
 
 
 class TestPonySqliteRepositories(RepositoriesContract):

@@ -12,10 +12,10 @@ from adapters.memory.clock import FixedClock
 from adapters.memory.documents import InMemoryDocumentStore
 from adapters.memory.ids import SequentialIds
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
-from adapters.memory.qcp import FixedQcpHolders
 from adapters.memory.security import PlainPasswordHasher
 from adapters.pdf.inspection import PyHankoPdfiumInspector
 from domain.model.cabinet import Delegation, Member, Role
+from domain.model.certificates import Certificate
 from domain.model.collection import CollectionStatus, EventKind, InvitationMode, ReminderPolicy
 from domain.model.errors import (
     DocumentEncrypted,
@@ -26,6 +26,7 @@ from domain.model.errors import (
     NotPdf,
 )
 from domain.model.intake import IntakePolicy
+from domain.model.pki import CertificatePolicy
 from domain.model.person import Person
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from domain.model.values import Email, Mobile, PersonName
@@ -45,7 +46,6 @@ class World:
         self.clock = FixedClock()
         self.ids = SequentialIds(prefix)
         self.documents = InMemoryDocumentStore()
-        self.qcp = FixedQcpHolders()
         self.uow = functools.partial(InMemoryUnitOfWork, self.store, clock=self.clock)
         created = cabinets.create_cabinet(uow=self.uow, clock=self.clock, ids=self.ids,
                                           hasher=PlainPasswordHasher(), name="Cabinet Poussart", siren="732829320",
@@ -68,9 +68,20 @@ class World:
             tx.commit()
         return person.id, member.id
 
+    def give_qcp(self, person_id):
+        """Record an active QCP-n certificate of this cabinet for the person, as issuance would."""
+        now = self.clock.now()
+        with self.uow() as tx:
+            tx.certificates.add(Certificate(
+                id=self.ids.new_id(), person_id=person_id, cabinet_id=self.cabinet_id,
+                policy=CertificatePolicy.QCP_N, serial="0A1B", issuer="qcp", subject="CN=Irina FARON",
+                not_before=now - timedelta(days=1), not_after=now + timedelta(days=5 * 365), key_id="key-1",
+                der=b"", issued_at=now))
+            tx.commit()
+
     def call(self, use_case, **kwargs):
         ports = {"uow": self.uow, "clock": self.clock, "ids": self.ids, "store": self.documents,
-                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "qcp": self.qcp}
+                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy()}
         wanted = inspect.signature(use_case).parameters
         return use_case(**{k: v for k, v in ports.items() if k in wanted}, **kwargs)
 
@@ -171,7 +182,7 @@ def test_member_choices_offer_level_three_only_to_qcp_holders(w):
     choices = w.call(uc.signer_choices, cabinet_id=w.cabinet_id, by_person_id=w.owner)
     assert [c.display_name for c in choices] == ["Jessica Poussart", "Irina Faron"]  # Paul lacks SIGN
     assert choices[1].levels == (L1, L2)
-    w.qcp.member_ids.add(w.irina_member)
+    w.give_qcp(w.irina)
     choices = w.call(uc.signer_choices, cabinet_id=w.cabinet_id, by_person_id=w.owner)
     assert choices[1].levels == (L1, L2, L3)
 
@@ -181,7 +192,7 @@ def test_level_three_for_a_member_depends_on_their_active_qcp(w):
     with pytest.raises(LevelNotAllowed):
         w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.MEMBER,
                member_id=w.irina_member, level=L3)
-    w.qcp.member_ids.add(w.irina_member)
+    w.give_qcp(w.irina)
     sid = w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.MEMBER,
                  member_id=w.irina_member, level=L3)
     assert w.collection(cid).signer(sid).level is L3

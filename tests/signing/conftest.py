@@ -2,17 +2,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from adapters.timestamping.inprocess import InProcessTimestampAuthority
-from tests.signing.pki import KeyShim, PkiHttpServer, TestPki
+from tests.signing.pki_server import PkiHttpServer, SigningPki
 
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 def require_tool(name: str) -> str:
@@ -34,21 +34,21 @@ def pki_server():
 
 
 @pytest.fixture(scope="session")
-def vault() -> KeyShim:
-    return KeyShim()
-
-
-@pytest.fixture(scope="session")
-def pki(vault, pki_server) -> TestPki:
-    pki = TestPki(vault, pki_server.base_url)
+def pki(pki_server, tmp_path_factory) -> SigningPki:
+    pki = SigningPki(tmp_path_factory.mktemp("signing-pki"), pki_server.base_url)
     pki_server.pki = pki
     return pki
 
 
 @pytest.fixture(scope="session")
-def tsa(vault, pki, pki_server) -> InProcessTimestampAuthority:
+def vault(pki):
+    return pki.vault
+
+
+@pytest.fixture(scope="session")
+def tsa(pki, pki_server) -> InProcessTimestampAuthority:
     authority = InProcessTimestampAuthority(
-        vault=vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, chain=pki.chain(pki.tsa), clock=SystemClock()
+        vault=pki.vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, chain=pki.tsa_chain, clock=SystemClock()
     )
     pki_server.tsa_respond = authority.respond
     return authority
@@ -56,9 +56,9 @@ def tsa(vault, pki, pki_server) -> InProcessTimestampAuthority:
 
 @pytest.fixture(scope="session")
 def revocation(pki):
-    from tests.signing.pki import PkiRevocationSource
+    from adapters.signing.ca_revocation import CaRevocationSource
 
-    return PkiRevocationSource(pki)
+    return CaRevocationSource(pki.ca)
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +70,4 @@ def signing(vault, tsa, revocation):
 
 @pytest.fixture(scope="session")
 def identity(pki):
-    from ports.pdf_signing import SigningIdentity
-
-    return SigningIdentity(key_ref=pki.signer.key_ref, certificate=pki.signer.der, chain=pki.chain(pki.signer))
+    return pki.identity(pki.signer)

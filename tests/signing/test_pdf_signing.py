@@ -27,7 +27,6 @@ from ports.pdf_signing import (
     PdfSigning,
     SignatureField,
     SignatureRequest,
-    SigningIdentity,
     VisibleSignature,
 )
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes, pdf_file
@@ -113,9 +112,9 @@ def test_adapter_is_a_pdf_signing(signing):
 
 
 def test_b_b_signature_is_valid_and_uses_one_vault_operation(signing, identity, pki, vault):
-    before = vault.sign_calls
+    before = len(vault.signed)
     signed = signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_B))
-    assert vault.sign_calls - before == 1  # no dry-run signature to size the container
+    assert len(vault.signed) - before == 1  # no dry-run signature to size the container
     (sig,) = _check_bb(pki, signed)
     assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     unsigned = sig.signer_info["unsigned_attrs"]
@@ -141,8 +140,7 @@ def test_b_lt_signature_validates_with_embedded_revocation_data(signing, identit
 
 def test_second_signature_added_later_keeps_the_first_valid(signing, identity, pki):
     first = signing.sign(pdf_bytes(2), _request(identity, PadesLevel.B_LT, "Client"))
-    other = pki.issue_signer("Bruno DURAND")
-    other_identity = SigningIdentity(key_ref=other.key_ref, certificate=other.der, chain=pki.chain(other))
+    other_identity = pki.identity(pki.issue_signer("Bruno", "Durand"))
     second = signing.sign(first, _request(other_identity, PadesLevel.B_LT, "Expert"))
     assert second.startswith(first)  # incremental update
     sigs = _check_lt(pki, second, count=2)
@@ -253,9 +251,9 @@ def test_bad_input_is_refused_and_leaves_no_file(signing, identity, tmp_path, co
 
 
 def test_revoked_certificate_is_refused_at_b_lt_and_leaves_no_file(signing, pki, tmp_path):
-    revoked = pki.issue_signer("Eve REVOKED")
+    revoked = pki.issue_signer("Eve", "Revoquee")
     pki.revoke(revoked)
-    identity = SigningIdentity(key_ref=revoked.key_ref, certificate=revoked.der, chain=pki.chain(revoked))
+    identity = pki.identity(revoked)
     source = pdf_file(tmp_path / "in.pdf")
     with pytest.raises(SigningCertificateRejected):
         signing.sign_file(source, tmp_path / "out.pdf", _request(identity, PadesLevel.B_LT))
@@ -275,3 +273,66 @@ def test_no_trusted_time_means_no_b_t_signature(vault, identity, tmp_path):
     with pytest.raises(TimestampUnavailable):
         signing.sign_file(source, tmp_path / "out.pdf", _request(identity, PadesLevel.B_T))
     assert [p.name for p in tmp_path.iterdir()] == ["in.pdf"]
+
+
+def test_memory_does_not_grow_with_the_number_of_pages(signing, identity, tmp_path):
+    import tracemalloc
+
+    def peak(pages: int) -> int:
+        source = pdf_file(tmp_path / f"{pages}.pdf", pages=pages, bytes_per_page=40_000)
+        signing.sign_file(source, tmp_path / "warm.pdf", _request(identity, PadesLevel.B_B))
+        tracemalloc.start()
+        try:
+            signing.sign_file(source, tmp_path / f"{pages}-signed.pdf", _request(identity, PadesLevel.B_B))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(5), peak(150)  # 0.2 MB and 6 MB
+    # The large file is 30 times bigger; its peak may only grow by pyHanko's
+    # per-object bookkeeping (cross-reference table), far below the file's size.
+    assert large < small + 2 * 2**20, (small, large)
+
+
+def test_b_t_over_http_with_the_durable_option(vault, pki, pki_server, identity, tmp_path):
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+    from adapters.timestamping.http_client import HttpTimestampClient
+
+    signing = PyHankoPdfSigning(
+        vault=vault, timestamp_authority=HttpTimestampClient(f"{pki_server.base_url}/pki/tsa"), durable=True
+    )
+    destination = tmp_path / "out.pdf"
+    # The adapter's first signature also fetches one token to learn the TSA's token size.
+    signing.sign_file(pdf_file(tmp_path / "first.pdf"), tmp_path / "first-signed.pdf", _request(identity, PadesLevel.B_T))
+    pki_server.requests.clear()
+    signing.sign_file(pdf_file(tmp_path / "in.pdf"), destination, _request(identity, PadesLevel.B_T))
+    (sig,) = _check_bb(pki, destination.read_bytes())
+    vc = ValidationContext(trust_roots=[_root(pki)])
+    assert validate_pdf_signature(sig, vc, ts_validation_context=vc).timestamp_validity.trusted
+    assert pki_server.requests == ["POST /pki/tsa"]  # one token, no dry run to size the signature
+
+
+@pytest.mark.parametrize(
+    ("policy", "key_type"),
+    [("QCP_N", "EC_P256"), ("LCP", "RSA_3072"), ("QCP_N", "RSA_3072")],
+    ids=["qcp-ec", "lcp-rsa", "qcp-rsa"],
+)
+def test_b_lt_with_each_policy_and_key_type(signing, pki, policy, key_type):
+    from domain.model.pki import CertificatePolicy, KeyType
+
+    issued = pki.issue_signer("Hugo", "Lefebvre", KeyType[key_type], CertificatePolicy[policy])
+    signed = signing.sign(pdf_bytes(), _request(pki.identity(issued), PadesLevel.B_LT))
+    (sig,) = _check_lt(pki, signed)
+    assert sig.signer_cert.dump() == issued.der
+
+
+def test_an_undersized_reservation_is_retried_once_with_more_room(signing, identity, pki, vault, monkeypatch):
+    import adapters.signing.pyhanko_signing as module
+
+    signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_T))  # token size known
+    monkeypatch.setattr(module, "_CMS_OVERHEAD", -2500)  # too small for this CMS
+    before = len(vault.signed)
+    signed = signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_T))
+    _check_bb(pki, signed)
+    signer_signatures = [key for key, _ in vault.signed[before:] if key == identity.key_ref.id]
+    assert len(signer_signatures) == 2  # the first attempt did not fit

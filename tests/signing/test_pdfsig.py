@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
+from ports.pdf_signing import PadesLevel, SignatureRequest
 from tests.signing.conftest import require_tool
 from tests.signing.pdfs import pdf_file
 
@@ -58,8 +58,7 @@ def test_pdfsig_finds_both_signatures_valid_and_trusted(signing, identity, pki, 
     source = pdf_file(tmp_path / "in.pdf")
     first, second = tmp_path / "one.pdf", tmp_path / "two.pdf"
     signing.sign_file(source, first, SignatureRequest(identity=identity, level=PadesLevel.B_LT, field_name="Client"))
-    other = pki.issue_signer("Claire PETIT")
-    other_identity = SigningIdentity(key_ref=other.key_ref, certificate=other.der, chain=pki.chain(other))
+    other_identity = pki.identity(pki.issue_signer("Claire", "Petit"))
     signing.sign_file(
         first, second, SignatureRequest(identity=other_identity, level=PadesLevel.B_LT, field_name="Expert")
     )
@@ -71,11 +70,22 @@ def test_pdfsig_finds_both_signatures_valid_and_trusted(signing, identity, pki, 
 
 
 def test_pdfsig_reports_a_revoked_certificate(signing, pki, nss_db, tmp_path):
-    signer = pki.issue_signer("Marc REVOQUE")
-    identity = SigningIdentity(key_ref=signer.key_ref, certificate=signer.der, chain=pki.chain(signer))
+    signer = pki.issue_signer("Marc", "Revoque")
+    identity = pki.identity(signer)
     signed = tmp_path / "signed.pdf"
     signing.sign_file(pdf_file(tmp_path / "in.pdf"), signed, SignatureRequest(identity=identity, level=PadesLevel.B_B))
     pki.revoke(signer)
     (report,) = pdfsig(nss_db, signed)
     assert "Signature is Valid" in report
     assert "Certificate has been Revoked" in report, report
+
+
+def test_pdfsig_accepts_a_qcp_certificate_signature(signing, pki, nss_db, tmp_path):
+    from domain.model.pki import CertificatePolicy
+
+    identity = pki.identity(pki.issue_signer("Nadia", "Benali", policy=CertificatePolicy.QCP_N))
+    signed = tmp_path / "signed.pdf"
+    signing.sign_file(pdf_file(tmp_path / "in.pdf"), signed, SignatureRequest(identity=identity, level=PadesLevel.B_LT))
+    (report,) = pdfsig(nss_db, signed)
+    assert "Signature is Valid" in report, report
+    assert "Certificate is Trusted" in report, report

@@ -10,7 +10,6 @@ from adapters.timestamping.http_client import HttpTimestampClient
 from adapters.timestamping.inprocess import ETSI_BEST_PRACTICES_TSA_POLICY, InProcessTimestampAuthority
 from ports.contracts.timestamping import TimestampAuthorityContract, TimestampResponderContract
 from tests.signing.conftest import SystemClock, require_tool
-from tests.signing.pki import KeyShim
 
 
 class _Fixtures:
@@ -24,11 +23,12 @@ class TestInProcessTimestampAuthority(_Fixtures, TimestampAuthorityContract):
         return self.tsa
 
     def make_unavailable_adapter(self):
-        broken = KeyShim()
-        ref = broken.generate("ec-p256")
-        broken.broken = True
+        class VaultOffline:
+            def sign_digest(self, ref, digest, hash_algorithm):
+                raise ConnectionError("HSM unreachable")
+
         return InProcessTimestampAuthority(
-            vault=broken, key_ref=ref, certificate=self.pki.tsa.der, clock=SystemClock()
+            vault=VaultOffline(), key_ref=self.pki.tsa.key_ref, certificate=self.pki.tsa.der, clock=SystemClock()
         )
 
 
@@ -50,10 +50,10 @@ class TestHttpTimestampClient(_Fixtures, TimestampAuthorityContract):
     """Talks over loopback to a server that answers with the in-process TSA."""
 
     def make_adapter(self):
-        return HttpTimestampClient(f"{self.server.base_url}/tsa", timeout=5)
+        return HttpTimestampClient(f"{self.server.base_url}/pki/tsa", timeout=5)
 
     def make_unavailable_adapter(self):
-        return HttpTimestampClient(f"http://127.0.0.1:{_closed_port()}/tsa", timeout=2)
+        return HttpTimestampClient(f"http://127.0.0.1:{_closed_port()}/pki/tsa", timeout=2)
 
     def test_http_error_status_raises_timestamp_unavailable(self):
         from domain.model.errors import TimestampUnavailable
@@ -144,3 +144,52 @@ def test_http_client_refuses_a_reply_without_our_nonce(tsa):
 
     with pytest.raises(TimestampUnavailable, match="nonce"):
         _client_answered_by(replayed).timestamp(hashlib.sha256(b"x").digest(), "sha256")
+
+
+def test_tokens_carry_the_configured_policy_accuracy_and_an_ess_cert_id_v2(vault, pki):
+    from datetime import timedelta
+
+    from asn1crypto import cms
+
+    authority = InProcessTimestampAuthority(
+        vault=vault,
+        key_ref=pki.tsa.key_ref,
+        certificate=pki.tsa.der,
+        clock=SystemClock(),
+        policy_oid="1.3.6.1.4.1.99999.1.2",
+        accuracy=timedelta(milliseconds=500),
+    )
+    token = cms.ContentInfo.load(authority.timestamp(hashlib.sha256(b"x").digest(), "sha256"))
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert info["policy"].dotted == "1.3.6.1.4.1.99999.1.2"
+    assert info["accuracy"].native == {"seconds": None, "millis": 500, "micros": None}
+    attrs = {a["type"].native: a["values"][0] for a in token["content"]["signer_infos"][0]["signed_attrs"]}
+    ess = attrs["signing_certificate_v2"]["certs"][0]
+    assert ess["cert_hash"].native == hashlib.sha256(pki.tsa.der).digest()
+    assert attrs["content_type"].native == "tst_info"
+
+
+def test_gen_time_comes_from_the_clock(vault, pki):
+    from datetime import datetime, timezone
+
+    from adapters.memory.clock import FixedClock
+    from asn1crypto import cms
+
+    clock = FixedClock(datetime(2026, 11, 28, 14, 5, 7, 123456, tzinfo=timezone.utc))
+    authority = InProcessTimestampAuthority(
+        vault=vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, clock=clock
+    )
+    token = cms.ContentInfo.load(authority.timestamp(hashlib.sha256(b"x").digest(), "sha256"))
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert info["gen_time"].native == datetime(2026, 11, 28, 14, 5, 7, tzinfo=timezone.utc)
+
+
+def test_the_tsa_is_built_from_the_cas_tsa_credential(pki):
+    from asn1crypto import cms
+
+    authority = InProcessTimestampAuthority.from_credential(
+        vault=pki.vault, credential=pki.ca.tsa(), clock=SystemClock()
+    )
+    token = cms.ContentInfo.load(authority.timestamp(hashlib.sha256(b"x").digest(), "sha256"))
+    embedded = [c.chosen.dump() for c in token["content"]["certificates"]]
+    assert sorted(embedded) == sorted([pki.tsa.der, *pki.tsa_chain])  # a SET OF: DER order

@@ -1,0 +1,33 @@
+"""The Pony adapters on PostgreSQL (one database per session, emptied per test) pass the contracts."""
+
+from __future__ import annotations
+
+import pytest
+from pony.orm import Database
+
+from adapters.persistence import PonyJobStore, PonyUnitOfWork
+from ports.contracts.jobs import ContractClock, JobsContract
+from ports.contracts.repositories import RepositoriesContract
+
+pytestmark = pytest.mark.postgres
+
+
+class TestPonyPostgresRepositories(RepositoriesContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, postgres_db: Database) -> None:
+        self.db = postgres_db
+
+    def make_adapter(self) -> PonyUnitOfWork:
+        return PonyUnitOfWork(self.db)
+
+
+class TestPonyPostgresJobs(JobsContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, postgres_db: Database) -> None:
+        self.db = postgres_db
+
+    def make_adapter(self) -> PonyJobStore:
+        return PonyJobStore(self.db)
+
+    def make_unit_of_work(self, clock: ContractClock) -> PonyUnitOfWork:
+        return PonyUnitOfWork(self.db, clock=clock)
