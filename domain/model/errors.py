@@ -525,7 +525,9 @@ class IdentityError(DomainError):
     code = "identity.error"
 
 
-class IdentitySessionNotFound(IdentityError, NotFound):
+class IdentitySessionNotFound(NotFound):
+    """Unknown identity-check session (a NotFound, so pages answer 404)."""
+
     code = "identity.session_not_found"
 
 
@@ -577,7 +579,7 @@ class QcpTransitionRefused(QcpEnrollmentError):
 
     code = "qcp.transition_refused"
 
-    def __init__(self, detail: str = "", *, state: str, action: str) -> None:
+    def __init__(self, detail: str = "", *, state: str = "", action: str = "") -> None:
         super().__init__(detail or f"{action} is not allowed in state {state}", state=state, action=action)
         self.state = state
         self.action = action
@@ -600,7 +602,7 @@ class LcpDataMismatch(QcpEnrollmentError):
 
     code = "qcp.lcp_data_mismatch"
 
-    def __init__(self, detail: str = "", *, field: str) -> None:
+    def __init__(self, detail: str = "", *, field: str = "") -> None:
         super().__init__(detail or f"{field} differs from the LCP data", field=field)
         self.field = field
 
@@ -610,7 +612,7 @@ class QcpEnrollmentAlreadyOpen(QcpEnrollmentError):
 
     code = "qcp.already_open"
 
-    def __init__(self, detail: str = "", *, enrollment_id: str) -> None:
+    def __init__(self, detail: str = "", *, enrollment_id: str = "") -> None:
         super().__init__(detail, enrollment_id=enrollment_id)
         self.enrollment_id = enrollment_id
 
@@ -626,7 +628,7 @@ class ConsentMissing(QcpEnrollmentError):
 
     code = "qcp.consent_missing"
 
-    def __init__(self, detail: str = "", *, consent: str) -> None:
+    def __init__(self, detail: str = "", *, consent: str = "") -> None:
         super().__init__(detail or f"consent {consent} is required", consent=consent)
         self.consent = consent
 
