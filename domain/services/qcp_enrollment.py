@@ -28,7 +28,9 @@ from domain.model.errors import (
     CaptureLinkUnusable,
     DomainError,
     IdentityProviderUnavailable,
+    IdentityProviderUnknown,
     IdentitySessionNotFound,
+    InvalidValue,
     NoActiveLcpCertificate,
     NotFound,
     QcpAlreadyHeld,
@@ -38,6 +40,8 @@ from domain.model.errors import (
 )
 from domain.model.identity import (
     CheckMode,
+    DocumentType,
+    ExtractedIdentity,
     IdentityCheckResult,
     IdentityCheckStatus,
     IdentitySubject,
@@ -58,11 +62,12 @@ from domain.model.qcp_enrollment import (
     QcpState,
 )
 from domain.model.tokens import hash_token
+from domain.model.values import PersonName
 from domain.services.one_time_codes import check_code, send_code
 from domain.services.signature_views import mask_email
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
-from ports.identity import IdentityVerifier
+from ports.identity import IdentityVerifier, ManualReview, PendingReview, ReviewFile
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.one_time_codes import CodeGenerator, CodeHasher
@@ -555,6 +560,36 @@ class QcpEnrollmentUseCases:
 
                 return self._step(tx, enrollment, validate)
 
+    def pending_identity_reviews(self) -> list[PendingReview]:
+        """The manual provider's captures awaiting an officer (empty with another provider)."""
+        return self.verifier.pending_reviews() if isinstance(self.verifier, ManualReview) else []
+
+    def identity_review_file(self, *, session_ref: str) -> ReviewFile:
+        return self._manual().review(session_ref)
+
+    def review_identity(self, *, officer_id: str, session_ref: str, approved: bool, given_names: str = "",
+                        surname: str = "", birth_date: date | None = None, document_type: str = "",
+                        document_number: str = "", document_expiry: date | None = None,
+                        reason: str | None = None) -> bool:
+        """The officer's decision on captured images (manual provider): approve with what the
+        document says, or reject with a reason; recorded on the enrollment at once."""
+        extracted = None
+        if approved:
+            if birth_date is None:
+                raise InvalidValue("birth_date", "the birth date read on the document is required")
+            extracted = ExtractedIdentity(name=PersonName(given_names, surname), birth_date=birth_date,
+                                          document_type=_document_type(document_type),
+                                          document_number=document_number.strip().upper(),
+                                          document_expiry=document_expiry)
+        self._manual().decide(session_ref, approved=approved, officer_id=officer_id, extracted=extracted,
+                              reason=reason)
+        return self.identity_decided(session_ref=session_ref)
+
+    def _manual(self) -> ManualReview:
+        if not isinstance(self.verifier, ManualReview):
+            raise IdentityProviderUnknown("the configured identity provider has no manual review")
+        return self.verifier
+
     def resolve_manual_review(self, *, officer_id: str, enrollment_id: str, approved: bool,
                               reason: str | None = None) -> EnrollmentView:
         """The officer compared the document with the LCP identity: validated (the flow goes
@@ -752,6 +787,13 @@ def _active_lcp(tx: QcpWork, person_id: str, cabinet_id: str, now: datetime) -> 
     return LcpHolding(certificate_serial=certificate.serial, key_id=certificate.key_id, person_id=person_id,
                       cabinet_id=cabinet_id, cabinet_name=cabinet.name, siren=str(cabinet.siren),
                       name=registration.name, email=registration.email, mobile=registration.mobile)
+
+
+def _document_type(value: str) -> DocumentType:
+    try:
+        return DocumentType(value)
+    except ValueError:
+        raise InvalidValue("document_type", "a document is an id_card, a passport or a residence_permit") from None
 
 
 def _subject(enrollment: QcpEnrollment) -> IdentitySubject:

@@ -438,12 +438,22 @@ def test_a_manual_provider_decision_is_recorded_when_the_officer_decides(tmp_pat
     started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
     world.capture_on_phone(started)
     assert world.uc.view(person_id=PERSON, enrollment_id=eid).next_step is NextStep.WAIT_FOR_RESULT
-    (pending,) = world.verifier.pending_reviews()
-    world.verifier.decide(pending.session_ref, approved=False, officer_id="officer-1", reason="photocopy")
-    assert world.uc.identity_decided(session_ref=pending.session_ref) is True
+    (pending,) = world.uc.pending_identity_reviews()
+    assert len(world.uc.identity_review_file(session_ref=pending.session_ref).images) == 6
+    assert world.uc.review_identity(officer_id="officer-1", session_ref=pending.session_ref, approved=False,
+                                    reason="photocopy") is True
     assert world.uc.identity_decided(session_ref=pending.session_ref) is False
     view = world.uc.view(person_id=PERSON, enrollment_id=eid)
     assert (view.rejection_reason, view.attempts_left) == ("photocopy", 2)
+
+    started = world.uc.start_identity_check(person_id=PERSON, enrollment_id=eid)
+    world.capture_on_phone(started)
+    assert world.uc.review_identity(officer_id="officer-1", session_ref=started.session_ref, approved=True,
+                                    given_names="JESSICA", surname="POUSSART", birth_date=date(1988, 3, 14),
+                                    document_type="passport", document_number="19ab12345") is True
+    view = world.uc.validate_identity(person_id=PERSON, enrollment_id=eid)
+    assert view.next_step is NextStep.READ_REQUEST
+    assert view.extracted.document_type == "passport"
 
 
 def test_without_an_active_lcp_in_that_cabinet_enrollment_is_refused(world):
