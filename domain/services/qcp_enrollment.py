@@ -5,12 +5,19 @@ reachable only by its holder; anyone else gets NotFound), does one step, stores 
 enrollment and returns an ``EnrollmentView`` whose ``next_step`` says which page to show.
 Refusals are typed domain errors with stable codes (``domain.model.errors``).
 
-What the phone and capture pages call (no login on the phone):
-``open_capture_link(token)`` for the QR link, then the provider's ``CaptureHost`` for the
-images, then ``identity_capture_finished(session_ref)``. Back-office (registration officer):
-``officer_queue``, ``officer_validate``, ``resolve_manual_review``. Worker:
-``poll_identity_results``, ``expire_enrollments``, ``purge_identity_images``. Provider
-callback endpoint: ``receive_identity_callback``.
+Desktop, logged in: ``current`` / ``start`` (« Souscrire à un certificat qualifié »),
+``view`` (route by ``next_step``), ``send_email_code`` / ``check_email_code``,
+``confirm_identity``, ``confirm_prerequisites``, ``consent``, ``start_identity_check`` (QR
+link and « Continuez ici dans votre navigateur » URL), ``renew_capture_link``,
+``identity_check_status`` (« Vérification en cours », polled or streamed),
+``validate_identity``, ``request_document`` / ``accept_request``, ``send_signing_code`` /
+``sign_request``, ``signed_request``, ``cancel``.
+Phone, not logged in: ``open_capture_link(token)`` for the QR link, then the provider's
+``CaptureHost`` for the images, then ``identity_capture_finished(session_ref)``.
+Registration officer (the caller checks the role): ``pending_identity_reviews``,
+``identity_review_file``, ``review_identity``, ``officer_queue``, ``resolve_manual_review``,
+``officer_validate``. Provider webhook: ``receive_identity_callback``. Worker:
+``poll_identity_results``, ``expire_enrollments``, ``purge_identity_images``.
 """
 
 from __future__ import annotations
