@@ -59,6 +59,7 @@ from domain.model.pki import CertificatePolicy, CertificateSubject, KeyRef, KeyT
 from domain.model.qcp_enrollment import (
     AUTOMATIC_OFFICER,
     CAPTURE_LINK_VALIDITY,
+    ENROLLMENT_VALIDITY,
     CaptureLink,
     CertificateRequestData,
     ConsentKind,
@@ -115,6 +116,7 @@ class QcpSettings:
     privacy_version: str = "ppdp-2026-11"
     officer_validation: OfficerValidation = OfficerValidation.AUTOMATIC
     capture_link_validity: timedelta = CAPTURE_LINK_VALIDITY
+    enrollment_validity: timedelta = ENROLLMENT_VALIDITY
     presence_window: timedelta = timedelta(seconds=90)
     image_retention: timedelta = timedelta(0)
     key_type: KeyType = KeyType.EC_P256
@@ -242,7 +244,8 @@ class QcpEnrollmentUseCases:
             lcp = _active_lcp(tx, person_id, cabinet_id, now)
             enrollment = QcpEnrollment.start(id=self.ids.new_id(), lcp=lcp, person_id=person_id,
                                              cabinet_id=cabinet_id, name=person.name, email=person.email,
-                                             mobile=person.mobile, now=now)
+                                             mobile=person.mobile, now=now,
+                                             validity=self.settings.enrollment_validity)
             tx.qcp_enrollments.add(enrollment)
             tx.commit()
             return EnrollmentView.of(enrollment)
@@ -359,7 +362,8 @@ class QcpEnrollmentUseCases:
             if link is None:
                 raise CaptureLinkUnusable("unknown link")
             enrollment = tx.qcp_enrollments.get(link.enrollment_id)
-            if enrollment.current_session_ref != link.session_ref or enrollment.state not in AWAITING_RESULT:
+            if (enrollment.current_session_ref != link.session_ref
+                    or enrollment.state is not QcpState.IDENTITY_CHECK_IN_PROGRESS):
                 raise CaptureLinkUnusable("this capture is no longer open")
             url = link.use(now)
             tx.commit()
