@@ -220,6 +220,18 @@ class RepositoriesContract:
         with self.make_adapter() as uow:
             assert uow.persons.get("per-1").mobile == Mobile("06 12 34 56 78")
 
+    def test_changes_made_after_a_commit_are_stored_by_the_next_commit(self) -> None:
+        with self.make_adapter() as uow:
+            person = a_person(1)
+            uow.persons.add(person)
+            uow.commit()
+            person.change_mobile(None)
+            uow.cabinets.add(a_cabinet(1))
+            uow.commit()
+        with self.make_adapter() as uow:
+            assert uow.persons.get("per-1").mobile is None
+            assert uow.cabinets.get("cab-1").name == "Cabinet 1"
+
     def test_rollback_discards_changes_and_the_unit_of_work_goes_on(self) -> None:
         self._stored(a_person(1))
         with self.make_adapter() as uow:
