@@ -347,6 +347,14 @@ class RepositoriesContract:
             assert uow.members.find(cabinet.id, other.id) is None
             assert [m.id for m in uow.members.of_cabinet(cabinet.id)] == [owner.id]
 
+    def test_a_removed_member_is_gone_at_once_in_its_unit_of_work(self) -> None:
+        cabinet, _person, owner = self._owner_setup()
+        with self.make_adapter() as uow:
+            uow.members.remove(uow.members.get(owner.id))
+            self._assert_not_found(lambda: uow.members.get(owner.id))
+            assert uow.members.of_cabinet(cabinet.id) == []
+            assert uow.members.find(cabinet.id, owner.person_id) is None
+
     def test_a_removal_without_commit_is_discarded(self) -> None:
         _cabinet, _person, owner = self._owner_setup()
         with self.make_adapter() as uow:
