@@ -8,13 +8,19 @@ transaction as the state change they follow.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
 from domain.model.jobs import JobSpec
 from domain.model.person import Person
 from domain.model.values import Email
+
+if TYPE_CHECKING:  # these modules import this one for JobOutbox
+    from ports.certificates import CertificateRepository
+    from ports.collections import CollectionRepository
+    from ports.lcp_registrations import LcpRegistrationRepository
+    from ports.one_time_codes import OneTimeCodeRepository
 
 
 @runtime_checkable
@@ -101,6 +107,10 @@ class UnitOfWork(Protocol):
     accounts: AccountRepository
     password_resets: PasswordResetRepository
     jobs: JobOutbox
+    one_time_codes: OneTimeCodeRepository
+    certificates: CertificateRepository
+    lcp_registrations: LcpRegistrationRepository
+    collections: CollectionRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -12,8 +12,12 @@ from datetime import datetime, timezone
 
 from attrs import evolve
 
+from adapters.memory.certificates import InMemoryCertificateRepository
+from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
+from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
+from domain.model.collection import Collection, CollectionStatus
 from domain.model.errors import EmailTaken, NotFound, UniqueViolation
 from domain.model.jobs import Job, JobSpec, JobStatus
 from domain.model.person import Person
@@ -27,7 +31,8 @@ class InMemoryStore:
         self.lock = threading.RLock()
         self.tables: dict[str, dict[str, object]] = {
             "cabinets": {}, "persons": {}, "members": {}, "invitations": {},
-            "accounts": {}, "password_resets": {}, "jobs": {},
+            "accounts": {}, "password_resets": {}, "jobs": {}, "collections": {},
+            "one_time_codes": {}, "certificates": {}, "lcp_registrations": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -143,6 +148,32 @@ class _PasswordResets(_Table):
         return next((r for r in self.rows.values() if r.token_hash == token_hash), None)  # type: ignore[attr-defined]
 
 
+class _Collections(_Table):
+    def add(self, collection: Collection) -> None:
+        if collection.id in self.rows:
+            raise UniqueViolation("a collection with this id exists")
+        self.rows[collection.id] = collection
+
+    def get(self, collection_id: str) -> Collection:
+        return self._get(collection_id)  # type: ignore[return-value]
+
+    def by_token_hash(self, token_hash: str) -> Collection | None:
+        return next((c for c in self.rows.values() if token_hash in set(c.token_hashes())), None)  # type: ignore[attr-defined]
+
+    def search(self, cabinet_id: str, *, statuses: frozenset[CollectionStatus] | None = None, text: str = "",
+               offset: int = 0, limit: int = 20) -> tuple[list[Collection], int]:
+        found = [c for c in self.rows.values()  # type: ignore[misc]
+                 if c.cabinet_id == cabinet_id and (statuses is None or c.status in statuses)  # type: ignore[attr-defined]
+                 and c.matches(text)]  # type: ignore[attr-defined]
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
+        return found[offset:offset + limit], len(found)
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[Collection]:
+        due = [(at, c.id, c) for c in self.rows.values()  # type: ignore[attr-defined]
+               if (at := c.next_due_at()) is not None and at <= now]  # type: ignore[attr-defined]
+        return [c for _, _, c in sorted(due, key=lambda t: (t[0], t[1]))][:limit]  # type: ignore[misc]
+
+
 class _JobOutbox:
     def __init__(self, rows: dict[str, object], store: InMemoryStore, clock_now: object) -> None:
         self.rows = rows
@@ -179,6 +210,10 @@ class InMemoryUnitOfWork:
         self.accounts = _Accounts(t["accounts"], "account")
         self.password_resets = _PasswordResets(t["password_resets"], "password reset")
         self.jobs = _JobOutbox(t["jobs"], self.store, self._now)
+        self.collections = _Collections(t["collections"], "collection")
+        self.one_time_codes = InMemoryOneTimeCodeRepository(t["one_time_codes"])  # type: ignore[arg-type]
+        self.certificates = InMemoryCertificateRepository(t["certificates"])  # type: ignore[arg-type]
+        self.lcp_registrations = InMemoryLcpRegistrationRepository(t["lcp_registrations"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

@@ -82,6 +82,10 @@ class AlreadyMember(DomainError):
     code = "member.duplicate"
 
 
+class SirenTaken(DomainError):
+    code = "cabinet.siren_taken"
+
+
 class LastOwner(DomainError):
     """A cabinet must keep at least one owner."""
 
@@ -126,6 +130,69 @@ class WrongCurrentPassword(DomainError):
     code = "auth.wrong_current_password"
 
 
+# One-time codes -------------------------------------------------------------------
+
+
+class CodeRefused(DomainError):
+    """Base of every refusal of a one-time code, so a page can catch them together."""
+
+    code = "otp.refused"
+
+
+class CodeNotRequested(CodeRefused):
+    """No code was ever sent for this person and purpose."""
+
+    code = "otp.not_requested"
+
+
+class CodeInvalid(CodeRefused):
+    """Wrong code; ``remaining_tries`` says how many are left before the challenge dies."""
+
+    code = "otp.invalid"
+
+    def __init__(self, detail: str = "", *, remaining_tries: int) -> None:
+        super().__init__(detail, remaining_tries=remaining_tries)
+        self.remaining_tries = remaining_tries
+
+
+class CodeExpired(CodeRefused):
+    code = "otp.expired"
+
+
+class CodeDead(CodeRefused):
+    """Too many wrong tries (or replaced by a newer code): a new code must be requested."""
+
+    code = "otp.dead"
+
+
+class CodeAlreadyUsed(CodeRefused):
+    code = "otp.already_used"
+
+
+class CodePayloadMismatch(CodeRefused):
+    """The code authorises other data (e.g. other document digests) than what is presented."""
+
+    code = "otp.payload_mismatch"
+
+
+class CodeResendRefused(DomainError):
+    """Base of the send throttle; ``retry_after_seconds`` tells when a send will be accepted."""
+
+    code = "otp.resend_refused"
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CodeResendTooSoon(CodeResendRefused):
+    code = "otp.resend_too_soon"
+
+
+class CodeResendLimit(CodeResendRefused):
+    code = "otp.resend_limit"
+
+
 class Conflict(DomainError):
     """The store refused the write because of what another transaction did; retrying may work."""
 
@@ -136,3 +203,270 @@ class UniqueViolation(Conflict):
     """The record would duplicate a key that must be unique (a SIREN, a membership, ...)."""
 
     code = "storage.unique_violation"
+
+
+# Keys and certificates -----------------------------------------------------------
+# Keys and certificates ------------------------------------------------------------
+
+
+class KeyNotFound(NotFound):
+    code = "key.not_found"
+
+
+class CertificateNotFound(NotFound):
+    code = "certificate.not_found"
+
+
+class CertificateRevoked(DomainError):
+    """The certificate is already revoked: it cannot be revoked again nor used to sign."""
+
+    code = "certificate.revoked"
+
+
+class CaNotInitialised(DomainError):
+    """The certificate authority has no hierarchy yet (run ``seing ca init``)."""
+
+    code = "ca.not_initialised"
+
+
+# Collections ------------------------------------------------------------------------
+
+
+class CollectionRefused(DomainError):
+    """Base of the refusals of the collection rules, so a page can catch them together."""
+
+    code = "collection.refused"
+
+
+class CollectionNotEditable(CollectionRefused):
+    """Documents, signers, levels and options change only while the collection is a draft."""
+
+    code = "collection.not_editable"
+
+
+class CollectionNotRunning(CollectionRefused):
+    """The action needs a collection in progress (sent, not yet ended)."""
+
+    code = "collection.not_in_progress"
+
+
+class CollectionAlreadyEnded(CollectionRefused):
+    code = "collection.ended"
+
+
+class InvalidCollectionInfo(CollectionRefused):
+    """Title missing or too long, message too long; ``field`` names which."""
+
+    code = "collection.invalid_info"
+
+
+class DeadlineNotInFuture(CollectionRefused):
+    code = "collection.deadline_past"
+
+
+class DeadlineTooFar(CollectionRefused):
+    code = "collection.deadline_too_far"
+
+
+class InvalidReminderPolicy(CollectionRefused):
+    code = "collection.invalid_reminders"
+
+
+class NoSigner(CollectionRefused):
+    code = "collection.no_signer"
+
+
+class NoDocument(CollectionRefused):
+    code = "collection.no_document"
+
+
+class TooManyItems(CollectionRefused):
+    """Too many signers, observers or documents in one collection; ``limit`` says how many."""
+
+    code = "collection.too_many"
+
+
+class DuplicateSigner(CollectionRefused):
+    """The same person (same email) is already a signer of this collection."""
+
+    code = "collection.duplicate_signer"
+
+
+class DuplicateObserver(CollectionRefused):
+    code = "collection.duplicate_observer"
+
+
+class SignerCannotSign(CollectionRefused):
+    """A cabinet member signs only with the SIGN delegation."""
+
+    code = "collection.signer_without_sign_delegation"
+
+
+class MobileRequired(CollectionRefused):
+    """Levels 2 and 3 send an SMS code: the signer needs a mobile number."""
+
+    code = "collection.mobile_required"
+
+
+class LevelNotAllowed(CollectionRefused):
+    """Level 3 needs a member with an active QCP certificate, or an external signer."""
+
+    code = "collection.level_not_allowed"
+
+
+class OrderLocked(CollectionRefused):
+    """While the collection runs, only signers who have not signed yet can move."""
+
+    code = "collection.order_locked"
+
+
+class InvalidOrder(CollectionRefused):
+    """The new order must list every signer of the collection exactly once."""
+
+    code = "collection.invalid_order"
+
+
+class SignerStateRefused(CollectionRefused):
+    """The signer is not in a state allowing this (remind someone who signed, replace a signer who signed...)."""
+
+    code = "collection.signer_state"
+
+
+class FieldOutOfPage(CollectionRefused):
+    """A signature field must lie on an existing page, inside its bounds, at a usable size."""
+
+    code = "collection.field_out_of_page"
+
+
+class ReminderTooSoon(CollectionRefused):
+    code = "collection.reminder_too_soon"
+
+
+class InvitationLinkUnusable(DomainError):
+    """Unknown, replaced or expired link, or the collection ended; ``reason`` says which."""
+
+    code = "collection.link_unusable"
+
+
+# Document intake --------------------------------------------------------------------
+
+
+class DocumentRefused(DomainError):
+    """Base of the refusals of an uploaded file."""
+
+    code = "document.refused"
+
+
+class NotPdf(DocumentRefused):
+    code = "document.not_pdf"
+
+
+class DocumentTooLarge(DocumentRefused):
+    """``limit_bytes`` says the configured limit."""
+
+    code = "document.too_large"
+
+
+class DocumentEncrypted(DocumentRefused):
+    code = "document.encrypted"
+
+
+class DocumentBroken(DocumentRefused):
+    """Starts like a PDF but cannot be read as one (truncated, damaged)."""
+
+    code = "document.broken"
+
+
+class DocumentEmpty(DocumentRefused):
+    """An empty file, or a PDF without any page."""
+
+    code = "document.empty"
+
+
+class DocumentCorrupted(DomainError):
+    """The stored bytes no longer match their SHA-256: storage damage, never user input."""
+
+    code = "document.corrupted"
+class NotCertificateHolder(PermissionDenied):
+    """Only the holder of a certificate (or an administrator) may revoke it."""
+
+    code = "certificate.not_holder"
+
+
+class CertificateExpired(DomainError):
+    """The certificate's validity has ended: it can neither be used nor revoked."""
+
+    code = "certificate.expired"
+
+
+# LCP registration -------------------------------------------------------------------
+
+
+class RegistrationRefused(DomainError):
+    """Base of every refusal of the LCP registration (« S'enregistrer »)."""
+
+    code = "lcp_registration.refused"
+
+
+class RegistrationNotFound(NotFound):
+    """No such registration for this person (outsiders learn nothing more)."""
+
+    code = "lcp_registration.not_found"
+
+
+class RegistrationWrongStep(RegistrationRefused):
+    """The action does not follow from the registration's current step; ``state`` and
+    ``action`` say which, so a page can send the person back where they are."""
+
+    code = "lcp_registration.wrong_step"
+
+    def __init__(self, detail: str = "", *, state: str, action: str) -> None:
+        super().__init__(detail or f"cannot {action} in state {state}", state=state, action=action)
+        self.state = state
+        self.action = action
+
+
+class RegistrationClosed(RegistrationWrongStep):
+    """The registration has ended (certificate issued, or cancelled): start a new one."""
+
+    code = "lcp_registration.closed"
+
+
+class RegistrationInProgress(RegistrationRefused):
+    """A registration for this person and cabinet is already under way; ``registration_id``
+    names it so the page can resume it."""
+
+    code = "lcp_registration.in_progress"
+
+    def __init__(self, detail: str = "", *, registration_id: str) -> None:
+        super().__init__(detail or "a registration is already in progress", registration_id=registration_id)
+        self.registration_id = registration_id
+
+
+class LcpAlreadyActive(RegistrationRefused):
+    """The person already holds an active LCP certificate for this cabinet."""
+
+    code = "lcp_registration.already_certified"
+
+
+class RegistrationMobileRequired(RegistrationRefused):
+    """An LCP needs a verified mobile: the person must add one to their profile first."""
+
+    code = "lcp_registration.mobile_required"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or "add a mobile number to your profile to register", field="mobile")
+        self.field = "mobile"
+
+
+class IdentityChanged(RegistrationRefused):
+    """The email or mobile on the profile is no longer the one verified by code during this
+    registration: the person must start again so the certificate names verified data."""
+
+    code = "lcp_registration.identity_changed"
+
+
+class TermsOutdated(RegistrationRefused):
+    """The terms the person accepted are not the version in force (the page was stale)."""
+
+    code = "lcp_registration.terms_outdated"

@@ -1,0 +1,1 @@
+"""Key vaults: software (envelope-encrypted files) and PKCS#11 HSMs."""

@@ -1,0 +1,102 @@
+"""Documents of a collection and where each signer's field goes on them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from attrs import define, field, frozen
+
+from domain.model.errors import FieldOutOfPage, InvalidValue
+
+# PDF user-space units (1/72 inch). A4 is 595 x 842.
+FIELD_WIDTH = 180.0
+FIELD_HEIGHT = 60.0
+FIELD_MARGIN = 36.0
+FIELD_GAP = 8.0
+MIN_FIELD_SIZE = 20.0
+
+
+@frozen
+class DocumentRef:
+    """Where a document's bytes are: content-addressed by their SHA-256."""
+
+    sha256: str = field()
+    size: int = field()
+
+    @sha256.validator
+    def _check(self, _attribute: object, value: str) -> None:
+        if not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise InvalidValue("sha256", "a SHA-256 is 64 lower-case hex digits")
+
+
+@frozen
+class PageSize:
+    width: float
+    height: float
+
+
+@frozen
+class FieldPlacement:
+    """A signer's box: ``page`` counts from 1, ``x``/``y`` is the lower-left corner, in points."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def fits(self, size: PageSize) -> bool:
+        return (self.width >= MIN_FIELD_SIZE and self.height >= MIN_FIELD_SIZE and self.x >= 0 and self.y >= 0
+                and self.x + self.width <= size.width + 0.01 and self.y + self.height <= size.height + 0.01)
+
+
+def _frozen_sizes(values: object) -> tuple[PageSize, ...]:
+    return tuple(v if isinstance(v, PageSize) else PageSize(*v) for v in values)  # type: ignore[attr-defined]
+
+
+@define(eq=False)
+class Document:
+    """An original PDF as uploaded; its bytes are in the DocumentStore under ``ref``."""
+
+    id: str
+    name: str
+    ref: DocumentRef
+    page_sizes: tuple[PageSize, ...] = field(converter=_frozen_sizes)
+    added_at: datetime
+    fields: dict[str, FieldPlacement] = field(factory=dict)  # signer id -> placement chosen by the preparer
+
+    @property
+    def page_count(self) -> int:
+        return len(self.page_sizes)
+
+    @property
+    def sha256(self) -> str:
+        return self.ref.sha256
+
+    @property
+    def size(self) -> int:
+        return self.ref.size
+
+    def place(self, signer_id: str, placement: FieldPlacement) -> None:
+        if not 1 <= placement.page <= self.page_count:
+            raise FieldOutOfPage("no such page", page=placement.page, page_count=self.page_count)
+        if not placement.fits(self.page_sizes[placement.page - 1]):
+            raise FieldOutOfPage("the field does not fit on the page", page=placement.page)
+        self.fields[signer_id] = placement
+
+    def default_placement(self, index: int) -> FieldPlacement:
+        """Boxes stacked upwards from the bottom of the last page, a new column when one is full."""
+        size = self.page_sizes[-1]
+        width = min(FIELD_WIDTH, max(MIN_FIELD_SIZE, size.width - 2 * FIELD_MARGIN))
+        height = min(FIELD_HEIGHT, max(MIN_FIELD_SIZE, size.height - 2 * FIELD_MARGIN))
+        per_column = max(1, int((size.height - 2 * FIELD_MARGIN + FIELD_GAP) // (height + FIELD_GAP)))
+        columns = max(1, int((size.width - 2 * FIELD_MARGIN + FIELD_GAP) // (width + FIELD_GAP)))
+        column = (index // per_column) % columns
+        row = index % per_column
+        return FieldPlacement(page=self.page_count, x=FIELD_MARGIN + column * (width + FIELD_GAP),
+                              y=FIELD_MARGIN + row * (height + FIELD_GAP), width=width, height=height)
+
+    def placement_for(self, signer_id: str, index: int) -> FieldPlacement:
+        """The preparer's choice, else the default slot of the signer at ``index`` in the order."""
+        return self.fields.get(signer_id) or self.default_placement(index)

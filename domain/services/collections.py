@@ -1,0 +1,464 @@
+"""Use cases of the collections: prepare (the wizard), send, manage, and the worker's rounds.
+
+Every use case takes its ports as keyword arguments; ``uow`` is a factory of units of work
+whose ``collections`` attribute is a ``ports.collections.CollectionRepository``. Actions of
+cabinet members name the acting person (``by_person_id``); outsiders get NotFound, as for
+cabinets. Notifications decided by the aggregate are enqueued in the same transaction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Callable, Iterable
+
+from domain.model.cabinet import Delegation, Member
+from domain.model.collection import (
+    Collection,
+    CollectionStatus,
+    InvitationMode,
+    ReminderPolicy,
+    allowed_levels,
+)
+from domain.model.document import Document, FieldPlacement
+from domain.model.errors import InvitationLinkUnusable, NotFound
+from domain.model.intake import MAGIC_WINDOW, IntakePolicy
+from domain.model.jobs import JobSpec, Notification
+from domain.model.pki import CertificatePolicy
+from domain.model.signer import Identity, SignatureLevel, SignerKind
+from domain.model.tokens import hash_token
+from domain.model.values import Email, Mobile, PersonName
+from domain.services.collection_views import (
+    CollectionDetails,
+    CollectionsPage,
+    CollectionSummary,
+    DocumentView,
+    InvitationView,
+    SignerChoice,
+    TimelineEntry,
+    WorkerReport,
+    timeline_of,
+)
+from ports.clock import Clock
+from ports.documents import DocumentStore
+from ports.ids import IdGenerator
+from ports.pdf_inspection import PdfInspector
+from ports.repositories import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+MAX_PER_PAGE = 100
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _member(tx: UnitOfWork, cabinet_id: str, person_id: str) -> Member:
+    member = tx.members.find(cabinet_id, person_id)
+    if member is None:
+        raise NotFound("cabinet not found")
+    return member
+
+
+def _collection(tx: UnitOfWork, collection_id: str, person_id: str) -> tuple[Collection, Member]:
+    """The collection and the acting member; anyone outside its cabinet learns nothing."""
+    collection = tx.collections.get(collection_id)
+    member = tx.members.find(collection.cabinet_id, person_id)
+    if member is None:
+        raise NotFound("collection not found")
+    return collection, member
+
+
+def _has_active_qcp(tx: UnitOfWork, member: Member, now: datetime) -> bool:
+    """Level 3 for a member needs their own valid, unrevoked QCP-n certificate for this cabinet."""
+    return tx.certificates.active_for(member.person_id, member.cabinet_id, CertificatePolicy.QCP_N,
+                                      now=now) is not None
+
+
+def _enqueue(tx: UnitOfWork, notifications: Iterable[Notification]) -> None:
+    for notification in notifications:
+        tx.jobs.enqueue(JobSpec.notify(notification))
+
+
+def _identity_of_member(tx: UnitOfWork, member: Member) -> Identity:
+    person = tx.persons.get(member.person_id)
+    return Identity(name=person.name, email=person.email, mobile=person.mobile)
+
+
+def _external_identity(given_names: str | None, surname: str | None, email: str | None,
+                       mobile: str | None) -> Identity:
+    return Identity(name=PersonName(given_names or "", surname or ""), email=Email(email or ""),
+                    mobile=Mobile(mobile) if mobile else None)
+
+
+def _signing_member(tx: UnitOfWork, collection: Collection, by: Member, kind: SignerKind,
+                    member_id: str | None) -> Member | None:
+    if kind is SignerKind.MYSELF:
+        return by
+    if kind is SignerKind.MEMBER:
+        if member_id is None:
+            raise NotFound("member not found")
+        member = tx.members.get(member_id)
+        if member.cabinet_id != collection.cabinet_id:
+            raise NotFound("member not found")
+        return member
+    return None
+
+
+def _signer_identity(tx: UnitOfWork, member: Member | None, given_names: str | None, surname: str | None,
+                     email: str | None, mobile: str | None) -> Identity:
+    if member is None:
+        return _external_identity(given_names, surname, email, mobile)
+    identity = _identity_of_member(tx, member)
+    # A member without a mobile on file may give one here, so levels 2 and 3 become possible.
+    if identity.mobile is None and mobile:
+        identity = Identity(name=identity.name, email=identity.email, mobile=Mobile(mobile))
+    return identity
+
+
+def clean_file_name(name: str) -> str:
+    """The uploaded file's base name, without paths or control characters, at most 200 characters."""
+    base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().strip(".")
+    return base[:200] or "document.pdf"
+
+
+# -- preparation (the wizard) -----------------------------------------------------------------
+
+
+def create_draft(*, uow: UowFactory, clock: Clock, ids: IdGenerator, cabinet_id: str, by_person_id: str,
+                 title: str, message: str = "", deadline: datetime | None = None,
+                 mode: InvitationMode = InvitationMode.SEQUENTIAL, reminders: ReminderPolicy | None = None) -> str:
+    now = clock.now()
+    with uow() as tx:
+        by = _member(tx, cabinet_id, by_person_id)
+        cabinet = tx.cabinets.get(cabinet_id)
+        collection = Collection.draft(id=ids.new_id(), by=by, preparer=_identity_of_member(tx, by),
+                                      cabinet_name=cabinet.name, title=title, message=message, now=now,
+                                      deadline=deadline, mode=mode, reminders=reminders)
+        tx.collections.add(collection)
+        tx.commit()
+        return collection.id
+
+
+def update_info(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, title: str,
+                message: str) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        collection.update_info(by=by, title=title, message=message, now=clock.now())
+        tx.commit()
+
+
+def update_options(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
+                   deadline: datetime | None = None, reminders: ReminderPolicy | None = None,
+                   mode: InvitationMode | None = None) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        collection.set_options(by=by, now=clock.now(), deadline=deadline, reminders=reminders, mode=mode)
+        tx.commit()
+
+
+def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, content: bytes) -> None:
+    """The intake checks alone, for an edge that wants to refuse a file before anything else."""
+    policy.accept(size=len(content), head=content[:MAGIC_WINDOW])
+    policy.check_content(inspector.inspect(content))
+
+
+def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
+                 inspector: PdfInspector, policy: IntakePolicy, collection_id: str, by_person_id: str,
+                 name: str, content: bytes) -> str:
+    """Check the upload (size, magic, parse, encryption, pages), store its bytes, add it to the draft."""
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        # Refuse early, before parsing anything, when the person may not change this draft.
+        collection.ensure_editable(by=by)
+    policy.accept(size=len(content), head=content[:MAGIC_WINDOW])
+    info = inspector.inspect(content)
+    policy.check_content(info)
+    # Stored before the transaction: a failure below leaves unreferenced bytes that the retention
+    # sweep removes, never a document pointing at missing bytes.
+    ref = store.put(content)
+    now = clock.now()
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        document = Document(id=ids.new_id(), name=clean_file_name(name), ref=ref, page_sizes=info.page_sizes,
+                            added_at=now)
+        collection.add_document(by=by, document=document, now=now)
+        tx.commit()
+        return document.id
+
+
+def remove_document(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
+                    document_id: str) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        collection.remove_document(by=by, document_id=document_id, now=clock.now())
+        tx.commit()
+
+
+def read_original(*, uow: UowFactory, store: DocumentStore, collection_id: str, by_person_id: str,
+                  document_id: str) -> tuple[str, bytes]:
+    """"Télécharger les originaux": the file name and the bytes as uploaded."""
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        document = collection.document(document_id)
+    return document.name, store.read(document.sha256)
+
+
+def signer_choices(*, uow: UowFactory, clock: Clock, cabinet_id: str,
+                   by_person_id: str) -> list[SignerChoice]:
+    """"Membres du cabinet": the members holding SIGN, each with the levels the dropdown may offer."""
+    now = clock.now()
+    with uow() as tx:
+        by = _member(tx, cabinet_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        choices = []
+        for member in tx.members.of_cabinet(cabinet_id):
+            if not member.has(Delegation.SIGN):
+                continue
+            person = tx.persons.get(member.person_id)
+            levels = allowed_levels(kind=SignerKind.MEMBER, has_mobile=person.mobile is not None,
+                                    has_active_qcp=_has_active_qcp(tx, member, now))
+            choices.append(SignerChoice(member_id=member.id, display_name=person.display_name,
+                                        email=str(person.email),
+                                        masked_mobile=person.mobile.masked() if person.mobile else None,
+                                        levels=tuple(levels)))
+        return choices
+
+
+def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
+               by_person_id: str, kind: SignerKind, level: SignatureLevel, member_id: str | None = None,
+               given_names: str | None = None, surname: str | None = None, email: str | None = None,
+               mobile: str | None = None) -> str:
+    """"M'ajouter" (MYSELF), "Membres du cabinet" (MEMBER, ``member_id``), "Autre" (EXTERNAL, identity given)."""
+    now = clock.now()
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        member = _signing_member(tx, collection, by, kind, member_id)
+        identity = _signer_identity(tx, member, given_names, surname, email, mobile)
+        signer = collection.add_signer(by=by, signer_id=ids.new_id(), kind=kind, identity=identity, level=level,
+                                       now=now, member=member,
+                                       has_active_qcp=member is not None and _has_active_qcp(tx, member, now))
+        tx.commit()
+        return signer.id
+
+
+def remove_signer(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, signer_id: str) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        collection.remove_signer(by=by, signer_id=signer_id, now=clock.now())
+        tx.commit()
+
+
+def set_level(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
+              signer_id: str, level: SignatureLevel) -> None:
+    now = clock.now()
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        signer = collection.signer(signer_id)
+        holder = signer.member_id is not None and _has_active_qcp(tx, tx.members.get(signer.member_id), now)
+        collection.set_level(by=by, signer_id=signer_id, level=level, now=now, has_active_qcp=holder)
+        tx.commit()
+
+
+def reorder(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
+            signer_ids: list[str]) -> None:
+    """The wizard's drag and drop, and "change the order of the remaining signers" while it runs."""
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        _enqueue(tx, collection.reorder(by=by, signer_ids=list(signer_ids), now=clock.now(),
+                                        new_token=ids.new_token))
+        tx.commit()
+
+
+def place_field(*, uow: UowFactory, collection_id: str, by_person_id: str, document_id: str, signer_id: str,
+                page: int, x: float, y: float, width: float, height: float) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        collection.place_field(by=by, document_id=document_id, signer_id=signer_id,
+                               placement=FieldPlacement(page=page, x=x, y=y, width=width, height=height))
+        tx.commit()
+
+
+def add_observer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
+                 given_names: str, surname: str, email: str) -> str:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        observer = collection.add_observer(by=by, observer_id=ids.new_id(),
+                                           identity=_external_identity(given_names, surname, email, None),
+                                           now=clock.now())
+        tx.commit()
+        return observer.id
+
+
+def remove_observer(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
+                    observer_id: str) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        collection.remove_observer(by=by, observer_id=observer_id, now=clock.now())
+        tx.commit()
+
+
+def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str) -> None:
+    """"Envoyer": invites the first signer (sequential) or all of them (parallel)."""
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        _enqueue(tx, collection.send(by=by, now=clock.now(), new_token=ids.new_token))
+        tx.commit()
+
+
+# -- the signer's link ----------------------------------------------------------------------------
+
+
+def _by_link(tx: UnitOfWork, token: str, now: datetime) -> tuple[Collection, str]:
+    token_hash = hash_token(token)
+    collection = tx.collections.by_token_hash(token_hash)
+    if collection is None:
+        raise InvitationLinkUnusable("unknown link", reason="unknown")
+    return collection, collection.signer_for_link(token_hash, now).id
+
+
+def open_invitation(*, uow: UowFactory, clock: Clock, token: str) -> InvitationView:
+    """The signer follows their link: recorded as opened the first time."""
+    now = clock.now()
+    with uow() as tx:
+        collection, signer_id = _by_link(tx, token, now)
+        collection.open(signer_id=signer_id, now=now)
+        tx.commit()
+        details = CollectionDetails.of(collection)
+        signer = next(s for s in details.signers if s.signer_id == signer_id)
+        return InvitationView(collection_id=collection.id, collection_title=collection.title,
+                              message=collection.message, sender_name=details.preparer_name,
+                              cabinet_name=details.cabinet_name, deadline=collection.deadline, signer=signer,
+                              documents=tuple(_documents_for(details.documents, signer_id)))
+
+
+def _documents_for(documents: Iterable[DocumentView], signer_id: str) -> Iterable[DocumentView]:
+    for document in documents:
+        yield DocumentView(document_id=document.document_id, name=document.name, page_count=document.page_count,
+                           sha256=document.sha256, size=document.size,
+                           placements=tuple(p for p in document.placements if p.signer_id == signer_id))
+
+
+def refuse_by_link(*, uow: UowFactory, clock: Clock, token: str, reason: str) -> None:
+    """"Refuser de signer": ends the collection; the preparer is told."""
+    now = clock.now()
+    with uow() as tx:
+        collection, signer_id = _by_link(tx, token, now)
+        _enqueue(tx, collection.refuse(signer_id=signer_id, reason=reason, now=now))
+        tx.commit()
+
+
+def record_signature(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
+                     signer_id: str) -> None:
+    """Called by the signing ceremony (next issue) once the signer's PDFs are signed."""
+    with uow() as tx:
+        collection = tx.collections.get(collection_id)
+        _enqueue(tx, collection.record_signature(signer_id=signer_id, now=clock.now(), new_token=ids.new_token))
+        tx.commit()
+
+
+# -- management ------------------------------------------------------------------------------
+
+
+def remind_now(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
+               signer_id: str) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        _enqueue(tx, [collection.remind(signer_id=signer_id, now=clock.now(), new_token=ids.new_token, by=by)])
+        tx.commit()
+
+
+def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
+                   by_person_id: str, signer_id: str, kind: SignerKind, level: SignatureLevel,
+                   member_id: str | None = None, given_names: str | None = None, surname: str | None = None,
+                   email: str | None = None, mobile: str | None = None) -> str:
+    now = clock.now()
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        member = _signing_member(tx, collection, by, kind, member_id)
+        identity = _signer_identity(tx, member, given_names, surname, email, mobile)
+        new_id = ids.new_id()
+        _enqueue(tx, collection.replace_signer(
+            by=by, signer_id=signer_id, new_signer_id=new_id, kind=kind, identity=identity, level=level, now=now,
+            new_token=ids.new_token, member=member,
+            has_active_qcp=member is not None and _has_active_qcp(tx, member, now)))
+        tx.commit()
+        return new_id
+
+
+def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str) -> None:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        _enqueue(tx, collection.cancel(by=by, now=clock.now()))
+        tx.commit()
+
+
+def list_collections(*, uow: UowFactory, cabinet_id: str, by_person_id: str,
+                     statuses: Iterable[CollectionStatus] | None = None, search: str = "", page: int = 1,
+                     per_page: int = 20) -> CollectionsPage:
+    """The dashboard: status filter, search by title or signer, pages counted from 1."""
+    page = max(1, int(page))
+    per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
+    wanted = frozenset(statuses) if statuses else None
+    with uow() as tx:
+        by = _member(tx, cabinet_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        items, total = tx.collections.search(cabinet_id, statuses=wanted,
+                                             text=search[:200], offset=(page - 1) * per_page, limit=per_page)
+        return CollectionsPage(items=tuple(CollectionSummary.of(c) for c in items), total=total, page=page,
+                               per_page=per_page)
+
+
+def collection_details(*, uow: UowFactory, collection_id: str, by_person_id: str) -> CollectionDetails:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        return CollectionDetails.of(collection)
+
+
+def collection_timeline(*, uow: UowFactory, collection_id: str, by_person_id: str) -> tuple[TimelineEntry, ...]:
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        return timeline_of(collection)
+
+
+# -- the worker ----------------------------------------------------------------------------------
+
+
+def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenerator,
+                                 limit: int = 100) -> WorkerReport:
+    """One round of the worker: expire what passed its deadline (everyone is told), send due reminders.
+
+    Each collection is handled in its own transaction, so one failure does not hold back the others
+    and two workers racing on one collection conflict on it alone.
+    """
+    now = clock.now()
+    with uow() as tx:
+        due_ids = [c.id for c in tx.collections.due(now, limit=limit)]
+    reminders = 0
+    expired: list[str] = []
+    for collection_id in due_ids:
+        with uow() as tx:
+            collection = tx.collections.get(collection_id)
+            if collection.is_past_deadline(now):
+                _enqueue(tx, collection.expire(now=now))
+                expired.append(collection_id)
+            else:
+                for signer_id in collection.due_reminders(now):
+                    _enqueue(tx, [collection.remind(signer_id=signer_id, now=now, new_token=ids.new_token)])
+                    reminders += 1
+            tx.commit()
+    return WorkerReport(reminders_sent=reminders, expired=tuple(expired))
+
+
+__all__ = [
+    "add_document", "add_observer", "add_signer", "cancel", "check_upload", "clean_file_name",
+    "collection_details", "collection_timeline", "create_draft", "list_collections", "open_invitation",
+    "place_field", "read_original", "record_signature", "refuse_by_link", "remind_now", "remove_document",
+    "remove_observer", "remove_signer", "reorder", "replace_signer", "run_due_reminders_and_expiry", "send",
+    "set_level", "signer_choices", "update_info", "update_options",
+]

@@ -1,0 +1,198 @@
+"""The ``seing`` command: database, cabinets, outbox, worker and web server.
+
+Operators read English here; what users read stays in the French UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Callable, Sequence
+
+from domain.model.errors import DomainError
+from entrypoints.settings import ConfigurationError, Settings, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _container(settings: Settings):  # type: ignore[no-untyped-def]
+    from entrypoints.container import build_container
+
+    container = build_container(settings)
+    container.init_resources()
+    return container
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.persistence.migrations import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    applied = upgrade(settings.resolved_database_url)
+    print(f"database up to date ({'applied ' + ', '.join(map(str, applied)) if applied else 'nothing to apply'})")
+    return 0
+
+
+def cmd_cabinet_create(args: argparse.Namespace, settings: Settings) -> int:
+    password = args.password or os.environ.get("SEING_OWNER_PASSWORD") or getpass.getpass("Owner password: ")
+    container = _container(settings)
+    created = container.use_cases.create_cabinet(
+        name=args.name, siren=args.siren, owner_given_names=args.given_names, owner_surname=args.surname,
+        owner_email=args.email, owner_mobile=args.mobile, password=password)
+    print(f"cabinet {created.cabinet_id} created; owner {args.email} can log in")
+    return 0
+
+
+def cmd_ca_init(args: argparse.Namespace, settings: Settings) -> int:
+    container = _container(settings)
+    container.adapters.ca().init_hierarchy()
+    for certificate in container.adapters.ca().ca_certificates():
+        print(f"{certificate.name.value:6} {certificate.subject}")
+    return 0
+
+
+def cmd_keys_rotate_kek(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.keyvault.software import generate_kek, parse_kek, rotate_kek_file
+
+    if settings.key_vault != "software":
+        print("the key-encryption key belongs to the software vault; an HSM manages its own keys", file=sys.stderr)
+        return 2
+    vault = _container(settings).adapters.vault()
+    if settings.kek:
+        new = generate_kek()
+        count = vault.rotate_kek(parse_kek(new))
+        print(f"{count} key(s) re-wrapped. Set SEING_KEK={new} and keep the old value in SEING_KEK_PREVIOUS "
+              "until every process runs with the new one.")
+    else:
+        count = rotate_kek_file(vault, settings.data_dir / "kek")
+        print(f"{count} key(s) re-wrapped with a new key-encryption key in {settings.data_dir / 'kek'}")
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.messaging.outbox import read_outbox
+
+    if not settings.dev_mode:
+        print("the outbox exists only in dev mode (SEING_DEV_MODE=true)", file=sys.stderr)
+        return 2
+    messages = read_outbox(settings.outbox_dir)
+    if args.json:
+        print(json.dumps(messages, ensure_ascii=False, indent=2, default=str))
+    else:
+        for message in messages:
+            print(f"{message['created_at']}  {message['channel']:5}  {message['to']:30}  "
+                  f"{message.get('subject') or message['text'][:60]}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    container = _container(settings)
+    worker = container.worker()
+    if args.once:
+        print(f"{worker.run_once()} job(s) run")
+        return 0
+    worker.run_forever(poll_interval=settings.worker_poll_seconds)
+    return 0
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from entrypoints.web.app import create_app
+
+    container = _container(settings)
+    uvicorn.run(create_app(container), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.demo import seed_demo
+
+    for line in seed_demo(_container(settings)):
+        print(line)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Web app and worker side by side, as ``make run`` wants them."""
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"])
+    print(f"\n  Seing is starting on {settings.resolved_public_url}\n", flush=True)
+    try:
+        return cmd_web(args, settings)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seing", description="Seing electronic signatures")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=cmd_db_upgrade)
+
+    cabinet = sub.add_parser("cabinet", help="cabinets").add_subparsers(dest="cabinet_command", required=True)
+    create = cabinet.add_parser("create", help="create a cabinet and its owner (expert-comptable)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--siren", required=True)
+    create.add_argument("--email", required=True, help="the owner's email, used to log in")
+    create.add_argument("--given-names", required=True)
+    create.add_argument("--surname", required=True)
+    create.add_argument("--mobile")
+    create.add_argument("--password", help="default: SEING_OWNER_PASSWORD or a prompt")
+    create.set_defaults(handler=cmd_cabinet_create)
+
+    ca = sub.add_parser("ca", help="the built-in certificate authority").add_subparsers(dest="ca_command",
+                                                                                        required=True)
+    ca.add_parser("init", help="create the CA hierarchy, TSA, OCSP and seal certificates (idempotent)").set_defaults(
+        handler=cmd_ca_init)
+    keys = sub.add_parser("keys", help="the key vault").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("rotate-kek", help="re-wrap every private key with a new key-encryption key").set_defaults(
+        handler=cmd_keys_rotate_kek)
+
+    outbox = sub.add_parser("outbox", help="messages kept by the dev outbox")
+    outbox.add_argument("--json", action="store_true")
+    outbox.set_defaults(handler=cmd_outbox)
+
+    worker = sub.add_parser("worker", help="deliver notifications and run scheduled jobs")
+    worker.add_argument("--once", action="store_true", help="run the due jobs once and exit")
+    worker.set_defaults(handler=cmd_worker)
+
+    sub.add_parser("web", help="serve the web app").set_defaults(handler=cmd_web)
+    sub.add_parser("run", help="serve the web app with a worker beside it").set_defaults(handler=cmd_run)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("seed", help="create the demo cabinet and logins (idempotent)").set_defaults(
+        handler=cmd_demo_seed)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return args.handler(args, settings)
+    except ConfigurationError as error:
+        print(f"seing: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"seing: refused ({error.code}): {error.detail}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # an operator gets one line; SEING_DEBUG=1 shows the traceback
+        if os.environ.get("SEING_DEBUG"):
+            raise
+        print(f"seing: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

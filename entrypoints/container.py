@@ -1,0 +1,181 @@
+"""The composition root: one dependency-injector container wiring ports to adapters.
+
+``build_container(settings)`` picks the real adapters from configuration;
+``build_container(settings, fakes=True)`` gives the in-memory ones, with the same provider
+names, for tests. Use cases are ``providers.Callable`` with their ports bound, so callers
+write ``container.use_cases.login(email=..., password=...)``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from datetime import timedelta
+from typing import Callable
+
+from dependency_injector import containers, providers
+
+from adapters.memory.clock import FixedClock
+from adapters.memory.ids import SequentialIds
+from adapters.memory.messaging import RecordingMailer, RecordingSmsSender
+from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
+from adapters.memory.security import PlainPasswordHasher
+from adapters.security.totp import PyotpTotp
+
+from adapters.ca.builtin import BuiltinCertificateAuthority
+from adapters.memory.documents import InMemoryDocumentStore
+from adapters.memory.keyvault import InMemoryKeyVault
+from adapters.pdf.inspection import PyHankoPdfiumInspector
+from adapters.pdf.rendering import PdfiumPageRenderer
+from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
+from domain.model.intake import IntakePolicy
+from domain.model.pki import KeyType
+from domain.services import accounts, cabinets, certificates, collections, lcp_registration
+from entrypoints.pki_config import ca_settings
+from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
+from entrypoints.settings import Settings
+from entrypoints.worker import Worker
+
+
+def _bound(function: Callable[..., object], ports: dict[str, providers.Provider]) -> providers.Callable:
+    """Bind the ports a use case asks for, by parameter name; callers pass the business inputs."""
+    wanted = inspect.signature(function).parameters
+    return providers.Callable(function, **{name: port for name, port in ports.items() if name in wanted})
+
+
+class UseCases(containers.DeclarativeContainer):
+    adapters = providers.DependenciesContainer()
+    settings = providers.Dependency(instance_of=Settings)
+
+    _ports = {
+        "uow": adapters.uow.provider,
+        "clock": adapters.clock,
+        "ids": adapters.ids,
+        "hasher": adapters.password_hasher,
+        "totp": adapters.totp,
+        "vault": adapters.vault,
+        "ca": adapters.ca,
+        "code_generator": adapters.code_generator,
+        "code_hasher": adapters.code_hasher,
+        "store": adapters.document_store,
+        "inspector": adapters.pdf_inspector,
+        "policy": providers.Callable(IntakePolicy.megabytes, settings.provided.max_upload_mb),
+        "current_terms_version": settings.provided.lcp_terms_version,
+        "key_type": providers.Callable(KeyType, settings.provided.key_type),
+    }
+
+    # accounts
+    login = _bound(accounts.login, _ports)
+    verify_second_factor = _bound(accounts.verify_second_factor, _ports)
+    start_totp_setup = _bound(accounts.start_totp_setup, _ports)
+    confirm_totp = _bound(accounts.confirm_totp, _ports)
+    disable_totp = _bound(accounts.disable_totp, _ports)
+    change_password = _bound(accounts.change_password, _ports)
+    request_password_reset = _bound(accounts.request_password_reset, _ports)
+    reset_password = _bound(accounts.reset_password, _ports)
+    profile = _bound(accounts.profile, _ports)
+    set_locale = _bound(accounts.set_locale, _ports)
+
+    # cabinets
+    create_cabinet = _bound(cabinets.create_cabinet, _ports)
+    my_cabinets = _bound(cabinets.my_cabinets, _ports)
+    list_members = _bound(cabinets.list_members, _ports)
+    invite_member = _bound(cabinets.invite_member, _ports)
+    revoke_invitation = _bound(cabinets.revoke_invitation, _ports)
+    invitation_details = _bound(cabinets.invitation_details, _ports)
+    accept_invitation = _bound(cabinets.accept_invitation, _ports)
+    grant_delegation = _bound(cabinets.grant_delegation, _ports)
+    withdraw_delegation = _bound(cabinets.withdraw_delegation, _ports)
+
+    # LCP registration, "Ma signature personnelle", "Mes certificats"
+    start_lcp_registration = _bound(lcp_registration.start_registration, _ports)
+    lcp_registration_status = _bound(lcp_registration.registration_status, _ports)
+    cancel_lcp_registration = _bound(lcp_registration.cancel_registration, _ports)
+    send_lcp_email_code = _bound(lcp_registration.send_email_code, _ports)
+    verify_lcp_email_code = _bound(lcp_registration.verify_email_code, _ports)
+    send_lcp_sms_code = _bound(lcp_registration.send_sms_code, _ports)
+    verify_lcp_sms_code = _bound(lcp_registration.verify_sms_code, _ports)
+    confirm_lcp_identity = _bound(lcp_registration.confirm_identity, _ports)
+    accept_lcp_terms_and_issue = _bound(lcp_registration.accept_terms_and_issue, _ports)
+    my_signature_overview = _bound(certificates.my_signature_overview, _ports)
+    my_certificates = _bound(certificates.my_certificates, _ports)
+    certificate_download = _bound(certificates.certificate_download, _ports)
+    revoke_certificate = _bound(certificates.revoke_certificate, _ports)
+    revoke_certificate_as_administrator = _bound(certificates.revoke_certificate_as_administrator, _ports)
+
+    # collections
+    create_collection_draft = _bound(collections.create_draft, _ports)
+    update_collection_info = _bound(collections.update_info, _ports)
+    update_collection_options = _bound(collections.update_options, _ports)
+    check_upload = _bound(collections.check_upload, _ports)
+    add_collection_document = _bound(collections.add_document, _ports)
+    remove_collection_document = _bound(collections.remove_document, _ports)
+    read_collection_original = _bound(collections.read_original, _ports)
+    signer_choices = _bound(collections.signer_choices, _ports)
+    add_signer = _bound(collections.add_signer, _ports)
+    remove_signer = _bound(collections.remove_signer, _ports)
+    set_signer_level = _bound(collections.set_level, _ports)
+    reorder_signers = _bound(collections.reorder, _ports)
+    place_signature_field = _bound(collections.place_field, _ports)
+    add_observer = _bound(collections.add_observer, _ports)
+    remove_observer = _bound(collections.remove_observer, _ports)
+    send_collection = _bound(collections.send, _ports)
+    open_signer_invitation = _bound(collections.open_invitation, _ports)
+    refuse_by_link = _bound(collections.refuse_by_link, _ports)
+    remind_signer_now = _bound(collections.remind_now, _ports)
+    replace_signer = _bound(collections.replace_signer, _ports)
+    cancel_collection = _bound(collections.cancel, _ports)
+    list_collections = _bound(collections.list_collections, _ports)
+    collection_details = _bound(collections.collection_details, _ports)
+    collection_timeline = _bound(collections.collection_timeline, _ports)
+    run_due_reminders_and_expiry = _bound(collections.run_due_reminders_and_expiry, _ports)
+
+
+class FakeAdapters(containers.DeclarativeContainer):
+    """In-memory adapters: same provider names as the real ones."""
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(FixedClock)
+    ids = providers.Singleton(SequentialIds)
+    password_hasher = providers.Singleton(PlainPasswordHasher)
+    totp = providers.Singleton(PyotpTotp)
+    store = providers.Singleton(InMemoryStore)
+    uow = providers.Factory(InMemoryUnitOfWork, store=store, clock=clock)
+    job_store = providers.Singleton(InMemoryJobStore, store=store)
+    mailer = providers.Singleton(RecordingMailer)
+    sms_sender = providers.Singleton(RecordingSmsSender)
+    vault = providers.Singleton(InMemoryKeyVault)
+    ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
+                             settings.provided.resolved_public_url, clock=clock,
+                             settings=providers.Callable(ca_settings, settings))
+    code_generator = providers.Singleton(PyotpCodeGenerator, clock)
+    code_hasher = providers.Singleton(HmacCodeHasher, {"test": b"seing-test-one-time-code-key-32by"}, "test")
+    document_store = providers.Singleton(InMemoryDocumentStore)
+    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
+    page_renderer = providers.Singleton(PdfiumPageRenderer)
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    adapters = providers.DependenciesContainer()
+    use_cases = providers.Container(UseCases, adapters=adapters, settings=settings)
+
+    renderer = providers.Singleton(NotificationRenderer, DEFAULT_TEMPLATES_DIR,
+                                   settings.provided.resolved_public_url)
+    job_handlers = providers.Dict(
+        notify=providers.Factory(make_notify_handler, renderer, adapters.mailer, adapters.sms_sender),
+    )
+    worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
+                               periodic=providers.Dict(
+                                   collections_due=providers.List(providers.Object(timedelta(minutes=1)),
+                                                                  use_cases.run_due_reminders_and_expiry.provider)))
+
+
+def build_container(settings: Settings, *, fakes: bool = False) -> Container:
+    if fakes:
+        adapters = FakeAdapters(settings=providers.Object(settings))
+    else:
+        from entrypoints.real_adapters import RealAdapters
+
+        adapters = RealAdapters(settings=providers.Object(settings))
+    return Container(settings=providers.Object(settings), adapters=adapters)

@@ -1,0 +1,164 @@
+"""Turning a domain ``Notification`` into an email or an SMS, in the recipient's language.
+
+Templates live in ``<templates_dir>/notifications/``, four per notification name:
+
+- ``<name>.subject.txt`` and ``<name>.txt`` (required for email), ``<name>.html`` (optional);
+- ``<name>.sms.txt`` (required for SMS).
+
+Texts are written in French inside ``{% trans %}`` blocks; other languages come from the
+gettext catalogue ``<locale_dir>/<lang>/LC_MESSAGES/messages.po`` (or its compiled ``.mo``).
+Without a catalogue for the language, the French source is used.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+import threading
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
+
+from domain.model.jobs import Channel, Job, Notification
+from entrypoints.worker import Handler, PermanentJobError
+from ports.messaging import Mailer, OutgoingEmail, OutgoingSms, SmsSender
+
+__all__ = ["DEFAULT_LOCALE_DIR", "DEFAULT_TEMPLATES_DIR", "NotificationRenderer",
+           "NotificationTemplateError", "make_notify_handler"]
+
+DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+DEFAULT_LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_ORDINARY_SPACES = re.compile(r"[ \t\r\n]+")
+_LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+
+class NotificationTemplateError(Exception):
+    """The notification cannot be rendered: unknown template or missing context value."""
+
+
+class NotificationRenderer:
+    def __init__(self, templates_dir: str | Path, public_url: str, *,
+                 locale_dir: str | Path | None = None, default_locale: str = "fr") -> None:
+        """``templates_dir`` is the folder holding ``notifications/``; ``public_url`` is the
+        address users reach the site at (links in messages start with it)."""
+        self._templates_dir = Path(templates_dir)
+        self._public_url = public_url.rstrip("/")
+        self._locale_dir = Path(locale_dir) if locale_dir is not None else DEFAULT_LOCALE_DIR
+        self._default_locale = default_locale
+        self._environments: dict[str, Environment] = {}
+        self._lock = threading.Lock()
+
+    def render(self, notification: Notification) -> OutgoingEmail | OutgoingSms:
+        if notification.channel is Channel.EMAIL:
+            return self.render_email(notification)
+        return self.render_sms(notification)
+
+    def render_email(self, notification: Notification) -> OutgoingEmail:
+        env, context = self._prepare(notification)
+        name = notification.template
+        subject = self._render(env, f"{name}.subject.txt", context)
+        text = self._render(env, f"{name}.txt", context)
+        try:
+            html: str | None = self._render(env, f"{name}.html", context)
+        except _MissingTemplate:
+            html = None
+        # A subject is one line whatever the template's layout; str.split() would also eat
+        # the non-breaking spaces French typography needs, hence the explicit class.
+        return OutgoingEmail(to=notification.to, subject=_ORDINARY_SPACES.sub(" ", subject).strip(),
+                             text=text.strip() + "\n", html=html)
+
+    def render_sms(self, notification: Notification) -> OutgoingSms:
+        env, context = self._prepare(notification)
+        text = self._render(env, f"{notification.template}.sms.txt", context)
+        return OutgoingSms(to=notification.to, text=text.strip())
+
+    # -------------------------------------------------------------------------------
+
+    def _prepare(self, notification: Notification) -> tuple[Environment, dict[str, str]]:
+        locale = self._normalise(notification.locale)
+        context = notification.context_dict()
+        context.update(public_url=self._public_url, lang=locale.split("_")[0])
+        return self._environment(locale), context
+
+    def _normalise(self, locale: str) -> str:
+        candidate = (locale or "").strip().replace("-", "_")
+        language, _, region = candidate.partition("_")
+        candidate = language.lower() + (f"_{region.upper()}" if region else "")
+        # The locale ends up in a file path: accept only the shape of a locale name.
+        return candidate if _LOCALE.match(candidate) else self._default_locale
+
+    def _environment(self, locale: str) -> Environment:
+        with self._lock:
+            env = self._environments.get(locale)
+            if env is None:
+                env = Environment(
+                    loader=FileSystemLoader(self._templates_dir),
+                    extensions=["jinja2.ext.i18n"],
+                    autoescape=lambda name: bool(name and name.endswith(".html")),
+                    undefined=StrictUndefined,
+                    trim_blocks=False,  # plain-text emails keep the blank lines between paragraphs
+                    lstrip_blocks=True,
+                    keep_trailing_newline=True,
+                )
+                env.install_gettext_translations(self._translations(locale), newstyle=True)  # type: ignore[attr-defined]
+                self._environments[locale] = env
+            return env
+
+    def _translations(self, locale: str) -> gettext.NullTranslations:
+        for name in dict.fromkeys([locale, locale.split("_")[0]]):
+            folder = self._locale_dir / name / "LC_MESSAGES"
+            mo, po = folder / "messages.mo", folder / "messages.po"
+            # A .po edited after the last compilation wins over the stale .mo.
+            if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+                with mo.open("rb") as handle:
+                    return Translations(handle, domain="messages")
+            if po.is_file():
+                with po.open("rb") as handle:
+                    catalog = read_po(handle, locale=name)
+                buffer = io.BytesIO()
+                write_mo(buffer, catalog)  # fuzzy entries stay untranslated
+                buffer.seek(0)
+                return Translations(buffer, domain="messages")
+        return gettext.NullTranslations()
+
+    @staticmethod
+    def _render(env: Environment, name: str, context: dict[str, str]) -> str:
+        try:
+            return env.get_template(f"notifications/{name}").render(context)
+        except TemplateNotFound as exc:
+            raise _MissingTemplate(f"no notification template {name!r}") from exc
+        except TemplateError as exc:
+            raise NotificationTemplateError(f"cannot render {name!r}: {exc}") from exc
+
+
+class _MissingTemplate(NotificationTemplateError):
+    pass
+
+
+def make_notify_handler(renderer: NotificationRenderer, mailer: Mailer, sms_sender: SmsSender) -> Handler:
+    """The worker's handler for jobs of kind ``notify`` (``JobSpec.notify``).
+
+    Rendering problems are permanent (retrying renders the same template); transport
+    failures raise DeliveryError, which the worker retries with backoff.
+    """
+
+    def notify(job: Job) -> None:
+        try:
+            notification = job.spec.as_notification()
+        except (KeyError, ValueError) as exc:
+            raise PermanentJobError(f"malformed notification payload: {exc!r}") from exc
+        try:
+            message = renderer.render(notification)
+        except NotificationTemplateError as exc:
+            raise PermanentJobError(str(exc)) from exc
+        if isinstance(message, OutgoingEmail):
+            mailer.send(message)
+        else:
+            sms_sender.send(message)
+
+    return notify

@@ -1,0 +1,40 @@
+"""Settings → the built-in CA's own settings, and the secrets the composition root loads."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from adapters.ca.builtin import BuiltinCaSettings
+from domain.model.pki import KeyType
+from entrypoints.settings import Settings
+
+
+def ca_settings(settings: Settings) -> BuiltinCaSettings:
+    return BuiltinCaSettings(
+        organization=settings.ca_organization,
+        siren=settings.ca_siren or None,
+        ca_key_type=KeyType(settings.ca_key_type),
+        lcp_validity=timedelta(days=settings.lcp_validity_days),
+        qcp_validity=timedelta(days=settings.qcp_validity_days),
+        one_time_validity=timedelta(minutes=settings.one_time_validity_minutes),
+        qc_pds_url=settings.qc_pds_url or None,
+        publication_url=settings.pki_publication_url or None,
+    )
+
+
+def load_or_create_secret(configured: str, path: Path) -> str:
+    """A configured secret, or one kept in a 0600 file created on first start."""
+    if configured:
+        return configured
+    if path.exists():
+        return path.read_text("ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value

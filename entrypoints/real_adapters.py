@@ -1,0 +1,78 @@
+"""The real adapters, chosen from configuration. Imported only when not running on fakes."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from dependency_injector import containers, providers
+
+from adapters.ca.builtin import BuiltinCertificateAuthority
+from adapters.keyvault.software import open_software_vault
+from adapters.messaging.outbox import OutboxMailer, OutboxSmsSender
+from adapters.messaging.smtp import SmtpMailer
+from adapters.persistence.database import open_database
+from adapters.persistence.jobs import PonyJobStore
+from adapters.persistence.unit_of_work import PonyUnitOfWork
+from adapters.pdf.inspection import PyHankoPdfiumInspector
+from adapters.pdf.rendering import PdfiumPageRenderer
+from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
+from adapters.security.passwords import Argon2PasswordHasher
+from adapters.storage.filesystem import FilesystemDocumentStore
+from adapters.security.totp import PyotpTotp
+from adapters.system.clock import SystemClock
+from adapters.system.ids import RandomIds
+from entrypoints.pki_config import ca_settings, load_or_create_secret
+from entrypoints.settings import Settings
+
+
+def _database(settings: Settings) -> Iterator[object]:
+    db = open_database(settings.resolved_database_url)
+    try:
+        yield db
+    finally:
+        db.disconnect()
+
+
+def _mailer(settings: Settings, clock: object) -> object:
+    if settings.mail_backend == "smtp":
+        return SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
+                          username=settings.smtp_username or None, password=settings.smtp_password or None,
+                          sender=settings.mail_sender)
+    return OutboxMailer(settings.outbox_dir, clock=clock)
+
+
+def _vault(settings: Settings) -> object:
+    if settings.key_vault == "pkcs11":
+        # Imported here: python-pkcs11 loads the HSM's module only when configured.
+        from adapters.keyvault.pkcs11 import Pkcs11KeyVault
+
+        return Pkcs11KeyVault(settings.pkcs11_module, settings.pkcs11_token_label, settings.pkcs11_pin)
+    return open_software_vault(settings.keys_dir, configured_kek=settings.kek or None,
+                               key_file=settings.data_dir / "kek", previous_keks=[settings.kek_previous])
+
+
+def _code_hasher(settings: Settings) -> HmacCodeHasher:
+    return HmacCodeHasher.from_secret(load_or_create_secret(settings.otp_key, settings.data_dir / "otp.key"))
+
+
+class RealAdapters(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(RandomIds)
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    totp = providers.Singleton(PyotpTotp)
+    database = providers.Resource(_database, settings=settings)
+    uow = providers.Factory(PonyUnitOfWork, db=database, clock=clock)
+    job_store = providers.Singleton(PonyJobStore, db=database)
+    mailer = providers.Singleton(_mailer, settings=settings, clock=clock)
+    sms_sender = providers.Singleton(OutboxSmsSender, settings.provided.outbox_dir, clock=clock)
+    vault = providers.Singleton(_vault, settings)
+    ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
+                             settings.provided.resolved_public_url, clock=clock,
+                             settings=providers.Callable(ca_settings, settings))
+    code_generator = providers.Singleton(PyotpCodeGenerator, clock)
+    code_hasher = providers.Singleton(_code_hasher, settings)
+    document_store = providers.Singleton(FilesystemDocumentStore, settings.provided.documents_dir)
+    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
+    page_renderer = providers.Singleton(PdfiumPageRenderer)

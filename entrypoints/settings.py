@@ -1,0 +1,167 @@
+"""Configuration: SEING_* environment variables over an optional TOML file, into attrs classes.
+
+Bad configuration fails at start with a message naming the setting, never later.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal, Mapping
+
+import attrs
+import cattrs
+from attrs import define, field
+
+
+class ConfigurationError(Exception):
+    """Raised at start-up; the message names the faulty setting."""
+
+
+def _positive_port(_instance: object, attribute: attrs.Attribute, value: int) -> None:
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{attribute.name} must be between 1 and 65535")
+
+
+@define(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = field(default=8000, validator=_positive_port)
+    public_url: str = ""  # default: http://{host}:{port}
+    database_url: str = ""  # default: SQLite file in data_dir
+    dev_mode: bool = True
+    mail_backend: Literal["outbox", "smtp"] = "outbox"
+    sms_backend: Literal["outbox"] = "outbox"
+    mail_sender: str = "Seing <no-reply@seing.local>"
+    smtp_host: str = "localhost"
+    smtp_port: int = field(default=587, validator=_positive_port)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    worker_poll_seconds: float = 1.0
+    demo_data: bool = True
+    # Keys and certificates
+    key_vault: Literal["software", "pkcs11"] = "software"
+    kek: str = ""  # base64 of 32 bytes; empty: a 0600 key file in data_dir, created on first start
+    kek_previous: str = ""  # the old KEK while a rotation of SEING_KEK finishes
+    pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
+    pkcs11_token_label: str = "seing"
+    pkcs11_pin: str = ""
+    key_type: Literal["ec-p256", "ec-p384", "rsa-3072"] = "ec-p256"  # end-entity keys
+    ca_key_type: Literal["ec-p256", "ec-p384", "rsa-3072"] = "ec-p384"
+    ca_organization: str = "Seing"
+    ca_siren: str = ""
+    lcp_validity_days: int = 3 * 365
+    qcp_validity_days: int = 5 * 365
+    one_time_validity_minutes: int = 60
+    qc_pds_url: str = ""  # default: {public_url}/pki/pds
+    pki_publication_url: str = ""  # base of CRL/OCSP/AIA URLs; default: public_url
+    lcp_terms_version: str = "cgu-2026-11"
+    otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
+    # Documents
+    max_upload_mb: int = 25
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'seing.sqlite3'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir.resolve() / "outbox"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir.resolve() / "keys"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.data_dir.resolve() / "pki"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir.resolve() / "documents"
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir.resolve() / "sessions"
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+_converter.register_structure_hook(Path, lambda value, _type: Path(value))
+
+
+def _parse_bool(value: object) -> object:
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+    return value
+
+
+_converter.register_structure_hook(bool, lambda value, _type: _checked_bool(value))
+
+
+def _checked_bool(value: object) -> bool:
+    parsed = _parse_bool(value)
+    if not isinstance(parsed, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return parsed
+
+
+attrs.resolve_types(Settings)
+_FIELDS = {a.name: a for a in attrs.fields(Settings)}
+
+
+def _env_name(name: str) -> str:
+    return f"SEING_{name.upper()}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    """Read ``SEING_CONFIG`` (TOML, table [seing]) then ``SEING_*`` variables; the environment wins."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    path = config_file or (Path(environ["SEING_CONFIG"]) if environ.get("SEING_CONFIG") else None)
+    if path is not None:
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("seing", {})
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigurationError(f"cannot read configuration file {path}: {error}") from None
+        unknown = sorted(set(table) - set(_FIELDS))
+        if unknown:
+            raise ConfigurationError(f"unknown setting {unknown[0]!r} in {path}")
+        raw.update(table)
+    for key, value in environ.items():
+        if key.startswith("SEING_") and key != "SEING_CONFIG":
+            name = key[len("SEING_"):].lower()
+            if name in _FIELDS:
+                raw[name] = value
+    values: dict[str, object] = {}
+    for name, value in raw.items():
+        attribute = _FIELDS[name]
+        try:
+            values[name] = _converter.structure(value, attribute.type)
+        except Exception:
+            raise ConfigurationError(f"invalid value {value!r} for {_env_name(name)}: expected "
+                                     f"{_describe(attribute.type)}") from None
+    try:
+        settings = Settings(**values)  # type: ignore[arg-type]
+    except ValueError as error:
+        field_name = str(error).split(" ", 1)[0]
+        raise ConfigurationError(f"invalid value for {_env_name(field_name)}: {error}") from None
+    return attrs.evolve(settings, data_dir=settings.data_dir.resolve())
+
+
+def _describe(type_: object) -> str:
+    args = getattr(type_, "__args__", None)
+    if args and getattr(type_, "__origin__", None) is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    return {int: "an integer", float: "a number", bool: "true or false", Path: "a path", str: "text"}.get(
+        type_, str(type_))  # type: ignore[call-overload]

@@ -1,0 +1,84 @@
+"""The JSON API under ``/api/v1``, documented by Litestar's OpenAPI at ``/schema``.
+
+``create_app`` calls :func:`include_api` with its ``AppConfig``: the API router, the
+problem-details exception handlers (for ``/api`` paths only) and the OpenAPI config are
+added there. Authentication is the pages' server-side session cookie; unsafe methods need
+the CSRF token in ``X-CSRFToken`` (read it with ``GET /api/v1/csrf``). Errors are RFC 9457
+problem details (``application/problem+json``) with a stable ``code`` and French text.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Tag
+
+from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
+from entrypoints.web.api.cabinets import CabinetsController
+from entrypoints.web.api.invitations import InvitationsController
+from entrypoints.web.api.me import MeController
+from entrypoints.web.deps import provide_use_cases
+from entrypoints.web.problems import api_exception_handlers, install_problem_handlers
+
+__all__ = ["API_VERSION", "api_router", "include_api", "openapi_config"]
+
+API_VERSION = "1.0.0"
+API_MAX_BODY_BYTES = 64 * 1024
+
+_DESCRIPTION = """\
+API JSON de Seing, pour les mêmes usages que l’interface web.
+
+**Authentification** : la session serveur de l’interface (cookie `seing_session`), ouverte
+par `POST /api/v1/session` (puis `POST /api/v1/session/second-factor` si le compte a la
+double authentification).
+
+**CSRF** : la session étant un cookie, toute requête POST, PUT ou DELETE doit porter le
+jeton CSRF dans l’en-tête `X-CSRFToken`. Lisez-le avec `GET /api/v1/csrf` (la réponse pose
+aussi le cookie `seing_csrf`, à renvoyer avec la requête).
+
+**Erreurs** : détails de problème RFC 9457 (`application/problem+json`) avec un `code`
+stable, un `detail` en français et, pour une saisie refusée, `errors` par champ.
+"""
+
+_TAGS = [
+    Tag(name="Session", description="Connexion, second facteur, déconnexion, jeton CSRF, mot de passe oublié"),
+    Tag(name="Moi", description="La personne connectée : profil, langue, mot de passe, double authentification"),
+    Tag(name="Cabinets", description="Mes cabinets, leurs membres, invitations et délégations"),
+    Tag(name="Invitations", description="Liens d’invitation reçus par e-mail"),
+]
+
+api_router = Router(
+    path="/api/v1",
+    route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
+                    CabinetsController, InvitationsController],
+    exception_handlers=api_exception_handlers(),
+    # JSON bodies here are a few fields: refuse anything bigger early (413 problem).
+    request_max_body_size=API_MAX_BODY_BYTES,
+)
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Seing API",
+        version=API_VERSION,
+        description=_DESCRIPTION,
+        tags=_TAGS,
+        path="/schema",
+        use_handler_docstrings=True,
+        # JSON and YAML only: the HTML viewers load scripts from CDNs, which our CSP refuses.
+        render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+    )
+
+
+def include_api(app_config: AppConfig) -> AppConfig:
+    """Add the API router, its problem handlers and the OpenAPI document to an app config."""
+    app_config.route_handlers.append(api_router)
+    # The pages register the same provider app-wide; Litestar refuses an equal provider
+    # registered again on a router, so the API only adds it when it is missing.
+    app_config.dependencies.setdefault("use_cases", Provide(provide_use_cases, sync_to_thread=False))
+    install_problem_handlers(app_config)
+    app_config.openapi_config = openapi_config()
+    return app_config

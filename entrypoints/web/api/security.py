@@ -1,0 +1,96 @@
+"""Who is calling: the same server-side session as the pages, and its CSRF token.
+
+The API authenticates with the session cookie the pages use (``seing_session``), so it is
+exposed to cross-site request forgery exactly like a form: unsafe methods (POST, PUT,
+PATCH, DELETE) must carry the CSRF token in the ``X-CSRFToken`` header. A client reads the
+token with ``GET /api/v1/csrf`` (the response also sets the CSRF cookie) and sends it back
+with the cookies. Litestar's CSRF middleware, configured by ``create_app``, checks it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import ImproperlyConfiguredException, NotAuthorizedException
+from litestar.utils.scope.state import ScopeState
+
+from entrypoints.web import i18n
+from entrypoints.web.deps import SESSION_PENDING_2FA, SESSION_PERSON, SESSION_ROTATE
+
+
+def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    try:
+        session = request.session
+    except ImproperlyConfiguredException:  # no session middleware on this route: nobody is logged in
+        return {}
+    return session if isinstance(session, dict) else {}
+
+
+def provide_person_id(request: Request[Any, Any, Any]) -> str:
+    """The logged-in person's id, or a 401 problem (``auth.required``)."""
+    person_id = _session(request).get(SESSION_PERSON)
+    if not person_id:
+        raise NotAuthorizedException("auth.required")
+    return str(person_id)
+
+
+def start_session(request: Request[Any, Any, Any], person_id: str, locale: str | None) -> None:
+    """A fresh session (new id, against fixation) for a person who proved who they are."""
+    request.set_session({
+        SESSION_PERSON: person_id,
+        i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(locale),
+        SESSION_ROTATE: True,
+    })
+
+
+def start_pending_second_factor(request: Request[Any, Any, Any], person_id: str) -> None:
+    """Password accepted, second factor awaited: the session is not logged in yet."""
+    locale = _session(request).get(i18n.SESSION_LOCALE_KEY)
+    request.set_session({
+        i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(locale),
+        SESSION_PENDING_2FA: {"person_id": person_id, "next": "/", "attempts": 0},
+        SESSION_ROTATE: True,
+    })
+
+
+def pending_second_factor(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    pending = _session(request).get(SESSION_PENDING_2FA)
+    return pending if isinstance(pending, dict) and pending.get("person_id") else None
+
+
+def session_person_id(request: Request[Any, Any, Any]) -> str | None:
+    person_id = _session(request).get(SESSION_PERSON)
+    return str(person_id) if person_id else None
+
+
+def record_failed_second_factor(request: Request[Any, Any, Any], pending: dict[str, Any], limit: int) -> bool:
+    """Count a wrong code; True when the limit is reached and the pending login is dropped."""
+    attempts = int(pending.get("attempts", 0)) + 1
+    if attempts >= limit:
+        _session(request).pop(SESSION_PENDING_2FA, None)
+        return True
+    request.session[SESSION_PENDING_2FA] = {**pending, "attempts": attempts}
+    return False
+
+
+def end_session(request: Request[Any, Any, Any]) -> None:
+    request.clear_session()
+
+
+def set_session_locale(request: Request[Any, Any, Any], locale: str) -> None:
+    if _session(request):
+        request.session[i18n.SESSION_LOCALE_KEY] = i18n.normalise_locale(locale)
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    """The token Litestar's CSRF middleware issued or accepted for this request."""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) else ""
+
+
+def csrf_names(request: Request[Any, Any, Any]) -> tuple[str, str]:
+    config = request.app.csrf_config
+    if config is None:
+        return "x-csrftoken", "csrftoken"
+    return config.header_name, config.cookie_name

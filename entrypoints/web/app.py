@@ -1,0 +1,320 @@
+"""The Litestar application: French HTML pages, sessions, CSRF, static files, and the API hook.
+
+``create_app(container)`` is the only way to build the app; the Litestar CLI and uvicorn
+(``--factory``) call it without arguments and it then builds the container from the
+environment (``SEING_*`` settings).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, Response
+from litestar.config.app import AppConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import Cookie, MutableScopeHeaders, State
+from litestar.enums import MediaType
+from litestar.exceptions import HTTPException
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.stores.file import FileStore
+from litestar.template.config import TemplateConfig
+from litestar.types import Empty, Message, Scope
+
+from domain.model.errors import DomainError
+from entrypoints.web import i18n, labels
+from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
+from entrypoints.web.errors import describe
+
+log = logging.getLogger("seing.web")
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+API_PREFIX = "/api/"
+MAX_REQUEST_BODY = 20 * 1024 * 1024
+
+# Paths that receive POSTs from other machines and carry no browser session. The RFC 3161
+# timestamping and OCSP endpoints (later issues) go here; nothing else may skip CSRF.
+CSRF_EXEMPT_PATHS: list[str] = []
+
+
+# Sessions --------------------------------------------------------------------------------
+
+
+class _RotatingSessionBackend(ServerSideSessionBackend):
+    """Issues a fresh session id when a handler sets ``SESSION_ROTATE`` (login, logout).
+
+    Litestar keeps the id of the incoming cookie for the life of the session; giving the
+    logged-in session a new id defeats session fixation.
+    """
+
+    async def store_in_message(self, scope_session: Any, message: Message, connection: Any) -> None:
+        if isinstance(scope_session, dict) and not scope_session and not connection.cookies.get(self.config.key):
+            # An anonymous visitor with nothing to remember: no cookie, no file on disk.
+            return
+        if scope_session is not Empty and isinstance(scope_session, dict) and scope_session.pop(SESSION_ROTATE, None):
+            old_id = connection.cookies.get(self.config.key)
+            store = self.config.get_store_from_app(connection.scope["app"])
+            if old_id and old_id != "null":
+                await self.delete(old_id, store=store)
+            new_id = self.generate_session_id()
+            cookie_params = {k: v for k, v in {
+                "path": self.config.path, "max_age": self.config.max_age, "domain": self.config.domain,
+                "secure": self.config.secure, "httponly": self.config.httponly, "samesite": self.config.samesite,
+            }.items() if v is not None}
+            await self.set(session_id=new_id, data=self.serialize_data(scope_session, connection.scope), store=store)
+            MutableScopeHeaders.from_message(message).add(
+                "Set-Cookie", Cookie(key=self.config.key, value=new_id, **cookie_params).to_header(header=""))
+            return
+        await super().store_in_message(scope_session, message, connection)
+
+
+class _RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = _RotatingSessionBackend
+
+
+# Secrets ---------------------------------------------------------------------------------
+
+
+def _web_secret(settings: Any, data_dir: Path) -> str:
+    """The CSRF signing secret: from settings when given, else generated once per data dir."""
+    configured = getattr(settings, "session_secret", None) or getattr(settings, "secret_key", None)
+    if configured:
+        return str(configured)
+    path = data_dir / "web-secret"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    return value
+
+
+# Security headers ------------------------------------------------------------------------
+
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(https: bool):  # noqa: ANN202 - a Litestar before_send hook
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        defaults = {
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            # Reset and invitation links carry secrets in the path: never leak them as Referer.
+            "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": _CSP,
+            "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+            "Cross-Origin-Opener-Policy": "same-origin",
+        }
+        if https:
+            defaults["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        for name, value in defaults.items():
+            if headers.get(name) is None:
+                headers[name] = value
+        if scope.get("path", "").startswith("/static/") is False and headers.get("Cache-Control") is None:
+            # Pages show personal data: keep them out of shared caches.
+            headers["Cache-Control"] = "no-store"
+
+    return add_headers
+
+
+# Error pages -----------------------------------------------------------------------------
+
+_STATUS_MESSAGES = {
+    400: i18n.N_("La demande n’a pas pu être traitée. Vérifiez les informations saisies."),
+    401: i18n.N_("Connectez-vous pour accéder à cette page."),
+    403: i18n.N_("Vous n’avez pas accès à cette page, ou le formulaire a expiré. Rechargez la page et réessayez."),
+    404: i18n.N_("Cette page n’existe pas."),
+    405: i18n.N_("Cette action n’est pas possible sur cette page."),
+    410: i18n.N_("Ce lien n’est plus valide."),
+    413: i18n.N_("Le fichier envoyé est trop volumineux."),
+    429: i18n.N_("Trop de tentatives. Patientez quelques minutes avant de réessayer."),
+    500: i18n.N_("Une erreur inattendue s’est produite. Réessayez dans un instant\u00a0; si le problème persiste, contactez votre administrateur."),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _problem(request: Request, status: int, message: str) -> Response:
+    """Fallback for API paths the API's own handlers did not cover (unknown route…)."""
+    return Response(
+        content={"type": "about:blank", "title": i18n.translate("fr", message), "status": status,
+                 "instance": request.url.path},
+        status_code=status, media_type="application/problem+json")
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return _problem(request, status, message)
+    try:
+        return Template(template_name="error.html", context={"status": status, "message": message},
+                        status_code=status, media_type=MediaType.HTML)
+    except Exception:  # pragma: no cover - the error page must never fail
+        log.exception("cannot render the error page")
+        return Response(content=i18n.translate("fr", _STATUS_MESSAGES[500]), status_code=status,
+                        media_type=MediaType.TEXT)
+
+
+def _on_login_required(request: Request, _exc: LoginRequired) -> Response:
+    if _is_api(request):
+        return _problem(request, 401, _STATUS_MESSAGES[401])
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    query = {"suivant": target} if request.method == "GET" and target != "/" else None
+    return Redirect(path="/connexion", query_params=query, status_code=HTTP_303_SEE_OTHER)
+
+
+def _on_http_exception(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if status >= 500:
+        log.error("HTTP %s on %s: %s", status, request.url.path, exc.detail)
+    message = _STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400 if status < 500 else 500])
+    response = error_page(request, status, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def _on_domain_error(request: Request, exc: DomainError) -> Response:
+    info = describe(exc)
+    return error_page(request, info.status, info.text(i18n.translations(i18n.request_locale(request)).gettext))
+
+
+def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, _STATUS_MESSAGES[500])
+
+
+# Templates -------------------------------------------------------------------------------
+
+
+def _template_engine() -> JinjaTemplateEngine:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    i18n.install(env)
+    env.globals.update(ROLE_LABELS=labels.ROLE_LABELS, DELEGATION_LABELS=labels.DELEGATION_LABELS,
+                       DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER)
+    return JinjaTemplateEngine.from_environment(env)
+
+
+# The API hook ----------------------------------------------------------------------------
+
+
+def include_api(app_config: AppConfig) -> None:
+    """Plug the JSON API (``/api/v1``, problem details, OpenAPI at ``/schema``) into the app.
+
+    The API lives in ``entrypoints.web.api`` (written beside the pages) and exposes
+    ``include_api(app_config)``, which appends its router(s), exception handlers and OpenAPI
+    config to ``app_config``. Until that module exists the app serves the pages only.
+    """
+    try:
+        api = importlib.import_module("entrypoints.web.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != "entrypoints.web.api":
+            raise
+        return
+    hook = getattr(api, "include_api", None)
+    if hook is not None:
+        hook(app_config)
+
+
+# The factory -----------------------------------------------------------------------------
+
+
+def _default_container() -> Any:
+    from entrypoints.container import build_container
+    from entrypoints.settings import load_settings
+
+    return build_container(load_settings())
+
+
+def create_app(container: Any = None) -> Litestar:
+    """Build the web application around a container (``build_container(settings)``)."""
+    from entrypoints.web.pages import PAGE_ROUTERS
+
+    owns_container = container is None
+    if container is None:
+        container = _default_container()
+    settings = container.settings()
+    data_dir = Path(getattr(settings, "data_dir", "var")).resolve()
+    public_url = str(getattr(settings, "resolved_public_url", None) or getattr(settings, "public_url", "") or "")
+    https = public_url.startswith("https://")
+
+    session_dir = Path(getattr(settings, "sessions_dir", None) or data_dir / "sessions")
+    session_dir.mkdir(parents=True, exist_ok=True)
+    session_store = FileStore(session_dir, create_directories=True)
+
+    session_config = _RotatingSessionConfig(
+        store="sessions", key="seing_session", httponly=True, samesite="lax", secure=https,
+        max_age=12 * 3600, exclude=["^/static/"],
+    )
+    csrf_config = CSRFConfig(
+        secret=_web_secret(settings, data_dir), cookie_name="seing_csrf", cookie_secure=https,
+        cookie_samesite="lax", cookie_httponly=False, header_name="x-csrftoken",
+        exclude=list(CSRF_EXEMPT_PATHS) or None,
+    )
+
+    async def _purge_expired_sessions() -> None:
+        await session_store.delete_expired()
+
+    def _close_container() -> None:
+        # Only what create_app built itself: a caller's container is the caller's to close.
+        if owns_container and hasattr(container, "shutdown_resources"):
+            container.shutdown_resources()
+
+    app_config = AppConfig(
+        route_handlers=[
+            *PAGE_ROUTERS,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
+                                       name="static"),
+        ],
+        dependencies=dict(DEPENDENCIES),
+        middleware=[session_config.middleware],
+        stores={"sessions": session_store},
+        csrf_config=csrf_config,
+        template_config=TemplateConfig(instance=_template_engine()),
+        exception_handlers={
+            LoginRequired: _on_login_required,
+            DomainError: _on_domain_error,
+            HTTPException: _on_http_exception,
+            Exception: _on_unexpected,
+        },
+        before_send=[_security_headers(https)],
+        on_startup=[_purge_expired_sessions],
+        on_shutdown=[_close_container],
+        state=State({"container": container}),
+        openapi_config=None,
+        # Later issues upload PDFs; a page form never comes near this.
+        request_max_body_size=MAX_REQUEST_BODY,
+        debug=False,
+    )
+    include_api(app_config)
+    return Litestar.from_config(app_config)

@@ -1,0 +1,83 @@
+"""How handlers reach the container: small ``provide_*`` functions registered with ``Provide``.
+
+The container lives on ``app.state.container``; no dependency-injector wiring in handlers
+(Litestar inspects handler signatures and the two clash). The JSON API reuses these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import frozen
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.di import Provide
+
+from domain.model.errors import NotFound
+from domain.services.views import CabinetMembership, Profile
+
+SESSION_PERSON = "person_id"
+SESSION_CABINET = "cabinet_id"
+SESSION_PENDING_2FA = "pending_second_factor"
+SESSION_ROTATE = "_rotate_session_id"
+
+
+class LoginRequired(Exception):
+    """Raised by ``provide_viewer`` when no one is logged in; pages redirect to the login form."""
+
+
+@frozen
+class Viewer:
+    """The logged-in person, their cabinets and the cabinet they are working in."""
+
+    profile: Profile
+    cabinets: list[CabinetMembership]
+    current: CabinetMembership | None
+
+    @property
+    def person_id(self) -> str:
+        return self.profile.person_id
+
+
+def provide_container(state: State) -> Any:
+    return state.container
+
+
+def provide_use_cases(state: State) -> Any:
+    """``use_cases.login(email=..., password=...)`` etc., ports already injected."""
+    return state.container.use_cases
+
+
+def provide_settings(state: State) -> Any:
+    return state.container.settings()
+
+
+def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
+    """Runs in a worker thread (``sync_to_thread``): the use cases open database sessions."""
+    session = request.session
+    person_id = session.get(SESSION_PERSON)
+    if not person_id:
+        raise LoginRequired()
+    try:
+        profile = use_cases.profile(person_id=person_id)
+    except NotFound:
+        # The person vanished (database reset): forget the session rather than fail.
+        request.clear_session()
+        raise LoginRequired() from None
+    cabinets = list(use_cases.my_cabinets(person_id=person_id))
+    wanted = session.get(SESSION_CABINET)
+    current = next((c for c in cabinets if c.cabinet_id == wanted), cabinets[0] if cabinets else None)
+    if current is not None and current.cabinet_id != wanted:
+        session[SESSION_CABINET] = current.cabinet_id
+    return Viewer(profile=profile, cabinets=cabinets, current=current)
+
+
+DEPENDENCIES: dict[str, Provide] = {
+    "container": Provide(provide_container, sync_to_thread=False),
+    "use_cases": Provide(provide_use_cases, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}
+
+# Pages that need a logged-in person declare ``viewer``; registered on those routers only.
+VIEWER_DEPENDENCY: dict[str, Provide] = {"viewer": Provide(provide_viewer, sync_to_thread=True)}

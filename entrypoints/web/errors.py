@@ -1,0 +1,389 @@
+"""One place that turns refusals into an HTTP status and a French sentence.
+
+Both the HTML pages (message next to the field) and the JSON API (problem details) read
+this module. Messages are French source strings marked with ``N_``: they are gettext
+msgids, translated when shown (``ErrorInfo.text(gettext)``), never here.
+
+Lookup walks the error's class hierarchy, so a new ``DomainError`` subclass always gets
+the status and message of its nearest known parent (``InvalidValue`` → 422,
+``NotFound`` → 404, ``PermissionDenied`` → 403, ``InvalidCredentials`` → 401, anything
+else → 409). ``tests/api/test_error_catalogue.py`` still insists that every code has a
+sentence of its own, so a new code cannot be forgotten.
+
+cattrs structuring errors (bad input shape) are turned into the same kind of field
+messages by :func:`describe_structuring_error`.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from attrs import field as attr_field
+from attrs import frozen
+from cattrs.errors import (
+    BaseValidationError,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+
+from domain.model import errors as e
+
+__all__ = [
+    "ErrorInfo",
+    "FieldError",
+    "N_",
+    "NOT_AN_OBJECT",
+    "describe",
+    "describe_structuring_error",
+    "message_for_code",
+    "status_for",
+]
+
+Gettext = Callable[[str], str]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extracts by default
+    """Mark a string for extraction; it is translated when shown."""
+    return message
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+# Status by class: the first class of the error's MRO found here wins.
+_STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
+    e.InvalidValue: 422,
+    e.NotFound: 404,
+    e.PermissionDenied: 403,
+    e.InvalidCredentials: 401,
+    e.SecondFactorRequired: 401,
+    e.InvalidSecondFactor: 422,
+    e.WrongCurrentPassword: 422,
+    # A dead link is gone for good: asking again will not help.
+    e.InvitationUnusable: 410,
+    e.ResetTokenUnusable: 410,
+    e.CodeRefused: 422,
+    e.CodeNotRequested: 409,
+    e.CodeAlreadyUsed: 409,
+    e.CodePayloadMismatch: 409,
+    e.CodeExpired: 410,
+    e.CodeDead: 410,
+    e.CodeResendRefused: 429,
+    e.DomainError: 409,
+}
+
+# Short title per family, for problem details (RFC 9457 "title": same for every
+# occurrence of the type).
+_TITLE_BY_STATUS: dict[int, str] = {
+    400: N_("Requête invalide"),
+    401: N_("Authentification requise"),
+    403: N_("Action non autorisée"),
+    404: N_("Introuvable"),
+    405: N_("Méthode non autorisée"),
+    409: N_("Action impossible"),
+    410: N_("Lien expiré"),
+    413: N_("Requête trop volumineuse"),
+    415: N_("Format non pris en charge"),
+    422: N_("Saisie invalide"),
+    429: N_("Trop de requêtes"),
+    500: N_("Erreur interne"),
+}
+
+# French typography: a non-breaking space before « : » and inside guillemets.
+_MESSAGES: dict[str, str] = {
+    "domain.error": N_("Cette opération n’est pas possible."),
+    "value.invalid": N_("Cette valeur n’est pas valide."),
+    "siren.invalid": N_("Le numéro SIREN est invalide\u00a0: vérifiez les 9\u00a0chiffres."),
+    "email.invalid": N_("L’adresse e-mail est invalide\u00a0: vérifiez qu’elle a la forme nom@domaine.fr."),
+    "mobile.invalid": N_(
+        "Le numéro de mobile est invalide\u00a0: saisissez un mobile français (06 ou 07 suivi de 8\u00a0chiffres) "
+        "ou un numéro international commençant par +."
+    ),
+    "name.invalid": N_("Ce nom est invalide\u00a0: il est obligatoire et ne contient ni chiffres ni symboles."),
+    # No placeholder: pages show ``message`` through their ``tr`` filter as it is. A test
+    # keeps the figure equal to domain.model.values.MIN_PASSWORD_LENGTH.
+    "password.weak": N_("Le mot de passe doit contenir au moins 10\u00a0caractères."),
+    "not_found": N_("Cet élément n’existe pas ou ne vous est pas accessible."),
+    "permission.denied": N_("Vous n’avez pas le droit de faire cela."),
+    "member.not_owner": N_("Seul l’expert-comptable titulaire du cabinet peut faire cela."),
+    "member.missing_delegation": N_("Vous n’avez pas la délégation nécessaire dans ce cabinet."),
+    "member.duplicate": N_("Cette personne est déjà membre du cabinet ou déjà invitée."),
+    "cabinet.siren_taken": N_("Un cabinet est déjà enregistré avec ce numéro SIREN."),
+    "member.last_owner": N_("Le cabinet doit garder au moins un expert-comptable titulaire."),
+    "invitation.unusable": N_(
+        "Ce lien d’invitation n’est plus valable\u00a0: il a expiré, a déjà servi ou a été révoqué."
+    ),
+    "account.email_taken": N_("Un compte existe déjà avec cette adresse e-mail."),
+    "auth.invalid_credentials": N_(
+        "Adresse e-mail ou mot de passe incorrect. Après 5\u00a0erreurs, le compte est bloqué pendant 15\u00a0minutes."
+    ),
+    "auth.second_factor_required": N_("Saisissez le code de votre application d’authentification."),
+    "auth.invalid_second_factor": N_("Ce code n’est pas valide\u00a0: saisissez le code à 6\u00a0chiffres affiché "
+                                     "par votre application, ou un code de secours."),
+    "auth.second_factor_state": N_("La double authentification n’est pas dans l’état attendu pour cette action."),
+    "auth.reset_token_unusable": N_(
+        "Ce lien de réinitialisation n’est plus valable\u00a0: demandez-en un nouveau."
+    ),
+    "auth.wrong_current_password": N_("Le mot de passe actuel est incorrect."),
+    # One-time codes: no placeholder in the sentence; remaining tries and the wait are
+    # given to API clients as problem extension members (``params``).
+    "otp.refused": N_("Ce code n’est pas accepté."),
+    "otp.not_requested": N_("Aucun code n’a été envoyé\u00a0: demandez d’abord un code."),
+    "otp.invalid": N_("Ce code est incorrect\u00a0: vérifiez-le et réessayez."),
+    "otp.expired": N_("Ce code a expiré\u00a0: demandez-en un nouveau."),
+    "otp.dead": N_("Ce code n’est plus valable (trop d’essais ou code remplacé)\u00a0: demandez-en un nouveau."),
+    "otp.already_used": N_("Ce code a déjà servi\u00a0: demandez-en un nouveau."),
+    "otp.payload_mismatch": N_(
+        "Les documents ont changé depuis l’envoi du code\u00a0: relisez-les et demandez un nouveau code."
+    ),
+    "otp.resend_refused": N_("Un nouveau code ne peut pas encore être envoyé\u00a0: patientez un peu."),
+    "otp.resend_too_soon": N_("Un code vient d’être envoyé\u00a0: patientez un instant avant d’en redemander un."),
+    "otp.resend_limit": N_("Trop de codes ont été demandés\u00a0: réessayez plus tard."),
+    "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
+    "storage.unique_violation": N_("Cet élément existe déjà."),
+}
+
+# Where a message depends on the field the value was refused for.
+_FIELD_MESSAGES: dict[str, str] = {
+    "given_names": N_("Indiquez un prénom valide\u00a0: sans chiffres ni symboles, 100\u00a0caractères au plus."),
+    "surname": N_("Indiquez un nom valide\u00a0: sans chiffres ni symboles, 100\u00a0caractères au plus."),
+    "cabinet_name": N_("Indiquez le nom du cabinet (200\u00a0caractères au plus)."),
+    "locale": N_("Cette langue n’est pas proposée\u00a0: choisissez « fr » ou « en »."),
+}
+
+# Errors that are about one input even though they are not InvalidValue.
+_FIELD_BY_CODE: dict[str, str] = {
+    "member.duplicate": "email",
+    "account.email_taken": "email",
+    "cabinet.siren_taken": "siren",
+    "auth.invalid_second_factor": "code",
+    "auth.wrong_current_password": "current_password",
+    "otp.refused": "code",
+    "otp.invalid": "code",
+}
+
+
+@frozen
+class ErrorInfo:
+    """What the edges need to show a refusal: status, stable code, French msgid, field."""
+
+    status: int
+    message: str  # French msgid; may hold %(name)s placeholders filled from params
+    field: str | None = None
+    code: str = "domain.error"
+    params: Mapping[str, object] = attr_field(factory=dict)
+
+    @property
+    def title(self) -> str:
+        """Short French msgid for the status (problem details' ``title``)."""
+        return title_for_status(self.status)
+
+    def text(self, gettext: Gettext = _untranslated) -> str:
+        """The message translated by ``gettext`` and its placeholders filled."""
+        translated = gettext(self.message)
+        try:
+            return translated % dict(self.params) if "%(" in translated else translated
+        except (KeyError, ValueError, TypeError):
+            # A translation with a bad placeholder must not turn a refusal into a 500.
+            return translated
+
+
+def title_for_status(status: int) -> str:
+    return _TITLE_BY_STATUS.get(status) or (_TITLE_BY_STATUS[500] if status >= 500 else _TITLE_BY_STATUS[400])
+
+
+def status_for(error_class: type[e.DomainError]) -> int:
+    for cls in error_class.__mro__:
+        if cls in _STATUS_BY_CLASS:
+            return _STATUS_BY_CLASS[cls]
+    return 409
+
+
+def message_for_code(code: str) -> str | None:
+    """The French msgid registered for exactly this code (None when there is none)."""
+    return _MESSAGES.get(code)
+
+
+def _message_for_class(error_class: type[e.DomainError]) -> tuple[str, str]:
+    for cls in error_class.__mro__:
+        code = getattr(cls, "code", None)
+        if isinstance(code, str) and code in _MESSAGES:
+            return code, _MESSAGES[code]
+    return "domain.error", _MESSAGES["domain.error"]
+
+
+def describe(error: e.DomainError) -> ErrorInfo:
+    """Status, code, French msgid and field of a domain error (class hierarchy fallback)."""
+    error_class = type(error)
+    code = getattr(error, "code", e.DomainError.code)
+    _known_code, message = _message_for_class(error_class)
+    params = getattr(error, "params", None) or {}
+    # An edge may name the input an error is about (``field=...`` in params); else the usual one.
+    field = getattr(error, "field", None) or params.get("field") or _FIELD_BY_CODE.get(code)
+    if isinstance(error, e.InvalidValue) and field in _FIELD_MESSAGES and code in ("value.invalid", "name.invalid"):
+        message = _FIELD_MESSAGES[field]
+    params = {k: v for k, v in params.items() if k != "field"}
+    return ErrorInfo(status=status_for(error_class), message=message, field=field, code=code, params=params)
+
+
+# Refusals made by the web edge itself (no domain error behind them): same catalogue, so
+# the pages and the API word them alike.
+_EDGE: dict[str, tuple[int, str]] = {
+    "auth.required": (401, N_(
+        "Vous devez être connecté\u00a0: identifiez-vous avec votre e-mail et votre mot de passe."
+    )),
+    "auth.no_pending_login": (409, N_(
+        "Aucune connexion n’attend de second facteur\u00a0: identifiez-vous d’abord avec votre e-mail "
+        "et votre mot de passe."
+    )),
+    "auth.too_many_attempts": (401, N_("Trop de codes erronés\u00a0: recommencez la connexion depuis le début.")),
+    "csrf.failed": (403, N_(
+        "Jeton anti-falsification (CSRF) absent ou invalide\u00a0: lisez-le avec GET /api/v1/csrf et renvoyez-le "
+        "dans l’en-tête X-CSRFToken."
+    )),
+    "http.forbidden": (403, N_("Vous n’avez pas le droit de faire cela.")),
+    "http.not_found": (404, N_("Cette adresse ne correspond à aucune ressource.")),
+    "http.method_not_allowed": (405, N_("Cette méthode HTTP n’est pas acceptée à cette adresse.")),
+    "http.payload_too_large": (413, N_("Le corps de la requête est trop volumineux.")),
+    "http.unsupported_media_type": (415, N_(
+        "Envoyez le corps de la requête en JSON (Content-Type\u00a0: application/json)."
+    )),
+    "http.too_many_requests": (429, N_("Trop de requêtes\u00a0: patientez un instant avant de réessayer.")),
+    "http.error": (400, N_("La requête n’a pas pu être traitée.")),
+    "request.malformed_json": (400, N_("Le corps de la requête n’est pas un JSON valide.")),
+    "request.invalid": (422, N_("Certaines valeurs envoyées ne conviennent pas\u00a0: voyez le détail par champ.")),
+    "request.invalid_parameter": (400, N_("Un paramètre de l’adresse ou de la requête est invalide.")),
+    "internal": (500, N_("Une erreur interne est survenue. Elle a été enregistrée\u00a0; réessayez plus tard.")),
+}
+
+
+def edge_error(code: str, *, status: int | None = None, field: str | None = None) -> ErrorInfo:
+    """An ``ErrorInfo`` for a refusal of the web edge (``auth.required``, ``csrf.failed``…)."""
+    default_status, message = _EDGE.get(code, _EDGE["http.error"])
+    return ErrorInfo(status=status or default_status, message=message, field=field, code=code)
+
+
+def edge_codes() -> frozenset[str]:
+    return frozenset(_EDGE)
+
+
+# Input shape (cattrs) ------------------------------------------------------------------
+
+
+@frozen
+class FieldError:
+    """One refused input: ``field`` is a path such as ``email`` or ``delegations[1]``."""
+
+    field: str
+    message: str  # French msgid
+    params: Mapping[str, object] = attr_field(factory=dict)
+
+    def text(self, gettext: Gettext = _untranslated) -> str:
+        translated = gettext(self.message)
+        try:
+            return translated % dict(self.params) if "%(" in translated else translated
+        except (KeyError, ValueError, TypeError):
+            return translated
+
+
+_MISSING = N_("Ce champ est obligatoire.")
+_UNEXPECTED = N_("Ce champ n’est pas attendu.")
+_WRONG_TYPE = N_("Valeur du mauvais type\u00a0: %(expected)s attendu.")
+_NOT_A_CHOICE = N_("Valeur inconnue\u00a0: choisissez parmi %(choices)s.")
+NOT_AN_OBJECT = N_("Un objet JSON est attendu.")
+_INVALID = N_("Cette valeur n’est pas valide.")
+
+_TYPE_NAMES: dict[type, str] = {
+    str: N_("un texte"),
+    int: N_("un nombre entier"),
+    float: N_("un nombre"),
+    bool: N_("un booléen (true ou false)"),
+    list: N_("une liste"),
+    tuple: N_("une liste"),
+    set: N_("une liste"),
+    frozenset: N_("une liste"),
+    dict: N_("un objet"),
+}
+
+
+def _type_name(expected: Any) -> str:
+    options = [arg for arg in typing.get_args(expected) if arg is not type(None)]
+    if options and typing.get_origin(expected) in (typing.Union, types.UnionType):
+        expected = options[0]  # ``str | None``: the value, when given, must be a str
+    origin = typing.get_origin(expected) or expected
+    if isinstance(origin, type):
+        for cls in origin.__mro__:
+            if cls in _TYPE_NAMES:
+                return _TYPE_NAMES[cls]
+    return N_("une autre valeur")
+
+
+def _join(path: str, name: str | int) -> str:
+    if isinstance(name, int):
+        return f"{path}[{name}]"
+    return f"{path}.{name}" if path else str(name)
+
+
+def _leaf(exc: BaseException, path: str, expected: Any) -> Iterable[FieldError]:
+    if isinstance(exc, ForbiddenExtraKeysError):
+        for extra in sorted(exc.extra_fields):
+            yield FieldError(_join(path, extra), _UNEXPECTED)
+        return
+    if isinstance(exc, KeyError):
+        yield FieldError(path, _MISSING)
+        return
+    if isinstance(exc, e.DomainError):
+        info = describe(exc)
+        yield FieldError(path or (info.field or ""), info.message, info.params)
+        return
+    if isinstance(expected, type) and issubclass(expected, enum.Enum):
+        choices = ", ".join(f"« {member.value} »" for member in expected)
+        yield FieldError(path, _NOT_A_CHOICE, {"choices": choices})
+        return
+    if isinstance(exc, (TypeError, ValueError, AttributeError)) and expected is not None:
+        if getattr(expected, "__attrs_attrs__", None) is not None or _is_dataclass(expected):
+            yield FieldError(path, NOT_AN_OBJECT)
+            return
+        yield FieldError(path, _WRONG_TYPE, {"expected": _type_name(expected)})
+        return
+    yield FieldError(path, _INVALID)
+
+
+def _is_dataclass(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "__dataclass_fields__")
+
+
+def _walk(exc: BaseException, path: str, expected: Any) -> Iterable[FieldError]:
+    if isinstance(exc, ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            yield from _walk(sub, _join(path, note.name), note.type)
+        for sub in without:
+            yield from _walk(sub, path, expected)
+    elif isinstance(exc, IterableValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            yield from _walk(sub, _join(path, note.index), note.type)
+        for sub in without:
+            yield from _walk(sub, path, expected)
+    elif isinstance(exc, BaseValidationError):
+        for sub in exc.exceptions:
+            yield from _walk(sub, path, expected)
+    else:
+        yield from _leaf(exc, path, expected)
+
+
+def describe_structuring_error(exc: BaseException, root_type: Any = None) -> list[FieldError]:
+    """Field messages for what a cattrs converter refused (missing, unexpected, wrong type…).
+
+    This is the readable counterpart of ``cattrs.transform_error``: same walk over the
+    exception group, but French msgids and the field path kept apart for the UI.
+    """
+    found = list(_walk(exc, "", root_type))
+    return found or [FieldError("", _INVALID)]

@@ -1,0 +1,154 @@
+"""Translations and French formatting for the web pages.
+
+Message ids are the French source strings: French needs no catalogue, English comes from
+``entrypoints/locale/en/LC_MESSAGES/messages.mo`` (compiled by ``pybabel compile``).
+The locale of a request is the one stored in its session (language switch, or the
+person's preference copied at login), French otherwise.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from jinja2 import pass_context
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LOCALES = ("fr", "en")
+DEFAULT_LOCALE = "fr"
+DISPLAY_TZ = ZoneInfo("Europe/Paris")
+SESSION_LOCALE_KEY = "locale"
+
+# Babel's pattern syntax: literal text in quotes.
+_DATETIME_PATTERNS = {
+    "fr": "d MMMM y 'à' H 'h' mm",  # 28 novembre 2026 à 14 h 05
+    "en": "MMMM d, y 'at' h:mm a",  # November 28, 2026 at 2:05 PM
+}
+_DATE_PATTERNS = {"fr": "d MMMM y", "en": "MMMM d, y"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext convention
+    """Mark a string for extraction without translating it now (translated when shown)."""
+    return message
+
+
+@lru_cache(maxsize=None)
+def translations(locale: str) -> _gettext.NullTranslations:
+    if locale == DEFAULT_LOCALE:
+        return _gettext.NullTranslations()
+    # fallback=True: a missing .mo shows French rather than failing the page.
+    return _gettext.translation("messages", localedir=str(LOCALE_DIR), languages=[locale], fallback=True)
+
+
+def normalise_locale(value: object) -> str:
+    return value if isinstance(value, str) and value in LOCALES else DEFAULT_LOCALE
+
+
+def request_locale(request: Any) -> str:
+    """The locale of a Litestar request (its session's choice, French by default)."""
+    if request is None:
+        return DEFAULT_LOCALE
+    try:
+        session = request.session
+    except Exception:  # no session middleware on this route (static files)
+        return DEFAULT_LOCALE
+    return normalise_locale((session or {}).get(SESSION_LOCALE_KEY))
+
+
+def translate(locale: str, message: str, **params: object) -> str:
+    text = translations(normalise_locale(locale)).gettext(message)
+    return text % params if params else text
+
+
+def translate_plural(locale: str, singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(normalise_locale(locale)).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+def format_moment(value: datetime | None, locale: str) -> str:
+    """« 28 novembre 2026 à 14 h 05 », shown in Europe/Paris; stored times are UTC."""
+    if value is None:
+        return ""
+    locale = normalise_locale(locale)
+    return format_datetime(value, _DATETIME_PATTERNS[locale], tzinfo=DISPLAY_TZ, locale=locale)
+
+
+def format_day(value: datetime | None, locale: str) -> str:
+    if value is None:
+        return ""
+    locale = normalise_locale(locale)
+    return format_datetime(value, _DATE_PATTERNS[locale], tzinfo=DISPLAY_TZ, locale=locale)
+
+
+# Jinja side ------------------------------------------------------------------------------
+# jinja2.ext.i18n (newstyle) calls these through ``context.call``, so they receive the
+# template context and read the locale of the request being rendered: one Environment
+# serves every language without thread-local state.
+
+
+def _context_locale(context: Any) -> str:
+    return request_locale(context.get("request"))
+
+
+@pass_context
+def _jinja_gettext(context: Any, message: str) -> str:
+    return translations(_context_locale(context)).gettext(message)
+
+
+@pass_context
+def _jinja_ngettext(context: Any, singular: str, plural: str, n: int) -> str:
+    return translations(_context_locale(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _jinja_pgettext(context: Any, ctx: str, message: str) -> str:
+    return translations(_context_locale(context)).pgettext(ctx, message)
+
+
+@pass_context
+def _jinja_npgettext(context: Any, ctx: str, singular: str, plural: str, n: int) -> str:
+    return translations(_context_locale(context)).npgettext(ctx, singular, plural, n)
+
+
+@pass_context
+def _jinja_locale(context: Any) -> str:
+    return _context_locale(context)
+
+
+@pass_context
+def _jinja_moment(context: Any, value: datetime | None) -> str:
+    return format_moment(value, _context_locale(context))
+
+
+@pass_context
+def _jinja_day(context: Any, value: datetime | None) -> str:
+    return format_day(value, _context_locale(context))
+
+
+@pass_context
+def _jinja_translate(context: Any, message: str | None, params: dict[str, Any] | None = None) -> str:
+    """Translate a message computed in Python (an error's French text) at render time."""
+    if not message:
+        return ""
+    text = translations(_context_locale(context)).gettext(message)
+    return text % params if params else text
+
+
+def install(env: Any) -> None:
+    """Give a Jinja environment (with ``jinja2.ext.i18n``) our per-request gettext."""
+    env.install_gettext_callables(
+        gettext=_jinja_gettext,
+        ngettext=_jinja_ngettext,
+        newstyle=True,
+        pgettext=_jinja_pgettext,
+        npgettext=_jinja_npgettext,
+    )
+    env.globals["current_locale"] = _jinja_locale
+    env.filters["moment"] = _jinja_moment
+    env.filters["day"] = _jinja_day
+    env.filters["tr"] = _jinja_translate

@@ -1,0 +1,10 @@
+"""The French HTML pages, grouped by area; ``create_app`` mounts ``PAGE_ROUTERS``."""
+
+from __future__ import annotations
+
+from entrypoints.web.pages.account import account_router
+from entrypoints.web.pages.auth import auth_router
+from entrypoints.web.pages.cabinet import cabinet_router
+from entrypoints.web.pages.dev import dev_router
+
+PAGE_ROUTERS = [auth_router, account_router, cabinet_router, dev_router]

@@ -1,0 +1,92 @@
+"""Helpers shared by the page handlers: rendering, forms, flash messages, safe redirects."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from litestar import Request
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from domain.model.errors import DomainError
+from entrypoints.web.deps import Viewer
+from entrypoints.web.errors import describe
+from entrypoints.web.i18n import request_locale, translations
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+SESSION_FLASH = "flash"
+
+
+def form_value(data: dict[str, Any] | None, name: str) -> str:
+    """One text field of a submitted form ('' when absent; the first of repeated values)."""
+    if not data:
+        return ""
+    value = data.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).strip() if name not in ("password", "new_password", "new_password_confirm",
+                                                "current_password", "password_confirm") else str(value)
+
+
+def checked(data: dict[str, Any] | None, name: str) -> bool:
+    return bool(data) and name in data and data.get(name) not in ("", None, [])
+
+
+def flash(request: Request, message: str, category: str = "success", **params: str) -> None:
+    """Queue a (French msgid) message for the next page shown to this session."""
+    messages = list(request.session.get(SESSION_FLASH) or [])
+    messages.append({"message": message, "category": category, "params": params})
+    request.session[SESSION_FLASH] = messages
+
+
+def render(request: Request, template: str, *, status: int = 200, viewer: Viewer | None = None,
+           **context: Any) -> Template:
+    flashes = []
+    try:
+        if request.session.get(SESSION_FLASH):
+            flashes = request.session.pop(SESSION_FLASH)
+    except Exception:  # no session on this route
+        flashes = []
+    return Template(template_name=template, status_code=status, media_type=MediaType.HTML,
+                    context={"viewer": viewer, "flashes": flashes, "errors": {}, "values": {}, **context})
+
+
+def see_other(path: str) -> Redirect:
+    """POST-redirect-GET."""
+    return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths: a ``suivant`` parameter must not send the user to another site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def gettext_for(request: Request) -> Any:
+    return translations(request_locale(request)).gettext
+
+
+def error_text(request: Request, error: DomainError) -> str:
+    """The error's message in the request's language, parameters filled in."""
+    return describe(error).text(gettext_for(request))
+
+
+def field_errors(request: Request, error: DomainError, default_field: str | None = None,
+                 aliases: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+    """HTTP status and ``{field: message}`` for a refused form (``_form`` when not about a field)."""
+    info = describe(error)
+    field = info.field or default_field or "_form"
+    return info.status, {aliases.get(field, field) if aliases else field: info.text(gettext_for(request))}
+
+
+def form_error_status(status: int) -> int:
+    """A refused form answers 4xx; 401/410 keep their meaning, the rest is a plain 400."""
+    return status if 400 <= status < 500 else 400

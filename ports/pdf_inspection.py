@@ -1,0 +1,15 @@
+"""Reading a PDF's structure, so the domain can decide whether to accept it (domain/model/intake.py)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from domain.model.intake import PdfInfo
+
+
+@runtime_checkable
+class PdfInspector(Protocol):
+    def inspect(self, content: bytes) -> PdfInfo:
+        """Report what the reader finds. Never raises for bad input: an unreadable file gives
+        ``PdfInfo(readable=False, problem=...)``, an encrypted one ``encrypted=True``."""
+        ...

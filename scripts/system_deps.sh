@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages the tests need, only when one is missing.
+set -eu
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v softhsm2-util >/dev/null 2>&1 || missing="$missing softhsm2"
+command -v pdfsig >/dev/null 2>&1 || missing="$missing poppler-utils"
+command -v certutil >/dev/null 2>&1 || missing="$missing libnss3-tools"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
+[ -z "$missing" ] && exit 0
+echo "installing Debian packages:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing

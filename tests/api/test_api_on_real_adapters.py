@@ -1,0 +1,60 @@
+"""The API on the real stack (Pony on SQLite, Argon2): handlers run use cases in worker
+threads, and Pony binds its sessions to a thread, so this is worth checking once end to end.
+
+Without the persistence adapters installed this is a loud skip (a failure under CI=true).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+from litestar.testing import TestClient
+
+from entrypoints.container import build_container
+from entrypoints.settings import Settings
+from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, make_app, problem_of
+from tests.conftest import require_service
+
+
+@pytest.fixture
+def real_container(tmp_path) -> Iterator[Any]:
+    settings = Settings(data_dir=tmp_path, mail_backend="outbox", demo_data=False)
+    try:
+        from adapters.persistence.migrations import upgrade
+
+        upgrade(settings.resolved_database_url)
+        container = build_container(settings)
+        container.use_cases.my_cabinets(person_id="warm-up")
+    except ImportError as exc:
+        require_service(False, f"the Pony persistence adapters ({exc.name})")
+    yield container
+    container.shutdown_resources()
+
+
+def test_owner_invites_collaborator_who_joins_and_gets_delegations_on_sqlite(real_container):
+    real_container.use_cases.create_cabinet(
+        name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
+        owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
+    app = make_app(real_container)
+    with TestClient(app) as owner_client, TestClient(app) as invitee_client:
+        owner, invitee = ApiClient(owner_client), ApiClient(invitee_client)
+        owner.login()
+        [cabinet] = owner.get("/api/v1/cabinets").json()
+        base = f"/api/v1/cabinets/{cabinet['cabinet_id']}"
+        problem_of(owner.post(f"{base}/invitations", json={"email": "bad@", "given_names": "I",
+                                                           "surname": "F"}), 422)
+        created = owner.post(f"{base}/invitations", json={"email": "irina@cs.expert", "given_names": "Irina",
+                                                          "surname": "Faron"})
+        assert created.status_code == 201, created.text
+        jobs = real_container.adapters.job_store().list(limit=100)
+        [invitation] = [j.spec.as_notification() for j in jobs
+                        if j.spec.kind == "notify" and j.spec.as_notification().template == "member_invitation"]
+        token = invitation.context_dict()["token"]
+        assert invitee.post(f"/api/v1/invitations/{token}/accept", json={"password": PASSWORD}).status_code == 200
+        member_id = next(m["member_id"] for m in owner.get(f"{base}/members").json()["members"]
+                         if m["email"] == "irina@cs.expert")
+        assert owner.put(f"{base}/members/{member_id}/delegations/sign").status_code == 204
+        invitee.login("irina@cs.expert")
+        assert invitee.get("/api/v1/cabinets").json()[0]["delegations"] == ["sign"]
+        problem_of(invitee.put(f"{base}/members/{member_id}/delegations/seal"), 403)

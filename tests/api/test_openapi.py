@@ -1,0 +1,87 @@
+"""The OpenAPI document at /schema describes every API operation and its problems."""
+
+from __future__ import annotations
+
+import pytest
+
+OPERATIONS = {
+    ("GET", "/api/v1/csrf"): "getCsrfToken",
+    ("GET", "/api/v1/session"): "getSession",
+    ("POST", "/api/v1/session"): "createSession",
+    ("POST", "/api/v1/session/second-factor"): "verifySecondFactor",
+    ("DELETE", "/api/v1/session"): "deleteSession",
+    ("GET", "/api/v1/me"): "getMe",
+    ("PUT", "/api/v1/me/locale"): "setMyLocale",
+    ("PUT", "/api/v1/me/password"): "changeMyPassword",
+    ("POST", "/api/v1/me/totp"): "startTotpSetup",
+    ("POST", "/api/v1/me/totp/confirmation"): "confirmTotp",
+    ("POST", "/api/v1/me/totp/deactivation"): "disableTotp",
+    ("GET", "/api/v1/cabinets"): "listMyCabinets",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/members"): "listCabinetMembers",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/invitations"): "inviteMember",
+    ("DELETE", "/api/v1/cabinets/{cabinet_id}/invitations/{invitation_id}"): "revokeInvitation",
+    ("PUT", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "grantDelegation",
+    ("DELETE", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "withdrawDelegation",
+    ("GET", "/api/v1/invitations/{token}"): "getInvitation",
+    ("POST", "/api/v1/invitations/{token}/accept"): "acceptInvitation",
+    ("POST", "/api/v1/password-reset"): "requestPasswordReset",
+    ("POST", "/api/v1/password-reset/{token}"): "resetPassword",
+}
+
+
+@pytest.fixture
+def schema(raw):
+    answer = raw.get("/schema/openapi.json")
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def api_operations(schema):
+    return {(method.upper(), path): operation
+            for path, item in schema["paths"].items() if path.startswith("/api/")
+            for method, operation in item.items()}
+
+
+def test_the_document_is_titled_and_versioned(schema):
+    assert schema["info"]["title"] == "Seing API"
+    assert schema["info"]["version"]
+    assert "X-CSRFToken" in schema["info"]["description"]
+    assert {t["name"] for t in schema["tags"]} >= {"Session", "Moi", "Cabinets", "Invitations"}
+
+
+def test_every_operation_is_listed_with_its_operation_id(schema):
+    found = {key: op.get("operationId") for key, op in api_operations(schema).items()}
+    assert found == OPERATIONS
+
+
+def test_every_operation_is_tagged_summarised_and_described(schema):
+    for key, operation in api_operations(schema).items():
+        assert operation.get("tags"), key
+        assert operation.get("summary"), key
+        assert operation.get("description"), key
+
+
+def test_operation_ids_are_unique(schema):
+    ids = [op["operationId"] for op in api_operations(schema).values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_refusals_are_documented_as_problem_details(schema):
+    for key, operation in api_operations(schema).items():
+        bad_request = operation["responses"]["400"]
+        assert list(bad_request["content"]) == ["application/problem+json"], key
+        assert bad_request["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    problem = schema["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) >= {"type", "title", "status", "detail", "code"}
+
+
+def test_bodies_are_described_by_their_input_class(schema):
+    body = api_operations(schema)[("POST", "/api/v1/cabinets/{cabinet_id}/invitations")]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/InvitationInput"}
+    invitation = schema["components"]["schemas"]["InvitationInput"]
+    assert set(invitation["required"]) == {"email", "given_names", "surname"}
+    assert schema["components"]["schemas"]["Delegation"]["enum"] == ["sign", "seal", "prepare"]
+
+
+def test_html_pages_stay_out_of_the_api_document(schema):
+    assert all(path.startswith("/api/") for path in schema["paths"])

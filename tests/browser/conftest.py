@@ -1,0 +1,165 @@
+"""Browser tests: the real app served by uvicorn on a free port, driven by Debian's Chromium.
+
+Never downloads a browser: Playwright launches /usr/bin/chromium. Under CI=true a missing
+Chromium (or Playwright) fails the test; elsewhere it is a loud skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("SEING_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _ensure_static_assets() -> None:
+    missing = not (ROOT / "entrypoints/web/static/vendor/pico/pico.min.css").exists() or not AXE.exists()
+    if missing and shutil.which("npm"):
+        subprocess.run(["sh", str(ROOT / "scripts" / "vendor_static.sh")], check=True, cwd=ROOT)
+
+
+def _build_container(data_dir: Path, port: int) -> tuple[Any, str]:
+    """The real adapters (SQLite under data_dir, outbox mailer) when they are installed, else the fakes
+    with the outbox mailer, so the emails land where /dev/outbox and read_outbox find them."""
+    from entrypoints.container import build_container
+    from entrypoints.settings import Settings
+
+    settings = Settings(data_dir=data_dir, host="127.0.0.1", port=port, dev_mode=True, mail_backend="outbox")
+    try:
+        from adapters.persistence.migrations import upgrade
+
+        upgrade(settings.resolved_database_url)
+        container = build_container(settings)
+        from domain.model.errors import DomainError
+
+        try:  # open the database now, in this thread, rather than in the first request
+            container.use_cases.my_cabinets(person_id="warm-up")
+        except DomainError:
+            pass
+        return container, "sqlite"
+    except ImportError:
+        from dependency_injector import providers
+
+        from adapters.messaging.outbox import OutboxMailer
+
+        container = build_container(settings, fakes=True)
+        container.adapters.mailer.override(providers.Singleton(OutboxMailer, settings.outbox_dir))
+        return container, "in-memory"
+
+
+class LiveServer:
+    def __init__(self, container: Any, url: str, backend: str, outbox_dir: Path) -> None:
+        self.container = container
+        self.url = url
+        self.backend = backend
+        self.outbox_dir = outbox_dir
+
+    def deliver_mail(self) -> int:
+        """What ``seing worker --once`` does: send the queued notifications (into the outbox)."""
+        return self.container.worker().run_once()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import uvicorn
+
+    from entrypoints.web.app import create_app
+
+    _ensure_static_assets()
+    data_dir = tmp_path_factory.mktemp("seing-data")
+    os.environ["SEING_DATA_DIR"] = str(data_dir)  # anything reading settings from env sees the same dir
+    port = _free_port()
+    container, backend = _build_container(data_dir, port)
+    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="seing-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the web app did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(container, f"http://127.0.0.1:{port}", backend, container.settings().outbox_dir)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        os.environ.pop("SEING_DATA_DIR", None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require_service(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev dependency
+        require_service(False, "Playwright for Python (pip install playwright)")
+        raise
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """WCAG 2.1 A/AA violations axe-core finds on the page (the context must bypass our CSP to inject it)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                            targets: v.nodes.map(n => n.target.join(' '))}));
+        }"""
+    )
+    return list(result)
+
+
+@pytest.fixture
+def check_accessibility() -> Any:
+    """``check_accessibility(page)`` fails the test on any WCAG 2.1 AA violation axe-core reports."""
+    require_service(AXE.exists(), "axe-core from npm (npm ci, as scripts/vendor_static.sh runs it)")
+
+    def check(page: Any) -> None:
+        violations = axe_violations(page)
+        assert not violations, f"accessibility violations on {page.url}: {violations}"
+
+    return check
+
+
+@pytest.fixture
+def shoot() -> Any:
+    """``shoot(page, "01-connexion")`` saves a full-page screenshot under test-artifacts/browser/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page: Any, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

@@ -1,0 +1,168 @@
+"""The intake corpus, generated on the fly: no binary fixture is committed.
+
+Two independent generators make valid PDFs (a hand-written minimal file, pypdfium2's new
+document), pyHanko's writer makes the encrypted ones and signs one with a throwaway key, and
+qpdf rewrites one linearised and one with object streams.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import struct
+import subprocess
+import tempfile
+import zlib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+
+def minimal_pdf(pages: int = 1, size: tuple[int, int] = (595, 842), text: str = "Lettre de mission") -> bytes:
+    """A PDF written by hand, byte offsets counted, one short text line per page."""
+    objects: list[bytes] = []
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(pages))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
+    font_ref = 3 + 2 * pages
+    for i in range(pages):
+        content_ref = 4 + 2 * i
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]} {size[1]}] "
+                       f"/Resources << /Font << /F1 {font_ref} 0 R >> >> /Contents {content_ref} 0 R >>".encode())
+        stream = f"BT /F1 18 Tf 72 720 Td ({text} {i + 1}) Tj ET".encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def pdf_without_pages() -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = [len(out)]
+    out += b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    offsets.append(len(out))
+    out += b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 3\n0000000000 65535 f \n" + b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def pdfium_pdf(pages: int = 2, size: tuple[float, float] = (612, 792)) -> bytes:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(*size)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    document.close()
+    return buffer.getvalue()
+
+
+def _pyhanko_writer(pages: int = 1):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter(stream_xrefs=False)
+    for _ in range(pages):
+        content = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 12 Tf 72 720 Td (Seing) Tj ET"))
+        page = generic.DictionaryObject({
+            generic.NameObject("/Type"): generic.NameObject("/Page"),
+            generic.NameObject("/MediaBox"): generic.ArrayObject(map(generic.NumberObject, (0, 0, 595, 842))),
+            generic.NameObject("/Resources"): generic.DictionaryObject(),
+            generic.NameObject("/Contents"): content,
+        })
+        writer.insert_page(page)
+    return writer
+
+
+def pyhanko_pdf(pages: int = 1) -> bytes:
+    buffer = io.BytesIO()
+    _pyhanko_writer(pages).write(buffer)
+    return buffer.getvalue()
+
+
+def encrypted_pdf(user_password: str | None = "secret") -> bytes:
+    """``user_password`` None: opens without a password but is still encrypted (owner restrictions)."""
+    writer = _pyhanko_writer()
+    writer.encrypt("owner-password", user_password or "")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def signed_pdf() -> bytes:
+    """A PDF already carrying a signature, made with a throwaway self-signed key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Throwaway TEST")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .sign(key, hashes.SHA256()))
+    with tempfile.TemporaryDirectory() as tmp:
+        key_path, cert_path = Path(tmp, "key.pem"), Path(tmp, "cert.pem")
+        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
+    output = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(minimal_pdf())),
+                              signers.PdfSignatureMetadata(field_name="Signature1"), signer=signer)
+    return output.getvalue()
+
+
+def qpdf_available() -> bool:
+    return shutil.which("qpdf") is not None
+
+
+def qpdf_rewrite(content: bytes, *args: str) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp, "in.pdf"), Path(tmp, "out.pdf")
+        source.write_bytes(content)
+        subprocess.run(["qpdf", *args, str(source), str(target)], check=True, capture_output=True, timeout=60)
+        return target.read_bytes()
+
+
+def linearized_pdf() -> bytes:
+    return qpdf_rewrite(pdfium_pdf(pages=3), "--linearize")
+
+
+def object_streams_pdf() -> bytes:
+    return qpdf_rewrite(minimal_pdf(pages=2), "--object-streams=generate")
+
+
+def truncated_pdf() -> bytes:
+    whole = pdfium_pdf(pages=3)
+    return whole[: len(whole) * 2 // 3]
+
+
+def garbage_after_header() -> bytes:
+    return b"%PDF-1.7\n" + bytes(range(256)) * 8
+
+
+def png_image() -> bytes:
+    """A real 2x2 PNG, the kind a user renames to .pdf."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))

@@ -1,0 +1,379 @@
+"""Collection use cases on the in-memory unit of work, document store and a fixed clock."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from datetime import timedelta
+
+import pytest
+
+from adapters.memory.clock import FixedClock
+from adapters.memory.documents import InMemoryDocumentStore
+from adapters.memory.ids import SequentialIds
+from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
+from adapters.memory.security import PlainPasswordHasher
+from adapters.pdf.inspection import PyHankoPdfiumInspector
+from domain.model.cabinet import Delegation, Member, Role
+from domain.model.certificates import Certificate
+from domain.model.collection import CollectionStatus, EventKind, InvitationMode, ReminderPolicy
+from domain.model.errors import (
+    DocumentEncrypted,
+    InvitationLinkUnusable,
+    LevelNotAllowed,
+    MissingDelegation,
+    NotFound,
+    NotPdf,
+)
+from domain.model.intake import IntakePolicy
+from domain.model.pki import CertificatePolicy
+from domain.model.person import Person
+from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from domain.model.values import Email, Mobile, PersonName
+from domain.services import cabinets
+from domain.services import collections as uc
+from ports.contracts.repositories import siren_for
+from tests.intake import corpus
+
+L1, L2, L3 = SignatureLevel.SIMPLE, SignatureLevel.ADVANCED, SignatureLevel.ADVANCED_QUALIFIED
+
+
+class World:
+    """The ports of the use cases, bound once, plus a cabinet with an owner and two collaborators."""
+
+    def __init__(self, prefix: str = "id") -> None:
+        self.store = InMemoryStore()
+        self.clock = FixedClock()
+        self.ids = SequentialIds(prefix)
+        self.documents = InMemoryDocumentStore()
+        self.uow = functools.partial(InMemoryUnitOfWork, self.store, clock=self.clock)
+        created = cabinets.create_cabinet(uow=self.uow, clock=self.clock, ids=self.ids,
+                                          hasher=PlainPasswordHasher(), name="Cabinet Poussart", siren="732829320",
+                                          owner_given_names="Jessica", owner_surname="Poussart",
+                                          owner_email="jessica@poussart.fr", owner_mobile="06 24 00 00 13",
+                                          password="correct horse battery")
+        self.cabinet_id, self.owner = created.cabinet_id, created.person_id
+        self.irina, self.irina_member = self.add_member("Irina", "Faron", "ifaron@cs.expert", "0611111111",
+                                                        {Delegation.SIGN})
+        self.paul, self.paul_member = self.add_member("Paul", "Martin", "paul@cs.expert", None, set())
+
+    def add_member(self, given, surname, email, mobile, delegations) -> tuple[str, str]:
+        with self.uow() as tx:
+            person = Person.register(id=self.ids.new_id(), name=PersonName(given, surname), email=Email(email),
+                                     mobile=Mobile(mobile) if mobile else None, now=self.clock.now())
+            tx.persons.add(person)
+            member = Member(id=self.ids.new_id(), cabinet_id=self.cabinet_id, person_id=person.id,
+                            role=Role.COLLABORATOR, delegations=frozenset(delegations), joined_at=self.clock.now())
+            tx.members.add(member)
+            tx.commit()
+        return person.id, member.id
+
+    def give_qcp(self, person_id):
+        """Record an active QCP-n certificate of this cabinet for the person, as issuance would."""
+        now = self.clock.now()
+        with self.uow() as tx:
+            tx.certificates.add(Certificate(
+                id=self.ids.new_id(), person_id=person_id, cabinet_id=self.cabinet_id,
+                policy=CertificatePolicy.QCP_N, serial="0A1B", issuer="qcp", subject="CN=Irina FARON",
+                not_before=now - timedelta(days=1), not_after=now + timedelta(days=5 * 365), key_id="key-1",
+                der=b"", issued_at=now))
+            tx.commit()
+
+    def call(self, use_case, **kwargs):
+        ports = {"uow": self.uow, "clock": self.clock, "ids": self.ids, "store": self.documents,
+                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy()}
+        wanted = inspect.signature(use_case).parameters
+        return use_case(**{k: v for k, v in ports.items() if k in wanted}, **kwargs)
+
+    def notifications(self):
+        jobs = InMemoryJobStore(self.store).list(limit=1000)
+        return [j.spec.as_notification() for j in reversed(jobs) if j.spec.kind == "notify"]
+
+    def collection(self, collection_id):
+        with self.uow() as tx:
+            return tx.collections.get(collection_id)
+
+
+@pytest.fixture
+def w() -> World:
+    return World()
+
+
+def a_draft(w: World, **kwargs) -> str:
+    cid = w.call(uc.create_draft, cabinet_id=w.cabinet_id, by_person_id=w.owner, title="Lettre de mission 2027",
+                 message="Bonjour, merci de signer.", **kwargs)
+    w.call(uc.add_document, collection_id=cid, by_person_id=w.owner, name="C:\\Users\\jp\\lettre.pdf",
+           content=corpus.minimal_pdf(pages=2))
+    return cid
+
+
+def external(w, cid, n, level=L1, mobile="0622334455"):
+    return w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.EXTERNAL, level=level,
+                  given_names=f"Client{chr(65 + n)}", surname="Dupont", email=f"client{n}@example.org", mobile=mobile)
+
+
+def token_sent_to(w, email, template="collection_invitation"):
+    return [n.context_dict()["token"] for n in w.notifications() if n.to == email and n.template == template][-1]
+
+
+# -- the wizard -----------------------------------------------------------------------------------
+
+
+def test_a_draft_is_saved_at_every_step_and_can_be_resumed(w):
+    cid = a_draft(w, deadline=w.clock.now() + timedelta(days=10), mode=InvitationMode.PARALLEL)
+    me = w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.MYSELF, level=L2)
+    irina = w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.MEMBER,
+                   member_id=w.irina_member, level=L2)
+    ext = external(w, cid, 1)
+    w.call(uc.add_observer, collection_id=cid, by_person_id=w.owner, given_names="Anne", surname="Copie",
+           email="anne@example.org")
+    w.call(uc.reorder, collection_id=cid, by_person_id=w.owner, signer_ids=[ext, irina, me])
+    details = w.call(uc.collection_details, collection_id=cid, by_person_id=w.owner)
+    assert details.summary.status is CollectionStatus.DRAFT and details.summary.progress == "0/3"
+    assert [s.display_name for s in details.signers] == ["ClientB Dupont", "Irina Faron", "Jessica Poussart"]
+    assert [s.position for s in details.signers] == [1, 2, 3]
+    assert details.signers[1].masked_mobile == "06 ** ** 11"
+    assert details.documents[0].name == "lettre.pdf" and details.documents[0].page_count == 2
+    assert [p.placement.page for p in details.documents[0].placements] == [2, 2, 2]
+    assert details.observers[0].email == "anne@example.org"
+    assert details.mode is InvitationMode.PARALLEL
+
+
+def test_the_uploaded_bytes_are_stored_by_their_hash_and_read_back(w):
+    cid = a_draft(w)
+    doc = w.call(uc.collection_details, collection_id=cid, by_person_id=w.owner).documents[0]
+    name, content = w.call(uc.read_original, collection_id=cid, by_person_id=w.owner, document_id=doc.document_id)
+    assert name == "lettre.pdf" and content == corpus.minimal_pdf(pages=2)
+    assert w.documents.exists(doc.sha256)
+
+
+def test_a_refused_upload_stores_nothing_and_adds_nothing(w):
+    cid = a_draft(w)
+    with pytest.raises(NotPdf):
+        w.call(uc.add_document, collection_id=cid, by_person_id=w.owner, name="photo.pdf",
+               content=corpus.png_image())
+    with pytest.raises(DocumentEncrypted):
+        w.call(uc.add_document, collection_id=cid, by_person_id=w.owner, name="secret.pdf",
+               content=corpus.encrypted_pdf())
+    assert len(w.documents.blobs) == 1
+    assert len(w.collection(cid).documents) == 1
+
+
+def test_a_member_without_prepare_cannot_upload(w):
+    cid = a_draft(w)
+    with pytest.raises(MissingDelegation):
+        w.call(uc.add_document, collection_id=cid, by_person_id=w.irina, name="x.pdf", content=corpus.minimal_pdf())
+
+
+def test_the_owner_of_another_cabinet_learns_nothing_about_a_collection(w):
+    cid = a_draft(w)
+    other = cabinets.create_cabinet(uow=w.uow, clock=w.clock, ids=w.ids, hasher=PlainPasswordHasher(),
+                                    name="Autre cabinet", siren=str(siren_for(42)), owner_given_names="Marc",
+                                    owner_surname="Autre", owner_email="marc@autre.fr", owner_mobile=None,
+                                    password="correct horse battery")
+    for attempt in (uc.collection_details, uc.collection_timeline):
+        with pytest.raises(NotFound):
+            w.call(attempt, collection_id=cid, by_person_id=other.person_id)
+    with pytest.raises(NotFound):
+        w.call(uc.cancel, collection_id=cid, by_person_id=other.person_id)
+
+
+def test_member_choices_offer_level_three_only_to_qcp_holders(w):
+    choices = w.call(uc.signer_choices, cabinet_id=w.cabinet_id, by_person_id=w.owner)
+    assert [c.display_name for c in choices] == ["Jessica Poussart", "Irina Faron"]  # Paul lacks SIGN
+    assert choices[1].levels == (L1, L2)
+    w.give_qcp(w.irina)
+    choices = w.call(uc.signer_choices, cabinet_id=w.cabinet_id, by_person_id=w.owner)
+    assert choices[1].levels == (L1, L2, L3)
+
+
+def test_level_three_for_a_member_depends_on_their_active_qcp(w):
+    cid = a_draft(w)
+    with pytest.raises(LevelNotAllowed):
+        w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.MEMBER,
+               member_id=w.irina_member, level=L3)
+    w.give_qcp(w.irina)
+    sid = w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.MEMBER,
+                 member_id=w.irina_member, level=L3)
+    assert w.collection(cid).signer(sid).level is L3
+
+
+def test_a_member_of_another_cabinet_cannot_be_added_as_a_member_signer(w):
+    cid = a_draft(w)
+    other = World("other")
+    with pytest.raises(NotFound):
+        w.call(uc.add_signer, collection_id=cid, by_person_id=w.owner, kind=SignerKind.MEMBER,
+               member_id=other.irina_member, level=L1)
+
+
+# -- sending and the signer's link ------------------------------------------------------------------------
+
+
+def test_sending_enqueues_the_invitation_with_a_link_stored_only_hashed(w):
+    cid = a_draft(w)
+    external(w, cid, 1)
+    external(w, cid, 2)
+    w.call(uc.send, collection_id=cid, by_person_id=w.owner)
+    sent = [n for n in w.notifications() if n.template == "collection_invitation"]
+    assert [n.to for n in sent] == ["client1@example.org"]
+    token = sent[0].context_dict()["token"]
+    assert len(token) >= 43  # 256 bits, URL-safe base64
+    assert token not in repr(w.store.tables["collections"])
+
+
+def test_opening_the_link_shows_the_collection_and_records_it(w):
+    cid = a_draft(w)
+    sid = external(w, cid, 1)
+    w.call(uc.send, collection_id=cid, by_person_id=w.owner)
+    w.clock.advance(timedelta(hours=1))
+    view = w.call(uc.open_invitation, token=token_sent_to(w, "client1@example.org"))
+    assert view.collection_title == "Lettre de mission 2027" and view.sender_name == "Jessica Poussart"
+    assert view.signer.signer_id == sid and view.signer.status is SignerStatus.OPENED
+    assert [len(d.placements) for d in view.documents] == [1]
+    assert EventKind.OPENED in [e.kind for e in w.call(uc.collection_timeline, collection_id=cid,
+                                                        by_person_id=w.owner)]
+
+
+def test_a_forged_link_is_unusable(w):
+    with pytest.raises(InvitationLinkUnusable):
+        w.call(uc.open_invitation, token="not-a-real-token")
+
+
+def test_a_sequential_run_end_to_end_through_the_use_cases(w):
+    cid = a_draft(w)
+    first, second = external(w, cid, 1), external(w, cid, 2)
+    w.call(uc.send, collection_id=cid, by_person_id=w.owner)
+    w.call(uc.record_signature, collection_id=cid, signer_id=first)
+    assert [n.to for n in w.notifications() if n.template == "collection_invitation"] == [
+        "client1@example.org", "client2@example.org"]
+    w.call(uc.record_signature, collection_id=cid, signer_id=second)
+    assert w.collection(cid).status is CollectionStatus.COMPLETED
+    assert "jessica@poussart.fr" in [n.to for n in w.notifications() if n.template == "collection_completed"]
+
+
+def test_refusing_through_the_link_ends_the_collection_and_tells_the_preparer(w):
+    cid = a_draft(w)
+    external(w, cid, 1)
+    w.call(uc.send, collection_id=cid, by_person_id=w.owner)
+    w.call(uc.refuse_by_link, token=token_sent_to(w, "client1@example.org"), reason="Je ne suis pas d'accord")
+    assert w.collection(cid).status is CollectionStatus.REFUSED
+    refused = [n for n in w.notifications() if n.template == "collection_refused"]
+    assert [n.to for n in refused] == ["jessica@poussart.fr"]
+
+
+def test_replacing_a_signer_through_the_use_case_kills_the_old_link(w):
+    cid = a_draft(w)
+    old = external(w, cid, 1)
+    w.call(uc.send, collection_id=cid, by_person_id=w.owner)
+    old_token = token_sent_to(w, "client1@example.org")
+    w.call(uc.replace_signer, collection_id=cid, by_person_id=w.owner, signer_id=old, kind=SignerKind.MEMBER,
+           member_id=w.irina_member, level=L2)
+    with pytest.raises(InvitationLinkUnusable):
+        w.call(uc.open_invitation, token=old_token)
+    view = w.call(uc.open_invitation, token=token_sent_to(w, "ifaron@cs.expert"))
+    assert view.signer.display_name == "Irina Faron"
+
+
+def test_cancel_and_remind_now_go_through_the_outbox(w):
+    cid = a_draft(w)
+    sid = external(w, cid, 1)
+    w.call(uc.send, collection_id=cid, by_person_id=w.owner)
+    w.clock.advance(timedelta(hours=2))
+    w.call(uc.remind_now, collection_id=cid, by_person_id=w.owner, signer_id=sid)
+    w.call(uc.cancel, collection_id=cid, by_person_id=w.owner)
+    assert [n.template for n in w.notifications() if n.to == "client1@example.org"] == [
+        "collection_invitation", "collection_reminder", "collection_cancelled"]
+
+
+# -- the dashboard ---------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_filters_by_status_searches_title_or_signer_and_pages(w):
+    ids = []
+    for n in range(5):
+        cid = w.call(uc.create_draft, cabinet_id=w.cabinet_id, by_person_id=w.owner, title=f"Mission n°{n}")
+        w.call(uc.add_document, collection_id=cid, by_person_id=w.owner, name="l.pdf", content=corpus.minimal_pdf())
+        external(w, cid, n)
+        ids.append(cid)
+        w.clock.advance(timedelta(minutes=1))
+    w.call(uc.send, collection_id=ids[0], by_person_id=w.owner)
+    w.call(uc.send, collection_id=ids[1], by_person_id=w.owner)
+    w.call(uc.add_signer, collection_id=ids[4], by_person_id=w.owner, kind=SignerKind.MEMBER,
+           member_id=w.irina_member, level=L1)
+
+    running = w.call(uc.list_collections, cabinet_id=w.cabinet_id, by_person_id=w.owner,
+                     statuses=[CollectionStatus.IN_PROGRESS])
+    assert [s.collection_id for s in running.items] == [ids[1], ids[0]]  # newest first
+    assert running.items[0].progress == "0/1"
+
+    by_signer = w.call(uc.list_collections, cabinet_id=w.cabinet_id, by_person_id=w.owner, search="FARON")
+    assert [s.collection_id for s in by_signer.items] == [ids[4]]
+    by_title = w.call(uc.list_collections, cabinet_id=w.cabinet_id, by_person_id=w.owner, search="mission n°3")
+    assert [s.collection_id for s in by_title.items] == [ids[3]]
+
+    page2 = w.call(uc.list_collections, cabinet_id=w.cabinet_id, by_person_id=w.owner, page=2, per_page=2)
+    assert page2.total == 5 and page2.pages == 3
+    assert [s.collection_id for s in page2.items] == [ids[2], ids[1]]
+
+
+def test_a_member_without_prepare_does_not_see_the_dashboard(w):
+    with pytest.raises(MissingDelegation):
+        w.call(uc.list_collections, cabinet_id=w.cabinet_id, by_person_id=w.paul)
+
+
+# -- the worker --------------------------------------------------------------------------------------------
+
+
+def test_the_worker_sends_reminders_and_expires_at_the_right_times(w):
+    cid = a_draft(w, deadline=w.clock.now() + timedelta(days=7),
+                  reminders=ReminderPolicy(every_days=3, max_count=5))
+    external(w, cid, 1)
+    w.call(uc.add_observer, collection_id=cid, by_person_id=w.owner, given_names="Anne", surname="Copie",
+           email="anne@example.org")
+    w.call(uc.send, collection_id=cid, by_person_id=w.owner)
+    sent_at = w.clock.now()
+
+    def run_at(delta):
+        w.clock.set(sent_at + delta)
+        return w.call(uc.run_due_reminders_and_expiry)
+
+    assert run_at(timedelta(days=3, seconds=-1)).reminders_sent == 0
+    assert run_at(timedelta(days=3)).reminders_sent == 1
+    assert run_at(timedelta(days=3, hours=12)).reminders_sent == 0  # not twice in a row
+    assert run_at(timedelta(days=6)).reminders_sent == 1
+    report = run_at(timedelta(days=7, seconds=-1))
+    assert (report.reminders_sent, report.expired) == (0, ())
+    report = run_at(timedelta(days=7))
+    assert report.expired == (cid,)
+    assert w.collection(cid).status is CollectionStatus.EXPIRED
+    reminders = [n for n in w.notifications() if n.template == "collection_reminder"]
+    assert len(reminders) == 2
+    expired_to = sorted(n.to for n in w.notifications() if n.template == "collection_expired")
+    assert expired_to == ["anne@example.org", "client1@example.org", "jessica@poussart.fr"]
+    # Nothing left to do for it afterwards.
+    assert run_at(timedelta(days=30)) == type(report)(reminders_sent=0, expired=())
+
+
+def test_the_worker_ignores_drafts_and_finished_collections(w):
+    draft_id = a_draft(w)
+    external(w, draft_id, 1)
+    done = a_draft(w)
+    sid = external(w, done, 2)
+    w.call(uc.send, collection_id=done, by_person_id=w.owner)
+    w.call(uc.record_signature, collection_id=done, signer_id=sid)
+    w.clock.advance(timedelta(days=60))
+    report = w.call(uc.run_due_reminders_and_expiry)
+    assert report.reminders_sent == 0 and report.expired == ()
+    assert w.collection(draft_id).status is CollectionStatus.DRAFT
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("C:\\Users\\jp\\lettre.pdf", "lettre.pdf"),
+    ("../../etc/passwd", "passwd"),
+    ("mission\x00\x1f 2027.pdf", "mission 2027.pdf"),
+    ("...", "document.pdf"),
+    ("", "document.pdf"),
+    ("é" * 300 + ".pdf", "é" * 200),
+])
+def test_uploaded_file_names_keep_only_a_safe_base_name(raw, clean):
+    assert uc.clean_file_name(raw) == clean

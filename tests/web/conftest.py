@@ -1,0 +1,96 @@
+"""Fixtures for the page tests: the real app on in-memory adapters, driven by Litestar's TestClient."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from litestar.testing import TestClient
+
+from entrypoints.container import build_container
+from entrypoints.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALE_DIR = ROOT / "entrypoints" / "locale"
+OWNER_EMAIL = "jessica.poussart@example.fr"
+OWNER_PASSWORD = "correct horse battery"
+SIREN = "732829320"
+
+
+def compile_catalogues() -> None:
+    """The English pages need the compiled catalogue; the Makefile builds it, tests do too if missing."""
+    po = LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        pybabel = shutil.which("pybabel", path=str(Path(sys.executable).parent)) or "pybabel"
+        subprocess.run([pybabel, "-q", "compile", "-d", str(LOCALE_DIR), "-D", "messages"], check=True)
+        from entrypoints.web import i18n
+
+        i18n.translations.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    compile_catalogues()
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Any:
+    return build_container(Settings(data_dir=tmp_path, dev_mode=True), fakes=True)
+
+
+@pytest.fixture
+def owner(container: Any) -> Any:
+    return container.use_cases.create_cabinet(
+        name="Cabinet Poussart & Associés", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
+        owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
+
+
+@pytest.fixture
+def client(container: Any) -> Iterator[TestClient]:
+    from entrypoints.web.app import create_app
+
+    with TestClient(create_app(container), base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+def csrf(client: TestClient) -> str:
+    """The CSRF token forms carry: the same value as the CSRF cookie Litestar sets on a GET."""
+    token = client.cookies.get("seing_csrf")
+    if token is None:
+        client.get("/connexion")
+        token = client.cookies.get("seing_csrf")
+    assert token, "no CSRF cookie was set"
+    return token
+
+
+def post_form(client: TestClient, path: str, data: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    return client.post(path, data={"_csrf_token": csrf(client), **(data or {})}, follow_redirects=False, **kwargs)
+
+
+def login(client: TestClient, email: str = OWNER_EMAIL, password: str = OWNER_PASSWORD) -> Any:
+    response = post_form(client, "/connexion", {"email": email, "password": password})
+    assert response.status_code == 303, response.text
+    return response
+
+
+def queued_token(container: Any, template: str, to: str) -> str:
+    """The token of the newest email queued for ``to`` (the recorded outbox of the fakes)."""
+    for job in container.adapters.job_store().list(limit=100):
+        notification = job.spec.as_notification()
+        if notification.template == template and notification.to == to:
+            return notification.context_dict()["token"]
+    raise AssertionError(f"no {template} email queued for {to}")
+
+
+def error_for(html: str, field: str) -> str:
+    """The error message tied to a field (its aria-describedby target)."""
+    match = re.search(rf'<small id="{field}-erreur" class="field-error">(.*?)</small>', html, re.S)
+    assert match, f"no error shown for {field}"
+    assert f'aria-describedby="{field}-erreur"' in html or f'{field}-erreur"' in html
+    return match.group(1).strip()
