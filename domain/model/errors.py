@@ -205,7 +205,6 @@ class UniqueViolation(Conflict):
     code = "storage.unique_violation"
 
 
-# Keys and certificates -----------------------------------------------------------
 # Keys and certificates ------------------------------------------------------------
 
 
@@ -387,6 +386,8 @@ class DocumentCorrupted(DomainError):
     """The stored bytes no longer match their SHA-256: storage damage, never user input."""
 
     code = "document.corrupted"
+
+
 class NotCertificateHolder(PermissionDenied):
     """Only the holder of a certificate (or an administrator) may revoke it."""
 
@@ -470,3 +471,46 @@ class TermsOutdated(RegistrationRefused):
     """The terms the person accepted are not the version in force (the page was stale)."""
 
     code = "lcp_registration.terms_outdated"
+
+
+# PDF signing and trusted time -----------------------------------------------------
+
+
+class InvalidPdf(DomainError):
+    """The file given to sign is not a PDF we can sign; subclasses say why."""
+
+    code = "pdf.invalid"
+
+
+class NotAPdf(InvalidPdf):
+    code = "pdf.not_pdf"
+
+
+class EncryptedPdf(InvalidPdf):
+    """Password-protected PDFs are refused: signing them would need the password."""
+
+    code = "pdf.encrypted"
+
+
+class BrokenPdf(InvalidPdf):
+    """Truncated or structurally damaged: no reliable revision to sign on top of."""
+
+    code = "pdf.broken"
+
+
+class TimestampUnavailable(DomainError):
+    """No trusted time could be obtained; callers must not fall back to a local clock."""
+
+    code = "timestamp.unavailable"
+
+
+class SigningFailed(DomainError):
+    """The signature could not be produced (key vault, size, unexpected library error)."""
+
+    code = "signing.failed"
+
+
+class SigningCertificateRejected(DomainError):
+    """The signer's certificate is revoked, expired or does not chain to a trusted root."""
+
+    code = "signing.certificate_rejected"

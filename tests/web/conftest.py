@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -16,27 +13,9 @@ from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCALE_DIR = ROOT / "entrypoints" / "locale"
 OWNER_EMAIL = "jessica.poussart@example.fr"
 OWNER_PASSWORD = "correct horse battery"
 SIREN = "732829320"
-
-
-def compile_catalogues() -> None:
-    """The English pages need the compiled catalogue; the Makefile builds it, tests do too if missing."""
-    po = LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po"
-    mo = po.with_suffix(".mo")
-    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
-        pybabel = shutil.which("pybabel", path=str(Path(sys.executable).parent)) or "pybabel"
-        subprocess.run([pybabel, "-q", "compile", "-d", str(LOCALE_DIR), "-D", "messages"], check=True)
-        from entrypoints.web import i18n
-
-        i18n.translations.cache_clear()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_catalogues() -> None:
-    compile_catalogues()
 
 
 @pytest.fixture

@@ -1,0 +1,557 @@
+"""PAdES signing with pyHanko, the private key staying in the key vault.
+
+Performance notes (see bench/bench_signing.py):
+- ``bytes_reserved`` is computed from the certificates' sizes and the largest timestamp
+  token seen, so pyHanko never builds a throw-away CMS (and never signs twice) to size
+  the signature container.
+- The vault keeps its key objects loaded; ``VaultBackedSigner`` only hashes the signed
+  attributes and hands one digest to ``vault.sign_digest``.
+- Files are streamed: pyHanko reads objects lazily from the input file and writes the
+  output file in chunks, so memory does not grow with the number of pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
+from zoneinfo import ZoneInfo
+
+from asn1crypto import cms, x509
+from asn1crypto.algos import SignedDigestAlgorithm
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
+from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import extract_ts_certs
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from domain.model.errors import (
+    BrokenPdf,
+    DomainError,
+    EncryptedPdf,
+    NotAPdf,
+    SigningCertificateRejected,
+    SigningFailed,
+)
+from domain.model.pki import KeyRef
+from ports.keyvault import KeyVault
+from ports.pdf_signing import (
+    Box,
+    PadesLevel,
+    RevocationData,
+    RevocationSource,
+    SignatureField,
+    SignatureRequest,
+    VisibleSignature,
+)
+from ports.timestamping import TimestampAuthority
+
+__all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
+
+_T = TypeVar("_T")
+_PARIS = ZoneInfo("Europe/Paris")
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+# Room for the CMS structure, signed attributes (signing certificate v2, CMS algorithm
+# protection…) and the signature value itself (512 bytes covers RSA-4096).
+_CMS_OVERHEAD = 4096
+# pyHanko copies and hashes files in chunks of 4 KiB by default: 2,500 system calls each
+# way for 10 MB. 1 MiB chunks keep memory flat and the copy close to the disk's speed.
+_CHUNK = 1 << 20
+
+
+_CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
+
+
+def _der_set(items: list[bytes]) -> bytes:
+    body = b"".join(items)
+    length = len(body)
+    if length < 0x80:
+        header = bytes([length])
+    else:
+        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+        header = bytes([0x80 | len(raw)]) + raw
+    return b"\x31" + header + body
+
+
+def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
+    """DER of the signingCertificateV2 attribute (RFC 5035) naming ``cert``, as pyHanko writes it."""
+    return simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)).dump()
+
+
+class VaultBackedSigner(signers.Signer):
+    """A pyHanko ``Signer`` whose private key is in our key vault.
+
+    Named apart from the domain's ``Signer`` (a person asked to sign).
+    """
+
+    def __init__(
+        self,
+        *,
+        vault: KeyVault,
+        key_ref: KeyRef,
+        signing_cert: x509.Certificate,
+        chain: Sequence[x509.Certificate],
+        signing_certificate_v2: bytes | None = None,
+    ) -> None:
+        super().__init__(
+            signing_cert=signing_cert,
+            cert_registry=SimpleCertificateStore.from_certs([signing_cert, *chain]),
+        )
+        self._vault = vault
+        self._key_ref = key_ref
+        self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
+        algorithm = signing_cert.public_key.algorithm
+        if algorithm not in ("ec", "rsa"):
+            raise SigningFailed(f"unsupported key algorithm {algorithm}")
+        self._key_algorithm = algorithm
+        if algorithm == "rsa":
+            self._signature_size = signing_cert.public_key.bit_size // 8
+        else:
+            # DER ECDSA-Sig-Value at most: two integers of the curve size plus headers.
+            self._signature_size = 2 * (signing_cert.public_key.bit_size // 8 + 3) + 3
+
+    def get_signature_mechanism_for_digest(self, digest_algorithm: str | None) -> SignedDigestAlgorithm:
+        if self._key_algorithm == "rsa":
+            # PKCS#1 v1.5, what every vault (PKCS#11 CKM_RSA_PKCS included) can do on a digest.
+            return SignedDigestAlgorithm({"algorithm": f"{digest_algorithm}_rsa" if digest_algorithm else "rsassa_pkcs1v15"})
+        return super().get_signature_mechanism_for_digest(digest_algorithm)
+
+    async def signed_attrs(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        attr_settings: Any = None,
+        content_type: str = "data",
+        use_pades: bool = False,
+        timestamper: Any = None,
+        dry_run: bool = False,
+        is_pdf_sig: bool = True,
+    ) -> cms.CMSAttributes:
+        # PAdES baseline signed attributes are exactly contentType, messageDigest and
+        # signingCertificateV2. pyHanko rebuilds them from Python values at every
+        # signature, and asn1crypto spends milliseconds re-encoding the certificate
+        # reference; we assemble the DER from a per-certificate cache instead.
+        extras = attr_settings is not None and (
+            getattr(attr_settings, "adobe_revinfo_attr", None) is not None
+            or getattr(attr_settings, "cades_signed_attrs", None) is not None
+        )
+        if not use_pades or content_type != "data" or extras:
+            return await super().signed_attrs(
+                data_digest,
+                digest_algorithm,
+                attr_settings=attr_settings,
+                content_type=content_type,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                dry_run=dry_run,
+                is_pdf_sig=is_pdf_sig,
+            )
+        encoded = sorted(  # DER orders a SET OF by encoding
+            [
+                _CONTENT_TYPE_DATA,
+                cms.CMSAttribute({"type": "message_digest", "values": [data_digest]}).dump(),
+                self.signing_certificate_v2,
+            ]
+        )
+        return cms.CMSAttributes.load(_der_set(encoded))
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        if dry_run:
+            return bytes(self._signature_size)
+        digest = hashlib.new(digest_algorithm, data).digest()
+        try:
+            return self._vault.sign_digest(self._key_ref, digest, digest_algorithm)
+        except Exception as exc:
+            raise SigningFailed(f"the key vault could not sign: {exc}") from exc
+
+
+class PortTimeStamper(TimeStamper):
+    """pyHanko's ``TimeStamper`` answered by our ``TimestampAuthority`` port.
+
+    Kept for the adapter's lifetime: pyHanko caches, per instance, the TSA certificates
+    it needs for B-LT, and we remember the largest token to size signatures.
+    """
+
+    def __init__(self, authority: TimestampAuthority) -> None:
+        super().__init__(include_nonce=False)
+        self._authority = authority
+        self.largest_token = 0
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        token = self._authority.timestamp(message_digest, md_algorithm)
+        self.largest_token = max(self.largest_token, len(token))
+        parsed = cms.ContentInfo.load(token)
+        for cert in extract_ts_certs(parsed, self.cert_registry):
+            self._certs[cert.issuer_serial] = cert
+        return parsed
+
+    def tsa_certificates(self) -> list[x509.Certificate]:
+        return list(self.cert_registry)
+
+
+class PyHankoPdfSigning:
+    """The ``PdfSigning`` port on pyHanko.
+
+    Args:
+        vault: signs digests with the signer's key (``SigningIdentity.key_ref``).
+        timestamp_authority: trusted time for B-T and above and for document timestamps.
+        revocation_source: OCSP/CRL for B-LT; required for B-LT and B-LTA.
+        trust_roots: DER roots B-LT validation accepts besides the last certificate of the
+            signer's chain (e.g. the TSA's root when its tokens do not embed it).
+        signing_hash: digest algorithm of the signatures.
+        durable: fsync file outputs before publishing them. Off by default: the output
+            appears atomically either way (temporary file + rename), and the document
+            store that keeps the result owns durability; on 10 MB the fsync costs more
+            than the signature.
+    """
+
+    def __init__(
+        self,
+        *,
+        vault: KeyVault,
+        timestamp_authority: TimestampAuthority | None = None,
+        revocation_source: RevocationSource | None = None,
+        trust_roots: Sequence[bytes] = (),
+        signing_hash: str = "sha256",
+        durable: bool = False,
+    ) -> None:
+        self._durable = durable
+        # addFilter ignores a filter already present: building adapters repeatedly is fine.
+        logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NO_FETCHING_WARNING)
+        self._vault = vault
+        self._timestamper = PortTimeStamper(timestamp_authority) if timestamp_authority else None
+        self._revocation = revocation_source
+        self._trust_roots = [x509.Certificate.load(der) for der in trust_roots]
+        self._hash = signing_hash
+        # Bounded: one-time certificates (one per ceremony) would otherwise pile up.
+        self._parsed: _Lru[x509.Certificate] = _Lru(256)
+        self._signing_cert_attrs: _Lru[bytes] = _Lru(256)
+
+    # -- PdfSigning: files -------------------------------------------------------------
+
+    def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
+            self._sign(infile, outfile, request)
+
+    def timestamp_file(self, source: Path, destination: Path) -> None:
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
+            self._timestamp(infile, outfile)
+
+    def create_fields_file(self, source: Path, destination: Path, fields_: Sequence[SignatureField]) -> None:
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
+            self._create_fields(infile, outfile, fields_)
+
+    # -- PdfSigning: bytes -------------------------------------------------------------
+
+    def sign(self, pdf: bytes, request: SignatureRequest) -> bytes:
+        out = io.BytesIO()
+        self._sign(io.BytesIO(pdf), out, request)
+        return out.getvalue()
+
+    def timestamp(self, pdf: bytes) -> bytes:
+        out = io.BytesIO()
+        self._timestamp(io.BytesIO(pdf), out)
+        return out.getvalue()
+
+    def create_fields(self, pdf: bytes, fields_: Sequence[SignatureField]) -> bytes:
+        out = io.BytesIO()
+        self._create_fields(io.BytesIO(pdf), out, fields_)
+        return out.getvalue()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _cert(self, der: bytes) -> x509.Certificate:
+        cert = self._parsed.get(der)
+        if cert is None:
+            cert = self._parsed.put(der, x509.Certificate.load(der))
+        return cert
+
+    def _sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest) -> None:
+        level = request.level
+        if level is not PadesLevel.B_B and self._timestamper is None:
+            raise SigningFailed(f"{level.value} needs a timestamp authority")
+        if level in (PadesLevel.B_LT, PadesLevel.B_LTA) and self._revocation is None:
+            raise SigningFailed(f"{level.value} needs a revocation source")
+        writer = _open_writer(infile)
+        identity = request.identity
+        signing_cert = self._cert(identity.certificate)
+        chain = [self._cert(der) for der in identity.chain]
+        cert_attr = self._signing_cert_attrs.get(identity.certificate)
+        if cert_attr is None:
+            cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
+        signer = VaultBackedSigner(
+            vault=self._vault,
+            key_ref=identity.key_ref,
+            signing_cert=signing_cert,
+            chain=chain,
+            signing_certificate_v2=cert_attr,
+        )
+        timestamper = self._timestamper if level is not PadesLevel.B_B else None
+
+        validation_context = None
+        if level in (PadesLevel.B_LT, PadesLevel.B_LTA):
+            validation_context = self._run(self._validation_context([signing_cert, *chain]))
+
+        meta = signers.PdfSignatureMetadata(
+            field_name=request.field_name,
+            md_algorithm=self._hash,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            name=request.name,
+            reason=request.reason,
+            location=request.location,
+            embed_validation_info=validation_context is not None,
+            validation_context=validation_context,
+        )
+        appearance = request.appearance
+        box = appearance.box if appearance else None
+        new_field = fields.SigFieldSpec(
+            sig_field_name=request.field_name,
+            on_page=box.page if box else 0,
+            box=_rect(box) if box else None,
+        )
+        stamp_style = None
+        text_params = None
+        if appearance is not None:
+            stamp_style = TextStampStyle(stamp_text="%(line1)s\n%(line2)s\n%(line3)s")
+            text_params = _appearance_lines(appearance)
+        reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
+        if timestamper is not None:
+            if not timestamper.largest_token:
+                # Learn the TSA's token size once per adapter: a guess too small would
+                # cost a whole second signature, a guess too large bloats every file.
+                self._run(timestamper.async_dummy_response(self._hash))
+            reserved += timestamper.largest_token + 1024
+        for attempt in (1, 2):
+            pdf_signer = signers.PdfSigner(
+                meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
+            )
+            try:
+                self._run(
+                    pdf_signer.async_sign_pdf(
+                        writer,
+                        bytes_reserved=2 * reserved,  # pyHanko counts hex digits
+                        appearance_text_params=text_params,
+                        output=outfile,
+                        chunk_size=_CHUNK,
+                    )
+                )
+                break
+            except SigningError as exc:
+                cause = exc.__cause__
+                if isinstance(cause, (PathBuildingError, PathValidationError)):
+                    raise SigningCertificateRejected(str(cause)) from exc
+                if attempt == 1 and "larger than expected" in str(exc):
+                    # Our size estimate was short (an unusually large token or chain):
+                    # start over once with twice the room.
+                    reserved *= 2
+                    infile.seek(0)
+                    outfile.seek(0)
+                    outfile.truncate()
+                    writer = _open_writer(infile)
+                    continue
+                raise SigningFailed(str(exc)) from exc
+            except DomainError:
+                raise
+            except PdfError as exc:
+                raise BrokenPdf(str(exc)) from exc
+            except Exception as exc:  # the port promises typed errors
+                raise SigningFailed(f"{type(exc).__name__}: {exc}") from exc
+        if level is PadesLevel.B_LTA:
+            outfile.seek(0)
+            # Timestamp the signed revision in place: the output already holds it.
+            self._timestamp_in_place(outfile)
+
+    def _timestamp(self, infile: IO[bytes], outfile: IO[bytes]) -> None:
+        if self._timestamper is None:
+            raise SigningFailed("a document timestamp needs a timestamp authority")
+        writer = _open_writer(infile)
+        self._run(self._document_timestamp(writer, output=outfile))
+
+    def _timestamp_in_place(self, stream: IO[bytes]) -> None:
+        writer = _open_writer(stream)
+        self._run(self._document_timestamp(writer, in_place=True))
+
+    async def _document_timestamp(self, writer: IncrementalPdfFileWriter, **output: Any) -> None:
+        timestamper = self._timestamper
+        assert timestamper is not None
+        # One token per adapter tells the TSA's certificates and the token size (cached).
+        await timestamper.async_dummy_response(self._hash)
+        validation_context = None
+        if self._revocation is not None:
+            validation_context = await self._validation_context([])
+        reserved = _CMS_OVERHEAD + timestamper.largest_token
+        try:
+            await PdfTimeStamper(timestamper).async_timestamp_pdf(
+                writer,
+                self._hash,
+                validation_context=validation_context,
+                bytes_reserved=2 * reserved,  # pyHanko counts hex digits
+                chunk_size=_CHUNK,
+                **output,
+            )
+        except SigningError as exc:
+            raise SigningFailed(str(exc)) from exc
+
+    def _create_fields(self, infile: IO[bytes], outfile: IO[bytes], fields_: Sequence[SignatureField]) -> None:
+        writer = _open_writer(infile)
+        for spec in fields_:
+            fields.append_signature_field(
+                writer,
+                fields.SigFieldSpec(
+                    sig_field_name=spec.name,
+                    on_page=spec.box.page if spec.box else 0,
+                    box=_rect(spec.box) if spec.box else None,
+                ),
+            )
+        writer.write(outfile)
+
+    async def _validation_context(self, signer_certs: list[x509.Certificate]) -> ValidationContext:
+        """Validation data for the signer's chain and the TSA's, fetched through our port."""
+        assert self._revocation is not None
+        timestamper = self._timestamper
+        certs = list(signer_certs)
+        if timestamper is not None:
+            await timestamper.async_dummy_response(self._hash)
+            certs += timestamper.tsa_certificates()
+        roots = [c for c in certs if c.self_signed == "maybe" or c.self_signed == "yes"] + self._trust_roots
+        by_subject = {c.subject.dump(): c for c in certs + self._trust_roots}
+        ocsps: list[bytes] = []
+        crls: list[bytes] = []
+        seen: set[bytes] = set()
+        for cert in certs:
+            der = cert.dump()
+            if der in seen or cert in roots:
+                continue
+            seen.add(der)
+            issuer = by_subject.get(cert.issuer.dump())
+            if issuer is None:
+                continue  # pyHanko reports the broken path with a clear error
+            data: RevocationData = self._revocation.revocation_data(der, issuer.dump())
+            ocsps += data.ocsp_responses
+            crls += data.crls
+        return ValidationContext(
+            trust_roots=roots,
+            other_certs=certs,
+            # One root CRL often covers several certificates: embed it once.
+            ocsps=list(dict.fromkeys(ocsps)),
+            crls=list(dict.fromkeys(crls)),
+            allow_fetching=False,
+            revocation_mode="hard-fail",
+        )
+
+    @staticmethod
+    def _run(coro: Any) -> Any:
+        return asyncio.run(coro)
+
+
+class _NoFetchingWarning(logging.Filter):
+    """pyHanko warns at every B-LT signature that fetching is off; for us that is the
+    design (revocation data comes through the RevocationSource port), not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+_NO_FETCHING_WARNING = _NoFetchingWarning()
+
+
+class _Lru(Generic[_T]):
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, _T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> _T | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: _T) -> _T:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+def _rect(box: Box) -> tuple[int, int, int, int]:
+    return (round(box.x), round(box.y), round(box.x + box.width), round(box.y + box.height))
+
+
+def _appearance_lines(appearance: VisibleSignature) -> dict[str, str]:
+    at = appearance.signed_at.astimezone(_PARIS)
+    when = f"{at.day} {_MONTHS[at.month - 1]} {at.year} à {at.hour} h {at.minute:02d}"
+    return {
+        "line1": f"Signé par {appearance.signer_name}",
+        "line2": f"le {when}",
+        "line3": appearance.level_label,
+    }
+
+
+def _open_writer(stream: IO[bytes]) -> IncrementalPdfFileWriter:
+    head = stream.read(1024)
+    stream.seek(0)
+    if b"%PDF-" not in head:
+        raise NotAPdf("the file does not start like a PDF")
+    try:
+        writer = IncrementalPdfFileWriter(stream, strict=False)
+    except PdfError as exc:
+        raise BrokenPdf(str(exc)) from exc
+    except Exception as exc:  # pyHanko raises plain errors on some damaged files
+        raise BrokenPdf(f"{type(exc).__name__}: {exc}") from exc
+    if writer.prev.encrypted:
+        raise EncryptedPdf("the PDF is encrypted")
+    writer.IO_CHUNK_SIZE = _CHUNK  # the copy of the original revision into the output
+    return writer
+
+
+@contextmanager
+def _atomic_output(source: Path, destination: Path, durable: bool) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+    """Open ``source`` and a temporary file beside ``destination``; publish it only on success."""
+    source, destination = Path(source), Path(destination)
+    if source.resolve() == destination.resolve():
+        raise ValueError("source and destination must differ")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    try:
+        with open(source, "rb") as infile, os.fdopen(fd, "w+b") as outfile:
+            yield infile, outfile
+            if durable:
+                outfile.flush()
+                os.fsync(outfile.fileno())
+        os.replace(tmp_name, destination)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise

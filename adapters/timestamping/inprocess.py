@@ -1,0 +1,274 @@
+"""An RFC 3161 time-stamping authority running inside the application.
+
+The TSA's private key stays in the key vault: the token's signed attributes are hashed
+here and only their digest goes to ``vault.sign_digest``. Time comes from the Clock port.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any, Sequence
+
+from asn1crypto import algos, cms, core, tsp, x509
+
+from domain.model.errors import TimestampUnavailable
+from adapters.timestamping._asn1 import TimeStampResp
+from domain.model.pki import Credential, KeyRef
+from ports.clock import Clock
+from ports.keyvault import KeyVault
+from ports.timestamping import HASH_ALGORITHMS
+
+__all__ = ["InProcessTimestampAuthority", "ETSI_BEST_PRACTICES_TSA_POLICY"]
+
+ETSI_BEST_PRACTICES_TSA_POLICY = "0.4.0.2023.1.1"
+"""ETSI EN 319 421 best-practices time-stamp policy, the default ``policy_oid``."""
+
+_DIGEST_SIZES = {name: hashlib.new(name).digest_size for name in HASH_ALGORITHMS}
+
+
+def _der_set(items: list[bytes]) -> bytes:
+    body = b"".join(items)
+    length = len(body)
+    if length < 0x80:
+        header = bytes([length])
+    else:
+        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+        header = bytes([0x80 | len(raw)]) + raw
+    return b"\x31" + header + body
+
+
+def _refusal_response(status: tsp.PKIStatusInfo) -> bytes:
+    return TimeStampResp({"status": status}).dump()
+
+
+class _Refusal(Exception):
+    def __init__(self, fail_info: str, text: str) -> None:
+        super().__init__(text)
+        self.fail_info = fail_info
+        self.text = text
+
+
+class InProcessTimestampAuthority:
+    """Implements both ``TimestampAuthority`` (direct calls) and ``TimestampResponder`` (HTTP).
+
+    Args:
+        vault: holds the TSA key; ``key_ref`` names it.
+        certificate: DER of the TSA certificate (critical timeStamping EKU).
+        chain: DER of the issuing CAs, embedded in tokens so verifiers can build the path.
+        clock: source of genTime.
+        policy_oid: TSA policy stamped in every token; queries asking for another are refused.
+        accuracy: announced accuracy of genTime.
+        signing_hash: digest algorithm of the token's own signature.
+    """
+
+    def __init__(
+        self,
+        *,
+        vault: KeyVault,
+        key_ref: KeyRef,
+        certificate: bytes,
+        chain: Sequence[bytes] = (),
+        clock: Clock,
+        policy_oid: str = ETSI_BEST_PRACTICES_TSA_POLICY,
+        accuracy: timedelta = timedelta(seconds=1),
+        signing_hash: str = "sha256",
+    ) -> None:
+        self._vault = vault
+        self._key_ref = key_ref
+        self._cert = x509.Certificate.load(certificate)
+        self._clock = clock
+        self._policy = policy_oid
+        self._accuracy = accuracy
+        self._signing_hash = signing_hash
+        # Computed once, kept as DER: asn1crypto re-encodes constructed values at every
+        # dump (milliseconds for a certificate reference), loaded DER is reused as is.
+        self._signing_cert_attr = cms.CMSAttribute(
+            {
+                "type": "signing_certificate_v2",
+                "values": [
+                    tsp.SigningCertificateV2(
+                        {
+                            "certs": [
+                                {
+                                    "hash_algorithm": {"algorithm": "sha256"},
+                                    "cert_hash": hashlib.sha256(certificate).digest(),
+                                    "issuer_serial": {
+                                        "issuer": [x509.GeneralName({"directory_name": self._cert.issuer})],
+                                        "serial_number": self._cert.serial_number,
+                                    },
+                                }
+                            ]
+                        }
+                    )
+                ],
+            }
+        ).dump()
+        self._content_type_attr = cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
+        # Untouched copies to embed: dumping them costs nothing, unlike parsed ones.
+        self._embedded_certs = [x509.Certificate.load(der) for der in (certificate, *chain)]
+        key_algorithm = self._cert.public_key.algorithm
+        if key_algorithm == "ec":
+            self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_ecdsa"})
+        elif key_algorithm == "rsa":
+            self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_rsa"})
+        else:
+            raise ValueError(f"unsupported TSA key algorithm {key_algorithm}")
+
+    @classmethod
+    def from_credential(
+        cls, *, vault: KeyVault, credential: Credential, clock: Clock, **options: Any
+    ) -> "InProcessTimestampAuthority":
+        """The TSA of a ``CertificateAuthority.tsa()`` credential (key, certificate, issuers)."""
+        return cls(
+            vault=vault,
+            key_ref=credential.key,
+            certificate=credential.certificate.der,
+            chain=credential.issuers,
+            clock=clock,
+            **options,
+        )
+
+    # -- TimestampAuthority ------------------------------------------------------------
+
+    def timestamp(self, digest: bytes, hash_algorithm: str, nonce: int | None = None) -> bytes:
+        try:
+            self._check_imprint(hash_algorithm, digest)
+            token = self._token(hash_algorithm, digest, nonce, include_certs=True)
+        except _Refusal as refusal:
+            raise TimestampUnavailable(refusal.text, fail_info=refusal.fail_info) from None
+        return token.dump()
+
+    # -- TimestampResponder ------------------------------------------------------------
+
+    def respond(self, query: bytes) -> bytes:
+        try:
+            try:
+                req = tsp.TimeStampReq.load(query, strict=True)
+                req.native  # forces a full parse: lazy asn1crypto would accept garbage
+            except Exception:
+                raise _Refusal("bad_data_format", "the query is not a DER TimeStampReq") from None
+            if req["version"].native != "v1":
+                raise _Refusal("bad_request", "only version 1 queries are understood")
+            if req["extensions"].native:
+                raise _Refusal("unaccepted_extensions", "no extension is supported")
+            wanted_policy = req["req_policy"].native
+            if wanted_policy is not None and req["req_policy"].dotted != self._policy:
+                raise _Refusal("unaccepted_policy", f"this TSA only stamps under {self._policy}")
+            imprint = req["message_imprint"]
+            algorithm = imprint["hash_algorithm"]["algorithm"].native
+            digest = imprint["hashed_message"].native
+            self._check_imprint(algorithm, digest)
+            token = self._token(
+                algorithm,
+                digest,
+                req["nonce"].native,
+                include_certs=bool(req["cert_req"].native),
+            )
+        except _Refusal as refusal:
+            status = tsp.PKIStatusInfo(
+                {
+                    "status": "rejection",
+                    "status_string": [refusal.text],
+                    "fail_info": tsp.PKIFailureInfo({refusal.fail_info}),
+                }
+            )
+            return _refusal_response(status)
+        return TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+
+    # -- internals ---------------------------------------------------------------------
+
+    @staticmethod
+    def _check_imprint(algorithm: str, digest: bytes) -> None:
+        if algorithm not in _DIGEST_SIZES:
+            raise _Refusal("bad_alg", f"unsupported hash algorithm {algorithm}")
+        if len(digest) != _DIGEST_SIZES[algorithm]:
+            raise _Refusal("bad_data_format", f"a {algorithm} digest has {_DIGEST_SIZES[algorithm]} bytes")
+
+    def _accuracy_value(self) -> tsp.Accuracy:
+        micros_total = int(self._accuracy / timedelta(microseconds=1))
+        seconds, rest = divmod(micros_total, 1_000_000)
+        millis, micros = divmod(rest, 1000)
+        value: dict[str, int] = {}
+        if seconds:
+            value["seconds"] = seconds
+        if millis:
+            value["millis"] = millis
+        if micros:
+            value["micros"] = micros
+        return tsp.Accuracy(value)
+
+    def _token(self, algorithm: str, digest: bytes, nonce: int | None, *, include_certs: bool) -> cms.ContentInfo:
+        now = self._clock.now()
+        if now.tzinfo is None:
+            raise _Refusal("time_not_available", "the clock gave a naive datetime")
+        # Whole seconds only: RFC 3161 forbids trailing zeros in fractions and our
+        # announced accuracy is coarser than a second's fraction anyway.
+        gen_time = now.replace(microsecond=0)
+        tst_info: dict[str, Any] = {
+            "version": "v1",
+            "policy": self._policy,
+            "message_imprint": {"hash_algorithm": {"algorithm": algorithm}, "hashed_message": digest},
+            # 127 random bits: unique without shared state between processes.
+            "serial_number": secrets.randbits(127) | 1,
+            "gen_time": core.GeneralizedTime(gen_time),
+            "accuracy": self._accuracy_value(),
+            "tsa": x509.GeneralName({"directory_name": self._cert.subject}),
+        }
+        if nonce is not None:
+            tst_info["nonce"] = nonce
+        tst_info_der = tsp.TSTInfo(tst_info).dump()
+        signed_attrs_der = _der_set(
+            sorted(  # DER orders a SET OF by encoding
+                [
+                    self._content_type_attr,
+                    cms.CMSAttribute(
+                        {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(gen_time)})]}
+                    ).dump(),
+                    cms.CMSAttribute(
+                        {
+                            "type": "message_digest",
+                            "values": [hashlib.new(self._signing_hash, tst_info_der).digest()],
+                        }
+                    ).dump(),
+                    self._signing_cert_attr,
+                ]
+            )
+        )
+        signed_attrs = cms.CMSAttributes.load(signed_attrs_der)
+        to_sign = hashlib.new(self._signing_hash, signed_attrs_der).digest()
+        try:
+            signature = self._vault.sign_digest(self._key_ref, to_sign, self._signing_hash)
+        except Exception as exc:  # the vault is an outside system: any failure means no time
+            raise _Refusal("system_failure", f"the TSA key could not sign: {exc}") from exc
+        digest_algo = algos.DigestAlgorithm({"algorithm": self._signing_hash})
+        signer_info = cms.SignerInfo(
+            {
+                "version": "v1",
+                "sid": cms.SignerIdentifier(
+                    {
+                        "issuer_and_serial_number": {
+                            "issuer": self._cert.issuer,
+                            "serial_number": self._cert.serial_number,
+                        }
+                    }
+                ),
+                "digest_algorithm": digest_algo,
+                "signed_attrs": signed_attrs,
+                "signature_algorithm": self._sig_algo,
+                "signature": signature,
+            }
+        )
+        signed_data: dict[str, Any] = {
+            "version": "v3",
+            "digest_algorithms": [digest_algo],
+            "encap_content_info": {
+                "content_type": "tst_info",
+                "content": cms.ParsableOctetString(tst_info_der),
+            },
+            "signer_infos": [signer_info],
+        }
+        if include_certs:
+            signed_data["certificates"] = self._embedded_certs
+        return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})

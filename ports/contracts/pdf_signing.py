@@ -1,0 +1,104 @@
+"""Contract suite for ``PdfSigning``.
+
+Hooks: ``make_adapter()``; ``identity()`` (a SigningIdentity the adapter can sign with);
+``sample_pdf(pages)`` and ``encrypted_pdf()`` (input documents); ``signature_fields(pdf)``
+(the document's signature fields in order, as (name, signed) pairs — read with whatever
+parser suits the adapter). Cryptographic validity is for each adapter's own tests with
+independent validators; this suite checks the behaviour callers rely on.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf
+from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureField, SignatureRequest, SigningIdentity
+
+
+class PdfSigningContract:
+    def make_adapter(self) -> PdfSigning:
+        raise NotImplementedError
+
+    def identity(self) -> SigningIdentity:
+        raise NotImplementedError
+
+    def sample_pdf(self, pages: int = 1) -> bytes:
+        raise NotImplementedError
+
+    def encrypted_pdf(self) -> bytes:
+        raise NotImplementedError
+
+    def signature_fields(self, pdf: bytes) -> list[tuple[str, bool]]:
+        raise NotImplementedError
+
+    def _request(self, level: PadesLevel = PadesLevel.B_B, field_name: str = "Signature1") -> SignatureRequest:
+        return SignatureRequest(identity=self.identity(), level=level, field_name=field_name)
+
+    def test_adapter_is_a_pdf_signing(self) -> None:
+        assert isinstance(self.make_adapter(), PdfSigning)
+
+    def test_signing_appends_an_update_and_fills_one_field(self) -> None:
+        original = self.sample_pdf()
+        signed = self.make_adapter().sign(original, self._request())
+        assert signed.startswith(original)
+        assert self.signature_fields(signed) == [("Signature1", True)]
+
+    def test_each_level_signs(self) -> None:
+        signing = self.make_adapter()
+        for level in PadesLevel:
+            signed = signing.sign(self.sample_pdf(), self._request(level))
+            # B-LTA adds a document timestamp, which some parsers list as a field too.
+            assert self.signature_fields(signed)[0] == ("Signature1", True), level
+
+    def test_a_later_signature_keeps_the_earlier_one(self) -> None:
+        signing = self.make_adapter()
+        first = signing.sign(self.sample_pdf(), self._request(field_name="Client"))
+        second = signing.sign(first, self._request(field_name="Expert"))
+        assert second.startswith(first)
+        assert self.signature_fields(second) == [("Client", True), ("Expert", True)]
+
+    def test_fields_created_in_advance_are_filled_in_place(self) -> None:
+        signing = self.make_adapter()
+        prepared = signing.create_fields(
+            self.sample_pdf(2),
+            [SignatureField("Client", Box(1, 50, 50, 200, 60)), SignatureField("Expert", None)],
+        )
+        assert self.signature_fields(prepared) == [("Client", False), ("Expert", False)]
+        signed = signing.sign(prepared, self._request(field_name="Expert"))
+        assert self.signature_fields(signed) == [("Client", False), ("Expert", True)]
+
+    def test_document_timestamp_is_an_update(self) -> None:
+        signing = self.make_adapter()
+        signed = signing.sign(self.sample_pdf(), self._request())
+        stamped = signing.timestamp(signed)
+        assert stamped.startswith(signed) and len(stamped) > len(signed)
+        assert ("Signature1", True) in self.signature_fields(stamped)
+
+    def test_files_in_files_out(self) -> None:
+        signing = self.make_adapter()
+        with tempfile.TemporaryDirectory() as tmp:
+            source, destination = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
+            source.write_bytes(self.sample_pdf(3))
+            signing.sign_file(source, destination, self._request())
+            assert self.signature_fields(destination.read_bytes()) == [("Signature1", True)]
+            assert sorted(p.name for p in Path(tmp).iterdir()) == ["in.pdf", "out.pdf"]
+
+    def test_bad_input_is_refused_with_a_code_and_leaves_no_file(self) -> None:
+        signing = self.make_adapter()
+        cases = [
+            (b"PK\x03\x04 not a pdf at all" * 20, NotAPdf, "pdf.not_pdf"),
+            (self.encrypted_pdf(), EncryptedPdf, "pdf.encrypted"),
+            (self.sample_pdf(3)[:-300], BrokenPdf, "pdf.broken"),
+        ]
+        for content, error, code in cases:
+            with tempfile.TemporaryDirectory() as tmp:
+                source, destination = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
+                source.write_bytes(content)
+                try:
+                    signing.sign_file(source, destination, self._request(PadesLevel.B_T))
+                except InvalidPdf as refused:
+                    assert isinstance(refused, error) and refused.code == code, (refused, code)
+                else:
+                    raise AssertionError(f"{code}: signed anyway")
+                assert [p.name for p in Path(tmp).iterdir()] == ["in.pdf"], code

@@ -1,0 +1,121 @@
+"""Signing PDFs (PAdES baseline, ETSI EN 319 142-1).
+
+The private key never reaches this port: a signature names a key held by the key vault
+(``key_ref``) and the adapter asks the vault to sign one digest. Certificates travel as
+DER bytes. Every signature is an incremental update, so earlier signatures stay valid.
+
+Errors (domain.model.errors): ``NotAPdf`` / ``EncryptedPdf`` / ``BrokenPdf`` (all
+``InvalidPdf``) for input we refuse, ``TimestampUnavailable`` when B-T or above cannot get
+trusted time, ``SigningCertificateRejected`` when B-LT finds the certificate revoked or
+untrusted, ``SigningFailed`` otherwise. On any error no output file is left behind.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, Sequence, runtime_checkable
+
+from attrs import field, frozen
+
+from domain.model.pki import KeyRef
+
+
+class PadesLevel(enum.Enum):
+    B_B = "B-B"  # signature only
+    B_T = "B-T"  # + signature timestamp
+    B_LT = "B-LT"  # + certificates and revocation data in the DSS
+    B_LTA = "B-LTA"  # + document timestamp over all of it
+
+
+@frozen
+class Box:
+    """A rectangle on a page, in PDF points from the page's lower-left corner.
+
+    ``page`` counts from 0; negative values count from the end (-1 is the last page).
+    """
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def __attrs_post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError("a signature box needs a positive width and height")
+
+
+@frozen
+class VisibleSignature:
+    """What the signature's appearance shows, and where (when the field does not exist yet)."""
+
+    box: Box
+    signer_name: str
+    signed_at: datetime
+    level_label: str
+
+
+@frozen
+class SignatureField:
+    name: str
+    box: Box | None = None  # None: an invisible field
+
+
+@frozen
+class SigningIdentity:
+    key_ref: KeyRef
+    certificate: bytes  # DER of the signer's certificate
+    chain: tuple[bytes, ...] = field(default=(), converter=tuple)  # DER of its issuers, root last
+
+
+@frozen
+class SignatureRequest:
+    identity: SigningIdentity
+    level: PadesLevel
+    field_name: str = "Signature1"
+    appearance: VisibleSignature | None = None  # None: invisible
+    name: str | None = None  # /Name of the signature, e.g. the person signing under a seal
+    reason: str | None = None
+    location: str | None = None
+
+
+@frozen
+class RevocationData:
+    ocsp_responses: tuple[bytes, ...] = field(default=(), converter=tuple)  # DER OCSPResponse
+    crls: tuple[bytes, ...] = field(default=(), converter=tuple)  # DER CertificateList
+
+
+@runtime_checkable
+class RevocationSource(Protocol):
+    """Fresh revocation data for a certificate, fetched however the CA publishes it."""
+
+    def revocation_data(self, certificate: bytes, issuer: bytes) -> RevocationData:
+        """OCSP responses and/or CRLs covering ``certificate`` (DER), issued by ``issuer`` (DER)."""
+        ...
+
+
+@runtime_checkable
+class PdfSigning(Protocol):
+    def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
+        """Write to ``destination`` a copy of ``source`` with one more signature.
+
+        Streams: memory does not grow with the document's size. ``destination`` appears
+        only once complete; ``source`` and ``destination`` must differ.
+        """
+        ...
+
+    def sign(self, pdf: bytes, request: SignatureRequest) -> bytes: ...
+
+    def timestamp_file(self, source: Path, destination: Path) -> None:
+        """Add a document timestamp (PAdES B-LTA) with the TSA's validation data."""
+        ...
+
+    def timestamp(self, pdf: bytes) -> bytes: ...
+
+    def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
+        """Add empty signature fields that later signers fill (``SignatureRequest.field_name``)."""
+        ...
+
+    def create_fields(self, pdf: bytes, fields: Sequence[SignatureField]) -> bytes: ...

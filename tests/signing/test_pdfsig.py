@@ -1,0 +1,91 @@
+"""poppler's pdfsig (NSS underneath) as an independent validator.
+
+pdfsig checks the certificate with NSS, which asks the OCSP responder named in the
+certificate's AIA: the session's loopback PKI server answers. pdfsig exits 0 even for
+an invalid signature, so its text is what we check.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from ports.pdf_signing import PadesLevel, SignatureRequest
+from tests.signing.conftest import require_tool
+from tests.signing.pdfs import pdf_file
+
+pytestmark = pytest.mark.external
+
+
+@pytest.fixture(scope="module")
+def nss_db(pki, tmp_path_factory):
+    certutil = require_tool("certutil")
+    directory = tmp_path_factory.mktemp("nss")
+    root_pem = directory / "root.pem"
+    root_pem.write_bytes(pki.root.cert.public_bytes(serialization.Encoding.PEM))
+    subprocess.run([certutil, "-N", "--empty-password", "-d", f"sql:{directory}"], check=True)
+    subprocess.run(
+        [certutil, "-A", "-n", "Seing Test Root", "-t", "CT,C,C", "-i", str(root_pem), "-d", f"sql:{directory}"],
+        check=True,
+    )
+    return directory
+
+
+def pdfsig(nss_db, path) -> list[str]:
+    """pdfsig's report, one text block per signature."""
+    tool = require_tool("pdfsig")
+    result = subprocess.run(
+        [tool, "-nssdir", f"sql:{nss_db}", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return re.split(r"^Signature #\d+:$", result.stdout, flags=re.M)[1:]
+
+
+def test_pdfsig_finds_a_b_lt_signature_valid_and_trusted(signing, identity, pki_server, nss_db, tmp_path):
+    source = pdf_file(tmp_path / "in.pdf", pages=2)
+    signed = tmp_path / "signed.pdf"
+    signing.sign_file(source, signed, SignatureRequest(identity=identity, level=PadesLevel.B_LT))
+    (report,) = pdfsig(nss_db, signed)
+    assert "Signature is Valid" in report, report
+    assert "Certificate is Trusted" in report, report
+    assert "ETSI.CAdES.detached" in report
+
+
+def test_pdfsig_finds_both_signatures_valid_and_trusted(signing, identity, pki, nss_db, tmp_path):
+    source = pdf_file(tmp_path / "in.pdf")
+    first, second = tmp_path / "one.pdf", tmp_path / "two.pdf"
+    signing.sign_file(source, first, SignatureRequest(identity=identity, level=PadesLevel.B_LT, field_name="Client"))
+    other_identity = pki.identity(pki.issue_signer("Claire", "Petit"))
+    signing.sign_file(
+        first, second, SignatureRequest(identity=other_identity, level=PadesLevel.B_LT, field_name="Expert")
+    )
+    reports = pdfsig(nss_db, second)
+    assert len(reports) == 2
+    for report in reports:
+        assert "Signature is Valid" in report, report
+        assert "Certificate is Trusted" in report, report
+
+
+def test_pdfsig_reports_a_revoked_certificate(signing, pki, nss_db, tmp_path):
+    signer = pki.issue_signer("Marc", "Revoque")
+    identity = pki.identity(signer)
+    signed = tmp_path / "signed.pdf"
+    signing.sign_file(pdf_file(tmp_path / "in.pdf"), signed, SignatureRequest(identity=identity, level=PadesLevel.B_B))
+    pki.revoke(signer)
+    (report,) = pdfsig(nss_db, signed)
+    assert "Signature is Valid" in report
+    assert "Certificate has been Revoked" in report, report
+
+
+def test_pdfsig_accepts_a_qcp_certificate_signature(signing, pki, nss_db, tmp_path):
+    from domain.model.pki import CertificatePolicy
+
+    identity = pki.identity(pki.issue_signer("Nadia", "Benali", policy=CertificatePolicy.QCP_N))
+    signed = tmp_path / "signed.pdf"
+    signing.sign_file(pdf_file(tmp_path / "in.pdf"), signed, SignatureRequest(identity=identity, level=PadesLevel.B_LT))
+    (report,) = pdfsig(nss_db, signed)
+    assert "Signature is Valid" in report, report
+    assert "Certificate is Trusted" in report, report
