@@ -7,10 +7,8 @@ server fails the tests; elsewhere they are skipped, loudly.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import warnings
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -19,6 +17,7 @@ import pytest
 from pony.orm import Database, db_session
 
 from adapters.persistence import open_database, upgrade
+from tests.conftest import require_service
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 TABLES = ("jobs", "password_resets", "accounts", "invitations", "members", "persons", "cabinets")
@@ -36,11 +35,7 @@ def make_postgres_database() -> Iterator[Callable[[], str]]:
     try:
         admin = _admin_connection()
     except psycopg2.OperationalError as error:
-        message = f"PostgreSQL unreachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {error}".strip()
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        warnings.warn(message, stacklevel=1)
-        pytest.skip(f"SKIPPING POSTGRESQL TESTS: {message}")
+        require_service(False, f"PostgreSQL on {PG_HOST}:{PG_PORT} as {PG_USER} ({str(error).strip()})")
     created: list[str] = []
 
     def make() -> str:
