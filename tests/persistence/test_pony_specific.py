@@ -4,7 +4,7 @@ threads, refused lost updates, and guards against mixing sessions in one thread.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, TypeVar
 
 import pytest
@@ -12,7 +12,8 @@ from pony.orm import Database
 
 from adapters.persistence import PonyJobStore, PonyUnitOfWork
 from domain.model.errors import Conflict
-from domain.model.jobs import JobSpec
+from domain.model.jobs import Channel, JobSpec
+from domain.model.one_time_code import ChallengeStatus, OneTimeCodeChallenge
 from domain.model.person import Person
 from domain.model.values import Email, Mobile, PersonName
 
@@ -93,3 +94,30 @@ def test_the_job_store_refuses_to_join_an_open_unit_of_work(db: Database) -> Non
     with PonyUnitOfWork(db):
         with pytest.raises(RuntimeError):
             PonyJobStore(db).claim(now=T0, limit=1, lease_seconds=60)
+
+
+def test_one_code_cannot_be_used_by_two_concurrent_checks(db: Database) -> None:
+    """ports/one_time_codes.py asks for it: the second commit is refused, not merged."""
+    challenge = OneTimeCodeChallenge.issue(id="ch-1", person_id="per-1", purpose="lcp_registration.email",
+                                           channel=Channel.EMAIL, destination="jessica@example.org",
+                                           code_hash="hmac-sha256$k1$abc", now=T0)
+    with PonyUnitOfWork(db) as uow:
+        uow.one_time_codes.add(challenge)
+        uow.commit()
+
+    def use_elsewhere() -> None:
+        with PonyUnitOfWork(db) as other:
+            other.one_time_codes.get("ch-1").verify(matches=lambda _h: True, payload_digest=None,
+                                                    now=T0 + timedelta(seconds=5))
+            other.commit()
+
+    with PonyUnitOfWork(db) as uow:
+        mine = uow.one_time_codes.get("ch-1")
+        _in_other_thread(db, use_elsewhere)
+        mine.verify(matches=lambda _h: True, payload_digest=None, now=T0 + timedelta(seconds=6))
+        with pytest.raises(Conflict):
+            uow.commit()
+
+    with PonyUnitOfWork(db) as uow:
+        stored = uow.one_time_codes.get("ch-1")
+        assert (stored.status, stored.used_at) == (ChallengeStatus.USED, T0 + timedelta(seconds=5))
