@@ -45,7 +45,7 @@ from domain.model.lcp_registration import ACTIVE_STATES, LcpRegistration
 from domain.model.one_time_code import OneTimeCodeChallenge
 from domain.model.person import Person
 from domain.model.pki import CertificatePolicy
-from domain.model.values import Email
+from domain.model.values import Email, fold
 from ports.clock import Clock
 
 __all__ = ["PonyUnitOfWork"]
@@ -169,7 +169,7 @@ class _Repository:
                    if name != self.key_column and getattr(row, name) != value}
         if changed:
             row.set(**changed)
-        self.after_save(obj)
+            self.after_save(obj)
 
     def _domain(self, row: Any) -> Any:
         key = (self.kind, getattr(row, self.key_column))
@@ -451,6 +451,12 @@ class PonyCollectionRepository(_Repository):
                 found = found.filter(lambda c: c.status in wanted)
             return found.order_by(lambda c: (desc(c.created_at), desc(c.id)))
 
+        if not fold(text):
+            # No text: the page and the count come from the database, nothing else is loaded.
+            with self._uow.storage_errors_translated():
+                self._uow._write_back()
+                total = query(self._rows).count()
+            return self._select(lambda rows: query(rows)[offset:offset + limit]), total
         # Matching names and emails ignoring accents is the domain's rule (Collection.matches):
         # the database narrows to the cabinet and statuses, the aggregate decides the rest.
         matching = [c for c in self._select(query) if c.matches(text)]
