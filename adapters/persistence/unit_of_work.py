@@ -44,8 +44,8 @@ from domain.model.jobs import JobSpec
 from domain.model.lcp_registration import ACTIVE_STATES, LcpRegistration
 from domain.model.one_time_code import OneTimeCodeChallenge
 from domain.model.person import Person
-from domain.model.qcp_enrollment import TERMINAL_STATES, CaptureLink, QcpEnrollment, QcpState
 from domain.model.pki import CertificatePolicy
+from domain.model.qcp_enrollment import TERMINAL_STATES, CaptureLink, QcpEnrollment, QcpState
 from domain.model.values import Email, fold
 from ports.clock import Clock
 
@@ -113,7 +113,7 @@ class PonyUnitOfWork:
 
     def commit(self) -> None:
         with self.storage_errors_translated():
-            self._write_back()
+            self.flush_tracked()
             self._db.commit()
 
     def rollback(self) -> None:
@@ -147,7 +147,7 @@ class PonyUnitOfWork:
     def forget(self, key: tuple[str, str]) -> None:
         self._tracked.pop(key, None)
 
-    def _write_back(self) -> None:
+    def flush_tracked(self) -> None:
         """Copy every tracked aggregate into its row; Pony flushes only what changed."""
         for (_kind, key), (obj, repository) in list(self._tracked.items()):
             repository.write_back(key, obj)
@@ -210,7 +210,7 @@ class _Repository:
     def _select(self, query: Callable[[Any], Any]) -> list[Any]:
         """Run ``query(entity)`` after writing tracked changes back, so it sees them."""
         with self._uow.storage_errors_translated():
-            self._uow._write_back()
+            self._uow.flush_tracked()
             return [self._domain(row) for row in query(self._rows)]
 
     def _first(self, query: Callable[[Any], Any]) -> Any:
@@ -363,7 +363,7 @@ class PonyOneTimeCodeRepository(_Repository):
     def sends_since(self, person_id: str, since: datetime, *, purpose: str | None = None) -> list[datetime]:
         at = mappers.to_column(since)
         with self._uow.storage_errors_translated():
-            self._uow._write_back()
+            self._uow.flush_tracked()
             query = self._rows.select(lambda c: c.person_id == person_id and c.created_at >= at)
             if purpose is not None:
                 query = query.filter(lambda c: c.purpose == purpose)
@@ -440,7 +440,7 @@ class PonyCollectionRepository(_Repository):
 
     def by_token_hash(self, token_hash: str) -> Collection | None:
         with self._uow.storage_errors_translated():
-            self._uow._write_back()
+            self._uow.flush_tracked()
             link = self._links.get(token_hash=token_hash)
         return None if link is None else self._find(link.collection_id)
 
@@ -457,7 +457,7 @@ class PonyCollectionRepository(_Repository):
         if not fold(text):
             # No text: the page and the count come from the database, nothing else is loaded.
             with self._uow.storage_errors_translated():
-                self._uow._write_back()
+                self._uow.flush_tracked()
                 total = query(self._rows).count()
             return self._select(lambda rows: query(rows)[offset:offset + limit]), total
         # Matching names and emails ignoring accents is the domain's rule (Collection.matches):
@@ -504,7 +504,7 @@ class PonyQcpEnrollmentRepository(_Repository):
 
     def by_session_ref(self, session_ref: str) -> QcpEnrollment | None:
         with self._uow.storage_errors_translated():
-            self._uow._write_back()
+            self._uow.flush_tracked()
             session = self._sessions.get(session_ref=session_ref)
         return None if session is None else self._find(session.enrollment_id)
 
