@@ -130,7 +130,7 @@ def test_signers_levels_order_and_fields(api, draft, cabinet):
     assert problem_of(bad_level, 422)["errors"][0]["field"] == "level"
     me_id, paul_id = me.json()["signer_id"], paul.json()["signer_id"]
     qualified = api.put(f"/api/v1/collections/{draft}/signers/{me_id}/level", json={"level": 3})
-    assert problem_of(qualified, 409)["detail"] == \
+    assert problem_of(qualified, 422)["detail"] == \
         "Le niveau 3 exige un certificat qualifié (QCP) actif pour ce membre."
     assert api.put(f"/api/v1/collections/{draft}/signers/{me_id}/level", json={"level": 1}).status_code == 204
     order = api.put(f"/api/v1/collections/{draft}/signers/order", json={"signer_ids": [paul_id, me_id]})

@@ -9,18 +9,15 @@ test-artifacts/browser/collecte-*.png.
 from __future__ import annotations
 
 import base64
-
 import re
-import threading
-import time
-from typing import Any, Iterator
+from datetime import timedelta
 
 import pytest
 
 from domain.model.cabinet import Delegation, Role
 from domain.model.collection import InvitationMode
 from domain.model.signer import SignatureLevel, SignerStatus
-from tests.browser.conftest import LiveServer, _ensure_static_assets, _free_port
+from entrypoints.web.i18n import DISPLAY_TZ, format_moment
 from tests.intake import corpus
 
 pytestmark = pytest.mark.browser
@@ -31,43 +28,6 @@ MEMBER_EMAIL = "irina.faron@cs-expert.fr"
 LEVEL_1 = "Niv 1\u00a0: simple"
 LEVEL_2 = "Niv 2\u00a0: avancée"
 LEVEL_3 = "Niv 3\u00a0: avancée basée sur un certificat qualifié"
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app on the in-memory adapters (fixed clock: 28 November 2026, 09:00 UTC), emails into the outbox.
-
-    The PostgreSQL/SQLite unit of work has no collection repository yet; once it has, the
-    shared ``live_server`` of tests/browser/conftest.py (real adapters) can replace this one.
-    """
-    import uvicorn
-    from dependency_injector import providers
-
-    from adapters.messaging.outbox import OutboxMailer
-    from entrypoints.container import build_container
-    from entrypoints.settings import Settings
-    from entrypoints.web.app import create_app
-
-    _ensure_static_assets()
-    data_dir = tmp_path_factory.mktemp("seing-collections")
-    port = _free_port()
-    settings = Settings(data_dir=data_dir, host="127.0.0.1", port=port, dev_mode=True, mail_backend="outbox")
-    container: Any = build_container(settings, fakes=True)
-    container.adapters.mailer.override(providers.Singleton(OutboxMailer, settings.outbox_dir))
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="seing-uvicorn-collections", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(container, f"http://127.0.0.1:{port}", "in-memory", settings.outbox_dir)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _member_with_sign(container, owner) -> None:
@@ -182,8 +142,10 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
 
     # 3 Options: 15 days by default; an observer in copy.
     page.wait_for_url(re.compile(r".*/options$"))
-    # 28 November 2026 (the fixed clock) + 15 days.
-    assert page.get_by_label("Date limite de signature").input_value() == "2026-12-13"
+    # 15 days after the draft was made, as a day in Paris.
+    created = draft().summary.created_at
+    assert page.get_by_label("Date limite de signature").input_value() == \
+        (created + timedelta(days=15)).astimezone(DISPLAY_TZ).date().isoformat()
     page.locator("summary", has_text="Ajouter un destinataire en copie").click()
     page.locator("#observer_given_names").fill("Luc")
     page.locator("#observer_surname").fill("Copie")
@@ -290,7 +252,7 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
     assert all(s.status is SignerStatus.INVITED for s in draft().signers)
     timeline = page.locator("ol.timeline").inner_text()
     assert "Invitation envoyée à Paul Martin" in timeline and "Invitation envoyée à Irina Faron" in timeline
-    assert "28 novembre 2026 à 10 h 00" in timeline  # 09:00 UTC, shown in Paris time
+    assert format_moment(draft().summary.sent_at, "fr") in timeline  # « 28 novembre 2026 à 10 h 00 », Paris time
     shoot(page, "collecte-07-suivi")
     check_accessibility(page)
 

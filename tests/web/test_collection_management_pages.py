@@ -89,7 +89,7 @@ def test_relancer_waits_an_hour_then_sends_a_new_link(client, container, owner):
     login(client)
     too_soon = post_form(client, f"/collectes/{collection_id}/signataires/{paul}/relancer")
     assert too_soon.status_code == 429
-    assert "moins d’une heure" in too_soon.text
+    assert "Une relance vient d’être envoyée" in too_soon.text
     container.adapters.clock().advance(timedelta(hours=2))
     reminded = post_form(client, f"/collectes/{collection_id}/signataires/{paul}/relancer")
     assert reminded.status_code == 303

@@ -198,7 +198,7 @@ def test_informations_are_saved_and_lead_to_the_options(client, container, owner
     assert draft.summary.title == "Lettre de mission 2027" and draft.message == "Bonjour,\nmerci de signer."
     too_long = post_form(client, f"/collectes/{collection_id}/informations", {"title": "T" * 201})
     assert too_long.status_code == 422
-    assert "200\u00a0caractères au plus" in error_for(too_long.text, "title")
+    assert error_for(too_long.text, "title").startswith("Indiquez un titre")
 
 
 # -- step 3: options ----------------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_observers_are_added_refused_twice_and_removed(client, container, owner)
     assert post_form(client, f"/collectes/{collection_id}/destinataires", data).status_code == 303
     again = post_form(client, f"/collectes/{collection_id}/destinataires", data)
     assert 400 <= again.status_code < 500
-    assert "Cette personne est déjà en copie." in again.text
+    assert "Cette personne est déjà destinataire en copie de la collecte." in again.text
     missing = post_form(client, f"/collectes/{collection_id}/destinataires", {**data, "observer_email": ""})
     assert error_for(missing.text, "observer_email") == "Indiquez l’adresse e-mail."
     observer = details(container, owner, collection_id).observers[0]
