@@ -189,9 +189,10 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
     shoot(page, "collecte-04-signataires")
     check_accessibility(page)
 
-    # The level dropdown saves at once.
-    with page.expect_navigation():
-        page.get_by_label("Niveau de signature de Irina Faron").select_option(label=LEVEL_1)
+    # The level dropdown saves at once, in the background (no reload under the keyboard).
+    page.get_by_label("Niveau de signature de Irina Faron").select_option(label=LEVEL_1)
+    page.wait_for_function("() => document.getElementById('signers-status').textContent.length > 0")
+    assert page.locator("#signers-status").inner_text() == "Niveau de signature enregistré."
     assert [s.level for s in draft().signers] == [SignatureLevel.ADVANCED, SignatureLevel.SIMPLE,
                                                   SignatureLevel.ADVANCED_QUALIFIED]
 

@@ -52,8 +52,20 @@
     var form = document.getElementById("signers-form");
     var rows = document.getElementById("signer-rows");
     if (!form) return;
+    // A level is saved in the background: choosing in a dropdown must not reload the page
+    // under the keyboard user's feet (WCAG 3.2.2). A refusal falls back to the plain submit.
+    var status = document.getElementById("signers-status");
     Array.prototype.forEach.call(form.querySelectorAll(".level-select"), function (select) {
-      select.addEventListener("change", function () { submitWith(form, "enregistrer"); });
+      select.addEventListener("change", function () {
+        // URL-encoded, like the form itself (FormData alone would be multipart).
+        var data = new URLSearchParams(new FormData(form));
+        data.append("action", "enregistrer");
+        // form.action would be the buttons named "action": read the attribute.
+        fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin"}).then(function (response) {
+          if (!response.ok) { submitWith(form, "enregistrer"); return; }
+          if (status) status.textContent = status.dataset.saved;
+        }, function () { submitWith(form, "enregistrer"); });
+      });
     });
     if (!rows || typeof Sortable === "undefined") return;
     var before = null;
