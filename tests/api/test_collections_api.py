@@ -224,3 +224,24 @@ def test_a_member_without_prepare_is_refused_and_outsiders_learn_nothing(api, se
 def test_the_collections_need_a_session(raw, cabinet):
     answer = raw.get("/api/v1/collections", params={"cabinet_id": cabinet.cabinet_id})
     assert problem_of(answer, 401)["code"] == "auth.required"
+
+
+def test_a_file_over_the_limit_is_a_413_problem_naming_the_limit(tmp_path):
+    from litestar.testing import TestClient
+
+    from entrypoints.container import build_container
+    from entrypoints.settings import Settings
+    from tests.api.conftest import ApiClient, make_app
+
+    container = build_container(Settings(data_dir=tmp_path, demo_data=False, max_upload_mb=1), fakes=True)
+    cabinet = container.use_cases.create_cabinet(
+        name="Cabinet", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
+        owner_email="jessica@poussart.fr", owner_mobile="06 24 00 00 13", password=PASSWORD)
+    with TestClient(make_app(container), base_url="http://testserver.local") as raw:
+        api = ApiClient(raw)
+        api.login()
+        big = corpus.minimal_pdf(1) + b"%" + b"x" * (1024 * 1024)
+        body = problem_of(create(api, cabinet, ("gros.pdf", big)), 413)
+    assert body["code"] == "document.too_large"
+    assert body["params"]["limit_mb"] == 1
+    assert body["errors"][0]["field"] == "files[0]"

@@ -461,3 +461,16 @@ def test_someone_from_another_cabinet_learns_nothing(client, container, owner):
 
 
 
+
+
+def test_a_preparer_without_sign_cannot_add_themself(client, container, owner):
+    member_person = add_member(container, owner, Delegation.PREPARE)
+    assert member_person
+    login(client, COLLABORATOR, COLLABORATOR_PASSWORD)
+    collection_id = new_draft(client)
+    page = client.get(f"/collectes/{collection_id}/signataires").text
+    assert "M’ajouter</button>" not in page
+    assert "Vous n’avez pas la délégation «\u00a0Signer\u00a0»\u00a0: vous ne pouvez pas vous ajouter." in page
+    refused = post_form(client, f"/collectes/{collection_id}/signataires/ajouter", {"kind": "myself"})
+    assert refused.status_code == 422
+    assert "Ce membre du cabinet n’a pas la délégation" in refused.text
