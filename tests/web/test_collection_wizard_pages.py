@@ -474,3 +474,30 @@ def test_a_preparer_without_sign_cannot_add_themself(client, container, owner):
     refused = post_form(client, f"/collectes/{collection_id}/signataires/ajouter", {"kind": "myself"})
     assert refused.status_code == 422
     assert "Ce membre du cabinet n’a pas la délégation" in refused.text
+
+
+def test_adding_an_observer_keeps_the_options_typed_above(client, container, owner):
+    login(client)
+    collection_id = new_draft(client)
+    form = {"deadline": "2026-12-24", "every_days": "5", "max_count": "2", "reminders": "on",
+            "observer_given_names": "Luc", "observer_surname": "Copie", "observer_email": "luc@example.fr"}
+    added = post_form(client, f"/collectes/{collection_id}/options", {**form, "action": "ajouter-destinataire"})
+    assert added.status_code == 303 and added.headers["location"].endswith("/options#destinataires")
+    draft = details(container, owner, collection_id)
+    assert [o.email for o in draft.observers] == ["luc@example.fr"]
+    assert draft.reminders.every_days == 5 and _paris_day(draft.summary.deadline) == "2026-12-24"
+    observer_id = draft.observers[0].observer_id
+    removed = post_form(client, f"/collectes/{collection_id}/options",
+                        {"deadline": "2026-12-24", "action": f"retirer-destinataire:{observer_id}"})
+    assert removed.status_code == 303
+    assert details(container, owner, collection_id).observers == ()
+    # Enter in a field submits the first button: « Continuer », never « Retirer ».
+    page = client.get(f"/collectes/{collection_id}/options").text
+    first_button = re.search(r'<button type="submit" name="action" value="([^"]+)"', page).group(1)
+    assert first_button == "continuer"
+
+
+def _paris_day(moment) -> str:
+    from entrypoints.web.i18n import DISPLAY_TZ
+
+    return moment.astimezone(DISPLAY_TZ).date().isoformat()

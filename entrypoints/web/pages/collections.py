@@ -452,34 +452,66 @@ def save_options(request: Request, collection_id: FromPath[str], data: FormData,
             errors["deadline" if code.startswith("collection.deadline") else "every_days"] = error_text(request, exc)
     if errors:
         return _options_page(request, viewer, _details(use_cases, viewer, collection_id), status=422,
-                             values=values, errors=errors)
+                             values=values, errors=errors, observer_values=_observer_values(data))
+    # The observers are part of the same form, so what was typed above is saved with them.
+    action = form_value(data, "action") or "continuer"
+    observer = _observer_values(data)
+    if action == "ajouter-destinataire" or any(observer.values()):
+        status, observer_errors = _add_observer(request, use_cases, viewer, collection_id, observer)
+        if observer_errors:
+            return _options_page(request, viewer, _details(use_cases, viewer, collection_id), status=status,
+                                 values=values, observer_values=observer, errors=observer_errors,
+                                 observers_open=True)
+        flash(request, N_("Destinataire en copie ajouté."))
+        if action != "continuer":
+            return see_other(f"/collectes/{collection_id}/options#destinataires")
+    verb, _, target = action.partition(":")
+    if verb == "retirer-destinataire":
+        use_cases.remove_observer(collection_id=collection_id, by_person_id=viewer.person_id, observer_id=target)
+        flash(request, N_("Destinataire en copie retiré."))
+        return see_other(f"/collectes/{collection_id}/options#destinataires")
     return see_other(f"/collectes/{collection_id}/signataires")
 
 
-@post("/collectes/{collection_id:str}/destinataires", name="add_observer", sync_to_thread=True)
-def add_observer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
-    values = {name: form_value(data, name) for name in ("observer_given_names", "observer_surname", "observer_email")}
+_OBSERVER_FIELDS = ("observer_given_names", "observer_surname", "observer_email")
+
+
+def _observer_values(data: dict[str, Any] | None) -> dict[str, str]:
+    return {name: form_value(data, name) for name in _OBSERVER_FIELDS}
+
+
+def _add_observer(request: Request, use_cases: Any, viewer: Viewer, collection_id: str,
+                  values: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """Add a « destinataire en copie »; the status and field errors when refused."""
     errors: dict[str, str] = {}
     for name, message in (("observer_given_names", GIVEN_NAMES_REQUIRED), ("observer_surname", SURNAME_REQUIRED),
                           ("observer_email", EMAIL_REQUIRED)):
         if not values[name]:
             errors[name] = message
-    if not errors:
-        try:
-            use_cases.add_observer(collection_id=collection_id, by_person_id=viewer.person_id,
-                                   given_names=values["observer_given_names"], surname=values["observer_surname"],
-                                   email=values["observer_email"])
-        except DomainError as exc:
-            field = getattr(exc, "field", None) or ("email" if "duplicate" in exc.code else None)
-            errors[f"observer_{field}" if field in ("given_names", "surname", "email") else "_observers"] = \
-                error_text(request, exc)
     if errors:
-        return _options_page(request, viewer, _details(use_cases, viewer, collection_id),
-                             status=form_error_status(400 if not any(k.startswith("_") for k in errors) else 422),
+        return 400, errors
+    try:
+        use_cases.add_observer(collection_id=collection_id, by_person_id=viewer.person_id,
+                               given_names=values["observer_given_names"], surname=values["observer_surname"],
+                               email=values["observer_email"])
+    except DomainError as exc:
+        field = getattr(exc, "field", None)
+        key = f"observer_{field}" if field in ("given_names", "surname", "email") else "_observers"
+        return form_error_status(describe(exc).status), {key: error_text(request, exc)}
+    return 200, {}
+
+
+@post("/collectes/{collection_id:str}/destinataires", name="add_observer", sync_to_thread=True)
+def add_observer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
+                 use_cases: NamedDependency[Any]) -> Response:
+    """Adding an observer alone (the options form does it too, saving the options with it)."""
+    refused = _refusal(request, viewer)
+    if refused is not None:
+        return refused
+    values = _observer_values(data)
+    status, errors = _add_observer(request, use_cases, viewer, collection_id, values)
+    if errors:
+        return _options_page(request, viewer, _details(use_cases, viewer, collection_id), status=status,
                              observer_values=values, errors=errors, observers_open=True)
     flash(request, N_("Destinataire en copie ajouté."))
     return see_other(f"/collectes/{collection_id}/options#destinataires")
