@@ -75,6 +75,22 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.CodeExpired: 410,
     e.CodeDead: 410,
     e.CodeResendRefused: 429,
+    # Collections: what the person typed is refused (422) or the collection's state forbids it (409).
+    e.InvalidCollectionInfo: 422,
+    e.DeadlineNotInFuture: 422,
+    e.DeadlineTooFar: 422,
+    e.InvalidReminderPolicy: 422,
+    e.TooManyItems: 422,
+    e.InvalidOrder: 422,
+    e.FieldOutOfPage: 422,
+    e.MobileRequired: 422,
+    e.LevelNotAllowed: 422,
+    e.InvitationLinkUnusable: 410,
+    e.DocumentRefused: 422,
+    e.DocumentTooLarge: 413,
+    # Not the person's doing: damaged storage, a CA never initialised.
+    e.DocumentCorrupted: 500,
+    e.CaNotInitialised: 503,
     e.DomainError: 409,
 }
 
@@ -93,6 +109,7 @@ _TITLE_BY_STATUS: dict[int, str] = {
     422: N_("Saisie invalide"),
     429: N_("Trop de requêtes"),
     500: N_("Erreur interne"),
+    503: N_("Service indisponible"),
 }
 
 # French typography: a non-breaking space before « : » and inside guillemets.
@@ -147,6 +164,89 @@ _MESSAGES: dict[str, str] = {
     "otp.resend_limit": N_("Trop de codes ont été demandés\u00a0: réessayez plus tard."),
     "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
     "storage.unique_violation": N_("Cet élément existe déjà."),
+    # Keys and certificates
+    "key.not_found": N_("Cette clé est introuvable."),
+    "certificate.not_found": N_("Ce certificat est introuvable."),
+    "certificate.not_holder": N_("Seul le titulaire du certificat (ou un administrateur) peut le révoquer."),
+    "certificate.revoked": N_("Ce certificat est révoqué\u00a0: il ne peut plus servir ni être révoqué à nouveau."),
+    "certificate.expired": N_("Ce certificat a expiré\u00a0: il ne peut plus servir ni être révoqué."),
+    "ca.not_initialised": N_(
+        "L’autorité de certification n’est pas encore initialisée\u00a0: un administrateur doit lancer "
+        "« seing ca init »."
+    ),
+    # Collections (collectes)
+    "collection.refused": N_("Cette action n’est pas possible sur cette collecte."),
+    "collection.not_editable": N_(
+        "Cette collecte est déjà envoyée\u00a0: documents, signataires et options ne se modifient plus."
+    ),
+    "collection.not_in_progress": N_("Cette collecte n’est pas en cours."),
+    "collection.ended": N_("Cette collecte est terminée."),
+    "collection.invalid_info": N_(
+        "Indiquez un titre (obligatoire) et un message raisonnablement courts pour cette collecte."
+    ),
+    "collection.deadline_past": N_("La date limite doit être dans le futur."),
+    "collection.deadline_too_far": N_("La date limite est trop lointaine\u00a0: choisissez une date plus proche."),
+    "collection.invalid_reminders": N_("Ces relances automatiques ne sont pas valides\u00a0: vérifiez leur fréquence."),
+    "collection.no_signer": N_("Ajoutez au moins un signataire avant d’envoyer la collecte."),
+    "collection.no_document": N_("Ajoutez au moins un document PDF avant d’envoyer la collecte."),
+    "collection.too_many": N_(
+        "Cette collecte compte trop de signataires, de destinataires en copie ou de documents\u00a0: retirez-en."
+    ),
+    "collection.duplicate_signer": N_("Cette personne est déjà signataire de la collecte."),
+    "collection.duplicate_observer": N_("Cette personne est déjà destinataire en copie de la collecte."),
+    "collection.signer_without_sign_delegation": N_(
+        "Ce membre du cabinet n’a pas la délégation «\u00a0signer\u00a0»\u00a0: "
+        "l’expert-comptable doit la lui accorder."
+    ),
+    "collection.mobile_required": N_(
+        "Les niveaux de signature 2 et 3 envoient un code par SMS\u00a0: indiquez le mobile du signataire."
+    ),
+    "collection.level_not_allowed": N_(
+        "Ce niveau de signature n’est pas possible pour ce signataire\u00a0: le niveau 3 demande un certificat "
+        "qualifié actif."
+    ),
+    "collection.order_locked": N_(
+        "Collecte en cours\u00a0: seuls les signataires qui n’ont pas encore signé peuvent changer de place."
+    ),
+    "collection.invalid_order": N_("Le nouvel ordre doit citer chaque signataire une fois et une seule."),
+    "collection.signer_state": N_("Ce signataire n’est pas dans un état qui permet cette action."),
+    "collection.field_out_of_page": N_(
+        "Placez le champ de signature sur une page du document, en entier et à une taille lisible."
+    ),
+    "collection.reminder_too_soon": N_(
+        "Une relance vient d’être envoyée\u00a0: patientez avant d’en envoyer une autre."
+    ),
+    "collection.link_unusable": N_(
+        "Ce lien de signature n’est plus valable\u00a0: il a été remplacé ou a expiré, ou la collecte est terminée."
+    ),
+    # Documents
+    "document.refused": N_("Ce fichier n’est pas accepté."),
+    "document.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF sont acceptés."),
+    "document.too_large": N_("Ce fichier est trop volumineux."),
+    "document.encrypted": N_("Ce PDF est protégé par un mot de passe\u00a0: envoyez une version non protégée."),
+    "document.broken": N_("Ce PDF est endommagé ou incomplet\u00a0: il ne peut pas être lu."),
+    "document.empty": N_("Ce fichier est vide ou ne contient aucune page."),
+    "document.corrupted": N_(
+        "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
+    ),
+    # LCP registration (« S’enregistrer »)
+    "lcp_registration.refused": N_("Cet enregistrement n’est pas possible."),
+    "lcp_registration.not_found": N_("Cet enregistrement est introuvable."),
+    "lcp_registration.wrong_step": N_(
+        "Cette étape de l’enregistrement n’est pas la bonne\u00a0: reprenez où vous en étiez."
+    ),
+    "lcp_registration.closed": N_("Cet enregistrement est terminé\u00a0: commencez-en un nouveau si besoin."),
+    "lcp_registration.in_progress": N_("Un enregistrement est déjà en cours pour ce cabinet\u00a0: reprenez-le."),
+    "lcp_registration.already_certified": N_("Vous avez déjà un certificat LCP actif pour ce cabinet."),
+    "lcp_registration.mobile_required": N_(
+        "Un numéro de mobile est nécessaire pour vous enregistrer\u00a0: ajoutez-le à votre profil."
+    ),
+    "lcp_registration.identity_changed": N_(
+        "Votre e-mail ou votre mobile a changé depuis sa vérification\u00a0: recommencez l’enregistrement."
+    ),
+    "lcp_registration.terms_outdated": N_(
+        "Les conditions ont changé depuis votre lecture\u00a0: relisez la nouvelle version puis acceptez-la."
+    ),
 }
 
 # Where a message depends on the field the value was refused for.

@@ -15,6 +15,10 @@ from entrypoints.web.api.input import _converter
 from entrypoints.web.api.schemas import InvitationInput
 
 
+# Refusals that are not the caller's doing: the only domain errors answered with a 5xx.
+SERVER_SIDE = {"document.corrupted", "ca.not_initialised"}
+
+
 def every_domain_error() -> list[type[DomainError]]:
     found, todo = [], [DomainError]
     while todo:
@@ -28,7 +32,8 @@ def every_domain_error() -> list[type[DomainError]]:
 def sample(cls: type[DomainError]) -> DomainError:
     """An instance, whatever the constructor asks for."""
     for args, kwargs in (((), {}), (("field",), {}), ((), {"remaining_tries": 1}),
-                         ((), {"retry_after_seconds": 5})):
+                         ((), {"retry_after_seconds": 5}), ((), {"state": "s", "action": "a"}),
+                         ((), {"registration_id": "r"})):
         try:
             return cls(*args, **kwargs)
         except TypeError:
@@ -43,7 +48,7 @@ def test_every_domain_error_code_has_a_french_sentence_of_its_own(error_class):
     assert message[0].isupper() and message.rstrip().endswith((".", "!", "?")), message
     info = catalogue.describe(sample(error_class))
     assert info.code == error_class.code
-    assert 400 <= info.status < 500
+    assert 400 <= info.status < 500 or error_class.code in SERVER_SIDE, (error_class.code, info.status)
     assert "%(" not in info.message, "pages show the message as it is: no placeholders in domain messages"
 
 
