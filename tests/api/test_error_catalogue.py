@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
 import pytest
@@ -20,13 +22,23 @@ SERVER_SIDE = {"document.corrupted", "ca.not_initialised"}
 
 
 def every_domain_error() -> list[type[DomainError]]:
+    """Every DomainError subclass the domain defines, in domain.model.errors or any other domain module."""
+    import domain
+
+    for module in pkgutil.walk_packages(domain.__path__, "domain."):
+        importlib.import_module(module.name)
     found, todo = [], [DomainError]
     while todo:
         cls = todo.pop()
         found.append(cls)
         todo.extend(cls.__subclasses__())
     # Subclasses defined elsewhere (tests, adapters) are not part of the domain's vocabulary.
-    return [cls for cls in found if cls.__module__ == domain_errors.__name__]
+    return [cls for cls in found if cls.__module__.split(".")[0] == "domain"]
+
+
+def test_the_walk_finds_the_errors_of_domain_model_errors():
+    names = {cls.__name__ for cls in every_domain_error()}
+    assert {"InvalidSiren", "NotOwner", "AlreadyMember", "InvalidCredentials"} <= names
 
 
 def sample(cls: type[DomainError]) -> DomainError:
