@@ -43,9 +43,9 @@ STATIC_DIR = WEB_DIR / "static"
 API_PREFIX = "/api/"
 MAX_REQUEST_BODY = 20 * 1024 * 1024
 
-# Paths that receive POSTs from other machines and carry no browser session. The RFC 3161
-# timestamping and OCSP endpoints (later issues) go here; nothing else may skip CSRF.
-CSRF_EXEMPT_PATHS: list[str] = []
+# Paths that receive POSTs from other machines and carry no browser session: the RFC 6960
+# OCSP responder and the RFC 3161 time-stamping authority. Nothing else may skip CSRF.
+CSRF_EXEMPT_PATHS: list[str] = ["^/pki/ocsp$", "^/pki/tsa$"]
 
 
 # Sessions --------------------------------------------------------------------------------
