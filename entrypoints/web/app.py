@@ -221,7 +221,10 @@ def _template_engine() -> JinjaTemplateEngine:
     )
     i18n.install(env)
     env.globals.update(ROLE_LABELS=labels.ROLE_LABELS, DELEGATION_LABELS=labels.DELEGATION_LABELS,
-                       DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER)
+                       DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER,
+                       CERTIFICATE_STATE_LABELS=labels.CERTIFICATE_STATE_LABELS,
+                       REVOCATION_REASON_LABELS=labels.REVOCATION_REASON_LABELS,
+                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS)
     return JinjaTemplateEngine.from_environment(env)
 
 
