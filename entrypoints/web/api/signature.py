@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from domain.model.cabinet import Delegation, Role
@@ -211,7 +211,7 @@ class MySignatureController(Controller):
          summary="Un certificat, ou son téléchargement (.pem, .der)", sync_to_thread=True,
          responses=problem_responses(401, 404, 422))
     def certificate(self, certificate: FromPath[str], person_id: NamedDependency[str], use_cases: NamedDependency[Any],
-                    format: str | None = None) -> Response[Any]:
+                    format: FromQuery[str | None] = None) -> Response[Any]:
         """``{id}``: the certificate's details (JSON). ``{id}.pem`` or ``{id}.der`` (or ``?format=pem|der``):
         the certificate itself, never its key."""
         certificate_id, wanted = certificate, format

@@ -30,7 +30,7 @@ from cryptography import x509
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, RawBody
 from litestar.response import Template
 
 from adapters.timestamping.inprocess import ETSI_BEST_PRACTICES_TSA_POLICY, InProcessTimestampAuthority
@@ -250,7 +250,7 @@ def _ocsp_answer(request: Request, der: bytes) -> Response:
 
 
 @post("/pki/ocsp", name="pki_ocsp_post", sync_to_thread=True, status_code=200)
-def ocsp_post(request: Request, body: bytes) -> Response:
+def ocsp_post(request: Request, body: RawBody) -> Response:
     if _media_type(request) != OCSP_REQUEST:
         return _wrong_media_type(request, OCSP_REQUEST)
     return _ocsp_answer(request, body)
@@ -294,7 +294,7 @@ def _tsa_responder(request: Request) -> Any:
 
 
 @post("/pki/tsa", name="pki_tsa", sync_to_thread=True, status_code=200)
-def tsa(request: Request, body: bytes) -> Response:
+def tsa(request: Request, body: RawBody) -> Response:
     if _media_type(request) != TIMESTAMP_QUERY_MEDIA_TYPE:
         return _wrong_media_type(request, TIMESTAMP_QUERY_MEDIA_TYPE)
     # RFC 3161 answers refusals (garbage, unknown algorithm…) inside the reply, with HTTP 200.
