@@ -247,6 +247,18 @@ _MESSAGES: dict[str, str] = {
     "lcp_registration.terms_outdated": N_(
         "Les conditions ont changé depuis votre lecture\u00a0: relisez la nouvelle version puis acceptez-la."
     ),
+    # PDF signing and trusted time
+    "pdf.invalid": N_("Ce fichier ne peut pas être signé\u00a0: ce n’est pas un PDF utilisable."),
+    "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),
+    "pdf.encrypted": N_("Ce PDF est protégé par un mot de passe\u00a0: il ne peut pas être signé."),
+    "pdf.broken": N_("Ce PDF est endommagé ou incomplet\u00a0: il ne peut pas être signé."),
+    "timestamp.unavailable": N_(
+        "L’horodatage est momentanément indisponible\u00a0: rien n’a été signé. Réessayez dans un instant."
+    ),
+    "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été modifié. Réessayez dans un instant."),
+    "signing.certificate_rejected": N_(
+        "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
+    ),
 }
 
 # Where a message depends on the field the value was refused for.

@@ -50,7 +50,7 @@ CERT_DER_MEDIA_TYPE = "application/pkix-cert"
 PEM_MEDIA_TYPE = "application/x-pem-file"
 PKI_MAX_BODY = 64 * 1024  # an OCSP request or a TimeStampReq is a few hundred bytes
 
-WRONG_MEDIA_TYPE = N_("Type de contenu non pris en charge\u00a0: envoyez « %(expected)s ».")
+WRONG_MEDIA_TYPE = N_("Type de contenu non pris en charge\u00a0: envoyez «\u00a0%(expected)s\u00a0».")
 
 # Names and standards of the policies the built-in CA issues under.
 POLICIES = [
