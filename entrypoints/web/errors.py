@@ -75,6 +75,11 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.CodeExpired: 410,
     e.CodeDead: 410,
     e.CodeResendRefused: 429,
+    e.IdentityCaptureRefused: 422,
+    e.PrerequisitesNotConfirmed: 422,
+    e.ConsentMissing: 422,
+    e.CaptureLinkUnusable: 410,
+    e.QcpEnrollmentExpired: 410,
     # Collections: what the person typed is refused (422) or the collection's state forbids it (409).
     e.InvalidCollectionInfo: 422,
     e.DeadlineNotInFuture: 422,
@@ -91,6 +96,10 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # Not the person's doing: damaged storage, a CA never initialised.
     e.DocumentCorrupted: 500,
     e.CaNotInitialised: 503,
+    e.InvalidPdf: 422,
+    # No trusted time, or the vault failed: nothing was signed, trying again later may work.
+    e.TimestampUnavailable: 503,
+    e.SigningFailed: 503,
     e.DomainError: 409,
 }
 
@@ -164,6 +173,48 @@ _MESSAGES: dict[str, str] = {
     "otp.resend_limit": N_("Trop de codes ont été demandés\u00a0: réessayez plus tard."),
     "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
     "storage.unique_violation": N_("Cet élément existe déjà."),
+    # Identity verification
+    "identity.error": N_("La vérification d’identité n’a pas pu se faire."),
+    "identity.session_not_found": N_("Cette vérification d’identité n’existe pas ou n’est plus disponible."),
+    "identity.session_closed": N_("Cette capture est terminée\u00a0: vous pouvez fermer cette page."),
+    "identity.capture_refused": N_(
+        "Cette photo n’a pas pu être prise en compte\u00a0: reprenez-la (image JPEG, PNG ou WebP de 10\u00a0Mo au plus)."
+    ),
+    "identity.already_decided": N_("Cette vérification d’identité a déjà été décidée."),
+    "identity.callback_refused": N_("Ce message du prestataire de vérification d’identité a été refusé."),
+    "identity.provider_unavailable": N_(
+        "Le service de vérification d’identité ne répond pas\u00a0: réessayez dans quelques minutes."
+    ),
+    "identity.provider_unknown": N_("Le service de vérification d’identité configuré n’est pas installé."),
+    # QCP enrollment
+    "qcp.error": N_("Cette étape de la demande de certificat qualifié n’est pas possible."),
+    "qcp.transition_refused": N_(
+        "Cette étape n’est pas possible à ce stade de votre demande\u00a0: reprenez là où vous en étiez."
+    ),
+    "qcp.no_active_lcp": N_(
+        "Un certificat LCP actif dans ce cabinet est nécessaire pour souscrire à un certificat qualifié."
+    ),
+    "qcp.lcp_data_mismatch": N_(
+        "Vos prénom, nom, e-mail et mobile doivent être ceux de votre certificat LCP\u00a0: "
+        "ils ont changé depuis."
+    ),
+    "qcp.already_open": N_("Une demande de certificat qualifié est déjà en cours pour ce cabinet\u00a0: reprenez-la."),
+    "qcp.already_certified": N_("Vous détenez déjà un certificat qualifié actif pour ce cabinet."),
+    "qcp.prerequisites_not_confirmed": N_("Cochez les deux cases pour commencer."),
+    "qcp.consent_missing": N_("Les deux consentements sont nécessaires pour vérifier votre identité."),
+    "qcp.identity_attempts_exhausted": N_(
+        "Le nombre maximal de vérifications d’identité pour cette demande est atteint."
+    ),
+    "qcp.identity_session_mismatch": N_("Ce résultat concerne une autre vérification d’identité."),
+    "qcp.expired": N_("Cette demande de certificat a expiré\u00a0: commencez-en une nouvelle."),
+    "qcp.not_due": N_("Cette demande de certificat n’a pas encore expiré."),
+    "qcp.request_document_changed": N_(
+        "La demande de certificat a changé depuis son affichage\u00a0: relisez-la avant de l’accepter."
+    ),
+    "qcp.officer_validation_missing": N_("La demande attend la validation de l’opérateur d’enregistrement."),
+    "qcp.capture_link_unusable": N_(
+        "Ce lien a expiré ou a déjà servi\u00a0: scannez le nouveau QR code affiché sur votre ordinateur."
+    ),
     # Keys and certificates
     "key.not_found": N_("Cette clé est introuvable."),
     "certificate.not_found": N_("Ce certificat est introuvable."),
@@ -247,15 +298,19 @@ _MESSAGES: dict[str, str] = {
     "lcp_registration.terms_outdated": N_(
         "Les conditions ont changé depuis votre lecture\u00a0: relisez la nouvelle version puis acceptez-la."
     ),
-    # PDF signing and trusted time
-    "pdf.invalid": N_("Ce fichier ne peut pas être signé\u00a0: ce n’est pas un PDF utilisable."),
+    # Signing PDFs and trusted time.
+    "pdf.invalid": N_("Ce fichier ne peut pas être signé."),
     "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),
-    "pdf.encrypted": N_("Ce PDF est protégé par un mot de passe\u00a0: il ne peut pas être signé."),
-    "pdf.broken": N_("Ce PDF est endommagé ou incomplet\u00a0: il ne peut pas être signé."),
-    "timestamp.unavailable": N_(
-        "L’horodatage est momentanément indisponible\u00a0: rien n’a été signé. Réessayez dans un instant."
+    "pdf.encrypted": N_(
+        "Ce PDF est protégé par un mot de passe\u00a0: retirez la protection, puis déposez-le à nouveau."
     ),
-    "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été modifié. Réessayez dans un instant."),
+    "pdf.broken": N_(
+        "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
+    ),
+    "timestamp.unavailable": N_(
+        "Le service d’horodatage ne répond pas\u00a0: rien n’a été signé, réessayez dans quelques minutes."
+    ),
+    "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été signé, réessayez plus tard."),
     "signing.certificate_rejected": N_(
         "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
     ),
