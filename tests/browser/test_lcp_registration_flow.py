@@ -101,7 +101,7 @@ def test_a_member_registers_and_downloads_the_lcp_certificate(live_server, brows
     shoot(page, "36-certificat-emis")
     check_accessibility(page)
 
-    page.get_by_role("link", name="Mes certificats").first.click()
+    page.locator("main").get_by_role("button", name="Mes certificats").click()
     page.wait_for_url(f"{live_server.url}/mes-certificats")
     row = page.locator("table.certificates tbody tr")
     assert row.count() == 1

@@ -93,7 +93,7 @@ def test_registration_walks_every_step_in_french_and_issues_the_certificate(clie
     page = client.get(flow).text
     assert current_step(page) == "Mobile"
     assert "Votre adresse e-mail est vérifiée." in flashes_in(page)
-    assert "Un code vous a été envoyé à 06 ** ** 13." in flashes_in(page)  # the SMS goes out by itself
+    assert "Un code vous a été envoyé par SMS au 06 ** ** 13." in flashes_in(page)  # the SMS goes out by itself
     assert "envoyé par SMS au 06 ** ** 13" in page and ">Renvoyer</button>" in page
 
     assert post_form(client, f"{flow}/code-sms/verification",

@@ -171,7 +171,10 @@ def start(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[V
 def _send(request: Request, use_case: Any, viewer: Viewer, registration: Any) -> None:
     sent = use_case(person_id=viewer.person_id, registration_id=registration.registration_id)
     _remember_code(request, sent)
-    flash(request, N_("Un code vous a été envoyé à %(destination)s."), destination=sent.destination)
+    if sent.channel == "sms":
+        flash(request, N_("Un code vous a été envoyé par SMS au %(destination)s."), destination=sent.destination)
+    else:
+        flash(request, N_("Un code vous a été envoyé à %(destination)s."), destination=sent.destination)
 
 
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/code-email", name="lcp_send_email_code",
