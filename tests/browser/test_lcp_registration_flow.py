@@ -125,4 +125,48 @@ def test_a_member_registers_and_downloads_the_lcp_certificate(live_server, brows
     assert "Souscrire à un certificat qualifié" in page.content()
     shoot(page, "38-ma-signature-avec-lcp")
     check_accessibility(page)
+
+    # « Révoquer », after a confirmation naming the consequences and a reason.
+    page.goto(f"{live_server.url}/mes-certificats")
+    page.get_by_role("link", name=re.compile("^Révoquer")).click()
+    page.wait_for_url(re.compile(r"/mes-certificats/[^/]+/revocation$"))
+    assert "La révocation est définitive" in page.content()
+    page.get_by_role("button", name="Révoquer définitivement").click()
+    assert "Choisissez le motif de la révocation." in page.locator("#reason-erreur").inner_text()
+    page.get_by_label("Je quitte le cabinet ou mes fonctions changent").check()
+    shoot(page, "39-revocation-confirmation")
+    check_accessibility(page)
+    page.get_by_role("button", name="Révoquer définitivement").click()
+    page.wait_for_url(f"{live_server.url}/mes-certificats")
+    assert "est révoqué. Il ne peut plus servir à signer." in page.get_by_role("status").inner_text()
+    assert "Révoqué" in page.locator("table.certificates tbody tr").first.inner_text()
+    shoot(page, "40-certificat-revoque")
+    check_accessibility(page)
+    context.close()
+
+
+def test_anyone_reads_the_pki_repository_and_downloads_the_root(live_server, browser, shoot, check_accessibility,
+                                                                 tmp_path):
+    live_server.container.adapters.ca().init_hierarchy()
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900}, bypass_csp=True,
+                                  accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/pki")
+    assert page.locator("h1").inner_text() == "Infrastructure de clés publiques"
+    shoot(page, "41-pki")
+    check_accessibility(page)
+    with page.expect_download() as download_info:
+        page.locator("#ca-root").get_by_role("link", name=re.compile("^PEM")).click()
+    path = tmp_path / "root.pem"
+    download_info.value.save_as(path)
+    root = x509.load_pem_x509_certificate(path.read_bytes())
+    assert root.subject == root.issuer
+    page.get_by_role("link", name="Déclaration d’information de l’ICP (PDS), en français").click()
+    assert "Déclaration d’information" in page.locator("h1").inner_text()
+    shoot(page, "42-pds")
+    check_accessibility(page)
+    page.get_by_role("link", name="English version").click()
+    assert page.locator("h1").inner_text().startswith("Public Key Infrastructure Disclosure Statement")
+    check_accessibility(page)
     context.close()
