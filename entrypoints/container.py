@@ -30,7 +30,12 @@ from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
 from domain.services import accounts, cabinets, certificates, collections, lcp_registration
-from entrypoints.pki_config import ca_settings
+from adapters.identity.simulator import SimulatorIdentityVerifier
+from adapters.documents.certificate_request import PdfCertificateRequestDocument
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from domain.services.qcp_enrollment import QcpEnrollmentUseCases
+from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
 from entrypoints.settings import Settings
 from entrypoints.worker import Worker
@@ -129,6 +134,22 @@ class UseCases(containers.DeclarativeContainer):
     collection_timeline = _bound(collections.collection_timeline, _ports)
     run_due_reminders_and_expiry = _bound(collections.run_due_reminders_and_expiry, _ports)
 
+    # QCP enrollment (guide, part 1): one object, one method per screen
+    qcp = providers.Singleton(
+        QcpEnrollmentUseCases, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
+        code_generator=adapters.code_generator, code_hasher=adapters.code_hasher, verifier=adapters.identity_verifier,
+        request_renderer=providers.Singleton(PdfCertificateRequestDocument), documents=adapters.document_store,
+        pdf_signing=adapters.pdf_signing, vault=adapters.vault, ca=adapters.ca,
+        settings=providers.Callable(qcp_settings, settings))
+
+
+def _initialised_ca(vault: object, settings: Settings, clock: object) -> BuiltinCertificateAuthority:
+    """Tests get a ready hierarchy; in production `seing ca init` creates it once."""
+    ca = BuiltinCertificateAuthority(vault, settings.pki_dir, settings.resolved_public_url,  # type: ignore[arg-type]
+                                     clock=clock, settings=ca_settings(settings))  # type: ignore[arg-type]
+    ca.init_hierarchy()
+    return ca
+
 
 class FakeAdapters(containers.DeclarativeContainer):
     """In-memory adapters: same provider names as the real ones."""
@@ -145,9 +166,13 @@ class FakeAdapters(containers.DeclarativeContainer):
     mailer = providers.Singleton(RecordingMailer)
     sms_sender = providers.Singleton(RecordingSmsSender)
     vault = providers.Singleton(InMemoryKeyVault)
-    ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
-                             settings.provided.resolved_public_url, clock=clock,
-                             settings=providers.Callable(ca_settings, settings))
+    ca = providers.Singleton(_initialised_ca, vault, settings, clock)
+    timestamp_authority = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    revocation_source = providers.Singleton(CaRevocationSource, ca)
+    pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
+                                      revocation_source=revocation_source)
+    identity_verifier = providers.Singleton(SimulatorIdentityVerifier, public_url=settings.provided.resolved_public_url,
+                                            clock=clock, decision_delay=providers.Object(timedelta(0)))
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(HmacCodeHasher, {"test": b"seing-test-one-time-code-key-32by"}, "test")
     document_store = providers.Singleton(InMemoryDocumentStore)
@@ -168,7 +193,13 @@ class Container(containers.DeclarativeContainer):
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
                                periodic=providers.Dict(
                                    collections_due=providers.List(providers.Object(timedelta(minutes=1)),
-                                                                  use_cases.run_due_reminders_and_expiry.provider)))
+                                                                  use_cases.run_due_reminders_and_expiry.provider),
+                                   identity_results=providers.List(providers.Object(timedelta(seconds=30)),
+                                                                   use_cases.qcp.provided.poll_identity_results),
+                                   qcp_expiry=providers.List(providers.Object(timedelta(hours=1)),
+                                                             use_cases.qcp.provided.expire_enrollments),
+                                   identity_images=providers.List(providers.Object(timedelta(hours=1)),
+                                                                  use_cases.qcp.provided.purge_identity_images)))
 
 
 def build_container(settings: Settings, *, fakes: bool = False) -> Container:
