@@ -177,7 +177,26 @@ def test_ocsp_and_tsa_need_no_csrf_token_but_nothing_else_skips_it(client, pki):
     ("GET", "/pki/ocsp/MAA=", {}),
     ("POST", "/pki/tsa", {"Content-Type": "application/timestamp-query"}),
 ])
-def test_before_the_ca_is_initialised_every_endpoint_says_503_in_french(client, method, path, headers):
+def test_before_the_ca_is_initialised_every_endpoint_says_503_in_french(tmp_path, method, path, headers):
+    from dependency_injector import providers
+    from litestar.testing import TestClient
+
+    from adapters.ca.builtin import BuiltinCertificateAuthority
+    from entrypoints.container import Container, FakeAdapters
+    from entrypoints.settings import Settings
+    from entrypoints.web.app import create_app
+
+    settings = providers.Object(Settings(data_dir=tmp_path, dev_mode=True))
+    adapters = FakeAdapters(settings=settings)
+    # A CA nobody ran `seing ca init` for (the fakes initialise theirs).
+    adapters.ca.override(providers.Singleton(BuiltinCertificateAuthority, adapters.vault, tmp_path / "no-pki",
+                                             "http://seing.test"))
+    container = Container(settings=settings, adapters=adapters)
+    with TestClient(create_app(container), base_url="http://testserver.local") as client:
+        _check_unavailable(client, method, path, headers)
+
+
+def _check_unavailable(client, method, path, headers):
     answer = client.request(method, path, headers=headers, content=b"0\x00" if method == "POST" else None)
     assert answer.status_code == 503, answer.text
     assert "seing ca init" in answer.text and "Traceback" not in answer.text

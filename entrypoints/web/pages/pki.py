@@ -36,6 +36,7 @@ from litestar.response import Template
 from adapters.timestamping.inprocess import ETSI_BEST_PRACTICES_TSA_POLICY, InProcessTimestampAuthority
 from domain.model.errors import CaNotInitialised
 from domain.model.pki import CaName, CertificatePolicy
+from entrypoints.pki_config import BuiltinTsa
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_, request_locale, translations
 from entrypoints.web.pages.common import render
@@ -278,9 +279,14 @@ _tsa_lock = threading.Lock()
 
 
 def _tsa_responder(request: Request) -> Any:
-    """The in-process TSA on the CA's TSA credential (the key stays in the vault), built once
-    per application and TSA certificate."""
+    """The platform's own in-process TSA: the container's when it is the built-in one, else
+    (the platform stamps through a remote TSA, which this endpoint must not relay to) one
+    built on the CA's TSA credential, once per application and TSA certificate. The key
+    stays in the vault either way."""
     container = _container(request)
+    configured = container.adapters.timestamp_authority()
+    if isinstance(configured, BuiltinTsa):
+        return configured
     credential = container.adapters.ca().tsa()  # CaNotInitialised → 503
     state = request.app.state
     with _tsa_lock:
