@@ -30,6 +30,7 @@ from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
 from domain.services import accounts, cabinets, certificates, collections, lcp_registration
+from domain.services import audit as audit_trail
 from entrypoints.pki_config import ca_settings
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
 from entrypoints.settings import Settings
@@ -128,6 +129,9 @@ class UseCases(containers.DeclarativeContainer):
     collection_details = _bound(collections.collection_details, _ports)
     collection_timeline = _bound(collections.collection_timeline, _ports)
     run_due_reminders_and_expiry = _bound(collections.run_due_reminders_and_expiry, _ports)
+
+    # audit trail, signing ceremony, evidence, verification, retention
+    verify_audit_trails = _bound(audit_trail.verify_trails, _ports)
 
 
 class FakeAdapters(containers.DeclarativeContainer):

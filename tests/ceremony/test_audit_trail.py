@@ -68,9 +68,8 @@ def test_collection_use_cases_append_their_timeline_to_the_trail(container, uc, 
                                                title="Lettre de mission")
     uc.update_collection_info(collection_id=collection_id, by_person_id=cabinet.person_id, title="Lettre 2026",
                               message="Bonjour")
-    with container.adapters.uow() as tx:
-        events = tx.audit.of_collection(collection_id)
+    events = container.adapters.store().tables["audit"][collection_id]
     assert [e.kind for e in events] == ["created", "info_updated"]
     assert events[0].actor is not None
-    report = verify_trails(uow=container.adapters.uow.provider)
+    report = uc.verify_audit_trails()
     assert (report.chains, report.events, report.broken) == (1, 2, ())
