@@ -39,11 +39,13 @@ from domain.services.collection_views import (
     WorkerReport,
     timeline_of,
 )
-from domain.services.audit import commit_with_trail
+from domain.services.audit import commit_with_trail, sync_timeline
+from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_signing import PdfSigning
 from ports.repositories import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -301,11 +303,26 @@ def remove_observer(*, uow: UowFactory, clock: Clock, collection_id: str, by_per
         commit_with_trail(tx, collection)
 
 
-def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str) -> None:
-    """"Envoyer": invites the first signer (sequential) or all of them (parallel)."""
+def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
+         store: DocumentStore | None = None, signing: PdfSigning | None = None) -> None:
+    """"Envoyer": invites the first signer (sequential) or all of them (parallel).
+
+    With ``store`` and ``signing``, every signer's empty signature field is added to every
+    document first (in the same transaction as the sending), so each later signature fills an
+    existing field and no signature adds a form field that would disturb earlier ones.
+    """
+    prepared = {}
+    if store is not None and signing is not None:
+        with uow() as tx:
+            collection, by = _collection(tx, collection_id, by_person_id)
+            collection.ensure_editable(by=by)
+        prepared = build_prepared_versions(collection=collection, store=store, signing=signing)
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
-        _enqueue(tx, collection.send(by=by, now=clock.now(), new_token=ids.new_token))
+        now = clock.now()
+        _enqueue(tx, collection.send(by=by, now=now, new_token=ids.new_token))
+        sync_timeline(tx, collection)
+        attach_prepared_versions(tx, collection, prepared, now)
         commit_with_trail(tx, collection)
 
 
@@ -447,6 +464,10 @@ def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenera
             collection = tx.collections.get(collection_id)
             if collection.is_past_deadline(now):
                 _enqueue(tx, collection.expire(now=now))
+                # The evidence file of an expired collection is sealed by the worker.
+                tx.jobs.enqueue(JobSpec(kind="seal_evidence", payload={"collection_id": collection.id}))
+                tx.jobs.enqueue(JobSpec(kind="webhook_event",
+                                        payload={"event": "collection.expired", "collection_id": collection.id}))
                 expired.append(collection_id)
             else:
                 for signer_id in collection.due_reminders(now):
