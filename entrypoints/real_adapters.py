@@ -22,6 +22,9 @@ from adapters.security.totp import PyotpTotp
 from adapters.system.clock import SystemClock
 from adapters.system.ids import RandomIds
 from entrypoints.pki_config import ca_settings, load_or_create_secret
+from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
+from adapters.storage.file_locks import FileLocks
+from entrypoints.ceremony_wiring import make_signing, make_timestamp_authority, make_verifier
 from entrypoints.settings import Settings
 
 
@@ -76,3 +79,8 @@ class RealAdapters(containers.DeclarativeContainer):
     document_store = providers.Singleton(FilesystemDocumentStore, settings.provided.documents_dir)
     pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
     page_renderer = providers.Singleton(PdfiumPageRenderer)
+    timestamp_authority = providers.Singleton(make_timestamp_authority, vault, ca, clock)
+    signing = providers.Singleton(make_signing, vault, ca, timestamp_authority)
+    locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
+    evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
+    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)

@@ -62,6 +62,10 @@ class Settings:
     otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
     # Documents
     max_upload_mb: int = 25
+    # Signing ceremony, evidence, verification
+    document_retention_days: int = 30  # signed documents are deleted this long after the end
+    evidence_retention_days: int = 3653  # the evidence file is kept 10 years
+    trusted_list_file: str = ""  # an EU trusted list (ETSI TS 119 612 XML); empty: nothing is "qualified"
 
     @property
     def resolved_public_url(self) -> str:
