@@ -32,6 +32,8 @@ __all__ = ["PyHankoSignatureVerifier"]
 _QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
 _QC_COMPLIANCE_DER = bytes.fromhex("06060400 8e460101".replace(" ", ""))  # OID 0.4.0.1862.1.1
 _log = logging.getLogger(__name__)
+# pyHanko logs every failed path validation with a traceback; the report says it already.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
 
 
 def _policies(cert: x509.Certificate) -> tuple[str, ...]:
@@ -91,10 +93,14 @@ class PyHankoSignatureVerifier:
         ocsps: list[bytes] = []
         crls: list[bytes] = []
         if self._revocation is not None:
-            by_subject = {c.subject.dump(): c for c in self._cas + self._roots + dss_certs + chain}
+            ours = {c.dump() for c in self._cas + self._roots}
+            issuers = self._cas + self._roots
             for candidate in [cert, *chain, *self._cas]:
-                issuer = by_subject.get(candidate.issuer.dump())
-                if issuer is None or candidate.self_signed in ("yes", "maybe"):
+                # Only our CA can speak for its certificates: another CA may bear the same name
+                # (another Seing instance), so the issuer must match by key identifier too.
+                issuer = next((c for c in issuers if c.subject == candidate.issuer
+                               and c.key_identifier == candidate.authority_key_identifier), None)
+                if issuer is None or candidate.self_signed in ("yes", "maybe") or issuer.dump() not in ours:
                     continue
                 try:
                     data = self._revocation.revocation_data(candidate.dump(), issuer.dump())
@@ -111,7 +117,22 @@ class PyHankoSignatureVerifier:
         if moment is not None:
             kwargs["moment"] = moment
         if dss is not None:
-            return dss.as_validation_context(kwargs)
+            # The DSS holds OCSP responses for every signer of the file; pyHanko refuses a path
+            # when it is offered a response about another certificate of the same CA.
+            serials = {c.serial_number for c in [cert, *chain, *dss_certs]} if cert else set()
+            mine = {cert.serial_number, *(c.serial_number for c in chain)}
+            for ocsp_ref in dss.ocsps:
+                response = asn1_ocsp.OCSPResponse.load(ocsp_ref.get_object().data)
+                try:
+                    single = response["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]
+                    serial = single[0]["cert_id"]["serial_number"].native
+                except Exception:
+                    continue
+                if serial in mine or serial not in serials:
+                    kwargs["ocsps"].append(response)
+            for crl_ref in dss.crls:
+                kwargs["crls"].append(asn1_crl.CertificateList.load(crl_ref.get_object().data))
+            kwargs["other_certs"] = list(kwargs["other_certs"]) + dss_certs
         return ValidationContext(**kwargs)
 
     def _check(self, embedded, dss, dss_certs, timestamp_revisions) -> SignatureCheck:  # type: ignore[no-untyped-def]
@@ -147,7 +168,11 @@ class PyHankoSignatureVerifier:
         certificate_status = "revoked" if revoked else ("good" if status.trusted else "unknown")
         policies = _policies(cert)
         qc = _qc_compliance(cert)
-        seal = cert.dump() in self._seals
+        # A seal (a legal person's certificate, no given name nor surname) signing for a person
+        # is level 1 — ours by configuration, or any Seing instance's seal (demo files).
+        subject = cert.subject.native
+        seal = cert.dump() in self._seals or ("given_name" not in subject and "surname" not in subject
+                                              and "organization_name" in subject)
         name = None if is_timestamp else (embedded.sig_object.get("/Name") or None)
         coverage = embedded.coverage.name.lower() if embedded.coverage is not None else "partial"
         modification = getattr(status, "modification_level", None)
