@@ -20,7 +20,7 @@ static: $(VENV)/.installed
 	@if [ -f scripts/vendor_static.sh ]; then sh scripts/vendor_static.sh; fi
 
 i18n: $(VENV)/.installed
-	@if [ -d entrypoints/locale ]; then $(BIN)/pybabel compile -q -d entrypoints/locale -D messages; fi
+	@if [ -d entrypoints/locale ]; then $(BIN)/pybabel -q compile -d entrypoints/locale -D messages; fi
 
 # Debian packages the tests drive: Chromium, SoftHSM2, poppler's pdfsig, NSS's certutil.
 system-deps:

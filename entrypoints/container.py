@@ -33,10 +33,14 @@ from domain.services import accounts, cabinets, certificates, collections, lcp_r
 from domain.services import audit as audit_trail
 from domain.services import ceremony, retention, verification
 from adapters.memory.locks import ThreadLocks
-from adapters.memory.pdf_signing import FakePdfSigning
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from entrypoints.ceremony_wiring import make_job_handler, make_verifier, webhook_recorder
-from entrypoints.pki_config import ca_settings
+from adapters.identity.simulator import SimulatorIdentityVerifier
+from adapters.documents.certificate_request import PdfCertificateRequestDocument
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from domain.services.qcp_enrollment import QcpEnrollmentUseCases
+from entrypoints.pki_config import builtin_tsa, ca_settings, qcp_settings
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
 from entrypoints.settings import Settings
 from entrypoints.worker import Worker
@@ -67,7 +71,7 @@ class UseCases(containers.DeclarativeContainer):
         "policy": providers.Callable(IntakePolicy.megabytes, settings.provided.max_upload_mb),
         "current_terms_version": settings.provided.lcp_terms_version,
         "key_type": providers.Callable(KeyType, settings.provided.key_type),
-        "signing": adapters.signing,
+        "signing": adapters.pdf_signing,
         "locks": adapters.locks,
         "renderer": adapters.evidence_renderer,
         "verifier": adapters.signature_verifier,
@@ -160,6 +164,22 @@ class UseCases(containers.DeclarativeContainer):
     verify_pdf = _bound(verification.verify_pdf, _ports)
     apply_retention = _bound(retention.apply_retention, _ports)
 
+    # QCP enrollment (guide, part 1): one object, one method per screen
+    qcp = providers.Singleton(
+        QcpEnrollmentUseCases, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
+        code_generator=adapters.code_generator, code_hasher=adapters.code_hasher, verifier=adapters.identity_verifier,
+        request_renderer=providers.Singleton(PdfCertificateRequestDocument), documents=adapters.document_store,
+        pdf_signing=adapters.pdf_signing, vault=adapters.vault, ca=adapters.ca,
+        settings=providers.Callable(qcp_settings, settings))
+
+
+def _initialised_ca(vault: object, settings: Settings, clock: object) -> BuiltinCertificateAuthority:
+    """Tests get a ready hierarchy; in production `seing ca init` creates it once."""
+    ca = BuiltinCertificateAuthority(vault, settings.pki_dir, settings.resolved_public_url,  # type: ignore[arg-type]
+                                     clock=clock, settings=ca_settings(settings))  # type: ignore[arg-type]
+    ca.init_hierarchy()
+    return ca
+
 
 class FakeAdapters(containers.DeclarativeContainer):
     """In-memory adapters: same provider names as the real ones."""
@@ -176,16 +196,18 @@ class FakeAdapters(containers.DeclarativeContainer):
     mailer = providers.Singleton(RecordingMailer)
     sms_sender = providers.Singleton(RecordingSmsSender)
     vault = providers.Singleton(InMemoryKeyVault)
-    ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
-                             settings.provided.resolved_public_url, clock=clock,
-                             settings=providers.Callable(ca_settings, settings))
+    ca = providers.Singleton(_initialised_ca, vault, settings, clock)
+    timestamp_authority = providers.Singleton(builtin_tsa, vault, ca, clock)
+    revocation_source = providers.Singleton(CaRevocationSource, ca)
+    pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
+                                      revocation_source=revocation_source)
+    identity_verifier = providers.Singleton(SimulatorIdentityVerifier, public_url=settings.provided.resolved_public_url,
+                                            clock=clock, decision_delay=providers.Object(timedelta(0)))
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(HmacCodeHasher, {"test": b"seing-test-one-time-code-key-32by"}, "test")
     document_store = providers.Singleton(InMemoryDocumentStore)
     pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
     page_renderer = providers.Singleton(PdfiumPageRenderer)
-    # Marker signatures: use-case tests override with the real PyHankoPdfSigning when they need PAdES.
-    signing = providers.Singleton(FakePdfSigning)
     locks = providers.Singleton(ThreadLocks)
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
@@ -211,10 +233,16 @@ class Container(containers.DeclarativeContainer):
                                periodic=providers.Dict(
                                    collections_due=providers.List(providers.Object(timedelta(minutes=1)),
                                                                   use_cases.run_due_reminders_and_expiry.provider),
-                               evidence_pending=providers.List(providers.Object(timedelta(minutes=5)),
-                                                               use_cases.seal_pending_evidence.provider),
-                               retention=providers.List(providers.Object(timedelta(hours=1)),
-                                                        use_cases.apply_retention.provider)))
+                                   identity_results=providers.List(providers.Object(timedelta(seconds=30)),
+                                                                   use_cases.qcp.provided.poll_identity_results),
+                                   qcp_expiry=providers.List(providers.Object(timedelta(hours=1)),
+                                                             use_cases.qcp.provided.expire_enrollments),
+                                   identity_images=providers.List(providers.Object(timedelta(hours=1)),
+                                                                  use_cases.qcp.provided.purge_identity_images),
+                                   evidence_pending=providers.List(providers.Object(timedelta(minutes=5)),
+                                                                   use_cases.seal_pending_evidence.provider),
+                                   retention=providers.List(providers.Object(timedelta(hours=1)),
+                                                            use_cases.apply_retention.provider)))
 
 
 def build_container(settings: Settings, *, fakes: bool = False) -> Container:

@@ -82,7 +82,7 @@ def _run(contents: list[tuple[str, bytes]], out: Path, work: Path, base: Setting
     _step("create the CA", ca.init_hierarchy)
     vault = adapters.vault()
     tsa = make_timestamp_authority(vault, ca, clock)
-    adapters.signing.override(providers.Object(make_signing(vault, ca, tsa)))
+    adapters.pdf_signing.override(providers.Object(make_signing(vault, ca, tsa)))
     uc = container.use_cases
     store = adapters.store()
     worker = container.worker()

@@ -9,7 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.ca.builtin import BuiltinCaSettings
+from adapters.timestamping.inprocess import InProcessTimestampAuthority
 from domain.model.pki import KeyType
+from domain.services.qcp_enrollment import OfficerValidation, QcpSettings
+from ports.ca import CertificateAuthority
+from ports.clock import Clock
+from ports.keyvault import KeyVault
 from entrypoints.settings import Settings
 
 
@@ -38,3 +43,21 @@ def load_or_create_secret(configured: str, path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def qcp_settings(settings: Settings) -> QcpSettings:
+    return QcpSettings(
+        public_url=settings.resolved_public_url,
+        terms_version=settings.lcp_terms_version,
+        privacy_version=settings.privacy_version,
+        officer_validation=OfficerValidation(settings.qcp_officer_validation),
+        image_retention=timedelta(hours=settings.identity_image_retention_hours),
+        key_type=KeyType(settings.key_type),
+        certificate_validity=timedelta(days=settings.qcp_validity_days),
+        validity_years=max(1, settings.qcp_validity_days // 365),
+    )
+
+
+def builtin_tsa(vault: KeyVault, ca: CertificateAuthority, clock: Clock) -> InProcessTimestampAuthority:
+    """The in-process TSA with the CA's TSA certificate; its key stays in the vault."""
+    return InProcessTimestampAuthority.from_credential(vault=vault, credential=ca.tsa(), clock=clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Iterator
 
 from dependency_injector import containers, providers
@@ -21,10 +22,15 @@ from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.security.totp import PyotpTotp
 from adapters.system.clock import SystemClock
 from adapters.system.ids import RandomIds
-from entrypoints.pki_config import ca_settings, load_or_create_secret
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from adapters.storage.file_locks import FileLocks
-from entrypoints.ceremony_wiring import make_signing, make_timestamp_authority, make_verifier
+from entrypoints.ceremony_wiring import make_verifier
+from adapters.identity.registry import load_identity_verifier
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.http_client import HttpTimestampClient
+from entrypoints.pki_config import builtin_tsa, ca_settings, load_or_create_secret
+from ports.identity import IdentityProviderConfig
 from entrypoints.settings import Settings
 
 
@@ -58,6 +64,19 @@ def _code_hasher(settings: Settings) -> HmacCodeHasher:
     return HmacCodeHasher.from_secret(load_or_create_secret(settings.otp_key, settings.data_dir / "otp.key"))
 
 
+def _timestamp_authority(settings: Settings, vault: object, ca: object, clock: object) -> object:
+    if settings.tsa_url:
+        return HttpTimestampClient(settings.tsa_url, settings.tsa_timeout_seconds)
+    return builtin_tsa(vault, ca, clock)  # type: ignore[arg-type]
+
+
+def _identity_verifier(settings: Settings, clock: object) -> object:
+    return load_identity_verifier(settings.identity_provider, IdentityProviderConfig(
+        public_url=settings.resolved_public_url, clock=clock, storage_dir=settings.identity_dir,  # type: ignore[arg-type]
+        decision_delay=timedelta(seconds=settings.identity_decision_delay_seconds),
+        image_retention=timedelta(hours=settings.identity_image_retention_hours)))
+
+
 class RealAdapters(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -74,13 +93,16 @@ class RealAdapters(containers.DeclarativeContainer):
     ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
                              settings.provided.resolved_public_url, clock=clock,
                              settings=providers.Callable(ca_settings, settings))
+    timestamp_authority = providers.Singleton(_timestamp_authority, settings, vault, ca, clock)
+    revocation_source = providers.Singleton(CaRevocationSource, ca)
+    pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
+                                      revocation_source=revocation_source)
+    identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)
     document_store = providers.Singleton(FilesystemDocumentStore, settings.provided.documents_dir)
     pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
     page_renderer = providers.Singleton(PdfiumPageRenderer)
-    timestamp_authority = providers.Singleton(make_timestamp_authority, vault, ca, clock)
-    signing = providers.Singleton(make_signing, vault, ca, timestamp_authority)
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)

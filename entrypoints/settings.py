@@ -26,7 +26,7 @@ def _positive_port(_instance: object, attribute: attrs.Attribute, value: int) ->
 
 @define(frozen=True)
 class Settings:
-    data_dir: Path = Path("var")
+    data_dir: Path = field(default=Path("var"), converter=Path)
     host: str = "127.0.0.1"
     port: int = field(default=8000, validator=_positive_port)
     public_url: str = ""  # default: http://{host}:{port}
@@ -60,6 +60,15 @@ class Settings:
     pki_publication_url: str = ""  # base of CRL/OCSP/AIA URLs; default: public_url
     lcp_terms_version: str = "cgu-2026-11"
     otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
+    # Trusted time: empty tsa_url means the built-in TSA, in process
+    tsa_url: str = ""
+    tsa_timeout_seconds: float = 10.0
+    # Identity checks and QCP enrollment
+    identity_provider: str = "simulator"  # an entry point of the group seing.identity_verifiers
+    identity_decision_delay_seconds: int = 180  # simulator only
+    identity_image_retention_hours: int = 0  # captured images deleted at the decision
+    qcp_officer_validation: Literal["automatic", "manual"] = "automatic"
+    privacy_version: str = "ppdp-2026-11"
     # Documents
     max_upload_mb: int = 25
     # Signing ceremony, evidence, verification
@@ -90,6 +99,10 @@ class Settings:
     @property
     def documents_dir(self) -> Path:
         return self.data_dir.resolve() / "documents"
+
+    @property
+    def identity_dir(self) -> Path:
+        return self.data_dir.resolve() / "identity"
 
     @property
     def sessions_dir(self) -> Path:

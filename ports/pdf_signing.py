@@ -119,3 +119,11 @@ class PdfSigning(Protocol):
         ...
 
     def create_fields(self, pdf: bytes, fields: Sequence[SignatureField]) -> bytes: ...
+
+    def check_signable_file(self, path: Path) -> None:
+        """Raise the InvalidPdf this adapter would raise when signing ``path``.
+
+        For document intake: a file we cannot sign is refused at upload, not when the
+        last signer signs.
+        """
+        ...

@@ -7,7 +7,7 @@ PYBABEL=${PYBABEL:-pybabel}
 "$PYBABEL" extract -F babel.cfg -k N_ --no-location --sort-output --project=Seing \
     --msgid-bugs-address=dev@seing.invalid -o entrypoints/locale/messages.pot . >/dev/null
 if [ -f entrypoints/locale/en/LC_MESSAGES/messages.po ]; then
-    "$PYBABEL" update --no-fuzzy-matching --ignore-obsolete -i entrypoints/locale/messages.pot -d entrypoints/locale -D messages
+    "$PYBABEL" update --width=120 --no-fuzzy-matching --ignore-obsolete -i entrypoints/locale/messages.pot -d entrypoints/locale -D messages
 else
     "$PYBABEL" init -i entrypoints/locale/messages.pot -d entrypoints/locale -D messages -l en
 fi

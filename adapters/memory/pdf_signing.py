@@ -63,6 +63,9 @@ class FakePdfSigning:
         self._check(pdf)
         return pdf + b"".join(b"%%SEING-FAKE-FIELD %s\n" % f.name.encode() for f in fields) + b"%%EOF\n"
 
+    def check_signable_file(self, path: Path) -> None:
+        self._check(Path(path).read_bytes())
+
     def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
         _write_atomically(destination, self.sign(Path(source).read_bytes(), request))
 

@@ -16,6 +16,7 @@ from adapters.memory.audit import InMemoryAuditTrail
 from adapters.memory.certificates import InMemoryCertificateRepository
 from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
+from adapters.memory.qcp_enrollment import InMemoryCaptureLinkRepository, InMemoryQcpEnrollmentRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
 from domain.model.collection import Collection, CollectionStatus
@@ -34,6 +35,7 @@ class InMemoryStore:
             "cabinets": {}, "persons": {}, "members": {}, "invitations": {},
             "accounts": {}, "password_resets": {}, "jobs": {}, "collections": {},
             "one_time_codes": {}, "certificates": {}, "lcp_registrations": {}, "audit": {},
+            "qcp_enrollments": {}, "capture_links": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -234,6 +236,8 @@ class InMemoryUnitOfWork:
         self.certificates = InMemoryCertificateRepository(t["certificates"])  # type: ignore[arg-type]
         self.lcp_registrations = InMemoryLcpRegistrationRepository(t["lcp_registrations"])  # type: ignore[arg-type]
         self.audit = InMemoryAuditTrail(t["audit"])  # type: ignore[arg-type]
+        self.qcp_enrollments = InMemoryQcpEnrollmentRepository(t["qcp_enrollments"])  # type: ignore[arg-type]
+        self.capture_links = InMemoryCaptureLinkRepository(t["capture_links"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

@@ -89,3 +89,75 @@ def define_entities(db: Database) -> None:
         created_at = Required(datetime, precision=6)
         last_error = Optional(str, nullable=True)
         leased_until = Optional(datetime, precision=6)  # since migration 0002
+
+    # since migration 0003 --------------------------------------------------------------
+
+    class CertificateRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "certificates"
+        id = PrimaryKey(str)
+        person_id = Required(str)
+        cabinet_id = Optional(str, nullable=True)
+        policy = Required(str)
+        serial = Required(str, unique=True)
+        issuer = Required(str)
+        subject = Required(str)
+        not_before = Required(datetime, precision=6)
+        not_after = Required(datetime, precision=6)
+        key_id = Required(str)
+        der = Required(bytes)
+        issued_at = Required(datetime, precision=6)
+        one_time = Required(bool)
+        revoked_at = Optional(datetime, precision=6)
+        revocation_reason = Optional(str, nullable=True)
+        revoked_by = Optional(str, nullable=True)
+
+    class OneTimeCodeRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "one_time_codes"
+        id = PrimaryKey(str)
+        person_id = Required(str)
+        purpose = Required(str)
+        channel = Required(str)
+        destination = Required(str)
+        code_hash = Required(str)
+        payload_digest = Optional(str, nullable=True)
+        created_at = Required(datetime, precision=6)
+        expires_at = Required(datetime, precision=6)
+        attempts = Required(int)
+        status = Required(str)
+        used_at = Optional(datetime, precision=6)
+
+    class LcpRegistrationRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "lcp_registrations"
+        id = PrimaryKey(str)
+        person_id = Required(str)
+        cabinet_id = Required(str)
+        given_names = Required(str)
+        surname = Required(str)
+        email = Required(str)
+        mobile = Required(str)
+        started_at = Required(datetime, precision=6)
+        state = Required(str)
+        updated_at = Optional(datetime, precision=6)
+        email_verified_at = Optional(datetime, precision=6)
+        mobile_verified_at = Optional(datetime, precision=6)
+        identity_confirmed_at = Optional(datetime, precision=6)
+        consent_version = Optional(str, nullable=True)
+        consent_accepted_at = Optional(datetime, precision=6)
+        issued_at = Optional(datetime, precision=6)
+        certificate_id = Optional(str, nullable=True)
+        cancelled_at = Optional(datetime, precision=6)
+        history = Required(str)  # JSON list of steps
+
+    class CollectionRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "collections"
+        id = PrimaryKey(str)
+        cabinet_id = Required(str)
+        status = Required(str)
+        created_at = Required(datetime, precision=6)
+        next_due_at = Optional(datetime, precision=6)
+        data = Required(str)  # the whole aggregate as JSON
+
+    class CollectionLinkRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "collection_links"
+        token_hash = PrimaryKey(str)
+        collection_id = Required(str)

@@ -11,11 +11,22 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from cattrs.preconf.json import make_converter
+
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Delegation, Invitation, InvitationStatus, Member, Role
-from domain.model.jobs import Job, JobSpec, JobStatus
+from domain.model.certificates import Certificate
+from domain.model.collection import Collection
+from domain.model.jobs import Channel, Job, JobSpec, JobStatus
+from domain.model.lcp_registration import LcpRegistration, RegistrationState, RegistrationStep, TermsConsent
+from domain.model.one_time_code import ChallengeStatus, OneTimeCodeChallenge
 from domain.model.person import Person
+from domain.model.pki import CertificatePolicy, RevocationReason
 from domain.model.values import Email, Mobile, PersonName, Siren
+
+# For the parts stored as JSON (a collection, a registration's history): private to this
+# adapter, strict about unknown keys so a stored document never half-loads.
+_json = make_converter(forbid_extra_keys=True)
 
 Columns = dict[str, Any]
 
@@ -142,3 +153,94 @@ def job_from_row(row: Any) -> Job:
     return Job(id=row.id, spec=JobSpec(kind=row.kind, payload=json.loads(row.payload)),
                status=JobStatus(row.status), attempts=row.attempts, run_at=from_column(row.run_at),
                created_at=from_column(row.created_at), last_error=row.last_error)
+
+
+# certificates ---------------------------------------------------------------------------
+
+def certificate_columns(certificate: Certificate) -> Columns:
+    return {"id": certificate.id, "person_id": certificate.person_id, "cabinet_id": certificate.cabinet_id,
+            "policy": certificate.policy.value, "serial": certificate.serial, "issuer": certificate.issuer,
+            "subject": certificate.subject, "not_before": to_column(certificate.not_before),
+            "not_after": to_column(certificate.not_after), "key_id": certificate.key_id,
+            "der": bytes(certificate.der), "issued_at": to_column(certificate.issued_at),
+            "one_time": certificate.one_time, "revoked_at": to_column(certificate.revoked_at),
+            "revocation_reason": certificate.revocation_reason.value if certificate.revocation_reason else None,
+            "revoked_by": certificate.revoked_by}
+
+
+def certificate_from_row(row: Any) -> Certificate:
+    return Certificate(id=row.id, person_id=row.person_id, cabinet_id=row.cabinet_id,
+                       policy=CertificatePolicy(row.policy), serial=row.serial, issuer=row.issuer,
+                       subject=row.subject, not_before=from_column(row.not_before),
+                       not_after=from_column(row.not_after), key_id=row.key_id, der=bytes(row.der),
+                       issued_at=from_column(row.issued_at), one_time=row.one_time,
+                       revoked_at=from_column(row.revoked_at),
+                       revocation_reason=RevocationReason(row.revocation_reason) if row.revocation_reason else None,
+                       revoked_by=row.revoked_by)
+
+
+# one-time code challenges ---------------------------------------------------------------
+
+def challenge_columns(challenge: OneTimeCodeChallenge) -> Columns:
+    return {"id": challenge.id, "person_id": challenge.person_id, "purpose": challenge.purpose,
+            "channel": challenge.channel.value, "destination": challenge.destination,
+            "code_hash": challenge.code_hash, "payload_digest": challenge.payload_digest,
+            "created_at": to_column(challenge.created_at), "expires_at": to_column(challenge.expires_at),
+            "attempts": challenge.attempts, "status": challenge.status.value,
+            "used_at": to_column(challenge.used_at)}
+
+
+def challenge_from_row(row: Any) -> OneTimeCodeChallenge:
+    return OneTimeCodeChallenge(id=row.id, person_id=row.person_id, purpose=row.purpose,
+                                channel=Channel(row.channel), destination=row.destination,
+                                code_hash=row.code_hash, payload_digest=row.payload_digest,
+                                created_at=from_column(row.created_at), expires_at=from_column(row.expires_at),
+                                attempts=row.attempts, status=ChallengeStatus(row.status),
+                                used_at=from_column(row.used_at))
+
+
+# LCP registrations ----------------------------------------------------------------------
+
+def registration_columns(registration: LcpRegistration) -> Columns:
+    consent = registration.consent
+    return {"id": registration.id, "person_id": registration.person_id, "cabinet_id": registration.cabinet_id,
+            "given_names": registration.name.given_names, "surname": registration.name.surname,
+            "email": str(registration.email), "mobile": str(registration.mobile),
+            "started_at": to_column(registration.started_at), "state": registration.state.value,
+            "updated_at": to_column(registration.updated_at),
+            "email_verified_at": to_column(registration.email_verified_at),
+            "mobile_verified_at": to_column(registration.mobile_verified_at),
+            "identity_confirmed_at": to_column(registration.identity_confirmed_at),
+            "consent_version": consent.version if consent else None,
+            "consent_accepted_at": to_column(consent.accepted_at) if consent else None,
+            "issued_at": to_column(registration.issued_at), "certificate_id": registration.certificate_id,
+            "cancelled_at": to_column(registration.cancelled_at),
+            "history": json.dumps(_json.unstructure(list(registration.history), list[RegistrationStep]))}
+
+
+def registration_from_row(row: Any) -> LcpRegistration:
+    consent = (TermsConsent(version=row.consent_version, accepted_at=from_column(row.consent_accepted_at))
+               if row.consent_version else None)
+    return LcpRegistration(id=row.id, person_id=row.person_id, cabinet_id=row.cabinet_id,
+                           name=PersonName(row.given_names, row.surname), email=Email(row.email),
+                           mobile=Mobile(row.mobile), started_at=from_column(row.started_at),
+                           state=RegistrationState(row.state), updated_at=from_column(row.updated_at),
+                           email_verified_at=from_column(row.email_verified_at),
+                           mobile_verified_at=from_column(row.mobile_verified_at),
+                           identity_confirmed_at=from_column(row.identity_confirmed_at), consent=consent,
+                           issued_at=from_column(row.issued_at), certificate_id=row.certificate_id,
+                           cancelled_at=from_column(row.cancelled_at),
+                           history=_json.structure(json.loads(row.history), list[RegistrationStep]))
+
+
+# collections ----------------------------------------------------------------------------
+
+def collection_columns(collection: Collection) -> Columns:
+    """The JSON document plus the columns the queries use, derived from the aggregate."""
+    return {"id": collection.id, "cabinet_id": collection.cabinet_id, "status": collection.status.value,
+            "created_at": to_column(collection.created_at), "next_due_at": to_column(collection.next_due_at()),
+            "data": json.dumps(_json.unstructure(collection, Collection), ensure_ascii=False, sort_keys=True)}
+
+
+def collection_from_row(row: Any) -> Collection:
+    return _json.structure(json.loads(row.data), Collection)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from pony.orm import Database, db_session
+from pony.orm import Database, db_session, desc
 from pony.orm.core import (
     CacheIndexError,
     CommitException,
@@ -29,9 +29,22 @@ from pony.orm.core import local as pony_local
 from adapters.persistence import mappers
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, InvitationStatus, Member
-from domain.model.errors import Conflict, DomainError, EmailTaken, NotFound, UniqueViolation
+from domain.model.certificates import Certificate
+from domain.model.collection import Collection, CollectionStatus
+from domain.model.errors import (
+    CertificateNotFound,
+    Conflict,
+    DomainError,
+    EmailTaken,
+    NotFound,
+    RegistrationNotFound,
+    UniqueViolation,
+)
 from domain.model.jobs import JobSpec
+from domain.model.lcp_registration import ACTIVE_STATES, LcpRegistration
+from domain.model.one_time_code import OneTimeCodeChallenge
 from domain.model.person import Person
+from domain.model.pki import CertificatePolicy
 from domain.model.values import Email
 from ports.clock import Clock
 
@@ -79,6 +92,10 @@ class PonyUnitOfWork:
         self.accounts = PonyAccountRepository(self)
         self.password_resets = PonyPasswordResetRepository(self)
         self.jobs = PonyJobOutbox(self)
+        self.one_time_codes = PonyOneTimeCodeRepository(self)
+        self.certificates = PonyCertificateRepository(self)
+        self.lcp_registrations = PonyLcpRegistrationRepository(self)
+        self.collections = PonyCollectionRepository(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -137,6 +154,7 @@ class _Repository:
     kind: str
     entity_name: str
     key_column = "id"
+    not_found: type[NotFound] = NotFound
     to_domain: Callable[[Any], Any]
     columns: Callable[[Any], dict[str, Any]]
 
@@ -151,6 +169,7 @@ class _Repository:
                    if name != self.key_column and getattr(row, name) != value}
         if changed:
             row.set(**changed)
+        self.after_save(obj)
 
     def _domain(self, row: Any) -> Any:
         key = (self.kind, getattr(row, self.key_column))
@@ -166,6 +185,10 @@ class _Repository:
             values = type(self).columns(obj)
             self._rows(**values)
             self._uow.track((self.kind, values[self.key_column]), obj, self)
+            self.after_save(obj)
+
+    def after_save(self, obj: Any) -> None:
+        """Keep rows derived from the aggregate (e.g. link hashes) in step with it."""
 
     def _find(self, key: str) -> Any:
         known = self._uow.tracked((self.kind, key))
@@ -178,7 +201,7 @@ class _Repository:
     def _get(self, key: str) -> Any:
         found = self._find(key)
         if found is None:
-            raise NotFound(f"{self.kind} {key} not found")
+            raise self.not_found(f"{self.kind} {key} not found")
         return found
 
     def _select(self, query: Callable[[Any], Any]) -> list[Any]:
@@ -317,3 +340,131 @@ class PonyJobOutbox:
         with self._uow.storage_errors_translated():
             self._rows(**mappers.new_job_columns(job_id, spec, self._uow.now()))
         return job_id
+
+
+class PonyOneTimeCodeRepository(_Repository):
+    kind, entity_name = "one_time_code", "OneTimeCodeRow"
+    to_domain, columns = staticmethod(mappers.challenge_from_row), staticmethod(mappers.challenge_columns)
+
+    def add(self, challenge: OneTimeCodeChallenge) -> None:
+        self._add(challenge)
+
+    def get(self, challenge_id: str) -> OneTimeCodeChallenge:
+        return self._get(challenge_id)  # type: ignore[no-any-return]
+
+    def latest_for(self, person_id: str, purpose: str) -> OneTimeCodeChallenge | None:
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda c: c.person_id == person_id and c.purpose == purpose)
+            .order_by(lambda c: (desc(c.created_at), desc(c.id))))
+
+    def sends_since(self, person_id: str, since: datetime, *, purpose: str | None = None) -> list[datetime]:
+        at = mappers.to_column(since)
+        with self._uow.storage_errors_translated():
+            self._uow._write_back()
+            query = self._rows.select(lambda c: c.person_id == person_id and c.created_at >= at)
+            if purpose is not None:
+                query = query.filter(lambda c: c.purpose == purpose)
+            return sorted(mappers.from_column(c.created_at) for c in query)  # type: ignore[misc]
+
+
+class PonyCertificateRepository(_Repository):
+    kind, entity_name, not_found = "certificate", "CertificateRow", CertificateNotFound
+    to_domain, columns = staticmethod(mappers.certificate_from_row), staticmethod(mappers.certificate_columns)
+
+    def add(self, certificate: Certificate) -> None:
+        self._add(certificate)
+
+    def get(self, certificate_id: str) -> Certificate:
+        return self._get(certificate_id)  # type: ignore[no-any-return]
+
+    def by_serial(self, serial: str) -> Certificate | None:
+        wanted = serial.lower()
+        return self._first(lambda rows: rows.select(lambda c: c.serial == wanted))  # type: ignore[no-any-return]
+
+    def of_person(self, person_id: str) -> list[Certificate]:
+        return self._select(lambda rows: rows.select(lambda c: c.person_id == person_id)
+                            .order_by(lambda c: (desc(c.issued_at), desc(c.not_before), desc(c.id))))
+
+    def active_for(self, person_id: str, cabinet_id: str, policy: CertificatePolicy, *,
+                   now: datetime) -> Certificate | None:
+        oid = policy.value
+        candidates = self._select(lambda rows: rows.select(
+            lambda c: c.person_id == person_id and c.cabinet_id == cabinet_id and c.policy == oid
+            and c.revoked_at is None).order_by(lambda c: (desc(c.issued_at), desc(c.not_before), desc(c.id))))
+        # Whether a certificate is active is the domain's rule; the query only narrows.
+        return next((c for c in candidates
+                     if c.is_for(person_id=person_id, cabinet_id=cabinet_id, policy=policy) and c.is_active(now)),
+                    None)
+
+
+class PonyLcpRegistrationRepository(_Repository):
+    kind, entity_name, not_found = "lcp_registration", "LcpRegistrationRow", RegistrationNotFound
+    to_domain, columns = staticmethod(mappers.registration_from_row), staticmethod(mappers.registration_columns)
+
+    def add(self, registration: LcpRegistration) -> None:
+        self._add(registration)
+
+    def get(self, registration_id: str) -> LcpRegistration:
+        return self._get(registration_id)  # type: ignore[no-any-return]
+
+    def active_for(self, person_id: str, cabinet_id: str) -> LcpRegistration | None:
+        active = [state.value for state in ACTIVE_STATES]
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda r: r.person_id == person_id and r.cabinet_id == cabinet_id and r.state in active)
+            .order_by(lambda r: (desc(r.started_at), desc(r.id))))
+
+    def latest_for(self, person_id: str, cabinet_id: str) -> LcpRegistration | None:
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda r: r.person_id == person_id and r.cabinet_id == cabinet_id)
+            .order_by(lambda r: (desc(r.started_at), desc(r.id))))
+
+
+class PonyCollectionRepository(_Repository):
+    """Collections are stored whole as JSON; ``collection_links`` maps link hashes to them."""
+
+    kind, entity_name = "collection", "CollectionRow"
+    to_domain, columns = staticmethod(mappers.collection_from_row), staticmethod(mappers.collection_columns)
+
+    def __init__(self, uow: PonyUnitOfWork) -> None:
+        super().__init__(uow)
+        self._links = uow.entity("CollectionLinkRow")
+
+    def add(self, collection: Collection) -> None:
+        self._add(collection)
+
+    def get(self, collection_id: str) -> Collection:
+        return self._get(collection_id)  # type: ignore[no-any-return]
+
+    def by_token_hash(self, token_hash: str) -> Collection | None:
+        with self._uow.storage_errors_translated():
+            self._uow._write_back()
+            link = self._links.get(token_hash=token_hash)
+        return None if link is None else self._find(link.collection_id)
+
+    def search(self, cabinet_id: str, *, statuses: frozenset[CollectionStatus] | None = None, text: str = "",
+               offset: int = 0, limit: int = 20) -> tuple[list[Collection], int]:
+        wanted = None if statuses is None else [s.value for s in statuses]
+
+        def query(rows: Any) -> Any:
+            found = rows.select(lambda c: c.cabinet_id == cabinet_id)
+            if wanted is not None:
+                found = found.filter(lambda c: c.status in wanted)
+            return found.order_by(lambda c: (desc(c.created_at), desc(c.id)))
+
+        # Matching names and emails ignoring accents is the domain's rule (Collection.matches):
+        # the database narrows to the cabinet and statuses, the aggregate decides the rest.
+        matching = [c for c in self._select(query) if c.matches(text)]
+        return matching[offset:offset + limit], len(matching)
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[Collection]:
+        at = mappers.to_column(now)
+        return self._select(lambda rows: rows.select(lambda c: c.next_due_at is not None and c.next_due_at <= at)
+                            .order_by(lambda c: (c.next_due_at, c.id))[:limit])
+
+    def after_save(self, collection: Collection) -> None:
+        wanted = set(collection.token_hashes())
+        current = {link.token_hash: link for link in self._links.select(lambda l: l.collection_id == collection.id)}
+        for token_hash in current.keys() - wanted:
+            current[token_hash].delete()
+        for token_hash in wanted - current.keys():
+            self._links(token_hash=token_hash, collection_id=collection.id)

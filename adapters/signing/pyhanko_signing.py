@@ -268,6 +268,10 @@ class PyHankoPdfSigning:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._create_fields(infile, outfile, fields_)
 
+    def check_signable_file(self, path: Path) -> None:
+        with open(path, "rb") as stream:
+            _open_writer(stream)
+
     # -- PdfSigning: bytes -------------------------------------------------------------
 
     def sign(self, pdf: bytes, request: SignatureRequest) -> bytes:
@@ -527,7 +531,9 @@ def _open_writer(stream: IO[bytes]) -> IncrementalPdfFileWriter:
     if b"%PDF-" not in head:
         raise NotAPdf("the file does not start like a PDF")
     try:
-        writer = IncrementalPdfFileWriter(stream, strict=False)
+        # Strict (pyHanko's default): lenient parsing would also accept hybrid
+        # cross-reference files, a known way to show signers one thing and readers another.
+        writer = IncrementalPdfFileWriter(stream, strict=True)
     except PdfError as exc:
         raise BrokenPdf(str(exc)) from exc
     except Exception as exc:  # pyHanko raises plain errors on some damaged files

@@ -565,3 +565,156 @@ class NotVerifiable(DomainError):
     """The file is not a PDF we can read, or holds no signature."""
 
     code = "verification.not_verifiable"
+# Identity verification --------------------------------------------------------------
+
+
+class IdentityError(DomainError):
+    """Base of the identity-verification refusals."""
+
+    code = "identity.error"
+
+
+class IdentitySessionNotFound(NotFound):
+    """Unknown identity-check session (a NotFound, so pages answer 404)."""
+
+    code = "identity.session_not_found"
+
+
+class IdentitySessionClosed(IdentityError):
+    """The session is decided, cancelled or its images are gone: no more captures."""
+
+    code = "identity.session_closed"
+
+
+class IdentityCaptureRefused(IdentityError):
+    """A capture step unknown to this session, an empty or oversized image."""
+
+    code = "identity.capture_refused"
+
+
+class IdentityAlreadyDecided(IdentityError):
+    code = "identity.already_decided"
+
+
+class IdentityCallbackRefused(IdentityError):
+    """A provider callback we cannot trust or read (bad signature, unknown session)."""
+
+    code = "identity.callback_refused"
+
+
+class IdentityProviderUnavailable(IdentityError):
+    """The provider could not be reached or answered with an error: try again later."""
+
+    code = "identity.provider_unavailable"
+
+
+class IdentityProviderUnknown(IdentityError):
+    """No installed identity provider has the configured name."""
+
+    code = "identity.provider_unknown"
+
+
+# QCP enrollment -------------------------------------------------------------------
+
+
+class QcpEnrollmentError(DomainError):
+    """Base of every refusal in the QCP enrollment flow."""
+
+    code = "qcp.error"
+
+
+class QcpTransitionRefused(QcpEnrollmentError):
+    """The action is not allowed in the enrollment's current state."""
+
+    code = "qcp.transition_refused"
+
+    def __init__(self, detail: str = "", *, state: str = "", action: str = "") -> None:
+        super().__init__(detail or f"{action} is not allowed in state {state}", state=state, action=action)
+        self.state = state
+        self.action = action
+
+
+class NoActiveLcpCertificate(QcpEnrollmentError):
+    """Enrollment needs an active LCP certificate of the same person in that cabinet."""
+
+    code = "qcp.no_active_lcp"
+
+
+class QcpAlreadyHeld(QcpEnrollmentError):
+    """The person already holds an active QCP certificate for this cabinet."""
+
+    code = "qcp.already_certified"
+
+
+class LcpDataMismatch(QcpEnrollmentError):
+    """Name, email or mobile differ from the LCP certificate's data; ``field`` says which."""
+
+    code = "qcp.lcp_data_mismatch"
+
+    def __init__(self, detail: str = "", *, field: str = "") -> None:
+        super().__init__(detail or f"{field} differs from the LCP data", field=field)
+        self.field = field
+
+
+class QcpEnrollmentAlreadyOpen(QcpEnrollmentError):
+    """The person already has an enrollment in progress for this cabinet: resume it."""
+
+    code = "qcp.already_open"
+
+    def __init__(self, detail: str = "", *, enrollment_id: str = "") -> None:
+        super().__init__(detail, enrollment_id=enrollment_id)
+        self.enrollment_id = enrollment_id
+
+
+class PrerequisitesNotConfirmed(QcpEnrollmentError):
+    """Both boxes (valid ID document, mobile number) must be ticked."""
+
+    code = "qcp.prerequisites_not_confirmed"
+
+
+class ConsentMissing(QcpEnrollmentError):
+    """A consent was not given; ``consent`` names which."""
+
+    code = "qcp.consent_missing"
+
+    def __init__(self, detail: str = "", *, consent: str = "") -> None:
+        super().__init__(detail or f"consent {consent} is required", consent=consent)
+        self.consent = consent
+
+
+class IdentityAttemptsExhausted(QcpEnrollmentError):
+    code = "qcp.identity_attempts_exhausted"
+
+
+class IdentitySessionMismatch(QcpEnrollmentError):
+    """A result for another session than the enrollment's current one."""
+
+    code = "qcp.identity_session_mismatch"
+
+
+class QcpEnrollmentExpired(QcpEnrollmentError):
+    code = "qcp.expired"
+
+
+class QcpEnrollmentNotDue(QcpEnrollmentError):
+    """expire() called before the enrollment's deadline."""
+
+    code = "qcp.not_due"
+
+
+class RequestDocumentChanged(QcpEnrollmentError):
+    """The certificate request signed is not the one accepted."""
+
+    code = "qcp.request_document_changed"
+
+
+class OfficerValidationMissing(QcpEnrollmentError):
+    """Issuance needs the registration officer's validation first."""
+
+    code = "qcp.officer_validation_missing"
+
+
+class CaptureLinkUnusable(QcpEnrollmentError):
+    """The phone link (QR code) is unknown, expired or already used."""
+
+    code = "qcp.capture_link_unusable"

@@ -11,6 +11,7 @@ import importlib
 import logging
 import os
 import secrets
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,11 +98,19 @@ def _web_secret(settings: Any, data_dir: Path) -> str:
     except FileNotFoundError:
         pass
     data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Several web processes may start at once: write aside, then link into place atomically;
+    # whoever loses the race reads the winner's secret.
+    scratch = data_dir / f".web-secret.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(value)
-    return value
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(scratch, path)
+    except FileExistsError:
+        pass
+    finally:
+        scratch.unlink()
+    return path.read_text(encoding="utf-8").strip()
 
 
 # Security headers ------------------------------------------------------------------------
@@ -211,7 +220,10 @@ def _on_unexpected(request: Request, exc: Exception) -> Response:
 # Templates -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def _template_engine() -> JinjaTemplateEngine:
+    """One engine per process: templates do not depend on the container, and compiled
+    templates are then shared by every app built in the process (tests build many)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(["html", "xml"]),

@@ -53,6 +53,11 @@ def provide_settings(state: State) -> Any:
     return state.container.settings()
 
 
+def provide_clock(state: State) -> Any:
+    """The Clock port: the web edge reads time from it too (tests move a fixed clock)."""
+    return state.container.adapters.clock()
+
+
 def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
     """Runs in a worker thread (``sync_to_thread``): the use cases open database sessions."""
     session = request.session
@@ -77,6 +82,7 @@ DEPENDENCIES: dict[str, Provide] = {
     "container": Provide(provide_container, sync_to_thread=False),
     "use_cases": Provide(provide_use_cases, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
+    "clock": Provide(provide_clock, sync_to_thread=False),
 }
 
 # Pages that need a logged-in person declare ``viewer``; registered on those routers only.

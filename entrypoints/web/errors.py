@@ -75,6 +75,31 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.CodeExpired: 410,
     e.CodeDead: 410,
     e.CodeResendRefused: 429,
+    e.IdentityCaptureRefused: 422,
+    e.PrerequisitesNotConfirmed: 422,
+    e.ConsentMissing: 422,
+    e.CaptureLinkUnusable: 410,
+    e.QcpEnrollmentExpired: 410,
+    # Collections: what the person typed is refused (422) or the collection's state forbids it (409).
+    e.InvalidCollectionInfo: 422,
+    e.DeadlineNotInFuture: 422,
+    e.DeadlineTooFar: 422,
+    e.InvalidReminderPolicy: 422,
+    e.TooManyItems: 422,
+    e.InvalidOrder: 422,
+    e.FieldOutOfPage: 422,
+    e.MobileRequired: 422,
+    e.LevelNotAllowed: 422,
+    e.InvitationLinkUnusable: 410,
+    e.DocumentRefused: 422,
+    e.DocumentTooLarge: 413,
+    # Not the person's doing: damaged storage, a CA never initialised.
+    e.DocumentCorrupted: 500,
+    e.CaNotInitialised: 503,
+    e.InvalidPdf: 422,
+    # No trusted time, or the vault failed: nothing was signed, trying again later may work.
+    e.TimestampUnavailable: 503,
+    e.SigningFailed: 503,
     e.DomainError: 409,
 }
 
@@ -93,6 +118,7 @@ _TITLE_BY_STATUS: dict[int, str] = {
     422: N_("Saisie invalide"),
     429: N_("Trop de requêtes"),
     500: N_("Erreur interne"),
+    503: N_("Service indisponible"),
 }
 
 # French typography: a non-breaking space before « : » and inside guillemets.
@@ -147,6 +173,147 @@ _MESSAGES: dict[str, str] = {
     "otp.resend_limit": N_("Trop de codes ont été demandés\u00a0: réessayez plus tard."),
     "storage.conflict": N_("Ces données viennent d’être modifiées par ailleurs\u00a0: rechargez et réessayez."),
     "storage.unique_violation": N_("Cet élément existe déjà."),
+    # Identity verification
+    "identity.error": N_("La vérification d’identité n’a pas pu se faire."),
+    "identity.session_not_found": N_("Cette vérification d’identité n’existe pas ou n’est plus disponible."),
+    "identity.session_closed": N_("Cette capture est terminée\u00a0: vous pouvez fermer cette page."),
+    "identity.capture_refused": N_(
+        "Cette photo n’a pas pu être prise en compte\u00a0: reprenez-la (image JPEG, PNG ou WebP de 10\u00a0Mo au plus)."
+    ),
+    "identity.already_decided": N_("Cette vérification d’identité a déjà été décidée."),
+    "identity.callback_refused": N_("Ce message du prestataire de vérification d’identité a été refusé."),
+    "identity.provider_unavailable": N_(
+        "Le service de vérification d’identité ne répond pas\u00a0: réessayez dans quelques minutes."
+    ),
+    "identity.provider_unknown": N_("Le service de vérification d’identité configuré n’est pas installé."),
+    # QCP enrollment
+    "qcp.error": N_("Cette étape de la demande de certificat qualifié n’est pas possible."),
+    "qcp.transition_refused": N_(
+        "Cette étape n’est pas possible à ce stade de votre demande\u00a0: reprenez là où vous en étiez."
+    ),
+    "qcp.no_active_lcp": N_(
+        "Un certificat LCP actif dans ce cabinet est nécessaire pour souscrire à un certificat qualifié."
+    ),
+    "qcp.lcp_data_mismatch": N_(
+        "Vos prénom, nom, e-mail et mobile doivent être ceux de votre certificat LCP\u00a0: "
+        "ils ont changé depuis."
+    ),
+    "qcp.already_open": N_("Une demande de certificat qualifié est déjà en cours pour ce cabinet\u00a0: reprenez-la."),
+    "qcp.already_certified": N_("Vous détenez déjà un certificat qualifié actif pour ce cabinet."),
+    "qcp.prerequisites_not_confirmed": N_("Cochez les deux cases pour commencer."),
+    "qcp.consent_missing": N_("Les deux consentements sont nécessaires pour vérifier votre identité."),
+    "qcp.identity_attempts_exhausted": N_(
+        "Le nombre maximal de vérifications d’identité pour cette demande est atteint."
+    ),
+    "qcp.identity_session_mismatch": N_("Ce résultat concerne une autre vérification d’identité."),
+    "qcp.expired": N_("Cette demande de certificat a expiré\u00a0: commencez-en une nouvelle."),
+    "qcp.not_due": N_("Cette demande de certificat n’a pas encore expiré."),
+    "qcp.request_document_changed": N_(
+        "La demande de certificat a changé depuis son affichage\u00a0: relisez-la avant de l’accepter."
+    ),
+    "qcp.officer_validation_missing": N_("La demande attend la validation de l’opérateur d’enregistrement."),
+    "qcp.capture_link_unusable": N_(
+        "Ce lien a expiré ou a déjà servi\u00a0: scannez le nouveau QR code affiché sur votre ordinateur."
+    ),
+    # Keys and certificates
+    "key.not_found": N_("Cette clé est introuvable."),
+    "certificate.not_found": N_("Ce certificat est introuvable."),
+    "certificate.not_holder": N_("Seul le titulaire du certificat (ou un administrateur) peut le révoquer."),
+    "certificate.revoked": N_("Ce certificat est révoqué\u00a0: il ne peut plus servir ni être révoqué à nouveau."),
+    "certificate.expired": N_("Ce certificat a expiré\u00a0: il ne peut plus servir ni être révoqué."),
+    "ca.not_initialised": N_(
+        "L’autorité de certification n’est pas encore initialisée\u00a0: un administrateur doit lancer "
+        "« seing ca init »."
+    ),
+    # Collections (collectes)
+    "collection.refused": N_("Cette action n’est pas possible sur cette collecte."),
+    "collection.not_editable": N_(
+        "Cette collecte est déjà envoyée\u00a0: documents, signataires et options ne se modifient plus."
+    ),
+    "collection.not_in_progress": N_("Cette collecte n’est pas en cours."),
+    "collection.ended": N_("Cette collecte est terminée."),
+    "collection.invalid_info": N_(
+        "Indiquez un titre (obligatoire) et un message raisonnablement courts pour cette collecte."
+    ),
+    "collection.deadline_past": N_("La date limite doit être dans le futur."),
+    "collection.deadline_too_far": N_("La date limite est trop lointaine\u00a0: choisissez une date plus proche."),
+    "collection.invalid_reminders": N_("Ces relances automatiques ne sont pas valides\u00a0: vérifiez leur fréquence."),
+    "collection.no_signer": N_("Ajoutez au moins un signataire avant d’envoyer la collecte."),
+    "collection.no_document": N_("Ajoutez au moins un document PDF avant d’envoyer la collecte."),
+    "collection.too_many": N_(
+        "Cette collecte compte trop de signataires, de destinataires en copie ou de documents\u00a0: retirez-en."
+    ),
+    "collection.duplicate_signer": N_("Cette personne est déjà signataire de la collecte."),
+    "collection.duplicate_observer": N_("Cette personne est déjà destinataire en copie de la collecte."),
+    "collection.signer_without_sign_delegation": N_(
+        "Ce membre du cabinet n’a pas la délégation «\u00a0signer\u00a0»\u00a0: "
+        "l’expert-comptable doit la lui accorder."
+    ),
+    "collection.mobile_required": N_(
+        "Les niveaux de signature 2 et 3 envoient un code par SMS\u00a0: indiquez le mobile du signataire."
+    ),
+    "collection.level_not_allowed": N_(
+        "Ce niveau de signature n’est pas possible pour ce signataire\u00a0: le niveau 3 demande un certificat "
+        "qualifié actif."
+    ),
+    "collection.order_locked": N_(
+        "Collecte en cours\u00a0: seuls les signataires qui n’ont pas encore signé peuvent changer de place."
+    ),
+    "collection.invalid_order": N_("Le nouvel ordre doit citer chaque signataire une fois et une seule."),
+    "collection.signer_state": N_("Ce signataire n’est pas dans un état qui permet cette action."),
+    "collection.field_out_of_page": N_(
+        "Placez le champ de signature sur une page du document, en entier et à une taille lisible."
+    ),
+    "collection.reminder_too_soon": N_(
+        "Une relance vient d’être envoyée\u00a0: patientez avant d’en envoyer une autre."
+    ),
+    "collection.link_unusable": N_(
+        "Ce lien de signature n’est plus valable\u00a0: il a été remplacé ou a expiré, ou la collecte est terminée."
+    ),
+    # Documents
+    "document.refused": N_("Ce fichier n’est pas accepté."),
+    "document.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF sont acceptés."),
+    "document.too_large": N_("Ce fichier est trop volumineux."),
+    "document.encrypted": N_("Ce PDF est protégé par un mot de passe\u00a0: envoyez une version non protégée."),
+    "document.broken": N_("Ce PDF est endommagé ou incomplet\u00a0: il ne peut pas être lu."),
+    "document.empty": N_("Ce fichier est vide ou ne contient aucune page."),
+    "document.corrupted": N_(
+        "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
+    ),
+    # LCP registration (« S’enregistrer »)
+    "lcp_registration.refused": N_("Cet enregistrement n’est pas possible."),
+    "lcp_registration.not_found": N_("Cet enregistrement est introuvable."),
+    "lcp_registration.wrong_step": N_(
+        "Cette étape de l’enregistrement n’est pas la bonne\u00a0: reprenez où vous en étiez."
+    ),
+    "lcp_registration.closed": N_("Cet enregistrement est terminé\u00a0: commencez-en un nouveau si besoin."),
+    "lcp_registration.in_progress": N_("Un enregistrement est déjà en cours pour ce cabinet\u00a0: reprenez-le."),
+    "lcp_registration.already_certified": N_("Vous avez déjà un certificat LCP actif pour ce cabinet."),
+    "lcp_registration.mobile_required": N_(
+        "Un numéro de mobile est nécessaire pour vous enregistrer\u00a0: ajoutez-le à votre profil."
+    ),
+    "lcp_registration.identity_changed": N_(
+        "Votre e-mail ou votre mobile a changé depuis sa vérification\u00a0: recommencez l’enregistrement."
+    ),
+    "lcp_registration.terms_outdated": N_(
+        "Les conditions ont changé depuis votre lecture\u00a0: relisez la nouvelle version puis acceptez-la."
+    ),
+    # Signing PDFs and trusted time.
+    "pdf.invalid": N_("Ce fichier ne peut pas être signé."),
+    "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),
+    "pdf.encrypted": N_(
+        "Ce PDF est protégé par un mot de passe\u00a0: retirez la protection, puis déposez-le à nouveau."
+    ),
+    "pdf.broken": N_(
+        "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
+    ),
+    "timestamp.unavailable": N_(
+        "Le service d’horodatage ne répond pas\u00a0: rien n’a été signé, réessayez dans quelques minutes."
+    ),
+    "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été signé, réessayez plus tard."),
+    "signing.certificate_rejected": N_(
+        "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
+    ),
 }
 
 # Where a message depends on the field the value was refused for.

@@ -131,6 +131,10 @@ def problem_response(
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     info = describe(exc)
+    if info.status >= 500:
+        # Not the caller's doing (damaged storage, CA not initialised): an operator must know.
+        route = request.scope.get("path_template") or request.url.path
+        log.error("server-side refusal %s on %s %s", info.code, request.method, route, exc_info=exc)
     retry_after = info.params.get("retry_after_seconds")
     headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
     return problem_response(request, info, headers=headers)

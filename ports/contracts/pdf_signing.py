@@ -102,3 +102,15 @@ class PdfSigningContract:
                 else:
                     raise AssertionError(f"{code}: signed anyway")
                 assert [p.name for p in Path(tmp).iterdir()] == ["in.pdf"], code
+                try:
+                    signing.check_signable_file(source)
+                except InvalidPdf as refused:
+                    assert refused.code == code, (refused, code)
+                else:
+                    raise AssertionError(f"{code}: the check let it through")
+
+    def test_a_good_pdf_passes_the_check(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / "in.pdf"
+            source.write_bytes(self.sample_pdf(2))
+            self.make_adapter().check_signable_file(source)

@@ -220,6 +220,18 @@ class RepositoriesContract:
         with self.make_adapter() as uow:
             assert uow.persons.get("per-1").mobile == Mobile("06 12 34 56 78")
 
+    def test_changes_made_after_a_commit_are_stored_by_the_next_commit(self) -> None:
+        with self.make_adapter() as uow:
+            person = a_person(1)
+            uow.persons.add(person)
+            uow.commit()
+            person.change_mobile(None)
+            uow.cabinets.add(a_cabinet(1))
+            uow.commit()
+        with self.make_adapter() as uow:
+            assert uow.persons.get("per-1").mobile is None
+            assert uow.cabinets.get("cab-1").name == "Cabinet 1"
+
     def test_rollback_discards_changes_and_the_unit_of_work_goes_on(self) -> None:
         self._stored(a_person(1))
         with self.make_adapter() as uow:
@@ -334,6 +346,14 @@ class RepositoriesContract:
             self._assert_not_found(lambda: uow.members.get("mem-2"))
             assert uow.members.find(cabinet.id, other.id) is None
             assert [m.id for m in uow.members.of_cabinet(cabinet.id)] == [owner.id]
+
+    def test_a_removed_member_is_gone_at_once_in_its_unit_of_work(self) -> None:
+        cabinet, _person, owner = self._owner_setup()
+        with self.make_adapter() as uow:
+            uow.members.remove(uow.members.get(owner.id))
+            self._assert_not_found(lambda: uow.members.get(owner.id))
+            assert uow.members.of_cabinet(cabinet.id) == []
+            assert uow.members.find(cabinet.id, owner.person_id) is None
 
     def test_a_removal_without_commit_is_discarded(self) -> None:
         _cabinet, _person, owner = self._owner_setup()

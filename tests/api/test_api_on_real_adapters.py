@@ -1,7 +1,8 @@
-"""The API on the real stack (Pony on SQLite, Argon2): handlers run use cases in worker
-threads, and Pony binds its sessions to a thread, so this is worth checking once end to end.
+"""The API on the real stack (Pony on SQLite and on PostgreSQL, Argon2): handlers run use
+cases in worker threads, and Pony binds its sessions to a thread, so this is worth checking
+end to end.
 
-Without the persistence adapters installed this is a loud skip (a failure under CI=true).
+Without PostgreSQL the ``postgres`` variant is a loud skip (a failure under CI=true).
 """
 
 from __future__ import annotations
@@ -11,28 +12,32 @@ from typing import Any, Iterator
 import pytest
 from litestar.testing import TestClient
 
+from adapters.persistence.migrations import upgrade
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, make_app, problem_of
-from tests.conftest import require_service
+
+# The session-scoped factory of throw-away PostgreSQL databases the persistence tests use.
+from tests.persistence.conftest import make_postgres_database  # noqa: F401
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request) -> str:
+    if request.param == "sqlite":
+        return ""  # the default: a SQLite file under the data directory
+    return request.getfixturevalue("make_postgres_database")()
 
 
 @pytest.fixture
-def real_container(tmp_path) -> Iterator[Any]:
-    settings = Settings(data_dir=tmp_path, mail_backend="outbox", demo_data=False)
-    try:
-        from adapters.persistence.migrations import upgrade
-
-        upgrade(settings.resolved_database_url)
-        container = build_container(settings)
-        container.use_cases.my_cabinets(person_id="warm-up")
-    except ImportError as exc:
-        require_service(False, f"the Pony persistence adapters ({exc.name})")
+def real_container(tmp_path, database_url) -> Iterator[Any]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url, mail_backend="outbox", demo_data=False)
+    upgrade(settings.resolved_database_url)
+    container = build_container(settings)
     yield container
     container.shutdown_resources()
 
 
-def test_owner_invites_collaborator_who_joins_and_gets_delegations_on_sqlite(real_container):
+def test_owner_invites_collaborator_who_joins_and_gets_delegations(real_container):
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)

@@ -41,40 +41,28 @@ def _ensure_static_assets() -> None:
         subprocess.run(["sh", str(ROOT / "scripts" / "vendor_static.sh")], check=True, cwd=ROOT)
 
 
-def _build_container(data_dir: Path, port: int) -> tuple[Any, str]:
-    """The real adapters (SQLite under data_dir, outbox mailer) when they are installed, else the fakes
-    with the outbox mailer, so the emails land where /dev/outbox and read_outbox find them."""
+def _build_container(data_dir: Path, port: int) -> Any:
+    """The real adapters, as ``make run`` wires them: SQLite under data_dir, Argon2, the outbox mailer
+    (emails land where /dev/outbox and read_outbox find them)."""
+    from adapters.persistence.migrations import upgrade
+    from domain.model.errors import DomainError
     from entrypoints.container import build_container
     from entrypoints.settings import Settings
 
     settings = Settings(data_dir=data_dir, host="127.0.0.1", port=port, dev_mode=True, mail_backend="outbox")
-    try:
-        from adapters.persistence.migrations import upgrade
-
-        upgrade(settings.resolved_database_url)
-        container = build_container(settings)
-        from domain.model.errors import DomainError
-
-        try:  # open the database now, in this thread, rather than in the first request
-            container.use_cases.my_cabinets(person_id="warm-up")
-        except DomainError:
-            pass
-        return container, "sqlite"
-    except ImportError:
-        from dependency_injector import providers
-
-        from adapters.messaging.outbox import OutboxMailer
-
-        container = build_container(settings, fakes=True)
-        container.adapters.mailer.override(providers.Singleton(OutboxMailer, settings.outbox_dir))
-        return container, "in-memory"
+    upgrade(settings.resolved_database_url)
+    container = build_container(settings)
+    try:  # open the database now, in this thread, rather than in the first request
+        container.use_cases.my_cabinets(person_id="warm-up")
+    except DomainError:
+        pass
+    return container
 
 
 class LiveServer:
-    def __init__(self, container: Any, url: str, backend: str, outbox_dir: Path) -> None:
+    def __init__(self, container: Any, url: str, outbox_dir: Path) -> None:
         self.container = container
         self.url = url
-        self.backend = backend
         self.outbox_dir = outbox_dir
 
     def deliver_mail(self) -> int:
@@ -92,7 +80,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     data_dir = tmp_path_factory.mktemp("seing-data")
     os.environ["SEING_DATA_DIR"] = str(data_dir)  # anything reading settings from env sees the same dir
     port = _free_port()
-    container, backend = _build_container(data_dir, port)
+    container = _build_container(data_dir, port)
     config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on")
     server = uvicorn.Server(config)
@@ -104,10 +92,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             raise RuntimeError("the web app did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(container, f"http://127.0.0.1:{port}", backend, container.settings().outbox_dir)
+        yield LiveServer(container, f"http://127.0.0.1:{port}", container.settings().outbox_dir)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        container.shutdown_resources()
         os.environ.pop("SEING_DATA_DIR", None)
 
 

@@ -53,7 +53,7 @@ class Ceremony:
         self.vault = self.container.adapters.vault()
         if real_signing:
             tsa = make_timestamp_authority(self.vault, self.ca, self.clock)
-            self.container.adapters.signing.override(providers.Object(make_signing(self.vault, self.ca, tsa)))
+            self.container.adapters.pdf_signing.override(providers.Object(make_signing(self.vault, self.ca, tsa)))
         self.store = self.container.adapters.store()
         self.uow = lambda: InMemoryUnitOfWork(self.store, clock=self.clock)
         created = self.uc.create_cabinet(name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica",

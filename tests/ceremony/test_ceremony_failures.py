@@ -65,7 +65,7 @@ def _external(level: SignatureLevel, name: str, email: str, mobile: str | None =
 def _ports(world: Ceremony, **overrides):
     a = world.container.adapters
     ports = dict(uow=world.uow, clock=world.clock, ids=a.ids(), code_hasher=a.code_hasher(), store=a.document_store(),
-                 signing=a.signing(), ca=a.ca(), vault=a.vault(), key_type=KeyType.EC_P256, locks=a.locks(),
+                 signing=a.pdf_signing(), ca=a.ca(), vault=a.vault(), key_type=KeyType.EC_P256, locks=a.locks(),
                  renderer=a.evidence_renderer())
     ports.update(overrides)
     return ports
@@ -121,7 +121,7 @@ def test_a_crash_at_any_step_of_a_signature_leaves_nothing_half_done_and_a_retry
     cid = _two_signer_collection(world)
     token, code = _ready(world, "anne@exemple.fr")
     a = world.container.adapters
-    target = {"vault": a.vault(), "ca": a.ca(), "store": a.document_store(), "signing": a.signing()}
+    target = {"vault": a.vault(), "ca": a.ca(), "store": a.document_store(), "signing": a.pdf_signing()}
     overrides = {"uow": _crashing_uow(world)} if port == "uow" else {port: Failing(target[port], method, on_call)}
     with pytest.raises(Boom):
         ceremony.sign(**_ports(world, **overrides), token=token, code=code)
@@ -215,7 +215,7 @@ def test_an_unavailable_tsa_queues_the_signature_and_the_worker_finishes_it_with
     from dependency_injector import providers
 
     tsa = SwitchableTsa(make_timestamp_authority(world.vault, world.ca, world.clock))
-    world.container.adapters.signing.override(providers.Object(make_signing(world.vault, world.ca, tsa)))
+    world.container.adapters.pdf_signing.override(providers.Object(make_signing(world.vault, world.ca, tsa)))
     cid = _two_signer_collection(world)
     token, code = _ready(world, "anne@exemple.fr")
     tsa.down = True

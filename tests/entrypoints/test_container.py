@@ -19,3 +19,23 @@ def test_the_worker_delivers_the_invitation_email_queued_by_the_use_case(tmp_pat
     assert "Cabinet Poussart" in email.text
     assert "https://seing.example/invitation/" in email.text
     assert container.worker().run_once() == 0  # delivered once
+
+
+def test_every_real_adapter_and_use_case_is_wired(tmp_path, monkeypatch):
+    """The real container resolves every provider: a missing import or a wrong argument fails here, not in production."""
+    from entrypoints.cli import main
+
+    monkeypatch.setenv("SEING_DATA_DIR", str(tmp_path))
+    assert main(["db", "upgrade"]) == 0
+    assert main(["ca", "init"]) == 0
+    container = build_container(Settings(data_dir=tmp_path))
+    container.init_resources()
+    try:
+        for name in container.adapters.providers:
+            if name != "settings":
+                assert getattr(container.adapters, name)() is not None, name
+        assert container.use_cases.qcp() is not None
+        assert sorted(container.worker().run_periodic()) == ["collections_due", "identity_images",
+                                                               "identity_results", "qcp_expiry"]
+    finally:
+        container.shutdown_resources()

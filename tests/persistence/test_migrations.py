@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -70,6 +71,28 @@ def test_upgrade_applies_every_migration_once(empty_url: str) -> None:
     assert current_version(empty_url) == latest_version()
     rows = _raw(empty_url, "SELECT version, name FROM schema_version ORDER BY version")
     assert rows == [(m.version, m.name) for m in migrations(parse_database_url(empty_url).dialect)]
+
+
+def test_concurrent_upgrades_apply_each_migration_once(empty_url: str) -> None:
+    start = threading.Barrier(3)
+    applied: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            applied.extend(upgrade(empty_url))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(applied) == list(range(1, latest_version() + 1))
+    assert current_version(empty_url) == latest_version()
 
 
 def test_upgrading_from_version_1_keeps_the_data(empty_url: str) -> None:

@@ -165,6 +165,19 @@ def test_disable_totp_needs_the_password(client, container, owner):
     assert login(client).headers["location"] == "/"
 
 
+def test_the_second_factor_must_come_within_ten_minutes(client, container, owner):
+    from datetime import timedelta
+
+    secret, _codes = _enable_totp(client, container)
+    post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+    clock = container.adapters.clock()
+    clock.advance(timedelta(minutes=10, seconds=1))
+    late = post_form(client, "/connexion/code", {"code": pyotp.TOTP(secret).at(clock.now())})
+    assert late.status_code == 303 and late.headers["location"] == "/connexion"
+    assert "Le délai pour saisir le code est dépassé" in client.get("/connexion").text
+    assert client.get("/mon-compte", follow_redirects=False).status_code == 303
+
+
 def test_second_factor_page_without_a_pending_login_goes_to_login(client):
     assert client.get("/connexion/code", follow_redirects=False).headers["location"] == "/connexion"
 

@@ -117,3 +117,14 @@ def test_static_files_are_served(client):
     response = client.get("/static/css/seing.css")
     assert response.status_code == 200
     assert ".visually-hidden" in response.text
+
+
+def test_the_csrf_secret_is_made_once_per_data_dir_and_kept_private(tmp_path):
+    from entrypoints.settings import Settings
+    from entrypoints.web.app import _web_secret
+
+    first = _web_secret(Settings(data_dir=tmp_path), tmp_path)
+    assert len(first) >= 40
+    assert _web_secret(Settings(data_dir=tmp_path), tmp_path) == first
+    assert (tmp_path / "web-secret").stat().st_mode & 0o077 == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["web-secret"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
@@ -32,6 +33,8 @@ from entrypoints.web.pages.common import (
 )
 
 MAX_SECOND_FACTOR_ATTEMPTS = 5
+# The password was checked at most this long ago; past it, the login starts again.
+SECOND_FACTOR_WINDOW = timedelta(minutes=10)
 
 PASSWORDS_DIFFER = N_("Les deux mots de passe ne correspondent pas.")
 EMAIL_REQUIRED = N_("Indiquez votre adresse e-mail.")
@@ -67,7 +70,8 @@ def login_form(request: Request, suivant: FromQuery[str | None] = None) -> Respo
 
 
 @post("/connexion", name="login_submit", sync_to_thread=True)
-def login_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Response:
+def login_submit(request: Request, data: FormData, use_cases: NamedDependency[Any],
+                 clock: NamedDependency[Any]) -> Response:
     email = form_value(data, "email")
     password = form_value(data, "password")
     next_path = safe_next(form_value(data, "suivant"))
@@ -88,23 +92,41 @@ def login_submit(request: Request, data: FormData, use_cases: NamedDependency[An
     if result.second_factor_required:
         request.set_session({
             **{k: v for k, v in request.session.items() if k == i18n.SESSION_LOCALE_KEY},
-            SESSION_PENDING_2FA: {"person_id": result.person_id, "next": next_path, "attempts": 0},
+            SESSION_PENDING_2FA: {"person_id": result.person_id, "next": next_path, "attempts": 0,
+                                  "since": clock.now().isoformat()},
             SESSION_ROTATE: True,
         })
         return see_other("/connexion/code")
     return _finish_login(request, use_cases, result.person_id, next_path)
 
 
+def _pending_second_factor(request: Request, clock: Any) -> dict[str, Any] | None:
+    """The login waiting for its second factor, unless it is too old (then forgotten)."""
+    pending = request.session.get(SESSION_PENDING_2FA)
+    if not pending:
+        return None
+    try:
+        since = datetime.fromisoformat(pending["since"])
+    except (KeyError, TypeError, ValueError):
+        since = None
+    if since is None or clock.now() - since > SECOND_FACTOR_WINDOW:
+        request.session.pop(SESSION_PENDING_2FA, None)
+        flash(request, N_("Le délai pour saisir le code est dépassé : reconnectez-vous."), "error")
+        return None
+    return pending
+
+
 @get("/connexion/code", name="second_factor", sync_to_thread=False)
-def second_factor_form(request: Request) -> Response:
-    if not request.session.get(SESSION_PENDING_2FA):
+def second_factor_form(request: Request, clock: NamedDependency[Any]) -> Response:
+    if not _pending_second_factor(request, clock):
         return see_other("/connexion")
     return render(request, "auth/second_factor.html")
 
 
 @post("/connexion/code", name="second_factor_submit", sync_to_thread=True)
-def second_factor_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Response:
-    pending = request.session.get(SESSION_PENDING_2FA)
+def second_factor_submit(request: Request, data: FormData, use_cases: NamedDependency[Any],
+                         clock: NamedDependency[Any]) -> Response:
+    pending = _pending_second_factor(request, clock)
     if not pending:
         return see_other("/connexion")
     code = form_value(data, "code")

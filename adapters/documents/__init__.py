@@ -1,0 +1,1 @@
+"""Documents the platform writes (the certificate request PDF)."""

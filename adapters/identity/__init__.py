@@ -1,0 +1,1 @@
+"""Identity verification providers: simulator, manual review, fakes and plugin discovery."""
