@@ -21,7 +21,7 @@ from tests.conftest import require_service
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 TABLES = ("jobs", "password_resets", "accounts", "invitations", "members", "persons", "cabinets",
-          "certificates", "one_time_codes", "lcp_registrations", "collection_links", "collections")
+          "certificates", "one_time_codes", "lcp_registrations", "collection_links", "collections", "audit_events")
 
 
 def _admin_connection() -> psycopg2.extensions.connection:
