@@ -4,8 +4,8 @@ The demo cabinet, three signers (level 1 external, level 2 the collaborator with
 level 3 an external signer after the simulated identity check), the real use cases, the
 built-in CA, real PAdES signing and the outbox: every invitation link and code is read back
 from the outbox files the worker writes, as a person would read their email and SMS.
-The collections and audit trail live in memory for the run (the demo leaves nothing in
-the operator's database); keys, outbox and documents go to a temporary folder.
+Everything runs on the real adapters over a temporary data folder (SQLite, software key vault,
+documents on disk, outbox): the demo leaves nothing in the operator's own data.
 """
 
 from __future__ import annotations
@@ -15,16 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from dependency_injector import providers
-
-from adapters.memory.persistence import InMemoryUnitOfWork
-from adapters.messaging.outbox import OutboxMailer, OutboxSmsSender, read_outbox
-from adapters.system.clock import SystemClock
+from adapters.messaging.outbox import read_outbox
 from domain.model.certificates import Certificate, der_to_pem
 from domain.model.collection import InvitationMode
 from domain.model.pki import CaName, CertificatePolicy, CertificateSubject
 from domain.model.signer import SignatureLevel, SignerKind
-from entrypoints.ceremony_wiring import make_signing, make_timestamp_authority
+from domain.model.values import Email
 from entrypoints.container import build_container
 from entrypoints.demo import COLLABORATOR_EMAIL, OWNER_EMAIL, seed_demo
 from entrypoints.settings import Settings
@@ -64,34 +60,33 @@ def run_demo_collection(pdfs: Sequence[Path], out: Path, *, base: Settings | Non
 
 
 def _run(contents: list[tuple[str, bytes]], out: Path, work: Path, base: Settings | None) -> Iterator[str]:
+    from adapters.persistence.migrations import upgrade
+
     public_url = base.resolved_public_url if base else "http://127.0.0.1:8000"
-    settings = Settings(data_dir=work, public_url=public_url)
-    container = build_container(settings, fakes=True)
+    # The real adapters on a throw-away data folder: SQLite through Pony, the software key
+    # vault, documents on disk, the outbox for emails and SMS, the built-in CA and TSA.
+    settings = Settings(data_dir=work, public_url=public_url, dev_mode=True)
+    _step("create the database", lambda: upgrade(settings.resolved_database_url))
+    container = build_container(settings)
+    container.init_resources()
+    try:
+        yield from _collection(container, settings, contents, out)
+    finally:
+        container.shutdown_resources()
+
+
+def _collection(container, settings: Settings, contents: list[tuple[str, bytes]],  # type: ignore[no-untyped-def]
+                out: Path) -> Iterator[str]:
     adapters = container.adapters
-    # The fake adapters share one settable clock; it follows real time (validators check it).
     clock = adapters.clock()
-    real_time = SystemClock()
-
-    def tick() -> None:
-        clock.set(real_time.now())
-
-    tick()
-    adapters.mailer.override(providers.Object(OutboxMailer(settings.outbox_dir, clock=clock)))
-    adapters.sms_sender.override(providers.Object(OutboxSmsSender(settings.outbox_dir, clock=clock)))
     ca = adapters.ca()
     _step("create the CA", ca.init_hierarchy)
     vault = adapters.vault()
-    tsa = make_timestamp_authority(vault, ca, clock)
-    adapters.pdf_signing.override(providers.Object(make_signing(vault, ca, tsa)))
     uc = container.use_cases
-    store = adapters.store()
     worker = container.worker()
-
-    def uow() -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(store, clock=clock)
+    uow = adapters.uow  # calling it opens a unit of work
 
     def deliver() -> None:
-        tick()
         while worker.run_once():
             pass
 
@@ -107,8 +102,10 @@ def _run(contents: list[tuple[str, bytes]], out: Path, work: Path, base: Setting
     for line in seed_demo(container):
         yield line.strip()
     with uow() as tx:
-        owner = next(p for p in tx.persons.rows.values() if str(p.email) == OWNER_EMAIL)  # type: ignore[attr-defined]
-        irina = next(p for p in tx.persons.rows.values() if str(p.email) == COLLABORATOR_EMAIL)  # type: ignore[attr-defined]
+        owner = tx.persons.by_email(Email(OWNER_EMAIL))
+        irina = tx.persons.by_email(Email(COLLABORATOR_EMAIL))
+        if owner is None or irina is None:
+            raise DemoFailed("the demo cabinet is missing")
         cabinet_id = tx.members.of_person(owner.id)[0].cabinet_id
         irina_member = tx.members.find(cabinet_id, irina.id)
         cabinet = tx.cabinets.get(cabinet_id)
@@ -151,7 +148,6 @@ def _run(contents: list[tuple[str, bytes]], out: Path, work: Path, base: Setting
     signers = [(CLAIRE, CLAIRE, False, 1), (COLLABORATOR_EMAIL, "+33711223344", False, 2), (MARC, "+33612345678", True, 3)]
     for email, code_to, identity_check, level in signers:
         token = outbox_text(email, r"/signature/([A-Za-z0-9_\-]+)")
-        tick()
         _step(f"level {level}: open the invitation", lambda token=token: uc.open_ceremony(token=token))
         if identity_check:
             _step("level 3: simulated identity check", lambda token=token: uc.record_identity_check(

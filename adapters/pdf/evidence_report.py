@@ -18,6 +18,8 @@ _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao
            "novembre", "décembre")
 _STATUS = {"completed": "terminée (signée par tous)", "refused": "refusée", "expired": "expirée",
            "cancelled": "annulée", "in_progress": "en cours", "draft": "brouillon"}
+_SIGNER_STATUS = {"signed": "a signé", "refused": "a refusé", "pending": "pas encore invité", "invited": "invité",
+                  "opened": "a ouvert l'invitation"}
 _LEVEL = {1: "niveau 1 : simple", 2: "niveau 2 : avancée", 3: "niveau 3 : avancée basée sur un certificat qualifié"}
 _EVENT = {
     "created": "Collecte créée", "sent": "Collecte envoyée", "opened": "Invitation ouverte",
@@ -67,7 +69,7 @@ def _lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
     add("")
     add("Signataires", True)
     for s in e["signers"]:
-        add(f"• {s['name']} <{s['email']}> — {_LEVEL.get(s['level'], s['level'])} — état : {s['status']}")
+        add(f"• {s['name']} <{s['email']}> — {_LEVEL.get(s['level'], s['level'])} — état : {_SIGNER_STATUS.get(s['status'], s['status'])}")
         if s["signed_at"]:
             add(f"   signé le {_when(s['signed_at'])}")
         if s["refused_at"]:
