@@ -22,7 +22,7 @@ So even without the lock (several hosts) no signature is lost or made over a sta
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from attrs import frozen
 
@@ -83,6 +83,23 @@ LEVEL_LABEL = {SignatureLevel.SIMPLE: "Niveau 1 : signature simple",
 PLATFORM_SEAL_POLICY = "platform-seal"
 DOWNLOAD_VALIDITY = timedelta(days=30)
 MAX_CONFLICT_RETRIES = 20
+
+
+T = TypeVar("T")
+MAX_TRAIL_RETRIES = 30
+
+
+def _retrying(work: Callable[[], T]) -> T:
+    """Run a short transaction again when another one extended the same audit chain (or
+    changed the same collection) first: the refused commit changed nothing."""
+    for _attempt in range(MAX_TRAIL_RETRIES - 1):
+        try:
+            return work()
+        except DocumentVersionConflict:
+            raise
+        except Conflict:
+            continue
+    return work()
 
 
 def _purpose(collection_id: str) -> str:
@@ -262,11 +279,16 @@ def open_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signin
                   locks: SigningLocks, token: str, context: RequestContext | None = None) -> CeremonyView:
     """The signer follows their link: recorded as opened (the first time), documents ready."""
     now = clock.now()
-    with uow() as tx:
-        collection, signer = _by_link(tx, token, now)
-        collection.open(signer_id=signer.id, now=now)
-        sync_timeline(tx, collection, context)
-        tx.commit()
+
+    def record_opening() -> Collection:
+        with uow() as tx:
+            collection, signer = _by_link(tx, token, now)
+            collection.open(signer_id=signer.id, now=now)
+            sync_timeline(tx, collection, context)
+            tx.commit()
+            return collection
+
+    collection = _retrying(record_opening)
     if any(d.prepared is None for d in collection.documents):
         prepare_fields(uow=uow, clock=clock, store=store, signing=signing, locks=locks, collection_id=collection.id)
     return ceremony_status(uow=uow, clock=clock, token=token)
@@ -293,6 +315,11 @@ def record_identity_check(*, uow: UowFactory, clock: Clock, token: str, approved
     """The identity provider decided (the page or worker calls this with the IdentityVerifier's
     result): an approval lets an external level-3 signer ask for their code."""
     now = clock.now()
+    _retrying(lambda: _record_identity(uow, now, token, approved, reference, context))
+
+
+def _record_identity(uow: UowFactory, now: datetime, token: str, approved: bool, reference: str,
+                     context: RequestContext | None) -> None:
     with uow() as tx:
         collection, signer = _by_link(tx, token, now)
         if approved:
@@ -313,6 +340,11 @@ def request_signing_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, cod
         needs_fields = any(d.prepared is None for d in collection.documents)
     if needs_fields:
         prepare_fields(uow=uow, clock=clock, store=store, signing=signing, locks=locks, collection_id=collection.id)
+    return _retrying(lambda: _send_signing_code(uow, clock, ids, code_generator, code_hasher, token, context))
+
+
+def _send_signing_code(uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,
+                       code_hasher: CodeHasher, token: str, context: RequestContext | None) -> CodeSent:
     with uow() as tx:
         collection, signer = _by_link(tx, token, clock.now())
         _require_can_sign(signer)
@@ -434,13 +466,18 @@ def sign(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_hasher: CodeHa
          renderer: EvidenceRenderer, token: str, code: str, context: RequestContext | None = None) -> SignOutcome:
     """« Signer »: check the code against the documents shown, then sign every document."""
     now = clock.now()
-    with uow() as tx:
-        collection, signer = _by_link(tx, token, now)
-        _require_can_sign(signer)
-        payload = bind_payload(_approved_digests(collection))
-        check_code(work=tx, hasher=code_hasher, clock=clock, record=code_event_sink(tx, collection.id, signer.id, context),
-                   person_id=signer.id, purpose=_purpose(collection.id), code=code, payload_digest=payload)
-        plan = _plan(tx, collection, signer, now)
+
+    def check() -> _Plan:
+        with uow() as tx:
+            collection, signer = _by_link(tx, token, now)
+            _require_can_sign(signer)
+            payload = bind_payload(_approved_digests(collection))
+            check_code(work=tx, hasher=code_hasher, clock=clock,
+                       record=code_event_sink(tx, collection.id, signer.id, context), person_id=signer.id,
+                       purpose=_purpose(collection.id), code=code, payload_digest=payload)
+            return _plan(tx, collection, signer, now)
+
+    plan = _retrying(check)
     ports = SigningPorts(uow=uow, clock=clock, ids=ids, store=store, signing=signing, ca=ca, vault=vault,
                          key_type=key_type, locks=locks, renderer=renderer)
     return _perform(ports, plan, context, from_worker=False)
@@ -470,6 +507,7 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
     now = ports.clock.now()
     identity, certificate_info, record = _identity(plan, ports, now)
     completed = False
+    made: dict[str, tuple[str, DocumentRef]] = {}
     with ports.locks.hold(plan.collection_id):
         for _attempt in range(MAX_CONFLICT_RETRIES):
             with ports.uow() as tx:
@@ -477,10 +515,12 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
             signer = collection.signer(plan.signer_id)
             if not signer.waiting or collection.status is not CollectionStatus.IN_PROGRESS:
                 raise SignerStateRefused("this signer cannot sign now", status=signer.status.value)
-            now = ports.clock.now()
-            made: dict[str, tuple[str, DocumentRef]] = {}
             try:
                 for document in collection.documents:
+                    earlier = made.get(document.id)
+                    if earlier is not None and earlier[0] == document.latest.sha256:
+                        continue  # signed on what is still the latest version: keep it
+                    now = ports.clock.now()
                     made[document.id] = _sign_document(ports, document, plan, identity,
                                                        collection.placement(document.id, plan.signer_id), now)
             except TimestampUnavailable:
@@ -488,41 +528,12 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
                     raise
                 _queue_finalisation(ports, plan, context, now)
                 return SignOutcome(status="finalising", collection_status=CollectionStatus.IN_PROGRESS.value)
-            with ports.uow() as tx:
-                collection = tx.collections.get(plan.collection_id)
-                signer = collection.signer(plan.signer_id)
-                try:
-                    for document_id, (base, ref) in made.items():
-                        collection.document(document_id).advance(base=base, ref=ref, kind="signature", at=now,
-                                                                  signer_id=signer.id)
-                except DocumentVersionConflict:
-                    continue  # signed over a version another signature replaced: sign the fresh one
-                signer.certificate = certificate_info
-                signer.finalising_since = None
-                if record is not None:
-                    tx.certificates.add(record)
-                notifications = collection.record_signature(signer_id=signer.id, now=now,
-                                                            new_token=ports.ids.new_token)
-                completed = collection.status is CollectionStatus.COMPLETED
-                if completed:
-                    # Signers and observers are told once the documents carry their final
-                    # timestamp and the evidence is sealed, with a download link.
-                    notifications = [n for n in notifications if n.template != "collection_completed"]
-                    tx.jobs.enqueue(JobSpec(kind="finalise_collection", payload={"collection_id": collection.id}))
-                _enqueue(tx, notifications)
-                sync_timeline(tx, collection, context)
-                for document_id, (base, ref) in made.items():
-                    append(tx, collection.id, "document_signed", at=now, actor=signer.id, context=context,
-                           signer_id=signer.id, document_id=document_id, before=base, after=ref.sha256,
-                           level=int(plan.level), pades=PADES_LEVEL[plan.level].value,
-                           certificate_serial=certificate_info.serial, certificate_policy=certificate_info.policy,
-                           certificate_issuer=certificate_info.issuer)
-                try:
-                    tx.commit()
-                except DocumentVersionConflict:
-                    continue
-                except Conflict:
-                    continue  # another process committed first (row version or trail sequence)
+            try:
+                completed = _record_signatures(ports, plan, made, certificate_info, record, context)
+            except Conflict:
+                # Signed over a version another signature replaced, or another transaction
+                # extended the trail first: read again, sign again only what changed.
+                continue
             break
         else:
             raise DocumentVersionConflict("too many signatures at once; please try again")
@@ -537,7 +548,47 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
     return SignOutcome(status="signed", collection_status=CollectionStatus.IN_PROGRESS.value)
 
 
+def _record_signatures(ports: SigningPorts, plan: _Plan, made: dict[str, tuple[str, DocumentRef]],
+                       certificate_info: SignatureCertificate, record: Certificate | None,
+                       context: RequestContext | None) -> bool:
+    """The one transaction that makes the signature real: new versions, status, trail. True
+    when it completed the collection."""
+    now = ports.clock.now()
+    with ports.uow() as tx:
+        collection = tx.collections.get(plan.collection_id)
+        signer = collection.signer(plan.signer_id)
+        for document_id, (base, ref) in made.items():
+            collection.document(document_id).advance(base=base, ref=ref, kind="signature", at=now,
+                                                      signer_id=signer.id)
+        signer.certificate = certificate_info
+        signer.finalising_since = None
+        if record is not None:
+            tx.certificates.add(record)
+        notifications = collection.record_signature(signer_id=signer.id, now=now, new_token=ports.ids.new_token)
+        completed = collection.status is CollectionStatus.COMPLETED
+        if completed:
+            # Signers and observers are told once the documents carry their final
+            # timestamp and the evidence is sealed, with a download link.
+            notifications = [n for n in notifications if n.template != "collection_completed"]
+            tx.jobs.enqueue(JobSpec(kind="finalise_collection", payload={"collection_id": collection.id}))
+        _enqueue(tx, notifications)
+        sync_timeline(tx, collection, context)
+        for document_id, (base, ref) in made.items():
+            append(tx, collection.id, "document_signed", at=now, actor=signer.id, context=context,
+                   signer_id=signer.id, document_id=document_id, before=base, after=ref.sha256,
+                   level=int(plan.level), pades=PADES_LEVEL[plan.level].value,
+                   certificate_serial=certificate_info.serial, certificate_policy=certificate_info.policy,
+                   certificate_issuer=certificate_info.issuer)
+        tx.commit()
+        return completed
+
+
 def _queue_finalisation(ports: SigningPorts, plan: _Plan, context: RequestContext | None, now: datetime) -> None:
+    _retrying(lambda: _queue_finalisation_once(ports, plan, context, now))
+
+
+def _queue_finalisation_once(ports: SigningPorts, plan: _Plan, context: RequestContext | None,
+                             now: datetime) -> None:
     with ports.uow() as tx:
         collection = tx.collections.get(plan.collection_id)
         signer = collection.signer(plan.signer_id)
@@ -555,6 +606,10 @@ def refuse(*, uow: UowFactory, clock: Clock, token: str, reason: str,
     """« Refuser »: ends the collection, the preparer is told, no one receives a document; the
     evidence file is sealed by the worker."""
     now = clock.now()
+    _retrying(lambda: _refuse_once(uow, now, token, reason, context))
+
+
+def _refuse_once(uow: UowFactory, now: datetime, token: str, reason: str, context: RequestContext | None) -> None:
     with uow() as tx:
         collection, signer = _by_link(tx, token, now)
         if signer.finalising_since is not None:
@@ -579,6 +634,13 @@ def finalise_collection(*, uow: UowFactory, clock: Clock, ids: IdGenerator, stor
                         renderer: EvidenceRenderer, collection_id: str) -> bool:
     """After the last signature: a document timestamp on every document (PAdES B-LTA), the
     sealed evidence, download links emailed to signers and observers. Idempotent; True when done."""
+    return _retrying(lambda: _finalise_once(uow=uow, clock=clock, ids=ids, store=store, signing=signing, ca=ca,
+                                            locks=locks, renderer=renderer, collection_id=collection_id))
+
+
+def _finalise_once(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
+                   signing: PdfSigning, ca: CertificateAuthority, locks: SigningLocks,
+                   renderer: EvidenceRenderer, collection_id: str) -> bool:
     with uow() as tx:
         collection = tx.collections.get(collection_id)
     if collection.finalised_at is not None:
@@ -641,6 +703,12 @@ def seal_evidence(*, uow: UowFactory, clock: Clock, store: DocumentStore, signin
                   ca: CertificateAuthority, renderer: EvidenceRenderer, collection_id: str) -> EvidenceRef:
     """The « dossier de preuve » of an ended collection: JSON and a French PDF listing everything,
     the PDF sealed with the platform seal at PAdES B-LT (timestamped). Idempotent."""
+    return _retrying(lambda: _seal_once(uow=uow, clock=clock, store=store, signing=signing, ca=ca,
+                                        renderer=renderer, collection_id=collection_id))
+
+
+def _seal_once(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning,
+               ca: CertificateAuthority, renderer: EvidenceRenderer, collection_id: str) -> EvidenceRef:
     with uow() as tx:
         collection = tx.collections.get(collection_id)
         if collection.evidence is not None:
@@ -699,11 +767,17 @@ def download_by_link(*, uow: UowFactory, clock: Clock, store: DocumentStore, tok
                      context: RequestContext | None = None) -> tuple[str, bytes]:
     """A signer's or observer's download: ``item`` is a document id, "evidence.pdf" or "evidence.json"."""
     now = clock.now()
-    with uow() as tx:
-        collection, link = _link(tx, token, now)
-        name, sha = _item(collection, item)
-        append(tx, collection.id, "downloaded", at=now, actor=link.email, context=context, item=item, role=link.role)
-        tx.commit()
+
+    def record() -> tuple[str, str]:
+        with uow() as tx:
+            collection, link = _link(tx, token, now)
+            found = _item(collection, item)
+            append(tx, collection.id, "downloaded", at=now, actor=link.email, context=context, item=item,
+                   role=link.role)
+            tx.commit()
+            return found
+
+    name, sha = _retrying(record)
     return name, store.read(sha)
 
 
