@@ -75,6 +75,7 @@ class UseCases(containers.DeclarativeContainer):
         "locks": adapters.locks,
         "renderer": adapters.evidence_renderer,
         "verifier": adapters.signature_verifier,
+        "identity_verifier": adapters.identity_verifier,
         "document_retention_days": settings.provided.document_retention_days,
         "evidence_retention_days": settings.provided.evidence_retention_days,
     }
@@ -151,6 +152,8 @@ class UseCases(containers.DeclarativeContainer):
     ceremony_status = _bound(ceremony.ceremony_status, _ports)
     read_document_for_signer = _bound(ceremony.read_document_for_signer, _ports)
     record_identity_check = _bound(ceremony.record_identity_check, _ports)
+    start_identity_check = _bound(ceremony.start_identity_check, _ports)
+    identity_check_outcome = _bound(ceremony.identity_check_outcome, _ports)
     request_signing_code = _bound(ceremony.request_signing_code, _ports)
     sign = _bound(ceremony.sign, _ports)
     refuse = _bound(ceremony.refuse, _ports)

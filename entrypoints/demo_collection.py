@@ -150,8 +150,8 @@ def _collection(container, settings: Settings, contents: list[tuple[str, bytes]]
         token = outbox_text(email, r"/signature/([A-Za-z0-9_\-]+)")
         _step(f"level {level}: open the invitation", lambda token=token: uc.open_ceremony(token=token))
         if identity_check:
-            _step("level 3: simulated identity check", lambda token=token: uc.record_identity_check(
-                token=token, approved=True, reference="simulateur-demo"))
+            _step("level 3: simulated identity check", lambda token=token: _identity_check(container, token))
+            yield "  level 3: identity check approved by the simulator"
         _step(f"level {level}: send the code", lambda token=token: uc.request_signing_code(token=token))
         code = outbox_text(code_to, r"\b(\d{6})\b")
         outcome = _step(f"level {level}: sign", lambda token=token, code=code: uc.sign(token=token, code=code))
@@ -183,6 +183,28 @@ def _collection(container, settings: Settings, contents: list[tuple[str, bytes]]
     (out / "seing-root-ca.der").write_bytes(root)
     yield f"wrote {out / 'dossier-de-preuve.pdf'}, {out / 'dossier-de-preuve.json'} and the CA root (seing-root-ca.pem)"
     yield f"check them: seing verify --root {out / 'seing-root-ca.pem'} FILE"
+
+
+_PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+def _identity_check(container, token: str) -> None:  # type: ignore[no-untyped-def]
+    """What the signer does on the capture pages, done by the demo: every step, then the
+    simulator decides at once instead of after its delay."""
+    from domain.model.identity import CheckMode
+
+    uc = container.use_cases
+    verifier = container.adapters.identity_verifier()
+    if not hasattr(verifier, "decide_now"):
+        raise DemoFailed("the demo needs the identity simulator (SEING_IDENTITY_PROVIDER=simulator)")
+    session = uc.start_identity_check(token=token)
+    for step in CheckMode.DOCUMENT_AND_FACE.steps:
+        verifier.submit_capture(session.session_ref, step, _PNG + step.value.encode(), "image/png")
+    verifier.finish_capture(session.session_ref)
+    verifier.decide_now(session.session_ref)
+    outcome = uc.identity_check_outcome(token=token)
+    if outcome != "approved":
+        raise DemoFailed(f"the simulated identity check ended {outcome}")
 
 
 def settings_key_type(settings: Settings):  # type: ignore[no-untyped-def]

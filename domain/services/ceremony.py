@@ -31,6 +31,7 @@ from domain.model.certificates import Certificate
 from domain.model.collection import Collection, CollectionStatus, DownloadLink, EvidenceRef
 from domain.model.document import Document, DocumentRef, FieldPlacement, field_name_for
 from domain.model.errors import (
+    CeremonyRefused,
     CollectionNotRunning,
     Conflict,
     DocumentCorrupted,
@@ -48,6 +49,7 @@ from domain.model.errors import (
     TimestampUnavailable,
 )
 from domain.model.evidence import build_evidence, evidence_json
+from domain.model.identity import CheckMode, IdentitySession, IdentitySubject, identity_matches
 from domain.model.jobs import JobSpec, Notification
 from domain.model.one_time_code import CodePurpose, bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType, OrganizationSubject
@@ -59,6 +61,7 @@ from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.evidence import EvidenceRenderer
+from ports.identity import IdentityVerifier
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
@@ -69,7 +72,7 @@ from ports.repositories import UnitOfWork
 __all__ = [
     "CeremonyDocument", "CeremonyView", "CodeSent", "SignOutcome", "ceremony_status", "download_by_link",
     "evidence_for_member", "finalise_collection", "finalise_signature", "open_ceremony", "prepare_fields",
-    "record_identity_check", "refuse", "request_signing_code", "seal_evidence", "sign", "signed_document_for_member",
+    "identity_check_outcome", "record_identity_check", "refuse", "start_identity_check", "request_signing_code", "seal_evidence", "sign", "signed_document_for_member",
 ]
 
 UowFactory = Callable[[], UnitOfWork]
@@ -328,6 +331,80 @@ def _record_identity(uow: UowFactory, now: datetime, token: str, approved: bool,
         append(tx, collection.id, "identity_checked", at=now, actor=signer.id, context=context,
                signer_id=signer.id, outcome="approved" if approved else "rejected", reference=reference)
         tx.commit()
+
+
+def start_identity_check(*, uow: UowFactory, clock: Clock, identity_verifier: IdentityVerifier, token: str,
+                         context: RequestContext | None = None) -> IdentitySession:
+    """Level 3 for an external signer: open an identity check (document and face) with the
+    configured provider, the same port and capture pages as QCP enrollment."""
+    now = clock.now()
+    with uow() as tx:
+        collection, signer = _by_link(tx, token, now)
+        _require_can_sign_before_identity(signer)
+    if previous := signer.identity_check_reference:
+        try:
+            identity_verifier.cancel(previous)
+        except DomainError:
+            pass  # already decided or unknown: a new attempt replaces it anyway
+    session = identity_verifier.start_session(
+        IdentitySubject(reference=signer.id, name=signer.identity.name, email=signer.identity.email),
+        mode=CheckMode.DOCUMENT_AND_FACE)
+
+    def remember() -> None:
+        with uow() as tx:
+            collection, signer = _by_link(tx, token, now)
+            signer.identity_check_reference = session.session_ref
+            append(tx, collection.id, "identity_checked", at=now, actor=signer.id, context=context,
+                   signer_id=signer.id, outcome="started", reference=session.session_ref)
+            tx.commit()
+
+    _retrying(remember)
+    return session
+
+
+def identity_check_outcome(*, uow: UowFactory, clock: Clock, identity_verifier: IdentityVerifier, token: str,
+                           context: RequestContext | None = None) -> str:
+    """Where the signer's identity check is: "none", "pending", "approved" or "rejected" (the page
+    polls this; an approval whose document names someone else is a rejection)."""
+    now = clock.now()
+    with uow() as tx:
+        _collection, signer = _by_link(tx, token, now)
+    if signer.identity_verified_at is not None:
+        return "approved"
+    if signer.identity_check_reference is None:
+        return "none"
+    result = identity_verifier.result(signer.identity_check_reference)
+    if result is None:
+        return "pending"
+    approved = bool(result.approved and result.extracted is not None
+                    and identity_matches(result.extracted, signer.identity.name, None))
+
+    def record() -> None:
+        with uow() as tx:
+            collection, current = _by_link(tx, token, now)
+            if current.identity_check_reference != result.session_ref:
+                return
+            if approved:
+                current.identity_verified_at = now
+            else:
+                current.identity_check_reference = None  # a new attempt may start
+            append(tx, collection.id, "identity_checked", at=now, actor=current.id, context=context,
+                   signer_id=current.id, outcome="approved" if approved else "rejected",
+                   reference=result.session_ref, evidence=result.evidence_ref,
+                   reason=None if approved else (result.reason or "identity_mismatch"))
+            tx.commit()
+
+    _retrying(record)
+    return "approved" if approved else "rejected"
+
+
+def _require_can_sign_before_identity(signer: Signer) -> None:
+    if signer.kind is not SignerKind.EXTERNAL or signer.level is not SignatureLevel.ADVANCED_QUALIFIED:
+        raise CeremonyRefused("only an external level-3 signer goes through an identity check")
+    if signer.finalising_since is not None:
+        raise SignatureBeingFinalised("your signature is being finalised")
+    if not signer.waiting:
+        raise SignerStateRefused("this signer cannot sign now", status=signer.status.value)
 
 
 def request_signing_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,

@@ -237,3 +237,47 @@ def test_an_unavailable_tsa_queues_the_signature_and_the_worker_finishes_it_with
     for pdf in world.document_bytes(cid):
         (signature,) = [s for s in world.uc.verify_pdf(content=pdf).signatures if s.kind == "signature"]
         assert signature.ok and signature.timestamped
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _capture(world: Ceremony, session_ref: str) -> None:
+    from domain.model.identity import CheckMode
+
+    verifier = world.container.adapters.identity_verifier()
+    for step in CheckMode.DOCUMENT_AND_FACE.steps:
+        verifier.submit_capture(session_ref, step, PNG + step.value.encode(), "image/png")
+    verifier.finish_capture(session_ref)
+    verifier.decide_now(session_ref)
+
+
+def test_an_external_level_3_signer_passes_the_simulated_identity_check_then_signs(world):
+    world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
+    token = world.token_of("marc@exemple.fr")
+    world.uc.open_ceremony(token=token)
+    assert world.uc.identity_check_outcome(token=token) == "none"
+    session = world.uc.start_identity_check(token=token)
+    assert world.uc.identity_check_outcome(token=token) == "pending"
+    _capture(world, session.session_ref)
+    assert world.uc.identity_check_outcome(token=token) == "approved"
+    world.uc.request_signing_code(token=token)
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+    outcomes = [e.detail_dict()["outcome"] for e in world.trail(world.get(next(iter(world.store.tables["collections"]))).id)
+                if e.kind == "identity_checked"]
+    assert outcomes == ["started", "approved"]
+
+
+def test_a_rejected_identity_check_keeps_the_code_locked_and_allows_a_new_attempt(world):
+    world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
+    token = world.token_of("marc@exemple.fr")
+    world.uc.open_ceremony(token=token)
+    session = world.uc.start_identity_check(token=token)
+    world.container.adapters.identity_verifier().set_outcome(session.session_ref, approved=False,
+                                                             reason="document_unreadable")
+    _capture(world, session.session_ref)
+    assert world.uc.identity_check_outcome(token=token) == "rejected"
+    with pytest.raises(IdentityCheckRequired):
+        world.uc.request_signing_code(token=token)
+    again = world.uc.start_identity_check(token=token)
+    assert again.session_ref != session.session_ref
