@@ -159,6 +159,18 @@ class PyHankoSignatureVerifier:
         except Exception as exc:
             _log.info("validation failed: %s", exc)
             return self._broken(embedded, cert, is_timestamp)
+        revoked_since_signing = False
+        if not is_timestamp and ts_status is not None and getattr(status, "revoked", False) and status.intact:
+            # Revoked now: was it already at the trusted time of the signature? Validate again
+            # at that moment; a revocation dated later leaves the signature good.
+            try:
+                at_signing = validate_pdf_signature(
+                    embedded, signer_validation_context=self._context(cert, dss, dss_certs, ts_status.timestamp, chain),
+                    ts_validation_context=context)
+                if not at_signing.revoked and at_signing.trusted:
+                    status, revoked_since_signing = at_signing, True
+            except Exception as exc:
+                _log.info("validation at signing time failed: %s", exc)
         signing_time = None
         if is_timestamp:
             signing_time = getattr(status, "timestamp", None)
@@ -192,7 +204,8 @@ class PyHankoSignatureVerifier:
             certificate_status=certificate_status, coverage=coverage,
             modifications_after=modification.name.lower() if modification is not None else "none",
             pades_level=pades, qualified=qualified,
-            trust_source=(self._trusted_list.source if qualified and self._trusted_list else None))
+            trust_source=(self._trusted_list.source if qualified and self._trusted_list else None),
+            revoked_since_signing=revoked_since_signing)
 
     @staticmethod
     def _pades(embedded, timestamped, dss_certs, cert, timestamp_revisions, is_timestamp) -> str | None:  # type: ignore[no-untyped-def]

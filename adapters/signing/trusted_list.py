@@ -34,12 +34,12 @@ class TrustedList:
 def load_trusted_list(path: Path) -> TrustedList:
     root = ET.parse(path).getroot()
     granted: set[bytes] = set()
-    for info in root.iter("{*}ServiceInformation"):
+    for info in root.iterfind(".//{*}ServiceInformation"):
         kind = (info.findtext("{*}ServiceTypeIdentifier") or "").strip()
         status = (info.findtext("{*}ServiceStatus") or "").strip()
         if kind != CA_QC or status not in _GRANTED:
             continue
-        for element in info.iter("{*}X509Certificate"):
+        for element in info.iterfind(".//{*}X509Certificate"):
             text = "".join((element.text or "").split())
             if text:
                 granted.add(base64.b64decode(text))

@@ -43,12 +43,13 @@ class SignatureCheck:
     intact: bool  # the signed bytes are unchanged
     valid: bool  # the cryptographic signature holds
     trusted: bool  # the chain reaches a trusted root
-    certificate_status: str  # "good", "revoked", "unknown"
+    certificate_status: str  # at signing time: "good", "revoked", "unknown"
     coverage: str  # "entire_file", "entire_revision" (later updates follow), "partial"
     modifications_after: str  # pyHanko's modification level name for what follows the signature
     pades_level: str | None  # B-B, B-T, B-LT, B-LTA
     qualified: bool  # only when a configured EU trusted list backs the issuer
     trust_source: str | None  # which trusted list, or None
+    revoked_since_signing: bool = False  # revoked now, but after the signature's trusted time
 
     @property
     def ok(self) -> bool:

@@ -4,6 +4,7 @@ validated by pyHanko (our verifier) and poppler's pdfsig."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from contextlib import contextmanager
 
@@ -63,9 +64,15 @@ def _check_final_pdfs(world: Ceremony, cid: str, tmp_path) -> None:
         reports = pdfsig_reports(path, world.root_der(), tmp_path / "nss")
         real = [r for r in reports if "ETSI.CAdES.detached" in r]
         assert len(real) == 3
+        # pdfsig's view of each level: the platform seal at level 1, the person's own certificate above.
+        expected_cn = {SignatureLevel.SIMPLE: "Seing", SignatureLevel.ADVANCED: "Jessica POUSSART",
+                       SignatureLevel.ADVANCED_QUALIFIED: "Marc DURAND"}
         for text in real:
             assert "Signature is Valid" in text, text
             assert "Certificate is Trusted" in text, text
+            field = re.search(r"Signature Field Name: (\S+)", text).group(1)
+            signer = next(s for s in collection.signers if "Signature_" + s.id == field)
+            assert f"Signer Certificate Common Name: {expected_cn[signer.level]}\n" in text, text
         assert "Total document signed" in reports[-1], reports[-1]
     assert all(s.certificate is not None for s in signers.values())
 
