@@ -55,3 +55,8 @@ class CollectionRepository(Protocol):
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         """Ended collections (completed, refused, expired, cancelled) without an evidence file yet."""
         ...
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        """Whether a collection other than ``excluding`` still holds a version with this SHA-256
+        (documents are content-addressed: two collections may share the same original)."""
+        ...

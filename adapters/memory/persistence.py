@@ -189,10 +189,21 @@ class _Collections(_Table):
                          and c.evidence.purged_at is None))]  # type: ignore[attr-defined]
         return sorted(found, key=lambda c: (c.ended_at, c.id))[:limit]
 
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        return any(sha256 in _document_digests(c) for c in self.rows.values()  # type: ignore[arg-type]
+                   if c.id != excluding and c.documents_purged_at is None)  # type: ignore[attr-defined]
+
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         found = [c for c in self.rows.values()  # type: ignore[misc]
                  if c.status.ended and c.evidence is None]  # type: ignore[attr-defined]
         return sorted(found, key=lambda c: (c.ended_at or c.created_at, c.id))[:limit]
+
+
+def _document_digests(collection: Collection) -> set[str]:
+    found: set[str] = set()
+    for document in collection.documents:
+        found |= {document.ref.sha256} | {v.after for v in document.versions} | {v.before for v in document.versions}
+    return found
 
 
 class _JobOutbox:

@@ -496,6 +496,14 @@ class PonyCollectionRepository(_Repository):
                      or (c.ended_at <= evidence_before and c.evidence is not None and c.evidence.purged_at is None))]
         return sorted(found, key=lambda c: (c.ended_at, c.id))[:limit]
 
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        # The aggregate's JSON names every version's digest: the database narrows, the
+        # aggregate confirms (a digest could appear in a timeline detail too).
+        candidates = self._select(lambda rows: rows.select(lambda c: c.id != excluding and sha256 in c.data))
+        return any(c.documents_purged_at is None and any(
+            sha256 == d.ref.sha256 or any(sha256 in (v.before, v.after) for v in d.versions) for d in c.documents)
+            for c in candidates)
+
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         ended = ["completed", "refused", "expired", "cancelled"]
         found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))

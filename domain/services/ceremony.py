@@ -601,6 +601,8 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
                     made[document.id] = _sign_document(ports, document, plan, identity,
                                                        collection.placement(document.id, plan.signer_id), now)
             except TimestampUnavailable:
+                if record is not None:
+                    ports.vault.delete(identity.key_ref)  # the worker issues a fresh one-time certificate
                 if from_worker:
                     raise
                 _queue_finalisation(ports, plan, context, now)
@@ -614,6 +616,9 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
             break
         else:
             raise DocumentVersionConflict("too many signatures at once; please try again")
+    if record is not None:
+        # A one-time certificate served this signature only: its key has no further use.
+        ports.vault.delete(identity.key_ref)
     if completed:
         try:
             finalise_collection(uow=ports.uow, clock=ports.clock, ids=ports.ids, store=ports.store,

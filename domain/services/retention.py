@@ -53,6 +53,8 @@ def apply_retention(*, uow: Callable[[], UnitOfWork], clock: Clock, store: Docum
                 doomed |= {evidence.pdf.sha256, evidence.json.sha256}
                 collection.evidence = evolve(evidence, purged_at=now)
                 purged_evidence.append(collection.id)
+            # Content-addressed bytes another collection still uses (the same original sent twice) stay.
+            doomed = {sha for sha in doomed if not tx.collections.references_document(sha, excluding=collection.id)}
             tx.commit()
         for sha256 in doomed:
             store.delete(sha256)

@@ -122,3 +122,24 @@ def test_retention_purges_documents_after_30_days_and_keeps_the_evidence_10_year
 def test_the_worker_runs_retention_and_pending_evidence_periodically(world):
     periodic = world.container.worker()._periodic
     assert {"retention", "evidence_pending", "collections_due"} <= set(periodic)
+
+
+def test_retention_keeps_bytes_another_collection_still_uses(world):
+    cid, _ = _signed(world)
+    other = world.collection([dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Paul",
+                                   surname="Durand", email="paul@exemple.fr")])  # the same original PDF
+    shared = world.get(cid).documents[0].ref.sha256
+    assert world.get(other).documents[0].ref.sha256 == shared
+    world.clock.advance(timedelta(days=31))
+    assert world.uc.apply_retention().documents_purged == (cid,)
+    assert world.container.adapters.document_store().exists(shared)
+
+
+def test_one_time_keys_are_destroyed_after_the_signature(world):
+    from domain.model.errors import KeyNotFound
+
+    cid, _ = _signed(world)
+    one_time = [c for c in world.store.tables["certificates"].values() if c.one_time]
+    assert len(one_time) == 1  # Anne's level-2 certificate for this ceremony
+    with pytest.raises(KeyNotFound):
+        world.vault.get(one_time[0].key_id)
