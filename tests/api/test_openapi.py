@@ -26,6 +26,19 @@ OPERATIONS = {
     ("POST", "/api/v1/invitations/{token}/accept"): "acceptInvitation",
     ("POST", "/api/v1/password-reset"): "requestPasswordReset",
     ("POST", "/api/v1/password-reset/{token}"): "resetPassword",
+    ("GET", "/api/v1/me/signature"): "getMySignature",
+    ("GET", "/api/v1/me/certificates"): "listMyCertificates",
+    ("GET", "/api/v1/me/certificates/{certificate}"): "getMyCertificate",
+    ("POST", "/api/v1/me/certificates/{certificate_id}/revocation"): "revokeMyCertificate",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/lcp-registration"): "getLcpRegistration",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration"): "startLcpRegistration",
+    ("DELETE", "/api/v1/cabinets/{cabinet_id}/lcp-registration"): "cancelLcpRegistration",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/email-code"): "sendLcpEmailCode",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/email-code/verification"): "verifyLcpEmailCode",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/sms-code"): "sendLcpSmsCode",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/sms-code/verification"): "verifyLcpSmsCode",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/identity-confirmation"): "confirmLcpIdentity",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/terms-acceptance"): "acceptLcpTerms",
 }
 
 
