@@ -77,6 +77,7 @@ def _check_final_pdfs(world: Ceremony, cid: str, tmp_path) -> None:
     assert all(s.certificate is not None for s in signers.values())
 
 
+@pytest.mark.external  # pdfsig and certutil
 def test_three_levels_in_sequence_give_valid_pdfs_for_pyhanko_and_pdfsig(world, tmp_path):
     cid = _run_three_levels(world, InvitationMode.SEQUENTIAL, [0, 1, 2])
     _check_final_pdfs(world, cid, tmp_path)
@@ -88,6 +89,7 @@ def test_three_levels_in_sequence_give_valid_pdfs_for_pyhanko_and_pdfsig(world, 
     assert verify_chain(world.trail(cid)) is None
 
 
+@pytest.mark.external  # pdfsig and certutil
 def test_three_levels_in_parallel_give_valid_pdfs_whatever_the_order(world, tmp_path):
     cid = _run_three_levels(world, InvitationMode.PARALLEL, [2, 0, 1])
     _check_final_pdfs(world, cid, tmp_path)
