@@ -18,7 +18,6 @@ from domain.model.certificates import Certificate
 from domain.model.collection import InvitationMode
 from domain.model.pki import CaName, CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureLevel, SignerKind
-from domain.model.values import Email, PersonName
 from entrypoints.ceremony_wiring import make_signing, make_timestamp_authority
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
