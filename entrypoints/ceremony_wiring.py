@@ -4,7 +4,7 @@ container only gains a few provider lines)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
@@ -27,11 +27,13 @@ def make_signing(vault: Any, ca: Any, timestamp_authority: Any) -> PyHankoPdfSig
                              revocation_source=CaRevocationSource(ca))
 
 
-def make_verifier(ca: Any, trusted_list_file: str = "") -> PyHankoSignatureVerifier:
+def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
+    """Our CA's root, plus ``extra_roots`` (DER) such as the root ``seing demo collection`` wrote."""
     ca.init_hierarchy()
     cas = {c.name: c.der for c in ca.ca_certificates()}
     return PyHankoSignatureVerifier(
-        trust_roots=[cas[CaName.ROOT]], revocation_source=CaRevocationSource(ca), ca_certificates=list(cas.values()),
+        trust_roots=[cas[CaName.ROOT], *extra_roots], revocation_source=CaRevocationSource(ca),
+        ca_certificates=list(cas.values()),
         platform_seal_certificates=[ca.platform_seal().certificate.der],
         trusted_list=load_trusted_list(Path(trusted_list_file)) if trusted_list_file else None)
 
