@@ -29,7 +29,7 @@ from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
-from domain.services import accounts, cabinets, certificates, collections, lcp_registration
+from domain.services import accounts, cabinets, certificates, collections, lcp_registration, officers
 from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.documents.certificate_request import PdfCertificateRequestDocument
 from adapters.signing.ca_revocation import CaRevocationSource
@@ -133,6 +133,10 @@ class UseCases(containers.DeclarativeContainer):
     collection_details = _bound(collections.collection_details, _ports)
     collection_timeline = _bound(collections.collection_timeline, _ports)
     run_due_reminders_and_expiry = _bound(collections.run_due_reminders_and_expiry, _ports)
+
+    # registration officers (platform role: « seing officer create », the back-office guard)
+    appoint_officer = _bound(officers.appoint_officer, _ports)
+    is_registration_officer = _bound(officers.is_registration_officer, _ports)
 
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = providers.Singleton(
