@@ -167,3 +167,31 @@ def define_entities(db: Database) -> None:
         _table_ = "collection_links"
         token_hash = PrimaryKey(str)
         collection_id = Required(str)
+
+    # since migration 0004 --------------------------------------------------------------
+
+    class QcpEnrollmentRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "qcp_enrollments"
+        id = PrimaryKey(str)
+        person_id = Required(str)
+        cabinet_id = Required(str)
+        state = Required(str)
+        created_at = Required(datetime, precision=6)
+        updated_at = Required(datetime, precision=6)
+        data = Required(str)  # the whole aggregate as JSON
+
+    class QcpIdentitySessionRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "qcp_identity_sessions"
+        session_ref = PrimaryKey(str)
+        enrollment_id = Required(str)
+
+    class CaptureLinkRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "capture_links"
+        token_hash = PrimaryKey(str)
+        enrollment_id = Required(str)
+        session_ref = Required(str)
+        phone_url = Required(str)
+        browser_url = Required(str)
+        created_at = Required(datetime, precision=6)
+        expires_at = Required(datetime, precision=6)
+        used_at = Optional(datetime, precision=6)

@@ -22,6 +22,7 @@ from domain.model.jobs import Channel, Job, JobSpec, JobStatus
 from domain.model.lcp_registration import LcpRegistration, RegistrationState, RegistrationStep, TermsConsent
 from domain.model.one_time_code import ChallengeStatus, OneTimeCodeChallenge
 from domain.model.person import Person
+from domain.model.qcp_enrollment import CaptureLink, QcpEnrollment
 from domain.model.pki import CertificatePolicy, RevocationReason
 from domain.model.values import Email, Mobile, PersonName, Siren
 
@@ -245,6 +246,33 @@ def collection_columns(collection: Collection) -> Columns:
 
 def collection_from_row(row: Any) -> Collection:
     return _json.structure(json.loads(row.data), Collection)
+
+
+# QCP enrollments ------------------------------------------------------------------------
+
+def enrollment_columns(enrollment: QcpEnrollment) -> Columns:
+    return {"id": enrollment.id, "person_id": enrollment.person_id, "cabinet_id": enrollment.cabinet_id,
+            "state": enrollment.state.value, "created_at": to_column(enrollment.created_at),
+            "updated_at": to_column(enrollment.updated_at),
+            "data": json.dumps(_json.unstructure(enrollment, QcpEnrollment), ensure_ascii=False, sort_keys=True)}
+
+
+def enrollment_from_row(row: Any) -> QcpEnrollment:
+    return _json.structure(json.loads(row.data), QcpEnrollment)
+
+
+def capture_link_columns(link: CaptureLink) -> Columns:
+    return {"token_hash": link.token_hash, "enrollment_id": link.enrollment_id, "session_ref": link.session_ref,
+            "phone_url": link.phone_url, "browser_url": link.browser_url,
+            "created_at": to_column(link.created_at), "expires_at": to_column(link.expires_at),
+            "used_at": to_column(link.used_at)}
+
+
+def capture_link_from_row(row: Any) -> CaptureLink:
+    return CaptureLink(token_hash=row.token_hash, enrollment_id=row.enrollment_id, session_ref=row.session_ref,
+                       phone_url=row.phone_url, browser_url=row.browser_url,
+                       created_at=from_column(row.created_at), expires_at=from_column(row.expires_at),
+                       used_at=from_column(row.used_at))
 
 
 # registration officers ------------------------------------------------------------------

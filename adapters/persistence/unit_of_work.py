@@ -46,7 +46,8 @@ from domain.model.lcp_registration import ACTIVE_STATES, LcpRegistration
 from domain.model.one_time_code import OneTimeCodeChallenge
 from domain.model.person import Person
 from domain.model.pki import CertificatePolicy
-from domain.model.values import Email
+from domain.model.qcp_enrollment import TERMINAL_STATES, CaptureLink, QcpEnrollment, QcpState
+from domain.model.values import Email, fold
 from ports.clock import Clock
 
 __all__ = ["PonyUnitOfWork"]
@@ -97,6 +98,8 @@ class PonyUnitOfWork:
         self.certificates = PonyCertificateRepository(self)
         self.lcp_registrations = PonyLcpRegistrationRepository(self)
         self.collections = PonyCollectionRepository(self)
+        self.qcp_enrollments = PonyQcpEnrollmentRepository(self)
+        self.capture_links = PonyCaptureLinkRepository(self)
         self.registration_officers = PonyRegistrationOfficerRepository(self)
         return self
 
@@ -112,7 +115,7 @@ class PonyUnitOfWork:
 
     def commit(self) -> None:
         with self.storage_errors_translated():
-            self._write_back()
+            self.flush_tracked()
             self._db.commit()
 
     def rollback(self) -> None:
@@ -146,7 +149,7 @@ class PonyUnitOfWork:
     def forget(self, key: tuple[str, str]) -> None:
         self._tracked.pop(key, None)
 
-    def _write_back(self) -> None:
+    def flush_tracked(self) -> None:
         """Copy every tracked aggregate into its row; Pony flushes only what changed."""
         for (_kind, key), (obj, repository) in list(self._tracked.items()):
             repository.write_back(key, obj)
@@ -171,7 +174,7 @@ class _Repository:
                    if name != self.key_column and getattr(row, name) != value}
         if changed:
             row.set(**changed)
-        self.after_save(obj)
+            self.after_save(obj)
 
     def _domain(self, row: Any) -> Any:
         key = (self.kind, getattr(row, self.key_column))
@@ -209,7 +212,7 @@ class _Repository:
     def _select(self, query: Callable[[Any], Any]) -> list[Any]:
         """Run ``query(entity)`` after writing tracked changes back, so it sees them."""
         with self._uow.storage_errors_translated():
-            self._uow._write_back()
+            self._uow.flush_tracked()
             return [self._domain(row) for row in query(self._rows)]
 
     def _first(self, query: Callable[[Any], Any]) -> Any:
@@ -377,7 +380,7 @@ class PonyOneTimeCodeRepository(_Repository):
     def sends_since(self, person_id: str, since: datetime, *, purpose: str | None = None) -> list[datetime]:
         at = mappers.to_column(since)
         with self._uow.storage_errors_translated():
-            self._uow._write_back()
+            self._uow.flush_tracked()
             query = self._rows.select(lambda c: c.person_id == person_id and c.created_at >= at)
             if purpose is not None:
                 query = query.filter(lambda c: c.purpose == purpose)
@@ -454,7 +457,7 @@ class PonyCollectionRepository(_Repository):
 
     def by_token_hash(self, token_hash: str) -> Collection | None:
         with self._uow.storage_errors_translated():
-            self._uow._write_back()
+            self._uow.flush_tracked()
             link = self._links.get(token_hash=token_hash)
         return None if link is None else self._find(link.collection_id)
 
@@ -468,6 +471,12 @@ class PonyCollectionRepository(_Repository):
                 found = found.filter(lambda c: c.status in wanted)
             return found.order_by(lambda c: (desc(c.created_at), desc(c.id)))
 
+        if not fold(text):
+            # No text: the page and the count come from the database, nothing else is loaded.
+            with self._uow.storage_errors_translated():
+                self._uow.flush_tracked()
+                total = query(self._rows).count()
+            return self._select(lambda rows: query(rows)[offset:offset + limit]), total
         # Matching names and emails ignoring accents is the domain's rule (Collection.matches):
         # the database narrows to the cabinet and statuses, the aggregate decides the rest.
         matching = [c for c in self._select(query) if c.matches(text)]
@@ -485,3 +494,67 @@ class PonyCollectionRepository(_Repository):
             current[token_hash].delete()
         for token_hash in wanted - current.keys():
             self._links(token_hash=token_hash, collection_id=collection.id)
+
+
+class PonyQcpEnrollmentRepository(_Repository):
+    """Enrollments are stored whole as JSON; ``qcp_identity_sessions`` maps each identity-check
+    session to its enrollment."""
+
+    kind, entity_name = "qcp_enrollment", "QcpEnrollmentRow"
+    to_domain, columns = staticmethod(mappers.enrollment_from_row), staticmethod(mappers.enrollment_columns)
+
+    def __init__(self, uow: PonyUnitOfWork) -> None:
+        super().__init__(uow)
+        self._sessions = uow.entity("QcpIdentitySessionRow")
+
+    def add(self, enrollment: QcpEnrollment) -> None:
+        self._add(enrollment)
+
+    def get(self, enrollment_id: str) -> QcpEnrollment:
+        return self._get(enrollment_id)  # type: ignore[no-any-return]
+
+    def open_for(self, person_id: str, cabinet_id: str) -> QcpEnrollment | None:
+        closed = [state.value for state in TERMINAL_STATES]
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda e: e.person_id == person_id and e.cabinet_id == cabinet_id and e.state not in closed)
+            .order_by(lambda e: (desc(e.created_at), desc(e.id))))
+
+    def by_session_ref(self, session_ref: str) -> QcpEnrollment | None:
+        with self._uow.storage_errors_translated():
+            self._uow.flush_tracked()
+            session = self._sessions.get(session_ref=session_ref)
+        return None if session is None else self._find(session.enrollment_id)
+
+    def of_person(self, person_id: str) -> list[QcpEnrollment]:
+        return self._select(lambda rows: rows.select(lambda e: e.person_id == person_id)
+                            .order_by(lambda e: (desc(e.created_at), desc(e.id))))
+
+    def in_states(self, states: frozenset[QcpState]) -> list[QcpEnrollment]:
+        wanted = [state.value for state in states]
+        if not wanted:
+            return []
+        return self._select(lambda rows: rows.select(lambda e: e.state in wanted)
+                            .order_by(lambda e: (e.updated_at, e.id)))
+
+    def after_save(self, enrollment: QcpEnrollment) -> None:
+        wanted = {attempt.session_ref for attempt in enrollment.attempts}
+        current = {s.session_ref: s for s in self._sessions.select(lambda s: s.enrollment_id == enrollment.id)}
+        for session_ref in current.keys() - wanted:
+            current[session_ref].delete()
+        for session_ref in wanted - current.keys():
+            self._sessions(session_ref=session_ref, enrollment_id=enrollment.id)
+
+
+class PonyCaptureLinkRepository(_Repository):
+    kind, entity_name, key_column = "capture_link", "CaptureLinkRow", "token_hash"
+    to_domain, columns = staticmethod(mappers.capture_link_from_row), staticmethod(mappers.capture_link_columns)
+
+    def add(self, link: CaptureLink) -> None:
+        self._add(link)
+
+    def by_token_hash(self, token_hash: str) -> CaptureLink | None:
+        return self._find(token_hash)  # type: ignore[no-any-return]
+
+    def latest_for_session(self, session_ref: str) -> CaptureLink | None:
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda l: l.session_ref == session_ref).order_by(lambda l: (desc(l.created_at), desc(l.token_hash))))

@@ -66,16 +66,26 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 
 def verify_second_factor(*, uow: UowFactory, clock: Clock, totp: Totp, person_id: str, code: str) -> None:
+    """Wrong codes count with wrong passwords: five of either lock the account for 15 minutes,
+    so knowing the password does not allow guessing codes without end."""
     code = "".join(code.split())
+    now = clock.now()
     with uow() as tx:
         account = tx.accounts.get(person_id)
         if not account.totp_enabled or account.totp_secret is None:
             raise SecondFactorState("no second factor on this account")
-        if code.isdigit() and len(code) == 6 and totp.verify(account.totp_secret, code, at=clock.now()):
-            return
-        if account.use_recovery_code(hash_token(code.upper())):
+        if account.is_locked(now):
+            raise InvalidSecondFactor("account locked")
+        if code.isdigit() and len(code) == 6 and totp.verify(account.totp_secret, code, at=now):
+            account.record_successful_login()
             tx.commit()
             return
+        if account.use_recovery_code(hash_token(code.upper())):
+            account.record_successful_login()
+            tx.commit()
+            return
+        account.record_failed_login(now)
+        tx.commit()
         raise InvalidSecondFactor("wrong code")
 
 

@@ -15,6 +15,7 @@ from domain.model.certificates import Certificate
 from domain.model.lcp_registration import LcpRegistration
 from domain.model.one_time_code import OneTimeCodeChallenge
 from domain.model.person import Person
+from domain.model.qcp_enrollment import CaptureLink
 
 # Fields stored as several columns (a PersonName as given names and surname, ...).
 SPLIT = {"name": {"given_names", "surname"}, "consent": {"consent_version", "consent_accepted_at"}}
@@ -25,6 +26,7 @@ SPLIT = {"name": {"given_names", "surname"}, "consent": {"consent_version", "con
     (Invitation, mappers.invitation_columns), (Account, mappers.account_columns),
     (PasswordReset, mappers.password_reset_columns), (Certificate, mappers.certificate_columns),
     (OneTimeCodeChallenge, mappers.challenge_columns), (LcpRegistration, mappers.registration_columns),
+    (CaptureLink, mappers.capture_link_columns),
 ], ids=lambda value: getattr(value, "__name__", ""))
 def test_every_stored_field_of_an_aggregate_has_its_columns(cls: type, columns: Callable[[Any], dict]) -> None:
     # Read from the mapper's source: a cheap tripwire, the contracts check the values.

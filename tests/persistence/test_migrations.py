@@ -167,3 +167,9 @@ def test_database_urls_name_the_dialect_and_where_it_is(url: str, expected: dict
 def test_relative_paths_and_unknown_databases_are_refused(url: str) -> None:
     with pytest.raises(ValueError):
         parse_database_url(url)
+
+
+def test_a_sqlite_database_uses_write_ahead_logging(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'seing.db'}"
+    upgrade(url)
+    assert _raw(url, "PRAGMA journal_mode") == [("wal",)]

@@ -1,9 +1,9 @@
-"""Certificates, one-time codes, LCP registrations and collections on Pony, SQLite and
+"""Certificates, one-time codes, LCP registrations, collections and QCP enrollments on Pony, SQLite and
 PostgreSQL, against the same contracts as the in-memory repositories."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from pony.orm import Database
@@ -13,6 +13,7 @@ from ports.contracts.certificates import CertificateRepositoryContract
 from ports.contracts.collections import CollectionRepositoryContract
 from ports.contracts.lcp_registrations import LcpRegistrationRepositoryContract
 from ports.contracts.one_time_codes import OneTimeCodeRepositoryContract
+from ports.contracts.qcp_enrollment import QcpEnrollmentStorageContract
 
 
 class _OneRepositoryAtATime:
@@ -57,6 +58,26 @@ class _WholeUnitOfWork:
 
     def make_adapter(self) -> PonyUnitOfWork:
         return PonyUnitOfWork(self.db)
+
+
+class _UnitsOfWorkFactory:
+    database_fixture: str
+
+    @pytest.fixture(autouse=True)
+    def _database(self, request: pytest.FixtureRequest) -> None:
+        self.db: Database = request.getfixturevalue(self.database_fixture)
+
+    def make_uow(self) -> Callable[[], PonyUnitOfWork]:
+        return lambda: PonyUnitOfWork(self.db)
+
+
+class TestPonySqliteQcpStorage(_UnitsOfWorkFactory, QcpEnrollmentStorageContract):
+    database_fixture = "sqlite_db"
+
+
+@pytest.mark.postgres
+class TestPonyPostgresQcpStorage(_UnitsOfWorkFactory, QcpEnrollmentStorageContract):
+    database_fixture = "postgres_db"
 
 
 class TestPonySqliteCertificates(_OneRepositoryAtATime, CertificateRepositoryContract):

@@ -136,3 +136,16 @@ def test_the_language_is_french_by_default_and_english_can_be_chosen(uc, cabinet
     assert uc.profile(person_id=cabinet.person_id).locale == "fr"
     uc.set_locale(person_id=cabinet.person_id, locale="en")
     assert uc.profile(person_id=cabinet.person_id).locale == "en"
+
+
+def test_five_wrong_second_factor_codes_lock_the_account(uc, cabinet, clock):
+    secret, _ = enable_totp(uc, cabinet, clock)
+    for _ in range(5):
+        with pytest.raises(InvalidSecondFactor):
+            uc.verify_second_factor(person_id=cabinet.person_id, code="000000")
+    with pytest.raises(InvalidSecondFactor):
+        uc.verify_second_factor(person_id=cabinet.person_id, code=pyotp.TOTP(secret).at(clock.now()))
+    with pytest.raises(InvalidCredentials):
+        uc.login(email=EMAIL, password=PASSWORD)
+    clock.advance(timedelta(minutes=15, seconds=1))
+    uc.verify_second_factor(person_id=cabinet.person_id, code=pyotp.TOTP(secret).at(clock.now()))

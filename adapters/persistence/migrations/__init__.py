@@ -4,6 +4,10 @@ Pony has no migration tool: each change is a numbered SQL file (``0002_job_lease
 ``schema_version`` holds one row per applied file. Every file runs in its own transaction
 together with its ``schema_version`` row, under a lock, so running ``upgrade`` twice, or
 from two processes at once, applies each file exactly once.
+
+To change the schema: add the next number in *both* ``sqlite/`` and ``postgres/`` (same
+number, same name), update ``entities.py`` and the mappers, and never edit a file that has
+been released: databases in the field have already run it.
 """
 
 from __future__ import annotations
@@ -100,6 +104,9 @@ def _upgrade_sqlite(location: DatabaseLocation, pending: list[Migration]) -> lis
     applied = []
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL is transactional too.
     with closing(sqlite3.connect(location.path, isolation_level=None, timeout=30)) as conn:  # type: ignore[arg-type]
+        # Write-ahead logging is a property of the file: readers (web processes) then never
+        # block the writer (the worker) nor the other way round.
+        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(_SCHEMA_VERSION["sqlite"])
         for migration in pending:
             conn.execute("BEGIN IMMEDIATE")  # takes the write lock before reading the version
