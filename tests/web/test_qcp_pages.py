@@ -1,4 +1,4 @@
-"""« Souscrire à un certificat qualifié » page by page (guide, part 1), on the fake container:
+"""« Souscrire à un certificat qualifié » page by page (guide, part 1), on the fake container:
 the simulator decides at once (``set_outcome`` for the other outcomes), codes come from the
 recorded job queue, the phone is a second client following the QR link."""
 
@@ -57,7 +57,7 @@ def _path(url: str) -> str:
 
 
 def start(client: TestClient, owner: Any) -> str:
-    """« Souscrire à un certificat qualifié » then « Envoyer le code »: the enrollment's id."""
+    """« Souscrire à un certificat qualifié » then « Envoyer le code »: the enrollment's id."""
     entry = client.get(f"/signature-personnelle/{owner.cabinet_id}/qcp")
     assert entry.status_code == 200
     assert "<h1>Accès protégé</h1>" in entry.text and "Envoyer le code" in entry.text
@@ -96,7 +96,7 @@ def through_consents(client: TestClient, container: Any, eid: str) -> str:
 
 
 def capture(phone: TestClient, start_path: str, device: str = "phone") -> str:
-    """The capture pages from the intro to « Merci ! »; returns the last page's HTML."""
+    """The capture pages from the intro to « Merci ! »; returns the last page's HTML."""
     intro = phone.get(start_path, follow_redirects=True)
     assert intro.status_code == 200, intro.text
     path = urlsplit(str(intro.url)).path
@@ -133,7 +133,7 @@ def to_validation(client, container, owner, phone) -> str:
     eid = start(client, owner)
     qr = through_consents(client, container, eid)
     done = capture(phone, _path(qr_link(qr)))
-    assert "Merci ! Maintenant, vous pouvez continuer sur votre ordinateur." in done
+    assert "Merci ! Maintenant, vous pouvez continuer sur votre ordinateur." in done
     return eid
 
 
@@ -155,7 +155,7 @@ def test_the_whole_enrollment_page_by_page(client, container, owner, lcp, phone)
     assert post_form(client, f"/qcp/{eid}/accepter", {"document_digest": digest, "accepted": "on"}).status_code == 303
 
     sign = client.get(f"/qcp/{eid}")
-    assert "Un code vous a été envoyé par SMS au 06 ** ** 13" in sign.text and "Code non reçu ? Renvoyer" in sign.text
+    assert "Un code vous a été envoyé par SMS au 06 ** ** 13" in sign.text and "Code non reçu ? Renvoyer" in sign.text
     wrong = post_form(client, f"/qcp/{eid}/signer", {"code": "000000"})
     assert wrong.status_code == 422 and "incorrect" in error_for(wrong.text, "code")
     container.adapters.clock().advance(timedelta(minutes=2))
@@ -194,7 +194,7 @@ def test_the_waiting_page_refreshes_itself_without_javascript(client, container,
     eid = to_validation(client, container, owner, phone)
     waiting = client.get(f"/qcp/{eid}")
     assert "<h1>Vérification en cours</h1>" in waiting.text
-    assert "Temps estimé : entre 3 et 6 minutes." in waiting.text
+    assert "Temps estimé : entre 3 et 6 minutes." in waiting.text
     assert '<meta http-equiv="refresh"' in waiting.text and f'data-qcp-status="/qcp/{eid}/statut"' in waiting.text
     container.adapters.clock().advance(timedelta(minutes=4))
     assert "Votre pièce d’identité a été validée" in client.get(f"/qcp/{eid}").text
@@ -233,7 +233,7 @@ def test_wrong_email_code_five_times_kills_it_and_a_new_code_works(client, conta
         assert 400 <= response.status_code < 500
     assert "trop d’essais" in error_for(response.text, "code")
     refused = post_form(client, f"/qcp/{eid}/verifier-email", {"code": right})
-    assert 400 <= refused.status_code < 500 and "Code non reçu ? Renvoyer" in refused.text
+    assert 400 <= refused.status_code < 500 and "Code non reçu ? Renvoyer" in refused.text
     container.adapters.clock().advance(timedelta(minutes=2))
     assert post_form(client, f"/qcp/{eid}/code-email").status_code == 303
     assert post_form(client, f"/qcp/{eid}/verifier-email", {"code": latest_code(container, "email")}).status_code == 303

@@ -3,8 +3,8 @@ manual review): `/identity/capture/{session_ref}?device=phone|browser`.
 
 No login: the phone arrives from the QR link, which led here with the session's
 unguessable reference. The guide's windows, in order: intro summary and checkbox
-(« Continuer »), « J'ai compris », the document's three steps, « Lancer la capture »,
-the face's three steps, « Lancer la capture », then « Merci ! ». Each photo is a plain
+(« Continuer »), « J'ai compris », the document's three steps, « Lancer la capture »,
+the face's three steps, « Lancer la capture », then « Merci ! ». Each photo is a plain
 file input (``capture`` opens the camera on a phone); ``qcp.js`` adds a live camera
 through getUserMedia where there is one.
 """

@@ -1,4 +1,4 @@
-"""« Souscrire à un certificat qualifié » (guide, part 1): the desktop pages of the enrollment.
+"""« Souscrire à un certificat qualifié » (guide, part 1): the desktop pages of the enrollment.
 
 One address per enrollment, ``/qcp/{id}``, shows the page its ``next_step`` calls for;
 every button posts to ``/qcp/{id}/<action>`` and comes back there (POST-redirect-GET), so
@@ -44,7 +44,7 @@ SESSION_RETURN = "qcp_return"  # {session_ref: enrollment_id}: where the browser
 CODE_REQUIRED = N_("Saisissez le code reçu.")
 PREREQUISITES_REQUIRED = N_("Cochez les deux cases pour commencer.")
 CONSENTS_REQUIRED = N_("Les deux consentements sont nécessaires pour vérifier votre identité.")
-ACCEPT_REQUIRED = N_("Cochez « J’ai lu et j’accepte le document. » pour continuer.")
+ACCEPT_REQUIRED = N_("Cochez « J’ai lu et j’accepte le document. » pour continuer.")
 
 # The provider's short reason codes, in words; any other reason is shown as the provider gave it.
 REJECTION_REASONS = {
@@ -194,13 +194,13 @@ def _missing(request: Request, viewer: Viewer, qcp: Any, clock: Any, enrollment_
     return step_page(request, viewer, qcp, clock, view, status=400, errors={field: message})
 
 
-# Entry: « Souscrire à un certificat qualifié » ---------------------------------------------
+# Entry: « Souscrire à un certificat qualifié » ---------------------------------------------
 
 
 @get("/signature-personnelle/{cabinet_id:str}/qcp", name="qcp_entry", sync_to_thread=True)
 def qcp_entry(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
               use_cases: NamedDependency[Any]) -> Response:
-    """Resume the enrollment in progress, or show « Accès protégé » before one exists."""
+    """Resume the enrollment in progress, or show « Accès protégé » before one exists."""
     cabinet = next((c for c in viewer.cabinets if c.cabinet_id == cabinet_id), None)
     if cabinet is None:
         raise NotFoundException()
@@ -213,7 +213,7 @@ def qcp_entry(request: Request, cabinet_id: FromPath[str], viewer: NamedDependen
 @post("/signature-personnelle/{cabinet_id:str}/qcp", name="qcp_start", sync_to_thread=True)
 def qcp_start(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
               use_cases: NamedDependency[Any]) -> Response:
-    """« Envoyer le code »: opens the enrollment (or takes the open one) and sends the code."""
+    """« Envoyer le code »: opens the enrollment (or takes the open one) and sends the code."""
     qcp = _qcp(use_cases)
     try:
         view = qcp.start(person_id=viewer.person_id, cabinet_id=cabinet_id)
@@ -369,7 +369,7 @@ def qcp_request_pdf(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer
 @get("/qcp/{enrollment_id:str}/demande/pages/{number:int}", name="qcp_request_page", sync_to_thread=True)
 def qcp_request_page(enrollment_id: FromPath[str], number: FromPath[int], viewer: NamedDependency[Viewer],
                      use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
-    """One page of « Demande de certificat » as an image, for reading it in the page."""
+    """One page of « Demande de certificat » as an image, for reading it in the page."""
     document = _qcp(use_cases).request_document(person_id=viewer.person_id, enrollment_id=enrollment_id)
     png = container.adapters.page_renderer().render_png(document.pdf, page=number, width_px=900)
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
@@ -379,7 +379,7 @@ def qcp_request_page(enrollment_id: FromPath[str], number: FromPath[int], viewer
 def qcp_accept_request(request: Request, enrollment_id: FromPath[str], data: FormData,
                        viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
                        clock: NamedDependency[Any]) -> Response:
-    """« J'ai lu et j'accepte le document. », then the SMS code is sent for « Signer »."""
+    """« J'ai lu et j'accepte le document. », then the SMS code is sent for « Signer »."""
     qcp = _qcp(use_cases)
     if not checked(data, "accepted"):
         return _missing(request, viewer, qcp, clock, enrollment_id, ACCEPT_REQUIRED, "accepted")
@@ -396,7 +396,7 @@ def qcp_accept_request(request: Request, enrollment_id: FromPath[str], data: For
 @post("/qcp/{enrollment_id:str}/code-sms", name="qcp_send_signing_code", sync_to_thread=True)
 def qcp_send_signing_code(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                           use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
-    """« Code non reçu ? Renvoyer »."""
+    """« Code non reçu ? Renvoyer »."""
     qcp = _qcp(use_cases)
     try:
         sent = qcp.send_signing_code(person_id=viewer.person_id, enrollment_id=enrollment_id)
@@ -463,7 +463,7 @@ qcp_router = Router(path="/", route_handlers=[
 
 @get("/confidentialite", name="privacy_policy", sync_to_thread=False)
 def privacy_policy(request: Request, settings: NamedDependency[Any]) -> Template:
-    """« Politique de Protection des Données Personnelles », in the version consented to."""
+    """« Politique de Protection des Données Personnelles », in the version consented to."""
     return render(request, "qcp/privacy.html", version=getattr(settings, "privacy_version", ""))
 
 
