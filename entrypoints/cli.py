@@ -14,6 +14,7 @@ import subprocess
 import sys
 from typing import Callable, Sequence
 
+from adapters.persistence.database import SchemaNotCurrent
 from domain.model.errors import DomainError
 from entrypoints.settings import ConfigurationError, Settings, load_settings
 
@@ -201,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         return args.handler(args, settings)
     except ConfigurationError as error:
+        print(f"seing: {error}", file=sys.stderr)
+        return 2
+    except SchemaNotCurrent as error:
         print(f"seing: {error}", file=sys.stderr)
         return 2
     except DomainError as error:

@@ -35,7 +35,7 @@ from adapters.documents.certificate_request import PdfCertificateRequestDocument
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
-from entrypoints.pki_config import builtin_tsa, ca_settings, qcp_settings
+from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
 from entrypoints.settings import Settings
 from entrypoints.worker import Worker
@@ -171,7 +171,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     sms_sender = providers.Singleton(RecordingSmsSender)
     vault = providers.Singleton(InMemoryKeyVault)
     ca = providers.Singleton(_initialised_ca, vault, settings, clock)
-    timestamp_authority = providers.Singleton(builtin_tsa, vault, ca, clock)
+    timestamp_authority = providers.Singleton(BuiltinTsa, vault, ca, clock)
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source)

@@ -58,6 +58,25 @@ def qcp_settings(settings: Settings) -> QcpSettings:
     )
 
 
-def builtin_tsa(vault: KeyVault, ca: CertificateAuthority, clock: Clock) -> InProcessTimestampAuthority:
-    """The in-process TSA with the CA's TSA certificate; its key stays in the vault."""
-    return InProcessTimestampAuthority.from_credential(vault=vault, credential=ca.tsa(), clock=clock)
+class BuiltinTsa:
+    """The in-process TSA with the CA's TSA certificate; its key stays in the vault.
+
+    Built at the first timestamp, not at start-up: a worker that only delivers emails
+    must start even before `seing ca init` has created the TSA certificate.
+    """
+
+    def __init__(self, vault: KeyVault, ca: CertificateAuthority, clock: Clock) -> None:
+        self._make = lambda: InProcessTimestampAuthority.from_credential(vault=vault, credential=ca.tsa(), clock=clock)
+        self._tsa: InProcessTimestampAuthority | None = None
+
+    def _authority(self) -> InProcessTimestampAuthority:
+        if self._tsa is None:
+            self._tsa = self._make()
+        return self._tsa
+
+    def timestamp(self, digest: bytes, hash_algorithm: str, nonce: int | None = None) -> bytes:
+        return self._authority().timestamp(digest, hash_algorithm, nonce)
+
+    def __getattr__(self, name: str) -> object:
+        # respond() for POST /pki/tsa and the rest of the in-process TSA's API.
+        return getattr(self._authority(), name)

@@ -26,7 +26,7 @@ from adapters.identity.registry import load_identity_verifier
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.http_client import HttpTimestampClient
-from entrypoints.pki_config import builtin_tsa, ca_settings, load_or_create_secret
+from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
 from ports.identity import IdentityProviderConfig
 from entrypoints.settings import Settings
 
@@ -64,7 +64,7 @@ def _code_hasher(settings: Settings) -> HmacCodeHasher:
 def _timestamp_authority(settings: Settings, vault: object, ca: object, clock: object) -> object:
     if settings.tsa_url:
         return HttpTimestampClient(settings.tsa_url, settings.tsa_timeout_seconds)
-    return builtin_tsa(vault, ca, clock)  # type: ignore[arg-type]
+    return BuiltinTsa(vault, ca, clock)  # type: ignore[arg-type]
 
 
 def _identity_verifier(settings: Settings, clock: object) -> object:

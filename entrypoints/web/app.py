@@ -44,9 +44,10 @@ STATIC_DIR = WEB_DIR / "static"
 API_PREFIX = "/api/"
 MAX_REQUEST_BODY = 20 * 1024 * 1024
 
-# Paths that receive POSTs from other machines and carry no browser session. The RFC 3161
-# timestamping and OCSP endpoints (later issues) go here; nothing else may skip CSRF.
-CSRF_EXEMPT_PATHS: list[str] = ["/identity/callback"]
+# Paths that receive POSTs from other machines and carry no browser session: the RFC 6960
+# OCSP responder, the RFC 3161 time-stamping authority and the identity provider's callback
+# (the adapter authenticates it). Nothing else may skip CSRF.
+CSRF_EXEMPT_PATHS: list[str] = ["^/pki/ocsp$", "^/pki/tsa$", "^/identity/callback$"]
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -233,7 +234,10 @@ def _template_engine() -> JinjaTemplateEngine:
     )
     i18n.install(env)
     env.globals.update(ROLE_LABELS=labels.ROLE_LABELS, DELEGATION_LABELS=labels.DELEGATION_LABELS,
-                       DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER)
+                       DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER,
+                       CERTIFICATE_STATE_LABELS=labels.CERTIFICATE_STATE_LABELS,
+                       REVOCATION_REASON_LABELS=labels.REVOCATION_REASON_LABELS,
+                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS)
     return JinjaTemplateEngine.from_environment(env)
 
 

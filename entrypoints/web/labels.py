@@ -22,3 +22,27 @@ DELEGATION_HELP = {
 }
 
 DELEGATION_ORDER = ("sign", "seal", "prepare")
+
+CERTIFICATE_STATE_LABELS = {
+    "active": N_("Actif"),
+    "revoked": N_("Révoqué"),
+    "expired": N_("Expiré"),
+}
+
+# RFC 5280 reasons a holder may give, in the order the confirmation page offers them.
+REVOCATION_REASON_LABELS = {
+    "unspecified": N_("Sans motif particulier"),
+    "key_compromise": N_("Mon compte ou mon mobile a pu être utilisé par quelqu’un d’autre"),
+    "affiliation_changed": N_("Je quitte le cabinet ou mes fonctions changent"),
+    "superseded": N_("Les informations du certificat ne sont plus exactes"),
+    "cessation_of_operation": N_("Je n’ai plus besoin de ce certificat"),
+}
+
+# The steps of « S'enregistrer », as the stepper names them.
+REGISTRATION_STEPS = (
+    ("verify_email", N_("Adresse e-mail")),
+    ("verify_mobile", N_("Mobile")),
+    ("confirm_identity", N_("Identité")),
+    ("accept_terms", N_("Conditions")),
+    ("issue", N_("Certificat")),
+)

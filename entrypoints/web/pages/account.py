@@ -1,4 +1,4 @@
-"""« Ma signature personnelle » and « Mon compte » (password, TOTP second factor)."""
+"""« Mon compte » (password, TOTP second factor); « Ma signature personnelle » is in signature.py."""
 
 from __future__ import annotations
 
@@ -26,11 +26,6 @@ from entrypoints.web.pages.common import (
 )
 
 SESSION_TOTP_SETUP = "totp_setup"
-
-
-@get("/ma-signature", name="my_signature", sync_to_thread=False)
-def my_signature(request: Request, viewer: NamedDependency[Viewer]) -> Template:
-    return render(request, "account/signature.html", viewer=viewer)
 
 
 def _qr_svg(uri: str) -> Markup:
@@ -122,5 +117,5 @@ def totp_disable(request: Request, data: FormData, viewer: NamedDependency[Viewe
 
 
 account_router = Router(path="/", route_handlers=[
-    my_signature, my_account, change_password, totp_start, totp_confirm, totp_cancel, totp_disable,
+    my_account, change_password, totp_start, totp_confirm, totp_cancel, totp_disable,
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
