@@ -45,8 +45,9 @@ def register_lcp(container: Any, person_id: str, cabinet_id: str) -> Any:
     uc.confirm_lcp_identity(person_id=person_id, registration_id=registration)
     version = container.settings().lcp_terms_version
     summary = uc.accept_lcp_terms_and_issue(person_id=person_id, registration_id=registration, terms_version=version)
-    # The code resend throttle is per person: later steps must not wait on the LCP's codes.
-    container.adapters.clock().advance(timedelta(minutes=2))
+    clock = container.adapters.clock()
+    if hasattr(clock, "advance"):  # a test clock: later codes are not sent within the LCP's minute
+        clock.advance(timedelta(minutes=2))
     return summary
 
 
