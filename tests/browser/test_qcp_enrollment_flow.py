@@ -205,3 +205,66 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     shoot(desktop, "qcp-26-mes-certificats")
     phone_context.close()
     desktop_context.close()
+
+
+def test_continuing_in_the_browser_takes_the_photos_with_the_camera(live_server, browser, tmp_path):
+    """« Continuez ici dans votre navigateur. » on a computer with a camera (Chromium's fake
+    one): the photos come from getUserMedia, and the capture ends back on the enrollment."""
+    from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+    container = live_server.container
+    container.adapters.ca().init_hierarchy()
+    container.adapters.identity_verifier().decision_delay = timedelta(0)
+    owner = container.use_cases.create_cabinet(
+        name="Cabinet Faron", siren="552100554", owner_given_names="Irina", owner_surname="Faron",
+        owner_email="irina.faron@example.fr", owner_mobile="06 11 22 33 44", password=PASSWORD)
+    register_lcp(container, owner.person_id, owner.cabinet_id)
+    uc = container.use_cases.qcp()
+    enrollment = uc.start(person_id=owner.person_id, cabinet_id=owner.cabinet_id)
+    uc.send_email_code(person_id=owner.person_id, enrollment_id=enrollment.id)
+    uc.check_email_code(person_id=owner.person_id, enrollment_id=enrollment.id, code=latest_code(container, "email"))
+    uc.confirm_identity(person_id=owner.person_id, enrollment_id=enrollment.id)
+    uc.confirm_prerequisites(person_id=owner.person_id, enrollment_id=enrollment.id, has_valid_id_document=True,
+                             mobile_is_theirs=True)
+    uc.consent(person_id=owner.person_id, enrollment_id=enrollment.id, id_data_and_terms=True, privacy_policy=True)
+
+    # A Chromium of its own, with a fake camera (the shared one has none).
+    with_camera = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
+    try:
+        context = with_camera.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900},
+                                          bypass_csp=True)
+        context.grant_permissions(["camera"], origin=live_server.url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/connexion")
+        page.get_by_label("Adresse e-mail").fill("irina.faron@example.fr")
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(f"{live_server.url}/cabinet/membres")
+        page.goto(f"{live_server.url}/signature-personnelle/{owner.cabinet_id}/qcp")
+        page.get_by_role("button", name="Continuer").click()  # the identity check starts
+        page.get_by_role("link", name="Continuez ici dans votre navigateur.").click()
+        page.get_by_label(re.compile("J’ai pris connaissance des étapes")).check()
+        page.get_by_role("button", name="Continuer").click()
+        page.get_by_role("button", name="J’ai compris").click()
+        page.get_by_role("button", name=re.compile("Lancer la capture")).click()
+        for number in range(1, 7):
+            if number == 4:
+                with page.expect_navigation():
+                    page.get_by_role("button", name=re.compile("Lancer la capture")).click()
+            shoot_button = page.get_by_role("button", name="Prendre la photo")
+            shoot_button.wait_for()  # shown by qcp.js once the camera streams
+            page.wait_for_function("document.querySelector('video').videoWidth > 0")
+            if number == 1:
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "qcp-30-navigateur-camera.png"), full_page=True)
+            with page.expect_navigation():
+                shoot_button.click()
+        page.get_by_role("heading", name="Votre pièce d’identité a été validée").wait_for(timeout=30_000)
+        assert page.url == f"{live_server.url}/qcp/{enrollment.id}"
+        page.screenshot(path=str(ARTIFACTS / "qcp-31-navigateur-retour.png"), full_page=True)
+        context.close()
+    finally:
+        with_camera.close()
