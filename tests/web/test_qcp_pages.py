@@ -451,3 +451,21 @@ def test_the_back_office_is_hidden_from_non_officers_and_anonymous(client, owner
     assert client.get("/back-office", follow_redirects=False).status_code == 303
     login(client)
     assert client.get("/back-office").status_code == 404
+
+
+def test_an_expired_enrollment_is_closed_and_a_new_one_can_start(client, container, owner, lcp):
+    from domain.model.qcp_enrollment import ENROLLMENT_VALIDITY
+
+    login(client)
+    eid = start(client, owner)
+    container.adapters.clock().advance(ENROLLMENT_VALIDITY + timedelta(minutes=1))
+    assert "Cette demande a expiré." in client.get(f"/qcp/{eid}").text
+    entry = client.get(f"/signature-personnelle/{owner.cabinet_id}/qcp")
+    assert entry.status_code == 200 and "Envoyer le code" in entry.text
+
+
+def test_the_enrollment_pages_speak_english_too(client, container, owner, lcp):
+    login(client)
+    post_form(client, "/langue", {"locale": "en", "suivant": "/"})
+    page = client.get(f"/signature-personnelle/{owner.cabinet_id}/qcp")
+    assert "<h1>Protected access</h1>" in page.text and "Send the code" in page.text
