@@ -1,0 +1,52 @@
+"""Adapters and worker handlers of the signing ceremony, for the container (kept apart so the
+container only gains a few provider lines)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier
+from adapters.signing.trusted_list import load_trusted_list
+from domain.model.jobs import Job
+from domain.model.pki import CaName
+
+_log = logging.getLogger("seing.webhooks")
+
+__all__ = ["make_job_handler", "make_verifier", "webhook_recorder"]
+
+
+def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
+    """Our CA's root, plus ``extra_roots`` (DER) such as the root ``seing demo collection`` wrote."""
+    ca.init_hierarchy()
+    cas = {c.name: c.der for c in ca.ca_certificates()}
+    return PyHankoSignatureVerifier(
+        trust_roots=[cas[CaName.ROOT], *extra_roots], revocation_source=CaRevocationSource(ca),
+        ca_certificates=list(cas.values()),
+        platform_seal_certificates=[ca.platform_seal().certificate.der],
+        trusted_list=load_trusted_list(Path(trusted_list_file)) if trusted_list_file else None)
+
+
+def make_job_handler(use_case: Callable[..., object], *keys: str) -> Callable[[Job], None]:
+    """A worker handler calling ``use_case`` with the job payload's ``keys``."""
+
+    def handle(job: Job) -> None:
+        payload = job.spec.payload_dict()
+        use_case(**{key: payload[key] for key in keys})
+
+    return handle
+
+
+def webhook_recorder() -> Callable[[Job], None]:
+    """Webhook events are recorded as durable jobs (the job row keeps the event and its payload).
+
+    No integrator endpoint can be subscribed yet (that is the integrators' issue), so there is
+    nobody to deliver to: the handler logs the event and the job completes.
+    """
+
+    def handle(job: Job) -> None:
+        _log.info("webhook event %s recorded; no subscriber to deliver it to", job.spec.payload_dict())
+
+    return handle

@@ -1,0 +1,1 @@
+from tests.services.conftest import cabinet, container, uc  # noqa: F401  (fixtures)
