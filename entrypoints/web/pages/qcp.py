@@ -150,7 +150,14 @@ def step_page(request: Request, viewer: Viewer, qcp: Any, clock: Any, view: Any,
     if step is NextStep.SEND_EMAIL_CODE:
         extra["email_sent_to"] = _recalled(request, SESSION_EMAIL_SENT, view.id)
     elif step is NextStep.CAPTURE:
-        link = _capture_link(request, qcp, clock, viewer, view)
+        try:
+            link = _capture_link(request, qcp, clock, viewer, view)
+        except DomainError:
+            # The capture ended meanwhile (the phone was quicker): show where things are now.
+            fresh = qcp.view(person_id=viewer.person_id, enrollment_id=view.id)
+            if fresh.next_step is NextStep.CAPTURE:
+                raise
+            return step_page(request, viewer, qcp, clock, fresh, status=status, **context)
         extra.update(capture=link, qr=qr_svg(link["qr_url"]), browser_path=local_path(link["browser_url"]))
     elif step is NextStep.READ_REQUEST:
         document = qcp.request_document(person_id=viewer.person_id, enrollment_id=view.id)
