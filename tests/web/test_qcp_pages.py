@@ -481,3 +481,13 @@ def test_switching_language_on_a_capture_page_stays_on_the_same_step(client, con
     switched = post_form(phone, "/langue", {"locale": "en", "suivant": here})
     assert switched.status_code == 303 and switched.headers["location"] == here
     assert "Start the capture" in phone.get(here).text
+
+
+def test_in_dev_mode_the_simulator_decides_at_once_on_demand(client, container, owner, lcp, phone):
+    container.adapters.identity_verifier().decision_delay = timedelta(minutes=3)
+    eid = to_validation(client, container, owner, phone)
+    waiting = client.get(f"/qcp/{eid}")
+    assert "Approuver maintenant" in waiting.text
+    assert post_form(client, f"/qcp/{eid}/simulateur", {"decision": "reject"}).status_code == 303
+    rejected = client.get(f"/qcp/{eid}")
+    assert "Votre pièce d’identité n’a pas pu être lue sur les photos." in rejected.text
