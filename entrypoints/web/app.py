@@ -45,8 +45,9 @@ API_PREFIX = "/api/"
 MAX_REQUEST_BODY = 20 * 1024 * 1024
 
 # Paths that receive POSTs from other machines and carry no browser session: the RFC 6960
-# OCSP responder and the RFC 3161 time-stamping authority. Nothing else may skip CSRF.
-CSRF_EXEMPT_PATHS: list[str] = ["^/pki/ocsp$", "^/pki/tsa$"]
+# OCSP responder, the RFC 3161 time-stamping authority and the identity provider's callback
+# (the adapter authenticates it). Nothing else may skip CSRF.
+CSRF_EXEMPT_PATHS: list[str] = ["^/pki/ocsp$", "^/pki/tsa$", "^/identity/callback$"]
 
 
 # Sessions --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from entrypoints.web.api.cabinets import CabinetsController
 from entrypoints.web.api.collections import CollectionsController, SignerChoicesController
 from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
+from entrypoints.web.api.qcp import BackOfficeController, IdentityCapturesController, QcpEnrollmentsController
 from entrypoints.web.api.signature import LcpRegistrationController, MySignatureController
 from entrypoints.web.deps import provide_use_cases
 from entrypoints.web.problems import api_exception_handlers, install_problem_handlers
@@ -52,13 +53,17 @@ _TAGS = [
     Tag(name="Invitations", description="Liens d’invitation reçus par e-mail"),
     Tag(name="Collectes", description="Préparer, envoyer et suivre les collectes de signatures"),
     Tag(name="Signature", description="Ma signature personnelle, l’enregistrement LCP (« S’enregistrer ») et mes certificats"),
+    Tag(name="Certificat qualifié", description="Souscrire à un certificat qualifié (QCP) : chaque étape du parcours, "
+                                                "et la capture d’identité"),
+    Tag(name="Opérateur d’enregistrement", description="Vérifications d’identité et validation des demandes QCP"),
 ]
 
 api_router = Router(
     path="/api/v1",
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
                     CabinetsController, InvitationsController, MySignatureController, LcpRegistrationController,
-                    CollectionsController, SignerChoicesController],
+                    CollectionsController, SignerChoicesController, QcpEnrollmentsController,
+                    IdentityCapturesController, BackOfficeController],
     exception_handlers=api_exception_handlers(),
     # JSON bodies here are a few fields: refuse anything bigger early (413 problem).
     request_max_body_size=API_MAX_BODY_BYTES,
