@@ -39,6 +39,7 @@ from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.documents.certificate_request import PdfCertificateRequestDocument
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from domain.services.identity_checks import LcpIdentityCheckPolicy
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
 from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
@@ -76,6 +77,8 @@ class UseCases(containers.DeclarativeContainer):
         "renderer": adapters.evidence_renderer,
         "verifier": adapters.signature_verifier,
         "identity_verifier": adapters.identity_verifier,
+        "identity_policy": providers.Callable(LcpIdentityCheckPolicy,
+                                              required=settings.provided.lcp_require_identity_check),
         "document_retention_days": settings.provided.document_retention_days,
         "evidence_retention_days": settings.provided.evidence_retention_days,
     }
@@ -113,6 +116,10 @@ class UseCases(containers.DeclarativeContainer):
     verify_lcp_sms_code = _bound(lcp_registration.verify_sms_code, _ports)
     confirm_lcp_identity = _bound(lcp_registration.confirm_identity, _ports)
     accept_lcp_terms_and_issue = _bound(lcp_registration.accept_terms_and_issue, _ports)
+    start_lcp_identity_check = _bound(lcp_registration.start_identity_check, _ports)
+    renew_lcp_capture_link = _bound(lcp_registration.renew_identity_capture_link, _ports)
+    open_lcp_capture_link = _bound(lcp_registration.open_identity_capture_link, _ports)
+    lcp_identity_check_status = _bound(lcp_registration.identity_check_status, _ports)
     my_signature_overview = _bound(certificates.my_signature_overview, _ports)
     my_certificates = _bound(certificates.my_certificates, _ports)
     certificate_download = _bound(certificates.certificate_download, _ports)

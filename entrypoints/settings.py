@@ -67,6 +67,8 @@ class Settings:
     qc_pds_url: str = ""  # default: {public_url}/pki/pds
     pki_publication_url: str = ""  # base of CRL/OCSP/AIA URLs; default: public_url
     lcp_terms_version: str = "cgu-2026-11"
+    # LCP registration: verify the identity document (document only) before issuing
+    lcp_require_identity_check: bool = False
     otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
     # Trusted time: empty tsa_url means the built-in TSA, in process
     tsa_url: str = ""

@@ -473,6 +473,20 @@ class TermsOutdated(RegistrationRefused):
     code = "lcp_registration.terms_outdated"
 
 
+class LcpIdentityCheckNotPassed(RegistrationRefused):
+    """Configuration requires an identity check before the LCP is issued, and it has not
+    passed: not started or finished yet (``outcome`` pending), refused by the provider
+    (rejected, with its ``reason``), or the document names someone else (mismatch)."""
+
+    code = "lcp_registration.identity_check_required"
+
+    def __init__(self, detail: str = "", *, outcome: str, reason: str | None = None) -> None:
+        super().__init__(detail or f"the identity check has not passed ({outcome})", outcome=outcome,
+                         reason=reason or "")
+        self.outcome = outcome
+        self.reason = reason
+
+
 # PDF signing and trusted time -----------------------------------------------------
 
 

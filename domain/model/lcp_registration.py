@@ -7,6 +7,11 @@ An explicit state machine, one step at a time::
         ─confirm_identity→ IDENTITY_CONFIRMED ─accept_terms→ TERMS_ACCEPTED ─mark_issued→ ISSUED
     any active state ─cancel→ CANCELLED
 
+When configuration requires it, a document-only identity check happens in
+IDENTITY_CONFIRMED, before the terms (``begin_identity_check``, repeatable for a new attempt,
+leaves the state as it is; the use case refuses issuance until the provider's verdict
+passes). Its sessions and decisions are kept in the history, like the code events.
+
 ISSUED and CANCELLED are final. Any other move raises ``RegistrationWrongStep`` (or
 ``RegistrationClosed`` once final), naming the state and the action refused.
 
@@ -71,6 +76,7 @@ class RegistrationAction(enum.Enum):
     SEND_SMS_CODE = "send_sms_code"
     VERIFY_MOBILE = "verify_mobile"
     CONFIRM_IDENTITY = "confirm_identity"
+    START_IDENTITY_CHECK = "start_identity_check"
     ACCEPT_TERMS = "accept_terms"
     ISSUE = "issue"
     CANCEL = "cancel"
@@ -86,6 +92,7 @@ TRANSITIONS: dict[RegistrationAction, tuple[frozenset[RegistrationState], Regist
                                        RegistrationState.MOBILE_VERIFIED),
     RegistrationAction.CONFIRM_IDENTITY: (frozenset({RegistrationState.MOBILE_VERIFIED}),
                                           RegistrationState.IDENTITY_CONFIRMED),
+    RegistrationAction.START_IDENTITY_CHECK: (frozenset({RegistrationState.IDENTITY_CONFIRMED}), None),
     RegistrationAction.ACCEPT_TERMS: (frozenset({RegistrationState.IDENTITY_CONFIRMED}),
                                       RegistrationState.TERMS_ACCEPTED),
     RegistrationAction.ISSUE: (frozenset({RegistrationState.TERMS_ACCEPTED}), RegistrationState.ISSUED),
@@ -102,6 +109,11 @@ NEXT_ACTION: dict[RegistrationState, RegistrationAction | None] = {
     RegistrationState.ISSUED: None,
     RegistrationState.CANCELLED: None,
 }
+
+
+# History kinds of the optional identity check (see ``begin_identity_check``).
+IDENTITY_CHECK_STARTED = "identity_check.started"
+IDENTITY_CHECK_DECIDED = "identity_check.decided"
 
 
 @frozen
@@ -203,6 +215,22 @@ class LcpRegistration:
     def next_action(self) -> RegistrationAction | None:
         return NEXT_ACTION[self.state]
 
+    @property
+    def identity_session_ref(self) -> str | None:
+        """The provider session of the latest identity check started, if any."""
+        for step in reversed(self.history):
+            if step.kind == IDENTITY_CHECK_STARTED:
+                return step.detail_dict().get("session_ref")
+        return None
+
+    def identity_decision(self, session_ref: str) -> dict[str, str] | None:
+        """The decision recorded for that session (outcome, reason), if one was."""
+        for step in reversed(self.history):
+            detail = step.detail_dict()
+            if step.kind == IDENTITY_CHECK_DECIDED and detail.get("session_ref") == session_ref:
+                return detail
+        return None
+
     def allows(self, action: RegistrationAction) -> bool:
         return self.state in TRANSITIONS[action][0]
 
@@ -237,6 +265,26 @@ class LcpRegistration:
         self.name = name
         self._move(RegistrationAction.CONFIRM_IDENTITY, now, given_names=name.given_names, surname=name.surname)
         self.identity_confirmed_at = now
+
+    def begin_identity_check(self, session_ref: str, now: datetime) -> None:
+        """A provider session was opened for the identity check (a new attempt replaces
+        the previous one). The state stays IDENTITY_CONFIRMED: the verdict gates issuance."""
+        _require_aware(now)
+        self.require(RegistrationAction.START_IDENTITY_CHECK)
+        if not session_ref:
+            raise InvalidValue("session_ref", "the identity check session must be named")
+        self.updated_at = now
+        self.note(IDENTITY_CHECK_STARTED, now, session_ref=session_ref)
+
+    def record_identity_decision(self, session_ref: str, *, outcome: str, reason: str | None,
+                                 now: datetime) -> bool:
+        """Keep the provider's verdict on the current session once; False when already kept
+        or when the session is not the current one (an abandoned attempt)."""
+        if session_ref != self.identity_session_ref or self.identity_decision(session_ref) is not None:
+            return False
+        self.note(IDENTITY_CHECK_DECIDED, now, session_ref=session_ref, outcome=outcome, reason=reason or "")
+        self.updated_at = now
+        return True
 
     def accept_terms(self, *, version: str, now: datetime) -> None:
         self.require(RegistrationAction.ACCEPT_TERMS)

@@ -81,6 +81,9 @@ class RegistrationView:
     terms_version: str | None
     terms_accepted_at: datetime | None
     certificate_id: str | None
+    # Only with a required identity check, while it is the step: see lcp_registration.IdentityCheckView.
+    identity_check: str | None = None
+    identity_check_reason: str | None = None
 
     @property
     def is_active(self) -> bool:

@@ -71,6 +71,8 @@ def do(registration: LcpRegistration, action: RegistrationAction, now: datetime)
     elif action is A.CONFIRM_IDENTITY:
         registration.confirm_identity(name=PersonName("Jessica Marie", "Poussart"), email=registration.email,
                                       mobile=registration.mobile, now=now)
+    elif action is A.START_IDENTITY_CHECK:
+        registration.begin_identity_check("session-1", now)
     elif action is A.ACCEPT_TERMS:
         registration.accept_terms(version="cgu-2026-11", now=now)
     elif action is A.ISSUE:
