@@ -480,7 +480,7 @@ class LcpIdentityCheckNotPassed(RegistrationRefused):
 
     code = "lcp_registration.identity_check_required"
 
-    def __init__(self, detail: str = "", *, outcome: str, reason: str | None = None) -> None:
+    def __init__(self, detail: str = "", *, outcome: str = "pending", reason: str | None = None) -> None:
         super().__init__(detail or f"the identity check has not passed ({outcome})", outcome=outcome,
                          reason=reason or "")
         self.outcome = outcome

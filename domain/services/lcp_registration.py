@@ -145,7 +145,7 @@ def _view(tx: LcpRegistrationWork, registration: LcpRegistration,
     if registration.state is RegistrationState.IDENTITY_CONFIRMED and check.check != "passed":
         next_action = RegistrationAction.START_IDENTITY_CHECK.value
     return evolve(view, next_action=next_action, identity_check=check.check,
-                  identity_check_reason=check.reason)
+                  identity_check_reason=check.reason, identity_session_ref=check.session_ref)
 
 
 # The optional identity check (document only) ----------------------------------------------

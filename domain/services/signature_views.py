@@ -84,6 +84,7 @@ class RegistrationView:
     # Only with a required identity check, while it is the step: see lcp_registration.IdentityCheckView.
     identity_check: str | None = None
     identity_check_reason: str | None = None
+    identity_session_ref: str | None = None
 
     @property
     def is_active(self) -> bool:

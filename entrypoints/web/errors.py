@@ -302,6 +302,10 @@ _MESSAGES: dict[str, str] = {
     "lcp_registration.terms_outdated": N_(
         "Les conditions ont changé depuis votre lecture\u00a0: relisez la nouvelle version puis acceptez-la."
     ),
+    "lcp_registration.identity_check_required": N_(
+        "Votre pièce d’identité doit d’abord être vérifiée\u00a0: terminez la vérification d’identité avant d’accepter "
+        "les conditions."
+    ),
     # Signing PDFs and trusted time.
     "pdf.invalid": N_("Ce fichier ne peut pas être signé."),
     "pdf.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF peuvent être signés."),

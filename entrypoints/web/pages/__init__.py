@@ -11,7 +11,8 @@ from entrypoints.web.pages.back_office import back_office_router
 from entrypoints.web.pages.capture import capture_router
 from entrypoints.web.pages.pki import pki_router
 from entrypoints.web.pages.qcp import qcp_public_router, qcp_router
-from entrypoints.web.pages.signature import signature_router
+from entrypoints.web.pages.signature import signature_public_router, signature_router
 
 PAGE_ROUTERS = [auth_router, account_router, cabinet_router, dev_router, pki_router, signature_router,
-                collections_router, qcp_router, qcp_public_router, capture_router, back_office_router]
+                collections_router, qcp_router, qcp_public_router, capture_router, back_office_router,
+                signature_public_router]

@@ -100,7 +100,8 @@ def identity_capture(request: Request, session_ref: FromPath[str], container: Na
     if stage == "fin" and device == "browser":
         back = (request.session.get(SESSION_RETURN) or {}).get(session_ref)
         if back:
-            return see_other(f"/qcp/{back}")
+            # A path: another flow's page (the LCP registration's check); else a QCP enrollment.
+            return see_other(back if back.startswith("/") else f"/qcp/{back}")
     if (stage == "photo" and progress.remaining and progress.remaining[0] is CaptureStep.FACE_CENTRE
             and not request.query_params.get("vu")):
         # The face's steps are explained before its first photo.
@@ -131,7 +132,10 @@ def identity_capture_photo(request: Request, session_ref: FromPath[str], data: M
         progress = host.submit_capture(session_ref, step, image, content_type)
         if progress.complete:
             host.finish_capture(session_ref)
-            use_cases.qcp().identity_capture_finished(session_ref=session_ref)
+            try:
+                use_cases.qcp().identity_capture_finished(session_ref=session_ref)
+            except IdentitySessionNotFound:
+                pass  # not a QCP enrollment's (the LCP registration's check asks the provider itself)
     except IdentityCaptureRefused as exc:
         return _capture_page(request, _progress(host, session_ref), device, "photo", status=422,
                              errors={"image": error_text(request, exc)})

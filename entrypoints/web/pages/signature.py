@@ -5,24 +5,35 @@ The registration page is resumable: whatever the person did before, ``GET
 says is next. Each step is a plain form posting to its own address, then back to that page
 (POST-redirect-GET). The session only remembers that a code was sent (where, until when),
 so the page can offer the code field; the registration itself lives in the database.
+
+With ``lcp_require_identity_check``, the step after « Confirmez votre identité » is the
+document-only identity check, with the QCP's pages and wording: the QR code (a short-lived
+single-use link, ``/signature-personnelle/capture/<token>``, opened on the phone without a
+login) or « Continuez ici dans votre navigateur », the shared capture pages, then
+« Vérification en cours » until the provider decides (``/static/js/qcp.js`` polls
+``…/enregistrement/statut``; without JavaScript the page refreshes itself).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from domain.model.cabinet import Delegation
 from domain.model.certificates import CertificateFormat
 from domain.model.errors import (
+    CaptureLinkUnusable,
     CodeRefused,
     CodeResendRefused,
     DomainError,
+    LcpIdentityCheckNotPassed,
     MissingDelegation,
     NotFound,
     RegistrationInProgress,
@@ -34,6 +45,7 @@ from domain.model.pki import RevocationReason
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
+from entrypoints.web.labels import REGISTRATION_STEPS
 from entrypoints.web.pages.common import (
     FormData,
     checked,
@@ -44,8 +56,14 @@ from entrypoints.web.pages.common import (
     render,
     see_other,
 )
+from entrypoints.web.pages.qcp import REJECTION_REASONS, SESSION_RETURN, local_path, qr_svg
 
 SESSION_CODES_SENT = "lcp_codes_sent"
+SESSION_CAPTURE = "lcp_capture"  # {registration_id: QR link, its expiry, the browser URL, the session}
+IDENTITY_STEP = ("start_identity_check", N_("Pièce d’identité"))
+# Sub-steps of the identity check the person waits on: the page asks for news by itself.
+WAITING_CHECKS = frozenset({"capturing", "pending"})
+REFRESH_SECONDS = 10
 
 CODE_REQUIRED = N_("Saisissez le code à 6\u00a0chiffres que vous avez reçu.")
 TERMS_REQUIRED = N_("Cochez la case pour accepter les conditions générales d’utilisation.")
@@ -112,11 +130,81 @@ def _flow_page(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str
     if registration is not None and registration.state is RegistrationState.ISSUED and registration.certificate_id:
         certificate = next((c for c in use_cases.my_certificates(person_id=viewer.person_id)
                             if c.certificate_id == registration.certificate_id), None)
-    settings = request.app.state.container.settings()
+    container = request.app.state.container
+    settings = container.settings()
+    steps = list(REGISTRATION_STEPS)
+    if settings.lcp_require_identity_check:
+        steps.insert([key for key, _ in steps].index("accept_terms"), IDENTITY_STEP)
+    check: dict[str, Any] = {}
+    if registration is not None and registration.next_action == IDENTITY_STEP[0]:
+        check = _identity_check_context(request, viewer, use_cases, registration)
+        registration = check.pop("registration")
+    verifier = container.adapters.identity_verifier()
     return render(request, "signature/registration.html", status=status, viewer=viewer, membership=membership,
                   can_sign=Delegation.SIGN in membership.delegations, registration=registration,
                   codes_sent=_codes_sent(request, registration.registration_id) if registration else {},
-                  certificate=certificate, terms_version=settings.lcp_terms_version, errors=errors or {})
+                  certificate=certificate, terms_version=settings.lcp_terms_version, errors=errors or {},
+                  registration_steps=steps, refresh_seconds=REFRESH_SECONDS,
+                  simulator=bool(settings.dev_mode) and hasattr(verifier, "decide_now"), **check)
+
+
+# The identity check (when configuration requires it) ---------------------------------------
+
+
+def _capture_url(request: Request, token: str) -> str:
+    base = request.app.state.container.settings().resolved_public_url.rstrip("/")
+    return f"{base}/signature-personnelle/capture/{token}"
+
+
+def _remember_capture(request: Request, cabinet_id: str, started: Any) -> None:
+    """The QR link exists in clear only in the use case's answer: keep it for the page.
+    The browser capture comes back to the registration when it ends."""
+    request.session[SESSION_CAPTURE] = {started.check.registration_id: {
+        "qr_url": _capture_url(request, started.capture_token),
+        "expires_at": started.capture_expires_at.isoformat(),
+        "browser_url": started.browser_url, "session_ref": started.check.session_ref}}
+    returns = dict(request.session.get(SESSION_RETURN) or {})
+    returns[started.check.session_ref] = _flow_path(cabinet_id)
+    request.session[SESSION_RETURN] = returns
+
+
+def _identity_check_context(request: Request, viewer: Viewer, use_cases: Any, registration: Any) -> dict[str, Any]:
+    """What the identity check's page shows: the QR code while capturing (the remembered
+    link while valid, else a new one), the reason of a refusal."""
+    context: dict[str, Any] = {"registration": registration,
+                               "waiting": registration.identity_check in WAITING_CHECKS,
+                               "rejection_reason": _reason_text(registration.identity_check_reason)}
+    if registration.identity_check != "capturing":
+        return context
+    known = (request.session.get(SESSION_CAPTURE) or {}).get(registration.registration_id)
+    clock = request.app.state.container.adapters.clock()
+    if (not known or known.get("session_ref") != registration.identity_session_ref
+            or datetime.fromisoformat(known["expires_at"]) <= clock.now()):
+        known = None
+    if known is None:
+        try:
+            started = use_cases.renew_lcp_capture_link(person_id=viewer.person_id,
+                                                       registration_id=registration.registration_id)
+        except CaptureLinkUnusable:
+            # The capture ended meanwhile (the phone was quicker): show where things are now.
+            fresh = use_cases.lcp_registration_status(person_id=viewer.person_id,
+                                                      cabinet_id=registration.cabinet_id)
+            if fresh is None or fresh.identity_check == "capturing":
+                raise
+            context.update(registration=fresh, waiting=fresh.identity_check in WAITING_CHECKS,
+                           rejection_reason=_reason_text(fresh.identity_check_reason))
+            return context
+        _remember_capture(request, registration.cabinet_id, started)
+        known = request.session[SESSION_CAPTURE][registration.registration_id]
+    context.update(capture={**known, "expires_at": datetime.fromisoformat(known["expires_at"])},
+                   qr=qr_svg(known["qr_url"]), browser_path=local_path(known["browser_url"]))
+    return context
+
+
+def _reason_text(reason: str | None) -> str | None:
+    if not reason:
+        return None
+    return REJECTION_REASONS.get(reason, reason)
 
 
 def _active_registration(viewer: Viewer, use_cases: Any, cabinet_id: str) -> Any:
@@ -138,6 +226,8 @@ def _step(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str, act
         return see_other(_flow_path(cabinet_id))
     except DomainError as exc:
         field = "code" if isinstance(exc, CodeRefused) else error_field
+        if isinstance(exc, LcpIdentityCheckNotPassed):
+            field = "_form"  # shown above the identity check's page, where the person is sent
         return _flow_page(request, viewer, use_cases, cabinet_id,
                           status=form_error_status(describe(exc).status), errors={field: error_text(request, exc)})
     return see_other(_flow_path(cabinet_id))
@@ -254,6 +344,73 @@ def accept_terms(request: Request, cabinet_id: FromPath[str], data: FormData, vi
     return _step(request, viewer, use_cases, cabinet_id, accept, error_field="accept_terms")
 
 
+@post("/signature-personnelle/{cabinet_id:str}/enregistrement/verification", name="lcp_start_identity_check",
+      sync_to_thread=True)
+def start_identity_check(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
+                         use_cases: NamedDependency[Any]) -> Response:
+    """The first check, or a new attempt after a refusal or an unfinished capture."""
+
+    def begin(registration: Any) -> None:
+        _remember_capture(request, cabinet_id, use_cases.start_lcp_identity_check(
+            person_id=viewer.person_id, registration_id=registration.registration_id))
+
+    return _step(request, viewer, use_cases, cabinet_id, begin)
+
+
+@post("/signature-personnelle/{cabinet_id:str}/enregistrement/nouveau-qr-code", name="lcp_renew_capture_link",
+      sync_to_thread=True)
+def renew_capture_link(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
+                       use_cases: NamedDependency[Any]) -> Response:
+    def renew(registration: Any) -> None:
+        _remember_capture(request, cabinet_id, use_cases.renew_lcp_capture_link(
+            person_id=viewer.person_id, registration_id=registration.registration_id))
+
+    return _step(request, viewer, use_cases, cabinet_id, renew)
+
+
+@get("/signature-personnelle/{cabinet_id:str}/enregistrement/statut", name="lcp_identity_check_status",
+     sync_to_thread=True)
+def identity_check_status(cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
+                          use_cases: NamedDependency[Any]) -> Response:
+    """What the waiting pages poll (``qcp.js``): the step to show; the page reloads when it changes."""
+    _membership(viewer, cabinet_id)
+    registration = use_cases.lcp_registration_status(person_id=viewer.person_id, cabinet_id=cabinet_id)
+    step = None
+    if registration is not None:
+        step = registration.identity_check if registration.next_action == IDENTITY_STEP[0] \
+            else registration.next_action
+    return Response(content={"next_step": step, "url": _flow_path(cabinet_id)},
+                    headers={"Cache-Control": "no-store"})
+
+
+@post("/signature-personnelle/{cabinet_id:str}/enregistrement/simulateur", name="lcp_simulator_decide",
+      sync_to_thread=True)
+def simulator_decide(request: Request, cabinet_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
+                     use_cases: NamedDependency[Any], container: NamedDependency[Any],
+                     settings: NamedDependency[Any]) -> Response:
+    """Demos (dev mode, simulator): decide now instead of after the configured delay."""
+    verifier = container.adapters.identity_verifier()
+    if not getattr(settings, "dev_mode", False) or not hasattr(verifier, "decide_now"):
+        raise NotFoundException()
+    _membership(viewer, cabinet_id)
+    registration = use_cases.lcp_registration_status(person_id=viewer.person_id, cabinet_id=cabinet_id)
+    if registration is None or registration.identity_check != "pending":
+        return see_other(_flow_path(cabinet_id))
+    session_ref = use_cases.lcp_identity_check_status(person_id=viewer.person_id,
+                                                      registration_id=registration.registration_id).session_ref
+    approved = form_value(data, "decision") != "reject"
+    verifier.set_outcome(session_ref, approved=approved, reason=None if approved else "document_unreadable")
+    verifier.decide_now(session_ref)
+    return see_other(_flow_path(cabinet_id))
+
+
+@get("/signature-personnelle/capture/{token:str}", name="lcp_capture_link", sync_to_thread=True)
+def capture_link(token: FromPath[str], use_cases: NamedDependency[Any]) -> Redirect:
+    """The QR link, opened on the phone (no login): single use and short-lived."""
+    url = use_cases.open_lcp_capture_link(token=token)
+    return Redirect(path=local_path(url), status_code=HTTP_303_SEE_OTHER)
+
+
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/annuler", name="lcp_cancel", sync_to_thread=True)
 def cancel(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
            use_cases: NamedDependency[Any]) -> Response:
@@ -335,5 +492,9 @@ def revoke(request: Request, certificate_id: FromPath[str], data: FormData, view
 
 signature_router = Router(path="/", route_handlers=[
     my_signature, my_signature_alias, registration_page, start, send_email_code, send_sms_code, verify_email_code,
-    verify_sms_code, confirm_identity, accept_terms, cancel, my_certificates, download, revocation_form, revoke,
+    verify_sms_code, confirm_identity, start_identity_check, renew_capture_link, identity_check_status,
+    simulator_decide, accept_terms, cancel, my_certificates, download, revocation_form, revoke,
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
+
+# The phone's QR link carries no session: it must not ask for a login.
+signature_public_router = Router(path="/", route_handlers=[capture_link], include_in_schema=False)
