@@ -4,6 +4,12 @@ The registration is addressed by cabinet: a person has at most one under way per
 so ``/cabinets/{cabinet_id}/lcp-registration`` names it without an id to remember. Each
 step answers the registration as it now stands (``next_action`` says what comes next);
 a step out of order is a 409 problem ``lcp_registration.wrong_step``.
+
+With ``lcp_require_identity_check``, ``next_action`` is ``start_identity_check`` after the
+identity confirmation until the document-only identity check passes (``identity_check``
+says where it is): ``POST …/identity-check`` opens it (QR link and browser capture URL),
+``GET …/identity-check`` polls it, ``POST …/identity-check/link`` renews the QR link; the
+terms acceptance is a 409 ``lcp_registration.identity_check_required`` until then.
 """
 
 from __future__ import annotations
@@ -110,6 +116,10 @@ class RegistrationOut:
     terms_version: str | None
     terms_accepted_at: datetime | None
     certificate_id: str | None
+    # Only with a required identity check, while it is the step (not_started, capturing, pending,
+    # passed, rejected, mismatch), and the provider's reason of a refusal.
+    identity_check: str | None = None
+    identity_check_reason: str | None = None
 
     @classmethod
     def from_view(cls, view: RegistrationView) -> RegistrationOut:
@@ -119,7 +129,31 @@ class RegistrationOut:
                    mobile_masked=view.mobile_masked, started_at=view.started_at,
                    email_verified_at=view.email_verified_at, mobile_verified_at=view.mobile_verified_at,
                    identity_confirmed_at=view.identity_confirmed_at, terms_version=view.terms_version,
-                   terms_accepted_at=view.terms_accepted_at, certificate_id=view.certificate_id)
+                   terms_accepted_at=view.terms_accepted_at, certificate_id=view.certificate_id,
+                   identity_check=view.identity_check, identity_check_reason=view.identity_check_reason)
+
+
+@dataclass
+class LcpIdentityCheckOut:
+    """The identity check of a registration: ``check`` is not_required, not_started,
+    capturing, pending, passed, rejected or mismatch (``reason``: the provider's). Once
+    opened or renewed: ``qr_url``, the single-use link to show as a QR code (until
+    ``qr_expires_at``), and ``browser_url``, the capture in this browser."""
+
+    registration_id: str
+    check: str
+    reason: str | None = None
+    qr_url: str | None = None
+    qr_expires_at: datetime | None = None
+    browser_url: str | None = None
+
+    @classmethod
+    def of(cls, check: Any, *, started: Any = None, public_url: str = "") -> LcpIdentityCheckOut:
+        if started is None:
+            return cls(registration_id=check.registration_id, check=check.check, reason=check.reason)
+        return cls(registration_id=check.registration_id, check=check.check, reason=check.reason,
+                   qr_url=f"{public_url.rstrip('/')}/signature-personnelle/capture/{started.capture_token}",
+                   qr_expires_at=started.capture_expires_at, browser_url=started.browser_url)
 
 
 @dataclass
@@ -327,12 +361,41 @@ class LcpRegistrationController(Controller):
         return RegistrationOut.from_view(use_cases.confirm_lcp_identity(person_id=person_id,
                                                                         registration_id=view.registration_id))
 
+    @post("/identity-check", operation_id="startLcpIdentityCheck", summary="Vérifier ma pièce d’identité",
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409, 503))
+    def start_identity_check(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
+                             use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> LcpIdentityCheckOut:
+        """Open the document-only identity check (or a new attempt after a refusal): the QR link for the
+        phone and the browser capture URL. A 409 ``lcp_registration.wrong_step`` when none is required."""
+        view = _active(use_cases, person_id, cabinet_id)
+        started = use_cases.start_lcp_identity_check(person_id=person_id, registration_id=view.registration_id)
+        return LcpIdentityCheckOut.of(started.check, started=started, public_url=settings.resolved_public_url)
+
+    @post("/identity-check/link", operation_id="renewLcpCaptureLink", summary="Nouveau QR code",
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410))
+    def renew_capture_link(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
+                           use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> LcpIdentityCheckOut:
+        """A fresh single-use QR link while the capture is in progress (410 once it is over)."""
+        view = _active(use_cases, person_id, cabinet_id)
+        started = use_cases.renew_lcp_capture_link(person_id=person_id, registration_id=view.registration_id)
+        return LcpIdentityCheckOut.of(started.check, started=started, public_url=settings.resolved_public_url)
+
+    @get("/identity-check", operation_id="getLcpIdentityCheckStatus", summary="Vérification en cours",
+         sync_to_thread=True, responses=problem_responses(401, 404))
+    def identity_check_status(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
+                              use_cases: NamedDependency[Any]) -> LcpIdentityCheckOut:
+        """Poll this while the check runs: the provider is asked, its decision kept."""
+        view = _active(use_cases, person_id, cabinet_id)
+        return LcpIdentityCheckOut.of(use_cases.lcp_identity_check_status(person_id=person_id,
+                                                                          registration_id=view.registration_id))
+
     @post("/terms-acceptance", operation_id="acceptLcpTerms", summary="Accepter les conditions et obtenir le certificat",
           status_code=HTTP_201_CREATED, dto=CattrsDTO[TermsAcceptanceInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 422))
     def accept_terms(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                      data: JSONBody[TermsAcceptanceInput], use_cases: NamedDependency[Any]) -> Response[CertificateOut]:
-        """Accept the terms in force (their version is in the status); the LCP certificate is issued at once."""
+        """Accept the terms in force (their version is in the status); the LCP certificate is issued at once.
+        With a required identity check, a 409 ``lcp_registration.identity_check_required`` until it passed."""
         view = _active(use_cases, person_id, cabinet_id)
         summary = use_cases.accept_lcp_terms_and_issue(person_id=person_id, registration_id=view.registration_id,
                                                        terms_version=data.terms_version)
