@@ -23,6 +23,7 @@ def real_container(tmp_path) -> Iterator[Any]:
                         identity_decision_delay_seconds=0)
     upgrade(settings.resolved_database_url)
     container = build_container(settings)
+    container.adapters.ca().init_hierarchy()
     yield container
     container.shutdown_resources()
 
