@@ -322,3 +322,30 @@ def test_a_certificate_exports_as_der_or_pem_and_nothing_else() -> None:
     assert pem == der_to_pem(DER)
     with pytest.raises(InvalidValue):
         certificate.export("p12")
+
+
+# The optional identity check ---------------------------------------------------------------
+
+
+def test_an_identity_check_is_kept_in_the_history_and_leaves_the_state_as_it_is() -> None:
+    registration = in_state(S.IDENTITY_CONFIRMED)
+    now = T0 + timedelta(hours=1)
+    assert registration.identity_session_ref is None
+    registration.begin_identity_check("session-1", now)
+    assert registration.state is S.IDENTITY_CONFIRMED and registration.identity_session_ref == "session-1"
+    registration.begin_identity_check("session-2", now)  # a new attempt replaces the previous one
+    assert registration.identity_session_ref == "session-2"
+
+    assert not registration.record_identity_decision("session-1", outcome="passed", reason=None, now=now)
+    assert registration.record_identity_decision("session-2", outcome="rejected", reason="document_expired", now=now)
+    assert not registration.record_identity_decision("session-2", outcome="rejected", reason="x", now=now)
+    assert registration.identity_decision("session-2") == {"session_ref": "session-2", "outcome": "rejected",
+                                                           "reason": "document_expired"}
+
+
+@pytest.mark.parametrize("state", sorted(set(S) - {S.IDENTITY_CONFIRMED}, key=lambda s: s.value))
+def test_an_identity_check_outside_its_step_is_refused(state: RegistrationState) -> None:
+    registration = in_state(state)
+    with pytest.raises(RegistrationWrongStep):
+        registration.begin_identity_check("session-1", T0 + timedelta(hours=1))
+    assert registration.identity_session_ref is None
