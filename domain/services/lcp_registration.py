@@ -48,9 +48,9 @@ from domain.model.lcp_registration import (
     require_signer,
 )
 from domain.model.one_time_code import CodeEvent, CodePurpose, bind_payload
+from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType, RevocationReason
 from domain.model.qcp_enrollment import CAPTURE_LINK_VALIDITY, CaptureLink
 from domain.model.tokens import hash_token
-from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType, RevocationReason
 from domain.services.identity_checks import (
     LcpIdentityCheckPolicy,
     LcpIdentityOutcome,

@@ -131,7 +131,7 @@ def test_waiting_for_the_decision_shows_verification_en_cours_and_resumes(client
     capture_document(phone, _path(qr_link(client.get(flow).text)))
     waiting = client.get(flow).text
     assert "Vérification en cours" in waiting
-    assert "Temps estimé\u00a0: entre 3 et 6 minutes." in waiting
+    assert "Temps estimé\u00a0: entre 3 et 6 minutes." in waiting and "revenir plus tard" in waiting
     assert '<meta http-equiv="refresh"' in waiting and 'data-qcp-step="pending"' in waiting
     assert client.get(f"{flow}/statut").json()["next_step"] == "pending"
 
