@@ -32,6 +32,8 @@ from domain.model.certificates import Certificate
 from domain.model.errors import (
     CaptureLinkUnusable,
     DomainError,
+    IdentityProviderUnavailable,
+    IdentitySessionNotFound,
     LcpAlreadyActive,
     LcpIdentityCheckNotPassed,
     NotFound,
@@ -207,11 +209,17 @@ def _assess(registration: LcpRegistration, verifier: IdentityVerifier | None, po
     if ref is None:
         return None, _check_view(registration, None, None)
     assert verifier is not None, "an identity check needs an identity verifier"
-    verdict = lcp_identity_verdict(verifier=verifier, policy=policy, session_ref=ref, name=registration.name)
-    capture = None
-    if verdict.outcome is LcpIdentityOutcome.PENDING:
-        capture = verifier.status(ref)
-    else:
+    try:
+        verdict = lcp_identity_verdict(verifier=verifier, policy=policy, session_ref=ref, name=registration.name)
+        capture = verifier.status(ref) if verdict.outcome is LcpIdentityOutcome.PENDING else None
+    except IdentityProviderUnavailable:
+        # Still « Vérification en cours »: the page asks again.
+        pending = LcpIdentityVerdict(LcpIdentityOutcome.PENDING)
+        return pending, _check_view(registration, pending, IdentityCheckStatus.SUBMITTED)
+    except IdentitySessionNotFound:
+        # The provider lost the session (e.g. restarted without storage): a new attempt is needed.
+        return None, IdentityCheckView(registration_id=registration.id, check="not_started")
+    if verdict.outcome is not LcpIdentityOutcome.PENDING:
         registration.record_identity_decision(
             ref, outcome=verdict.outcome.value,
             reason=verdict.result.reason if verdict.result is not None else None, now=now)

@@ -594,7 +594,10 @@ class QcpEnrollmentUseCases:
                                           document_expiry=document_expiry)
         self._manual().decide(session_ref, approved=approved, officer_id=officer_id, extracted=extracted,
                               reason=reason)
-        return self.identity_decided(session_ref=session_ref)
+        try:
+            return self.identity_decided(session_ref=session_ref)
+        except IdentitySessionNotFound:
+            return False  # another flow's check (the LCP registration's): it reads the decision itself
 
     def _manual(self) -> ManualReview:
         if not isinstance(self.verifier, ManualReview):
