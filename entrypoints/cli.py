@@ -132,6 +132,96 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             worker.kill()
 
 
+def _verifier(settings: Settings, roots: Sequence[str]):  # type: ignore[no-untyped-def]
+    """Our CA's verifier, plus any extra roots given (e.g. the one ``demo collection`` wrote)."""
+    from pathlib import Path
+
+    from entrypoints.ceremony_wiring import make_verifier
+
+    ca = _container_without_resources(settings).adapters.ca()
+    verifier = make_verifier(ca, settings.trusted_list_file)
+    if roots:
+        from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier
+
+        extra = [_der(Path(r).read_bytes()) for r in roots]
+        verifier = PyHankoSignatureVerifier(trust_roots=extra + [c.dump() for c in verifier._roots],
+                                            revocation_source=verifier._revocation,
+                                            ca_certificates=[c.dump() for c in verifier._cas],
+                                            platform_seal_certificates=list(verifier._seals),
+                                            trusted_list=verifier._trusted_list)
+    return verifier
+
+
+def _der(data: bytes) -> bytes:
+    if b"-----BEGIN" in data:
+        import base64
+
+        body = b"".join(line for line in data.splitlines() if line and not line.startswith(b"-----"))
+        return base64.b64decode(body)
+    return data
+
+
+def _container_without_resources(settings: Settings):  # type: ignore[no-untyped-def]
+    from entrypoints.container import build_container
+
+    return build_container(settings)
+
+
+_YES = {True: "oui", False: "non"}
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    """``seing verify FILE``: each signature's signer, time, level, status, coverage (French report)."""
+    from pathlib import Path
+
+    from domain.services.verification import verify_pdf
+
+    report = verify_pdf(verifier=_verifier(settings, args.root or []), content=Path(args.file).read_bytes())
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
+        return 0 if report.all_ok else 3
+    print(f"Fichier : {args.file} (SHA-256 {report.file_sha256})")
+    print(f"Liste de confiance : {report.trusted_list or 'aucune (aucune signature ne peut être dite qualifiée)'}")
+    for number, check in enumerate(report.signatures, start=1):
+        kind = "Horodatage du document" if check.kind == "document_timestamp" else "Signature"
+        print(f"{kind} n° {number} — champ {check.field_name}")
+        print(f"  Signataire : {check.signer_name}")
+        print(f"  Date (horodatage) : {check.signing_time.isoformat() if check.signing_time else 'inconnue'}")
+        if check.kind == "signature":
+            print(f"  Niveau : {check.level if check.level is not None else 'indéterminé'} ; PAdES {check.pades_level}")
+            print(f"  Qualifiée : {_YES[check.qualified]}"
+                  f"{' (' + check.trust_source + ')' if check.trust_source else ''}")
+        print(f"  Intègre : {_YES[check.intact and check.valid]} ; certificat de confiance : {_YES[check.trusted]} ;"
+              f" état du certificat : {check.certificate_status}")
+        print(f"  Couverture : {check.coverage} ; modifications ensuite : {check.modifications_after}")
+    verdict = "VALIDE" if report.all_ok else "NON VALIDE"
+    print(f"Résultat : {verdict} ; document entier couvert : {_YES[report.whole_document_covered]}")
+    return 0 if report.all_ok else 3
+
+
+def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    report = _container(settings).use_cases.verify_audit_trails()
+    for link in report.broken:
+        print(f"collection {link.collection_id}: chain broken at event {link.sequence} ({link.reason})")
+    print(f"{report.chains} chain(s), {report.events} event(s): "
+          f"{'all intact' if not report.broken else str(len(report.broken)) + ' broken'}")
+    return 0 if not report.broken else 3
+
+
+def cmd_demo_collection(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from entrypoints.demo_collection import DemoFailed, run_demo_collection
+
+    try:
+        for line in run_demo_collection([Path(p) for p in args.pdf], Path(args.out), base=settings):
+            print(line, flush=True)
+    except DemoFailed as failure:
+        print(f"seing demo collection failed: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seing", description="Seing electronic signatures")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +262,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("seed", help="create the demo cabinet and logins (idempotent)").set_defaults(
         handler=cmd_demo_seed)
+    demo_collection = demo.add_parser("collection", help="run one complete collection (levels 1, 2, 3) and write "
+                                                         "the signed PDFs, the evidence file and the CA root")
+    demo_collection.add_argument("--pdf", action="append", required=True, help="a PDF to sign (repeat for more)")
+    demo_collection.add_argument("--out", required=True, help="where to write the results")
+    demo_collection.set_defaults(handler=cmd_demo_collection)
+
+    verify = sub.add_parser("verify", help="check the signatures of a signed PDF or an evidence file")
+    verify.add_argument("file")
+    verify.add_argument("--json", action="store_true", help="the report as JSON")
+    verify.add_argument("--root", action="append", help="another trusted root certificate (PEM or DER)")
+    verify.set_defaults(handler=cmd_verify)
+
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check every hash chain; name the first broken link").set_defaults(
+        handler=cmd_audit_verify)
     return parser
 
 

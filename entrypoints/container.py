@@ -30,6 +30,11 @@ from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
 from domain.services import accounts, cabinets, certificates, collections, lcp_registration
+from domain.services import audit as audit_trail
+from domain.services import ceremony, retention, verification
+from adapters.memory.locks import ThreadLocks
+from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
+from entrypoints.ceremony_wiring import make_job_handler, make_verifier, webhook_recorder
 from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.documents.certificate_request import PdfCertificateRequestDocument
 from adapters.signing.ca_revocation import CaRevocationSource
@@ -66,6 +71,13 @@ class UseCases(containers.DeclarativeContainer):
         "policy": providers.Callable(IntakePolicy.megabytes, settings.provided.max_upload_mb),
         "current_terms_version": settings.provided.lcp_terms_version,
         "key_type": providers.Callable(KeyType, settings.provided.key_type),
+        "signing": adapters.pdf_signing,
+        "locks": adapters.locks,
+        "renderer": adapters.evidence_renderer,
+        "verifier": adapters.signature_verifier,
+        "identity_verifier": adapters.identity_verifier,
+        "document_retention_days": settings.provided.document_retention_days,
+        "evidence_retention_days": settings.provided.evidence_retention_days,
     }
 
     # accounts
@@ -134,6 +146,27 @@ class UseCases(containers.DeclarativeContainer):
     collection_timeline = _bound(collections.collection_timeline, _ports)
     run_due_reminders_and_expiry = _bound(collections.run_due_reminders_and_expiry, _ports)
 
+    # audit trail, signing ceremony, evidence, verification, retention
+    verify_audit_trails = _bound(audit_trail.verify_trails, _ports)
+    open_ceremony = _bound(ceremony.open_ceremony, _ports)
+    ceremony_status = _bound(ceremony.ceremony_status, _ports)
+    read_document_for_signer = _bound(ceremony.read_document_for_signer, _ports)
+    record_identity_check = _bound(ceremony.record_identity_check, _ports)
+    start_identity_check = _bound(ceremony.start_identity_check, _ports)
+    identity_check_outcome = _bound(ceremony.identity_check_outcome, _ports)
+    request_signing_code = _bound(ceremony.request_signing_code, _ports)
+    sign = _bound(ceremony.sign, _ports)
+    refuse = _bound(ceremony.refuse, _ports)
+    finalise_signature = _bound(ceremony.finalise_signature, _ports)
+    finalise_collection = _bound(ceremony.finalise_collection, _ports)
+    seal_evidence = _bound(ceremony.seal_evidence, _ports)
+    seal_pending_evidence = _bound(ceremony.seal_pending_evidence, _ports)
+    download_by_link = _bound(ceremony.download_by_link, _ports)
+    evidence_for_member = _bound(ceremony.evidence_for_member, _ports)
+    signed_document_for_member = _bound(ceremony.signed_document_for_member, _ports)
+    verify_pdf = _bound(verification.verify_pdf, _ports)
+    apply_retention = _bound(retention.apply_retention, _ports)
+
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = providers.Singleton(
         QcpEnrollmentUseCases, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
@@ -178,6 +211,9 @@ class FakeAdapters(containers.DeclarativeContainer):
     document_store = providers.Singleton(InMemoryDocumentStore)
     pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
     page_renderer = providers.Singleton(PdfiumPageRenderer)
+    locks = providers.Singleton(ThreadLocks)
+    evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
+    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
 
 
 class Container(containers.DeclarativeContainer):
@@ -189,6 +225,12 @@ class Container(containers.DeclarativeContainer):
                                    settings.provided.resolved_public_url)
     job_handlers = providers.Dict(
         notify=providers.Factory(make_notify_handler, renderer, adapters.mailer, adapters.sms_sender),
+        finalise_signature=providers.Factory(make_job_handler, use_cases.finalise_signature.provider,
+                                             "collection_id", "signer_id"),
+        finalise_collection=providers.Factory(make_job_handler, use_cases.finalise_collection.provider,
+                                              "collection_id"),
+        seal_evidence=providers.Factory(make_job_handler, use_cases.seal_evidence.provider, "collection_id"),
+        webhook_event=providers.Factory(webhook_recorder),
     )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
                                periodic=providers.Dict(
@@ -199,7 +241,11 @@ class Container(containers.DeclarativeContainer):
                                    qcp_expiry=providers.List(providers.Object(timedelta(hours=1)),
                                                              use_cases.qcp.provided.expire_enrollments),
                                    identity_images=providers.List(providers.Object(timedelta(hours=1)),
-                                                                  use_cases.qcp.provided.purge_identity_images)))
+                                                                  use_cases.qcp.provided.purge_identity_images),
+                                   evidence_pending=providers.List(providers.Object(timedelta(minutes=5)),
+                                                                   use_cases.seal_pending_evidence.provider),
+                                   retention=providers.List(providers.Object(timedelta(hours=1)),
+                                                            use_cases.apply_retention.provider)))
 
 
 def build_container(settings: Settings, *, fakes: bool = False) -> Container:

@@ -22,6 +22,9 @@ from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.security.totp import PyotpTotp
 from adapters.system.clock import SystemClock
 from adapters.system.ids import RandomIds
+from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
+from adapters.storage.file_locks import FileLocks
+from entrypoints.ceremony_wiring import make_verifier
 from adapters.identity.registry import load_identity_verifier
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
@@ -100,3 +103,6 @@ class RealAdapters(containers.DeclarativeContainer):
     document_store = providers.Singleton(FilesystemDocumentStore, settings.provided.documents_dir)
     pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
     page_renderer = providers.Singleton(PdfiumPageRenderer)
+    locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
+    evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
+    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)

@@ -71,6 +71,10 @@ class Settings:
     privacy_version: str = "ppdp-2026-11"
     # Documents
     max_upload_mb: int = 25
+    # Signing ceremony, evidence, verification
+    document_retention_days: int = 30  # signed documents are deleted this long after the end
+    evidence_retention_days: int = 3653  # the evidence file is kept 10 years
+    trusted_list_file: str = ""  # an EU trusted list (ETSI TS 119 612 XML); empty: nothing is "qualified"
 
     @property
     def resolved_public_url(self) -> str:

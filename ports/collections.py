@@ -40,3 +40,23 @@ class CollectionRepository(Protocol):
         query stays cheap however many collections there are.
         """
         ...
+
+    def by_download_token_hash(self, token_hash: str) -> Collection | None:
+        """The collection holding a download link (``Collection.download_links``) with this hash."""
+        ...
+
+    def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
+                      limit: int = 100) -> list[Collection]:
+        """Ended collections whose documents are still kept though they ended at or before
+        ``documents_before``, or whose evidence is still kept though they ended at or before
+        ``evidence_before``; oldest end first. A database indexes ``ended_at``."""
+        ...
+
+    def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
+        """Ended collections (completed, refused, expired, cancelled) without an evidence file yet."""
+        ...
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        """Whether a collection other than ``excluding`` still holds a version with this SHA-256
+        (documents are content-addressed: two collections may share the same original)."""
+        ...

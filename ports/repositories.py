@@ -17,6 +17,7 @@ from domain.model.person import Person
 from domain.model.values import Email
 
 if TYPE_CHECKING:  # these modules import this one for JobOutbox
+    from ports.audit import AuditTrail
     from ports.certificates import CertificateRepository
     from ports.collections import CollectionRepository
     from ports.lcp_registrations import LcpRegistrationRepository
@@ -111,6 +112,7 @@ class UnitOfWork(Protocol):
     certificates: CertificateRepository
     lcp_registrations: LcpRegistrationRepository
     collections: CollectionRepository
+    audit: AuditTrail
 
     def __enter__(self) -> UnitOfWork: ...
 

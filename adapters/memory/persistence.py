@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from attrs import evolve
 
+from adapters.memory.audit import InMemoryAuditTrail
 from adapters.memory.certificates import InMemoryCertificateRepository
 from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
@@ -33,7 +34,7 @@ class InMemoryStore:
         self.tables: dict[str, dict[str, object]] = {
             "cabinets": {}, "persons": {}, "members": {}, "invitations": {},
             "accounts": {}, "password_resets": {}, "jobs": {}, "collections": {},
-            "one_time_codes": {}, "certificates": {}, "lcp_registrations": {},
+            "one_time_codes": {}, "certificates": {}, "lcp_registrations": {}, "audit": {},
             "qcp_enrollments": {}, "capture_links": {},
         }
         self.job_leases: dict[str, datetime] = {}
@@ -175,6 +176,35 @@ class _Collections(_Table):
                if (at := c.next_due_at()) is not None and at <= now]  # type: ignore[attr-defined]
         return [c for _, _, c in sorted(due, key=lambda t: (t[0], t[1]))][:limit]  # type: ignore[misc]
 
+    def by_download_token_hash(self, token_hash: str) -> Collection | None:
+        return next((c for c in self.rows.values()  # type: ignore[attr-defined]
+                     if any(link.token_hash == token_hash for link in c.download_links)), None)  # type: ignore[attr-defined]
+
+    def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
+                      limit: int = 100) -> list[Collection]:
+        found = [c for c in self.rows.values()  # type: ignore[misc]
+                 if c.ended_at is not None and (  # type: ignore[attr-defined]
+                     (c.ended_at <= documents_before and c.documents_purged_at is None)  # type: ignore[attr-defined]
+                     or (c.ended_at <= evidence_before and c.evidence is not None  # type: ignore[attr-defined]
+                         and c.evidence.purged_at is None))]  # type: ignore[attr-defined]
+        return sorted(found, key=lambda c: (c.ended_at, c.id))[:limit]
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        return any(sha256 in _document_digests(c) for c in self.rows.values()  # type: ignore[arg-type]
+                   if c.id != excluding and c.documents_purged_at is None)  # type: ignore[attr-defined]
+
+    def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
+        found = [c for c in self.rows.values()  # type: ignore[misc]
+                 if c.status.ended and c.evidence is None]  # type: ignore[attr-defined]
+        return sorted(found, key=lambda c: (c.ended_at or c.created_at, c.id))[:limit]
+
+
+def _document_digests(collection: Collection) -> set[str]:
+    found: set[str] = set()
+    for document in collection.documents:
+        found |= {document.ref.sha256} | {v.after for v in document.versions} | {v.before for v in document.versions}
+    return found
+
 
 class _JobOutbox:
     def __init__(self, rows: dict[str, object], store: InMemoryStore, clock_now: object) -> None:
@@ -216,6 +246,7 @@ class InMemoryUnitOfWork:
         self.one_time_codes = InMemoryOneTimeCodeRepository(t["one_time_codes"])  # type: ignore[arg-type]
         self.certificates = InMemoryCertificateRepository(t["certificates"])  # type: ignore[arg-type]
         self.lcp_registrations = InMemoryLcpRegistrationRepository(t["lcp_registrations"])  # type: ignore[arg-type]
+        self.audit = InMemoryAuditTrail(t["audit"])  # type: ignore[arg-type]
         self.qcp_enrollments = InMemoryQcpEnrollmentRepository(t["qcp_enrollments"])  # type: ignore[arg-type]
         self.capture_links = InMemoryCaptureLinkRepository(t["capture_links"])  # type: ignore[arg-type]
 

@@ -162,6 +162,22 @@ def define_entities(db: Database) -> None:
         token_hash = PrimaryKey(str)
         collection_id = Required(str)
 
+    # since migration 0005 --------------------------------------------------------------
+
+    class AuditEventRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "audit_events"
+        collection_id = Required(str)
+        sequence = Required(int)
+        kind = Required(str)
+        at = Required(datetime, precision=6)
+        actor = Optional(str, nullable=True)
+        ip = Optional(str, nullable=True)
+        user_agent = Optional(str, nullable=True)
+        details = Required(str)  # JSON object of strings
+        previous_hash = Required(str)
+        hash = Required(str)
+        PrimaryKey(collection_id, sequence)
+
     # since migration 0004 --------------------------------------------------------------
 
     class QcpEnrollmentRow(db.Entity):  # type: ignore[name-defined,misc]

@@ -8,13 +8,15 @@ Leaving the block without ``commit`` rolls back (Pony's own ``db_session`` would
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from pony.orm import Database, db_session, desc
+from pony.orm import Database, db_session
+from pony.orm import select as pony_select, desc
 from pony.orm.core import (
     CacheIndexError,
     CommitException,
@@ -28,6 +30,7 @@ from pony.orm.core import local as pony_local
 
 from adapters.persistence import mappers
 from domain.model.account import Account, PasswordReset
+from domain.model.audit import AuditEvent
 from domain.model.cabinet import Cabinet, Invitation, InvitationStatus, Member
 from domain.model.certificates import Certificate
 from domain.model.collection import Collection, CollectionStatus
@@ -97,6 +100,7 @@ class PonyUnitOfWork:
         self.certificates = PonyCertificateRepository(self)
         self.lcp_registrations = PonyLcpRegistrationRepository(self)
         self.collections = PonyCollectionRepository(self)
+        self.audit = PonyAuditTrail(self)
         self.qcp_enrollments = PonyQcpEnrollmentRepository(self)
         self.capture_links = PonyCaptureLinkRepository(self)
         return self
@@ -478,6 +482,69 @@ class PonyCollectionRepository(_Repository):
         for token_hash in wanted - current.keys():
             self._links(token_hash=token_hash, collection_id=collection.id)
 
+    def by_download_token_hash(self, token_hash: str) -> Collection | None:
+        # Completed collections only hold download links; the aggregate says which one.
+        return next((c for c in self._select(lambda rows: rows.select(lambda c: c.status == "completed"))
+                     if any(link.token_hash == token_hash for link in c.download_links)), None)
+
+    def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
+                      limit: int = 100) -> list[Collection]:
+        ended = ["completed", "refused", "expired", "cancelled"]
+        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if c.ended_at is not None and (
+                     (c.ended_at <= documents_before and c.documents_purged_at is None)
+                     or (c.ended_at <= evidence_before and c.evidence is not None and c.evidence.purged_at is None))]
+        return sorted(found, key=lambda c: (c.ended_at, c.id))[:limit]
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        # The aggregate's JSON names every version's digest: the database narrows, the
+        # aggregate confirms (a digest could appear in a timeline detail too).
+        candidates = self._select(lambda rows: rows.select(lambda c: c.id != excluding and sha256 in c.data))
+        return any(c.documents_purged_at is None and any(
+            sha256 == d.ref.sha256 or any(sha256 in (v.before, v.after) for v in d.versions) for d in c.documents)
+            for c in candidates)
+
+    def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
+        ended = ["completed", "refused", "expired", "cancelled"]
+        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if c.evidence is None]
+        return sorted(found, key=lambda c: (c.ended_at or c.created_at, c.id))[:limit]
+
+
+class PonyAuditTrail:
+    """The audit trail's rows; events are immutable, so they are written at once, never tracked."""
+
+    def __init__(self, uow: PonyUnitOfWork) -> None:
+        self._uow = uow
+        self._rows = uow.entity("AuditEventRow")
+
+    def append(self, event: AuditEvent) -> None:
+        with self._uow.storage_errors_translated():
+            self._rows(collection_id=event.collection_id, sequence=event.sequence, kind=event.kind,
+                       at=mappers.to_column(event.at), actor=event.actor, ip=event.ip, user_agent=event.user_agent,
+                       details=json.dumps(dict(event.details), ensure_ascii=False, sort_keys=True),
+                       previous_hash=event.previous_hash, hash=event.hash)
+
+    def _event(self, row: Any) -> AuditEvent:
+        return AuditEvent(collection_id=row.collection_id, sequence=row.sequence, kind=row.kind,
+                          at=mappers.from_column(row.at), actor=row.actor, ip=row.ip, user_agent=row.user_agent,
+                          details=json.loads(row.details), previous_hash=row.previous_hash, hash=row.hash)
+
+    def last(self, collection_id: str) -> AuditEvent | None:
+        with self._uow.storage_errors_translated():
+            rows = self._rows.select(lambda e: e.collection_id == collection_id).order_by(
+                lambda e: desc(e.sequence))[:1]
+            return self._event(rows[0]) if rows else None
+
+    def of_collection(self, collection_id: str) -> list[AuditEvent]:
+        with self._uow.storage_errors_translated():
+            return [self._event(r) for r in self._rows.select(lambda e: e.collection_id == collection_id)
+                    .order_by(lambda e: e.sequence)]
+
+    def collection_ids(self) -> list[str]:
+        with self._uow.storage_errors_translated():
+            rows = self._rows
+            return sorted(pony_select(e.collection_id for e in rows).distinct()[:])
 
 class PonyQcpEnrollmentRepository(_Repository):
     """Enrollments are stored whole as JSON; ``qcp_identity_sessions`` maps each identity-check

@@ -31,7 +31,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
-from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+from pyhanko.sign.signers.pdf_signer import PdfTimeStamper, TimestampDSSContentSettings
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import extract_ts_certs
 from pyhanko.stamp import TextStampStyle
@@ -416,6 +416,9 @@ class PyHankoPdfSigning:
                 writer,
                 self._hash,
                 validation_context=validation_context,
+                # The TSA's validation data goes in before the timestamp, so the timestamp is
+                # the last revision and covers the whole file (pdfsig: "Total document signed").
+                dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
                 bytes_reserved=2 * reserved,  # pyHanko counts hex digits
                 chunk_size=_CHUNK,
                 **output,

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from attrs import define, field, frozen
 
 from domain.model.cabinet import Delegation, Member
-from domain.model.document import Document, FieldPlacement
+from domain.model.document import Document, DocumentRef, FieldPlacement
 from domain.model.errors import (
     CollectionAlreadyEnded,
     CollectionNotEditable,
@@ -140,6 +140,26 @@ class TimelineEvent:
 
 
 @frozen
+class EvidenceRef:
+    """The sealed evidence file (« dossier de preuve »): PDF and JSON twin in the DocumentStore."""
+
+    pdf: DocumentRef
+    json: DocumentRef
+    sealed_at: datetime
+    purged_at: datetime | None = None
+
+
+@frozen
+class DownloadLink:
+    """A secure, expiring link to the signed documents and the evidence; only its hash is kept."""
+
+    token_hash: str
+    email: str
+    expires_at: datetime
+    role: str  # "signer" or "observer"
+
+
+@frozen
 class Preparer:
     """Who prepared the collection, as shown to signers and told of the outcome (a snapshot)."""
 
@@ -207,6 +227,11 @@ class Collection:
     timeline: list[TimelineEvent] = field(factory=list)
     sent_at: datetime | None = None
     ended_at: datetime | None = None
+    # Signing ceremony, completion and retention
+    finalised_at: datetime | None = None  # document timestamps, evidence and download links done
+    evidence: EvidenceRef | None = None
+    download_links: list[DownloadLink] = field(factory=list)
+    documents_purged_at: datetime | None = None
 
     # -- creation and preparation (draft only) -------------------------------------------
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from attrs import define, field, frozen
 
-from domain.model.errors import FieldOutOfPage, InvalidValue
+from domain.model.errors import DocumentNotPrepared, DocumentVersionConflict, FieldOutOfPage, InvalidValue
 
 # PDF user-space units (1/72 inch). A4 is 595 x 842.
 FIELD_WIDTH = 180.0
@@ -55,6 +55,23 @@ def _frozen_sizes(values: object) -> tuple[PageSize, ...]:
     return tuple(v if isinstance(v, PageSize) else PageSize(*v) for v in values)  # type: ignore[attr-defined]
 
 
+@frozen
+class DocumentVersion:
+    """One change of a document after it was sent: fields created, a signature, a document timestamp."""
+
+    kind: str  # "fields", "signature", "timestamp"
+    before: str  # SHA-256 of the version changed
+    after: str
+    at: datetime
+    signer_id: str | None = None
+    size: int = 0
+
+
+def field_name_for(signer_id: str) -> str:
+    """The PDF field of a signer: stable, ASCII, no characters PDF names would escape."""
+    return "Signature_" + re.sub(r"[^A-Za-z0-9_-]", "_", signer_id)
+
+
 @define(eq=False)
 class Document:
     """An original PDF as uploaded; its bytes are in the DocumentStore under ``ref``."""
@@ -65,6 +82,13 @@ class Document:
     page_sizes: tuple[PageSize, ...] = field(converter=_frozen_sizes)
     added_at: datetime
     fields: dict[str, FieldPlacement] = field(factory=dict)  # signer id -> placement chosen by the preparer
+    # The signing ceremony: ``prepared`` is the original plus every signer's empty field (what
+    # signers approve and their codes are bound to); ``current`` is the latest signed version;
+    # ``versions`` lists every change, with the digests before and after (the evidence file).
+    prepared: DocumentRef | None = None
+    current: DocumentRef | None = None
+    versions: list[DocumentVersion] = field(factory=list)
+    purged_at: datetime | None = None
 
     @property
     def page_count(self) -> int:
@@ -100,3 +124,31 @@ class Document:
     def placement_for(self, signer_id: str, index: int) -> FieldPlacement:
         """The preparer's choice, else the default slot of the signer at ``index`` in the order."""
         return self.fields.get(signer_id) or self.default_placement(index)
+
+    # -- signing ceremony -----------------------------------------------------------------------
+
+    @property
+    def latest(self) -> DocumentRef:
+        """The version the next signature goes on."""
+        return self.current or self.prepared or self.ref
+
+    @property
+    def approved(self) -> DocumentRef:
+        """The version signers read and approve: the prepared one once fields exist."""
+        return self.prepared or self.ref
+
+    def set_prepared(self, ref: DocumentRef, at: datetime) -> None:
+        if self.prepared is not None:
+            raise DocumentVersionConflict("the document was already prepared", document_id=self.id)
+        self.versions.append(DocumentVersion("fields", self.ref.sha256, ref.sha256, at, size=ref.size))
+        self.prepared = ref
+
+    def advance(self, *, base: str, ref: DocumentRef, kind: str, at: datetime, signer_id: str | None = None) -> None:
+        """Record a new version made from ``base``; refused when ``base`` is no longer the latest
+        (another signature came first: the new version would lose it)."""
+        if self.prepared is None:
+            raise DocumentNotPrepared("the document has no signature fields yet", document_id=self.id)
+        if self.latest.sha256 != base:
+            raise DocumentVersionConflict("the document changed since it was read", document_id=self.id)
+        self.versions.append(DocumentVersion(kind, base, ref.sha256, at, signer_id=signer_id, size=ref.size))
+        self.current = ref

@@ -516,6 +516,55 @@ class SigningCertificateRejected(DomainError):
     code = "signing.certificate_rejected"
 
 
+# Signing ceremony, evidence and verification ----------------------------------------
+
+
+class CeremonyRefused(DomainError):
+    code = "ceremony.refused"
+
+
+class IdentityCheckRequired(CeremonyRefused):
+    """Level 3 for an external signer: the identity check must be approved before a code is sent."""
+
+    code = "ceremony.identity_check_required"
+
+
+class SignatureBeingFinalised(CeremonyRefused):
+    """The signer's signature is done but waits for trusted time; the worker finishes it."""
+
+    code = "ceremony.being_finalised"
+
+
+class SigningCertificateMissing(CeremonyRefused):
+    """The member has no active certificate of the policy the level needs for this cabinet."""
+
+    code = "ceremony.certificate_missing"
+
+
+class DocumentVersionConflict(Conflict):
+    """Another signature changed the document since it was read: sign the fresh version again."""
+
+    code = "ceremony.document_version_conflict"
+
+
+class DocumentNotPrepared(CeremonyRefused):
+    code = "ceremony.document_not_prepared"
+
+
+class DownloadLinkUnusable(DomainError):
+    """Unknown or expired download link, or the documents were purged; ``reason`` says which."""
+
+    code = "download.link_unusable"
+
+
+class EvidenceNotReady(DomainError):
+    code = "evidence.not_ready"
+
+
+class NotVerifiable(DomainError):
+    """The file is not a PDF we can read, or holds no signature."""
+
+    code = "verification.not_verifiable"
 # Identity verification --------------------------------------------------------------
 
 

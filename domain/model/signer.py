@@ -50,6 +50,17 @@ class Identity:
         return f"{self.name.given_names} {self.name.surname}"
 
 
+@frozen
+class SignatureCertificate:
+    """The certificate a signer's signatures were made with, for the evidence file."""
+
+    serial: str
+    policy: str  # OID, or "platform-seal" for level 1
+    issuer: str
+    subject: str
+    one_time: bool = False
+
+
 @define(eq=False)
 class Signer:
     id: str
@@ -68,6 +79,11 @@ class Signer:
     refusal_reason: str | None = None
     reminders_sent: int = 0  # automatic ones, counted against the reminder policy
     last_reminded_at: datetime | None = None
+    # Signing ceremony
+    identity_verified_at: datetime | None = None  # external level 3: the identity check was approved
+    identity_check_reference: str | None = None
+    finalising_since: datetime | None = None  # signed with a valid code, waiting for trusted time
+    certificate: SignatureCertificate | None = None  # what the signature was made with
 
     def __attrs_post_init__(self) -> None:
         if self.kind is SignerKind.EXTERNAL and self.member_id is not None:

@@ -39,10 +39,13 @@ from domain.services.collection_views import (
     WorkerReport,
     timeline_of,
 )
+from domain.services.audit import commit_with_trail, sync_timeline
+from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_signing import PdfSigning
 from ports.repositories import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -136,7 +139,7 @@ def create_draft(*, uow: UowFactory, clock: Clock, ids: IdGenerator, cabinet_id:
                                       cabinet_name=cabinet.name, title=title, message=message, now=now,
                                       deadline=deadline, mode=mode, reminders=reminders)
         tx.collections.add(collection)
-        tx.commit()
+        commit_with_trail(tx, collection)
         return collection.id
 
 
@@ -145,7 +148,7 @@ def update_info(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.update_info(by=by, title=title, message=message, now=clock.now())
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def update_options(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
@@ -154,7 +157,7 @@ def update_options(*, uow: UowFactory, clock: Clock, collection_id: str, by_pers
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.set_options(by=by, now=clock.now(), deadline=deadline, reminders=reminders, mode=mode)
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, content: bytes) -> None:
@@ -183,7 +186,7 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
         document = Document(id=ids.new_id(), name=clean_file_name(name), ref=ref, page_sizes=info.page_sizes,
                             added_at=now)
         collection.add_document(by=by, document=document, now=now)
-        tx.commit()
+        commit_with_trail(tx, collection)
         return document.id
 
 
@@ -192,7 +195,7 @@ def remove_document(*, uow: UowFactory, clock: Clock, collection_id: str, by_per
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.remove_document(by=by, document_id=document_id, now=clock.now())
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def read_original(*, uow: UowFactory, store: DocumentStore, collection_id: str, by_person_id: str,
@@ -240,7 +243,7 @@ def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id
         signer = collection.add_signer(by=by, signer_id=ids.new_id(), kind=kind, identity=identity, level=level,
                                        now=now, member=member,
                                        has_active_qcp=member is not None and _has_active_qcp(tx, member, now))
-        tx.commit()
+        commit_with_trail(tx, collection)
         return signer.id
 
 
@@ -248,7 +251,7 @@ def remove_signer(*, uow: UowFactory, clock: Clock, collection_id: str, by_perso
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.remove_signer(by=by, signer_id=signer_id, now=clock.now())
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def set_level(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
@@ -259,7 +262,7 @@ def set_level(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id
         signer = collection.signer(signer_id)
         holder = signer.member_id is not None and _has_active_qcp(tx, tx.members.get(signer.member_id), now)
         collection.set_level(by=by, signer_id=signer_id, level=level, now=now, has_active_qcp=holder)
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def reorder(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
@@ -269,7 +272,7 @@ def reorder(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: s
         collection, by = _collection(tx, collection_id, by_person_id)
         _enqueue(tx, collection.reorder(by=by, signer_ids=list(signer_ids), now=clock.now(),
                                         new_token=ids.new_token))
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def place_field(*, uow: UowFactory, collection_id: str, by_person_id: str, document_id: str, signer_id: str,
@@ -278,7 +281,7 @@ def place_field(*, uow: UowFactory, collection_id: str, by_person_id: str, docum
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.place_field(by=by, document_id=document_id, signer_id=signer_id,
                                placement=FieldPlacement(page=page, x=x, y=y, width=width, height=height))
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def add_observer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
@@ -288,7 +291,7 @@ def add_observer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_
         observer = collection.add_observer(by=by, observer_id=ids.new_id(),
                                            identity=_external_identity(given_names, surname, email, None),
                                            now=clock.now())
-        tx.commit()
+        commit_with_trail(tx, collection)
         return observer.id
 
 
@@ -297,15 +300,30 @@ def remove_observer(*, uow: UowFactory, clock: Clock, collection_id: str, by_per
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.remove_observer(by=by, observer_id=observer_id, now=clock.now())
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
-def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str) -> None:
-    """"Envoyer": invites the first signer (sequential) or all of them (parallel)."""
+def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
+         store: DocumentStore | None = None, signing: PdfSigning | None = None) -> None:
+    """"Envoyer": invites the first signer (sequential) or all of them (parallel).
+
+    With ``store`` and ``signing``, every signer's empty signature field is added to every
+    document first (in the same transaction as the sending), so each later signature fills an
+    existing field and no signature adds a form field that would disturb earlier ones.
+    """
+    prepared = {}
+    if store is not None and signing is not None:
+        with uow() as tx:
+            collection, by = _collection(tx, collection_id, by_person_id)
+            collection.ensure_editable(by=by)
+        prepared = build_prepared_versions(collection=collection, store=store, signing=signing)
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
-        _enqueue(tx, collection.send(by=by, now=clock.now(), new_token=ids.new_token))
-        tx.commit()
+        now = clock.now()
+        _enqueue(tx, collection.send(by=by, now=now, new_token=ids.new_token))
+        sync_timeline(tx, collection)
+        attach_prepared_versions(tx, collection, prepared, now)
+        commit_with_trail(tx, collection)
 
 
 # -- the signer's link ----------------------------------------------------------------------------
@@ -325,7 +343,7 @@ def open_invitation(*, uow: UowFactory, clock: Clock, token: str) -> InvitationV
     with uow() as tx:
         collection, signer_id = _by_link(tx, token, now)
         collection.open(signer_id=signer_id, now=now)
-        tx.commit()
+        commit_with_trail(tx, collection)
         details = CollectionDetails.of(collection)
         signer = next(s for s in details.signers if s.signer_id == signer_id)
         return InvitationView(collection_id=collection.id, collection_title=collection.title,
@@ -347,7 +365,7 @@ def refuse_by_link(*, uow: UowFactory, clock: Clock, token: str, reason: str) ->
     with uow() as tx:
         collection, signer_id = _by_link(tx, token, now)
         _enqueue(tx, collection.refuse(signer_id=signer_id, reason=reason, now=now))
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def record_signature(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
@@ -356,7 +374,7 @@ def record_signature(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collect
     with uow() as tx:
         collection = tx.collections.get(collection_id)
         _enqueue(tx, collection.record_signature(signer_id=signer_id, now=clock.now(), new_token=ids.new_token))
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 # -- management ------------------------------------------------------------------------------
@@ -367,7 +385,7 @@ def remind_now(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         _enqueue(tx, [collection.remind(signer_id=signer_id, now=clock.now(), new_token=ids.new_token, by=by)])
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
@@ -385,7 +403,7 @@ def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collectio
             by=by, signer_id=signer_id, new_signer_id=new_id, kind=kind, identity=identity, level=level, now=now,
             new_token=ids.new_token, member=member,
             has_active_qcp=member is not None and _has_active_qcp(tx, member, now)))
-        tx.commit()
+        commit_with_trail(tx, collection)
         return new_id
 
 
@@ -393,7 +411,7 @@ def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: s
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         _enqueue(tx, collection.cancel(by=by, now=clock.now()))
-        tx.commit()
+        commit_with_trail(tx, collection)
 
 
 def list_collections(*, uow: UowFactory, cabinet_id: str, by_person_id: str,
@@ -446,12 +464,16 @@ def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenera
             collection = tx.collections.get(collection_id)
             if collection.is_past_deadline(now):
                 _enqueue(tx, collection.expire(now=now))
+                # The evidence file of an expired collection is sealed by the worker.
+                tx.jobs.enqueue(JobSpec(kind="seal_evidence", payload={"collection_id": collection.id}))
+                tx.jobs.enqueue(JobSpec(kind="webhook_event",
+                                        payload={"event": "collection.expired", "collection_id": collection.id}))
                 expired.append(collection_id)
             else:
                 for signer_id in collection.due_reminders(now):
                     _enqueue(tx, [collection.remind(signer_id=signer_id, now=now, new_token=ids.new_token)])
                     reminders += 1
-            tx.commit()
+            commit_with_trail(tx, collection)
     return WorkerReport(reminders_sent=reminders, expired=tuple(expired))
 
 

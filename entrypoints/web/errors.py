@@ -100,6 +100,8 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
     e.SigningFailed: 503,
+    e.DownloadLinkUnusable: 410,
+    e.NotVerifiable: 422,
     e.DomainError: 409,
 }
 
@@ -314,6 +316,25 @@ _MESSAGES: dict[str, str] = {
     "signing.certificate_rejected": N_(
         "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
     ),
+    "ceremony.refused": N_("Cette signature n’est pas possible pour le moment."),
+    "ceremony.identity_check_required": N_(
+        "Vérifiez d’abord votre identité\u00a0: le niveau 3 l’exige avant l’envoi du code."
+    ),
+    "ceremony.being_finalised": N_(
+        "Votre signature est en cours de finalisation\u00a0: vous serez prévenu dès qu’elle sera terminée."
+    ),
+    "ceremony.certificate_missing": N_(
+        "Aucun certificat valide ne permet de signer à ce niveau\u00a0: demandez à changer de niveau."
+    ),
+    "ceremony.document_version_conflict": N_(
+        "Plusieurs signatures arrivent en même temps\u00a0: réessayez dans un instant."
+    ),
+    "ceremony.document_not_prepared": N_("Les documents sont en cours de préparation\u00a0: réessayez dans un instant."),
+    "download.link_unusable": N_(
+        "Ce lien de téléchargement n’est plus valable\u00a0: il a expiré ou les documents ont été supprimés."
+    ),
+    "evidence.not_ready": N_("Le dossier de preuve n’est pas encore disponible."),
+    "verification.not_verifiable": N_("Ce fichier ne peut pas être vérifié\u00a0: ce n’est pas un PDF signé lisible."),
 }
 
 # Where a message depends on the field the value was refused for.

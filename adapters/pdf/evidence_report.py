@@ -1,0 +1,146 @@
+"""The evidence file as a plain, readable PDF in French (Helvetica, WinAnsi), written directly.
+
+No layout engine is needed for lists of facts; writing the few PDF objects ourselves keeps the
+output small, deterministic and easy for any validator to parse before the seal is added.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+__all__ = ["PlainPdfEvidenceRenderer"]
+
+_PARIS = ZoneInfo("Europe/Paris")
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")
+_STATUS = {"completed": "terminée (signée par tous)", "refused": "refusée", "expired": "expirée",
+           "cancelled": "annulée", "in_progress": "en cours", "draft": "brouillon"}
+_SIGNER_STATUS = {"signed": "a signé", "refused": "a refusé", "pending": "pas encore invité", "invited": "invité",
+                  "opened": "a ouvert l'invitation"}
+_LEVEL = {1: "niveau 1 : simple", 2: "niveau 2 : avancée", 3: "niveau 3 : avancée basée sur un certificat qualifié"}
+_EVENT = {
+    "created": "Collecte créée", "sent": "Collecte envoyée", "opened": "Invitation ouverte",
+    "code_sent": "Code envoyé", "code_checked": "Code vérifié", "code_failed": "Code refusé",
+    "signed": "Signature", "refused": "Refus de signer", "reminded": "Relance", "order_changed": "Ordre modifié",
+    "signer_replaced": "Signataire remplacé", "expired": "Collecte expirée", "cancelled": "Collecte annulée",
+    "completed": "Collecte terminée", "downloaded": "Téléchargement", "invited": "Invitation envoyée",
+    "document_signed": "Document signé", "document_timestamped": "Horodatage du document (B-LTA)",
+    "fields_created": "Champs de signature créés", "signature_pending": "Signature en attente d'horodatage",
+    "identity_checked": "Vérification d'identité", "evidence_sealed": "Dossier de preuve scellé",
+}
+_WIDTH, _HEIGHT, _MARGIN, _LEADING, _SIZE = 595, 842, 50, 13, 9
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "—"
+    at = datetime.fromisoformat(value).astimezone(_PARIS)
+    return f"{at.day} {_MONTHS[at.month - 1]} {at.year} à {at.hour} h {at.minute:02d} min {at.second:02d} s"
+
+
+def _escape(text: str) -> bytes:
+    data = text.encode("cp1252", errors="replace")
+    return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+class PlainPdfEvidenceRenderer:
+    def render(self, evidence: Mapping[str, Any], *, json_sha256: str) -> bytes:
+        return _pdf(_lines(evidence, json_sha256))
+
+
+def _lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
+    c = e["collection"]
+    out: list[tuple[str, bool]] = [("Dossier de preuve", True), ("", False)]
+
+    def add(text: str, bold: bool = False) -> None:
+        for line in textwrap.wrap(text, 100) or [""]:
+            out.append((line, bold))
+
+    add(f"Collecte : « {c['title']} » ({c['id']})", True)
+    add(f"Cabinet : {c['cabinet']} — préparée par {c['preparer']} <{c['preparer_email']}>")
+    add(f"État : {_STATUS.get(c['status'], c['status'])} ; invitations "
+        f"{'séquentielles' if c['mode'] == 'sequential' else 'en parallèle'}")
+    add(f"Créée le {_when(c['created_at'])} ; envoyée le {_when(c['sent_at'])} ; fin le {_when(c['ended_at'])}")
+    add(f"Dossier établi le {_when(e['generated_at'])} (heure de Paris)")
+    add(f"Empreinte SHA-256 du fichier JSON jumeau : {json_sha256}")
+    add("")
+    add("Signataires", True)
+    for s in e["signers"]:
+        add(f"• {s['name']} <{s['email']}> — {_LEVEL.get(s['level'], s['level'])} — état : {_SIGNER_STATUS.get(s['status'], s['status'])}")
+        if s["signed_at"]:
+            add(f"   signé le {_when(s['signed_at'])}")
+        if s["refused_at"]:
+            add(f"   refus le {_when(s['refused_at'])} : {s['refusal_reason'] or '(sans motif)'}")
+        cert = s["certificate"]
+        if cert:
+            policy = "cachet de la plateforme" if cert["policy"] == "platform-seal" else cert["policy"]
+            add(f"   certificat n° {cert['serial']} ; politique {policy} ; émetteur {cert['issuer']}"
+                f"{' ; à usage unique' if cert['one_time'] else ''}")
+            add(f"   titulaire : {cert['subject']}")
+    if e["observers"]:
+        add("")
+        add("Destinataires en copie", True)
+        for o in e["observers"]:
+            add(f"• {o['name']} <{o['email']}>")
+    add("")
+    add("Documents (empreintes SHA-256 avant et après chaque modification)", True)
+    for d in e["documents"]:
+        add(f"• {d['name']} — original {d['original_sha256']}")
+        for v in d["versions"]:
+            kind = {"fields": "champs", "signature": "signature", "timestamp": "horodatage"}.get(v["kind"], v["kind"])
+            add(f"   {kind} le {_when(v['at'])}{' par ' + v['signer_id'] if v['signer_id'] else ''}")
+            add(f"     avant {v['before']}")
+            add(f"     après {v['after']}")
+        add(f"   version finale {d['final_sha256']}")
+    add("")
+    chain = e["audit_chain"]
+    add("Piste d'audit (chaînée par empreintes)", True)
+    add("Chaîne intègre." if chain["valid"] else f"Chaîne rompue à l'événement n° {chain['broken_at']} !")
+    for ev in e["events"]:
+        details = ", ".join(f"{k}={v}" for k, v in sorted(ev["details"].items()) if k != "timeline_index")
+        add(f"{ev['sequence']}. {_when(ev['at'])} — {_EVENT.get(ev['kind'], ev['kind'])}"
+            f"{' — acteur ' + ev['actor'] if ev['actor'] else ''}"
+            f"{' — IP ' + ev['ip'] if ev['ip'] else ''}")
+        if ev["user_agent"]:
+            add(f"   navigateur : {ev['user_agent']}")
+        if details:
+            add(f"   {details}")
+        add(f"   empreinte {ev['hash']}")
+    return out
+
+
+def _pdf(lines: list[tuple[str, bool]]) -> bytes:
+    per_page = (_HEIGHT - 2 * _MARGIN) // _LEADING
+    pages = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    objects: list[bytes] = [b"", b"",  # 1 catalog, 2 pages: filled below
+                            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+                            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"]
+    kids = []
+    for number, page in enumerate(pages, start=1):
+        stream = [b"BT", b"%d TL" % _LEADING, b"%d %d Td" % (_MARGIN, _HEIGHT - _MARGIN)]
+        for text, bold in page:
+            stream.append(b"/%s %d Tf (%s) '" % (b"F2" if bold else b"F1", _SIZE + (2 if bold else 0), _escape(text)))
+        stream.append(b"ET")
+        stream.append(b"BT /F1 8 Tf %d 25 Td (%s) Tj ET" % (_WIDTH - 110, _escape(f"Page {number}/{len(pages)}")))
+        content = b"\n".join(stream)
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        content_id = len(objects)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R "
+                       b"/F2 4 0 R >> >> /Contents %d 0 R >>" % (_WIDTH, _HEIGHT, content_id))
+        kids.append(len(objects))
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R /Lang (fr-FR) >>"
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for index, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (index, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

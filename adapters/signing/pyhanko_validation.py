@@ -1,0 +1,228 @@
+"""The SignatureVerifier port on pyHanko's validation.
+
+Trust comes from the roots we are given (our CA's root by default) and, for the word
+"qualified", only from a configured EU trusted list. Revocation data comes from the file's
+DSS and from a RevocationSource (our CA's OCSP/CRL): nothing is fetched from the network.
+A certificate revoked after the signature's trusted time is reported "good" (it was good
+when it signed); revoked before or without trusted time, "revoked".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from datetime import datetime
+from typing import Sequence
+
+from asn1crypto import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator import ValidationContext
+
+from domain.model.errors import NotVerifiable
+from domain.model.verification import SignatureCheck, VerificationReport, level_of
+from ports.pdf_signing import RevocationSource
+
+from adapters.signing.trusted_list import TrustedList
+
+__all__ = ["PyHankoSignatureVerifier"]
+
+_QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
+_QC_COMPLIANCE_DER = bytes.fromhex("06060400 8e460101".replace(" ", ""))  # OID 0.4.0.1862.1.1
+_log = logging.getLogger(__name__)
+# pyHanko logs every failed path validation with a traceback; the report says it already.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
+
+
+def _policies(cert: x509.Certificate) -> tuple[str, ...]:
+    value = cert.certificate_policies_value
+    if value is None:
+        return ()
+    return tuple(p["policy_identifier"].dotted for p in value)
+
+
+def _qc_compliance(cert: x509.Certificate) -> bool:
+    for extension in cert["tbs_certificate"]["extensions"]:
+        if extension["extn_id"].dotted == _QC_STATEMENTS:
+            return _QC_COMPLIANCE_DER in extension["extn_value"].contents
+    return False
+
+
+def _common_name(cert: x509.Certificate) -> str:
+    return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
+
+
+class PyHankoSignatureVerifier:
+    def __init__(self, *, trust_roots: Sequence[bytes], revocation_source: RevocationSource | None = None,
+                 ca_certificates: Sequence[bytes] = (), platform_seal_certificates: Sequence[bytes] = (),
+                 trusted_list: TrustedList | None = None) -> None:
+        self._roots = [x509.Certificate.load(der) for der in trust_roots]
+        self._cas = [x509.Certificate.load(der) for der in ca_certificates]
+        self._revocation = revocation_source
+        self._seals = {bytes(der) for der in platform_seal_certificates}
+        self._trusted_list = trusted_list
+
+    def verify(self, pdf: bytes) -> VerificationReport:
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            signatures = list(reader.embedded_signatures)
+        except Exception as exc:  # any parse failure: the file cannot be verified
+            raise NotVerifiable(f"unreadable PDF: {type(exc).__name__}") from exc
+        if not signatures:
+            raise NotVerifiable("the PDF holds no signature")
+        try:
+            dss = DocumentSecurityStore.read_dss(reader)
+        except Exception:
+            dss = None
+        dss_certs = list(dss.load_certs()) if dss is not None else []
+        checks = []
+        timestamp_revisions = [s.signed_revision for s in signatures if s.sig_object_type == "/DocTimeStamp"]
+        for embedded in signatures:
+            checks.append(self._check(embedded, dss, dss_certs, timestamp_revisions))
+        last = max(zip(signatures, checks), key=lambda pair: pair[0].signed_revision)[1]
+        # Only validation data (DSS) may follow the last signature: PAdES B-LT adds it after.
+        whole = last.coverage == "entire_file" or last.modifications_after == "lta_updates"
+        return VerificationReport(file_sha256=hashlib.sha256(pdf).hexdigest(), signatures=tuple(checks),
+                                  trusted_list=self._trusted_list.source if self._trusted_list else None,
+                                  whole_document_covered=whole)
+
+    def _context(self, cert: x509.Certificate, dss: DocumentSecurityStore | None, dss_certs: list[x509.Certificate],
+                 moment: datetime | None, chain: list[x509.Certificate]) -> ValidationContext:
+        ocsps: list[bytes] = []
+        crls: list[bytes] = []
+        if self._revocation is not None:
+            ours = {c.dump() for c in self._cas + self._roots}
+            issuers = self._cas + self._roots
+            for candidate in [cert, *chain, *self._cas]:
+                # Only our CA can speak for its certificates: another CA may bear the same name
+                # (another Seing instance), so the issuer must match by key identifier too.
+                issuer = next((c for c in issuers if c.subject == candidate.issuer
+                               and c.key_identifier == candidate.authority_key_identifier), None)
+                if issuer is None or candidate.self_signed in ("yes", "maybe") or issuer.dump() not in ours:
+                    continue
+                try:
+                    data = self._revocation.revocation_data(candidate.dump(), issuer.dump())
+                except Exception:  # the CA does not know it: the DSS may
+                    continue
+                ocsps += data.ocsp_responses
+                crls += data.crls
+        from asn1crypto import crl as asn1_crl, ocsp as asn1_ocsp
+
+        kwargs = dict(trust_roots=self._roots, other_certs=self._cas + chain,
+                      ocsps=[asn1_ocsp.OCSPResponse.load(o) for o in dict.fromkeys(ocsps)],
+                      crls=[asn1_crl.CertificateList.load(c) for c in dict.fromkeys(crls)],
+                      allow_fetching=False, revocation_mode="soft-fail", retroactive_revinfo=True)
+        if moment is not None:
+            kwargs["moment"] = moment
+        if dss is not None:
+            # The DSS holds OCSP responses for every signer of the file; pyHanko refuses a path
+            # when it is offered a response about another certificate of the same CA.
+            serials = {c.serial_number for c in [cert, *chain, *dss_certs]} if cert else set()
+            mine = {cert.serial_number, *(c.serial_number for c in chain)}
+            for ocsp_ref in dss.ocsps:
+                response = asn1_ocsp.OCSPResponse.load(ocsp_ref.get_object().data)
+                try:
+                    single = response["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]
+                    serial = single[0]["cert_id"]["serial_number"].native
+                except Exception:
+                    continue
+                if serial in mine or serial not in serials:
+                    kwargs["ocsps"].append(response)
+            for crl_ref in dss.crls:
+                kwargs["crls"].append(asn1_crl.CertificateList.load(crl_ref.get_object().data))
+            kwargs["other_certs"] = list(kwargs["other_certs"]) + dss_certs
+        return ValidationContext(**kwargs)
+
+    def _check(self, embedded, dss, dss_certs, timestamp_revisions) -> SignatureCheck:  # type: ignore[no-untyped-def]
+        is_timestamp = embedded.sig_object_type == "/DocTimeStamp"
+        cert = embedded.signer_cert
+        chain = [c for c in embedded.other_embedded_certs]
+        moment = None
+        ts_status = None
+        if not is_timestamp:
+            try:
+                tst = embedded.attached_timestamp_data
+                if tst is not None:
+                    moment = tst.get("gen_time") if isinstance(tst, dict) else None
+            except Exception:
+                moment = None
+        context = self._context(cert, dss, dss_certs, None, chain)
+        try:
+            if is_timestamp:
+                status = validate_pdf_timestamp(embedded, validation_context=context)
+            else:
+                status = validate_pdf_signature(embedded, signer_validation_context=context,
+                                                ts_validation_context=context)
+                ts_status = status.timestamp_validity
+        except Exception as exc:
+            _log.info("validation failed: %s", exc)
+            return self._broken(embedded, cert, is_timestamp)
+        revoked_since_signing = False
+        if not is_timestamp and ts_status is not None and getattr(status, "revoked", False) and status.intact:
+            # Revoked now: was it already at the trusted time of the signature? Validate again
+            # at that moment; a revocation dated later leaves the signature good.
+            try:
+                at_signing = validate_pdf_signature(
+                    embedded, signer_validation_context=self._context(cert, dss, dss_certs, ts_status.timestamp, chain),
+                    ts_validation_context=context)
+                if not at_signing.revoked and at_signing.trusted:
+                    status, revoked_since_signing = at_signing, True
+            except Exception as exc:
+                _log.info("validation at signing time failed: %s", exc)
+        signing_time = None
+        if is_timestamp:
+            signing_time = getattr(status, "timestamp", None)
+        elif ts_status is not None:
+            signing_time = ts_status.timestamp
+        revoked = bool(getattr(status, "revoked", False))
+        certificate_status = "revoked" if revoked else ("good" if status.trusted else "unknown")
+        policies = _policies(cert)
+        qc = _qc_compliance(cert)
+        # A seal (a legal person's certificate, no given name nor surname) signing for a person
+        # is level 1 — ours by configuration, or any Seing instance's seal (demo files).
+        subject = cert.subject.native
+        seal = cert.dump() in self._seals or ("given_name" not in subject and "surname" not in subject
+                                              and "organization_name" in subject)
+        name = None if is_timestamp else (embedded.sig_object.get("/Name") or None)
+        coverage = embedded.coverage.name.lower() if embedded.coverage is not None else "partial"
+        modification = getattr(status, "modification_level", None)
+        pades = self._pades(embedded, ts_status is not None, dss_certs, cert, timestamp_revisions, is_timestamp)
+        issuers = [c for c in chain + self._cas if c.subject == cert.issuer]
+        qualified = bool(self._trusted_list and qc and not is_timestamp
+                         and any(self._trusted_list.grants(c.dump()) for c in issuers))
+        return SignatureCheck(
+            field_name=str(embedded.field_name), kind="document_timestamp" if is_timestamp else "signature",
+            signer_name=str(name) if name else _common_name(cert), certificate_subject=cert.subject.human_friendly,
+            certificate_serial=format(cert.serial_number, "x"), certificate_issuer=cert.issuer.human_friendly,
+            certificate_policies=policies, qc_compliance=qc,
+            level=None if is_timestamp else level_of(policies=frozenset(policies), qc_compliance=qc,
+                                                     platform_seal=seal),
+            signing_time=signing_time, timestamped=is_timestamp or ts_status is not None,
+            intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
+            certificate_status=certificate_status, coverage=coverage,
+            modifications_after=modification.name.lower() if modification is not None else "none",
+            pades_level=pades, qualified=qualified,
+            trust_source=(self._trusted_list.source if qualified and self._trusted_list else None),
+            revoked_since_signing=revoked_since_signing)
+
+    @staticmethod
+    def _pades(embedded, timestamped, dss_certs, cert, timestamp_revisions, is_timestamp) -> str | None:  # type: ignore[no-untyped-def]
+        if is_timestamp:
+            return None
+        level = "B-T" if timestamped else "B-B"
+        if timestamped and any(c.dump() == cert.dump() for c in dss_certs):
+            level = "B-LT"
+            if any(r > embedded.signed_revision for r in timestamp_revisions):
+                level = "B-LTA"
+        return level
+
+    def _broken(self, embedded, cert, is_timestamp) -> SignatureCheck:  # type: ignore[no-untyped-def]
+        return SignatureCheck(
+            field_name=str(embedded.field_name), kind="document_timestamp" if is_timestamp else "signature",
+            signer_name=_common_name(cert), certificate_subject=cert.subject.human_friendly,
+            certificate_serial=format(cert.serial_number, "x"), certificate_issuer=cert.issuer.human_friendly,
+            certificate_policies=_policies(cert), qc_compliance=_qc_compliance(cert), level=None, signing_time=None,
+            timestamped=False, intact=False, valid=False, trusted=False, certificate_status="unknown",
+            coverage="partial", modifications_after="unknown", pades_level=None, qualified=False, trust_source=None)

@@ -1,0 +1,75 @@
+"""What a verification says about the signatures of a PDF (``seing verify``, /verifier)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from attrs import asdict, field, frozen
+
+__all__ = ["QCP_N_OID", "SignatureCheck", "VerificationReport", "level_of"]
+
+QCP_N_OID = "0.4.0.194112.1.0"
+LCP_OID = "0.4.0.2042.1.3"
+NCP_OIDS = frozenset({"0.4.0.2042.1.1", "0.4.0.2042.1.2"})
+
+
+def level_of(*, policies: frozenset[str], qc_compliance: bool, platform_seal: bool) -> int | None:
+    """The signature level a certificate makes: 3 for QCP-n with QcCompliance, 2 for an
+    advanced (LCP/NCP, or QCP-n without the statement) person certificate, 1 for the platform
+    seal signing on a person's behalf; None for a certificate we cannot place."""
+    if platform_seal:
+        return 1
+    if QCP_N_OID in policies and qc_compliance:
+        return 3
+    if policies & ({LCP_OID, QCP_N_OID} | NCP_OIDS):
+        return 2
+    return None
+
+
+@frozen
+class SignatureCheck:
+    field_name: str
+    kind: str  # "signature" or "document_timestamp"
+    signer_name: str | None  # the /Name of the signature, else the certificate's CN
+    certificate_subject: str
+    certificate_serial: str
+    certificate_issuer: str
+    certificate_policies: tuple[str, ...] = field(converter=tuple)
+    qc_compliance: bool
+    level: int | None
+    signing_time: datetime | None  # the signature timestamp's time when there is one
+    timestamped: bool
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the cryptographic signature holds
+    trusted: bool  # the chain reaches a trusted root
+    certificate_status: str  # at signing time: "good", "revoked", "unknown"
+    coverage: str  # "entire_file", "entire_revision" (later updates follow), "partial"
+    modifications_after: str  # pyHanko's modification level name for what follows the signature
+    pades_level: str | None  # B-B, B-T, B-LT, B-LTA
+    qualified: bool  # only when a configured EU trusted list backs the issuer
+    trust_source: str | None  # which trusted list, or None
+    revoked_since_signing: bool = False  # revoked now, but after the signature's trusted time
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.certificate_status != "revoked"
+
+
+@frozen
+class VerificationReport:
+    file_sha256: str
+    signatures: tuple[SignatureCheck, ...] = field(converter=tuple)
+    trusted_list: str | None = None
+    whole_document_covered: bool = False  # the last signature or timestamp covers the whole file
+
+    @property
+    def all_ok(self) -> bool:
+        return bool(self.signatures) and all(s.ok for s in self.signatures) and self.whole_document_covered
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v)
+        data["all_ok"] = self.all_ok
+        for item, check in zip(data["signatures"], self.signatures):
+            item["ok"] = check.ok
+        return data

@@ -1,0 +1,18 @@
+"""Checking the signatures of a PDF, with our trust roots and an optional EU trusted list."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from domain.model.verification import VerificationReport
+
+__all__ = ["SignatureVerifier"]
+
+
+@runtime_checkable
+class SignatureVerifier(Protocol):
+    def verify(self, pdf: bytes) -> VerificationReport:
+        """Every signature and document timestamp of ``pdf``. Raise domain NotVerifiable for a
+        file that is not a readable PDF or holds no signature. Never calls a certificate
+        qualified unless a configured trusted list grants its issuer."""
+        ...

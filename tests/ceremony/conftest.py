@@ -1,0 +1,1 @@
+from tests.services.conftest import PASSWORD, cabinet, clock, container, sent, uc  # noqa: F401
