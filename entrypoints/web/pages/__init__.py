@@ -8,5 +8,9 @@ from entrypoints.web.pages.cabinet import cabinet_router
 from entrypoints.web.pages.dev import dev_router
 from entrypoints.web.pages.pki import pki_router
 from entrypoints.web.pages.signature import signature_router
+from entrypoints.web.pages.signer import signer_router
+from entrypoints.web.pages.downloads import downloads_router, member_downloads_router
+from entrypoints.web.pages.verifier import verifier_router
 
-PAGE_ROUTERS = [auth_router, account_router, cabinet_router, dev_router, pki_router, signature_router]
+PAGE_ROUTERS = [auth_router, account_router, cabinet_router, dev_router, pki_router, signature_router,
+                signer_router, downloads_router, member_downloads_router, verifier_router]
