@@ -1,4 +1,4 @@
-"""Secure, expiring download links (« lien de téléchargement ») for signers and observers,
+"""Secure, expiring download links (« lien de téléchargement ») for signers and observers,
 and the preparer's downloads from the collection page.
 
 `/telechargement/{token}` lists the signed PDFs and the evidence file (PDF and JSON twin)
@@ -36,10 +36,10 @@ DEAD_DOWNLOAD_TEXTS: dict[str, tuple[str, str]] = {
                 N_("Pour des raisons de sécurité, les liens de téléchargement ne durent qu’un temps. "
                    "Demandez les documents à l’expéditeur.")),
     "purged": (N_("Les documents ne sont plus disponibles"),
-               N_("Ils ont été supprimés à la fin de leur durée de conservation ; le dossier de preuve reste "
+               N_("Ils ont été supprimés à la fin de leur durée de conservation ; le dossier de preuve reste "
                   "conservé par le cabinet.")),
     "not_completed": (N_("Les documents signés ne sont pas disponibles"),
-                      N_("La collecte n’a pas été signée par tous : aucun document signé n’est envoyé.")),
+                      N_("La collecte n’a pas été signée par tous : aucun document signé n’est envoyé.")),
 }
 
 
@@ -122,7 +122,7 @@ def _member_evidence(use_cases: Any, collection_id: str, viewer: Viewer, item: s
 @get("/collectes/{collection_id:str}/dossier-de-preuve.pdf", name="member_evidence_pdf", sync_to_thread=True)
 def member_evidence_pdf(collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                         use_cases: NamedDependency[Any]) -> Response:
-    """The evidence file of an ended collection (« dossier de preuve »)."""
+    """The evidence file of an ended collection (« dossier de preuve »)."""
     return _member_evidence(use_cases, collection_id, viewer, "evidence.pdf")
 
 

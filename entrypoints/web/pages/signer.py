@@ -1,9 +1,9 @@
 """The signer's pages: `/signature/{token}` from the invitation email, no account needed.
 
 Steps, as plain forms that work on a phone without JavaScript: the documents page by page
-with the preparer's message, « J'ai lu et j'accepte » (which sends the code), the code page
-(« Signer », « Code non reçu ? Renvoyer »), « Refuser » with a reason and its confirmation,
-and the outcome (« Votre signature est enregistrée », or « en cours de finalisation » while
+with the preparer's message, « J'ai lu et j'accepte » (which sends the code), the code page
+(« Signer », « Code non reçu ? Renvoyer »), « Refuser » with a reason and its confirmation,
+and the outcome (« Votre signature est enregistrée », or « en cours de finalisation » while
 the worker waits for trusted time: that page refreshes itself). An external level-3 signer
 first goes through the identity check of the QCP flow (same port, same capture pages).
 
@@ -43,12 +43,12 @@ __all__ = ["request_context", "signer_router"]
 
 PAGE_WIDTH_PX = 900
 MAX_REASON = 1000
-ACCEPT_REQUIRED = N_("Cochez « J’ai lu et j’accepte » pour recevoir votre code.")
+ACCEPT_REQUIRED = N_("Cochez « J’ai lu et j’accepte » pour recevoir votre code.")
 CODE_REQUIRED = N_("Saisissez le code à 6 chiffres reçu.")
 REASON_REQUIRED = N_("Indiquez la raison de votre refus (1000 caractères au plus).")
 CONFIRM_REFUSAL = N_("Cochez la case pour confirmer votre refus.")
-LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signature avancée"),
-                3: N_("Niveau 3 : avancée, certificat qualifié")}
+LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signature avancée"),
+                3: N_("Niveau 3 : avancée, certificat qualifié")}
 SESSION_IDENTITY = "signer_identity"  # {signer_id: {"phone_url", "browser_url", "session_ref"}}
 
 # Why a link no longer works, in the words of the page (reason → title, explanation).
@@ -62,7 +62,7 @@ DEAD_LINK_TEXTS: dict[str, tuple[str, str]] = {
                   N_("Tous les signataires ont signé. Vous recevrez (ou avez reçu) un lien de téléchargement "
                      "par e-mail.")),
     "refused": (N_("Cette collecte a été refusée"),
-                N_("Un signataire a refusé de signer : la collecte est terminée et aucun document ne sera "
+                N_("Un signataire a refusé de signer : la collecte est terminée et aucun document ne sera "
                    "envoyé.")),
     "cancelled": (N_("Cette collecte a été annulée"),
                   N_("L’expéditeur a annulé cette demande de signature. Aucun document ne sera envoyé.")),
@@ -210,7 +210,7 @@ def _inline(name: str) -> str:
 @post("/signature/{token:str}/code", name="signer_request_code", sync_to_thread=True)
 def request_code(request: Request, token: FromPath[str], data: FormData,
                  use_cases: NamedDependency[Any]) -> Response:
-    """« J'ai lu et j'accepte » → the code (by email at level 1, by SMS at levels 2-3); also « Renvoyer »."""
+    """« J'ai lu et j'accepte » → the code (by email at level 1, by SMS at levels 2-3); also « Renvoyer »."""
     resend = form_value(data, "renvoyer") == "1"
     if not resend and not checked(data, "accepte"):
         view = _view_or_dead(use_cases, request, token)

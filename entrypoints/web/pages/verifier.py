@@ -1,8 +1,8 @@
-"""`/verifier`: anyone checks a signed PDF or an evidence file (« dossier de preuve »).
+"""`/verifier`: anyone checks a signed PDF or an evidence file (« dossier de preuve »).
 
 One line per signature in French: signer, time, level (1/2/3 from the certificate's policy
 and QCStatements), certificate status at signing time, integrity, coverage, PAdES level,
-and « qualifié » only when a configured EU trusted list says so. The file is read in memory
+and « qualifié » only when a configured EU trusted list says so. The file is read in memory
 and forgotten: nothing is stored. Uploads above the limit and unreadable files get a clear
 French message on the same page.
 """
@@ -30,8 +30,8 @@ MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MU
 VERIFY_BODY_LIMIT = MAX_VERIFY_BYTES + 256 * 1024
 
 FILE_REQUIRED = N_("Choisissez un fichier PDF (document signé ou dossier de preuve PDF).")
-TOO_LARGE = N_("Ce fichier dépasse %(mb)s Mo : il ne peut pas être vérifié ici.")
-JSON_EVIDENCE = N_("Ce fichier est le double JSON du dossier de preuve : il n’est pas signé. Vérifiez le dossier "
+TOO_LARGE = N_("Ce fichier dépasse %(mb)s Mo : il ne peut pas être vérifié ici.")
+JSON_EVIDENCE = N_("Ce fichier est le double JSON du dossier de preuve : il n’est pas signé. Vérifiez le dossier "
                    "de preuve au format PDF, qui est scellé et horodaté.")
 
 CERTIFICATE_STATUS_LABELS = {"good": N_("valide au moment de la signature"),
@@ -41,8 +41,8 @@ COVERAGE_LABELS = {"entire_file": N_("tout le document"),
                    "entire_revision": N_("tout le document tel qu’il était signé (des ajouts autorisés suivent)"),
                    "partial": N_("une partie du document seulement")}
 KIND_LABELS = {"signature": N_("Signature"), "document_timestamp": N_("Horodatage du document")}
-LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signature avancée"),
-                3: N_("Niveau 3 : avancée, certificat qualifié")}
+LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signature avancée"),
+                3: N_("Niveau 3 : avancée, certificat qualifié")}
 
 
 def _page(request: Request, *, status: int = 200, **context: Any) -> Response:
