@@ -39,6 +39,19 @@ OPERATIONS = {
     ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/sms-code/verification"): "verifyLcpSmsCode",
     ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/identity-confirmation"): "confirmLcpIdentity",
     ("POST", "/api/v1/cabinets/{cabinet_id}/lcp-registration/terms-acceptance"): "acceptLcpTerms",
+    ("GET", "/api/v1/signature/{token}"): "getSignerCeremony",
+    ("POST", "/api/v1/signature/{token}/open"): "openSignerCeremony",
+    ("GET", "/api/v1/signature/{token}/documents/{document_id}"): "getSignerDocument",
+    ("POST", "/api/v1/signature/{token}/code"): "requestSigningCode",
+    ("POST", "/api/v1/signature/{token}/signature"): "signCeremony",
+    ("POST", "/api/v1/signature/{token}/refusal"): "refuseCeremony",
+    ("POST", "/api/v1/signature/{token}/identity-check"): "startSignerIdentityCheck",
+    ("GET", "/api/v1/signature/{token}/identity-check"): "getSignerIdentityCheck",
+    ("GET", "/api/v1/downloads/{token}"): "getDownloadLink",
+    ("GET", "/api/v1/downloads/{token}/documents/{document_id}"): "downloadSignedDocument",
+    ("GET", "/api/v1/downloads/{token}/evidence.pdf"): "downloadEvidencePdf",
+    ("GET", "/api/v1/downloads/{token}/evidence.json"): "downloadEvidenceJson",
+    ("POST", "/api/v1/verifications"): "verifyPdf",
 }
 
 
