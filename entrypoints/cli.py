@@ -139,17 +139,7 @@ def _verifier(settings: Settings, roots: Sequence[str]):  # type: ignore[no-unty
     from entrypoints.ceremony_wiring import make_verifier
 
     ca = _container_without_resources(settings).adapters.ca()
-    verifier = make_verifier(ca, settings.trusted_list_file)
-    if roots:
-        from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier
-
-        extra = [_der(Path(r).read_bytes()) for r in roots]
-        verifier = PyHankoSignatureVerifier(trust_roots=extra + [c.dump() for c in verifier._roots],
-                                            revocation_source=verifier._revocation,
-                                            ca_certificates=[c.dump() for c in verifier._cas],
-                                            platform_seal_certificates=list(verifier._seals),
-                                            trusted_list=verifier._trusted_list)
-    return verifier
+    return make_verifier(ca, settings.trusted_list_file, [_der(Path(r).read_bytes()) for r in roots])
 
 
 def _der(data: bytes) -> bytes:

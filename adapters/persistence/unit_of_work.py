@@ -483,8 +483,8 @@ class PonyCollectionRepository(_Repository):
             self._links(token_hash=token_hash, collection_id=collection.id)
 
     def by_download_token_hash(self, token_hash: str) -> Collection | None:
-        # Completed collections only hold download links; the aggregate says which one.
-        return next((c for c in self._select(lambda rows: rows.select(lambda c: c.status == "completed"))
+        # The JSON holds the links' hashes: the database narrows, the aggregate confirms.
+        return next((c for c in self._select(lambda rows: rows.select(lambda c: token_hash in c.data))
                      if any(link.token_hash == token_hash for link in c.download_links)), None)
 
     def retention_due(self, *, documents_before: datetime, evidence_before: datetime,

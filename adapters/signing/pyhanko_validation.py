@@ -139,15 +139,7 @@ class PyHankoSignatureVerifier:
         is_timestamp = embedded.sig_object_type == "/DocTimeStamp"
         cert = embedded.signer_cert
         chain = [c for c in embedded.other_embedded_certs]
-        moment = None
         ts_status = None
-        if not is_timestamp:
-            try:
-                tst = embedded.attached_timestamp_data
-                if tst is not None:
-                    moment = tst.get("gen_time") if isinstance(tst, dict) else None
-            except Exception:
-                moment = None
         context = self._context(cert, dss, dss_certs, None, chain)
         try:
             if is_timestamp:

@@ -21,12 +21,14 @@ So even without the lock (several hosts) no signature is lost or made over a sta
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, TypeVar
 
 from attrs import frozen
 
 from domain.model.audit import RequestContext
+from domain.model.cabinet import Delegation
 from domain.model.certificates import Certificate
 from domain.model.collection import Collection, CollectionStatus, DownloadLink, EvidenceRef
 from domain.model.document import Document, DocumentRef, FieldPlacement, field_name_for
@@ -52,7 +54,7 @@ from domain.model.evidence import build_evidence, evidence_json
 from domain.model.identity import CheckMode, IdentitySession, IdentitySubject, identity_matches
 from domain.model.jobs import JobSpec, Notification
 from domain.model.one_time_code import CodePurpose, bind_payload
-from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType, OrganizationSubject
+from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureCertificate, SignatureLevel, Signer, SignerKind
 from domain.model.tokens import hash_token
 from domain.services.audit import append, code_event_sink, sync_timeline
@@ -533,8 +535,6 @@ def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identit
 
 
 def _sha256(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 
@@ -878,13 +878,15 @@ def _item(collection: Collection, item: str) -> tuple[str, str]:
 
 
 def _member_of(tx: UnitOfWork, collection: Collection, person_id: str) -> None:
+    """The preparer, a member who signs in the collection, or any member who may prepare for
+    the cabinet; anyone else learns nothing (NotFound, as for the collection pages)."""
     member = tx.members.find(collection.cabinet_id, person_id)
-    if member is None or (member.id != collection.preparer.member_id
-                          and all(s.member_id != member.id for s in collection.signers)):
-        from domain.model.cabinet import Delegation
-
-        if member is None or not member.has(Delegation.PREPARE):
-            raise NotFound("collection not found")
+    if member is None:
+        raise NotFound("collection not found")
+    if member.id == collection.preparer.member_id or any(s.member_id == member.id for s in collection.signers):
+        return
+    if not member.has(Delegation.PREPARE):
+        raise NotFound("collection not found")
 
 
 def evidence_for_member(*, uow: UowFactory, clock: Clock, store: DocumentStore, collection_id: str,

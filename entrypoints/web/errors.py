@@ -90,6 +90,8 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.FieldOutOfPage: 422,
     e.MobileRequired: 422,
     e.LevelNotAllowed: 422,
+    # « Relancer » again within the hour: Retry-After says when.
+    e.ReminderTooSoon: 429,
     e.InvitationLinkUnusable: 410,
     e.DocumentRefused: 422,
     e.DocumentTooLarge: 413,
@@ -240,27 +242,20 @@ _MESSAGES: dict[str, str] = {
     "collection.deadline_past": N_("La date limite doit être dans le futur."),
     "collection.deadline_too_far": N_("La date limite est trop lointaine\u00a0: choisissez une date plus proche."),
     "collection.invalid_reminders": N_("Ces relances automatiques ne sont pas valides\u00a0: vérifiez leur fréquence."),
-    "collection.no_signer": N_("Ajoutez au moins un signataire avant d’envoyer la collecte."),
-    "collection.no_document": N_("Ajoutez au moins un document PDF avant d’envoyer la collecte."),
+    "collection.no_signer": N_("Ajoutez au moins un signataire."),
+    "collection.no_document": N_("Ajoutez au moins un document."),
     "collection.too_many": N_(
         "Cette collecte compte trop de signataires, de destinataires en copie ou de documents\u00a0: retirez-en."
     ),
-    "collection.duplicate_signer": N_("Cette personne est déjà signataire de la collecte."),
+    "collection.duplicate_signer": N_("Cette personne figure déjà parmi les signataires."),
     "collection.duplicate_observer": N_("Cette personne est déjà destinataire en copie de la collecte."),
     "collection.signer_without_sign_delegation": N_(
         "Ce membre du cabinet n’a pas la délégation «\u00a0signer\u00a0»\u00a0: "
         "l’expert-comptable doit la lui accorder."
     ),
-    "collection.mobile_required": N_(
-        "Les niveaux de signature 2 et 3 envoient un code par SMS\u00a0: indiquez le mobile du signataire."
-    ),
-    "collection.level_not_allowed": N_(
-        "Ce niveau de signature n’est pas possible pour ce signataire\u00a0: le niveau 3 demande un certificat "
-        "qualifié actif."
-    ),
-    "collection.order_locked": N_(
-        "Collecte en cours\u00a0: seuls les signataires qui n’ont pas encore signé peuvent changer de place."
-    ),
+    "collection.mobile_required": N_("Un numéro de mobile est obligatoire à partir du niveau 2."),
+    "collection.level_not_allowed": N_("Le niveau 3 exige un certificat qualifié (QCP) actif pour ce membre."),
+    "collection.order_locked": N_("Un signataire qui a déjà signé ne peut pas changer de place."),
     "collection.invalid_order": N_("Le nouvel ordre doit citer chaque signataire une fois et une seule."),
     "collection.signer_state": N_("Ce signataire n’est pas dans un état qui permet cette action."),
     "collection.field_out_of_page": N_(
@@ -274,10 +269,17 @@ _MESSAGES: dict[str, str] = {
     ),
     # Documents
     "document.refused": N_("Ce fichier n’est pas accepté."),
-    "document.not_pdf": N_("Ce fichier n’est pas un PDF\u00a0: seuls les documents PDF sont acceptés."),
-    "document.too_large": N_("Ce fichier est trop volumineux."),
-    "document.encrypted": N_("Ce PDF est protégé par un mot de passe\u00a0: envoyez une version non protégée."),
-    "document.broken": N_("Ce PDF est endommagé ou incomplet\u00a0: il ne peut pas être lu."),
+    "document.not_pdf": N_("Ce fichier n’est pas un PDF. Seuls les documents PDF peuvent être signés."),
+    "document.too_large": N_(
+        # No placeholder (pages show the message as it is): the wizard writes the limit beside the file input.
+        "Ce fichier dépasse la taille maximale autorisée."
+    ),
+    "document.encrypted": N_(
+        "Ce PDF est protégé par un mot de passe ou chiffré. Enregistrez-le sans protection puis déposez-le de nouveau."
+    ),
+    "document.broken": N_(
+        "Ce PDF est endommagé ou incomplet et ne peut pas être lu. Exportez-le de nouveau puis réessayez."
+    ),
     "document.empty": N_("Ce fichier est vide ou ne contient aucune page."),
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
@@ -354,6 +356,7 @@ _FIELD_BY_CODE: dict[str, str] = {
     "auth.wrong_current_password": "current_password",
     "otp.refused": "code",
     "otp.invalid": "code",
+    "collection.mobile_required": "mobile",
 }
 
 

@@ -230,3 +230,55 @@ class CollectionRepositoryContract:
                                                  new_token=_Tokens("r")))
         with self.make_adapter() as tx:
             assert [c.id for c in self._repo(tx).due(T0 + timedelta(days=3))] == ["col-2"]
+
+    # the signing ceremony's state and queries
+
+    def _ended_with_ceremony_state(self, n: int, ended: datetime) -> Collection:
+        from domain.model.collection import DownloadLink, EvidenceRef
+        from domain.model.signer import SignatureCertificate
+
+        c = a_collection(n)
+        tokens = _sent(c)
+        document = c.documents[0]
+        prepared = DocumentRef(hashlib.sha256(f"prepared-{n}".encode()).hexdigest(), 2000)
+        signed = DocumentRef(hashlib.sha256(f"signed-{n}".encode()).hexdigest(), 3000)
+        document.set_prepared(prepared, T0)
+        document.advance(base=prepared.sha256, ref=signed, kind="signature", at=T0, signer_id=f"sig-{n}-0")
+        c.signers[0].certificate = SignatureCertificate(serial="7f3a", policy="0.4.0.2042.1.3", issuer="lcp",
+                                                        subject="CN=Hélène DUPONT", one_time=True)
+        c.signers[0].finalising_since = T0
+        c.cancel(by=PREPARER, now=ended)
+        c.evidence = EvidenceRef(pdf=signed, json=prepared, sealed_at=ended)
+        c.download_links.append(DownloadLink(token_hash=hash_token(f"dl-{n}"), email="p2@example.org",
+                                             expires_at=ended + timedelta(days=30), role="signer"))
+        assert tokens.issued
+        return c
+
+    def test_the_ceremony_state_reads_back_whole(self) -> None:
+        original = self._ended_with_ceremony_state(1, T0 + timedelta(hours=1))
+        self._store(original)
+        c = self._get("col-1")
+        d, o = c.documents[0], original.documents[0]
+        assert (d.prepared, d.current, d.versions) == (o.prepared, o.current, o.versions)
+        assert c.signers[0].certificate == original.signers[0].certificate
+        assert c.signers[0].finalising_since == T0
+        assert (c.evidence, c.download_links) == (original.evidence, original.download_links)
+
+    def test_download_links_retention_and_evidence_queries(self) -> None:
+        old = self._ended_with_ceremony_state(1, T0 + timedelta(hours=1))
+        recent = self._ended_with_ceremony_state(2, T0 + timedelta(days=40))
+        recent.evidence = None
+        running = a_collection(3)
+        _sent(running)
+        self._store(old, recent, running)
+        with self.make_adapter() as tx:
+            repo = self._repo(tx)
+            found = repo.by_download_token_hash(hash_token("dl-2"))
+            assert found is not None and found.id == "col-2"
+            assert repo.by_download_token_hash(hash_token("nope")) is None
+            due = repo.retention_due(documents_before=T0 + timedelta(days=31), evidence_before=T0, limit=10)
+            assert [c.id for c in due] == ["col-1"]
+            assert [c.id for c in repo.awaiting_evidence(limit=10)] == ["col-2"]
+            shared = old.documents[0].ref.sha256
+            assert not repo.references_document(shared, excluding="col-1")
+            assert repo.references_document(recent.documents[0].versions[-1].after, excluding="col-1")

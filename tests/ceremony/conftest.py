@@ -1,1 +1,1 @@
-from tests.services.conftest import PASSWORD, cabinet, clock, container, sent, uc  # noqa: F401
+from tests.services.conftest import cabinet, container, uc  # noqa: F401  (fixtures)

@@ -18,8 +18,9 @@ from domain.model.certificates import Certificate
 from domain.model.collection import InvitationMode
 from domain.model.pki import CaName, CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureLevel, SignerKind
-from domain.model.values import Email, PersonName
-from entrypoints.ceremony_wiring import make_signing, make_timestamp_authority
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from entrypoints.pki_config import BuiltinTsa
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 from tests.intake import corpus
@@ -52,8 +53,9 @@ class Ceremony:
         self.ca.init_hierarchy()
         self.vault = self.container.adapters.vault()
         if real_signing:
-            tsa = make_timestamp_authority(self.vault, self.ca, self.clock)
-            self.container.adapters.pdf_signing.override(providers.Object(make_signing(self.vault, self.ca, tsa)))
+            tsa = BuiltinTsa(self.vault, self.ca, self.clock)
+            self.container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(vault=self.vault, timestamp_authority=tsa,
+                                                  revocation_source=CaRevocationSource(self.ca))))
         self.store = self.container.adapters.store()
         self.uow = lambda: InMemoryUnitOfWork(self.store, clock=self.clock)
         created = self.uc.create_cabinet(name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica",

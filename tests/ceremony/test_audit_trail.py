@@ -8,7 +8,6 @@ import attrs
 
 from adapters.memory.audit import InMemoryAuditTrail
 from domain.model.audit import GENESIS, AuditEvent, RequestContext, verify_chain
-from domain.services.audit import verify_trails
 from ports.contracts.audit import AuditTrailContract
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

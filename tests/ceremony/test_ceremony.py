@@ -10,10 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from adapters.memory.persistence import InMemoryUnitOfWork
 from domain.model.audit import verify_chain
 from domain.model.collection import CollectionStatus, InvitationMode
-from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from domain.model.signer import SignatureLevel, SignerKind
 from tests.ceremony.harness import Ceremony, pdfsig_reports, three_signers
 from tests.signing.pki_server import PkiHttpServer
 
@@ -77,6 +76,7 @@ def _check_final_pdfs(world: Ceremony, cid: str, tmp_path) -> None:
     assert all(s.certificate is not None for s in signers.values())
 
 
+@pytest.mark.external  # pdfsig and certutil
 def test_three_levels_in_sequence_give_valid_pdfs_for_pyhanko_and_pdfsig(world, tmp_path):
     cid = _run_three_levels(world, InvitationMode.SEQUENTIAL, [0, 1, 2])
     _check_final_pdfs(world, cid, tmp_path)
@@ -88,6 +88,7 @@ def test_three_levels_in_sequence_give_valid_pdfs_for_pyhanko_and_pdfsig(world, 
     assert verify_chain(world.trail(cid)) is None
 
 
+@pytest.mark.external  # pdfsig and certutil
 def test_three_levels_in_parallel_give_valid_pdfs_whatever_the_order(world, tmp_path):
     cid = _run_three_levels(world, InvitationMode.PARALLEL, [2, 0, 1])
     _check_final_pdfs(world, cid, tmp_path)

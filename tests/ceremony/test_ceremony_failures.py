@@ -24,7 +24,9 @@ from domain.model.jobs import Channel
 from domain.model.pki import KeyType
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from domain.services import ceremony
-from entrypoints.ceremony_wiring import make_signing, make_timestamp_authority
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from entrypoints.pki_config import BuiltinTsa
 from tests.ceremony.harness import Ceremony
 
 
@@ -214,8 +216,8 @@ class SwitchableTsa:
 def test_an_unavailable_tsa_queues_the_signature_and_the_worker_finishes_it_with_a_real_token(world):
     from dependency_injector import providers
 
-    tsa = SwitchableTsa(make_timestamp_authority(world.vault, world.ca, world.clock))
-    world.container.adapters.pdf_signing.override(providers.Object(make_signing(world.vault, world.ca, tsa)))
+    tsa = SwitchableTsa(BuiltinTsa(world.vault, world.ca, world.clock))
+    world.container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca))))
     cid = _two_signer_collection(world)
     token, code = _ready(world, "anne@exemple.fr")
     tsa.down = True

@@ -6,12 +6,9 @@ import base64
 
 import pytest
 
-from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier
-from adapters.signing.trusted_list import load_trusted_list
 from domain.model.collection import InvitationMode
 from domain.model.errors import NotVerifiable
-from domain.model.pki import CaName, CertificatePolicy, RevocationReason
-from domain.model.signer import SignatureLevel, SignerKind
+from domain.model.pki import CaName, RevocationReason
 from entrypoints.ceremony_wiring import make_verifier
 from tests.ceremony.harness import Ceremony, three_signers
 

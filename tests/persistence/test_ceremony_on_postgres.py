@@ -67,7 +67,7 @@ def test_ten_signers_at_the_same_moment_on_postgresql_all_end_up_in_the_pdf(make
             barrier.wait()
             try:
                 results.append(uc.sign(token=token, code=code).status)
-            except Exception as exc:  # reported below
+            except Exception:  # reported below
                 import traceback
                 errors.append(traceback.format_exc())
 

@@ -16,7 +16,9 @@ from domain.model.errors import TimestampUnavailable
 from domain.model.identity import CheckMode
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind
-from entrypoints.ceremony_wiring import make_signing, make_timestamp_authority
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from entrypoints.pki_config import BuiltinTsa
 from tests.ceremony.harness import Ceremony
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -55,6 +57,10 @@ def _post(client: TestClient, path: str, data: dict[str, str] | None = None) -> 
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'").replace("’", "'").replace("\u00a0", " ")
+
+
+def _signing(world: Ceremony, tsa: Any) -> PyHankoPdfSigning:
+    return PyHankoPdfSigning(vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca))
 
 
 def _level2(world: Ceremony, **kwargs: Any) -> str:
@@ -227,7 +233,7 @@ def test_an_unavailable_tsa_shows_the_finalising_page_that_refreshes_itself(worl
         def timestamp(self, digest, hash_algorithm, nonce=None):
             raise TimestampUnavailable("the TSA does not answer")
 
-    world.container.adapters.pdf_signing.override(providers.Object(make_signing(world.vault, world.ca, DownTsa())))
+    world.container.adapters.pdf_signing.override(providers.Object(_signing(world, DownTsa())))
     _level2(world)
     token = world.token_of("anne@exemple.fr")
     _accept(client, token)
@@ -236,7 +242,7 @@ def test_an_unavailable_tsa_shows_the_finalising_page_that_refreshes_itself(worl
     assert "Votre signature est en cours de finalisation" in page.text
     assert '<meta http-equiv="refresh"' in page.text
     world.container.adapters.pdf_signing.override(
-        providers.Object(make_signing(world.vault, world.ca, make_timestamp_authority(world.vault, world.ca, world.clock))))
+        providers.Object(_signing(world, BuiltinTsa(world.vault, world.ca, world.clock))))
     assert world.run_jobs("finalise_signature") == 1
     assert "Votre signature est enregistrée" in client.get(f"/signature/{token}").text
 
@@ -317,6 +323,9 @@ def test_the_preparer_downloads_the_evidence_and_signed_pdf_from_the_collection(
     cid, _download = _completed_with_links(world, client)
     assert client.get(f"/collectes/{cid}/dossier-de-preuve.pdf", follow_redirects=False).status_code == 303
     _post(client, "/connexion", {"email": "jessica@poussart.fr", "password": "correct horse battery"})
+    page = client.get(f"/collectes/{cid}")
+    assert page.status_code == 200
+    assert f'href="/collectes/{cid}/dossier-de-preuve.pdf"' in page.text and "/documents-signes/" in page.text
     evidence = client.get(f"/collectes/{cid}/dossier-de-preuve.pdf")
     assert evidence.status_code == 200 and evidence.content.startswith(b"%PDF-")
     assert client.get(f"/collectes/{cid}/dossier-de-preuve.json").json()

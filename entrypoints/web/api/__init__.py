@@ -19,6 +19,7 @@ from litestar.openapi.spec import Tag
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
 from entrypoints.web.api.ceremony import DownloadsController, SignerController, VerificationsController
+from entrypoints.web.api.collections import CollectionsController, SignerChoicesController
 from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
 from entrypoints.web.api.signature import LcpRegistrationController, MySignatureController
@@ -53,6 +54,7 @@ _TAGS = [
     Tag(name="Moi", description="La personne connectée : profil, langue, mot de passe, double authentification"),
     Tag(name="Cabinets", description="Mes cabinets, leurs membres, invitations et délégations"),
     Tag(name="Invitations", description="Liens d’invitation reçus par e-mail"),
+    Tag(name="Collectes", description="Préparer, envoyer et suivre les collectes de signatures"),
     Tag(name="Signature", description="Ma signature personnelle, l’enregistrement LCP (« S’enregistrer ») et mes certificats"),
     Tag(name="Signataire", description="Les étapes du signataire depuis son lien (sans compte ni jeton CSRF) : "
         "ouvrir, recevoir le code, signer, refuser, vérification d’identité"),
@@ -65,6 +67,7 @@ api_router = Router(
     path="/api/v1",
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
                     CabinetsController, InvitationsController, MySignatureController, LcpRegistrationController,
+                    CollectionsController, SignerChoicesController,
                     SignerController, DownloadsController, VerificationsController],
     exception_handlers=api_exception_handlers(),
     # JSON bodies here are a few fields: refuse anything bigger early (413 problem).

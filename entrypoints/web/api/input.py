@@ -9,6 +9,7 @@ body while the parsing is ours.
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any, Generic, TypeVar
 
@@ -36,7 +37,15 @@ def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     for kind in (str, int, bool):
         converter.register_structure_hook(kind, _strict(kind))
+    # An IntEnum is an int subclass: without this the strict int hook would hand back a bare int.
+    converter.register_structure_hook(enum.IntEnum, _int_enum)
     return converter
+
+
+def _int_enum(value: Any, enum_type: Any) -> Any:
+    if type(value) is not int:
+        raise ValueError(f"expected one of {[m.value for m in enum_type]}")
+    return enum_type(value)
 
 
 _converter = _make_converter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from entrypoints.web.pages.account import account_router
 from entrypoints.web.pages.auth import auth_router
 from entrypoints.web.pages.cabinet import cabinet_router
+from entrypoints.web.pages.collections import collections_router
 from entrypoints.web.pages.dev import dev_router
 from entrypoints.web.pages.pki import pki_router
 from entrypoints.web.pages.signature import signature_router
@@ -13,4 +14,4 @@ from entrypoints.web.pages.downloads import downloads_router, member_downloads_r
 from entrypoints.web.pages.verifier import verifier_router
 
 PAGE_ROUTERS = [auth_router, account_router, cabinet_router, dev_router, pki_router, signature_router,
-                signer_router, downloads_router, member_downloads_router, verifier_router]
+                collections_router, signer_router, downloads_router, member_downloads_router, verifier_router]
