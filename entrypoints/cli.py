@@ -48,6 +48,18 @@ def cmd_cabinet_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_officer_create(args: argparse.Namespace, settings: Settings) -> int:
+    container = _container(settings)
+    password = args.password or os.environ.get("SEING_OFFICER_PASSWORD")
+    if password is None and args.given_names:
+        password = getpass.getpass("Officer password: ")
+    appointed = container.use_cases.appoint_officer(email=args.email, given_names=args.given_names or "",
+                                                    surname=args.surname or "", password=password)
+    what = "created and appointed" if appointed.created_person else "appointed"
+    print(f"registration officer {args.email} {what} (person {appointed.person_id})")
+    return 0
+
+
 def cmd_ca_init(args: argparse.Namespace, settings: Settings) -> int:
     container = _container(settings)
     container.adapters.ca().init_hierarchy()
@@ -229,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--mobile")
     create.add_argument("--password", help="default: SEING_OWNER_PASSWORD or a prompt")
     create.set_defaults(handler=cmd_cabinet_create)
+
+    officer = sub.add_parser("officer", help="registration officers (identity reviews, QCP validation)")
+    officer_create = officer.add_subparsers(dest="officer_command", required=True).add_parser(
+        "create", help="make a person (created if unknown) a registration officer")
+    officer_create.add_argument("--email", required=True, help="the officer's email, used to log in")
+    officer_create.add_argument("--given-names", help="for a person not yet known")
+    officer_create.add_argument("--surname", help="for a person not yet known")
+    officer_create.add_argument("--password", help="for a person not yet known; default: SEING_OFFICER_PASSWORD or a prompt")
+    officer_create.set_defaults(handler=cmd_officer_create)
 
     ca = sub.add_parser("ca", help="the built-in certificate authority").add_subparsers(dest="ca_command",
                                                                                         required=True)

@@ -29,7 +29,7 @@ from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
-from domain.services import accounts, cabinets, certificates, collections, lcp_registration
+from domain.services import accounts, cabinets, certificates, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
 from domain.services import ceremony, download_views, retention, verification
 from adapters.memory.locks import ThreadLocks
@@ -167,6 +167,10 @@ class UseCases(containers.DeclarativeContainer):
     signed_document_for_member = _bound(ceremony.signed_document_for_member, _ports)
     verify_pdf = _bound(verification.verify_pdf, _ports)
     apply_retention = _bound(retention.apply_retention, _ports)
+
+    # registration officers (platform role: « seing officer create », the back-office guard)
+    appoint_officer = _bound(officers.appoint_officer, _ports)
+    is_registration_officer = _bound(officers.is_registration_officer, _ports)
 
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = providers.Singleton(

@@ -15,6 +15,7 @@ from attrs import evolve
 from adapters.memory.audit import InMemoryAuditTrail
 from adapters.memory.certificates import InMemoryCertificateRepository
 from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
+from adapters.memory.officers import InMemoryRegistrationOfficerRepository
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from adapters.memory.qcp_enrollment import InMemoryCaptureLinkRepository, InMemoryQcpEnrollmentRepository
 from domain.model.account import Account, PasswordReset
@@ -35,7 +36,7 @@ class InMemoryStore:
             "cabinets": {}, "persons": {}, "members": {}, "invitations": {},
             "accounts": {}, "password_resets": {}, "jobs": {}, "collections": {},
             "one_time_codes": {}, "certificates": {}, "lcp_registrations": {}, "audit": {},
-            "qcp_enrollments": {}, "capture_links": {},
+            "qcp_enrollments": {}, "capture_links": {}, "registration_officers": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -249,6 +250,8 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditTrail(t["audit"])  # type: ignore[arg-type]
         self.qcp_enrollments = InMemoryQcpEnrollmentRepository(t["qcp_enrollments"])  # type: ignore[arg-type]
         self.capture_links = InMemoryCaptureLinkRepository(t["capture_links"])  # type: ignore[arg-type]
+        self.registration_officers = InMemoryRegistrationOfficerRepository(
+            t["registration_officers"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

@@ -148,6 +148,12 @@ def define_entities(db: Database) -> None:
         cancelled_at = Optional(datetime, precision=6)
         history = Required(str)  # JSON list of steps
 
+    class RegistrationOfficerRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "registration_officers"
+        person_id = PrimaryKey(str)
+        appointed_at = Required(datetime, precision=6)
+        revoked_at = Optional(datetime, precision=6)
+
     class CollectionRow(db.Entity):  # type: ignore[name-defined,misc]
         _table_ = "collections"
         id = PrimaryKey(str)

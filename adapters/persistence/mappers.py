@@ -14,6 +14,7 @@ from typing import Any
 from cattrs.preconf.json import make_converter
 
 from domain.model.account import Account, PasswordReset
+from domain.model.officer import RegistrationOfficer
 from domain.model.cabinet import Cabinet, Delegation, Invitation, InvitationStatus, Member, Role
 from domain.model.certificates import Certificate
 from domain.model.collection import Collection
@@ -272,3 +273,15 @@ def capture_link_from_row(row: Any) -> CaptureLink:
                        phone_url=row.phone_url, browser_url=row.browser_url,
                        created_at=from_column(row.created_at), expires_at=from_column(row.expires_at),
                        used_at=from_column(row.used_at))
+
+
+# registration officers ------------------------------------------------------------------
+
+def officer_columns(officer: RegistrationOfficer) -> Columns:
+    return {"person_id": officer.person_id, "appointed_at": to_column(officer.appointed_at),
+            "revoked_at": to_column(officer.revoked_at)}
+
+
+def officer_from_row(row: Any) -> RegistrationOfficer:
+    return RegistrationOfficer(person_id=row.person_id, appointed_at=from_column(row.appointed_at),
+                               revoked_at=from_column(row.revoked_at))

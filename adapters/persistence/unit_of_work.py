@@ -31,6 +31,7 @@ from pony.orm.core import local as pony_local
 from adapters.persistence import mappers
 from domain.model.account import Account, PasswordReset
 from domain.model.audit import AuditEvent
+from domain.model.officer import RegistrationOfficer
 from domain.model.cabinet import Cabinet, Invitation, InvitationStatus, Member
 from domain.model.certificates import Certificate
 from domain.model.collection import Collection, CollectionStatus
@@ -103,6 +104,7 @@ class PonyUnitOfWork:
         self.audit = PonyAuditTrail(self)
         self.qcp_enrollments = PonyQcpEnrollmentRepository(self)
         self.capture_links = PonyCaptureLinkRepository(self)
+        self.registration_officers = PonyRegistrationOfficerRepository(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -321,6 +323,21 @@ class PonyAccountRepository(_Repository):
 
     def find(self, person_id: str) -> Account | None:
         return self._find(person_id)  # type: ignore[no-any-return]
+
+
+class PonyRegistrationOfficerRepository(_Repository):
+    kind, entity_name, key_column = "registration_officer", "RegistrationOfficerRow", "person_id"
+    to_domain, columns = staticmethod(mappers.officer_from_row), staticmethod(mappers.officer_columns)
+
+    def add(self, officer: RegistrationOfficer) -> None:
+        self._add(officer)
+
+    def find(self, person_id: str) -> RegistrationOfficer | None:
+        return self._find(person_id)  # type: ignore[no-any-return]
+
+    def all(self) -> list[RegistrationOfficer]:
+        return self._select(lambda rows: rows.select().order_by(  # type: ignore[no-any-return]
+            lambda o: (o.appointed_at, o.person_id)))
 
 
 class PonyPasswordResetRepository(_Repository):

@@ -372,3 +372,28 @@ def test_the_verifier_refuses_bad_files_with_a_clear_message(world, client):
     unsigned = _upload(client, corpus.minimal_pdf(pages=1, text="x"))
     assert unsigned.status_code < 500
     assert "ne contient aucune signature" in unsigned.text or "ne peut pas être vérifié" in unsigned.text
+
+
+def test_an_external_level_3_signer_captures_in_this_browser_and_comes_back_to_sign(world, client):
+    """The same capture pages as the QCP flow (`/identity/capture/…?device=browser`); at the end
+    the browser returns to the signer's page, which asks the provider for its decision."""
+    from urllib.parse import urlsplit
+
+    world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
+    token = world.token_of("marc@exemple.fr")
+    _post(client, f"/signature/{token}/identite")
+    qr_page = client.get(f"/signature/{token}/identite")
+    href = re.search(r'<a href="([^"]+)" id="continuer-navigateur">', qr_page.text).group(1).replace("&amp;", "&")
+    assert href.startswith("/identity/capture/") and "device=browser" in href
+    path = urlsplit(href).path
+    for step in CheckMode.DOCUMENT_AND_FACE.steps:
+        sent = client.post(f"{path}/photo", data={"_csrf_token": _csrf(client), "device": "browser",
+                                                  "step": step.value},
+                           files={"image": ("photo.png", PNG, "image/png")}, follow_redirects=False)
+        assert sent.status_code == 303, sent.text
+    end = client.get(sent.headers["location"], follow_redirects=False)
+    assert end.status_code == 303 and end.headers["location"] == f"/signature/{token}/identite"
+    world.container.adapters.identity_verifier().decide_now(path.rsplit("/", 1)[1])
+    approved = client.get(f"/signature/{token}/identite", follow_redirects=False)
+    assert approved.status_code == 303
+    assert "recevoir-code" in client.get(f"/signature/{token}").text

@@ -22,6 +22,7 @@ from entrypoints.web.api.ceremony import DownloadsController, SignerController, 
 from entrypoints.web.api.collections import CollectionsController, SignerChoicesController
 from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
+from entrypoints.web.api.qcp import BackOfficeController, IdentityCapturesController, QcpEnrollmentsController
 from entrypoints.web.api.signature import LcpRegistrationController, MySignatureController
 from entrypoints.web.deps import provide_use_cases
 from entrypoints.web.problems import api_exception_handlers, install_problem_handlers
@@ -61,13 +62,17 @@ _TAGS = [
     Tag(name="Téléchargements", description="Liens de téléchargement sécurisés et temporaires : PDF signés "
         "et dossier de preuve"),
     Tag(name="Vérification", description="Vérifier un PDF signé ou un dossier de preuve (public)"),
+    Tag(name="Certificat qualifié", description="Souscrire à un certificat qualifié (QCP) : chaque étape du parcours, "
+                                                "et la capture d’identité"),
+    Tag(name="Opérateur d’enregistrement", description="Vérifications d’identité et validation des demandes QCP"),
 ]
 
 api_router = Router(
     path="/api/v1",
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
                     CabinetsController, InvitationsController, MySignatureController, LcpRegistrationController,
-                    CollectionsController, SignerChoicesController,
+                    CollectionsController, SignerChoicesController, QcpEnrollmentsController,
+                    IdentityCapturesController, BackOfficeController,
                     SignerController, DownloadsController, VerificationsController],
     exception_handlers=api_exception_handlers(),
     # JSON bodies here are a few fields: refuse anything bigger early (413 problem).

@@ -50,6 +50,7 @@ CONFIRM_REFUSAL = N_("Cochez la case pour confirmer votre refus.")
 LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signature avancée"),
                 3: N_("Niveau 3 : avancée, certificat qualifié")}
 SESSION_IDENTITY = "signer_identity"  # {signer_id: {"phone_url", "browser_url", "session_ref"}}
+SESSION_SIGNER_RETURN = "signer_return"  # {session_ref: token}: where the browser capture ends
 
 # Why a link no longer works, in the words of the page (reason → title, explanation).
 DEAD_LINK_TEXTS: dict[str, tuple[str, str]] = {
@@ -360,6 +361,9 @@ def identity_start(request: Request, token: FromPath[str], use_cases: NamedDepen
     remembered[view.signer_id] = {"phone_url": started.phone_url, "browser_url": started.browser_url,
                                   "session_ref": started.session_ref}
     request.session[SESSION_IDENTITY] = remembered
+    returns = dict(_session(request).get(SESSION_SIGNER_RETURN) or {})
+    returns[started.session_ref] = token
+    request.session[SESSION_SIGNER_RETURN] = returns
     return see_other(f"{_base(token)}/identite")
 
 
