@@ -7,6 +7,7 @@ vault, built-in CA and TSA, outbox), screenshots of every step under test-artifa
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 
@@ -27,10 +28,18 @@ def _main(page) -> str:
 
 
 def _deliver(live_server) -> None:
-    """What ``seing worker --once`` does, until nothing is left (mail, SMS, completion, evidence)."""
-    for _ in range(20):
-        if not live_server.deliver_mail():
-            return
+    """What ``seing worker --once`` does, until nothing is left (mail, SMS, completion, evidence).
+
+    In a thread of its own, as a worker process would be: Playwright's sync API keeps an event
+    loop running in the test's thread, and signing code may start one of its own."""
+    def run() -> None:
+        for _ in range(20):
+            if not live_server.deliver_mail():
+                return
+
+    worker = threading.Thread(target=run, name="seing-worker-once")
+    worker.start()
+    worker.join(timeout=120)
 
 
 def _newest(live_server, channel: str, to: str, pattern: str) -> str:
@@ -208,4 +217,58 @@ def test_anyone_verifies_a_signed_pdf_on_the_public_page(live_server, browser, s
     assert "aucune liste de confiance européenne n’est configurée" in text
     shoot(page, "72-verifier-rapport")
     check_accessibility(page)
+    context.close()
+
+
+def test_an_external_level_3_signer_checks_their_identity_then_signs_on_a_phone(live_server, browser, cabinet,
+                                                                                shoot, check_accessibility,
+                                                                                tmp_path):
+    """Level 3 for an external signer: the identity check of the QCP flow first (the same capture
+    pages, here « Continuez ici dans votre navigateur » with a file picked for each photo), then
+    the SMS code. The built-in simulator decides at once for the test."""
+    from datetime import timedelta
+
+    from tests.browser.test_qcp_enrollment_flow import PNG
+
+    live_server.container.adapters.identity_verifier().decision_delay = timedelta(0)
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(PNG)
+    email = "marc.durand@example.fr"
+    _collection(live_server, *cabinet, "Lettre de mission 2027 (niveau 3)", dict(
+        kind=SignerKind.EXTERNAL, level=SignatureLevel.ADVANCED_QUALIFIED, given_names="Marc", surname="Durand",
+        email=email, mobile="06 12 12 34 34"))
+    link = _newest(live_server, "email", email, r"(https?://\S+/signature/[\w-]+)")
+    context = _phone(browser)
+    page = context.new_page()
+    page.goto(link)
+    assert "Niveau 3" in _main(page)
+    page.get_by_role("button", name="Vérifier mon identité").click()
+    page.get_by_role("link", name="Continuez ici dans votre navigateur.").wait_for()
+    assert page.locator(".qr-code svg").is_visible()
+    shoot(page, "73-signataire-niveau-3-qr-code")
+    check_accessibility(page)
+    page.get_by_role("link", name="Continuez ici dans votre navigateur.").click()
+    page.get_by_label(re.compile("J’ai pris connaissance des étapes")).check()
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_role("button", name="J’ai compris").click()
+    page.get_by_role("button", name=re.compile("Lancer la capture")).click()
+    for number in range(1, 7):
+        if number == 4:
+            with page.expect_navigation():
+                page.get_by_role("button", name=re.compile("Lancer la capture")).click()
+        if number == 1:
+            shoot(page, "74-signataire-niveau-3-capture")
+        page.locator("input[type=file]").set_input_files(str(photo))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Envoyer la photo").click()
+    # Back on the signer's page once the provider approved.
+    page.get_by_label("J’ai lu et j’accepte le document.").wait_for()
+    shoot(page, "75-signataire-niveau-3-identite-verifiee")
+    page.get_by_label("J’ai lu et j’accepte le document.").check()
+    page.get_by_role("button", name="Recevoir mon code").click()
+    page.wait_for_url(re.compile(r"/code\?"))
+    page.get_by_label("Code reçu").fill(_newest(live_server, "sms", "+33612123434", r"\b(\d{6})\b"))
+    page.get_by_role("button", name="Signer", exact=True).click()
+    page.wait_for_selector("#signature-enregistree")
+    shoot(page, "76-signataire-niveau-3-signee")
     context.close()

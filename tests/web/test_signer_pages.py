@@ -240,7 +240,7 @@ def test_an_unavailable_tsa_shows_the_finalising_page_that_refreshes_itself(worl
     signed = _post(client, f"/signature/{token}/signer", {"code": world.latest_code()})
     page = client.get(signed.headers["location"])
     assert "Votre signature est en cours de finalisation" in page.text
-    assert '<meta http-equiv="refresh"' in page.text
+    assert 'data-poll-url="/api/v1/signature/' in page.text and '/static/js/signer.js' in page.text
     world.container.adapters.pdf_signing.override(
         providers.Object(_signing(world, BuiltinTsa(world.vault, world.ca, world.clock))))
     assert world.run_jobs("finalise_signature") == 1
@@ -259,7 +259,7 @@ def test_an_external_level_3_signer_checks_their_identity_first(world, client):
     assert started.status_code == 303
     qr_page = client.get(f"/signature/{token}/identite")
     assert "<svg" in qr_page.text and "Continuez ici dans votre navigateur." in qr_page.text
-    assert '<meta http-equiv="refresh"' in qr_page.text
+    assert '/identity-check" data-poll-field="status"' in qr_page.text
     verifier = world.container.adapters.identity_verifier()
     session_ref = world.get(cid).signers[0].identity_check_reference
     for step in CheckMode.DOCUMENT_AND_FACE.steps:
