@@ -397,3 +397,36 @@ def test_an_external_level_3_signer_captures_in_this_browser_and_comes_back_to_s
     approved = client.get(f"/signature/{token}/identite", follow_redirects=False)
     assert approved.status_code == 303
     assert "recevoir-code" in client.get(f"/signature/{token}").text
+
+
+def test_no_step_answers_a_500_whatever_the_state_of_the_collection(world, client):
+    """Every page and form of the ceremony, replayed after signing, after completion and on a
+    refused collection: a French page (200, 303, 4xx), never a server error."""
+    world.collection([_external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None),
+                      _external(SignatureLevel.ADVANCED, "Anne", "anne@exemple.fr")],
+                     mode=InvitationMode.PARALLEL)
+    bruno, anne = world.token_of("bruno@exemple.fr"), world.token_of("anne@exemple.fr")
+
+    def replay(token: str) -> list[int]:
+        statuses = [client.get(f"/signature/{token}{suffix}", follow_redirects=False).status_code
+                    for suffix in ("", "/code", "/refus", "/identite", "/documents/x/pdf", "/documents/x/pages/1")]
+        statuses += [_post(client, f"/signature/{token}{suffix}", data).status_code for suffix, data in (
+            ("/code", {"accepte": "1"}), ("/code", {"renvoyer": "1"}), ("/signer", {"code": "123456"}),
+            ("/signer", {"code": "abc"}), ("/refus", {"raison": "Non", "confirme": "1"}), ("/identite", {}))]
+        return statuses
+
+    world.sign_as("bruno@exemple.fr")
+    assert all(status < 500 for status in replay(bruno))
+    assert "Votre signature est enregistrée" in client.get(f"/signature/{bruno}").text
+    world.sign_as("anne@exemple.fr")
+    for token in (bruno, anne):
+        assert all(status < 500 for status in replay(token))
+    assert "Votre signature est enregistrée" in client.get(f"/signature/{anne}").text
+
+
+def test_the_verifier_says_when_a_file_is_too_large(client, monkeypatch):
+    from entrypoints.web.pages import verifier
+
+    monkeypatch.setattr(verifier, "MAX_VERIFY_BYTES", 1000)
+    response = _upload(client, b"%PDF-1.7\n" + b"0" * 2000)
+    assert response.status_code == 413 and "Ce fichier dépasse" in response.text
