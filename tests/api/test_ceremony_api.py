@@ -172,3 +172,20 @@ def test_the_signer_routes_are_in_the_openapi_document(raw):
     assert {"getSignerCeremony", "openSignerCeremony", "requestSigningCode", "signCeremony", "refuseCeremony",
             "startSignerIdentityCheck", "getSignerIdentityCheck", "getDownloadLink", "downloadSignedDocument",
             "downloadEvidencePdf", "downloadEvidenceJson", "verifyPdf"} <= operations
+
+
+def test_the_preparer_downloads_the_signed_pdf_and_the_evidence_with_their_session(world, raw):
+    cid = world.collection([_external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None)])
+    base = f"/api/v1/collections/{cid}"
+    assert raw.get(f"{base}/evidence.pdf").status_code == 401
+    world.sign_as("bruno@exemple.fr")
+    world.run_jobs("finalise_collection")
+    csrf = raw.get("/api/v1/csrf").json()["token"]
+    logged = raw.post("/api/v1/session", json={"email": "jessica@poussart.fr", "password": "correct horse battery"},
+                      headers={"X-CSRFToken": csrf})
+    assert logged.status_code in (200, 201), logged.text
+    assert raw.get(f"{base}/evidence.pdf").content.startswith(b"%PDF-")
+    assert raw.get(f"{base}/evidence.json").json()
+    document_id = world.get(cid).documents[0].id
+    assert raw.get(f"{base}/signed-documents/{document_id}").content.startswith(b"%PDF-")
+    _problem(raw.get("/api/v1/collections/inconnue/evidence.pdf"), 404, "not_found")

@@ -18,7 +18,12 @@ from litestar.openapi.spec import Tag
 
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
-from entrypoints.web.api.ceremony import DownloadsController, SignerController, VerificationsController
+from entrypoints.web.api.ceremony import (
+    CollectionResultsController,
+    DownloadsController,
+    SignerController,
+    VerificationsController,
+)
 from entrypoints.web.api.collections import CollectionsController, SignerChoicesController
 from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
@@ -73,7 +78,7 @@ api_router = Router(
                     CabinetsController, InvitationsController, MySignatureController, LcpRegistrationController,
                     CollectionsController, SignerChoicesController, QcpEnrollmentsController,
                     IdentityCapturesController, BackOfficeController,
-                    SignerController, DownloadsController, VerificationsController],
+                    SignerController, DownloadsController, VerificationsController, CollectionResultsController],
     exception_handlers=api_exception_handlers(),
     # JSON bodies here are a few fields: refuse anything bigger early (413 problem).
     request_max_body_size=API_MAX_BODY_BYTES,

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -25,11 +25,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from domain.model.errors import InvalidValue, NotFound, NotVerifiable
 from domain.services.verification import MAX_VERIFY_BYTES
 from entrypoints.web.api.input import CattrsDTO
+from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.pages.downloads import attachment
 from entrypoints.web.pages.signer import request_context
 from entrypoints.web.problems import InputRejected, problem_responses
 
-__all__ = ["DownloadsController", "SignerController", "VerificationsController", "VERIFY_API_BODY_LIMIT"]
+__all__ = ["CollectionResultsController", "DownloadsController", "SignerController", "VerificationsController",
+           "VERIFY_API_BODY_LIMIT"]
 
 VERIFY_API_BODY_LIMIT = MAX_VERIFY_BYTES + 1024
 MAX_REASON = 1000
@@ -288,6 +290,47 @@ class DownloadsController(Controller):
         """The evidence file's JSON twin (same content, for machines; not signed itself)."""
         name, content = use_cases.download_by_link(token=token, item="evidence.json",
                                                    context=request_context(request))
+        return _file(name, content, "application/json")
+
+
+# The preparer's downloads (session) -------------------------------------------------------------
+
+
+class CollectionResultsController(Controller):
+    """The signed PDFs and the evidence file of an ended collection, for the preparer and the
+    cabinet's members who may see it (the pages' session; GET only, so no CSRF token)."""
+
+    path = "/collections/{collection_id:str}"
+    tags = ["Collectes"]
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+
+    @get("/signed-documents/{document_id:str}", operation_id="downloadCollectionSignedDocument",
+         summary="Télécharger un PDF signé de la collecte", sync_to_thread=True,
+         responses=problem_responses(401, 404, 409, 410), media_type="application/pdf")
+    def signed_document(self, collection_id: FromPath[str], document_id: FromPath[str],
+                        person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response:
+        """Only once the collection is completed (409 ``download.link_unusable`` before)."""
+        name, content = use_cases.signed_document_for_member(collection_id=collection_id, document_id=document_id,
+                                                             by_person_id=person_id)
+        return _file(name, content, "application/pdf")
+
+    @get("/evidence.pdf", operation_id="downloadCollectionEvidencePdf",
+         summary="Télécharger le dossier de preuve (PDF)", sync_to_thread=True,
+         responses=problem_responses(401, 404, 409), media_type="application/pdf")
+    def evidence_pdf(self, collection_id: FromPath[str], person_id: NamedDependency[str],
+                     use_cases: NamedDependency[Any]) -> Response:
+        """Sealed at completion, refusal, expiry or cancellation (409 ``evidence.not_ready`` before)."""
+        name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=person_id, fmt="pdf")
+        return _file(name, content, "application/pdf")
+
+    @get("/evidence.json", operation_id="downloadCollectionEvidenceJson",
+         summary="Télécharger le dossier de preuve (JSON)", sync_to_thread=True,
+         responses=problem_responses(401, 404, 409), media_type="application/json")
+    def evidence_json(self, collection_id: FromPath[str], person_id: NamedDependency[str],
+                      use_cases: NamedDependency[Any]) -> Response:
+        """The evidence file's JSON twin."""
+        name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=person_id,
+                                                      fmt="json")
         return _file(name, content, "application/json")
 
 
