@@ -24,6 +24,14 @@ def _positive_port(_instance: object, attribute: attrs.Attribute, value: int) ->
         raise ValueError(f"{attribute.name} must be between 1 and 65535")
 
 
+def _between(low: int, high: int):  # type: ignore[no-untyped-def]
+    def check(_instance: object, attribute: attrs.Attribute, value: int) -> None:
+        if not low <= value <= high:
+            raise ValueError(f"{attribute.name} must be between {low} and {high}")
+
+    return check
+
+
 @define(frozen=True)
 class Settings:
     data_dir: Path = field(default=Path("var"), converter=Path)
@@ -70,7 +78,7 @@ class Settings:
     qcp_officer_validation: Literal["automatic", "manual"] = "automatic"
     privacy_version: str = "ppdp-2026-11"
     # Documents
-    max_upload_mb: int = 25
+    max_upload_mb: int = field(default=25, validator=_between(1, 200))
     # Signing ceremony, evidence, verification
     document_retention_days: int = 30  # signed documents are deleted this long after the end
     evidence_retention_days: int = 3653  # the evidence file is kept 10 years

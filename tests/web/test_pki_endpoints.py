@@ -231,3 +231,19 @@ def test_the_terms_page_shows_the_version_in_force(client, container):
     page = client.get("/pki/cgu")
     assert page.status_code == 200
     assert container.settings().lcp_terms_version in page.text
+
+
+def test_the_ocsp_get_form_keeps_a_trailing_slash_of_the_base64(client, issued):
+    """A request whose base64 ends with '/' must decode: the router drops trailing slashes."""
+    _summary, certificate, issuer = issued
+    for size in range(1, 200):
+        builder = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA1())
+        nonce = b"\xff" * size  # the last base64 character holds the low 6 bits of the last byte
+        der = builder.add_extension(x509.OCSPNonce(nonce), critical=False).build().public_bytes(
+            serialization.Encoding.DER)
+        encoded = base64.b64encode(der).decode("ascii")
+        if encoded.endswith("/"):
+            break
+    assert encoded.endswith("/")
+    answer = client.get(f"/pki/ocsp/{encoded}")
+    assert ocsp.load_der_ocsp_response(answer.content).response_status is ocsp.OCSPResponseStatus.SUCCESSFUL

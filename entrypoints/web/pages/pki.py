@@ -260,7 +260,11 @@ def ocsp_post(request: Request, body: RawBody) -> Response:
 @get("/pki/ocsp/{encoded:path}", name="pki_ocsp_get", sync_to_thread=True)
 def ocsp_get(request: Request, encoded: FromPath[str]) -> Response:
     """RFC 6960 appendix A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}."""
-    text = urllib.parse.unquote(encoded.lstrip("/"))
+    # The router drops a trailing slash, which is a legitimate last base64 character: read the raw path.
+    raw = request.scope.get("raw_path") or b""
+    prefix = b"/pki/ocsp/"
+    text = urllib.parse.unquote(raw[len(prefix):].decode("ascii", "replace") if raw.startswith(prefix)
+                                else encoded.lstrip("/"))
     try:
         der = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
