@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 

@@ -10,8 +10,7 @@ from adapters.memory.clock import FixedClock
 from adapters.memory.ids import SequentialIds
 from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.security import PlainPasswordHasher
-from domain.model.errors import UniqueViolation, WeakPassword
-from domain.model.officer import RegistrationOfficer
+from domain.model.errors import WeakPassword
 from domain.services.officers import appoint_officer, is_registration_officer
 from entrypoints.cli import main
 
@@ -56,50 +55,6 @@ def test_a_revoked_officer_is_no_officer_until_appointed_again():
     assert not is_registration_officer(uow=uow, person_id=person)
     appoint_officer(uow=uow, clock=clock, ids=ids, hasher=hasher, email="agent@seing.test")
     assert is_registration_officer(uow=uow, person_id=person)
-
-
-def _roundtrip(uow) -> None:
-    officer = RegistrationOfficer.appoint(person_id="p-1", now=NOW)
-    with uow() as tx:
-        tx.registration_officers.add(officer)
-        tx.commit()
-    with uow() as tx:
-        with pytest.raises(UniqueViolation):  # refused at once or at the commit, depending on the store
-            tx.registration_officers.add(RegistrationOfficer.appoint(person_id="p-1", now=NOW))
-            tx.commit()
-    with uow() as tx:
-        found = tx.registration_officers.find("p-1")
-        assert found is not None and found.appointed_at == NOW and found.active
-        found.revoke(NOW + timedelta(hours=1))
-        tx.commit()
-    with uow() as tx:
-        assert tx.registration_officers.find("p-1").revoked_at == NOW + timedelta(hours=1)
-        assert [o.person_id for o in tx.registration_officers.all()] == ["p-1"]
-        assert tx.registration_officers.find("p-2") is None
-
-
-def test_the_memory_store_keeps_officers():
-    uow, _ = _memory()
-    _roundtrip(uow)
-
-
-def test_sqlite_keeps_officers(tmp_path):
-    from adapters.persistence import open_database, upgrade
-    from adapters.persistence.unit_of_work import PonyUnitOfWork
-    from domain.model.person import Person
-    from domain.model.values import Email, PersonName
-
-    url = f"sqlite:///{tmp_path / 'seing.db'}"
-    upgrade(url)
-    db = open_database(url)
-    try:
-        with PonyUnitOfWork(db) as tx:  # the row refers to a person
-            tx.persons.add(Person.register(id="p-1", name=PersonName("Agnès", "Contrôle"),
-                                           email=Email("agent@seing.test"), mobile=None, now=NOW))
-            tx.commit()
-        _roundtrip(lambda: PonyUnitOfWork(db))
-    finally:
-        db.disconnect()
 
 
 def test_the_cli_creates_an_officer_who_can_log_in(tmp_path, monkeypatch, capsys):

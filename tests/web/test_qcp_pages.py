@@ -469,3 +469,25 @@ def test_the_enrollment_pages_speak_english_too(client, container, owner, lcp):
     post_form(client, "/langue", {"locale": "en", "suivant": "/"})
     page = client.get(f"/signature-personnelle/{owner.cabinet_id}/qcp")
     assert "<h1>Protected access</h1>" in page.text and "Send the code" in page.text
+
+
+def test_switching_language_on_a_capture_page_stays_on_the_same_step(client, container, owner, lcp, phone):
+    login(client)
+    eid = start(client, owner)
+    intro = phone.get(_path(qr_link(through_consents(client, container, eid))), follow_redirects=True)
+    here = _path(str(intro.url)) + "&etape=document"
+    page = phone.get(here)
+    assert f'name="suivant" value="{here.replace("&", "&amp;")}"' in page.text
+    switched = post_form(phone, "/langue", {"locale": "en", "suivant": here})
+    assert switched.status_code == 303 and switched.headers["location"] == here
+    assert "Start the capture" in phone.get(here).text
+
+
+def test_in_dev_mode_the_simulator_decides_at_once_on_demand(client, container, owner, lcp, phone):
+    container.adapters.identity_verifier().decision_delay = timedelta(minutes=3)
+    eid = to_validation(client, container, owner, phone)
+    waiting = client.get(f"/qcp/{eid}")
+    assert "Approuver maintenant" in waiting.text
+    assert post_form(client, f"/qcp/{eid}/simulateur", {"decision": "reject"}).status_code == 303
+    rejected = client.get(f"/qcp/{eid}")
+    assert "Votre pièce d’identité n’a pas pu être lue sur les photos." in rejected.text

@@ -150,13 +150,22 @@ def step_page(request: Request, viewer: Viewer, qcp: Any, clock: Any, view: Any,
     if step is NextStep.SEND_EMAIL_CODE:
         extra["email_sent_to"] = _recalled(request, SESSION_EMAIL_SENT, view.id)
     elif step is NextStep.CAPTURE:
-        link = _capture_link(request, qcp, clock, viewer, view)
+        try:
+            link = _capture_link(request, qcp, clock, viewer, view)
+        except DomainError:
+            # The capture ended meanwhile (the phone was quicker): show where things are now.
+            fresh = qcp.view(person_id=viewer.person_id, enrollment_id=view.id)
+            if fresh.next_step is NextStep.CAPTURE:
+                raise
+            return step_page(request, viewer, qcp, clock, fresh, status=status, **context)
         extra.update(capture=link, qr=qr_svg(link["qr_url"]), browser_path=local_path(link["browser_url"]))
     elif step is NextStep.READ_REQUEST:
         document = qcp.request_document(person_id=viewer.person_id, enrollment_id=view.id)
         extra.update(digest=document.digest, pages=_page_count(document.pdf))
     elif step is NextStep.SIGN_REQUEST:
         extra["sms_sent_to"] = _recalled(request, SESSION_SMS_SENT, view.id)
+    simulator = getattr(request.app.state.container.adapters.identity_verifier(), "decide_now", None)
+    extra["simulator"] = bool(simulator) and bool(getattr(request.app.state.container.settings(), "dev_mode", False))
     return render(request, _TEMPLATES[step], status=status, viewer=viewer, enrollment=view,
                   waiting=step in WAITING_STEPS, refresh_seconds=REFRESH_SECONDS,
                   rejection_reason=_reason_text(view.rejection_reason, REJECTION_REASONS),
@@ -358,6 +367,23 @@ def qcp_validate_identity(request: Request, enrollment_id: FromPath[str], data: 
     return see_other(_page(enrollment_id))
 
 
+@post("/qcp/{enrollment_id:str}/simulateur", name="qcp_simulator_decide", sync_to_thread=True)
+def qcp_simulator_decide(request: Request, enrollment_id: FromPath[str], data: FormData,
+                         viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
+                         container: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
+    """Demos (dev mode, simulator): decide now instead of after the configured delay."""
+    verifier = container.adapters.identity_verifier()
+    if not getattr(settings, "dev_mode", False) or not hasattr(verifier, "decide_now"):
+        raise NotFoundException()
+    view = _qcp(use_cases).view(person_id=viewer.person_id, enrollment_id=enrollment_id)
+    if view.next_step is not NextStep.WAIT_FOR_RESULT or not view.session_ref:
+        return see_other(_page(enrollment_id))
+    approved = form_value(data, "decision") != "reject"
+    verifier.set_outcome(view.session_ref, approved=approved, reason=None if approved else "document_unreadable")
+    verifier.decide_now(view.session_ref)
+    return see_other(_page(enrollment_id))
+
+
 @get("/qcp/{enrollment_id:str}/demande.pdf", name="qcp_request_pdf", sync_to_thread=True)
 def qcp_request_pdf(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                     use_cases: NamedDependency[Any]) -> Response:
@@ -457,7 +483,7 @@ def qcp_capture_link(token: FromPath[str], use_cases: NamedDependency[Any]) -> R
 qcp_router = Router(path="/", route_handlers=[
     qcp_entry, qcp_start, qcp_page, qcp_status, qcp_send_email_code, qcp_check_email_code, qcp_confirm_identity,
     qcp_confirm_prerequisites, qcp_consent, qcp_start_identity_check, qcp_renew_capture_link,
-    qcp_validate_identity, qcp_request_pdf, qcp_request_page, qcp_accept_request, qcp_send_signing_code,
+    qcp_validate_identity, qcp_simulator_decide, qcp_request_pdf, qcp_request_page, qcp_accept_request, qcp_send_signing_code,
     qcp_sign_request, qcp_signed_request, qcp_cancel,
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
 
