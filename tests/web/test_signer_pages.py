@@ -430,3 +430,41 @@ def test_the_verifier_says_when_a_file_is_too_large(client, monkeypatch):
     monkeypatch.setattr(verifier, "MAX_VERIFY_BYTES", 1000)
     response = _upload(client, b"%PDF-1.7\n" + b"0" * 2000)
     assert response.status_code == 413 and "Ce fichier dépasse" in response.text
+
+
+@pytest.mark.parametrize("decision, outcome", [("approve", "recevoir-code"), ("reject", "Recommencer la vérification")])
+def test_in_dev_mode_the_simulator_decides_at_once_for_a_demo(tmp_path, decision, outcome):
+    from entrypoints.settings import Settings
+    from entrypoints.web.app import create_app
+
+    world = Ceremony(tmp_path)
+    world.container.settings.override(providers.Object(Settings(data_dir=tmp_path, public_url="http://127.0.0.1:9",
+                                                                dev_mode=True)))
+    verifier = world.container.adapters.identity_verifier()
+    verifier.decision_delay = timedelta(minutes=3)
+    cid = world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
+    token = world.token_of("marc@exemple.fr")
+    with TestClient(create_app(world.container), base_url="http://testserver.local") as client:
+        _post(client, f"/signature/{token}/identite")
+        assert "Approuver maintenant" not in client.get(f"/signature/{token}/identite").text  # nothing captured yet
+        session_ref = world.get(cid).signers[0].identity_check_reference
+        for step in CheckMode.DOCUMENT_AND_FACE.steps:
+            verifier.submit_capture(session_ref, step, PNG, "image/png")
+        verifier.finish_capture(session_ref)
+        page = client.get(f"/signature/{token}/identite")
+        assert "Approuver maintenant" in page.text
+        decided = _post(client, f"/signature/{token}/identite/simulateur", {"decision": decision})
+        assert decided.status_code == 303
+        assert outcome in client.get(f"/signature/{token}/identite", follow_redirects=True).text
+
+
+def test_outside_dev_mode_there_is_no_simulator_shortcut(world, client):
+    from entrypoints.settings import Settings
+
+    world.container.settings.override(providers.Object(Settings(data_dir=world.settings.data_dir,
+                                                                public_url="http://127.0.0.1:9", dev_mode=False)))
+    world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
+    token = world.token_of("marc@exemple.fr")
+    _post(client, f"/signature/{token}/identite")
+    assert "Approuver maintenant" not in client.get(f"/signature/{token}/identite").text
+    assert _post(client, f"/signature/{token}/identite/simulateur", {"decision": "approve"}).status_code == 404

@@ -343,7 +343,8 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
     if outcome == "pending" and started:
         return render(request, "signer/identity.html", view=view, token=token, stage="capture", refresh=True,
                       qr=_qr_svg(started["phone_url"]), phone_url=started["phone_url"],
-                      browser_path=_local(started["browser_url"]))
+                      browser_path=_local(started["browser_url"]),
+                      simulator=_submitted(_simulator(request), started["session_ref"]))
     if outcome == "pending":
         return render(request, "signer/identity.html", view=view, token=token, stage="waiting", refresh=True)
     return render(request, "signer/identity.html", view=view, token=token,
@@ -367,6 +368,47 @@ def identity_start(request: Request, token: FromPath[str], use_cases: NamedDepen
     return see_other(f"{_base(token)}/identite")
 
 
+def _simulator(request: Request) -> Any:
+    """The built-in simulator, in dev mode only: demos may decide at once instead of waiting."""
+    container = request.app.state.container
+    verifier = container.adapters.identity_verifier()
+    if not getattr(container.settings(), "dev_mode", False) or not hasattr(verifier, "decide_now"):
+        return None
+    return verifier
+
+
+def _submitted(verifier: Any, session_ref: str) -> bool:
+    """The photos are in and the simulator is deciding (only then can a demo hurry it)."""
+    if verifier is None or not hasattr(verifier, "capture_progress"):
+        return False
+    try:
+        return verifier.capture_progress(session_ref).status.value == "submitted"
+    except DomainError:
+        return False
+
+
+@post("/signature/{token:str}/identite/simulateur", name="signer_identity_simulator", sync_to_thread=True)
+def identity_simulator(request: Request, token: FromPath[str], data: FormData,
+                       use_cases: NamedDependency[Any]) -> Response:
+    """« Approuver maintenant » / « Refuser maintenant » (dev mode, simulator)."""
+    verifier = _simulator(request)
+    if verifier is None:
+        raise NotFoundException()
+    view = _view_or_dead(use_cases, request, token)
+    if isinstance(view, Response):
+        return view
+    started = (_session(request).get(SESSION_IDENTITY) or {}).get(view.signer_id)
+    if started:
+        approved = form_value(data, "decision") != "reject"
+        try:
+            if not approved:  # approval is the simulator's default, with the signer's own name
+                verifier.set_outcome(started["session_ref"], approved=False, reason="document_unreadable")
+            verifier.decide_now(started["session_ref"])
+        except DomainError:
+            pass  # decided already, or replaced: the page says where things stand
+    return see_other(f"{_base(token)}/identite")
+
+
 def _session(request: Request) -> dict[str, Any]:
     try:
         session = request.session
@@ -377,5 +419,5 @@ def _session(request: Request) -> dict[str, Any]:
 
 signer_router = Router(path="/", route_handlers=[
     ceremony_page, page_image, document_pdf, request_code, code_page, sign, refusal_page, refuse,
-    identity_page, identity_start,
+    identity_page, identity_start, identity_simulator,
 ], include_in_schema=False)
