@@ -358,6 +358,10 @@ def test_the_verifier_reports_each_signature_in_french(world, client):
     assert "Horodatage du document" in text and "valide au moment de la signature" in text
     assert "Niveau PAdES" in text and "B-LT" in text
     assert "aucune liste de confiance européenne n'est configurée" in text  # never "qualified" without one
+    _name, evidence = world.uc.evidence_for_member(collection_id=cid, by_person_id=world.owner)
+    sealed = _upload(client, evidence, "dossier-de-preuve.pdf")
+    assert sealed.status_code == 200, sealed.text
+    assert "Toutes les signatures sont valides" in _text(sealed.text)
 
 
 def test_the_verifier_refuses_bad_files_with_a_clear_message(world, client):
