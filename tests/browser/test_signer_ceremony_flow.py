@@ -272,3 +272,52 @@ def test_an_external_level_3_signer_checks_their_identity_then_signs_on_a_phone(
     page.wait_for_selector("#signature-enregistree")
     shoot(page, "76-signataire-niveau-3-signee")
     context.close()
+
+
+def test_when_trusted_time_is_down_the_page_says_finalising_and_updates_by_itself(live_server, browser, cabinet,
+                                                                                   shoot, check_accessibility):
+    """The TSA does not answer: nothing is signed without a token, the signer reads « en cours
+    de finalisation »; once the worker finishes the signature, the open page moves on by itself."""
+    from dependency_injector import providers
+
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+    from domain.model.errors import TimestampUnavailable
+
+    adapters = live_server.container.adapters
+    real_tsa = adapters.timestamp_authority()
+
+    class SwitchableTsa:
+        down = True
+
+        def timestamp(self, digest, hash_algorithm, nonce=None):
+            if self.down:
+                raise TimestampUnavailable("the TSA does not answer")
+            return real_tsa.timestamp(digest, hash_algorithm, nonce)
+
+    tsa = SwitchableTsa()
+    adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(
+        vault=adapters.vault(), timestamp_authority=tsa, revocation_source=adapters.revocation_source())))
+    try:
+        email = "nina.roux@example.fr"
+        _collection(live_server, *cabinet, "Lettre de mission 2027 (horodatage)", dict(
+            kind=SignerKind.EXTERNAL, level=SignatureLevel.ADVANCED, given_names="Nina", surname="Roux",
+            email=email, mobile="06 77 66 55 44"))
+        link = _newest(live_server, "email", email, r"(https?://\S+/signature/[\w-]+)")
+        context = _phone(browser)
+        page = context.new_page()
+        page.goto(link)
+        page.get_by_label("J’ai lu et j’accepte le document.").check()
+        page.get_by_role("button", name="Recevoir mon code").click()
+        page.wait_for_url(re.compile(r"/code\?"))
+        page.get_by_label("Code reçu").fill(_newest(live_server, "sms", "+33677665544", r"\b(\d{6})\b"))
+        page.get_by_role("button", name="Signer", exact=True).click()
+        page.get_by_role("heading", name="Votre signature est en cours de finalisation").wait_for()
+        shoot(page, "77-signataire-finalisation")
+        check_accessibility(page)
+        tsa.down = False
+        _deliver(live_server)  # the worker's finalise_signature, now with a real token
+        page.wait_for_selector("#signature-enregistree", timeout=20_000)  # signer.js reloaded the page
+        shoot(page, "78-signataire-finalisee")
+        context.close()
+    finally:
+        adapters.pdf_signing.reset_override()
