@@ -34,6 +34,7 @@ class Viewer:
     profile: Profile
     cabinets: list[CabinetMembership]
     current: CabinetMembership | None
+    registration_officer: bool = False  # the platform role: the menu offers the back-office
 
     @property
     def person_id(self) -> str:
@@ -75,7 +76,8 @@ def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
     current = next((c for c in cabinets if c.cabinet_id == wanted), cabinets[0] if cabinets else None)
     if current is not None and current.cabinet_id != wanted:
         session[SESSION_CABINET] = current.cabinet_id
-    return Viewer(profile=profile, cabinets=cabinets, current=current)
+    return Viewer(profile=profile, cabinets=cabinets, current=current,
+                  registration_officer=bool(use_cases.is_registration_officer(person_id=person_id)))
 
 
 DEPENDENCIES: dict[str, Provide] = {

@@ -308,11 +308,13 @@ def test_a_data_mismatch_goes_to_manual_review_and_the_officer_resolves_it(clien
     assert "diffèrent de celles de votre certificat LCP" in review.text
     # Not an officer: the back-office does not exist.
     assert client.get("/back-office").status_code == 404
+    assert 'href="/back-office"' not in client.get("/ma-signature").text
 
     officer = _officer_client(client)
     try:
         home = officer.get("/back-office")
         assert home.status_code == 200 and f'id="demande-{eid}"' in home.text and "POUSSARD" in home.text
+        assert 'href="/back-office">Back-office</a>' in home.text  # in the officer's menu
         no_reason = post_form(officer, f"/back-office/demandes/{eid}", {"decision": "reject"})
         assert no_reason.status_code == 400 and "Indiquez le motif du refus." in no_reason.text
         assert post_form(officer, f"/back-office/demandes/{eid}", {"decision": "approve"}).status_code == 303
