@@ -31,7 +31,7 @@ from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
 from domain.services import accounts, cabinets, certificates, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
-from domain.services import ceremony, retention, verification
+from domain.services import ceremony, download_views, retention, verification
 from adapters.memory.locks import ThreadLocks
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from entrypoints.ceremony_wiring import make_job_handler, make_verifier, webhook_recorder
@@ -169,6 +169,7 @@ class UseCases(containers.DeclarativeContainer):
     seal_evidence = _bound(ceremony.seal_evidence, _ports)
     seal_pending_evidence = _bound(ceremony.seal_pending_evidence, _ports)
     download_by_link = _bound(ceremony.download_by_link, _ports)
+    download_overview = _bound(download_views.download_overview, _ports)
     evidence_for_member = _bound(ceremony.evidence_for_member, _ports)
     signed_document_for_member = _bound(ceremony.signed_document_for_member, _ports)
     verify_pdf = _bound(verification.verify_pdf, _ports)

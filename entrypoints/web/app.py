@@ -46,8 +46,11 @@ MAX_REQUEST_BODY = 20 * 1024 * 1024
 
 # Paths that receive POSTs from other machines and carry no browser session: the RFC 6960
 # OCSP responder, the RFC 3161 time-stamping authority and the identity provider's callback
-# (the adapter authenticates it). Nothing else may skip CSRF.
-CSRF_EXEMPT_PATHS: list[str] = ["^/pki/ocsp$", "^/pki/tsa$", "^/identity/callback$"]
+# (the adapter authenticates it); the signer's JSON API, authorised by the secret link token
+# in its path and never by a cookie (a forger would need the token); and the public
+# verification, which changes nothing. Nothing else may skip CSRF.
+CSRF_EXEMPT_PATHS: list[str] = ["^/pki/ocsp$", "^/pki/tsa$", "^/identity/callback$", "^/api/v1/signature/[^/]+/",
+                                "^/api/v1/verifications$"]
 
 
 # Sessions --------------------------------------------------------------------------------

@@ -18,6 +18,12 @@ from litestar.openapi.spec import Tag
 
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
+from entrypoints.web.api.ceremony import (
+    CollectionResultsController,
+    DownloadsController,
+    SignerController,
+    VerificationsController,
+)
 from entrypoints.web.api.collections import CollectionsController, SignerChoicesController
 from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
@@ -40,7 +46,10 @@ double authentification).
 
 **CSRF** : la session étant un cookie, toute requête POST, PUT ou DELETE doit porter le
 jeton CSRF dans l’en-tête `X-CSRFToken`. Lisez-le avec `GET /api/v1/csrf` (la réponse pose
-aussi le cookie `seing_csrf`, à renvoyer avec la requête).
+aussi le cookie `seing_csrf`, à renvoyer avec la requête). Exceptions : les routes
+`/signature/{token}/…` et `/downloads/{token}/…`, autorisées par le seul jeton secret du
+lien reçu par e-mail (jamais par le cookie), et `POST /verifications`, public et sans effet :
+elles n’ont pas besoin de jeton CSRF.
 
 **Erreurs** : détails de problème RFC 9457 (`application/problem+json`) avec un `code`
 stable, un `detail` en français et, pour une saisie refusée, `errors` par champ.
@@ -53,6 +62,11 @@ _TAGS = [
     Tag(name="Invitations", description="Liens d’invitation reçus par e-mail"),
     Tag(name="Collectes", description="Préparer, envoyer et suivre les collectes de signatures"),
     Tag(name="Signature", description="Ma signature personnelle, l’enregistrement LCP (« S’enregistrer ») et mes certificats"),
+    Tag(name="Signataire", description="Les étapes du signataire depuis son lien (sans compte ni jeton CSRF) : "
+        "ouvrir, recevoir le code, signer, refuser, vérification d’identité"),
+    Tag(name="Téléchargements", description="Liens de téléchargement sécurisés et temporaires : PDF signés "
+        "et dossier de preuve"),
+    Tag(name="Vérification", description="Vérifier un PDF signé ou un dossier de preuve (public)"),
     Tag(name="Certificat qualifié", description="Souscrire à un certificat qualifié (QCP) : chaque étape du parcours, "
                                                 "et la capture d’identité"),
     Tag(name="Opérateur d’enregistrement", description="Vérifications d’identité et validation des demandes QCP"),
@@ -63,7 +77,8 @@ api_router = Router(
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
                     CabinetsController, InvitationsController, MySignatureController, LcpRegistrationController,
                     CollectionsController, SignerChoicesController, QcpEnrollmentsController,
-                    IdentityCapturesController, BackOfficeController],
+                    IdentityCapturesController, BackOfficeController,
+                    SignerController, DownloadsController, VerificationsController, CollectionResultsController],
     exception_handlers=api_exception_handlers(),
     # JSON bodies here are a few fields: refuse anything bigger early (413 problem).
     request_max_body_size=API_MAX_BODY_BYTES,

@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from domain.model.errors import IdentityCaptureRefused, NotFound
 from domain.model.identity import CaptureStep
+from entrypoints.web.pages.capture import capture_finished
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.problems import problem_responses
@@ -439,7 +440,7 @@ class IdentityCapturesController(Controller):
         """Every step captured: hand the images over for a decision (« Merci ! »)."""
         host = _host(container)
         host.finish_capture(session_ref)
-        use_cases.qcp().identity_capture_finished(session_ref=session_ref)
+        capture_finished(use_cases, session_ref)
         return _progress(host.capture_progress(session_ref))
 
 

@@ -27,6 +27,7 @@ from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import error_text, form_error_status, render, see_other
 from entrypoints.web.pages.qcp import SESSION_RETURN
+from entrypoints.web.pages.signer import SESSION_SIGNER_RETURN
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -46,6 +47,16 @@ STEP_TEXTS: dict[CaptureStep, tuple[int, str, str]] = {
                                  N_("Cela nous aide à lutter contre la fraude.")),
 }
 STAGES = ("intro", "preparer", "document", "photo", "visage", "fin")
+
+
+def capture_finished(use_cases: Any, session_ref: str) -> None:
+    """Tell the QCP enrollment its capture is over. A signing ceremony's check (an external
+    level-3 signer) or an LCP registration's belongs to no enrollment: their pages ask the
+    provider themselves."""
+    try:
+        use_cases.qcp().identity_capture_finished(session_ref=session_ref)
+    except IdentitySessionNotFound:
+        pass
 
 
 def _host(container: Any) -> Any:
@@ -102,6 +113,9 @@ def identity_capture(request: Request, session_ref: FromPath[str], container: Na
         if back:
             # A path: another flow's page (the LCP registration's check); else a QCP enrollment.
             return see_other(back if back.startswith("/") else f"/qcp/{back}")
+        signer_token = (request.session.get(SESSION_SIGNER_RETURN) or {}).get(session_ref)
+        if signer_token:  # a signer's level-3 check: back to their ceremony
+            return see_other(f"/signature/{signer_token}/identite")
     if (stage == "photo" and progress.remaining and progress.remaining[0] is CaptureStep.FACE_CENTRE
             and not request.query_params.get("vu")):
         # The face's steps are explained before its first photo.
@@ -132,10 +146,7 @@ def identity_capture_photo(request: Request, session_ref: FromPath[str], data: M
         progress = host.submit_capture(session_ref, step, image, content_type)
         if progress.complete:
             host.finish_capture(session_ref)
-            try:
-                use_cases.qcp().identity_capture_finished(session_ref=session_ref)
-            except IdentitySessionNotFound:
-                pass  # not a QCP enrollment's (the LCP registration's check asks the provider itself)
+            capture_finished(use_cases, session_ref)
     except IdentityCaptureRefused as exc:
         return _capture_page(request, _progress(host, session_ref), device, "photo", status=422,
                              errors={"image": error_text(request, exc)})
