@@ -12,6 +12,7 @@ import unicodedata
 from datetime import datetime
 from typing import Callable, Iterable
 
+from domain.model.audit import RequestContext
 from domain.model.cabinet import Delegation, Member
 from domain.model.collection import (
     Collection,
@@ -39,7 +40,7 @@ from domain.services.collection_views import (
     WorkerReport,
     timeline_of,
 )
-from domain.services.audit import commit_with_trail, sync_timeline
+from domain.services.audit import append, commit_with_trail, sync_timeline
 from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
 from ports.clock import Clock
 from ports.documents import DocumentStore
@@ -130,7 +131,8 @@ def clean_file_name(name: str) -> str:
 
 def create_draft(*, uow: UowFactory, clock: Clock, ids: IdGenerator, cabinet_id: str, by_person_id: str,
                  title: str, message: str = "", deadline: datetime | None = None,
-                 mode: InvitationMode = InvitationMode.SEQUENTIAL, reminders: ReminderPolicy | None = None) -> str:
+                 mode: InvitationMode = InvitationMode.SEQUENTIAL, reminders: ReminderPolicy | None = None,
+                 context: RequestContext | None = None) -> str:
     now = clock.now()
     with uow() as tx:
         by = _member(tx, cabinet_id, by_person_id)
@@ -139,25 +141,25 @@ def create_draft(*, uow: UowFactory, clock: Clock, ids: IdGenerator, cabinet_id:
                                       cabinet_name=cabinet.name, title=title, message=message, now=now,
                                       deadline=deadline, mode=mode, reminders=reminders)
         tx.collections.add(collection)
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
         return collection.id
 
 
 def update_info(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, title: str,
-                message: str) -> None:
+                message: str, context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.update_info(by=by, title=title, message=message, now=clock.now())
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def update_options(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
                    deadline: datetime | None = None, reminders: ReminderPolicy | None = None,
-                   mode: InvitationMode | None = None) -> None:
+                   mode: InvitationMode | None = None, context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.set_options(by=by, now=clock.now(), deadline=deadline, reminders=reminders, mode=mode)
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, content: bytes) -> None:
@@ -168,7 +170,7 @@ def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, content: byte
 
 def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
                  inspector: PdfInspector, policy: IntakePolicy, collection_id: str, by_person_id: str,
-                 name: str, content: bytes) -> str:
+                 name: str, content: bytes, context: RequestContext | None = None) -> str:
     """Check the upload (size, magic, parse, encryption, pages), store its bytes, add it to the draft."""
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
@@ -186,25 +188,36 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
         document = Document(id=ids.new_id(), name=clean_file_name(name), ref=ref, page_sizes=info.page_sizes,
                             added_at=now)
         collection.add_document(by=by, document=document, now=now)
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
         return document.id
 
 
 def remove_document(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
-                    document_id: str) -> None:
+                    document_id: str, context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.remove_document(by=by, document_id=document_id, now=clock.now())
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def read_original(*, uow: UowFactory, store: DocumentStore, collection_id: str, by_person_id: str,
-                  document_id: str) -> tuple[str, bytes]:
-    """"Télécharger les originaux": the file name and the bytes as uploaded."""
+                  document_id: str, clock: Clock | None = None, downloaded: bool = False,
+                  context: RequestContext | None = None) -> tuple[str, bytes]:
+    """"Télécharger les originaux": the file name and the bytes as uploaded.
+
+    ``downloaded``: the preparer takes the file away, so the trail records it (with ``clock``);
+    the app reading it to draw pages or measure them is not a download and records nothing.
+    """
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         by.require(Delegation.PREPARE)
         document = collection.document(document_id)
+        if downloaded:
+            if clock is None:
+                raise TypeError("recording a download needs the clock")
+            append(tx, collection.id, "downloaded", at=clock.now(), actor=by.id, context=context,
+                   item=document_id, original="true", role="member")
+            tx.commit()
     return document.name, store.read(document.sha256)
 
 
@@ -232,7 +245,7 @@ def signer_choices(*, uow: UowFactory, clock: Clock, cabinet_id: str,
 def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
                by_person_id: str, kind: SignerKind, level: SignatureLevel, member_id: str | None = None,
                given_names: str | None = None, surname: str | None = None, email: str | None = None,
-               mobile: str | None = None) -> str:
+               mobile: str | None = None, context: RequestContext | None = None) -> str:
     """"M'ajouter" (MYSELF), "Membres du cabinet" (MEMBER, ``member_id``), "Autre" (EXTERNAL, identity given)."""
     now = clock.now()
     with uow() as tx:
@@ -243,68 +256,71 @@ def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id
         signer = collection.add_signer(by=by, signer_id=ids.new_id(), kind=kind, identity=identity, level=level,
                                        now=now, member=member,
                                        has_active_qcp=member is not None and _has_active_qcp(tx, member, now))
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
         return signer.id
 
 
-def remove_signer(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, signer_id: str) -> None:
+def remove_signer(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, signer_id: str,
+                  context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.remove_signer(by=by, signer_id=signer_id, now=clock.now())
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def set_level(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
-              signer_id: str, level: SignatureLevel) -> None:
+              signer_id: str, level: SignatureLevel, context: RequestContext | None = None) -> None:
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         signer = collection.signer(signer_id)
         holder = signer.member_id is not None and _has_active_qcp(tx, tx.members.get(signer.member_id), now)
         collection.set_level(by=by, signer_id=signer_id, level=level, now=now, has_active_qcp=holder)
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def reorder(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
-            signer_ids: list[str]) -> None:
+            signer_ids: list[str], context: RequestContext | None = None) -> None:
     """The wizard's drag and drop, and "change the order of the remaining signers" while it runs."""
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         _enqueue(tx, collection.reorder(by=by, signer_ids=list(signer_ids), now=clock.now(),
                                         new_token=ids.new_token))
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def place_field(*, uow: UowFactory, collection_id: str, by_person_id: str, document_id: str, signer_id: str,
-                page: int, x: float, y: float, width: float, height: float) -> None:
+                page: int, x: float, y: float, width: float, height: float,
+                context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.place_field(by=by, document_id=document_id, signer_id=signer_id,
                                placement=FieldPlacement(page=page, x=x, y=y, width=width, height=height))
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def add_observer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
-                 given_names: str, surname: str, email: str) -> str:
+                 given_names: str, surname: str, email: str, context: RequestContext | None = None) -> str:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         observer = collection.add_observer(by=by, observer_id=ids.new_id(),
                                            identity=_external_identity(given_names, surname, email, None),
                                            now=clock.now())
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
         return observer.id
 
 
 def remove_observer(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
-                    observer_id: str) -> None:
+                    observer_id: str, context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         collection.remove_observer(by=by, observer_id=observer_id, now=clock.now())
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
-         store: DocumentStore | None = None, signing: PdfSigning | None = None) -> None:
+         store: DocumentStore | None = None, signing: PdfSigning | None = None,
+         context: RequestContext | None = None) -> None:
     """"Envoyer": invites the first signer (sequential) or all of them (parallel).
 
     With ``store`` and ``signing``, every signer's empty signature field is added to every
@@ -321,9 +337,9 @@ def send(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
         collection, by = _collection(tx, collection_id, by_person_id)
         now = clock.now()
         _enqueue(tx, collection.send(by=by, now=now, new_token=ids.new_token))
-        sync_timeline(tx, collection)
+        sync_timeline(tx, collection, context)
         attach_prepared_versions(tx, collection, prepared, now)
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 # -- the signer's link ----------------------------------------------------------------------------
@@ -337,13 +353,14 @@ def _by_link(tx: UnitOfWork, token: str, now: datetime) -> tuple[Collection, str
     return collection, collection.signer_for_link(token_hash, now).id
 
 
-def open_invitation(*, uow: UowFactory, clock: Clock, token: str) -> InvitationView:
+def open_invitation(*, uow: UowFactory, clock: Clock, token: str,
+                    context: RequestContext | None = None) -> InvitationView:
     """The signer follows their link: recorded as opened the first time."""
     now = clock.now()
     with uow() as tx:
         collection, signer_id = _by_link(tx, token, now)
         collection.open(signer_id=signer_id, now=now)
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
         details = CollectionDetails.of(collection)
         signer = next(s for s in details.signers if s.signer_id == signer_id)
         return InvitationView(collection_id=collection.id, collection_title=collection.title,
@@ -359,13 +376,14 @@ def _documents_for(documents: Iterable[DocumentView], signer_id: str) -> Iterabl
                            placements=tuple(p for p in document.placements if p.signer_id == signer_id))
 
 
-def refuse_by_link(*, uow: UowFactory, clock: Clock, token: str, reason: str) -> None:
+def refuse_by_link(*, uow: UowFactory, clock: Clock, token: str, reason: str,
+                   context: RequestContext | None = None) -> None:
     """"Refuser de signer": ends the collection; the preparer is told."""
     now = clock.now()
     with uow() as tx:
         collection, signer_id = _by_link(tx, token, now)
         _enqueue(tx, collection.refuse(signer_id=signer_id, reason=reason, now=now))
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def record_signature(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
@@ -381,17 +399,17 @@ def record_signature(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collect
 
 
 def remind_now(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str, by_person_id: str,
-               signer_id: str) -> None:
+               signer_id: str, context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         _enqueue(tx, [collection.remind(signer_id=signer_id, now=clock.now(), new_token=ids.new_token, by=by)])
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
                    by_person_id: str, signer_id: str, kind: SignerKind, level: SignatureLevel,
                    member_id: str | None = None, given_names: str | None = None, surname: str | None = None,
-                   email: str | None = None, mobile: str | None = None) -> str:
+                   email: str | None = None, mobile: str | None = None, context: RequestContext | None = None) -> str:
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
@@ -403,15 +421,16 @@ def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collectio
             by=by, signer_id=signer_id, new_signer_id=new_id, kind=kind, identity=identity, level=level, now=now,
             new_token=ids.new_token, member=member,
             has_active_qcp=member is not None and _has_active_qcp(tx, member, now)))
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
         return new_id
 
 
-def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str) -> None:
+def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
+           context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         _enqueue(tx, collection.cancel(by=by, now=clock.now()))
-        commit_with_trail(tx, collection)
+        commit_with_trail(tx, collection, context)
 
 
 def list_collections(*, uow: UowFactory, cabinet_id: str, by_person_id: str,

@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.di import Provide
 
+from domain.model.audit import RequestContext
 from domain.model.errors import NotFound
 from domain.services.views import CabinetMembership, Profile
 
@@ -57,6 +58,15 @@ def provide_settings(state: State) -> Any:
 def provide_clock(state: State) -> Any:
     """The Clock port: the web edge reads time from it too (tests move a fixed clock)."""
     return state.container.adapters.clock()
+
+
+def request_context(request: Request) -> RequestContext:
+    """IP and user agent for the audit trail (what the edge saw; a proxy sets the client).
+
+    One helper for every page and API route that acts on a collection, signer or preparer alike.
+    """
+    client = request.client.host if request.client else None
+    return RequestContext(ip=client, user_agent=(request.headers.get("user-agent") or "")[:400] or None)
 
 
 def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:

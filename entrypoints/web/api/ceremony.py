@@ -26,8 +26,8 @@ from domain.model.errors import InvalidValue, NotFound, NotVerifiable
 from domain.services.verification import MAX_VERIFY_BYTES
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
+from entrypoints.web.deps import request_context
 from entrypoints.web.pages.downloads import attachment
-from entrypoints.web.pages.signer import request_context
 from entrypoints.web.problems import InputRejected, problem_responses
 
 __all__ = ["CollectionResultsController", "DownloadsController", "SignerController", "VerificationsController",

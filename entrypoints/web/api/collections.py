@@ -40,6 +40,7 @@ from entrypoints.web.api.collection_schemas import (
 )
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
+from entrypoints.web.deps import request_context
 from entrypoints.web.errors import N_, FieldError, describe
 from entrypoints.web.problems import InputRejected, problem_response, problem_responses
 
@@ -128,9 +129,11 @@ class CollectionsController(Controller):
         if isinstance(files, Response):
             return files
         title = _text(data, "title") or PurePath(files[0][0]).stem or "Nouvelle collecte"
-        collection_id = use_cases.create_collection_draft(cabinet_id=cabinet_id, by_person_id=person_id,
+        collection_id = use_cases.create_collection_draft(context=request_context(request),
+                                                          cabinet_id=cabinet_id, by_person_id=person_id,
                                                           title=title, message=_text(data, "message"))
-        document_ids = [use_cases.add_collection_document(collection_id=collection_id, by_person_id=person_id,
+        document_ids = [use_cases.add_collection_document(context=request_context(request),
+                                                          collection_id=collection_id, by_person_id=person_id,
                                                           name=name, content=content) for name, content in files]
         return Response(CollectionCreated(collection_id=collection_id, document_ids=document_ids),
                         status_code=HTTP_201_CREATED, headers={"Location": f"/api/v1/collections/{collection_id}"})
@@ -146,29 +149,32 @@ class CollectionsController(Controller):
         files = _checked_files(request, use_cases, data)
         if isinstance(files, Response):
             return files
-        document_ids = [use_cases.add_collection_document(collection_id=collection_id, by_person_id=person_id,
+        document_ids = [use_cases.add_collection_document(context=request_context(request),
+                                                          collection_id=collection_id, by_person_id=person_id,
                                                           name=name, content=content) for name, content in files]
         return Response(DocumentsAdded(document_ids=document_ids), status_code=HTTP_201_CREATED)
 
     @delete("/{collection_id:str}/documents/{document_id:str}", operation_id="removeCollectionDocument",
             summary="Retirer un document", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True,
             responses=problem_responses(401, 403, 404, 409))
-    def remove_document(self, collection_id: FromPath[str], document_id: FromPath[str],
+    def remove_document(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
                         person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> None:
         """Remove a document from a draft."""
-        use_cases.remove_collection_document(collection_id=collection_id, by_person_id=person_id,
+        use_cases.remove_collection_document(context=request_context(request),
+                                             collection_id=collection_id, by_person_id=person_id,
                                              document_id=document_id)
 
     @get("/{collection_id:str}/documents/{document_id:str}/original", operation_id="downloadCollectionOriginal",
          summary="Télécharger un original", sync_to_thread=True, media_type="application/pdf",
          responses=problem_responses(401, 403, 404))
-    def original(self, collection_id: FromPath[str], document_id: FromPath[str], person_id: NamedDependency[str],
-                 use_cases: NamedDependency[Any]) -> Response[bytes]:
-        """The document's bytes exactly as uploaded (``application/pdf``)."""
+    def original(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
+                 person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response[bytes]:
+        """The document's bytes exactly as uploaded (``application/pdf``); the download is in the trail."""
         from urllib.parse import quote
 
         name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=person_id,
-                                                           document_id=document_id)
+                                                           document_id=document_id, downloaded=True,
+                                                           context=request_context(request))
         return Response(content, media_type="application/pdf", headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "private, no-store"})
@@ -176,16 +182,19 @@ class CollectionsController(Controller):
     @put("/{collection_id:str}/info", operation_id="updateCollectionInfo", summary="Modifier titre et message",
          status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[CollectionInfoInput], return_dto=None, sync_to_thread=True,
          responses=problem_responses(401, 403, 404, 409, 422))
-    def update_info(self, collection_id: FromPath[str], person_id: NamedDependency[str],
+    def update_info(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
+                    person_id: NamedDependency[str],
                     data: JSONBody[CollectionInfoInput], use_cases: NamedDependency[Any]) -> None:
         """Set the title (200 characters at most) and the message to the signers of a draft."""
-        use_cases.update_collection_info(collection_id=collection_id, by_person_id=person_id, title=data.title,
+        use_cases.update_collection_info(context=request_context(request),
+                                         collection_id=collection_id, by_person_id=person_id, title=data.title,
                                          message=data.message)
 
     @put("/{collection_id:str}/options", operation_id="updateCollectionOptions", summary="Modifier les options",
          status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[CollectionOptionsInput], return_dto=None,
          sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
-    def update_options(self, collection_id: FromPath[str], person_id: NamedDependency[str],
+    def update_options(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
+                       person_id: NamedDependency[str],
                        data: JSONBody[CollectionOptionsInput], use_cases: NamedDependency[Any]) -> None:
         """Change the deadline (in the future, within a year), the automatic reminders and the invitation
         mode (``sequential``: « Invitations séquentielles », ``parallel``: « Invitations en parallèle »)."""
@@ -194,31 +203,35 @@ class CollectionsController(Controller):
             reminders = (ReminderPolicy(enabled=True, every_days=data.reminders.every_days,
                                         max_count=data.reminders.max_count)
                          if data.reminders.enabled else ReminderPolicy.off())
-        use_cases.update_collection_options(collection_id=collection_id, by_person_id=person_id,
+        use_cases.update_collection_options(context=request_context(request),
+                                            collection_id=collection_id, by_person_id=person_id,
                                             deadline=_deadline(data.deadline), reminders=reminders, mode=data.mode)
 
     @post("/{collection_id:str}/observers", operation_id="addCollectionObserver",
           summary="Ajouter un destinataire en copie", status_code=HTTP_201_CREATED, dto=CattrsDTO[ObserverInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
-    def add_observer(self, collection_id: FromPath[str], person_id: NamedDependency[str],
+    def add_observer(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
+                     person_id: NamedDependency[str],
                      data: JSONBody[ObserverInput], use_cases: NamedDependency[Any]) -> ObserverCreated:
         """Add a person in copy: told at the end, never signs."""
         return ObserverCreated(observer_id=use_cases.add_observer(
-            collection_id=collection_id, by_person_id=person_id, given_names=data.given_names,
-            surname=data.surname, email=data.email))
+            context=request_context(request), collection_id=collection_id, by_person_id=person_id,
+            given_names=data.given_names, surname=data.surname, email=data.email))
 
     @delete("/{collection_id:str}/observers/{observer_id:str}", operation_id="removeCollectionObserver",
             summary="Retirer un destinataire en copie", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True,
             responses=problem_responses(401, 403, 404, 409))
-    def remove_observer(self, collection_id: FromPath[str], observer_id: FromPath[str],
+    def remove_observer(self, request: Request[Any, Any, Any], collection_id: FromPath[str], observer_id: FromPath[str],
                         person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> None:
         """Remove a person in copy from a draft."""
-        use_cases.remove_observer(collection_id=collection_id, by_person_id=person_id, observer_id=observer_id)
+        use_cases.remove_observer(context=request_context(request),
+                                  collection_id=collection_id, by_person_id=person_id, observer_id=observer_id)
 
     @post("/{collection_id:str}/signers", operation_id="addCollectionSigner", summary="Ajouter un signataire",
           status_code=HTTP_201_CREATED, dto=CattrsDTO[SignerInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 422))
-    def add_signer(self, collection_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[SignerInput],
+    def add_signer(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
+                   data: JSONBody[SignerInput],
                    use_cases: NamedDependency[Any]) -> SignerCreated:
         """Add a signer at the end of the list.
 
@@ -226,83 +239,95 @@ class CollectionsController(Controller):
         signer (identity checked during signing); levels 2 and 3 need a mobile number.
         """
         return SignerCreated(signer_id=use_cases.add_signer(
-            collection_id=collection_id, by_person_id=person_id, kind=data.kind, level=data.level,
-            member_id=data.member_id, given_names=data.given_names, surname=data.surname, email=data.email,
-            mobile=data.mobile))
+            context=request_context(request), collection_id=collection_id, by_person_id=person_id, kind=data.kind,
+            level=data.level, member_id=data.member_id, given_names=data.given_names, surname=data.surname,
+            email=data.email, mobile=data.mobile))
 
     @delete("/{collection_id:str}/signers/{signer_id:str}", operation_id="removeCollectionSigner",
             summary="Retirer un signataire", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True,
             responses=problem_responses(401, 403, 404, 409))
-    def remove_signer(self, collection_id: FromPath[str], signer_id: FromPath[str], person_id: NamedDependency[str],
+    def remove_signer(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
+                      person_id: NamedDependency[str],
                       use_cases: NamedDependency[Any]) -> None:
         """Remove a signer from a draft."""
-        use_cases.remove_signer(collection_id=collection_id, by_person_id=person_id, signer_id=signer_id)
+        use_cases.remove_signer(context=request_context(request),
+                                collection_id=collection_id, by_person_id=person_id, signer_id=signer_id)
 
     @put("/{collection_id:str}/signers/{signer_id:str}/level", operation_id="setCollectionSignerLevel",
          summary="Choisir le niveau de signature", status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[LevelInput],
          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
-    def set_level(self, collection_id: FromPath[str], signer_id: FromPath[str], person_id: NamedDependency[str],
+    def set_level(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
+                  person_id: NamedDependency[str],
                   data: JSONBody[LevelInput], use_cases: NamedDependency[Any]) -> None:
         """Set a signer's level: 1 simple, 2 advanced, 3 advanced based on a qualified certificate."""
-        use_cases.set_signer_level(collection_id=collection_id, by_person_id=person_id, signer_id=signer_id,
+        use_cases.set_signer_level(context=request_context(request),
+                                   collection_id=collection_id, by_person_id=person_id, signer_id=signer_id,
                                    level=data.level)
 
     @put("/{collection_id:str}/signers/order", operation_id="reorderCollectionSigners",
          summary="Changer l’ordre des signataires", status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[OrderInput],
          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
-    def reorder(self, collection_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[OrderInput],
+    def reorder(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
+                data: JSONBody[OrderInput],
                 use_cases: NamedDependency[Any]) -> None:
         """Put the signers in this order, in a draft or while the collection runs (signers who signed keep
         their place; in sequential mode the first one who has not signed is the one invited)."""
-        use_cases.reorder_signers(collection_id=collection_id, by_person_id=person_id,
+        use_cases.reorder_signers(context=request_context(request), collection_id=collection_id, by_person_id=person_id,
                                   signer_ids=list(data.signer_ids))
 
     @put("/{collection_id:str}/documents/{document_id:str}/fields/{signer_id:str}",
          operation_id="placeSignatureField", summary="Placer un cadre de signature",
          status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[FieldInput], return_dto=None, sync_to_thread=True,
          responses=problem_responses(401, 403, 404, 409, 422))
-    def place_field(self, collection_id: FromPath[str], document_id: FromPath[str], signer_id: FromPath[str],
+    def place_field(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
+                    signer_id: FromPath[str],
                     person_id: NamedDependency[str], data: JSONBody[FieldInput],
                     use_cases: NamedDependency[Any]) -> None:
         """Place a signer's box on a page (by default: stacked at the bottom of the last page)."""
-        use_cases.place_signature_field(collection_id=collection_id, by_person_id=person_id,
+        use_cases.place_signature_field(context=request_context(request),
+                                        collection_id=collection_id, by_person_id=person_id,
                                         document_id=document_id, signer_id=signer_id, page=data.page, x=data.x,
                                         y=data.y, width=data.width, height=data.height)
 
     @post("/{collection_id:str}/send", operation_id="sendCollection", summary="Envoyer la collecte",
           status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
-    def send(self, collection_id: FromPath[str], person_id: NamedDependency[str],
+    def send(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
              use_cases: NamedDependency[Any]) -> None:
         """Send the draft: the first signer (sequential) or every signer (parallel) is invited by email."""
-        use_cases.send_collection(collection_id=collection_id, by_person_id=person_id)
+        use_cases.send_collection(context=request_context(request), collection_id=collection_id, by_person_id=person_id)
 
     # -- management -----------------------------------------------------------------------------------
 
     @post("/{collection_id:str}/signers/{signer_id:str}/reminders", operation_id="remindCollectionSigner",
           summary="Relancer un signataire", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True,
           responses={**problem_responses(401, 403, 404, 409), **problem_responses(429)})
-    def remind(self, collection_id: FromPath[str], signer_id: FromPath[str], person_id: NamedDependency[str],
+    def remind(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
+               person_id: NamedDependency[str],
                use_cases: NamedDependency[Any]) -> None:
         """Email an invited signer again now (at most one email an hour: 429 with ``Retry-After``)."""
-        use_cases.remind_signer_now(collection_id=collection_id, by_person_id=person_id, signer_id=signer_id)
+        use_cases.remind_signer_now(context=request_context(request),
+                                    collection_id=collection_id, by_person_id=person_id, signer_id=signer_id)
 
     @post("/{collection_id:str}/signers/{signer_id:str}/replacement", operation_id="replaceCollectionSigner",
           summary="Remplacer un signataire", status_code=HTTP_201_CREATED, dto=CattrsDTO[SignerInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
-    def replace(self, collection_id: FromPath[str], signer_id: FromPath[str], person_id: NamedDependency[str],
+    def replace(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
+                person_id: NamedDependency[str],
                 data: JSONBody[SignerInput], use_cases: NamedDependency[Any]) -> SignerCreated:
         """Someone else signs in the place of a signer who has not signed; the old links stop working."""
         return SignerCreated(signer_id=use_cases.replace_signer(
-            collection_id=collection_id, by_person_id=person_id, signer_id=signer_id, kind=data.kind,
+            context=request_context(request), collection_id=collection_id, by_person_id=person_id,
+            signer_id=signer_id, kind=data.kind,
             level=data.level, member_id=data.member_id, given_names=data.given_names, surname=data.surname,
             email=data.email, mobile=data.mobile))
 
     @post("/{collection_id:str}/cancellation", operation_id="cancelCollection", summary="Annuler la collecte",
           status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
-    def cancel(self, collection_id: FromPath[str], person_id: NamedDependency[str],
+    def cancel(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
                use_cases: NamedDependency[Any]) -> None:
         """Cancel a draft or a running collection; invited signers are told their link is dead."""
-        use_cases.cancel_collection(collection_id=collection_id, by_person_id=person_id)
+        use_cases.cancel_collection(context=request_context(request),
+                                    collection_id=collection_id, by_person_id=person_id)
 
     @get(operation_id="listCollections", summary="Collectes du cabinet", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))

@@ -27,7 +27,7 @@ from domain.model.errors import DocumentRefused, DomainError, NoDocument, NoSign
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from entrypoints.web import collection_labels as labels
-from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
+from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import DISPLAY_TZ, N_
 from entrypoints.web.pages.common import (
@@ -126,9 +126,10 @@ def _store_files(request: Request, use_cases: Any, viewer: Viewer, collection_id
             use_cases.check_upload(content=content)
             if collection_id is None:
                 collection_id = use_cases.create_collection_draft(
-                    cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id,
-                    title=_default_title(name))
-            use_cases.add_collection_document(collection_id=collection_id, by_person_id=viewer.person_id,
+                    context=request_context(request), cabinet_id=viewer.current.cabinet_id,
+                    by_person_id=viewer.person_id, title=_default_title(name))
+            use_cases.add_collection_document(context=request_context(request),
+                                              collection_id=collection_id, by_person_id=viewer.person_id,
                                               name=name, content=content)
         except DocumentRefused as exc:
             refusals.append({"name": name, "message": error_text(request, exc)})
@@ -304,7 +305,8 @@ def remove_document(request: Request, collection_id: FromPath[str], document_id:
     refused = _refusal(request, viewer)
     if refused is not None:
         return refused
-    use_cases.remove_collection_document(collection_id=collection_id, by_person_id=viewer.person_id,
+    use_cases.remove_collection_document(context=request_context(request),
+                                         collection_id=collection_id, by_person_id=viewer.person_id,
                                          document_id=document_id)
     flash(request, N_("Document retiré."))
     return see_other(f"/collectes/{collection_id}/documents")
@@ -339,7 +341,8 @@ def download_original(request: Request, collection_id: FromPath[str], document_i
     if refused is not None:
         return refused
     name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=viewer.person_id,
-                                                       document_id=document_id)
+                                                       document_id=document_id, downloaded=True,
+                                                       context=request_context(request))
     return Response(content=content, media_type="application/pdf", headers={
         "Content-Disposition": _attachment(name), "Cache-Control": "private, no-store"})
 
@@ -381,7 +384,8 @@ def save_informations(request: Request, collection_id: FromPath[str], data: Form
     else:
         status = 422
         try:
-            use_cases.update_collection_info(collection_id=collection_id, by_person_id=viewer.person_id,
+            use_cases.update_collection_info(context=request_context(request),
+                                             collection_id=collection_id, by_person_id=viewer.person_id,
                                              title=values["title"], message=values["message"])
         except DomainError as exc:
             info = describe(exc)
@@ -445,7 +449,8 @@ def save_options(request: Request, collection_id: FromPath[str], data: FormData,
         try:
             reminders = (ReminderPolicy(enabled=True, every_days=numbers["every_days"], max_count=numbers["max_count"])
                          if values["reminders"] else ReminderPolicy.off())
-            use_cases.update_collection_options(collection_id=collection_id, by_person_id=viewer.person_id,
+            use_cases.update_collection_options(context=request_context(request),
+                                                collection_id=collection_id, by_person_id=viewer.person_id,
                                                 deadline=deadline, reminders=reminders)
         except DomainError as exc:
             code = getattr(exc, "code", "")
@@ -467,7 +472,8 @@ def save_options(request: Request, collection_id: FromPath[str], data: FormData,
             return see_other(f"/collectes/{collection_id}/options#destinataires")
     verb, _, target = action.partition(":")
     if verb == "retirer-destinataire":
-        use_cases.remove_observer(collection_id=collection_id, by_person_id=viewer.person_id, observer_id=target)
+        use_cases.remove_observer(context=request_context(request),
+                                  collection_id=collection_id, by_person_id=viewer.person_id, observer_id=target)
         flash(request, N_("Destinataire en copie retiré."))
         return see_other(f"/collectes/{collection_id}/options#destinataires")
     return see_other(f"/collectes/{collection_id}/signataires")
@@ -491,7 +497,8 @@ def _add_observer(request: Request, use_cases: Any, viewer: Viewer, collection_i
     if errors:
         return 400, errors
     try:
-        use_cases.add_observer(collection_id=collection_id, by_person_id=viewer.person_id,
+        use_cases.add_observer(context=request_context(request),
+                               collection_id=collection_id, by_person_id=viewer.person_id,
                                given_names=values["observer_given_names"], surname=values["observer_surname"],
                                email=values["observer_email"])
     except DomainError as exc:
@@ -524,7 +531,8 @@ def remove_observer(request: Request, collection_id: FromPath[str], observer_id:
     refused = _refusal(request, viewer)
     if refused is not None:
         return refused
-    use_cases.remove_observer(collection_id=collection_id, by_person_id=viewer.person_id, observer_id=observer_id)
+    use_cases.remove_observer(context=request_context(request),
+                              collection_id=collection_id, by_person_id=viewer.person_id, observer_id=observer_id)
     flash(request, N_("Destinataire en copie retiré."))
     return see_other(f"/collectes/{collection_id}/options#destinataires")
 
@@ -597,7 +605,8 @@ def save_signers(request: Request, collection_id: FromPath[str], data: FormData,
             errors[f"level-{signer.signer_id}"] = LEVEL_INVALID
         elif level is not signer.level:
             try:
-                use_cases.set_signer_level(collection_id=collection_id, by_person_id=viewer.person_id,
+                use_cases.set_signer_level(context=request_context(request),
+                                           collection_id=collection_id, by_person_id=viewer.person_id,
                                            signer_id=signer.signer_id, level=level)
             except DomainError as exc:
                 errors[f"level-{signer.signer_id}"] = error_text(request, exc)
@@ -611,13 +620,16 @@ def save_signers(request: Request, collection_id: FromPath[str], data: FormData,
         order = _moved(order, target, +1)
     try:
         if order != current:
-            use_cases.reorder_signers(collection_id=collection_id, by_person_id=viewer.person_id, signer_ids=order)
+            use_cases.reorder_signers(context=request_context(request),
+                                      collection_id=collection_id, by_person_id=viewer.person_id, signer_ids=order)
         mode = form_value(data, "mode")
         if mode in (m.value for m in InvitationMode) and InvitationMode(mode) is not details.mode:
-            use_cases.update_collection_options(collection_id=collection_id, by_person_id=viewer.person_id,
+            use_cases.update_collection_options(context=request_context(request),
+                                                collection_id=collection_id, by_person_id=viewer.person_id,
                                                 mode=InvitationMode(mode))
         if verb == "retirer" and target in current:
-            use_cases.remove_signer(collection_id=collection_id, by_person_id=viewer.person_id, signer_id=target)
+            use_cases.remove_signer(context=request_context(request),
+                                    collection_id=collection_id, by_person_id=viewer.person_id, signer_id=target)
             flash(request, N_("Signataire retiré."))
     except DomainError as exc:
         errors["_signers"] = error_text(request, exc)
@@ -670,7 +682,8 @@ def add_signer(request: Request, collection_id: FromPath[str], data: FormData, v
     level = _level(form_value(data, "level")) or _default_level(has_mobile)
     if not errors:
         try:
-            use_cases.add_signer(collection_id=collection_id, by_person_id=viewer.person_id, kind=kind, level=level,
+            use_cases.add_signer(context=request_context(request),
+                                 collection_id=collection_id, by_person_id=viewer.person_id, kind=kind, level=level,
                                  **arguments)
         except DomainError as exc:
             field = getattr(exc, "field", None) or describe(exc).field
@@ -755,7 +768,8 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
         return _placement_page(request, viewer, use_cases, container, details, status=400,
                                errors={error_key: PLACEMENT_INVALID})
     try:
-        use_cases.place_signature_field(collection_id=collection_id, by_person_id=viewer.person_id,
+        use_cases.place_signature_field(context=request_context(request),
+                                        collection_id=collection_id, by_person_id=viewer.person_id,
                                         document_id=document_id, signer_id=signer_id, page=page, x=x, y=y,
                                         width=width, height=height)
     except DomainError as exc:
@@ -789,7 +803,8 @@ def send(request: Request, collection_id: FromPath[str], viewer: NamedDependency
     if refused is not None:
         return refused
     try:
-        use_cases.send_collection(collection_id=collection_id, by_person_id=viewer.person_id)
+        use_cases.send_collection(context=request_context(request),
+                                  collection_id=collection_id, by_person_id=viewer.person_id)
     except DomainError as exc:
         details = _details(use_cases, viewer, collection_id)
         if details.summary.status is not CollectionStatus.DRAFT:
@@ -849,7 +864,8 @@ def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[s
     if refused is not None:
         return refused
     try:
-        use_cases.remind_signer_now(collection_id=collection_id, by_person_id=viewer.person_id, signer_id=signer_id)
+        use_cases.remind_signer_now(context=request_context(request),
+                                    collection_id=collection_id, by_person_id=viewer.person_id, signer_id=signer_id)
     except DomainError as exc:
         return _collection_page(request, viewer, use_cases, _details(use_cases, viewer, collection_id),
                                 status=form_error_status(describe(exc).status),
@@ -870,7 +886,8 @@ def reorder_running(request: Request, collection_id: FromPath[str], data: FormDa
     verb, _, target = form_value(data, "action").partition(":")
     new_order = _moved(order, target, -1 if verb == "monter" else +1) if verb in ("monter", "descendre") else order
     try:
-        use_cases.reorder_signers(collection_id=collection_id, by_person_id=viewer.person_id, signer_ids=new_order)
+        use_cases.reorder_signers(context=request_context(request),
+                                  collection_id=collection_id, by_person_id=viewer.person_id, signer_ids=new_order)
     except DomainError as exc:
         return _collection_page(request, viewer, use_cases, details, status=form_error_status(describe(exc).status),
                                 errors={"_order": error_text(request, exc)})
@@ -939,7 +956,8 @@ def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[
                          mobile=values["mobile"] or None)
     if not errors:
         try:
-            use_cases.replace_signer(collection_id=collection_id, by_person_id=viewer.person_id, signer_id=signer_id,
+            use_cases.replace_signer(context=request_context(request),
+                                     collection_id=collection_id, by_person_id=viewer.person_id, signer_id=signer_id,
                                      kind=kind, level=level, **arguments)
         except DomainError as exc:
             field = getattr(exc, "field", None)
@@ -971,7 +989,8 @@ def cancel(request: Request, collection_id: FromPath[str], data: FormData, viewe
         return render(request, "collections/cancel.html", status=400, viewer=viewer, details=details,
                       errors={"confirmation": CANCEL_NOT_CONFIRMED})
     try:
-        use_cases.cancel_collection(collection_id=collection_id, by_person_id=viewer.person_id)
+        use_cases.cancel_collection(context=request_context(request),
+                                    collection_id=collection_id, by_person_id=viewer.person_id)
     except DomainError as exc:
         return render(request, "collections/cancel.html", status=form_error_status(describe(exc).status),
                       viewer=viewer, details=details, errors={"_form": error_text(request, exc)})

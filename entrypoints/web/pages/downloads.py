@@ -19,10 +19,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from domain.model.errors import DownloadLinkUnusable, EvidenceNotReady, NotFound
-from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
+from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, request_context
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import render
-from entrypoints.web.pages.signer import request_context
 
 __all__ = ["downloads_router", "member_downloads_router"]
 

@@ -25,7 +25,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from markupsafe import Markup
 
-from domain.model.audit import RequestContext
 from domain.model.errors import (
     CodeRefused,
     CodeResendRefused,
@@ -35,11 +34,12 @@ from domain.model.errors import (
     NotFound,
     SignatureBeingFinalised,
 )
+from entrypoints.web.deps import request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import FormData, checked, error_text, form_error_status, form_value, render, see_other
 
-__all__ = ["request_context", "signer_router"]
+__all__ = ["signer_router"]
 
 PAGE_WIDTH_PX = 900
 MAX_REASON = 1000
@@ -68,12 +68,6 @@ DEAD_LINK_TEXTS: dict[str, tuple[str, str]] = {
     "cancelled": (N_("Cette collecte a été annulée"),
                   N_("L’expéditeur a annulé cette demande de signature. Aucun document ne sera envoyé.")),
 }
-
-
-def request_context(request: Request) -> RequestContext:
-    """IP and user agent for the audit trail (what the edge saw; a proxy sets the client)."""
-    client = request.client.host if request.client else None
-    return RequestContext(ip=client, user_agent=(request.headers.get("user-agent") or "")[:400] or None)
 
 
 def _base(token: str) -> str:
