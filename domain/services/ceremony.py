@@ -890,25 +890,29 @@ def _member_of(tx: UnitOfWork, collection: Collection, person_id: str) -> None:
 
 
 def evidence_for_member(*, uow: UowFactory, clock: Clock, store: DocumentStore, collection_id: str,
-                        by_person_id: str, fmt: str = "pdf") -> tuple[str, bytes]:
+                        by_person_id: str, fmt: str = "pdf",
+                        context: RequestContext | None = None) -> tuple[str, bytes]:
     """The preparer (or a member who signed, or any preparer of the cabinet) downloads the evidence."""
     now = clock.now()
     with uow() as tx:
         collection = tx.collections.get(collection_id)
         _member_of(tx, collection, by_person_id)
         name, sha = _item(collection, f"evidence.{'json' if fmt == 'json' else 'pdf'}")
-        append(tx, collection.id, "downloaded", at=now, actor=by_person_id, item=f"evidence.{fmt}", role="member")
+        append(tx, collection.id, "downloaded", at=now, actor=by_person_id, context=context, item=f"evidence.{fmt}",
+               role="member")
         tx.commit()
     return name, store.read(sha)
 
 
 def signed_document_for_member(*, uow: UowFactory, clock: Clock, store: DocumentStore, collection_id: str,
-                               by_person_id: str, document_id: str) -> tuple[str, bytes]:
+                               by_person_id: str, document_id: str,
+                               context: RequestContext | None = None) -> tuple[str, bytes]:
     now = clock.now()
     with uow() as tx:
         collection = tx.collections.get(collection_id)
         _member_of(tx, collection, by_person_id)
         name, sha = _item(collection, document_id)
-        append(tx, collection.id, "downloaded", at=now, actor=by_person_id, item=document_id, role="member")
+        append(tx, collection.id, "downloaded", at=now, actor=by_person_id, context=context, item=document_id,
+               role="member")
         tx.commit()
     return name, store.read(sha)

@@ -307,30 +307,33 @@ class CollectionResultsController(Controller):
     @get("/signed-documents/{document_id:str}", operation_id="downloadCollectionSignedDocument",
          summary="Télécharger un PDF signé de la collecte", sync_to_thread=True,
          responses=problem_responses(401, 404, 409, 410), media_type="application/pdf")
-    def signed_document(self, collection_id: FromPath[str], document_id: FromPath[str],
-                        person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response:
+    def signed_document(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
+                        document_id: FromPath[str], person_id: NamedDependency[str],
+                        use_cases: NamedDependency[Any]) -> Response:
         """Only once the collection is completed (409 ``download.link_unusable`` before)."""
         name, content = use_cases.signed_document_for_member(collection_id=collection_id, document_id=document_id,
-                                                             by_person_id=person_id)
+                                                             by_person_id=person_id,
+                                                             context=request_context(request))
         return _file(name, content, "application/pdf")
 
     @get("/evidence.pdf", operation_id="downloadCollectionEvidencePdf",
          summary="Télécharger le dossier de preuve (PDF)", sync_to_thread=True,
          responses=problem_responses(401, 404, 409), media_type="application/pdf")
-    def evidence_pdf(self, collection_id: FromPath[str], person_id: NamedDependency[str],
-                     use_cases: NamedDependency[Any]) -> Response:
+    def evidence_pdf(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
+                     person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response:
         """Sealed at completion, refusal, expiry or cancellation (409 ``evidence.not_ready`` before)."""
-        name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=person_id, fmt="pdf")
+        name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=person_id, fmt="pdf",
+                                                      context=request_context(request))
         return _file(name, content, "application/pdf")
 
     @get("/evidence.json", operation_id="downloadCollectionEvidenceJson",
          summary="Télécharger le dossier de preuve (JSON)", sync_to_thread=True,
          responses=problem_responses(401, 404, 409), media_type="application/json")
-    def evidence_json(self, collection_id: FromPath[str], person_id: NamedDependency[str],
-                      use_cases: NamedDependency[Any]) -> Response:
+    def evidence_json(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
+                      person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response:
         """The evidence file's JSON twin."""
         name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=person_id,
-                                                      fmt="json")
+                                                      fmt="json", context=request_context(request))
         return _file(name, content, "application/json")
 
 

@@ -104,32 +104,33 @@ def _by_link(request: Request, use_cases: Any, token: str, item: str) -> Respons
 
 @get("/collectes/{collection_id:str}/documents-signes/{document_id:str}", name="member_signed_document",
      sync_to_thread=True)
-def member_signed_document(collection_id: FromPath[str], document_id: FromPath[str], viewer: NamedDependency[Viewer],
-                           use_cases: NamedDependency[Any]) -> Response:
+def member_signed_document(request: Request, collection_id: FromPath[str], document_id: FromPath[str],
+                           viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     """A signed PDF of a completed collection (404 for someone who may not see it)."""
     name, content = use_cases.signed_document_for_member(collection_id=collection_id, document_id=document_id,
-                                                         by_person_id=viewer.person_id)
+                                                         by_person_id=viewer.person_id,
+                                                         context=request_context(request))
     return file_response(name, content, document_id)
 
 
-def _member_evidence(use_cases: Any, collection_id: str, viewer: Viewer, item: str) -> Response:
+def _member_evidence(request: Request, use_cases: Any, collection_id: str, viewer: Viewer, item: str) -> Response:
     name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=viewer.person_id,
-                                                  fmt=item.rsplit(".", 1)[1])
+                                                  fmt=item.rsplit(".", 1)[1], context=request_context(request))
     return file_response(name, content, item)
 
 
 @get("/collectes/{collection_id:str}/dossier-de-preuve.pdf", name="member_evidence_pdf", sync_to_thread=True)
-def member_evidence_pdf(collection_id: FromPath[str], viewer: NamedDependency[Viewer],
+def member_evidence_pdf(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                         use_cases: NamedDependency[Any]) -> Response:
     """The evidence file of an ended collection (« dossier de preuve »)."""
-    return _member_evidence(use_cases, collection_id, viewer, "evidence.pdf")
+    return _member_evidence(request, use_cases, collection_id, viewer, "evidence.pdf")
 
 
 @get("/collectes/{collection_id:str}/dossier-de-preuve.json", name="member_evidence_json", sync_to_thread=True)
-def member_evidence_json(collection_id: FromPath[str], viewer: NamedDependency[Viewer],
+def member_evidence_json(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                          use_cases: NamedDependency[Any]) -> Response:
     """Its JSON twin."""
-    return _member_evidence(use_cases, collection_id, viewer, "evidence.json")
+    return _member_evidence(request, use_cases, collection_id, viewer, "evidence.json")
 
 
 downloads_router = Router(path="/", route_handlers=[download_page, download_document, download_evidence],
