@@ -332,6 +332,11 @@ def test_the_preparer_downloads_the_evidence_and_signed_pdf_from_the_collection(
     document_id = world.get(cid).documents[0].id
     signed = client.get(f"/collectes/{cid}/documents-signes/{document_id}")
     assert signed.status_code == 200 and signed.content.startswith(b"%PDF-")
+    # Each of the member's downloads is in the trail with what the edge saw of the client.
+    member_downloads = [e for e in world.trail(cid) if e.kind == "downloaded" and e.detail_dict()["role"] == "member"]
+    assert sorted(e.detail_dict()["item"] for e in member_downloads) == sorted(
+        ["evidence.pdf", "evidence.json", document_id])
+    assert {(e.ip, e.user_agent) for e in member_downloads} == {("testclient", "testclient")}
 
 
 # -- /verifier -----------------------------------------------------------------------------------------------
