@@ -532,14 +532,28 @@ def _ltv_passes(pdf: bytes, root_der: bytes) -> bytes:
     return signature.signer_cert.dump()
 
 
-def test_the_signed_request_and_a_pdf_signed_with_the_new_qcp_validate_offline_with_pyhanko(world):
-    from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
-
+def _enrolled(world) -> str:
+    """Runs the whole enrollment to the issued QCP-n; returns the enrollment's id."""
     eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
     world.through_consents(eid)
     world.through_identity(eid)
     world.uc.validate_identity(person_id=PERSON, enrollment_id=eid)
     world.sign(eid)
+    return eid
+
+
+def _signed_with_the_qcp(world, qcp: Certificate, pdf: bytes) -> bytes:
+    """``pdf`` signed at PAdES B-LT with the QCP's vault key, through the flow's PdfSigning adapter."""
+    from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
+
+    return world.signing.sign(pdf, SignatureRequest(
+        identity=SigningIdentity(key_ref=world.pki.vault.get(qcp.key_id), certificate=qcp.der,
+                                 chain=world.pki.ca.chain(qcp.serial)[1:]),
+        level=PadesLevel.B_LT, field_name="Signature2"))
+
+
+def test_the_signed_request_and_a_pdf_signed_with_the_new_qcp_validate_offline_with_pyhanko(world):
+    eid = _enrolled(world)
     root = world.pki.ca.chain(world.lcp_certificate.serial)[-1]
 
     signer = _ltv_passes(world.uc.signed_request(person_id=PERSON, enrollment_id=eid), root)
@@ -547,11 +561,65 @@ def test_the_signed_request_and_a_pdf_signed_with_the_new_qcp_validate_offline_w
 
     (qcp,) = world.qcps()
     pdf = world.uc.request_document(person_id=PERSON, enrollment_id=eid).pdf
-    signed = world.signing.sign(pdf, SignatureRequest(
-        identity=SigningIdentity(key_ref=world.pki.vault.get(qcp.key_id), certificate=qcp.der,
-                                 chain=world.pki.ca.chain(qcp.serial)[1:]),
-        level=PadesLevel.B_LT, field_name="Signature2"))
-    assert _ltv_passes(signed, root) == qcp.der
+    assert _ltv_passes(_signed_with_the_qcp(world, qcp, pdf), root) == qcp.der
+
+
+def test_the_qcp_issued_by_enrollment_states_qcp_n_compliance_esign_and_pds_but_no_qscd(world):
+    from adapters.ca import der
+    from tests.pki.test_profiles import _oid_text, policies, qc_statements
+
+    _enrolled(world)
+    (qcp,) = world.qcps()
+    issued = x509.load_der_x509_certificate(qcp.der)
+    assert policies(issued) == [CertificatePolicy.QCP_N.value]
+    statements = qc_statements(issued)
+    # QcCompliance, QcType (esign, checked below) and QcPDS; no QcSSCD (0.4.0.1862.1.4): level 3, not QES.
+    assert list(statements) == ["0.4.0.1862.1.1", "0.4.0.1862.1.6", "0.4.0.1862.1.5"]
+    (types,) = statements["0.4.0.1862.1.6"]
+    assert [_oid_text(t) for t in der.children(types)] == ["0.4.0.1862.1.6.1"]  # esign
+    (locations,) = statements["0.4.0.1862.1.5"]
+    assert f"{URL}/pki/pds".encode() in locations
+
+
+@pytest.fixture
+def loopback_pki():
+    """The CA's /pki endpoints on loopback: pdfsig asks the OCSP responder named in the AIA."""
+    from tests.signing.pki_server import PkiHttpServer
+
+    server = PkiHttpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.external
+def test_a_pdf_signed_with_the_enrolled_qcp_is_valid_and_trusted_for_pdfsig_and_pyhanko(tmp_path, loopback_pki):
+    import shutil
+
+    from tests.conftest import require_service
+
+    require_service(shutil.which("pdfsig") is not None, "poppler's pdfsig (apt-get install poppler-utils)")
+    require_service(shutil.which("certutil") is not None, "NSS certutil (apt-get install libnss3-tools)")
+    from tests.signing.pdfs import pdf_bytes
+    from tests.signing.test_pdfsig import make_nss_db, pdfsig
+
+    # Certificates name the loopback server in their AIA and CRL distribution points.
+    world = World(tmp_path, public_url=loopback_pki.base_url)
+    loopback_pki.pki = world.pki
+    _enrolled(world)
+    (qcp,) = world.qcps()
+    assert world.pki.ca.certificate(qcp.serial).policy is CertificatePolicy.QCP_N
+    root = world.pki.ca.chain(qcp.serial)[-1]
+
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(_signed_with_the_qcp(world, qcp, pdf_bytes(pages=2)))
+    (nss := tmp_path / "nss").mkdir()
+    (report,) = pdfsig(make_nss_db(nss, root), signed)
+    assert "Signature is Valid" in report, report
+    assert "Certificate is Trusted" in report, report
+    assert "ETSI.CAdES.detached" in report, report
+    assert any(r.startswith("POST /pki/ocsp") or r.startswith("GET /pki/ocsp/") for r in loopback_pki.requests)
+
+    assert _ltv_passes(signed.read_bytes(), root) == qcp.der
 
 
 def _to_signing(world) -> str:

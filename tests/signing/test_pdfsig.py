@@ -11,6 +11,7 @@ import re
 import subprocess
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ports.pdf_signing import PadesLevel, SignatureRequest
@@ -20,18 +21,22 @@ from tests.signing.pdfs import pdf_file
 pytestmark = pytest.mark.external
 
 
-@pytest.fixture(scope="module")
-def nss_db(pki, tmp_path_factory):
+def make_nss_db(directory, root_der: bytes):
+    """An NSS database in ``directory`` trusting ``root_der`` for signatures (what pdfsig reads)."""
     certutil = require_tool("certutil")
-    directory = tmp_path_factory.mktemp("nss")
     root_pem = directory / "root.pem"
-    root_pem.write_bytes(pki.root.cert.public_bytes(serialization.Encoding.PEM))
+    root_pem.write_bytes(x509.load_der_x509_certificate(root_der).public_bytes(serialization.Encoding.PEM))
     subprocess.run([certutil, "-N", "--empty-password", "-d", f"sql:{directory}"], check=True)
     subprocess.run(
         [certutil, "-A", "-n", "Seing Test Root", "-t", "CT,C,C", "-i", str(root_pem), "-d", f"sql:{directory}"],
         check=True,
     )
     return directory
+
+
+@pytest.fixture(scope="module")
+def nss_db(pki, tmp_path_factory):
+    return make_nss_db(tmp_path_factory.mktemp("nss"), pki.root.der)
 
 
 def pdfsig(nss_db, path) -> list[str]:

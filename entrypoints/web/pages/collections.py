@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -27,7 +27,7 @@ from domain.model.errors import DocumentRefused, DomainError, NoDocument, NoSign
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from entrypoints.web import collection_labels as labels
-from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, request_context
+from entrypoints.web.deps import Viewer, provide_viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import DISPLAY_TZ, N_
 from entrypoints.web.pages.common import (
@@ -73,13 +73,26 @@ def _can_prepare(viewer: Viewer) -> bool:
     return viewer.current is not None and Delegation.PREPARE in viewer.current.delegations
 
 
-def _refusal(request: Request, viewer: Viewer) -> Template | None:
-    """The French refusal page for someone who may not prepare collections here (403)."""
+class _CannotPrepare(Exception):
+    def __init__(self, viewer: Viewer, message: str) -> None:
+        super().__init__(message)
+        self.viewer = viewer
+        self.message = message
+
+
+def provide_preparer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
+    """The viewer of every collections page: a member of the current cabinet holding PREPARE."""
+    viewer = provide_viewer(request, use_cases)
     if viewer.current is None:
-        return render(request, "collections/refused.html", status=403, viewer=viewer, message=NO_CABINET)
+        raise _CannotPrepare(viewer, NO_CABINET)
     if not _can_prepare(viewer):
-        return render(request, "collections/refused.html", status=403, viewer=viewer, message=NO_PREPARE)
-    return None
+        raise _CannotPrepare(viewer, NO_PREPARE)
+    return viewer
+
+
+def _on_cannot_prepare(request: Request, exc: _CannotPrepare) -> Response:
+    """The French refusal page for someone who may not prepare collections here (403)."""
+    return render(request, "collections/refused.html", status=403, viewer=exc.viewer, message=exc.message)
 
 
 def _details(use_cases: Any, viewer: Viewer, collection_id: str) -> Any:
@@ -208,9 +221,6 @@ def _page_sizes(details: Any, use_cases: Any, container: Any, viewer: Viewer) ->
 
 @get("/collectes", name="collections", sync_to_thread=True)
 def dashboard(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     assert viewer.current is not None
     wanted = request.query_params.get("statut", "")
     status = labels.STATUS_FILTERS.get(wanted)
@@ -231,9 +241,6 @@ def dashboard(request: Request, viewer: NamedDependency[Viewer], use_cases: Name
 
 @get("/collectes/nouvelle", name="new_collection", sync_to_thread=False)
 def new_collection(request: Request, viewer: NamedDependency[Viewer], settings: NamedDependency[Any]) -> Template:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     return _wizard(request, viewer, "documents.html", "documents", None, limit_mb=_upload_limit_mb(settings),
                    refusals=[])
 
@@ -241,9 +248,6 @@ def new_collection(request: Request, viewer: NamedDependency[Viewer], settings: 
 @post("/collectes/nouvelle", name="create_collection", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY)
 def create_collection(request: Request, data: MultipartData, viewer: NamedDependency[Viewer],
                       use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     files = _uploads(data)
     if not files:
         return _wizard(request, viewer, "documents.html", "documents", None, status=400,
@@ -259,9 +263,6 @@ def create_collection(request: Request, data: MultipartData, viewer: NamedDepend
 @get("/collectes/{collection_id:str}/documents", name="collection_documents", sync_to_thread=True)
 def documents(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
               use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -274,9 +275,6 @@ def documents(request: Request, collection_id: FromPath[str], viewer: NamedDepen
 def add_documents(request: Request, collection_id: FromPath[str], data: MultipartData,
                   viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
                   settings: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     files = _uploads(data)
     if form_value(data, "action") == "continuer" and not files:
@@ -302,9 +300,6 @@ def add_documents(request: Request, collection_id: FromPath[str], data: Multipar
       sync_to_thread=True)
 def remove_document(request: Request, collection_id: FromPath[str], document_id: FromPath[str],
                     viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     use_cases.remove_collection_document(context=request_context(request),
                                          collection_id=collection_id, by_person_id=viewer.person_id,
                                          document_id=document_id)
@@ -318,9 +313,6 @@ def page_image(request: Request, collection_id: FromPath[str], document_id: From
                viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
                container: NamedDependency[Any]) -> Response:
     """A page as PNG, for the thumbnails (step 1) and the placement of the signature boxes (step 5)."""
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     try:
         width = int(request.query_params.get("largeur", THUMBNAIL_WIDTH))
     except ValueError:
@@ -337,9 +329,6 @@ def page_image(request: Request, collection_id: FromPath[str], document_id: From
      sync_to_thread=True)
 def download_original(request: Request, collection_id: FromPath[str], document_id: FromPath[str],
                       viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=viewer.person_id,
                                                        document_id=document_id, downloaded=True,
                                                        context=request_context(request))
@@ -360,9 +349,6 @@ def _attachment(name: str) -> str:
 @get("/collectes/{collection_id:str}/informations", name="collection_info", sync_to_thread=True)
 def informations(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                  use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -373,9 +359,6 @@ def informations(request: Request, collection_id: FromPath[str], viewer: NamedDe
 @post("/collectes/{collection_id:str}/informations", name="save_collection_info", sync_to_thread=True)
 def save_informations(request: Request, collection_id: FromPath[str], data: FormData,
                       viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     values = {"title": form_value(data, "title"), "message": str((data or {}).get("message", "")).strip()}
     errors: dict[str, str] = {}
     status = 400
@@ -416,9 +399,6 @@ def _options_page(request: Request, viewer: Viewer, details: Any, *, status: int
 @get("/collectes/{collection_id:str}/options", name="collection_options", sync_to_thread=True)
 def options(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
             use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -428,9 +408,6 @@ def options(request: Request, collection_id: FromPath[str], viewer: NamedDepende
 @post("/collectes/{collection_id:str}/options", name="save_collection_options", sync_to_thread=True)
 def save_options(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
                  use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     values = {"deadline": form_value(data, "deadline"), "reminders": "on" if checked(data, "reminders") else "",
               "every_days": form_value(data, "every_days") or "3", "max_count": form_value(data, "max_count") or "3"}
     errors: dict[str, str] = {}
@@ -512,9 +489,6 @@ def _add_observer(request: Request, use_cases: Any, viewer: Viewer, collection_i
 def add_observer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
                  use_cases: NamedDependency[Any]) -> Response:
     """Adding an observer alone (the options form does it too, saving the options with it)."""
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     values = _observer_values(data)
     status, errors = _add_observer(request, use_cases, viewer, collection_id, values)
     if errors:
@@ -528,9 +502,6 @@ def add_observer(request: Request, collection_id: FromPath[str], data: FormData,
       sync_to_thread=True)
 def remove_observer(request: Request, collection_id: FromPath[str], observer_id: FromPath[str],
                     viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     use_cases.remove_observer(context=request_context(request),
                               collection_id=collection_id, by_person_id=viewer.person_id, observer_id=observer_id)
     flash(request, N_("Destinataire en copie retiré."))
@@ -557,9 +528,6 @@ def _signers_page(request: Request, viewer: Viewer, use_cases: Any, details: Any
 @get("/collectes/{collection_id:str}/signataires", name="collection_signers", sync_to_thread=True)
 def signers(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
             use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -588,9 +556,6 @@ def _listed(data: dict[str, Any] | None, name: str) -> list[str]:
 def save_signers(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
                  use_cases: NamedDependency[Any]) -> Response:
     """The signers' form: levels, order (drag and drop or up/down buttons), mode, remove, « Valider »."""
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     current = [s.signer_id for s in details.signers]
     action = form_value(data, "action") or "enregistrer"
@@ -648,9 +613,6 @@ def save_signers(request: Request, collection_id: FromPath[str], data: FormData,
 def add_signer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
                use_cases: NamedDependency[Any]) -> Response:
     """« M’ajouter », « Membres du cabinet » and « Autre »."""
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     assert viewer.current is not None
     kind_value = form_value(data, "kind")
     values = {name: form_value(data, name) for name in ("given_names", "surname", "email", "mobile", "member_id")}
@@ -717,9 +679,6 @@ def _preset(position: str, size: tuple[float, float]) -> tuple[float, float] | N
 @get("/collectes/{collection_id:str}/placement", name="collection_placement", sync_to_thread=True)
 def placement(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
               use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -738,9 +697,6 @@ def _placement_page(request: Request, viewer: Viewer, use_cases: Any, container:
 @post("/collectes/{collection_id:str}/placement", name="place_field", sync_to_thread=True)
 def place(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
           use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     document_id = form_value(data, "document_id")
     signer_id = form_value(data, "signer_id")
@@ -786,9 +742,6 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
 @get("/collectes/{collection_id:str}/recapitulatif", name="collection_recap", sync_to_thread=True)
 def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
           use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -799,9 +752,6 @@ def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependenc
 @post("/collectes/{collection_id:str}/envoyer", name="send_collection", sync_to_thread=True)
 def send(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
          use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     try:
         use_cases.send_collection(context=request_context(request),
                                   collection_id=collection_id, by_person_id=viewer.person_id)
@@ -847,9 +797,6 @@ def _collection_page(request: Request, viewer: Viewer, use_cases: Any, details: 
 @get("/collectes/{collection_id:str}", name="collection", sync_to_thread=True)
 def collection(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if details.summary.status is CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}/{_step_of(details)}")
@@ -860,9 +807,6 @@ def collection(request: Request, collection_id: FromPath[str], viewer: NamedDepe
       sync_to_thread=True)
 def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[str],
            viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     try:
         use_cases.remind_signer_now(context=request_context(request),
                                     collection_id=collection_id, by_person_id=viewer.person_id, signer_id=signer_id)
@@ -878,9 +822,6 @@ def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[s
 def reorder_running(request: Request, collection_id: FromPath[str], data: FormData,
                     viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     """Move a signer who has not signed up or down while the collection runs."""
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     order = [s.signer_id for s in details.signers]
     verb, _, target = form_value(data, "action").partition(":")
@@ -916,9 +857,6 @@ def _signer_of(details: Any, signer_id: str) -> Any:
      sync_to_thread=True)
 def replace_form(request: Request, collection_id: FromPath[str], signer_id: FromPath[str],
                  viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     signer = _signer_of(details, signer_id)
     return _replace_page(request, viewer, use_cases, details, signer,
@@ -929,9 +867,6 @@ def replace_form(request: Request, collection_id: FromPath[str], signer_id: From
       sync_to_thread=True)
 def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[str], data: FormData,
             viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     signer = _signer_of(details, signer_id)
     values = {name: form_value(data, name)
@@ -972,18 +907,12 @@ def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[
 @get("/collectes/{collection_id:str}/annuler", name="cancel_collection_form", sync_to_thread=True)
 def cancel_form(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                 use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     return render(request, "collections/cancel.html", viewer=viewer, details=_details(use_cases, viewer, collection_id))
 
 
 @post("/collectes/{collection_id:str}/annuler", name="cancel_collection", sync_to_thread=True)
 def cancel(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
            use_cases: NamedDependency[Any]) -> Response:
-    refused = _refusal(request, viewer)
-    if refused is not None:
-        return refused
     details = _details(use_cases, viewer, collection_id)
     if not checked(data, "confirmation"):
         return render(request, "collections/cancel.html", status=400, viewer=viewer, details=details,
@@ -1004,6 +933,7 @@ collections_router = Router(path="/", route_handlers=[
     download_original, informations, save_informations, options, save_options, add_observer, remove_observer,
     signers, save_signers, add_signer, placement, place, recap, send, collection, remind, reorder_running,
     replace_form, replace, cancel_form, cancel,
-], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
+], dependencies={"viewer": Provide(provide_preparer, sync_to_thread=True)},
+    exception_handlers={_CannotPrepare: _on_cannot_prepare}, include_in_schema=False)
 
 __all__ = ["collections_router"]
