@@ -13,6 +13,7 @@ import io
 import pypdfium2 as pdfium
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from adapters.pdf.pdfium_lock import PDFIUM_LOCK
 from domain.model.document import PageSize
 from domain.model.intake import PdfInfo
 
@@ -42,6 +43,11 @@ class PyHankoPdfiumInspector:
 
     @staticmethod
     def _page_sizes(content: bytes) -> list[PageSize]:
+        with PDFIUM_LOCK:
+            return PyHankoPdfiumInspector._read_page_sizes(content)
+
+    @staticmethod
+    def _read_page_sizes(content: bytes) -> list[PageSize]:
         document = pdfium.PdfDocument(content)
         try:
             sizes = []

@@ -7,6 +7,7 @@ import zlib
 
 import pypdfium2 as pdfium
 
+from adapters.pdf.pdfium_lock import PDFIUM_LOCK
 from domain.model.errors import InvalidValue, NotFound
 
 __all__ = ["PdfiumPageRenderer"]
@@ -29,6 +30,11 @@ class PdfiumPageRenderer:
     def render_png(self, content: bytes, *, page: int, width_px: int) -> bytes:
         if not 16 <= width_px <= MAX_WIDTH_PX:
             raise InvalidValue("width_px", f"between 16 and {MAX_WIDTH_PX} pixels")
+        with PDFIUM_LOCK:
+            return self._render(content, page=page, width_px=width_px)
+
+    @staticmethod
+    def _render(content: bytes, *, page: int, width_px: int) -> bytes:
         document = pdfium.PdfDocument(content)
         try:
             if not 1 <= page <= len(document):

@@ -161,7 +161,8 @@ def step_page(request: Request, viewer: Viewer, qcp: Any, clock: Any, view: Any,
         extra.update(capture=link, qr=qr_svg(link["qr_url"]), browser_path=local_path(link["browser_url"]))
     elif step is NextStep.READ_REQUEST:
         document = qcp.request_document(person_id=viewer.person_id, enrollment_id=view.id)
-        extra.update(digest=document.digest, pages=_page_count(document.pdf))
+        pages = request.app.state.container.adapters.pdf_inspector().inspect(document.pdf).page_count
+        extra.update(digest=document.digest, pages=pages)
     elif step is NextStep.SIGN_REQUEST:
         extra["sms_sent_to"] = _recalled(request, SESSION_SMS_SENT, view.id)
     simulator = getattr(request.app.state.container.adapters.identity_verifier(), "decide_now", None)
@@ -177,16 +178,6 @@ def _reason_text(reason: str | None, known: dict[str, str]) -> str | None:
     if not reason:
         return None
     return known.get(reason, reason)
-
-
-def _page_count(pdf: bytes) -> int:
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        return len(document)
-    finally:
-        document.close()
 
 
 def _refused(request: Request, viewer: Viewer, qcp: Any, clock: Any, enrollment_id: str, exc: DomainError,
