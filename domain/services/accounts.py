@@ -38,8 +38,8 @@ def login(*, uow: UowFactory, clock: Clock, hasher: PasswordHasher, email: str, 
         person = tx.persons.by_email(address)
         account = tx.accounts.find(person.id) if person else None
         if person is None or account is None or account.password_hash is None:
-            # Spend the same time as a real check so timing does not reveal the account.
-            hasher.verify(_dummy_hash(hasher), password)
+            # Spend what a real check spends (one slow hash) so timing does not reveal the account.
+            hasher.hash(password)
             raise InvalidCredentials("unknown email or wrong password")
         if account.is_locked(now):
             raise InvalidCredentials("account locked")
@@ -53,16 +53,6 @@ def login(*, uow: UowFactory, clock: Clock, hasher: PasswordHasher, email: str, 
         account.record_successful_login()
         tx.commit()
         return LoginResult(person_id=person.id, second_factor_required=account.totp_enabled)
-
-
-_dummy_hashes: dict[int, str] = {}
-
-
-def _dummy_hash(hasher: PasswordHasher) -> str:
-    key = id(hasher)
-    if key not in _dummy_hashes:
-        _dummy_hashes[key] = hasher.hash("not a real password, only for timing")
-    return _dummy_hashes[key]
 
 
 def verify_second_factor(*, uow: UowFactory, clock: Clock, totp: Totp, person_id: str, code: str) -> None:
