@@ -19,8 +19,9 @@ __all__ = ["make_job_handler", "make_verifier", "webhook_recorder"]
 
 
 def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
-    """Our CA's root, plus ``extra_roots`` (DER) such as the root ``seing demo collection`` wrote."""
-    ca.init_hierarchy()
+    """Our CA's root, plus ``extra_roots`` (DER) such as the root ``seing demo collection`` wrote.
+
+    The hierarchy must exist (``seing ca init``); building a verifier does not create a CA."""
     cas = {c.name: c.der for c in ca.ca_certificates()}
     return PyHankoSignatureVerifier(
         trust_roots=[cas[CaName.ROOT], *extra_roots], revocation_source=CaRevocationSource(ca),

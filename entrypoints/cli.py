@@ -151,6 +151,9 @@ def _verifier(settings: Settings, roots: Sequence[str]):  # type: ignore[no-unty
     from entrypoints.ceremony_wiring import make_verifier
 
     ca = _container_without_resources(settings).adapters.ca()
+    # `seing verify` must work on a machine that never ran `make run` (e.g. on a file that
+    # `seing demo collection` wrote from its own temporary data dir): give it a hierarchy.
+    ca.init_hierarchy()
     return make_verifier(ca, settings.trusted_list_file, [_der(Path(r).read_bytes()) for r in roots])
 
 
