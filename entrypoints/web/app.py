@@ -7,7 +7,6 @@ environment (``SEING_*`` settings).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import secrets
@@ -32,7 +31,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Empty, Message, Scope
 
 from domain.model.errors import DomainError
-from entrypoints.web import i18n, labels
+from entrypoints.web import api, i18n, labels
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
 from entrypoints.web.errors import describe
 
@@ -41,7 +40,6 @@ log = logging.getLogger("seing.web")
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-API_PREFIX = "/api/"
 MAX_REQUEST_BODY = 20 * 1024 * 1024
 
 # Paths that receive POSTs from other machines and carry no browser session: the RFC 6960
@@ -166,21 +164,8 @@ _STATUS_MESSAGES = {
 }
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX)
-
-
-def _problem(request: Request, status: int, message: str) -> Response:
-    """Fallback for API paths the API's own handlers did not cover (unknown route…)."""
-    return Response(
-        content={"type": "about:blank", "title": i18n.translate("fr", message), "status": status,
-                 "instance": request.url.path},
-        status_code=status, media_type="application/problem+json")
-
-
 def error_page(request: Request, status: int, message: str) -> Response:
-    if _is_api(request):
-        return _problem(request, status, message)
+    """The French error page; /api paths never get here (the API answers problem details)."""
     try:
         return Template(template_name="error.html", context={"status": status, "message": message},
                         status_code=status, media_type=MediaType.HTML)
@@ -191,8 +176,6 @@ def error_page(request: Request, status: int, message: str) -> Response:
 
 
 def _on_login_required(request: Request, _exc: LoginRequired) -> Response:
-    if _is_api(request):
-        return _problem(request, 401, _STATUS_MESSAGES[401])
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query
@@ -250,19 +233,10 @@ def _template_engine() -> JinjaTemplateEngine:
 def include_api(app_config: AppConfig) -> None:
     """Plug the JSON API (``/api/v1``, problem details, OpenAPI at ``/schema``) into the app.
 
-    The API lives in ``entrypoints.web.api`` (written beside the pages) and exposes
-    ``include_api(app_config)``, which appends its router(s), exception handlers and OpenAPI
-    config to ``app_config``. Until that module exists the app serves the pages only.
+    ``entrypoints.web.api.include_api`` appends its router(s), exception handlers (which answer
+    problem details on /api paths, ahead of the HTML error pages) and OpenAPI config.
     """
-    try:
-        api = importlib.import_module("entrypoints.web.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != "entrypoints.web.api":
-            raise
-        return
-    hook = getattr(api, "include_api", None)
-    if hook is not None:
-        hook(app_config)
+    api.include_api(app_config)
 
 
 # The factory -----------------------------------------------------------------------------
