@@ -407,63 +407,83 @@ def cancel_registration(*, uow: UowFactory, clock: Clock, person_id: str, regist
 # Email and mobile, by one-time code -------------------------------------------------------
 
 
-def send_email_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,
-                    code_hasher: CodeHasher, person_id: str, registration_id: str) -> CodeSent:
-    """« Envoyer le code » to the email being verified (again: a resend, throttled)."""
+@frozen
+class _CodeStep:
+    """What differs between the email and the SMS step: everything else is one procedure."""
+
+    channel: str  # as CodeSent reports it
+    send_action: RegistrationAction
+    verify_action: RegistrationAction
+    purpose: Callable[[str], str]  # cabinet id → the code's purpose
+    payload: Callable[[LcpRegistration], str]
+    destination: Callable[[LcpRegistration], object]
+    masked: Callable[[LcpRegistration], str]
+    mark_verified: Callable[[LcpRegistration, datetime], None]
+
+
+_EMAIL_STEP = _CodeStep(channel="email", send_action=RegistrationAction.SEND_EMAIL_CODE,
+                        verify_action=RegistrationAction.VERIFY_EMAIL, purpose=email_purpose,
+                        payload=_email_payload, destination=lambda r: r.email,
+                        masked=lambda r: mask_email(str(r.email)), mark_verified=lambda r, now: r.verify_email(now))
+_SMS_STEP = _CodeStep(channel="sms", send_action=RegistrationAction.SEND_SMS_CODE,
+                      verify_action=RegistrationAction.VERIFY_MOBILE, purpose=sms_purpose,
+                      payload=_sms_payload, destination=lambda r: r.mobile,
+                      masked=lambda r: r.mobile.masked(), mark_verified=lambda r, now: r.verify_mobile(now))
+
+
+def _send(step: _CodeStep, *, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,
+          code_hasher: CodeHasher, person_id: str, registration_id: str) -> CodeSent:
     with uow() as tx:
         registration = _own_registration(tx, person_id, registration_id)
-        registration.require(RegistrationAction.SEND_EMAIL_CODE)
+        registration.require(step.send_action)
         locale = tx.persons.get(person_id).locale
         challenge = send_code(work=tx, generator=code_generator, hasher=code_hasher, ids=ids, clock=clock,
                               record=_into_history(registration), person_id=person_id,
-                              purpose=email_purpose(registration.cabinet_id), destination=registration.email,
-                              payload_digest=_email_payload(registration), locale=locale)
-        return CodeSent(registration_id=registration.id, channel="email",
-                        destination=mask_email(str(registration.email)), expires_at=challenge.expires_at)
+                              purpose=step.purpose(registration.cabinet_id), destination=step.destination(registration),
+                              payload_digest=step.payload(registration), locale=locale)
+        return CodeSent(registration_id=registration.id, channel=step.channel,
+                        destination=step.masked(registration), expires_at=challenge.expires_at)
+
+
+def _verify(step: _CodeStep, *, uow: UowFactory, clock: Clock, code_hasher: CodeHasher, person_id: str,
+            registration_id: str, code: str) -> RegistrationView:
+    with uow() as tx:
+        registration = _own_registration(tx, person_id, registration_id)
+        registration.require(step.verify_action)
+        # check_code commits even when it refuses, so a wrong try is counted.
+        check_code(work=tx, hasher=code_hasher, clock=clock, record=_into_history(registration),
+                   person_id=person_id, purpose=step.purpose(registration.cabinet_id), code=code,
+                   payload_digest=step.payload(registration))
+        step.mark_verified(registration, clock.now())
+        view = _view(tx, registration)
+        tx.commit()
+        return view
+
+
+def send_email_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,
+                    code_hasher: CodeHasher, person_id: str, registration_id: str) -> CodeSent:
+    """« Envoyer le code » to the email being verified (again: a resend, throttled)."""
+    return _send(_EMAIL_STEP, uow=uow, clock=clock, ids=ids, code_generator=code_generator,
+                 code_hasher=code_hasher, person_id=person_id, registration_id=registration_id)
 
 
 def verify_email_code(*, uow: UowFactory, clock: Clock, code_hasher: CodeHasher, person_id: str,
                       registration_id: str, code: str) -> RegistrationView:
-    with uow() as tx:
-        registration = _own_registration(tx, person_id, registration_id)
-        registration.require(RegistrationAction.VERIFY_EMAIL)
-        # check_code commits even when it refuses, so a wrong try is counted.
-        check_code(work=tx, hasher=code_hasher, clock=clock, record=_into_history(registration),
-                   person_id=person_id, purpose=email_purpose(registration.cabinet_id), code=code,
-                   payload_digest=_email_payload(registration))
-        registration.verify_email(clock.now())
-        view = _view(tx, registration)
-        tx.commit()
-        return view
+    return _verify(_EMAIL_STEP, uow=uow, clock=clock, code_hasher=code_hasher, person_id=person_id,
+                   registration_id=registration_id, code=code)
 
 
 def send_sms_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,
                   code_hasher: CodeHasher, person_id: str, registration_id: str) -> CodeSent:
     """The SMS code to the mobile being verified, once the email is verified."""
-    with uow() as tx:
-        registration = _own_registration(tx, person_id, registration_id)
-        registration.require(RegistrationAction.SEND_SMS_CODE)
-        locale = tx.persons.get(person_id).locale
-        challenge = send_code(work=tx, generator=code_generator, hasher=code_hasher, ids=ids, clock=clock,
-                              record=_into_history(registration), person_id=person_id,
-                              purpose=sms_purpose(registration.cabinet_id), destination=registration.mobile,
-                              payload_digest=_sms_payload(registration), locale=locale)
-        return CodeSent(registration_id=registration.id, channel="sms",
-                        destination=registration.mobile.masked(), expires_at=challenge.expires_at)
+    return _send(_SMS_STEP, uow=uow, clock=clock, ids=ids, code_generator=code_generator,
+                 code_hasher=code_hasher, person_id=person_id, registration_id=registration_id)
 
 
 def verify_sms_code(*, uow: UowFactory, clock: Clock, code_hasher: CodeHasher, person_id: str,
                     registration_id: str, code: str) -> RegistrationView:
-    with uow() as tx:
-        registration = _own_registration(tx, person_id, registration_id)
-        registration.require(RegistrationAction.VERIFY_MOBILE)
-        check_code(work=tx, hasher=code_hasher, clock=clock, record=_into_history(registration),
-                   person_id=person_id, purpose=sms_purpose(registration.cabinet_id), code=code,
-                   payload_digest=_sms_payload(registration))
-        registration.verify_mobile(clock.now())
-        view = _view(tx, registration)
-        tx.commit()
-        return view
+    return _verify(_SMS_STEP, uow=uow, clock=clock, code_hasher=code_hasher, person_id=person_id,
+                   registration_id=registration_id, code=code)
 
 
 # Identity, terms, issuance ----------------------------------------------------------------
