@@ -212,7 +212,8 @@ class FakeAdapters(containers.DeclarativeContainer):
     sms_sender = providers.Singleton(RecordingSmsSender)
     vault = providers.Singleton(InMemoryKeyVault)
     ca = providers.Singleton(_initialised_ca, vault, settings, clock)
-    timestamp_authority = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_authority = timestamp_responder
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source)

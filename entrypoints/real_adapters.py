@@ -64,10 +64,10 @@ def _code_hasher(settings: Settings) -> HmacCodeHasher:
     return HmacCodeHasher.from_secret(load_or_create_secret(settings.otp_key, settings.data_dir / "otp.key"))
 
 
-def _timestamp_authority(settings: Settings, vault: object, ca: object, clock: object) -> object:
+def _timestamp_authority(settings: Settings, builtin: BuiltinTsa) -> object:
     if settings.tsa_url:
         return HttpTimestampClient(settings.tsa_url, settings.tsa_timeout_seconds)
-    return BuiltinTsa(vault, ca, clock)  # type: ignore[arg-type]
+    return builtin
 
 
 def _identity_verifier(settings: Settings, clock: object) -> object:
@@ -93,7 +93,9 @@ class RealAdapters(containers.DeclarativeContainer):
     ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
                              settings.provided.resolved_public_url, clock=clock,
                              settings=providers.Callable(ca_settings, settings))
-    timestamp_authority = providers.Singleton(_timestamp_authority, settings, vault, ca, clock)
+    # The built-in TSA answers /pki/tsa always; the platform stamps through it unless a remote one is set.
+    timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_authority = providers.Singleton(_timestamp_authority, settings, timestamp_responder)
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source)

@@ -114,11 +114,6 @@ class BuiltinCaSettings:
     qc_pds_language: str = "fr"
 
 
-class _UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
 @frozen
 class _Ca:
     name: CaName
@@ -130,11 +125,11 @@ class _Ca:
 
 class BuiltinCertificateAuthority:
     def __init__(self, vault: KeyVault, storage_dir: Path, public_url: str, *,
-                 clock: Clock | None = None, settings: BuiltinCaSettings | None = None) -> None:
+                 clock: Clock, settings: BuiltinCaSettings | None = None) -> None:
         self._vault = vault
         self._dir = Path(storage_dir)
         self._public_url = public_url.rstrip("/")
-        self._clock = clock or _UtcClock()
+        self._clock = clock
         self._settings = settings or BuiltinCaSettings()
         self._lock = threading.RLock()
         self._cache: tuple[int, dict[str, Any], dict[CaName, _Ca]] | None = None

@@ -11,7 +11,6 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,13 @@ def _next_stamp() -> int:
 
 
 class _Outbox:
-    def __init__(self, directory: str | os.PathLike[str], *, clock: Clock | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, clock: Clock) -> None:
         self._directory = Path(directory)
-        # created_at follows the application clock when given; the file order never depends on it.
+        # created_at follows the application clock (the Clock port); the file order never depends on it.
         self._clock = clock
 
     def _created_at(self) -> str:
-        now = self._clock.now() if self._clock is not None else datetime.now(UTC)
-        return now.isoformat()
+        return self._clock.now().isoformat()
 
     def _store(self, record: dict[str, Any]) -> str:
         message_id = f"{_next_stamp():020d}-{uuid.uuid4().hex[:8]}"

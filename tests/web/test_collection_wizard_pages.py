@@ -150,9 +150,9 @@ def test_an_oversized_file_is_refused_in_french(tmp_path: Path):
     owner = container.use_cases.create_cabinet(
         name="Cabinet", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password="correct horse battery")
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
 
-    with TestClient(create_app(container), base_url="http://testserver.local") as client:
+    with TestClient(app_for(container), base_url="http://testserver.local") as client:
         login(client)
         big = corpus.minimal_pdf(1) + b"%" + b"x" * (1024 * 1024 + 10)
         response = upload(client, "/collectes/nouvelle", ("gros.pdf", big))
