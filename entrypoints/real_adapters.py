@@ -10,7 +10,9 @@ from dependency_injector import containers, providers
 from adapters.ca.builtin import BuiltinCertificateAuthority
 from adapters.keyvault.software import open_software_vault
 from adapters.messaging.outbox import OutboxMailer, OutboxSmsSender
+from adapters.messaging.brevo import BREVO_API_URL, BrevoSmsSender
 from adapters.messaging.smtp import SmtpMailer
+from adapters.messaging.twilio import TWILIO_API_URL, TwilioSmsSender
 from adapters.persistence.database import open_database
 from adapters.persistence.jobs import PonyJobStore
 from adapters.persistence.unit_of_work import PonyUnitOfWork
@@ -31,7 +33,7 @@ from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.http_client import HttpTimestampClient
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
 from ports.identity import IdentityProviderConfig
-from entrypoints.settings import Settings
+from entrypoints.settings import ConfigurationError, Settings
 
 
 def _database(settings: Settings) -> Iterator[object]:
@@ -48,6 +50,34 @@ def _mailer(settings: Settings, clock: object) -> object:
                           username=settings.smtp_username or None, password=settings.smtp_password or None,
                           sender=settings.mail_sender)
     return OutboxMailer(settings.outbox_dir, clock=clock)
+
+
+def _sms_sender(settings: Settings, clock: object) -> object:
+    """The configured SMS provider; a configuration that cannot send stops the start here."""
+    backend = settings.sms_backend
+    if backend == "outbox":
+        if not settings.dev_mode:
+            # Codes written to a folder on the server reach no signer: refuse rather than
+            # let every level 2-3 signature and LCP registration wait for an SMS that never comes.
+            raise ConfigurationError(
+                "SEING_SMS_BACKEND=outbox only keeps text messages on this server, for development; "
+                "with SEING_DEV_MODE=false choose a provider: SEING_SMS_BACKEND=brevo or twilio")
+        return OutboxSmsSender(settings.outbox_dir, clock=clock)
+    required = {"brevo": ("brevo_api_key",), "twilio": ("twilio_account_sid", "twilio_auth_token")}[backend]
+    missing = [f"SEING_{name.upper()}" for name in required if not getattr(settings, name)]
+    if missing:
+        raise ConfigurationError(f"SEING_SMS_BACKEND={backend} needs {' and '.join(missing)}")
+    try:
+        if backend == "brevo":
+            return BrevoSmsSender(settings.brevo_api_key, settings.sms_sender_name,
+                                  base_url=settings.sms_api_url or BREVO_API_URL,
+                                  timeout=settings.sms_timeout_seconds)
+        return TwilioSmsSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.sms_sender_name,
+                               base_url=settings.sms_api_url or TWILIO_API_URL,
+                               timeout=settings.sms_timeout_seconds)
+    except ValueError as error:
+        raise ConfigurationError(f"SEING_SMS_BACKEND={backend}: {error} (see SEING_SMS_SENDER_NAME, "
+                                 "SEING_SMS_API_URL and the provider's credentials)") from None
 
 
 def _vault(settings: Settings) -> object:
@@ -88,7 +118,7 @@ class RealAdapters(containers.DeclarativeContainer):
     uow = providers.Factory(PonyUnitOfWork, db=database, clock=clock)
     job_store = providers.Singleton(PonyJobStore, db=database)
     mailer = providers.Singleton(_mailer, settings=settings, clock=clock)
-    sms_sender = providers.Singleton(OutboxSmsSender, settings.provided.outbox_dir, clock=clock)
+    sms_sender = providers.Singleton(_sms_sender, settings, clock)
     vault = providers.Singleton(_vault, settings)
     ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
                              settings.provided.resolved_public_url, clock=clock,

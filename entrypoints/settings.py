@@ -41,7 +41,13 @@ class Settings:
     database_url: str = ""  # default: SQLite file in data_dir
     dev_mode: bool = True
     mail_backend: Literal["outbox", "smtp"] = "outbox"
-    sms_backend: Literal["outbox"] = "outbox"
+    sms_backend: Literal["outbox", "brevo", "twilio"] = "outbox"  # outbox: dev mode only
+    sms_sender_name: str = "Seing"  # what the phone shows: letters and digits (11 at most) or a number
+    sms_api_url: str = ""  # the provider's API base URL; empty: its public one (tests point it at a stub)
+    sms_timeout_seconds: float = 10.0
+    brevo_api_key: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
     mail_sender: str = "Seing <no-reply@seing.local>"
     smtp_host: str = "localhost"
     smtp_port: int = field(default=587, validator=_positive_port)

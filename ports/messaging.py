@@ -23,6 +23,14 @@ class DeliveryError(Exception):
     """The message could not be handed over; the worker retries later."""
 
 
+class PermanentDeliveryError(DeliveryError):
+    """The transport refused the message and would refuse it again (a number it cannot
+    reach, credentials it rejects): the worker marks the job failed instead of retrying.
+
+    A subclass, so code that only cares whether a message left still catches DeliveryError.
+    """
+
+
 @runtime_checkable
 class Mailer(Protocol):
     def send(self, email: OutgoingEmail) -> None:
@@ -33,5 +41,7 @@ class Mailer(Protocol):
 @runtime_checkable
 class SmsSender(Protocol):
     def send(self, sms: OutgoingSms) -> None:
-        """Hand the message to the transport; raise DeliveryError on failure."""
+        """Hand the message to the transport; raise DeliveryError on a failure worth
+        retrying (timeout, provider unavailable or rate-limiting), PermanentDeliveryError
+        when the provider refused the message itself."""
         ...
