@@ -41,13 +41,16 @@ class Settings:
     database_url: str = ""  # default: SQLite file in data_dir
     dev_mode: bool = True
     mail_backend: Literal["outbox", "smtp"] = "outbox"
-    sms_backend: Literal["outbox", "brevo", "twilio"] = "outbox"  # outbox: dev mode only
+    # An entry point of the group seing.sms_senders: outbox (dev mode only), brevo, twilio or a plug-in
+    sms_backend: str = "outbox"
     sms_sender_name: str = "Seing"  # what the phone shows: letters and digits (11 at most) or a number
     sms_api_url: str = ""  # the provider's API base URL; empty: its public one (tests point it at a stub)
     sms_timeout_seconds: float = 10.0
     brevo_api_key: str = ""
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
+    # A plug-in provider's own settings: SEING_SMS_OPTION_<NAME> or the TOML table [seing.sms_options]
+    sms_options: dict[str, str] = field(factory=dict)
     mail_sender: str = "Seing <no-reply@seing.local>"
     smtp_host: str = "localhost"
     smtp_port: int = field(default=587, validator=_positive_port)
@@ -153,6 +156,9 @@ attrs.resolve_types(Settings)
 _FIELDS = {a.name: a for a in attrs.fields(Settings)}
 
 
+_SMS_OPTION_PREFIX = "SEING_SMS_OPTION_"
+
+
 def _env_name(name: str) -> str:
     return f"SEING_{name.upper()}"
 
@@ -172,7 +178,11 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
             raise ConfigurationError(f"unknown setting {unknown[0]!r} in {path}")
         raw.update(table)
     for key, value in environ.items():
-        if key.startswith("SEING_") and key != "SEING_CONFIG":
+        if key.startswith(_SMS_OPTION_PREFIX) and len(key) > len(_SMS_OPTION_PREFIX):
+            options = dict(raw.get("sms_options") or {})  # type: ignore[call-overload]
+            options[key[len(_SMS_OPTION_PREFIX):].lower()] = value
+            raw["sms_options"] = options
+        elif key.startswith("SEING_") and key != "SEING_CONFIG":
             name = key[len("SEING_"):].lower()
             if name in _FIELDS:
                 raw[name] = value

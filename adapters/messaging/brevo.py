@@ -23,9 +23,9 @@ import logging
 import re
 
 from adapters.messaging._http_sms import HttpSmsClient, is_gsm_7
-from ports.messaging import OutgoingSms
+from ports.messaging import OutgoingSms, SmsProviderConfig
 
-__all__ = ["BREVO_API_URL", "BrevoSmsSender"]
+__all__ = ["BREVO_API_URL", "BrevoSmsSender", "factory"]
 
 BREVO_API_URL = "https://api.brevo.com"
 
@@ -61,3 +61,9 @@ class BrevoSmsSender:
 
     def close(self) -> None:
         self._http.close()
+
+
+def factory(config: SmsProviderConfig) -> BrevoSmsSender:
+    """Entry point ``brevo`` of ``seing.sms_senders``; option ``api_key``."""
+    return BrevoSmsSender(config.option("api_key") or "", config.sender_name,
+                          base_url=config.api_url or BREVO_API_URL, timeout=config.timeout_seconds)

@@ -24,9 +24,9 @@ from urllib.parse import quote
 import httpx
 
 from adapters.messaging._http_sms import HttpSmsClient
-from ports.messaging import OutgoingSms
+from ports.messaging import OutgoingSms, SmsProviderConfig
 
-__all__ = ["TWILIO_API_URL", "TwilioSmsSender"]
+__all__ = ["TWILIO_API_URL", "TwilioSmsSender", "factory"]
 
 TWILIO_API_URL = "https://api.twilio.com"
 
@@ -64,3 +64,10 @@ class TwilioSmsSender:
 
     def close(self) -> None:
         self._http.close()
+
+
+def factory(config: SmsProviderConfig) -> TwilioSmsSender:
+    """Entry point ``twilio`` of ``seing.sms_senders``; options ``account_sid``, ``auth_token``."""
+    return TwilioSmsSender(config.option("account_sid") or "", config.option("auth_token") or "",
+                           config.sender_name, base_url=config.api_url or TWILIO_API_URL,
+                           timeout=config.timeout_seconds)

@@ -58,10 +58,22 @@ def test_a_provider_without_what_it_needs_stops_the_start_naming_the_setting(tmp
     assert named in str(error.value)
 
 
-def test_an_unknown_sms_backend_is_refused_by_name():
+def test_an_unknown_sms_backend_is_refused_by_name_with_the_installed_ones(tmp_path):
+    settings = load_settings({"SEING_DATA_DIR": str(tmp_path), "SEING_SMS_BACKEND": "pigeon"})
     with pytest.raises(ConfigurationError) as error:
-        load_settings({"SEING_SMS_BACKEND": "pigeon"})
-    assert "SEING_SMS_BACKEND" in str(error.value) and "'brevo'" in str(error.value)
+        build_container(settings)
+    message = str(error.value)
+    assert "SEING_SMS_BACKEND" in message and "'pigeon'" in message
+    assert all(name in message for name in ("brevo", "outbox", "twilio"))
+
+
+def test_plug_in_options_come_from_the_environment_and_the_toml_table(tmp_path):
+    config = tmp_path / "seing.toml"
+    config.write_text('[seing]\nsms_backend = "acme"\n[seing.sms_options]\nregion = "eu"\ntoken = "from-file"\n',
+                      "utf-8")
+    settings = load_settings({"SEING_CONFIG": str(config), "SEING_SMS_OPTION_TOKEN": "from-env"})
+    assert settings.sms_backend == "acme"
+    assert settings.sms_options == {"region": "eu", "token": "from-env"}
 
 
 def test_brevo_chosen_by_configuration_sends_to_the_configured_api(tmp_path):
