@@ -74,7 +74,7 @@ def _sms_sender(settings: Settings, clock: object) -> object:
     missing = [f"SEING_{name.upper()}" for name in own.values() if not getattr(settings, name)]
     if missing:
         raise ConfigurationError(f"SEING_SMS_BACKEND={backend} needs {' and '.join(missing)}")
-    options = {**settings.sms_options, **{option: getattr(settings, name) for option, name in own.items()}}
+    options = {**dict(settings.sms_options), **{option: getattr(settings, name) for option, name in own.items()}}
     config = SmsProviderConfig(clock=clock, sender_name=settings.sms_sender_name,  # type: ignore[arg-type]
                                api_url=settings.sms_api_url, timeout_seconds=settings.sms_timeout_seconds,
                                outbox_dir=settings.outbox_dir, options=options)

@@ -32,6 +32,15 @@ def _between(low: int, high: int):  # type: ignore[no-untyped-def]
     return check
 
 
+def _option_pairs(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, Mapping):
+        value = value.items()
+    if isinstance(value, str) or not all(isinstance(pair, (tuple, list)) and len(pair) == 2
+                                         for pair in value):  # type: ignore[union-attr]
+        raise ValueError("sms_options must be a table of names and values")
+    return tuple(sorted((str(k), str(v)) for k, v in value))  # type: ignore[union-attr]
+
+
 @define(frozen=True)
 class Settings:
     data_dir: Path = field(default=Path("var"), converter=Path)
@@ -50,7 +59,8 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     # A plug-in provider's own settings: SEING_SMS_OPTION_<NAME> or the TOML table [seing.sms_options]
-    sms_options: dict[str, str] = field(factory=dict)
+    # (name, value) pairs, so that Settings stays hashable; give a dict
+    sms_options: tuple[tuple[str, str], ...] = field(default=(), converter=lambda v: _option_pairs(v))
     mail_sender: str = "Seing <no-reply@seing.local>"
     smtp_host: str = "localhost"
     smtp_port: int = field(default=587, validator=_positive_port)
@@ -130,6 +140,8 @@ class Settings:
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_structure_hook(Path, lambda value, _type: Path(value))
+_converter.register_structure_hook_func(lambda type_: type_ == tuple[tuple[str, str], ...],
+                                       lambda value, _type: _option_pairs(value))
 
 
 def _parse_bool(value: object) -> object:
@@ -206,5 +218,7 @@ def _describe(type_: object) -> str:
     args = getattr(type_, "__args__", None)
     if args and getattr(type_, "__origin__", None) is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
+    if type_ == tuple[tuple[str, str], ...]:
+        return "a TOML table of names and values (or SEING_SMS_OPTION_<NAME> variables)"
     return {int: "an integer", float: "a number", bool: "true or false", Path: "a path", str: "text"}.get(
         type_, str(type_))  # type: ignore[call-overload]

@@ -73,7 +73,14 @@ def test_plug_in_options_come_from_the_environment_and_the_toml_table(tmp_path):
                       "utf-8")
     settings = load_settings({"SEING_CONFIG": str(config), "SEING_SMS_OPTION_TOKEN": "from-env"})
     assert settings.sms_backend == "acme"
-    assert settings.sms_options == {"region": "eu", "token": "from-env"}
+    assert dict(settings.sms_options) == {"region": "eu", "token": "from-env"}
+    assert hash(settings)  # still usable as a key
+
+
+def test_plug_in_options_given_as_one_string_are_refused_by_name():
+    with pytest.raises(ConfigurationError) as error:
+        load_settings({"SEING_SMS_OPTIONS": "token=abc"})
+    assert "SEING_SMS_OPTIONS" in str(error.value) and "SEING_SMS_OPTION_<NAME>" in str(error.value)
 
 
 def test_brevo_chosen_by_configuration_sends_to_the_configured_api(tmp_path):
