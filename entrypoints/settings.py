@@ -58,9 +58,9 @@ class Settings:
     brevo_api_key: str = ""
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
-    # A plug-in provider's own settings: SEING_SMS_OPTION_<NAME> or the TOML table [seing.sms_options]
-    # (name, value) pairs, so that Settings stays hashable; give a dict
-    sms_options: tuple[tuple[str, str], ...] = field(default=(), converter=lambda v: _option_pairs(v))
+    # A plug-in provider's own settings: SEING_SMS_OPTION_<NAME> or the TOML table [seing.sms_options].
+    # Kept as sorted (name, value) pairs so that Settings stays hashable; a dict is accepted.
+    sms_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
     mail_sender: str = "Seing <no-reply@seing.local>"
     smtp_host: str = "localhost"
     smtp_port: int = field(default=587, validator=_positive_port)
