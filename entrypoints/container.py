@@ -268,4 +268,8 @@ def build_container(settings: Settings, *, fakes: bool = False) -> Container:
         from entrypoints.real_adapters import RealAdapters
 
         adapters = RealAdapters(settings=providers.Object(settings))
+        # Built now so that a configuration unable to send (the dev outbox outside dev
+        # mode, a provider without credentials) stops every process at start, not at the
+        # first code a signer waits for.
+        adapters.sms_sender()
     return Container(settings=providers.Object(settings), adapters=adapters)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ports.clock import Clock
-from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms
+from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms, SmsProviderConfig
 
-__all__ = ["OutboxMailer", "OutboxSmsSender", "read_outbox"]
+__all__ = ["OutboxMailer", "OutboxSmsSender", "read_outbox", "sms_factory"]
 
 _SUFFIX = ".json"
 
@@ -76,6 +76,14 @@ class OutboxMailer(_Outbox):
 class OutboxSmsSender(_Outbox):
     def send(self, sms: OutgoingSms) -> None:
         self._store({"channel": "sms", "to": sms.to, "subject": None, "text": sms.text, "html": None})
+
+
+def sms_factory(config: SmsProviderConfig) -> OutboxSmsSender:
+    """Entry point ``outbox`` of ``seing.sms_senders`` (development only: the composition
+    root refuses it outside dev mode)."""
+    if config.outbox_dir is None:
+        raise ValueError("the SMS outbox needs a folder")
+    return OutboxSmsSender(config.outbox_dir, clock=config.clock)
 
 
 _FIELDS = ("id", "channel", "to", "subject", "text", "html", "created_at")
