@@ -9,6 +9,7 @@ command -v certutil >/dev/null 2>&1 || missing="$missing libnss3-tools"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
+command -v gs >/dev/null 2>&1 || missing="$missing ghostscript"
 [ -z "$missing" ] && exit 0
 echo "installing Debian packages:$missing"
 SUDO=""

@@ -83,14 +83,18 @@ class Ceremony:
         return record
 
     def collection(self, signers: list[dict], *, mode: InvitationMode = InvitationMode.SEQUENTIAL,
-                   documents: int = 1, observers: int = 0, deadline: timedelta | None = None) -> str:
+                   documents: int = 1, observers: int = 0, deadline: timedelta | None = None,
+                   contents: list[bytes] | None = None) -> str:
+        """``contents``: the PDFs to send (default: ``documents`` hand-written letters)."""
         cid = self.uc.create_collection_draft(cabinet_id=self.cabinet_id, by_person_id=self.owner,
                                               title="Lettre de mission 2026", message="Merci de signer.")
         self.uc.update_collection_options(collection_id=cid, by_person_id=self.owner, mode=mode,
                                           deadline=self.clock.now() + deadline if deadline else None)
-        for n in range(documents):
+        if contents is None:
+            contents = [corpus.minimal_pdf(pages=2, text=f"Lettre {n + 1}") for n in range(documents)]
+        for n, content in enumerate(contents):
             self.uc.add_collection_document(collection_id=cid, by_person_id=self.owner, name=f"lettre-{n + 1}.pdf",
-                                            content=corpus.minimal_pdf(pages=2, text=f"Lettre {n + 1}"))
+                                            content=content)
         for spec in signers:
             self.uc.add_signer(collection_id=cid, by_person_id=self.owner, **spec)
         for n in range(observers):
