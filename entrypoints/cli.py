@@ -103,7 +103,17 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _warn_about_publication(settings: Settings) -> None:
+    """Said at every start: addresses a QCP-n certificate must not carry (EN 319 412)."""
+    from entrypoints.pki_config import publication_warnings
+
+    for warning in publication_warnings(settings):
+        print(warning, file=sys.stderr, flush=True)
+
+
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.quiet:
+        _warn_about_publication(settings)
     container = _container(settings)
     worker = container.worker()
     if args.once:
@@ -118,6 +128,8 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
     from entrypoints.web.app import create_app
 
+    if not getattr(args, "warned", False):
+        _warn_about_publication(settings)
     container = _container(settings)
     uvicorn.run(create_app(container), host=settings.host, port=settings.port, log_level="info")
     return 0
@@ -133,9 +145,12 @@ def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Web app and worker side by side, as ``make run`` wants them."""
-    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"])
+    _warn_about_publication(settings)
+    # The worker beside it would say the same: one warning per start is enough.
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker", "--quiet"])
     print(f"\n  Seing is starting on {settings.resolved_public_url}\n", flush=True)
     try:
+        args.warned = True
         return cmd_web(args, settings)
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -209,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="deliver notifications and run scheduled jobs")
     worker.add_argument("--once", action="store_true", help="run the due jobs once and exit")
+    worker.add_argument("--quiet", action="store_true", help="no start-up warnings (seing run says them)")
     worker.set_defaults(handler=cmd_worker)
 
     sub.add_parser("web", help="serve the web app").set_defaults(handler=cmd_web)

@@ -228,6 +228,13 @@ class CaNotInitialised(DomainError):
     code = "ca.not_initialised"
 
 
+class QcpPublicationInsecure(DomainError):
+    """QCP-n certificates are not issued while the CA's public addresses break EN 319 412
+    (``problems``: the codes of ``domain.model.pki.publication_problems``); dev mode only warns."""
+
+    code = "ca.qcp_publication_insecure"
+
+
 # Collections ------------------------------------------------------------------------
 
 

@@ -98,6 +98,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # Not the person's doing: damaged storage, a CA never initialised.
     e.DocumentCorrupted: 500,
     e.CaNotInitialised: 503,
+    e.QcpPublicationInsecure: 503,
     e.InvalidPdf: 422,
     # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
@@ -228,6 +229,10 @@ _MESSAGES: dict[str, str] = {
     "ca.not_initialised": N_(
         "L’autorité de certification n’est pas encore initialisée\u00a0: un administrateur doit lancer "
         "« seing ca init »."
+    ),
+    "ca.qcp_publication_insecure": N_(
+        "Les certificats qualifiés (QCP-n) ne sont pas émis pour le moment\u00a0: les adresses publiques de "
+        "l’autorité de certification ne sont pas encore conformes. Prévenez l’administrateur de la plateforme."
     ),
     # Collections (collectes)
     "collection.refused": N_("Cette action n’est pas possible sur cette collecte."),
