@@ -704,8 +704,11 @@ def _modifications_allowed(pdf: bytes, names: Sequence[str]) -> dict[str, bool]:
     allowed = {}
     for signature in reader.embedded_signatures:
         if signature.field_name in names:
-            signature.compute_integrity_info()
-            allowed[signature.field_name] = signature.summarise_integrity_info()["docmdp_ok"] is not False
+            try:
+                signature.compute_integrity_info()
+                allowed[signature.field_name] = signature.summarise_integrity_info()["docmdp_ok"] is not False
+            except Exception:  # noqa: BLE001 - a signature pyHanko cannot assess is no longer intact
+                allowed[signature.field_name] = False
     return allowed
 
 

@@ -99,11 +99,12 @@ def encrypted_pdf(user_password: str | None = "secret") -> bytes:
     return buffer.getvalue()
 
 
-def signed_pdf(content: bytes | None = None, *, certify: int | None = None) -> bytes:
+def signed_pdf(content: bytes | None = None, *, certify: int | None = None, lock_all_fields: bool = False) -> bytes:
     """A PDF already carrying a signature, made with a throwaway self-signed key.
 
     ``certify``: a certification signature with that DocMDP level instead (1: no change allowed,
-    2: form filling and signing, 3: annotations too).
+    2: form filling and signing, 3: annotations too). ``lock_all_fields``: an approval signature
+    whose field locks every form field (FieldMDP /All).
     """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -132,7 +133,11 @@ def signed_pdf(content: bytes | None = None, *, certify: int | None = None) -> b
 
     meta = signers.PdfSignatureMetadata(field_name="Signature1", certify=certify is not None,
                                         docmdp_permissions=MDPPerm(certify) if certify else MDPPerm.FILL_FORMS)
-    output = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(content or minimal_pdf())), meta, signer=signer)
+    from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, SigFieldSpec
+
+    field = SigFieldSpec("Signature1", field_mdp_spec=FieldMDPSpec(FieldMDPAction.ALL)) if lock_all_fields else None
+    output = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(content or minimal_pdf())), meta, signer=signer,
+                              new_field_spec=field)
     return output.getvalue()
 
 

@@ -158,6 +158,11 @@ def test_a_pdf_certified_by_its_author_is_refused_as_locked_with_what_to_do(leve
     assert "certifié" in text and "Demandez à son auteur une version non certifiée" in text
 
 
+def test_a_pdf_whose_signature_locks_every_field_is_refused_as_locked():
+    # Our fields would fall under the lock: validators would then call that signature broken.
+    assert outcome(corpus.signed_pdf(lock_all_fields=True)) == "document.locked"
+
+
 def test_a_truncated_pdf_is_refused_as_broken():
     assert outcome(corpus.truncated_pdf()) == "document.broken"
 
