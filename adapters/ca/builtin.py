@@ -207,12 +207,7 @@ class BuiltinCertificateAuthority:
                                public_key=public_key, key_type=key_type, lifetime=lifetime,
                                extensions=self._seal_extensions(ca), policy=policy,
                                holder_id=subject.organization_identifier, one_time=one_time)
-        if policy is CertificatePolicy.QCP_N and s.qcp_requires_compliant_urls:
-            problems = self.publication_problems()
-            if problems:
-                raise QcpPublicationInsecure("the CA's public addresses break EN 319 412: "
-                                             + "; ".join(f"{p.rule} ({p.url})" for p in problems),
-                                             problems=",".join(p.code for p in problems))
+        self.check_issuable(policy)
         ca = self._cas()[CaName.LCP if policy is CertificatePolicy.LCP else CaName.QCP]
         default = s.lcp_validity if policy is CertificatePolicy.LCP else s.qcp_validity
         lifetime = validity or (s.one_time_validity if one_time else default)
@@ -220,6 +215,14 @@ class BuiltinCertificateAuthority:
                            public_key=public_key, key_type=key_type, lifetime=lifetime,
                            extensions=self._person_extensions(ca, subject, policy), policy=policy,
                            holder_id=subject.person_id, one_time=one_time)
+
+    def check_issuable(self, policy: CertificatePolicy) -> None:
+        if policy is CertificatePolicy.QCP_N and self._settings.qcp_requires_compliant_urls:
+            problems = self.publication_problems()
+            if problems:
+                raise QcpPublicationInsecure("the CA's public addresses break EN 319 412: "
+                                             + "; ".join(f"{p.rule} ({p.url})" for p in problems),
+                                             problems=",".join(p.code for p in problems))
 
     def publication_problems(self) -> tuple[PublicationProblem, ...]:
         """What is wrong with the addresses this CA writes into QCP-n certificates."""

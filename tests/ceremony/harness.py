@@ -41,8 +41,9 @@ def require_tool(name: str) -> str:
 class Ceremony:
     """One container on fakes (in-memory unit of work, outbox of jobs) with the real CA and signing."""
 
-    def __init__(self, data_dir: Path, public_url: str = "http://127.0.0.1:9", *, real_signing: bool = True) -> None:
-        self.settings = Settings(data_dir=data_dir, public_url=public_url)
+    def __init__(self, data_dir: Path, public_url: str = "http://127.0.0.1:9", *, real_signing: bool = True,
+                 **settings: object) -> None:
+        self.settings = Settings(data_dir=data_dir, public_url=public_url, **settings)  # type: ignore[arg-type]
         self.container = build_container(self.settings, fakes=True)
         self.uc = self.container.use_cases
         self.clock = self.container.adapters.clock()

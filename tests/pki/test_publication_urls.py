@@ -119,3 +119,33 @@ def test_seing_run_says_nothing_when_the_addresses_comply(no_server, tmp_path, m
     assert publication_warnings(cli.load_settings()) == []
     assert cli.main(["run"]) == 0
     assert "WARNING" not in capsys.readouterr().err
+
+
+def test_an_external_level_3_signer_is_told_before_any_code_is_sent(tmp_path):
+    # Outside dev mode, with the default http addresses: the one-time QCP-n would be refused at
+    # « Signer »; the signer learns it at « J'ai lu et j'accepte », and no code is spent.
+    from domain.model.signer import SignatureLevel, SignerKind
+    from tests.ceremony.harness import Ceremony
+
+    world = Ceremony(tmp_path, dev_mode=False)
+    world.collection([dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.ADVANCED_QUALIFIED, given_names="Marc",
+                           surname="Durand", email="marc@exemple.fr", mobile="06 12 34 56 78")])
+    token = world.token_of("marc@exemple.fr")
+    world.uc.open_ceremony(token=token)
+    with pytest.raises(QcpPublicationInsecure):
+        world.uc.request_signing_code(token=token)
+    assert world.notifications("signing_code") == []
+
+
+def test_a_qcp_enrollment_is_not_opened_while_the_qcp_n_could_not_be_issued(tmp_path):
+    # Better refused at « Souscrire » than after the identity check.
+    from entrypoints.container import build_container
+
+    container = build_container(Settings(data_dir=tmp_path, dev_mode=False, public_url="http://seing.example.com"),
+                                fakes=True)
+    container.adapters.ca().init_hierarchy()
+    created = container.use_cases.create_cabinet(
+        name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
+        owner_email="jessica@poussart.fr", owner_mobile="06 24 00 00 13", password="correct horse battery")
+    with pytest.raises(QcpPublicationInsecure):
+        container.use_cases.qcp().start(person_id=created.person_id, cabinet_id=created.cabinet_id)
