@@ -141,3 +141,22 @@ def test_a_file_that_is_no_pdf_cannot_be_checked(tmp_path, capsys, monkeypatch):
     assert cli.main(["verify", str(tmp_path / "absent.pdf"), "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["verdict"] == "undetermined"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_configured_trusted_list_is_named_as_a_source_of_trust(files, tmp_path, capsys, monkeypatch):
+    import base64
+
+    from domain.model.pki import CaName
+    from tests.ceremony.test_verification import GRANTED, TSL
+
+    der = {c.name: c.der for c in files.world.ca.ca_certificates()}[CaName.LCP]
+    tsl = tmp_path / "tsl.xml"
+    tsl.write_text(TSL.format(cert=base64.b64encode(der).decode(), status=GRANTED))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEING_TRUSTED_LIST_FILE", str(tsl))
+    assert cli.main(["verify", "--json", "--root", str(files.dir / "root.pem"),
+                     str(files.dir / "lettre-signe.pdf")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["trust"] == [{"kind": "root", "source": str(files.dir / "root.pem")},
+                               {"kind": "trusted_list", "source": "tsl.xml (FR)"}]
+    assert result["report"]["trusted_list"] == "tsl.xml (FR)"
