@@ -51,7 +51,6 @@ from domain.model.errors import (
     BrokenPdf,
     DomainError,
     EncryptedPdf,
-    InvalidPdf,
     LockedPdf,
     NotAPdf,
     SigningCertificateRejected,
@@ -604,7 +603,7 @@ def _mend_xmp(writer: IncrementalPdfFileWriter) -> None:
     """
     try:
         stream = writer.root["/Metadata"]
-    except (KeyError, PdfError):
+    except Exception:  # noqa: BLE001 - none, or unreadable: pyHanko then writes a new packet or fails typed
         return
     if not isinstance(stream, xmp_xml.MetadataStream):
         return  # pyHanko writes a new packet instead of reading this one
