@@ -1,5 +1,6 @@
 """PDFs made by tools nobody here wrote, through the whole product: intake, sending (the signature
-fields and metadata), a level-1 signature by the real pyHanko adapter, validated by pyHanko.
+fields and metadata), a level-1 signature by the real pyHanko adapter, validated by pyHanko and
+poppler's pdfsig.
 
 Whatever the intake accepts, the product signs: each accepted file must come out signed and valid,
 and a file with someone else's signature must keep it valid.
