@@ -11,6 +11,7 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
 # The shifted-clock run preloads libfaketime (the faketime package brings it).
 ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing="$missing faketime"
+command -v gs >/dev/null 2>&1 || missing="$missing ghostscript"
 [ -z "$missing" ] && exit 0
 echo "installing Debian packages:$missing"
 SUDO=""

@@ -63,6 +63,11 @@ class CertificateAuthorityContract:
         assert lcp.issuer != qcp.issuer
         assert self.ca.chain(lcp.serial)[1] != self.ca.chain(qcp.serial)[1]
 
+    def test_what_the_ca_issues_passes_its_own_check(self) -> None:
+        # This suite's CA issues both policies (above): its check must agree.
+        for policy in (CertificatePolicy.LCP, CertificatePolicy.QCP_N):
+            self.ca.check_issuable(policy)
+
     def test_a_chain_runs_from_the_certificate_to_a_published_root(self) -> None:
         key = self.vault.generate(KeyType.EC_P256)
         issued = self.ca.issue(self.subject(), key.public_key_der, CertificatePolicy.QCP_N)

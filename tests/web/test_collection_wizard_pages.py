@@ -501,3 +501,22 @@ def _paris_day(moment) -> str:
     from entrypoints.web.i18n import DISPLAY_TZ
 
     return moment.astimezone(DISPLAY_TZ).date().isoformat()
+
+
+def test_a_pdf_certified_by_its_author_is_refused_at_upload_with_what_to_do(client, container, owner):
+    # The real signing adapter's dry run (the fakes do not read certifications).
+    from dependency_injector import providers
+
+    from adapters.memory.keyvault import InMemoryKeyVault
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+
+    container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(vault=InMemoryKeyVault())))
+    login(client)
+    collection_id = new_draft(client)
+    response = upload(client, f"/collectes/{collection_id}/documents", ("certifie.pdf", corpus.signed_pdf(certify=2)))
+    assert response.status_code == 422
+    refusal = re.search(r'<strong class="file-name">(.*?)</strong>\u00a0: <span class="refusal-message">(.*?)</span>',
+                        response.text)
+    assert refusal and refusal.group(1) == "certifie.pdf", response.text
+    assert "Demandez à son auteur une version non certifiée" in refusal.group(2)
+    assert "certifie.pdf" not in [d.name for d in details(container, owner, collection_id).documents]
