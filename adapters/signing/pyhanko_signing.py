@@ -514,7 +514,27 @@ class PyHankoPdfSigning:
 
     @staticmethod
     def _run(coro: Any) -> Any:
-        return asyncio.run(coro)
+        """pyHanko's API is async; the port is not. A caller already inside an event loop (an
+        async handler, Playwright's sync API in tests) cannot nest asyncio.run, so the
+        coroutine then runs on a loop of its own in a short-lived thread."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coro)
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = asyncio.run(coro)
+            except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name="pyhanko-loop")
+        worker.start()
+        worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
 
 class _NoFetchingWarning(logging.Filter):
