@@ -16,6 +16,8 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Tag
 
+from entrypoints.web.api.access import ApiKeyAuthentication, IdempotentPosts
+from entrypoints.web.api.api_keys import ApiKeysController
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
 from entrypoints.web.api.ceremony import (
@@ -75,11 +77,13 @@ _TAGS = [
 api_router = Router(
     path="/api/v1",
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
-                    CabinetsController, InvitationsController, MySignatureController, LcpRegistrationController,
+                    CabinetsController, ApiKeysController, InvitationsController, MySignatureController, LcpRegistrationController,
                     CollectionsController, SignerChoicesController, QcpEnrollmentsController,
                     IdentityCapturesController, BackOfficeController,
                     SignerController, DownloadsController, VerificationsController, CollectionResultsController],
     exception_handlers=api_exception_handlers(),
+    # The key's principal first (it names who the idempotency records belong to).
+    middleware=[ApiKeyAuthentication, IdempotentPosts],
     # JSON bodies here are a few fields: refuse anything bigger early (413 problem).
     request_max_body_size=API_MAX_BODY_BYTES,
 )
