@@ -350,7 +350,8 @@ _MESSAGES: dict[str, str] = {
         "Authorization\u00a0: Bearer <clé>."
     ),
     "api_key.scope_missing": N_(
-        "Cette clé d’API n’a pas le droit de faire cela\u00a0: il lui faut la portée « %(scope)s »."
+        "Cette clé d’API n’a pas le droit de faire cela\u00a0: ses portées ne couvrent pas cette opération "
+        "(la portée qui manque est indiquée dans «\u00a0params\u00a0»)."
     ),
     "api_key.not_accepted": N_(
         "Cette opération est personnelle\u00a0: elle demande une connexion, pas une clé d’API."

@@ -88,7 +88,8 @@ def test_a_read_key_reads_but_cannot_prepare_nor_send(raw, api, cabinet, keys):
     assert listed.json()["total"] == 1
     send = raw.post(f"/api/v1/collections/{draft}/send", headers=bearer(keys["read"]))
     body = problem_of(send, 403)
-    assert body["code"] == "api_key.scope_missing" and "« prepare »" in body["detail"]
+    assert body["code"] == "api_key.scope_missing" and body["params"] == {"scope": "prepare"}
+    assert body["detail"].startswith("Cette clé d’API n’a pas le droit de faire cela")
     assert problem_of(upload(raw, cabinet.cabinet_id, keys["read"]), 403)["code"] == "api_key.scope_missing"
     assert raw.get(f"/api/v1/collections/{draft}", headers=bearer(keys["read"])).json()["summary"]["status"] == "draft"
 
