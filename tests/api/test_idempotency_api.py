@@ -117,3 +117,22 @@ def test_the_key_does_not_bypass_csrf(raw, api, cabinet):
                       files=[("files", ("mission.pdf", corpus.minimal_pdf(1), PDF))])
     assert problem_of(forged, 403)["code"] == "csrf.failed"
     assert total(api, cabinet.cabinet_id) == 0
+
+
+def test_a_server_failure_is_not_kept_so_the_retry_runs(api, cabinet, container, sent):
+    from dependency_injector import providers
+
+    api.login()
+    draft = create(api, cabinet.cabinet_id, None).json()["collection_id"]
+    api.post(f"/api/v1/collections/{draft}/signers", json={"kind": "external", "level": 1, "given_names": "Paul",
+                                                           "surname": "Martin", "email": "paul@example.fr"})
+
+    def broken(**_kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    with container.use_cases.send_collection.override(providers.Callable(broken)):
+        failed = api.post(f"/api/v1/collections/{draft}/send", headers={"Idempotency-Key": "envoi-1"})
+    assert problem_of(failed, 500)["code"] == "internal"
+    retried = api.post(f"/api/v1/collections/{draft}/send", headers={"Idempotency-Key": "envoi-1"})
+    assert retried.status_code == 204 and "idempotent-replayed" not in retried.headers
+    assert [n.to for n in sent("collection_invitation")] == ["paul@example.fr"]

@@ -25,7 +25,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-import anyio.to_thread
+from litestar.concurrency import sync_to_thread
 from litestar.exceptions import HTTPException
 
 from domain.model.api_keys import ApiScope, StoredResponse, idempotency_key
@@ -95,7 +95,7 @@ class ApiKeyAuthentication:
             await self.app(scope, receive, send)
             return
         use_cases = _use_cases(scope)
-        principal: ApiPrincipal = await anyio.to_thread.run_sync(
+        principal: ApiPrincipal = await sync_to_thread(
             lambda: use_cases.authenticate_api_key(presented=presented))
         needed = _required_scope(scope.get("route_handler"), scope["method"])
         if needed is None:
@@ -106,7 +106,7 @@ class ApiKeyAuthentication:
             principal.require_cabinet(str(params["cabinet_id"]))
         if "collection_id" in params:
             collection_id = str(params["collection_id"])
-            cabinet_id = await anyio.to_thread.run_sync(
+            cabinet_id = await sync_to_thread(
                 lambda: use_cases.collection_cabinet(collection_id=collection_id))
             principal.require_cabinet(cabinet_id)
         for cabinet_id in parse_qs(scope.get("query_string", b"").decode("latin-1")).get("cabinet_id", []):
@@ -199,7 +199,7 @@ class IdempotentPosts:
         body = await _read_body(receive, limiter() if callable(limiter) else None)
         use_cases = _use_cases(scope)
         fingerprint = _fingerprint(scope, body)
-        stored = await anyio.to_thread.run_sync(lambda: use_cases.begin_idempotent_request(
+        stored = await sync_to_thread(lambda: use_cases.begin_idempotent_request(
             principal=principal, key=key, fingerprint=fingerprint))
         if stored is not None:
             await _send_stored(send, stored)
@@ -230,14 +230,14 @@ class IdempotentPosts:
         try:
             await self.app(scope, replay_receive, capture)
         except BaseException:
-            await anyio.to_thread.run_sync(lambda: use_cases.abandon_idempotent_request(principal=principal, key=key))
+            await sync_to_thread(lambda: use_cases.abandon_idempotent_request(principal=principal, key=key))
             raise
         if status >= 500:
-            await anyio.to_thread.run_sync(lambda: use_cases.abandon_idempotent_request(principal=principal, key=key))
+            await sync_to_thread(lambda: use_cases.abandon_idempotent_request(principal=principal, key=key))
             return
         content_type = headers.get(b"content-type")
         location = headers.get(b"location")
         response = StoredResponse(status=status, content_type=content_type.decode("latin-1") if content_type else None,
                                   location=location.decode("latin-1") if location else None, body=b"".join(parts))
-        await anyio.to_thread.run_sync(lambda: use_cases.finish_idempotent_request(
+        await sync_to_thread(lambda: use_cases.finish_idempotent_request(
             principal=principal, key=key, response=response))
