@@ -120,6 +120,11 @@ def _principal_name(scope: Any) -> str | None:
     principal = scope.get(PRINCIPAL_SCOPE_KEY)
     if isinstance(principal, ApiPrincipal):
         return f"key:{principal.key_id}"
+    token = (scope.get("path_params") or {}).get("token")
+    if token:
+        # The signer's routes are authorised by the link's secret, whoever's browser it is;
+        # only its hash names the records, as links are stored elsewhere.
+        return "link:" + hashlib.sha256(str(token).encode()).hexdigest()
     session = scope.get("session")
     person_id = session.get(SESSION_PERSON) if isinstance(session, dict) else None
     return f"person:{person_id}" if person_id else None

@@ -25,7 +25,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from domain.model.api_keys import ApiScope
 from domain.model.errors import InvalidValue, NotFound, NotVerifiable
 from domain.services.verification import MAX_VERIFY_BYTES
-from entrypoints.web.api.access import KEY_SCOPE
+from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
@@ -163,6 +163,7 @@ def _accepted(data: CodeRequestInput) -> None:
 
 
 class SignerController(Controller):
+    opt = {IDEMPOTENT: True}  # codes sent, steps taken: a retry with Idempotency-Key is answered once
     path = "/signature/{token:str}"
     tags = ["Signataire"]
 
