@@ -25,6 +25,7 @@ from domain.model.errors import (
     ApiKeyScopeMissing,
     ApiKeyScopesMissing,
     InvalidApiKeyName,
+    InvalidValue,
     InvalidIdempotencyKey,
     IdempotencyKeyReused,
 )
@@ -48,7 +49,10 @@ class ApiScope(enum.Enum):
 
 
 def _scopes(values: object) -> frozenset[ApiScope]:
-    return frozenset(ApiScope(v) if not isinstance(v, ApiScope) else v for v in values)  # type: ignore[attr-defined]
+    try:
+        return frozenset(ApiScope(v) for v in values)  # type: ignore[attr-defined]
+    except ValueError:
+        raise InvalidValue("scopes", "unknown API key scope") from None
 
 
 def hash_secret(secret: str) -> str:

@@ -48,6 +48,8 @@ def test_a_retried_creation_gets_the_first_answer_and_creates_nothing(raw, api, 
     assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
     assert again.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
     assert again.headers["content-type"].startswith("application/json")
+    # The replay goes out through the app like any answer: security headers included.
+    assert again.headers["x-content-type-options"] == "nosniff" and again.headers["cache-control"] == "no-store"
     assert total(api, cabinet.cabinet_id) == 1
 
 

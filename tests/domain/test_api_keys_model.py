@@ -24,6 +24,7 @@ from domain.model.errors import (
     IdempotencyKeyReused,
     InvalidApiKeyName,
     InvalidIdempotencyKey,
+    InvalidValue,
 )
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
@@ -83,8 +84,9 @@ def test_a_key_needs_a_name_and_a_scope():
     assert key(name="  Logiciel   de paie ").name == "Logiciel de paie"
     with pytest.raises(ApiKeyScopesMissing):
         ApiKey.issue(id="k", cabinet_id="c", name="n", scopes=(), secret=SECRET, created_by="p", now=T0)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidValue) as unknown:
         key("everything")
+    assert unknown.value.field == "scopes"
 
 
 @pytest.mark.parametrize("raw", ["", "x" * 256, "avec espace", "é"])
