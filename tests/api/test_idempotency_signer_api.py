@@ -9,6 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from domain.model.signer import SignatureLevel, SignerKind
+from tests.apps import app_for
 from tests.ceremony.harness import Ceremony
 
 
@@ -19,9 +20,7 @@ def world(tmp_path) -> Ceremony:
 
 @pytest.fixture
 def raw(world: Ceremony) -> Iterator[TestClient]:
-    from entrypoints.web.app import create_app
-
-    with TestClient(create_app(world.container), base_url="http://testserver.local") as client:
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
         yield client
 
 
