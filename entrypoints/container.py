@@ -29,7 +29,7 @@ from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
-from domain.services import accounts, cabinets, certificates, collections, lcp_registration, officers
+from domain.services import api_keys, accounts, cabinets, certificates, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
 from domain.services import ceremony, download_views, retention, verification
 from adapters.memory.locks import ThreadLocks
@@ -179,6 +179,17 @@ class UseCases(containers.DeclarativeContainer):
     appoint_officer = _bound(officers.appoint_officer, _ports)
     is_registration_officer = _bound(officers.is_registration_officer, _ports)
 
+    # « Clés d'API » and idempotent POSTs (the API's Bearer authentication and Idempotency-Key)
+    create_api_key = _bound(api_keys.create_api_key, _ports)
+    list_api_keys = _bound(api_keys.list_api_keys, _ports)
+    revoke_api_key = _bound(api_keys.revoke_api_key, _ports)
+    authenticate_api_key = _bound(api_keys.authenticate_api_key, _ports)
+    collection_cabinet = _bound(api_keys.collection_cabinet, _ports)
+    begin_idempotent_request = _bound(api_keys.begin_idempotent_request, _ports)
+    finish_idempotent_request = _bound(api_keys.finish_idempotent_request, _ports)
+    abandon_idempotent_request = _bound(api_keys.abandon_idempotent_request, _ports)
+    purge_idempotency_records = _bound(api_keys.purge_idempotency_records, _ports)
+
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = providers.Singleton(
         QcpEnrollmentUseCases, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
@@ -258,7 +269,9 @@ class Container(containers.DeclarativeContainer):
                                    evidence_pending=providers.List(providers.Object(timedelta(minutes=5)),
                                                                    use_cases.seal_pending_evidence.provider),
                                    retention=providers.List(providers.Object(timedelta(hours=1)),
-                                                            use_cases.apply_retention.provider)))
+                                                            use_cases.apply_retention.provider),
+                                   idempotency_keys=providers.List(providers.Object(timedelta(hours=1)),
+                                                                   use_cases.purge_idempotency_records.provider)))
 
 
 def build_container(settings: Settings, *, fakes: bool = False) -> Container:

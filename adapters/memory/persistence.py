@@ -12,6 +12,7 @@ from datetime import datetime
 
 from attrs import evolve
 
+from adapters.memory.api_keys import InMemoryApiKeyRepository, InMemoryIdempotencyRepository
 from adapters.memory.audit import InMemoryAuditTrail
 from adapters.memory.certificates import InMemoryCertificateRepository
 from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
@@ -38,6 +39,7 @@ class InMemoryStore:
             "accounts": {}, "password_resets": {}, "jobs": {}, "collections": {},
             "one_time_codes": {}, "certificates": {}, "lcp_registrations": {}, "audit": {},
             "qcp_enrollments": {}, "capture_links": {}, "registration_officers": {},
+            "api_keys": {}, "idempotency": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -253,6 +255,8 @@ class InMemoryUnitOfWork:
         self.capture_links = InMemoryCaptureLinkRepository(t["capture_links"])  # type: ignore[arg-type]
         self.registration_officers = InMemoryRegistrationOfficerRepository(
             t["registration_officers"])  # type: ignore[arg-type]
+        self.api_keys = InMemoryApiKeyRepository(t["api_keys"])  # type: ignore[arg-type]
+        self.idempotency = InMemoryIdempotencyRepository(t["idempotency"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

@@ -29,6 +29,7 @@ from pony.orm.core import (
 from pony.orm.core import local as pony_local
 
 from adapters.persistence import mappers
+from adapters.persistence.api_keys import PonyApiKeyRepository, PonyIdempotencyRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.audit import AuditEvent
 from domain.model.officer import RegistrationOfficer
@@ -105,6 +106,8 @@ class PonyUnitOfWork:
         self.qcp_enrollments = PonyQcpEnrollmentRepository(self)
         self.capture_links = PonyCaptureLinkRepository(self)
         self.registration_officers = PonyRegistrationOfficerRepository(self)
+        self.api_keys = PonyApiKeyRepository(self)
+        self.idempotency = PonyIdempotencyRepository(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -764,3 +764,75 @@ class CaptureLinkUnusable(QcpEnrollmentError):
     """The phone link (QR code) is unknown, expired or already used."""
 
     code = "qcp.capture_link_unusable"
+
+
+# API keys and idempotency ----------------------------------------------------------------
+
+
+class ApiKeyNotFound(NotFound):
+    """No key with this id in this cabinet (another cabinet's key is not found either)."""
+
+    code = "api_key.not_found"
+
+
+class ApiKeyRejected(InvalidCredentials):
+    """The presented key is malformed, unknown or revoked; the caller learns nothing more."""
+
+    code = "api_key.rejected"
+
+
+class ApiKeyScopeMissing(PermissionDenied):
+    """The key is valid but its scopes do not cover this operation."""
+
+    code = "api_key.scope_missing"
+
+    def __init__(self, detail: str = "", *, scope: str) -> None:
+        super().__init__(detail or f"the key lacks the {scope} scope", scope=scope)
+        self.scope = scope
+
+
+class ApiKeyNotAccepted(PermissionDenied):
+    """This operation is personal (a profile, a certificate, a login): a key cannot do it."""
+
+    code = "api_key.not_accepted"
+
+
+class InvalidApiKeyName(InvalidValue):
+    code = "api_key.name_invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("name", detail)
+
+
+class ApiKeyScopesMissing(InvalidValue):
+    code = "api_key.scopes_missing"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("scopes", detail)
+
+
+class ApiKeyAlreadyRevoked(DomainError):
+    code = "api_key.already_revoked"
+
+
+class InvalidIdempotencyKey(InvalidValue):
+    code = "idempotency.key_invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("Idempotency-Key", detail)
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same Idempotency-Key came back with another request: not a retry, refused."""
+
+    code = "idempotency.key_reused"
+
+
+class IdempotentRequestInProgress(DomainError):
+    """The first request with this key has not answered yet: retry in a moment."""
+
+    code = "idempotency.in_progress"
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: int = 1) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

@@ -105,6 +105,9 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.SigningFailed: 503,
     e.DownloadLinkUnusable: 410,
     e.NotVerifiable: 422,
+    # Another request under a key already used: not a retry, the client must pick a new key.
+    e.IdempotencyKeyReused: 422,
+    e.IdempotentRequestInProgress: 409,
     e.DomainError: 409,
 }
 
@@ -363,6 +366,31 @@ _MESSAGES: dict[str, str] = {
     ),
     "evidence.not_ready": N_("Le dossier de preuve n’est pas encore disponible."),
     "verification.not_verifiable": N_("Ce fichier ne peut pas être vérifié\u00a0: ce n’est pas un PDF signé lisible."),
+    "api_key.not_found": N_("Cette clé d’API n’existe pas dans ce cabinet."),
+    "api_key.rejected": N_(
+        "Clé d’API refusée\u00a0: elle est inconnue, mal recopiée ou révoquée. Vérifiez l’en-tête "
+        "Authorization\u00a0: Bearer <clé>."
+    ),
+    "api_key.scope_missing": N_(
+        "Cette clé d’API n’a pas le droit de faire cela\u00a0: ses portées ne couvrent pas cette opération "
+        "(la portée qui manque est indiquée dans «\u00a0params\u00a0»)."
+    ),
+    "api_key.not_accepted": N_(
+        "Cette opération est personnelle\u00a0: elle demande une connexion, pas une clé d’API."
+    ),
+    "api_key.name_invalid": N_("Donnez à la clé un nom de 1 à 80\u00a0caractères."),
+    "api_key.scopes_missing": N_("Choisissez au moins une portée pour la clé."),
+    "api_key.already_revoked": N_("Cette clé d’API est déjà révoquée."),
+    "idempotency.key_invalid": N_(
+        "L’en-tête Idempotency-Key doit contenir de 1 à 255\u00a0caractères ASCII visibles."
+    ),
+    "idempotency.key_reused": N_(
+        "Cette clé d’idempotence (Idempotency-Key) a déjà servi pour une autre requête\u00a0: "
+        "choisissez une nouvelle clé pour chaque nouvelle opération."
+    ),
+    "idempotency.in_progress": N_(
+        "La première requête envoyée avec cette clé d’idempotence est encore en cours\u00a0: réessayez dans un instant."
+    ),
 }
 
 # Where a message depends on the field the value was refused for.

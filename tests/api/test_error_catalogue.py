@@ -46,7 +46,7 @@ def sample(cls: type[DomainError]) -> DomainError:
     """An instance, whatever the constructor asks for."""
     for args, kwargs in (((), {}), (("field",), {}), ((), {"remaining_tries": 1}),
                          ((), {"retry_after_seconds": 5}), ((), {"state": "s", "action": "a"}),
-                         ((), {"registration_id": "r"})):
+                         ((), {"registration_id": "r"}), ((), {"scope": "read"})):
         try:
             return cls(*args, **kwargs)
         except TypeError:

@@ -20,6 +20,9 @@ OPERATIONS = {
     ("GET", "/api/v1/cabinets/{cabinet_id}/members"): "listCabinetMembers",
     ("POST", "/api/v1/cabinets/{cabinet_id}/invitations"): "inviteMember",
     ("DELETE", "/api/v1/cabinets/{cabinet_id}/invitations/{invitation_id}"): "revokeInvitation",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/api-keys"): "listApiKeys",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/api-keys"): "createApiKey",
+    ("DELETE", "/api/v1/cabinets/{cabinet_id}/api-keys/{key_id}"): "revokeApiKey",
     ("PUT", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "grantDelegation",
     ("DELETE", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "withdrawDelegation",
     ("GET", "/api/v1/invitations/{token}"): "getInvitation",
@@ -161,6 +164,14 @@ def test_bodies_are_described_by_their_input_class(schema):
     invitation = schema["components"]["schemas"]["InvitationInput"]
     assert set(invitation["required"]) == {"email", "given_names", "surname"}
     assert schema["components"]["schemas"]["Delegation"]["enum"] == ["sign", "seal", "prepare"]
+
+
+def test_the_key_and_idempotency_are_documented(schema):
+    assert schema["components"]["securitySchemes"]["cleApi"] == {"type": "http", "scheme": "bearer",
+                                                                 "description": schema["components"]["securitySchemes"]
+                                                                 ["cleApi"]["description"]}
+    assert "Authorization: Bearer" in schema["info"]["description"]
+    assert "Idempotency-Key" in schema["info"]["description"]
 
 
 def test_html_pages_stay_out_of_the_api_document(schema):
