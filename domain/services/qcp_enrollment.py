@@ -73,6 +73,7 @@ from domain.model.tokens import hash_token
 from domain.model.values import PersonName
 from domain.services.one_time_codes import check_code, send_code
 from domain.services.signature_views import mask_email
+from domain.model.webhooks import WebhookEvent, event_job
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier, ManualReview, PendingReview, ReviewFile
@@ -780,6 +781,9 @@ class QcpEnrollmentUseCases:
                                     cabinet_id=enrollment.cabinet_id, issued=certificate, key_id=key.id, now=now)
         tx.certificates.add(record)
         enrollment.issue(record.id, now)
+        tx.jobs.enqueue(event_job(WebhookEvent.CERTIFICATE_ISSUED, cabinet_id=enrollment.cabinet_id, occurred_at=now,
+                                  certificate_id=record.id, person_id=enrollment.person_id, policy="QCP-n",
+                                  serial=certificate.serial))
         tx.jobs.enqueue(JobSpec.notify(Notification.email(
             enrollment.email, TEMPLATE_CERTIFICATE_ISSUED, "fr",
             holder=f"{enrollment.name.given_names} {enrollment.name.surname}".upper(),
