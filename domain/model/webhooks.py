@@ -150,8 +150,10 @@ class DestinationPolicy:
         if not self.allow_private:
             for address in addresses:
                 if not is_public_address(address):
+                    # The address stays out of the params: problem details would tell a caller how
+                    # internal names resolve. The delivery log (owner only) keeps it in the detail.
                     raise WebhookDestinationRefused(f"{url.host} resolves to {address}, not a public address",
-                                                    host=url.host, address=address)
+                                                    host=url.host)
         return addresses[0]
 
 
