@@ -72,6 +72,7 @@ from domain.model.qcp_enrollment import (
 from domain.model.tokens import hash_token
 from domain.model.values import PersonName
 from domain.services.one_time_codes import check_code, send_code
+from domain.services.enrollment_webhooks import announcing_status_changes
 from domain.services.signature_views import mask_email
 from domain.model.webhooks import WebhookEvent, event_job
 from ports.ca import CertificateAuthority
@@ -221,6 +222,10 @@ class QcpEnrollmentUseCases:
     vault: KeyVault
     ca: CertificateAuthority
     settings: QcpSettings
+
+    def __attrs_post_init__(self) -> None:
+        # Every transition of an enrollment becomes an ``enrollment.status_changed`` webhook event.
+        self.uow = announcing_status_changes(self.uow)
 
     # 1. « Ma signature personnelle » → « Souscrire à un certificat qualifié » ------------
 
