@@ -18,6 +18,7 @@ from domain.model.webhooks import DeliveryStatus, WebhookEvent, WebhookUrl, even
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.webhooks import WebhookSenderContract
+from ports.webhooks import WebhookTransportError
 from tests.webhooks.receiver import LoopbackReceiver
 
 HOST = "hooks.cabinet-poussart.test"  # resolves only through the test's resolver
@@ -340,3 +341,52 @@ def test_a_name_that_later_resolves_to_loopback_is_refused_at_delivery(guarded):
     assert "destination refused" in delivery.attempts[0].error and "127.0.0.1" in delivery.attempts[0].error
     assert guarded.receiver.received == []
     assert [j.status for j in guarded.delivery_jobs()] == [JobStatus.FAILED]
+
+
+# -- https: connected to the checked address, the certificate checked for the host name ----------------
+
+
+def _tls_receiver(tmp_path, host):
+    """The loopback receiver behind TLS with a certificate for ``host`` only (not for 127.0.0.1)."""
+    import ssl
+    from datetime import datetime, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1))
+                   .not_valid_after(now + timedelta(hours=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    receiver = LoopbackReceiver(now=lambda: datetime.now(timezone.utc)).start()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+    receiver.server.socket = server_context.wrap_socket(receiver.server.socket, server_side=True)
+    client_context = ssl.create_default_context(cafile=str(cert_file))
+    return receiver, client_context
+
+
+def test_https_delivery_checks_the_certificate_for_the_host_name_not_the_address(tmp_path):
+    receiver, trust = _tls_receiver(tmp_path, HOST)
+    try:
+        sender = HttpxWebhookSender(resolver=Resolver({HOST: ["127.0.0.1"]}), timeout=5, verify=trust)
+        url = WebhookUrl(f"https://{HOST}:{receiver.port}/seing")
+        assert sender.post(url, address="127.0.0.1", headers={}, body=b"{}") == 200
+        assert receiver.received[0].headers["Host"] == f"{HOST}:{receiver.port}"
+        other = WebhookUrl(f"https://other.{HOST}:{receiver.port}/seing")  # the certificate does not name it
+        with pytest.raises(WebhookTransportError):
+            sender.post(other, address="127.0.0.1", headers={}, body=b"{}")
+        assert len(receiver.received) == 1
+    finally:
+        receiver.stop()
