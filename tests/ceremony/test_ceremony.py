@@ -180,6 +180,10 @@ def test_refusal_ends_the_collection_tells_the_preparer_and_sends_no_document(wo
     assert collection.status is CollectionStatus.REFUSED
     assert [n.to for n in world.notifications("collection_refused")] == ["jessica@poussart.fr"]
     assert world.notifications("collection_completed") == [] and collection.download_links == []
+    refused = [j.spec.payload_dict() for j in world.jobs("webhook_event")][-2:]
+    marc = next(s.id for s in collection.signers if str(s.email) == "marc@exemple.fr")
+    assert [(e["event"], e.get("data.signer_id")) for e in refused] == [("signer.refused", marc),
+                                                                        ("collection.refused", None)]
     with pytest.raises(Exception):
         world.uc.sign(token=world.token_of("jessica@poussart.fr"), code="000000")
     assert world.run_jobs("seal_evidence") == 1
