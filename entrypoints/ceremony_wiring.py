@@ -3,7 +3,6 @@ container only gains a few provider lines)."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -13,9 +12,7 @@ from adapters.signing.trusted_list import load_trusted_list
 from domain.model.jobs import Job
 from domain.model.pki import CaName
 
-_log = logging.getLogger("seing.webhooks")
-
-__all__ = ["make_job_handler", "make_reader_verifier", "make_verifier", "webhook_recorder"]
+__all__ = ["make_job_handler", "make_reader_verifier", "make_verifier"]
 
 
 def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
@@ -46,18 +43,5 @@ def make_job_handler(use_case: Callable[..., object], *keys: str) -> Callable[[J
     def handle(job: Job) -> None:
         payload = job.spec.payload_dict()
         use_case(**{key: payload[key] for key in keys})
-
-    return handle
-
-
-def webhook_recorder() -> Callable[[Job], None]:
-    """Webhook events are recorded as durable jobs (the job row keeps the event and its payload).
-
-    No integrator endpoint can be subscribed yet (that is the integrators' issue), so there is
-    nobody to deliver to: the handler logs the event and the job completes.
-    """
-
-    def handle(job: Job) -> None:
-        _log.info("webhook event %s recorded; no subscriber to deliver it to", job.spec.payload_dict())
 
     return handle

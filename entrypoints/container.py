@@ -31,10 +31,13 @@ from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
 from domain.services import api_keys, accounts, cabinets, certificates, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
-from domain.services import ceremony, download_views, retention, verification
+from domain.services import ceremony, download_views, retention, verification, webhooks
 from adapters.memory.locks import ThreadLocks
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from entrypoints.ceremony_wiring import make_job_handler, make_verifier, webhook_recorder
+from entrypoints.ceremony_wiring import make_job_handler, make_verifier
+from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
+from adapters.memory.webhooks import RecordingWebhookSender
+from domain.model.webhooks import DestinationPolicy
 from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.documents.certificate_request import PdfCertificateRequestDocument
 from adapters.signing.ca_revocation import CaRevocationSource
@@ -81,6 +84,8 @@ class UseCases(containers.DeclarativeContainer):
                                               required=settings.provided.lcp_require_identity_check),
         "document_retention_days": settings.provided.document_retention_days,
         "evidence_retention_days": settings.provided.evidence_retention_days,
+        "webhook_sender": adapters.webhook_sender,
+        "webhook_policy": providers.Callable(DestinationPolicy, allow_private=settings.provided.webhooks_allow_private),
     }
 
     # accounts
@@ -175,6 +180,17 @@ class UseCases(containers.DeclarativeContainer):
     verify_pdf = _bound(verification.verify_pdf, _ports)
     apply_retention = _bound(retention.apply_retention, _ports)
 
+    # webhooks (integrators): the owner's endpoints and log, the worker's fan-out and delivery
+    create_webhook_endpoint = _bound(webhooks.create_webhook_endpoint, _ports)
+    list_webhook_endpoints = _bound(webhooks.list_webhook_endpoints, _ports)
+    webhook_endpoint = _bound(webhooks.webhook_endpoint, _ports)
+    delete_webhook_endpoint = _bound(webhooks.delete_webhook_endpoint, _ports)
+    rotate_webhook_secret = _bound(webhooks.rotate_webhook_secret, _ports)
+    list_webhook_deliveries = _bound(webhooks.list_webhook_deliveries, _ports)
+    redeliver_webhook = _bound(webhooks.redeliver_webhook, _ports)
+    dispatch_webhook_event = _bound(webhooks.dispatch_webhook_event, _ports)
+    deliver_webhook = _bound(webhooks.deliver_webhook, _ports)
+
     # registration officers (platform role: « seing officer create », the back-office guard)
     appoint_officer = _bound(officers.appoint_officer, _ports)
     is_registration_officer = _bound(officers.is_registration_officer, _ports)
@@ -238,6 +254,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     locks = providers.Singleton(ThreadLocks)
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    webhook_sender = providers.Singleton(RecordingWebhookSender)
 
 
 class Container(containers.DeclarativeContainer):
@@ -254,7 +271,8 @@ class Container(containers.DeclarativeContainer):
         finalise_collection=providers.Factory(make_job_handler, use_cases.finalise_collection.provider,
                                               "collection_id"),
         seal_evidence=providers.Factory(make_job_handler, use_cases.seal_evidence.provider, "collection_id"),
-        webhook_event=providers.Factory(webhook_recorder),
+        webhook_event=providers.Factory(webhook_dispatcher, use_cases.dispatch_webhook_event.provider),
+        webhook_delivery=providers.Factory(webhook_deliverer, use_cases.deliver_webhook.provider),
     )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
                                periodic=providers.Dict(

@@ -27,6 +27,7 @@ from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from adapters.storage.file_locks import FileLocks
 from entrypoints.ceremony_wiring import make_verifier
 from adapters.identity.registry import load_identity_verifier
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.http_client import HttpTimestampClient
@@ -145,3 +146,4 @@ class RealAdapters(containers.DeclarativeContainer):
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    webhook_sender = providers.Singleton(HttpxWebhookSender, timeout=settings.provided.webhooks_timeout_seconds)

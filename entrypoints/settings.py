@@ -88,6 +88,9 @@ class Settings:
     lcp_terms_version: str = "cgu-2026-11"
     # LCP registration: verify the identity document (document only) before issuing
     lcp_require_identity_check: bool = False
+    # Webhooks to loopback/private/link-local addresses (and over plain http): tests and labs only
+    webhooks_allow_private: bool = False
+    webhooks_timeout_seconds: float = 10.0
     otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
     # Trusted time: empty tsa_url means the built-in TSA, in process
     tsa_url: str = ""

@@ -19,6 +19,7 @@ from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
 from adapters.memory.officers import InMemoryRegistrationOfficerRepository
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from adapters.memory.qcp_enrollment import InMemoryCaptureLinkRepository, InMemoryQcpEnrollmentRepository
+from adapters.memory.webhooks import InMemoryWebhookDeliveryRepository, InMemoryWebhookEndpointRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
 from domain.model.collection import Collection, CollectionStatus
@@ -40,6 +41,7 @@ class InMemoryStore:
             "one_time_codes": {}, "certificates": {}, "lcp_registrations": {}, "audit": {},
             "qcp_enrollments": {}, "capture_links": {}, "registration_officers": {},
             "api_keys": {}, "idempotency": {},
+            "webhook_endpoints": {}, "webhook_deliveries": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -257,6 +259,9 @@ class InMemoryUnitOfWork:
             t["registration_officers"])  # type: ignore[arg-type]
         self.api_keys = InMemoryApiKeyRepository(t["api_keys"])  # type: ignore[arg-type]
         self.idempotency = InMemoryIdempotencyRepository(t["idempotency"])  # type: ignore[arg-type]
+        self.webhook_endpoints = InMemoryWebhookEndpointRepository(
+            t["webhook_endpoints"], t["webhook_deliveries"])  # type: ignore[arg-type]
+        self.webhook_deliveries = InMemoryWebhookDeliveryRepository(t["webhook_deliveries"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

@@ -836,3 +836,49 @@ class IdempotentRequestInProgress(DomainError):
     def __init__(self, detail: str = "", *, retry_after_seconds: int = 1) -> None:
         super().__init__(detail, retry_after_seconds=retry_after_seconds)
         self.retry_after_seconds = retry_after_seconds
+# -- webhooks ---------------------------------------------------------------------------------------
+
+
+class InvalidWebhookUrl(InvalidValue):
+    """Not an absolute http(s) URL with a host, or http where https is required."""
+
+    code = "webhook.url_invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("url", detail)
+
+
+class UnknownWebhookEvent(InvalidValue):
+    code = "webhook.event_unknown"
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        super().__init__("events", detail, **params)
+
+
+class NoWebhookEvents(InvalidValue):
+    code = "webhook.events_missing"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("events", detail)
+
+
+class WebhookDestinationRefused(InvalidValue):
+    """The URL's host resolves to a loopback, private, link-local, metadata or otherwise
+    non-public address (server-side request forgery), or does not resolve at all."""
+
+    code = "webhook.destination_refused"
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        super().__init__("url", detail, **params)
+
+
+class WebhookEndpointNotFound(NotFound):
+    code = "webhook.endpoint_not_found"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "webhook.delivery_not_found"
+
+
+class TooManyWebhookEndpoints(DomainError):
+    code = "webhook.too_many_endpoints"

@@ -57,6 +57,7 @@ from domain.model.one_time_code import CodePurpose, bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureCertificate, SignatureLevel, Signer, SignerKind
 from domain.model.tokens import hash_token
+from domain.model.webhooks import WebhookEvent, event_job
 from domain.services.audit import append, code_event_sink, sync_timeline
 from domain.services.one_time_codes import check_code, send_code
 from ports.ca import CertificateAuthority
@@ -705,14 +706,8 @@ def _refuse_once(uow: UowFactory, now: datetime, token: str, reason: str, contex
             raise SignatureBeingFinalised("your signature is being finalised")
         _enqueue(tx, collection.refuse(signer_id=signer.id, reason=reason, now=now))
         tx.jobs.enqueue(JobSpec(kind="seal_evidence", payload={"collection_id": collection.id}))
-        tx.jobs.enqueue(_webhook("collection.refused", collection.id))
         sync_timeline(tx, collection, context)
         tx.commit()
-
-
-def _webhook(event: str, collection_id: str) -> JobSpec:
-    """A webhook event for the integrators' issue: a durable record its handler will deliver."""
-    return JobSpec(kind="webhook_event", payload={"event": event, "collection_id": collection_id})
 
 
 # -- completion ---------------------------------------------------------------------------------------
@@ -779,7 +774,9 @@ def _finalise_once(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
             cabinet_name=collection.preparer.cabinet_name, recipient_name=collection.preparer.identity.display_name,
             progress=collection.progress))
         _enqueue(tx, notifications)
-        tx.jobs.enqueue(_webhook("collection.completed", collection.id))
+        # Announced once the signed PDFs and the evidence are ready to download, not at the last signature.
+        tx.jobs.enqueue(event_job(WebhookEvent.COLLECTION_COMPLETED, cabinet_id=collection.cabinet_id,
+                                  occurred_at=now, collection_id=collection.id))
         collection.finalised_at = now
         tx.commit()
     return True

@@ -518,8 +518,6 @@ def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenera
                 _enqueue(tx, collection.expire(now=now))
                 # The evidence file of an expired collection is sealed by the worker.
                 tx.jobs.enqueue(JobSpec(kind="seal_evidence", payload={"collection_id": collection.id}))
-                tx.jobs.enqueue(JobSpec(kind="webhook_event",
-                                        payload={"event": "collection.expired", "collection_id": collection.id}))
                 expired.append(collection_id)
             else:
                 for signer_id in collection.due_reminders(now):

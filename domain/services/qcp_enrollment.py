@@ -72,7 +72,9 @@ from domain.model.qcp_enrollment import (
 from domain.model.tokens import hash_token
 from domain.model.values import PersonName
 from domain.services.one_time_codes import check_code, send_code
+from domain.services.enrollment_webhooks import announcing_status_changes
 from domain.services.signature_views import mask_email
+from domain.model.webhooks import WebhookEvent, event_job
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier, ManualReview, PendingReview, ReviewFile
@@ -220,6 +222,10 @@ class QcpEnrollmentUseCases:
     vault: KeyVault
     ca: CertificateAuthority
     settings: QcpSettings
+
+    def __attrs_post_init__(self) -> None:
+        # Every transition of an enrollment becomes an ``enrollment.status_changed`` webhook event.
+        self.uow = announcing_status_changes(self.uow)
 
     # 1. « Ma signature personnelle » → « Souscrire à un certificat qualifié » ------------
 
@@ -782,6 +788,9 @@ class QcpEnrollmentUseCases:
                                     cabinet_id=enrollment.cabinet_id, issued=certificate, key_id=key.id, now=now)
         tx.certificates.add(record)
         enrollment.issue(record.id, now)
+        tx.jobs.enqueue(event_job(WebhookEvent.CERTIFICATE_ISSUED, cabinet_id=enrollment.cabinet_id, occurred_at=now,
+                                  certificate_id=record.id, person_id=enrollment.person_id, policy="QCP-n",
+                                  serial=certificate.serial))
         tx.jobs.enqueue(JobSpec.notify(Notification.email(
             enrollment.email, TEMPLATE_CERTIFICATE_ISSUED, "fr",
             holder=f"{enrollment.name.given_names} {enrollment.name.surname}".upper(),

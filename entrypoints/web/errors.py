@@ -391,6 +391,19 @@ _MESSAGES: dict[str, str] = {
     "idempotency.in_progress": N_(
         "La première requête envoyée avec cette clé d’idempotence est encore en cours\u00a0: réessayez dans un instant."
     ),
+    "webhook.url_invalid": N_(
+        "Adresse invalide\u00a0: indiquez une URL complète en https (par exemple https://exemple.fr/seing), "
+        "sans identifiant ni mot de passe."
+    ),
+    "webhook.event_unknown": N_("Cet événement n’existe pas\u00a0: choisissez parmi les événements proposés."),
+    "webhook.events_missing": N_("Choisissez au moins un événement."),
+    "webhook.destination_refused": N_(
+        "Cette adresse est refusée\u00a0: elle ne mène pas à un serveur public sur Internet "
+        "(adresse locale, privée ou réservée, ou nom introuvable)."
+    ),
+    "webhook.endpoint_not_found": N_("Ce webhook n’existe pas ou a été supprimé."),
+    "webhook.delivery_not_found": N_("Cet envoi n’existe pas."),
+    "webhook.too_many_endpoints": N_("Ce cabinet a déjà le nombre maximal de webhooks (20)\u00a0: supprimez-en un."),
 }
 
 # Where a message depends on the field the value was refused for.

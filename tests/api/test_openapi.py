@@ -25,6 +25,13 @@ OPERATIONS = {
     ("DELETE", "/api/v1/cabinets/{cabinet_id}/api-keys/{key_id}"): "revokeApiKey",
     ("PUT", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "grantDelegation",
     ("DELETE", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "withdrawDelegation",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks"): "createWebhookEndpoint",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/webhooks"): "listWebhookEndpoints",
+    ("DELETE", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}"): "deleteWebhookEndpoint",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/secret"): "rotateWebhookSecret",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/deliveries"): "listWebhookDeliveries",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"):
+        "redeliverWebhook",
     ("GET", "/api/v1/invitations/{token}"): "getInvitation",
     ("POST", "/api/v1/invitations/{token}/accept"): "acceptInvitation",
     ("POST", "/api/v1/password-reset"): "requestPasswordReset",

@@ -90,6 +90,10 @@ class World:
         jobs = InMemoryJobStore(self.store).list(limit=1000)
         return [j.spec.as_notification() for j in reversed(jobs) if j.spec.kind == "notify"]
 
+    def webhook_events(self):
+        jobs = InMemoryJobStore(self.store).list(limit=1000)
+        return [j.spec.payload_dict()["event"] for j in reversed(jobs) if j.spec.kind == "webhook_event"]
+
     def collection(self, collection_id):
         with self.uow() as tx:
             return tx.collections.get(collection_id)
@@ -284,6 +288,7 @@ def test_cancel_and_remind_now_go_through_the_outbox(w):
     w.call(uc.cancel, collection_id=cid, by_person_id=w.owner)
     assert [n.template for n in w.notifications() if n.to == "client1@example.org"] == [
         "collection_invitation", "collection_reminder", "collection_cancelled"]
+    assert w.webhook_events() == ["collection.sent", "collection.cancelled"]
 
 
 # -- the dashboard ---------------------------------------------------------------------------------------
@@ -351,6 +356,7 @@ def test_the_worker_sends_reminders_and_expires_at_the_right_times(w):
     assert len(reminders) == 2
     expired_to = sorted(n.to for n in w.notifications() if n.template == "collection_expired")
     assert expired_to == ["anne@example.org", "client1@example.org", "jessica@poussart.fr"]
+    assert w.webhook_events() == ["collection.sent", "collection.expired"]  # reminders are not announced
     # Nothing left to do for it afterwards.
     assert run_at(timedelta(days=30)) == type(report)(reminders_sent=0, expired=())
 

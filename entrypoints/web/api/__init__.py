@@ -20,6 +20,7 @@ from entrypoints.web.api.access import ApiKeyAuthentication, IdempotentPosts
 from entrypoints.web.api.api_keys import ApiKeysController
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
+from entrypoints.web.api.webhooks import WebhooksController
 from entrypoints.web.api.ceremony import (
     CollectionResultsController,
     DownloadsController,
@@ -87,12 +88,15 @@ _TAGS = [
     Tag(name="Certificat qualifié", description="Souscrire à un certificat qualifié (QCP) : chaque étape du parcours, "
                                                 "et la capture d’identité"),
     Tag(name="Opérateur d’enregistrement", description="Vérifications d’identité et validation des demandes QCP"),
+    Tag(name="Webhooks", description="Les événements du cabinet envoyés à vos serveurs, signés "
+                                     "(en-tête Seing-Signature), et le journal des envois"),
 ]
 
 api_router = Router(
     path="/api/v1",
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
-                    CabinetsController, ApiKeysController, InvitationsController, MySignatureController, LcpRegistrationController,
+                    CabinetsController, ApiKeysController, WebhooksController, InvitationsController,
+                    MySignatureController, LcpRegistrationController,
                     CollectionsController, SignerChoicesController, QcpEnrollmentsController,
                     IdentityCapturesController, BackOfficeController,
                     SignerController, DownloadsController, VerificationsController, CollectionResultsController],
