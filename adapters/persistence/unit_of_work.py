@@ -351,6 +351,10 @@ class PonyPasswordResetRepository(_Repository):
         return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
             lambda r: r.token_hash == token_hash).order_by(lambda r: r.id))
 
+    def unused_for(self, person_id: str) -> list[PasswordReset]:
+        return self._select(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda r: r.person_id == person_id and r.used_at is None).order_by(lambda r: (r.created_at, r.id)))
+
 
 class PonyJobOutbox:
     """``uow.jobs``: the job row is inserted in the unit of work's transaction."""

@@ -291,6 +291,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         410: "Lien expiré, déjà utilisé ou révoqué",
         413: "Corps de requête trop volumineux",
         422: "Saisie invalide (détail par champ dans `errors`)",
+        429: "Trop de tentatives : réessayer après le délai de l’en-tête `Retry-After`",
         500: "Erreur interne (enregistrée côté serveur, sans détail technique)",
     }
     return {

@@ -439,6 +439,23 @@ class RepositoriesContract:
             account = uow.accounts.get(person.id)
             assert account.failed_logins == 1 and account.recovery_code_hashes == ("h2",)
 
+    def test_the_unused_password_resets_of_a_person_are_listed_oldest_first(self) -> None:
+        person, other = a_person(1), a_person(2)
+        first = PasswordReset.request(id="rst-1", person_id=person.id, token_hash="a1" * 32, now=T0)
+        second = PasswordReset.request(id="rst-2", person_id=person.id, token_hash="a2" * 32,
+                                       now=T0 + timedelta(minutes=1))
+        used = PasswordReset.request(id="rst-3", person_id=person.id, token_hash="a3" * 32, now=T0)
+        used.use(T0 + timedelta(minutes=2))
+        theirs = PasswordReset.request(id="rst-4", person_id=other.id, token_hash="a4" * 32, now=T0)
+        self._stored(person, other, second, first, used, theirs)
+        with self.make_adapter() as uow:
+            unused = uow.password_resets.unused_for(person.id)
+            assert [r.id for r in unused] == ["rst-1", "rst-2"]
+            unused[0].void(T0 + timedelta(minutes=3))
+            uow.commit()
+        with self.make_adapter() as uow:
+            assert [r.id for r in uow.password_resets.unused_for(person.id)] == ["rst-2"]
+
     def test_a_person_has_one_account_only(self) -> None:
         person = a_person(1)
         self._stored(person, Account(person_id=person.id, password_hash="first"))

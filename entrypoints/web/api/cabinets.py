@@ -21,7 +21,7 @@ _DELEGATION_PATH = "/{cabinet_id:str}/members/{member_id:str}/delegations/{deleg
 class CabinetsController(Controller):
     path = "/cabinets"
     tags = ["Cabinets"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get(operation_id="listMyCabinets", summary="Mes cabinets", sync_to_thread=True,
          responses=problem_responses(401))

@@ -302,7 +302,7 @@ class CollectionResultsController(Controller):
 
     path = "/collections/{collection_id:str}"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get("/signed-documents/{document_id:str}", operation_id="downloadCollectionSignedDocument",
          summary="Télécharger un PDF signé de la collecte", sync_to_thread=True,

@@ -107,7 +107,7 @@ def _deadline(value: str | None) -> datetime | None:
 class CollectionsController(Controller):
     path = "/collections"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     # -- preparation ------------------------------------------------------------------------------
 
@@ -362,7 +362,7 @@ class CollectionsController(Controller):
 class SignerChoicesController(Controller):
     path = "/cabinets/{cabinet_id:str}/signer-choices"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get(operation_id="listSignerChoices", summary="Membres du cabinet pouvant signer", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))

@@ -217,7 +217,7 @@ def _day(value: str, name: str) -> date | None:
 class QcpEnrollmentsController(Controller):
     path = "/qcp-enrollments"
     tags = ["Certificat qualifié"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @post(operation_id="startQcpEnrollment", summary="Souscrire à un certificat qualifié",
           status_code=HTTP_201_CREATED, dto=CattrsDTO[StartQcpInput], return_dto=None, sync_to_thread=True,
@@ -457,7 +457,7 @@ def provide_officer_id(person_id: NamedDependency[str], use_cases: NamedDependen
 class BackOfficeController(Controller):
     path = "/back-office"
     tags = ["Opérateur d’enregistrement"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False),
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True),
                     "officer_id": Provide(provide_officer_id, sync_to_thread=True)}
 
     @get("/identity-reviews", operation_id="listIdentityReviews", summary="Pièces d’identité à vérifier",
