@@ -22,7 +22,7 @@ from domain.model.collection import (
     allowed_levels,
 )
 from domain.model.document import Document, FieldPlacement
-from domain.model.errors import InvitationLinkUnusable, NotFound
+from domain.model.errors import InvalidValue, InvitationLinkUnusable, NotFound
 from domain.model.intake import MAGIC_WINDOW, IntakePolicy
 from domain.model.jobs import JobSpec, Notification
 from domain.model.pki import CertificatePolicy
@@ -51,6 +51,9 @@ from ports.repositories import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 MAX_PER_PAGE = 100
+# Far past any cabinet's collections, and small enough that the offset fits the database's
+# 64-bit integers whatever ``per_page`` is.
+MAX_PAGE = 100_000
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -438,6 +441,8 @@ def list_collections(*, uow: UowFactory, cabinet_id: str, by_person_id: str,
                      per_page: int = 20) -> CollectionsPage:
     """The dashboard: status filter, search by title or signer, pages counted from 1."""
     page = max(1, int(page))
+    if page > MAX_PAGE:
+        raise InvalidValue("page", "no such page")
     per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
     wanted = frozenset(statuses) if statuses else None
     with uow() as tx:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie, MutableScopeHeaders, State
 from litestar.enums import MediaType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -204,6 +205,33 @@ def _on_unexpected(request: Request, exc: Exception) -> Response:
     return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, _STATUS_MESSAGES[500])
 
 
+# Path parameters -------------------------------------------------------------------------
+
+# Ids and tokens are short printable ASCII; file names may hold spaces but never only spaces.
+MAX_PATH_PARAMETER = 512
+MAX_PATH_NUMBER = 100_000  # page numbers in paths: no document has that many pages
+_NAMES_WITH_SPACES = frozenset({"filename"})
+
+
+def _usable_text(name: str, value: str) -> bool:
+    if not value.strip() or len(value) > MAX_PATH_PARAMETER:
+        return False
+    if any(unicodedata.category(ch)[0] == "C" for ch in value):  # control, format, unassigned...
+        return False
+    return name in _NAMES_WITH_SPACES or not any(ch.isspace() for ch in value)
+
+
+def _check_path_parameters(request: Request) -> None:
+    """Before every handler: a blank, control-character or absurd path parameter is a 404 here,
+    the same for every route, rather than a value reaching a repository (Pony refuses a blank
+    key with a ValueError, a huge integer with a datatype error: both were 500s)."""
+    for name, value in (request.scope.get("path_params") or {}).items():
+        if isinstance(value, str) and not _usable_text(name, value):
+            raise NotFoundException()
+        if isinstance(value, int) and not 0 <= value <= MAX_PATH_NUMBER:
+            raise NotFoundException()
+
+
 # Templates -------------------------------------------------------------------------------
 
 
@@ -301,6 +329,7 @@ def create_app(container: Any = None) -> Litestar:
             Exception: _on_unexpected,
         },
         before_send=[_security_headers(https)],
+        before_request=_check_path_parameters,
         on_startup=[_purge_expired_sessions],
         on_shutdown=[_close_container],
         state=State({"container": container}),

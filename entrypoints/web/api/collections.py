@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from domain.model.collection import CollectionStatus, ReminderPolicy
 from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
+from domain.services.collections import MAX_PAGE
 from entrypoints.web.api.collection_schemas import (
     CollectionCreated,
     CollectionInfoInput,
@@ -335,7 +336,7 @@ class CollectionsController(Controller):
              cabinet_id: Annotated[str, QueryParameter(min_length=1)],
              status: Annotated[list[CollectionStatus] | None, QueryParameter()] = None,
              q: Annotated[str, QueryParameter(max_length=200)] = "",
-             page: Annotated[int, QueryParameter(ge=1)] = 1,
+             page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
              per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20) -> CollectionsPageOut:
         """The cabinet's collections, newest first: filter by ``status`` (repeatable), search ``q`` in the
         title and the signers' names and emails, pages counted from 1."""
