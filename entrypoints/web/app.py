@@ -32,6 +32,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Empty, Message, Scope
 
 from domain.model.errors import DomainError
+from entrypoints import log_redaction
 from entrypoints.web import api, i18n, labels
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
 from entrypoints.web.errors import describe
@@ -281,6 +282,8 @@ def create_app(container: Any = None) -> Litestar:
     """Build the web application around a container (``build_container(settings)``)."""
     from entrypoints.web.pages import PAGE_ROUTERS
 
+    # Before anything logs a path: signer, download, reset... links hold secrets.
+    log_redaction.install()
     owns_container = container is None
     if container is None:
         container = _default_container()
