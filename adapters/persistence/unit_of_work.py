@@ -200,6 +200,10 @@ class _Repository:
         """Keep rows derived from the aggregate (e.g. link hashes) in step with it."""
 
     def _find(self, key: str) -> Any:
+        if not isinstance(key, str) or not key or key != key.strip():
+            # Pony strips str keys and then refuses an empty one (ValueError): a blank id
+            # would be a crash, and " id" would find "id". Neither exists: not found.
+            return None
         known = self._uow.tracked((self.kind, key))
         if known is not None:
             return known

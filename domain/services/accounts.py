@@ -173,10 +173,10 @@ def _recovery_code(ids: IdGenerator) -> str:
     return f"{raw[:5]}-{raw[5:10]}"
 
 
-def disable_totp(*, uow: UowFactory, hasher: PasswordHasher, person_id: str, password: str) -> None:
+def disable_totp(*, uow: UowFactory, clock: Clock, hasher: PasswordHasher, person_id: str, password: str) -> None:
     with uow() as tx:
         account = tx.accounts.get(person_id)
-        _check_current_password(hasher, account, password)
+        _check_current_password(tx, clock.now(), hasher, account, password)
         account.disable_totp()
         tx.commit()
 
@@ -186,16 +186,27 @@ def change_password(*, uow: UowFactory, clock: Clock, hasher: PasswordHasher, pe
     """Every session opened before ends (``credentials_stamp`` changes); the edge carries the
     caller's own session over to the new stamp."""
     check_password_strength(new_password)
+    now = clock.now()
     with uow() as tx:
         account = tx.accounts.get(person_id)
-        _check_current_password(hasher, account, current_password)
-        account.set_password(hasher.hash(new_password), clock.now())
+        _check_current_password(tx, now, hasher, account, current_password)
+        account.set_password(hasher.hash(new_password), now)
         tx.commit()
 
 
-def _check_current_password(hasher: PasswordHasher, account: Account, password: str) -> None:
-    if account.password_hash is None or not hasher.verify(account.password_hash, password):
-        raise WrongCurrentPassword("the current password is wrong")
+def _check_current_password(tx: UnitOfWork, now: datetime, hasher: PasswordHasher, account: Account,
+                            password: str) -> None:
+    """A stolen session must not become a way to guess the password without end: wrong
+    answers count with failed logins (five lock the account and the owner is told), and a
+    locked account refuses even the right one. Commits the count before refusing."""
+    locked = account.is_locked(now)
+    right = account.password_hash is not None and hasher.verify(account.password_hash, password)
+    if right and not locked:
+        return
+    if not locked:
+        _record_failure(tx, account, tx.persons.get(account.person_id), now)
+        tx.commit()
+    raise WrongCurrentPassword("the current password is wrong")
 
 
 def request_password_reset(*, uow: UowFactory, clock: Clock, ids: IdGenerator, throttle: AttemptThrottle,

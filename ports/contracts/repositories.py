@@ -153,6 +153,15 @@ class RepositoriesContract:
             self._assert_not_found(lambda: uow.invitations.get("nope"))
             self._assert_not_found(lambda: uow.accounts.get("nope"))
 
+    def test_blank_or_padded_ids_are_simply_not_found(self) -> None:
+        person = a_person(1)
+        self._stored(person)
+        with self.make_adapter() as uow:
+            for key in ("", " ", "\u00a0", "\t", f" {person.id}", f"{person.id}\n"):
+                self._assert_not_found(lambda: uow.persons.get(key))
+                self._assert_not_found(lambda: uow.cabinets.get(key))
+                assert uow.accounts.find(key) is None
+
     # unit of work semantics --------------------------------------------------------------
 
     def test_leaving_without_commit_stores_nothing(self) -> None:

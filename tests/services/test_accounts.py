@@ -294,3 +294,26 @@ def test_a_password_change_or_reset_changes_the_credentials_stamp(uc, cabinet, s
     uc.request_password_reset(email=EMAIL)
     uc.reset_password(token=reset_token(sent), new_password="yet another password")
     assert uc.credentials_stamp(person_id=cabinet.person_id) not in (before, changed)
+
+
+def test_guessing_the_current_password_from_a_session_locks_the_account(uc, cabinet, sent):
+    for _ in range(5):
+        with pytest.raises(WrongCurrentPassword):
+            uc.change_password(person_id=cabinet.person_id, current_password="a wrong guess",
+                               new_password="a brand new password")
+    with pytest.raises(WrongCurrentPassword):
+        uc.change_password(person_id=cabinet.person_id, current_password=PASSWORD,
+                           new_password="a brand new password")
+    with pytest.raises(InvalidCredentials):
+        uc.login(email=EMAIL, password=PASSWORD)
+    assert [n.template for n in sent()] == ["account_locked"]
+
+
+def test_guessing_the_password_to_disable_totp_counts_too(uc, cabinet, clock):
+    enable_totp(uc, cabinet, clock)
+    for _ in range(5):
+        with pytest.raises(WrongCurrentPassword):
+            uc.disable_totp(person_id=cabinet.person_id, password="a wrong guess")
+    with pytest.raises(WrongCurrentPassword):
+        uc.disable_totp(person_id=cabinet.person_id, password=PASSWORD)
+    assert uc.profile(person_id=cabinet.person_id).totp_enabled
