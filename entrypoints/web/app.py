@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import unicodedata
 from functools import lru_cache
@@ -151,6 +152,28 @@ def _security_headers(https: bool):  # noqa: ANN202 - a Litestar before_send hoo
     return add_headers
 
 
+_PATH_TYPES = re.compile(r":[a-z]+\}")  # "{id:str}" in a route's path is "{id}" in the scope's template
+
+
+async def _complete_allow_header(message: Message, scope: Scope) -> None:
+    """OPTIONS answers every method of the path.
+
+    Litestar builds a route's OPTIONS handler when the route first appears and it keeps the
+    methods known then; handlers added to the same path later (one controller's GET after
+    its POST) were missing from ``Allow``. The app's routes know them all.
+    """
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    template = scope.get("path_template")
+    app = scope.get("app")
+    if not template or app is None:
+        return
+    methods = {m for route in app.routes if _PATH_TYPES.sub("}", route.path) == template
+               for m in getattr(route, "methods", ())}
+    if methods:
+        MutableScopeHeaders.from_message(message)["Allow"] = ", ".join(sorted(methods))
+
+
 # Error pages -----------------------------------------------------------------------------
 
 _STATUS_MESSAGES = {
@@ -222,15 +245,26 @@ def _usable_text(name: str, value: str) -> bool:
     return name in _NAMES_WITH_SPACES or not any(ch.isspace() for ch in value)
 
 
-def _check_path_parameters(request: Request) -> None:
-    """Before every handler: a blank, control-character or absurd path parameter is a 404 here,
-    the same for every route, rather than a value reaching a repository (Pony refuses a blank
-    key with a ValueError, a huge integer with a datatype error: both were 500s)."""
+def _check_request_edges(request: Request) -> None:
+    """Before every handler (the one ``before_request`` hook: a router or handler that set its
+    own would replace it, so none does).
+
+    A blank, control-character or absurd path parameter is a 404 here, the same for every
+    route, rather than a value reaching a repository (Pony refuses a blank key with a
+    ValueError, a huge integer with a datatype error: both were 500s). A handler declaring
+    ``opt={"body_media_type": ...}`` (the uploads) answers 415 to any other body, as the JSON
+    routes do, before the body is parsed.
+    """
     for name, value in (request.scope.get("path_params") or {}).items():
         if isinstance(value, str) and not _usable_text(name, value):
             raise NotFoundException()
         if isinstance(value, int) and not 0 <= value <= MAX_PATH_NUMBER:
             raise NotFoundException()
+    wanted = request.route_handler.opt.get("body_media_type")
+    if wanted and request.method in {"POST", "PUT", "PATCH"}:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != wanted:
+            raise HTTPException(status_code=415)
 
 
 # Templates -------------------------------------------------------------------------------
@@ -331,8 +365,8 @@ def create_app(container: Any = None) -> Litestar:
             HTTPException: _on_http_exception,
             Exception: _on_unexpected,
         },
-        before_send=[_security_headers(https)],
-        before_request=_check_path_parameters,
+        before_send=[_security_headers(https), _complete_allow_header],
+        before_request=_check_request_edges,
         on_startup=[_purge_expired_sessions],
         on_shutdown=[_close_container],
         state=State({"container": container}),

@@ -136,7 +136,7 @@ class PasswordResetController(Controller):
 
     @post("/{token:str}", operation_id="resetPassword", summary="Choisir un nouveau mot de passe",
           status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[PasswordResetInput], return_dto=None,
-          sync_to_thread=True, responses=problem_responses(403, 410, 422))
+          sync_to_thread=True, responses=problem_responses(403, 404, 410, 422))
     def reset(self, token: FromPath[str], data: JSONBody[PasswordResetInput],
               use_cases: NamedDependency[Any]) -> None:
         """Set a new password with the token received by email (one use, one hour).

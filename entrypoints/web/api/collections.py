@@ -114,7 +114,7 @@ class CollectionsController(Controller):
 
     @post(operation_id="createCollection", summary="Créer une collecte avec ses documents",
           status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
-          responses=problem_responses(401, 403, 404, 413, 422))
+          opt={"body_media_type": "multipart/form-data"}, responses=problem_responses(401, 403, 404, 413, 415, 422))
     def create(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
                use_cases: NamedDependency[Any]) -> Response[Any]:
         """Create a draft in a cabinet from ``multipart/form-data``: ``cabinet_id``, ``title`` (defaults to
@@ -141,7 +141,8 @@ class CollectionsController(Controller):
 
     @post("/{collection_id:str}/documents", operation_id="addCollectionDocuments",
           summary="Ajouter des documents", status_code=HTTP_201_CREATED, sync_to_thread=True,
-          request_max_body_size=UPLOAD_MAX_BODY, responses=problem_responses(401, 403, 404, 409, 413, 422))
+          request_max_body_size=UPLOAD_MAX_BODY, opt={"body_media_type": "multipart/form-data"},
+          responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def add_documents(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                       person_id: NamedDependency[str], data: MultipartData,
                       use_cases: NamedDependency[Any]) -> Response[Any]:

@@ -221,7 +221,7 @@ class QcpEnrollmentsController(Controller):
 
     @post(operation_id="startQcpEnrollment", summary="Souscrire à un certificat qualifié",
           status_code=HTTP_201_CREATED, dto=CattrsDTO[StartQcpInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 403, 404, 409))
+          responses=problem_responses(401, 403, 404, 409, 422))
     def start(self, person_id: NamedDependency[str], data: JSONBody[StartQcpInput],
               use_cases: NamedDependency[Any]) -> Response[QcpEnrollmentOut]:
         """Open an enrollment for a cabinet where the caller holds an active LCP certificate.
