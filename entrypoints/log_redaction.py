@@ -39,7 +39,14 @@ def redact(text: str) -> str:
 
 
 def _redacted(value: Any) -> Any:
-    return redact(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, BaseException):
+        # An error's message may quote a URL ("job failed: ... /signature/<token>").
+        text = str(value)
+        cleaned = redact(text)
+        return cleaned if cleaned != text else value
+    return value
 
 
 def _redact_record(record: logging.LogRecord) -> None:

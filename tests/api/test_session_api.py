@@ -243,3 +243,15 @@ def test_a_password_reset_ends_every_session(api, second_browser, cabinet, conta
     assert api.post(f"/api/v1/password-reset/{token}",
                     json={"new_password": "a brand new password"}).status_code == 204
     assert problem_of(second_browser.get("/api/v1/me"), 401)["code"] == "auth.session_ended"
+
+
+def test_a_half_login_waiting_for_its_code_is_void_after_a_password_change(api, cabinet, totp_secret, container):
+    secret, _codes = totp_secret
+    api.login()
+    clock = container.adapters.clock()
+    clock.advance(timedelta(seconds=1))
+    container.use_cases.change_password(person_id=cabinet.person_id, current_password=PASSWORD,
+                                        new_password="a brand new password")
+    answer = api.post("/api/v1/session/second-factor", json={"code": pyotp.TOTP(secret).at(clock.now())})
+    assert problem_of(answer, 401)["code"] == "auth.session_ended"
+    assert api.get("/api/v1/session").json()["authenticated"] is False

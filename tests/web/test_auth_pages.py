@@ -297,3 +297,19 @@ def test_a_password_reset_ends_the_sessions_and_says_so(client, container, owner
     page = client.get(done.headers["location"])
     assert "toutes vos sessions ouvertes ont été fermées" in page.text
     assert client.get("/mon-compte", follow_redirects=False).status_code == 303
+
+
+def test_a_half_login_waiting_for_its_code_is_void_after_a_password_reset(client, container, owner):
+    from datetime import timedelta
+
+    secret, _codes = _enable_totp(client, container)
+    post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+    clock = container.adapters.clock()
+    clock.advance(timedelta(seconds=1))
+    container.use_cases.request_password_reset(email=OWNER_EMAIL)
+    container.use_cases.reset_password(token=queued_token(container, "password_reset", OWNER_EMAIL),
+                                       new_password="a brand new password")
+    late = post_form(client, "/connexion/code", {"code": pyotp.TOTP(secret).at(clock.now())})
+    assert late.status_code == 303 and late.headers["location"] == "/connexion"
+    assert "mot de passe a été changé depuis votre connexion" in client.get("/connexion").text
+    assert client.get("/mon-compte", follow_redirects=False).status_code == 303

@@ -104,3 +104,9 @@ def test_any_logger_gets_the_same_redaction(live):
     logging.getLogger("seing.web").warning(f"inline /signature/{SECRET} too")
     assert SECRET not in captured.getvalue()
     assert captured.getvalue().count("[secret]") == 2
+
+
+def test_an_error_quoting_a_secret_link_is_redacted_in_the_log(live):
+    _url, captured = live
+    logging.getLogger("seing.worker").error("job failed: %s", RuntimeError(f"cannot fetch /invitation/{SECRET}"))
+    assert SECRET not in captured.getvalue() and "[secret]" in captured.getvalue()

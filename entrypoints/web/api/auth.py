@@ -82,7 +82,8 @@ class SessionController(Controller):
         """
         result = use_cases.login(email=data.email, password=data.password, client=client_address(request))
         if result.second_factor_required:
-            start_pending_second_factor(request, result.person_id)
+            start_pending_second_factor(request, result.person_id,
+                                        use_cases.credentials_stamp(person_id=result.person_id))
             return SessionState(authenticated=False, second_factor_required=True)
         start_session(request, use_cases.profile(person_id=result.person_id))
         return SessionState(authenticated=True, second_factor_required=False, person_id=result.person_id)
@@ -95,12 +96,17 @@ class SessionController(Controller):
         """Finish a login with the TOTP code (or a recovery code).
 
         After five wrong codes the pending login is dropped: start again with
-        ``POST /api/v1/session``.
+        ``POST /api/v1/session``. A password changed or reset since the login voids it
+        (401 ``auth.session_ended``).
         """
         pending = pending_second_factor(request)
         if pending is None:
             raise InputRejected("auth.no_pending_login")
         person_id = str(pending["person_id"])
+        if str(pending.get("stamp") or "") != use_cases.credentials_stamp(person_id=person_id):
+            # The password changed after it was checked: that half-login is void.
+            end_session(request)
+            raise InputRejected("auth.session_ended")
         try:
             use_cases.verify_second_factor(person_id=person_id, code=data.code)
         except DomainError:

@@ -73,12 +73,13 @@ def keep_session_after_password_change(request: Request[Any, Any, Any], stamp: s
     request.session[SESSION_ROTATE] = True
 
 
-def start_pending_second_factor(request: Request[Any, Any, Any], person_id: str) -> None:
-    """Password accepted, second factor awaited: the session is not logged in yet."""
+def start_pending_second_factor(request: Request[Any, Any, Any], person_id: str, stamp: str) -> None:
+    """Password accepted, second factor awaited: the session is not logged in yet. ``stamp``
+    is the account's credentials stamp now: a password change meanwhile voids the login."""
     locale = _session(request).get(i18n.SESSION_LOCALE_KEY)
     request.set_session({
         i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(locale),
-        SESSION_PENDING_2FA: {"person_id": person_id, "next": "/", "attempts": 0},
+        SESSION_PENDING_2FA: {"person_id": person_id, "next": "/", "attempts": 0, "stamp": stamp},
         SESSION_ROTATE: True,
     })
 

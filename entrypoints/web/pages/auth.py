@@ -22,6 +22,7 @@ from entrypoints.web.deps import (
     SESSION_CABINET,
     SESSION_PENDING_2FA,
     SESSION_PERSON,
+    SESSION_ENDED,
     SESSION_ROTATE,
     SESSION_STAMP,
     client_address,
@@ -109,7 +110,8 @@ def login_submit(request: Request, data: FormData, use_cases: NamedDependency[An
         request.set_session({
             **{k: v for k, v in request.session.items() if k == i18n.SESSION_LOCALE_KEY},
             SESSION_PENDING_2FA: {"person_id": result.person_id, "next": next_path, "attempts": 0,
-                                  "since": clock.now().isoformat()},
+                                  "since": clock.now().isoformat(),
+                                  "stamp": use_cases.credentials_stamp(person_id=result.person_id)},
             SESSION_ROTATE: True,
         })
         return see_other("/connexion/code")
@@ -144,6 +146,11 @@ def second_factor_submit(request: Request, data: FormData, use_cases: NamedDepen
                          clock: NamedDependency[Any]) -> Response:
     pending = _pending_second_factor(request, clock)
     if not pending:
+        return see_other("/connexion")
+    if str(pending.get("stamp") or "") != use_cases.credentials_stamp(person_id=pending["person_id"]):
+        # The password changed after it was checked here: that half-login is void.
+        request.session.pop(SESSION_PENDING_2FA, None)
+        flash(request, SESSION_ENDED, "error")
         return see_other("/connexion")
     code = form_value(data, "code")
     if not code:
