@@ -15,7 +15,7 @@ from domain.model.pki import CaName
 
 _log = logging.getLogger("seing.webhooks")
 
-__all__ = ["make_job_handler", "make_verifier", "webhook_recorder"]
+__all__ = ["make_job_handler", "make_reader_verifier", "make_verifier", "webhook_recorder"]
 
 
 def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
@@ -28,6 +28,16 @@ def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[by
         ca_certificates=list(cas.values()),
         platform_seal_certificates=[ca.platform_seal().certificate.der],
         trusted_list=load_trusted_list(Path(trusted_list_file)) if trusted_list_file else None)
+
+
+def make_reader_verifier(*, roots: Sequence[bytes], ca_certificates: Sequence[bytes] = (),
+                         platform_seals: Sequence[bytes] = (), revocation_source: Any = None,
+                         trusted_list: Any = None) -> PyHankoSignatureVerifier:
+    """A verifier that only reads: trust anchors given, revocation from the file's DSS and, when
+    given, a read-only source (an instance's published CRLs). ``seing verify`` uses it."""
+    return PyHankoSignatureVerifier(trust_roots=list(roots), revocation_source=revocation_source,
+                                    ca_certificates=list(ca_certificates), platform_seal_certificates=list(platform_seals),
+                                    trusted_list=trusted_list)
 
 
 def make_job_handler(use_case: Callable[..., object], *keys: str) -> Callable[[Job], None]:

@@ -216,7 +216,8 @@ class FakeAdapters(containers.DeclarativeContainer):
     sms_sender = providers.Singleton(RecordingSmsSender)
     vault = providers.Singleton(InMemoryKeyVault)
     ca = providers.Singleton(_initialised_ca, vault, settings, clock)
-    timestamp_authority = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_authority = timestamp_responder
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source)
@@ -271,4 +272,8 @@ def build_container(settings: Settings, *, fakes: bool = False) -> Container:
         from entrypoints.real_adapters import RealAdapters
 
         adapters = RealAdapters(settings=providers.Object(settings))
+        # Built now so that a configuration unable to send (the dev outbox outside dev
+        # mode, a provider without credentials) stops every process at start, not at the
+        # first code a signer waits for.
+        adapters.sms_sender()
     return Container(settings=providers.Object(settings), adapters=adapters)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 
 from attrs import evolve
 
@@ -25,6 +25,7 @@ from domain.model.errors import EmailTaken, NotFound, UniqueViolation
 from domain.model.jobs import Job, JobSpec, JobStatus
 from domain.model.person import Person
 from domain.model.values import Email
+from ports.clock import Clock
 
 __all__ = ["InMemoryJobStore", "InMemoryStore", "InMemoryUnitOfWork", "UniqueViolation"]
 
@@ -213,23 +214,23 @@ def _document_digests(collection: Collection) -> set[str]:
 
 
 class _JobOutbox:
-    def __init__(self, rows: dict[str, object], store: InMemoryStore, clock_now: object) -> None:
+    def __init__(self, rows: dict[str, object], store: InMemoryStore, clock: Clock) -> None:
         self.rows = rows
         self.store = store
-        self.clock_now = clock_now
+        self.clock = clock
 
     def enqueue(self, spec: JobSpec) -> str:
         job_id = self.store.next_id("job")
-        now = self.clock_now() if callable(self.clock_now) else datetime.now(timezone.utc)
+        now = self.clock.now()
         self.rows[job_id] = Job(id=job_id, spec=spec, status=JobStatus.PENDING, attempts=0,
                                 run_at=spec.run_at or now, created_at=now)
         return job_id
 
 
 class InMemoryUnitOfWork:
-    def __init__(self, store: InMemoryStore, clock: object | None = None) -> None:
+    def __init__(self, store: InMemoryStore, clock: Clock) -> None:
         self.store = store
-        self._now = getattr(clock, "now", None)
+        self._clock = clock
         self._committed = False
 
     def __enter__(self) -> InMemoryUnitOfWork:
@@ -247,7 +248,7 @@ class InMemoryUnitOfWork:
         self.invitations = _Invitations(t["invitations"], "invitation")
         self.accounts = _Accounts(t["accounts"], "account")
         self.password_resets = _PasswordResets(t["password_resets"], "password reset")
-        self.jobs = _JobOutbox(t["jobs"], self.store, self._now)
+        self.jobs = _JobOutbox(t["jobs"], self.store, self._clock)
         self.collections = _Collections(t["collections"], "collection")
         self.one_time_codes = InMemoryOneTimeCodeRepository(t["one_time_codes"])  # type: ignore[arg-type]
         self.certificates = InMemoryCertificateRepository(t["certificates"])  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import json
 import threading
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from pony.orm import Database, db_session
@@ -75,7 +75,7 @@ def _translated(error: Exception) -> DomainError:
 
 
 class PonyUnitOfWork:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
         self._session: Any = None
@@ -138,7 +138,7 @@ class PonyUnitOfWork:
             raise _translated(error) from error
 
     def now(self) -> datetime:
-        return self._clock.now() if self._clock is not None else datetime.now(timezone.utc)
+        return self._clock.now()
 
     def entity(self, name: str) -> Any:
         return getattr(self._db, name)

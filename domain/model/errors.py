@@ -239,6 +239,13 @@ class CaNotInitialised(DomainError):
     code = "ca.not_initialised"
 
 
+class QcpPublicationInsecure(DomainError):
+    """QCP-n certificates are not issued while the CA's public addresses break EN 319 412
+    (``problems``: the codes of ``domain.model.pki.publication_problems``); dev mode only warns."""
+
+    code = "ca.qcp_publication_insecure"
+
+
 # Collections ------------------------------------------------------------------------
 
 
@@ -393,6 +400,18 @@ class DocumentEmpty(DocumentRefused):
     code = "document.empty"
 
 
+class DocumentLocked(DocumentRefused):
+    """Readable, but its author's certification (or a signature's lock) forbids the signatures we add."""
+
+    code = "document.locked"
+
+
+class DocumentUnsignable(DocumentRefused):
+    """Readable, but the preparation for signing failed on it (the dry run at upload)."""
+
+    code = "document.unsignable"
+
+
 class DocumentCorrupted(DomainError):
     """The stored bytes no longer match their SHA-256: storage damage, never user input."""
 
@@ -521,6 +540,19 @@ class BrokenPdf(InvalidPdf):
     """Truncated or structurally damaged: no reliable revision to sign on top of."""
 
     code = "pdf.broken"
+
+
+class LockedPdf(InvalidPdf):
+    """A certification signature (DocMDP) or a field lock forbids adding our fields and
+    signatures, or adding them would invalidate a signature already in the file."""
+
+    code = "pdf.locked"
+
+
+class UnsignablePdf(InvalidPdf):
+    """Readable, but preparing or signing it failed for a reason of the file's own making."""
+
+    code = "pdf.unsignable"
 
 
 class TimestampUnavailable(DomainError):

@@ -411,12 +411,19 @@ def _require_can_sign_before_identity(signer: Signer) -> None:
 
 def request_signing_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,
                          code_hasher: CodeHasher, store: DocumentStore, signing: PdfSigning, locks: SigningLocks,
-                         token: str, context: RequestContext | None = None) -> CodeSent:
+                         ca: CertificateAuthority, token: str, context: RequestContext | None = None) -> CodeSent:
     """Send the code (« Envoyer le code », and « Code non reçu ? Renvoyer », throttled): by email
-    at level 1, by SMS at levels 2 and 3; bound to the digests of every document as shown."""
+    at level 1, by SMS at levels 2 and 3; bound to the digests of every document as shown.
+
+    A signer whose signature needs a certificate the CA would refuse to issue (QCP-n while its
+    public addresses are not compliant) is told now, before a code is sent and used."""
+    now = clock.now()
     with uow() as tx:
-        collection, signer = _by_link(tx, token, clock.now())
+        collection, signer = _by_link(tx, token, now)
         needs_fields = any(d.prepared is None for d in collection.documents)
+        plan = _plan(tx, collection, signer, now) if signer.level is not SignatureLevel.SIMPLE else None
+    if plan is not None and plan.one_time_policy is not None:
+        ca.check_issuable(plan.one_time_policy)
     if needs_fields:
         prepare_fields(uow=uow, clock=clock, store=store, signing=signing, locks=locks, collection_id=collection.id)
     return _retrying(lambda: _send_signing_code(uow, clock, ids, code_generator, code_hasher, token, context))

@@ -225,7 +225,9 @@ class QcpEnrollmentUseCases:
 
     def start(self, *, person_id: str, cabinet_id: str) -> EnrollmentView:
         """Open an enrollment for the cabinet, or refuse with QcpEnrollmentAlreadyOpen
-        (carrying its id: the page resumes it) when one is in progress."""
+        (carrying its id: the page resumes it) when one is in progress. Refused at once
+        (QcpPublicationInsecure) while the CA would not issue the QCP-n at the end."""
+        self.ca.check_issuable(CertificatePolicy.QCP_N)
         now = self.clock.now()
         with self.uow() as tx:
             existing = tx.qcp_enrollments.open_for(person_id, cabinet_id)

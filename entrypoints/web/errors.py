@@ -99,6 +99,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # Not the person's doing: damaged storage, a CA never initialised.
     e.DocumentCorrupted: 500,
     e.CaNotInitialised: 503,
+    e.QcpPublicationInsecure: 503,
     e.InvalidPdf: 422,
     # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
@@ -232,6 +233,10 @@ _MESSAGES: dict[str, str] = {
         "L’autorité de certification n’est pas encore initialisée\u00a0: un administrateur doit lancer "
         "« seing ca init »."
     ),
+    "ca.qcp_publication_insecure": N_(
+        "Les certificats qualifiés (QCP-n) ne sont pas émis pour le moment\u00a0: les adresses publiques de "
+        "l’autorité de certification ne sont pas encore conformes. Prévenez l’administrateur de la plateforme."
+    ),
     # Collections (collectes)
     "collection.refused": N_("Cette action n’est pas possible sur cette collecte."),
     "collection.not_editable": N_(
@@ -284,6 +289,16 @@ _MESSAGES: dict[str, str] = {
         "Ce PDF est endommagé ou incomplet et ne peut pas être lu. Exportez-le de nouveau puis réessayez."
     ),
     "document.empty": N_("Ce fichier est vide ou ne contient aucune page."),
+    "document.locked": N_(
+        "Ce PDF est certifié ou verrouillé par une signature qui interdit d’y ajouter d’autres signatures. "
+        "Demandez à son auteur une version non certifiée, puis déposez-la."
+    ),
+    "document.unsignable": N_(
+        "Ce PDF peut être lu, mais Seing ne parvient pas à le préparer pour la signature. Ouvrez-le puis "
+        "«\u00a0Imprimer\u00a0» vers «\u00a0Enregistrer au format PDF\u00a0» (ou exportez-le de nouveau depuis "
+        "le logiciel qui l’a "
+        "produit), puis déposez la nouvelle version."
+    ),
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
     ),
@@ -317,6 +332,13 @@ _MESSAGES: dict[str, str] = {
     ),
     "pdf.broken": N_(
         "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
+    ),
+    "pdf.locked": N_(
+        "Ce PDF est certifié ou verrouillé par une signature qui interdit d’y ajouter d’autres signatures."
+    ),
+    "pdf.unsignable": N_(
+        "Ce PDF ne peut pas être préparé pour la signature\u00a0: enregistrez-le de nouveau au format PDF "
+        "puis déposez-le à nouveau."
     ),
     "timestamp.unavailable": N_(
         "Le service d’horodatage ne répond pas\u00a0: rien n’a été signé, réessayez dans quelques minutes."

@@ -66,6 +66,22 @@ def test_an_sms_notification_goes_through_the_sms_sender(tmp_path):
     assert world.mailer.sent == []
 
 
+def test_a_message_the_provider_refuses_fails_its_job_at_once_without_retry():
+    world = World()
+    job_id = world.enqueue(JobSpec.notify(Notification.sms(
+        Mobile("0612345678"), "one_time_code", code="482913", valid_minutes="10", purpose="signing")))
+    world.sms.fail_next(1, "400 invalid_parameter Invalid phone number", permanent=True)
+
+    assert world.worker.run_once() == 1
+
+    job = world.jobs.get(job_id)
+    assert job.status is JobStatus.FAILED and job.attempts == 1
+    assert "sms to +33612345678 refused" in job.last_error and "Invalid phone number" in job.last_error
+    world.clock.advance(timedelta(hours=2))
+    assert world.worker.run_once() == 0  # nothing left to retry
+    assert world.sms.sent == []
+
+
 def test_a_failed_delivery_is_retried_after_30_s_then_1_min_then_2_min():
     world = World()
     job_id = world.enqueue_reset_email()

@@ -11,6 +11,7 @@ import pytest
 from adapters.memory.clock import FixedClock
 from adapters.memory.documents import InMemoryDocumentStore
 from adapters.memory.ids import SequentialIds
+from adapters.memory.pdf_signing import FakePdfSigning
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.security import PlainPasswordHasher
 from adapters.pdf.inspection import PyHankoPdfiumInspector
@@ -81,7 +82,7 @@ class World:
 
     def call(self, use_case, **kwargs):
         ports = {"uow": self.uow, "clock": self.clock, "ids": self.ids, "store": self.documents,
-                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy()}
+                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "signing": FakePdfSigning()}
         wanted = inspect.signature(use_case).parameters
         return use_case(**{k: v for k, v in ports.items() if k in wanted}, **kwargs)
 

@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
+from tests.apps import app_for
 
 ROOT = Path(__file__).resolve().parents[2]
 OWNER_EMAIL = "jessica.poussart@example.fr"
@@ -32,9 +33,7 @@ def owner(container: Any) -> Any:
 
 @pytest.fixture
 def client(container: Any) -> Iterator[TestClient]:
-    from entrypoints.web.app import create_app
-
-    with TestClient(create_app(container), base_url="http://testserver.local") as test_client:
+    with TestClient(app_for(container), base_url="http://testserver.local") as test_client:
         yield test_client
 
 
