@@ -5,7 +5,7 @@ database keeps only hashes of them, so a log that printed paths in full (uvicorn
 log did) would be the one place an attacker could read working links. ``install()`` wraps
 the process's log-record factory, so every record from every logger (uvicorn's access and
 error logs, Litestar, Seing) has these path segments replaced before any handler or
-formatter sees it, whatever logging configuration the operator chose.
+formatter sees it, whatever logging configuration the operator chose; tracebacks included.
 """
 
 from __future__ import annotations
@@ -57,6 +57,13 @@ def _redact_record(record: logging.LogRecord) -> None:
         record.args = tuple(_redacted(a) for a in args)
     elif isinstance(args, dict):
         record.args = {k: _redacted(v) for k, v in args.items()}
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        # Formatters print ``exc_text`` when it is set: a traceback's last line quotes the
+        # error's message, which may hold a link. Rare enough to format eagerly.
+        record.exc_text = redact(_TRACEBACKS.formatException(record.exc_info))
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 def install() -> None:

@@ -110,3 +110,13 @@ def test_an_error_quoting_a_secret_link_is_redacted_in_the_log(live):
     _url, captured = live
     logging.getLogger("seing.worker").error("job failed: %s", RuntimeError(f"cannot fetch /invitation/{SECRET}"))
     assert SECRET not in captured.getvalue() and "[secret]" in captured.getvalue()
+
+
+def test_a_traceback_quoting_a_secret_link_is_redacted(live):
+    _url, captured = live
+    try:
+        raise ValueError(f"no route for /mot-de-passe/reinitialiser/{SECRET}")
+    except ValueError:
+        logging.getLogger("seing.web").exception("unexpected error")
+    assert "Traceback" in captured.getvalue() and "ValueError" in captured.getvalue()
+    assert SECRET not in captured.getvalue()
