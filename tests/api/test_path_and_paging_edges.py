@@ -96,3 +96,9 @@ def test_a_huge_page_number_in_the_dashboard_is_the_french_404_page(owner):
     answer = owner.client.get(f"/collectes?page={HUGE}")
     assert answer.status_code == 404
     assert "Cette page n’existe pas." in answer.text
+
+
+def test_a_blank_id_in_a_query_is_not_found_either(owner):
+    for value in ("%20", "%C2%A0", "%09"):
+        answer = owner.get(f"/api/v1/collections?cabinet_id={value}")
+        assert answer.status_code == 404, answer.text
