@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -56,9 +57,24 @@ def _throttle_record(throttle: AttemptThrottle, limits: list[_Limit], now: datet
         throttle.record(key, now=now)
 
 
+def _client_key(client: str) -> str:
+    """One IPv6 subscriber holds a whole /64: counting single addresses would give them
+    2^64 budgets. IPv4 addresses count one by one."""
+    try:
+        ip = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _login_limits(email: str, client: str | None) -> list[_Limit]:
     if not client:
         return []
+    client = _client_key(client)
     address = email.strip().lower()
     return [(f"login:{client}:{address}", LOGIN_FAILURES_PER_CLIENT_AND_EMAIL, LOGIN_WINDOW),
             (f"login:{client}", LOGIN_FAILURES_PER_CLIENT, LOGIN_WINDOW)]
@@ -219,7 +235,7 @@ def request_password_reset(*, uow: UowFactory, clock: Clock, ids: IdGenerator, t
     now = clock.now()
     limits: list[_Limit] = [(f"reset:{email.strip().lower()}", RESET_REQUESTS_PER_EMAIL, RESET_WINDOW)]
     if client:
-        limits.append((f"reset-client:{client}", RESET_REQUESTS_PER_CLIENT, RESET_WINDOW))
+        limits.append((f"reset-client:{_client_key(client)}", RESET_REQUESTS_PER_CLIENT, RESET_WINDOW))
     _throttle_check(throttle, limits, now)
     _throttle_record(throttle, limits, now)
     try:

@@ -317,3 +317,12 @@ def test_guessing_the_password_to_disable_totp_counts_too(uc, cabinet, clock):
     with pytest.raises(WrongCurrentPassword):
         uc.disable_totp(person_id=cabinet.person_id, password=PASSWORD)
     assert uc.profile(person_id=cabinet.person_id).totp_enabled
+
+
+def test_an_ipv6_client_is_counted_by_its_64_prefix(uc, cabinet):
+    for n in range(4):
+        with pytest.raises(InvalidCredentials):
+            uc.login(email=EMAIL, password="wrong password!", client=f"2001:db8:1:2::{n + 1:x}")
+    with pytest.raises(TooManyAttempts):
+        uc.login(email=EMAIL, password=PASSWORD, client="2001:db8:1:2:ffff::9")
+    assert uc.login(email=EMAIL, password=PASSWORD, client="2001:db8:1:3::1").person_id == cabinet.person_id
