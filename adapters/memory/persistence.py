@@ -214,6 +214,11 @@ class _PasswordResets(_Table):
     def by_token_hash(self, token_hash: str) -> PasswordReset | None:
         return next((r for r in self.rows.values() if r.token_hash == token_hash), None)  # type: ignore[attr-defined]
 
+    def unused_for(self, person_id: str) -> list[PasswordReset]:
+        return sorted((r for r in self.rows.values()  # type: ignore[misc]
+                       if r.person_id == person_id and r.used_at is None),  # type: ignore[attr-defined]
+                      key=lambda r: (r.created_at, r.id))
+
 
 class _Collections(_Table):
     def add(self, collection: Collection) -> None:
