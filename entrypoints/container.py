@@ -47,6 +47,7 @@ from domain.services.identity_checks import LcpIdentityCheckPolicy
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
 from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
+from entrypoints.fake_ca import initialised_ca
 from entrypoints.settings import Settings
 from entrypoints.worker import Worker
 
@@ -220,10 +221,8 @@ class UseCases(containers.DeclarativeContainer):
 
 def _initialised_ca(vault: object, settings: Settings, clock: object) -> BuiltinCertificateAuthority:
     """Tests get a ready hierarchy; in production `seing ca init` creates it once."""
-    ca = BuiltinCertificateAuthority(vault, settings.pki_dir, settings.resolved_public_url,  # type: ignore[arg-type]
-                                     clock=clock, settings=ca_settings(settings))  # type: ignore[arg-type]
-    ca.init_hierarchy()
-    return ca
+    return initialised_ca(vault, settings.pki_dir, settings.resolved_public_url, clock,  # type: ignore[arg-type]
+                          ca_settings(settings))
 
 
 class FakeAdapters(containers.DeclarativeContainer):
