@@ -26,14 +26,19 @@ from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from asn1crypto import cms, x509
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto.algos import SignedDigestAlgorithm
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2, extract_certificate_info, simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper, TimestampDSSContentSettings
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import extract_ts_certs
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import ValidationInfoReadingError
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
@@ -63,6 +68,7 @@ from ports.timestamping import TimestampAuthority
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
 _T = TypeVar("_T")
+_log = logging.getLogger(__name__)
 _PARIS = ZoneInfo("Europe/Paris")
 _MONTHS = (
     "janvier",
@@ -120,9 +126,12 @@ class VaultBackedSigner(signers.Signer):
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
     ) -> None:
+        # pyHanko always adds the signing certificate to the CMS and collects the rest in
+        # a set of asn1crypto objects (hashed by identity): a registry that also held the
+        # signing certificate put it in the CMS twice.
         super().__init__(
             signing_cert=signing_cert,
-            cert_registry=SimpleCertificateStore.from_certs([signing_cert, *chain]),
+            cert_registry=SimpleCertificateStore.from_certs([c for c in chain if c.dump() != signing_cert.dump()]),
         )
         self._vault = vault
         self._key_ref = key_ref
@@ -409,6 +418,7 @@ class PyHankoPdfSigning:
         await timestamper.async_dummy_response(self._hash)
         validation_context = None
         if self._revocation is not None:
+            self._complete_validation_data(writer)
             validation_context = await self._validation_context([])
         reserved = _CMS_OVERHEAD + timestamper.largest_token
         try:
@@ -425,6 +435,67 @@ class PyHankoPdfSigning:
             )
         except SigningError as exc:
             raise SigningFailed(str(exc)) from exc
+
+    def _complete_validation_data(self, writer: IncrementalPdfFileWriter) -> None:
+        """Give every signature of the file its validation data before a document timestamp.
+
+        Our signatures are B-LT when made (their VRI entry is there already); a signature
+        without a VRI entry (one that was in the PDF when it was uploaded, or a B-T signature
+        made before every level was B-LT) gets the certificates of its chain and of its
+        timestamp's TSA chain, an OCSP response or a CRL for each non-root certificate
+        (wherever the revocation source can obtain it) and a VRI entry. The document
+        timestamp then covers it all: B-LTA for every signature, not only the last one.
+        """
+        reader = writer.prev
+        try:
+            existing = DocumentSecurityStore.read_dss(reader)
+            known_vri = set(existing.vri_entries)
+            dss_certs = list(existing.load_certs())
+        except ValidationInfoReadingError:
+            known_vri, dss_certs = set(), []
+        for embedded in reader.embedded_regular_signatures:
+            try:
+                # The VRI key is the SHA-1 of the /Contents string, padding included, as
+                # pyHanko keys the entries it writes when signing.
+                contents = bytes(embedded.pkcs7_content)
+                if DocumentSecurityStore.sig_content_identifier(contents) in known_vri:
+                    continue
+                certs = _signature_certificates(embedded.signed_data)
+            except Exception as exc:  # a damaged foreign signature: the verifier reports it
+                _log.info("no validation data for signature %s: %s", embedded.field_name, exc)
+                continue
+            pool = certs + dss_certs + self._trust_roots
+            if self._timestamper is not None:
+                pool += self._timestamper.tsa_certificates()
+            chain: dict[bytes, x509.Certificate] = {c.dump(): c for c in certs}
+            ocsps: list[bytes] = []
+            crls: list[bytes] = []
+            todo = list(certs)
+            while todo:
+                cert = todo.pop()
+                if cert.self_signed in ("maybe", "yes"):
+                    continue
+                issuer = _issuer_of(cert, pool)
+                if issuer is None:
+                    _log.info("no issuer for %s in signature %s", cert.subject.human_friendly, embedded.field_name)
+                    continue
+                if issuer.dump() not in chain:
+                    chain[issuer.dump()] = issuer
+                    todo.append(issuer)
+                try:
+                    data = self._revocation.revocation_data(cert.dump(), issuer.dump())  # type: ignore[union-attr]
+                except Exception as exc:  # the CA of a foreign signature may be unreachable
+                    _log.info("no revocation data for %s: %s", cert.subject.human_friendly, exc)
+                    continue
+                ocsps += data.ocsp_responses
+                crls += data.crls
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer,
+                contents,
+                certs=list(chain.values()),
+                ocsps=[asn1_ocsp.OCSPResponse.load(der) for der in dict.fromkeys(ocsps)],
+                crls=[asn1_crl.CertificateList.load(der) for der in dict.fromkeys(crls)],
+            )
 
     def _create_fields(self, infile: IO[bytes], outfile: IO[bytes], fields_: Sequence[SignatureField]) -> None:
         writer = _open_writer(infile)
@@ -476,6 +547,25 @@ class PyHankoPdfSigning:
     @staticmethod
     def _run(coro: Any) -> Any:
         return asyncio.run(coro)
+
+
+def _signature_certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
+    """The signer's certificate, the others its CMS carries, and those of its signature timestamps."""
+    info = extract_certificate_info(signed_data)
+    certs = [info.signer_cert, *info.other_certs]
+    for signer_info in signed_data["signer_infos"]:
+        for tst in extract_tst_data_iter(signer_info, signed=False):
+            tst_info = extract_certificate_info(tst)
+            certs += [tst_info.signer_cert, *tst_info.other_certs]
+    return list({c.dump(): c for c in certs}.values())
+
+
+def _issuer_of(cert: x509.Certificate, pool: Sequence[x509.Certificate]) -> x509.Certificate | None:
+    aki = cert.authority_key_identifier
+    for candidate in pool:
+        if candidate.subject == cert.issuer and (aki is None or candidate.key_identifier == aki):
+            return candidate
+    return None
 
 
 class _NoFetchingWarning(logging.Filter):
