@@ -18,13 +18,14 @@ _log = logging.getLogger("seing.webhooks")
 __all__ = ["make_job_handler", "make_verifier", "webhook_recorder"]
 
 
-def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
+def make_verifier(ca: Any, clock: Any, trusted_list_file: str = "",
+                  extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
     """Our CA's root, plus ``extra_roots`` (DER) such as the root ``seing demo collection`` wrote.
 
     The hierarchy must exist (``seing ca init``); building a verifier does not create a CA."""
     cas = {c.name: c.der for c in ca.ca_certificates()}
     return PyHankoSignatureVerifier(
-        trust_roots=[cas[CaName.ROOT], *extra_roots], revocation_source=CaRevocationSource(ca),
+        trust_roots=[cas[CaName.ROOT], *extra_roots], clock=clock, revocation_source=CaRevocationSource(ca),
         ca_certificates=list(cas.values()),
         platform_seal_certificates=[ca.platform_seal().certificate.der],
         trusted_list=load_trusted_list(Path(trusted_list_file)) if trusted_list_file else None)

@@ -150,11 +150,12 @@ def _verifier(settings: Settings, roots: Sequence[str]):  # type: ignore[no-unty
 
     from entrypoints.ceremony_wiring import make_verifier
 
-    ca = _container_without_resources(settings).adapters.ca()
+    adapters = _container_without_resources(settings).adapters
+    ca = adapters.ca()
     # `seing verify` must work on a machine that never ran `make run` (e.g. on a file that
     # `seing demo collection` wrote from its own temporary data dir): give it a hierarchy.
     ca.init_hierarchy()
-    return make_verifier(ca, settings.trusted_list_file, [_der(Path(r).read_bytes()) for r in roots])
+    return make_verifier(ca, adapters.clock(), settings.trusted_list_file, [_der(Path(r).read_bytes()) for r in roots])
 
 
 def _der(data: bytes) -> bytes:
@@ -176,7 +177,8 @@ _YES = {True: "oui", False: "non"}
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """``seing verify FILE``: each signature's signer, time, level, status, coverage (French report)."""
+    """``seing verify FILE``: each signature's signer, time, level, status, coverage, and the PAdES
+    level the file alone proves offline with the time it is proven at (French report)."""
     from pathlib import Path
 
     from domain.services.verification import verify_pdf
@@ -194,6 +196,11 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  Date (horodatage) : {check.signing_time.isoformat() if check.signing_time else 'inconnue'}")
         if check.kind == "signature":
             print(f"  Niveau : {check.level if check.level is not None else 'indéterminé'} ; PAdES {check.pades_level}")
+            if check.proven_level:
+                print(f"  Preuve par le fichier seul (hors ligne) : PAdES {check.proven_level},"
+                      f" établie au {check.proven_at.isoformat() if check.proven_at else 'inconnu'}")
+            else:
+                print("  Preuve par le fichier seul (hors ligne) : aucune")
             print(f"  Qualifiée : {_YES[check.qualified]}"
                   f"{' (' + check.trust_source + ')' if check.trust_source else ''}")
         print(f"  Intègre : {_YES[check.intact and check.valid]} ; certificat de confiance : {_YES[check.trusted]} ;"

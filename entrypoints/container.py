@@ -225,7 +225,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     page_renderer = providers.Singleton(PdfiumPageRenderer)
     locks = providers.Singleton(ThreadLocks)
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
-    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
 
 
 class Container(containers.DeclarativeContainer):

@@ -105,4 +105,4 @@ class RealAdapters(containers.DeclarativeContainer):
     page_renderer = providers.Singleton(PdfiumPageRenderer)
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
-    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
