@@ -27,6 +27,8 @@ from adapters.storage.file_locks import FileLocks
 from entrypoints.ceremony_wiring import make_verifier
 from adapters.identity.registry import load_identity_verifier
 from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.fallback_revocation import FallbackRevocationSource
+from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.http_client import HttpTimestampClient
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
@@ -94,7 +96,10 @@ class RealAdapters(containers.DeclarativeContainer):
                              settings.provided.resolved_public_url, clock=clock,
                              settings=providers.Callable(ca_settings, settings))
     timestamp_authority = providers.Singleton(_timestamp_authority, settings, vault, ca, clock)
-    revocation_source = providers.Singleton(CaRevocationSource, ca)
+    # Our CA in-process first; other CAs (signatures already in an uploaded PDF, an outside TSA)
+    # over HTTP, so completion gives every signature its validation data wherever it can be had.
+    revocation_source = providers.Singleton(FallbackRevocationSource, providers.Singleton(CaRevocationSource, ca),
+                                            providers.Singleton(HttpRevocationSource))
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
