@@ -215,7 +215,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     timestamp_authority = providers.Singleton(BuiltinTsa, vault, ca, clock)
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source)
+                                      revocation_source=revocation_source, clock=clock)
     identity_verifier = providers.Singleton(SimulatorIdentityVerifier, public_url=settings.provided.resolved_public_url,
                                             clock=clock, decision_delay=providers.Object(timedelta(0)))
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)

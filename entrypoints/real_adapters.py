@@ -101,7 +101,7 @@ class RealAdapters(containers.DeclarativeContainer):
     revocation_source = providers.Singleton(FallbackRevocationSource, providers.Singleton(CaRevocationSource, ca),
                                             providers.Singleton(HttpRevocationSource))
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source)
+                                      revocation_source=revocation_source, clock=clock)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)

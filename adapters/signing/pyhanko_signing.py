@@ -53,6 +53,7 @@ from domain.model.errors import (
     SigningFailed,
 )
 from domain.model.pki import KeyRef
+from ports.clock import Clock
 from ports.keyvault import KeyVault
 from ports.pdf_signing import (
     Box,
@@ -235,6 +236,8 @@ class PyHankoPdfSigning:
         trust_roots: DER roots B-LT validation accepts besides the last certificate of the
             signer's chain (e.g. the TSA's root when its tokens do not embed it).
         signing_hash: digest algorithm of the signatures.
+        clock: the time B-LT validation happens at (the TSA's and the CA's time); without
+            one, pyHanko's wall clock.
         durable: fsync file outputs before publishing them. Off by default: the output
             appears atomically either way (temporary file + rename), and the document
             store that keeps the result owns durability; on 10 MB the fsync costs more
@@ -250,8 +253,10 @@ class PyHankoPdfSigning:
         trust_roots: Sequence[bytes] = (),
         signing_hash: str = "sha256",
         durable: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         self._durable = durable
+        self._clock = clock
         # addFilter ignores a filter already present: building adapters repeatedly is fine.
         logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NO_FETCHING_WARNING)
         self._vault = vault
@@ -534,6 +539,7 @@ class PyHankoPdfSigning:
             data: RevocationData = self._revocation.revocation_data(der, issuer.dump())
             ocsps += data.ocsp_responses
             crls += data.crls
+        moment = {"moment": self._clock.now()} if self._clock is not None else {}
         return ValidationContext(
             trust_roots=roots,
             other_certs=certs,
@@ -542,6 +548,7 @@ class PyHankoPdfSigning:
             crls=list(dict.fromkeys(crls)),
             allow_fetching=False,
             revocation_mode="hard-fail",
+            **moment,
         )
 
     @staticmethod

@@ -162,3 +162,27 @@ def test_a_document_timestamp_gives_signatures_already_in_the_pdf_their_validati
     checks = [s for s in after.signatures if s.kind == "signature"]
     assert [s.proven_level for s in checks] == ["B-B", "B-LTA"]
     assert checks[1].proven_at == checks[1].signing_time
+
+
+def test_signing_and_verifying_follow_the_clock_not_the_wall_clock(tmp_path):
+    """The clock two months ahead of the real date: the signers' certificates, issued then, are not
+    yet valid by the wall clock, yet B-LT signing and verification work at the clock's time.
+
+    (Only up to B-LT: pyHanko 0.38's long-term validation builds the document timestamps' proof of
+    existence at the wall clock's time, whatever time it is given.)"""
+    world = Ceremony(tmp_path)
+    world.clock.advance(timedelta(days=60))
+    cid = world.collection(three_signers(world), mode=InvitationMode.PARALLEL, documents=1)
+    world.sign_as("claire@exemple.fr")
+    world.clock.advance(timedelta(seconds=5))
+    world.sign_as("jessica@poussart.fr")
+    token = world.token_of("marc@exemple.fr")
+    world.uc.open_ceremony(token=token)
+    world.uc.refuse(token=token, reason="Plus tard")
+    world.clock.advance(timedelta(minutes=1))
+    (pdf,) = world.document_bytes(cid)
+    for sig in _signatures(pdf):
+        result = _lt(world, sig)
+        assert result.ades_subindic is AdESPassed.OK, (sig.field_name, result.ades_subindic)
+    report = world.uc.verify_pdf(content=pdf)
+    assert [s.proven_level for s in report.signatures if s.kind == "signature"] == ["B-LT", "B-LT"]
