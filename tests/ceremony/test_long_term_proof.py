@@ -117,15 +117,29 @@ def test_every_signature_of_a_completed_document_validates_offline_at_b_lta(worl
         assert all(s.proven_at is not None and s.proven_at == s.signing_time for s in proven)
 
 
-def test_a_refused_collection_leaves_each_signature_verifiable_offline_at_b_lt(world):
-    cid = world.collection(three_signers(world), mode=InvitationMode.PARALLEL, documents=1)
+def _end(world: Ceremony, cid: str, how: str) -> None:
+    if how == "refused":
+        token = world.token_of("marc@exemple.fr")
+        world.uc.open_ceremony(token=token)
+        world.uc.refuse(token=token, reason="Le montant est faux")
+    elif how == "cancelled":
+        world.uc.cancel_collection(collection_id=cid, by_person_id=world.owner)
+    else:
+        world.clock.advance(timedelta(minutes=11))
+        world.uc.run_due_reminders_and_expiry()
+
+
+@pytest.mark.parametrize("how, status", [("refused", CollectionStatus.REFUSED),
+                                         ("cancelled", CollectionStatus.CANCELLED),
+                                         ("expired", CollectionStatus.EXPIRED)])
+def test_a_collection_that_ends_unfinished_leaves_each_signature_verifiable_offline_at_b_lt(world, how, status):
+    cid = world.collection(three_signers(world), mode=InvitationMode.PARALLEL, documents=1,
+                           deadline=timedelta(minutes=10))
     world.sign_as("claire@exemple.fr")
     world.clock.advance(timedelta(seconds=5))
     world.sign_as("jessica@poussart.fr")
-    token = world.token_of("marc@exemple.fr")
-    world.uc.open_ceremony(token=token)
-    world.uc.refuse(token=token, reason="Le montant est faux")
-    assert world.get(cid).status is CollectionStatus.REFUSED
+    _end(world, cid, how)
+    assert world.get(cid).status is status
     world.clock.advance(timedelta(minutes=1))
     (pdf,) = world.document_bytes(cid)
     signatures = _signatures(pdf)
@@ -133,6 +147,7 @@ def test_a_refused_collection_leaves_each_signature_verifiable_offline_at_b_lt(w
     for sig in signatures:
         result = _lt(world, sig)
         assert result.ades_subindic is AdESPassed.OK, (sig.field_name, result.ades_subindic, result.api_status)
+    assert set(_vri_keys(pdf)) >= {_vri_key(sig) for sig in signatures}
     report = world.uc.verify_pdf(content=pdf)
     assert [s.proven_level for s in report.signatures if s.kind == "signature"] == ["B-LT", "B-LT"]
 
