@@ -308,8 +308,14 @@ class BuiltinCertificateAuthority:
                 status = asn1_ocsp.CertStatus(name="revoked", value=asn1_ocsp.RevokedInfo(info))
             else:
                 status = asn1_ocsp.CertStatus(name="good", value=asn1_core.Null())
+            next_update = now + self._settings.ocsp_response_validity
+            if record is not None and now < record.not_after < next_update:
+                # No news after the certificate ends: a response that outlives it would make a
+                # long-term validator (EN 319 102-1 time sliding) place the control time after
+                # the certificate's expiry, and a one-time certificate's signature would be lost.
+                next_update = record.not_after
             responses.append({"cert_id": cert_id, "cert_status": status, "this_update": now,
-                              "next_update": now + self._settings.ocsp_response_validity})
+                              "next_update": next_update})
         responder_key_hash = hashlib.sha1(der.spki_key_bits(responder_key.public_key_der)).digest()  # noqa: S324 - RFC 6960 KeyHash
         data: dict[str, Any] = {
             "responder_id": asn1_ocsp.ResponderId(name="by_key", value=responder_key_hash),

@@ -444,7 +444,8 @@ class PyHankoPdfSigning:
     def _complete_validation_data(self, writer: IncrementalPdfFileWriter) -> None:
         """Give every signature of the file its validation data before a document timestamp.
 
-        Our signatures are B-LT when made (their VRI entry is there already); a signature
+        Our signatures are B-LT when made (their VRI entry is there already); the last
+        document timestamp, if any, gets fresh data for its TSA chain; a signature
         without a VRI entry (one that was in the PDF when it was uploaded, or a B-T signature
         made before every level was B-LT) gets the certificates of its chain and of its
         timestamp's TSA chain, an OCSP response or a CRL for each non-root certificate
@@ -458,12 +459,18 @@ class PyHankoPdfSigning:
             dss_certs = list(existing.load_certs())
         except ValidationInfoReadingError:
             known_vri, dss_certs = set(), []
-        for embedded in reader.embedded_regular_signatures:
+        signatures = list(reader.embedded_regular_signatures)
+        stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+        last_stamp = max(stamps, key=lambda s: s.signed_revision) if stamps else None
+        # The last document timestamp always gets fresh data: a new document timestamp over it
+        # is an archive-timestamp renewal, which must prove the previous one's TSA chain still
+        # good now (EN 319 142-1, PAdES-LTA); earlier ones got theirs at earlier renewals.
+        for embedded in signatures + ([last_stamp] if last_stamp is not None else []):
             try:
                 # The VRI key is the SHA-1 of the /Contents string, padding included, as
                 # pyHanko keys the entries it writes when signing.
                 contents = bytes(embedded.pkcs7_content)
-                if DocumentSecurityStore.sig_content_identifier(contents) in known_vri:
+                if embedded is not last_stamp and DocumentSecurityStore.sig_content_identifier(contents) in known_vri:
                     continue
                 certs = _signature_certificates(embedded.signed_data)
             except Exception as exc:  # a damaged foreign signature: the verifier reports it

@@ -115,6 +115,15 @@ def test_every_signature_of_a_completed_document_validates_offline_at_b_lta(worl
         assert [s.proven_level for s in proven] == ["B-LTA"] * 3
         # Proven at the signature timestamp's time, not at the document timestamp's.
         assert all(s.proven_at is not None and s.proven_at == s.signing_time for s in proven)
+    # Two days on, the OCSP responses (one day) and the level-3 one-time certificate (one hour)
+    # have expired: the proof now rests on the timestamps (validation in the past).
+    world.clock.advance(timedelta(days=2))
+    for pdf in world.document_bytes(cid):
+        for sig in _signatures(pdf):
+            result = _lta(world, sig)
+            assert result.ades_subindic is AdESPassed.OK, (sig.field_name, result.ades_subindic, result.api_status)
+        report = world.uc.verify_pdf(content=pdf)
+        assert [s.proven_level for s in report.signatures if s.kind == "signature"] == ["B-LTA"] * 3
 
 
 def _end(world: Ceremony, cid: str, how: str) -> None:
@@ -201,3 +210,31 @@ def test_signing_and_verifying_follow_the_clock_not_the_wall_clock(tmp_path):
         assert result.ades_subindic is AdESPassed.OK, (sig.field_name, result.ades_subindic)
     report = world.uc.verify_pdf(content=pdf)
     assert [s.proven_level for s in report.signatures if s.kind == "signature"] == ["B-LT", "B-LT"]
+
+
+def test_a_second_document_timestamp_gives_the_first_one_fresh_validation_data(world):
+    """The building block of archive-timestamp renewal: a new document timestamp over a
+    completed PDF adds fresh revocation data for the previous timestamp's TSA chain, and
+    every signature still validates at B-LTA."""
+    cid = world.collection(three_signers(world), mode=InvitationMode.SEQUENTIAL, documents=1)
+    for index in (0, 1, 2):
+        world.clock.advance(timedelta(seconds=5))
+        world.sign_as(EMAILS[index], identity_check=index == 2)
+    (pdf,) = world.document_bytes(cid)
+    world.clock.advance(timedelta(days=2))
+    renewed = world.container.adapters.pdf_signing().timestamp(pdf)
+    reader = PdfFileReader(io.BytesIO(renewed))
+    stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+    assert len(stamps) == 2
+    first = min(stamps, key=lambda s: s.signed_revision)
+    assert _vri_key(first) in _vri_keys(renewed)
+    # The TSA is the root's child: its status is the root's CRL, in the DSS and in the VRI
+    # entry of the first document timestamp.
+    vri = reader.root["/DSS"]["/VRI"][_vri_key(first)]
+    assert len(vri["/CRL"]) >= 1
+    world.clock.advance(timedelta(minutes=1))
+    for sig in _signatures(renewed):
+        result = _lta(world, sig)
+        assert result.ades_subindic is AdESPassed.OK, (sig.field_name, result.ades_subindic)
+    report = world.uc.verify_pdf(content=renewed)
+    assert report.all_ok and [s.proven_level for s in report.signatures if s.kind == "signature"] == ["B-LTA"] * 3

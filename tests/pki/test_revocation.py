@@ -251,3 +251,14 @@ def test_concurrent_revocations_from_two_processes_views_all_reach_the_crl(pki: 
     crl = x509.load_der_x509_crl(other.crl(CaName.LCP))
     assert {format(entry.serial_number, "x") for entry in crl} == set(serials)
     assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 1 + len(serials)
+
+
+def test_an_ocsp_response_announces_no_news_after_the_certificate_ends(pki: TestPki) -> None:
+    """A one-time certificate lives an hour: its responses stop at its end, so long-term
+    validation (time sliding) never places the control time after the certificate's expiry."""
+    _, once = pki.person(one_time=True)
+    response = ocsp.load_der_ocsp_response(pki.ca.ocsp_response_for(once.serial))
+    assert response.next_update_utc == once.not_after
+    _, lasting = pki.person(policy=CertificatePolicy.QCP_N)
+    response = ocsp.load_der_ocsp_response(pki.ca.ocsp_response_for(lasting.serial))
+    assert response.next_update_utc - response.this_update_utc == timedelta(days=1)
