@@ -71,13 +71,18 @@ def test_each_new_crl_has_a_higher_number_and_a_bounded_life(pki: TestPki) -> No
     assert len(entry.extensions) == 0
 
 
-def test_a_crl_close_to_expiry_is_republished(pki: TestPki) -> None:
-    first = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
-    assert pki.ca.crl(CaName.ROOT) == first.public_bytes(serialization.Encoding.DER)
-    pki.clock.advance(timedelta(days=5))
-    fresh = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
+@pytest.mark.parametrize("issuer, life", [(CaName.ROOT, timedelta(days=365)), (CaName.LCP, timedelta(days=7))])
+def test_a_crl_close_to_expiry_is_republished(pki: TestPki, issuer: CaName, life: timedelta) -> None:
+    # The root's CRL (an ARL) lives a year, the issuing CAs' a week; each is republished
+    # once half its life is gone.
+    first = x509.load_der_x509_crl(pki.ca.crl(issuer))
+    assert first.next_update_utc - first.last_update_utc == life
+    pki.clock.advance(life * 0.4)
+    assert pki.ca.crl(issuer) == first.public_bytes(serialization.Encoding.DER)
+    pki.clock.advance(life * 0.2)
+    fresh = x509.load_der_x509_crl(pki.ca.crl(issuer))
     assert fresh.last_update_utc > first.last_update_utc
-    assert fresh.is_signature_valid(ca_cert(pki, CaName.ROOT).public_key())
+    assert fresh.is_signature_valid(ca_cert(pki, issuer).public_key())
 
 
 def test_revocation_survives_a_restart(pki: TestPki) -> None:
