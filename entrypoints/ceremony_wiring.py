@@ -3,7 +3,6 @@ container only gains a few provider lines)."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -13,9 +12,7 @@ from adapters.signing.trusted_list import load_trusted_list
 from domain.model.jobs import Job
 from domain.model.pki import CaName
 
-_log = logging.getLogger("seing.webhooks")
-
-__all__ = ["make_job_handler", "make_verifier", "webhook_recorder"]
+__all__ = ["make_job_handler", "make_reader_verifier", "make_verifier"]
 
 
 def make_verifier(ca: Any, clock: Any, trusted_list_file: str = "",
@@ -31,24 +28,21 @@ def make_verifier(ca: Any, clock: Any, trusted_list_file: str = "",
         trusted_list=load_trusted_list(Path(trusted_list_file)) if trusted_list_file else None)
 
 
+def make_reader_verifier(*, roots: Sequence[bytes], clock: Any, ca_certificates: Sequence[bytes] = (),
+                         platform_seals: Sequence[bytes] = (), revocation_source: Any = None,
+                         trusted_list: Any = None) -> PyHankoSignatureVerifier:
+    """A verifier that only reads: trust anchors given, revocation from the file's DSS and, when
+    given, a read-only source (an instance's published CRLs). ``seing verify`` uses it."""
+    return PyHankoSignatureVerifier(trust_roots=list(roots), clock=clock, revocation_source=revocation_source,
+                                    ca_certificates=list(ca_certificates), platform_seal_certificates=list(platform_seals),
+                                    trusted_list=trusted_list)
+
+
 def make_job_handler(use_case: Callable[..., object], *keys: str) -> Callable[[Job], None]:
     """A worker handler calling ``use_case`` with the job payload's ``keys``."""
 
     def handle(job: Job) -> None:
         payload = job.spec.payload_dict()
         use_case(**{key: payload[key] for key in keys})
-
-    return handle
-
-
-def webhook_recorder() -> Callable[[Job], None]:
-    """Webhook events are recorded as durable jobs (the job row keeps the event and its payload).
-
-    No integrator endpoint can be subscribed yet (that is the integrators' issue), so there is
-    nobody to deliver to: the handler logs the event and the job completes.
-    """
-
-    def handle(job: Job) -> None:
-        _log.info("webhook event %s recorded; no subscriber to deliver it to", job.spec.payload_dict())
 
     return handle

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 from adapters.persistence.database import SchemaNotCurrent
 from domain.model.errors import DomainError
 from entrypoints.settings import ConfigurationError, Settings, load_settings
+from entrypoints.verify_command import add_verify_parser, cmd_verify
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -102,7 +103,17 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _warn_about_publication(settings: Settings) -> None:
+    """Said at every start: addresses a QCP-n certificate must not carry (EN 319 412)."""
+    from entrypoints.pki_config import publication_warnings
+
+    for warning in publication_warnings(settings):
+        print(warning, file=sys.stderr, flush=True)
+
+
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.quiet:
+        _warn_about_publication(settings)
     container = _container(settings)
     worker = container.worker()
     if args.once:
@@ -117,6 +128,8 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
     from entrypoints.web.app import create_app
 
+    if not getattr(args, "warned", False):
+        _warn_about_publication(settings)
     container = _container(settings)
     uvicorn.run(create_app(container), host=settings.host, port=settings.port, log_level="info")
     return 0
@@ -132,9 +145,12 @@ def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Web app and worker side by side, as ``make run`` wants them."""
-    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"])
+    _warn_about_publication(settings)
+    # The worker beside it would say the same: one warning per start is enough.
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker", "--quiet"])
     print(f"\n  Seing is starting on {settings.resolved_public_url}\n", flush=True)
     try:
+        args.warned = True
         return cmd_web(args, settings)
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -142,73 +158,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:
             worker.kill()
-
-
-def _verifier(settings: Settings, roots: Sequence[str]):  # type: ignore[no-untyped-def]
-    """Our CA's verifier, plus any extra roots given (e.g. the one ``demo collection`` wrote)."""
-    from pathlib import Path
-
-    from entrypoints.ceremony_wiring import make_verifier
-
-    adapters = _container_without_resources(settings).adapters
-    ca = adapters.ca()
-    # `seing verify` must work on a machine that never ran `make run` (e.g. on a file that
-    # `seing demo collection` wrote from its own temporary data dir): give it a hierarchy.
-    ca.init_hierarchy()
-    return make_verifier(ca, adapters.clock(), settings.trusted_list_file, [_der(Path(r).read_bytes()) for r in roots])
-
-
-def _der(data: bytes) -> bytes:
-    if b"-----BEGIN" in data:
-        import base64
-
-        body = b"".join(line for line in data.splitlines() if line and not line.startswith(b"-----"))
-        return base64.b64decode(body)
-    return data
-
-
-def _container_without_resources(settings: Settings):  # type: ignore[no-untyped-def]
-    from entrypoints.container import build_container
-
-    return build_container(settings)
-
-
-_YES = {True: "oui", False: "non"}
-
-
-def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """``seing verify FILE``: each signature's signer, time, level, status, coverage, and the PAdES
-    level the file alone proves offline with the time it is proven at (French report)."""
-    from pathlib import Path
-
-    from domain.services.verification import verify_pdf
-
-    report = verify_pdf(verifier=_verifier(settings, args.root or []), content=Path(args.file).read_bytes())
-    if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
-        return 0 if report.all_ok else 3
-    print(f"Fichier : {args.file} (SHA-256 {report.file_sha256})")
-    print(f"Liste de confiance : {report.trusted_list or 'aucune (aucune signature ne peut être dite qualifiée)'}")
-    for number, check in enumerate(report.signatures, start=1):
-        kind = "Horodatage du document" if check.kind == "document_timestamp" else "Signature"
-        print(f"{kind} n° {number} — champ {check.field_name}")
-        print(f"  Signataire : {check.signer_name}")
-        print(f"  Date (horodatage) : {check.signing_time.isoformat() if check.signing_time else 'inconnue'}")
-        if check.kind == "signature":
-            print(f"  Niveau : {check.level if check.level is not None else 'indéterminé'} ; PAdES {check.pades_level}")
-            if check.proven_level:
-                print(f"  Preuve par le fichier seul (hors ligne) : PAdES {check.proven_level},"
-                      f" établie au {check.proven_at.isoformat() if check.proven_at else 'inconnu'}")
-            else:
-                print("  Preuve par le fichier seul (hors ligne) : aucune")
-            print(f"  Qualifiée : {_YES[check.qualified]}"
-                  f"{' (' + check.trust_source + ')' if check.trust_source else ''}")
-        print(f"  Intègre : {_YES[check.intact and check.valid]} ; certificat de confiance : {_YES[check.trusted]} ;"
-              f" état du certificat : {check.certificate_status}")
-        print(f"  Couverture : {check.coverage} ; modifications ensuite : {check.modifications_after}")
-    verdict = "VALIDE" if report.all_ok else "NON VALIDE"
-    print(f"Résultat : {verdict} ; document entier couvert : {_YES[report.whole_document_covered]}")
-    return 0 if report.all_ok else 3
 
 
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -275,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="deliver notifications and run scheduled jobs")
     worker.add_argument("--once", action="store_true", help="run the due jobs once and exit")
+    worker.add_argument("--quiet", action="store_true", help="no start-up warnings (seing run says them)")
     worker.set_defaults(handler=cmd_worker)
 
     sub.add_parser("web", help="serve the web app").set_defaults(handler=cmd_web)
@@ -289,11 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_collection.add_argument("--out", required=True, help="where to write the results")
     demo_collection.set_defaults(handler=cmd_demo_collection)
 
-    verify = sub.add_parser("verify", help="check the signatures of a signed PDF or an evidence file")
-    verify.add_argument("file")
-    verify.add_argument("--json", action="store_true", help="the report as JSON")
-    verify.add_argument("--root", action="append", help="another trusted root certificate (PEM or DER)")
-    verify.set_defaults(handler=cmd_verify)
+    add_verify_parser(sub, cmd_verify)
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check every hash chain; name the first broken link").set_defaults(

@@ -29,12 +29,15 @@ from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
-from domain.services import accounts, cabinets, certificates, collections, lcp_registration, officers
+from domain.services import api_keys, accounts, cabinets, certificates, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
-from domain.services import ceremony, download_views, retention, verification
+from domain.services import ceremony, download_views, retention, verification, webhooks
 from adapters.memory.locks import ThreadLocks
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from entrypoints.ceremony_wiring import make_job_handler, make_verifier, webhook_recorder
+from entrypoints.ceremony_wiring import make_job_handler, make_verifier
+from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
+from adapters.memory.webhooks import RecordingWebhookSender
+from domain.model.webhooks import DestinationPolicy
 from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.documents.certificate_request import PdfCertificateRequestDocument
 from adapters.signing.ca_revocation import CaRevocationSource
@@ -81,6 +84,8 @@ class UseCases(containers.DeclarativeContainer):
                                               required=settings.provided.lcp_require_identity_check),
         "document_retention_days": settings.provided.document_retention_days,
         "evidence_retention_days": settings.provided.evidence_retention_days,
+        "webhook_sender": adapters.webhook_sender,
+        "webhook_policy": providers.Callable(DestinationPolicy, allow_private=settings.provided.webhooks_allow_private),
     }
 
     # accounts
@@ -175,9 +180,31 @@ class UseCases(containers.DeclarativeContainer):
     verify_pdf = _bound(verification.verify_pdf, _ports)
     apply_retention = _bound(retention.apply_retention, _ports)
 
+    # webhooks (integrators): the owner's endpoints and log, the worker's fan-out and delivery
+    create_webhook_endpoint = _bound(webhooks.create_webhook_endpoint, _ports)
+    list_webhook_endpoints = _bound(webhooks.list_webhook_endpoints, _ports)
+    webhook_endpoint = _bound(webhooks.webhook_endpoint, _ports)
+    delete_webhook_endpoint = _bound(webhooks.delete_webhook_endpoint, _ports)
+    rotate_webhook_secret = _bound(webhooks.rotate_webhook_secret, _ports)
+    list_webhook_deliveries = _bound(webhooks.list_webhook_deliveries, _ports)
+    redeliver_webhook = _bound(webhooks.redeliver_webhook, _ports)
+    dispatch_webhook_event = _bound(webhooks.dispatch_webhook_event, _ports)
+    deliver_webhook = _bound(webhooks.deliver_webhook, _ports)
+
     # registration officers (platform role: « seing officer create », the back-office guard)
     appoint_officer = _bound(officers.appoint_officer, _ports)
     is_registration_officer = _bound(officers.is_registration_officer, _ports)
+
+    # « Clés d'API » and idempotent POSTs (the API's Bearer authentication and Idempotency-Key)
+    create_api_key = _bound(api_keys.create_api_key, _ports)
+    list_api_keys = _bound(api_keys.list_api_keys, _ports)
+    revoke_api_key = _bound(api_keys.revoke_api_key, _ports)
+    authenticate_api_key = _bound(api_keys.authenticate_api_key, _ports)
+    collection_cabinet = _bound(api_keys.collection_cabinet, _ports)
+    begin_idempotent_request = _bound(api_keys.begin_idempotent_request, _ports)
+    finish_idempotent_request = _bound(api_keys.finish_idempotent_request, _ports)
+    abandon_idempotent_request = _bound(api_keys.abandon_idempotent_request, _ports)
+    purge_idempotency_records = _bound(api_keys.purge_idempotency_records, _ports)
 
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = providers.Singleton(
@@ -212,7 +239,8 @@ class FakeAdapters(containers.DeclarativeContainer):
     sms_sender = providers.Singleton(RecordingSmsSender)
     vault = providers.Singleton(InMemoryKeyVault)
     ca = providers.Singleton(_initialised_ca, vault, settings, clock)
-    timestamp_authority = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_authority = timestamp_responder
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source, clock=clock)
@@ -226,6 +254,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     locks = providers.Singleton(ThreadLocks)
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
+    webhook_sender = providers.Singleton(RecordingWebhookSender)
 
 
 class Container(containers.DeclarativeContainer):
@@ -242,7 +271,8 @@ class Container(containers.DeclarativeContainer):
         finalise_collection=providers.Factory(make_job_handler, use_cases.finalise_collection.provider,
                                               "collection_id"),
         seal_evidence=providers.Factory(make_job_handler, use_cases.seal_evidence.provider, "collection_id"),
-        webhook_event=providers.Factory(webhook_recorder),
+        webhook_event=providers.Factory(webhook_dispatcher, use_cases.dispatch_webhook_event.provider),
+        webhook_delivery=providers.Factory(webhook_deliverer, use_cases.deliver_webhook.provider),
     )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
                                periodic=providers.Dict(
@@ -257,7 +287,9 @@ class Container(containers.DeclarativeContainer):
                                    evidence_pending=providers.List(providers.Object(timedelta(minutes=5)),
                                                                    use_cases.seal_pending_evidence.provider),
                                    retention=providers.List(providers.Object(timedelta(hours=1)),
-                                                            use_cases.apply_retention.provider)))
+                                                            use_cases.apply_retention.provider),
+                                   idempotency_keys=providers.List(providers.Object(timedelta(hours=1)),
+                                                                   use_cases.purge_idempotency_records.provider)))
 
 
 def build_container(settings: Settings, *, fakes: bool = False) -> Container:
@@ -267,4 +299,8 @@ def build_container(settings: Settings, *, fakes: bool = False) -> Container:
         from entrypoints.real_adapters import RealAdapters
 
         adapters = RealAdapters(settings=providers.Object(settings))
+        # Built now so that a configuration unable to send (the dev outbox outside dev
+        # mode, a provider without credentials) stops every process at start, not at the
+        # first code a signer waits for.
+        adapters.sms_sender()
     return Container(settings=providers.Object(settings), adapters=adapters)

@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from domain.model.jobs import Channel, Job, Notification
 from entrypoints.worker import Handler, PermanentJobError
-from ports.messaging import Mailer, OutgoingEmail, OutgoingSms, SmsSender
+from ports.messaging import Mailer, OutgoingEmail, OutgoingSms, PermanentDeliveryError, SmsSender
 
 __all__ = ["DEFAULT_LOCALE_DIR", "DEFAULT_TEMPLATES_DIR", "NotificationRenderer",
            "NotificationTemplateError", "make_notify_handler"]
@@ -144,7 +144,9 @@ def make_notify_handler(renderer: NotificationRenderer, mailer: Mailer, sms_send
     """The worker's handler for jobs of kind ``notify`` (``JobSpec.notify``).
 
     Rendering problems are permanent (retrying renders the same template); transport
-    failures raise DeliveryError, which the worker retries with backoff.
+    failures raise DeliveryError, which the worker retries with backoff, except a message
+    the provider refused (PermanentDeliveryError: invalid number, credentials refused),
+    which fails the job at once.
     """
 
     def notify(job: Job) -> None:
@@ -156,9 +158,12 @@ def make_notify_handler(renderer: NotificationRenderer, mailer: Mailer, sms_send
             message = renderer.render(notification)
         except NotificationTemplateError as exc:
             raise PermanentJobError(str(exc)) from exc
-        if isinstance(message, OutgoingEmail):
-            mailer.send(message)
-        else:
-            sms_sender.send(message)
+        try:
+            if isinstance(message, OutgoingEmail):
+                mailer.send(message)
+            else:
+                sms_sender.send(message)
+        except PermanentDeliveryError as exc:
+            raise PermanentJobError(f"{notification.channel.value} to {notification.to} refused: {exc}") from exc
 
     return notify

@@ -28,6 +28,7 @@ def ca_settings(settings: Settings) -> BuiltinCaSettings:
         one_time_validity=timedelta(minutes=settings.one_time_validity_minutes),
         qc_pds_url=settings.qc_pds_url or None,
         publication_url=settings.pki_publication_url or None,
+        qcp_requires_compliant_urls=not settings.dev_mode,
     )
 
 
@@ -80,3 +81,17 @@ class BuiltinTsa:
     def __getattr__(self, name: str) -> object:
         # respond() for POST /pki/tsa and the rest of the in-process TSA's API.
         return getattr(self._authority(), name)
+
+
+def publication_warnings(settings: Settings) -> list[str]:
+    """The start-up warnings about the CA's public addresses (empty when they are compliant)."""
+    from domain.model.pki import publication_problems
+
+    public_url = settings.resolved_public_url
+    problems = publication_problems(public_url=public_url, qc_pds_url=settings.qc_pds_url or f"{public_url}/pki/pds",
+                                    publication_url=(settings.pki_publication_url or public_url).rstrip("/"))
+    if not problems:
+        return []
+    consequence = ("dev mode: QCP-n certificates are still issued, but would not comply" if settings.dev_mode
+                   else "QCP-n certificates will be refused until this is fixed")
+    return [f"WARNING: {p.rule}; now {p.url} ({consequence})" for p in problems]

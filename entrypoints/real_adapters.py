@@ -9,7 +9,8 @@ from dependency_injector import containers, providers
 
 from adapters.ca.builtin import BuiltinCertificateAuthority
 from adapters.keyvault.software import open_software_vault
-from adapters.messaging.outbox import OutboxMailer, OutboxSmsSender
+from adapters.messaging.outbox import OutboxMailer
+from adapters.messaging.registry import SmsProviderUnknown, load_sms_sender
 from adapters.messaging.smtp import SmtpMailer
 from adapters.persistence.database import open_database
 from adapters.persistence.jobs import PonyJobStore
@@ -26,6 +27,7 @@ from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from adapters.storage.file_locks import FileLocks
 from entrypoints.ceremony_wiring import make_verifier
 from adapters.identity.registry import load_identity_verifier
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
@@ -33,7 +35,8 @@ from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.http_client import HttpTimestampClient
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
 from ports.identity import IdentityProviderConfig
-from entrypoints.settings import Settings
+from ports.messaging import SmsProviderConfig
+from entrypoints.settings import ConfigurationError, Settings
 
 
 def _database(settings: Settings) -> Iterator[object]:
@@ -52,6 +55,41 @@ def _mailer(settings: Settings, clock: object) -> object:
     return OutboxMailer(settings.outbox_dir, clock=clock)
 
 
+# The settings each built-in SMS provider takes its options from; a plug-in's come from
+# SEING_SMS_OPTION_<NAME> (Settings.sms_options).
+_SMS_PROVIDER_SETTINGS = {
+    "brevo": {"api_key": "brevo_api_key"},
+    "twilio": {"account_sid": "twilio_account_sid", "auth_token": "twilio_auth_token"},
+}
+
+
+def _sms_sender(settings: Settings, clock: object) -> object:
+    """The provider SEING_SMS_BACKEND names, found through the ``seing.sms_senders`` entry
+    points; a configuration that cannot send stops the start here."""
+    backend = settings.sms_backend
+    if backend == "outbox" and not settings.dev_mode:
+        # Codes written to a folder on the server reach no signer: refuse rather than
+        # let every level 2-3 signature and LCP registration wait for an SMS that never comes.
+        raise ConfigurationError(
+            "SEING_SMS_BACKEND=outbox only keeps text messages on this server, for development; "
+            "with SEING_DEV_MODE=false choose a provider: SEING_SMS_BACKEND=brevo or twilio")
+    own = _SMS_PROVIDER_SETTINGS.get(backend, {})
+    missing = [f"SEING_{name.upper()}" for name in own.values() if not getattr(settings, name)]
+    if missing:
+        raise ConfigurationError(f"SEING_SMS_BACKEND={backend} needs {' and '.join(missing)}")
+    options = {**dict(settings.sms_options), **{option: getattr(settings, name) for option, name in own.items()}}
+    config = SmsProviderConfig(clock=clock, sender_name=settings.sms_sender_name,  # type: ignore[arg-type]
+                               api_url=settings.sms_api_url, timeout_seconds=settings.sms_timeout_seconds,
+                               outbox_dir=settings.outbox_dir, options=options)
+    try:
+        return load_sms_sender(backend, config)
+    except SmsProviderUnknown as error:
+        raise ConfigurationError(f"invalid value for SEING_SMS_BACKEND: {error}") from None
+    except ValueError as error:
+        raise ConfigurationError(f"SEING_SMS_BACKEND={backend}: {error} (see SEING_SMS_SENDER_NAME, "
+                                 "SEING_SMS_API_URL and the provider's credentials)") from None
+
+
 def _vault(settings: Settings) -> object:
     if settings.key_vault == "pkcs11":
         # Imported here: python-pkcs11 loads the HSM's module only when configured.
@@ -66,10 +104,10 @@ def _code_hasher(settings: Settings) -> HmacCodeHasher:
     return HmacCodeHasher.from_secret(load_or_create_secret(settings.otp_key, settings.data_dir / "otp.key"))
 
 
-def _timestamp_authority(settings: Settings, vault: object, ca: object, clock: object) -> object:
+def _timestamp_authority(settings: Settings, builtin: BuiltinTsa) -> object:
     if settings.tsa_url:
         return HttpTimestampClient(settings.tsa_url, settings.tsa_timeout_seconds)
-    return BuiltinTsa(vault, ca, clock)  # type: ignore[arg-type]
+    return builtin
 
 
 def _identity_verifier(settings: Settings, clock: object) -> object:
@@ -90,12 +128,14 @@ class RealAdapters(containers.DeclarativeContainer):
     uow = providers.Factory(PonyUnitOfWork, db=database, clock=clock)
     job_store = providers.Singleton(PonyJobStore, db=database)
     mailer = providers.Singleton(_mailer, settings=settings, clock=clock)
-    sms_sender = providers.Singleton(OutboxSmsSender, settings.provided.outbox_dir, clock=clock)
+    sms_sender = providers.Singleton(_sms_sender, settings, clock)
     vault = providers.Singleton(_vault, settings)
     ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
                              settings.provided.resolved_public_url, clock=clock,
                              settings=providers.Callable(ca_settings, settings))
-    timestamp_authority = providers.Singleton(_timestamp_authority, settings, vault, ca, clock)
+    # The built-in TSA answers /pki/tsa always; the platform stamps through it unless a remote one is set.
+    timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
+    timestamp_authority = providers.Singleton(_timestamp_authority, settings, timestamp_responder)
     # Our CA in-process first; other CAs (signatures already in an uploaded PDF, an outside TSA)
     # over HTTP, so completion gives every signature its validation data wherever it can be had.
     revocation_source = providers.Singleton(FallbackRevocationSource, providers.Singleton(CaRevocationSource, ca),
@@ -111,3 +151,4 @@ class RealAdapters(containers.DeclarativeContainer):
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
+    webhook_sender = providers.Singleton(HttpxWebhookSender, timeout=settings.provided.webhooks_timeout_seconds)

@@ -32,6 +32,15 @@ def _between(low: int, high: int):  # type: ignore[no-untyped-def]
     return check
 
 
+def _option_pairs(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, Mapping):
+        value = value.items()
+    if isinstance(value, str) or not all(isinstance(pair, (tuple, list)) and len(pair) == 2
+                                         for pair in value):  # type: ignore[union-attr]
+        raise ValueError("sms_options must be a table of names and values")
+    return tuple(sorted((str(k), str(v)) for k, v in value))  # type: ignore[union-attr]
+
+
 @define(frozen=True)
 class Settings:
     data_dir: Path = field(default=Path("var"), converter=Path)
@@ -41,7 +50,17 @@ class Settings:
     database_url: str = ""  # default: SQLite file in data_dir
     dev_mode: bool = True
     mail_backend: Literal["outbox", "smtp"] = "outbox"
-    sms_backend: Literal["outbox"] = "outbox"
+    # An entry point of the group seing.sms_senders: outbox (dev mode only), brevo, twilio or a plug-in
+    sms_backend: str = "outbox"
+    sms_sender_name: str = "Seing"  # what the phone shows: letters and digits (11 at most) or a number
+    sms_api_url: str = ""  # the provider's API base URL; empty: its public one (tests point it at a stub)
+    sms_timeout_seconds: float = 10.0
+    brevo_api_key: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    # A plug-in provider's own settings: SEING_SMS_OPTION_<NAME> or the TOML table [seing.sms_options].
+    # Kept as sorted (name, value) pairs so that Settings stays hashable; a dict is accepted.
+    sms_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
     mail_sender: str = "Seing <no-reply@seing.local>"
     smtp_host: str = "localhost"
     smtp_port: int = field(default=587, validator=_positive_port)
@@ -69,6 +88,9 @@ class Settings:
     lcp_terms_version: str = "cgu-2026-11"
     # LCP registration: verify the identity document (document only) before issuing
     lcp_require_identity_check: bool = False
+    # Webhooks to loopback/private/link-local addresses (and over plain http): tests and labs only
+    webhooks_allow_private: bool = False
+    webhooks_timeout_seconds: float = 10.0
     otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
     # Trusted time: empty tsa_url means the built-in TSA, in process
     tsa_url: str = ""
@@ -121,6 +143,8 @@ class Settings:
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_structure_hook(Path, lambda value, _type: Path(value))
+_converter.register_structure_hook_func(lambda type_: type_ == tuple[tuple[str, str], ...],
+                                       lambda value, _type: _option_pairs(value))
 
 
 def _parse_bool(value: object) -> object:
@@ -147,6 +171,9 @@ attrs.resolve_types(Settings)
 _FIELDS = {a.name: a for a in attrs.fields(Settings)}
 
 
+_SMS_OPTION_PREFIX = "SEING_SMS_OPTION_"
+
+
 def _env_name(name: str) -> str:
     return f"SEING_{name.upper()}"
 
@@ -166,7 +193,11 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
             raise ConfigurationError(f"unknown setting {unknown[0]!r} in {path}")
         raw.update(table)
     for key, value in environ.items():
-        if key.startswith("SEING_") and key != "SEING_CONFIG":
+        if key.startswith(_SMS_OPTION_PREFIX) and len(key) > len(_SMS_OPTION_PREFIX):
+            options = dict(raw.get("sms_options") or {})  # type: ignore[call-overload]
+            options[key[len(_SMS_OPTION_PREFIX):].lower()] = value
+            raw["sms_options"] = options
+        elif key.startswith("SEING_") and key != "SEING_CONFIG":
             name = key[len("SEING_"):].lower()
             if name in _FIELDS:
                 raw[name] = value
@@ -190,5 +221,7 @@ def _describe(type_: object) -> str:
     args = getattr(type_, "__args__", None)
     if args and getattr(type_, "__origin__", None) is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
+    if type_ == tuple[tuple[str, str], ...]:
+        return "a TOML table of names and values (or SEING_SMS_OPTION_<NAME> variables)"
     return {int: "an integer", float: "a number", bool: "true or false", Path: "a path", str: "text"}.get(
         type_, str(type_))  # type: ignore[call-overload]

@@ -17,7 +17,7 @@ from domain.model.jobs import Job
 from ports.clock import Clock
 from ports.jobs import JobStore
 
-__all__ = ["Handler", "PermanentJobError", "Worker", "exponential_backoff"]
+__all__ = ["Handler", "PermanentJobError", "RetryAt", "Worker", "exponential_backoff"]
 
 log = logging.getLogger("seing.worker")
 
@@ -28,6 +28,15 @@ _MAX_ERROR_LENGTH = 2000
 
 class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help (unknown template, malformed payload)."""
+
+
+class RetryAt(Exception):
+    """Raised by a handler that keeps its own retry schedule (webhook deliveries retry for 24
+    hours): the job runs again at ``retry_at``, outside the worker's attempt limit."""
+
+    def __init__(self, retry_at: datetime, reason: str = "") -> None:
+        super().__init__(reason or f"retry at {retry_at.isoformat()}")
+        self.retry_at = retry_at
 
 
 def exponential_backoff(attempt: int, *, base: timedelta = timedelta(seconds=30),
@@ -130,6 +139,10 @@ class Worker:
             handler(job)
         except PermanentJobError as exc:
             self._give_up(job, _describe(exc))
+            return
+        except RetryAt as exc:
+            log.info("job %s (%s) will run again at %s: %s", job.id, job.spec.kind, exc.retry_at.isoformat(), exc)
+            self._jobs.fail(job.id, error=_describe(exc), now=self._clock.now(), retry_at=exc.retry_at)
             return
         except Exception as exc:
             error = _describe(exc)

@@ -36,6 +36,11 @@ class CertificateAuthority(Protocol):
         certificates use the short one-time validity."""
         ...
 
+    def check_issuable(self, policy: CertificatePolicy) -> None:
+        """Raise what ``issue`` would raise for ``policy`` because of the CA's own configuration
+        (``QcpPublicationInsecure``), so a flow can refuse before it makes a key or uses a code."""
+        ...
+
     def certificate(self, serial: str) -> IssuedCertificate:
         """Raise CertificateNotFound for a serial this CA never issued."""
         ...

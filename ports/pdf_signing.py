@@ -120,10 +120,17 @@ class PdfSigning(Protocol):
 
     def create_fields(self, pdf: bytes, fields: Sequence[SignatureField]) -> bytes: ...
 
-    def check_signable_file(self, path: Path) -> None:
-        """Raise the InvalidPdf this adapter would raise when signing ``path``.
+    def check_signable(self, pdf: bytes) -> None:
+        """Raise the InvalidPdf that preparing or signing ``pdf`` would raise.
 
-        For document intake: a file we cannot sign is refused at upload, not when the
-        last signer signs.
+        For document intake: a dry run of the same preparation as sending (signature
+        fields, metadata) and of a signature, whose output is thrown away, so a file we
+        cannot sign is refused at upload, never when it is sent or signed. ``LockedPdf``
+        when the file's own signatures (certification, field locks) forbid our updates
+        or would be invalidated by them.
         """
+        ...
+
+    def check_signable_file(self, path: Path) -> None:
+        """``check_signable`` on a file."""
         ...

@@ -16,3 +16,9 @@ class SignatureVerifier(Protocol):
         file that is not a readable PDF or holds no signature. Never calls a certificate
         qualified unless a configured trusted list grants its issuer."""
         ...
+
+    def bound_evidence_digest(self, pdf: bytes) -> str | None:
+        """The SHA-256 (hex) of the evidence JSON that the sealed evidence ``pdf`` binds, read from
+        the revision its seal covers (``ports.evidence.EVIDENCE_JSON_DIGEST_KEY``); None when it
+        binds none. NotVerifiable as ``verify``."""
+        ...

@@ -9,6 +9,9 @@ command -v certutil >/dev/null 2>&1 || missing="$missing libnss3-tools"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
+# The shifted-clock run preloads libfaketime (the faketime package brings it).
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing="$missing faketime"
+command -v gs >/dev/null 2>&1 || missing="$missing ghostscript"
 [ -z "$missing" ] && exit 0
 echo "installing Debian packages:$missing"
 SUDO=""

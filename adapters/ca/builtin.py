@@ -48,6 +48,7 @@ from domain.model.errors import (
     CertificateRevoked,
     InvalidValue,
     NotFound,
+    QcpPublicationInsecure,
 )
 from domain.model.pki import (
     CaCertificate,
@@ -61,7 +62,9 @@ from domain.model.pki import (
     KeyRef,
     KeyType,
     OrganizationSubject,
+    PublicationProblem,
     RevocationReason,
+    publication_problems,
 )
 from ports.clock import Clock
 from ports.keyvault import KeyVault
@@ -117,11 +120,8 @@ class BuiltinCaSettings:
     # signed, and fetching them over TLS would need revocation checks of its own.
     publication_url: str | None = None
     qc_pds_language: str = "fr"
-
-
-class _UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+    # Outside dev mode: no QCP-n while publication_problems() finds anything (dev mode warns only).
+    qcp_requires_compliant_urls: bool = False
 
 
 @frozen
@@ -135,11 +135,11 @@ class _Ca:
 
 class BuiltinCertificateAuthority:
     def __init__(self, vault: KeyVault, storage_dir: Path, public_url: str, *,
-                 clock: Clock | None = None, settings: BuiltinCaSettings | None = None) -> None:
+                 clock: Clock, settings: BuiltinCaSettings | None = None) -> None:
         self._vault = vault
         self._dir = Path(storage_dir)
         self._public_url = public_url.rstrip("/")
-        self._clock = clock or _UtcClock()
+        self._clock = clock
         self._settings = settings or BuiltinCaSettings()
         self._lock = threading.RLock()
         self._cache: tuple[int, dict[str, Any], dict[CaName, _Ca]] | None = None
@@ -207,6 +207,7 @@ class BuiltinCertificateAuthority:
                                public_key=public_key, key_type=key_type, lifetime=lifetime,
                                extensions=self._seal_extensions(ca), policy=policy,
                                holder_id=subject.organization_identifier, one_time=one_time)
+        self.check_issuable(policy)
         ca = self._cas()[CaName.LCP if policy is CertificatePolicy.LCP else CaName.QCP]
         default = s.lcp_validity if policy is CertificatePolicy.LCP else s.qcp_validity
         lifetime = validity or (s.one_time_validity if one_time else default)
@@ -214,6 +215,20 @@ class BuiltinCertificateAuthority:
                            public_key=public_key, key_type=key_type, lifetime=lifetime,
                            extensions=self._person_extensions(ca, subject, policy), policy=policy,
                            holder_id=subject.person_id, one_time=one_time)
+
+    def check_issuable(self, policy: CertificatePolicy) -> None:
+        if policy is CertificatePolicy.QCP_N and self._settings.qcp_requires_compliant_urls:
+            problems = self.publication_problems()
+            if problems:
+                raise QcpPublicationInsecure("the CA's public addresses break EN 319 412: "
+                                             + "; ".join(f"{p.rule} ({p.url})" for p in problems),
+                                             problems=",".join(p.code for p in problems))
+
+    def publication_problems(self) -> tuple[PublicationProblem, ...]:
+        """What is wrong with the addresses this CA writes into QCP-n certificates."""
+        return publication_problems(public_url=self._public_url,
+                                    qc_pds_url=self._settings.qc_pds_url or self._url("/pki/pds"),
+                                    publication_url=(self._settings.publication_url or self._public_url).rstrip("/"))
 
     def certificate(self, serial: str) -> IssuedCertificate:
         return self._load_record(_normal_serial(serial))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms
+from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms, PermanentDeliveryError
 
 __all__ = ["RecordingMailer", "RecordingSmsSender"]
 
@@ -12,17 +12,20 @@ class _Recording:
         self.attempts = 0
         self._failures_left = 0
         self._failure_message = ""
+        self._failure_is_permanent = False
 
-    def fail_next(self, times: int = 1, message: str = "transport unavailable") -> None:
-        """The next ``times`` sends raise DeliveryError and deliver nothing."""
+    def fail_next(self, times: int = 1, message: str = "transport unavailable", *, permanent: bool = False) -> None:
+        """The next ``times`` sends raise DeliveryError (PermanentDeliveryError when
+        ``permanent``: the provider refused the message) and deliver nothing."""
         self._failures_left = times
         self._failure_message = message
+        self._failure_is_permanent = permanent
 
     def _attempt(self) -> None:
         self.attempts += 1
         if self._failures_left > 0:
             self._failures_left -= 1
-            raise DeliveryError(self._failure_message)
+            raise (PermanentDeliveryError if self._failure_is_permanent else DeliveryError)(self._failure_message)
 
 
 class RecordingMailer(_Recording):

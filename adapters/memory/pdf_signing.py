@@ -63,6 +63,9 @@ class FakePdfSigning:
         self._check(pdf)
         return pdf + b"".join(b"%%SEING-FAKE-FIELD %s\n" % f.name.encode() for f in fields) + b"%%EOF\n"
 
+    def check_signable(self, pdf: bytes) -> None:
+        self._check(pdf)
+
     def check_signable_file(self, path: Path) -> None:
         self._check(Path(path).read_bytes())
 

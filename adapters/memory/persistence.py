@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import copy
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 
 from attrs import evolve
 
+from adapters.memory.api_keys import InMemoryApiKeyRepository, InMemoryIdempotencyRepository
 from adapters.memory.audit import InMemoryAuditTrail
 from adapters.memory.certificates import InMemoryCertificateRepository
 from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
 from adapters.memory.officers import InMemoryRegistrationOfficerRepository
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from adapters.memory.qcp_enrollment import InMemoryCaptureLinkRepository, InMemoryQcpEnrollmentRepository
+from adapters.memory.webhooks import InMemoryWebhookDeliveryRepository, InMemoryWebhookEndpointRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
 from domain.model.collection import Collection, CollectionStatus
@@ -25,6 +27,7 @@ from domain.model.errors import EmailTaken, NotFound, UniqueViolation
 from domain.model.jobs import Job, JobSpec, JobStatus
 from domain.model.person import Person
 from domain.model.values import Email
+from ports.clock import Clock
 
 __all__ = ["InMemoryJobStore", "InMemoryStore", "InMemoryUnitOfWork", "UniqueViolation"]
 
@@ -37,6 +40,8 @@ class InMemoryStore:
             "accounts": {}, "password_resets": {}, "jobs": {}, "collections": {},
             "one_time_codes": {}, "certificates": {}, "lcp_registrations": {}, "audit": {},
             "qcp_enrollments": {}, "capture_links": {}, "registration_officers": {},
+            "api_keys": {}, "idempotency": {},
+            "webhook_endpoints": {}, "webhook_deliveries": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -208,23 +213,23 @@ def _document_digests(collection: Collection) -> set[str]:
 
 
 class _JobOutbox:
-    def __init__(self, rows: dict[str, object], store: InMemoryStore, clock_now: object) -> None:
+    def __init__(self, rows: dict[str, object], store: InMemoryStore, clock: Clock) -> None:
         self.rows = rows
         self.store = store
-        self.clock_now = clock_now
+        self.clock = clock
 
     def enqueue(self, spec: JobSpec) -> str:
         job_id = self.store.next_id("job")
-        now = self.clock_now() if callable(self.clock_now) else datetime.now(timezone.utc)
+        now = self.clock.now()
         self.rows[job_id] = Job(id=job_id, spec=spec, status=JobStatus.PENDING, attempts=0,
                                 run_at=spec.run_at or now, created_at=now)
         return job_id
 
 
 class InMemoryUnitOfWork:
-    def __init__(self, store: InMemoryStore, clock: object | None = None) -> None:
+    def __init__(self, store: InMemoryStore, clock: Clock) -> None:
         self.store = store
-        self._now = getattr(clock, "now", None)
+        self._clock = clock
         self._committed = False
 
     def __enter__(self) -> InMemoryUnitOfWork:
@@ -242,7 +247,7 @@ class InMemoryUnitOfWork:
         self.invitations = _Invitations(t["invitations"], "invitation")
         self.accounts = _Accounts(t["accounts"], "account")
         self.password_resets = _PasswordResets(t["password_resets"], "password reset")
-        self.jobs = _JobOutbox(t["jobs"], self.store, self._now)
+        self.jobs = _JobOutbox(t["jobs"], self.store, self._clock)
         self.collections = _Collections(t["collections"], "collection")
         self.one_time_codes = InMemoryOneTimeCodeRepository(t["one_time_codes"])  # type: ignore[arg-type]
         self.certificates = InMemoryCertificateRepository(t["certificates"])  # type: ignore[arg-type]
@@ -252,6 +257,11 @@ class InMemoryUnitOfWork:
         self.capture_links = InMemoryCaptureLinkRepository(t["capture_links"])  # type: ignore[arg-type]
         self.registration_officers = InMemoryRegistrationOfficerRepository(
             t["registration_officers"])  # type: ignore[arg-type]
+        self.api_keys = InMemoryApiKeyRepository(t["api_keys"])  # type: ignore[arg-type]
+        self.idempotency = InMemoryIdempotencyRepository(t["idempotency"])  # type: ignore[arg-type]
+        self.webhook_endpoints = InMemoryWebhookEndpointRepository(
+            t["webhook_endpoints"], t["webhook_deliveries"])  # type: ignore[arg-type]
+        self.webhook_deliveries = InMemoryWebhookDeliveryRepository(t["webhook_deliveries"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

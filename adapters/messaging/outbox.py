@@ -11,14 +11,13 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ports.clock import Clock
-from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms
+from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms, SmsProviderConfig
 
-__all__ = ["OutboxMailer", "OutboxSmsSender", "read_outbox"]
+__all__ = ["OutboxMailer", "OutboxSmsSender", "read_outbox", "sms_factory"]
 
 _SUFFIX = ".json"
 
@@ -39,14 +38,13 @@ def _next_stamp() -> int:
 
 
 class _Outbox:
-    def __init__(self, directory: str | os.PathLike[str], *, clock: Clock | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, clock: Clock) -> None:
         self._directory = Path(directory)
-        # created_at follows the application clock when given; the file order never depends on it.
+        # created_at follows the application clock (the Clock port); the file order never depends on it.
         self._clock = clock
 
     def _created_at(self) -> str:
-        now = self._clock.now() if self._clock is not None else datetime.now(UTC)
-        return now.isoformat()
+        return self._clock.now().isoformat()
 
     def _store(self, record: dict[str, Any]) -> str:
         message_id = f"{_next_stamp():020d}-{uuid.uuid4().hex[:8]}"
@@ -78,6 +76,14 @@ class OutboxMailer(_Outbox):
 class OutboxSmsSender(_Outbox):
     def send(self, sms: OutgoingSms) -> None:
         self._store({"channel": "sms", "to": sms.to, "subject": None, "text": sms.text, "html": None})
+
+
+def sms_factory(config: SmsProviderConfig) -> OutboxSmsSender:
+    """Entry point ``outbox`` of ``seing.sms_senders`` (development only: the composition
+    root refuses it outside dev mode)."""
+    if config.outbox_dir is None:
+        raise ValueError("the SMS outbox needs a folder")
+    return OutboxSmsSender(config.outbox_dir, clock=config.clock)
 
 
 _FIELDS = ("id", "channel", "to", "subject", "text", "html", "created_at")

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
+
 __all__ = ["PlainPdfEvidenceRenderer"]
 
 _PARIS = ZoneInfo("Europe/Paris")
@@ -48,7 +50,7 @@ def _escape(text: str) -> bytes:
 
 class PlainPdfEvidenceRenderer:
     def render(self, evidence: Mapping[str, Any], *, json_sha256: str) -> bytes:
-        return _pdf(_lines(evidence, json_sha256))
+        return _pdf(_lines(evidence, json_sha256), json_sha256)
 
 
 def _lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
@@ -112,7 +114,7 @@ def _lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _pdf(lines: list[tuple[str, bool]]) -> bytes:
+def _pdf(lines: list[tuple[str, bool]], json_sha256: str) -> bytes:
     per_page = (_HEIGHT - 2 * _MARGIN) // _LEADING
     pages = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
     objects: list[bytes] = [b"", b"",  # 1 catalog, 2 pages: filled below
@@ -131,6 +133,11 @@ def _pdf(lines: list[tuple[str, bool]]) -> bytes:
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R "
                        b"/F2 4 0 R >> >> /Contents %d 0 R >>" % (_WIDTH, _HEIGHT, content_id))
         kids.append(len(objects))
+    # The JSON twin's digest, machine-readable, in the revision the seal covers: `seing verify`
+    # checks an evidence JSON against it (EVIDENCE_JSON_DIGEST_KEY).
+    objects.append(b"<< /Title (Dossier de preuve) /%s (%s) >>" % (EVIDENCE_JSON_DIGEST_KEY.encode(),
+                                                                   _escape(json_sha256)))
+    info_id = len(objects)
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R /Lang (fr-FR) >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
@@ -142,5 +149,6 @@ def _pdf(lines: list[tuple[str, bool]]) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, info_id, xref)
     return bytes(out)

@@ -168,6 +168,33 @@ def define_entities(db: Database) -> None:
         token_hash = PrimaryKey(str)
         collection_id = Required(str)
 
+    # since migration 0008 --------------------------------------------------------------
+
+    class ApiKeyRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "api_keys"
+        id = PrimaryKey(str)
+        cabinet_id = Required(str)
+        name = Required(str)
+        scopes = Required(str)  # comma-separated scope values
+        secret_hash = Required(str)
+        created_by = Required(str)
+        created_at = Required(datetime, precision=6)
+        last_used_at = Optional(datetime, precision=6)
+        revoked_at = Optional(datetime, precision=6)
+
+    class IdempotencyRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "idempotency_records"
+        principal = Required(str)
+        idempotency_key = Required(str)
+        fingerprint = Required(str)
+        created_at = Required(datetime, precision=6)
+        expires_at = Required(datetime, precision=6)
+        response_status = Optional(int, nullable=True)
+        response_content_type = Optional(str, nullable=True)
+        response_location = Optional(str, nullable=True)
+        response_body = Optional(bytes, nullable=True)
+        PrimaryKey(principal, idempotency_key)
+
     # since migration 0005 --------------------------------------------------------------
 
     class AuditEventRow(db.Entity):  # type: ignore[name-defined,misc]
@@ -211,3 +238,34 @@ def define_entities(db: Database) -> None:
         created_at = Required(datetime, precision=6)
         expires_at = Required(datetime, precision=6)
         used_at = Optional(datetime, precision=6)
+
+    # since migration 0009 --------------------------------------------------------------
+
+    class WebhookEndpointRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "webhook_endpoints"
+        id = PrimaryKey(str)
+        cabinet_id = Required(str)
+        url = Required(str)
+        events = Required(str)  # comma-separated event names
+        secret = Required(str)
+        previous_secret = Optional(str, nullable=True)
+        previous_secret_expires_at = Optional(datetime, precision=6)
+        created_at = Required(datetime, precision=6)
+        created_by = Required(str)
+
+    class WebhookDeliveryRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "webhook_deliveries"
+        id = PrimaryKey(str)
+        endpoint_id = Required(str)
+        cabinet_id = Required(str)
+        event_id = Required(str)
+        event = Required(str)
+        body = Required(str)
+        created_at = Required(datetime, precision=6)
+        status = Required(str)
+        round = Required(int)
+        round_started_at = Required(datetime, precision=6)
+        next_attempt_at = Optional(datetime, precision=6)
+        delivered_at = Optional(datetime, precision=6)
+        attempts = Required(str)  # JSON list of {at, status_code, error}
+        composite_key(endpoint_id, event_id)

@@ -25,6 +25,14 @@ from domain.model.person import Person
 from domain.model.qcp_enrollment import CaptureLink, QcpEnrollment
 from domain.model.pki import CertificatePolicy, RevocationReason
 from domain.model.values import Email, Mobile, PersonName, Siren
+from domain.model.webhooks import (
+    DeliveryAttempt,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookUrl,
+)
 
 # For the parts stored as JSON (a collection, a registration's history): private to this
 # adapter, strict about unknown keys so a stored document never half-loads.
@@ -285,3 +293,50 @@ def officer_columns(officer: RegistrationOfficer) -> Columns:
 def officer_from_row(row: Any) -> RegistrationOfficer:
     return RegistrationOfficer(person_id=row.person_id, appointed_at=from_column(row.appointed_at),
                                revoked_at=from_column(row.revoked_at))
+
+
+# webhooks ------------------------------------------------------------------------------
+
+def webhook_endpoint_columns(endpoint: WebhookEndpoint) -> Columns:
+    order = list(WebhookEvent)
+    return {"id": endpoint.id, "cabinet_id": endpoint.cabinet_id, "url": str(endpoint.url),
+            "events": ",".join(e.value for e in sorted(endpoint.events, key=order.index)),
+            "secret": endpoint.secret, "previous_secret": endpoint.previous_secret,
+            "previous_secret_expires_at": to_column(endpoint.previous_secret_expires_at),
+            "created_at": to_column(endpoint.created_at), "created_by": endpoint.created_by}
+
+
+def webhook_endpoint_from_row(row: Any) -> WebhookEndpoint:
+    return WebhookEndpoint(id=row.id, cabinet_id=row.cabinet_id, url=WebhookUrl(row.url),
+                           events=frozenset(WebhookEvent(v) for v in row.events.split(",") if v),
+                           secret=row.secret, previous_secret=row.previous_secret,
+                           previous_secret_expires_at=from_column(row.previous_secret_expires_at),
+                           created_at=from_column(row.created_at), created_by=row.created_by)
+
+
+def _attempts_column(attempts: list[DeliveryAttempt]) -> str:
+    return json.dumps([{"at": a.at.isoformat(), "status_code": a.status_code, "error": a.error} for a in attempts],
+                      sort_keys=True)
+
+
+def _attempts(text: str) -> list[DeliveryAttempt]:
+    return [DeliveryAttempt(at=datetime.fromisoformat(a["at"]), status_code=a["status_code"], error=a["error"])
+            for a in json.loads(text)]
+
+
+def webhook_delivery_columns(delivery: WebhookDelivery) -> Columns:
+    return {"id": delivery.id, "endpoint_id": delivery.endpoint_id, "cabinet_id": delivery.cabinet_id,
+            "event_id": delivery.event_id, "event": delivery.event.value, "body": delivery.body,
+            "created_at": to_column(delivery.created_at), "status": delivery.status.value, "round": delivery.round,
+            "round_started_at": to_column(delivery.round_started_at or delivery.created_at),
+            "next_attempt_at": to_column(delivery.next_attempt_at), "delivered_at": to_column(delivery.delivered_at),
+            "attempts": _attempts_column(delivery.attempts)}
+
+
+def webhook_delivery_from_row(row: Any) -> WebhookDelivery:
+    return WebhookDelivery(id=row.id, endpoint_id=row.endpoint_id, cabinet_id=row.cabinet_id, event_id=row.event_id,
+                           event=WebhookEvent(row.event), body=row.body, created_at=from_column(row.created_at),
+                           status=DeliveryStatus(row.status), round=row.round,
+                           round_started_at=from_column(row.round_started_at),
+                           next_attempt_at=from_column(row.next_attempt_at),
+                           delivered_at=from_column(row.delivered_at), attempts=_attempts(row.attempts))

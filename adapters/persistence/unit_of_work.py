@@ -12,7 +12,7 @@ import json
 import threading
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from pony.orm import Database, db_session
@@ -29,6 +29,7 @@ from pony.orm.core import (
 from pony.orm.core import local as pony_local
 
 from adapters.persistence import mappers
+from adapters.persistence.api_keys import PonyApiKeyRepository, PonyIdempotencyRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.audit import AuditEvent
 from domain.model.officer import RegistrationOfficer
@@ -43,6 +44,8 @@ from domain.model.errors import (
     NotFound,
     RegistrationNotFound,
     UniqueViolation,
+    WebhookDeliveryNotFound,
+    WebhookEndpointNotFound,
 )
 from domain.model.jobs import JobSpec
 from domain.model.lcp_registration import ACTIVE_STATES, LcpRegistration
@@ -51,6 +54,7 @@ from domain.model.person import Person
 from domain.model.pki import CertificatePolicy
 from domain.model.qcp_enrollment import TERMINAL_STATES, CaptureLink, QcpEnrollment, QcpState
 from domain.model.values import Email, fold
+from domain.model.webhooks import WebhookDelivery, WebhookEndpoint
 from ports.clock import Clock
 
 __all__ = ["PonyUnitOfWork"]
@@ -75,7 +79,7 @@ def _translated(error: Exception) -> DomainError:
 
 
 class PonyUnitOfWork:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
         self._session: Any = None
@@ -105,6 +109,10 @@ class PonyUnitOfWork:
         self.qcp_enrollments = PonyQcpEnrollmentRepository(self)
         self.capture_links = PonyCaptureLinkRepository(self)
         self.registration_officers = PonyRegistrationOfficerRepository(self)
+        self.api_keys = PonyApiKeyRepository(self)
+        self.idempotency = PonyIdempotencyRepository(self)
+        self.webhook_endpoints = PonyWebhookEndpointRepository(self)
+        self.webhook_deliveries = PonyWebhookDeliveryRepository(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -138,7 +146,7 @@ class PonyUnitOfWork:
             raise _translated(error) from error
 
     def now(self) -> datetime:
-        return self._clock.now() if self._clock is not None else datetime.now(timezone.utc)
+        return self._clock.now()
 
     def entity(self, name: str) -> Any:
         return getattr(self._db, name)
@@ -338,6 +346,55 @@ class PonyRegistrationOfficerRepository(_Repository):
     def all(self) -> list[RegistrationOfficer]:
         return self._select(lambda rows: rows.select().order_by(  # type: ignore[no-any-return]
             lambda o: (o.appointed_at, o.person_id)))
+
+
+class PonyWebhookEndpointRepository(_Repository):
+    kind, entity_name = "webhook_endpoint", "WebhookEndpointRow"
+    not_found = WebhookEndpointNotFound
+    to_domain = staticmethod(mappers.webhook_endpoint_from_row)
+    columns = staticmethod(mappers.webhook_endpoint_columns)
+
+    def add(self, endpoint: WebhookEndpoint) -> None:
+        self._add(endpoint)
+
+    def get(self, endpoint_id: str) -> WebhookEndpoint:
+        return self._get(endpoint_id)  # type: ignore[no-any-return]
+
+    def of_cabinet(self, cabinet_id: str) -> list[WebhookEndpoint]:
+        return self._select(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda e: e.cabinet_id == cabinet_id).order_by(lambda e: (e.created_at, e.id)))
+
+    def remove(self, endpoint: WebhookEndpoint) -> None:
+        with self._uow.storage_errors_translated():
+            self._uow.flush_tracked()
+            for row in self._uow.entity("WebhookDeliveryRow").select(lambda d: d.endpoint_id == endpoint.id)[:]:
+                self._uow.forget(("webhook_delivery", row.id))
+                row.delete()
+            row = self._rows.get(id=endpoint.id)
+            if row is not None:
+                row.delete()
+            self._uow.forget((self.kind, endpoint.id))
+
+
+class PonyWebhookDeliveryRepository(_Repository):
+    kind, entity_name = "webhook_delivery", "WebhookDeliveryRow"
+    not_found = WebhookDeliveryNotFound
+    to_domain = staticmethod(mappers.webhook_delivery_from_row)
+    columns = staticmethod(mappers.webhook_delivery_columns)
+
+    def add(self, delivery: WebhookDelivery) -> None:
+        self._add(delivery)
+
+    def get(self, delivery_id: str) -> WebhookDelivery:
+        return self._get(delivery_id)  # type: ignore[no-any-return]
+
+    def find(self, endpoint_id: str, event_id: str) -> WebhookDelivery | None:
+        return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda d: d.endpoint_id == endpoint_id and d.event_id == event_id).order_by(lambda d: d.id))
+
+    def of_endpoint(self, endpoint_id: str, *, limit: int = 100) -> list[WebhookDelivery]:
+        return self._select(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda d: d.endpoint_id == endpoint_id).order_by(lambda d: (desc(d.created_at), desc(d.id)))[:limit])
 
 
 class PonyPasswordResetRepository(_Repository):

@@ -17,20 +17,28 @@ import hashlib
 import io
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
-from asn1crypto import cms, x509
+from asn1crypto import cms, keys, x509
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto.algos import SignedDigestAlgorithm
+from cryptography import x509 as cx509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata import xmp_xml
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError, as_signing_certificate_v2, extract_certificate_info, simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper, TimestampDSSContentSettings
@@ -48,9 +56,11 @@ from domain.model.errors import (
     BrokenPdf,
     DomainError,
     EncryptedPdf,
+    LockedPdf,
     NotAPdf,
     SigningCertificateRejected,
     SigningFailed,
+    UnsignablePdf,
 )
 from domain.model.pki import KeyRef
 from ports.clock import Clock
@@ -283,8 +293,34 @@ class PyHankoPdfSigning:
             self._create_fields(infile, outfile, fields_)
 
     def check_signable_file(self, path: Path) -> None:
-        with open(path, "rb") as stream:
-            _open_writer(stream)
+        self.check_signable(Path(path).read_bytes())
+
+    def check_signable(self, pdf: bytes) -> None:
+        """A dry run of what sending and signing will do, on a copy in memory, then forgotten.
+
+        Two empty fields (one invisible, one with a box on the last page) as sending adds them,
+        a signature with a visible appearance by a throwaway key (never trusted, never kept),
+        the next signer's opening of the result, and, when the file already carries
+        signatures, a check that none of them is broken by our updates.
+        """
+        source = io.BytesIO(pdf)
+        existing = _signature_names(_open_writer(source))
+        source.seek(0)
+        prepared = io.BytesIO()
+        self._create_fields(source, prepared, _DRY_RUN_FIELDS)
+        prepared.seek(0)
+        signed = io.BytesIO()
+        with _typed_pdf_errors():
+            writer = _open_writer(prepared)
+            meta = signers.PdfSignatureMetadata(field_name=_DRY_RUN_FIELDS[1].name, md_algorithm=self._hash,
+                                                subfilter=fields.SigSeedSubFilter.PADES)
+            pdf_signer = signers.PdfSigner(meta, signer=_dry_run_signer(),
+                                           stamp_style=TextStampStyle(stamp_text=_STAMP_TEXT))
+            self._run(pdf_signer.async_sign_pdf(writer, output=signed, appearance_text_params=_DRY_RUN_LINES))
+        signed.seek(0)
+        _open_writer(signed)
+        if existing:
+            _check_signatures_survive(pdf, signed.getvalue(), existing)
 
     # -- PdfSigning: bytes -------------------------------------------------------------
 
@@ -357,7 +393,7 @@ class PyHankoPdfSigning:
         stamp_style = None
         text_params = None
         if appearance is not None:
-            stamp_style = TextStampStyle(stamp_text="%(line1)s\n%(line2)s\n%(line3)s")
+            stamp_style = TextStampStyle(stamp_text=_STAMP_TEXT)
             text_params = _appearance_lines(appearance)
         reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
         if timestamper is not None:
@@ -385,6 +421,8 @@ class PyHankoPdfSigning:
                 cause = exc.__cause__
                 if isinstance(cause, (PathBuildingError, PathValidationError)):
                     raise SigningCertificateRejected(str(cause)) from exc
+                if _is_lock(exc):
+                    raise LockedPdf(str(exc)) from exc
                 if attempt == 1 and "larger than expected" in str(exc):
                     # Our size estimate was short (an unusually large token or chain):
                     # start over once with twice the room.
@@ -511,16 +549,17 @@ class PyHankoPdfSigning:
 
     def _create_fields(self, infile: IO[bytes], outfile: IO[bytes], fields_: Sequence[SignatureField]) -> None:
         writer = _open_writer(infile)
-        for spec in fields_:
-            fields.append_signature_field(
-                writer,
-                fields.SigFieldSpec(
-                    sig_field_name=spec.name,
-                    on_page=spec.box.page if spec.box else 0,
-                    box=_rect(spec.box) if spec.box else None,
-                ),
-            )
-        writer.write(outfile)
+        with _typed_pdf_errors():
+            for spec in fields_:
+                fields.append_signature_field(
+                    writer,
+                    fields.SigFieldSpec(
+                        sig_field_name=spec.name,
+                        on_page=spec.box.page if spec.box else 0,
+                        box=_rect(spec.box) if spec.box else None,
+                    ),
+                )
+            writer.write(outfile)
 
     async def _validation_context(self, signer_certs: list[x509.Certificate]) -> ValidationContext:
         """Validation data for the signer's chain and the TSA's, fetched through our port."""
@@ -560,7 +599,27 @@ class PyHankoPdfSigning:
 
     @staticmethod
     def _run(coro: Any) -> Any:
-        return asyncio.run(coro)
+        """pyHanko's API is async; the port is not. A caller already inside an event loop (an
+        async handler, Playwright's sync API in tests) cannot nest asyncio.run, so the
+        coroutine then runs on a loop of its own in a short-lived thread."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coro)
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = asyncio.run(coro)
+            except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name="pyhanko-loop")
+        worker.start()
+        worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
 
 def _signature_certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
@@ -645,7 +704,149 @@ def _open_writer(stream: IO[bytes]) -> IncrementalPdfFileWriter:
     if writer.prev.encrypted:
         raise EncryptedPdf("the PDF is encrypted")
     writer.IO_CHUNK_SIZE = _CHUNK  # the copy of the original revision into the output
+    _mend_xmp(writer)
     return writer
+
+
+# Ghostscript (10.0, PDF 2.0 output without a producer) writes ``pdf:Producer=UnknownProducer``:
+# an XML attribute value without quotes.
+_BARE_ATTRIBUTE = re.compile(rb"""(\s[A-Za-z_][\w.-]*:[\w.-]+=)([^\s"'<>/=][^\s"'<>=]*?)(?=\s|/?>)""")
+
+
+def _mend_xmp(writer: IncrementalPdfFileWriter) -> None:
+    """Repair, in the revision being written, an XMP packet that does not parse as XML.
+
+    pyHanko rewrites the document's XMP metadata at every incremental update of a PDF 2.0
+    file, or of any file whose catalog has /Metadata, and stops on a packet it cannot parse.
+    A malformed packet must not stop a signature: the known Ghostscript defect (attribute
+    values without quotes) is repaired and everything the packet says is kept; a packet
+    beyond repair is replaced by a fresh one, which pyHanko then fills from the document.
+    The original revision keeps its bytes, as every incremental update does. The repaired
+    packet is written once, so later writers (pyHanko's own, for validation data and
+    document timestamps) read a well-formed one.
+    """
+    try:
+        stream = writer.root["/Metadata"]
+    except Exception:  # noqa: BLE001 - none, or unreadable: pyHanko then writes a new packet or fails typed
+        return
+    if not isinstance(stream, xmp_xml.MetadataStream):
+        return  # pyHanko writes a new packet instead of reading this one
+    try:
+        stream.xmp
+        return
+    except Exception:  # noqa: BLE001 - undecodable or unparsable: both are mended below
+        pass
+    try:
+        raw = stream.data
+    except Exception:  # noqa: BLE001 - a filter pyHanko cannot decode
+        raw = b""
+    try:
+        roots = xmp_xml.parse_xmp(io.BytesIO(_BARE_ATTRIBUTE.sub(_quoted, raw)))
+    except Exception:  # noqa: BLE001
+        roots = []
+    writer.root["/Metadata"] = writer.add_object(xmp_xml.MetadataStream.from_xmp(roots))
+    writer.update_root()
+
+
+def _quoted(match: re.Match[bytes]) -> bytes:
+    value = match.group(2).replace(b"&", b"&amp;").replace(b'"', b"&quot;")
+    return match.group(1) + b'"' + value + b'"'
+
+
+@contextmanager
+def _typed_pdf_errors() -> Iterator[None]:
+    """The port promises typed errors: what pyHanko raises on a file becomes an InvalidPdf."""
+    try:
+        yield
+    except DomainError:
+        raise
+    except SigningError as exc:
+        raise (LockedPdf if _is_lock(exc) else UnsignablePdf)(str(exc)) from exc
+    except PdfError as exc:
+        raise BrokenPdf(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001
+        raise UnsignablePdf(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _is_lock(exc: Exception) -> bool:
+    # pyHanko says "Author signature forbids all changes" (DocMDP) or that a field is locked (FieldMDP).
+    text = str(exc).lower()
+    return "forbid" in text or "locked" in text
+
+
+_STAMP_TEXT = "%(line1)s\n%(line2)s\n%(line3)s"
+_DRY_RUN_FIELDS = (
+    SignatureField(name="Seing-dry-run-invisible"),
+    SignatureField(name="Seing-dry-run-visible", box=Box(page=-1, x=72, y=72, width=180, height=60)),
+)
+_DRY_RUN_LINES = {"line1": "Signé par Seing", "line2": "essai à blanc", "line3": "aucune valeur"}
+_dry_run_lock = threading.Lock()
+_dry_run_signers: list[signers.SimpleSigner] = []
+
+
+def _dry_run_signer() -> signers.SimpleSigner:
+    """A throwaway self-signed key for the intake's dry run, made once per process.
+
+    Its signatures are never kept; its certificate's validity spans every date (RFC 5280's
+    "no well-defined expiration"), so the dry run does not depend on the clock.
+    """
+    with _dry_run_lock:
+        if not _dry_run_signers:
+            key = ec.generate_private_key(ec.SECP256R1())
+            name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Seing dry run (never trusted)")])
+            cert = (
+                cx509.CertificateBuilder()
+                .subject_name(name)
+                .issuer_name(name)
+                .public_key(key.public_key())
+                .serial_number(cx509.random_serial_number())
+                .not_valid_before(datetime(1970, 1, 1, tzinfo=timezone.utc))
+                .not_valid_after(datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc))
+                .sign(key, hashes.SHA256())
+            )
+            certificate = x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+            private = keys.PrivateKeyInfo.load(
+                key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+            )
+            _dry_run_signers.append(
+                signers.SimpleSigner(signing_cert=certificate, signing_key=private,
+                                     cert_registry=SimpleCertificateStore.from_certs([certificate]))
+            )
+        return _dry_run_signers[0]
+
+
+def _signature_names(writer: IncrementalPdfFileWriter) -> list[str]:
+    with _typed_pdf_errors():
+        return [signature.field_name for signature in writer.prev.embedded_signatures]
+
+
+def _modifications_allowed(pdf: bytes, names: Sequence[str]) -> dict[str, bool]:
+    """For each named signature: do the revisions after it stay within what it allows?"""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=True)
+    allowed = {}
+    for signature in reader.embedded_signatures:
+        if signature.field_name in names:
+            try:
+                signature.compute_integrity_info()
+                allowed[signature.field_name] = signature.summarise_integrity_info()["docmdp_ok"] is not False
+            except Exception:  # noqa: BLE001 - a signature pyHanko cannot assess is no longer intact
+                allowed[signature.field_name] = False
+    return allowed
+
+
+def _check_signatures_survive(original: bytes, result: bytes, names: Sequence[str]) -> None:
+    """Refuse when our updates would turn a signature already in the file invalid.
+
+    A certification signature (DocMDP) forbids new signature fields, as may a field lock;
+    pyHanko's difference analysis tells. A signature the file already broke is not ours to judge.
+    """
+    with _typed_pdf_errors():
+        before = _modifications_allowed(original, names)
+        after = _modifications_allowed(result, names)
+    broken = sorted(name for name in names if before.get(name) and not after.get(name, False))
+    if broken:
+        raise LockedPdf(f"adding our fields and signatures would invalidate {', '.join(broken)}")
 
 
 @contextmanager

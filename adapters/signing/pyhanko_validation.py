@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import re
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -45,6 +46,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from domain.model.errors import NotVerifiable
 from domain.model.verification import SignatureCheck, VerificationReport, level_of
 from ports.clock import Clock
+from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import RevocationSource
 
 from adapters.signing.trusted_list import TrustedList
@@ -54,6 +56,8 @@ __all__ = ["PyHankoSignatureVerifier"]
 _QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
 _QC_COMPLIANCE_DER = bytes.fromhex("06060400 8e460101".replace(" ", ""))  # OID 0.4.0.1862.1.1
 _log = logging.getLogger(__name__)
+# Evidence files sealed before the digest had its own key print it, wrapped onto the next line.
+_PRINTED_JSON_DIGEST = re.compile(rb"JSON jumeau :\s*(?:\)\s*'\s*/F\d+ \d+ Tf \()?([0-9a-f]{64})\)")
 # pyHanko logs every failed path validation with a traceback; the report says it already.
 logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.CRITICAL)
 
@@ -126,6 +130,38 @@ class PyHankoSignatureVerifier:
         return VerificationReport(file_sha256=hashlib.sha256(pdf).hexdigest(), signatures=tuple(checks),
                                   trusted_list=self._trusted_list.source if self._trusted_list else None,
                                   whole_document_covered=whole)
+
+    def bound_evidence_digest(self, pdf: bytes) -> str | None:
+        """The evidence JSON's SHA-256 in the revision the first signature (the seal) covers.
+
+        Read from that revision, not from the latest one: an update appended after the seal could
+        say anything. None when the sealed revision binds no digest.
+        """
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            signatures = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
+        except Exception as exc:
+            raise NotVerifiable(f"unreadable PDF: {type(exc).__name__}") from exc
+        if not signatures:
+            raise NotVerifiable("the PDF holds no signature")
+        seal = min(signatures, key=lambda s: s.signed_revision)
+        try:
+            sealed = reader.get_historical_resolver(seal.signed_revision)
+            # Resolved through the historical resolver: the trailer's reference alone would
+            # resolve to the latest version of the object.
+            info = sealed.get_object(sealed.trailer_view.raw_get("/Info"))
+            value = info.get("/" + EVIDENCE_JSON_DIGEST_KEY)
+        except Exception:  # no /Info in that revision
+            value = None
+        if value is not None:
+            return str(value).strip().lower()
+        try:
+            _, first_length, second_start, second_length = (int(v) for v in seal.byte_range)
+        except Exception:
+            return None
+        covered = pdf[:first_length] + pdf[second_start:second_start + second_length]
+        printed = _PRINTED_JSON_DIGEST.search(covered)
+        return printed.group(1).decode("ascii") if printed else None
 
     def _context(self, cert: x509.Certificate, dss: DocumentSecurityStore | None, dss_certs: list[x509.Certificate],
                  moment: datetime | None, chain: list[x509.Certificate]) -> ValidationContext:

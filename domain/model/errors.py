@@ -228,6 +228,13 @@ class CaNotInitialised(DomainError):
     code = "ca.not_initialised"
 
 
+class QcpPublicationInsecure(DomainError):
+    """QCP-n certificates are not issued while the CA's public addresses break EN 319 412
+    (``problems``: the codes of ``domain.model.pki.publication_problems``); dev mode only warns."""
+
+    code = "ca.qcp_publication_insecure"
+
+
 # Collections ------------------------------------------------------------------------
 
 
@@ -382,6 +389,18 @@ class DocumentEmpty(DocumentRefused):
     code = "document.empty"
 
 
+class DocumentLocked(DocumentRefused):
+    """Readable, but its author's certification (or a signature's lock) forbids the signatures we add."""
+
+    code = "document.locked"
+
+
+class DocumentUnsignable(DocumentRefused):
+    """Readable, but the preparation for signing failed on it (the dry run at upload)."""
+
+    code = "document.unsignable"
+
+
 class DocumentCorrupted(DomainError):
     """The stored bytes no longer match their SHA-256: storage damage, never user input."""
 
@@ -510,6 +529,19 @@ class BrokenPdf(InvalidPdf):
     """Truncated or structurally damaged: no reliable revision to sign on top of."""
 
     code = "pdf.broken"
+
+
+class LockedPdf(InvalidPdf):
+    """A certification signature (DocMDP) or a field lock forbids adding our fields and
+    signatures, or adding them would invalidate a signature already in the file."""
+
+    code = "pdf.locked"
+
+
+class UnsignablePdf(InvalidPdf):
+    """Readable, but preparing or signing it failed for a reason of the file's own making."""
+
+    code = "pdf.unsignable"
 
 
 class TimestampUnavailable(DomainError):
@@ -732,3 +764,121 @@ class CaptureLinkUnusable(QcpEnrollmentError):
     """The phone link (QR code) is unknown, expired or already used."""
 
     code = "qcp.capture_link_unusable"
+
+
+# API keys and idempotency ----------------------------------------------------------------
+
+
+class ApiKeyNotFound(NotFound):
+    """No key with this id in this cabinet (another cabinet's key is not found either)."""
+
+    code = "api_key.not_found"
+
+
+class ApiKeyRejected(InvalidCredentials):
+    """The presented key is malformed, unknown or revoked; the caller learns nothing more."""
+
+    code = "api_key.rejected"
+
+
+class ApiKeyScopeMissing(PermissionDenied):
+    """The key is valid but its scopes do not cover this operation."""
+
+    code = "api_key.scope_missing"
+
+    def __init__(self, detail: str = "", *, scope: str) -> None:
+        super().__init__(detail or f"the key lacks the {scope} scope", scope=scope)
+        self.scope = scope
+
+
+class ApiKeyNotAccepted(PermissionDenied):
+    """This operation is personal (a profile, a certificate, a login): a key cannot do it."""
+
+    code = "api_key.not_accepted"
+
+
+class InvalidApiKeyName(InvalidValue):
+    code = "api_key.name_invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("name", detail)
+
+
+class ApiKeyScopesMissing(InvalidValue):
+    code = "api_key.scopes_missing"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("scopes", detail)
+
+
+class ApiKeyAlreadyRevoked(DomainError):
+    code = "api_key.already_revoked"
+
+
+class InvalidIdempotencyKey(InvalidValue):
+    code = "idempotency.key_invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("Idempotency-Key", detail)
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same Idempotency-Key came back with another request: not a retry, refused."""
+
+    code = "idempotency.key_reused"
+
+
+class IdempotentRequestInProgress(DomainError):
+    """The first request with this key has not answered yet: retry in a moment."""
+
+    code = "idempotency.in_progress"
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: int = 1) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+# -- webhooks ---------------------------------------------------------------------------------------
+
+
+class InvalidWebhookUrl(InvalidValue):
+    """Not an absolute http(s) URL with a host, or http where https is required."""
+
+    code = "webhook.url_invalid"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("url", detail)
+
+
+class UnknownWebhookEvent(InvalidValue):
+    code = "webhook.event_unknown"
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        super().__init__("events", detail, **params)
+
+
+class NoWebhookEvents(InvalidValue):
+    code = "webhook.events_missing"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("events", detail)
+
+
+class WebhookDestinationRefused(InvalidValue):
+    """The URL's host resolves to a loopback, private, link-local, metadata or otherwise
+    non-public address (server-side request forgery), or does not resolve at all."""
+
+    code = "webhook.destination_refused"
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        super().__init__("url", detail, **params)
+
+
+class WebhookEndpointNotFound(NotFound):
+    code = "webhook.endpoint_not_found"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "webhook.delivery_not_found"
+
+
+class TooManyWebhookEndpoints(DomainError):
+    code = "webhook.too_many_endpoints"

@@ -194,3 +194,39 @@ class Credential:
     key: KeyRef
     certificate: IssuedCertificate
     issuers: tuple[bytes, ...] = field(converter=tuple, repr=False)
+
+
+# -- the CA's public addresses ------------------------------------------------------------------
+
+
+@frozen
+class PublicationProblem:
+    """One public address of the CA that a qualified certificate must not carry as it is."""
+
+    code: str  # "public_url.not_https", "qc_pds.not_https", "crl.not_http"
+    url: str
+    rule: str  # the requirement, for operators (English)
+
+
+def publication_problems(*, public_url: str, qc_pds_url: str, publication_url: str) -> tuple[PublicationProblem, ...]:
+    """What is wrong with the addresses a QCP-n certificate would carry, given effective values.
+
+    - The public URL serves logins, the PDS and the signer's pages: https.
+    - The QcPDS location must be https (EN 319 412-5 GEN-4.3.4).
+    - The CRL distribution point must include an http (or ldap) location (EN 319 412-2
+      GEN-4.3.11-4): CRLs and OCSP responses are signed, and fetching them over TLS would need
+      revocation checks of its own. So the CRL/OCSP base must be http, not https.
+    """
+    problems = []
+    if not public_url.lower().startswith("https://"):
+        problems.append(PublicationProblem("public_url.not_https", public_url,
+                                           "the public URL must be https (SEING_PUBLIC_URL)"))
+    if not qc_pds_url.lower().startswith("https://"):
+        problems.append(PublicationProblem("qc_pds.not_https", qc_pds_url,
+                                           "the QcPDS URL of QCP-n certificates must be https (EN 319 412-5 "
+                                           "GEN-4.3.4; SEING_QC_PDS_URL, default {public URL}/pki/pds)"))
+    if not publication_url.lower().startswith("http://"):
+        problems.append(PublicationProblem("crl.not_http", publication_url,
+                                           "CRL and OCSP locations must be plain http (EN 319 412-2 GEN-4.3.11-4; "
+                                           "SEING_PKI_PUBLICATION_URL, default the public URL)"))
+    return tuple(problems)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 from attrs import asdict, field, frozen
 
-__all__ = ["QCP_N_OID", "SignatureCheck", "VerificationReport", "level_of"]
+__all__ = ["EvidenceJsonCheck", "QCP_N_OID", "SignatureCheck", "VerificationReport", "Verdict", "level_of",
+           "verdict_of"]
 
 QCP_N_OID = "0.4.0.194112.1.0"
 LCP_OID = "0.4.0.2042.1.3"
@@ -78,3 +80,51 @@ class VerificationReport:
         for item, check in zip(data["signatures"], self.signatures):
             item["ok"] = check.ok
         return data
+
+
+class Verdict(enum.Enum):
+    """The answer of a verification as a whole (``seing verify``'s exit code says it)."""
+
+    VALID = "valid"  # every signature intact, trusted, not revoked; nothing added after the last one
+    INVALID = "invalid"  # a signature is broken or revoked, the file changed after signing, a JSON differs
+    UNDETERMINED = "undetermined"  # intact, but no trust anchor vouches for a signer (or nothing to bind)
+
+
+def verdict_of(report: VerificationReport) -> Verdict:
+    """Broken beats unknown: a tampered file is invalid whatever one trusts."""
+    if not report.signatures:
+        return Verdict.UNDETERMINED
+    for check in report.signatures:
+        if not (check.intact and check.valid) or check.certificate_status == "revoked":
+            return Verdict.INVALID
+    if not report.whole_document_covered:
+        return Verdict.INVALID
+    if not all(check.trusted for check in report.signatures):
+        return Verdict.UNDETERMINED
+    return Verdict.VALID
+
+
+@frozen
+class EvidenceJsonCheck:
+    """An evidence JSON checked against the sealed evidence PDF that binds its digest."""
+
+    json_sha256: str
+    bound_sha256: str | None  # what the sealed PDF binds; None: it binds nothing
+    sealed_pdf: VerificationReport
+
+    @property
+    def matches(self) -> bool:
+        return self.bound_sha256 is not None and self.bound_sha256 == self.json_sha256
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.bound_sha256 is not None and not self.matches:
+            return Verdict.INVALID
+        pdf = verdict_of(self.sealed_pdf)
+        if pdf is Verdict.VALID and self.bound_sha256 is None:
+            return Verdict.UNDETERMINED
+        return pdf
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"json_sha256": self.json_sha256, "bound_sha256": self.bound_sha256, "matches": self.matches,
+                "sealed_pdf": self.sealed_pdf.as_dict()}

@@ -16,11 +16,22 @@ from attrs import frozen
 from domain.model.audit import AuditEvent, BrokenLink, RequestContext, verify_chain
 from domain.model.collection import Collection, EventKind
 from domain.model.one_time_code import CodeEvent, CodeEventKind
+from domain.model.webhooks import WebhookEvent, event_job
 from ports.repositories import UnitOfWork
 
 __all__ = ["AuditReport", "append", "code_event_sink", "commit_with_trail", "sync_timeline", "verify_trails"]
 
 _KIND_OF_TIMELINE = {EventKind.SIGNERS_REORDERED: "order_changed"}
+# The timeline entries integrators hear about. Mirroring the timeline happens exactly once per
+# entry, in the transaction that made it, so each webhook event is recorded once with it.
+_WEBHOOKS_OF_TIMELINE = {
+    EventKind.SENT: (WebhookEvent.COLLECTION_SENT,),
+    EventKind.OPENED: (WebhookEvent.SIGNER_OPENED,),
+    EventKind.SIGNED: (WebhookEvent.SIGNER_SIGNED,),
+    EventKind.REFUSED: (WebhookEvent.SIGNER_REFUSED, WebhookEvent.COLLECTION_REFUSED),
+    EventKind.EXPIRED: (WebhookEvent.COLLECTION_EXPIRED,),
+    EventKind.CANCELLED: (WebhookEvent.COLLECTION_CANCELLED,),
+}
 _TIMELINE_INDEX = "timeline_index"
 
 
@@ -48,6 +59,11 @@ def sync_timeline(tx: UnitOfWork, collection: Collection, context: RequestContex
             details["signer_id"] = entry.signer_id
         append(tx, collection.id, _KIND_OF_TIMELINE.get(entry.kind, entry.kind.value), at=entry.at,
                actor=entry.actor, context=context, **details)
+        for event in _WEBHOOKS_OF_TIMELINE.get(entry.kind, ()):
+            data = {"collection_id": collection.id}
+            if entry.signer_id and event.value.startswith("signer."):
+                data["signer_id"] = entry.signer_id
+            tx.jobs.enqueue(event_job(event, cabinet_id=collection.cabinet_id, occurred_at=entry.at, **data))
 
 
 def commit_with_trail(tx: UnitOfWork, collection: Collection, context: RequestContext | None = None) -> None:

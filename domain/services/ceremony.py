@@ -57,6 +57,7 @@ from domain.model.one_time_code import CodePurpose, bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureCertificate, SignatureLevel, Signer, SignerKind
 from domain.model.tokens import hash_token
+from domain.model.webhooks import WebhookEvent, event_job
 from domain.services.audit import append, code_event_sink, sync_timeline
 from domain.services.one_time_codes import check_code, send_code
 from ports.ca import CertificateAuthority
@@ -414,12 +415,19 @@ def _require_can_sign_before_identity(signer: Signer) -> None:
 
 def request_signing_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,
                          code_hasher: CodeHasher, store: DocumentStore, signing: PdfSigning, locks: SigningLocks,
-                         token: str, context: RequestContext | None = None) -> CodeSent:
+                         ca: CertificateAuthority, token: str, context: RequestContext | None = None) -> CodeSent:
     """Send the code (« Envoyer le code », and « Code non reçu ? Renvoyer », throttled): by email
-    at level 1, by SMS at levels 2 and 3; bound to the digests of every document as shown."""
+    at level 1, by SMS at levels 2 and 3; bound to the digests of every document as shown.
+
+    A signer whose signature needs a certificate the CA would refuse to issue (QCP-n while its
+    public addresses are not compliant) is told now, before a code is sent and used."""
+    now = clock.now()
     with uow() as tx:
-        collection, signer = _by_link(tx, token, clock.now())
+        collection, signer = _by_link(tx, token, now)
         needs_fields = any(d.prepared is None for d in collection.documents)
+        plan = _plan(tx, collection, signer, now) if signer.level is not SignatureLevel.SIMPLE else None
+    if plan is not None and plan.one_time_policy is not None:
+        ca.check_issuable(plan.one_time_policy)
     if needs_fields:
         prepare_fields(uow=uow, clock=clock, store=store, signing=signing, locks=locks, collection_id=collection.id)
     return _retrying(lambda: _send_signing_code(uow, clock, ids, code_generator, code_hasher, token, context))
@@ -701,14 +709,8 @@ def _refuse_once(uow: UowFactory, now: datetime, token: str, reason: str, contex
             raise SignatureBeingFinalised("your signature is being finalised")
         _enqueue(tx, collection.refuse(signer_id=signer.id, reason=reason, now=now))
         tx.jobs.enqueue(JobSpec(kind="seal_evidence", payload={"collection_id": collection.id}))
-        tx.jobs.enqueue(_webhook("collection.refused", collection.id))
         sync_timeline(tx, collection, context)
         tx.commit()
-
-
-def _webhook(event: str, collection_id: str) -> JobSpec:
-    """A webhook event for the integrators' issue: a durable record its handler will deliver."""
-    return JobSpec(kind="webhook_event", payload={"event": event, "collection_id": collection_id})
 
 
 # -- completion ---------------------------------------------------------------------------------------
@@ -775,7 +777,9 @@ def _finalise_once(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
             cabinet_name=collection.preparer.cabinet_name, recipient_name=collection.preparer.identity.display_name,
             progress=collection.progress))
         _enqueue(tx, notifications)
-        tx.jobs.enqueue(_webhook("collection.completed", collection.id))
+        # Announced once the signed PDFs and the evidence are ready to download, not at the last signature.
+        tx.jobs.enqueue(event_job(WebhookEvent.COLLECTION_COMPLETED, cabinet_id=collection.cabinet_id,
+                                  occurred_at=now, collection_id=collection.id))
         collection.finalised_at = now
         tx.commit()
     return True

@@ -22,8 +22,20 @@ from domain.model.collection import (
     allowed_levels,
 )
 from domain.model.document import Document, FieldPlacement
-from domain.model.errors import InvitationLinkUnusable, NotFound
-from domain.model.intake import MAGIC_WINDOW, IntakePolicy
+from domain.model.errors import (
+    DocumentEncrypted,
+    DocumentLocked,
+    DocumentUnsignable,
+    EncryptedPdf,
+    InvalidPdf,
+    InvitationLinkUnusable,
+    LockedPdf,
+    NotAPdf,
+    NotFound,
+    NotPdf,
+    SigningFailed,
+)
+from domain.model.intake import MAGIC_WINDOW, IntakePolicy, PdfInfo
 from domain.model.jobs import JobSpec, Notification
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import Identity, SignatureLevel, SignerKind
@@ -162,23 +174,44 @@ def update_options(*, uow: UowFactory, clock: Clock, collection_id: str, by_pers
         commit_with_trail(tx, collection, context)
 
 
-def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, content: bytes) -> None:
-    """The intake checks alone, for an edge that wants to refuse a file before anything else."""
+def _check_signable(signing: PdfSigning, content: bytes) -> None:
+    """Whatever the intake accepts, the product signs: the dry run of sending and signing,
+    its refusals said as refusals of the upload."""
+    try:
+        signing.check_signable(content)
+    except EncryptedPdf as exc:
+        raise DocumentEncrypted("the PDF is encrypted") from exc
+    except NotAPdf as exc:
+        raise NotPdf("the file is not a PDF") from exc
+    except LockedPdf as exc:
+        raise DocumentLocked("the PDF's signatures forbid ours", problem=exc.detail) from exc
+    except (InvalidPdf, SigningFailed) as exc:
+        raise DocumentUnsignable("the PDF cannot be prepared for signing", problem=exc.detail) from exc
+
+
+def _check_content(policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> PdfInfo:
     policy.accept(size=len(content), head=content[:MAGIC_WINDOW])
-    policy.check_content(inspector.inspect(content))
+    info = inspector.inspect(content)
+    policy.check_content(info)
+    _check_signable(signing, content)
+    return info
+
+
+def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> None:
+    """The intake checks alone, for an edge that wants to refuse a file before anything else."""
+    _check_content(policy, inspector, signing, content)
 
 
 def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
-                 inspector: PdfInspector, policy: IntakePolicy, collection_id: str, by_person_id: str,
-                 name: str, content: bytes, context: RequestContext | None = None) -> str:
-    """Check the upload (size, magic, parse, encryption, pages), store its bytes, add it to the draft."""
+                 inspector: PdfInspector, signing: PdfSigning, policy: IntakePolicy, collection_id: str,
+                 by_person_id: str, name: str, content: bytes, context: RequestContext | None = None) -> str:
+    """Check the upload (size, magic, parse, encryption, pages, then a dry run of the preparation
+    for signing), store its bytes, add it to the draft."""
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         # Refuse early, before parsing anything, when the person may not change this draft.
         collection.ensure_editable(by=by)
-    policy.accept(size=len(content), head=content[:MAGIC_WINDOW])
-    info = inspector.inspect(content)
-    policy.check_content(info)
+    info = _check_content(policy, inspector, signing, content)
     # Stored before the transaction: a failure below leaves unreferenced bytes that the retention
     # sweep removes, never a document pointing at missing bytes.
     ref = store.put(content)
@@ -485,8 +518,6 @@ def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenera
                 _enqueue(tx, collection.expire(now=now))
                 # The evidence file of an expired collection is sealed by the worker.
                 tx.jobs.enqueue(JobSpec(kind="seal_evidence", payload={"collection_id": collection.id}))
-                tx.jobs.enqueue(JobSpec(kind="webhook_event",
-                                        payload={"event": "collection.expired", "collection_id": collection.id}))
                 expired.append(collection_id)
             else:
                 for signer_id in collection.due_reminders(now):

@@ -69,6 +69,7 @@ from domain.services.signature_views import (
     mask_email,
     registration_view,
 )
+from domain.model.webhooks import WebhookEvent, event_job
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier
@@ -557,6 +558,9 @@ def accept_terms_and_issue(*, uow: UowFactory, clock: Clock, ids: IdGenerator, v
                                              issued=issued, key_id=key.id, now=now)
             tx.certificates.add(certificate)
             registration.mark_issued(certificate_id=certificate.id, now=now)
+            tx.jobs.enqueue(event_job(WebhookEvent.CERTIFICATE_ISSUED, cabinet_id=cabinet.id, occurred_at=now,
+                                      certificate_id=certificate.id, person_id=person_id, policy="LCP",
+                                      serial=certificate.serial))
             tx.jobs.enqueue(JobSpec.notify(Notification.email(
                 registration.email, CERTIFICATE_ISSUED_TEMPLATE, person.locale,
                 display_name=registration.name.full, cabinet_name=cabinet.name, policy="LCP",

@@ -72,7 +72,9 @@ from domain.model.qcp_enrollment import (
 from domain.model.tokens import hash_token
 from domain.model.values import PersonName
 from domain.services.one_time_codes import check_code, send_code
+from domain.services.enrollment_webhooks import announcing_status_changes
 from domain.services.signature_views import mask_email
+from domain.model.webhooks import WebhookEvent, event_job
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier, ManualReview, PendingReview, ReviewFile
@@ -221,11 +223,17 @@ class QcpEnrollmentUseCases:
     ca: CertificateAuthority
     settings: QcpSettings
 
+    def __attrs_post_init__(self) -> None:
+        # Every transition of an enrollment becomes an ``enrollment.status_changed`` webhook event.
+        self.uow = announcing_status_changes(self.uow)
+
     # 1. « Ma signature personnelle » → « Souscrire à un certificat qualifié » ------------
 
     def start(self, *, person_id: str, cabinet_id: str) -> EnrollmentView:
         """Open an enrollment for the cabinet, or refuse with QcpEnrollmentAlreadyOpen
-        (carrying its id: the page resumes it) when one is in progress."""
+        (carrying its id: the page resumes it) when one is in progress. Refused at once
+        (QcpPublicationInsecure) while the CA would not issue the QCP-n at the end."""
+        self.ca.check_issuable(CertificatePolicy.QCP_N)
         now = self.clock.now()
         with self.uow() as tx:
             existing = tx.qcp_enrollments.open_for(person_id, cabinet_id)
@@ -780,6 +788,9 @@ class QcpEnrollmentUseCases:
                                     cabinet_id=enrollment.cabinet_id, issued=certificate, key_id=key.id, now=now)
         tx.certificates.add(record)
         enrollment.issue(record.id, now)
+        tx.jobs.enqueue(event_job(WebhookEvent.CERTIFICATE_ISSUED, cabinet_id=enrollment.cabinet_id, occurred_at=now,
+                                  certificate_id=record.id, person_id=enrollment.person_id, policy="QCP-n",
+                                  serial=certificate.serial))
         tx.jobs.enqueue(JobSpec.notify(Notification.email(
             enrollment.email, TEMPLATE_CERTIFICATE_ISSUED, "fr",
             holder=f"{enrollment.name.given_names} {enrollment.name.surname}".upper(),

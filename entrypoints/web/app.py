@@ -22,6 +22,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie, MutableScopeHeaders, State
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -32,6 +34,7 @@ from litestar.types import Empty, Message, Scope
 
 from domain.model.errors import DomainError
 from entrypoints.web import api, i18n, labels
+from entrypoints.web.api.security import CSRF_COOKIE, CSRF_HEADER
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
 from entrypoints.web.errors import describe
 
@@ -49,6 +52,34 @@ MAX_REQUEST_BODY = 20 * 1024 * 1024
 # verification, which changes nothing. Nothing else may skip CSRF.
 CSRF_EXEMPT_PATHS: list[str] = ["^/pki/ocsp$", "^/pki/tsa$", "^/identity/callback$", "^/api/v1/signature/[^/]+/",
                                 "^/api/v1/verifications$"]
+
+
+# CSRF ------------------------------------------------------------------------------------
+
+
+def _carries_api_key(scope: Scope) -> bool:
+    if not scope.get("path", "").startswith("/api/"):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return value[:7].lower() == b"bearer "
+    return False
+
+
+class _CsrfUnlessApiKey(CSRFMiddleware):
+    """Litestar's CSRF check, skipped for an API request that carries ``Authorization: Bearer``.
+
+    CSRF abuses the cookie a browser adds by itself; a key is never added by the browser,
+    and a request with a key is authenticated by the key alone (the session is ignored, a
+    bad key is a 401, never a fall back to the cookie), so the check has nothing to protect.
+    A cross-site page cannot set that header either without a CORS preflight we never grant.
+    """
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _carries_api_key(scope):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -223,7 +254,8 @@ def _template_engine() -> JinjaTemplateEngine:
                        DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER,
                        CERTIFICATE_STATE_LABELS=labels.CERTIFICATE_STATE_LABELS,
                        REVOCATION_REASON_LABELS=labels.REVOCATION_REASON_LABELS,
-                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS)
+                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS, API_SCOPE_LABELS=labels.API_SCOPE_LABELS,
+                       API_SCOPE_HELP=labels.API_SCOPE_HELP, API_SCOPE_ORDER=labels.API_SCOPE_ORDER)
     return JinjaTemplateEngine.from_environment(env)
 
 
@@ -270,8 +302,8 @@ def create_app(container: Any = None) -> Litestar:
         max_age=12 * 3600, exclude=["^/static/"],
     )
     csrf_config = CSRFConfig(
-        secret=_web_secret(settings, data_dir), cookie_name="seing_csrf", cookie_secure=https,
-        cookie_samesite="lax", cookie_httponly=False, header_name="x-csrftoken",
+        secret=_web_secret(settings, data_dir), cookie_name=CSRF_COOKIE, cookie_secure=https,
+        cookie_samesite="lax", cookie_httponly=False, header_name=CSRF_HEADER,
         exclude=list(CSRF_EXEMPT_PATHS) or None,
     )
 
@@ -290,9 +322,10 @@ def create_app(container: Any = None) -> Litestar:
                                        name="static"),
         ],
         dependencies=dict(DEPENDENCIES),
-        middleware=[session_config.middleware],
+        # Our CSRF middleware rather than ``csrf_config=`` (which installs Litestar's own, with no
+        # way to exempt a request by its headers); it runs after the session, before any route.
+        middleware=[session_config.middleware, DefineMiddleware(_CsrfUnlessApiKey, config=csrf_config)],
         stores={"sessions": session_store},
-        csrf_config=csrf_config,
         template_config=TemplateConfig(instance=_template_engine()),
         exception_handlers={
             LoginRequired: _on_login_required,

@@ -98,12 +98,16 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # Not the person's doing: damaged storage, a CA never initialised.
     e.DocumentCorrupted: 500,
     e.CaNotInitialised: 503,
+    e.QcpPublicationInsecure: 503,
     e.InvalidPdf: 422,
     # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
     e.SigningFailed: 503,
     e.DownloadLinkUnusable: 410,
     e.NotVerifiable: 422,
+    # Another request under a key already used: not a retry, the client must pick a new key.
+    e.IdempotencyKeyReused: 422,
+    e.IdempotentRequestInProgress: 409,
     e.DomainError: 409,
 }
 
@@ -229,6 +233,10 @@ _MESSAGES: dict[str, str] = {
         "L’autorité de certification n’est pas encore initialisée\u00a0: un administrateur doit lancer "
         "« seing ca init »."
     ),
+    "ca.qcp_publication_insecure": N_(
+        "Les certificats qualifiés (QCP-n) ne sont pas émis pour le moment\u00a0: les adresses publiques de "
+        "l’autorité de certification ne sont pas encore conformes. Prévenez l’administrateur de la plateforme."
+    ),
     # Collections (collectes)
     "collection.refused": N_("Cette action n’est pas possible sur cette collecte."),
     "collection.not_editable": N_(
@@ -281,6 +289,16 @@ _MESSAGES: dict[str, str] = {
         "Ce PDF est endommagé ou incomplet et ne peut pas être lu. Exportez-le de nouveau puis réessayez."
     ),
     "document.empty": N_("Ce fichier est vide ou ne contient aucune page."),
+    "document.locked": N_(
+        "Ce PDF est certifié ou verrouillé par une signature qui interdit d’y ajouter d’autres signatures. "
+        "Demandez à son auteur une version non certifiée, puis déposez-la."
+    ),
+    "document.unsignable": N_(
+        "Ce PDF peut être lu, mais Seing ne parvient pas à le préparer pour la signature. Ouvrez-le puis "
+        "«\u00a0Imprimer\u00a0» vers «\u00a0Enregistrer au format PDF\u00a0» (ou exportez-le de nouveau depuis "
+        "le logiciel qui l’a "
+        "produit), puis déposez la nouvelle version."
+    ),
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
     ),
@@ -315,6 +333,13 @@ _MESSAGES: dict[str, str] = {
     "pdf.broken": N_(
         "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
     ),
+    "pdf.locked": N_(
+        "Ce PDF est certifié ou verrouillé par une signature qui interdit d’y ajouter d’autres signatures."
+    ),
+    "pdf.unsignable": N_(
+        "Ce PDF ne peut pas être préparé pour la signature\u00a0: enregistrez-le de nouveau au format PDF "
+        "puis déposez-le à nouveau."
+    ),
     "timestamp.unavailable": N_(
         "Le service d’horodatage ne répond pas\u00a0: rien n’a été signé, réessayez dans quelques minutes."
     ),
@@ -341,6 +366,44 @@ _MESSAGES: dict[str, str] = {
     ),
     "evidence.not_ready": N_("Le dossier de preuve n’est pas encore disponible."),
     "verification.not_verifiable": N_("Ce fichier ne peut pas être vérifié\u00a0: ce n’est pas un PDF signé lisible."),
+    "api_key.not_found": N_("Cette clé d’API n’existe pas dans ce cabinet."),
+    "api_key.rejected": N_(
+        "Clé d’API refusée\u00a0: elle est inconnue, mal recopiée ou révoquée. Vérifiez l’en-tête "
+        "Authorization\u00a0: Bearer <clé>."
+    ),
+    "api_key.scope_missing": N_(
+        "Cette clé d’API n’a pas le droit de faire cela\u00a0: ses portées ne couvrent pas cette opération "
+        "(la portée qui manque est indiquée dans «\u00a0params\u00a0»)."
+    ),
+    "api_key.not_accepted": N_(
+        "Cette opération est personnelle\u00a0: elle demande une connexion, pas une clé d’API."
+    ),
+    "api_key.name_invalid": N_("Donnez à la clé un nom de 1 à 80\u00a0caractères."),
+    "api_key.scopes_missing": N_("Choisissez au moins une portée pour la clé."),
+    "api_key.already_revoked": N_("Cette clé d’API est déjà révoquée."),
+    "idempotency.key_invalid": N_(
+        "L’en-tête Idempotency-Key doit contenir de 1 à 255\u00a0caractères ASCII visibles."
+    ),
+    "idempotency.key_reused": N_(
+        "Cette clé d’idempotence (Idempotency-Key) a déjà servi pour une autre requête\u00a0: "
+        "choisissez une nouvelle clé pour chaque nouvelle opération."
+    ),
+    "idempotency.in_progress": N_(
+        "La première requête envoyée avec cette clé d’idempotence est encore en cours\u00a0: réessayez dans un instant."
+    ),
+    "webhook.url_invalid": N_(
+        "Adresse invalide\u00a0: indiquez une URL complète en https (par exemple https://exemple.fr/seing), "
+        "sans identifiant ni mot de passe."
+    ),
+    "webhook.event_unknown": N_("Cet événement n’existe pas\u00a0: choisissez parmi les événements proposés."),
+    "webhook.events_missing": N_("Choisissez au moins un événement."),
+    "webhook.destination_refused": N_(
+        "Cette adresse est refusée\u00a0: elle ne mène pas à un serveur public sur Internet "
+        "(adresse locale, privée ou réservée, ou nom introuvable)."
+    ),
+    "webhook.endpoint_not_found": N_("Ce webhook n’existe pas ou a été supprimé."),
+    "webhook.delivery_not_found": N_("Cet envoi n’existe pas."),
+    "webhook.too_many_endpoints": N_("Ce cabinet a déjà le nombre maximal de webhooks (20)\u00a0: supprimez-en un."),
 }
 
 # Where a message depends on the field the value was refused for.

@@ -23,6 +23,23 @@ DELEGATION_HELP = {
 
 DELEGATION_ORDER = ("sign", "seal", "prepare")
 
+# « Clés d'API »: what each scope lets a program do, in the order the form offers them.
+API_SCOPE_LABELS = {
+    "read": N_("Lecture"),
+    "prepare": N_("Préparation"),
+    "seal": N_("Cachet"),
+    "admin": N_("Administration"),
+}
+
+API_SCOPE_HELP = {
+    "read": N_("consulter les collectes, les membres et les documents signés"),
+    "prepare": N_("créer, envoyer, relancer et annuler des collectes"),
+    "seal": N_("apposer le cachet du cabinet"),
+    "admin": N_("gérer les membres, les invitations et les clés d’API\u00a0; comprend toutes les autres portées"),
+}
+
+API_SCOPE_ORDER = ("read", "prepare", "seal", "admin")
+
 CERTIFICATE_STATE_LABELS = {
     "active": N_("Actif"),
     "revoked": N_("Révoqué"),

@@ -6,7 +6,7 @@ adapter's tests' business (they need an X.509 library, which ports may not impor
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from domain.model.errors import CertificateNotFound, CertificateRevoked
 from domain.model.pki import (
@@ -63,6 +63,11 @@ class CertificateAuthorityContract:
         assert lcp.issuer != qcp.issuer
         assert self.ca.chain(lcp.serial)[1] != self.ca.chain(qcp.serial)[1]
 
+    def test_what_the_ca_issues_passes_its_own_check(self) -> None:
+        # This suite's CA issues both policies (above): its check must agree.
+        for policy in (CertificatePolicy.LCP, CertificatePolicy.QCP_N):
+            self.ca.check_issuable(policy)
+
     def test_a_chain_runs_from_the_certificate_to_a_published_root(self) -> None:
         key = self.vault.generate(KeyType.EC_P256)
         issued = self.ca.issue(self.subject(), key.public_key_der, CertificatePolicy.QCP_N)
@@ -81,7 +86,7 @@ class CertificateAuthorityContract:
     def test_revocation_is_recorded_and_cannot_happen_twice(self) -> None:
         key = self.vault.generate(KeyType.EC_P256)
         issued = self.ca.issue(self.subject(), key.public_key_der, CertificatePolicy.LCP)
-        at = datetime.now(UTC)
+        at = issued.not_before + timedelta(hours=1)  # within its life, whatever the CA's clock says
         revoked = self.ca.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, at)
         assert revoked.status is CertificateStatus.REVOKED
         assert revoked.revocation_reason is RevocationReason.KEY_COMPROMISE
@@ -95,7 +100,7 @@ class CertificateAuthorityContract:
 
     def test_an_unknown_serial_is_not_found(self) -> None:
         for action in (lambda: self.ca.certificate("abcdef"),
-                       lambda: self.ca.revoke("abcdef", RevocationReason.UNSPECIFIED, datetime.now(UTC))):
+                       lambda: self.ca.revoke("abcdef", RevocationReason.UNSPECIFIED, datetime(2030, 1, 1, tzinfo=UTC))):
             try:
                 action()
             except CertificateNotFound:
@@ -119,7 +124,7 @@ class CertificateAuthorityContract:
         issued = self.ca.issue(self.subject(), key.public_key_der, CertificatePolicy.QCP_N)
         good = self.ca.ocsp_response_for(issued.serial)
         assert good[:1] == b"\x30"
-        self.ca.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, datetime.now(UTC))
+        self.ca.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, issued.not_before + timedelta(hours=1))
         assert self.ca.ocsp_response_for(issued.serial) != good
 
     def test_the_platform_services_have_keys_and_certificates(self) -> None:

@@ -108,9 +108,61 @@ class PdfSigningContract:
                     assert refused.code == code, (refused, code)
                 else:
                     raise AssertionError(f"{code}: the check let it through")
+                try:
+                    signing.check_signable(content)
+                except InvalidPdf as refused:
+                    assert refused.code == code, (refused, code)
+                else:
+                    raise AssertionError(f"{code}: the check on bytes let it through")
 
     def test_a_good_pdf_passes_the_check(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "in.pdf"
             source.write_bytes(self.sample_pdf(2))
             self.make_adapter().check_signable_file(source)
+        self.make_adapter().check_signable(self.sample_pdf(2))
+
+    def test_a_malformed_xmp_packet_stops_neither_fields_nor_signatures(self) -> None:
+        # Ghostscript's PDF 2.0 output, reduced (an XMP attribute value without quotes), and a
+        # packet beyond any repair.
+        signing = self.make_adapter()
+        for original in (pdf_with_malformed_xmp(), pdf_with_malformed_xmp(b"<x:xmpmeta><rdf:RDF></x:xmpmeta")):
+            signing.check_signable(original)
+            prepared = signing.create_fields(original, [SignatureField("Client", Box(0, 50, 50, 200, 60))])
+            assert prepared.startswith(original)
+            signed = signing.sign(prepared, self._request(PadesLevel.B_LTA, field_name="Client"))
+            assert self.signature_fields(signed)[0] == ("Client", True)
+
+
+def pdf_with_malformed_xmp(packet: bytes | None = None) -> bytes:
+    """A one-page PDF 2.0 whose XMP packet is not well-formed XML, written by hand."""
+    packet = packet or (
+        b"<?xpacket begin='\xef\xbb\xbf' id='W5M0MpCehiHzreSzNTczkc9d'?>\n"
+        b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>\n"
+        b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>\n"
+        b"<rdf:Description rdf:about=\"\" xmlns:pdf='http://ns.adobe.com/pdf/1.3/' pdf:Producer=UnknownProducer/>\n"
+        b"<rdf:Description rdf:about=\"\" xmlns:dc='http://purl.org/dc/elements/1.1/' dc:format='application/pdf'>"
+        b"<dc:title><rdf:Alt><rdf:li xml:lang='x-default'>Lettre</rdf:li></rdf:Alt></dc:title></rdf:Description>\n"
+        b"</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end='w'?>"
+    )
+    content = b"BT /F1 18 Tf 72 720 Td (Lettre) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Metadata 5 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 6 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n" % len(packet) + packet + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-2.0\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /ID [<00112233445566778899aabbccddeeff> " % (len(objects) + 1)
+    out += b"<00112233445566778899aabbccddeeff>] >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)

@@ -4,7 +4,7 @@ Subclass ``RepositoriesContract`` once per adapter and implement ``make_adapter`
 
     class TestInMemoryRepositories(RepositoriesContract):
         def make_adapter(self):
-            return InMemoryUnitOfWork(self.store)   # same store for every call in one test
+            return InMemoryUnitOfWork(self.store, clock=FixedClock())   # same store for every call
 
 Every call of ``make_adapter`` in one test must return a new unit of work over the same
 storage, empty when the test starts. Plain asserts, no test framework needed.

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.system.clock import SystemClock
 from adapters.memory.clock import FixedClock
 from adapters.memory.messaging import RecordingMailer, RecordingSmsSender
 from adapters.messaging.outbox import OutboxMailer, OutboxSmsSender, read_outbox
@@ -46,26 +47,26 @@ class _OutboxFolder:
 
 class TestOutboxMailer(_OutboxFolder, MailerContract):
     def make_adapter(self):
-        return OutboxMailer(self.folder)
+        return OutboxMailer(self.folder, clock=SystemClock())
 
     def delivered(self, adapter):
         return [OutgoingEmail(to=m["to"], subject=m["subject"], text=m["text"], html=m["html"])
                 for m in reversed(read_outbox(self.folder)) if m["channel"] == "email"]
 
     def make_unreachable_adapter(self):
-        return OutboxMailer(self.blocker / "outbox")
+        return OutboxMailer(self.blocker / "outbox", clock=SystemClock())
 
 
 class TestOutboxSmsSender(_OutboxFolder, SmsSenderContract):
     def make_adapter(self):
-        return OutboxSmsSender(self.folder)
+        return OutboxSmsSender(self.folder, clock=SystemClock())
 
     def delivered(self, adapter):
         return [OutgoingSms(to=m["to"], text=m["text"])
                 for m in reversed(read_outbox(self.folder)) if m["channel"] == "sms"]
 
     def make_unreachable_adapter(self):
-        return OutboxSmsSender(self.blocker / "outbox")
+        return OutboxSmsSender(self.blocker / "outbox", clock=SystemClock())
 
 
 def test_recording_mailer_fails_as_often_as_told_then_delivers():
@@ -96,7 +97,7 @@ def test_outbox_lists_emails_and_sms_newest_first_with_every_field(tmp_path):
 
 
 def test_outbox_files_are_readable_json_with_accents_kept(tmp_path):
-    OutboxMailer(tmp_path).send(OutgoingEmail(to="a@example.fr", subject="Réinitialisation", text="é"))
+    OutboxMailer(tmp_path, clock=SystemClock()).send(OutgoingEmail(to="a@example.fr", subject="Réinitialisation", text="é"))
     [path] = list(tmp_path.glob("*.json"))
     assert "Réinitialisation" in path.read_text(encoding="utf-8")
     assert json.loads(path.read_text(encoding="utf-8"))["subject"] == "Réinitialisation"
@@ -104,7 +105,7 @@ def test_outbox_files_are_readable_json_with_accents_kept(tmp_path):
 
 
 def test_reading_an_outbox_skips_what_is_not_a_message(tmp_path):
-    OutboxMailer(tmp_path).send(OutgoingEmail(to="a@example.fr", subject="ok", text="ok"))
+    OutboxMailer(tmp_path, clock=SystemClock()).send(OutgoingEmail(to="a@example.fr", subject="ok", text="ok"))
     (tmp_path / "99999999999999999999-broken.json").write_text("{not json")
     (tmp_path / ".half-written.tmp").write_text("{")
     (tmp_path / "notes.txt").write_text("hello")
@@ -116,7 +117,7 @@ def test_a_missing_outbox_is_empty(tmp_path):
 
 
 def test_reading_the_outbox_can_stop_at_a_limit(tmp_path):
-    mailer = OutboxMailer(tmp_path)
+    mailer = OutboxMailer(tmp_path, clock=SystemClock())
     for n in range(5):
         mailer.send(OutgoingEmail(to="a@example.fr", subject=f"n{n}", text="t"))
     assert [m["subject"] for m in read_outbox(tmp_path, limit=2)] == ["n4", "n3"]

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
-from entrypoints.web.app import create_app
+from tests.apps import app_for
 
 PASSWORD = "correct horse battery"
 OWNER_EMAIL = "jessica@poussart.fr"
@@ -21,7 +21,7 @@ SIREN = "732829320"
 
 
 def make_app(container: Any) -> Any:
-    return create_app(container)
+    return app_for(container)
 
 
 class ApiClient:

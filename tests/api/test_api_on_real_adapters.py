@@ -63,3 +63,35 @@ def test_owner_invites_collaborator_who_joins_and_gets_delegations(real_containe
         invitee.login("irina@cs.expert")
         assert invitee.get("/api/v1/cabinets").json()[0]["delegations"] == ["sign"]
         problem_of(invitee.put(f"{base}/members/{member_id}/delegations/seal"), 403)
+
+
+def test_a_ghostscript_pdf_2_0_is_sent_and_a_certified_pdf_is_refused_at_upload(real_container):
+    # Seen in the field: Ghostscript's PDF 2.0 passed the intake, then sending answered 500.
+    from tests.conftest import require_service
+    from tests.intake import corpus
+
+    require_service(corpus.ghostscript_available(), "Ghostscript (Debian package ghostscript)")
+    real_container.use_cases.create_cabinet(
+        name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
+        owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
+    with TestClient(make_app(real_container)) as client:
+        api = ApiClient(client)
+        api.login()
+        [cabinet] = api.get("/api/v1/cabinets").json()
+        refused = api.post("/api/v1/collections", data={"cabinet_id": cabinet["cabinet_id"]},
+                           files=[("files", ("certifie.pdf", corpus.signed_pdf(certify=1), "application/pdf"))])
+        body = problem_of(refused, 422)
+        assert body["code"] == "document.locked"
+        assert "Demandez à son auteur une version non certifiée" in body["errors"][0]["message"]
+
+        created = api.post("/api/v1/collections", data={"cabinet_id": cabinet["cabinet_id"]},
+                           files=[("files", ("lettre.pdf", corpus.ghostscript_pdf("2.0"), "application/pdf"))])
+        assert created.status_code == 201, created.text
+        collection_id = created.json()["collection_id"]
+        signer = api.post(f"/api/v1/collections/{collection_id}/signers",
+                          json={"kind": "external", "level": 1, "given_names": "Paul", "surname": "Martin",
+                                "email": "paul@example.fr"})
+        assert signer.status_code == 201, signer.text
+        sent = api.post(f"/api/v1/collections/{collection_id}/send")
+        assert sent.status_code in (200, 204), sent.text
+        assert api.get(f"/api/v1/collections/{collection_id}").json()["summary"]["status"] != "draft"

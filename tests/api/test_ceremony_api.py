@@ -29,9 +29,9 @@ def world(tmp_path) -> Ceremony:
 @pytest.fixture
 def raw(world: Ceremony) -> Iterator[TestClient]:
     """A client with no session and no CSRF cookie, as a phone app or a script would call."""
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
 
-    with TestClient(create_app(world.container), base_url="http://testserver.local") as client:
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
         yield client
 
 

@@ -18,7 +18,8 @@ from entrypoints.web.api.schemas import InvitationInput
 
 
 # Refusals that are not the caller's doing: the only domain errors answered with a 5xx.
-SERVER_SIDE = {"document.corrupted", "ca.not_initialised", "timestamp.unavailable", "signing.failed"}
+SERVER_SIDE = {"document.corrupted", "ca.not_initialised", "ca.qcp_publication_insecure", "timestamp.unavailable",
+               "signing.failed"}
 
 
 def every_domain_error() -> list[type[DomainError]]:
@@ -45,7 +46,7 @@ def sample(cls: type[DomainError]) -> DomainError:
     """An instance, whatever the constructor asks for."""
     for args, kwargs in (((), {}), (("field",), {}), ((), {"remaining_tries": 1}),
                          ((), {"retry_after_seconds": 5}), ((), {"state": "s", "action": "a"}),
-                         ((), {"registration_id": "r"})):
+                         ((), {"registration_id": "r"}), ((), {"scope": "read"})):
         try:
             return cls(*args, **kwargs)
         except TypeError:

@@ -20,8 +20,18 @@ OPERATIONS = {
     ("GET", "/api/v1/cabinets/{cabinet_id}/members"): "listCabinetMembers",
     ("POST", "/api/v1/cabinets/{cabinet_id}/invitations"): "inviteMember",
     ("DELETE", "/api/v1/cabinets/{cabinet_id}/invitations/{invitation_id}"): "revokeInvitation",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/api-keys"): "listApiKeys",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/api-keys"): "createApiKey",
+    ("DELETE", "/api/v1/cabinets/{cabinet_id}/api-keys/{key_id}"): "revokeApiKey",
     ("PUT", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "grantDelegation",
     ("DELETE", "/api/v1/cabinets/{cabinet_id}/members/{member_id}/delegations/{delegation}"): "withdrawDelegation",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks"): "createWebhookEndpoint",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/webhooks"): "listWebhookEndpoints",
+    ("DELETE", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}"): "deleteWebhookEndpoint",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/secret"): "rotateWebhookSecret",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/deliveries"): "listWebhookDeliveries",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"):
+        "redeliverWebhook",
     ("GET", "/api/v1/invitations/{token}"): "getInvitation",
     ("POST", "/api/v1/invitations/{token}/accept"): "acceptInvitation",
     ("POST", "/api/v1/password-reset"): "requestPasswordReset",
@@ -161,6 +171,14 @@ def test_bodies_are_described_by_their_input_class(schema):
     invitation = schema["components"]["schemas"]["InvitationInput"]
     assert set(invitation["required"]) == {"email", "given_names", "surname"}
     assert schema["components"]["schemas"]["Delegation"]["enum"] == ["sign", "seal", "prepare"]
+
+
+def test_the_key_and_idempotency_are_documented(schema):
+    assert schema["components"]["securitySchemes"]["cleApi"] == {"type": "http", "scheme": "bearer",
+                                                                 "description": schema["components"]["securitySchemes"]
+                                                                 ["cleApi"]["description"]}
+    assert "Authorization: Bearer" in schema["info"]["description"]
+    assert "Idempotency-Key" in schema["info"]["description"]
 
 
 def test_html_pages_stay_out_of_the_api_document(schema):

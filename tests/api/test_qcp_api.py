@@ -181,7 +181,7 @@ def test_the_officer_resolves_a_manual_review_through_the_back_office_api(api, c
 
 def test_identity_reviews_with_the_manual_provider(tmp_path, second_browser=None):
     from adapters.identity.manual import ManualReviewIdentityVerifier
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
     from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN
 
     container = build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
@@ -193,7 +193,7 @@ def test_identity_reviews_with_the_manual_provider(tmp_path, second_browser=None
                                                  owner_mobile="06 24 00 00 13", password=PASSWORD)
     register_lcp(container, cabinet.person_id, cabinet.cabinet_id)
     appoint_officer(container)
-    app = create_app(container)
+    app = app_for(container)
     with TestClient(app, base_url="http://testserver.local") as a, \
             TestClient(app, base_url="http://testserver.local") as b:
         api, officer = ApiClient(a), ApiClient(b)

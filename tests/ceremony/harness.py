@@ -41,8 +41,9 @@ def require_tool(name: str) -> str:
 class Ceremony:
     """One container on fakes (in-memory unit of work, outbox of jobs) with the real CA and signing."""
 
-    def __init__(self, data_dir: Path, public_url: str = "http://127.0.0.1:9", *, real_signing: bool = True) -> None:
-        self.settings = Settings(data_dir=data_dir, public_url=public_url)
+    def __init__(self, data_dir: Path, public_url: str = "http://127.0.0.1:9", *, real_signing: bool = True,
+                 **settings: object) -> None:
+        self.settings = Settings(data_dir=data_dir, public_url=public_url, **settings)  # type: ignore[arg-type]
         self.container = build_container(self.settings, fakes=True)
         self.uc = self.container.use_cases
         self.clock = self.container.adapters.clock()
@@ -83,14 +84,18 @@ class Ceremony:
         return record
 
     def collection(self, signers: list[dict], *, mode: InvitationMode = InvitationMode.SEQUENTIAL,
-                   documents: int = 1, observers: int = 0, deadline: timedelta | None = None) -> str:
+                   documents: int = 1, observers: int = 0, deadline: timedelta | None = None,
+                   contents: list[bytes] | None = None) -> str:
+        """``contents``: the PDFs to send (default: ``documents`` hand-written letters)."""
         cid = self.uc.create_collection_draft(cabinet_id=self.cabinet_id, by_person_id=self.owner,
                                               title="Lettre de mission 2026", message="Merci de signer.")
         self.uc.update_collection_options(collection_id=cid, by_person_id=self.owner, mode=mode,
                                           deadline=self.clock.now() + deadline if deadline else None)
-        for n in range(documents):
+        if contents is None:
+            contents = [corpus.minimal_pdf(pages=2, text=f"Lettre {n + 1}") for n in range(documents)]
+        for n, content in enumerate(contents):
             self.uc.add_collection_document(collection_id=cid, by_person_id=self.owner, name=f"lettre-{n + 1}.pdf",
-                                            content=corpus.minimal_pdf(pages=2, text=f"Lettre {n + 1}"))
+                                            content=content)
         for spec in signers:
             self.uc.add_signer(collection_id=cid, by_person_id=self.owner, **spec)
         for n in range(observers):

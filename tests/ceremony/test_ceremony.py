@@ -101,7 +101,10 @@ def test_completion_sends_download_links_not_documents_and_seals_the_evidence(wo
     linked = {n.to: n.context_dict()["download_token"] for n in completed if "download_token" in n.context_dict()}
     assert set(linked) == {"claire@exemple.fr", "jessica@poussart.fr", "marc@exemple.fr", "copie0@exemple.fr"}
     assert all(link.token_hash not in linked.values() for link in collection.download_links)  # only hashes kept
-    assert [j.spec.payload_dict()["event"] for j in world.jobs("webhook_event")] == ["collection.completed"]
+    # Integrators hear of each step, completion last (once the signed PDFs can be downloaded).
+    events = [j.spec.payload_dict()["event"] for j in world.jobs("webhook_event")]
+    assert events == ["collection.sent"] + ["signer.opened", "signer.signed"] * 3 + ["collection.completed"]
+    assert {j.spec.payload_dict()["cabinet_id"] for j in world.jobs("webhook_event")} == {collection.cabinet_id}
     name, pdf = world.uc.download_by_link(token=linked["copie0@exemple.fr"], item=collection.documents[0].id)
     assert name == "lettre-1.pdf" and pdf == world.document_bytes(cid)[0]
     _, evidence_pdf = world.uc.download_by_link(token=linked["marc@exemple.fr"], item="evidence.pdf")
@@ -177,6 +180,10 @@ def test_refusal_ends_the_collection_tells_the_preparer_and_sends_no_document(wo
     assert collection.status is CollectionStatus.REFUSED
     assert [n.to for n in world.notifications("collection_refused")] == ["jessica@poussart.fr"]
     assert world.notifications("collection_completed") == [] and collection.download_links == []
+    refused = [j.spec.payload_dict() for j in world.jobs("webhook_event")][-2:]
+    marc = next(s.id for s in collection.signers if str(s.email) == "marc@exemple.fr")
+    assert [(e["event"], e.get("data.signer_id")) for e in refused] == [("signer.refused", marc),
+                                                                        ("collection.refused", None)]
     with pytest.raises(Exception):
         world.uc.sign(token=world.token_of("jessica@poussart.fr"), code="000000")
     assert world.run_jobs("seal_evidence") == 1

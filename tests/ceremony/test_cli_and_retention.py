@@ -34,9 +34,10 @@ def _signed(world: Ceremony) -> tuple[str, bytes]:
 
 @pytest.fixture
 def use_world(world, monkeypatch):
-    """The CLI on this world's container (its CA and in-memory unit of work)."""
+    """The CLI on this world's container (its CA and in-memory unit of work); `seing verify`
+    reads the world's data directory as the local instance."""
     monkeypatch.setattr(cli, "_container", lambda settings: world.container)
-    monkeypatch.setattr(cli, "_container_without_resources", lambda settings: world.container)
+    monkeypatch.setenv("SEING_DATA_DIR", str(world.settings.data_dir))
     return world
 
 
@@ -45,7 +46,10 @@ def test_seing_verify_reports_each_signature_and_its_level_as_json(use_world, tm
     path = tmp_path / "signed.pdf"
     path.write_bytes(pdf)
     assert cli.main(["verify", str(path), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "valid" and result["exit_code"] == 0 and result["kind"] == "pdf"
+    assert result["trust"] == [{"kind": "local_instance", "source": str(use_world.settings.pki_dir)}]
+    report = result["report"]
     assert report["all_ok"] and report["whole_document_covered"] and report["trusted_list"] is None
     signatures = [s for s in report["signatures"] if s["kind"] == "signature"]
     assert [s["level"] for s in signatures] == [1, 2]
@@ -63,7 +67,7 @@ def test_a_byte_changed_in_a_signed_pdf_makes_seing_verify_report_it_broken(use_
     tampered[at] = ord("l")
     path = tmp_path / "tampered.pdf"
     path.write_bytes(bytes(tampered))
-    assert cli.main(["verify", str(path)]) == 3
+    assert cli.main(["verify", str(path)]) == 1
     out = capsys.readouterr().out
     assert "Intègre : non" in out and "Résultat : NON VALIDE" in out
     assert "Preuve par le fichier seul (hors ligne) : aucune" in out

@@ -36,7 +36,7 @@ def test_every_real_adapter_and_use_case_is_wired(tmp_path, monkeypatch):
                 assert getattr(container.adapters, name)() is not None, name
         assert container.use_cases.qcp() is not None
         assert sorted(container.worker().run_periodic()) == ["collections_due", "evidence_pending",
-                                                               "identity_images", "identity_results", "qcp_expiry",
-                                                               "retention"]
+                                                               "idempotency_keys", "identity_images",
+                                                               "identity_results", "qcp_expiry", "retention"]
     finally:
         container.shutdown_resources()

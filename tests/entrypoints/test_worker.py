@@ -11,7 +11,7 @@ from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemor
 from domain.model.jobs import JobSpec, JobStatus, Notification
 from domain.model.values import Email, Mobile
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
-from entrypoints.worker import PermanentJobError, Worker, exponential_backoff
+from entrypoints.worker import PermanentJobError, RetryAt, Worker, exponential_backoff
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -64,6 +64,22 @@ def test_an_sms_notification_goes_through_the_sms_sender(tmp_path):
 
     assert [(s.to, s.text) for s in world.sms.sent] == [("+33612345678", "Seing : votre code est 482913.")]
     assert world.mailer.sent == []
+
+
+def test_a_message_the_provider_refuses_fails_its_job_at_once_without_retry():
+    world = World()
+    job_id = world.enqueue(JobSpec.notify(Notification.sms(
+        Mobile("0612345678"), "one_time_code", code="482913", valid_minutes="10", purpose="signing")))
+    world.sms.fail_next(1, "400 invalid_parameter Invalid phone number", permanent=True)
+
+    assert world.worker.run_once() == 1
+
+    job = world.jobs.get(job_id)
+    assert job.status is JobStatus.FAILED and job.attempts == 1
+    assert "sms to +33612345678 refused" in job.last_error and "Invalid phone number" in job.last_error
+    world.clock.advance(timedelta(hours=2))
+    assert world.worker.run_once() == 0  # nothing left to retry
+    assert world.sms.sent == []
 
 
 def test_a_failed_delivery_is_retried_after_30_s_then_1_min_then_2_min():
@@ -142,6 +158,25 @@ def test_a_handler_can_declare_a_failure_permanent():
 
     assert world.jobs.get(job_id).status is JobStatus.FAILED
     assert "deleted collection" in world.jobs.get(job_id).last_error
+
+
+def test_a_handler_with_its_own_schedule_runs_again_when_it_says_beyond_the_attempt_limit():
+    runs = []
+
+    def handle(job):
+        runs.append(world.clock.now())
+        if len(runs) < 4:
+            raise RetryAt(world.clock.now() + timedelta(hours=2), "receiver down")
+
+    world = World(max_attempts=2, extra_handlers={"own_schedule": handle})
+    job_id = world.enqueue(JobSpec(kind="own_schedule"))
+    for _ in range(4):
+        world.worker.run_once()
+        assert world.worker.run_once() == 0  # nothing due before the time the handler asked for
+        world.clock.advance(timedelta(hours=2))
+    assert runs == [T0 + timedelta(hours=2 * n) for n in range(4)]
+    job = world.jobs.get(job_id)
+    assert job.status is JobStatus.DONE and job.attempts == 4
 
 
 def test_a_crashing_job_does_not_stop_the_others():

@@ -99,8 +99,13 @@ def encrypted_pdf(user_password: str | None = "secret") -> bytes:
     return buffer.getvalue()
 
 
-def signed_pdf() -> bytes:
-    """A PDF already carrying a signature, made with a throwaway self-signed key."""
+def signed_pdf(content: bytes | None = None, *, certify: int | None = None, lock_all_fields: bool = False) -> bytes:
+    """A PDF already carrying a signature, made with a throwaway self-signed key.
+
+    ``certify``: a certification signature with that DocMDP level instead (1: no change allowed,
+    2: form filling and signing, 3: annotations too). ``lock_all_fields``: an approval signature
+    whose field locks every form field (FieldMDP /All).
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -124,8 +129,15 @@ def signed_pdf() -> bytes:
                                                serialization.NoEncryption()))
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
-    output = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(minimal_pdf())),
-                              signers.PdfSignatureMetadata(field_name="Signature1"), signer=signer)
+    from pyhanko.sign.fields import MDPPerm
+
+    meta = signers.PdfSignatureMetadata(field_name="Signature1", certify=certify is not None,
+                                        docmdp_permissions=MDPPerm(certify) if certify else MDPPerm.FILL_FORMS)
+    from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, SigFieldSpec
+
+    field = SigFieldSpec("Signature1", field_mdp_spec=FieldMDPSpec(FieldMDPAction.ALL)) if lock_all_fields else None
+    output = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(content or minimal_pdf())), meta, signer=signer,
+                              new_field_spec=field)
     return output.getvalue()
 
 
@@ -166,3 +178,100 @@ def png_image() -> bytes:
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+# -- files made by tools nobody here wrote -----------------------------------------------------------
+#
+# Ghostscript and qpdf write the PDFs users bring (print-to-PDF drivers, scanners, archivers): their
+# structures (XMP packets, object streams, linearisation, encryption) are what the intake must face.
+
+_POSTSCRIPT_PAGES = """/Helvetica findfont 18 scalefont setfont
+1 1 {pages} {{ 72 720 moveto (Lettre de mission, page ) show 3 string cvs show showpage }} for
+"""
+
+# PDF/A needs an output intent with an ICC profile; Ghostscript ships sRGB. The path is Debian's.
+_SRGB_ICC = "/usr/share/color/icc/ghostscript/srgb.icc"
+_PDFA_DEFINITION = """/ICCProfile ({icc}) def
+[/_objdef {{icc_PDFA}} /type /stream /OBJ pdfmark
+[{{icc_PDFA}} << /N 3 >> /PUT pdfmark
+[{{icc_PDFA}} ICCProfile (r) file /PUT pdfmark
+[/_objdef {{OutputIntent_PDFA}} /type /dict /OBJ pdfmark
+[{{OutputIntent_PDFA}} << /Type /OutputIntent /S /GTS_PDFA1 /DestOutputProfile {{icc_PDFA}}
+  /OutputConditionIdentifier (sRGB) >> /PUT pdfmark
+[{{Catalog}} << /OutputIntents [ {{OutputIntent_PDFA}} ] >> /PUT pdfmark
+"""
+
+
+def ghostscript_available() -> bool:
+    return shutil.which("gs") is not None and Path(_SRGB_ICC).exists()
+
+
+def ghostscript_pdf(kind: str = "1.7", pages: int = 3) -> bytes:
+    """Ghostscript's pdfwrite: ``kind`` is "1.7", "2.0" or "pdfa-2b"."""
+    with tempfile.TemporaryDirectory() as tmp:
+        program, target = Path(tmp, "pages.ps"), Path(tmp, "out.pdf")
+        program.write_text(_POSTSCRIPT_PAGES.format(pages=pages))
+        command = ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", f"-sOutputFile={target}"]
+        if kind == "pdfa-2b":
+            definition = Path(tmp, "pdfa_def.ps")
+            definition.write_text(_PDFA_DEFINITION.format(icc=_SRGB_ICC))
+            command += ["-dPDFA=2", "-dPDFACompatibilityPolicy=1", "-sColorConversionStrategy=RGB",
+                        f"--permit-file-read={Path(_SRGB_ICC).parent}/", str(definition)]
+        else:
+            command.append(f"-dCompatibilityLevel={kind}")
+        subprocess.run([*command, str(program)], check=True, capture_output=True, timeout=120)
+        return target.read_bytes()
+
+
+def qpdf_encrypted_pdf() -> bytes:
+    """AES-256, empty user password: opens without a password, owner restrictions apply."""
+    return qpdf_rewrite(minimal_pdf(pages=2), "--encrypt", "", "owner-secret", "256", "--modify=none", "--")
+
+
+def qdf_pdf() -> bytes:
+    """qpdf's QDF form (uncompressed, normalised content), as people hand-edit PDFs."""
+    return qpdf_rewrite(ghostscript_pdf("1.7", pages=2) if ghostscript_available() else minimal_pdf(pages=2),
+                        "--qdf", "--object-streams=disable")
+
+
+def incrementally_updated_pdf() -> bytes:
+    """A PDF with a second revision (a new title and a changed page), appended as an incremental update."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(minimal_pdf(pages=2)))
+    writer.set_info(generic.DictionaryObject({generic.NameObject("/Title"): generic.TextStringObject("Révisé")}))
+    page = writer.root["/Pages"]["/Kids"][1].get_object()
+    page["/Rotate"] = generic.NumberObject(90)
+    writer.update_container(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def acroform_pdf() -> bytes:
+    """A form with a filled text field and a check box, written by hand with its own /AcroForm."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 5 0 R] /DA (/Helv 0 Tf 0 g) "
+        b"/DR << /Font << /Helv 6 0 R >> >> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R 5 0 R] /Contents 7 0 R "
+        b"/Resources << /Font << /F1 6 0 R >> >> >>",
+        b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (Nom) /V (Jessica Poussart) /Rect [72 600 300 620] "
+        b"/P 3 0 R /F 4 /DA (/Helv 12 Tf 0 g) >>",
+        b"<< /Type /Annot /Subtype /Widget /FT /Btn /T (Accord) /V /Off /AS /Off /Rect [72 560 86 574] "
+        b"/P 3 0 R /F 4 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    content = b"BT /F1 14 Tf 72 720 Td (Formulaire) Tj ET"
+    objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -1,31 +1,50 @@
-"""PDF intake on a generated corpus: each file accepted, or refused with the right code, never a crash."""
+"""PDF intake on a generated corpus: each file accepted, or refused with the right code, never a crash.
+
+The intake runs the real signing adapter's dry run (fields, metadata, a throwaway signature), so
+"accepted" here means "sending and signing will work on it".
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from adapters.memory.keyvault import InMemoryKeyVault
 from adapters.pdf.inspection import PyHankoPdfiumInspector
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from domain.model.document import PageSize
 from domain.model.errors import DocumentRefused, InvalidValue
 from domain.model.intake import CEILING_MAX_BYTES, DEFAULT_MAX_BYTES, MB, IntakePolicy, PdfInfo
 from domain.services.collections import check_upload
+from entrypoints.web.errors import describe
 from tests.conftest import require_service
 from tests.intake import corpus
 
 INSPECTOR = PyHankoPdfiumInspector()
+SIGNING = PyHankoPdfSigning(vault=InMemoryKeyVault())
+
+
+def refusal(content: bytes, policy: IntakePolicy | None = None) -> DocumentRefused | None:
+    try:
+        check_upload(policy=policy or IntakePolicy(), inspector=INSPECTOR, signing=SIGNING, content=content)
+    except DocumentRefused as refused:
+        return refused
+    return None
 
 
 def outcome(content: bytes, policy: IntakePolicy | None = None) -> str:
-    try:
-        check_upload(policy=policy or IntakePolicy(), inspector=INSPECTOR, content=content)
-    except DocumentRefused as refused:
-        return refused.code
-    return "accepted"
+    refused = refusal(content, policy)
+    return refused.code if refused else "accepted"
 
 
 @pytest.fixture(scope="module")
 def qpdf():
     require_service(corpus.qpdf_available(), "qpdf (Debian package qpdf, installed by scripts/system_deps.sh)")
+
+
+@pytest.fixture(scope="module")
+def ghostscript():
+    require_service(corpus.ghostscript_available(),
+                    "Ghostscript (Debian package ghostscript, installed by scripts/system_deps.sh)")
 
 
 # -- accepted -------------------------------------------------------------------------------------
@@ -69,6 +88,43 @@ def test_a_pdf_with_object_streams_is_accepted(qpdf):
     assert INSPECTOR.inspect(content).page_count == 2
 
 
+@pytest.mark.parametrize("kind", ["1.7", "2.0", "pdfa-2b"])
+def test_a_ghostscript_pdf_is_accepted(ghostscript, kind):
+    content = corpus.ghostscript_pdf(kind, pages=3)
+    assert outcome(content) == "accepted"
+    assert INSPECTOR.inspect(content).page_count == 3
+
+
+def test_ghostscripts_pdf_2_0_has_the_malformed_xmp_packet_the_dry_run_must_survive(ghostscript):
+    # The case seen in the field: without the repair, pyHanko's writer stops on this packet.
+    from pyhanko.pdf_utils.metadata.xmp_xml import XmpXmlProcessingError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    import io
+
+    content = corpus.ghostscript_pdf("2.0")
+    assert content.startswith(b"%PDF-2.0")
+    with pytest.raises(XmpXmlProcessingError):
+        PdfFileReader(io.BytesIO(content)).root["/Metadata"].xmp
+    SIGNING.check_signable(content)
+
+
+def test_a_qdf_pdf_is_accepted(qpdf):
+    content = corpus.qdf_pdf()
+    assert content.startswith(b"%PDF-") and b"%QDF-1.0" in content
+    assert outcome(content) == "accepted"
+
+
+def test_a_pdf_with_an_incremental_update_is_accepted():
+    content = corpus.incrementally_updated_pdf()
+    assert content.count(b"%%EOF") == 2
+    assert outcome(content) == "accepted"
+
+
+def test_a_pdf_with_form_fields_is_accepted():
+    content = corpus.acroform_pdf()
+    assert outcome(content) == "accepted"
+
+
 def test_a_pdf_exactly_at_the_limit_is_accepted():
     content = corpus.minimal_pdf()
     assert outcome(content, IntakePolicy(max_bytes=len(content))) == "accepted"
@@ -84,6 +140,27 @@ def test_an_encrypted_pdf_is_refused():
 def test_a_pdf_encrypted_without_a_user_password_is_refused_too():
     # It opens without a password, but carries owner restrictions the signature would have to break.
     assert outcome(corpus.encrypted_pdf(None)) == "document.encrypted"
+
+
+def test_a_pdf_qpdf_encrypted_with_an_empty_user_password_is_refused_with_what_to_do(qpdf):
+    refused = refusal(corpus.qpdf_encrypted_pdf())
+    assert refused is not None and refused.code == "document.encrypted"
+    assert "Enregistrez-le sans protection" in describe(refused).text()
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_a_pdf_certified_by_its_author_is_refused_as_locked_with_what_to_do(level):
+    # Level 1 forbids every change; levels 2 and 3 allow filling fields and signing, but not adding
+    # the signature fields sending creates: the author's certification would turn invalid.
+    refused = refusal(corpus.signed_pdf(certify=level))
+    assert refused is not None and refused.code == "document.locked", refused
+    text = describe(refused).text()
+    assert "certifié" in text and "Demandez à son auteur une version non certifiée" in text
+
+
+def test_a_pdf_whose_signature_locks_every_field_is_refused_as_locked():
+    # Our fields would fall under the lock: validators would then call that signature broken.
+    assert outcome(corpus.signed_pdf(lock_all_fields=True)) == "document.locked"
 
 
 def test_a_truncated_pdf_is_refused_as_broken():
@@ -113,7 +190,8 @@ def test_a_file_over_the_limit_is_refused_before_it_is_parsed():
 
     content = corpus.minimal_pdf()
     with pytest.raises(DocumentRefused) as refused:
-        check_upload(policy=IntakePolicy(max_bytes=len(content) - 1), inspector=Untouchable(), content=content)
+        check_upload(policy=IntakePolicy(max_bytes=len(content) - 1), inspector=Untouchable(), signing=SIGNING,
+                     content=content)
     assert refused.value.code == "document.too_large"
     assert refused.value.params["limit_bytes"] == len(content) - 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from adapters.memory.clock import FixedClock
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from ports.contracts.jobs import ContractClock, JobsContract
 from ports.contracts.repositories import RepositoriesContract
@@ -15,7 +16,7 @@ class TestInMemoryRepositories(RepositoriesContract):
         return InMemoryStore()
 
     def make_adapter(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store)
+        return InMemoryUnitOfWork(self.store, clock=FixedClock())
 
 
 class TestInMemoryJobs(JobsContract):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from adapters.memory.clock import FixedClock
 from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from ports.contracts.collections import CollectionRepositoryContract
 
@@ -14,4 +15,4 @@ class TestInMemoryCollections(CollectionRepositoryContract):
         return InMemoryStore()
 
     def make_adapter(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store)
+        return InMemoryUnitOfWork(self.store, clock=FixedClock())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.memory.clock import FixedClock
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -115,7 +116,7 @@ def test_upgrading_from_version_1_keeps_the_data(empty_url: str) -> None:
     assert current_version(empty_url) == latest_version()
     db = open_database(empty_url)
     try:
-        with PonyUnitOfWork(db) as uow:
+        with PonyUnitOfWork(db, clock=FixedClock()) as uow:
             person = uow.persons.get("per-1")
             assert (person.name, person.email, person.mobile) == (
                 PersonName("Jessica", "Poussart"), Email("jessica@example.org"), Mobile("0612345678"))

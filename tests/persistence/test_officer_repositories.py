@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.memory.clock import FixedClock
 import pytest
 from pony.orm import Database
 
@@ -15,7 +16,7 @@ class TestInMemoryOfficers(RegistrationOfficerRepositoryContract):
         self.store = InMemoryStore()
 
     def make_adapter(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store)
+        return InMemoryUnitOfWork(self.store, clock=FixedClock())
 
 
 class TestSqliteOfficers(RegistrationOfficerRepositoryContract):
@@ -24,7 +25,7 @@ class TestSqliteOfficers(RegistrationOfficerRepositoryContract):
         self.db = sqlite_db
 
     def make_adapter(self) -> PonyUnitOfWork:
-        return PonyUnitOfWork(self.db)
+        return PonyUnitOfWork(self.db, clock=FixedClock())
 
 
 @pytest.mark.postgres
@@ -34,4 +35,4 @@ class TestPostgresOfficers(RegistrationOfficerRepositoryContract):
         self.db = postgres_db
 
     def make_adapter(self) -> PonyUnitOfWork:
-        return PonyUnitOfWork(self.db)
+        return PonyUnitOfWork(self.db, clock=FixedClock())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+from adapters.memory.clock import FixedClock
 import pytest
 from pony.orm import Database
 
@@ -38,7 +39,7 @@ class _OneRepositoryAtATime:
 
     def make_adapter(self) -> Any:
         self._close()
-        self.current = PonyUnitOfWork(self.db).__enter__()
+        self.current = PonyUnitOfWork(self.db, clock=FixedClock()).__enter__()
         return getattr(self.current, self.repository_name)
 
     def commit(self, repository: Any) -> None:
@@ -57,7 +58,7 @@ class _WholeUnitOfWork:
         self.db: Database = request.getfixturevalue(self.database_fixture)
 
     def make_adapter(self) -> PonyUnitOfWork:
-        return PonyUnitOfWork(self.db)
+        return PonyUnitOfWork(self.db, clock=FixedClock())
 
 
 class _UnitsOfWorkFactory:
@@ -68,7 +69,7 @@ class _UnitsOfWorkFactory:
         self.db: Database = request.getfixturevalue(self.database_fixture)
 
     def make_uow(self) -> Callable[[], PonyUnitOfWork]:
-        return lambda: PonyUnitOfWork(self.db)
+        return lambda: PonyUnitOfWork(self.db, clock=FixedClock())
 
 
 class TestPonySqliteQcpStorage(_UnitsOfWorkFactory, QcpEnrollmentStorageContract):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.memory.clock import FixedClock
 import pytest
 from pony.orm import Database
 
@@ -18,7 +19,7 @@ class TestPonyPostgresRepositories(RepositoriesContract):
         self.db = postgres_db
 
     def make_adapter(self) -> PonyUnitOfWork:
-        return PonyUnitOfWork(self.db)
+        return PonyUnitOfWork(self.db, clock=FixedClock())
 
 
 class TestPonyPostgresJobs(JobsContract):

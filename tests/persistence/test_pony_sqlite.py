@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.memory.clock import FixedClock
 import pytest
 from pony.orm import Database
 
@@ -16,7 +17,7 @@ class TestPonySqliteRepositories(RepositoriesContract):
         self.db = sqlite_db
 
     def make_adapter(self) -> PonyUnitOfWork:
-        return PonyUnitOfWork(self.db)
+        return PonyUnitOfWork(self.db, clock=FixedClock())
 
 
 class TestPonySqliteJobs(JobsContract):

@@ -1,5 +1,6 @@
 """The in-memory unit of work's QCP enrollment storage passes the storage contract."""
 
+from adapters.memory.clock import FixedClock
 from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from ports.contracts.qcp_enrollment import QcpEnrollmentStorageContract
 
@@ -7,4 +8,4 @@ from ports.contracts.qcp_enrollment import QcpEnrollmentStorageContract
 class TestInMemoryQcpStorage(QcpEnrollmentStorageContract):
     def make_uow(self):
         store = InMemoryStore()
-        return lambda: InMemoryUnitOfWork(store)
+        return lambda: InMemoryUnitOfWork(store, clock=FixedClock())

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.system.clock import SystemClock
 from adapters.ca.builtin import BuiltinCertificateAuthority
 from adapters.keyvault.software import SoftwareKeyVault
 from adapters.memory.keyvault import InMemoryKeyVault
@@ -31,6 +32,6 @@ class TestBuiltinCaOnSoftwareVault(CertificateAuthorityContract):
 
     def make_adapter(self) -> tuple[BuiltinCertificateAuthority, SoftwareKeyVault]:
         vault = SoftwareKeyVault(self.tmp_path / "keys", os.urandom(32))
-        ca = BuiltinCertificateAuthority(vault, self.tmp_path / "pki", "https://seing.example")
+        ca = BuiltinCertificateAuthority(vault, self.tmp_path / "pki", "https://seing.example", clock=SystemClock())
         ca.init_hierarchy()
         return ca, vault

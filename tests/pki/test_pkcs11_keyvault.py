@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 
+from adapters.system.clock import SystemClock
 from adapters.ca.builtin import BuiltinCertificateAuthority
 from domain.model.pki import KeyType
 from ports.contracts.ca import CertificateAuthorityContract
@@ -69,6 +70,6 @@ class TestBuiltinCaOnPkcs11Vault(CertificateAuthorityContract):
         self.tmp_path = tmp_path
 
     def make_adapter(self):  # noqa: ANN201
-        ca = BuiltinCertificateAuthority(_vault(), self.tmp_path / "pki", "https://seing.example")
+        ca = BuiltinCertificateAuthority(_vault(), self.tmp_path / "pki", "https://seing.example", clock=SystemClock())
         ca.init_hierarchy()
         return ca, _vault()

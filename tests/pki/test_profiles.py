@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, SignatureAlgorithmOID
 
+from adapters.memory.clock import FixedClock
 from adapters.ca import der
 from adapters.ca.builtin import BuiltinCaSettings
 from domain.model.errors import CaNotInitialised, InvalidValue
@@ -357,7 +358,7 @@ def test_a_ca_that_was_never_initialised_says_so(tmp_path: Path) -> None:
     from adapters.memory.keyvault import InMemoryKeyVault
 
     vault = InMemoryKeyVault()
-    ca = BuiltinCertificateAuthority(vault, tmp_path / "pki", PUBLIC_URL)
+    ca = BuiltinCertificateAuthority(vault, tmp_path / "pki", PUBLIC_URL, clock=FixedClock())
     with pytest.raises(CaNotInitialised):
         ca.issue(sample_subject(), vault.generate(KeyType.EC_P256).public_key_der, CertificatePolicy.LCP)
     with pytest.raises(CaNotInitialised):

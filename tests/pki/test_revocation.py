@@ -180,7 +180,7 @@ def test_an_uninitialised_ca_asks_ocsp_clients_to_try_later(tmp_path: Path) -> N
     other = make_test_pki(tmp_path / "other")
     _, issued = other.person()
     chain = other.ca.chain(issued.serial)
-    empty = BuiltinCertificateAuthority(InMemoryKeyVault(), tmp_path / "empty", other.public_url)
+    empty = BuiltinCertificateAuthority(InMemoryKeyVault(), tmp_path / "empty", other.public_url, clock=other.clock)
     response = ocsp.load_der_ocsp_response(empty.ocsp_response(ocsp_request(chain[0], chain[1])))
     assert response.response_status is ocsp.OCSPResponseStatus.TRY_LATER
 

@@ -11,6 +11,7 @@ import pytest
 from adapters.memory.clock import FixedClock
 from adapters.memory.documents import InMemoryDocumentStore
 from adapters.memory.ids import SequentialIds
+from adapters.memory.pdf_signing import FakePdfSigning
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.security import PlainPasswordHasher
 from adapters.pdf.inspection import PyHankoPdfiumInspector
@@ -81,13 +82,17 @@ class World:
 
     def call(self, use_case, **kwargs):
         ports = {"uow": self.uow, "clock": self.clock, "ids": self.ids, "store": self.documents,
-                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy()}
+                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "signing": FakePdfSigning()}
         wanted = inspect.signature(use_case).parameters
         return use_case(**{k: v for k, v in ports.items() if k in wanted}, **kwargs)
 
     def notifications(self):
         jobs = InMemoryJobStore(self.store).list(limit=1000)
         return [j.spec.as_notification() for j in reversed(jobs) if j.spec.kind == "notify"]
+
+    def webhook_events(self):
+        jobs = InMemoryJobStore(self.store).list(limit=1000)
+        return [j.spec.payload_dict()["event"] for j in reversed(jobs) if j.spec.kind == "webhook_event"]
 
     def collection(self, collection_id):
         with self.uow() as tx:
@@ -283,6 +288,7 @@ def test_cancel_and_remind_now_go_through_the_outbox(w):
     w.call(uc.cancel, collection_id=cid, by_person_id=w.owner)
     assert [n.template for n in w.notifications() if n.to == "client1@example.org"] == [
         "collection_invitation", "collection_reminder", "collection_cancelled"]
+    assert w.webhook_events() == ["collection.sent", "collection.cancelled"]
 
 
 # -- the dashboard ---------------------------------------------------------------------------------------
@@ -350,6 +356,7 @@ def test_the_worker_sends_reminders_and_expires_at_the_right_times(w):
     assert len(reminders) == 2
     expired_to = sorted(n.to for n in w.notifications() if n.template == "collection_expired")
     assert expired_to == ["anne@example.org", "client1@example.org", "jessica@poussart.fr"]
+    assert w.webhook_events() == ["collection.sent", "collection.expired"]  # reminders are not announced
     # Nothing left to do for it afterwards.
     assert run_at(timedelta(days=30)) == type(report)(reminders_sent=0, expired=())
 

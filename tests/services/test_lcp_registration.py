@@ -219,6 +219,12 @@ def test_a_member_holding_sign_registers_and_gets_an_lcp_certificate_for_the_cab
     assert issued_mail.context_dict()["cabinet_name"] == CABINET_NAME
     assert issued_mail.context_dict()["valid_years"] == "3"
 
+    # Integrators subscribed to certificate.issued hear of it once.
+    jobs = sorted(world.store.tables["jobs"].values(), key=lambda j: j.id)  # type: ignore[attr-defined]
+    [event] = [j.spec.payload_dict() for j in jobs if j.spec.kind == "webhook_event"]
+    assert (event["event"], event["cabinet_id"], event["data.certificate_id"], event["data.policy"]) == (
+        "certificate.issued", "cab-1", summary.certificate_id, "LCP")
+
 
 def test_the_issued_certificate_names_the_person_and_the_cabinet_under_the_lcp_policy(world: World) -> None:
     registered_up_to(world, RegistrationState.ISSUED)

@@ -213,6 +213,17 @@ def test_the_whole_enrollment_issues_a_qcp_certificate(world):
     assert "/DSS" in reader.root  # validation data embedded: B-LT
 
 
+    # Integrators heard each step of the enrollment, then the certificate, each once.
+    events = [job.spec.payload_dict() for job in sorted(world.store.tables["jobs"].values(), key=lambda j: j.id)
+              if job.spec.kind == "webhook_event"]
+    steps = [e["data.state"] for e in events if e["event"] == "enrollment.status_changed"]
+    assert steps[0] == "started" and steps[-1] == "issued" and len(steps) == len(set(steps))
+    assert all(e["cabinet_id"] == CABINET and e["data.enrollment_id"] == eid for e in events
+               if e["event"] == "enrollment.status_changed")
+    [certificate] = [e for e in events if e["event"] == "certificate.issued"]
+    assert (certificate["data.certificate_id"], certificate["data.policy"]) == (held.id, "QCP-n")
+
+
 def test_the_result_is_not_emailed_to_a_person_watching_the_page(world):
     eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
     world.through_consents(eid)

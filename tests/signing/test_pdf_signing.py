@@ -336,3 +336,15 @@ def test_an_undersized_reservation_is_retried_once_with_more_room(signing, ident
     _check_bb(pki, signed)
     signer_signatures = [key for key, _ in vault.signed[before:] if key == identity.key_ref.id]
     assert len(signer_signatures) == 2  # the first attempt did not fit
+
+
+
+def test_a_pdf_is_checked_and_signed_from_inside_a_running_event_loop(signing, identity, pki) -> None:
+    """An async caller (or Playwright's sync API in a test) already runs a loop in its thread:
+    the port is synchronous, so it must not try to nest asyncio.run."""
+
+    async def inside() -> bytes:
+        signing.check_signable(pdf_bytes(1))
+        return signing.sign(pdf_bytes(1), _request(identity, PadesLevel.B_B))
+
+    _check_bb(pki, asyncio.run(inside()))

@@ -124,10 +124,11 @@ def test_templates_use_french_typography():
 
 def test_dev_outbox_lists_messages_with_clickable_links(client, container):
     from adapters.messaging.outbox import OutboxMailer
+    from adapters.system.clock import SystemClock
     from ports.messaging import OutgoingEmail
 
     settings = container.settings()
-    OutboxMailer(settings.outbox_dir).send(OutgoingEmail(
+    OutboxMailer(settings.outbox_dir, clock=SystemClock()).send(OutgoingEmail(
         to="irina.faron@example.fr", subject="Invitation à rejoindre le cabinet",
         text="Bonjour,\nRejoignez le cabinet : http://127.0.0.1:8000/invitation/abc123.\n<b>not html</b>", html=None))
     page = client.get("/dev/outbox")

@@ -150,9 +150,9 @@ def test_an_oversized_file_is_refused_in_french(tmp_path: Path):
     owner = container.use_cases.create_cabinet(
         name="Cabinet", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password="correct horse battery")
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
 
-    with TestClient(create_app(container), base_url="http://testserver.local") as client:
+    with TestClient(app_for(container), base_url="http://testserver.local") as client:
         login(client)
         big = corpus.minimal_pdf(1) + b"%" + b"x" * (1024 * 1024 + 10)
         response = upload(client, "/collectes/nouvelle", ("gros.pdf", big))
@@ -501,3 +501,22 @@ def _paris_day(moment) -> str:
     from entrypoints.web.i18n import DISPLAY_TZ
 
     return moment.astimezone(DISPLAY_TZ).date().isoformat()
+
+
+def test_a_pdf_certified_by_its_author_is_refused_at_upload_with_what_to_do(client, container, owner):
+    # The real signing adapter's dry run (the fakes do not read certifications).
+    from dependency_injector import providers
+
+    from adapters.memory.keyvault import InMemoryKeyVault
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+
+    container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(vault=InMemoryKeyVault())))
+    login(client)
+    collection_id = new_draft(client)
+    response = upload(client, f"/collectes/{collection_id}/documents", ("certifie.pdf", corpus.signed_pdf(certify=2)))
+    assert response.status_code == 422
+    refusal = re.search(r'<strong class="file-name">(.*?)</strong>\u00a0: <span class="refusal-message">(.*?)</span>',
+                        response.text)
+    assert refusal and refusal.group(1) == "certifie.pdf", response.text
+    assert "Demandez à son auteur une version non certifiée" in refusal.group(2)
+    assert "certifie.pdf" not in [d.name for d in details(container, owner, collection_id).documents]

@@ -197,7 +197,7 @@ def test_the_page_speaks_english_too(client, container, owner, pki, flow):
 
 
 def test_without_the_flag_the_registration_has_no_identity_check(tmp_path):
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
 
     container = build_container(Settings(data_dir=tmp_path, dev_mode=True), fakes=True)
     container.adapters.ca().init_hierarchy()
@@ -205,7 +205,7 @@ def test_without_the_flag_the_registration_has_no_identity_check(tmp_path):
         name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
         owner_email="jessica.poussart@example.fr", owner_mobile="06 24 00 00 13", password="correct horse battery")
     flow = f"/signature-personnelle/{owner.cabinet_id}/enregistrement"
-    with TestClient(create_app(container), base_url="http://testserver.local") as client:
+    with TestClient(app_for(container), base_url="http://testserver.local") as client:
         login(client)
         page = client.get(flow).text
         assert "Pièce d’identité" not in page and "En quatre étapes" in page

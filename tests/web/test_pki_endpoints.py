@@ -184,15 +184,15 @@ def test_before_the_ca_is_initialised_every_endpoint_says_503_in_french(tmp_path
     from adapters.ca.builtin import BuiltinCertificateAuthority
     from entrypoints.container import Container, FakeAdapters
     from entrypoints.settings import Settings
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
 
     settings = providers.Object(Settings(data_dir=tmp_path, dev_mode=True))
     adapters = FakeAdapters(settings=settings)
     # A CA nobody ran `seing ca init` for (the fakes initialise theirs).
     adapters.ca.override(providers.Singleton(BuiltinCertificateAuthority, adapters.vault, tmp_path / "no-pki",
-                                             "http://seing.test"))
+                                             "http://seing.test", clock=adapters.clock))
     container = Container(settings=settings, adapters=adapters)
-    with TestClient(create_app(container), base_url="http://testserver.local") as client:
+    with TestClient(app_for(container), base_url="http://testserver.local") as client:
         _check_unavailable(client, method, path, headers)
 
 

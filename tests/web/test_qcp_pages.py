@@ -376,7 +376,7 @@ def test_without_an_lcp_the_enrollment_is_refused(client, container, owner):
 
 
 def test_manual_officer_validation_issues_from_the_back_office(tmp_path, owner_factory=None):
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
     from tests.web.conftest import SIREN
 
     container = qcp_container(tmp_path, qcp_officer_validation="manual")
@@ -385,7 +385,7 @@ def test_manual_officer_validation_issues_from_the_back_office(tmp_path, owner_f
         owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
     register_lcp(container, owner.person_id, owner.cabinet_id)
     appoint_officer(container)
-    with TestClient(create_app(container), base_url="http://testserver.local") as client, \
+    with TestClient(app_for(container), base_url="http://testserver.local") as client, \
             TestClient(client.app, base_url="http://testserver.local") as phone:
         eid = to_validation(client, container, owner, phone)
         post_form(client, f"/qcp/{eid}/valider-identite", {"confirmed": "oui"})
@@ -405,7 +405,7 @@ def test_manual_officer_validation_issues_from_the_back_office(tmp_path, owner_f
 
 def test_the_officer_reviews_captured_images_with_the_manual_provider(tmp_path):
     from adapters.identity.manual import ManualReviewIdentityVerifier
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
     from tests.web.conftest import SIREN
 
     container = qcp_container(tmp_path)
@@ -417,7 +417,7 @@ def test_the_officer_reviews_captured_images_with_the_manual_provider(tmp_path):
         owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
     register_lcp(container, owner.person_id, owner.cabinet_id)
     appoint_officer(container)
-    with TestClient(create_app(container), base_url="http://testserver.local") as client, \
+    with TestClient(app_for(container), base_url="http://testserver.local") as client, \
             TestClient(client.app, base_url="http://testserver.local") as phone:
         eid = to_validation(client, container, owner, phone)
         assert "<h1>Vérification en cours</h1>" in client.get(f"/qcp/{eid}").text

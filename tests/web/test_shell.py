@@ -17,9 +17,15 @@ def test_login_page_is_in_french_with_labelled_fields(client):
     assert "Mot de passe oublié\u00a0?" in html
 
 
-def test_anonymous_visit_leaves_no_session_behind(client, tmp_path):
-    client.get("/connexion")
-    assert "seing_session" not in client.cookies
+def test_anonymous_visit_leaves_no_session_behind(container, tmp_path):
+    # An app of its own: the session store's folder is the app's, fixed when it is built.
+    from litestar.testing import TestClient
+
+    from entrypoints.web.app import create_app
+
+    with TestClient(create_app(container), base_url="http://testserver.local") as client:
+        client.get("/connexion")
+        assert "seing_session" not in client.cookies
     assert not any((tmp_path / "sessions").iterdir())
 
 

@@ -36,9 +36,9 @@ def world(tmp_path) -> Ceremony:
 
 @pytest.fixture
 def client(world: Ceremony) -> Iterator[TestClient]:
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
 
-    with TestClient(create_app(world.container), base_url="http://testserver.local") as test_client:
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as test_client:
         yield test_client
 
 
@@ -446,7 +446,7 @@ def test_the_verifier_says_when_a_file_is_too_large(client, monkeypatch):
 @pytest.mark.parametrize("decision, outcome", [("approve", "recevoir-code"), ("reject", "Recommencer la vérification")])
 def test_in_dev_mode_the_simulator_decides_at_once_for_a_demo(tmp_path, decision, outcome):
     from entrypoints.settings import Settings
-    from entrypoints.web.app import create_app
+    from tests.apps import app_for
 
     world = Ceremony(tmp_path)
     world.container.settings.override(providers.Object(Settings(data_dir=tmp_path, public_url="http://127.0.0.1:9",
@@ -455,7 +455,7 @@ def test_in_dev_mode_the_simulator_decides_at_once_for_a_demo(tmp_path, decision
     verifier.decision_delay = timedelta(minutes=3)
     cid = world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
     token = world.token_of("marc@exemple.fr")
-    with TestClient(create_app(world.container), base_url="http://testserver.local") as client:
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
         _post(client, f"/signature/{token}/identite")
         assert "Approuver maintenant" not in client.get(f"/signature/{token}/identite").text  # nothing captured yet
         session_ref = world.get(cid).signers[0].identity_check_reference

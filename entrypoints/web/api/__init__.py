@@ -14,10 +14,13 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
-from litestar.openapi.spec import Tag
+from litestar.openapi.spec import Components, SecurityScheme, Tag
 
+from entrypoints.web.api.access import ApiKeyAuthentication, IdempotentPosts
+from entrypoints.web.api.api_keys import ApiKeysController
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
+from entrypoints.web.api.webhooks import WebhooksController
 from entrypoints.web.api.ceremony import (
     CollectionResultsController,
     DownloadsController,
@@ -51,6 +54,21 @@ aussi le cookie `seing_csrf`, à renvoyer avec la requête). Exceptions : les r
 lien reçu par e-mail (jamais par le cookie), et `POST /verifications`, public et sans effet :
 elles n’ont pas besoin de jeton CSRF.
 
+**Clés d’API** : un programme s’authentifie plutôt avec une clé créée par l’expert-comptable
+titulaire dans « Clés d’API » (ou `POST /cabinets/{cabinet_id}/api-keys`), envoyée dans l’en-tête
+`Authorization: Bearer <clé>`. Sans cookie, pas de jeton CSRF. Une clé agit pour la personne qui
+l’a créée, dans son seul cabinet (tout autre cabinet répond 404), selon ses portées : `read`
+(consulter), `prepare` (créer, envoyer et gérer les collectes), `seal` (cachet du cabinet),
+`admin` (membres, invitations, clés ; comprend les autres). Les opérations personnelles (profil,
+certificats, session) refusent les clés.
+
+**Idempotence** : les POST qui créent ou envoient acceptent l’en-tête `Idempotency-Key` (1 à
+255 caractères ASCII visibles, conservé 24 heures par clé d’API ou par personne). La même requête
+renvoyée avec la même clé reçoit la première réponse (en-tête `Idempotent-Replayed: true`) sans
+rien créer ni envoyer de plus ; une autre requête avec la même clé est refusée (422,
+`idempotency.key_reused`). La création d’une clé d’API n’est pas rejouable : son secret n’est
+jamais conservé.
+
 **Erreurs** : détails de problème RFC 9457 (`application/problem+json`) avec un `code`
 stable, un `detail` en français et, pour une saisie refusée, `errors` par champ.
 """
@@ -70,16 +88,21 @@ _TAGS = [
     Tag(name="Certificat qualifié", description="Souscrire à un certificat qualifié (QCP) : chaque étape du parcours, "
                                                 "et la capture d’identité"),
     Tag(name="Opérateur d’enregistrement", description="Vérifications d’identité et validation des demandes QCP"),
+    Tag(name="Webhooks", description="Les événements du cabinet envoyés à vos serveurs, signés "
+                                     "(en-tête Seing-Signature), et le journal des envois"),
 ]
 
 api_router = Router(
     path="/api/v1",
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
-                    CabinetsController, InvitationsController, MySignatureController, LcpRegistrationController,
+                    CabinetsController, ApiKeysController, WebhooksController, InvitationsController,
+                    MySignatureController, LcpRegistrationController,
                     CollectionsController, SignerChoicesController, QcpEnrollmentsController,
                     IdentityCapturesController, BackOfficeController,
                     SignerController, DownloadsController, VerificationsController, CollectionResultsController],
     exception_handlers=api_exception_handlers(),
+    # The key's principal first (it names who the idempotency records belong to).
+    middleware=[ApiKeyAuthentication, IdempotentPosts],
     # JSON bodies here are a few fields: refuse anything bigger early (413 problem).
     request_max_body_size=API_MAX_BODY_BYTES,
 )
@@ -95,6 +118,10 @@ def openapi_config() -> OpenAPIConfig:
         use_handler_docstrings=True,
         # JSON and YAML only: the HTML viewers load scripts from CDNs, which our CSP refuses.
         render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        components=Components(security_schemes={
+            "cleApi": SecurityScheme(type="http", scheme="bearer",
+                                     description="Clé d’API du cabinet : Authorization: Bearer seing.<id>.<secret>"),
+        }),
     )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from domain.model.api_keys import ApiScope
 from domain.model.cabinet import Delegation
+from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, key_principal
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.schemas import InvitationCreated, InvitationInput, Members, MyCabinet
 from entrypoints.web.api.security import provide_person_id
@@ -22,12 +24,17 @@ class CabinetsController(Controller):
     path = "/cabinets"
     tags = ["Cabinets"]
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    # Members, invitations and delegations: an admin key; reading them, a read key.
+    opt = {KEY_SCOPE: ApiScope.ADMIN, IDEMPOTENT: True}
 
     @get(operation_id="listMyCabinets", summary="Mes cabinets", sync_to_thread=True,
          responses=problem_responses(401))
-    def mine(self, person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> list[MyCabinet]:
-        """List the cabinets the logged-in person belongs to, with role and delegations."""
-        return [MyCabinet.from_membership(m) for m in use_cases.my_cabinets(person_id=person_id)]
+    def mine(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> list[MyCabinet]:
+        """List the cabinets the logged-in person belongs to, with role and delegations (with an API
+        key: the key's cabinet only)."""
+        principal = key_principal(request)
+        return [MyCabinet.from_membership(m) for m in use_cases.my_cabinets(person_id=person_id)
+                if principal is None or m.cabinet_id == principal.cabinet_id]
 
     @get("/{cabinet_id:str}/members", operation_id="listCabinetMembers", summary="Membres du cabinet",
          sync_to_thread=True, responses=problem_responses(401, 404))

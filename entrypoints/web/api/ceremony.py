@@ -22,8 +22,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from domain.model.api_keys import ApiScope
 from domain.model.errors import InvalidValue, NotFound, NotVerifiable
 from domain.services.verification import MAX_VERIFY_BYTES
+from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
@@ -161,6 +163,7 @@ def _accepted(data: CodeRequestInput) -> None:
 
 
 class SignerController(Controller):
+    opt = {IDEMPOTENT: True}  # codes sent, steps taken: a retry with Idempotency-Key is answered once
     path = "/signature/{token:str}"
     tags = ["Signataire"]
 
@@ -300,6 +303,7 @@ class CollectionResultsController(Controller):
     """The signed PDFs and the evidence file of an ended collection, for the preparer and the
     cabinet's members who may see it (the pages' session; GET only, so no CSRF token)."""
 
+    opt = {KEY_SCOPE: ApiScope.PREPARE}  # downloads only: a read key
     path = "/collections/{collection_id:str}"
     tags = ["Collectes"]
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}

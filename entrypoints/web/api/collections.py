@@ -18,6 +18,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from domain.model.api_keys import ApiScope
 from domain.model.collection import CollectionStatus, ReminderPolicy
 from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
@@ -38,6 +39,7 @@ from entrypoints.web.api.collection_schemas import (
     SignerInput,
     TimelineEventOut,
 )
+from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
@@ -108,6 +110,9 @@ class CollectionsController(Controller):
     path = "/collections"
     tags = ["Collectes"]
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    # Preparing, sending and managing: a prepare key; reading, a read key. Every POST may carry
+    # an Idempotency-Key (creating, adding, sending, reminding, replacing, cancelling).
+    opt = {KEY_SCOPE: ApiScope.PREPARE, IDEMPOTENT: True}
 
     # -- preparation ------------------------------------------------------------------------------
 
@@ -125,6 +130,7 @@ class CollectionsController(Controller):
         cabinet_id = _text(data, "cabinet_id")
         if not cabinet_id:
             raise InputRejected("request.invalid", [FieldError("cabinet_id", FIELD_REQUIRED)])
+        require_key_cabinet(request, cabinet_id)
         files = _checked_files(request, use_cases, data)
         if isinstance(files, Response):
             return files
@@ -363,6 +369,7 @@ class SignerChoicesController(Controller):
     path = "/cabinets/{cabinet_id:str}/signer-choices"
     tags = ["Collectes"]
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    opt = {KEY_SCOPE: ApiScope.PREPARE}
 
     @get(operation_id="listSignerChoices", summary="Membres du cabinet pouvant signer", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from domain.model.errors import IdentityCaptureRefused, NotFound
 from domain.model.identity import CaptureStep
 from entrypoints.web.pages.capture import capture_finished
+from entrypoints.web.api.access import IDEMPOTENT
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.problems import problem_responses
@@ -215,6 +216,7 @@ def _day(value: str, name: str) -> date | None:
 
 
 class QcpEnrollmentsController(Controller):
+    opt = {IDEMPOTENT: True}  # codes sent, steps taken: a retry with Idempotency-Key is answered once
     path = "/qcp-enrollments"
     tags = ["Certificat qualifié"]
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}

@@ -16,7 +16,11 @@ from litestar.exceptions import ImproperlyConfiguredException, NotAuthorizedExce
 from litestar.utils.scope.state import ScopeState
 
 from entrypoints.web import i18n
+from entrypoints.web.api.access import PRINCIPAL_SCOPE_KEY
 from entrypoints.web.deps import SESSION_PENDING_2FA, SESSION_PERSON, SESSION_ROTATE
+
+CSRF_COOKIE = "seing_csrf"
+CSRF_HEADER = "x-csrftoken"
 
 
 def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -28,7 +32,17 @@ def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 def provide_person_id(request: Request[Any, Any, Any]) -> str:
-    """The logged-in person's id, or a 401 problem (``auth.required``)."""
+    """The logged-in person's id, or a 401 problem (``auth.required``).
+
+    With an API key, the person the key acts for (``access.ApiKeyAuthentication`` checked the
+    key, its scope and its cabinet); the session cookie is then ignored.
+    """
+    principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if principal is not None:
+        return str(principal.person_id)
+    if request.headers.get("authorization", "")[:7].lower() == "bearer ":
+        # A key on a route the key middleware does not guard: never fall back to the cookie.
+        raise NotAuthorizedException("auth.required")
     person_id = _session(request).get(SESSION_PERSON)
     if not person_id:
         raise NotAuthorizedException("auth.required")
@@ -90,7 +104,4 @@ def csrf_token(request: Request[Any, Any, Any]) -> str:
 
 
 def csrf_names(request: Request[Any, Any, Any]) -> tuple[str, str]:
-    config = request.app.csrf_config
-    if config is None:
-        return "x-csrftoken", "csrftoken"
-    return config.header_name, config.cookie_name
+    return CSRF_HEADER, CSRF_COOKIE

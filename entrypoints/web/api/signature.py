@@ -29,6 +29,7 @@ from domain.model.errors import CertificateNotFound, RegistrationNotFound
 from domain.model.lcp_registration import RegistrationState
 from domain.model.pki import RevocationReason
 from domain.services.signature_views import CabinetSignature, CertificateSummary, CodeSent, RegistrationView
+from entrypoints.web.api.access import IDEMPOTENT
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.problems import problem_responses
@@ -282,6 +283,7 @@ def _active(use_cases: Any, person_id: str, cabinet_id: str) -> RegistrationView
 
 
 class LcpRegistrationController(Controller):
+    opt = {IDEMPOTENT: True}  # codes sent, steps taken: a retry with Idempotency-Key is answered once
     path = "/cabinets/{cabinet_id:str}/lcp-registration"
     tags = ["Signature"]
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}

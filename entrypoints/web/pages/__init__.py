@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from entrypoints.web.pages.account import account_router
+from entrypoints.web.pages.api_keys import api_keys_router
 from entrypoints.web.pages.auth import auth_router
 from entrypoints.web.pages.cabinet import cabinet_router
 from entrypoints.web.pages.collections import collections_router
@@ -15,7 +16,9 @@ from entrypoints.web.pages.signature import signature_public_router, signature_r
 from entrypoints.web.pages.signer import signer_router
 from entrypoints.web.pages.downloads import downloads_router, member_downloads_router
 from entrypoints.web.pages.verifier import verifier_router
+from entrypoints.web.pages.webhooks import webhooks_router
 
-PAGE_ROUTERS = [auth_router, account_router, cabinet_router, dev_router, pki_router, signature_router,
+PAGE_ROUTERS = [auth_router, account_router, cabinet_router, api_keys_router, dev_router, pki_router, signature_router,
                 collections_router, qcp_router, qcp_public_router, capture_router, back_office_router,
-                signer_router, downloads_router, member_downloads_router, verifier_router, signature_public_router]
+                signer_router, downloads_router, member_downloads_router, verifier_router, signature_public_router,
+                webhooks_router]

@@ -20,7 +20,6 @@ import base64
 import binascii
 import hashlib
 import ssl
-import threading
 import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
@@ -33,10 +32,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, RawBody
 from litestar.response import Template
 
-from adapters.timestamping.inprocess import ETSI_BEST_PRACTICES_TSA_POLICY, InProcessTimestampAuthority
+from adapters.timestamping.inprocess import ETSI_BEST_PRACTICES_TSA_POLICY
 from domain.model.errors import CaNotInitialised
 from domain.model.pki import CaName, CertificatePolicy
-from entrypoints.pki_config import BuiltinTsa
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_, request_locale, translations
 from entrypoints.web.pages.common import render
@@ -279,28 +277,11 @@ def ocsp_get(request: Request, encoded: FromPath[str]) -> Response:
 
 # Time-stamping (RFC 3161) ----------------------------------------------------------------
 
-_tsa_lock = threading.Lock()
-
-
 def _tsa_responder(request: Request) -> Any:
-    """The platform's own in-process TSA: the container's when it is the built-in one, else
-    (the platform stamps through a remote TSA, which this endpoint must not relay to) one
-    built on the CA's TSA credential, once per application and TSA certificate. The key
-    stays in the vault either way."""
-    container = _container(request)
-    configured = container.adapters.timestamp_authority()
-    if isinstance(configured, BuiltinTsa):
-        return configured
-    credential = container.adapters.ca().tsa()  # CaNotInitialised → 503
-    state = request.app.state
-    with _tsa_lock:
-        cached = state.get("pki_tsa")
-        if cached is None or cached[0] != credential.certificate.serial:
-            responder = InProcessTimestampAuthority.from_credential(
-                vault=container.adapters.vault(), credential=credential, clock=container.adapters.clock())
-            cached = (credential.certificate.serial, responder)
-            state["pki_tsa"] = cached
-        return cached[1]
+    """The platform's own in-process TSA, built by the container on the CA's TSA credential
+    (its key stays in the vault). It answers here even when the platform itself stamps through
+    a remote TSA, which this endpoint must not relay to."""
+    return _container(request).adapters.timestamp_responder()
 
 
 @post("/pki/tsa", name="pki_tsa", sync_to_thread=True, status_code=200)
