@@ -22,6 +22,7 @@ from adapters.security.passwords import Argon2PasswordHasher
 from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.security.totp import PyotpTotp
 from adapters.system.clock import SystemClock
+from adapters.system.throttle import InProcessThrottle
 from adapters.system.ids import RandomIds
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from adapters.storage.file_locks import FileLocks
@@ -123,6 +124,7 @@ class RealAdapters(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
     password_hasher = providers.Singleton(Argon2PasswordHasher)
+    throttle = providers.Singleton(InProcessThrottle)
     totp = providers.Singleton(PyotpTotp)
     database = providers.Resource(_database, settings=settings)
     uow = providers.Factory(PonyUnitOfWork, db=database, clock=clock)
