@@ -246,7 +246,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     timestamp_authority = timestamp_responder
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source)
+                                      revocation_source=revocation_source, clock=clock)
     identity_verifier = providers.Singleton(SimulatorIdentityVerifier, public_url=settings.provided.resolved_public_url,
                                             clock=clock, decision_delay=providers.Object(timedelta(0)))
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
@@ -256,7 +256,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     page_renderer = providers.Singleton(PdfiumPageRenderer)
     locks = providers.Singleton(ThreadLocks)
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
-    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(RecordingWebhookSender)
 
 

@@ -30,6 +30,8 @@ from entrypoints.ceremony_wiring import make_verifier
 from adapters.identity.registry import load_identity_verifier
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.fallback_revocation import FallbackRevocationSource
+from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.http_client import HttpTimestampClient
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
@@ -136,9 +138,12 @@ class RealAdapters(containers.DeclarativeContainer):
     # The built-in TSA answers /pki/tsa always; the platform stamps through it unless a remote one is set.
     timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
     timestamp_authority = providers.Singleton(_timestamp_authority, settings, timestamp_responder)
-    revocation_source = providers.Singleton(CaRevocationSource, ca)
+    # Our CA in-process first; other CAs (signatures already in an uploaded PDF, an outside TSA)
+    # over HTTP, so completion gives every signature its validation data wherever it can be had.
+    revocation_source = providers.Singleton(FallbackRevocationSource, providers.Singleton(CaRevocationSource, ca),
+                                            providers.Singleton(HttpRevocationSource))
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source)
+                                      revocation_source=revocation_source, clock=clock)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)
@@ -147,5 +152,5 @@ class RealAdapters(containers.DeclarativeContainer):
     page_renderer = providers.Singleton(PdfiumPageRenderer)
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
-    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(HttpxWebhookSender, timeout=settings.provided.webhooks_timeout_seconds)

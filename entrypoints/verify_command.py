@@ -69,6 +69,7 @@ def _der(data: bytes) -> bytes:
 def _verifier(settings: Settings, roots: list[str]) -> tuple[Any, list[TrustSource]]:
     """The read-only verifier and the trust sources it found. Reads files only."""
     from adapters.ca.published import read_published_hierarchy
+    from adapters.system.clock import SystemClock
     from adapters.signing.trusted_list import load_trusted_list
     from entrypoints.ceremony_wiring import make_reader_verifier
 
@@ -96,7 +97,8 @@ def _verifier(settings: Settings, roots: list[str]) -> tuple[Any, list[TrustSour
         ca_certificates = list(hierarchy.ca_certificates.values())
         seals = [hierarchy.platform_seal] if hierarchy.platform_seal else []
         sources.append(TrustSource("local_instance", str(hierarchy.directory)))
-    verifier = make_reader_verifier(roots=list(dict.fromkeys(anchors)), ca_certificates=ca_certificates,
+    # The proof the file alone carries is judged at the real date: nothing else makes sense here.
+    verifier = make_reader_verifier(roots=list(dict.fromkeys(anchors)), clock=SystemClock(), ca_certificates=ca_certificates,
                                     platform_seals=seals, revocation_source=hierarchy, trusted_list=trusted_list)
     return verifier, sources
 
@@ -191,6 +193,12 @@ def _signature_lines(number: int, check: SignatureCheck, gettext: Callable[[str]
     if check.kind == "signature":
         lines.append("  " + gettext("Niveau : %(level)s ; PAdES %(pades)s") % {
             "level": check.level if check.level is not None else gettext("indéterminé"), "pades": check.pades_level})
+        if check.proven_level:
+            lines.append("  " + gettext("Preuve par le fichier seul (hors ligne) : PAdES %(level)s, établie au %(when)s")
+                         % {"level": check.proven_level,
+                            "when": check.proven_at.isoformat() if check.proven_at else gettext("inconnue")})
+        else:
+            lines.append("  " + gettext("Preuve par le fichier seul (hors ligne) : aucune"))
         lines.append("  " + gettext("Qualifiée : %(yes)s") % {"yes": yes[check.qualified]}
                      + (f" ({check.trust_source})" if check.trust_source else ""))
     lines.append("  " + gettext("Intègre : %(intact)s ; certificat de confiance : %(trusted)s ; "

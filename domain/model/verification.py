@@ -52,6 +52,11 @@ class SignatureCheck:
     qualified: bool  # only when a configured EU trusted list backs the issuer
     trust_source: str | None  # which trusted list, or None
     revoked_since_signing: bool = False  # revoked now, but after the signature's trusted time
+    # What the file alone proves, offline (no CA to ask): the PAdES level (B-B, B-T, B-LT,
+    # B-LTA; None when nothing holds) and the time the signature is proven to exist at (its
+    # timestamp's time; for B-B only the moment of verification).
+    proven_level: str | None = None
+    proven_at: datetime | None = None
 
     @property
     def ok(self) -> bool:

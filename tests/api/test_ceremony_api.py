@@ -160,6 +160,7 @@ def test_verifications_report_each_signature_and_refuse_bad_files(world, raw):
     signatures = [s for s in body["signatures"] if s["kind"] == "signature"]
     assert signatures[0]["level"] == 1 and signatures[0]["certificate_status"] == "good"
     assert not any(s["qualified"] for s in body["signatures"])
+    assert signatures[0]["proven_level"] == "B-LTA" and signatures[0]["proven_at"] == signatures[0]["signing_time"]
     _problem(raw.post("/api/v1/verifications", content=b"not a pdf", headers={"Content-Type": "application/pdf"}),
              422, "verification.not_verifiable")
     assert raw.post("/api/v1/verifications", json={"a": 1}).status_code == 415

@@ -126,7 +126,7 @@ def test_an_update_appended_after_the_seal_cannot_rebind_another_json(files, tmp
     (tmp_path / "dossier.pdf").write_bytes(forged_pdf.getvalue())
     (tmp_path / "dossier.json").write_bytes(forged_json)
 
-    verifier = make_reader_verifier(roots=[files.world.root_der()])
+    verifier = make_reader_verifier(roots=[files.world.root_der()], clock=files.world.clock)
     assert verifier.bound_evidence_digest(forged_pdf.getvalue()) == hashlib.sha256(
         (files.dir / "dossier-de-preuve.json").read_bytes()).hexdigest()
     monkeypatch.chdir(tmp_path)

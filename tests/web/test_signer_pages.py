@@ -362,6 +362,8 @@ def test_the_verifier_reports_each_signature_in_french(world, client):
     assert "Niveau 1 : signature simple" in text and "Niveau 2 : signature avancée" in text
     assert "Horodatage du document" in text and "valide au moment de la signature" in text
     assert "Niveau PAdES" in text and "B-LT" in text
+    # What the file proves by itself, offline, and since when: every signature at B-LTA.
+    assert text.count("Preuve apportée par le fichier seul") == 2 and text.count("PAdES B-LTA, établie au") == 2
     assert "aucune liste de confiance européenne n'est configurée" in text  # never "qualified" without one
     _name, evidence = world.uc.evidence_for_member(collection_id=cid, by_person_id=world.owner)
     sealed = _upload(client, evidence, "dossier-de-preuve.pdf")

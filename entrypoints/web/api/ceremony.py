@@ -354,7 +354,9 @@ class VerificationsController(Controller):
     def verify(self, request: Request, body: RawBody) -> dict[str, Any]:
         """Send the file itself as the body (``Content-Type: application/pdf``); the answer lists
         each signature (level, certificate status at signing time, integrity, coverage, PAdES
-        level, ``qualified`` only when a configured EU trusted list says so). Nothing is stored."""
+        level, ``qualified`` only when a configured EU trusted list says so, and ``proven_level`` /
+        ``proven_at``: the PAdES level the file alone proves offline, B-B to B-LTA, and the time
+        it is proven at). Nothing is stored."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ("application/pdf", "application/octet-stream"):
             raise InputRejected("http.unsupported_media_type", status=415)
