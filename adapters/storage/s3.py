@@ -30,8 +30,9 @@ from botocore.exceptions import ClientError
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
+from ports.providers import ProviderConfig
 
-__all__ = ["S3DocumentStore"]
+__all__ = ["S3DocumentStore", "factory"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1024 * 1024
@@ -167,3 +168,17 @@ class S3DocumentStore:
 
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def factory(config: ProviderConfig) -> S3DocumentStore:
+    """Entry point ``s3`` of ``seing.document_stores``: options ``bucket`` (required), ``endpoint_url``
+    (empty: AWS), ``region``, ``access_key_id``, ``secret_access_key`` (empty: boto3's usual chain,
+    environment or instance role), ``prefix``, ``server_side_encryption``, ``kms_key_id``,
+    ``addressing_style``."""
+    return S3DocumentStore(config.require("bucket"), endpoint_url=config.option("endpoint_url") or None,
+                           region=config.option("region") or None,
+                           access_key_id=config.option("access_key_id") or None,
+                           secret_access_key=config.option("secret_access_key") or None,
+                           prefix=config.option("prefix"), server_side_encryption=config.option("server_side_encryption"),
+                           kms_key_id=config.option("kms_key_id"),
+                           addressing_style=config.option("addressing_style", "auto"))
