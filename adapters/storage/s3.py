@@ -9,6 +9,10 @@ between leaves at worst an ``incoming/`` object nobody references: give the buck
 that expires ``incoming/`` after a day and aborts incomplete multipart uploads. Bytes already in
 memory are hashed first and written straight to their name.
 
+Every failure of the server or the network (after boto3's retries), and every refusal other than
+"no such key" (no such bucket, access denied), is ``DocumentStoreUnavailable`` with S3's code: the
+web answers 503 with a French sentence rather than a 500, and the worker retries its job.
+
 An S3 object appears whole or not at all, so readers never see a half-written document; an existing
 name is never written again (same name, same bytes). Reads stream the response body; ``read`` checks
 the SHA-256 like the disk store. Server-side encryption (SSE-S3 ``AES256`` or SSE-KMS ``aws:kms``
@@ -17,19 +21,21 @@ with an optional key id) applies to every object written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
 import secrets
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 import boto3
+from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from domain.model.document import DocumentRef
-from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
+from domain.model.errors import DocumentCorrupted, DocumentStoreUnavailable, InvalidValue, NotFound
 from ports.providers import ProviderConfig
 
 __all__ = ["S3DocumentStore", "factory"]
@@ -66,7 +72,8 @@ class _BodyReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._body.read(len(buffer))
+        with _unavailable_on_failure("get"):
+            data = self._body.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
 
@@ -80,7 +87,7 @@ class S3DocumentStore:
     def __init__(self, bucket: str, *, endpoint_url: str | None = None, region: str | None = None,
                  access_key_id: str | None = None, secret_access_key: str | None = None,
                  prefix: str = "", server_side_encryption: str = "", kms_key_id: str = "",
-                 addressing_style: str = "auto", client: Any = None) -> None:
+                 addressing_style: str = "auto", max_attempts: int = 5, client: Any = None) -> None:
         if not bucket:
             raise ValueError("an S3 document store needs a bucket")
         if server_side_encryption not in ("", "AES256", "aws:kms"):
@@ -96,7 +103,7 @@ class S3DocumentStore:
                                             aws_secret_access_key=secret_access_key or None,
                                             region_name=region or None)
             client = session.client("s3", endpoint_url=endpoint_url or None, config=Config(
-                s3={"addressing_style": style}, retries={"mode": "standard", "max_attempts": 5}))
+                s3={"addressing_style": style}, retries={"mode": "standard", "max_attempts": max_attempts}))
         self._client = client
         self._write_args: dict[str, str] = {}
         if server_side_encryption:
@@ -112,6 +119,10 @@ class S3DocumentStore:
         return f"{self.prefix}{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def put(self, content: bytes | BinaryIO) -> DocumentRef:
+        with _unavailable_on_failure("put"):
+            return self._put(content)
+
+    def _put(self, content: bytes | BinaryIO) -> DocumentRef:
         if isinstance(content, (bytes, bytearray, memoryview)):
             data = bytes(content)
             ref = DocumentRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
@@ -133,18 +144,20 @@ class S3DocumentStore:
             self._client.delete_object(Bucket=self.bucket, Key=incoming)
 
     def open(self, sha256: str) -> BinaryIO:
-        try:
-            response = self._client.get_object(Bucket=self.bucket, Key=self.key(sha256))
-        except ClientError as error:
-            if _error_code(error) in _ABSENT:
-                raise NotFound(f"document {sha256} not found") from None
-            raise
+        key = self.key(sha256)
+        with _unavailable_on_failure("get"):
+            try:
+                response = self._client.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as error:
+                if _error_code(error) in _ABSENT:
+                    raise NotFound(f"document {sha256} not found") from None
+                raise
         return io.BufferedReader(_BodyReader(response["Body"]), buffer_size=_CHUNK)  # type: ignore[return-value]
 
     def read(self, sha256: str) -> bytes:
         digest = hashlib.sha256()
         chunks: list[bytes] = []
-        with self.open(sha256) as handle:
+        with self.open(sha256) as handle, _unavailable_on_failure("get"):
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
                 chunks.append(chunk)
@@ -153,17 +166,32 @@ class S3DocumentStore:
         return b"".join(chunks)
 
     def exists(self, sha256: str) -> bool:
-        try:
-            self._client.head_object(Bucket=self.bucket, Key=self.key(sha256))
-        except ClientError as error:
-            if _error_code(error) in _ABSENT:
-                return False
-            raise
+        key = self.key(sha256)
+        with _unavailable_on_failure("head"):
+            try:
+                self._client.head_object(Bucket=self.bucket, Key=key)
+            except ClientError as error:
+                if _error_code(error) in _ABSENT:
+                    return False
+                raise
         return True
 
     def delete(self, sha256: str) -> None:
         # S3 answers 204 whether or not the object existed: deleting twice is not an error.
-        self._client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+        key = self.key(sha256)
+        with _unavailable_on_failure("delete"):
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+
+
+@contextlib.contextmanager
+def _unavailable_on_failure(operation: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        raise DocumentStoreUnavailable(f"S3 {operation} refused: {_error_code(error)}",
+                                       s3_code=_error_code(error)) from error
+    except (BotoCoreError, Boto3Error) as error:  # Boto3Error: a managed transfer's S3UploadFailedError
+        raise DocumentStoreUnavailable(f"S3 {operation} failed: {type(error).__name__}: {error}") from error
 
 
 def _error_code(error: ClientError) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+import socket
 from datetime import timedelta
 
 import pytest
 
 from adapters.storage.s3 import S3DocumentStore
 from domain.model.collection import InvitationMode
-from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
+from domain.model.errors import DocumentCorrupted, DocumentStoreUnavailable, InvalidValue
 from domain.model.signer import SignatureLevel, SignerKind
 from ports.contracts.documents import PDF, DocumentStoreContract
 
@@ -137,11 +138,25 @@ def test_a_name_that_is_not_a_sha256_is_refused_before_any_request(store):
         store.exists(hashlib.sha256(b"x").hexdigest().upper())
 
 
-def test_a_missing_bucket_is_an_error_not_an_absent_document(s3_endpoint):
+def test_a_missing_bucket_is_an_unavailable_store_not_an_absent_document(s3_endpoint):
     store = S3DocumentStore("no-such-bucket", endpoint_url=s3_endpoint, **CREDENTIALS)
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(DocumentStoreUnavailable) as raised:
         store.open(hashlib.sha256(b"x").hexdigest())
-    assert not isinstance(raised.value, NotFound)
+    assert raised.value.params["s3_code"] == "NoSuchBucket"
+    with pytest.raises(DocumentStoreUnavailable):
+        store.put(PDF)
+
+
+def test_an_unreachable_server_is_an_unavailable_store(bucket):
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = S3DocumentStore(bucket, endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1, **CREDENTIALS)
+    sha = hashlib.sha256(PDF).hexdigest()
+    for attempt in (lambda: store.put(PDF), lambda: store.put(io.BytesIO(PDF)), lambda: store.exists(sha),
+                    lambda: store.read(sha), lambda: store.delete(sha)):
+        with pytest.raises(DocumentStoreUnavailable):
+            attempt()
 
 
 def test_bad_encryption_settings_are_refused_at_construction():
