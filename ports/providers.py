@@ -18,7 +18,9 @@ from typing import Any
 
 from attrs import field, frozen
 
+from ports.ca import CertificateAuthority
 from ports.clock import Clock
+from ports.keyvault import KeyVault
 
 __all__ = ["CONTRACTS", "GROUPS", "ProviderConfig"]
 
@@ -65,8 +67,8 @@ class ProviderConfig:
     data_dir: Path
     public_url: str = ""
     options: tuple[tuple[str, str], ...] = field(default=(), converter=_frozen_options)
-    vault: Any = None
-    ca: Any = None
+    vault: KeyVault | None = None
+    ca: CertificateAuthority | None = None
     settings: Any = None
 
     def option(self, name: str, default: str = "") -> str:
