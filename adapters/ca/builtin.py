@@ -68,8 +68,9 @@ from domain.model.pki import (
 )
 from ports.clock import Clock
 from ports.keyvault import KeyVault
+from ports.providers import ProviderConfig
 
-__all__ = ["BuiltinCaSettings", "BuiltinCertificateAuthority"]
+__all__ = ["BuiltinCaSettings", "BuiltinCertificateAuthority", "factory"]
 
 YEAR = timedelta(days=365)
 
@@ -774,3 +775,12 @@ def _write_atomic(path: Path, content: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def factory(config: ProviderConfig) -> BuiltinCertificateAuthority:
+    """Entry point ``builtin`` of ``seing.certificate_authorities``: state under ``<data_dir>/pki``
+    (option ``storage_dir`` elsewhere), keys in ``config.vault``, policy in ``config.settings``."""
+    if config.vault is None:
+        raise ValueError("the built-in CA needs the key vault")
+    return BuiltinCertificateAuthority(config.vault, Path(config.option("storage_dir") or config.data_dir / "pki"),
+                                       config.public_url, clock=config.clock, settings=config.settings)

@@ -418,6 +418,13 @@ class DocumentCorrupted(DomainError):
     code = "document.corrupted"
 
 
+class DocumentStoreUnavailable(DomainError):
+    """The document storage (an object store over the network) did not answer or refused us:
+    an outage or its configuration, never the user's doing; nothing was stored or read."""
+
+    code = "document.store_unavailable"
+
+
 class NotCertificateHolder(PermissionDenied):
     """Only the holder of a certificate (or an administrator) may revoke it."""
 

@@ -98,6 +98,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.DocumentTooLarge: 413,
     # Not the person's doing: damaged storage, a CA never initialised.
     e.DocumentCorrupted: 500,
+    e.DocumentStoreUnavailable: 503,
     e.CaNotInitialised: 503,
     e.QcpPublicationInsecure: 503,
     e.InvalidPdf: 422,
@@ -304,6 +305,9 @@ _MESSAGES: dict[str, str] = {
     ),
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
+    ),
+    "document.store_unavailable": N_(
+        "Le stockage des documents ne répond pas\u00a0: réessayez dans quelques minutes."
     ),
     # LCP registration (« S’enregistrer »)
     "lcp_registration.refused": N_("Cet enregistrement n’est pas possible."),
