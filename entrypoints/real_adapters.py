@@ -8,33 +8,34 @@ from typing import Iterator
 from dependency_injector import containers, providers
 
 from adapters.ca.builtin import BuiltinCertificateAuthority
+from adapters.identity.registry import load_identity_verifier
+from adapters.isolation.pool import BoundedProcessPool
 from adapters.keyvault.software import open_software_vault
 from adapters.messaging.outbox import OutboxMailer
 from adapters.messaging.registry import SmsProviderUnknown, load_sms_sender
 from adapters.messaging.smtp import SmtpMailer
+from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
+from adapters.pdf.inspection import PyHankoPdfiumInspector
+from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.persistence.database import open_database
 from adapters.persistence.jobs import PonyJobStore
 from adapters.persistence.unit_of_work import PonyUnitOfWork
-from adapters.pdf.inspection import PyHankoPdfiumInspector
-from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from adapters.security.passwords import Argon2PasswordHasher
-from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.security.totp import PyotpTotp
-from adapters.system.clock import SystemClock
-from adapters.system.ids import RandomIds
-from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from adapters.storage.file_locks import FileLocks
-from entrypoints.ceremony_wiring import make_verifier
-from adapters.identity.registry import load_identity_verifier
-from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.storage.file_locks import FileLocks
+from adapters.storage.filesystem import FilesystemDocumentStore
+from adapters.system.clock import SystemClock
+from adapters.system.ids import RandomIds
 from adapters.timestamping.http_client import HttpTimestampClient
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from entrypoints.ceremony_wiring import make_verifier
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
+from entrypoints.settings import ConfigurationError, Settings
 from ports.identity import IdentityProviderConfig
 from ports.messaging import SmsProviderConfig
-from entrypoints.settings import ConfigurationError, Settings
 
 
 def _database(settings: Settings) -> Iterator[object]:
@@ -88,6 +89,20 @@ def _sms_sender(settings: Settings, clock: object) -> object:
                                  "SEING_SMS_API_URL and the provider's credentials)") from None
 
 
+def _pdf_pool(settings: Settings) -> Iterator[BoundedProcessPool | None]:
+    if settings.pdf_workers == 0:
+        yield None
+        return
+    pool = BoundedProcessPool(workers=settings.pdf_workers, memory_mb=settings.pdf_memory_mb,
+                              cpu_seconds=settings.pdf_timeout_seconds, timeout_seconds=settings.pdf_timeout_seconds,
+                              preload=("adapters.pdf.inspection", "adapters.pdf.rendering",
+                                       "adapters.signing.pyhanko_signing"))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 def _vault(settings: Settings) -> object:
     if settings.key_vault == "pkcs11":
         # Imported here: python-pkcs11 loads the HSM's module only when configured.
@@ -135,14 +150,18 @@ class RealAdapters(containers.DeclarativeContainer):
     timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
     timestamp_authority = providers.Singleton(_timestamp_authority, settings, timestamp_responder)
     revocation_source = providers.Singleton(CaRevocationSource, ca)
+    pdf_pool = providers.Resource(_pdf_pool, settings)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source)
+                                      revocation_source=revocation_source, isolation=pdf_pool)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)
     document_store = providers.Singleton(FilesystemDocumentStore, settings.provided.documents_dir)
-    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
-    page_renderer = providers.Singleton(PdfiumPageRenderer)
+    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector, pdf_pool,
+                                        inflate_limit=providers.Callable(lambda s: s.pdf_inflate_limit_mb * 1024 * 1024,
+                                                                         settings),
+                                        max_pages=settings.provided.pdf_max_pages)
+    page_renderer = providers.Singleton(PdfiumPageRenderer, pdf_pool)
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
