@@ -8,8 +8,11 @@ dies), a CPU budget per call (``RLIMIT_CPU``: the kernel kills a runaway loop) a
 wall-clock timeout watched by the caller (kills the worker). A worker that died or was killed
 is replaced on the next call; the caller gets ``LimitExceeded`` and refuses the file.
 
-Workers are long-lived (starting one costs the import of PDFium and pyHanko) and started with
-``spawn``: forking a threaded web server copies locks in unknown states. PDFium is not
+Workers are long-lived and forked from multiprocessing's fork server, a clean single-threaded
+process that imported PDFium and pyHanko once (``preload``): forking the threaded web server
+itself would copy locks in unknown states, and spawning a fresh interpreter per worker costs
+seconds, paid again each time a killed worker is replaced. The fork server is per process,
+so the first pool's ``preload`` is the one it keeps. PDFium is not
 thread-safe, but each worker is single-threaded, so there is no process-wide lock any more:
 N workers read N files at once, and the web process never runs PDFium itself.
 
@@ -31,7 +34,8 @@ from typing import Any
 
 __all__ = ["BoundedProcessPool", "LimitExceeded"]
 
-_CONTEXT = multiprocessing.get_context("spawn")
+_CONTEXT = multiprocessing.get_context("forkserver")
+_START_TIMEOUT = 120
 
 
 class LimitExceeded(Exception):
@@ -57,6 +61,7 @@ def _serve(conn: Connection, memory_bytes: int, cpu_seconds: int, preload: tuple
         importlib.import_module(module)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send("ready")
     while True:
         try:
             job = conn.recv()
@@ -101,9 +106,13 @@ class _Worker:
                                         daemon=True, name="seing-pdf-worker")
         self.process.start()
         child.close()
+        # The start (an interpreter, then PDFium and pyHanko) is not counted in a call's time.
+        if not self.conn.poll(_START_TIMEOUT) or self.conn.recv() != "ready":
+            self.kill()
+            raise RuntimeError("a PDF worker did not start")
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.pid is not None and self.process.is_alive():
             self.process.kill()
         self.process.join(5)
         self.conn.close()
@@ -130,6 +139,8 @@ class BoundedProcessPool:
         self._lock = threading.Lock()
         self._closed = False
         self._owner = os.getpid()
+        if self._preload:
+            _CONTEXT.set_forkserver_preload(list(self._preload))
 
     def _take(self) -> _Worker:
         with self._lock:
