@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from entrypoints import log_redaction
+
+    log_redaction.install()  # the worker and the web server alike
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

@@ -15,6 +15,7 @@ from typing import Callable
 from dependency_injector import containers, providers
 
 from adapters.memory.clock import FixedClock
+from adapters.system.throttle import InProcessThrottle
 from adapters.memory.ids import SequentialIds
 from adapters.memory.messaging import RecordingMailer, RecordingSmsSender
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
@@ -66,6 +67,7 @@ class UseCases(containers.DeclarativeContainer):
         "ids": adapters.ids,
         "hasher": adapters.password_hasher,
         "totp": adapters.totp,
+        "throttle": adapters.throttle,
         "vault": adapters.vault,
         "ca": adapters.ca,
         "code_generator": adapters.code_generator,
@@ -97,6 +99,7 @@ class UseCases(containers.DeclarativeContainer):
     change_password = _bound(accounts.change_password, _ports)
     request_password_reset = _bound(accounts.request_password_reset, _ports)
     reset_password = _bound(accounts.reset_password, _ports)
+    credentials_stamp = _bound(accounts.credentials_stamp, _ports)
     profile = _bound(accounts.profile, _ports)
     set_locale = _bound(accounts.set_locale, _ports)
 
@@ -231,6 +234,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)
     password_hasher = providers.Singleton(PlainPasswordHasher)
+    throttle = providers.Singleton(InProcessThrottle)
     totp = providers.Singleton(PyotpTotp)
     store = providers.Singleton(InMemoryStore)
     uow = providers.Factory(InMemoryUnitOfWork, store=store, clock=clock)

@@ -29,6 +29,7 @@ from adapters.storage.file_locks import FileLocks
 from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.system.clock import SystemClock
 from adapters.system.ids import RandomIds
+from adapters.system.throttle import InProcessThrottle
 from adapters.timestamping.http_client import HttpTimestampClient
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from entrypoints.ceremony_wiring import make_verifier
@@ -136,6 +137,7 @@ class RealAdapters(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
     password_hasher = providers.Singleton(Argon2PasswordHasher)
+    throttle = providers.Singleton(InProcessThrottle)
     totp = providers.Singleton(PyotpTotp)
     database = providers.Resource(_database, settings=settings)
     uow = providers.Factory(PonyUnitOfWork, db=database, clock=clock)

@@ -208,6 +208,10 @@ class _Repository:
         """Keep rows derived from the aggregate (e.g. link hashes) in step with it."""
 
     def _find(self, key: str) -> Any:
+        if not isinstance(key, str) or not key or key != key.strip():
+            # Pony strips str keys and then refuses an empty one (ValueError): a blank id
+            # would be a crash, and " id" would find "id". Neither exists: not found.
+            return None
         known = self._uow.tracked((self.kind, key))
         if known is not None:
             return known
@@ -407,6 +411,10 @@ class PonyPasswordResetRepository(_Repository):
     def by_token_hash(self, token_hash: str) -> PasswordReset | None:
         return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
             lambda r: r.token_hash == token_hash).order_by(lambda r: r.id))
+
+    def unused_for(self, person_id: str) -> list[PasswordReset]:
+        return self._select(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda r: r.person_id == person_id and r.used_at is None).order_by(lambda r: (r.created_at, r.id)))
 
 
 class PonyJobOutbox:

@@ -316,7 +316,9 @@ class PyHankoPdfSigning:
                                                 subfilter=fields.SigSeedSubFilter.PADES)
             pdf_signer = signers.PdfSigner(meta, signer=_dry_run_signer(),
                                            stamp_style=TextStampStyle(stamp_text=_STAMP_TEXT))
-            self._run(pdf_signer.async_sign_pdf(writer, output=signed, appearance_text_params=_DRY_RUN_LINES))
+            # A fixed reservation: left unset, pyHanko signs a second time just to measure the CMS.
+            self._run(pdf_signer.async_sign_pdf(writer, output=signed, appearance_text_params=_DRY_RUN_LINES,
+                                                bytes_reserved=_DRY_RUN_RESERVED))
         signed.seek(0)
         _open_writer(signed)
         if existing:
@@ -689,6 +691,8 @@ _DRY_RUN_FIELDS = (
     SignatureField(name="Seing-dry-run-invisible"),
     SignatureField(name="Seing-dry-run-visible", box=Box(page=-1, x=72, y=72, width=180, height=60)),
 )
+# Hex digits for the throwaway EC signature and its one small certificate, with room to spare.
+_DRY_RUN_RESERVED = 8192
 _DRY_RUN_LINES = {"line1": "Signé par Seing", "line2": "essai à blanc", "line3": "aucune valeur"}
 _dry_run_lock = threading.Lock()
 _dry_run_signers: list[signers.SimpleSigner] = []

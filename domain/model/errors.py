@@ -108,6 +108,17 @@ class InvalidCredentials(DomainError):
     code = "auth.invalid_credentials"
 
 
+class TooManyAttempts(DomainError):
+    """Too many logins or reset requests from one client or for one address, whatever their
+    outcome; ``retry_after_seconds`` tells when one will be accepted again."""
+
+    code = "auth.throttled"
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class SecondFactorRequired(DomainError):
     code = "auth.second_factor_required"
 

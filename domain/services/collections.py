@@ -29,6 +29,7 @@ from domain.model.errors import (
     DocumentUnsignable,
     EncryptedPdf,
     InvalidPdf,
+    InvalidValue,
     InvitationLinkUnusable,
     LockedPdf,
     NotAPdf,
@@ -65,6 +66,9 @@ from ports.repositories import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 MAX_PER_PAGE = 100
+# Far past any cabinet's collections, and small enough that the offset fits the database's
+# 64-bit integers whatever ``per_page`` is.
+MAX_PAGE = 100_000
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -475,6 +479,8 @@ def list_collections(*, uow: UowFactory, cabinet_id: str, by_person_id: str,
                      per_page: int = 20) -> CollectionsPage:
     """The dashboard: status filter, search by title or signer, pages counted from 1."""
     page = max(1, int(page))
+    if page > MAX_PAGE:
+        raise InvalidValue("page", "no such page")
     per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
     wanted = frozenset(statuses) if statuses else None
     with uow() as tx:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie, MutableScopeHeaders, State
 from litestar.enums import MediaType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
@@ -33,6 +35,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Empty, Message, Scope
 
 from domain.model.errors import DomainError
+from entrypoints import log_redaction
 from entrypoints.web import api, i18n, labels
 from entrypoints.web.api.security import CSRF_COOKIE, CSRF_HEADER
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
@@ -181,6 +184,28 @@ def _security_headers(https: bool):  # noqa: ANN202 - a Litestar before_send hoo
     return add_headers
 
 
+_PATH_TYPES = re.compile(r":[a-z]+\}")  # "{id:str}" in a route's path is "{id}" in the scope's template
+
+
+async def _complete_allow_header(message: Message, scope: Scope) -> None:
+    """OPTIONS answers every method of the path.
+
+    Litestar builds a route's OPTIONS handler when the route first appears and it keeps the
+    methods known then; handlers added to the same path later (one controller's GET after
+    its POST) were missing from ``Allow``. The app's routes know them all.
+    """
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    template = scope.get("path_template")
+    app = scope.get("app")
+    if not template or app is None:
+        return
+    methods = {m for route in app.routes if _PATH_TYPES.sub("}", route.path) == template
+               for m in getattr(route, "methods", ())}
+    if methods:
+        MutableScopeHeaders.from_message(message)["Allow"] = ", ".join(sorted(methods))
+
+
 # Error pages -----------------------------------------------------------------------------
 
 _STATUS_MESSAGES = {
@@ -236,6 +261,44 @@ def _on_unexpected(request: Request, exc: Exception) -> Response:
     return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, _STATUS_MESSAGES[500])
 
 
+# Path parameters -------------------------------------------------------------------------
+
+# Ids and tokens are short printable ASCII; file names may hold spaces but never only spaces.
+MAX_PATH_PARAMETER = 512
+MAX_PATH_NUMBER = 100_000  # page numbers in paths: no document has that many pages
+_NAMES_WITH_SPACES = frozenset({"filename"})
+
+
+def _usable_text(name: str, value: str) -> bool:
+    if not value.strip() or len(value) > MAX_PATH_PARAMETER:
+        return False
+    if any(unicodedata.category(ch)[0] == "C" for ch in value):  # control, format, unassigned...
+        return False
+    return name in _NAMES_WITH_SPACES or not any(ch.isspace() for ch in value)
+
+
+def _check_request_edges(request: Request) -> None:
+    """Before every handler (the one ``before_request`` hook: a router or handler that set its
+    own would replace it, so none does).
+
+    A blank, control-character or absurd path parameter is a 404 here, the same for every
+    route, rather than a value reaching a repository (Pony refuses a blank key with a
+    ValueError, a huge integer with a datatype error: both were 500s). A handler declaring
+    ``opt={"body_media_type": ...}`` (the uploads) answers 415 to any other body, as the JSON
+    routes do, before the body is parsed.
+    """
+    for name, value in (request.scope.get("path_params") or {}).items():
+        if isinstance(value, str) and not _usable_text(name, value):
+            raise NotFoundException()
+        if isinstance(value, int) and not 0 <= value <= MAX_PATH_NUMBER:
+            raise NotFoundException()
+    wanted = request.route_handler.opt.get("body_media_type")
+    if wanted and request.method in {"POST", "PUT", "PATCH"}:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != wanted:
+            raise HTTPException(status_code=415)
+
+
 # Templates -------------------------------------------------------------------------------
 
 
@@ -286,6 +349,8 @@ def create_app(container: Any = None) -> Litestar:
     """Build the web application around a container (``build_container(settings)``)."""
     from entrypoints.web.pages import PAGE_ROUTERS
 
+    # Before anything logs a path: signer, download, reset... links hold secrets.
+    log_redaction.install()
     owns_container = container is None
     if container is None:
         container = _default_container()
@@ -336,7 +401,8 @@ def create_app(container: Any = None) -> Litestar:
             HTTPException: _on_http_exception,
             Exception: _on_unexpected,
         },
-        before_send=[_security_headers(https)],
+        before_send=[_security_headers(https), _complete_allow_header],
+        before_request=_check_request_edges,
         on_startup=[_purge_expired_sessions],
         on_shutdown=[_close_container],
         state=State({"container": container}),

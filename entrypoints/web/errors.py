@@ -62,6 +62,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.NotFound: 404,
     e.PermissionDenied: 403,
     e.InvalidCredentials: 401,
+    e.TooManyAttempts: 429,
     e.SecondFactorRequired: 401,
     e.InvalidSecondFactor: 422,
     e.WrongCurrentPassword: 422,
@@ -157,6 +158,8 @@ _MESSAGES: dict[str, str] = {
     "auth.invalid_credentials": N_(
         "Adresse e-mail ou mot de passe incorrect. Après 5\u00a0erreurs, le compte est bloqué pendant 15\u00a0minutes."
     ),
+    "auth.throttled": N_("Trop de tentatives depuis votre poste ou pour cette adresse\u00a0: patientez quelques "
+                         "minutes avant de réessayer."),
     "auth.second_factor_required": N_("Saisissez le code de votre application d’authentification."),
     "auth.invalid_second_factor": N_("Ce code n’est pas valide\u00a0: saisissez le code à 6\u00a0chiffres affiché "
                                      "par votre application, ou un code de secours."),
@@ -510,6 +513,9 @@ _EDGE: dict[str, tuple[int, str]] = {
     "auth.no_pending_login": (409, N_(
         "Aucune connexion n’attend de second facteur\u00a0: identifiez-vous d’abord avec votre e-mail "
         "et votre mot de passe."
+    )),
+    "auth.session_ended": (401, N_(
+        "Votre mot de passe a été changé depuis votre connexion\u00a0: cette session est fermée, reconnectez-vous."
     )),
     "auth.too_many_attempts": (401, N_("Trop de codes erronés\u00a0: recommencez la connexion depuis le début.")),
     "csrf.failed": (403, N_(

@@ -23,6 +23,7 @@ from domain.model.collection import CollectionStatus, ReminderPolicy
 from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
+from domain.services.collections import MAX_PAGE
 from entrypoints.web.api.collection_schemas import (
     CollectionCreated,
     CollectionInfoInput,
@@ -110,7 +111,7 @@ def _deadline(value: str | None) -> datetime | None:
 class CollectionsController(Controller):
     path = "/collections"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
     # Preparing, sending and managing: a prepare key; reading, a read key. Every POST may carry
     # an Idempotency-Key (creating, adding, sending, reminding, replacing, cancelling).
     opt = {KEY_SCOPE: ApiScope.PREPARE, IDEMPOTENT: True}
@@ -118,8 +119,8 @@ class CollectionsController(Controller):
     # -- preparation ------------------------------------------------------------------------------
 
     @post(operation_id="createCollection", summary="Créer une collecte avec ses documents",
-          status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True},
-          responses=problem_responses(401, 403, 404, 413, 422))
+          status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
+          opt={UPLOAD: True, "body_media_type": "multipart/form-data"}, responses=problem_responses(401, 403, 404, 413, 415, 422))
     def create(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
                use_cases: NamedDependency[Any]) -> Response[Any]:
         """Create a draft in a cabinet from ``multipart/form-data``: ``cabinet_id``, ``title`` (defaults to
@@ -147,7 +148,8 @@ class CollectionsController(Controller):
 
     @post("/{collection_id:str}/documents", operation_id="addCollectionDocuments",
           summary="Ajouter des documents", status_code=HTTP_201_CREATED, sync_to_thread=True,
-          request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True}, responses=problem_responses(401, 403, 404, 409, 413, 422))
+          request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True, "body_media_type": "multipart/form-data"},
+          responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def add_documents(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                       person_id: NamedDependency[str], data: MultipartData,
                       use_cases: NamedDependency[Any]) -> Response[Any]:
@@ -342,7 +344,7 @@ class CollectionsController(Controller):
              cabinet_id: Annotated[str, QueryParameter(min_length=1)],
              status: Annotated[list[CollectionStatus] | None, QueryParameter()] = None,
              q: Annotated[str, QueryParameter(max_length=200)] = "",
-             page: Annotated[int, QueryParameter(ge=1)] = 1,
+             page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
              per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20) -> CollectionsPageOut:
         """The cabinet's collections, newest first: filter by ``status`` (repeatable), search ``q`` in the
         title and the signers' names and emails, pages counted from 1."""
@@ -369,7 +371,7 @@ class CollectionsController(Controller):
 class SignerChoicesController(Controller):
     path = "/cabinets/{cabinet_id:str}/signer-choices"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
     opt = {KEY_SCOPE: ApiScope.PREPARE}
 
     @get(operation_id="listSignerChoices", summary="Membres du cabinet pouvant signer", sync_to_thread=True,

@@ -90,7 +90,7 @@ class WebhookDelivery:
 class WebhooksController(Controller):
     path = "/cabinets/{cabinet_id:str}/webhooks"
     tags = ["Webhooks"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @post(operation_id="createWebhookEndpoint", summary="Ajouter un webhook", status_code=HTTP_201_CREATED,
           dto=CattrsDTO[WebhookEndpointInput], return_dto=None, sync_to_thread=True,

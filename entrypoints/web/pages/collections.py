@@ -17,6 +17,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Template
 
@@ -25,6 +26,7 @@ from domain.model.collection import CollectionStatus, InvitationMode, ReminderPo
 from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_FIELD_SIZE
 from domain.model.errors import DocumentRefused, DomainError, NoDocument, NoSigner, NotFound
 from domain.model.intake import CEILING_MAX_BYTES, MB
+from domain.services.collections import MAX_PAGE
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, provide_viewer, request_context
@@ -230,6 +232,8 @@ def dashboard(request: Request, viewer: NamedDependency[Viewer], use_cases: Name
         page_number = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         page_number = 1
+    if page_number > MAX_PAGE:
+        raise NotFoundException()
     page = use_cases.list_collections(cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id,
                                       statuses=[status] if status else None, search=search, page=page_number,
                                       per_page=20)
