@@ -28,6 +28,7 @@ from domain.model.errors import (
 from domain.model.intake import IntakePolicy
 from domain.services.collections import check_upload
 from tests.intake import hostile
+from tests.intake import corpus
 from tests.intake.corpus import minimal_pdf
 
 MB = 1024 * 1024
@@ -185,3 +186,16 @@ def test_a_worker_error_comes_back_typed(pool) -> None:
     with pytest.raises(Exception) as raised:
         PdfiumPageRenderer(pool).render_png(minimal_pdf(pages=1), page=3, width_px=200)
     assert type(raised.value).__name__ == "NotFound"
+
+
+@pytest.mark.skipif(not corpus.qpdf_available(), reason="qpdf (apt-get install -y qpdf)")
+def test_javascript_hidden_in_an_object_stream_is_found(intake) -> None:
+    packed = corpus.qpdf_rewrite(hostile.open_action_javascript(), "--object-streams=generate")
+    assert b"/ObjStm" in packed
+    with pytest.raises(DocumentActiveContent):
+        intake(packed)
+
+
+def test_an_ordinary_pdf_passes_the_bounded_intake(intake) -> None:
+    intake(minimal_pdf(pages=3))
+    intake(corpus.pdfium_pdf(pages=2))
