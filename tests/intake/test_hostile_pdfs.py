@@ -27,8 +27,7 @@ from domain.model.errors import (
 )
 from domain.model.intake import IntakePolicy
 from domain.services.collections import check_upload
-from tests.intake import hostile
-from tests.intake import corpus
+from tests.intake import corpus, hostile
 from tests.intake.corpus import minimal_pdf
 
 MB = 1024 * 1024
