@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
@@ -29,7 +28,6 @@ def _free_port() -> int:
 def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     import uvicorn
 
-    from adapters.memory.clock import FixedClock  # noqa: F401 - the fakes' clock, set below
     from entrypoints.container import build_container
     from entrypoints.settings import Settings
     from entrypoints.web.app import create_app
@@ -38,7 +36,6 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("upload-limit"), host="127.0.0.1", port=port,
                         dev_mode=True, demo_data=False, max_upload_mb=1)
     container = build_container(settings, fakes=True)
-    container.adapters.clock().set(datetime(2030, 1, 15, 9, 0, tzinfo=UTC))
     server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="upload-limit-uvicorn", daemon=True)
     thread.start()
