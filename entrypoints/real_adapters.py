@@ -9,27 +9,19 @@ from dependency_injector import containers, providers
 
 from adapters.messaging.registry import SmsProviderUnknown, load_sms_sender
 from adapters.plugins import ProviderUnknown, load_provider
+from adapters.isolation.pool import BoundedProcessPool
 from adapters.persistence.database import open_database
 from adapters.persistence.jobs import PonyJobStore
 from adapters.persistence.unit_of_work import PonyUnitOfWork
-from adapters.pdf.inspection import PyHankoPdfiumInspector
-from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.totp import PyotpTotp
-from adapters.system.clock import SystemClock
-from adapters.system.throttle import InProcessThrottle
-from adapters.system.ids import RandomIds
-from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from adapters.storage.file_locks import FileLocks
-from entrypoints.ceremony_wiring import make_verifier
-from adapters.identity.registry import load_identity_verifier
-from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
+from entrypoints.settings import ConfigurationError, Settings
 from ports.identity import IdentityProviderConfig
 from ports.messaging import SMS_SENDERS_ENTRY_POINT_GROUP, SmsProviderConfig
 from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
@@ -143,6 +135,20 @@ def _sms_sender(settings: Settings, clock: object) -> object:
                                  "SEING_SMS_API_URL and the provider's credentials)") from None
 
 
+def _pdf_pool(settings: Settings) -> Iterator[BoundedProcessPool | None]:
+    if settings.pdf_workers == 0:
+        yield None
+        return
+    pool = BoundedProcessPool(workers=settings.pdf_workers, memory_mb=settings.pdf_memory_mb,
+                              cpu_seconds=settings.pdf_timeout_seconds, timeout_seconds=settings.pdf_timeout_seconds,
+                              preload=("adapters.pdf.inspection", "adapters.pdf.rendering",
+                                       "adapters.signing.pyhanko_signing"))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 def _vault(settings: Settings, clock: object) -> object:
     return _provider("seing.key_vaults", settings, clock)
 
@@ -195,14 +201,18 @@ class RealAdapters(containers.DeclarativeContainer):
     # over HTTP, so completion gives every signature its validation data wherever it can be had.
     revocation_source = providers.Singleton(FallbackRevocationSource, providers.Singleton(CaRevocationSource, ca),
                                             providers.Singleton(HttpRevocationSource))
+    pdf_pool = providers.Resource(_pdf_pool, settings)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source, clock=clock)
+                                      revocation_source=revocation_source, clock=clock, isolation=pdf_pool)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)
     document_store = providers.Singleton(_document_store, settings, clock)
-    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
-    page_renderer = providers.Singleton(PdfiumPageRenderer)
+    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector, pdf_pool,
+                                        inflate_limit=providers.Callable(lambda s: s.pdf_inflate_limit_mb * 1024 * 1024,
+                                                                         settings),
+                                        max_pages=settings.provided.pdf_max_pages)
+    page_renderer = providers.Singleton(PdfiumPageRenderer, pdf_pool)
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)

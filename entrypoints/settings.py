@@ -123,6 +123,13 @@ class Settings:
     privacy_version: str = "ppdp-2026-11"
     # Documents
     max_upload_mb: int = field(default=25, validator=_between(1, 200))
+    # Untrusted PDFs are read and rendered in worker processes with these limits (0 workers:
+    # in the web process, unbounded; for tools only). The memory is each worker's address space.
+    pdf_workers: int = field(default=2, validator=_between(0, 32))
+    pdf_memory_mb: int = field(default=1536, validator=_between(256, 65536))
+    pdf_timeout_seconds: int = field(default=30, validator=_between(1, 3600))
+    pdf_inflate_limit_mb: int = field(default=512, validator=_between(1, 65536))  # all Flate streams of a file
+    pdf_max_pages: int = field(default=2000, validator=_between(1, 1_000_000))
     # Signing ceremony, evidence, verification
     document_retention_days: int = 30  # signed documents are deleted this long after the end
     evidence_retention_days: int = 3653  # the evidence file is kept 10 years

@@ -52,12 +52,14 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
 from domain.model.errors import (
     BrokenPdf,
     DomainError,
     EncryptedPdf,
     LockedPdf,
     NotAPdf,
+    PdfTooComplex,
     SigningCertificateRejected,
     SigningFailed,
     UnsignablePdf,
@@ -264,9 +266,12 @@ class PyHankoPdfSigning:
         signing_hash: str = "sha256",
         durable: bool = False,
         clock: Clock | None = None,
+        isolation: BoundedProcessPool | None = None,
     ) -> None:
         self._durable = durable
         self._clock = clock
+        # The dry run at upload reads an untrusted file: given a pool, it runs there, bounded.
+        self._isolation = isolation
         # addFilter ignores a filter already present: building adapters repeatedly is fine.
         logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NO_FETCHING_WARNING)
         self._vault = vault
@@ -296,6 +301,15 @@ class PyHankoPdfSigning:
         self.check_signable(Path(path).read_bytes())
 
     def check_signable(self, pdf: bytes) -> None:
+        if self._isolation is None:
+            self._check_signable_here(pdf)
+            return
+        try:
+            self._isolation.call(dry_run_check, pdf, self._hash)
+        except LimitExceeded as exc:
+            raise PdfTooComplex("preparing the PDF exceeded its limits", problem=exc.reason) from exc
+
+    def _check_signable_here(self, pdf: bytes) -> None:
         """A dry run of what sending and signing will do, on a copy in memory, then forgotten.
 
         Two empty fields (one invisible, one with a box on the last page) as sending adds them,
@@ -873,3 +887,8 @@ def _atomic_output(source: Path, destination: Path, durable: bool) -> Iterator[t
         except FileNotFoundError:
             pass
         raise
+
+
+def dry_run_check(pdf: bytes, signing_hash: str) -> None:
+    """``check_signable`` in a worker process: the dry run needs no key vault (its key is throwaway)."""
+    PyHankoPdfSigning(vault=None, signing_hash=signing_hash)._check_signable_here(pdf)  # type: ignore[arg-type]

@@ -412,6 +412,20 @@ class DocumentUnsignable(DocumentRefused):
     code = "document.unsignable"
 
 
+class DocumentTooComplex(DocumentRefused):
+    """Reading it needs more memory or time than a document may take: a decompression bomb,
+    a page tree or an image out of all proportion, or a reader stuck in a loop."""
+
+    code = "document.too_complex"
+
+
+class DocumentActiveContent(DocumentRefused):
+    """It carries JavaScript or a Launch action (``kinds``): what a reader shows or runs could
+    then differ from what was signed, so such files are refused rather than silently altered."""
+
+    code = "document.active_content"
+
+
 class DocumentCorrupted(DomainError):
     """The stored bytes no longer match their SHA-256: storage damage, never user input."""
 
@@ -547,6 +561,12 @@ class BrokenPdf(InvalidPdf):
     """Truncated or structurally damaged: no reliable revision to sign on top of."""
 
     code = "pdf.broken"
+
+
+class PdfTooComplex(InvalidPdf):
+    """Preparing it for signing needed more memory or time than a document may take."""
+
+    code = "pdf.too_complex"
 
 
 class LockedPdf(InvalidPdf):

@@ -25,6 +25,7 @@ from domain.model.document import Document, FieldPlacement
 from domain.model.errors import (
     DocumentEncrypted,
     DocumentLocked,
+    DocumentTooComplex,
     DocumentUnsignable,
     EncryptedPdf,
     InvalidPdf,
@@ -34,6 +35,7 @@ from domain.model.errors import (
     NotAPdf,
     NotFound,
     NotPdf,
+    PdfTooComplex,
     SigningFailed,
 )
 from domain.model.intake import MAGIC_WINDOW, IntakePolicy, PdfInfo
@@ -42,6 +44,8 @@ from domain.model.pki import CertificatePolicy
 from domain.model.signer import Identity, SignatureLevel, SignerKind
 from domain.model.tokens import hash_token
 from domain.model.values import Email, Mobile, PersonName
+from domain.services.audit import append, commit_with_trail, sync_timeline
+from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
 from domain.services.collection_views import (
     CollectionDetails,
     CollectionsPage,
@@ -53,8 +57,6 @@ from domain.services.collection_views import (
     WorkerReport,
     timeline_of,
 )
-from domain.services.audit import append, commit_with_trail, sync_timeline
-from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
@@ -187,6 +189,8 @@ def _check_signable(signing: PdfSigning, content: bytes) -> None:
         raise DocumentEncrypted("the PDF is encrypted") from exc
     except NotAPdf as exc:
         raise NotPdf("the file is not a PDF") from exc
+    except PdfTooComplex as exc:
+        raise DocumentTooComplex("preparing the PDF for signing exceeded its limits", problem=exc.detail) from exc
     except LockedPdf as exc:
         raise DocumentLocked("the PDF's signatures forbid ours", problem=exc.detail) from exc
     except (InvalidPdf, SigningFailed) as exc:

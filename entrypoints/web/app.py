@@ -20,13 +20,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie, MutableScopeHeaders, State
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
@@ -40,6 +40,7 @@ from entrypoints.web import api, i18n, labels
 from entrypoints.web.api.security import CSRF_COOKIE, CSRF_HEADER
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
 from entrypoints.web.errors import describe
+from entrypoints.web.upload_limit import UploadLimit, upload_body_limit
 
 log = logging.getLogger("seing.web")
 
@@ -389,7 +390,9 @@ def create_app(container: Any = None) -> Litestar:
         dependencies=dict(DEPENDENCIES),
         # Our CSRF middleware rather than ``csrf_config=`` (which installs Litestar's own, with no
         # way to exempt a request by its headers); it runs after the session, before any route.
-        middleware=[session_config.middleware, DefineMiddleware(_CsrfUnlessApiKey, config=csrf_config)],
+        # The upload limit first: a too-large body is refused before the session or CSRF reads anything.
+        middleware=[DefineMiddleware(UploadLimit, limit=upload_body_limit(int(getattr(settings, "max_upload_mb", 25)))),
+                    session_config.middleware, DefineMiddleware(_CsrfUnlessApiKey, config=csrf_config)],
         stores={"sessions": session_store},
         template_config=TemplateConfig(instance=_template_engine()),
         exception_handlers={

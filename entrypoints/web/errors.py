@@ -303,6 +303,16 @@ _MESSAGES: dict[str, str] = {
         "le logiciel qui l’a "
         "produit), puis déposez la nouvelle version."
     ),
+    "document.too_complex": N_(
+        "Ce PDF demande trop de mémoire ou de temps pour être lu (contenu compressé démesuré, structure "
+        "anormale). Ouvrez-le puis «\u00a0Imprimer\u00a0» vers «\u00a0Enregistrer au format PDF\u00a0», et "
+        "déposez la nouvelle version."
+    ),
+    "document.active_content": N_(
+        "Ce PDF contient du contenu actif (JavaScript ou lancement d’application) qui pourrait modifier ce qui "
+        "s’affiche après la signature. Ouvrez-le puis «\u00a0Imprimer\u00a0» vers «\u00a0Enregistrer au format "
+        "PDF\u00a0», et déposez la nouvelle version."
+    ),
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
     ),
@@ -340,6 +350,7 @@ _MESSAGES: dict[str, str] = {
     "pdf.broken": N_(
         "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
     ),
+    "pdf.too_complex": N_("Ce PDF demande trop de mémoire ou de temps pour être préparé à la signature."),
     "pdf.locked": N_(
         "Ce PDF est certifié ou verrouillé par une signature qui interdit d’y ajouter d’autres signatures."
     ),

@@ -22,6 +22,7 @@ from domain.model.api_keys import ApiScope
 from domain.model.collection import CollectionStatus, ReminderPolicy
 from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
+from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from domain.services.collections import MAX_PAGE
 from entrypoints.web.api.collection_schemas import (
     CollectionCreated,
@@ -40,12 +41,12 @@ from entrypoints.web.api.collection_schemas import (
     SignerInput,
     TimelineEventOut,
 )
-from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import N_, FieldError, describe
 from entrypoints.web.problems import InputRejected, problem_response, problem_responses
+from entrypoints.web.upload_limit import UPLOAD
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 UPLOAD_MAX_BODY = CEILING_MAX_BYTES + MB
@@ -119,7 +120,7 @@ class CollectionsController(Controller):
 
     @post(operation_id="createCollection", summary="Créer une collecte avec ses documents",
           status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
-          opt={"body_media_type": "multipart/form-data"}, responses=problem_responses(401, 403, 404, 413, 415, 422))
+          opt={UPLOAD: True, "body_media_type": "multipart/form-data"}, responses=problem_responses(401, 403, 404, 413, 415, 422))
     def create(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
                use_cases: NamedDependency[Any]) -> Response[Any]:
         """Create a draft in a cabinet from ``multipart/form-data``: ``cabinet_id``, ``title`` (defaults to
@@ -147,7 +148,7 @@ class CollectionsController(Controller):
 
     @post("/{collection_id:str}/documents", operation_id="addCollectionDocuments",
           summary="Ajouter des documents", status_code=HTTP_201_CREATED, sync_to_thread=True,
-          request_max_body_size=UPLOAD_MAX_BODY, opt={"body_media_type": "multipart/form-data"},
+          request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True, "body_media_type": "multipart/form-data"},
           responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def add_documents(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                       person_id: NamedDependency[str], data: MultipartData,

@@ -14,8 +14,8 @@ from pathlib import PurePath
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.di import NamedDependency, Provide
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
@@ -42,6 +42,7 @@ from entrypoints.web.pages.common import (
     render,
     see_other,
 )
+from entrypoints.web.upload_limit import UPLOAD
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -249,7 +250,7 @@ def new_collection(request: Request, viewer: NamedDependency[Viewer], settings: 
                    refusals=[])
 
 
-@post("/collectes/nouvelle", name="create_collection", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY)
+@post("/collectes/nouvelle", name="create_collection", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True})
 def create_collection(request: Request, data: MultipartData, viewer: NamedDependency[Viewer],
                       use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
     files = _uploads(data)
@@ -275,7 +276,7 @@ def documents(request: Request, collection_id: FromPath[str], viewer: NamedDepen
 
 
 @post("/collectes/{collection_id:str}/documents", name="add_documents", sync_to_thread=True,
-      request_max_body_size=UPLOAD_MAX_BODY)
+      request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True})
 def add_documents(request: Request, collection_id: FromPath[str], data: MultipartData,
                   viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
                   settings: NamedDependency[Any]) -> Response:
