@@ -354,7 +354,10 @@ class VerificationsController(Controller):
     def verify(self, request: Request, body: RawBody) -> dict[str, Any]:
         """Send the file itself as the body (``Content-Type: application/pdf``); the answer lists
         each signature (level, certificate status at signing time, integrity, coverage, PAdES
-        level, ``qualified`` only when a configured EU trusted list says so). Nothing is stored."""
+        level, ``qualified`` only when a configured EU trusted list says so). A signature the file
+        already carried from an authority Seing does not know is ``valid_unknown_authority`` when
+        intact (« valide, émise par une autorité que Seing ne connaît pas »): it does not count
+        against ``all_ok``. Nothing is stored."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ("application/pdf", "application/octet-stream"):
             raise InputRejected("http.unsupported_media_type", status=415)
