@@ -8,9 +8,9 @@ from the outbox files the worker writes, as a person would read their email and 
 It runs on the instance itself, with the operator's settings (data folder, database, public URL,
 QcPDS URL, CA settings), in the demo cabinet: its certificates are issued by the instance's own
 CA, so the instance's OCSP responder and CRLs answer for them and outside validators (pdfsig,
-pyHanko) check revocation against the running app. Only the messages are forced into the outbox
-and identity checks onto the simulator; a demo cabinet has no place on a production instance, so
-it refuses to run when dev mode is off.
+pyHanko) check revocation against the running app. It needs what development defaults give:
+the outbox for emails and SMS (read back by the demo) and the identity simulator; and, since a
+demo cabinet has no place on a production instance, it refuses to run when dev mode is off.
 """
 
 from __future__ import annotations
@@ -64,16 +64,18 @@ def run_demo_collection(pdfs: Sequence[Path], out: Path, *, base: Settings | Non
 
 
 def _run(contents: list[tuple[str, bytes]], out: Path, base: Settings) -> Iterator[str]:
-    import attrs
-
     from adapters.persistence.migrations import upgrade
 
     if not base.dev_mode:
         raise DemoFailed("the demo writes a demo cabinet and its certificates into this instance: it runs only "
                          "with SEING_DEV_MODE=true")
-    # The instance's own data (database, key vault, CA, documents) and settings; the demo's
-    # emails and SMS go to the outbox it reads back, identity checks to the simulator.
-    settings = attrs.evolve(base, mail_backend="outbox", sms_backend="outbox", identity_provider="simulator")
+    # The instance's own data (database, key vault, CA, documents) and settings, as they are: the
+    # jobs the demo queues may be delivered by the running app's worker, so the demo cannot send
+    # its messages elsewhere than the instance does; it reads them back from the outbox.
+    if base.mail_backend != "outbox" or base.sms_backend != "outbox":
+        raise DemoFailed("the demo reads its invitations and codes from the outbox: it needs "
+                         "SEING_MAIL_BACKEND=outbox and SEING_SMS_BACKEND=outbox (the development defaults)")
+    settings = base
     _step("create the database", lambda: upgrade(settings.resolved_database_url))
     container = build_container(settings)
     container.init_resources()

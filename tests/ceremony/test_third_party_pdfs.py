@@ -78,6 +78,16 @@ ACCEPTED = {
 }
 
 
+_MADE: dict[str, bytes] = {}
+
+
+def _made(name: str) -> bytes:
+    """Each file made once per run (LibreOffice and the scans take seconds); a missing tool skips."""
+    if name not in _MADE:
+        _MADE[name] = ACCEPTED[name]()
+    return _MADE[name]
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     server = PkiHttpServer().start()
@@ -114,7 +124,7 @@ def _pyhanko_statuses(pdf: bytes, root_der: bytes) -> dict[str, object]:
 @pytest.mark.external  # pdfsig and certutil
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
 def test_a_third_party_pdf_is_accepted_sent_signed_and_valid(world, name, tmp_path_factory):
-    original = ACCEPTED[name]()
+    original = _made(name)
     foreign = [s.field_name for s in PdfFileReader(io.BytesIO(original), strict=True).embedded_signatures]
 
     cid = _send_for_one_signature(world, original)
@@ -194,7 +204,7 @@ def three_levels(world):
     names, contents, skipped = [], [], []
     for name in sorted(ACCEPTED):
         try:
-            contents.append(ACCEPTED[name]())
+            contents.append(_made(name))
             names.append(name)
         except pytest.skip.Exception as reason:
             skipped.append(f"{name}: {reason}")
