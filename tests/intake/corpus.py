@@ -2,7 +2,9 @@
 
 Two independent generators make valid PDFs (a hand-written minimal file, pypdfium2's new
 document), pyHanko's writer makes the encrypted ones and signs one with a throwaway key, and
-qpdf rewrites one linearised and one with object streams.
+qpdf rewrites one linearised and one with object streams. Tools nobody here wrote make the rest:
+Ghostscript, qpdf, poppler (pdftocairo, pdfseparate, pdfunite), img2pdf and LibreOffice Writer
+(Debian packages, scripts/system_deps.sh).
 """
 
 from __future__ import annotations
