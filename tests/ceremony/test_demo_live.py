@@ -63,7 +63,7 @@ def demo(tmp_path_factory):
                 break
             except OSError:
                 if web.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the web app did not start: " + (base / "web.log").read_text())
+                    raise RuntimeError("the web app did not start: " + (base / "web.log").read_text()) from None
                 time.sleep(0.2)
         yield type("Demo", (), {"out": out, "log": base / "web.log", "url": f"http://127.0.0.1:{port}",
                                 "stdout": run.stdout})

@@ -20,10 +20,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from asn1crypto import x509
 
 from domain.model.collection import CollectionStatus
 from domain.model.errors import DocumentRefused
@@ -214,8 +214,8 @@ def three_levels(world):
         assert world.sign_as(email, identity_check=index == 2).status == ("completed" if index == 2 else "signed")
     collection = world.get(cid)
     assert collection.status is CollectionStatus.COMPLETED and collection.finalised_at is not None
-    signed = dict(zip(names, world.document_bytes(cid)))
-    return type("ThreeLevels", (), {"cid": cid, "originals": dict(zip(names, contents)), "signed": signed,
+    signed = dict(zip(names, world.document_bytes(cid), strict=True))
+    return type("ThreeLevels", (), {"cid": cid, "originals": dict(zip(names, contents, strict=True)), "signed": signed,
                                     "skipped": skipped, "collection": collection})
 
 

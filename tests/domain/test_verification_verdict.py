@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from domain.model.verification import SignatureCheck, VerificationReport, Verdict, verdict_of
+from domain.model.verification import SignatureCheck, Verdict, VerificationReport, verdict_of
 
 OURS = SignatureCheck(field_name="Signature_s1", kind="signature", signer_name="Claire Petit",
                       certificate_subject="CN=Claire Petit", certificate_serial="1a", certificate_issuer="CN=Seing LCP",
