@@ -2,8 +2,9 @@
 poppler's pdfsig (OCSP checked against the app's responder over loopback) and in pyHanko with
 revocation checking, because the demo runs on the instance's own CA and settings.
 
-Both commands run as a person runs them: `seing demo collection`, then `seing web`, two
-processes on one data folder, the web app on a free loopback port.
+The commands run as a person runs them: what `make run` does (`seing db upgrade`, `seing ca init`,
+`seing web` on a free loopback port), then `seing demo collection` while the app is up, separate
+processes on one data folder.
 """
 
 from __future__ import annotations
@@ -39,19 +40,21 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The demo on a fresh instance with an operator's QcPDS URL, then that instance's web app."""
+    """A fresh instance with an operator's QcPDS URL, its web app up, then the demo on it."""
     base = tmp_path_factory.mktemp("demo-live")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEING_")}
     env.update(PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1", SEING_DATA_DIR=str(base / "var"),
                SEING_HOST="127.0.0.1", SEING_PORT=str(port), SEING_DEV_MODE="true", SEING_QC_PDS_URL=PDS)
-    # A client's file that already carries someone else's signature: not a failure of the demo.
-    source = base / "contrat.pdf"
-    source.write_bytes(corpus.signed_pdf(corpus.minimal_pdf(pages=2)))
-    out = base / "out"
-    run = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo", "collection", "--pdf", str(source),
-                          "--out", str(out)], env=env, cwd=base, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stdout + run.stderr
+
+    def seing(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env, cwd=base,
+                              capture_output=True, text=True, timeout=300)
+
+    # What `make run` does first, then the app; the demo runs while it is up.
+    for step in (("db", "upgrade"), ("ca", "init")):
+        done = seing(*step)
+        assert done.returncode == 0, done.stdout + done.stderr
     log = (base / "web.log").open("w")
     web = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "web"], env=env, cwd=base, stdout=log,
                            stderr=subprocess.STDOUT)
@@ -65,6 +68,12 @@ def demo(tmp_path_factory):
                 if web.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the web app did not start: " + (base / "web.log").read_text()) from None
                 time.sleep(0.2)
+        # A client's file that already carries someone else's signature: not a failure of the demo.
+        source = base / "contrat.pdf"
+        source.write_bytes(corpus.signed_pdf(corpus.minimal_pdf(pages=2)))
+        out = base / "out"
+        run = seing("demo", "collection", "--pdf", str(source), "--out", str(out))
+        assert run.returncode == 0, run.stdout + run.stderr
         yield type("Demo", (), {"out": out, "log": base / "web.log", "url": f"http://127.0.0.1:{port}",
                                 "stdout": run.stdout})
     finally:
