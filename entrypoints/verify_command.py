@@ -5,6 +5,11 @@ It never creates a file, a key or a directory, and works from any directory. Tru
 run inside an instance (its data directory holds an initialised CA), that instance's published
 root and CRLs, read from disk; the report says which. French by default, English with
 ``--lang en`` (the UI's catalogue). Exit codes: 0 valid, 1 invalid, 2 cannot check.
+
+A signature from an authority the verifier does not know (one the client's file carried before
+it was sent for signature) is reported « valide, émise par une autorité que Seing ne connaît
+pas » when it is intact: it does not change the exit code, which is about the signatures Seing
+can vouch for (0 when they are all valid). A file whose only signatures are such answers 2.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ _VERDICTS = {
     Verdict.UNDETERMINED: N_("IMPOSSIBLE À VÉRIFIER"),
 }
 _YES = {True: N_("oui"), False: N_("non")}
+FOREIGN_VALID = N_("valide, émise par une autorité que Seing ne connaît pas")
 _NO_TRUST = N_(
     "Aucune source de confiance : ni --root, ni liste de confiance configurée, ni instance Seing dans ce "
     "répertoire. Indiquez la racine de l’autorité avec --root FICHIER (PEM ou DER)."
@@ -201,6 +207,11 @@ def _signature_lines(number: int, check: SignatureCheck, gettext: Callable[[str]
             lines.append("  " + gettext("Preuve par le fichier seul (hors ligne) : aucune"))
         lines.append("  " + gettext("Qualifiée : %(yes)s") % {"yes": yes[check.qualified]}
                      + (f" ({check.trust_source})" if check.trust_source else ""))
+    if check.valid_unknown_authority:
+        state = gettext(FOREIGN_VALID)
+    else:
+        state = gettext("valide") if check.ok else gettext("non valide")
+    lines.append("  " + gettext("État : %(state)s") % {"state": state})
     lines.append("  " + gettext("Intègre : %(intact)s ; certificat de confiance : %(trusted)s ; "
                                 "état du certificat : %(status)s") % {
         "intact": yes[check.intact and check.valid], "trusted": yes[check.trusted], "status": check.certificate_status})

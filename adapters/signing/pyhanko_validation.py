@@ -273,7 +273,8 @@ class PyHankoSignatureVerifier:
             modifications_after=modification.name.lower() if modification is not None else "none",
             pades_level=pades, qualified=qualified,
             trust_source=(self._trusted_list.source if qualified and self._trusted_list else None),
-            revoked_since_signing=revoked_since_signing, proven_level=proven_level, proven_at=proven_at)
+            revoked_since_signing=revoked_since_signing, proven_level=proven_level, proven_at=proven_at,
+            known_authority=bool(status.trusted) or self._known_authority(cert, chain))
 
     def _offline_spec(self, revocation: RevocationCheckingPolicy, local_knowledge: Any = None) -> SignatureValidationSpec:
         policy = CertValidationPolicySpec(trust_manager=SimpleTrustManager.build(trust_roots=self._roots),
@@ -328,6 +329,21 @@ class PyHankoSignatureVerifier:
             return None, None
         return ("B-B", now) if basic.ades_subindic is AdESPassed.OK else (None, None)
 
+    def _known_authority(self, cert: x509.Certificate, chain: list[x509.Certificate]) -> bool:
+        """Whether the certificate or its embedded chain comes from an authority we were given
+        (a trust anchor or one of our CAs), by name and key identifier: an untrusted signature
+        from such an authority is a failure of ours, not someone else's signature."""
+        known = self._roots + self._cas
+        for candidate in [cert, *chain]:
+            for authority in known:
+                if candidate.dump() == authority.dump():
+                    return True
+                if candidate.issuer == authority.subject and (
+                        candidate.authority_key_identifier is None
+                        or candidate.authority_key_identifier == authority.key_identifier):
+                    return True
+        return False
+
     @staticmethod
     def _pades(embedded, timestamped, dss_certs, cert, timestamp_revisions, is_timestamp) -> str | None:  # type: ignore[no-untyped-def]
         if is_timestamp:
@@ -346,4 +362,5 @@ class PyHankoSignatureVerifier:
             certificate_serial=format(cert.serial_number, "x"), certificate_issuer=cert.issuer.human_friendly,
             certificate_policies=_policies(cert), qc_compliance=_qc_compliance(cert), level=None, signing_time=None,
             timestamped=False, intact=False, valid=False, trusted=False, certificate_status="unknown",
-            coverage="partial", modifications_after="unknown", pades_level=None, qualified=False, trust_source=None)
+            coverage="partial", modifications_after="unknown", pades_level=None, qualified=False, trust_source=None,
+            known_authority=self._known_authority(cert, [c for c in embedded.other_embedded_certs]))

@@ -166,6 +166,20 @@ def test_verifications_report_each_signature_and_refuse_bad_files(world, raw):
     assert raw.post("/api/v1/verifications", json={"a": 1}).status_code == 415
 
 
+def test_verifications_report_a_foreign_signature_as_valid_from_an_unknown_authority(world, raw):
+    from tests.intake import corpus
+
+    cid = world.collection([_external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None)],
+                           contents=[corpus.signed_pdf()])
+    world.sign_as("bruno@exemple.fr")
+    body = raw.post("/api/v1/verifications", content=world.document_bytes(cid)[0],
+                    headers={"Content-Type": "application/pdf"}).json()
+    by_field = {s["field_name"]: s for s in body["signatures"]}
+    assert by_field["Signature1"]["valid_unknown_authority"] and not by_field["Signature1"]["ok"]
+    assert all(s["ok"] for name, s in by_field.items() if name != "Signature1")
+    assert body["all_ok"] is True
+
+
 def test_the_signer_routes_are_in_the_openapi_document(raw):
     schema = raw.get("/schema/openapi.json").json()
     operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()

@@ -151,3 +151,24 @@ def test_one_time_keys_are_destroyed_after_the_signature(world):
     assert len(one_time) == 1  # Anne's level-2 certificate for this ceremony
     with pytest.raises(KeyNotFound):
         world.vault.get(one_time[0].key_id)
+
+
+def test_seing_demo_collection_refuses_to_write_a_demo_cabinet_into_a_production_instance(tmp_path, capsys,
+                                                                                          monkeypatch):
+    monkeypatch.setenv("SEING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SEING_DEV_MODE", "false")
+    pdf = tmp_path / "lettre.pdf"
+    pdf.write_bytes(corpus.minimal_pdf())
+    assert cli.main(["demo", "collection", "--pdf", str(pdf), "--out", str(tmp_path / "out")]) == 1
+    assert "SEING_DEV_MODE=true" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists(), "nothing was written into the instance"
+
+
+def test_seing_demo_collection_says_it_needs_the_outbox_rather_than_overriding_the_operator(tmp_path, capsys,
+                                                                                          monkeypatch):
+    monkeypatch.setenv("SEING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SEING_MAIL_BACKEND", "smtp")
+    pdf = tmp_path / "lettre.pdf"
+    pdf.write_bytes(corpus.minimal_pdf())
+    assert cli.main(["demo", "collection", "--pdf", str(pdf), "--out", str(tmp_path / "out")]) == 1
+    assert "SEING_MAIL_BACKEND=outbox" in capsys.readouterr().err

@@ -479,3 +479,22 @@ def test_outside_dev_mode_there_is_no_simulator_shortcut(world, client):
     _post(client, f"/signature/{token}/identite")
     assert "Approuver maintenant" not in client.get(f"/signature/{token}/identite").text
     assert _post(client, f"/signature/{token}/identite/simulateur", {"decision": "approve"}).status_code == 404
+
+
+def test_the_verifier_reports_a_foreign_signature_as_valid_from_an_unknown_authority(world, client):
+    from tests.intake import corpus
+
+    cid = world.collection([_external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None)],
+                           contents=[corpus.signed_pdf()])
+    world.sign_as("bruno@exemple.fr")
+    report = _upload(client, world.document_bytes(cid)[0])
+    assert report.status_code == 200, report.text
+    text = _text(report.text)
+    assert "Toutes les signatures sont valides" in text  # ours are, and the foreign one is not a failure
+    assert "valide, émise par une autorité que Seing ne connaît pas" in text
+    assert "non valide" not in text
+    only_foreign = _text(_upload(client, corpus.signed_pdf()).text)
+    assert "Toutes les signatures sont valides" not in only_foreign  # nothing Seing can vouch for
+    assert "Seing ne peut pas se porter garant de leurs auteurs" in only_foreign
+    assert "au moins une signature n'est pas valide" not in only_foreign
+    assert "valide, émise par une autorité que Seing ne connaît pas" in only_foreign

@@ -356,7 +356,9 @@ class VerificationsController(Controller):
         each signature (level, certificate status at signing time, integrity, coverage, PAdES
         level, ``qualified`` only when a configured EU trusted list says so, and ``proven_level`` /
         ``proven_at``: the PAdES level the file alone proves offline, B-B to B-LTA, and the time
-        it is proven at). Nothing is stored."""
+        it is proven at). A signature the file already carried from an authority Seing does not
+        know is ``valid_unknown_authority`` when intact (« valide, émise par une autorité que Seing
+        ne connaît pas »): it does not count against ``all_ok``. Nothing is stored."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ("application/pdf", "application/octet-stream"):
             raise InputRejected("http.unsupported_media_type", status=415)
