@@ -78,7 +78,8 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
     tsa = InProcessTimestampAuthority(
         vault=vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, chain=pki.tsa_chain, clock=_Clock()
     )
-    ours = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(pki.ca))
+    ours = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(pki.ca),
+                             clock=_Clock())
     files = []
     for label, pages, per_page in FILES:
         path = pdf_file(workdir / f"{pages}p.pdf", pages=pages, bytes_per_page=per_page)

@@ -248,8 +248,9 @@ class PyHankoPdfSigning:
         trust_roots: DER roots B-LT validation accepts besides the last certificate of the
             signer's chain (e.g. the TSA's root when its tokens do not embed it).
         signing_hash: digest algorithm of the signatures.
-        clock: the time B-LT validation happens at (the TSA's and the CA's time); without
-            one, pyHanko's wall clock.
+        clock: the time B-LT validation happens at (the TSA's and the CA's time); required
+            for B-LT and B-LTA, never replaced by the wall clock (the dry run at upload and the
+            levels below validate nothing, so they need none).
         durable: fsync file outputs before publishing them. Off by default: the output
             appears atomically either way (temporary file + rename), and the document
             store that keeps the result owns durability; on 10 MB the fsync costs more
@@ -601,7 +602,9 @@ class PyHankoPdfSigning:
             data: RevocationData = self._revocation.revocation_data(der, issuer.dump())
             ocsps += data.ocsp_responses
             crls += data.crls
-        moment = {"moment": self._clock.now()} if self._clock is not None else {}
+        if self._clock is None:
+            raise SigningFailed("B-LT needs the clock its validation happens at")
+        moment = {"moment": self._clock.now()}
         return ValidationContext(
             trust_roots=roots,
             other_certs=certs,

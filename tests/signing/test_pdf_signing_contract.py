@@ -4,6 +4,8 @@ import io
 
 import pytest
 
+from adapters.system.clock import SystemClock
+
 from adapters.memory.pdf_signing import FakePdfSigning
 from ports.contracts.pdf_signing import PdfSigningContract
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes
@@ -67,5 +69,5 @@ class TestPyHankoPdfSigningWithItsDryRunInAWorker(TestPyHankoPdfSigning):
         from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 
         self._signing = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation,
-                                          isolation=pdf_pool)
+                                          isolation=pdf_pool, clock=SystemClock())
         self._identity = identity

@@ -60,7 +60,8 @@ def _text(html: str) -> str:
 
 
 def _signing(world: Ceremony, tsa: Any) -> PyHankoPdfSigning:
-    return PyHankoPdfSigning(vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca))
+    return PyHankoPdfSigning(vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca),
+                             clock=world.clock)
 
 
 def _level2(world: Ceremony, **kwargs: Any) -> str:
