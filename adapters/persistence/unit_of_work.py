@@ -566,16 +566,16 @@ class PonyCollectionRepository(_Repository):
 
     def by_download_token_hash(self, token_hash: str) -> Collection | None:
         # The JSON holds the links' hashes: the database narrows, the aggregate confirms.
-        return next((c for c in self._select(lambda rows: rows.select(lambda c: token_hash in c.data))
-                     if any(link.token_hash == token_hash for link in c.download_links)), None)
+        return next((found for found in self._select(lambda rows: rows.select(lambda c: token_hash in c.data))
+                     if any(link.token_hash == token_hash for link in found.download_links)), None)
 
     def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
                       limit: int = 100) -> list[Collection]:
         ended = ["completed", "refused", "expired", "cancelled"]
-        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
-                 if c.ended_at is not None and (
-                     (c.ended_at <= documents_before and c.documents_purged_at is None)
-                     or (c.ended_at <= evidence_before and c.evidence is not None and c.evidence.purged_at is None))]
+        found = [e for e in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if e.ended_at is not None and (
+                     (e.ended_at <= documents_before and e.documents_purged_at is None)
+                     or (e.ended_at <= evidence_before and e.evidence is not None and e.evidence.purged_at is None))]
         return sorted(found, key=lambda c: (c.ended_at, c.id))[:limit]
 
     def references_document(self, sha256: str, *, excluding: str) -> bool:
@@ -588,8 +588,8 @@ class PonyCollectionRepository(_Repository):
 
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         ended = ["completed", "refused", "expired", "cancelled"]
-        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
-                 if c.evidence is None]
+        found = [e for e in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if e.evidence is None]
         return sorted(found, key=lambda c: (c.ended_at or c.created_at, c.id))[:limit]
 
 

@@ -751,7 +751,7 @@ def _mend_xmp(writer: IncrementalPdfFileWriter) -> None:
     if not isinstance(stream, xmp_xml.MetadataStream):
         return  # pyHanko writes a new packet instead of reading this one
     try:
-        stream.xmp
+        _ = stream.xmp
         return
     except Exception:  # noqa: BLE001 - undecodable or unparsable: both are mended below
         pass

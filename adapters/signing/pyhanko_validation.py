@@ -124,7 +124,7 @@ class PyHankoSignatureVerifier:
         timestamp_revisions = [s.signed_revision for s in signatures if s.sig_object_type == "/DocTimeStamp"]
         for embedded in signatures:
             checks.append(self._check(embedded, dss, dss_certs, timestamp_revisions))
-        last = max(zip(signatures, checks), key=lambda pair: pair[0].signed_revision)[1]
+        last = max(zip(signatures, checks, strict=True), key=lambda pair: pair[0].signed_revision)[1]
         # Only validation data (DSS) may follow the last signature: PAdES B-LT adds it after.
         whole = last.coverage == "entire_file" or last.modifications_after == "lta_updates"
         return VerificationReport(file_sha256=hashlib.sha256(pdf).hexdigest(), signatures=tuple(checks),

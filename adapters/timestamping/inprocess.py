@@ -148,7 +148,7 @@ class InProcessTimestampAuthority:
         try:
             try:
                 req = tsp.TimeStampReq.load(query, strict=True)
-                req.native  # forces a full parse: lazy asn1crypto would accept garbage
+                _ = req.native  # forces a full parse: lazy asn1crypto would accept garbage
             except Exception:
                 raise _Refusal("bad_data_format", "the query is not a DER TimeStampReq") from None
             if req["version"].native != "v1":

@@ -95,7 +95,7 @@ class VerificationReport:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v)
         data["all_ok"] = self.all_ok
-        for item, check in zip(data["signatures"], self.signatures):
+        for item, check in zip(data["signatures"], self.signatures, strict=True):
             item["ok"] = check.ok
             item["valid_unknown_authority"] = check.valid_unknown_authority
         return data

@@ -158,8 +158,8 @@ class RepositoriesContract:
         self._stored(person)
         with self.make_adapter() as uow:
             for key in ("", " ", "\u00a0", "\t", f" {person.id}", f"{person.id}\n"):
-                self._assert_not_found(lambda: uow.persons.get(key))
-                self._assert_not_found(lambda: uow.cabinets.get(key))
+                self._assert_not_found(lambda key=key: uow.persons.get(key))
+                self._assert_not_found(lambda key=key: uow.cabinets.get(key))
                 assert uow.accounts.find(key) is None
 
     # unit of work semantics --------------------------------------------------------------

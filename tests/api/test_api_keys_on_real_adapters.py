@@ -19,7 +19,7 @@ from tests.intake import corpus
 from tests.persistence.conftest import make_postgres_database  # noqa: F401
 
 
-def test_a_key_creates_once_and_stops_when_revoked(real_container: Any):
+def test_a_key_creates_once_and_stops_when_revoked(real_container: Any):  # noqa: F811 - the fixture
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
@@ -48,7 +48,7 @@ def test_a_key_creates_once_and_stops_when_revoked(real_container: Any):
         assert problem_of(upload(), 401)["code"] == "api_key.rejected"
 
 
-def test_concurrent_first_requests_with_one_key_run_once(real_container: Any):
+def test_concurrent_first_requests_with_one_key_run_once(real_container: Any):  # noqa: F811 - the fixture
     real_container.use_cases.purge_idempotency_records()  # opens the database before the race
     outcomes: list[str] = []
     barrier = threading.Barrier(4)

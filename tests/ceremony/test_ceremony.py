@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from domain.model.errors import InvitationLinkUnusable
+
 from domain.model.audit import verify_chain
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.signer import SignatureLevel, SignerKind
@@ -184,7 +186,7 @@ def test_refusal_ends_the_collection_tells_the_preparer_and_sends_no_document(wo
     marc = next(s.id for s in collection.signers if str(s.email) == "marc@exemple.fr")
     assert [(e["event"], e.get("data.signer_id")) for e in refused] == [("signer.refused", marc),
                                                                         ("collection.refused", None)]
-    with pytest.raises(Exception):
+    with pytest.raises(InvitationLinkUnusable):  # the collection is refused: no one signs any more
         world.uc.sign(token=world.token_of("jessica@poussart.fr"), code="000000")
     assert world.run_jobs("seal_evidence") == 1
     evidence = world.get(cid).evidence

@@ -104,7 +104,7 @@ def test_ghostscripts_pdf_2_0_has_the_malformed_xmp_packet_the_dry_run_must_surv
     content = corpus.ghostscript_pdf("2.0")
     assert content.startswith(b"%PDF-2.0")
     with pytest.raises(XmpXmlProcessingError):
-        PdfFileReader(io.BytesIO(content)).root["/Metadata"].xmp
+        _ = PdfFileReader(io.BytesIO(content)).root["/Metadata"].xmp
     SIGNING.check_signable(content)
 
 
