@@ -7,7 +7,7 @@ import pytest
 from adapters.memory.webhooks import RecordingWebhookSender
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
-from tests.api.conftest import OWNER_EMAIL, PASSWORD, problem_of
+from tests.api.conftest import PASSWORD, problem_of
 
 HOST = "hooks.poussart.test"
 

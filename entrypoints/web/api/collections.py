@@ -23,8 +23,8 @@ from domain.model.collection import CollectionStatus, InvitationMode, ReminderPo
 from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.services.collection_requests import CollectionRequest, DocumentSource, FieldRequest, SignerRequest
-from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from domain.services.collections import MAX_PAGE
+from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.collection_schemas import (
     CollectionCreated,
     CollectionInfoInput,
