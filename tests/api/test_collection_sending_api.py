@@ -164,5 +164,8 @@ def test_the_one_call_is_described_in_the_openapi_document(raw):
     document = raw.get("/schema/openapi.json").json()
     operation = document["paths"]["/api/v1/collections:send"]["post"]
     assert operation["operationId"] == "sendNewCollection"
-    assert "multipart/form-data" in operation["requestBody"]["content"]
+    body = operation["requestBody"]["content"]["multipart/form-data"]
+    assert body["schema"]["required"] == ["collection"]
+    assert set(body["schema"]["properties"]) == {"collection", "files"}
+    assert body["encoding"]["collection"]["contentType"] == "application/json"
     assert "Idempotency-Key" in operation["description"]

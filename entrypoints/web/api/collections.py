@@ -7,6 +7,7 @@ request (422 problem, one entry per refused file in ``errors``): nothing is crea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import Encoding, OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -413,6 +415,23 @@ def _collection_request(plan: CollectionSendInput, files: list[tuple[str, bytes]
         reminders=_reminders(options.reminders) if options else None)
 
 
+@dataclass
+class _SendOperation(Operation):
+    """The one call's body in the OpenAPI document: a JSON ``collection`` part and PDF ``files`` parts
+    (Litestar would describe the handler's form dict as any object)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(required=True, content={"multipart/form-data": OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.OBJECT, required=["collection"], properties={
+                "collection": Schema(type=OpenAPIType.STRING, content_media_type="application/json",
+                                     description="CollectionSendInput as JSON (see the operation's description)."),
+                "files": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY,
+                                                                     content_media_type="application/pdf")),
+            }),
+            encoding={"collection": Encoding(content_type="application/json"),
+                      "files": Encoding(content_type="application/pdf")})})
+
+
 class CollectionSendingController(Controller):
     """``POST /api/v1/collections:send``: a collection created and sent in one call (integrators)."""
 
@@ -423,7 +442,7 @@ class CollectionSendingController(Controller):
 
     @post(operation_id="sendNewCollection", summary="Créer et envoyer une collecte en un appel",
           status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
-          opt={UPLOAD: True, "body_media_type": "multipart/form-data"},
+          opt={UPLOAD: True, "body_media_type": "multipart/form-data"}, operation_class=_SendOperation,
           responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def send_new(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
                  use_cases: NamedDependency[Any]) -> Response[CollectionOut]:
