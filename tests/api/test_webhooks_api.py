@@ -143,3 +143,13 @@ def test_an_admin_key_manages_the_webhooks_and_other_keys_cannot(raw, owner, cab
     assert raw.get(f"/api/v1/cabinets/{other.cabinet_id}/webhooks", headers=admin).status_code == 404
     assert raw.delete(f"{hooks(cabinet)}/{endpoint_id}", headers=admin).status_code == 204
     assert raw.get(hooks(cabinet), headers=admin).json() == []
+
+
+def test_a_webhook_secret_is_never_kept_for_a_replay(raw, owner, cabinet):
+    from tests.api.test_api_keys_api import bearer, make_key
+
+    admin = {**bearer(make_key(owner, cabinet.cabinet_id, "admin")["secret"]), "Idempotency-Key": "abonnement-1"}
+    body = {"url": f"https://{HOST}/seing", "events": ["collection.completed"]}
+    first, again = raw.post(hooks(cabinet), headers=admin, json=body), raw.post(hooks(cabinet), headers=admin, json=body)
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in again.headers and again.json()["secret"] != first.json()["secret"]
