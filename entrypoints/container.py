@@ -30,7 +30,7 @@ from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
-from domain.services import api_keys, accounts, cabinets, certificates, collections, lcp_registration, officers
+from domain.services import api_keys, accounts, cabinets, certificates, collection_requests, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
 from domain.services import ceremony, download_views, retention, verification, webhooks
 from adapters.memory.locks import ThreadLocks
@@ -152,6 +152,7 @@ class UseCases(containers.DeclarativeContainer):
     add_observer = _bound(collections.add_observer, _ports)
     remove_observer = _bound(collections.remove_observer, _ports)
     send_collection = _bound(collections.send, _ports)
+    create_and_send_collection = _bound(collection_requests.create_and_send, _ports)
     open_signer_invitation = _bound(collections.open_invitation, _ports)
     refuse_by_link = _bound(collections.refuse_by_link, _ports)
     remind_signer_now = _bound(collections.remind_now, _ports)

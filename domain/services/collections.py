@@ -205,9 +205,9 @@ def _check_content(policy: IntakePolicy, inspector: PdfInspector, signing: PdfSi
     return info
 
 
-def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> None:
+def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> PdfInfo:
     """The intake checks alone, for an edge that wants to refuse a file before anything else."""
-    _check_content(policy, inspector, signing, content)
+    return _check_content(policy, inspector, signing, content)
 
 
 def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,

@@ -38,6 +38,7 @@ OPERATIONS = {
     ("POST", "/api/v1/password-reset/{token}"): "resetPassword",
     ("GET", "/api/v1/collections"): "listCollections",
     ("POST", "/api/v1/collections"): "createCollection",
+    ("POST", "/api/v1/collections:send"): "sendNewCollection",
     ("GET", "/api/v1/collections/{collection_id}"): "getCollection",
     ("GET", "/api/v1/collections/{collection_id}/timeline"): "getCollectionTimeline",
     ("POST", "/api/v1/collections/{collection_id}/documents"): "addCollectionDocuments",
