@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from domain.model.archive import algorithm_end
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.errors import TimestampUnavailable
 from domain.model.signer import SignatureLevel, SignerKind
@@ -89,7 +90,8 @@ def test_a_completed_document_past_its_deadline_is_renewed_by_the_daily_job(worl
     cid = _completed(world)
     (document,) = world.get(cid).documents
     entry = _entries(world, cid)[document.id]
-    tsa_end = world.ca.tsa().certificate.not_after
+    old_tsa = world.ca.tsa().certificate
+    tsa_end = old_tsa.not_after
     # The TSA's certificate ends first (6 years; its algorithms later): its end less a year.
     assert entry.proof_ends == tsa_end and entry.deadline == tsa_end - timedelta(days=365)
     assert not entry.due and entry.last_renewed_at is None
@@ -115,12 +117,20 @@ def test_a_completed_document_past_its_deadline_is_renewed_by_the_daily_job(worl
     events = [e for e in world.trail(cid) if e.kind == "archive_renewed"]
     assert {e.detail_dict()["target"] for e in events} >= {document.id}
     assert world.uc.verify_audit_trails().broken == ()
-    # Renewed by the same TSA, whose certificate ends within the margin: not renewed again every
-    # day, looked at again in a month.
-    assert renewed.deadline == world.clock.now() + timedelta(days=30)
+    # The TSA rolled its key over (its old certificate had less than two years left): the new
+    # timestamp rests on a new certificate, so the next deadline is years away.
+    new_tsa = world.ca.tsa().certificate
+    assert new_tsa.serial != old_tsa.serial and new_tsa.not_after > tsa_end
+    # (Its end, or that of SHA-256 and P-256 in ETSI TS 119 312 if sooner.)
+    assert renewed.proof_ends == min(new_tsa.not_after, algorithm_end("sha256"), algorithm_end("ec-secp256r1"))
+    assert renewed.deadline == renewed.proof_ends - timedelta(days=365) > world.clock.now()
     world.clock.advance(DAY)
     _daily_job(world)
     assert world.document_bytes(cid) == [after]
+    # After the old TSA certificate's end, the chain of timestamps still validates: the first one
+    # is intact and sound, the last one, by the new certificate, trusted and good.
+    world.clock.set(tsa_end + DAY)
+    _timestamps_validate(world, after, 2)
 
 
 def test_a_renewal_while_the_tsa_is_down_is_retried_and_alerted_never_lost(world, caplog):
