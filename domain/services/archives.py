@@ -25,6 +25,7 @@ from domain.model.verification import VerificationReport
 from domain.services.audit import append
 from ports.clock import Clock
 from ports.documents import DocumentStore
+from ports.locks import SigningLocks
 from ports.pdf_signing import PdfSigning
 from ports.repositories import UnitOfWork
 from ports.verification import SignatureVerifier
@@ -164,8 +165,8 @@ def _renewed_holds(before: VerificationReport, after: VerificationReport) -> boo
 
 
 def renew_archives(*, uow: Callable[[], UnitOfWork], clock: Clock, store: DocumentStore, signing: PdfSigning,
-                   verifier: SignatureVerifier, archive_renewal_margin_days: int = 365, due_only: bool = True,
-                   dry_run: bool = False) -> RenewalReport:
+                   verifier: SignatureVerifier, locks: SigningLocks, archive_renewal_margin_days: int = 365,
+                   due_only: bool = True, dry_run: bool = False) -> RenewalReport:
     """Renew the kept PDFs that are due (all of them with ``due_only=False``); the worker runs it daily.
 
     Per PDF: the timestamps already there must validate; the adapter adds the last document
@@ -180,21 +181,25 @@ def renew_archives(*, uow: Callable[[], UnitOfWork], clock: Clock, store: Docume
     failed: list[RenewalOutcome] = []
     planned: list[RenewalOutcome] = []
     for collection in _with_states(uow=uow, store=store, signing=signing, clock=clock, margin=margin):
-        for target, name, ref, state in list(_kept(collection)):
-            assert state is not None
-            if due_only and not state.is_due(clock.now()):
-                continue
-            if dry_run:
-                planned.append(RenewalOutcome(collection.id, target, ref.sha256, None))
-                continue
-            try:
-                new_ref, facts = _renew_bytes(store=store, signing=signing, verifier=verifier, sha256=ref.sha256)
-            except DomainError as error:
-                failed.append(_record_failure(uow=uow, clock=clock, collection_id=collection.id, target=target,
-                                              name=name, before=ref.sha256, code=error.code))
-                continue
-            renewed.append(_record_renewal(uow=uow, clock=clock, collection_id=collection.id, target=target,
-                                           before=ref.sha256, ref=new_ref, facts=facts, margin=margin))
+        due = [(target, name, ref) for target, name, ref, state in _kept(collection)
+               if state is not None and (not due_only or state.is_due(clock.now()))]
+        if dry_run:
+            planned += [RenewalOutcome(collection.id, target, ref.sha256, None) for target, _n, ref in due]
+            continue
+        if not due:
+            continue
+        # Two workers (or the worker and `seing archives renew`) never renew one file twice.
+        with locks.hold(collection.id):
+            for target, name, ref in due:
+                try:
+                    new_ref, facts = _renew_bytes(store=store, signing=signing, verifier=verifier,
+                                                  sha256=ref.sha256)
+                except DomainError as error:
+                    failed.append(_record_failure(uow=uow, clock=clock, collection_id=collection.id, target=target,
+                                                  name=name, before=ref.sha256, code=error.code))
+                    continue
+                renewed.append(_record_renewal(uow=uow, clock=clock, collection_id=collection.id, target=target,
+                                               before=ref.sha256, ref=new_ref, facts=facts, margin=margin))
     return RenewalReport(renewed=tuple(renewed), failed=tuple(failed), planned=tuple(planned))
 
 
@@ -227,6 +232,9 @@ def _record_renewal(*, uow: Callable[[], UnitOfWork], clock: Clock, collection_i
             collection.evidence = evolve(collection.evidence, pdf=ref, archive=state)
         else:
             document = collection.document(target)
+            if document.latest.sha256 != before:  # renewed meanwhile by another run: keep theirs
+                return RenewalOutcome(collection_id, target, before, document.latest.sha256,
+                                      proof_ends=facts.proof_ends)
             document.advance(base=before, ref=ref, kind="timestamp", at=now)
             document.archive = state
         append(tx, collection_id, "archive_renewed", at=now, target=target, before=before, after=ref.sha256,
