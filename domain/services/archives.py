@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 from attrs import evolve, frozen
 
-from domain.model.archive import ArchiveState, next_deadline_after_renewal, TimestampFacts, renewal_deadline
+from domain.model.archive import ArchiveState, TimestampFacts, next_deadline_after_renewal, renewal_deadline
 from domain.model.collection import Collection, CollectionStatus
 from domain.model.document import DocumentRef
 from domain.model.errors import ArchiveRenewalRejected, DomainError
@@ -90,13 +90,20 @@ def _kept(collection: Collection) -> Iterator[tuple[str, str, DocumentRef, Archi
         yield EVIDENCE, "dossier de preuve", evidence.pdf, evidence.archive
 
 
-def _state_for(facts: TimestampFacts | None, *, margin: timedelta, now: datetime,
-               previous: ArchiveState | None = None) -> ArchiveState:
-    deadline = renewal_deadline(facts, margin=margin, now=now)
-    proof_ends = facts.proof_ends if facts is not None else None
-    if previous is None:
-        return ArchiveState(deadline=deadline, proof_ends=proof_ends)
-    return evolve(previous, deadline=deadline, proof_ends=proof_ends)
+def _state_for(facts: TimestampFacts | None, *, margin: timedelta, now: datetime) -> ArchiveState:
+    return ArchiveState(deadline=renewal_deadline(facts, margin=margin, now=now),
+                        proof_ends=facts.proof_ends if facts is not None else None)
+
+
+def _first_state(*, store: DocumentStore, signing: PdfSigning, sha256: str, margin: timedelta,
+                 now: datetime) -> ArchiveState:
+    try:
+        facts = signing.last_document_timestamp(store.read(sha256))
+    except DomainError:
+        # Unreadable now (storage, a damaged file): due at once, so the renewal runs, fails
+        # and says so (trail, owners, log) rather than the file being passed over.
+        return ArchiveState(deadline=now)
+    return _state_for(facts, margin=margin, now=now)
 
 
 def _set_state(collection: Collection, target: str, state: ArchiveState) -> None:
@@ -118,7 +125,7 @@ def _with_states(*, uow: Callable[[], UnitOfWork], store: DocumentStore, signing
         if not missing:
             continue
         now = clock.now()
-        states = {target: _state_for(signing.last_document_timestamp(store.read(ref.sha256)), margin=margin, now=now)
+        states = {target: _first_state(store=store, signing=signing, sha256=ref.sha256, margin=margin, now=now)
                   for target, ref in missing}
         with uow() as tx:
             fresh = tx.collections.get(collection.id)
