@@ -149,6 +149,8 @@ class EvidenceRef:
     sealed_at: datetime
     purged_at: datetime | None = None
     archive: ArchiveState | None = None  # archive-timestamp renewal of the PDF
+    # SHA-256 of the PDF's versions before its archive-timestamp renewals (retention deletes them too)
+    earlier_pdfs: tuple[str, ...] = field(default=(), converter=tuple)
 
 
 @frozen

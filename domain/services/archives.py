@@ -236,7 +236,8 @@ def _record_renewal(*, uow: Callable[[], UnitOfWork], clock: Clock, collection_i
             if collection.evidence.pdf.sha256 != before:  # renewed meanwhile by another run: keep theirs
                 return RenewalOutcome(collection_id, target, before, collection.evidence.pdf.sha256,
                                       proof_ends=facts.proof_ends)
-            collection.evidence = evolve(collection.evidence, pdf=ref, archive=state)
+            collection.evidence = evolve(collection.evidence, pdf=ref, archive=state,
+                                         earlier_pdfs=(*collection.evidence.earlier_pdfs, before))
         else:
             document = collection.document(target)
             if document.latest.sha256 != before:  # renewed meanwhile by another run: keep theirs

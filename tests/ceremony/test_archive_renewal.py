@@ -195,6 +195,13 @@ def test_the_evidence_pdf_gets_a_document_timestamp_and_is_renewed_the_same_way(
     _timestamps_validate(world, renewed, 2)
     assert sum(e.kind == "archive_renewed" and e.detail_dict()["target"] == "evidence"
                for e in world.trail(cid)) == 2
+    # Retention deletes every version of the evidence PDF, renewed ones and earlier ones alike.
+    final = world.get(cid).evidence
+    assert final.earlier_pdfs == (evidence.pdf.sha256, first.pdf.sha256)
+    documents = world.container.adapters.document_store()
+    world.clock.set(world.get(cid).ended_at + timedelta(days=3654))
+    assert world.uc.apply_retention().evidence_purged == (cid,)
+    assert not any(documents.exists(sha) for sha in (final.pdf.sha256, *final.earlier_pdfs))
 
 
 def test_a_refused_collection_keeps_its_evidence_renewed_not_its_partial_document(world):
