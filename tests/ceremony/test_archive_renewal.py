@@ -260,3 +260,18 @@ def test_seing_archives_status_and_renew_by_hand(use_world, capsys):
     assert cli.main(["archives", "renew", "--all"]) == 3
     captured = capsys.readouterr()
     assert "0 renewed, 2 failed" in captured.out and "timestamp.unavailable" in captured.err
+
+
+def test_a_kept_pdf_whose_bytes_are_damaged_is_reported_not_passed_over(world, caplog):
+    cid = _completed(world)
+    evidence = world.get(cid).evidence
+    documents = world.container.adapters.document_store()
+    documents.blobs[evidence.pdf.sha256] = documents.blobs[evidence.pdf.sha256][:-10]  # storage damage
+    with caplog.at_level(logging.ERROR, logger="seing.archives"):
+        _daily_job(world)
+    entry = _entries(world, cid)["evidence"]
+    assert entry.due and entry.failures == 1 and entry.last_failure == "document.corrupted"
+    assert [n.context_dict()["file_name"] for n in world.notifications("archive_renewal_failed")] == [
+        "dossier de preuve"]
+    assert any("document.corrupted" in r.getMessage() for r in caplog.records)
+    assert world.get(cid).evidence.pdf == evidence.pdf  # nothing replaced
