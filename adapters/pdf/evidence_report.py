@@ -32,6 +32,7 @@ _EVENT = {
     "document_signed": "Document signé", "document_timestamped": "Horodatage du document (B-LTA)",
     "fields_created": "Champs de signature créés", "signature_pending": "Signature en attente d'horodatage",
     "identity_checked": "Vérification d'identité", "evidence_sealed": "Dossier de preuve scellé",
+    "archive_renewed": "Horodatage d'archive renouvelé", "archive_renewal_failed": "Échec du renouvellement d'horodatage",
 }
 _WIDTH, _HEIGHT, _MARGIN, _LEADING, _SIZE = 595, 842, 50, 13, 9
 
