@@ -89,7 +89,7 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
         assert len(drafts) == 1
         return uc.collection_details(collection_id=drafts[0].collection_id, by_person_id=owner.person_id)
 
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []

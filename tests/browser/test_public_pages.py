@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
     ("/nulle-part", "33-page-introuvable"),
 ])
 def test_public_pages_are_accessible_on_a_phone(live_server, browser, shoot, check_accessibility, path, name):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740}, bypass_csp=True)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
     page = context.new_page()
     response = page.goto(f"{live_server.url}{path}")
     assert response is not None and response.status in (200, 404, 410)
@@ -40,3 +40,33 @@ def test_forgotten_password_form_by_keyboard_only(live_server, browser):
     page.keyboard.press("Enter")
     assert "Si un compte correspond à cette adresse" in page.get_by_role("status").inner_text()
     context.close()
+
+
+def test_the_login_page_logs_nothing_under_the_site_policy(live_server, browser, check_accessibility):
+    # The context keeps the CSP (GuardedBrowser): htmx's inline style or a missing favicon would be
+    # console errors, and the autouse check fails the test on any of them.
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/connexion")
+    page.wait_for_load_state("networkidle")  # htmx has initialised, the favicon has been asked
+    assert page.evaluate("htmx.config.includeIndicatorStyles") is False
+    assert page.evaluate("fetch('/favicon.ico').then(r => r.status)") == 200
+    check_accessibility(page)  # axe-core runs without lifting the policy
+    context.close()
+
+
+def test_the_console_check_catches_a_refused_inline_style(live_server, browser):
+    from tests.browser.conftest import watch_page
+
+    context = browser.unwatched.new_context(locale="fr-FR")
+    page = context.new_page()
+    problems: list[str] = []
+    watch_page(page, problems)
+    page.goto(f"{live_server.url}/connexion")
+    page.evaluate("""() => { const s = document.createElement('style'); s.textContent = 'p{}';
+                            document.head.appendChild(s); }""")
+    page.set_content("<title>Vérification <form method=post></title><h1>x</h1>")
+    context.close()
+    assert any("Content Security Policy" in problem for problem in problems)
+    assert any("markup in the <title>" in problem for problem in problems)
+

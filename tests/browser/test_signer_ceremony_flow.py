@@ -75,7 +75,7 @@ def cabinet(live_server):
 
 def _phone(browser):
     context = browser.new_context(locale="fr-FR", viewport=PHONE, is_mobile=True, has_touch=True,
-                                  bypass_csp=True, accept_downloads=True)
+                                  accept_downloads=True)
     context.set_default_timeout(30_000)
     return context
 
