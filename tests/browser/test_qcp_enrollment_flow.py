@@ -97,11 +97,11 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     enrollment_url = desktop.url
     shoot(desktop, "qcp-03-code-email")
     check_accessibility(desktop)
-    desktop.get_by_label("Code reçu par email").fill(latest_code(container, "email"))
+    desktop.get_by_label("Code reçu par e-mail").fill(latest_code(container, "email"))
     desktop.get_by_role("button", name="Valider", exact=True).click()
 
     assert desktop.locator("h1").inner_text() == "Vos informations"
-    assert "+33624000013" in desktop.content()
+    assert "06 24 00 00 13" in desktop.content()
     shoot(desktop, "qcp-04-identite-et-mobile")
     check_accessibility(desktop)
     desktop.get_by_role("button", name="Valider", exact=True).click()

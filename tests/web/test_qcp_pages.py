@@ -77,11 +77,11 @@ def through_consents(client: TestClient, container: Any, eid: str) -> str:
     """Up to the QR page; returns its HTML."""
     through_email(client, container, eid)
     identity = client.get(f"/qcp/{eid}")
-    assert "Jessica" in identity.text and "Poussart" in identity.text and "+33624000013" in identity.text
+    assert "Jessica" in identity.text and "Poussart" in identity.text and "06 24 00 00 13" in identity.text
     assert post_form(client, f"/qcp/{eid}/identite").status_code == 303
     prerequisites = client.get(f"/qcp/{eid}")
     assert "Je confirme que je possède une pièce d’identité valide au nom de Jessica Poussart" in prerequisites.text
-    assert "Je confirme que mon numéro de mobile est +33624000013" in prerequisites.text
+    assert "Je confirme que mon numéro de mobile est 06 24 00 00 13" in prerequisites.text
     assert post_form(client, f"/qcp/{eid}/prealables", {"has_valid_id_document": "on",
                                                         "mobile_is_theirs": "on"}).status_code == 303
     consent = client.get(f"/qcp/{eid}")

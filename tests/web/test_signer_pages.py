@@ -95,6 +95,15 @@ def test_the_signer_reads_the_documents_page_by_page_with_the_message_and_the_st
     assert client.get(pdf_link).content.startswith(b"%PDF-")
 
 
+def test_the_preparers_message_keeps_its_line_breaks_escaped_and_says_whose_it_is(world, client):
+    # A message typed on several lines, with something that looks like markup.
+    world.collection([_external(SignatureLevel.SIMPLE, "Anne", "anne@exemple.fr", mobile=None)],
+                     message="Bonjour Anne,\nla lettre <b>2026</b>.\nJessica")
+    page = client.get(f"/signature/{world.token_of('anne@exemple.fr')}")
+    assert "<blockquote>Bonjour Anne,<br>\nla lettre &lt;b&gt;2026&lt;/b&gt;.<br>\nJessica</blockquote>" in page.text
+    assert re.search(r'<h2 id="message-titre">Message (de |d’)\w', page.text)
+
+
 def test_level_2_sms_code_then_sign_records_the_signature(world, client):
     cid = _level2(world)
     token = world.token_of("anne@exemple.fr")
