@@ -17,7 +17,7 @@ import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["APOSTROPHE", "EMAIL", "PARIS", "day", "mobile", "moment", "of", "on_moment", "preposition", "signed_count",
+__all__ = ["APOSTROPHE", "EMAIL", "PARIS", "day", "distinguished_name", "mobile", "moment", "of", "on_moment", "preposition", "signed_count",
            "starts_with_vowel"]
 
 APOSTROPHE = "\u2019"
@@ -96,6 +96,27 @@ def mobile(number: object) -> str:
         return " ".join(raw[i:i + 2] for i in range(0, 10, 2))
     # Elsewhere the grouping depends on the country's plan, which we do not carry: E.164, unspaced.
     return raw
+
+
+# The attribute names asn1crypto's ``Name.human_friendly`` writes, in the words of a French certificate viewer.
+_NAME_ATTRIBUTES = {
+    "Common Name": "Nom", "Given Name": "Prénom", "Surname": "Nom de famille", "Organization": "Organisation",
+    "Organizational Unit": "Service", "Organization Identifier": "Identifiant de l’organisation",
+    "Country": "Pays", "Locality": "Localité", "State/Province": "Région", "Street Address": "Adresse",
+    "Postal Code": "Code postal", "Serial Number": "Numéro de série", "Email Address": "Adresse e-mail",
+    "Title": "Fonction", "Pseudonym": "Pseudonyme", "Name": "Nom", "Domain Component": "Composant de domaine",
+}
+# asn1crypto separates attributes by "; " when a value holds a comma, by ", " otherwise.
+_NAME_ATTRIBUTE = re.compile(r"(^|; |, )(" + "|".join(map(re.escape, sorted(_NAME_ATTRIBUTES, key=len, reverse=True)))
+                             + r"): ")
+
+
+def distinguished_name(text: str | None) -> str:
+    """« Nom : Jessica Poussart ; Organisation : Cabinet Poussart » from
+    "Common Name: Jessica Poussart, Organization: Cabinet Poussart"."""
+    def label(match: re.Match[str]) -> str:
+        return f"{' ; ' if match.group(1) else ''}{_NAME_ATTRIBUTES[match.group(2)]}\u00a0: "
+    return _NAME_ATTRIBUTE.sub(label, str(text or ""))
 
 
 def signed_count(signed: int, total: int) -> str:

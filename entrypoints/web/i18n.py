@@ -159,6 +159,12 @@ def _jinja_signed_count(context: Any, signed: int, total: int) -> str:
         "signed": signed, "total": total}
 
 
+@pass_context
+def _jinja_distinguished_name(context: Any, text: str | None) -> str:
+    """A certificate's subject or issuer with French attribute names (as asn1crypto writes them in English)."""
+    return french.distinguished_name(text) if _context_locale(context) == "fr" else str(text or "")
+
+
 def multiline(text: str | None) -> Markup:
     """A person's text with its line breaks kept: each line escaped, joined by <br>."""
     lines = str(text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -196,4 +202,5 @@ def install(env: Any) -> None:
     env.filters["signed_count"] = _jinja_signed_count
     env.filters["mobile"] = french.mobile
     env.filters["multiline"] = multiline
+    env.filters["distinguished_name"] = _jinja_distinguished_name
     env.filters["tr"] = _jinja_translate

@@ -69,3 +69,11 @@ def test_the_web_filters_speak_french_and_keep_line_breaks_escaped():
     assert str(multiline("Bonjour,\r\nMerci <b>vite</b>\nJessica")) == \
         "Bonjour,<br>\nMerci &lt;b&gt;vite&lt;/b&gt;<br>\nJessica"
     assert str(multiline(None)) == ""
+
+
+def test_certificate_names_read_in_french():
+    text = "Common Name: Jessica Poussart; Organization: Cabinet P, SA; Country: FR; Organization Identifier: NTRFR-1"
+    assert french.distinguished_name(text) == ("Nom\u00a0: Jessica Poussart ; Organisation\u00a0: Cabinet P, SA ; "
+                                              "Pays\u00a0: FR ; Identifiant de l’organisation\u00a0: NTRFR-1")
+    assert french.distinguished_name("Common Name: Seing LCP CA, Organization: Seing, Country: FR") == \
+        "Nom\u00a0: Seing LCP CA ; Organisation\u00a0: Seing ; Pays\u00a0: FR"

@@ -372,6 +372,10 @@ def test_the_verifier_reports_each_signature_in_french(world, client):
     assert "Horodatage du document" in text and "valide au moment de la signature" in text
     assert "Niveau PAdES" in text and "B-LT" in text
     assert "aucune liste de confiance européenne n'est configurée" in text  # never "qualified" without one
+    # Certificate details with French attribute names, never asn1crypto's English ones.
+    certificate = re.search(r"Certificat</dt><dd>(.*?)</dd>", report.text, re.S).group(1)
+    assert "Organisation\u00a0:" in certificate and "Nom\u00a0:" in certificate, certificate
+    assert "Common Name" not in report.text and "Organization:" not in report.text
     _name, evidence = world.uc.evidence_for_member(collection_id=cid, by_person_id=world.owner)
     sealed = _upload(client, evidence, "dossier-de-preuve.pdf")
     assert sealed.status_code == 200, sealed.text
