@@ -135,8 +135,29 @@ def watch_page(page: Any, problems: list[str]) -> None:
 
     page.on("response", on_response)
     page.on("console", on_console)
+    page.wait_for_function = _polling_wait_for_function(page)
     page.on("pageerror", lambda error: problems.append(f"uncaught error on {page.url}: {error}"))
     page.on("load", on_load)
+
+
+def _polling_wait_for_function(page: Any) -> Any:
+    """``page.wait_for_function`` that works under the site's CSP.
+
+    Playwright's own compiles the predicate inside the page, which « script-src 'self' » (no
+    'unsafe-eval') refuses; ``page.evaluate`` goes through the DevTools protocol, which the CSP
+    does not govern, so poll with it from here.
+    """
+    def wait_for_function(expression: str, *, timeout: float | None = None, polling: float = 100, **_: Any) -> Any:
+        deadline = time.monotonic() + (timeout if timeout is not None else 30_000) / 1000
+        while True:
+            value = page.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {expression!r} on {page.url}")
+            page.wait_for_timeout(polling if isinstance(polling, (int, float)) else 100)
+
+    return wait_for_function
 
 
 class GuardedBrowser:

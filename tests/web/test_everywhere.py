@@ -25,8 +25,15 @@ def test_the_favicon_is_served_so_browsers_log_no_404(client):
 
 
 def test_htmx_is_told_not_to_inject_the_inline_style_our_policy_refuses(client):
+    import json
+
     html = client.get("/connexion").text
-    assert """<meta name="htmx-config" content='{"includeIndicatorStyles":false}'>""" in html
+    config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", html)
+    assert config
+    settings = json.loads(config.group(1))
+    assert settings["includeIndicatorStyles"] is False
+    assert "style" not in settings["attributesToSettle"]  # settling would write style="" attributes
+    assert settings["allowEval"] is False
     # the policy stays strict: no 'unsafe-inline' was added to make htmx happy
     assert "unsafe-inline" not in client.get("/connexion").headers["content-security-policy"]
     assert ".htmx-indicator" in client.get("/static/css/seing.css").text

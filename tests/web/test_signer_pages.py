@@ -143,6 +143,33 @@ def test_the_code_is_only_sent_once_the_documents_are_accepted(world, client):
     assert world.notifications("signing_code") == []
 
 
+def test_a_missing_acceptance_is_shown_next_to_the_box_which_takes_the_focus(world, client):
+    _level2(world)
+    token = world.token_of("anne@exemple.fr")
+    page = client.get(f"/signature/{token}").text
+    # Without JavaScript the answer scrolls back to the « Signer » section; with htmx only that section is swapped.
+    assert f'action="/signature/{token}/code#accepter"' in page
+    assert f'hx-post="/signature/{token}/code" hx-target="#accepter" hx-select="#accepter"' in page
+    refused = _post(client, f"/signature/{token}/code", {})
+    section = refused.text[refused.text.index('<section class="signer-actions" id="accepter"'):]
+    assert 'id="accepte" name="accepte" value="1" aria-invalid="true" aria-describedby="accepte-erreur" autofocus' \
+        in section
+    assert section.index('id="accepte-erreur"') < section.index("</section>")
+
+
+def test_htmx_gets_the_section_in_place_on_error_and_a_redirect_on_success(world, client):
+    _level2(world)
+    token = world.token_of("anne@exemple.fr")
+    headers = {"HX-Request": "true"}
+    refused = client.post(f"/signature/{token}/code", data={"_csrf_token": _csrf(client)}, headers=headers)
+    assert refused.status_code == 200 and 'id="accepte-erreur"' in refused.text  # htmx swaps 2xx answers only
+    accepted = client.post(f"/signature/{token}/code", data={"_csrf_token": _csrf(client), "accepte": "1"},
+                           headers=headers)
+    assert accepted.status_code == 200
+    assert accepted.headers["hx-redirect"] == f"/signature/{token}/code?envoye=sms"
+    assert len(world.notifications("signing_code")) == 1
+
+
 def test_a_wrong_code_five_times_kills_it_and_a_new_one_is_offered(world, client):
     cid = _level2(world)
     token = world.token_of("anne@exemple.fr")
