@@ -70,3 +70,24 @@ def test_the_console_check_catches_a_refused_inline_style(live_server, browser):
     assert any("Content Security Policy" in problem for problem in problems)
     assert any("markup in the <title>" in problem for problem in problems)
 
+
+
+def test_the_file_input_reads_in_french_and_names_the_chosen_file(live_server, browser, tmp_path, shoot,
+                                                                  check_accessibility):
+    context = browser.new_context(locale="en-US")  # the browser's own words would be English
+    page = context.new_page()
+    page.goto(f"{live_server.url}/verifier")
+    form = page.locator("main form")
+    assert "Choisir un fichier" in form.inner_text() and "Aucun fichier choisi" in form.inner_text()
+    assert page.locator(".file-picker.enhanced").is_visible()
+    # The native control is out of sight (no « Choose File ») yet still focusable, with its own label.
+    assert page.evaluate("document.getElementById('fichier').getBoundingClientRect().width") <= 1
+    page.locator("#fichier").focus()
+    assert page.evaluate("document.activeElement.id") == "fichier"
+    document = tmp_path / "lettre-signée.pdf"
+    document.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    page.set_input_files("#fichier", str(document))
+    assert page.locator(".file-picker-name").inner_text() == "lettre-signée.pdf"
+    shoot(page, "34-verifier-fichier-choisi")
+    check_accessibility(page)
+    context.close()

@@ -98,3 +98,13 @@ def test_a_member_who_does_not_prepare_lands_on_the_cabinet(client, container, o
 
 def test_an_anonymous_visitor_is_sent_to_the_login_form(client):
     assert client.get("/", follow_redirects=False).headers["location"] == "/connexion"
+
+
+def test_file_inputs_come_with_a_french_picker_tied_to_them(client):
+    html = client.get("/verifier").text
+    assert '<input type="file" id="fichier" name="fichier"' in html
+    picker = re.search(r'<span class="file-picker" aria-hidden="true" data-for="fichier"(.*?)</span>\s*</span>', html, re.S)
+    assert picker, "no French picker after the file input"
+    assert '<label for="fichier" class="file-picker-button">Choisir un fichier</label>' in picker.group(0)
+    assert "Aucun fichier choisi" in picker.group(0)
+    assert '<script src="/static/js/files.js" defer></script>' in html
