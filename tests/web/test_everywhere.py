@@ -108,3 +108,14 @@ def test_file_inputs_come_with_a_french_picker_tied_to_them(client):
     assert '<label for="fichier" class="file-picker-button">Choisir un fichier</label>' in picker.group(0)
     assert "Aucun fichier choisi" in picker.group(0)
     assert '<script src="/static/js/files.js" defer></script>' in html
+
+
+def test_no_message_gives_a_named_person_a_gender_we_do_not_know():
+    # « %(name)s en est informé » is wrong for Irina; we store no gender, so such sentences are epicene.
+    from pathlib import Path
+
+    gendered = re.compile(r"%\(name\)s[^\"]{0,40}?\b(informé|invité|prévenu|averti)\b")
+    root = Path(__file__).resolve().parents[2] / "entrypoints" / "web" / "templates"
+    found = [(path.name, match.group(0)) for path in root.rglob("*.html")
+             for match in gendered.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
