@@ -22,7 +22,8 @@ static: $(VENV)/.installed
 i18n: $(VENV)/.installed
 	@if [ -d entrypoints/locale ]; then $(BIN)/pybabel -q compile -d entrypoints/locale -D messages; fi
 
-# Debian packages the tests drive: Chromium, SoftHSM2, poppler's pdfsig, NSS's certutil.
+# Debian packages the tests drive: Chromium, SoftHSM2, poppler (pdfsig, pdftocairo, pdfunite), NSS's
+# certutil, and the writers of the third-party corpus (Ghostscript, qpdf, img2pdf, LibreOffice Writer).
 system-deps:
 	@sh scripts/system_deps.sh
 

@@ -78,7 +78,8 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
     tsa = InProcessTimestampAuthority(
         vault=vault, key_ref=pki.tsa.key_ref, certificate=pki.tsa.der, chain=pki.tsa_chain, clock=_Clock()
     )
-    ours = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(pki.ca))
+    ours = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(pki.ca),
+                             clock=_Clock())
     files = []
     for label, pages, per_page in FILES:
         path = pdf_file(workdir / f"{pages}p.pdf", pages=pages, bytes_per_page=per_page)
@@ -110,7 +111,7 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
         raw_signer = signers.SimpleSigner.load(str(key_file), str(cert_file), ca_chain_files=chain_files)
         raw_tsa = _RawTsaClient(tsa)
 
-        def floor(path: Path) -> None:
+        def floor(path: Path, key: object = key) -> None:
             digest = hashlib.sha256()
             with open(path, "rb") as f:
                 while chunk := f.read(1 << 20):
@@ -120,7 +121,7 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
             else:
                 key.sign(digest.digest(), padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
 
-        def raw(path: Path, timestamper: TimeStamper | None) -> None:
+        def raw(path: Path, timestamper: TimeStamper | None, raw_signer: object = raw_signer) -> None:
             with open(path, "rb") as infile, open(out, "wb") as outfile:
                 writer = IncrementalPdfFileWriter(infile)
                 signers.sign_pdf(
@@ -131,18 +132,18 @@ def run(key_types: list[str], repeat: int, workdir: Path) -> None:
                     output=outfile,
                 )
 
-        def our(path: Path, level: PadesLevel) -> None:
+        def our(path: Path, level: PadesLevel, identity: object = identity) -> None:
             ours.sign_file(path, out, SignatureRequest(identity=identity, level=level))
 
         for label, path in files:
             size = path.stat().st_size
             cases: list[tuple[str, Callable[[], object]]] = [
-                ("floor", lambda: floor(path)),
-                ("raw B-B", lambda: raw(path, None)),
-                ("raw B-T", lambda: raw(path, raw_tsa)),
-                ("ours B-B", lambda: our(path, PadesLevel.B_B)),
-                ("ours B-T", lambda: our(path, PadesLevel.B_T)),
-                ("ours B-LT", lambda: our(path, PadesLevel.B_LT)),
+                ("floor", lambda path=path: floor(path)),
+                ("raw B-B", lambda path=path: raw(path, None)),
+                ("raw B-T", lambda path=path, raw_tsa=raw_tsa: raw(path, raw_tsa)),
+                ("ours B-B", lambda path=path: our(path, PadesLevel.B_B)),
+                ("ours B-T", lambda path=path: our(path, PadesLevel.B_T)),
+                ("ours B-LT", lambda path=path: our(path, PadesLevel.B_LT)),
             ]
             # Round-robin: each repetition runs every case once, so a burst of load on
             # the machine hits all cases alike instead of skewing one of them.

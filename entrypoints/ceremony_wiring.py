@@ -15,24 +15,25 @@ from domain.model.pki import CaName
 __all__ = ["make_job_handler", "make_reader_verifier", "make_verifier"]
 
 
-def make_verifier(ca: Any, trusted_list_file: str = "", extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
+def make_verifier(ca: Any, clock: Any, trusted_list_file: str = "",
+                  extra_roots: Sequence[bytes] = ()) -> PyHankoSignatureVerifier:
     """Our CA's root, plus ``extra_roots`` (DER) such as the root ``seing demo collection`` wrote.
 
     The hierarchy must exist (``seing ca init``); building a verifier does not create a CA."""
     cas = {c.name: c.der for c in ca.ca_certificates()}
     return PyHankoSignatureVerifier(
-        trust_roots=[cas[CaName.ROOT], *extra_roots], revocation_source=CaRevocationSource(ca),
+        trust_roots=[cas[CaName.ROOT], *extra_roots], clock=clock, revocation_source=CaRevocationSource(ca),
         ca_certificates=list(cas.values()),
         platform_seal_certificates=[ca.platform_seal().certificate.der],
         trusted_list=load_trusted_list(Path(trusted_list_file)) if trusted_list_file else None)
 
 
-def make_reader_verifier(*, roots: Sequence[bytes], ca_certificates: Sequence[bytes] = (),
+def make_reader_verifier(*, roots: Sequence[bytes], clock: Any, ca_certificates: Sequence[bytes] = (),
                          platform_seals: Sequence[bytes] = (), revocation_source: Any = None,
                          trusted_list: Any = None) -> PyHankoSignatureVerifier:
     """A verifier that only reads: trust anchors given, revocation from the file's DSS and, when
     given, a read-only source (an instance's published CRLs). ``seing verify`` uses it."""
-    return PyHankoSignatureVerifier(trust_roots=list(roots), revocation_source=revocation_source,
+    return PyHankoSignatureVerifier(trust_roots=list(roots), clock=clock, revocation_source=revocation_source,
                                     ca_certificates=list(ca_certificates), platform_seal_certificates=list(platform_seals),
                                     trusted_list=trusted_list)
 

@@ -183,6 +183,37 @@ def cmd_demo_collection(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_plugins(args: argparse.Namespace, settings: Settings) -> int:
+    """Every provider group, what is installed in it and which one the configuration selects.
+    Exit status 1 when a selected provider is not installed (the start would stop on it)."""
+    from adapters.plugins import installed_providers
+    from entrypoints.real_adapters import selected_providers
+    from ports.providers import CONTRACTS, GROUPS
+
+    selected = selected_providers(settings)
+    report = []
+    for group in GROUPS:
+        providers = installed_providers(group)
+        report.append({
+            "group": group, "selected": selected.get(group), "contract": CONTRACTS[group],
+            "installed": [{"name": name, "factory": entry.value,
+                           "distribution": f"{entry.dist.name} {entry.dist.version}" if entry.dist else ""}
+                          for name, entry in sorted(providers.items())],
+        })
+    missing = [g for g in report if g["selected"] not in {p["name"] for p in g["installed"]}]
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for g in report:
+            print(f"{g['group']} (selected: {g['selected']})")
+            for provider in g["installed"]:
+                mark = "*" if provider["name"] == g["selected"] else " "
+                print(f"  {mark} {provider['name']:<12} {provider['factory']}  [{provider['distribution']}]")
+            if g in missing:
+                print(f"  ! {g['selected']}: selected but not installed")
+    return 1 if missing else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seing", description="Seing electronic signatures")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_verify_parser(sub, cmd_verify)
 
+    plugins = sub.add_parser("plugins", help="installed providers of each swappable port and the selected one")
+    plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    plugins.set_defaults(handler=cmd_plugins)
+
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check every hash chain; name the first broken link").set_defaults(
         handler=cmd_audit_verify)
@@ -248,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from entrypoints import log_redaction
+
+    log_redaction.install()  # the worker and the web server alike
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

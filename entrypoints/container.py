@@ -15,6 +15,7 @@ from typing import Callable
 from dependency_injector import containers, providers
 
 from adapters.memory.clock import FixedClock
+from adapters.system.throttle import InProcessThrottle
 from adapters.memory.ids import SequentialIds
 from adapters.memory.messaging import RecordingMailer, RecordingSmsSender
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
@@ -29,7 +30,7 @@ from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
-from domain.services import api_keys, accounts, cabinets, certificates, collections, lcp_registration, officers
+from domain.services import api_keys, accounts, cabinets, certificates, collection_requests, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
 from domain.services import ceremony, download_views, retention, verification, webhooks
 from adapters.memory.locks import ThreadLocks
@@ -46,6 +47,7 @@ from domain.services.identity_checks import LcpIdentityCheckPolicy
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
 from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
+from entrypoints.fake_ca import initialised_ca
 from entrypoints.settings import Settings
 from entrypoints.worker import Worker
 
@@ -66,6 +68,7 @@ class UseCases(containers.DeclarativeContainer):
         "ids": adapters.ids,
         "hasher": adapters.password_hasher,
         "totp": adapters.totp,
+        "throttle": adapters.throttle,
         "vault": adapters.vault,
         "ca": adapters.ca,
         "code_generator": adapters.code_generator,
@@ -97,6 +100,7 @@ class UseCases(containers.DeclarativeContainer):
     change_password = _bound(accounts.change_password, _ports)
     request_password_reset = _bound(accounts.request_password_reset, _ports)
     reset_password = _bound(accounts.reset_password, _ports)
+    credentials_stamp = _bound(accounts.credentials_stamp, _ports)
     profile = _bound(accounts.profile, _ports)
     set_locale = _bound(accounts.set_locale, _ports)
 
@@ -148,6 +152,7 @@ class UseCases(containers.DeclarativeContainer):
     add_observer = _bound(collections.add_observer, _ports)
     remove_observer = _bound(collections.remove_observer, _ports)
     send_collection = _bound(collections.send, _ports)
+    create_and_send_collection = _bound(collection_requests.create_and_send, _ports)
     open_signer_invitation = _bound(collections.open_invitation, _ports)
     refuse_by_link = _bound(collections.refuse_by_link, _ports)
     remind_signer_now = _bound(collections.remind_now, _ports)
@@ -217,10 +222,8 @@ class UseCases(containers.DeclarativeContainer):
 
 def _initialised_ca(vault: object, settings: Settings, clock: object) -> BuiltinCertificateAuthority:
     """Tests get a ready hierarchy; in production `seing ca init` creates it once."""
-    ca = BuiltinCertificateAuthority(vault, settings.pki_dir, settings.resolved_public_url,  # type: ignore[arg-type]
-                                     clock=clock, settings=ca_settings(settings))  # type: ignore[arg-type]
-    ca.init_hierarchy()
-    return ca
+    return initialised_ca(vault, settings.pki_dir, settings.resolved_public_url, clock,  # type: ignore[arg-type]
+                          ca_settings(settings))
 
 
 class FakeAdapters(containers.DeclarativeContainer):
@@ -231,6 +234,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)
     password_hasher = providers.Singleton(PlainPasswordHasher)
+    throttle = providers.Singleton(InProcessThrottle)
     totp = providers.Singleton(PyotpTotp)
     store = providers.Singleton(InMemoryStore)
     uow = providers.Factory(InMemoryUnitOfWork, store=store, clock=clock)
@@ -243,7 +247,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     timestamp_authority = timestamp_responder
     revocation_source = providers.Singleton(CaRevocationSource, ca)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source)
+                                      revocation_source=revocation_source, clock=clock)
     identity_verifier = providers.Singleton(SimulatorIdentityVerifier, public_url=settings.provided.resolved_public_url,
                                             clock=clock, decision_delay=providers.Object(timedelta(0)))
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
@@ -253,7 +257,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     page_renderer = providers.Singleton(PdfiumPageRenderer)
     locks = providers.Singleton(ThreadLocks)
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
-    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(RecordingWebhookSender)
 
 

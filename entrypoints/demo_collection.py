@@ -4,14 +4,19 @@ The demo cabinet, three signers (level 1 external, level 2 the collaborator with
 level 3 an external signer after the simulated identity check), the real use cases, the
 built-in CA, real PAdES signing and the outbox: every invitation link and code is read back
 from the outbox files the worker writes, as a person would read their email and SMS.
-Everything runs on the real adapters over a temporary data folder (SQLite, software key vault,
-documents on disk, outbox): the demo leaves nothing in the operator's own data.
+
+It runs on the instance itself, with the operator's settings (data folder, database, public URL,
+QcPDS URL, CA settings), in the demo cabinet: its certificates are issued by the instance's own
+CA, so the instance's OCSP responder and CRLs answer for them and outside validators (pdfsig,
+pyHanko) check revocation against the running app. It needs what development defaults give:
+the outbox for emails and SMS (read back by the demo) and the identity simulator; and, since a
+demo cabinet has no place on a production instance, it refuses to run when dev mode is off.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -55,17 +60,22 @@ def run_demo_collection(pdfs: Sequence[Path], out: Path, *, base: Settings | Non
         except OSError as exc:
             raise DemoFailed(f"cannot read {path}: {exc.strerror}") from exc
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="seing-demo-") as work:
-        yield from _run(contents, out, Path(work), base)
+    yield from _run(contents, out, base or Settings())
 
 
-def _run(contents: list[tuple[str, bytes]], out: Path, work: Path, base: Settings | None) -> Iterator[str]:
+def _run(contents: list[tuple[str, bytes]], out: Path, base: Settings) -> Iterator[str]:
     from adapters.persistence.migrations import upgrade
 
-    public_url = base.resolved_public_url if base else "http://127.0.0.1:8000"
-    # The real adapters on a throw-away data folder: SQLite through Pony, the software key
-    # vault, documents on disk, the outbox for emails and SMS, the built-in CA and TSA.
-    settings = Settings(data_dir=work, public_url=public_url, dev_mode=True)
+    if not base.dev_mode:
+        raise DemoFailed("the demo writes a demo cabinet and its certificates into this instance: it runs only "
+                         "with SEING_DEV_MODE=true")
+    # The instance's own data (database, key vault, CA, documents) and settings, as they are: the
+    # jobs the demo queues may be delivered by the running app's worker, so the demo cannot send
+    # its messages elsewhere than the instance does; it reads them back from the outbox.
+    if base.mail_backend != "outbox" or base.sms_backend != "outbox":
+        raise DemoFailed("the demo reads its invitations and codes from the outbox: it needs "
+                         "SEING_MAIL_BACKEND=outbox and SEING_SMS_BACKEND=outbox (the development defaults)")
+    settings = base
     _step("create the database", lambda: upgrade(settings.resolved_database_url))
     container = build_container(settings)
     container.init_resources()
@@ -90,14 +100,23 @@ def _collection(container, settings: Settings, contents: list[tuple[str, bytes]]
         while worker.run_once():
             pass
 
+    # The instance's outbox may hold messages of earlier demos: only new ones count, each once.
+    # A worker of the running app may deliver a job before the demo does: wait for its file.
+    seen = {m["id"] for m in read_outbox(settings.outbox_dir)}
+
     def outbox_text(to: str, pattern: str) -> str:
-        deliver()
-        for message in read_outbox(settings.outbox_dir):  # newest first
-            if message["to"] == to:
-                found = re.search(pattern, message["text"] or "")
-                if found:
-                    return found.group(1)
-        raise DemoFailed(f"nothing for {to} in the outbox matching {pattern}")
+        deadline = time.monotonic() + 15
+        while True:
+            deliver()
+            for message in reversed(read_outbox(settings.outbox_dir)):  # oldest new message first
+                if message["to"] == to and message["id"] not in seen:
+                    found = re.search(pattern, message["text"] or "")
+                    if found:
+                        seen.add(message["id"])
+                        return found.group(1)
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"nothing for {to} in the outbox matching {pattern}")
+            time.sleep(0.2)
 
     for line in seed_demo(container):
         yield line.strip()

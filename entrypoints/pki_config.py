@@ -9,12 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.ca.builtin import BuiltinCaSettings
-from adapters.timestamping.inprocess import InProcessTimestampAuthority
+from adapters.timestamping.inprocess import BuiltinTsa  # noqa: F401 - where callers have always found it
 from domain.model.pki import KeyType
 from domain.services.qcp_enrollment import OfficerValidation, QcpSettings
-from ports.ca import CertificateAuthority
-from ports.clock import Clock
-from ports.keyvault import KeyVault
 from entrypoints.settings import Settings
 
 
@@ -57,30 +54,6 @@ def qcp_settings(settings: Settings) -> QcpSettings:
         certificate_validity=timedelta(days=settings.qcp_validity_days),
         validity_years=max(1, settings.qcp_validity_days // 365),
     )
-
-
-class BuiltinTsa:
-    """The in-process TSA with the CA's TSA certificate; its key stays in the vault.
-
-    Built at the first timestamp, not at start-up: a worker that only delivers emails
-    must start even before `seing ca init` has created the TSA certificate.
-    """
-
-    def __init__(self, vault: KeyVault, ca: CertificateAuthority, clock: Clock) -> None:
-        self._make = lambda: InProcessTimestampAuthority.from_credential(vault=vault, credential=ca.tsa(), clock=clock)
-        self._tsa: InProcessTimestampAuthority | None = None
-
-    def _authority(self) -> InProcessTimestampAuthority:
-        if self._tsa is None:
-            self._tsa = self._make()
-        return self._tsa
-
-    def timestamp(self, digest: bytes, hash_algorithm: str, nonce: int | None = None) -> bytes:
-        return self._authority().timestamp(digest, hash_algorithm, nonce)
-
-    def __getattr__(self, name: str) -> object:
-        # respond() for POST /pki/tsa and the rest of the in-process TSA's API.
-        return getattr(self._authority(), name)
 
 
 def publication_warnings(settings: Settings) -> list[str]:

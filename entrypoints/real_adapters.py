@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Iterator
-
 from dependency_injector import containers, providers
-
-from adapters.ca.builtin import BuiltinCertificateAuthority
-from adapters.keyvault.software import open_software_vault
-from adapters.messaging.outbox import OutboxMailer
 from adapters.messaging.registry import SmsProviderUnknown, load_sms_sender
-from adapters.messaging.smtp import SmtpMailer
+from adapters.plugins import ProviderUnknown, load_provider
 from adapters.persistence.database import open_database
 from adapters.persistence.jobs import PonyJobStore
 from adapters.persistence.unit_of_work import PonyUnitOfWork
@@ -19,9 +14,9 @@ from adapters.pdf.inspection import PyHankoPdfiumInspector
 from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from adapters.security.passwords import Argon2PasswordHasher
-from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.security.totp import PyotpTotp
 from adapters.system.clock import SystemClock
+from adapters.system.throttle import InProcessThrottle
 from adapters.system.ids import RandomIds
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from adapters.storage.file_locks import FileLocks
@@ -29,12 +24,16 @@ from entrypoints.ceremony_wiring import make_verifier
 from adapters.identity.registry import load_identity_verifier
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.fallback_revocation import FallbackRevocationSource
+from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
-from adapters.timestamping.http_client import HttpTimestampClient
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
 from ports.identity import IdentityProviderConfig
-from ports.messaging import SmsProviderConfig
+from ports.messaging import SMS_SENDERS_ENTRY_POINT_GROUP, SmsProviderConfig
+from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
+from ports.providers import ProviderConfig
 from entrypoints.settings import ConfigurationError, Settings
+from adapters.isolation.pool import BoundedProcessPool
 
 
 def _database(settings: Settings) -> Iterator[object]:
@@ -45,12 +44,67 @@ def _database(settings: Settings) -> Iterator[object]:
         db.disconnect()
 
 
+# For each provider group: the setting that names the provider, the field of plug-in options, and,
+# per built-in, which named setting fills which of its options.
+_PROVIDER_SETTINGS: dict[str, tuple[str, str, dict[str, dict[str, str]]]] = {
+    "seing.mailers": ("mail_backend", "mail_options", {
+        "smtp": {"host": "smtp_host", "port": "smtp_port", "security": "smtp_security",
+                 "username": "smtp_username", "password": "smtp_password", "sender": "mail_sender"},
+        "outbox": {"outbox_dir": "outbox_dir"}}),
+    "seing.document_stores": ("document_store", "document_store_options", {
+        "filesystem": {"root": "documents_dir"},
+        "s3": {"bucket": "s3_bucket", "endpoint_url": "s3_endpoint_url", "region": "s3_region",
+               "access_key_id": "s3_access_key_id", "secret_access_key": "s3_secret_access_key",
+               "prefix": "s3_prefix", "server_side_encryption": "s3_server_side_encryption",
+               "kms_key_id": "s3_kms_key_id", "addressing_style": "s3_addressing_style"}}),
+    "seing.key_vaults": ("key_vault", "key_vault_options", {
+        "software": {"kek": "kek", "kek_previous": "kek_previous"},
+        "pkcs11": {"module": "pkcs11_module", "token_label": "pkcs11_token_label", "pin": "pkcs11_pin"}}),
+    "seing.certificate_authorities": ("certificate_authority", "certificate_authority_options", {}),
+    "seing.timestamp_authorities": ("timestamp_authority", "timestamp_authority_options", {
+        "http": {"url": "tsa_url", "timeout_seconds": "tsa_timeout_seconds"}}),
+}
+
+
+def selected_providers(settings: Settings) -> dict[str, str]:
+    """Which provider of each group the configuration selects (for `seing plugins`)."""
+    selected = {group: getattr(settings, spec[0]) for group, spec in _PROVIDER_SETTINGS.items()}
+    selected["seing.timestamp_authorities"] = _timestamp_authority_name(settings)
+    selected[SMS_SENDERS_ENTRY_POINT_GROUP] = settings.sms_backend
+    selected[IDENTITY_GROUP] = settings.identity_provider
+    return selected
+
+
+def _timestamp_authority_name(settings: Settings) -> str:
+    return settings.timestamp_authority or ("http" if settings.tsa_url else "builtin")
+
+
+def _provider(group: str, settings: Settings, clock: object, /, *, name: str | None = None, **extra: object) -> object:
+    """The provider of ``group`` the configuration names, found through its entry points; a
+    configuration that cannot build it stops the start here, naming the setting."""
+    name_setting, options_field, builtins = _PROVIDER_SETTINGS[group]
+    name = name or getattr(settings, name_setting)
+    own = builtins.get(name, {})
+    options = {**dict(getattr(settings, options_field)),
+               **{option: str(getattr(settings, setting)) for option, setting in own.items()}}
+    config = ProviderConfig(clock=clock, data_dir=settings.data_dir.resolve(),  # type: ignore[arg-type]
+                            public_url=settings.resolved_public_url, options=options, **extra)  # type: ignore[arg-type]
+    try:
+        return load_provider(group, name, config)
+    except ProviderUnknown as error:
+        raise ConfigurationError(f"invalid value for {_env(name_setting)}: {error}") from None
+    except ValueError as error:
+        where = ", ".join(f"{option} from {_env(setting)}" for option, setting in own.items()) or \
+            f"{_env(options_field[:-len('_options')])}_OPTION_<NAME>"
+        raise ConfigurationError(f"{_env(name_setting)}={name}: {error} ({where})") from None
+
+
+def _env(setting: str) -> str:
+    return f"SEING_{setting.upper()}"
+
+
 def _mailer(settings: Settings, clock: object) -> object:
-    if settings.mail_backend == "smtp":
-        return SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
-                          username=settings.smtp_username or None, password=settings.smtp_password or None,
-                          sender=settings.mail_sender)
-    return OutboxMailer(settings.outbox_dir, clock=clock)
+    return _provider("seing.mailers", settings, clock)
 
 
 # The settings each built-in SMS provider takes its options from; a plug-in's come from
@@ -88,24 +142,41 @@ def _sms_sender(settings: Settings, clock: object) -> object:
                                  "SEING_SMS_API_URL and the provider's credentials)") from None
 
 
-def _vault(settings: Settings) -> object:
-    if settings.key_vault == "pkcs11":
-        # Imported here: python-pkcs11 loads the HSM's module only when configured.
-        from adapters.keyvault.pkcs11 import Pkcs11KeyVault
+def _pdf_pool(settings: Settings) -> Iterator[BoundedProcessPool | None]:
+    if settings.pdf_workers == 0:
+        yield None
+        return
+    pool = BoundedProcessPool(workers=settings.pdf_workers, memory_mb=settings.pdf_memory_mb,
+                              cpu_seconds=settings.pdf_timeout_seconds, timeout_seconds=settings.pdf_timeout_seconds,
+                              preload=("adapters.pdf.inspection", "adapters.pdf.rendering",
+                                       "adapters.signing.pyhanko_signing"))
+    try:
+        yield pool
+    finally:
+        pool.close()
 
-        return Pkcs11KeyVault(settings.pkcs11_module, settings.pkcs11_token_label, settings.pkcs11_pin)
-    return open_software_vault(settings.keys_dir, configured_kek=settings.kek or None,
-                               key_file=settings.data_dir / "kek", previous_keks=[settings.kek_previous])
+
+def _vault(settings: Settings, clock: object) -> object:
+    return _provider("seing.key_vaults", settings, clock)
+
+
+def _document_store(settings: Settings, clock: object) -> object:
+    return _provider("seing.document_stores", settings, clock)
+
+
+def _certificate_authority(settings: Settings, clock: object, vault: object) -> object:
+    return _provider("seing.certificate_authorities", settings, clock, vault=vault, settings=ca_settings(settings))
 
 
 def _code_hasher(settings: Settings) -> HmacCodeHasher:
     return HmacCodeHasher.from_secret(load_or_create_secret(settings.otp_key, settings.data_dir / "otp.key"))
 
 
-def _timestamp_authority(settings: Settings, builtin: BuiltinTsa) -> object:
-    if settings.tsa_url:
-        return HttpTimestampClient(settings.tsa_url, settings.tsa_timeout_seconds)
-    return builtin
+def _timestamp_authority(settings: Settings, clock: object, vault: object, ca: object, builtin: BuiltinTsa) -> object:
+    name = _timestamp_authority_name(settings)
+    if name == "builtin":
+        return builtin  # the same instance that answers /pki/tsa
+    return _provider("seing.timestamp_authorities", settings, clock, name=name, vault=vault, ca=ca)
 
 
 def _identity_verifier(settings: Settings, clock: object) -> object:
@@ -121,29 +192,35 @@ class RealAdapters(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
     password_hasher = providers.Singleton(Argon2PasswordHasher)
+    throttle = providers.Singleton(InProcessThrottle)
     totp = providers.Singleton(PyotpTotp)
     database = providers.Resource(_database, settings=settings)
     uow = providers.Factory(PonyUnitOfWork, db=database, clock=clock)
     job_store = providers.Singleton(PonyJobStore, db=database)
     mailer = providers.Singleton(_mailer, settings=settings, clock=clock)
     sms_sender = providers.Singleton(_sms_sender, settings, clock)
-    vault = providers.Singleton(_vault, settings)
-    ca = providers.Singleton(BuiltinCertificateAuthority, vault, settings.provided.pki_dir,
-                             settings.provided.resolved_public_url, clock=clock,
-                             settings=providers.Callable(ca_settings, settings))
+    vault = providers.Singleton(_vault, settings, clock)
+    ca = providers.Singleton(_certificate_authority, settings, clock, vault)
     # The built-in TSA answers /pki/tsa always; the platform stamps through it unless a remote one is set.
     timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
-    timestamp_authority = providers.Singleton(_timestamp_authority, settings, timestamp_responder)
-    revocation_source = providers.Singleton(CaRevocationSource, ca)
+    timestamp_authority = providers.Singleton(_timestamp_authority, settings, clock, vault, ca, timestamp_responder)
+    # Our CA in-process first; other CAs (signatures already in an uploaded PDF, an outside TSA)
+    # over HTTP, so completion gives every signature its validation data wherever it can be had.
+    revocation_source = providers.Singleton(FallbackRevocationSource, providers.Singleton(CaRevocationSource, ca),
+                                            providers.Singleton(HttpRevocationSource))
+    pdf_pool = providers.Resource(_pdf_pool, settings)
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source)
+                                      revocation_source=revocation_source, clock=clock, isolation=pdf_pool)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)
-    document_store = providers.Singleton(FilesystemDocumentStore, settings.provided.documents_dir)
-    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector)
-    page_renderer = providers.Singleton(PdfiumPageRenderer)
+    document_store = providers.Singleton(_document_store, settings, clock)
+    pdf_inspector = providers.Singleton(PyHankoPdfiumInspector, pdf_pool,
+                                        inflate_limit=providers.Callable(lambda s: s.pdf_inflate_limit_mb * 1024 * 1024,
+                                                                         settings),
+                                        max_pages=settings.provided.pdf_max_pages)
+    page_renderer = providers.Singleton(PdfiumPageRenderer, pdf_pool)
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
-    signature_verifier = providers.Singleton(make_verifier, ca, settings.provided.trusted_list_file)
+    signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(HttpxWebhookSender, timeout=settings.provided.webhooks_timeout_seconds)

@@ -37,7 +37,7 @@ def _option_pairs(value: object) -> tuple[tuple[str, str], ...]:
         value = value.items()
     if isinstance(value, str) or not all(isinstance(pair, (tuple, list)) and len(pair) == 2
                                          for pair in value):  # type: ignore[union-attr]
-        raise ValueError("sms_options must be a table of names and values")
+        raise ValueError("options must be a table of names and values")
     return tuple(sorted((str(k), str(v)) for k, v in value))  # type: ignore[union-attr]
 
 
@@ -49,7 +49,22 @@ class Settings:
     public_url: str = ""  # default: http://{host}:{port}
     database_url: str = ""  # default: SQLite file in data_dir
     dev_mode: bool = True
-    mail_backend: Literal["outbox", "smtp"] = "outbox"
+    # Each swappable port names its provider, an entry point of its group (ports/providers.py);
+    # a plug-in's own settings come from SEING_<PORT>_OPTION_<NAME> or the TOML table [seing.<port>_options].
+    mail_backend: str = "outbox"  # seing.mailers: outbox (development), smtp or a plug-in
+    mail_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
+    document_store: str = "filesystem"  # seing.document_stores: filesystem (data_dir/documents), s3 or a plug-in
+    document_store_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
+    # S3 document store: empty endpoint means AWS; empty keys mean boto3's chain (environment, instance role)
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
+    s3_server_side_encryption: Literal["", "AES256", "aws:kms"] = ""
+    s3_kms_key_id: str = ""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     # An entry point of the group seing.sms_senders: outbox (dev mode only), brevo, twilio or a plug-in
     sms_backend: str = "outbox"
     sms_sender_name: str = "Seing"  # what the phone shows: letters and digits (11 at most) or a number
@@ -70,7 +85,10 @@ class Settings:
     worker_poll_seconds: float = 1.0
     demo_data: bool = True
     # Keys and certificates
-    key_vault: Literal["software", "pkcs11"] = "software"
+    key_vault: str = "software"  # seing.key_vaults: software, pkcs11 or a plug-in
+    key_vault_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
+    certificate_authority: str = "builtin"  # seing.certificate_authorities
+    certificate_authority_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
     kek: str = ""  # base64 of 32 bytes; empty: a 0600 key file in data_dir, created on first start
     kek_previous: str = ""  # the old KEK while a rotation of SEING_KEK finishes
     pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
@@ -94,6 +112,8 @@ class Settings:
     otp_key: str = ""  # HMAC key for one-time codes; empty: a 0600 key file in data_dir
     # Trusted time: empty tsa_url means the built-in TSA, in process
     tsa_url: str = ""
+    timestamp_authority: str = ""  # seing.timestamp_authorities; empty: http when tsa_url is set, else builtin
+    timestamp_authority_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
     tsa_timeout_seconds: float = 10.0
     # Identity checks and QCP enrollment
     identity_provider: str = "simulator"  # an entry point of the group seing.identity_verifiers
@@ -103,6 +123,13 @@ class Settings:
     privacy_version: str = "ppdp-2026-11"
     # Documents
     max_upload_mb: int = field(default=25, validator=_between(1, 200))
+    # Untrusted PDFs are read and rendered in worker processes with these limits (0 workers:
+    # in the web process, unbounded; for tools only). The memory is each worker's address space.
+    pdf_workers: int = field(default=2, validator=_between(0, 32))
+    pdf_memory_mb: int = field(default=1536, validator=_between(256, 65536))
+    pdf_timeout_seconds: int = field(default=30, validator=_between(1, 3600))
+    pdf_inflate_limit_mb: int = field(default=512, validator=_between(1, 65536))  # all Flate streams of a file
+    pdf_max_pages: int = field(default=2000, validator=_between(1, 1_000_000))
     # Signing ceremony, evidence, verification
     document_retention_days: int = 30  # signed documents are deleted this long after the end
     evidence_retention_days: int = 3653  # the evidence file is kept 10 years
@@ -171,7 +198,9 @@ attrs.resolve_types(Settings)
 _FIELDS = {a.name: a for a in attrs.fields(Settings)}
 
 
-_SMS_OPTION_PREFIX = "SEING_SMS_OPTION_"
+# SEING_<PORT>_OPTION_<NAME> -> the options field it fills.
+OPTION_PREFIXES = {f"SEING_{name[:-len('_options')].upper()}_OPTION_": name for name in _FIELDS
+                   if name.endswith("_options")}
 
 
 def _env_name(name: str) -> str:
@@ -193,10 +222,11 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
             raise ConfigurationError(f"unknown setting {unknown[0]!r} in {path}")
         raw.update(table)
     for key, value in environ.items():
-        if key.startswith(_SMS_OPTION_PREFIX) and len(key) > len(_SMS_OPTION_PREFIX):
-            options = dict(raw.get("sms_options") or {})  # type: ignore[call-overload]
-            options[key[len(_SMS_OPTION_PREFIX):].lower()] = value
-            raw["sms_options"] = options
+        prefix = next((p for p in OPTION_PREFIXES if key.startswith(p) and len(key) > len(p)), None)
+        if prefix is not None:
+            options = dict(raw.get(OPTION_PREFIXES[prefix]) or {})  # type: ignore[call-overload]
+            options[key[len(prefix):].lower()] = value
+            raw[OPTION_PREFIXES[prefix]] = options
         elif key.startswith("SEING_") and key != "SEING_CONFIG":
             name = key[len("SEING_"):].lower()
             if name in _FIELDS:
@@ -207,8 +237,9 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
         try:
             values[name] = _converter.structure(value, attribute.type)
         except Exception:
-            raise ConfigurationError(f"invalid value {value!r} for {_env_name(name)}: expected "
-                                     f"{_describe(attribute.type)}") from None
+            expected = (f"a TOML table of names and values (or {_env_name(name[:-len('_options')])}_OPTION_<NAME> "
+                        "variables)") if name.endswith("_options") else _describe(attribute.type)
+            raise ConfigurationError(f"invalid value {value!r} for {_env_name(name)}: expected {expected}") from None
     try:
         settings = Settings(**values)  # type: ignore[arg-type]
     except ValueError as error:
@@ -221,7 +252,5 @@ def _describe(type_: object) -> str:
     args = getattr(type_, "__args__", None)
     if args and getattr(type_, "__origin__", None) is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
-    if type_ == tuple[tuple[str, str], ...]:
-        return "a TOML table of names and values (or SEING_SMS_OPTION_<NAME> variables)"
     return {int: "an integer", float: "a number", bool: "true or false", Path: "a path", str: "text"}.get(
         type_, str(type_))  # type: ignore[call-overload]

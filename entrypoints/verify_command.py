@@ -5,6 +5,11 @@ It never creates a file, a key or a directory, and works from any directory. Tru
 run inside an instance (its data directory holds an initialised CA), that instance's published
 root and CRLs, read from disk; the report says which. French by default, English with
 ``--lang en`` (the UI's catalogue). Exit codes: 0 valid, 1 invalid, 2 cannot check.
+
+A signature from an authority the verifier does not know (one the client's file carried before
+it was sent for signature) is reported « valide, émise par une autorité que Seing ne connaît
+pas » when it is intact: it does not change the exit code, which is about the signatures Seing
+can vouch for (0 when they are all valid). A file whose only signatures are such answers 2.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ _VERDICTS = {
     Verdict.UNDETERMINED: N_("IMPOSSIBLE À VÉRIFIER"),
 }
 _YES = {True: N_("oui"), False: N_("non")}
+FOREIGN_VALID = N_("valide, émise par une autorité que Seing ne connaît pas")
 _NO_TRUST = N_(
     "Aucune source de confiance : ni --root, ni liste de confiance configurée, ni instance Seing dans ce "
     "répertoire. Indiquez la racine de l’autorité avec --root FICHIER (PEM ou DER)."
@@ -69,6 +75,7 @@ def _der(data: bytes) -> bytes:
 def _verifier(settings: Settings, roots: list[str]) -> tuple[Any, list[TrustSource]]:
     """The read-only verifier and the trust sources it found. Reads files only."""
     from adapters.ca.published import read_published_hierarchy
+    from adapters.system.clock import SystemClock
     from adapters.signing.trusted_list import load_trusted_list
     from entrypoints.ceremony_wiring import make_reader_verifier
 
@@ -96,7 +103,8 @@ def _verifier(settings: Settings, roots: list[str]) -> tuple[Any, list[TrustSour
         ca_certificates = list(hierarchy.ca_certificates.values())
         seals = [hierarchy.platform_seal] if hierarchy.platform_seal else []
         sources.append(TrustSource("local_instance", str(hierarchy.directory)))
-    verifier = make_reader_verifier(roots=list(dict.fromkeys(anchors)), ca_certificates=ca_certificates,
+    # The proof the file alone carries is judged at the real date: nothing else makes sense here.
+    verifier = make_reader_verifier(roots=list(dict.fromkeys(anchors)), clock=SystemClock(), ca_certificates=ca_certificates,
                                     platform_seals=seals, revocation_source=hierarchy, trusted_list=trusted_list)
     return verifier, sources
 
@@ -191,8 +199,19 @@ def _signature_lines(number: int, check: SignatureCheck, gettext: Callable[[str]
     if check.kind == "signature":
         lines.append("  " + gettext("Niveau : %(level)s ; PAdES %(pades)s") % {
             "level": check.level if check.level is not None else gettext("indéterminé"), "pades": check.pades_level})
+        if check.proven_level:
+            lines.append("  " + gettext("Preuve par le fichier seul (hors ligne) : PAdES %(level)s, établie au %(when)s")
+                         % {"level": check.proven_level,
+                            "when": check.proven_at.isoformat() if check.proven_at else gettext("inconnue")})
+        else:
+            lines.append("  " + gettext("Preuve par le fichier seul (hors ligne) : aucune"))
         lines.append("  " + gettext("Qualifiée : %(yes)s") % {"yes": yes[check.qualified]}
                      + (f" ({check.trust_source})" if check.trust_source else ""))
+    if check.valid_unknown_authority:
+        state = gettext(FOREIGN_VALID)
+    else:
+        state = gettext("valide") if check.ok else gettext("non valide")
+    lines.append("  " + gettext("État : %(state)s") % {"state": state})
     lines.append("  " + gettext("Intègre : %(intact)s ; certificat de confiance : %(trusted)s ; "
                                 "état du certificat : %(status)s") % {
         "intact": yes[check.intact and check.valid], "trusted": yes[check.trusted], "status": check.certificate_status})

@@ -11,5 +11,7 @@ from domain.model.intake import PdfInfo
 class PdfInspector(Protocol):
     def inspect(self, content: bytes) -> PdfInfo:
         """Report what the reader finds. Never raises for bad input: an unreadable file gives
-        ``PdfInfo(readable=False, problem=...)``, an encrypted one ``encrypted=True``."""
+        ``PdfInfo(readable=False, problem=...)``, an encrypted one ``encrypted=True``, one whose
+        reading exceeds the adapter's memory or time limits ``too_demanding=True``, and the kinds of
+        active content found (JavaScript, Launch actions) in ``active_content``."""
         ...

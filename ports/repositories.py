@@ -91,6 +91,10 @@ class PasswordResetRepository(Protocol):
 
     def by_token_hash(self, token_hash: str) -> PasswordReset | None: ...
 
+    def unused_for(self, person_id: str) -> list[PasswordReset]:
+        """The person's links not used yet (expired ones included), oldest first."""
+        ...
+
 
 @runtime_checkable
 class JobOutbox(Protocol):

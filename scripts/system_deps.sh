@@ -12,6 +12,10 @@ command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
 # The shifted-clock run preloads libfaketime (the faketime package brings it).
 ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing="$missing faketime"
 command -v gs >/dev/null 2>&1 || missing="$missing ghostscript"
+# The third-party corpus: scanned images wrapped by img2pdf, LibreOffice Writer's PDF export
+# (the nogui flavour, without X: a few hundred MB; the tests skip it when it is absent).
+command -v img2pdf >/dev/null 2>&1 || missing="$missing img2pdf"
+command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-writer-nogui"
 [ -z "$missing" ] && exit 0
 echo "installing Debian packages:$missing"
 SUDO=""

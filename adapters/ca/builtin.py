@@ -68,8 +68,9 @@ from domain.model.pki import (
 )
 from ports.clock import Clock
 from ports.keyvault import KeyVault
+from ports.providers import ProviderConfig
 
-__all__ = ["BuiltinCaSettings", "BuiltinCertificateAuthority"]
+__all__ = ["BuiltinCaSettings", "BuiltinCertificateAuthority", "factory"]
 
 YEAR = timedelta(days=365)
 
@@ -108,6 +109,11 @@ class BuiltinCaSettings:
     ocsp_responder_validity: timedelta = YEAR
     ocsp_renewal_margin: timedelta = timedelta(days=30)  # init renews a responder this close to expiry
     crl_validity: timedelta = timedelta(days=7)
+    # The root's CRL (an ARL: it only lists the issuing CAs and the TSA, which are rarely
+    # revoked) lives a year, as offline roots publish them: while it is fresh, a long-term
+    # validator can check the root's children at the current time and, finding the signers'
+    # revocation data merely stale, validate them in the past (EN 319 102-1 §5.6.2.4).
+    root_crl_validity: timedelta = YEAR
     ocsp_response_validity: timedelta = timedelta(days=1)
     qc_pds_url: str | None = None  # defaults to {public_url}/pki/pds; EN 319 412-5 wants https
     # Base of the CRL, OCSP and CA-issuers URLs written in certificates; defaults to public_url.
@@ -263,7 +269,7 @@ class BuiltinCertificateAuthority:
         if current is not None:
             next_update = x509.load_der_x509_crl(current).next_update_utc
             # Republish ahead of expiry so relying parties never hold an expired CRL.
-            if next_update is not None and next_update - self._settings.crl_validity / 2 > self._now():
+            if next_update is not None and next_update - self._crl_validity(issuer) / 2 > self._now():
                 return current
         with self._exclusive():
             return self._publish_crl(ca)
@@ -323,8 +329,14 @@ class BuiltinCertificateAuthority:
                 status = asn1_ocsp.CertStatus(name="revoked", value=asn1_ocsp.RevokedInfo(info))
             else:
                 status = asn1_ocsp.CertStatus(name="good", value=asn1_core.Null())
+            next_update = now + self._settings.ocsp_response_validity
+            if record is not None and now < record.not_after < next_update:
+                # No news after the certificate ends: a response that outlives it would make a
+                # long-term validator (EN 319 102-1 time sliding) place the control time after
+                # the certificate's expiry, and a one-time certificate's signature would be lost.
+                next_update = record.not_after
             responses.append({"cert_id": cert_id, "cert_status": status, "this_update": now,
-                              "next_update": now + self._settings.ocsp_response_validity})
+                              "next_update": next_update})
         responder_key_hash = hashlib.sha1(der.spki_key_bits(responder_key.public_key_der)).digest()  # noqa: S324 - RFC 6960 KeyHash
         data: dict[str, Any] = {
             "responder_id": asn1_ocsp.ResponderId(name="by_key", value=responder_key_hash),
@@ -527,6 +539,9 @@ class BuiltinCertificateAuthority:
         signature = self._vault.sign_digest(key, hashlib.new(hash_name, tbs).digest(), hash_name)
         return der.replace_signature(draft_der, signature)
 
+    def _crl_validity(self, issuer: CaName) -> timedelta:
+        return self._settings.root_crl_validity if issuer is CaName.ROOT else self._settings.crl_validity
+
     def _publish_crl(self, ca: _Ca) -> bytes:
         """Caller holds the exclusive lock."""
         meta_path = self._dir / "crl" / f"{ca.name.value}.json"
@@ -534,7 +549,7 @@ class BuiltinCertificateAuthority:
         now = self._now()
         builder = (x509.CertificateRevocationListBuilder()
                    .issuer_name(ca.certificate.subject).last_update(now)
-                   .next_update(now + self._settings.crl_validity)
+                   .next_update(now + self._crl_validity(ca.name))
                    .add_extension(x509.CRLNumber(number), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.certificate.public_key()),
                                   critical=False))
@@ -760,3 +775,12 @@ def _write_atomic(path: Path, content: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def factory(config: ProviderConfig) -> BuiltinCertificateAuthority:
+    """Entry point ``builtin`` of ``seing.certificate_authorities``: state under ``<data_dir>/pki``
+    (option ``storage_dir`` elsewhere), keys in ``config.vault``, policy in ``config.settings``."""
+    if config.vault is None:
+        raise ValueError("the built-in CA needs the key vault")
+    return BuiltinCertificateAuthority(config.vault, Path(config.option("storage_dir") or config.data_dir / "pki"),
+                                       config.public_url, clock=config.clock, settings=config.settings)

@@ -53,7 +53,7 @@ def read_published_hierarchy(directory: Path) -> PublishedHierarchy | None:
         state = json.loads((directory / "hierarchy.json").read_text("utf-8"))
         cas = {name: _record_der(directory, state[name.value]["serial"]) for name in CaName}
         for der in cas.values():
-            x509.Certificate.load(der).native  # a damaged record is no hierarchy: say so here, not later
+            _ = x509.Certificate.load(der).native  # a damaged record is no hierarchy: say so here, not later
     except (OSError, ValueError, KeyError, TypeError):
         return None
     seal = None

@@ -21,8 +21,9 @@ from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_
 
 from domain.model.errors import KeyNotFound
 from domain.model.pki import HASH_SIZES, KeyRef, KeyType
+from ports.providers import ProviderConfig
 
-__all__ = ["Pkcs11KeyVault"]
+__all__ = ["Pkcs11KeyVault", "factory"]
 
 # DER DigestInfo prefixes (RFC 8017 §9.2 note 1): CKM_RSA_PKCS signs DigestInfo || digest.
 _DIGEST_INFO = {
@@ -133,3 +134,8 @@ def _public_der(public: Any, key_type: KeyType) -> bytes:
         return numbers.public_key().public_bytes(serialization.Encoding.DER,
                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
     return encode_ec_public_key(public)
+
+
+def factory(config: ProviderConfig) -> Pkcs11KeyVault:
+    """Entry point ``pkcs11`` of ``seing.key_vaults``: options ``module``, ``token_label``, ``pin``."""
+    return Pkcs11KeyVault(config.require("module"), config.require("token_label"), config.option("pin"))

@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.model.errors import KeyNotFound
 from domain.model.pki import HASH_SIZES, KeyRef, KeyType
+from ports.providers import ProviderConfig
 
-__all__ = ["KekError", "SoftwareKeyVault", "generate_kek", "load_kek", "open_software_vault", "parse_kek",
+__all__ = ["factory", "KekError", "SoftwareKeyVault", "generate_kek", "load_kek", "open_software_vault", "parse_kek",
            "rotate_kek_file"]
 
 _HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
@@ -281,3 +282,10 @@ def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+
+
+def factory(config: ProviderConfig) -> SoftwareKeyVault:
+    """Entry point ``software`` of ``seing.key_vaults``: keys encrypted under a KEK in
+    ``<data_dir>/keys``; options ``kek`` (else the 0600 file ``<data_dir>/kek``), ``kek_previous``."""
+    return open_software_vault(config.data_dir / "keys", configured_kek=config.option("kek") or None,
+                               key_file=config.data_dir / "kek", previous_keks=[config.option("kek_previous")])

@@ -55,5 +55,18 @@ class InMemoryKeyVault:
         self.signed.append((ref.id, digest))
         return signature
 
+    def key_ids(self) -> list[str]:
+        return list(self._keys)
+
+    def only(self, key_ids: set[str]) -> InMemoryKeyVault:
+        """A new vault holding these keys alone."""
+        kept = InMemoryKeyVault()
+        kept._keys = {key_id: entry for key_id, entry in self._keys.items() if key_id in key_ids}
+        return kept
+
+    def adopt_keys(self, other: InMemoryKeyVault) -> None:
+        """Hold every key of ``other`` too (a test's copy of a prepared CA hierarchy)."""
+        self._keys.update(other._keys)
+
     def delete(self, ref: KeyRef) -> None:
         self._keys.pop(ref.id, None)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Iterator, MutableMapping
 from datetime import datetime
+from typing import Any
 
 from attrs import evolve
 
@@ -50,6 +52,62 @@ class InMemoryStore:
         with self.lock:
             self.sequence += 1
             return f"{prefix}-{self.sequence:06d}"
+
+
+class _WorkingRows(MutableMapping[str, object]):
+    """One table as a unit of work sees it: a committed row is deep-copied the first time the
+    unit of work reads it, so what it changes stays its own until commit, as in a database.
+
+    Copying every table at the start of every unit of work (the obvious way) made the fakes
+    cost more than the code under test once a test had a few collections with their trails.
+    """
+
+    def __init__(self, committed: dict[str, object]) -> None:
+        self._committed = committed
+        self._read: dict[str, object] = {}
+        self._deleted: set[str] = set()
+
+    def __getitem__(self, key: str) -> object:
+        if key in self._deleted:
+            raise KeyError(key)
+        try:
+            return self._read[key]
+        except KeyError:
+            value = self._read[key] = copy.deepcopy(self._committed[key])
+            return value
+
+    def __setitem__(self, key: str, value: object) -> None:
+        self._read[key] = value
+        self._deleted.discard(key)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._read.pop(key, None)
+        self._deleted.add(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key not in self._deleted and (key in self._read or key in self._committed)
+
+    def __iter__(self) -> Iterator[str]:
+        for key in self._committed:
+            if key not in self._deleted:
+                yield key
+        for key in list(self._read):
+            if key not in self._committed and key not in self._deleted:
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def committed(self) -> dict[str, object]:
+        """The table after commit: a new dict, rows copied again so callers keep no alias into it."""
+        table = dict(self._committed)
+        for key, value in self._read.items():
+            table[key] = copy.deepcopy(value)
+        for key in self._deleted:
+            table.pop(key, None)
+        return table
 
 
 class _Table:
@@ -156,6 +214,11 @@ class _PasswordResets(_Table):
     def by_token_hash(self, token_hash: str) -> PasswordReset | None:
         return next((r for r in self.rows.values() if r.token_hash == token_hash), None)  # type: ignore[attr-defined]
 
+    def unused_for(self, person_id: str) -> list[PasswordReset]:
+        return sorted((r for r in self.rows.values()  # type: ignore[misc]
+                       if r.person_id == person_id and r.used_at is None),  # type: ignore[attr-defined]
+                      key=lambda r: (r.created_at, r.id))
+
 
 class _Collections(_Table):
     def add(self, collection: Collection) -> None:
@@ -239,8 +302,8 @@ class InMemoryUnitOfWork:
 
     def _start_working(self) -> None:
         # Repositories point into the working copy, so they are rebuilt with it.
-        self._working = copy.deepcopy(self.store.tables)
-        t = self._working
+        self._working = {name: _WorkingRows(rows) for name, rows in self.store.tables.items()}
+        t: dict[str, Any] = self._working
         self.cabinets = _Cabinets(t["cabinets"], "cabinet")
         self.persons = _Persons(t["persons"], "person")
         self.members = _Members(t["members"], "member")
@@ -268,7 +331,7 @@ class InMemoryUnitOfWork:
         self.store.lock.release()
 
     def commit(self) -> None:
-        self.store.tables = copy.deepcopy(self._working)
+        self.store.tables = {name: rows.committed() for name, rows in self._working.items()}
         self._committed = True
 
     def rollback(self) -> None:

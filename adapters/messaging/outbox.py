@@ -16,8 +16,9 @@ from typing import Any
 
 from ports.clock import Clock
 from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms, SmsProviderConfig
+from ports.providers import ProviderConfig
 
-__all__ = ["OutboxMailer", "OutboxSmsSender", "read_outbox", "sms_factory"]
+__all__ = ["OutboxMailer", "OutboxSmsSender", "mailer_factory", "read_outbox", "sms_factory"]
 
 _SUFFIX = ".json"
 
@@ -111,3 +112,8 @@ def read_outbox(directory: str | os.PathLike[str], *, limit: int | None = None) 
         if isinstance(data, dict):
             messages.append({field: data.get(field) for field in _FIELDS})
     return messages
+
+
+def mailer_factory(config: ProviderConfig) -> OutboxMailer:
+    """Entry point ``outbox`` of ``seing.mailers`` (development): JSON files in ``<data_dir>/outbox``."""
+    return OutboxMailer(config.option("outbox_dir") or config.data_dir / "outbox", clock=config.clock)

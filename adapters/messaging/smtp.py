@@ -10,8 +10,9 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, getaddresses, make_msgid
 
 from ports.messaging import DeliveryError, OutgoingEmail
+from ports.providers import ProviderConfig
 
-__all__ = ["SECURITY_MODES", "SmtpMailer"]
+__all__ = ["SECURITY_MODES", "SmtpMailer", "factory"]
 
 SECURITY_MODES = ("starttls", "tls", "none")
 
@@ -108,3 +109,12 @@ class SmtpMailer:
             smtp.close()
             raise
         return smtp
+
+
+def factory(config: ProviderConfig) -> SmtpMailer:
+    """Entry point ``smtp`` of ``seing.mailers``: options ``host``, ``port``, ``security``,
+    ``username``, ``password``, ``sender``."""
+    return SmtpMailer(host=config.require("host"), port=int(config.option("port", "587")),
+                      security=config.option("security", "starttls"), username=config.option("username") or None,
+                      password=config.option("password") or None,
+                      sender=config.option("sender", "Seing <no-reply@seing.local>"))

@@ -168,7 +168,7 @@ def define_entities(db: Database) -> None:
         token_hash = PrimaryKey(str)
         collection_id = Required(str)
 
-    # since migration 0008 --------------------------------------------------------------
+    # since migration 0007 --------------------------------------------------------------
 
     class ApiKeyRow(db.Entity):  # type: ignore[name-defined,misc]
         _table_ = "api_keys"
@@ -239,7 +239,7 @@ def define_entities(db: Database) -> None:
         expires_at = Required(datetime, precision=6)
         used_at = Optional(datetime, precision=6)
 
-    # since migration 0009 --------------------------------------------------------------
+    # since migration 0008 --------------------------------------------------------------
 
     class WebhookEndpointRow(db.Entity):  # type: ignore[name-defined,misc]
         _table_ = "webhook_endpoints"

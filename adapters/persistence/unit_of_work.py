@@ -208,6 +208,10 @@ class _Repository:
         """Keep rows derived from the aggregate (e.g. link hashes) in step with it."""
 
     def _find(self, key: str) -> Any:
+        if not isinstance(key, str) or not key or key != key.strip():
+            # Pony strips str keys and then refuses an empty one (ValueError): a blank id
+            # would be a crash, and " id" would find "id". Neither exists: not found.
+            return None
         known = self._uow.tracked((self.kind, key))
         if known is not None:
             return known
@@ -408,6 +412,10 @@ class PonyPasswordResetRepository(_Repository):
         return self._first(lambda rows: rows.select(  # type: ignore[no-any-return]
             lambda r: r.token_hash == token_hash).order_by(lambda r: r.id))
 
+    def unused_for(self, person_id: str) -> list[PasswordReset]:
+        return self._select(lambda rows: rows.select(  # type: ignore[no-any-return]
+            lambda r: r.person_id == person_id and r.used_at is None).order_by(lambda r: (r.created_at, r.id)))
+
 
 class PonyJobOutbox:
     """``uow.jobs``: the job row is inserted in the unit of work's transaction."""
@@ -558,16 +566,16 @@ class PonyCollectionRepository(_Repository):
 
     def by_download_token_hash(self, token_hash: str) -> Collection | None:
         # The JSON holds the links' hashes: the database narrows, the aggregate confirms.
-        return next((c for c in self._select(lambda rows: rows.select(lambda c: token_hash in c.data))
-                     if any(link.token_hash == token_hash for link in c.download_links)), None)
+        return next((found for found in self._select(lambda rows: rows.select(lambda c: token_hash in c.data))
+                     if any(link.token_hash == token_hash for link in found.download_links)), None)
 
     def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
                       limit: int = 100) -> list[Collection]:
         ended = ["completed", "refused", "expired", "cancelled"]
-        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
-                 if c.ended_at is not None and (
-                     (c.ended_at <= documents_before and c.documents_purged_at is None)
-                     or (c.ended_at <= evidence_before and c.evidence is not None and c.evidence.purged_at is None))]
+        found = [e for e in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if e.ended_at is not None and (
+                     (e.ended_at <= documents_before and e.documents_purged_at is None)
+                     or (e.ended_at <= evidence_before and e.evidence is not None and e.evidence.purged_at is None))]
         return sorted(found, key=lambda c: (c.ended_at, c.id))[:limit]
 
     def references_document(self, sha256: str, *, excluding: str) -> bool:
@@ -580,8 +588,8 @@ class PonyCollectionRepository(_Repository):
 
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         ended = ["completed", "refused", "expired", "cancelled"]
-        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
-                 if c.evidence is None]
+        found = [e for e in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if e.evidence is None]
         return sorted(found, key=lambda c: (c.ended_at or c.created_at, c.id))[:limit]
 
 

@@ -1,9 +1,15 @@
 """RevocationSource answered in-process by our CertificateAuthority port.
 
-Certificates issued by an issuing CA get a fresh OCSP response from that CA's responder;
-certificates issued directly by the root (the issuing CAs, the TSA) get the root's CRL:
-pyHanko's long-term (AdES past) validation cannot use an OCSP response signed by the
-trust anchor itself, while a root CRL works with every validator.
+Certificates issued by an issuing CA get a fresh OCSP response from that CA's responder and
+that CA's CRL; certificates issued directly by the root (the issuing CAs, the TSA) get the
+root's CRL: pyHanko's long-term (AdES past) validation cannot use an OCSP response signed by
+the trust anchor itself, while a root CRL works with every validator.
+
+Why the issuing CA's CRL beside the OCSP response: once the OCSP responses of a file have
+expired, pyHanko 0.38 counts another signer's response from the same CA ("serial number does
+not match") as a hard failure rather than a stale one, so it never tries validation in the
+past (EN 319 102-1 §5.6.2.4) and a document with two signers under one CA fails; the CRL,
+covering every certificate of its CA, gives it a stale-only answer and past validation works.
 """
 
 from __future__ import annotations
@@ -40,4 +46,5 @@ class CaRevocationSource:
             return RevocationData()
         if issuer_cert.self_signed in ("maybe", "yes"):
             return RevocationData(crls=[self._ca.crl(ca_entry.name)])
-        return RevocationData(ocsp_responses=[self._ca.ocsp_response_for(format(cert.serial_number, "x"))])
+        return RevocationData(ocsp_responses=[self._ca.ocsp_response_for(format(cert.serial_number, "x"))],
+                              crls=[self._ca.crl(ca_entry.name)])

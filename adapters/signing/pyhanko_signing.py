@@ -28,6 +28,8 @@ from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from asn1crypto import cms, keys, x509
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto.algos import SignedDigestAlgorithm
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -38,26 +40,32 @@ from pyhanko.pdf_utils.metadata import xmp_xml
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2, extract_certificate_info, simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper, TimestampDSSContentSettings
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import extract_ts_certs
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import ValidationInfoReadingError
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
 from domain.model.errors import (
     BrokenPdf,
     DomainError,
     EncryptedPdf,
     LockedPdf,
     NotAPdf,
+    PdfTooComplex,
     SigningCertificateRejected,
     SigningFailed,
     UnsignablePdf,
 )
 from domain.model.pki import KeyRef
+from ports.clock import Clock
 from ports.keyvault import KeyVault
 from ports.pdf_signing import (
     Box,
@@ -73,6 +81,7 @@ from ports.timestamping import TimestampAuthority
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
 _T = TypeVar("_T")
+_log = logging.getLogger(__name__)
 _PARIS = ZoneInfo("Europe/Paris")
 _MONTHS = (
     "janvier",
@@ -130,9 +139,12 @@ class VaultBackedSigner(signers.Signer):
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
     ) -> None:
+        # pyHanko always adds the signing certificate to the CMS and collects the rest in
+        # a set of asn1crypto objects (hashed by identity): a registry that also held the
+        # signing certificate put it in the CMS twice.
         super().__init__(
             signing_cert=signing_cert,
-            cert_registry=SimpleCertificateStore.from_certs([signing_cert, *chain]),
+            cert_registry=SimpleCertificateStore.from_certs([c for c in chain if c.dump() != signing_cert.dump()]),
         )
         self._vault = vault
         self._key_ref = key_ref
@@ -236,6 +248,9 @@ class PyHankoPdfSigning:
         trust_roots: DER roots B-LT validation accepts besides the last certificate of the
             signer's chain (e.g. the TSA's root when its tokens do not embed it).
         signing_hash: digest algorithm of the signatures.
+        clock: the time B-LT validation happens at (the TSA's and the CA's time); required
+            for B-LT and B-LTA, never replaced by the wall clock (the dry run at upload and the
+            levels below validate nothing, so they need none).
         durable: fsync file outputs before publishing them. Off by default: the output
             appears atomically either way (temporary file + rename), and the document
             store that keeps the result owns durability; on 10 MB the fsync costs more
@@ -251,8 +266,13 @@ class PyHankoPdfSigning:
         trust_roots: Sequence[bytes] = (),
         signing_hash: str = "sha256",
         durable: bool = False,
+        clock: Clock | None = None,
+        isolation: BoundedProcessPool | None = None,
     ) -> None:
         self._durable = durable
+        self._clock = clock
+        # The dry run at upload reads an untrusted file: given a pool, it runs there, bounded.
+        self._isolation = isolation
         # addFilter ignores a filter already present: building adapters repeatedly is fine.
         logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NO_FETCHING_WARNING)
         self._vault = vault
@@ -282,6 +302,15 @@ class PyHankoPdfSigning:
         self.check_signable(Path(path).read_bytes())
 
     def check_signable(self, pdf: bytes) -> None:
+        if self._isolation is None:
+            self._check_signable_here(pdf)
+            return
+        try:
+            self._isolation.call(dry_run_check, pdf, self._hash)
+        except LimitExceeded as exc:
+            raise PdfTooComplex("preparing the PDF exceeded its limits", problem=exc.reason) from exc
+
+    def _check_signable_here(self, pdf: bytes) -> None:
         """A dry run of what sending and signing will do, on a copy in memory, then forgotten.
 
         Two empty fields (one invisible, one with a box on the last page) as sending adds them,
@@ -302,7 +331,9 @@ class PyHankoPdfSigning:
                                                 subfilter=fields.SigSeedSubFilter.PADES)
             pdf_signer = signers.PdfSigner(meta, signer=_dry_run_signer(),
                                            stamp_style=TextStampStyle(stamp_text=_STAMP_TEXT))
-            self._run(pdf_signer.async_sign_pdf(writer, output=signed, appearance_text_params=_DRY_RUN_LINES))
+            # A fixed reservation: left unset, pyHanko signs a second time just to measure the CMS.
+            self._run(pdf_signer.async_sign_pdf(writer, output=signed, appearance_text_params=_DRY_RUN_LINES,
+                                                bytes_reserved=_DRY_RUN_RESERVED))
         signed.seek(0)
         _open_writer(signed)
         if existing:
@@ -447,6 +478,7 @@ class PyHankoPdfSigning:
         await timestamper.async_dummy_response(self._hash)
         validation_context = None
         if self._revocation is not None:
+            self._complete_validation_data(writer)
             validation_context = await self._validation_context([])
         reserved = _CMS_OVERHEAD + timestamper.largest_token
         try:
@@ -463,6 +495,74 @@ class PyHankoPdfSigning:
             )
         except SigningError as exc:
             raise SigningFailed(str(exc)) from exc
+
+    def _complete_validation_data(self, writer: IncrementalPdfFileWriter) -> None:
+        """Give every signature of the file its validation data before a document timestamp.
+
+        Our signatures are B-LT when made (their VRI entry is there already); the last
+        document timestamp, if any, gets fresh data for its TSA chain; a signature
+        without a VRI entry (one that was in the PDF when it was uploaded, or a B-T signature
+        made before every level was B-LT) gets the certificates of its chain and of its
+        timestamp's TSA chain, an OCSP response or a CRL for each non-root certificate
+        (wherever the revocation source can obtain it) and a VRI entry. The document
+        timestamp then covers it all: B-LTA for every signature, not only the last one.
+        """
+        reader = writer.prev
+        try:
+            existing = DocumentSecurityStore.read_dss(reader)
+            known_vri = set(existing.vri_entries)
+            dss_certs = list(existing.load_certs())
+        except ValidationInfoReadingError:
+            known_vri, dss_certs = set(), []
+        signatures = list(reader.embedded_regular_signatures)
+        stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+        last_stamp = max(stamps, key=lambda s: s.signed_revision) if stamps else None
+        # The last document timestamp always gets fresh data: a new document timestamp over it
+        # is an archive-timestamp renewal, which must prove the previous one's TSA chain still
+        # good now (EN 319 142-1, PAdES-LTA); earlier ones got theirs at earlier renewals.
+        for embedded in signatures + ([last_stamp] if last_stamp is not None else []):
+            try:
+                # The VRI key is the SHA-1 of the /Contents string, padding included, as
+                # pyHanko keys the entries it writes when signing.
+                contents = bytes(embedded.pkcs7_content)
+                if embedded is not last_stamp and DocumentSecurityStore.sig_content_identifier(contents) in known_vri:
+                    continue
+                certs = _signature_certificates(embedded.signed_data)
+            except Exception as exc:  # a damaged foreign signature: the verifier reports it
+                _log.info("no validation data for signature %s: %s", embedded.field_name, exc)
+                continue
+            pool = certs + dss_certs + self._trust_roots
+            if self._timestamper is not None:
+                pool += self._timestamper.tsa_certificates()
+            chain: dict[bytes, x509.Certificate] = {c.dump(): c for c in certs}
+            ocsps: list[bytes] = []
+            crls: list[bytes] = []
+            todo = list(certs)
+            while todo:
+                cert = todo.pop()
+                if cert.self_signed in ("maybe", "yes"):
+                    continue
+                issuer = _issuer_of(cert, pool)
+                if issuer is None:
+                    _log.info("no issuer for %s in signature %s", cert.subject.human_friendly, embedded.field_name)
+                    continue
+                if issuer.dump() not in chain:
+                    chain[issuer.dump()] = issuer
+                    todo.append(issuer)
+                try:
+                    data = self._revocation.revocation_data(cert.dump(), issuer.dump())  # type: ignore[union-attr]
+                except Exception as exc:  # the CA of a foreign signature may be unreachable
+                    _log.info("no revocation data for %s: %s", cert.subject.human_friendly, exc)
+                    continue
+                ocsps += data.ocsp_responses
+                crls += data.crls
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer,
+                contents,
+                certs=list(chain.values()),
+                ocsps=[asn1_ocsp.OCSPResponse.load(der) for der in dict.fromkeys(ocsps)],
+                crls=[asn1_crl.CertificateList.load(der) for der in dict.fromkeys(crls)],
+            )
 
     def _create_fields(self, infile: IO[bytes], outfile: IO[bytes], fields_: Sequence[SignatureField]) -> None:
         writer = _open_writer(infile)
@@ -502,6 +602,9 @@ class PyHankoPdfSigning:
             data: RevocationData = self._revocation.revocation_data(der, issuer.dump())
             ocsps += data.ocsp_responses
             crls += data.crls
+        if self._clock is None:
+            raise SigningFailed("B-LT needs the clock its validation happens at")
+        moment = {"moment": self._clock.now()}
         return ValidationContext(
             trust_roots=roots,
             other_certs=certs,
@@ -510,6 +613,7 @@ class PyHankoPdfSigning:
             crls=list(dict.fromkeys(crls)),
             allow_fetching=False,
             revocation_mode="hard-fail",
+            **moment,
         )
 
     @staticmethod
@@ -535,6 +639,25 @@ class PyHankoPdfSigning:
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
+
+
+def _signature_certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
+    """The signer's certificate, the others its CMS carries, and those of its signature timestamps."""
+    info = extract_certificate_info(signed_data)
+    certs = [info.signer_cert, *info.other_certs]
+    for signer_info in signed_data["signer_infos"]:
+        for tst in extract_tst_data_iter(signer_info, signed=False):
+            tst_info = extract_certificate_info(tst)
+            certs += [tst_info.signer_cert, *tst_info.other_certs]
+    return list({c.dump(): c for c in certs}.values())
+
+
+def _issuer_of(cert: x509.Certificate, pool: Sequence[x509.Certificate]) -> x509.Certificate | None:
+    aki = cert.authority_key_identifier
+    for candidate in pool:
+        if candidate.subject == cert.issuer and (aki is None or candidate.key_identifier == aki):
+            return candidate
+    return None
 
 
 class _NoFetchingWarning(logging.Filter):
@@ -628,7 +751,7 @@ def _mend_xmp(writer: IncrementalPdfFileWriter) -> None:
     if not isinstance(stream, xmp_xml.MetadataStream):
         return  # pyHanko writes a new packet instead of reading this one
     try:
-        stream.xmp
+        _ = stream.xmp
         return
     except Exception:  # noqa: BLE001 - undecodable or unparsable: both are mended below
         pass
@@ -675,6 +798,8 @@ _DRY_RUN_FIELDS = (
     SignatureField(name="Seing-dry-run-invisible"),
     SignatureField(name="Seing-dry-run-visible", box=Box(page=-1, x=72, y=72, width=180, height=60)),
 )
+# Hex digits for the throwaway EC signature and its one small certificate, with room to spare.
+_DRY_RUN_RESERVED = 8192
 _DRY_RUN_LINES = {"line1": "Signé par Seing", "line2": "essai à blanc", "line3": "aucune valeur"}
 _dry_run_lock = threading.Lock()
 _dry_run_signers: list[signers.SimpleSigner] = []
@@ -765,3 +890,8 @@ def _atomic_output(source: Path, destination: Path, durable: bool) -> Iterator[t
         except FileNotFoundError:
             pass
         raise
+
+
+def dry_run_check(pdf: bytes, signing_hash: str) -> None:
+    """``check_signable`` in a worker process: the dry run needs no key vault (its key is throwaway)."""
+    PyHankoPdfSigning(vault=None, signing_hash=signing_hash)._check_signable_here(pdf)  # type: ignore[arg-type]

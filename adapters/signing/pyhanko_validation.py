@@ -9,21 +9,43 @@ when it signed); revoked before or without trusted time, "revoked".
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import logging
 import re
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.ades import ades_basic_validation, ades_lta_validation, ades_with_time_validation
+# Private in pyHanko, but the one reader of a PDF's DSS into the AdES engine's local knowledge.
+from pyhanko.sign.validation.ades import _dss_to_local_knowledge
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
+from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+from pyhanko_certvalidator.policy_decl import (
+    NO_REVOCATION,
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from domain.model.errors import NotVerifiable
 from domain.model.verification import SignatureCheck, VerificationReport, level_of
+from ports.clock import Clock
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import RevocationSource
 
@@ -54,14 +76,31 @@ def _qc_compliance(cert: x509.Certificate) -> bool:
     return False
 
 
+def _timestamp_ok(status: Any) -> bool:
+    ts = getattr(status, "timestamp_validity", None)
+    return ts is not None and bool(ts.intact and ts.valid and ts.trusted)
+
+
 def _common_name(cert: x509.Certificate) -> str:
     return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
 
 
+_REVOCATION_REQUIRED = RevocationCheckingPolicy(
+    ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+    intermediate_ca_cert_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+)
+
+
 class PyHankoSignatureVerifier:
-    def __init__(self, *, trust_roots: Sequence[bytes], revocation_source: RevocationSource | None = None,
+    """Besides the report's checks (which may use our CA's live revocation data), each
+    signature gets the PAdES level it proves *from the file alone* (EN 319 102-1 through
+    pyHanko's AdES engine, nothing fetched, revocation data required for B-LT and above) and
+    the time it is proven at, validated at the Clock's time."""
+
+    def __init__(self, *, trust_roots: Sequence[bytes], clock: Clock, revocation_source: RevocationSource | None = None,
                  ca_certificates: Sequence[bytes] = (), platform_seal_certificates: Sequence[bytes] = (),
                  trusted_list: TrustedList | None = None) -> None:
+        self._clock = clock
         self._roots = [x509.Certificate.load(der) for der in trust_roots]
         self._cas = [x509.Certificate.load(der) for der in ca_certificates]
         self._revocation = revocation_source
@@ -85,7 +124,7 @@ class PyHankoSignatureVerifier:
         timestamp_revisions = [s.signed_revision for s in signatures if s.sig_object_type == "/DocTimeStamp"]
         for embedded in signatures:
             checks.append(self._check(embedded, dss, dss_certs, timestamp_revisions))
-        last = max(zip(signatures, checks), key=lambda pair: pair[0].signed_revision)[1]
+        last = max(zip(signatures, checks, strict=True), key=lambda pair: pair[0].signed_revision)[1]
         # Only validation data (DSS) may follow the last signature: PAdES B-LT adds it after.
         whole = last.coverage == "entire_file" or last.modifications_after == "lta_updates"
         return VerificationReport(file_sha256=hashlib.sha256(pdf).hexdigest(), signatures=tuple(checks),
@@ -217,6 +256,7 @@ class PyHankoSignatureVerifier:
         coverage = embedded.coverage.name.lower() if embedded.coverage is not None else "partial"
         modification = getattr(status, "modification_level", None)
         pades = self._pades(embedded, ts_status is not None, dss_certs, cert, timestamp_revisions, is_timestamp)
+        proven_level, proven_at = (None, None) if is_timestamp else self._proven(embedded, timestamp_revisions)
         issuers = [c for c in chain + self._cas if c.subject == cert.issuer]
         qualified = bool(self._trusted_list and qc and not is_timestamp
                          and any(self._trusted_list.grants(c.dump()) for c in issuers))
@@ -233,7 +273,76 @@ class PyHankoSignatureVerifier:
             modifications_after=modification.name.lower() if modification is not None else "none",
             pades_level=pades, qualified=qualified,
             trust_source=(self._trusted_list.source if qualified and self._trusted_list else None),
-            revoked_since_signing=revoked_since_signing)
+            revoked_since_signing=revoked_since_signing, proven_level=proven_level, proven_at=proven_at,
+            known_authority=bool(status.trusted) or self._known_authority(cert, chain))
+
+    def _offline_spec(self, revocation: RevocationCheckingPolicy, local_knowledge: Any = None) -> SignatureValidationSpec:
+        policy = CertValidationPolicySpec(trust_manager=SimpleTrustManager.build(trust_roots=self._roots),
+                                          revinfo_policy=CertRevTrustPolicy(revocation))
+        extra = {"local_knowledge": local_knowledge} if local_knowledge is not None else {}
+        return SignatureValidationSpec(
+            cert_validation_policy=policy,
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
+            **extra)
+
+    def _proven(self, embedded, timestamp_revisions) -> tuple[str | None, datetime | None]:  # type: ignore[no-untyped-def]
+        """The PAdES level the file alone proves for this signature, and the time it is proven at
+        (the signature timestamp's time from B-T up; the validation time for B-B).
+
+        B-LT/B-LTA: AdES long-term validation with revocation data required for every
+        certificate of the signer's and the TSA's chains, from the file's DSS only. B-T/B-B:
+        the same without revocation data (the file does not prove the certificate was not
+        revoked). None: not even that."""
+        now = self._clock.now()
+        timing = ValidationTimingInfo(validation_time=now, best_signature_time=now, point_in_time_validation=False)
+        if any(r > embedded.signed_revision for r in timestamp_revisions):
+            try:
+                lta = asyncio.run(ades_lta_validation(
+                    embedded, PdfSignatureValidationSpec(self._offline_spec(_REVOCATION_REQUIRED)), timing_info=timing))
+                if lta.ades_subindic is AdESPassed.OK and _timestamp_ok(lta.api_status):
+                    return "B-LTA", lta.best_signature_time
+            except Exception as exc:  # a broken structure: try the lower levels
+                _log.info("long-term validation failed: %s", exc)
+        for revocation in (_REVOCATION_REQUIRED, NO_REVOCATION):
+            try:
+                embedded.compute_integrity_info()
+                result = asyncio.run(ades_with_time_validation(
+                    embedded.signed_data, self._offline_spec(revocation, _dss_to_local_knowledge(embedded.reader)),
+                    timing_info=timing, raw_digest=embedded.compute_digest(),
+                    extra_status_kwargs=embedded.summarise_integrity_info(), status_cls=PdfSignatureStatus))
+            except Exception as exc:
+                _log.info("validation with time failed: %s", exc)
+                continue
+            if result.ades_subindic is not AdESPassed.OK:
+                continue
+            if not _timestamp_ok(result.api_status):
+                return "B-B", now
+            return ("B-LT" if revocation is _REVOCATION_REQUIRED else "B-T"), result.best_signature_time
+        try:  # no signature timestamp: the signature holds, but only now
+            # (pyHanko 0.38's basic validation drops status_cls, so no PDF integrity kwargs here:
+            # the raw digest is the byte range's, and the report checks coverage anyway.)
+            basic = asyncio.run(ades_basic_validation(
+                embedded.signed_data, self._offline_spec(NO_REVOCATION, _dss_to_local_knowledge(embedded.reader)),
+                timing_info=timing, raw_digest=embedded.compute_digest()))
+        except Exception as exc:
+            _log.info("basic validation failed: %s", exc)
+            return None, None
+        return ("B-B", now) if basic.ades_subindic is AdESPassed.OK else (None, None)
+
+    def _known_authority(self, cert: x509.Certificate, chain: list[x509.Certificate]) -> bool:
+        """Whether the certificate or its embedded chain comes from an authority we were given
+        (a trust anchor or one of our CAs), by name and key identifier: an untrusted signature
+        from such an authority is a failure of ours, not someone else's signature."""
+        known = self._roots + self._cas
+        for candidate in [cert, *chain]:
+            for authority in known:
+                if candidate.dump() == authority.dump():
+                    return True
+                if candidate.issuer == authority.subject and (
+                        candidate.authority_key_identifier is None
+                        or candidate.authority_key_identifier == authority.key_identifier):
+                    return True
+        return False
 
     @staticmethod
     def _pades(embedded, timestamped, dss_certs, cert, timestamp_revisions, is_timestamp) -> str | None:  # type: ignore[no-untyped-def]
@@ -253,4 +362,5 @@ class PyHankoSignatureVerifier:
             certificate_serial=format(cert.serial_number, "x"), certificate_issuer=cert.issuer.human_friendly,
             certificate_policies=_policies(cert), qc_compliance=_qc_compliance(cert), level=None, signing_time=None,
             timestamped=False, intact=False, valid=False, trusted=False, certificate_status="unknown",
-            coverage="partial", modifications_after="unknown", pades_level=None, qualified=False, trust_source=None)
+            coverage="partial", modifications_after="unknown", pades_level=None, qualified=False, trust_source=None,
+            known_authority=self._known_authority(cert, [c for c in embedded.other_embedded_certs]))

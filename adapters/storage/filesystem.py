@@ -17,8 +17,9 @@ from typing import BinaryIO
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
+from ports.providers import ProviderConfig
 
-__all__ = ["FilesystemDocumentStore"]
+__all__ = ["FilesystemDocumentStore", "factory"]
 
 _CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -106,3 +107,8 @@ class FilesystemDocumentStore:
         except FileNotFoundError:
             return
         self._fsync_dir(path.parent)
+
+
+def factory(config: ProviderConfig) -> FilesystemDocumentStore:
+    """Entry point ``filesystem`` of ``seing.document_stores``: ``<data_dir>/documents`` (option ``root``)."""
+    return FilesystemDocumentStore(config.option("root") or config.data_dir / "documents")

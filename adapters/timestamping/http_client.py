@@ -9,9 +9,10 @@ from asn1crypto import tsp
 
 from adapters.timestamping._asn1 import TimeStampResp
 from domain.model.errors import TimestampUnavailable
+from ports.providers import ProviderConfig
 from ports.timestamping import HASH_ALGORITHMS, TIMESTAMP_QUERY_MEDIA_TYPE, TIMESTAMP_REPLY_MEDIA_TYPE
 
-__all__ = ["HttpTimestampClient"]
+__all__ = ["HttpTimestampClient", "factory"]
 
 
 class HttpTimestampClient:
@@ -82,3 +83,8 @@ class HttpTimestampClient:
             raise
         except Exception as exc:  # malformed DER from a remote party
             raise TimestampUnavailable(f"TSA reply is not a valid TimeStampResp: {exc}") from exc
+
+
+def factory(config: ProviderConfig) -> HttpTimestampClient:
+    """Entry point ``http`` of ``seing.timestamp_authorities``: an RFC 3161 TSA at option ``url``."""
+    return HttpTimestampClient(config.require("url"), float(config.option("timeout_seconds", "10")))

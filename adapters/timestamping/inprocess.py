@@ -18,9 +18,11 @@ from adapters.timestamping._asn1 import TimeStampResp
 from domain.model.pki import Credential, KeyRef
 from ports.clock import Clock
 from ports.keyvault import KeyVault
+from ports.ca import CertificateAuthority
+from ports.providers import ProviderConfig
 from ports.timestamping import HASH_ALGORITHMS
 
-__all__ = ["InProcessTimestampAuthority", "ETSI_BEST_PRACTICES_TSA_POLICY"]
+__all__ = ["BuiltinTsa", "InProcessTimestampAuthority", "ETSI_BEST_PRACTICES_TSA_POLICY", "builtin_factory"]
 
 ETSI_BEST_PRACTICES_TSA_POLICY = "0.4.0.2023.1.1"
 """ETSI EN 319 421 best-practices time-stamp policy, the default ``policy_oid``."""
@@ -146,7 +148,7 @@ class InProcessTimestampAuthority:
         try:
             try:
                 req = tsp.TimeStampReq.load(query, strict=True)
-                req.native  # forces a full parse: lazy asn1crypto would accept garbage
+                _ = req.native  # forces a full parse: lazy asn1crypto would accept garbage
             except Exception:
                 raise _Refusal("bad_data_format", "the query is not a DER TimeStampReq") from None
             if req["version"].native != "v1":
@@ -272,3 +274,34 @@ class InProcessTimestampAuthority:
         if include_certs:
             signed_data["certificates"] = self._embedded_certs
         return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
+
+
+class BuiltinTsa:
+    """The in-process TSA with the CA's TSA certificate; its key stays in the vault.
+
+    Built at the first timestamp, not at start-up: a worker that only delivers emails
+    must start even before `seing ca init` has created the TSA certificate.
+    """
+
+    def __init__(self, vault: KeyVault, ca: CertificateAuthority, clock: Clock) -> None:
+        self._make = lambda: InProcessTimestampAuthority.from_credential(vault=vault, credential=ca.tsa(), clock=clock)
+        self._tsa: InProcessTimestampAuthority | None = None
+
+    def _authority(self) -> InProcessTimestampAuthority:
+        if self._tsa is None:
+            self._tsa = self._make()
+        return self._tsa
+
+    def timestamp(self, digest: bytes, hash_algorithm: str, nonce: int | None = None) -> bytes:
+        return self._authority().timestamp(digest, hash_algorithm, nonce)
+
+    def __getattr__(self, name: str) -> object:
+        # respond() for POST /pki/tsa and the rest of the in-process TSA's API.
+        return getattr(self._authority(), name)
+
+
+def builtin_factory(config: ProviderConfig) -> BuiltinTsa:
+    """Entry point ``builtin`` of ``seing.timestamp_authorities``: the CA's TSA, in process."""
+    if config.vault is None or config.ca is None:
+        raise ValueError("the built-in TSA needs the key vault and the CA")
+    return BuiltinTsa(config.vault, config.ca, config.clock)

@@ -42,6 +42,13 @@ class Account:
         self.failed_logins = 0
         self.locked_until = None
 
+    def record_password_accepted(self) -> None:
+        """The right password. With a second factor the login is not over: failures keep
+        counting until the code is right, so knowing the password does not buy fresh
+        guesses at the code on every new login."""
+        if not self.totp_enabled:
+            self.record_successful_login()
+
     def set_password(self, password_hash: str, now: datetime) -> None:
         self.password_hash = password_hash
         self.password_changed_at = now
@@ -99,3 +106,8 @@ class PasswordReset:
         if not self.usable(now):
             raise ResetTokenUnusable("this reset link is no longer valid")
         self.used_at = now
+
+    def void(self, now: datetime) -> None:
+        """Another link of the same person was used: this one must not work any more."""
+        if self.used_at is None:
+            self.used_at = now

@@ -373,7 +373,7 @@ class Collection:
             raise InvalidOrder("list every signer exactly once")
         new_order = [by_id[i] for i in signer_ids]
         if self.status is CollectionStatus.IN_PROGRESS:
-            for old, new in zip(self.signers, new_order):
+            for old, new in zip(self.signers, new_order, strict=True):
                 if (old.has_signed or new.has_signed) and old is not new:
                     raise OrderLocked("a signer who signed keeps their place", signer_id=old.id)
         self.signers = new_order

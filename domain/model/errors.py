@@ -108,6 +108,17 @@ class InvalidCredentials(DomainError):
     code = "auth.invalid_credentials"
 
 
+class TooManyAttempts(DomainError):
+    """Too many logins or reset requests from one client or for one address, whatever their
+    outcome; ``retry_after_seconds`` tells when one will be accepted again."""
+
+    code = "auth.throttled"
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class SecondFactorRequired(DomainError):
     code = "auth.second_factor_required"
 
@@ -401,10 +412,31 @@ class DocumentUnsignable(DocumentRefused):
     code = "document.unsignable"
 
 
+class DocumentTooComplex(DocumentRefused):
+    """Reading it needs more memory or time than a document may take: a decompression bomb,
+    a page tree or an image out of all proportion, or a reader stuck in a loop."""
+
+    code = "document.too_complex"
+
+
+class DocumentActiveContent(DocumentRefused):
+    """It carries JavaScript or a Launch action (``kinds``): what a reader shows or runs could
+    then differ from what was signed, so such files are refused rather than silently altered."""
+
+    code = "document.active_content"
+
+
 class DocumentCorrupted(DomainError):
     """The stored bytes no longer match their SHA-256: storage damage, never user input."""
 
     code = "document.corrupted"
+
+
+class DocumentStoreUnavailable(DomainError):
+    """The document storage (an object store over the network) did not answer or refused us:
+    an outage or its configuration, never the user's doing; nothing was stored or read."""
+
+    code = "document.store_unavailable"
 
 
 class NotCertificateHolder(PermissionDenied):
@@ -529,6 +561,12 @@ class BrokenPdf(InvalidPdf):
     """Truncated or structurally damaged: no reliable revision to sign on top of."""
 
     code = "pdf.broken"
+
+
+class PdfTooComplex(InvalidPdf):
+    """Preparing it for signing needed more memory or time than a document may take."""
+
+    code = "pdf.too_complex"
 
 
 class LockedPdf(InvalidPdf):

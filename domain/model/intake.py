@@ -10,9 +10,11 @@ from attrs import field, frozen
 
 from domain.model.document import PageSize
 from domain.model.errors import (
+    DocumentActiveContent,
     DocumentBroken,
     DocumentEmpty,
     DocumentEncrypted,
+    DocumentTooComplex,
     DocumentTooLarge,
     InvalidValue,
     NotPdf,
@@ -39,6 +41,10 @@ class PdfInfo:
     page_sizes: tuple[PageSize, ...] = field(converter=_frozen_sizes, factory=tuple)
     has_signatures: bool = False
     problem: str = ""  # the reader's own words, for logs; never shown to users
+    # Reading it exhausted the memory or time a document may take (a decompression bomb, ...).
+    too_demanding: bool = False
+    # Kinds of active content found: "javascript", "launch".
+    active_content: tuple[str, ...] = field(converter=tuple, factory=tuple)
 
     @property
     def page_count(self) -> int:
@@ -74,10 +80,14 @@ class IntakePolicy:
         # Encryption first: an encrypted file may well be unreadable without its password.
         if info.encrypted:
             raise DocumentEncrypted("the PDF is password-protected or encrypted")
+        if info.too_demanding:
+            raise DocumentTooComplex("reading the PDF exceeded its limits", problem=info.problem)
         if not info.readable:
             raise DocumentBroken("the PDF cannot be read", problem=info.problem)
         if info.page_count < 1:
             raise DocumentEmpty("the PDF has no page")
+        if info.active_content:
+            raise DocumentActiveContent("the PDF carries active content", kinds=", ".join(info.active_content))
 
     def accept(self, *, size: int, head: bytes, info: PdfInfo | None = None) -> None:
         """All the checks in order; ``info`` None checks only what needs no parsing."""

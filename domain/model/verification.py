@@ -52,10 +52,26 @@ class SignatureCheck:
     qualified: bool  # only when a configured EU trusted list backs the issuer
     trust_source: str | None  # which trusted list, or None
     revoked_since_signing: bool = False  # revoked now, but after the signature's trusted time
+    # What the file alone proves, offline (no CA to ask): the PAdES level (B-B, B-T, B-LT,
+    # B-LTA; None when nothing holds) and the time the signature is proven to exist at (its
+    # timestamp's time; for B-B only the moment of verification).
+    proven_level: str | None = None
+    proven_at: datetime | None = None
+    # The issuer is one of the authorities the verifier knows (a trust anchor, our CAs); False for
+    # a certificate from elsewhere, e.g. a signature the client's file already carried.
+    known_authority: bool = True
 
     @property
     def ok(self) -> bool:
         return self.intact and self.valid and self.trusted and self.certificate_status != "revoked"
+
+    @property
+    def valid_unknown_authority(self) -> bool:
+        """Intact and cryptographically sound, issued by an authority the verifier does not know:
+        « valide, émise par une autorité que Seing ne connaît pas ». Neither a failure nor a
+        signature Seing can vouch for."""
+        return (self.intact and self.valid and not self.trusted and not self.known_authority
+                and self.certificate_status != "revoked")
 
 
 @frozen
@@ -67,20 +83,30 @@ class VerificationReport:
 
     @property
     def all_ok(self) -> bool:
-        return bool(self.signatures) and all(s.ok for s in self.signatures) and self.whole_document_covered
+        """Every signature good, the foreign ones valid-but-unknown-authority, at least one of them
+        vouched for, and nothing added after the last one."""
+        vouched = [s for s in self.signatures if not s.valid_unknown_authority]
+        return bool(vouched) and all(s.ok for s in vouched) and self.whole_document_covered
+
+    @property
+    def foreign_signatures(self) -> tuple[SignatureCheck, ...]:
+        return tuple(s for s in self.signatures if s.valid_unknown_authority)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v)
         data["all_ok"] = self.all_ok
-        for item, check in zip(data["signatures"], self.signatures):
+        for item, check in zip(data["signatures"], self.signatures, strict=True):
             item["ok"] = check.ok
+            item["valid_unknown_authority"] = check.valid_unknown_authority
         return data
 
 
 class Verdict(enum.Enum):
     """The answer of a verification as a whole (``seing verify``'s exit code says it)."""
 
-    VALID = "valid"  # every signature intact, trusted, not revoked; nothing added after the last one
+    # Every signature intact, trusted, not revoked, nothing added after the last one; a signature
+    # from an authority the verifier does not know may be among them if it is intact (reported as such).
+    VALID = "valid"
     INVALID = "invalid"  # a signature is broken or revoked, the file changed after signing, a JSON differs
     UNDETERMINED = "undetermined"  # intact, but no trust anchor vouches for a signer (or nothing to bind)
 
@@ -94,7 +120,10 @@ def verdict_of(report: VerificationReport) -> Verdict:
             return Verdict.INVALID
     if not report.whole_document_covered:
         return Verdict.INVALID
-    if not all(check.trusted for check in report.signatures):
+    # Someone else's intact signature (the client's file carried it) does not make ours uncheckable;
+    # but with nothing but such signatures there is nothing we can vouch for.
+    vouched = [check for check in report.signatures if not check.valid_unknown_authority]
+    if not vouched or not all(check.trusted for check in vouched):
         return Verdict.UNDETERMINED
     return Verdict.VALID
 

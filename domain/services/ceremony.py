@@ -80,7 +80,10 @@ __all__ = [
 
 UowFactory = Callable[[], UnitOfWork]
 
-PADES_LEVEL = {SignatureLevel.SIMPLE: PadesLevel.B_T, SignatureLevel.ADVANCED: PadesLevel.B_LT,
+# Every signature carries its validation data (B-LT) from the moment it is made, whatever its
+# level: a collection that is refused, expires or is cancelled still leaves a partially signed
+# PDF whose signatures are each verifiable offline. Completion adds the document timestamp (B-LTA).
+PADES_LEVEL = {SignatureLevel.SIMPLE: PadesLevel.B_LT, SignatureLevel.ADVANCED: PadesLevel.B_LT,
                SignatureLevel.ADVANCED_QUALIFIED: PadesLevel.B_LT}
 # What the visible signature shows (user-facing, hence French).
 LEVEL_LABEL = {SignatureLevel.SIMPLE: "Niveau 1 : signature simple",

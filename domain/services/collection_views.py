@@ -125,6 +125,7 @@ class CollectionDetails:
     signers: tuple[SignerView, ...]
     observers: tuple[ObserverView, ...]
     timeline: tuple[TimelineEntry, ...]
+    evidence_ready: bool = False  # the evidence file is sealed (at the end, by the worker)
 
     @classmethod
     def of(cls, c: Collection) -> CollectionDetails:
@@ -140,7 +141,7 @@ class CollectionDetails:
                    signers=tuple(SignerView.of(s, i + 1) for i, s in enumerate(c.signers)),
                    observers=tuple(ObserverView(observer_id=o.id, display_name=o.identity.display_name,
                                                 email=str(o.email)) for o in c.observers),
-                   timeline=timeline_of(c))
+                   timeline=timeline_of(c), evidence_ready=c.evidence is not None)
 
 
 def timeline_of(c: Collection) -> tuple[TimelineEntry, ...]:

@@ -25,14 +25,17 @@ from domain.model.document import Document, FieldPlacement
 from domain.model.errors import (
     DocumentEncrypted,
     DocumentLocked,
+    DocumentTooComplex,
     DocumentUnsignable,
     EncryptedPdf,
     InvalidPdf,
+    InvalidValue,
     InvitationLinkUnusable,
     LockedPdf,
     NotAPdf,
     NotFound,
     NotPdf,
+    PdfTooComplex,
     SigningFailed,
 )
 from domain.model.intake import MAGIC_WINDOW, IntakePolicy, PdfInfo
@@ -41,6 +44,8 @@ from domain.model.pki import CertificatePolicy
 from domain.model.signer import Identity, SignatureLevel, SignerKind
 from domain.model.tokens import hash_token
 from domain.model.values import Email, Mobile, PersonName
+from domain.services.audit import append, commit_with_trail, sync_timeline
+from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
 from domain.services.collection_views import (
     CollectionDetails,
     CollectionsPage,
@@ -52,8 +57,6 @@ from domain.services.collection_views import (
     WorkerReport,
     timeline_of,
 )
-from domain.services.audit import append, commit_with_trail, sync_timeline
-from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
@@ -63,6 +66,9 @@ from ports.repositories import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 MAX_PER_PAGE = 100
+# Far past any cabinet's collections, and small enough that the offset fits the database's
+# 64-bit integers whatever ``per_page`` is.
+MAX_PAGE = 100_000
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -183,6 +189,8 @@ def _check_signable(signing: PdfSigning, content: bytes) -> None:
         raise DocumentEncrypted("the PDF is encrypted") from exc
     except NotAPdf as exc:
         raise NotPdf("the file is not a PDF") from exc
+    except PdfTooComplex as exc:
+        raise DocumentTooComplex("preparing the PDF for signing exceeded its limits", problem=exc.detail) from exc
     except LockedPdf as exc:
         raise DocumentLocked("the PDF's signatures forbid ours", problem=exc.detail) from exc
     except (InvalidPdf, SigningFailed) as exc:
@@ -197,9 +205,9 @@ def _check_content(policy: IntakePolicy, inspector: PdfInspector, signing: PdfSi
     return info
 
 
-def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> None:
+def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> PdfInfo:
     """The intake checks alone, for an edge that wants to refuse a file before anything else."""
-    _check_content(policy, inspector, signing, content)
+    return _check_content(policy, inspector, signing, content)
 
 
 def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
@@ -471,6 +479,8 @@ def list_collections(*, uow: UowFactory, cabinet_id: str, by_person_id: str,
                      per_page: int = 20) -> CollectionsPage:
     """The dashboard: status filter, search by title or signer, pages counted from 1."""
     page = max(1, int(page))
+    if page > MAX_PAGE:
+        raise InvalidValue("page", "no such page")
     per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
     wanted = frozenset(statuses) if statuses else None
     with uow() as tx:

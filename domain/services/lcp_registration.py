@@ -107,6 +107,9 @@ CaptureUowFactory = Callable[[], QcpWork]
 CERTIFICATE_ISSUED_TEMPLATE = "lcp_certificate_issued"
 
 
+# Without configuration, the LCP needs no identity check (SEING_LCP_REQUIRE_IDENTITY_CHECK).
+_NO_REQUIRED_CHECK = LcpIdentityCheckPolicy()
+
 def email_purpose(cabinet_id: str) -> str:
     return CodePurpose.LCP_REGISTRATION_EMAIL.scoped(cabinet_id)
 
@@ -377,7 +380,7 @@ def start_registration(*, uow: UowFactory, clock: Clock, ids: IdGenerator, perso
 
 def registration_status(*, uow: UowFactory, person_id: str, cabinet_id: str, clock: Clock | None = None,
                         identity_verifier: IdentityVerifier | None = None,
-                        identity_policy: LcpIdentityCheckPolicy = LcpIdentityCheckPolicy()) -> RegistrationView | None:
+                        identity_policy: LcpIdentityCheckPolicy = _NO_REQUIRED_CHECK) -> RegistrationView | None:
     """The person's registration for this cabinet: the one under way, else the latest
     (issued or cancelled), else None. For a page resuming where the person left off.
     With a required identity check, the provider is asked for news of it."""
@@ -491,7 +494,7 @@ def verify_sms_code(*, uow: UowFactory, clock: Clock, code_hasher: CodeHasher, p
 
 
 def confirm_identity(*, uow: UowFactory, clock: Clock, person_id: str, registration_id: str,
-                     identity_policy: LcpIdentityCheckPolicy = LcpIdentityCheckPolicy()) -> RegistrationView:
+                     identity_policy: LcpIdentityCheckPolicy = _NO_REQUIRED_CHECK) -> RegistrationView:
     """The person confirms the identity shown (``registration_status``): the profile's name
     becomes the certificate's; its email and mobile must still be the verified ones. With
     a required identity check, that check is the next step."""
@@ -509,7 +512,7 @@ def accept_terms_and_issue(*, uow: UowFactory, clock: Clock, ids: IdGenerator, v
                            ca: CertificateAuthority, current_terms_version: str, person_id: str,
                            registration_id: str, terms_version: str,
                            key_type: KeyType = KeyType.EC_P256, identity_verifier: IdentityVerifier | None = None,
-                           identity_policy: LcpIdentityCheckPolicy = LcpIdentityCheckPolicy()) -> CertificateSummary:
+                           identity_policy: LcpIdentityCheckPolicy = _NO_REQUIRED_CHECK) -> CertificateSummary:
     """Store the consent (terms version and time), then have the LCP certificate issued.
 
     The consent is committed before issuance: if the CA fails, calling this again resumes

@@ -31,6 +31,8 @@ class Profile:
     mobile: str | None
     totp_enabled: bool
     locale: str
+    # Changes whenever the password does: a session opened under another stamp is over.
+    credentials_stamp: str = ""
 
 
 @frozen

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response, get
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader, Cookie, MutableScopeHeaders, State
 from litestar.enums import MediaType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
@@ -33,10 +35,12 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Empty, Message, Scope
 
 from domain.model.errors import DomainError
+from entrypoints import log_redaction
 from entrypoints.web import api, i18n, labels
 from entrypoints.web.api.security import CSRF_COOKIE, CSRF_HEADER
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
 from entrypoints.web.errors import describe
+from entrypoints.web.upload_limit import UploadLimit, upload_body_limit
 
 log = logging.getLogger("seing.web")
 
@@ -180,6 +184,28 @@ def _security_headers(https: bool):  # noqa: ANN202 - a Litestar before_send hoo
     return add_headers
 
 
+_PATH_TYPES = re.compile(r":[a-z]+\}")  # "{id:str}" in a route's path is "{id}" in the scope's template
+
+
+async def _complete_allow_header(message: Message, scope: Scope) -> None:
+    """OPTIONS answers every method of the path.
+
+    Litestar builds a route's OPTIONS handler when the route first appears and it keeps the
+    methods known then; handlers added to the same path later (one controller's GET after
+    its POST) were missing from ``Allow``. The app's routes know them all.
+    """
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    template = scope.get("path_template")
+    app = scope.get("app")
+    if not template or app is None:
+        return
+    methods = {m for route in app.routes if _PATH_TYPES.sub("}", route.path) == template
+               for m in getattr(route, "methods", ())}
+    if methods:
+        MutableScopeHeaders.from_message(message)["Allow"] = ", ".join(sorted(methods))
+
+
 # Error pages -----------------------------------------------------------------------------
 
 _STATUS_MESSAGES = {
@@ -233,6 +259,44 @@ def _on_domain_error(request: Request, exc: DomainError) -> Response:
 def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, _STATUS_MESSAGES[500])
+
+
+# Path parameters -------------------------------------------------------------------------
+
+# Ids and tokens are short printable ASCII; file names may hold spaces but never only spaces.
+MAX_PATH_PARAMETER = 512
+MAX_PATH_NUMBER = 100_000  # page numbers in paths: no document has that many pages
+_NAMES_WITH_SPACES = frozenset({"filename"})
+
+
+def _usable_text(name: str, value: str) -> bool:
+    if not value.strip() or len(value) > MAX_PATH_PARAMETER:
+        return False
+    if any(unicodedata.category(ch)[0] == "C" for ch in value):  # control, format, unassigned...
+        return False
+    return name in _NAMES_WITH_SPACES or not any(ch.isspace() for ch in value)
+
+
+def _check_request_edges(request: Request) -> None:
+    """Before every handler (the one ``before_request`` hook: a router or handler that set its
+    own would replace it, so none does).
+
+    A blank, control-character or absurd path parameter is a 404 here, the same for every
+    route, rather than a value reaching a repository (Pony refuses a blank key with a
+    ValueError, a huge integer with a datatype error: both were 500s). A handler declaring
+    ``opt={"body_media_type": ...}`` (the uploads) answers 415 to any other body, as the JSON
+    routes do, before the body is parsed.
+    """
+    for name, value in (request.scope.get("path_params") or {}).items():
+        if isinstance(value, str) and not _usable_text(name, value):
+            raise NotFoundException()
+        if isinstance(value, int) and not 0 <= value <= MAX_PATH_NUMBER:
+            raise NotFoundException()
+    wanted = request.route_handler.opt.get("body_media_type")
+    if wanted and request.method in {"POST", "PUT", "PATCH"}:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != wanted:
+            raise HTTPException(status_code=415)
 
 
 # Templates -------------------------------------------------------------------------------
@@ -295,6 +359,8 @@ def create_app(container: Any = None) -> Litestar:
     """Build the web application around a container (``build_container(settings)``)."""
     from entrypoints.web.pages import PAGE_ROUTERS
 
+    # Before anything logs a path: signer, download, reset... links hold secrets.
+    log_redaction.install()
     owns_container = container is None
     if container is None:
         container = _default_container()
@@ -335,7 +401,9 @@ def create_app(container: Any = None) -> Litestar:
         dependencies=dict(DEPENDENCIES),
         # Our CSRF middleware rather than ``csrf_config=`` (which installs Litestar's own, with no
         # way to exempt a request by its headers); it runs after the session, before any route.
-        middleware=[session_config.middleware, DefineMiddleware(_CsrfUnlessApiKey, config=csrf_config)],
+        # The upload limit first: a too-large body is refused before the session or CSRF reads anything.
+        middleware=[DefineMiddleware(UploadLimit, limit=upload_body_limit(int(getattr(settings, "max_upload_mb", 25)))),
+                    session_config.middleware, DefineMiddleware(_CsrfUnlessApiKey, config=csrf_config)],
         stores={"sessions": session_store},
         template_config=TemplateConfig(instance=_template_engine()),
         exception_handlers={
@@ -344,7 +412,8 @@ def create_app(container: Any = None) -> Litestar:
             HTTPException: _on_http_exception,
             Exception: _on_unexpected,
         },
-        before_send=[_security_headers(https)],
+        before_send=[_security_headers(https), _complete_allow_header],
+        before_request=_check_request_edges,
         on_startup=[_purge_expired_sessions],
         on_shutdown=[_close_container],
         state=State({"container": container}),

@@ -17,11 +17,25 @@ from litestar.di import Provide
 from domain.model.audit import RequestContext
 from domain.model.errors import NotFound
 from domain.services.views import CabinetMembership, Profile
+from entrypoints.web.i18n import SESSION_LOCALE_KEY, N_
 
 SESSION_PERSON = "person_id"
 SESSION_CABINET = "cabinet_id"
 SESSION_PENDING_2FA = "pending_second_factor"
 SESSION_ROTATE = "_rotate_session_id"
+# The account's credentials stamp when the session logged in: a password change or reset
+# changes it, which ends every session opened before (pages and API alike).
+SESSION_STAMP = "credentials_stamp"
+SESSION_ENDED = N_("Votre mot de passe a été changé depuis votre connexion\u00a0: cette session est fermée, reconnectez-vous.")
+
+
+def client_address(request: Request) -> str | None:
+    """Who is calling, for the login and reset throttles (what the edge saw; a proxy sets it)."""
+    return request.client.host if request.client else None
+
+
+def session_is_current(session: Any, stamp: str) -> bool:
+    return isinstance(session, dict) and str(session.get(SESSION_STAMP) or "") == stamp
 
 
 class LoginRequired(Exception):
@@ -81,6 +95,12 @@ def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
         # The person vanished (database reset): forget the session rather than fail.
         request.clear_session()
         raise LoginRequired() from None
+    if not session_is_current(session, profile.credentials_stamp):
+        locale = session.get(SESSION_LOCALE_KEY)
+        request.set_session({**({SESSION_LOCALE_KEY: locale} if locale else {}),
+                             "flash": [{"message": SESSION_ENDED, "category": "error", "params": {}}],
+                             SESSION_ROTATE: True})
+        raise LoginRequired()
     cabinets = list(use_cases.my_cabinets(person_id=person_id))
     wanted = session.get(SESSION_CABINET)
     current = next((c for c in cabinets if c.cabinet_id == wanted), cabinets[0] if cabinets else None)

@@ -62,6 +62,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.NotFound: 404,
     e.PermissionDenied: 403,
     e.InvalidCredentials: 401,
+    e.TooManyAttempts: 429,
     e.SecondFactorRequired: 401,
     e.InvalidSecondFactor: 422,
     e.WrongCurrentPassword: 422,
@@ -97,6 +98,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.DocumentTooLarge: 413,
     # Not the person's doing: damaged storage, a CA never initialised.
     e.DocumentCorrupted: 500,
+    e.DocumentStoreUnavailable: 503,
     e.CaNotInitialised: 503,
     e.QcpPublicationInsecure: 503,
     e.InvalidPdf: 422,
@@ -157,6 +159,8 @@ _MESSAGES: dict[str, str] = {
     "auth.invalid_credentials": N_(
         "Adresse e-mail ou mot de passe incorrect. Après 5\u00a0erreurs, le compte est bloqué pendant 15\u00a0minutes."
     ),
+    "auth.throttled": N_("Trop de tentatives depuis votre poste ou pour cette adresse\u00a0: patientez quelques "
+                         "minutes avant de réessayer."),
     "auth.second_factor_required": N_("Saisissez le code de votre application d’authentification."),
     "auth.invalid_second_factor": N_("Ce code n’est pas valide\u00a0: saisissez le code à 6\u00a0chiffres affiché "
                                      "par votre application, ou un code de secours."),
@@ -299,8 +303,21 @@ _MESSAGES: dict[str, str] = {
         "le logiciel qui l’a "
         "produit), puis déposez la nouvelle version."
     ),
+    "document.too_complex": N_(
+        "Ce PDF demande trop de mémoire ou de temps pour être lu (contenu compressé démesuré, structure "
+        "anormale). Ouvrez-le puis «\u00a0Imprimer\u00a0» vers «\u00a0Enregistrer au format PDF\u00a0», et "
+        "déposez la nouvelle version."
+    ),
+    "document.active_content": N_(
+        "Ce PDF contient du contenu actif (JavaScript ou lancement d’application) qui pourrait modifier ce qui "
+        "s’affiche après la signature. Ouvrez-le puis «\u00a0Imprimer\u00a0» vers «\u00a0Enregistrer au format "
+        "PDF\u00a0», et déposez la nouvelle version."
+    ),
     "document.corrupted": N_(
         "Ce document stocké est endommagé\u00a0: il ne correspond plus à son empreinte. Prévenez un administrateur."
+    ),
+    "document.store_unavailable": N_(
+        "Le stockage des documents ne répond pas\u00a0: réessayez dans quelques minutes."
     ),
     # LCP registration (« S’enregistrer »)
     "lcp_registration.refused": N_("Cet enregistrement n’est pas possible."),
@@ -333,6 +350,7 @@ _MESSAGES: dict[str, str] = {
     "pdf.broken": N_(
         "Ce PDF est incomplet ou endommagé\u00a0: enregistrez-le à nouveau depuis le logiciel qui l’a produit."
     ),
+    "pdf.too_complex": N_("Ce PDF demande trop de mémoire ou de temps pour être préparé à la signature."),
     "pdf.locked": N_(
         "Ce PDF est certifié ou verrouillé par une signature qui interdit d’y ajouter d’autres signatures."
     ),
@@ -499,6 +517,9 @@ _EDGE: dict[str, tuple[int, str]] = {
     "auth.no_pending_login": (409, N_(
         "Aucune connexion n’attend de second facteur\u00a0: identifiez-vous d’abord avec votre e-mail "
         "et votre mot de passe."
+    )),
+    "auth.session_ended": (401, N_(
+        "Votre mot de passe a été changé depuis votre connexion\u00a0: cette session est fermée, reconnectez-vous."
     )),
     "auth.too_many_attempts": (401, N_("Trop de codes erronés\u00a0: recommencez la connexion depuis le début.")),
     "csrf.failed": (403, N_(

@@ -60,7 +60,8 @@ def request_locale(request: Any) -> str:
         session = request.session
     except Exception:  # no session middleware on this route (static files)
         return DEFAULT_LOCALE
-    return normalise_locale((session or {}).get(SESSION_LOCALE_KEY))
+    # A cleared session is Litestar's Empty sentinel, not a dict.
+    return normalise_locale((session if isinstance(session, dict) else {}).get(SESSION_LOCALE_KEY))
 
 
 def translate(locale: str, message: str, **params: object) -> str:

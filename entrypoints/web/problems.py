@@ -81,7 +81,9 @@ class Problem:
     code: str
     instance: str | None = None
     errors: list[ProblemField] = field(default_factory=list)
-    params: dict[str, str | int | float | bool] = field(default_factory=dict)
+    # float, not int | float: an integer is a JSON number too, and under the oneOf an OpenAPI
+    # generator makes of a union a count would match two branches.
+    params: dict[str, str | float | bool] = field(default_factory=dict)
     """Facts a client may use (``remaining_tries``, ``retry_after_seconds``…)."""
 
 
@@ -286,11 +288,13 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         400: "Requête mal formée (JSON invalide, paramètre invalide)",
         401: "Non connecté, ou identifiants refusés",
         403: "Action non autorisée, ou jeton CSRF absent/invalide",
-        404: "Ressource introuvable (ou inaccessible à cette personne)",
+        404: "Ressource introuvable (ou inaccessible à cette personne, ou identifiant mal formé)",
         409: "Action impossible dans l’état actuel",
         410: "Lien expiré, déjà utilisé ou révoqué",
         413: "Corps de requête trop volumineux",
+        415: "Format du corps non pris en charge (JSON attendu, ou multipart/form-data pour les envois de fichiers)",
         422: "Saisie invalide (détail par champ dans `errors`)",
+        429: "Trop de tentatives : réessayer après le délai de l’en-tête `Retry-After`",
         500: "Erreur interne (enregistrée côté serveur, sans détail technique)",
     }
     return {

@@ -128,8 +128,15 @@ class CollectionRepositoryContract:
             try:
                 self._repo(tx).get("col-404")
             except NotFound:
-                return
-        raise AssertionError("get must raise NotFound")
+                pass
+            else:
+                raise AssertionError("get must raise NotFound")
+            for blank in (" ", "\u00a0", "\t"):
+                try:
+                    self._repo(tx).get(blank)
+                except NotFound:
+                    continue
+                raise AssertionError("a blank id must be NotFound")
 
     def test_changes_are_saved_by_commit_and_dropped_without_it(self) -> None:
         self._store(a_collection())

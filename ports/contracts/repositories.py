@@ -153,6 +153,15 @@ class RepositoriesContract:
             self._assert_not_found(lambda: uow.invitations.get("nope"))
             self._assert_not_found(lambda: uow.accounts.get("nope"))
 
+    def test_blank_or_padded_ids_are_simply_not_found(self) -> None:
+        person = a_person(1)
+        self._stored(person)
+        with self.make_adapter() as uow:
+            for key in ("", " ", "\u00a0", "\t", f" {person.id}", f"{person.id}\n"):
+                self._assert_not_found(lambda key=key: uow.persons.get(key))
+                self._assert_not_found(lambda key=key: uow.cabinets.get(key))
+                assert uow.accounts.find(key) is None
+
     # unit of work semantics --------------------------------------------------------------
 
     def test_leaving_without_commit_stores_nothing(self) -> None:
@@ -438,6 +447,23 @@ class RepositoriesContract:
         with self.make_adapter() as uow:
             account = uow.accounts.get(person.id)
             assert account.failed_logins == 1 and account.recovery_code_hashes == ("h2",)
+
+    def test_the_unused_password_resets_of_a_person_are_listed_oldest_first(self) -> None:
+        person, other = a_person(1), a_person(2)
+        first = PasswordReset.request(id="rst-1", person_id=person.id, token_hash="a1" * 32, now=T0)
+        second = PasswordReset.request(id="rst-2", person_id=person.id, token_hash="a2" * 32,
+                                       now=T0 + timedelta(minutes=1))
+        used = PasswordReset.request(id="rst-3", person_id=person.id, token_hash="a3" * 32, now=T0)
+        used.use(T0 + timedelta(minutes=2))
+        theirs = PasswordReset.request(id="rst-4", person_id=other.id, token_hash="a4" * 32, now=T0)
+        self._stored(person, other, second, first, used, theirs)
+        with self.make_adapter() as uow:
+            unused = uow.password_resets.unused_for(person.id)
+            assert [r.id for r in unused] == ["rst-1", "rst-2"]
+            unused[0].void(T0 + timedelta(minutes=3))
+            uow.commit()
+        with self.make_adapter() as uow:
+            assert [r.id for r in uow.password_resets.unused_for(person.id)] == ["rst-2"]
 
     def test_a_person_has_one_account_only(self) -> None:
         person = a_person(1)

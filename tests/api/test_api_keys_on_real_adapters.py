@@ -19,7 +19,7 @@ from tests.intake import corpus
 from tests.persistence.conftest import make_postgres_database  # noqa: F401
 
 
-def test_a_key_creates_once_and_stops_when_revoked(real_container: Any):
+def test_a_key_creates_once_and_stops_when_revoked(real_container: Any):  # noqa: F811 - the fixture
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
@@ -48,7 +48,7 @@ def test_a_key_creates_once_and_stops_when_revoked(real_container: Any):
         assert problem_of(upload(), 401)["code"] == "api_key.rejected"
 
 
-def test_concurrent_first_requests_with_one_key_run_once(real_container: Any):
+def test_concurrent_first_requests_with_one_key_run_once(real_container: Any):  # noqa: F811 - the fixture
     real_container.use_cases.purge_idempotency_records()  # opens the database before the race
     outcomes: list[str] = []
     barrier = threading.Barrier(4)
@@ -68,3 +68,37 @@ def test_concurrent_first_requests_with_one_key_run_once(real_container: Any):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["run", "wait", "wait", "wait"]
+
+
+def test_one_call_sends_on_the_database_and_a_refusal_stores_nothing(real_container: Any):
+    """The rehearsal runs in a unit of work of the real database that is never committed."""
+    import json
+
+    real_container.use_cases.create_cabinet(
+        name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
+        owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
+    app = make_app(real_container)
+    with TestClient(app) as owner_client, TestClient(app) as program:
+        owner = ApiClient(owner_client)
+        owner.login()
+        [cabinet] = owner.get("/api/v1/cabinets").json()
+        created = owner.post(f"/api/v1/cabinets/{cabinet['cabinet_id']}/api-keys",
+                             json={"name": "Logiciel", "scopes": ["read", "prepare"]})
+        headers = {"Authorization": f"Bearer {created.json()['secret']}"}
+        signer = {"kind": "external", "level": 1, "given_names": "Anne", "surname": "Martin",
+                  "email": "anne@exemple.fr"}
+
+        def send(**box: Any) -> Any:
+            plan = {"cabinet_id": cabinet["cabinet_id"], "signers": [{**signer, "fields": [box]} if box else signer]}
+            return program.post("/api/v1/collections:send", headers=headers,
+                                files=[("collection", (None, json.dumps(plan))),
+                                       ("files", ("mission.pdf", corpus.minimal_pdf(1), "application/pdf"))])
+
+        problem_of(send(document=0, page=1, x=590, y=10), 422)  # off the page
+        listed = owner.get("/api/v1/collections", params={"cabinet_id": cabinet["cabinet_id"]}).json()
+        assert listed["total"] == 0
+        sent = send(document=0, page=1, x=72, y=72)
+        assert sent.status_code == 201, sent.text
+        read = program.get(sent.headers["location"], headers=headers).json()
+        assert read["summary"]["status"] == "in_progress" and read["signers"][0]["status"] == "invited"
+        assert owner.get("/api/v1/collections", params={"cabinet_id": cabinet["cabinet_id"]}).json()["total"] == 1

@@ -160,9 +160,24 @@ def test_verifications_report_each_signature_and_refuse_bad_files(world, raw):
     signatures = [s for s in body["signatures"] if s["kind"] == "signature"]
     assert signatures[0]["level"] == 1 and signatures[0]["certificate_status"] == "good"
     assert not any(s["qualified"] for s in body["signatures"])
+    assert signatures[0]["proven_level"] == "B-LTA" and signatures[0]["proven_at"] == signatures[0]["signing_time"]
     _problem(raw.post("/api/v1/verifications", content=b"not a pdf", headers={"Content-Type": "application/pdf"}),
              422, "verification.not_verifiable")
     assert raw.post("/api/v1/verifications", json={"a": 1}).status_code == 415
+
+
+def test_verifications_report_a_foreign_signature_as_valid_from_an_unknown_authority(world, raw):
+    from tests.intake import corpus
+
+    cid = world.collection([_external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None)],
+                           contents=[corpus.signed_pdf()])
+    world.sign_as("bruno@exemple.fr")
+    body = raw.post("/api/v1/verifications", content=world.document_bytes(cid)[0],
+                    headers={"Content-Type": "application/pdf"}).json()
+    by_field = {s["field_name"]: s for s in body["signatures"]}
+    assert by_field["Signature1"]["valid_unknown_authority"] and not by_field["Signature1"]["ok"]
+    assert all(s["ok"] for name, s in by_field.items() if name != "Signature1")
+    assert body["all_ok"] is True
 
 
 def test_the_signer_routes_are_in_the_openapi_document(raw):

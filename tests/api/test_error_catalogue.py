@@ -18,7 +18,7 @@ from entrypoints.web.api.schemas import InvitationInput
 
 
 # Refusals that are not the caller's doing: the only domain errors answered with a 5xx.
-SERVER_SIDE = {"document.corrupted", "ca.not_initialised", "ca.qcp_publication_insecure", "timestamp.unavailable",
+SERVER_SIDE = {"document.corrupted", "document.store_unavailable", "ca.not_initialised", "ca.qcp_publication_insecure", "timestamp.unavailable",
                "signing.failed"}
 
 

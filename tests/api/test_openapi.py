@@ -38,6 +38,7 @@ OPERATIONS = {
     ("POST", "/api/v1/password-reset/{token}"): "resetPassword",
     ("GET", "/api/v1/collections"): "listCollections",
     ("POST", "/api/v1/collections"): "createCollection",
+    ("POST", "/api/v1/collections:send"): "sendNewCollection",
     ("GET", "/api/v1/collections/{collection_id}"): "getCollection",
     ("GET", "/api/v1/collections/{collection_id}/timeline"): "getCollectionTimeline",
     ("POST", "/api/v1/collections/{collection_id}/documents"): "addCollectionDocuments",
@@ -183,3 +184,51 @@ def test_the_key_and_idempotency_are_documented(schema):
 
 def test_html_pages_stay_out_of_the_api_document(schema):
     assert all(path.startswith("/api/") for path in schema["paths"])
+
+
+# Issue 13, item 9 ------------------------------------------------------------------------------
+
+
+def test_options_allows_every_method_of_each_path(raw, schema):
+    import re
+
+    for path, item in schema["paths"].items():
+        url = re.sub(r"\{[a-z_]+\}", "x", path)
+        answer = raw.options(url)
+        allowed = {m.strip() for m in answer.headers.get("allow", "").split(",")}
+        assert {m.upper() for m in item} <= allowed, (path, allowed)
+
+
+def test_problem_params_are_typed_without_ambiguity(schema):
+    # An integer is also a number: under ``oneOf`` a count would match two branches and fail.
+    values = schema["components"]["schemas"]["Problem"]["properties"]["params"]["additionalProperties"]
+    types = [branch.get("type") for branch in values.get("oneOf", values.get("anyOf", [values]))]
+    assert "integer" not in types or "number" not in types, types
+
+
+def test_every_operation_with_a_body_documents_422(schema):
+    for key, operation in api_operations(schema).items():
+        if "requestBody" in operation:
+            assert "422" in operation["responses"], key
+
+
+def test_every_operation_with_a_path_parameter_documents_404(schema):
+    for key, operation in api_operations(schema).items():
+        if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+            assert "404" in operation["responses"], key
+
+
+def test_every_throttled_operation_documents_429(schema):
+    operations = api_operations(schema)
+    for key in [("POST", "/api/v1/session"), ("POST", "/api/v1/password-reset")]:
+        assert "429" in operations[key]["responses"], key
+
+
+def test_an_upload_in_the_wrong_format_is_a_415_like_json_routes(api, cabinet):
+    from tests.api.conftest import problem_of
+
+    api.login()
+    answer = api.post("/api/v1/collections", json={"cabinet_id": cabinet.cabinet_id})
+    assert problem_of(answer, 415)["code"] == "http.unsupported_media_type"
+    answer = api.post("/api/v1/collections/unknown/documents", content=b"%PDF-1.7", headers={"content-type": "application/pdf"})
+    assert problem_of(answer, 415)["code"] == "http.unsupported_media_type"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 import pytest
 
+from domain.model.errors import InvalidCredentials
 from tests.api.conftest import OWNER_EMAIL, PASSWORD, problem_of
 
 
@@ -44,11 +47,32 @@ def test_a_wrong_password_is_a_401_problem_that_does_not_say_which_part_was_wron
     assert "mot de passe incorrect" in first["detail"]
 
 
-def test_five_wrong_passwords_lock_the_account_with_the_same_message(api, cabinet):
-    for _ in range(5):
-        problem_of(api.post("/api/v1/session", json={"email": OWNER_EMAIL, "password": "wrong wrong"}), 401)
+def test_five_wrong_passwords_lock_the_account_with_the_same_message(api, cabinet, container):
+    # One client alone is throttled before the lock (below); the lock needs a second one.
+    for client in ("203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.3"):
+        with pytest.raises(InvalidCredentials):
+            container.use_cases.login(email=OWNER_EMAIL, password="wrong wrong", client=client)
     locked = problem_of(api.post("/api/v1/session", json={"email": OWNER_EMAIL, "password": PASSWORD}), 401)
     assert locked["code"] == "auth.invalid_credentials"
+
+
+def test_one_client_is_throttled_with_retry_after_before_the_account_locks(api, cabinet, container):
+    for _ in range(4):
+        problem_of(api.post("/api/v1/session", json={"email": OWNER_EMAIL, "password": "wrong wrong"}), 401)
+    answer = api.post("/api/v1/session", json={"email": OWNER_EMAIL, "password": PASSWORD})
+    throttled = problem_of(answer, 429)
+    assert throttled["code"] == "auth.throttled" and "patientez" in throttled["detail"]
+    assert answer.headers["Retry-After"] == "900"
+    # The account itself is not locked: its owner gets in from another place.
+    assert container.use_cases.login(email=OWNER_EMAIL, password=PASSWORD, client="198.51.100.7")
+
+
+def test_reset_requests_are_throttled_with_retry_after(api, cabinet):
+    for _ in range(3):
+        assert api.post("/api/v1/password-reset", json={"email": OWNER_EMAIL}).status_code == 202
+    answer = api.post("/api/v1/password-reset", json={"email": OWNER_EMAIL})
+    assert problem_of(answer, 429)["code"] == "auth.throttled"
+    assert answer.headers["Retry-After"] == "3600"
 
 
 def test_me_without_a_session_is_a_401_problem(api):
@@ -195,3 +219,39 @@ def test_a_short_new_password_is_a_422_problem_on_the_password_field(api, cabine
 def test_an_unknown_reset_token_is_a_410_problem(api):
     body = problem_of(api.post("/api/v1/password-reset/not-a-token", json={"new_password": "long enough pass"}), 410)
     assert "réinitialisation" in body["detail"]
+
+
+def test_a_password_change_ends_the_other_sessions_and_says_so(api, second_browser, cabinet, container):
+    api.login()
+    second_browser.login()
+    container.adapters.clock().advance(timedelta(seconds=1))
+    changed = api.put("/api/v1/me/password", json={"current_password": PASSWORD,
+                                                    "new_password": "a brand new password"})
+    assert changed.status_code == 204, changed.text
+    assert api.get("/api/v1/me").status_code == 200
+    ended = problem_of(second_browser.get("/api/v1/me"), 401)
+    assert ended["code"] == "auth.session_ended" and "mot de passe a été changé" in ended["detail"]
+    assert second_browser.get("/api/v1/session").json()["authenticated"] is False
+
+
+def test_a_password_reset_ends_every_session(api, second_browser, cabinet, container):
+    second_browser.login()
+    assert api.post("/api/v1/password-reset", json={"email": OWNER_EMAIL}).status_code == 202
+    jobs = container.adapters.job_store().list(limit=100)
+    token = [j.spec.as_notification() for j in jobs if j.spec.kind == "notify"][0].context_dict()["token"]
+    container.adapters.clock().advance(timedelta(seconds=1))
+    assert api.post(f"/api/v1/password-reset/{token}",
+                    json={"new_password": "a brand new password"}).status_code == 204
+    assert problem_of(second_browser.get("/api/v1/me"), 401)["code"] == "auth.session_ended"
+
+
+def test_a_half_login_waiting_for_its_code_is_void_after_a_password_change(api, cabinet, totp_secret, container):
+    secret, _codes = totp_secret
+    api.login()
+    clock = container.adapters.clock()
+    clock.advance(timedelta(seconds=1))
+    container.use_cases.change_password(person_id=cabinet.person_id, current_password=PASSWORD,
+                                        new_password="a brand new password")
+    answer = api.post("/api/v1/session/second-factor", json={"code": pyotp.TOTP(secret).at(clock.now())})
+    assert problem_of(answer, 401)["code"] == "auth.session_ended"
+    assert api.get("/api/v1/session").json()["authenticated"] is False

@@ -7,7 +7,7 @@ import pytest
 from adapters.memory.webhooks import RecordingWebhookSender
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
-from tests.api.conftest import OWNER_EMAIL, PASSWORD, problem_of
+from tests.api.conftest import PASSWORD, problem_of
 
 HOST = "hooks.poussart.test"
 
@@ -116,3 +116,40 @@ def test_rotating_the_secret_gives_a_new_one_and_a_day_of_overlap(owner, cabinet
     assert answer.json()["secret"].startswith("whsec_") and answer.json()["secret"] != created["secret"]
     [endpoint] = owner.get(hooks(cabinet)).json()
     assert endpoint["rotating_until"] is not None
+
+
+def test_an_admin_key_manages_the_webhooks_and_other_keys_cannot(raw, owner, cabinet, uc):
+    from tests.api.test_api_keys_api import bearer, make_key
+
+    admin = bearer(make_key(owner, cabinet.cabinet_id, "admin", name="Intégration")["secret"])
+    prepare = bearer(make_key(owner, cabinet.cabinet_id, "read", "prepare", name="Paie")["secret"])
+    created = raw.post(hooks(cabinet), headers=admin,
+                       json={"url": f"https://{HOST}/seing", "events": ["collection.completed"]})
+    assert created.status_code == 201, created.text
+    endpoint_id = created.json()["endpoint_id"]
+    assert created.json()["secret"]
+    assert [e["endpoint_id"] for e in raw.get(hooks(cabinet), headers=admin).json()] == [endpoint_id]
+    assert raw.get(f"{hooks(cabinet)}/{endpoint_id}/deliveries", headers=admin).json() == []
+    assert raw.post(f"{hooks(cabinet)}/{endpoint_id}/secret", headers=admin).json()["secret"]
+    # Read and prepare keys neither read nor change them: the log holds the bodies sent.
+    assert problem_of(raw.get(hooks(cabinet), headers=prepare), 403)["code"] == "api_key.scope_missing"
+    assert problem_of(raw.post(hooks(cabinet), headers=prepare,
+                               json={"url": f"https://{HOST}/autre", "events": ["collection.sent"]}),
+                      403)["code"] == "api_key.scope_missing"
+    # Another cabinet's webhooks do not exist for the key.
+    other = uc.create_cabinet(name="Berthier Conseil", siren="552100554", owner_given_names="Marc",
+                              owner_surname="Berthier", owner_email="marc@berthier-conseil.fr",
+                              owner_mobile="06 11 22 33 44", password=PASSWORD)
+    assert raw.get(f"/api/v1/cabinets/{other.cabinet_id}/webhooks", headers=admin).status_code == 404
+    assert raw.delete(f"{hooks(cabinet)}/{endpoint_id}", headers=admin).status_code == 204
+    assert raw.get(hooks(cabinet), headers=admin).json() == []
+
+
+def test_a_webhook_secret_is_never_kept_for_a_replay(raw, owner, cabinet):
+    from tests.api.test_api_keys_api import bearer, make_key
+
+    admin = {**bearer(make_key(owner, cabinet.cabinet_id, "admin")["secret"]), "Idempotency-Key": "abonnement-1"}
+    body = {"url": f"https://{HOST}/seing", "events": ["collection.completed"]}
+    first, again = raw.post(hooks(cabinet), headers=admin, json=body), raw.post(hooks(cabinet), headers=admin, json=body)
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in again.headers and again.json()["secret"] != first.json()["secret"]

@@ -19,7 +19,7 @@ def test_owner_enables_totp_and_logs_in_with_it(live_server, browser, shoot, che
         owner_email=EMAIL, owner_mobile="06 98 76 54 32", password=PASSWORD)
     clock = live_server.container.adapters.clock()
     context = browser.new_context(locale="fr-FR", viewport={"width": 1024, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
 
     page.goto(f"{live_server.url}/connexion")

@@ -17,7 +17,7 @@ def test_owner_creates_uses_and_revokes_an_api_key(live_server, browser, shoot, 
         name="Cabinet Poussart & Associés", siren="732829320", owner_given_names="Jessica",
         owner_surname="Poussart", owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/connexion")
     page.get_by_label("Adresse e-mail").fill(OWNER_EMAIL)

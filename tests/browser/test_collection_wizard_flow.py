@@ -90,7 +90,7 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
         return uc.collection_details(collection_id=drafts[0].collection_id, by_person_id=owner.person_id)
 
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

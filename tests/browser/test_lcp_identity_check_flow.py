@@ -74,7 +74,7 @@ def test_a_member_registers_with_an_identity_check_on_a_phone(live_server, brows
     photo.write_bytes(PNG)
 
     desktop_context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
-    desktop_context.set_default_timeout(15_000)
+    desktop_context.set_default_timeout(30_000)
     desktop = desktop_context.new_page()
     desktop.goto(f"{live_server.url}/connexion")
     desktop.get_by_label("Adresse e-mail").fill(EMAIL)
@@ -109,7 +109,7 @@ def test_a_member_registers_with_an_identity_check_on_a_phone(live_server, brows
     check_accessibility(desktop)
 
     phone_context = browser.new_context(locale="fr-FR", **PHONE)
-    phone_context.set_default_timeout(15_000)
+    phone_context.set_default_timeout(30_000)
     phone = phone_context.new_page()
     phone.goto(qr_url)
     assert "Voici les étapes à venir" in phone.content()

@@ -39,7 +39,7 @@ def test_a_member_registers_and_downloads_the_lcp_certificate(live_server, brows
         owner_email=EMAIL, owner_mobile="06 12 34 56 44", password=PASSWORD)
     context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900},
                                   accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
 
     page.goto(f"{live_server.url}/connexion")
@@ -150,7 +150,7 @@ def test_anyone_reads_the_pki_repository_and_downloads_the_root(live_server, bro
     live_server.container.adapters.ca().init_hierarchy()
     context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900},
                                   accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/pki")
     assert page.locator("h1").inner_text() == "Infrastructure de clés publiques"

@@ -34,7 +34,7 @@ def test_owner_invites_a_collaborator_who_joins_and_receives_delegations(live_se
         owner_surname="Poussart", owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
 
     owner_context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    owner_context.set_default_timeout(10_000)
+    owner_context.set_default_timeout(30_000)
     page = owner_context.new_page()
 
     # Log in.
@@ -91,7 +91,7 @@ def test_owner_invites_a_collaborator_who_joins_and_receives_delegations(live_se
 
     # The collaborator, in their own browser, opens the link and sets a password.
     collaborator_context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
-    collaborator_context.set_default_timeout(10_000)
+    collaborator_context.set_default_timeout(30_000)
     mobile = collaborator_context.new_page()
     mobile.goto(link)
     assert "Cabinet Poussart & Associés" in mobile.content().replace("&amp;", "&")

@@ -77,7 +77,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     photo.write_bytes(PNG)
 
     desktop_context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
-    desktop_context.set_default_timeout(15_000)
+    desktop_context.set_default_timeout(30_000)
     desktop = desktop_context.new_page()
     desktop.goto(f"{live_server.url}/connexion")
     desktop.get_by_label("Adresse e-mail").fill(EMAIL)
@@ -128,7 +128,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
 
     # The phone: the QR link, then the guide's capture windows.
     phone_context = browser.new_context(locale="fr-FR", **PHONE)
-    phone_context.set_default_timeout(15_000)
+    phone_context.set_default_timeout(30_000)
     phone = phone_context.new_page()
     phone.goto(qr_url)
     assert "Voici les étapes à venir" in phone.content()
@@ -235,7 +235,7 @@ def test_continuing_in_the_browser_takes_the_photos_with_the_camera(live_server,
     try:
         context = with_camera.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
         context.grant_permissions(["camera"], origin=live_server.url)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)
         page = context.new_page()
         page.goto(f"{live_server.url}/connexion")
         page.get_by_label("Adresse e-mail").fill("irina.faron@example.fr")

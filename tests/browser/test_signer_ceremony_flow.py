@@ -324,7 +324,8 @@ def test_when_trusted_time_is_down_the_page_says_finalising_and_updates_by_itsel
 
     tsa = SwitchableTsa()
     adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(
-        vault=adapters.vault(), timestamp_authority=tsa, revocation_source=adapters.revocation_source())))
+        vault=adapters.vault(), timestamp_authority=tsa, revocation_source=adapters.revocation_source(),
+        clock=adapters.clock())))
     try:
         email = "nina.roux@example.fr"
         _collection(live_server, *cabinet, "Lettre de mission 2027 (horodatage)", dict(

@@ -28,7 +28,7 @@ def test_owner_adds_a_webhook_and_resends_a_failed_delivery(live_server, browser
         owner_surname="Poussart", owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
 
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/connexion")
     page.get_by_label("Adresse e-mail").fill(OWNER_EMAIL)

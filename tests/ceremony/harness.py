@@ -56,7 +56,7 @@ class Ceremony:
         if real_signing:
             tsa = BuiltinTsa(self.vault, self.ca, self.clock)
             self.container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(vault=self.vault, timestamp_authority=tsa,
-                                                  revocation_source=CaRevocationSource(self.ca))))
+                                                  revocation_source=CaRevocationSource(self.ca), clock=self.clock)))
         self.store = self.container.adapters.store()
         self.uow = lambda: InMemoryUnitOfWork(self.store, clock=self.clock)
         created = self.uc.create_cabinet(name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica",

@@ -30,7 +30,7 @@ def chain(n: int = 5) -> list[AuditEvent]:
 def test_an_untouched_chain_verifies():
     events = chain()
     assert events[0].previous_hash == GENESIS
-    assert all(b.previous_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.previous_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     assert verify_chain(events) is None
 
 

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from domain.model.errors import InvitationLinkUnusable
+
 from domain.model.audit import verify_chain
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.signer import SignatureLevel, SignerKind
@@ -55,7 +57,7 @@ def _check_final_pdfs(world: Ceremony, cid: str, tmp_path) -> None:
         for signer in collection.signers:
             check = by_field["Signature_" + signer.id]
             assert check.level == int(signer.level), (signer.display_name, check)
-            assert check.pades_level == ("B-T" if signer.level is SignatureLevel.SIMPLE else "B-LTA")
+            assert check.pades_level == "B-LTA" and check.proven_level == "B-LTA"  # every level, issue 18
             assert check.certificate_status == "good" and not check.qualified
         assert any(s.kind == "document_timestamp" for s in report.signatures)
         path = tmp_path / f"final-{n}.pdf"
@@ -184,7 +186,7 @@ def test_refusal_ends_the_collection_tells_the_preparer_and_sends_no_document(wo
     marc = next(s.id for s in collection.signers if str(s.email) == "marc@exemple.fr")
     assert [(e["event"], e.get("data.signer_id")) for e in refused] == [("signer.refused", marc),
                                                                         ("collection.refused", None)]
-    with pytest.raises(Exception):
+    with pytest.raises(InvitationLinkUnusable):  # the collection is refused: no one signs any more
         world.uc.sign(token=world.token_of("jessica@poussart.fr"), code="000000")
     assert world.run_jobs("seal_evidence") == 1
     evidence = world.get(cid).evidence

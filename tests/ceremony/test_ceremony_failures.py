@@ -217,7 +217,8 @@ def test_an_unavailable_tsa_queues_the_signature_and_the_worker_finishes_it_with
     from dependency_injector import providers
 
     tsa = SwitchableTsa(BuiltinTsa(world.vault, world.ca, world.clock))
-    world.container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca))))
+    world.container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(
+        vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca), clock=world.clock)))
     cid = _two_signer_collection(world)
     token, code = _ready(world, "anne@exemple.fr")
     tsa.down = True

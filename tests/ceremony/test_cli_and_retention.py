@@ -54,6 +54,9 @@ def test_seing_verify_reports_each_signature_and_its_level_as_json(use_world, tm
     signatures = [s for s in report["signatures"] if s["kind"] == "signature"]
     assert [s["level"] for s in signatures] == [1, 2]
     assert all(s["certificate_status"] == "good" and not s["qualified"] for s in signatures)
+    # Completed: every signature B-LTA, proven at its own timestamp's time.
+    assert [s["proven_level"] for s in signatures] == ["B-LTA", "B-LTA"]
+    assert all(s["proven_at"] == s["signing_time"] for s in signatures)
 
 
 def test_a_byte_changed_in_a_signed_pdf_makes_seing_verify_report_it_broken(use_world, tmp_path, capsys):
@@ -67,6 +70,7 @@ def test_a_byte_changed_in_a_signed_pdf_makes_seing_verify_report_it_broken(use_
     assert cli.main(["verify", str(path)]) == 1
     out = capsys.readouterr().out
     assert "Intègre : non" in out and "Résultat : NON VALIDE" in out
+    assert "Preuve par le fichier seul (hors ligne) : aucune" in out
 
 
 def test_editing_one_stored_event_makes_seing_audit_verify_name_that_event(use_world, capsys):
@@ -147,3 +151,24 @@ def test_one_time_keys_are_destroyed_after_the_signature(world):
     assert len(one_time) == 1  # Anne's level-2 certificate for this ceremony
     with pytest.raises(KeyNotFound):
         world.vault.get(one_time[0].key_id)
+
+
+def test_seing_demo_collection_refuses_to_write_a_demo_cabinet_into_a_production_instance(tmp_path, capsys,
+                                                                                          monkeypatch):
+    monkeypatch.setenv("SEING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SEING_DEV_MODE", "false")
+    pdf = tmp_path / "lettre.pdf"
+    pdf.write_bytes(corpus.minimal_pdf())
+    assert cli.main(["demo", "collection", "--pdf", str(pdf), "--out", str(tmp_path / "out")]) == 1
+    assert "SEING_DEV_MODE=true" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists(), "nothing was written into the instance"
+
+
+def test_seing_demo_collection_says_it_needs_the_outbox_rather_than_overriding_the_operator(tmp_path, capsys,
+                                                                                          monkeypatch):
+    monkeypatch.setenv("SEING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SEING_MAIL_BACKEND", "smtp")
+    pdf = tmp_path / "lettre.pdf"
+    pdf.write_bytes(corpus.minimal_pdf())
+    assert cli.main(["demo", "collection", "--pdf", str(pdf), "--out", str(tmp_path / "out")]) == 1
+    assert "SEING_MAIL_BACKEND=outbox" in capsys.readouterr().err

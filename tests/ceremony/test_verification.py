@@ -41,7 +41,7 @@ def _with_list(world, tmp_path, ca_name: CaName, status: str = GRANTED):
     der = {c.name: c.der for c in world.ca.ca_certificates()}[ca_name]
     path = tmp_path / "tsl.xml"
     path.write_text(TSL.format(cert=base64.b64encode(der).decode(), status=status))
-    return make_verifier(world.ca, str(path))
+    return make_verifier(world.ca, world.clock, str(path))
 
 
 def _levels(report):

@@ -126,7 +126,7 @@ def test_an_update_appended_after_the_seal_cannot_rebind_another_json(files, tmp
     (tmp_path / "dossier.pdf").write_bytes(forged_pdf.getvalue())
     (tmp_path / "dossier.json").write_bytes(forged_json)
 
-    verifier = make_reader_verifier(roots=[files.world.root_der()])
+    verifier = make_reader_verifier(roots=[files.world.root_der()], clock=files.world.clock)
     assert verifier.bound_evidence_digest(forged_pdf.getvalue()) == hashlib.sha256(
         (files.dir / "dossier-de-preuve.json").read_bytes()).hexdigest()
     monkeypatch.chdir(tmp_path)
@@ -160,3 +160,43 @@ def test_a_configured_trusted_list_is_named_as_a_source_of_trust(files, tmp_path
     assert result["trust"] == [{"kind": "root", "source": str(files.dir / "root.pem")},
                                {"kind": "trusted_list", "source": "tsl.xml (FR)"}]
     assert result["report"]["trusted_list"] == "tsl.xml (FR)"
+
+
+@pytest.fixture(scope="module")
+def foreign_signed(tmp_path_factory):
+    """A client's file that already carried someone else's signature, then signed through Seing."""
+    from tests.intake import corpus
+
+    world = Ceremony(tmp_path_factory.mktemp("foreign") / "var")
+    cid = world.collection([dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire",
+                                 surname="Petit", email="claire@exemple.fr")], contents=[corpus.signed_pdf()])
+    world.sign_as("claire@exemple.fr")
+    out = tmp_path_factory.mktemp("foreign-files")
+    (out / "signe.pdf").write_bytes(world.document_bytes(cid)[0])
+    (out / "etranger.pdf").write_bytes(corpus.signed_pdf())
+    (out / "root.pem").write_bytes(der_to_pem(world.root_der()))
+    return out
+
+
+def test_a_foreign_signature_is_reported_valid_from_an_unknown_authority_and_ours_valid(foreign_signed, tmp_path):
+    result = _seing(["--root", str(foreign_signed / "root.pem"), str(foreign_signed / "signe.pdf")], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("État : valide, émise par une autorité que Seing ne connaît pas") == 1
+    assert "État : valide\n" in result.stdout and "Résultat : VALIDE" in result.stdout
+
+    english = _seing(["--lang", "en", "--json", "--root", str(foreign_signed / "root.pem"),
+                      str(foreign_signed / "signe.pdf")], tmp_path)
+    report = json.loads(english.stdout)
+    assert english.returncode == 0 and report["verdict"] == "valid"
+    foreign = [s for s in report["report"]["signatures"] if s["valid_unknown_authority"]]
+    assert [s["field_name"] for s in foreign] == ["Signature1"] and not foreign[0]["known_authority"]
+    text = _seing(["--lang", "en", "--root", str(foreign_signed / "root.pem"), str(foreign_signed / "signe.pdf")],
+                  tmp_path)
+    assert "valid, issued by an authority Seing does not know" in text.stdout
+
+
+def test_a_file_signed_only_by_an_unknown_authority_cannot_be_vouched_for(foreign_signed, tmp_path):
+    result = _seing(["--root", str(foreign_signed / "root.pem"), str(foreign_signed / "etranger.pdf")], tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "valide, émise par une autorité que Seing ne connaît pas" in result.stdout
+    assert "Résultat : IMPOSSIBLE À VÉRIFIER" in result.stdout

@@ -40,3 +40,29 @@ def test_every_real_adapter_and_use_case_is_wired(tmp_path, monkeypatch):
                                                                "identity_results", "qcp_expiry", "retention"]
     finally:
         container.shutdown_resources()
+
+
+def test_fake_containers_share_a_prepared_hierarchy_but_not_what_they_issue(tmp_path):
+    """The fakes copy one CA hierarchy per process and instant (tests/ speed); each copy lives apart."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.model.pki import CertificatePolicy, KeyType, RevocationReason
+    from entrypoints.container import build_container
+    from entrypoints.settings import Settings
+    from tests.pki.helpers import sample_subject
+
+    first, second = (build_container(Settings(data_dir=tmp_path / name), fakes=True) for name in ("a", "b"))
+    ca_a, ca_b = first.adapters.ca(), second.adapters.ca()
+    assert [c.der for c in ca_a.ca_certificates()] == [c.der for c in ca_b.ca_certificates()]
+    key = first.adapters.vault().generate(KeyType.EC_P256)
+    issued = ca_a.issue(sample_subject(), key.public_key_der, CertificatePolicy.LCP)
+    ca_a.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, issued.not_before + timedelta(hours=1))
+    assert ca_a.certificate(issued.serial).serial == issued.serial
+    assert [c.serial for c in ca_b.certificates_of(issued.holder_id)] == []
+    assert second.adapters.ca().tsa().certificate.serial == ca_a.tsa().certificate.serial  # signs with its own copy
+    second.adapters.pdf_signing()  # the copied keys are in the second vault: the TSA can sign
+    assert second.adapters.vault().get(ca_b.tsa().key.id) == ca_b.tsa().key
+
+    later = build_container(Settings(data_dir=tmp_path / "later"), fakes=True)
+    later.adapters.clock().set(datetime(2027, 3, 1, tzinfo=UTC))
+    assert later.adapters.ca().ca_certificates()[0].der != ca_a.ca_certificates()[0].der

@@ -33,11 +33,12 @@ def test_a_toml_file_is_read_and_the_environment_wins_over_it(tmp_path):
 @pytest.mark.parametrize("environ,named", [
     ({"SEING_PORT": "eighty"}, "SEING_PORT"),
     ({"SEING_PORT": "70000"}, "SEING_PORT"),
-    ({"SEING_MAIL_BACKEND": "pigeon"}, "SEING_MAIL_BACKEND"),
     ({"SEING_DEV_MODE": "maybe"}, "SEING_DEV_MODE"),
-    ({"SEING_KEY_VAULT": "floppy"}, "SEING_KEY_VAULT"),
+    ({"SEING_S3_SERVER_SIDE_ENCRYPTION": "rot13"}, "SEING_S3_SERVER_SIDE_ENCRYPTION"),
 ])
 def test_a_bad_value_stops_the_start_with_the_setting_named(environ, named):
+    # Provider names (SEING_MAIL_BACKEND, SEING_KEY_VAULT, ...) are checked against the installed
+    # entry points when the container builds them: tests/entrypoints/test_provider_configuration.py.
     with pytest.raises(ConfigurationError) as error:
         load_settings(environ)
     assert named in str(error.value)
@@ -69,3 +70,16 @@ def test_the_upload_limit_stays_between_1_and_200_mb(value):
     with pytest.raises(ConfigurationError) as error:
         load_settings({"SEING_MAX_UPLOAD_MB": value})
     assert "SEING_MAX_UPLOAD_MB" in str(error.value)
+
+
+@pytest.mark.parametrize(("name", "value"), [("SEING_PDF_WORKERS", "33"), ("SEING_PDF_MEMORY_MB", "100"),
+                                             ("SEING_PDF_TIMEOUT_SECONDS", "0"), ("SEING_PDF_MAX_PAGES", "0")])
+def test_the_pdf_worker_limits_refuse_values_that_disable_them(name, value):
+    with pytest.raises(ConfigurationError) as error:
+        load_settings({name: value})
+    assert name in str(error.value)
+
+
+def test_the_pdf_worker_limits_are_read_from_the_environment():
+    settings = load_settings({"SEING_PDF_WORKERS": "4", "SEING_PDF_MEMORY_MB": "2048", "SEING_PDF_MAX_PAGES": "300"})
+    assert (settings.pdf_workers, settings.pdf_memory_mb, settings.pdf_max_pages) == (4, 2048, 300)

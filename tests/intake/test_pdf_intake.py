@@ -104,7 +104,7 @@ def test_ghostscripts_pdf_2_0_has_the_malformed_xmp_packet_the_dry_run_must_surv
     content = corpus.ghostscript_pdf("2.0")
     assert content.startswith(b"%PDF-2.0")
     with pytest.raises(XmpXmlProcessingError):
-        PdfFileReader(io.BytesIO(content)).root["/Metadata"].xmp
+        _ = PdfFileReader(io.BytesIO(content)).root["/Metadata"].xmp
     SIGNING.check_signable(content)
 
 
@@ -221,3 +221,19 @@ def test_no_input_makes_the_inspector_raise():
     for content in (b"", b"%PDF-", b"%PDF-1.7\n%%EOF", corpus.png_image(), bytes(range(256)) * 4,
                     corpus.minimal_pdf()[:-30], corpus.encrypted_pdf("x")[:500]):
         assert isinstance(INSPECTOR.inspect(content), PdfInfo)
+
+
+def test_a_file_too_demanding_to_read_is_refused_as_such_rather_than_as_damaged():
+    info = PdfInfo(readable=False, too_demanding=True, problem="memory")
+    with pytest.raises(DocumentRefused) as refused:
+        IntakePolicy().check_content(info)
+    assert refused.value.code == "document.too_complex"
+    assert "trop de mémoire ou de temps" in describe(refused.value).message
+
+
+def test_active_content_is_refused_and_named_even_when_the_pdf_reads_well():
+    info = PdfInfo(readable=True, page_sizes=[PageSize(595, 842)], active_content=("javascript", "launch"))
+    with pytest.raises(DocumentRefused) as refused:
+        IntakePolicy().check_content(info)
+    assert refused.value.code == "document.active_content"
+    assert refused.value.params["kinds"] == "javascript, launch"

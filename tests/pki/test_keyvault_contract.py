@@ -83,7 +83,7 @@ def test_a_tampered_key_file_is_refused(tmp_path: Path) -> None:
     record, other = json.loads(path_first.read_text()), json.loads(path_second.read_text())
     record["private_key"], record["wrapped_data_key"] = other["private_key"], other["wrapped_data_key"]
     path_first.write_text(json.dumps(record))
-    with pytest.raises(Exception):
+    with pytest.raises(KekError):
         SoftwareKeyVault(tmp_path / "keys", KEK).sign_digest(first, hashlib.sha256(b"x").digest(), "sha256")
 
 

@@ -71,13 +71,18 @@ def test_each_new_crl_has_a_higher_number_and_a_bounded_life(pki: TestPki) -> No
     assert len(entry.extensions) == 0
 
 
-def test_a_crl_close_to_expiry_is_republished(pki: TestPki) -> None:
-    first = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
-    assert pki.ca.crl(CaName.ROOT) == first.public_bytes(serialization.Encoding.DER)
-    pki.clock.advance(timedelta(days=5))
-    fresh = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
+@pytest.mark.parametrize("issuer, life", [(CaName.ROOT, timedelta(days=365)), (CaName.LCP, timedelta(days=7))])
+def test_a_crl_close_to_expiry_is_republished(pki: TestPki, issuer: CaName, life: timedelta) -> None:
+    # The root's CRL (an ARL) lives a year, the issuing CAs' a week; each is republished
+    # once half its life is gone.
+    first = x509.load_der_x509_crl(pki.ca.crl(issuer))
+    assert first.next_update_utc - first.last_update_utc == life
+    pki.clock.advance(life * 0.4)
+    assert pki.ca.crl(issuer) == first.public_bytes(serialization.Encoding.DER)
+    pki.clock.advance(life * 0.2)
+    fresh = x509.load_der_x509_crl(pki.ca.crl(issuer))
     assert fresh.last_update_utc > first.last_update_utc
-    assert fresh.is_signature_valid(ca_cert(pki, CaName.ROOT).public_key())
+    assert fresh.is_signature_valid(ca_cert(pki, issuer).public_key())
 
 
 def test_revocation_survives_a_restart(pki: TestPki) -> None:
@@ -251,3 +256,14 @@ def test_concurrent_revocations_from_two_processes_views_all_reach_the_crl(pki: 
     crl = x509.load_der_x509_crl(other.crl(CaName.LCP))
     assert {format(entry.serial_number, "x") for entry in crl} == set(serials)
     assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 1 + len(serials)
+
+
+def test_an_ocsp_response_announces_no_news_after_the_certificate_ends(pki: TestPki) -> None:
+    """A one-time certificate lives an hour: its responses stop at its end, so long-term
+    validation (time sliding) never places the control time after the certificate's expiry."""
+    _, once = pki.person(one_time=True)
+    response = ocsp.load_der_ocsp_response(pki.ca.ocsp_response_for(once.serial))
+    assert response.next_update_utc == once.not_after
+    _, lasting = pki.person(policy=CertificatePolicy.QCP_N)
+    response = ocsp.load_der_ocsp_response(pki.ca.ocsp_response_for(lasting.serial))
+    assert response.next_update_utc - response.this_update_utc == timedelta(days=1)

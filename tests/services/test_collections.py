@@ -384,3 +384,13 @@ def test_the_worker_ignores_drafts_and_finished_collections(w):
 ])
 def test_uploaded_file_names_keep_only_a_safe_base_name(raw, clean):
     assert uc.clean_file_name(raw) == clean
+
+
+def test_a_page_number_past_any_collection_is_refused_not_sent_to_the_database(uc, cabinet):
+    from domain.model.errors import InvalidValue
+    from domain.services.collections import MAX_PAGE
+
+    assert uc.list_collections(cabinet_id=cabinet.cabinet_id, by_person_id=cabinet.person_id,
+                               page=MAX_PAGE).items == ()
+    with pytest.raises(InvalidValue):
+        uc.list_collections(cabinet_id=cabinet.cabinet_id, by_person_id=cabinet.person_id, page=2**63 - 1)

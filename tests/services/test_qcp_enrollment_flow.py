@@ -98,7 +98,7 @@ class World:
         authority = InProcessTimestampAuthority(vault=self.pki.vault, key_ref=tsa.key, certificate=tsa.certificate.der,
                                                 chain=tsa.issuers, clock=self.clock)
         self.signing = PyHankoPdfSigning(vault=self.pki.vault, timestamp_authority=authority,
-                                         revocation_source=BuiltinCaRevocation(self.pki.ca))
+                                         revocation_source=BuiltinCaRevocation(self.pki.ca), clock=self.clock)
         self.documents = InMemoryDocumentStore()
         self.uc = QcpEnrollmentUseCases(
             uow=self.uow, clock=self.clock, ids=self.ids, code_generator=PyotpCodeGenerator(self.clock),

@@ -65,7 +65,7 @@ def revocation(pki):
 def signing(vault, tsa, revocation):
     from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 
-    return PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation)
+    return PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation, clock=SystemClock())
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
+from adapters.memory.clock import FixedClock
 from entrypoints.ceremony_wiring import make_reader_verifier
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import PadesLevel, SignatureRequest
@@ -34,7 +35,7 @@ def _render(digest: str) -> bytes:
 def test_the_sealed_evidence_pdf_binds_the_json_digest(signing, identity):
     digest = hashlib.sha256(b'{"evidence": 1}').hexdigest()
     sealed = _sealed(signing, identity, _render(digest))
-    assert make_reader_verifier(roots=[]).bound_evidence_digest(sealed) == digest
+    assert make_reader_verifier(roots=[], clock=FixedClock()).bound_evidence_digest(sealed) == digest
 
 
 def test_an_evidence_pdf_sealed_before_the_key_existed_is_matched_on_its_printed_line(signing, identity):
@@ -44,7 +45,7 @@ def test_an_evidence_pdf_sealed_before_the_key_existed_is_matched_on_its_printed
     older = rendered.replace(b"/" + key, b"/" + b"X" * len(key))  # same length: offsets stay right
     assert older != rendered
     sealed = _sealed(signing, identity, older)
-    assert make_reader_verifier(roots=[]).bound_evidence_digest(sealed) == digest
+    assert make_reader_verifier(roots=[], clock=FixedClock()).bound_evidence_digest(sealed) == digest
 
 
 def test_an_unsealed_pdf_binds_nothing_a_verifier_would_accept(signing, identity):
@@ -52,4 +53,4 @@ def test_an_unsealed_pdf_binds_nothing_a_verifier_would_accept(signing, identity
     import pytest
 
     with pytest.raises(NotVerifiable):
-        make_reader_verifier(roots=[]).bound_evidence_digest(_render("0" * 64))
+        make_reader_verifier(roots=[], clock=FixedClock()).bound_evidence_digest(_render("0" * 64))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.system.clock import SystemClock
 from adapters.signing.http_revocation import HttpRevocationSource, RevocationUnavailable
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from ports.pdf_signing import PadesLevel, SignatureRequest
@@ -36,6 +37,7 @@ def test_no_reachable_location_is_an_error(pki):
 def test_b_lt_with_revocation_fetched_over_http(vault, tsa, identity, pki):
     from tests.signing.test_pdf_signing import _check_lt
 
-    signing = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=HttpRevocationSource(timeout=5))
+    signing = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=HttpRevocationSource(timeout=5),
+                                 clock=SystemClock())
     signed = signing.sign(pdf_bytes(), SignatureRequest(identity=identity, level=PadesLevel.B_LT))
     _check_lt(pki, signed)

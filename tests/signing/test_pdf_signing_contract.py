@@ -4,6 +4,8 @@ import io
 
 import pytest
 
+from adapters.system.clock import SystemClock
+
 from adapters.memory.pdf_signing import FakePdfSigning
 from ports.contracts.pdf_signing import PdfSigningContract
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes
@@ -47,3 +49,25 @@ class TestPyHankoPdfSigning(_Documents, PdfSigningContract):
 
         reader = PdfFileReader(io.BytesIO(pdf))
         return [(name, value is not None) for name, value, _ in enumerate_sig_fields(reader)]
+
+
+@pytest.fixture(scope="module")
+def pdf_pool():
+    from adapters.isolation.pool import BoundedProcessPool
+
+    pool = BoundedProcessPool(workers=1, memory_mb=768, cpu_seconds=20, timeout_seconds=20,
+                              preload=("adapters.signing.pyhanko_signing",))
+    yield pool
+    pool.close()
+
+
+class TestPyHankoPdfSigningWithItsDryRunInAWorker(TestPyHankoPdfSigning):
+    """Production wiring: ``check_signable`` runs in a bounded worker; its refusals come back typed."""
+
+    @pytest.fixture(autouse=True)
+    def _bind(self, vault, tsa, revocation, identity, pdf_pool):
+        from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+
+        self._signing = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation,
+                                          isolation=pdf_pool, clock=SystemClock())
+        self._identity = identity

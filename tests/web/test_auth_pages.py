@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import pyotp
+import pytest
+
+from domain.model.errors import InvalidCredentials
 
 from tests.web.conftest import OWNER_EMAIL, OWNER_PASSWORD, error_for, login, post_form, queued_token
 
@@ -41,12 +44,16 @@ def test_empty_login_fields_are_named_in_french(client, owner):
     assert 'aria-invalid="true"' in response.text
 
 
-def test_five_wrong_passwords_lock_the_account_with_the_same_message(client, owner):
+def test_five_wrong_passwords_lock_the_account_with_the_same_message(client, container, owner):
     wrong_message = None
-    for _ in range(5):
+    for _ in range(3):
         response = post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": "not the password"})
         assert response.status_code == 401
         wrong_message = _form_error(response.text)
+    # One client alone is throttled before the lock: the last two failures come from elsewhere.
+    for client_address in ("203.0.113.1", "203.0.113.2"):
+        with pytest.raises(InvalidCredentials):
+            container.use_cases.login(email=OWNER_EMAIL, password="not the password", client=client_address)
     locked = post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
     assert locked.status_code == 401
     assert _form_error(locked.text) == wrong_message
@@ -230,3 +237,79 @@ def test_an_unknown_reset_link_is_refused_in_french(client):
                          {"new_password": "a brand new secret", "new_password_confirm": "a brand new secret"})
     assert response.status_code == 410
     assert "Ce lien de réinitialisation n’est plus valable" in response.text
+
+
+# Throttling and sessions after a password change (issue 13) ------------------------------------
+
+
+def test_one_client_is_throttled_in_french_with_retry_after_before_the_lock(client, container, owner):
+    for _ in range(4):
+        assert post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": "not the password"}).status_code == 401
+    throttled = post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+    assert throttled.status_code == 429
+    assert throttled.headers["retry-after"] == "900"
+    assert _form_error(throttled.text).startswith("Trop de tentatives")
+    assert container.use_cases.login(email=OWNER_EMAIL, password=OWNER_PASSWORD, client="198.51.100.7")
+
+
+def test_reset_requests_are_throttled_in_french(client, owner):
+    for _ in range(3):
+        assert post_form(client, "/mot-de-passe/oublie", {"email": OWNER_EMAIL}).status_code == 200
+    throttled = post_form(client, "/mot-de-passe/oublie", {"email": OWNER_EMAIL})
+    assert throttled.status_code == 429
+    assert throttled.headers["retry-after"] == "3600"
+    assert "Trop de tentatives" in throttled.text
+
+
+def test_a_password_change_ends_the_other_sessions_and_says_so(client, container, owner):
+    from datetime import timedelta
+
+    from litestar.testing import TestClient
+
+    login(client)
+    with TestClient(client.app, base_url=str(client.base_url)) as other:
+        login(other)
+        assert other.get("/mon-compte").status_code == 200
+        container.adapters.clock().advance(timedelta(seconds=1))
+        changed = post_form(client, "/mon-compte/mot-de-passe", {
+            "current_password": OWNER_PASSWORD, "new_password": "a brand new password",
+            "new_password_confirm": "a brand new password"})
+        assert changed.status_code == 303
+        assert "Vos autres sessions ouvertes" in client.get(changed.headers["location"]).text
+        assert client.get("/mon-compte").status_code == 200
+        ended = other.get("/mon-compte", follow_redirects=False)
+        assert ended.status_code == 303 and ended.headers["location"].startswith("/connexion")
+        page = other.get(ended.headers["location"])
+        assert "mot de passe a été changé depuis votre connexion" in page.text
+
+
+def test_a_password_reset_ends_the_sessions_and_says_so(client, container, owner):
+    from datetime import timedelta
+
+    login(client)
+    assert client.get("/mon-compte").status_code == 200
+    post_form(client, "/mot-de-passe/oublie", {"email": OWNER_EMAIL})
+    token = queued_token(container, "password_reset", OWNER_EMAIL)
+    container.adapters.clock().advance(timedelta(seconds=1))
+    done = post_form(client, f"/mot-de-passe/reinitialiser/{token}", {
+        "new_password": "a brand new password", "new_password_confirm": "a brand new password"})
+    assert done.status_code == 303
+    page = client.get(done.headers["location"])
+    assert "toutes vos sessions ouvertes ont été fermées" in page.text
+    assert client.get("/mon-compte", follow_redirects=False).status_code == 303
+
+
+def test_a_half_login_waiting_for_its_code_is_void_after_a_password_reset(client, container, owner):
+    from datetime import timedelta
+
+    secret, _codes = _enable_totp(client, container)
+    post_form(client, "/connexion", {"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+    clock = container.adapters.clock()
+    clock.advance(timedelta(seconds=1))
+    container.use_cases.request_password_reset(email=OWNER_EMAIL)
+    container.use_cases.reset_password(token=queued_token(container, "password_reset", OWNER_EMAIL),
+                                       new_password="a brand new password")
+    late = post_form(client, "/connexion/code", {"code": pyotp.TOTP(secret).at(clock.now())})
+    assert late.status_code == 303 and late.headers["location"] == "/connexion"
+    assert "mot de passe a été changé depuis votre connexion" in client.get("/connexion").text
+    assert client.get("/mon-compte", follow_redirects=False).status_code == 303

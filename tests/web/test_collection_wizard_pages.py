@@ -15,7 +15,7 @@ from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.signer import SignatureLevel
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
-from tests.intake import corpus
+from tests.intake import corpus, hostile
 from tests.web.conftest import OWNER_EMAIL, error_for, login, post_form, queued_token
 
 COLLABORATOR = "irina.faron@example.fr"
@@ -124,7 +124,10 @@ def test_several_pdfs_make_a_draft_with_thumbnails(client, container, owner):
     ("protege.pdf", corpus.encrypted_pdf(), "Ce PDF est protégé par un mot de passe ou chiffré."),
     ("tronque.pdf", corpus.truncated_pdf(), "Ce PDF est endommagé ou incomplet"),
     ("vide.pdf", b"", None),
-], ids=["renamed-png", "encrypted", "truncated", "empty"])
+    ("script.pdf", hostile.open_action_javascript(), "Ce PDF contient du contenu actif (JavaScript"),
+    ("lanceur.pdf", hostile.launch_action(), "Ce PDF contient du contenu actif"),
+    ("imbrique.pdf", hostile.deep_nesting(), "Ce PDF demande trop de mémoire ou de temps pour être lu"),
+], ids=["renamed-png", "encrypted", "truncated", "empty", "javascript", "launch", "deep-nesting"])
 def test_a_refused_file_is_named_with_its_french_reason_and_the_draft_stays_intact(client, container, owner, name,
                                                                                    content, message):
     login(client)

@@ -228,7 +228,7 @@ def test_wrong_email_code_five_times_kills_it_and_a_new_code_works(client, conta
     eid = start(client, owner)
     right = latest_code(container, "email")
     wrong = "111111" if right != "111111" else "222222"
-    for attempt in range(5):
+    for _attempt in range(5):
         response = post_form(client, f"/qcp/{eid}/verifier-email", {"code": wrong})
         assert 400 <= response.status_code < 500
     assert "trop d’essais" in error_for(response.text, "code")

@@ -60,7 +60,8 @@ def _text(html: str) -> str:
 
 
 def _signing(world: Ceremony, tsa: Any) -> PyHankoPdfSigning:
-    return PyHankoPdfSigning(vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca))
+    return PyHankoPdfSigning(vault=world.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(world.ca),
+                             clock=world.clock)
 
 
 def _level2(world: Ceremony, **kwargs: Any) -> str:
@@ -398,6 +399,8 @@ def test_the_verifier_reports_each_signature_in_french(world, client):
     assert "Niveau 1 : signature simple" in text and "Niveau 2 : signature avancée" in text
     assert "Horodatage du document" in text and "valide au moment de la signature" in text
     assert "Niveau PAdES" in text and "B-LT" in text
+    # What the file proves by itself, offline, and since when: every signature at B-LTA.
+    assert text.count("Preuve apportée par le fichier seul") == 2 and text.count("PAdES B-LTA, établie au") == 2
     assert "aucune liste de confiance européenne n'est configurée" in text  # never "qualified" without one
     # Certificate details with French attribute names, never asn1crypto's English ones.
     certificate = re.search(r"Certificat</dt><dd>(.*?)</dd>", report.text, re.S).group(1)
@@ -517,3 +520,22 @@ def test_outside_dev_mode_there_is_no_simulator_shortcut(world, client):
     _post(client, f"/signature/{token}/identite")
     assert "Approuver maintenant" not in client.get(f"/signature/{token}/identite").text
     assert _post(client, f"/signature/{token}/identite/simulateur", {"decision": "approve"}).status_code == 404
+
+
+def test_the_verifier_reports_a_foreign_signature_as_valid_from_an_unknown_authority(world, client):
+    from tests.intake import corpus
+
+    cid = world.collection([_external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None)],
+                           contents=[corpus.signed_pdf()])
+    world.sign_as("bruno@exemple.fr")
+    report = _upload(client, world.document_bytes(cid)[0])
+    assert report.status_code == 200, report.text
+    text = _text(report.text)
+    assert "Toutes les signatures sont valides" in text  # ours are, and the foreign one is not a failure
+    assert "valide, émise par une autorité que Seing ne connaît pas" in text
+    assert "non valide" not in text
+    only_foreign = _text(_upload(client, corpus.signed_pdf()).text)
+    assert "Toutes les signatures sont valides" not in only_foreign  # nothing Seing can vouch for
+    assert "Seing ne peut pas se porter garant de leurs auteurs" in only_foreign
+    assert "au moins une signature n'est pas valide" not in only_foreign
+    assert "valide, émise par une autorité que Seing ne connaît pas" in only_foreign

@@ -200,7 +200,7 @@ def test_a_delivery_never_accepted_is_failed_after_24_hours(world):
     [delivery] = world.log(endpoint.endpoint_id)
     assert delivery.status is DeliveryStatus.FAILED and delivery.next_attempt_at is None
     times = [a.at for a in reversed(delivery.attempts)]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     assert gaps[:4] == [timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
     assert max(gaps) == timedelta(hours=1)
     assert timedelta(hours=23) <= times[-1] - start <= timedelta(hours=24)

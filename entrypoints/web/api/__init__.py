@@ -27,7 +27,7 @@ from entrypoints.web.api.ceremony import (
     SignerController,
     VerificationsController,
 )
-from entrypoints.web.api.collections import CollectionsController, SignerChoicesController
+from entrypoints.web.api.collections import CollectionsController, CollectionSendingController, SignerChoicesController
 from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
 from entrypoints.web.api.qcp import BackOfficeController, IdentityCapturesController, QcpEnrollmentsController
@@ -97,7 +97,7 @@ api_router = Router(
     route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
                     CabinetsController, ApiKeysController, WebhooksController, InvitationsController,
                     MySignatureController, LcpRegistrationController,
-                    CollectionsController, SignerChoicesController, QcpEnrollmentsController,
+                    CollectionsController, CollectionSendingController, SignerChoicesController, QcpEnrollmentsController,
                     IdentityCapturesController, BackOfficeController,
                     SignerController, DownloadsController, VerificationsController, CollectionResultsController],
     exception_handlers=api_exception_handlers(),

@@ -59,7 +59,7 @@ class ApiKeyCreatedOut:
 class ApiKeysController(Controller):
     path = "/cabinets/{cabinet_id:str}/api-keys"
     tags = ["Cabinets"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
     # A key that manages keys is an admin key, even to list them.
     opt = {KEY_SCOPE: ApiScope.ADMIN, KEY_READ_SCOPE: ApiScope.ADMIN}
 

@@ -23,7 +23,7 @@ _DELEGATION_PATH = "/{cabinet_id:str}/members/{member_id:str}/delegations/{deleg
 class CabinetsController(Controller):
     path = "/cabinets"
     tags = ["Cabinets"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
     # Members, invitations and delegations: an admin key; reading them, a read key.
     opt = {KEY_SCOPE: ApiScope.ADMIN, IDEMPOTENT: True}
 

@@ -168,13 +168,13 @@ class SignerController(Controller):
     tags = ["Signataire"]
 
     @get("", operation_id="getSignerCeremony", summary="Lire l’état de sa signature", sync_to_thread=True,
-         responses=problem_responses(410))
+         responses=problem_responses(404, 410))
     def status(self, token: FromPath[str], use_cases: NamedDependency[Any]) -> CeremonyOut:
         """The ceremony as it stands (poll it while ``signer_status`` is ``finalising``)."""
         return CeremonyOut.from_view(use_cases.ceremony_status(token=token), token)
 
     @post("/open", operation_id="openSignerCeremony", summary="Ouvrir la collecte (lien reçu)",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(409, 410))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(404, 409, 410))
     def open(self, request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> CeremonyOut:
         """Record that the signer opened their link (first time only); the documents get ready."""
         view = use_cases.open_ceremony(token=token, context=request_context(request))
@@ -193,7 +193,7 @@ class SignerController(Controller):
 
     @post("/code", operation_id="requestSigningCode", summary="Recevoir (ou renvoyer) le code",
           status_code=HTTP_201_CREATED, dto=CattrsDTO[CodeRequestInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(409, 410, 422, 429))
+          responses=problem_responses(404, 409, 410, 422, 429))
     def request_code(self, request: Request, token: FromPath[str], data: JSONBody[CodeRequestInput],
                      use_cases: NamedDependency[Any]) -> CodeSentOut:
         """Send the 6-digit code: by email at level 1, by SMS at levels 2-3 (bound to the documents'
@@ -205,7 +205,7 @@ class SignerController(Controller):
 
     @post("/signature", operation_id="signCeremony", summary="Signer avec le code", status_code=HTTP_200_OK,
           dto=CattrsDTO[SignInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(409, 410, 422))
+          responses=problem_responses(404, 409, 410, 422))
     def sign(self, request: Request, token: FromPath[str], data: JSONBody[SignInput],
              use_cases: NamedDependency[Any]) -> SignOutcomeOut:
         """Every document of the collection is signed with this one code."""
@@ -214,7 +214,7 @@ class SignerController(Controller):
 
     @post("/refusal", operation_id="refuseCeremony", summary="Refuser de signer", status_code=HTTP_200_OK,
           dto=CattrsDTO[RefusalInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(409, 410, 422))
+          responses=problem_responses(404, 409, 410, 422))
     def refuse(self, request: Request, token: FromPath[str], data: JSONBody[RefusalInput],
                use_cases: NamedDependency[Any]) -> CeremonyOut:
         """Ends the collection: the preparer is told, no one receives a document."""
@@ -226,7 +226,7 @@ class SignerController(Controller):
 
     @post("/identity-check", operation_id="startSignerIdentityCheck",
           summary="Commencer la vérification d’identité (niveau 3, signataire externe)",
-          status_code=HTTP_201_CREATED, sync_to_thread=True, responses=problem_responses(409, 410, 503))
+          status_code=HTTP_201_CREATED, sync_to_thread=True, responses=problem_responses(404, 409, 410, 503))
     def start_identity_check(self, request: Request, token: FromPath[str],
                              use_cases: NamedDependency[Any]) -> IdentityCheckOut:
         """Open the identity check (document and face) with the configured provider."""
@@ -235,7 +235,7 @@ class SignerController(Controller):
                                 browser_url=session.browser_url)
 
     @get("/identity-check", operation_id="getSignerIdentityCheck", summary="État de la vérification d’identité",
-         sync_to_thread=True, responses=problem_responses(410))
+         sync_to_thread=True, responses=problem_responses(404, 410))
     def identity_check(self, request: Request, token: FromPath[str],
                        use_cases: NamedDependency[Any]) -> IdentityCheckOut:
         """``approved`` lets the signer ask for their code; ``rejected`` allows a new attempt."""
@@ -255,7 +255,7 @@ class DownloadsController(Controller):
     tags = ["Téléchargements"]
 
     @get("", operation_id="getDownloadLink", summary="Ce que donne un lien de téléchargement",
-         sync_to_thread=True, responses=problem_responses(410))
+         sync_to_thread=True, responses=problem_responses(404, 410))
     def overview(self, token: FromPath[str], use_cases: NamedDependency[Any]) -> DownloadLinkOut:
         """The signed PDFs (completed collection) and the evidence file, while the link is valid."""
         overview = use_cases.download_overview(token=token)
@@ -281,14 +281,14 @@ class DownloadsController(Controller):
         return _file(name, content, "application/pdf")
 
     @get("/evidence.pdf", operation_id="downloadEvidencePdf", summary="Télécharger le dossier de preuve (PDF)",
-         sync_to_thread=True, responses=problem_responses(409, 410), media_type="application/pdf")
+         sync_to_thread=True, responses=problem_responses(404, 409, 410), media_type="application/pdf")
     def evidence_pdf(self, request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
         """The sealed, timestamped evidence file (« dossier de preuve »)."""
         name, content = use_cases.download_by_link(token=token, item="evidence.pdf", context=request_context(request))
         return _file(name, content, "application/pdf")
 
     @get("/evidence.json", operation_id="downloadEvidenceJson", summary="Télécharger le dossier de preuve (JSON)",
-         sync_to_thread=True, responses=problem_responses(409, 410), media_type="application/json")
+         sync_to_thread=True, responses=problem_responses(404, 409, 410), media_type="application/json")
     def evidence_json(self, request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
         """The evidence file's JSON twin (same content, for machines; not signed itself)."""
         name, content = use_cases.download_by_link(token=token, item="evidence.json",
@@ -306,7 +306,7 @@ class CollectionResultsController(Controller):
     opt = {KEY_SCOPE: ApiScope.PREPARE}  # downloads only: a read key
     path = "/collections/{collection_id:str}"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get("/signed-documents/{document_id:str}", operation_id="downloadCollectionSignedDocument",
          summary="Télécharger un PDF signé de la collecte", sync_to_thread=True,
@@ -354,7 +354,11 @@ class VerificationsController(Controller):
     def verify(self, request: Request, body: RawBody) -> dict[str, Any]:
         """Send the file itself as the body (``Content-Type: application/pdf``); the answer lists
         each signature (level, certificate status at signing time, integrity, coverage, PAdES
-        level, ``qualified`` only when a configured EU trusted list says so). Nothing is stored."""
+        level, ``qualified`` only when a configured EU trusted list says so, and ``proven_level`` /
+        ``proven_at``: the PAdES level the file alone proves offline, B-B to B-LTA, and the time
+        it is proven at). A signature the file already carried from an authority Seing does not
+        know is ``valid_unknown_authority`` when intact (« valide, émise par une autorité que Seing
+        ne connaît pas »): it does not count against ``all_ok``. Nothing is stored."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ("application/pdf", "application/octet-stream"):
             raise InputRejected("http.unsupported_media_type", status=415)

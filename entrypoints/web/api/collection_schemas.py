@@ -88,6 +88,58 @@ class ObserverInput:
     email: str
 
 
+@dataclass
+class DocumentSourceInput:
+    """``file``: the position (from 0) of a ``files`` part of the request; or ``collection_id`` and
+    ``document_id`` of a document already uploaded to another collection of the same cabinet (its
+    original is reused). ``name`` replaces the file's name."""
+
+    file: int | None = None
+    collection_id: str | None = None
+    document_id: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class PlacementInput:
+    """A box on the document at position ``document`` (from 0) of the request, in PDF points."""
+
+    document: int
+    page: int
+    x: float
+    y: float
+    width: float = 180.0
+    height: float = 60.0
+
+
+@dataclass
+class PlannedSignerInput:
+    """A signer as in ``addCollectionSigner``, with their boxes (``fields``; by default stacked at the
+    bottom of each document's last page)."""
+
+    kind: SignerKind
+    level: SignatureLevel
+    member_id: str | None = None
+    given_names: str | None = None
+    surname: str | None = None
+    email: str | None = None
+    mobile: str | None = None
+    fields: list[PlacementInput] = field(default_factory=list)
+
+
+@dataclass
+class CollectionSendInput:
+    """The ``collection`` part of ``sendNewCollection``: signers sign in the order of ``signers``.
+    ``documents`` defaults to every ``files`` part in order; ``title`` to the first file's name."""
+
+    cabinet_id: str
+    signers: list[PlannedSignerInput]
+    title: str = ""
+    message: str = ""
+    documents: list[DocumentSourceInput] | None = None
+    options: CollectionOptionsInput | None = None
+
+
 # Outputs ---------------------------------------------------------------------------------
 
 
@@ -166,13 +218,18 @@ class DocumentOut:
     sha256: str
     size: int
     placements: list[PlacementOut]
+    original_url: str = ""  # the PDF as uploaded
+    signed_url: str | None = None  # once the collection is completed
 
     @classmethod
-    def of(cls, d: DocumentView) -> DocumentOut:
+    def of(cls, d: DocumentView, collection: str = "", completed: bool = False) -> DocumentOut:
+        base = f"/api/v1/collections/{collection}"
         return cls(document_id=d.document_id, name=d.name, page_count=d.page_count, sha256=d.sha256, size=d.size,
                    placements=[PlacementOut(signer_id=p.signer_id, page=p.placement.page, x=p.placement.x,
                                             y=p.placement.y, width=p.placement.width, height=p.placement.height,
-                                            chosen=p.chosen) for p in d.placements])
+                                            chosen=p.chosen) for p in d.placements],
+                   original_url=f"{base}/documents/{d.document_id}/original",
+                   signed_url=f"{base}/signed-documents/{d.document_id}" if completed else None)
 
 
 @dataclass
@@ -229,6 +286,18 @@ class TimelineEventOut:
 
 
 @dataclass
+class CollectionLinksOut:
+    """Where to read more: the signed PDFs once the collection is completed, the evidence file once sealed
+    (the worker seals it just after the end)."""
+
+    self: str
+    timeline: str
+    signed_documents: list[str]
+    evidence_pdf: str | None
+    evidence_json: str | None
+
+
+@dataclass
 class CollectionOut:
     summary: CollectionSummaryOut
     message: str
@@ -240,17 +309,28 @@ class CollectionOut:
     documents: list[DocumentOut]
     signers: list[SignerOut]
     observers: list[ObserverOut]
+    links: CollectionLinksOut | None = None
 
     @classmethod
     def of(cls, d: CollectionDetails) -> CollectionOut:
+        collection = d.summary.collection_id
+        base = f"/api/v1/collections/{collection}"
+        completed = d.summary.status is CollectionStatus.COMPLETED
         return cls(summary=CollectionSummaryOut.of(d.summary), message=d.message, mode=d.mode,
                    reminders=ReminderOut(enabled=d.reminders.enabled, every_days=d.reminders.every_days,
                                          max_count=d.reminders.max_count),
                    preparer_member_id=d.preparer_member_id, preparer_name=d.preparer_name,
-                   cabinet_name=d.cabinet_name, documents=[DocumentOut.of(x) for x in d.documents],
+                   cabinet_name=d.cabinet_name,
+                   documents=[DocumentOut.of(x, collection, completed) for x in d.documents],
                    signers=[SignerOut.of(s) for s in d.signers],
                    observers=[ObserverOut(observer_id=o.observer_id, display_name=o.display_name, email=o.email)
-                              for o in d.observers])
+                              for o in d.observers],
+                   links=CollectionLinksOut(
+                       self=base, timeline=f"{base}/timeline",
+                       signed_documents=[f"{base}/signed-documents/{x.document_id}" for x in d.documents]
+                       if completed else [],
+                       evidence_pdf=f"{base}/evidence.pdf" if d.evidence_ready else None,
+                       evidence_json=f"{base}/evidence.json" if d.evidence_ready else None))
 
 
 @dataclass

@@ -7,6 +7,7 @@ request (422 problem, one entry per refused file in ``errors``): nothing is crea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Annotated, Any
@@ -15,18 +16,23 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import Encoding, OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from domain.model.api_keys import ApiScope
-from domain.model.collection import CollectionStatus, ReminderPolicy
+from domain.model.collection import CollectionStatus, InvitationMode, ReminderPolicy
 from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
+from domain.services.collection_requests import CollectionRequest, DocumentSource, FieldRequest, SignerRequest
+from domain.services.collections import MAX_PAGE
+from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.collection_schemas import (
     CollectionCreated,
     CollectionInfoInput,
     CollectionOptionsInput,
     CollectionOut,
+    CollectionSendInput,
     CollectionsPageOut,
     DocumentsAdded,
     FieldInput,
@@ -39,16 +45,19 @@ from entrypoints.web.api.collection_schemas import (
     SignerInput,
     TimelineEventOut,
 )
-from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
-from entrypoints.web.api.input import CattrsDTO
+from entrypoints.web.api.input import CattrsDTO, parse_body
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import N_, FieldError, describe
 from entrypoints.web.problems import InputRejected, problem_response, problem_responses
+from entrypoints.web.upload_limit import UPLOAD
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 UPLOAD_MAX_BODY = CEILING_MAX_BYTES + MB
 
+NO_DOCUMENT = N_("Joignez au moins un document (champ « files ») ou désignez-en un déjà déposé.")
+NO_SUCH_FILE = N_("Aucune partie « files » à cette position.")
+NO_PLAN = N_("Décrivez la collecte en JSON dans le champ « collection ».")
 NO_FILE = N_("Joignez au moins un fichier PDF dans le champ « files ».")
 FIELD_REQUIRED = N_("Ce champ est obligatoire.")
 BAD_DEADLINE = N_("Date et heure ISO 8601 avec fuseau horaire attendues (2026-12-20T18:00:00+01:00).")
@@ -109,7 +118,7 @@ def _deadline(value: str | None) -> datetime | None:
 class CollectionsController(Controller):
     path = "/collections"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
     # Preparing, sending and managing: a prepare key; reading, a read key. Every POST may carry
     # an Idempotency-Key (creating, adding, sending, reminding, replacing, cancelling).
     opt = {KEY_SCOPE: ApiScope.PREPARE, IDEMPOTENT: True}
@@ -118,7 +127,7 @@ class CollectionsController(Controller):
 
     @post(operation_id="createCollection", summary="Créer une collecte avec ses documents",
           status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
-          responses=problem_responses(401, 403, 404, 413, 422))
+          opt={UPLOAD: True, "body_media_type": "multipart/form-data"}, responses=problem_responses(401, 403, 404, 413, 415, 422))
     def create(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
                use_cases: NamedDependency[Any]) -> Response[Any]:
         """Create a draft in a cabinet from ``multipart/form-data``: ``cabinet_id``, ``title`` (defaults to
@@ -146,7 +155,8 @@ class CollectionsController(Controller):
 
     @post("/{collection_id:str}/documents", operation_id="addCollectionDocuments",
           summary="Ajouter des documents", status_code=HTTP_201_CREATED, sync_to_thread=True,
-          request_max_body_size=UPLOAD_MAX_BODY, responses=problem_responses(401, 403, 404, 409, 413, 422))
+          request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True, "body_media_type": "multipart/form-data"},
+          responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def add_documents(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                       person_id: NamedDependency[str], data: MultipartData,
                       use_cases: NamedDependency[Any]) -> Response[Any]:
@@ -341,7 +351,7 @@ class CollectionsController(Controller):
              cabinet_id: Annotated[str, QueryParameter(min_length=1)],
              status: Annotated[list[CollectionStatus] | None, QueryParameter()] = None,
              q: Annotated[str, QueryParameter(max_length=200)] = "",
-             page: Annotated[int, QueryParameter(ge=1)] = 1,
+             page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
              per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20) -> CollectionsPageOut:
         """The cabinet's collections, newest first: filter by ``status`` (repeatable), search ``q`` in the
         title and the signers' names and emails, pages counted from 1."""
@@ -365,10 +375,120 @@ class CollectionsController(Controller):
                                                                                 by_person_id=person_id)]
 
 
+def _reminders(data: Any) -> ReminderPolicy | None:
+    if data is None:
+        return None
+    return (ReminderPolicy(enabled=True, every_days=data.every_days, max_count=data.max_count)
+            if data.enabled else ReminderPolicy.off())
+
+
+def _collection_request(plan: CollectionSendInput, files: list[tuple[str, bytes]]) -> CollectionRequest:
+    """The wire shape → the use case's request; positions of ``files`` checked here, the rest there."""
+    sources = plan.documents if plan.documents is not None else [None] * len(files)
+    documents = []
+    for index, source in enumerate(sources):
+        if source is None:
+            documents.append(DocumentSource(name=files[index][0], content=files[index][1]))
+        elif source.file is not None:
+            if not 0 <= source.file < len(files) or source.collection_id or source.document_id:
+                raise InputRejected("request.invalid", [FieldError(f"documents[{index}].file", NO_SUCH_FILE)])
+            name, content = files[source.file]
+            documents.append(DocumentSource(name=source.name or name, content=content))
+        elif source.collection_id and source.document_id:
+            documents.append(DocumentSource(name=source.name or "", collection_id=source.collection_id,
+                                            document_id=source.document_id))
+        else:
+            raise InputRejected("request.invalid", [FieldError(f"documents[{index}]", NO_DOCUMENT)])
+    if not documents:
+        raise InputRejected("request.invalid", [FieldError("documents", NO_DOCUMENT)])
+    options = plan.options
+    title = plan.title or (PurePath(files[0][0]).stem if files else "") or "Nouvelle collecte"
+    return CollectionRequest(
+        cabinet_id=plan.cabinet_id, title=title, message=plan.message, documents=documents,
+        signers=[SignerRequest(kind=s.kind, level=s.level, member_id=s.member_id, given_names=s.given_names,
+                               surname=s.surname, email=s.email, mobile=s.mobile,
+                               fields=[FieldRequest(document=f.document, page=f.page, x=f.x, y=f.y, width=f.width,
+                                                    height=f.height) for f in s.fields])
+                 for s in plan.signers],
+        mode=options.mode if options and options.mode else InvitationMode.SEQUENTIAL,
+        deadline=_deadline(options.deadline) if options else None,
+        reminders=_reminders(options.reminders) if options else None)
+
+
+@dataclass
+class _SendOperation(Operation):
+    """The one call's body in the OpenAPI document: a JSON ``collection`` part and PDF ``files`` parts
+    (Litestar would describe the handler's form dict as any object)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(required=True, content={"multipart/form-data": OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.OBJECT, required=["collection"], properties={
+                "collection": Schema(type=OpenAPIType.STRING, content_media_type="application/json",
+                                     description="CollectionSendInput as JSON (see the operation's description)."),
+                "files": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY,
+                                                                     content_media_type="application/pdf")),
+            }),
+            encoding={"collection": Encoding(content_type="application/json"),
+                      "files": Encoding(content_type="application/pdf")})})
+
+
+class CollectionSendingController(Controller):
+    """``POST /api/v1/collections:send``: a collection created and sent in one call (integrators)."""
+
+    path = "/collections:send"
+    tags = ["Collectes"]
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
+    opt = {KEY_SCOPE: ApiScope.PREPARE, IDEMPOTENT: True}
+
+    @post(operation_id="sendNewCollection", summary="Créer et envoyer une collecte en un appel",
+          status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
+          opt={UPLOAD: True, "body_media_type": "multipart/form-data"}, operation_class=_SendOperation,
+          responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
+    def send_new(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
+                 use_cases: NamedDependency[Any]) -> Response[CollectionOut]:
+        """Create a collection and send it, from ``multipart/form-data``: a ``collection`` part holding JSON
+        (schema ``CollectionSendInput``) and zero or more PDF ``files`` parts.
+
+        ```json
+        {"cabinet_id": "…", "title": "Lettre de mission 2026", "message": "Merci de signer.",
+         "documents": [{"file": 0}, {"collection_id": "…", "document_id": "…"}],
+         "signers": [{"kind": "external", "level": 1, "given_names": "Anne", "surname": "Martin",
+                      "email": "anne@exemple.fr",
+                      "fields": [{"document": 0, "page": 1, "x": 72, "y": 72, "width": 180, "height": 60}]},
+                     {"kind": "myself", "level": 1}],
+         "options": {"mode": "sequential", "deadline": "2026-12-20T18:00:00+01:00",
+                     "reminders": {"enabled": true, "every_days": 3, "max_count": 3}}}
+        ```
+
+        ``documents`` lists ``files`` parts by position, or documents already uploaded to another collection
+        of the cabinet (their original is reused); without it, every ``files`` part in order. Signers sign
+        in the order given. Everything is checked before anything is stored: any refusal (a bad PDF, an
+        unknown member, a level not allowed, a box off the page, a deadline in the past) is a problem and
+        leaves nothing behind. An API key needs the ``prepare`` scope; send ``Idempotency-Key`` to retry
+        safely. The answer is the collection as ``getCollection`` gives it (status, each signer's progress,
+        download links), with its address in ``Location``.
+        """
+        raw_plan = _text(data, "collection")
+        if not raw_plan:
+            raise InputRejected("request.invalid", [FieldError("collection", NO_PLAN)])
+        plan = parse_body(raw_plan.encode(), CollectionSendInput)
+        require_key_cabinet(request, plan.cabinet_id)
+        files: list[tuple[str, bytes]] | Response[Any] = []
+        if _files(data):
+            files = _checked_files(request, use_cases, data)
+            if isinstance(files, Response):
+                return files
+        collection_id = use_cases.create_and_send_collection(
+            context=request_context(request), by_person_id=person_id, request=_collection_request(plan, files))
+        details = use_cases.collection_details(collection_id=collection_id, by_person_id=person_id)
+        return Response(CollectionOut.of(details), status_code=HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/collections/{collection_id}"})
+
+
 class SignerChoicesController(Controller):
     path = "/cabinets/{cabinet_id:str}/signer-choices"
     tags = ["Collectes"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
     opt = {KEY_SCOPE: ApiScope.PREPARE}
 
     @get(operation_id="listSignerChoices", summary="Membres du cabinet pouvant signer", sync_to_thread=True,

@@ -19,7 +19,7 @@ class InvitationsController(Controller):
     tags = ["Invitations"]
 
     @get("/{token:str}", operation_id="getInvitation", summary="Lire une invitation", sync_to_thread=True,
-         responses=problem_responses(410))
+         responses=problem_responses(404, 410))
     def read(self, token: FromPath[str], use_cases: NamedDependency[Any]) -> InvitationInfo:
         """Show who invites whom, and whether the invited person must choose a password."""
         details = use_cases.invitation_details(token=token)
@@ -28,7 +28,7 @@ class InvitationsController(Controller):
 
     @post("/{token:str}/accept", operation_id="acceptInvitation", summary="Accepter une invitation",
           status_code=HTTP_200_OK, dto=CattrsDTO[AcceptInvitationInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(403, 409, 410, 422))
+          responses=problem_responses(403, 404, 409, 410, 422))
     def accept(self, token: FromPath[str], data: JSONBody[AcceptInvitationInput],
                use_cases: NamedDependency[Any]) -> InvitationAccepted:
         """Join the cabinet. A newcomer sets ``password`` (and may give ``mobile``).

@@ -20,14 +20,14 @@ from entrypoints.web.api.schemas import (
     TotpCodeInput,
     TotpSetupOut,
 )
-from entrypoints.web.api.security import provide_person_id, set_session_locale
+from entrypoints.web.api.security import keep_session_after_password_change, provide_person_id, set_session_locale
 from entrypoints.web.problems import problem_responses
 
 
 class MeController(Controller):
     path = "/me"
     tags = ["Moi"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get(operation_id="getMe", summary="Mon profil", sync_to_thread=True, responses=problem_responses(401))
     def read(self, person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Me:
@@ -46,11 +46,15 @@ class MeController(Controller):
     @put("/password", operation_id="changeMyPassword", summary="Changer mon mot de passe",
          status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[PasswordChangeInput], return_dto=None, sync_to_thread=True,
          responses=problem_responses(401, 403, 422))
-    def change_password(self, person_id: NamedDependency[str], data: JSONBody[PasswordChangeInput],
-                        use_cases: NamedDependency[Any]) -> None:
-        """Change the password, proving the current one (at least 10 characters for the new one)."""
+    def change_password(self, request: Request[Any, Any, Any], person_id: NamedDependency[str],
+                        data: JSONBody[PasswordChangeInput], use_cases: NamedDependency[Any]) -> None:
+        """Change the password, proving the current one (at least 10 characters for the new one).
+
+        This session carries on (under a new cookie); every other session of this person ends
+        and answers 401 ``auth.session_ended`` from then on."""
         use_cases.change_password(person_id=person_id, current_password=data.current_password,
                                   new_password=data.new_password)
+        keep_session_after_password_change(request, use_cases.credentials_stamp(person_id=person_id))
 
     @post("/totp", operation_id="startTotpSetup", summary="Commencer l’activation de la double authentification",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 409))

@@ -219,11 +219,11 @@ class QcpEnrollmentsController(Controller):
     opt = {IDEMPOTENT: True}  # codes sent, steps taken: a retry with Idempotency-Key is answered once
     path = "/qcp-enrollments"
     tags = ["Certificat qualifié"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @post(operation_id="startQcpEnrollment", summary="Souscrire à un certificat qualifié",
           status_code=HTTP_201_CREATED, dto=CattrsDTO[StartQcpInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 403, 404, 409))
+          responses=problem_responses(401, 403, 404, 409, 422))
     def start(self, person_id: NamedDependency[str], data: JSONBody[StartQcpInput],
               use_cases: NamedDependency[Any]) -> Response[QcpEnrollmentOut]:
         """Open an enrollment for a cabinet where the caller holds an active LCP certificate.
@@ -459,7 +459,7 @@ def provide_officer_id(person_id: NamedDependency[str], use_cases: NamedDependen
 class BackOfficeController(Controller):
     path = "/back-office"
     tags = ["Opérateur d’enregistrement"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False),
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True),
                     "officer_id": Provide(provide_officer_id, sync_to_thread=True)}
 
     @get("/identity-reviews", operation_id="listIdentityReviews", summary="Pièces d’identité à vérifier",

@@ -12,12 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.exceptions import ImproperlyConfiguredException, NotAuthorizedException
 from litestar.utils.scope.state import ScopeState
 
 from entrypoints.web import i18n
 from entrypoints.web.api.access import PRINCIPAL_SCOPE_KEY
-from entrypoints.web.deps import SESSION_PENDING_2FA, SESSION_PERSON, SESSION_ROTATE
+from entrypoints.web.deps import (
+    SESSION_PENDING_2FA,
+    SESSION_PERSON,
+    SESSION_ROTATE,
+    SESSION_STAMP,
+    session_is_current,
+)
+from entrypoints.web.problems import InputRejected
 
 CSRF_COOKIE = "seing_csrf"
 CSRF_HEADER = "x-csrftoken"
@@ -31,11 +39,13 @@ def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return session if isinstance(session, dict) else {}
 
 
-def provide_person_id(request: Request[Any, Any, Any]) -> str:
-    """The logged-in person's id, or a 401 problem (``auth.required``).
+def provide_person_id(request: Request[Any, Any, Any], use_cases: NamedDependency[Any]) -> str:
+    """The logged-in person's id, or a 401 problem: ``auth.required``, or ``auth.session_ended``
+    when the password was changed or reset since this session logged in.
 
     With an API key, the person the key acts for (``access.ApiKeyAuthentication`` checked the
     key, its scope and its cabinet); the session cookie is then ignored.
+    Registered with ``sync_to_thread=True``: it reads the account's credentials stamp.
     """
     principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
     if principal is not None:
@@ -43,27 +53,45 @@ def provide_person_id(request: Request[Any, Any, Any]) -> str:
     if request.headers.get("authorization", "")[:7].lower() == "bearer ":
         # A key on a route the key middleware does not guard: never fall back to the cookie.
         raise NotAuthorizedException("auth.required")
-    person_id = _session(request).get(SESSION_PERSON)
+    session = _session(request)
+    person_id = session.get(SESSION_PERSON)
     if not person_id:
         raise NotAuthorizedException("auth.required")
+    if not session_is_current(session, use_cases.credentials_stamp(person_id=str(person_id))):
+        _end_stale_session(request, session)
+        raise InputRejected("auth.session_ended")
     return str(person_id)
 
 
-def start_session(request: Request[Any, Any, Any], person_id: str, locale: str | None) -> None:
+def _end_stale_session(request: Request[Any, Any, Any], session: dict[str, Any]) -> None:
+    """Logged out, language kept, under a new id (the old one is deleted from the store)."""
+    request.set_session({i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(session.get(i18n.SESSION_LOCALE_KEY)),
+                         SESSION_ROTATE: True})
+
+
+def start_session(request: Request[Any, Any, Any], profile: Any) -> None:
     """A fresh session (new id, against fixation) for a person who proved who they are."""
     request.set_session({
-        SESSION_PERSON: person_id,
-        i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(locale),
+        SESSION_PERSON: profile.person_id,
+        SESSION_STAMP: profile.credentials_stamp,
+        i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(profile.locale),
         SESSION_ROTATE: True,
     })
 
 
-def start_pending_second_factor(request: Request[Any, Any, Any], person_id: str) -> None:
-    """Password accepted, second factor awaited: the session is not logged in yet."""
+def keep_session_after_password_change(request: Request[Any, Any, Any], stamp: str) -> None:
+    """The caller changed the password: their session carries on, under a new id."""
+    request.session[SESSION_STAMP] = stamp
+    request.session[SESSION_ROTATE] = True
+
+
+def start_pending_second_factor(request: Request[Any, Any, Any], person_id: str, stamp: str) -> None:
+    """Password accepted, second factor awaited: the session is not logged in yet. ``stamp``
+    is the account's credentials stamp now: a password change meanwhile voids the login."""
     locale = _session(request).get(i18n.SESSION_LOCALE_KEY)
     request.set_session({
         i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(locale),
-        SESSION_PENDING_2FA: {"person_id": person_id, "next": "/", "attempts": 0},
+        SESSION_PENDING_2FA: {"person_id": person_id, "next": "/", "attempts": 0, "stamp": stamp},
         SESSION_ROTATE: True,
     })
 
@@ -73,9 +101,15 @@ def pending_second_factor(request: Request[Any, Any, Any]) -> dict[str, Any] | N
     return pending if isinstance(pending, dict) and pending.get("person_id") else None
 
 
-def session_person_id(request: Request[Any, Any, Any]) -> str | None:
-    person_id = _session(request).get(SESSION_PERSON)
-    return str(person_id) if person_id else None
+def session_person_id(request: Request[Any, Any, Any], use_cases: Any) -> str | None:
+    session = _session(request)
+    person_id = session.get(SESSION_PERSON)
+    if not person_id:
+        return None
+    if not session_is_current(session, use_cases.credentials_stamp(person_id=str(person_id))):
+        _end_stale_session(request, session)
+        return None
+    return str(person_id)
 
 
 def record_failed_second_factor(request: Request[Any, Any, Any], pending: dict[str, Any], limit: int) -> bool:

@@ -227,7 +227,7 @@ def _own(use_cases: Any, person_id: str, certificate_id: str) -> CertificateSumm
 class MySignatureController(Controller):
     path = "/me"
     tags = ["Signature"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get("/signature", operation_id="getMySignature", summary="Ma signature personnelle", sync_to_thread=True,
          responses=problem_responses(401))
@@ -286,7 +286,7 @@ class LcpRegistrationController(Controller):
     opt = {IDEMPOTENT: True}  # codes sent, steps taken: a retry with Idempotency-Key is answered once
     path = "/cabinets/{cabinet_id:str}/lcp-registration"
     tags = ["Signature"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get(operation_id="getLcpRegistration", summary="Où en est mon enregistrement", sync_to_thread=True,
          responses=problem_responses(401, 404))

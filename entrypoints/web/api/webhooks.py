@@ -11,7 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from domain.model.api_keys import ApiScope
 from domain.services.webhooks import EndpointCreated, WebhookDeliveryView, WebhookEndpointView
+from entrypoints.web.api.access import KEY_READ_SCOPE, KEY_SCOPE
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.problems import problem_responses
@@ -90,7 +92,11 @@ class WebhookDelivery:
 class WebhooksController(Controller):
     path = "/cabinets/{cabinet_id:str}/webhooks"
     tags = ["Webhooks"]
-    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=False)}
+    dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
+    # An integrator's script manages its own endpoints with an admin key (reading them too: the log
+    # shows the bodies sent, which a read key must not see); the key's cabinet only. Not idempotent,
+    # like the keys' creation: creating and rotating answer a secret that a replay would keep in clear.
+    opt = {KEY_SCOPE: ApiScope.ADMIN, KEY_READ_SCOPE: ApiScope.ADMIN}
 
     @post(operation_id="createWebhookEndpoint", summary="Ajouter un webhook", status_code=HTTP_201_CREATED,
           dto=CattrsDTO[WebhookEndpointInput], return_dto=None, sync_to_thread=True,

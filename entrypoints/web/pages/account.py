@@ -11,7 +11,7 @@ from litestar.response import Template
 from markupsafe import Markup
 
 from domain.model.errors import DomainError
-from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
+from entrypoints.web.deps import SESSION_ROTATE, SESSION_STAMP, VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.auth import CODE_REQUIRED, PASSWORD_REQUIRED, PASSWORDS_DIFFER
 from entrypoints.web.pages.common import (
@@ -66,7 +66,11 @@ def change_password(request: Request, data: FormData, viewer: NamedDependency[Vi
             errors.update(found)
     if errors:
         return _account_page(request, viewer, status=400, errors=errors)
-    flash(request, N_("Votre mot de passe a été changé."))
+    # Every other session of this person is over (their stamp is stale); this one carries on.
+    request.session[SESSION_STAMP] = use_cases.credentials_stamp(person_id=viewer.person_id)
+    request.session[SESSION_ROTATE] = True
+    flash(request, N_("Votre mot de passe a été changé. Vos autres sessions ouvertes (autres navigateurs, "
+                      "autres appareils) ont été fermées."))
     return see_other("/mon-compte")
 
 

@@ -10,13 +10,22 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from domain.model.errors import DomainError, InvalidCredentials, InvitationUnusable, ResetTokenUnusable
+from domain.model.errors import (
+    DomainError,
+    InvalidCredentials,
+    InvitationUnusable,
+    ResetTokenUnusable,
+    TooManyAttempts,
+)
 from entrypoints.web import i18n
 from entrypoints.web.deps import (
     SESSION_CABINET,
     SESSION_PENDING_2FA,
     SESSION_PERSON,
+    SESSION_ENDED,
     SESSION_ROTATE,
+    SESSION_STAMP,
+    client_address,
 )
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
@@ -42,19 +51,25 @@ PASSWORD_REQUIRED = N_("Indiquez votre mot de passe.")
 CODE_REQUIRED = N_("Saisissez le code à 6 chiffres ou un code de récupération.")
 
 
-def _start_session(request: Request, person_id: str, locale: str | None) -> None:
+def _start_session(request: Request, profile: Any) -> None:
     """A fresh session (new id) for the person who just proved who they are."""
     request.set_session({
-        SESSION_PERSON: person_id,
-        i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(locale),
+        SESSION_PERSON: profile.person_id,
+        SESSION_STAMP: profile.credentials_stamp,
+        i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(profile.locale),
         SESSION_ROTATE: True,
     })
 
 
 def _finish_login(request: Request, use_cases: NamedDependency[Any], person_id: str, next_path: str) -> Redirect:
-    profile = use_cases.profile(person_id=person_id)
-    _start_session(request, person_id, profile.locale)
+    _start_session(request, use_cases.profile(person_id=person_id))
     return see_other(next_path)
+
+
+def _throttled(request: Request, template: str, exc: TooManyAttempts, **context: Any) -> Response:
+    response = render(request, template, status=429, errors={"_form": error_text(request, exc)}, **context)
+    response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 def landing_path(request: Request, use_cases: Any, person_id: str) -> str:
@@ -99,7 +114,9 @@ def login_submit(request: Request, data: FormData, use_cases: NamedDependency[An
     if errors:
         return render(request, "auth/login.html", status=400, values=values, errors=errors)
     try:
-        result = use_cases.login(email=email, password=password)
+        result = use_cases.login(email=email, password=password, client=client_address(request))
+    except TooManyAttempts as exc:
+        return _throttled(request, "auth/login.html", exc, values=values)
     except InvalidCredentials as exc:
         # Wrong email, wrong password and locked account all read the same.
         return render(request, "auth/login.html", status=401, values=values,
@@ -108,7 +125,8 @@ def login_submit(request: Request, data: FormData, use_cases: NamedDependency[An
         request.set_session({
             **{k: v for k, v in request.session.items() if k == i18n.SESSION_LOCALE_KEY},
             SESSION_PENDING_2FA: {"person_id": result.person_id, "next": next_path, "attempts": 0,
-                                  "since": clock.now().isoformat()},
+                                  "since": clock.now().isoformat(),
+                                  "stamp": use_cases.credentials_stamp(person_id=result.person_id)},
             SESSION_ROTATE: True,
         })
         return see_other("/connexion/code")
@@ -143,6 +161,11 @@ def second_factor_submit(request: Request, data: FormData, use_cases: NamedDepen
                          clock: NamedDependency[Any]) -> Response:
     pending = _pending_second_factor(request, clock)
     if not pending:
+        return see_other("/connexion")
+    if str(pending.get("stamp") or "") != use_cases.credentials_stamp(person_id=pending["person_id"]):
+        # The password changed after it was checked here: that half-login is void.
+        request.session.pop(SESSION_PENDING_2FA, None)
+        flash(request, SESSION_ENDED, "error")
         return see_other("/connexion")
     code = form_value(data, "code")
     if not code:
@@ -182,12 +205,15 @@ def forgot_form(request: Request) -> Template:
 
 
 @post("/mot-de-passe/oublie", name="forgot_password_submit", sync_to_thread=True)
-def forgot_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Template:
+def forgot_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Response:
     email = form_value(data, "email")
     if not email:
         return render(request, "auth/forgot.html", status=400, errors={"email": EMAIL_REQUIRED})
     # Silent for unknown addresses: the page says the same thing either way.
-    use_cases.request_password_reset(email=email)
+    try:
+        use_cases.request_password_reset(email=email, client=client_address(request))
+    except TooManyAttempts as exc:
+        return _throttled(request, "auth/forgot.html", exc, values={"email": email})
     return render(request, "auth/forgot.html", values={"email": email}, sent=True)
 
 
@@ -212,7 +238,11 @@ def reset_submit(request: Request, token: FromPath[str], data: FormData, use_cas
         status, _ = field_errors(request, exc)
         return render(request, "auth/reset.html", status=form_error_status(status), token=token,
                       errors={"new_password": error_text(request, exc)})
-    flash(request, N_("Votre mot de passe a été changé. Vous pouvez vous connecter."))
+    # Every session is over, this browser's too if it was logged in.
+    request.set_session({i18n.SESSION_LOCALE_KEY: i18n.normalise_locale(request.session.get(i18n.SESSION_LOCALE_KEY)),
+                         SESSION_ROTATE: True})
+    flash(request, N_("Votre mot de passe a été changé et toutes vos sessions ouvertes ont été fermées. "
+                      "Vous pouvez vous connecter."))
     return see_other("/connexion")
 
 
@@ -252,8 +282,7 @@ def invitation_submit(request: Request, token: FromPath[str], data: FormData, us
                       details=details, values=values, errors=errors)
     if details.needs_password:
         # The link proved the address and the password was chosen just now: log them in.
-        profile = use_cases.profile(person_id=person_id)
-        _start_session(request, person_id, profile.locale)
+        _start_session(request, use_cases.profile(person_id=person_id))
         flash(request, N_("Bienvenue\u00a0! Vous avez rejoint le cabinet %(cabinet)s."), cabinet=details.cabinet_name)
         memberships = use_cases.my_cabinets(person_id=person_id)
         joined = next((m for m in memberships if m.name == details.cabinet_name), None)

@@ -14,9 +14,10 @@ from pathlib import PurePath
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.di import NamedDependency, Provide
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Template
 
@@ -25,6 +26,7 @@ from domain.model.collection import CollectionStatus, InvitationMode, ReminderPo
 from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_FIELD_SIZE
 from domain.model.errors import DocumentRefused, DomainError, NoDocument, NoSigner, NotFound
 from domain.model.intake import CEILING_MAX_BYTES, MB
+from domain.services.collections import MAX_PAGE
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from entrypoints import french
 from entrypoints.web import collection_labels as labels
@@ -41,6 +43,7 @@ from entrypoints.web.pages.common import (
     render,
     see_other,
 )
+from entrypoints.web.upload_limit import UPLOAD
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -230,6 +233,8 @@ def dashboard(request: Request, viewer: NamedDependency[Viewer], use_cases: Name
         page_number = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         page_number = 1
+    if page_number > MAX_PAGE:
+        raise NotFoundException()
     page = use_cases.list_collections(cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id,
                                       statuses=[status] if status else None, search=search, page=page_number,
                                       per_page=20)
@@ -246,7 +251,7 @@ def new_collection(request: Request, viewer: NamedDependency[Viewer], settings: 
                    refusals=[])
 
 
-@post("/collectes/nouvelle", name="create_collection", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY)
+@post("/collectes/nouvelle", name="create_collection", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True})
 def create_collection(request: Request, data: MultipartData, viewer: NamedDependency[Viewer],
                       use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
     files = _uploads(data)
@@ -272,7 +277,7 @@ def documents(request: Request, collection_id: FromPath[str], viewer: NamedDepen
 
 
 @post("/collectes/{collection_id:str}/documents", name="add_documents", sync_to_thread=True,
-      request_max_body_size=UPLOAD_MAX_BODY)
+      request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True})
 def add_documents(request: Request, collection_id: FromPath[str], data: MultipartData,
                   viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
                   settings: NamedDependency[Any]) -> Response:

@@ -23,7 +23,7 @@ from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import error_text, form_error_status, render
 
-__all__ = ["CERTIFICATE_STATUS_LABELS", "COVERAGE_LABELS", "verifier_router"]
+__all__ = ["CERTIFICATE_STATUS_LABELS", "COVERAGE_LABELS", "PROVEN_LEVEL_LABELS", "verifier_router"]
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 # The request may carry a little more than the file (multipart framing, the CSRF field).
@@ -40,6 +40,13 @@ CERTIFICATE_STATUS_LABELS = {"good": N_("valide au moment de la signature"),
 COVERAGE_LABELS = {"entire_file": N_("tout le document"),
                    "entire_revision": N_("tout le document tel qu’il était signé (des ajouts autorisés suivent)"),
                    "partial": N_("une partie du document seulement")}
+# What each level the file proves by itself means for the reader (no CA needs to answer).
+PROVEN_LEVEL_LABELS = {
+    "B-B": N_("signature valide aujourd’hui, sans horodatage : rien ne prouve quand elle a été faite"),
+    "B-T": N_("horodatée ; le fichier ne contient pas de quoi prouver que le certificat n’était pas révoqué"),
+    "B-LT": N_("horodatée, avec tout ce qu’il faut pour la vérifier hors ligne (certificats et révocation)"),
+    "B-LTA": N_("horodatée, vérifiable hors ligne, et le tout est protégé par un horodatage du document (archivage)"),
+}
 KIND_LABELS = {"signature": N_("Signature"), "document_timestamp": N_("Horodatage du document")}
 LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signature avancée"),
                 3: N_("Niveau 3 : avancée, certificat qualifié")}
@@ -48,7 +55,8 @@ LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signat
 def _page(request: Request, *, status: int = 200, **context: Any) -> Response:
     return render(request, "verifier/verifier.html", status=status, max_mb=MAX_VERIFY_BYTES // (1024 * 1024),
                   certificate_status_labels=CERTIFICATE_STATUS_LABELS, coverage_labels=COVERAGE_LABELS,
-                  kind_labels=KIND_LABELS, level_labels=LEVEL_LABELS, **context)
+                  kind_labels=KIND_LABELS, level_labels=LEVEL_LABELS, proven_level_labels=PROVEN_LEVEL_LABELS,
+                  **context)
 
 
 def read_upload(upload: Any) -> tuple[bytes, str]:

@@ -1,0 +1,1 @@
+"""An example Seing provider (a document store); see store.py."""
