@@ -493,3 +493,22 @@ def test_in_dev_mode_the_simulator_decides_at_once_on_demand(client, container, 
     assert post_form(client, f"/qcp/{eid}/simulateur", {"decision": "reject"}).status_code == 303
     rejected = client.get(f"/qcp/{eid}")
     assert "Votre pièce d’identité n’a pas pu être lue sur les photos." in rejected.text
+
+
+def test_the_status_poll_asks_again_when_the_store_refuses_a_racing_write(client, container, owner, lcp, monkeypatch):
+    from domain.model.errors import Conflict
+    from domain.services.qcp_enrollment import QcpEnrollmentUseCases
+
+    login(client)
+    eid = start(client, owner)
+    real = QcpEnrollmentUseCases.identity_check_status
+    refusals = iter([Conflict("another transaction wrote first")])
+
+    def racing(self, **kwargs):
+        for refusal in refusals:  # the first call loses the race, the next one goes through
+            raise refusal
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(QcpEnrollmentUseCases, "identity_check_status", racing)
+    status = client.get(f"/qcp/{eid}/statut")
+    assert status.status_code == 200 and "next_step" in status.json()
