@@ -3,6 +3,7 @@ container only gains a few provider lines)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -46,3 +47,28 @@ def make_job_handler(use_case: Callable[..., object], *keys: str) -> Callable[[J
         use_case(**{key: payload[key] for key in keys})
 
     return handle
+
+
+def logged_archive_renewal(renew: Callable[..., Any]) -> Callable[[], Any]:
+    """The worker's daily archive-timestamp renewal, telling the operator what needs them: each
+    failure (the owners get an email from the use case) and each file whose new timestamp already
+    ends within the margin (the TSA's certificate is near its end) at error level."""
+
+    def run() -> Any:
+        report = renew()
+        for outcome in report.failed:
+            _archive_log.error("archive-timestamp renewal of %s/%s (%s) failed: %s; retried at the next run",
+                               outcome.collection_id, outcome.target, outcome.before[:12], outcome.error)
+        for outcome in report.renewed:
+            if outcome.proof_ends_within_margin:
+                _archive_log.error("archive-timestamp renewal of %s/%s: the new timestamp's proof ends %s, within "
+                                   "the renewal margin; roll the TSA's certificate over", outcome.collection_id,
+                                   outcome.target, outcome.proof_ends.isoformat() if outcome.proof_ends else "?")
+        if report.renewed:
+            _archive_log.info("archive-timestamp renewal: %d file(s) renewed", len(report.renewed))
+        return report
+
+    return run
+
+
+_archive_log = logging.getLogger("seing.archives")

@@ -169,6 +169,45 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not report.broken else 3
 
 
+def _when(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+
+
+def cmd_archives_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Each kept PDF, soonest deadline first; exit 3 when one is due and its last renewal failed."""
+    entries = _container(settings).use_cases.archive_status()
+    if args.json:
+        print(json.dumps([{"collection_id": e.collection_id, "cabinet_id": e.cabinet_id, "target": e.target,
+                           "name": e.name, "sha256": e.sha256, "deadline": _when(e.deadline),
+                           "proof_ends": _when(e.proof_ends), "last_renewed_at": _when(e.last_renewed_at),
+                           "failures": e.failures, "last_failure": e.last_failure, "due": e.due}
+                          for e in entries], indent=2))
+    else:
+        for e in entries:
+            state = "DUE" if e.due else "ok"
+            failed = f", {e.failures} failed attempt(s) ({e.last_failure})" if e.failures else ""
+            print(f"{e.collection_id} {e.target} ({e.name}): deadline {_when(e.deadline)} [{state}], "
+                  f"last renewal {_when(e.last_renewed_at) or 'never'}{failed}")
+        print(f"{len(entries)} kept PDF(s), {sum(e.due for e in entries)} due")
+    return 3 if any(e.due and e.failures for e in entries) else 0
+
+
+def cmd_archives_renew(args: argparse.Namespace, settings: Settings) -> int:
+    """Renew now what is due (default) or every kept PDF; exit 3 when a renewal failed."""
+    report = _container(settings).use_cases.renew_archives(due_only=not args.all, dry_run=args.dry_run)
+    for outcome in report.planned:
+        print(f"would renew {outcome.collection_id} {outcome.target} ({outcome.before[:12]})")
+    for outcome in report.renewed:
+        print(f"renewed {outcome.collection_id} {outcome.target}: {outcome.before[:12]} -> {outcome.after[:12]}")
+    for outcome in report.failed:
+        print(f"FAILED {outcome.collection_id} {outcome.target}: {outcome.error}", file=sys.stderr)
+    if args.dry_run:
+        print(f"dry run: {len(report.planned)} file(s) would be renewed")
+    else:
+        print(f"{len(report.renewed)} renewed, {len(report.failed)} failed")
+    return 3 if report.failed else 0
+
+
 def cmd_demo_collection(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
@@ -279,6 +318,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check every hash chain; name the first broken link").set_defaults(
         handler=cmd_audit_verify)
+    archives = sub.add_parser("archives", help="archive-timestamp renewal of the kept PDFs").add_subparsers(
+        dest="archives_command", required=True)
+    status = archives.add_parser("status", help="each kept PDF with its renewal deadline and last renewal")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=cmd_archives_status)
+    renew = archives.add_parser("renew", help="renew the archive timestamps now (the worker does it daily)")
+    which = renew.add_mutually_exclusive_group()
+    which.add_argument("--due", action="store_true", help="only the PDFs whose deadline has come (default)")
+    which.add_argument("--all", action="store_true", help="every kept PDF")
+    renew.add_argument("--dry-run", action="store_true", help="list what would be renewed, change nothing")
+    renew.set_defaults(handler=cmd_archives_renew)
     return parser
 
 

@@ -32,10 +32,10 @@ from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
 from domain.services import api_keys, accounts, cabinets, certificates, collection_requests, collections, lcp_registration, officers
 from domain.services import audit as audit_trail
-from domain.services import ceremony, download_views, retention, verification, webhooks
+from domain.services import archives, ceremony, download_views, retention, verification, webhooks
 from adapters.memory.locks import ThreadLocks
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from entrypoints.ceremony_wiring import make_job_handler, make_verifier
+from entrypoints.ceremony_wiring import logged_archive_renewal, make_job_handler, make_verifier
 from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
 from adapters.memory.webhooks import RecordingWebhookSender
 from domain.model.webhooks import DestinationPolicy
@@ -87,6 +87,7 @@ class UseCases(containers.DeclarativeContainer):
                                               required=settings.provided.lcp_require_identity_check),
         "document_retention_days": settings.provided.document_retention_days,
         "evidence_retention_days": settings.provided.evidence_retention_days,
+        "archive_renewal_margin_days": settings.provided.archive_renewal_margin_days,
         "webhook_sender": adapters.webhook_sender,
         "webhook_policy": providers.Callable(DestinationPolicy, allow_private=settings.provided.webhooks_allow_private),
     }
@@ -184,6 +185,8 @@ class UseCases(containers.DeclarativeContainer):
     signed_document_for_member = _bound(ceremony.signed_document_for_member, _ports)
     verify_pdf = _bound(verification.verify_pdf, _ports)
     apply_retention = _bound(retention.apply_retention, _ports)
+    archive_status = _bound(archives.archive_status, _ports)
+    renew_archives = _bound(archives.renew_archives, _ports)
 
     # webhooks (integrators): the owner's endpoints and log, the worker's fan-out and delivery
     create_webhook_endpoint = _bound(webhooks.create_webhook_endpoint, _ports)
@@ -292,6 +295,11 @@ class Container(containers.DeclarativeContainer):
                                                                    use_cases.seal_pending_evidence.provider),
                                    retention=providers.List(providers.Object(timedelta(hours=1)),
                                                             use_cases.apply_retention.provider),
+                                   # Daily; a failed renewal stays due, so the next day retries it.
+                                   archive_renewal=providers.List(
+                                       providers.Object(timedelta(days=1)),
+                                       providers.Callable(logged_archive_renewal,
+                                                          use_cases.renew_archives.provider)),
                                    idempotency_keys=providers.List(providers.Object(timedelta(hours=1)),
                                                                    use_cases.purge_idempotency_records.provider)))
 

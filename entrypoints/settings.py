@@ -133,6 +133,9 @@ class Settings:
     # Signing ceremony, evidence, verification
     document_retention_days: int = 30  # signed documents are deleted this long after the end
     evidence_retention_days: int = 3653  # the evidence file is kept 10 years
+    # Archive-timestamp renewal: a kept PDF is renewed this long before its last document
+    # timestamp's proof ends (TSA chain, algorithms); the time left to retry when the TSA is down.
+    archive_renewal_margin_days: int = field(default=365, validator=_between(1, 3650))
     trusted_list_file: str = ""  # an EU trusted list (ETSI TS 119 612 XML); empty: nothing is "qualified"
 
     @property

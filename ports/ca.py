@@ -75,7 +75,9 @@ class CertificateAuthority(Protocol):
         ...
 
     def tsa(self) -> Credential:
-        """The time-stamping unit's key and certificate."""
+        """The time-stamping unit's current key and certificate. An implementation rolls them
+        over before the certificate's end, so tokens keep certificate time left beyond the
+        archive-timestamp renewal margin; callers ask again rather than keep a credential."""
         ...
 
     def platform_seal(self) -> Credential:

@@ -52,6 +52,11 @@ class CollectionRepository(Protocol):
         ``evidence_before``; oldest end first. A database indexes ``ended_at``."""
         ...
 
+    def archives_kept(self) -> list[Collection]:
+        """Collections holding a PDF archive-timestamp renewal looks after: completed ones whose
+        documents are still kept, and ended ones whose evidence PDF is still kept; oldest first."""
+        ...
+
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         """Ended collections (completed, refused, expired, cancelled) without an evidence file yet."""
         ...

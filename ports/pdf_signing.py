@@ -19,6 +19,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 from attrs import field, frozen
 
+from domain.model.archive import TimestampFacts
 from domain.model.pki import KeyRef
 
 
@@ -112,7 +113,15 @@ class PdfSigning(Protocol):
         """Add a document timestamp (PAdES B-LTA) with the TSA's validation data."""
         ...
 
-    def timestamp(self, pdf: bytes) -> bytes: ...
+    def timestamp(self, pdf: bytes) -> bytes:
+        """A new document timestamp; over a PDF that has one already, this is an archive-timestamp
+        renewal: the last document timestamp's TSA chain gets fresh validation data first."""
+        ...
+
+    def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
+        """What the PDF's last document timestamp rests on (its TSA chain's ends, its
+        algorithms); None when the PDF has no document timestamp."""
+        ...
 
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         """Add empty signature fields that later signers fill (``SignatureRequest.field_name``)."""

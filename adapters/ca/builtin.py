@@ -105,6 +105,11 @@ class BuiltinCaSettings:
     qcp_validity: timedelta = 5 * YEAR
     one_time_validity: timedelta = timedelta(hours=1)
     tsa_validity: timedelta = 6 * YEAR
+    # The TSA's key signs only while its certificate has more than this left (ETSI EN 319 421: a
+    # TSU key's usage ends well before its certificate), then a new key and certificate take over.
+    # Every token thus has two years of certificate left, more than the archive-timestamp renewal
+    # margin (a year by default): a renewal always gives a file a deadline in the future.
+    tsa_rollover_margin: timedelta = 2 * YEAR
     seal_validity: timedelta = 3 * YEAR
     ocsp_responder_validity: timedelta = YEAR
     ocsp_renewal_margin: timedelta = timedelta(days=30)  # init renews a responder this close to expiry
@@ -171,7 +176,7 @@ class BuiltinCertificateAuthority:
                     record = self._issue_responder(self._ca_from(state, name), responder_key)
                     state["ocsp"][name.value] = record.serial
                     self._write_state(state)
-            if "tsa" not in state:
+            if "tsa" not in state or self._tsa_used_up(state):
                 state["tsa"] = self._create_service(state, CertificateKind.TSA)
                 self._write_state(state)
             if "seal" not in state:
@@ -187,7 +192,23 @@ class BuiltinCertificateAuthority:
                               policy=ca.policy) for ca in cas.values()]
 
     def tsa(self) -> Credential:
+        """The TSA's current key and certificate; rolled over first when its usage period has
+        ended (by `seing ca init`, or here, so a long-running worker never stamps with a key
+        whose certificate ends within ``tsa_rollover_margin``). The old certificate stays in the
+        records: the tokens it signed still chain."""
+        credential = self._credential("tsa")
+        if credential.certificate.not_after - self._settings.tsa_rollover_margin > self._now():
+            return credential
+        with self._exclusive():
+            state = self._read_state()
+            if self._tsa_used_up(state):  # not rolled over meanwhile by another process
+                state["tsa"] = self._create_service(state, CertificateKind.TSA)
+                self._write_state(state)
         return self._credential("tsa")
+
+    def _tsa_used_up(self, state: dict[str, Any]) -> bool:
+        record = self._load_record(state["tsa"]["serial"])
+        return record.not_after - self._settings.tsa_rollover_margin <= self._now()
 
     def platform_seal(self) -> Credential:
         return self._credential("seal")

@@ -12,7 +12,11 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from datetime import UTC, datetime, timedelta
+
+from domain.model.archive import TimestampFacts
 from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf
+from ports.clock import Clock
 from ports.pdf_signing import SignatureField, SignatureRequest
 
 __all__ = ["FakePdfSigning"]
@@ -21,9 +25,12 @@ _MARK = re.compile(rb"%SEING-FAKE-(FIELD|SIG|DOCTS) ?([^\n]*)\n")
 
 
 class FakePdfSigning:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None, tsa_lifetime: timedelta = timedelta(days=6 * 365)) -> None:
         self.signed: list[SignatureRequest] = []
         self.timestamps = 0
+        self.clock = clock
+        self.tsa_lifetime = tsa_lifetime
+        self.tsa_down = False  # tests turn the TSA off: timestamp() raises TimestampUnavailable
 
     @staticmethod
     def signature_fields(pdf: bytes) -> list[tuple[str, bool]]:
@@ -57,7 +64,21 @@ class FakePdfSigning:
     def timestamp(self, pdf: bytes) -> bytes:
         self._check(pdf)
         self.timestamps += 1
-        return pdf + b"%SEING-FAKE-DOCTS\n%%EOF\n"
+        if self.tsa_down:
+            from domain.model.errors import TimestampUnavailable
+
+            raise TimestampUnavailable("the fake TSA is down")
+        at = self.clock.now().isoformat() if self.clock is not None else ""  # never the wall clock
+        return pdf + b"%%SEING-FAKE-DOCTS %s\n%%%%EOF\n" % at.encode()
+
+    def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
+        """A fake TSA whose certificate lives ``tsa_lifetime`` from each timestamp's time."""
+        stamps = [value for kind, value in _MARK.findall(pdf) if kind == b"DOCTS"]
+        if not stamps:
+            return None
+        at = datetime.fromisoformat(stamps[-1].decode()) if stamps[-1] else datetime(2000, 1, 1, tzinfo=UTC)
+        return TimestampFacts(stamped_at=at, certificate_ends=[at + self.tsa_lifetime],
+                              algorithms=["sha256", "ec-secp256r1"])
 
     def create_fields(self, pdf: bytes, fields: Sequence[SignatureField]) -> bytes:
         self._check(pdf)

@@ -262,10 +262,22 @@ class _Collections(_Table):
         return any(sha256 in _document_digests(c) for c in self.rows.values()  # type: ignore[arg-type]
                    if c.id != excluding and c.documents_purged_at is None)  # type: ignore[attr-defined]
 
+    def archives_kept(self) -> list[Collection]:
+        found = [c for c in self.rows.values() if _keeps_archives(c)]  # type: ignore[arg-type]
+        return sorted(found, key=lambda c: (c.ended_at, c.id))  # type: ignore[attr-defined]
+
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         found = [c for c in self.rows.values()  # type: ignore[misc]
                  if c.status.ended and c.evidence is None]  # type: ignore[attr-defined]
         return sorted(found, key=lambda c: (c.ended_at or c.created_at, c.id))[:limit]
+
+
+def _keeps_archives(collection: Collection) -> bool:
+    if collection.ended_at is None:
+        return False
+    documents = collection.status is CollectionStatus.COMPLETED and collection.documents_purged_at is None
+    evidence = collection.evidence is not None and collection.evidence.purged_at is None
+    return documents or evidence
 
 
 def _document_digests(collection: Collection) -> set[str]:

@@ -38,6 +38,8 @@ _EVENT = {
     "document_timestamped": "Horodatage du document (B-LTA)", "fields_created": "Champs de signature créés",
     "signature_pending": "Signature en attente d’horodatage", "identity_checked": "Vérification d’identité",
     "evidence_sealed": "Dossier de preuve scellé", "documents_purged": "Documents supprimés (durée de conservation)",
+    "archive_renewed": "Horodatage d’archive renouvelé",
+    "archive_renewal_failed": "Échec du renouvellement d’horodatage",
 }
 # The details' keys, in words; values naming a signer by id are replaced by the signer's name.
 _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256", "level": "niveau",

@@ -586,6 +586,15 @@ class PonyCollectionRepository(_Repository):
             sha256 == d.ref.sha256 or any(sha256 in (v.before, v.after) for v in d.versions) for d in c.documents)
             for c in candidates)
 
+    def archives_kept(self) -> list[Collection]:
+        # The kept flags live in the JSON: the database narrows to ended collections.
+        ended = ["completed", "refused", "expired", "cancelled"]
+        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if c.ended_at is not None and (
+                     (c.status is CollectionStatus.COMPLETED and c.documents_purged_at is None)
+                     or (c.evidence is not None and c.evidence.purged_at is None))]
+        return sorted(found, key=lambda c: (c.ended_at, c.id))
+
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:
         ended = ["completed", "refused", "expired", "cancelled"]
         found = [e for e in self._select(lambda rows: rows.select(lambda c: c.status in ended))

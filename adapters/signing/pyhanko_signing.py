@@ -64,6 +64,7 @@ from domain.model.errors import (
     SigningFailed,
     UnsignablePdf,
 )
+from domain.model.archive import TimestampFacts
 from domain.model.pki import KeyRef
 from ports.clock import Clock
 from ports.keyvault import KeyVault
@@ -350,6 +351,37 @@ class PyHankoPdfSigning:
         out = io.BytesIO()
         self._timestamp(io.BytesIO(pdf), out)
         return out.getvalue()
+
+    def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
+        with _typed_pdf_errors():
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+        if not stamps:
+            return None
+        last = max(stamps, key=lambda s: s.signed_revision)
+        signed_data = last.signed_data
+        info = extract_certificate_info(signed_data)
+        tsa_cert = info.signer_cert
+        try:
+            dss_certs = list(DocumentSecurityStore.read_dss(reader).load_certs())
+        except ValidationInfoReadingError:
+            dss_certs = []
+        pool = [*info.other_certs, *dss_certs, *self._trust_roots]
+        if self._timestamper is not None:
+            pool += self._timestamper.tsa_certificates()
+        chain = [tsa_cert]
+        while chain[-1].self_signed not in ("maybe", "yes") and len(chain) < 10:
+            issuer = _issuer_of(chain[-1], pool)
+            if issuer is None:
+                break  # an end we cannot see counts as none: the TSA's own certificate still bounds it
+            chain.append(issuer)
+        tst_info = signed_data["encap_content_info"]["content"].parsed
+        algorithms = [tst_info["message_imprint"]["hash_algorithm"]["algorithm"].native]
+        algorithms += [si["digest_algorithm"]["algorithm"].native for si in signed_data["signer_infos"]]
+        algorithms.append(_key_mechanism(tsa_cert.public_key))
+        return TimestampFacts(stamped_at=tst_info["gen_time"].native,
+                              certificate_ends=[c["tbs_certificate"]["validity"]["not_after"].native for c in chain],
+                              algorithms=list(dict.fromkeys(algorithms)))
 
     def create_fields(self, pdf: bytes, fields_: Sequence[SignatureField]) -> bytes:
         out = io.BytesIO()
@@ -650,6 +682,16 @@ def _signature_certificates(signed_data: cms.SignedData) -> list[x509.Certificat
             tst_info = extract_certificate_info(tst)
             certs += [tst_info.signer_cert, *tst_info.other_certs]
     return list({c.dump(): c for c in certs}.values())
+
+
+def _key_mechanism(public_key: keys.PublicKeyInfo) -> str:
+    """The TSA key's mechanism as domain.model.archive names it: ``rsa-2048``, ``ec-secp256r1``."""
+    algorithm = public_key.algorithm
+    if algorithm == "rsa":
+        return f"rsa-{public_key.bit_size}"
+    if algorithm == "ec":
+        return f"ec-{public_key.curve[1]}"
+    return str(algorithm)
 
 
 def _issuer_of(cert: x509.Certificate, pool: Sequence[x509.Certificate]) -> x509.Certificate | None:

@@ -215,7 +215,11 @@ class PyHankoSignatureVerifier:
         cert = embedded.signer_cert
         chain = [c for c in embedded.other_embedded_certs]
         ts_status = None
-        context = self._context(cert, dss, dss_certs, None, chain)
+        # A document timestamp is checked at the clock's time: after an archive-timestamp renewal
+        # under a rolled-over TSA, the newest one rests on a certificate the wall clock may not
+        # have reached yet (tests move the clock), and an old one's TSA may have ended (its proof
+        # then rests on the timestamp after it).
+        context = self._context(cert, dss, dss_certs, self._clock.now() if is_timestamp else None, chain)
         try:
             if is_timestamp:
                 status = validate_pdf_timestamp(embedded, validation_context=context)

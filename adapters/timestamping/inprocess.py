@@ -284,12 +284,17 @@ class BuiltinTsa:
     """
 
     def __init__(self, vault: KeyVault, ca: CertificateAuthority, clock: Clock) -> None:
-        self._make = lambda: InProcessTimestampAuthority.from_credential(vault=vault, credential=ca.tsa(), clock=clock)
+        self._vault, self._ca, self._clock = vault, ca, clock
         self._tsa: InProcessTimestampAuthority | None = None
+        self._serial: str | None = None
 
     def _authority(self) -> InProcessTimestampAuthority:
-        if self._tsa is None:
-            self._tsa = self._make()
+        # Asked each time: the CA rolls the TSA's key over before its certificate's end.
+        credential = self._ca.tsa()
+        if self._tsa is None or credential.certificate.serial != self._serial:
+            self._tsa = InProcessTimestampAuthority.from_credential(vault=self._vault, credential=credential,
+                                                                    clock=self._clock)
+            self._serial = credential.certificate.serial
         return self._tsa
 
     def timestamp(self, digest: bytes, hash_algorithm: str, nonce: int | None = None) -> bytes:

@@ -30,6 +30,8 @@ AUDIT_KINDS = frozenset({
     "signer_removed", "signer_level_changed", "observer_added", "observer_removed", "invited",
     "turn_postponed", "fields_created", "document_signed", "signature_pending", "document_timestamped",
     "identity_checked", "evidence_sealed", "documents_purged", "code_event",
+    # archive-timestamp renewal of the kept PDFs (issue 18)
+    "archive_renewed", "archive_renewal_failed",
 })
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 from attrs import define, field, frozen
 
+from domain.model.archive import ArchiveState
 from domain.model.cabinet import Delegation, Member
 from domain.model.document import Document, DocumentRef, FieldPlacement
 from domain.model.errors import (
@@ -147,6 +148,9 @@ class EvidenceRef:
     json: DocumentRef
     sealed_at: datetime
     purged_at: datetime | None = None
+    archive: ArchiveState | None = None  # archive-timestamp renewal of the PDF
+    # SHA-256 of the PDF's versions before its archive-timestamp renewals (retention deletes them too)
+    earlier_pdfs: tuple[str, ...] = field(default=(), converter=tuple)
 
 
 @frozen

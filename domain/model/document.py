@@ -7,6 +7,7 @@ from datetime import datetime
 
 from attrs import define, field, frozen
 
+from domain.model.archive import ArchiveState
 from domain.model.errors import DocumentNotPrepared, DocumentVersionConflict, FieldOutOfPage, InvalidValue
 
 # PDF user-space units (1/72 inch). A4 is 595 x 842.
@@ -89,6 +90,7 @@ class Document:
     current: DocumentRef | None = None
     versions: list[DocumentVersion] = field(factory=list)
     purged_at: datetime | None = None
+    archive: ArchiveState | None = None  # archive-timestamp renewal, once the document is complete
 
     @property
     def page_count(self) -> int:

@@ -588,6 +588,13 @@ class TimestampUnavailable(DomainError):
     code = "timestamp.unavailable"
 
 
+class ArchiveRenewalRejected(DomainError):
+    """An archive-timestamp renewal was not kept: the file's timestamps did not validate before
+    or after it. The stored file is unchanged; the renewal is tried again."""
+
+    code = "archive.renewal_rejected"
+
+
 class SigningFailed(DomainError):
     """The signature could not be produced (key vault, size, unexpected library error)."""
 

@@ -50,7 +50,7 @@ def apply_retention(*, uow: Callable[[], UnitOfWork], clock: Clock, store: Docum
                 purged_documents.append(collection.id)
             evidence = collection.evidence
             if evidence is not None and evidence.purged_at is None and collection.ended_at <= evidence_before:
-                doomed |= {evidence.pdf.sha256, evidence.json.sha256}
+                doomed |= {evidence.pdf.sha256, evidence.json.sha256, *evidence.earlier_pdfs}
                 collection.evidence = evolve(evidence, purged_at=now)
                 purged_evidence.append(collection.id)
             # Content-addressed bytes another collection still uses (the same original sent twice) stay.

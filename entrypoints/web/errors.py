@@ -105,6 +105,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
     e.SigningFailed: 503,
+    e.ArchiveRenewalRejected: 503,
     e.DownloadLinkUnusable: 410,
     e.NotVerifiable: 422,
     # Another request under a key already used: not a retry, the client must pick a new key.
@@ -360,6 +361,10 @@ _MESSAGES: dict[str, str] = {
     ),
     "timestamp.unavailable": N_(
         "Le service d’horodatage ne répond pas\u00a0: rien n’a été signé, réessayez dans quelques minutes."
+    ),
+    "archive.renewal_rejected": N_(
+        "Le renouvellement de l’horodatage d’archive n’a pas été conservé\u00a0: le fichier est inchangé, "
+        "il sera réessayé."
     ),
     "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été signé, réessayez plus tard."),
     "signing.certificate_rejected": N_(

@@ -271,6 +271,27 @@ class CollectionRepositoryContract:
         assert c.signers[0].finalising_since == T0
         assert (c.evidence, c.download_links) == (original.evidence, original.download_links)
 
+    def test_archive_state_reads_back_and_kept_archives_are_listed(self) -> None:
+        from attrs import evolve
+
+        from domain.model.archive import ArchiveState
+
+        cancelled = self._ended_with_ceremony_state(1, T0 + timedelta(hours=1))
+        state = ArchiveState(deadline=T0 + timedelta(days=1800), proof_ends=T0 + timedelta(days=2190),
+                             last_renewed_at=T0, failures=2, last_failure_at=T0, last_failure="timestamp.unavailable")
+        cancelled.evidence = evolve(cancelled.evidence, archive=state, earlier_pdfs=("ab" * 32,))
+        cancelled.documents[0].archive = state
+        purged = self._ended_with_ceremony_state(2, T0 + timedelta(hours=2))
+        purged.evidence = evolve(purged.evidence, purged_at=T0 + timedelta(days=10))
+        running = a_collection(3)
+        _sent(running)
+        self._store(cancelled, purged, running)
+        c = self._get("col-1")
+        assert c.evidence == cancelled.evidence and c.documents[0].archive == state
+        with self.make_adapter() as tx:
+            # A cancelled collection keeps only its evidence; a purged evidence is no archive.
+            assert [c.id for c in self._repo(tx).archives_kept()] == ["col-1"]
+
     def test_download_links_retention_and_evidence_queries(self) -> None:
         old = self._ended_with_ceremony_state(1, T0 + timedelta(hours=1))
         recent = self._ended_with_ceremony_state(2, T0 + timedelta(days=40))

@@ -75,6 +75,18 @@ class PdfSigningContract:
         assert stamped.startswith(signed) and len(stamped) > len(signed)
         assert ("Signature1", True) in self.signature_fields(stamped)
 
+    def test_the_last_document_timestamp_tells_what_its_proof_rests_on(self) -> None:
+        signing = self.make_adapter()
+        signed = signing.sign(self.sample_pdf(), self._request())
+        assert signing.last_document_timestamp(signed) is None
+        stamped = signing.timestamp(signed)
+        facts = signing.last_document_timestamp(stamped)
+        assert facts is not None
+        assert facts.certificate_ends and all(end > facts.stamped_at for end in facts.certificate_ends)
+        assert "sha256" in facts.algorithms and len(facts.algorithms) >= 2
+        again = signing.last_document_timestamp(signing.timestamp(stamped))
+        assert again is not None and again.stamped_at >= facts.stamped_at
+
     def test_files_in_files_out(self) -> None:
         signing = self.make_adapter()
         with tempfile.TemporaryDirectory() as tmp:

@@ -19,7 +19,7 @@ from entrypoints.web.api.schemas import InvitationInput
 
 # Refusals that are not the caller's doing: the only domain errors answered with a 5xx.
 SERVER_SIDE = {"document.corrupted", "document.store_unavailable", "ca.not_initialised", "ca.qcp_publication_insecure", "timestamp.unavailable",
-               "signing.failed"}
+               "signing.failed", "archive.renewal_rejected"}
 
 
 def every_domain_error() -> list[type[DomainError]]:

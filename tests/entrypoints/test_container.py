@@ -35,7 +35,7 @@ def test_every_real_adapter_and_use_case_is_wired(tmp_path, monkeypatch):
             if name != "settings":
                 assert getattr(container.adapters, name)() is not None, name
         assert container.use_cases.qcp() is not None
-        assert sorted(container.worker().run_periodic()) == ["collections_due", "evidence_pending",
+        assert sorted(container.worker().run_periodic()) == ["archive_renewal", "collections_due", "evidence_pending",
                                                                "idempotency_keys", "identity_images",
                                                                "identity_results", "qcp_expiry", "retention"]
     finally:

@@ -267,3 +267,22 @@ def test_an_ocsp_response_announces_no_news_after_the_certificate_ends(pki: Test
     _, lasting = pki.person(policy=CertificatePolicy.QCP_N)
     response = ocsp.load_der_ocsp_response(pki.ca.ocsp_response_for(lasting.serial))
     assert response.next_update_utc - response.this_update_utc == timedelta(days=1)
+
+
+def test_the_tsa_rolls_its_key_over_before_its_certificate_s_end(pki: TestPki) -> None:
+    """Its key signs while the certificate has more than two years left; then init, or the first
+    timestamp after (a long-running worker), makes a new key and certificate. The old one stays
+    in the records, so the tokens it signed still chain."""
+    first = pki.ca.tsa()
+    pki.clock.advance(timedelta(days=3 * 365))
+    pki.ca.init_hierarchy()
+    assert pki.ca.tsa().certificate.serial == first.certificate.serial  # three years left: still in use
+    pki.clock.set(first.certificate.not_after - timedelta(days=2 * 365))
+    second = pki.ca.tsa()  # no init: rolled over when asked
+    assert second.certificate.serial != first.certificate.serial and second.key.id != first.key.id
+    assert second.certificate.not_before == pki.clock.now().replace(microsecond=0)
+    assert pki.ca.chain(first.certificate.serial)[0] == first.certificate.der
+    state = json.loads((pki.storage_dir / "hierarchy.json").read_text())
+    assert state["tsa"]["serial"] == second.certificate.serial
+    pki.ca.init_hierarchy()  # idempotent once rolled over
+    assert pki.ca.tsa().certificate.serial == second.certificate.serial
