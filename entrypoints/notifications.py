@@ -24,6 +24,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 
 from domain.model.jobs import Channel, Job, Notification
+from entrypoints import french
 from entrypoints.worker import Handler, PermanentJobError
 from ports.messaging import Mailer, OutgoingEmail, OutgoingSms, PermanentDeliveryError, SmsSender
 
@@ -106,6 +107,8 @@ class NotificationRenderer:
                     keep_trailing_newline=True,
                 )
                 env.install_gettext_translations(self._translations(locale), newstyle=True)  # type: ignore[attr-defined]
+                # The same French typography as the pages (« au nom d’Irina », 06 24 00 00 13).
+                env.filters.update(of=french.of, mobile=french.mobile, on_moment=french.on_moment)
                 self._environments[locale] = env
             return env
 

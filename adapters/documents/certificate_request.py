@@ -19,18 +19,23 @@ __all__ = ["PdfCertificateRequestDocument"]
 PARIS = ZoneInfo("Europe/Paris")
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
-DOCUMENT_TYPES = {"id_card": "Carte nationale d'identité", "passport": "Passeport",
+DOCUMENT_TYPES = {"id_card": "Carte nationale d’identité", "passport": "Passeport",
                   "residence_permit": "Titre de séjour"}
 NBSP = "\u00a0"
 
 
 def _day(value: date) -> str:
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def _moment(value: datetime) -> str:
     local = value.astimezone(PARIS)
     return f"{_day(local.date())} à {local.hour} h {local.minute:02d}"
+
+
+def _to_cabinet(name: str) -> str:
+    """« au cabinet Poussart & Associés », but « au Cabinet Poussart » (never « au cabinet Cabinet Poussart »)."""
+    return f"au {name}" if name.lower().startswith("cabinet ") else f"au cabinet {name}"
 
 
 def _siren(value: str) -> str:
@@ -49,12 +54,12 @@ class PdfCertificateRequestDocument:
     def lines(self, d: CertificateRequestData) -> list[tuple[str, str]]:
         """(style, text) in reading order; style: title, heading, text, small, blank."""
         declaration = (
-            f"Je soussigné(e) {d.holder_name.given_names} {d.holder_name.surname.upper()} demande l'émission "
-            f"d'un certificat qualifié de signature électronique (politique {d.policy_name}) rattaché au "
-            f"cabinet {d.cabinet_name}, valable {d.validity_years} ans. J'atteste l'exactitude des informations "
-            f"ci-dessus, vérifiées sur ma pièce d'identité, et j'accepte les Conditions Générales "
-            f"d'Utilisation (version {d.terms_version}) ainsi que la Politique de Protection des Données "
-            f"Personnelles (version {d.privacy_version}). Je m'engage à informer {self.platform_name} de tout "
+            f"Je soussigné(e) {d.holder_name.given_names} {d.holder_name.surname.upper()} demande l’émission "
+            f"d’un certificat qualifié de signature électronique (politique {d.policy_name}) rattaché "
+            f"{_to_cabinet(d.cabinet_name)}, valable {d.validity_years} ans. J’atteste l’exactitude des informations "
+            f"ci-dessus, vérifiées sur ma pièce d’identité, et j’accepte les Conditions Générales "
+            f"d’Utilisation (version {d.terms_version}) ainsi que la Politique de Protection des Données "
+            f"Personnelles (version {d.privacy_version}). Je m’engage à informer {self.platform_name} de tout "
             f"changement de ces informations et à demander la révocation du certificat en cas de compromission.")
         out: list[tuple[str, str]] = [
             ("title", "Demande de certificat qualifié (QCP)"),
@@ -77,13 +82,13 @@ class PdfCertificateRequestDocument:
             ("text", f"Durée de validité : {d.validity_years} ans"),
             ("text", "Usage : signature électronique (non-répudiation)"),
             ("blank", ""),
-            ("heading", "Vérification d'identité"),
+            ("heading", "Vérification d’identité"),
             ("text", f"Pièce présentée : {DOCUMENT_TYPES.get(d.document_type, d.document_type)} n° {d.document_number}"),
             ("text", f"Identité validée le {_moment(d.identity_validated_at)}"),
             ("small", f"Référence de la preuve : {d.identity_evidence_ref}"),
             ("blank", ""),
             ("heading", "Consentements"),
-            ("text", f"Conditions Générales d'Utilisation, version {d.terms_version}"),
+            ("text", f"Conditions Générales d’Utilisation, version {d.terms_version}"),
             ("text", f"Politique de Protection des Données Personnelles, version {d.privacy_version}"),
             ("text", f"Consentements donnés le {_moment(d.consented_at)}"),
             ("blank", ""),

@@ -21,19 +21,32 @@ _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao
 _STATUS = {"completed": "terminée (signée par tous)", "refused": "refusée", "expired": "expirée",
            "cancelled": "annulée", "in_progress": "en cours", "draft": "brouillon"}
 _SIGNER_STATUS = {"signed": "a signé", "refused": "a refusé", "pending": "pas encore invité", "invited": "invité",
-                  "opened": "a ouvert l'invitation"}
+                  "opened": "a ouvert l’invitation"}
 _LEVEL = {1: "niveau 1 : simple", 2: "niveau 2 : avancée", 3: "niveau 3 : avancée basée sur un certificat qualifié"}
+# Every kind the trail records, in words: a reader must never meet a code such as ``document_added``.
 _EVENT = {
-    "created": "Collecte créée", "sent": "Collecte envoyée", "opened": "Invitation ouverte",
-    "code_sent": "Code envoyé", "code_checked": "Code vérifié", "code_failed": "Code refusé",
-    "signed": "Signature", "refused": "Refus de signer", "reminded": "Relance", "order_changed": "Ordre modifié",
-    "signer_replaced": "Signataire remplacé", "expired": "Collecte expirée", "cancelled": "Collecte annulée",
-    "completed": "Collecte terminée", "downloaded": "Téléchargement", "invited": "Invitation envoyée",
-    "document_signed": "Document signé", "document_timestamped": "Horodatage du document (B-LTA)",
-    "fields_created": "Champs de signature créés", "signature_pending": "Signature en attente d'horodatage",
-    "identity_checked": "Vérification d'identité", "evidence_sealed": "Dossier de preuve scellé",
-    "archive_renewed": "Horodatage d'archive renouvelé", "archive_renewal_failed": "Échec du renouvellement d'horodatage",
+    "created": "Collecte créée", "info_updated": "Titre ou message modifié", "options_updated": "Options modifiées",
+    "document_added": "Document ajouté", "document_removed": "Document retiré", "signer_added": "Signataire ajouté",
+    "signer_removed": "Signataire retiré", "signer_level_changed": "Niveau de signature modifié",
+    "signers_reordered": "Ordre des signataires modifié", "order_changed": "Ordre des signataires modifié",
+    "observer_added": "Destinataire en copie ajouté", "observer_removed": "Destinataire en copie retiré",
+    "sent": "Collecte envoyée", "invited": "Invitation envoyée", "turn_postponed": "Tour de signature reporté",
+    "opened": "Invitation ouverte", "reminded": "Relance", "signed": "Signature", "refused": "Refus de signer",
+    "signer_replaced": "Signataire remplacé", "completed": "Collecte terminée", "expired": "Collecte expirée",
+    "cancelled": "Collecte annulée", "code_sent": "Code envoyé", "code_checked": "Code vérifié",
+    "code_failed": "Code refusé", "downloaded": "Téléchargement", "document_signed": "Document signé",
+    "document_timestamped": "Horodatage du document (B-LTA)", "fields_created": "Champs de signature créés",
+    "signature_pending": "Signature en attente d’horodatage", "identity_checked": "Vérification d’identité",
+    "evidence_sealed": "Dossier de preuve scellé", "documents_purged": "Documents supprimés (durée de conservation)",
+    "archive_renewed": "Horodatage d’archive renouvelé",
+    "archive_renewal_failed": "Échec du renouvellement d’horodatage",
 }
+# The details' keys, in words; values naming a signer by id are replaced by the signer's name.
+_DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256", "level": "niveau",
+           "reason": "motif", "automatic": "automatique", "channel": "canal", "signer_id": "signataire",
+           "document_id": "document", "count": "nombre", "order": "ordre", "mode": "mode", "title": "titre",
+           "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire"}
+_YES_NO = {"yes": "oui", "no": "non", "True": "oui", "False": "non"}
 _WIDTH, _HEIGHT, _MARGIN, _LEADING, _SIZE = 595, 842, 50, 13, 9
 
 
@@ -54,8 +67,36 @@ class PlainPdfEvidenceRenderer:
         return _pdf(_lines(evidence, json_sha256), json_sha256)
 
 
+def _actors(e: Mapping[str, Any]) -> dict[str, str]:
+    """Who an actor id is, in words: the trail records ids, the reader wants names."""
+    c = e["collection"]
+    names = {s["id"]: f"{s['name']} (signataire)" for s in e["signers"] if s.get("id")}
+    if c.get("preparer_id"):
+        names[c["preparer_id"]] = f"{c['preparer']} (préparateur)"
+    return names
+
+
+def _actor(actor: str | None, names: Mapping[str, str]) -> str:
+    if not actor:
+        return "Seing (automatique)"
+    return names.get(actor, "un membre du cabinet")
+
+
+def _details(details: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    parts = []
+    for key, value in sorted(details.items()):
+        if key == "timeline_index":
+            continue
+        text = str(value)
+        if key == "signer_id":
+            text = names.get(text, "un signataire retiré").removesuffix(" (signataire)")
+        parts.append(f"{_DETAIL.get(key, key.replace('_', ' '))} : {_YES_NO.get(text, text)}")
+    return " ; ".join(parts)
+
+
 def _lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
     c = e["collection"]
+    names = _actors(e)
     out: list[tuple[str, bool]] = [("Dossier de preuve", True), ("", False)]
 
     def add(text: str, bold: bool = False) -> None:
@@ -94,18 +135,19 @@ def _lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
         add(f"• {d['name']} — original {d['original_sha256']}")
         for v in d["versions"]:
             kind = {"fields": "champs", "signature": "signature", "timestamp": "horodatage"}.get(v["kind"], v["kind"])
-            add(f"   {kind} le {_when(v['at'])}{' par ' + v['signer_id'] if v['signer_id'] else ''}")
+            by = names.get(v["signer_id"], "un signataire").removesuffix(" (signataire)") if v["signer_id"] else ""
+            add(f"   {kind} le {_when(v['at'])}{' par ' + by if by else ''}")
             add(f"     avant {v['before']}")
             add(f"     après {v['after']}")
         add(f"   version finale {d['final_sha256']}")
     add("")
     chain = e["audit_chain"]
-    add("Piste d'audit (chaînée par empreintes)", True)
-    add("Chaîne intègre." if chain["valid"] else f"Chaîne rompue à l'événement n° {chain['broken_at']} !")
+    add("Piste d’audit (chaînée par empreintes)", True)
+    add("Chaîne intègre." if chain["valid"] else f"Chaîne rompue à l’événement n° {chain['broken_at']} !")
     for ev in e["events"]:
-        details = ", ".join(f"{k}={v}" for k, v in sorted(ev["details"].items()) if k != "timeline_index")
-        add(f"{ev['sequence']}. {_when(ev['at'])} — {_EVENT.get(ev['kind'], ev['kind'])}"
-            f"{' — acteur ' + ev['actor'] if ev['actor'] else ''}"
+        details = _details(ev["details"], names)
+        kind = _EVENT.get(ev["kind"], "Autre événement")
+        add(f"{ev['sequence']}. {_when(ev['at'])} — {kind} — par {_actor(ev['actor'], names)}"
             f"{' — IP ' + ev['ip'] if ev['ip'] else ''}")
         if ev["user_agent"]:
             add(f"   navigateur : {ev['user_agent']}")

@@ -28,6 +28,7 @@ def build_evidence(collection: Collection, events: Iterable[AuditEvent], *, gene
         "collection": {
             "id": collection.id, "title": collection.title, "message": collection.message,
             "cabinet": collection.preparer.cabinet_name, "preparer": collection.preparer.identity.display_name,
+            "preparer_id": collection.preparer.member_id,  # the trail's actor for the preparer's steps
             "preparer_email": str(collection.preparer.identity.email), "status": collection.status.value,
             "mode": collection.mode.value, "created_at": _iso(collection.created_at),
             "sent_at": _iso(collection.sent_at), "ended_at": _iso(collection.ended_at),

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, get
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import Cookie, MutableScopeHeaders, State
+from litestar.datastructures import CacheControlHeader, Cookie, MutableScopeHeaders, State
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import DefineMiddleware
@@ -323,6 +323,16 @@ def _template_engine() -> JinjaTemplateEngine:
     return JinjaTemplateEngine.from_environment(env)
 
 
+# Favicon ---------------------------------------------------------------------------------
+
+
+@get("/favicon.ico", name="favicon", sync_to_thread=False, include_in_schema=False,
+     cache_control=CacheControlHeader(max_age=86400, public=True))
+def favicon() -> Response:
+    """Browsers ask /favicon.ico on every site whatever the page links; a 404 there is a console error."""
+    return Response(content=(STATIC_DIR / "favicon.ico").read_bytes(), media_type="image/x-icon")
+
+
 # The API hook ----------------------------------------------------------------------------
 
 
@@ -384,6 +394,7 @@ def create_app(container: Any = None) -> Litestar:
     app_config = AppConfig(
         route_handlers=[
             *PAGE_ROUTERS,
+            favicon,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        name="static"),
         ],

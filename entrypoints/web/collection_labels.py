@@ -68,7 +68,7 @@ EVENT_LABELS = {
     EventKind.OBSERVER_REMOVED: N_("Destinataire en copie retiré : %(name)s"),
     EventKind.SENT: N_("Collecte envoyée"),
     EventKind.INVITED: N_("Invitation envoyée à %(name)s"),
-    EventKind.TURN_POSTPONED: N_("Tour de %(name)s reporté"),
+    EventKind.TURN_POSTPONED: N_("Tour %(de)s%(name)s reporté"),
     EventKind.OPENED: N_("%(name)s a ouvert l’invitation"),
     EventKind.REMINDED: N_("Relance envoyée à %(name)s"),
     EventKind.SIGNED: N_("%(name)s a signé"),

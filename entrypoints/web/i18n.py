@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+from entrypoints import french
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LOCALES = ("fr", "en")
@@ -76,13 +79,26 @@ def format_moment(value: datetime | None, locale: str) -> str:
     if value is None:
         return ""
     locale = normalise_locale(locale)
+    if locale == "fr":
+        return french.moment(value)
     return format_datetime(value, _DATETIME_PATTERNS[locale], tzinfo=DISPLAY_TZ, locale=locale)
+
+
+def format_on_moment(value: datetime | None, locale: str) -> str:
+    """The date as a sentence needs it: « le 6 décembre 2026 à 5 h 39 », "on November 28, 2026 at 2:05 PM"."""
+    if value is None:
+        return ""
+    if normalise_locale(locale) == "fr":
+        return french.on_moment(value)
+    return "on " + format_moment(value, locale)
 
 
 def format_day(value: datetime | None, locale: str) -> str:
     if value is None:
         return ""
     locale = normalise_locale(locale)
+    if locale == "fr":
+        return french.day(value)
     return format_datetime(value, _DATE_PATTERNS[locale], tzinfo=DISPLAY_TZ, locale=locale)
 
 
@@ -127,6 +143,36 @@ def _jinja_moment(context: Any, value: datetime | None) -> str:
 
 
 @pass_context
+def _jinja_on_moment(context: Any, value: datetime | None) -> str:
+    return format_on_moment(value, _context_locale(context))
+
+
+def _jinja_de(name: str) -> str:
+    """« de  » or « d’ » before a name, for French messages written ``"… %(de)s%(name)s"``."""
+    return french.preposition(name)
+
+
+@pass_context
+def _jinja_signed_count(context: Any, signed: int, total: int) -> str:
+    if _context_locale(context) == "fr":
+        return french.signed_count(signed, total)
+    return translations(_context_locale(context)).gettext("%(signed)s sur %(total)s signés") % {
+        "signed": signed, "total": total}
+
+
+@pass_context
+def _jinja_distinguished_name(context: Any, text: str | None) -> str:
+    """A certificate's subject or issuer with French attribute names (as asn1crypto writes them in English)."""
+    return french.distinguished_name(text) if _context_locale(context) == "fr" else str(text or "")
+
+
+def multiline(text: str | None) -> Markup:
+    """A person's text with its line breaks kept: each line escaped, joined by <br>."""
+    lines = str(text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return Markup("<br>\n").join(escape(line) for line in lines)
+
+
+@pass_context
 def _jinja_day(context: Any, value: datetime | None) -> str:
     return format_day(value, _context_locale(context))
 
@@ -152,4 +198,10 @@ def install(env: Any) -> None:
     env.globals["current_locale"] = _jinja_locale
     env.filters["moment"] = _jinja_moment
     env.filters["day"] = _jinja_day
+    env.filters["on_moment"] = _jinja_on_moment
+    env.filters["de"] = _jinja_de
+    env.filters["signed_count"] = _jinja_signed_count
+    env.filters["mobile"] = french.mobile
+    env.filters["multiline"] = multiline
+    env.filters["distinguished_name"] = _jinja_distinguished_name
     env.filters["tr"] = _jinja_translate

@@ -100,6 +100,101 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         os.environ.pop("SEING_DATA_DIR", None)
 
 
+# What pages did wrong while a test drove them: console errors, uncaught exceptions, markup in <title>.
+# Collected by every context the ``browser`` fixture opens, checked after each test.
+_PAGE_PROBLEMS: list[str] = []
+
+
+def watch_page(page: Any, problems: list[str]) -> None:
+    """Record the page's console errors (CSP refusals included) and any markup inside its <title>.
+
+    A document answered with an error status (a 404 page, a 400 form) is the test's business,
+    not a defect: Chromium's « Failed to load resource » line for it is not counted.
+    """
+    failed_documents: set[str] = set()
+
+    def on_response(response: Any) -> None:
+        if response.request.resource_type == "document" and response.status >= 400:
+            failed_documents.add(response.url)
+
+    def on_console(message: Any) -> None:
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        if message.text.startswith("Failed to load resource") and url in failed_documents:
+            return
+        problems.append(f"console error on {page.url}: {message.text} ({url})")
+
+    def on_load(loaded: Any) -> None:
+        try:
+            title = loaded.title()
+        except Exception:  # navigated away meanwhile: the next load is checked
+            return
+        if "<" in title or ">" in title:
+            problems.append(f"markup in the <title> of {loaded.url}: {title!r}")
+
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.wait_for_function = _polling_wait_for_function(page)
+    page.on("pageerror", lambda error: problems.append(f"uncaught error on {page.url}: {error}"))
+    page.on("load", on_load)
+
+
+def _polling_wait_for_function(page: Any) -> Any:
+    """``page.wait_for_function`` that works under the site's CSP.
+
+    Playwright's own compiles the predicate inside the page, which « script-src 'self' » (no
+    'unsafe-eval') refuses; ``page.evaluate`` goes through the DevTools protocol, which the CSP
+    does not govern, so poll with it from here.
+    """
+    def wait_for_function(expression: str, *, timeout: float | None = None, polling: float = 100, **_: Any) -> Any:
+        deadline = time.monotonic() + (timeout if timeout is not None else 30_000) / 1000
+        while True:
+            value = page.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {expression!r} on {page.url}")
+            page.wait_for_timeout(polling if isinstance(polling, (int, float)) else 100)
+
+    return wait_for_function
+
+
+class GuardedBrowser:
+    """The Playwright browser, whose contexts keep the site's CSP and watch every page they open.
+
+    ``bypass_csp`` is refused: under it Chromium applies no policy, so a page the policy would
+    break looks fine. axe-core is injected through ``page.evaluate``, which the CSP does not govern.
+    """
+
+    def __init__(self, browser: Any, problems: list[str]) -> None:
+        self._browser = browser
+        self._problems = problems
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    @property
+    def unwatched(self) -> Any:
+        """The bare browser, for a test that checks the watcher itself."""
+        return self._browser
+
+    def new_context(self, **options: Any) -> Any:
+        options.pop("bypass_csp", None)
+        context = self._browser.new_context(**options)
+        context.on("page", lambda page: watch_page(page, self._problems))
+        return context
+
+
+@pytest.fixture(autouse=True)
+def pages_log_no_error() -> Iterator[None]:
+    """Every browser test fails if a page it visited logged a console error or put markup in its title."""
+    _PAGE_PROBLEMS.clear()
+    yield
+    problems, _PAGE_PROBLEMS[:] = list(_PAGE_PROBLEMS), []
+    assert not problems, "\n".join(problems)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require_service(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM} (apt-get install -y chromium)")
@@ -111,14 +206,15 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            yield browser
+            yield GuardedBrowser(browser, _PAGE_PROBLEMS)
         finally:
             browser.close()
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """WCAG 2.1 A/AA violations axe-core finds on the page (the context must bypass our CSP to inject it)."""
-    page.add_script_tag(path=str(AXE))
+    """WCAG 2.1 A/AA violations axe-core finds on the page (evaluated, not a <script>: the CSP stays on)."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async () => {
             const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});

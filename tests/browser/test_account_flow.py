@@ -18,7 +18,7 @@ def test_owner_enables_totp_and_logs_in_with_it(live_server, browser, shoot, che
         name="Cabinet Martin", siren="552100554", owner_given_names="Paul", owner_surname="Martin",
         owner_email=EMAIL, owner_mobile="06 98 76 54 32", password=PASSWORD)
     clock = live_server.container.adapters.clock()
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1024, "height": 900}, bypass_csp=True)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1024, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
 
@@ -26,7 +26,7 @@ def test_owner_enables_totp_and_logs_in_with_it(live_server, browser, shoot, che
     page.get_by_label("Adresse e-mail").fill(EMAIL)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.keyboard.press("Enter")  # the form submits from the keyboard
-    page.wait_for_url(f"{live_server.url}/cabinet/membres")
+    page.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
 
     page.locator("summary", has_text="Paul Martin").click()
     page.get_by_role("link", name="Mon compte").click()
@@ -62,7 +62,7 @@ def test_owner_enables_totp_and_logs_in_with_it(live_server, browser, shoot, che
     check_accessibility(page)
     page.get_by_label("Code").fill(pyotp.TOTP(secret).at(clock.now()))
     page.get_by_role("button", name="Valider").click()
-    page.wait_for_url(f"{live_server.url}/cabinet/membres")
+    page.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
     page.goto(f"{live_server.url}/mon-compte")
     assert "La double authentification est activée" in page.content()
     context.close()

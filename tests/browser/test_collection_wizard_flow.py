@@ -89,7 +89,7 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
         assert len(drafts) == 1
         return uc.collection_details(collection_id=drafts[0].collection_id, by_person_id=owner.person_id)
 
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
     errors: list[str] = []
@@ -183,14 +183,14 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
     me, irina, paul = [s.signer_id for s in draft().signers]
     # Level 3 only where it is possible: neither Jessica nor Irina holds a qualified certificate.
     assert _options(page.get_by_label("Niveau de signature de Jessica Poussart")) == [LEVEL_1, LEVEL_2]
-    assert _options(page.get_by_label("Niveau de signature de Irina Faron")) == [LEVEL_1, LEVEL_2]
+    assert _options(page.get_by_label("Niveau de signature d’Irina Faron")) == [LEVEL_1, LEVEL_2]
     assert _options(page.get_by_label("Niveau de signature de Paul Martin")) == [LEVEL_1, LEVEL_2, LEVEL_3]
     assert page.get_by_label("Niveau de signature de Paul Martin").input_value() == "3"
     shoot(page, "collecte-04-signataires")
     check_accessibility(page)
 
     # The level dropdown saves at once, in the background (no reload under the keyboard).
-    page.get_by_label("Niveau de signature de Irina Faron").select_option(label=LEVEL_1)
+    page.get_by_label("Niveau de signature d’Irina Faron").select_option(label=LEVEL_1)
     page.wait_for_function("() => document.getElementById('signers-status').textContent.length > 0")
     assert page.locator("#signers-status").inner_text() == "Niveau de signature enregistré."
     assert [s.level for s in draft().signers] == [SignatureLevel.ADVANCED, SignatureLevel.SIMPLE,
@@ -249,7 +249,7 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
     # The collection page: everyone is invited at once (parallel), the timeline is in French.
     page.wait_for_url(re.compile(r".*/collectes/[\w-]+$"))
     assert "Collecte envoyée" in page.get_by_role("status").inner_text()
-    assert "0/3 signés" in page.locator(".progress").inner_text()
+    assert "0 sur 3 signé" in page.locator(".progress").inner_text()
     assert all(s.status is SignerStatus.INVITED for s in draft().signers)
     timeline = page.locator("ol.timeline").inner_text()
     assert "Invitation envoyée à Paul Martin" in timeline and "Invitation envoyée à Irina Faron" in timeline
@@ -261,7 +261,7 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
     page.get_by_role("link", name="Toutes les collectes").click()
     page.wait_for_url(f"{live_server.url}/collectes")
     row = page.locator("table.collections tbody tr").first
-    assert "Lettre de mission 2027" in row.inner_text() and "0/3 signés" in row.inner_text()
+    assert "Lettre de mission 2027" in row.inner_text() and "0 sur 3 signé" in row.inner_text()
     assert "En cours" in row.inner_text()
     page.get_by_label("Rechercher (titre ou signataire)").fill("faron")
     page.get_by_label("Statut").select_option(label="En cours")

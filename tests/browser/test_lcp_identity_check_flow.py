@@ -73,14 +73,14 @@ def test_a_member_registers_with_an_identity_check_on_a_phone(live_server, brows
     photo = tmp_path / "photo.png"
     photo.write_bytes(PNG)
 
-    desktop_context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    desktop_context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
     desktop_context.set_default_timeout(30_000)
     desktop = desktop_context.new_page()
     desktop.goto(f"{live_server.url}/connexion")
     desktop.get_by_label("Adresse e-mail").fill(EMAIL)
     desktop.get_by_label("Mot de passe").fill(PASSWORD)
     desktop.get_by_role("button", name="Se connecter").click()
-    desktop.wait_for_url(f"{live_server.url}/cabinet/membres")
+    desktop.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
 
     flow = f"{live_server.url}/signature-personnelle/{owner.cabinet_id}/enregistrement"
     desktop.goto(flow)
@@ -108,7 +108,7 @@ def test_a_member_registers_with_an_identity_check_on_a_phone(live_server, brows
     shoot(desktop, "lcpid-03-qr-code")
     check_accessibility(desktop)
 
-    phone_context = browser.new_context(locale="fr-FR", bypass_csp=True, **PHONE)
+    phone_context = browser.new_context(locale="fr-FR", **PHONE)
     phone_context.set_default_timeout(30_000)
     phone = phone_context.new_page()
     phone.goto(qr_url)

@@ -37,7 +37,7 @@ def test_a_member_registers_and_downloads_the_lcp_certificate(live_server, brows
     container.use_cases.create_cabinet(
         name="Cabinet Dubois", siren="552100554", owner_given_names="Claire", owner_surname="Dubois",
         owner_email=EMAIL, owner_mobile="06 12 34 56 44", password=PASSWORD)
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900}, bypass_csp=True,
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900},
                                   accept_downloads=True)
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -46,7 +46,7 @@ def test_a_member_registers_and_downloads_the_lcp_certificate(live_server, brows
     page.get_by_label("Adresse e-mail").fill(EMAIL)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live_server.url}/cabinet/membres")
+    page.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
 
     page.locator("summary", has_text="Claire Dubois").click()
     page.get_by_role("link", name="Ma signature personnelle").click()
@@ -148,7 +148,7 @@ def test_a_member_registers_and_downloads_the_lcp_certificate(live_server, brows
 def test_anyone_reads_the_pki_repository_and_downloads_the_root(live_server, browser, shoot, check_accessibility,
                                                                  tmp_path):
     live_server.container.adapters.ca().init_hierarchy()
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900}, bypass_csp=True,
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900},
                                   accept_downloads=True)
     context.set_default_timeout(30_000)
     page = context.new_page()

@@ -33,8 +33,7 @@ def test_owner_invites_a_collaborator_who_joins_and_receives_delegations(live_se
         name="Cabinet Poussart & Associés", siren="732829320", owner_given_names="Jessica",
         owner_surname="Poussart", owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
 
-    # bypass_csp only lets the test inject axe-core; the pages still send their CSP.
-    owner_context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    owner_context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     owner_context.set_default_timeout(30_000)
     page = owner_context.new_page()
 
@@ -52,6 +51,8 @@ def test_owner_invites_a_collaborator_who_joins_and_receives_delegations(live_se
     check_accessibility(page)
     page.get_by_label("Mot de passe").fill(OWNER_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
+    page.get_by_role("link", name="Membres du cabinet").click()
     page.wait_for_url(f"{live_server.url}/cabinet/membres")
     assert "Membres du cabinet" in page.locator("h1").inner_text()
     shoot(page, "03-membres")
@@ -89,8 +90,7 @@ def test_owner_invites_a_collaborator_who_joins_and_receives_delegations(live_se
     link = _invitation_link(live_server)
 
     # The collaborator, in their own browser, opens the link and sets a password.
-    collaborator_context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844},
-                                               bypass_csp=True)
+    collaborator_context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
     collaborator_context.set_default_timeout(30_000)
     mobile = collaborator_context.new_page()
     mobile.goto(link)

@@ -76,14 +76,14 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     photo = tmp_path / "photo.png"
     photo.write_bytes(PNG)
 
-    desktop_context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    desktop_context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
     desktop_context.set_default_timeout(30_000)
     desktop = desktop_context.new_page()
     desktop.goto(f"{live_server.url}/connexion")
     desktop.get_by_label("Adresse e-mail").fill(EMAIL)
     desktop.get_by_label("Mot de passe").fill(PASSWORD)
     desktop.get_by_role("button", name="Se connecter").click()
-    desktop.wait_for_url(f"{live_server.url}/cabinet/membres")
+    desktop.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
 
     desktop.goto(f"{live_server.url}/ma-signature")
     shoot(desktop, "qcp-01-ma-signature")
@@ -97,11 +97,11 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     enrollment_url = desktop.url
     shoot(desktop, "qcp-03-code-email")
     check_accessibility(desktop)
-    desktop.get_by_label("Code reçu par email").fill(latest_code(container, "email"))
+    desktop.get_by_label("Code reçu par e-mail").fill(latest_code(container, "email"))
     desktop.get_by_role("button", name="Valider", exact=True).click()
 
     assert desktop.locator("h1").inner_text() == "Vos informations"
-    assert "+33624000013" in desktop.content()
+    assert "06 24 00 00 13" in desktop.content()
     shoot(desktop, "qcp-04-identite-et-mobile")
     check_accessibility(desktop)
     desktop.get_by_role("button", name="Valider", exact=True).click()
@@ -127,7 +127,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     check_accessibility(desktop)
 
     # The phone: the QR link, then the guide's capture windows.
-    phone_context = browser.new_context(locale="fr-FR", bypass_csp=True, **PHONE)
+    phone_context = browser.new_context(locale="fr-FR", **PHONE)
     phone_context.set_default_timeout(30_000)
     phone = phone_context.new_page()
     phone.goto(qr_url)
@@ -233,8 +233,7 @@ def test_continuing_in_the_browser_takes_the_photos_with_the_camera(live_server,
         executable_path=CHROMIUM, headless=True,
         args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
     try:
-        context = with_camera.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900},
-                                          bypass_csp=True)
+        context = with_camera.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
         context.grant_permissions(["camera"], origin=live_server.url)
         context.set_default_timeout(30_000)
         page = context.new_page()
@@ -242,7 +241,7 @@ def test_continuing_in_the_browser_takes_the_photos_with_the_camera(live_server,
         page.get_by_label("Adresse e-mail").fill("irina.faron@example.fr")
         page.get_by_label("Mot de passe").fill(PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url(f"{live_server.url}/cabinet/membres")
+        page.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
         page.goto(f"{live_server.url}/signature-personnelle/{owner.cabinet_id}/qcp")
         page.get_by_role("button", name="Continuer").click()  # the identity check starts
         page.get_by_role("link", name="Continuez ici dans votre navigateur.").click()

@@ -75,7 +75,7 @@ def cabinet(live_server):
 
 def _phone(browser):
     context = browser.new_context(locale="fr-FR", viewport=PHONE, is_mobile=True, has_touch=True,
-                                  bypass_csp=True, accept_downloads=True)
+                                  accept_downloads=True)
     context.set_default_timeout(30_000)
     return context
 
@@ -102,6 +102,7 @@ def test_a_level_2_signer_signs_on_a_phone_with_the_sms_code(live_server, browse
     check_accessibility(page)
 
     page.get_by_role("button", name="Recevoir mon code").click()
+    page.locator("#accepte-erreur").wait_for()  # htmx swaps the « Signer » section in place
     assert "Cochez « J’ai lu et j’accepte » pour recevoir votre code." in _main(page)
     shoot(page, "61-signataire-acceptation-requise")
     page.get_by_label("J’ai lu et j’accepte le document.").check()
@@ -164,6 +165,33 @@ def test_a_level_1_signer_signs_with_the_email_code_and_a_dead_link_is_explained
     assert "Ce lien de signature n’est plus valable" in _main(page)
     shoot(page, "68-signataire-lien-mort")
     check_accessibility(page)
+    context.close()
+
+
+def test_asking_for_the_code_without_ticking_shows_the_error_by_the_box_with_the_focus(live_server, browser, cabinet,
+                                                                                      shoot, check_accessibility):
+    email = "marc.petit@example.fr"
+    _collection(live_server, *cabinet, "Statuts modifiés", dict(
+        kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Marc", surname="Petit", email=email))
+    link = _newest(live_server, "email", email, r"(https?://\S+/signature/[\w-]+)")
+    context = _phone(browser)
+    page = context.new_page()
+    page.goto(link)
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name="Recevoir mon code").click()
+    error = page.locator("#accepte-erreur")
+    error.wait_for()
+    # htmx swapped the section in place: same page, no reload to the top; the box has the focus, on screen.
+    assert page.url == link
+    assert page.evaluate("document.activeElement.id") == "accepte"
+    assert "J’ai lu et j’accepte" in error.inner_text()
+    assert page.evaluate("""() => { const r = document.getElementById('accepte-erreur').getBoundingClientRect();
+                                    return r.top >= 0 && r.bottom <= window.innerHeight; }""")
+    shoot(page, "69-signataire-case-non-cochee")
+    check_accessibility(page)
+    page.get_by_label("J’ai lu et j’accepte le document.").check()
+    page.get_by_role("button", name="Recevoir mon code").click()
+    page.wait_for_url(re.compile(r"/code\?envoye=email"))
     context.close()
 
 

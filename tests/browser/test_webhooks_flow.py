@@ -27,14 +27,14 @@ def test_owner_adds_a_webhook_and_resends_a_failed_delivery(live_server, browser
         name="Cabinet Poussart & Associés", siren="732829320", owner_given_names="Jessica",
         owner_surname="Poussart", owner_email=OWNER_EMAIL, owner_mobile="06 24 00 00 13", password=OWNER_PASSWORD)
 
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/connexion")
     page.get_by_label("Adresse e-mail").fill(OWNER_EMAIL)
     page.get_by_label("Mot de passe").fill(OWNER_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live_server.url}/cabinet/membres")
+    page.wait_for_url(f"{live_server.url}/collectes")  # a preparer lands on « Mes collectes »
 
     page.get_by_role("link", name="Webhooks").click()
     page.wait_for_url(f"{live_server.url}/cabinet/webhooks")

@@ -85,10 +85,10 @@ class Ceremony:
 
     def collection(self, signers: list[dict], *, mode: InvitationMode = InvitationMode.SEQUENTIAL,
                    documents: int = 1, observers: int = 0, deadline: timedelta | None = None,
-                   contents: list[bytes] | None = None) -> str:
+                   contents: list[bytes] | None = None, message: str = "Merci de signer.") -> str:
         """``contents``: the PDFs to send (default: ``documents`` hand-written letters)."""
         cid = self.uc.create_collection_draft(cabinet_id=self.cabinet_id, by_person_id=self.owner,
-                                              title="Lettre de mission 2026", message="Merci de signer.")
+                                              title="Lettre de mission 2026", message=message)
         self.uc.update_collection_options(collection_id=cid, by_person_id=self.owner, mode=mode,
                                           deadline=self.clock.now() + deadline if deadline else None)
         if contents is None:

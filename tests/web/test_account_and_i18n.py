@@ -98,7 +98,7 @@ def test_an_unknown_language_falls_back_to_french(client):
 def test_dates_are_french_in_paris_time():
     moment = datetime(2026, 11, 28, 13, 5, tzinfo=UTC)
     assert format_moment(moment, "fr") == "28 novembre 2026 à 14 h 05"
-    assert format_moment(datetime(2026, 7, 1, 6, 30, tzinfo=UTC), "fr") == "1 juillet 2026 à 8 h 30"
+    assert format_moment(datetime(2026, 7, 1, 6, 30, tzinfo=UTC), "fr") == "1er juillet 2026 à 8 h 30"  # the French ordinal
     assert format_moment(moment, "en") == "November 28, 2026 at 2:05\u202fPM" or \
         format_moment(moment, "en") == "November 28, 2026 at 2:05 PM"
     assert format_day(moment, "fr") == "28 novembre 2026"

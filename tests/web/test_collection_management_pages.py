@@ -55,7 +55,7 @@ def test_the_dashboard_lists_filters_searches_and_pages(client, container, owner
     assert client.get("/collectes?page=2").text.count("<tr>") == 1 + 3  # header + the last three rows
     in_progress = client.get("/collectes?statut=in_progress").text
     assert "Lettre de mission 2027" in in_progress and "Mandat SEPA" not in in_progress
-    assert "1/2 signés" in in_progress and "En cours" in in_progress
+    assert "1 sur 2 signé" in in_progress and "En cours" in in_progress
     by_signer = client.get("/collectes", params={"q": "zoe"}).text
     assert "Lettre de mission 2027" in by_signer and "Bulletin" not in by_signer
     by_title = client.get("/collectes", params={"q": "sepa"}).text
@@ -70,7 +70,7 @@ def test_the_collection_page_shows_progress_and_a_french_timeline(client, contai
     assert page.status_code == 200
     text = page.text
     assert "<h1>Lettre de mission 2027</h1>" in text
-    assert "0/2 signés" in text and "Invitations séquentielles" in text
+    assert "0 sur 2 signé" in text and "Invitations séquentielles" in text
     assert "Invitation envoyée à Paul Martin" in text and "Collecte envoyée" in text
     assert "Document ajouté\u00a0: mission.pdf" in text
     # The fixed clock: 28 November 2026 at 09:00 UTC, 10 h 00 in Paris.

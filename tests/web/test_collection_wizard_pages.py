@@ -523,3 +523,12 @@ def test_a_pdf_certified_by_its_author_is_refused_at_upload_with_what_to_do(clie
     assert refusal and refusal.group(1) == "certifie.pdf", response.text
     assert "Demandez à son auteur une version non certifiée" in refusal.group(2)
     assert "certifie.pdf" not in [d.name for d in details(container, owner, collection_id).documents]
+
+
+def test_the_recap_keeps_the_line_breaks_of_the_message_and_escapes_it(client, container, owner):
+    login(client)
+    collection_id = new_draft(client)
+    post_form(client, f"/collectes/{collection_id}/informations",
+              {"title": "Lettre de mission 2027", "message": "Bonjour,\r\nmerci de <b>signer</b>.\r\nJessica"})
+    recap = client.get(f"/collectes/{collection_id}/recapitulatif")
+    assert "Bonjour,<br>\nmerci de &lt;b&gt;signer&lt;/b&gt;.<br>\nJessica" in recap.text

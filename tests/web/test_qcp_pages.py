@@ -77,11 +77,11 @@ def through_consents(client: TestClient, container: Any, eid: str) -> str:
     """Up to the QR page; returns its HTML."""
     through_email(client, container, eid)
     identity = client.get(f"/qcp/{eid}")
-    assert "Jessica" in identity.text and "Poussart" in identity.text and "+33624000013" in identity.text
+    assert "Jessica" in identity.text and "Poussart" in identity.text and "06 24 00 00 13" in identity.text
     assert post_form(client, f"/qcp/{eid}/identite").status_code == 303
     prerequisites = client.get(f"/qcp/{eid}")
     assert "Je confirme que je possède une pièce d’identité valide au nom de Jessica Poussart" in prerequisites.text
-    assert "Je confirme que mon numéro de mobile est +33624000013" in prerequisites.text
+    assert "Je confirme que mon numéro de mobile est 06 24 00 00 13" in prerequisites.text
     assert post_form(client, f"/qcp/{eid}/prealables", {"has_valid_id_document": "on",
                                                         "mobile_is_theirs": "on"}).status_code == 303
     consent = client.get(f"/qcp/{eid}")
@@ -493,3 +493,22 @@ def test_in_dev_mode_the_simulator_decides_at_once_on_demand(client, container, 
     assert post_form(client, f"/qcp/{eid}/simulateur", {"decision": "reject"}).status_code == 303
     rejected = client.get(f"/qcp/{eid}")
     assert "Votre pièce d’identité n’a pas pu être lue sur les photos." in rejected.text
+
+
+def test_the_status_poll_asks_again_when_the_store_refuses_a_racing_write(client, container, owner, lcp, monkeypatch):
+    from domain.model.errors import Conflict
+    from domain.services.qcp_enrollment import QcpEnrollmentUseCases
+
+    login(client)
+    eid = start(client, owner)
+    real = QcpEnrollmentUseCases.identity_check_status
+    refusals = iter([Conflict("another transaction wrote first")])
+
+    def racing(self, **kwargs):
+        for refusal in refusals:  # the first call loses the race, the next one goes through
+            raise refusal
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(QcpEnrollmentUseCases, "identity_check_status", racing)
+    status = client.get(f"/qcp/{eid}/statut")
+    assert status.status_code == 200 and "next_step" in status.json()

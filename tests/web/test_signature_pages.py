@@ -279,6 +279,9 @@ def test_revoking_asks_for_confirmation_and_a_reason(client, container, owner, p
     no_reason = post_form(client, f"/mes-certificats/{summary.certificate_id}/revocation")
     assert no_reason.status_code == 400
     assert errors_in(no_reason.text) == ["Choisissez le motif de la révocation."]
+    # The error sits by the choices and the first choice takes the focus (no page to scroll through).
+    assert re.search(r'id="reason-[a-z_]+" name="reason" value="[a-z_]+" aria-invalid="true" autofocus>', no_reason.text)
+    assert no_reason.text.count("autofocus") == 1
     assert container.use_cases.my_certificates(person_id=owner.person_id)[0].status.value == "active"
 
     done = post_form(client, f"/mes-certificats/{summary.certificate_id}/revocation", {"reason": "key_compromise"})

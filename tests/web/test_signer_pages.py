@@ -96,6 +96,15 @@ def test_the_signer_reads_the_documents_page_by_page_with_the_message_and_the_st
     assert client.get(pdf_link).content.startswith(b"%PDF-")
 
 
+def test_the_preparers_message_keeps_its_line_breaks_escaped_and_says_whose_it_is(world, client):
+    # A message typed on several lines, with something that looks like markup.
+    world.collection([_external(SignatureLevel.SIMPLE, "Anne", "anne@exemple.fr", mobile=None)],
+                     message="Bonjour Anne,\nla lettre <b>2026</b>.\nJessica")
+    page = client.get(f"/signature/{world.token_of('anne@exemple.fr')}")
+    assert "<blockquote>Bonjour Anne,<br>\nla lettre &lt;b&gt;2026&lt;/b&gt;.<br>\nJessica</blockquote>" in page.text
+    assert re.search(r'<h2 id="message-titre">Message (de |d’)\w', page.text)
+
+
 def test_level_2_sms_code_then_sign_records_the_signature(world, client):
     cid = _level2(world)
     token = world.token_of("anne@exemple.fr")
@@ -133,6 +142,33 @@ def test_the_code_is_only_sent_once_the_documents_are_accepted(world, client):
     assert response.status_code == 400
     assert "Cochez « J'ai lu et j'accepte » pour recevoir votre code." in _text(response.text)
     assert world.notifications("signing_code") == []
+
+
+def test_a_missing_acceptance_is_shown_next_to_the_box_which_takes_the_focus(world, client):
+    _level2(world)
+    token = world.token_of("anne@exemple.fr")
+    page = client.get(f"/signature/{token}").text
+    # Without JavaScript the answer scrolls back to the « Signer » section; with htmx only that section is swapped.
+    assert f'action="/signature/{token}/code#accepter"' in page
+    assert f'hx-post="/signature/{token}/code" hx-target="#accepter" hx-select="#accepter"' in page
+    refused = _post(client, f"/signature/{token}/code", {})
+    section = refused.text[refused.text.index('<section class="signer-actions" id="accepter"'):]
+    assert 'id="accepte" name="accepte" value="1" aria-invalid="true" aria-describedby="accepte-erreur" autofocus' \
+        in section
+    assert section.index('id="accepte-erreur"') < section.index("</section>")
+
+
+def test_htmx_gets_the_section_in_place_on_error_and_a_redirect_on_success(world, client):
+    _level2(world)
+    token = world.token_of("anne@exemple.fr")
+    headers = {"HX-Request": "true"}
+    refused = client.post(f"/signature/{token}/code", data={"_csrf_token": _csrf(client)}, headers=headers)
+    assert refused.status_code == 200 and 'id="accepte-erreur"' in refused.text  # htmx swaps 2xx answers only
+    accepted = client.post(f"/signature/{token}/code", data={"_csrf_token": _csrf(client), "accepte": "1"},
+                           headers=headers)
+    assert accepted.status_code == 200
+    assert accepted.headers["hx-redirect"] == f"/signature/{token}/code?envoye=sms"
+    assert len(world.notifications("signing_code")) == 1
 
 
 def test_a_wrong_code_five_times_kills_it_and_a_new_one_is_offered(world, client):
@@ -366,6 +402,10 @@ def test_the_verifier_reports_each_signature_in_french(world, client):
     # What the file proves by itself, offline, and since when: every signature at B-LTA.
     assert text.count("Preuve apportée par le fichier seul") == 2 and text.count("PAdES B-LTA, établie au") == 2
     assert "aucune liste de confiance européenne n'est configurée" in text  # never "qualified" without one
+    # Certificate details with French attribute names, never asn1crypto's English ones.
+    certificate = re.search(r"Certificat</dt><dd>(.*?)</dd>", report.text, re.S).group(1)
+    assert "Organisation\u00a0:" in certificate and "Nom\u00a0:" in certificate, certificate
+    assert "Common Name" not in report.text and "Organization:" not in report.text
     _name, evidence = world.uc.evidence_for_member(collection_id=cid, by_person_id=world.owner)
     sealed = _upload(client, evidence, "dossier-de-preuve.pdf")
     assert sealed.status_code == 200, sealed.text

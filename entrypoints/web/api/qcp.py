@@ -260,7 +260,7 @@ class QcpEnrollmentsController(Controller):
         return QcpCodeSentOut(channel=sent.channel, destination=sent.destination, expires_at=sent.expires_at)
 
     @post("/{enrollment_id:str}/email-code/check", operation_id="checkQcpEmailCode",
-          summary="Vérifier le code reçu par email", status_code=HTTP_200_OK, dto=CattrsDTO[QcpCodeInput],
+          summary="Vérifier le code reçu par e-mail", status_code=HTTP_200_OK, dto=CattrsDTO[QcpCodeInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410, 422))
     def check_email_code(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                          data: JSONBody[QcpCodeInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:

@@ -72,9 +72,24 @@ def _throttled(request: Request, template: str, exc: TooManyAttempts, **context:
     return response
 
 
-@get("/", name="home", sync_to_thread=False)
-def home(request: Request) -> Redirect:
-    return see_other("/cabinet/membres" if request.session.get(SESSION_PERSON) else "/connexion")
+def landing_path(request: Request, use_cases: Any, person_id: str) -> str:
+    """Where a person's work is: the officer's back-office, a preparer's « Mes collectes », else the cabinet."""
+    if use_cases.is_registration_officer(person_id=person_id):
+        return "/back-office"
+    cabinets = list(use_cases.my_cabinets(person_id=person_id))
+    wanted = request.session.get(SESSION_CABINET)
+    current = next((c for c in cabinets if c.cabinet_id == wanted), cabinets[0] if cabinets else None)
+    if current is not None and "prepare" in {d.value for d in current.delegations}:
+        return "/collectes"
+    return "/cabinet/membres"
+
+
+@get("/", name="home", sync_to_thread=True)
+def home(request: Request, use_cases: NamedDependency[Any]) -> Redirect:
+    person_id = request.session.get(SESSION_PERSON)
+    if not person_id:
+        return see_other("/connexion")
+    return see_other(landing_path(request, use_cases, person_id))
 
 
 @get("/connexion", name="login", sync_to_thread=False)

@@ -28,6 +28,7 @@ from domain.model.errors import DocumentRefused, DomainError, NoDocument, NoSign
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.services.collections import MAX_PAGE
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from entrypoints import french
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, provide_viewer, request_context
 from entrypoints.web.errors import describe
@@ -785,6 +786,7 @@ def _timeline(details: Any) -> list[dict[str, Any]]:
         params = dict(entry.detail)
         params.setdefault("name", names.get(entry.signer_id or "", ""))
         params.setdefault("old_name", "")
+        params.setdefault("de", french.preposition(params["name"]))  # « Tour d’Irina reporté »
         lines.append({"at": entry.at, "message": labels.EVENT_LABELS.get(entry.kind, N_("Événement")),
                       "params": params, "automatic": entry.detail.get("automatic") == "yes"})
     return lines

@@ -8,6 +8,7 @@ do everything; ``/static/js/qcp.js`` only refreshes the waiting pages sooner.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from markupsafe import Markup
 
-from domain.model.errors import CodeRefused, DomainError, QcpEnrollmentAlreadyOpen
+from domain.model.errors import CodeRefused, Conflict, DomainError, QcpEnrollmentAlreadyOpen
 from domain.model.qcp_enrollment import NextStep
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.errors import describe
@@ -241,8 +242,20 @@ def qcp_page(request: Request, enrollment_id: FromPath[str], viewer: NamedDepend
 @get("/qcp/{enrollment_id:str}/statut", name="qcp_status", sync_to_thread=True)
 def qcp_status(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                use_cases: NamedDependency[Any]) -> Response:
-    """What the waiting pages poll: the step to show; the page reloads when it changes."""
-    view = _qcp(use_cases).identity_check_status(person_id=viewer.person_id, enrollment_id=enrollment_id)
+    """What the waiting pages poll: the step to show; the page reloads when it changes.
+
+    The poll records a visit and may race the person's own form post on the same enrollment; the
+    store then refuses one write (Conflict, "retrying may work"). A poll must not answer an error
+    for that (the browser logs it): ask again, a few times.
+    """
+    for attempt in range(3):
+        try:
+            view = _qcp(use_cases).identity_check_status(person_id=viewer.person_id, enrollment_id=enrollment_id)
+            break
+        except Conflict:
+            if attempt == 2:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     return Response(content={"state": view.state.value, "next_step": view.next_step.value,
                              "attempts_left": view.attempts_left, "url": _page(view.id)},
                     headers={"Cache-Control": "no-store"})

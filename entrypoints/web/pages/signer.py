@@ -23,6 +23,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
 from markupsafe import Markup
 
 from domain.model.errors import (
@@ -206,6 +207,19 @@ def _inline(name: str) -> str:
 def request_code(request: Request, token: FromPath[str], data: FormData,
                  use_cases: NamedDependency[Any]) -> Response:
     """« J'ai lu et j'accepte » → the code (by email at level 1, by SMS at levels 2-3); also « Renvoyer »."""
+    response = _request_code(request, token, data, use_cases)
+    if request.headers.get("hx-request") != "true":
+        return response
+    # htmx swaps the « Signer » section of the steps page (an answer it swaps must be a 2xx; the error is
+    # in the section); anything else is a page to go to.
+    if getattr(response, "template_name", None) == "signer/ceremony.html":
+        response.status_code = 200
+        return response
+    target = str(response.url) if isinstance(response, Redirect) else None
+    return Response(content=b"", status_code=200, headers={"HX-Redirect": target or _base(token)})
+
+
+def _request_code(request: Request, token: str, data: dict[str, Any], use_cases: Any) -> Response:
     resend = form_value(data, "renvoyer") == "1"
     if not resend and not checked(data, "accepte"):
         view = _view_or_dead(use_cases, request, token)
