@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import hashlib
+import os
 import statistics
 import sys
 import tempfile
@@ -33,11 +33,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps.api import TimeStamper
 
+from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.inprocess import InProcessTimestampAuthority
-from ports.pdf_signing import PadesLevel, SignatureRequest
-from adapters.signing.ca_revocation import CaRevocationSource
 from domain.model.pki import KeyType
+from ports.pdf_signing import PadesLevel, SignatureRequest
 from tests.signing.pdfs import pdf_file
 from tests.signing.pki_server import SigningPki
 

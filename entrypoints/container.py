@@ -14,41 +14,54 @@ from typing import Callable
 
 from dependency_injector import containers, providers
 
+from adapters.ca.builtin import BuiltinCertificateAuthority
+from adapters.documents.certificate_request import PdfCertificateRequestDocument
+from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.memory.clock import FixedClock
-from adapters.system.throttle import InProcessThrottle
+from adapters.memory.documents import InMemoryDocumentStore
 from adapters.memory.ids import SequentialIds
+from adapters.memory.keyvault import InMemoryKeyVault
+from adapters.memory.locks import ThreadLocks
 from adapters.memory.messaging import RecordingMailer, RecordingSmsSender
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.security import PlainPasswordHasher
-from adapters.security.totp import PyotpTotp
-
-from adapters.ca.builtin import BuiltinCertificateAuthority
-from adapters.memory.documents import InMemoryDocumentStore
-from adapters.memory.keyvault import InMemoryKeyVault
+from adapters.memory.webhooks import RecordingWebhookSender
+from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from adapters.pdf.inspection import PyHankoPdfiumInspector
 from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
-from domain.model.intake import IntakePolicy
-from domain.model.pki import KeyType
-from domain.services import api_keys, accounts, cabinets, certificates, collection_requests, collections, lcp_registration, officers
-from domain.services import audit as audit_trail
-from domain.services import archives, ceremony, download_views, retention, verification, webhooks
-from adapters.memory.locks import ThreadLocks
-from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from entrypoints.ceremony_wiring import logged_archive_renewal, make_job_handler, make_verifier
-from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
-from adapters.memory.webhooks import RecordingWebhookSender
-from domain.model.webhooks import DestinationPolicy
-from adapters.identity.simulator import SimulatorIdentityVerifier
-from adapters.documents.certificate_request import PdfCertificateRequestDocument
+from adapters.security.totp import PyotpTotp
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.system.throttle import InProcessThrottle
+from domain.model.intake import IntakePolicy
+from domain.model.pki import KeyType
+from domain.model.webhooks import DestinationPolicy
+from domain.services import (
+    accounts,
+    api_keys,
+    archives,
+    cabinets,
+    ceremony,
+    certificates,
+    collection_requests,
+    collections,
+    download_views,
+    lcp_registration,
+    officers,
+    retention,
+    verification,
+    webhooks,
+)
+from domain.services import audit as audit_trail
 from domain.services.identity_checks import LcpIdentityCheckPolicy
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
-from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
-from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
+from entrypoints.ceremony_wiring import logged_archive_renewal, make_job_handler, make_verifier
 from entrypoints.fake_ca import initialised_ca
+from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
+from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
 from entrypoints.settings import Settings
+from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
 from entrypoints.worker import Worker
 
 

@@ -4,36 +4,38 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Iterator
+
 from dependency_injector import containers, providers
+
+from adapters.identity.registry import load_identity_verifier
+from adapters.isolation.pool import BoundedProcessPool
 from adapters.messaging.registry import SmsProviderUnknown, load_sms_sender
-from adapters.plugins import ProviderUnknown, load_provider
+from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
+from adapters.pdf.inspection import PyHankoPdfiumInspector
+from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.persistence.database import open_database
 from adapters.persistence.jobs import PonyJobStore
 from adapters.persistence.unit_of_work import PonyUnitOfWork
-from adapters.pdf.inspection import PyHankoPdfiumInspector
-from adapters.pdf.rendering import PdfiumPageRenderer
+from adapters.plugins import ProviderUnknown, load_provider
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.totp import PyotpTotp
-from adapters.system.clock import SystemClock
-from adapters.system.throttle import InProcessThrottle
-from adapters.system.ids import RandomIds
-from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from adapters.storage.file_locks import FileLocks
-from entrypoints.ceremony_wiring import make_verifier
-from adapters.identity.registry import load_identity_verifier
-from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.storage.file_locks import FileLocks
+from adapters.system.clock import SystemClock
+from adapters.system.ids import RandomIds
+from adapters.system.throttle import InProcessThrottle
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from entrypoints.ceremony_wiring import make_verifier
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
+from entrypoints.settings import ConfigurationError, Settings
+from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
 from ports.identity import IdentityProviderConfig
 from ports.messaging import SMS_SENDERS_ENTRY_POINT_GROUP, SmsProviderConfig
-from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
 from ports.providers import ProviderConfig
-from entrypoints.settings import ConfigurationError, Settings
-from adapters.isolation.pool import BoundedProcessPool
 
 
 def _database(settings: Settings) -> Iterator[object]:

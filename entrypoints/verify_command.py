@@ -22,7 +22,7 @@ from typing import Any, Callable
 from attrs import frozen
 
 from domain.model.errors import NotVerifiable
-from domain.model.verification import EvidenceJsonCheck, SignatureCheck, VerificationReport, Verdict, verdict_of
+from domain.model.verification import EvidenceJsonCheck, SignatureCheck, Verdict, VerificationReport, verdict_of
 from entrypoints.settings import Settings
 from entrypoints.web.i18n import N_, translations
 
@@ -75,8 +75,8 @@ def _der(data: bytes) -> bytes:
 def _verifier(settings: Settings, roots: list[str]) -> tuple[Any, list[TrustSource]]:
     """The read-only verifier and the trust sources it found. Reads files only."""
     from adapters.ca.published import read_published_hierarchy
-    from adapters.system.clock import SystemClock
     from adapters.signing.trusted_list import load_trusted_list
+    from adapters.system.clock import SystemClock
     from entrypoints.ceremony_wiring import make_reader_verifier
 
     sources: list[TrustSource] = []

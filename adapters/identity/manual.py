@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from adapters.identity._sessions import CapturingVerifier
 from domain.model.errors import IdentitySessionClosed, InvalidValue
 from domain.model.identity import ExtractedIdentity, IdentityCheckResult, IdentityCheckStatus
 from ports.clock import Clock
 from ports.identity import IdentityProviderConfig, PendingReview, ReviewFile
-
-from adapters.identity._sessions import CapturingVerifier
 
 __all__ = ["ManualReviewIdentityVerifier", "factory"]
 

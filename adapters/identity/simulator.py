@@ -14,12 +14,11 @@ from pathlib import Path
 
 from attrs import frozen
 
+from adapters.identity._sessions import CapturingVerifier, SessionRecord, extracted_from_json, extracted_to_json
 from domain.model.identity import DocumentType, ExtractedIdentity, IdentityCheckResult, IdentityCheckStatus
 from domain.model.values import PersonName
 from ports.clock import Clock
 from ports.identity import IdentityProviderConfig
-
-from adapters.identity._sessions import CapturingVerifier, SessionRecord, extracted_from_json, extracted_to_json
 
 __all__ = ["DEFAULT_BIRTH_DATE", "Outcome", "SimulatorIdentityVerifier", "factory"]
 

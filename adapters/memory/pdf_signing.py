@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Sequence
-
-from datetime import UTC, datetime, timedelta
 
 from domain.model.archive import TimestampFacts
 from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf

@@ -14,16 +14,16 @@ from typing import Any
 from cattrs.preconf.json import make_converter
 
 from domain.model.account import Account, PasswordReset
-from domain.model.officer import RegistrationOfficer
 from domain.model.cabinet import Cabinet, Delegation, Invitation, InvitationStatus, Member, Role
 from domain.model.certificates import Certificate
 from domain.model.collection import Collection
 from domain.model.jobs import Channel, Job, JobSpec, JobStatus
 from domain.model.lcp_registration import LcpRegistration, RegistrationState, RegistrationStep, TermsConsent
+from domain.model.officer import RegistrationOfficer
 from domain.model.one_time_code import ChallengeStatus, OneTimeCodeChallenge
 from domain.model.person import Person
-from domain.model.qcp_enrollment import CaptureLink, QcpEnrollment
 from domain.model.pki import CertificatePolicy, RevocationReason
+from domain.model.qcp_enrollment import CaptureLink, QcpEnrollment
 from domain.model.values import Email, Mobile, PersonName, Siren
 from domain.model.webhooks import (
     DeliveryAttempt,

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
-from pony.orm import Database, db_session
-from pony.orm import select as pony_select, desc
+from pony.orm import Database, db_session, desc
+from pony.orm import select as pony_select
 from pony.orm.core import (
     CacheIndexError,
     CommitException,
@@ -32,7 +32,6 @@ from adapters.persistence import mappers
 from adapters.persistence.api_keys import PonyApiKeyRepository, PonyIdempotencyRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.audit import AuditEvent
-from domain.model.officer import RegistrationOfficer
 from domain.model.cabinet import Cabinet, Invitation, InvitationStatus, Member
 from domain.model.certificates import Certificate
 from domain.model.collection import Collection, CollectionStatus
@@ -49,6 +48,7 @@ from domain.model.errors import (
 )
 from domain.model.jobs import JobSpec
 from domain.model.lcp_registration import ACTIVE_STATES, LcpRegistration
+from domain.model.officer import RegistrationOfficer
 from domain.model.one_time_code import OneTimeCodeChallenge
 from domain.model.person import Person
 from domain.model.pki import CertificatePolicy
@@ -589,10 +589,10 @@ class PonyCollectionRepository(_Repository):
     def archives_kept(self) -> list[Collection]:
         # The kept flags live in the JSON: the database narrows to ended collections.
         ended = ["completed", "refused", "expired", "cancelled"]
-        found = [c for c in self._select(lambda rows: rows.select(lambda c: c.status in ended))
-                 if c.ended_at is not None and (
-                     (c.status is CollectionStatus.COMPLETED and c.documents_purged_at is None)
-                     or (c.evidence is not None and c.evidence.purged_at is None))]
+        found = [e for e in self._select(lambda rows: rows.select(lambda c: c.status in ended))
+                 if e.ended_at is not None and (
+                     (e.status is CollectionStatus.COMPLETED and e.documents_purged_at is None)
+                     or (e.evidence is not None and e.evidence.purged_at is None))]
         return sorted(found, key=lambda c: (c.ended_at, c.id))
 
     def awaiting_evidence(self, *, limit: int = 100) -> list[Collection]:

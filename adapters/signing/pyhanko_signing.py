@@ -53,6 +53,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
+from domain.model.archive import TimestampFacts
 from domain.model.errors import (
     BrokenPdf,
     DomainError,
@@ -64,7 +65,6 @@ from domain.model.errors import (
     SigningFailed,
     UnsignablePdf,
 )
-from domain.model.archive import TimestampFacts
 from domain.model.pki import KeyRef
 from ports.clock import Clock
 from ports.keyvault import KeyVault

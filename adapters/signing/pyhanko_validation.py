@@ -21,9 +21,14 @@ from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
-from pyhanko.sign.validation.ades import ades_basic_validation, ades_lta_validation, ades_with_time_validation
+
 # Private in pyHanko, but the one reader of a PDF's DSS into the AdES engine's local knowledge.
-from pyhanko.sign.validation.ades import _dss_to_local_knowledge
+from pyhanko.sign.validation.ades import (
+    _dss_to_local_knowledge,
+    ades_basic_validation,
+    ades_lta_validation,
+    ades_with_time_validation,
+)
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.policy_decl import (
     PdfSignatureValidationSpec,
@@ -43,13 +48,12 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from adapters.signing.trusted_list import TrustedList
 from domain.model.errors import NotVerifiable
 from domain.model.verification import SignatureCheck, VerificationReport, level_of
 from ports.clock import Clock
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import RevocationSource
-
-from adapters.signing.trusted_list import TrustedList
 
 __all__ = ["PyHankoSignatureVerifier"]
 
@@ -183,7 +187,8 @@ class PyHankoSignatureVerifier:
                     continue
                 ocsps += data.ocsp_responses
                 crls += data.crls
-        from asn1crypto import crl as asn1_crl, ocsp as asn1_ocsp
+        from asn1crypto import crl as asn1_crl
+        from asn1crypto import ocsp as asn1_ocsp
 
         kwargs = dict(trust_roots=self._roots, other_certs=self._cas + chain,
                       ocsps=[asn1_ocsp.OCSPResponse.load(o) for o in dict.fromkeys(ocsps)],

@@ -13,12 +13,12 @@ from typing import Any, Sequence
 
 from asn1crypto import algos, cms, core, tsp, x509
 
-from domain.model.errors import TimestampUnavailable
 from adapters.timestamping._asn1 import TimeStampResp
+from domain.model.errors import TimestampUnavailable
 from domain.model.pki import Credential, KeyRef
+from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.keyvault import KeyVault
-from ports.ca import CertificateAuthority
 from ports.providers import ProviderConfig
 from ports.timestamping import HASH_ALGORITHMS
 

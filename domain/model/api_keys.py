@@ -24,10 +24,10 @@ from domain.model.errors import (
     ApiKeyRejected,
     ApiKeyScopeMissing,
     ApiKeyScopesMissing,
-    InvalidApiKeyName,
-    InvalidValue,
-    InvalidIdempotencyKey,
     IdempotencyKeyReused,
+    InvalidApiKeyName,
+    InvalidIdempotencyKey,
+    InvalidValue,
 )
 
 __all__ = ["API_KEY_PREFIX", "ApiKey", "ApiScope", "IDEMPOTENCY_RETENTION", "IdempotencyRecord",

@@ -33,10 +33,10 @@ from domain.model.errors import (
     IdentityChanged,
     InvalidValue,
     LcpAlreadyActive,
-    RegistrationMobileRequired,
     NotFound,
     RegistrationClosed,
     RegistrationInProgress,
+    RegistrationMobileRequired,
     RegistrationWrongStep,
 )
 from domain.model.person import Person

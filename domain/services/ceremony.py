@@ -69,7 +69,15 @@ from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
-from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureField, SignatureRequest, SigningIdentity, VisibleSignature
+from ports.pdf_signing import (
+    Box,
+    PadesLevel,
+    PdfSigning,
+    SignatureField,
+    SignatureRequest,
+    SigningIdentity,
+    VisibleSignature,
+)
 from ports.repositories import UnitOfWork
 
 __all__ = [

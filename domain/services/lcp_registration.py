@@ -53,6 +53,7 @@ from domain.model.one_time_code import CodeEvent, CodePurpose, bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType, RevocationReason
 from domain.model.qcp_enrollment import CAPTURE_LINK_VALIDITY, CaptureLink
 from domain.model.tokens import hash_token
+from domain.model.webhooks import WebhookEvent, event_job
 from domain.services.identity_checks import (
     LcpIdentityCheckPolicy,
     LcpIdentityOutcome,
@@ -69,7 +70,6 @@ from domain.services.signature_views import (
     mask_email,
     registration_view,
 )
-from domain.model.webhooks import WebhookEvent, event_job
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier

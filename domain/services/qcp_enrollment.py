@@ -71,18 +71,18 @@ from domain.model.qcp_enrollment import (
 )
 from domain.model.tokens import hash_token
 from domain.model.values import PersonName
-from domain.services.one_time_codes import check_code, send_code
-from domain.services.enrollment_webhooks import announcing_status_changes
-from domain.services.signature_views import mask_email
 from domain.model.webhooks import WebhookEvent, event_job
+from domain.services.enrollment_webhooks import announcing_status_changes
+from domain.services.one_time_codes import check_code, send_code
+from domain.services.signature_views import mask_email
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
+from ports.documents import DocumentStore
 from ports.identity import IdentityVerifier, ManualReview, PendingReview, ReviewFile
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity
-from ports.documents import DocumentStore
 from ports.qcp_enrollment import CertificateRequestDocument, QcpWork
 
 __all__ = [

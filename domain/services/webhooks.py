@@ -22,6 +22,7 @@ from domain.model.errors import (
     WebhookDestinationRefused,
     WebhookEndpointNotFound,
 )
+from domain.model.jobs import JobSpec
 from domain.model.webhooks import (
     MAX_ENDPOINTS_PER_CABINET,
     SIGNATURE_HEADER,
@@ -36,7 +37,6 @@ from domain.model.webhooks import (
     parse_events,
     signature_header,
 )
-from domain.model.jobs import JobSpec
 from ports.clock import Clock
 from ports.ids import IdGenerator
 from ports.webhooks import WebhookSender, WebhookTransportError, WebhookWork

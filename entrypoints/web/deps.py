@@ -11,13 +11,12 @@ from typing import Any
 from attrs import frozen
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from domain.model.audit import RequestContext
 from domain.model.errors import NotFound
 from domain.services.views import CabinetMembership, Profile
-from entrypoints.web.i18n import SESSION_LOCALE_KEY, N_
+from entrypoints.web.i18n import N_, SESSION_LOCALE_KEY
 
 SESSION_PERSON = "person_id"
 SESSION_CABINET = "cabinet_id"

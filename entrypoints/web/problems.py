@@ -34,8 +34,8 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.middleware._internal.exceptions.middleware import get_exception_handler
 from litestar.exceptions.responses import create_exception_response
+from litestar.middleware._internal.exceptions.middleware import get_exception_handler
 from litestar.openapi.datastructures import ResponseSpec
 
 from domain.model.errors import DomainError

@@ -3,10 +3,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.system.clock import SystemClock
 from adapters.memory.clock import FixedClock
 from adapters.memory.messaging import RecordingMailer, RecordingSmsSender
 from adapters.messaging.outbox import OutboxMailer, OutboxSmsSender, read_outbox
+from adapters.system.clock import SystemClock
 from ports.contracts.messaging import MailerContract, SmsSenderContract
 from ports.messaging import DeliveryError, OutgoingEmail, OutgoingSms
 

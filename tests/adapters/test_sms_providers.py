@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from adapters.memory.clock import FixedClock
+from adapters.memory.messaging import RecordingMailer
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from adapters.messaging.brevo import BrevoSmsSender
 from adapters.messaging.twilio import TwilioSmsSender
@@ -19,7 +20,6 @@ from domain.model.jobs import JobSpec, JobStatus, Notification
 from domain.model.values import Mobile
 from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
 from entrypoints.worker import Worker
-from adapters.memory.messaging import RecordingMailer
 from ports.contracts.messaging import SmsSenderContract
 from ports.messaging import DeliveryError, OutgoingSms, PermanentDeliveryError
 from tests.adapters.sms_provider_stubs import BrevoStub, TwilioStub, closed_port_url

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
 from tests.api.conftest import PASSWORD, problem_of
 from tests.intake import corpus

@@ -70,7 +70,7 @@ def test_concurrent_first_requests_with_one_key_run_once(real_container: Any):  
     assert sorted(outcomes) == ["run", "wait", "wait", "wait"]
 
 
-def test_one_call_sends_on_the_database_and_a_refusal_stores_nothing(real_container: Any):
+def test_one_call_sends_on_the_database_and_a_refusal_stores_nothing(real_container: Any):  # noqa: F811 - the fixture
     """The rehearsal runs in a unit of work of the real database that is never committed."""
     import json
 

@@ -16,7 +16,6 @@ from entrypoints.web import errors as catalogue
 from entrypoints.web.api.input import _converter
 from entrypoints.web.api.schemas import InvitationInput
 
-
 # Refusals that are not the caller's doing: the only domain errors answered with a 5xx.
 SERVER_SIDE = {"document.corrupted", "document.store_unavailable", "ca.not_initialised", "ca.qcp_publication_insecure", "timestamp.unavailable",
                "signing.failed", "archive.renewal_rejected"}

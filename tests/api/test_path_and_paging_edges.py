@@ -5,7 +5,6 @@ never a 500. Every route of the app is tried, so a new route cannot forget it.""
 from __future__ import annotations
 
 import re
-
 from typing import Any, Iterator
 
 import pytest

@@ -181,8 +181,8 @@ def test_the_officer_resolves_a_manual_review_through_the_back_office_api(api, c
 
 def test_identity_reviews_with_the_manual_provider(tmp_path, second_browser=None):
     from adapters.identity.manual import ManualReviewIdentityVerifier
-    from tests.apps import app_for
     from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN
+    from tests.apps import app_for
 
     container = build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
     container.adapters.clock().set(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5))

@@ -100,8 +100,8 @@ def test_certificates_list_detail_and_download_as_pem_and_der(owner, container, 
 
 
 def test_revocation_by_the_holder_is_published_and_cannot_be_repeated(owner, container, base):
-    from cryptography.x509 import ocsp
     from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509 import ocsp
 
     certificate = register(owner, container, base)
     body = problem_of(owner.post(f"/api/v1/me/certificates/{certificate['certificate_id']}/revocation",

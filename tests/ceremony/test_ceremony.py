@@ -10,10 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from domain.model.errors import InvitationLinkUnusable
-
 from domain.model.audit import verify_chain
 from domain.model.collection import CollectionStatus, InvitationMode
+from domain.model.errors import InvitationLinkUnusable
 from domain.model.signer import SignatureLevel, SignerKind
 from tests.ceremony.harness import Ceremony, pdfsig_reports, three_signers
 from tests.signing.pki_server import PkiHttpServer

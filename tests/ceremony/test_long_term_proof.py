@@ -32,8 +32,8 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from domain.model.collection import CollectionStatus, InvitationMode
 from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
-from tests.intake import corpus
 from tests.ceremony.harness import Ceremony, three_signers
+from tests.intake import corpus
 
 EMAILS = ["claire@exemple.fr", "jessica@poussart.fr", "marc@exemple.fr"]
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from domain.model.certificates import der_to_pem
 from domain.model.signer import SignatureLevel, SignerKind
 from entrypoints import cli
 from entrypoints.ceremony_wiring import make_reader_verifier
 from tests.ceremony.harness import Ceremony
-from domain.model.certificates import der_to_pem
 
 ROOT = Path(__file__).resolve().parents[2]
 

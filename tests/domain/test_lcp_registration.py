@@ -17,11 +17,11 @@ from domain.model.errors import (
     InvalidValue,
     LcpAlreadyActive,
     MissingDelegation,
-    RegistrationMobileRequired,
     NotCertificateHolder,
     NotFound,
     RegistrationClosed,
     RegistrationInProgress,
+    RegistrationMobileRequired,
     RegistrationWrongStep,
 )
 from domain.model.lcp_registration import (

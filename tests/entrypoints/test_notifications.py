@@ -1,4 +1,3 @@
-import io
 
 import pytest
 from babel.messages.extract import extract_from_dir

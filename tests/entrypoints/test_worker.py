@@ -282,7 +282,8 @@ def test_periodic_tasks_run_when_due_and_a_failing_one_does_not_stop_the_others(
     from datetime import timedelta as _td
 
     from adapters.memory.clock import FixedClock as _Clock
-    from adapters.memory.persistence import InMemoryJobStore as _Jobs, InMemoryStore as _Store
+    from adapters.memory.persistence import InMemoryJobStore as _Jobs
+    from adapters.memory.persistence import InMemoryStore as _Store
 
     clock = _Clock()
     calls = []

@@ -97,9 +97,10 @@ def test_a_ghostscript_pdf_is_accepted(ghostscript, kind):
 
 def test_ghostscripts_pdf_2_0_has_the_malformed_xmp_packet_the_dry_run_must_survive(ghostscript):
     # The case seen in the field: without the repair, pyHanko's writer stops on this packet.
+    import io
+
     from pyhanko.pdf_utils.metadata.xmp_xml import XmpXmlProcessingError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    import io
 
     content = corpus.ghostscript_pdf("2.0")
     assert content.startswith(b"%PDF-2.0")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from adapters.memory.clock import FixedClock
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -13,6 +12,7 @@ import psycopg2
 import pytest
 
 import adapters.persistence.migrations as migrations_module
+from adapters.memory.clock import FixedClock
 from adapters.persistence import (
     PonyJobStore,
     PonyUnitOfWork,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.memory.clock import FixedClock
 import pytest
 from pony.orm import Database
 
+from adapters.memory.clock import FixedClock
 from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from adapters.persistence import PonyUnitOfWork
 from ports.contracts.officers import RegistrationOfficerRepositoryContract

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from adapters.memory.clock import FixedClock
 import pytest
 from pony.orm import Database
 
+from adapters.memory.clock import FixedClock
 from adapters.persistence import PonyUnitOfWork
 from ports.contracts.certificates import CertificateRepositoryContract
 from ports.contracts.collections import CollectionRepositoryContract

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.memory.clock import FixedClock
 import pytest
 from pony.orm import Database
 
+from adapters.memory.clock import FixedClock
 from adapters.persistence import PonyJobStore, PonyUnitOfWork
 from ports.contracts.jobs import ContractClock, JobsContract
 from ports.contracts.repositories import RepositoriesContract

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.system.clock import SystemClock
 from adapters.ca.builtin import BuiltinCertificateAuthority
 from adapters.keyvault.software import SoftwareKeyVault
 from adapters.memory.keyvault import InMemoryKeyVault
+from adapters.system.clock import SystemClock
 from ports.contracts.ca import CertificateAuthorityContract
 from tests.pki.helpers import make_test_pki
 

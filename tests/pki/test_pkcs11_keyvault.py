@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from adapters.system.clock import SystemClock
 from adapters.ca.builtin import BuiltinCertificateAuthority
+from adapters.system.clock import SystemClock
 from domain.model.pki import KeyType
 from ports.contracts.ca import CertificateAuthorityContract
 from ports.contracts.keyvault import KeyVaultContract

@@ -27,8 +27,8 @@ from domain.model.errors import (
     NotPdf,
 )
 from domain.model.intake import IntakePolicy
-from domain.model.pki import CertificatePolicy
 from domain.model.person import Person
+from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from domain.model.values import Email, Mobile, PersonName
 from domain.services import cabinets

@@ -15,11 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from adapters.ca.builtin import BuiltinCaSettings, BuiltinCertificateAuthority
-from adapters.memory.certificates import InMemoryCertificateRepository
 from adapters.memory.clock import FixedClock
 from adapters.memory.ids import SequentialIds
-from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
-from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from domain.model.cabinet import Cabinet, Delegation, Member, Role
@@ -36,15 +33,15 @@ from domain.model.errors import (
     InvalidValue,
     LcpAlreadyActive,
     MissingDelegation,
-    RegistrationMobileRequired,
     NotFound,
     RegistrationClosed,
     RegistrationInProgress,
+    RegistrationMobileRequired,
     RegistrationNotFound,
     RegistrationWrongStep,
     TermsOutdated,
 )
-from domain.model.jobs import Channel, JobSpec, Notification
+from domain.model.jobs import Channel, Notification
 from domain.model.lcp_registration import RegistrationState
 from domain.model.person import Person
 from domain.model.pki import CaName, CertificatePolicy, CertificateStatus, RevocationReason

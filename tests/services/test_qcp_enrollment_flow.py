@@ -15,12 +15,14 @@ from adapters.documents.certificate_request import PdfCertificateRequestDocument
 from adapters.identity.fake import FakeIdentityVerifier
 from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.memory.clock import FixedClock
-from adapters.memory.ids import SequentialIds
 from adapters.memory.documents import InMemoryDocumentStore
+from adapters.memory.ids import SequentialIds
 from adapters.memory.persistence import InMemoryStore, InMemoryUnitOfWork
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.inprocess import InProcessTimestampAuthority
+from domain.model.cabinet import Cabinet
+from domain.model.certificates import Certificate
 from domain.model.errors import (
     CaptureLinkUnusable,
     CodeDead,
@@ -33,8 +35,6 @@ from domain.model.errors import (
     QcpTransitionRefused,
     RequestDocumentChanged,
 )
-from domain.model.cabinet import Cabinet
-from domain.model.certificates import Certificate
 from domain.model.identity import CheckMode, DocumentType, ExtractedIdentity
 from domain.model.lcp_registration import LcpRegistration, RegistrationState
 from domain.model.person import Person

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
-from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from adapters.memory.clock import FixedClock
+from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from entrypoints.ceremony_wiring import make_reader_verifier
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import PadesLevel, SignatureRequest
@@ -49,8 +49,9 @@ def test_an_evidence_pdf_sealed_before_the_key_existed_is_matched_on_its_printed
 
 
 def test_an_unsealed_pdf_binds_nothing_a_verifier_would_accept(signing, identity):
-    from domain.model.errors import NotVerifiable
     import pytest
+
+    from domain.model.errors import NotVerifiable
 
     with pytest.raises(NotVerifiable):
         make_reader_verifier(roots=[], clock=FixedClock()).bound_evidence_digest(_render("0" * 64))

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-
 import pytest
 
-from adapters.system.clock import SystemClock
 from adapters.signing.http_revocation import HttpRevocationSource, RevocationUnavailable
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.system.clock import SystemClock
 from ports.pdf_signing import PadesLevel, SignatureRequest
 from tests.signing.pdfs import pdf_bytes
 

@@ -4,9 +4,8 @@ import io
 
 import pytest
 
-from adapters.system.clock import SystemClock
-
 from adapters.memory.pdf_signing import FakePdfSigning
+from adapters.system.clock import SystemClock
 from ports.contracts.pdf_signing import PdfSigningContract
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes
 

@@ -172,8 +172,9 @@ def test_tokens_carry_the_configured_policy_accuracy_and_an_ess_cert_id_v2(vault
 def test_gen_time_comes_from_the_clock(vault, pki):
     from datetime import datetime, timezone
 
-    from adapters.memory.clock import FixedClock
     from asn1crypto import cms
+
+    from adapters.memory.clock import FixedClock
 
     clock = FixedClock(datetime(2026, 11, 28, 14, 5, 7, 123456, tzinfo=timezone.utc))
     authority = InProcessTimestampAuthority(

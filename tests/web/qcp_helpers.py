@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-
 CAPTURE_STEPS = ("document_centre", "document_tilt", "document_portrait", "face_centre", "face_turn",
                  "face_cover_eye")
 OFFICER_EMAIL = "agent.enregistrement@seing.test"

@@ -8,7 +8,6 @@ import pyotp
 import pytest
 
 from domain.model.errors import InvalidCredentials
-
 from tests.web.conftest import OWNER_EMAIL, OWNER_PASSWORD, error_for, login, post_form, queued_token
 
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."

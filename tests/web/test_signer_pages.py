@@ -11,13 +11,13 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import TestClient
 
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from domain.model.collection import InvitationMode
 from domain.model.errors import TimestampUnavailable
 from domain.model.identity import CheckMode
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind
-from adapters.signing.ca_revocation import CaRevocationSource
-from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from entrypoints.pki_config import BuiltinTsa
 from tests.ceremony.harness import Ceremony
 

@@ -20,7 +20,6 @@ from entrypoints.web.api.access import ApiKeyAuthentication, IdempotentPosts
 from entrypoints.web.api.api_keys import ApiKeysController
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
-from entrypoints.web.api.webhooks import WebhooksController
 from entrypoints.web.api.ceremony import (
     CollectionResultsController,
     DownloadsController,
@@ -32,6 +31,7 @@ from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
 from entrypoints.web.api.qcp import BackOfficeController, IdentityCapturesController, QcpEnrollmentsController
 from entrypoints.web.api.signature import LcpRegistrationController, MySignatureController
+from entrypoints.web.api.webhooks import WebhooksController
 from entrypoints.web.deps import provide_use_cases
 from entrypoints.web.problems import api_exception_handlers, install_problem_handlers
 

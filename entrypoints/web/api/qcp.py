@@ -20,10 +20,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from domain.model.errors import IdentityCaptureRefused, NotFound
 from domain.model.identity import CaptureStep
-from entrypoints.web.pages.capture import capture_finished
 from entrypoints.web.api.access import IDEMPOTENT
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
+from entrypoints.web.pages.capture import capture_finished
 from entrypoints.web.problems import problem_responses
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024 + 4096

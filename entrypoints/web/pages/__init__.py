@@ -5,16 +5,16 @@ from __future__ import annotations
 from entrypoints.web.pages.account import account_router
 from entrypoints.web.pages.api_keys import api_keys_router
 from entrypoints.web.pages.auth import auth_router
+from entrypoints.web.pages.back_office import back_office_router
 from entrypoints.web.pages.cabinet import cabinet_router
+from entrypoints.web.pages.capture import capture_router
 from entrypoints.web.pages.collections import collections_router
 from entrypoints.web.pages.dev import dev_router
-from entrypoints.web.pages.back_office import back_office_router
-from entrypoints.web.pages.capture import capture_router
+from entrypoints.web.pages.downloads import downloads_router, member_downloads_router
 from entrypoints.web.pages.pki import pki_router
 from entrypoints.web.pages.qcp import qcp_public_router, qcp_router
 from entrypoints.web.pages.signature import signature_public_router, signature_router
 from entrypoints.web.pages.signer import signer_router
-from entrypoints.web.pages.downloads import downloads_router, member_downloads_router
 from entrypoints.web.pages.verifier import verifier_router
 from entrypoints.web.pages.webhooks import webhooks_router
 

@@ -20,9 +20,9 @@ from domain.model.errors import (
 from entrypoints.web import i18n
 from entrypoints.web.deps import (
     SESSION_CABINET,
+    SESSION_ENDED,
     SESSION_PENDING_2FA,
     SESSION_PERSON,
-    SESSION_ENDED,
     SESSION_ROTATE,
     SESSION_STAMP,
     client_address,

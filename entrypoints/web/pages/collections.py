@@ -26,8 +26,8 @@ from domain.model.collection import CollectionStatus, InvitationMode, ReminderPo
 from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_FIELD_SIZE
 from domain.model.errors import DocumentRefused, DomainError, NoDocument, NoSigner, NotFound
 from domain.model.intake import CEILING_MAX_BYTES, MB
-from domain.services.collections import MAX_PAGE
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from domain.services.collections import MAX_PAGE
 from entrypoints import french
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, provide_viewer, request_context

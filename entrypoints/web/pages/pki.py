@@ -27,7 +27,6 @@ from typing import Any
 from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509
 from litestar import MediaType, Request, Response, Router, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, RawBody
 from litestar.response import Template
