@@ -1,19 +1,21 @@
 """Schemathesis against the real app on loopback: every API operation of /schema/openapi.json is
-called with generated input (valid and invalid), logged out and logged in as a cabinet owner, and
-every answer must be no 5xx and match the document (status code, content type, headers, body).
+called with generated input (valid and invalid), logged out, logged in as a cabinet owner and with
+the cabinet's admin API key, and every answer must be no 5xx and match the document (status code,
+content type, headers, body).
 
-Bounded so that it stays a part of the ordinary run (~220 tests, 20-40 s on two cores): three
+Bounded so that it stays a part of the ordinary run (~325 tests, ~30 s of one core): three
 examples per operation, the schema's examples and the fuzzing phase only (no coverage or stateful
 phase), no Hypothesis deadline (the machine is shared), and a fixed seed (derandomize), so that a
 failure here is the same failure on every machine and every run. Upload operations are fuzzed too
 (their generated multipart bodies are small). The server is uvicorn in a thread on a random port,
 over the fake container in a temporary folder.
 
-Both runs send the CSRF cookie and header, as the API's clients do, so that unsafe requests reach
-the handlers (the 403 without a token is checked in test_openapi.py). Logged in, the owner's real
-cabinet id replaces a generated ``cabinet_id``, so the cabinet's operations get past the 404 of an
-unknown id; the operations that would end the session under the test's feet (logging out, logging
-in again) are left to the logged-out run, where they are tried all the same.
+The two runs with a session send the CSRF cookie and header, as the API's clients do, so that
+unsafe requests reach the handlers (the 403 without a token is checked in test_openapi.py). Logged
+in or with the key, the owner's real cabinet id replaces a generated ``cabinet_id``, so the
+cabinet's operations get past the 404 of an unknown id; the operations that would end the session
+under the test's feet (logging out, logging in again) are left to the logged-out run, where they
+are tried all the same.
 """
 
 from __future__ import annotations
@@ -117,6 +119,16 @@ def owner_session(server: dict[str, Any]) -> tuple[requests.Session, dict[str, s
     return session, headers
 
 
+@pytest.fixture(scope="module")
+def admin_key(server: dict[str, Any], owner_session: Any) -> dict[str, str]:
+    """The header of an API key of the owner's cabinet with every scope (admin includes the others)."""
+    session, headers = owner_session
+    answer = session.post(f"{server['base']}/api/v1/cabinets/{server['cabinet_id']}/api-keys",
+                          json={"name": "Fuzz", "scopes": ["admin"]}, headers=headers, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return {"Authorization": f"Bearer {answer.json()['secret']}"}
+
+
 # Loaded at collection (one test per operation); the first test checks that it is what the running
 # server serves at /schema/openapi.json. (schemathesis.pytest.from_fixture would load it from the
 # server, but its lazy loader does not run under pytest 9.2.)
@@ -146,3 +158,12 @@ def test_every_operation_answers_as_documented_for_a_cabinet_owner(case: Any, se
     if "cabinet_id" in (case.path_parameters or {}):
         case.path_parameters["cabinet_id"] = server["cabinet_id"]
     case.call_and_validate(base_url=server["base"], session=session, headers=headers, checks=CHECKS)
+
+
+@owner_schema.parametrize()
+@FUZZ_SETTINGS
+def test_every_operation_answers_as_documented_for_an_admin_api_key(case: Any, server: dict[str, Any],
+                                                                    admin_key: dict[str, str]) -> None:
+    if "cabinet_id" in (case.path_parameters or {}):
+        case.path_parameters["cabinet_id"] = server["cabinet_id"]
+    case.call_and_validate(base_url=server["base"], headers=admin_key, checks=CHECKS)
