@@ -4,14 +4,29 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export SEING_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-shifted bench install system-deps static i18n lint clean
+.PHONY: run test test-shifted bench install system-deps static i18n lint lock clean
 
-# Reinstall whenever the project's dependencies change.
-$(VENV)/.installed: pyproject.toml
+# Reinstall whenever the project's dependencies or their locked versions change. requirements.lock
+# pins every package of a working install (`make lock` refreshes it); as constraints, it makes every
+# install the tested one, while a package it does not list yet is still installed.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@
+
+# Resolve pyproject.toml afresh (newest versions it allows) in a throwaway venv and pin the result.
+# pip and setuptools belong to the venv, not to the project: left out.
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet -e '.[dev]'
+	{ echo "# Every Python package of a working install, for CPython 3.11 on Linux: \`make lock\` rewrites it,"; \
+	  echo "# \`make install\` installs with it as constraints. Audit it with pip-audit (README, Dependencies)."; \
+	  $(LOCK_VENV)/bin/pip freeze --all --exclude-editable | grep -v -E '^(pip|setuptools)=='; } > requirements.lock
+	rm -rf $(LOCK_VENV)
 
 install: $(VENV)/.installed static i18n
 

@@ -49,3 +49,12 @@ def app_for(container: Any) -> Litestar:
         app = _apps[https] = _build(https)
     app.state.container = container
     return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API description the app serves at /schema/openapi.json, without serving it: test modules
+    that generate one test per operation need it at collection."""
+    app = _apps.get(False)
+    if app is None:
+        app = _apps[False] = _build(False)
+    return app.openapi_schema.to_schema()

@@ -282,12 +282,15 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI ``responses`` entries documenting the problems a route may answer.
 
     400 (malformed request) and 500 are always listed; they also replace Litestar's
-    default 400 entry, whose shape is not ours.
+    default 400 entry, whose shape is not ours. So are 401 and 403: any operation may be sent
+    ``Authorization: Bearer``, and the key middleware answers 401 to a key it does not know and
+    403 to a key the operation does not accept (a person's own operations, the signer's link) or
+    whose scopes fall short, before the route runs.
     """
     descriptions = {
         400: "Requête mal formée (JSON invalide, paramètre invalide)",
-        401: "Non connecté, ou identifiants refusés",
-        403: "Action non autorisée, ou jeton CSRF absent/invalide",
+        401: "Non connecté, ou identifiants ou clé d’API refusés",
+        403: "Action non autorisée, jeton CSRF absent/invalide, ou clé d’API non acceptée pour cette opération",
         404: "Ressource introuvable (ou inaccessible à cette personne, ou identifiant mal formé)",
         409: "Action impossible dans l’état actuel",
         410: "Lien expiré, déjà utilisé ou révoqué",
@@ -304,5 +307,5 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
         )
-        for status in sorted({400, *statuses, 500})
+        for status in sorted({400, 401, 403, *statuses, 500})
     }

@@ -126,3 +126,16 @@ def problem_of(answer: Any, status: int) -> dict[str, Any]:
     assert body["title"] and body["detail"]
     assert "Traceback" not in answer.text
     return body
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Give each Schemathesis test its operation in its id again (``test_…[GET /api/v1/me]``).
+
+    pytest 9.2 builds an item's id from its original name and its callspec, and Schemathesis 4.32
+    puts the operation in the name only, so its ~100 tests per function all shared one id: the
+    summary of failures did not say which operation failed, and ``-k`` could not pick one.
+    """
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and getattr(item, "_id", None) is not None and item._id.params is None:
+            item._id = item._id.with_params(label)

@@ -252,7 +252,7 @@ class QcpEnrollmentsController(Controller):
         return QcpEnrollmentOut.of(use_cases.qcp().view(person_id=person_id, enrollment_id=enrollment_id))
 
     @post("/{enrollment_id:str}/email-code", operation_id="sendQcpEmailCode", summary="Envoyer le code",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410, 429))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 429))
     def send_email_code(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                         use_cases: NamedDependency[Any]) -> QcpCodeSentOut:
         """« Accès protégé »: a one-time code by email (resending is throttled)."""
@@ -261,7 +261,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/email-code/check", operation_id="checkQcpEmailCode",
           summary="Vérifier le code reçu par e-mail", status_code=HTTP_200_OK, dto=CattrsDTO[QcpCodeInput],
-          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410, 422))
+          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 422))
     def check_email_code(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                          data: JSONBody[QcpCodeInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """The code received by email; five wrong tries kill it (ask for a new one)."""
@@ -270,7 +270,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/identity-confirmation", operation_id="confirmQcpIdentity",
           summary="Valider mon identité et mon mobile", status_code=HTTP_200_OK, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410))
+          responses=problem_responses(401, 403, 404, 409, 410))
     def confirm_identity(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                          use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """The identity and mobile shown (those of the LCP certificate) are right."""
@@ -279,7 +279,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/prerequisites", operation_id="confirmQcpPrerequisites", summary="Commencer",
           status_code=HTTP_200_OK, dto=CattrsDTO[PrerequisitesInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410, 422))
+          responses=problem_responses(401, 403, 404, 409, 410, 422))
     def prerequisites(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                       data: JSONBody[PrerequisitesInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """A valid identity document in the person's name, and the mobile is theirs."""
@@ -289,7 +289,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/consents", operation_id="giveQcpConsents", summary="Donner mes consentements",
           status_code=HTTP_200_OK, dto=CattrsDTO[ConsentsInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410, 422))
+          responses=problem_responses(401, 403, 404, 409, 410, 422))
     def consents(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                  data: JSONBody[ConsentsInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """Both consents, stored with the version of their texts and the time."""
@@ -299,7 +299,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/identity-check", operation_id="startQcpIdentityCheck",
           summary="Commencer la vérification d’identité", status_code=HTTP_200_OK, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410, 503))
+          responses=problem_responses(401, 403, 404, 409, 410, 503))
     def start_identity_check(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                              use_cases: NamedDependency[Any]) -> IdentityCheckOut:
         """Open an identity check (first one, retry after a rejection, or restart): the QR link
@@ -308,7 +308,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/identity-check/link", operation_id="renewQcpCaptureLink",
           summary="Nouveau QR code", status_code=HTTP_200_OK, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410))
+          responses=problem_responses(401, 403, 404, 409, 410))
     def renew_link(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                    use_cases: NamedDependency[Any]) -> IdentityCheckOut:
         """A fresh single-use QR link for the capture in progress."""
@@ -324,7 +324,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/identity-validation", operation_id="validateQcpIdentity",
           summary="Valider les informations lues", status_code=HTTP_200_OK, dto=CattrsDTO[IdentityValidationInput],
-          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410, 422))
+          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 422))
     def validate_identity(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                           data: JSONBody[IdentityValidationInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """Given names, surname and birth date read on the document: a mismatch with the LCP
@@ -351,7 +351,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/request/acceptance", operation_id="acceptQcpRequest",
           summary="J’ai lu et j’accepte le document", status_code=HTTP_200_OK, dto=CattrsDTO[RequestAcceptanceInput],
-          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410, 422))
+          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 422))
     def accept_request(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                        data: JSONBody[RequestAcceptanceInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """Accept the document read (its digest); then ask for the SMS code."""
@@ -359,7 +359,7 @@ class QcpEnrollmentsController(Controller):
                                                                   document_digest=data.document_digest))
 
     @post("/{enrollment_id:str}/signing-code", operation_id="sendQcpSigningCode", summary="Code non reçu ? Renvoyer",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410, 429))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 429))
     def send_signing_code(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                           use_cases: NamedDependency[Any]) -> QcpCodeSentOut:
         """The SMS code bound to the accepted request."""
@@ -368,7 +368,7 @@ class QcpEnrollmentsController(Controller):
 
     @post("/{enrollment_id:str}/signature", operation_id="signQcpRequest", summary="Signer",
           status_code=HTTP_200_OK, dto=CattrsDTO[QcpCodeInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410, 422, 503))
+          responses=problem_responses(401, 403, 404, 409, 410, 422, 503))
     def sign(self, enrollment_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[QcpCodeInput],
              use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """Sign the request with the SMS code (PAdES B-LT, the LCP key); the registration
@@ -385,7 +385,7 @@ class QcpEnrollmentsController(Controller):
                         media_type="application/pdf")
 
     @post("/{enrollment_id:str}/cancellation", operation_id="cancelQcpEnrollment", summary="Annuler ma demande",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def cancel(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
                use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """Abandon the enrollment (an identity check in progress is abandoned too)."""
@@ -422,7 +422,7 @@ class IdentityCapturesController(Controller):
 
     @post("/{session_ref:str}/images/{step:str}", operation_id="submitIdentityImage", summary="Envoyer une photo",
           status_code=HTTP_200_OK, sync_to_thread=True, request_max_body_size=MAX_IMAGE_BYTES,
-          responses=problem_responses(404, 409, 413, 422))
+          responses=problem_responses(403, 404, 409, 413, 422))
     def submit(self, request: Request[Any, Any, Any], session_ref: FromPath[str], step: FromPath[str],
                body: RawBody, container: NamedDependency[Any]) -> CaptureProgressOut:
         """One step's photo as the raw body (``image/jpeg``, ``image/png`` or ``image/webp``);
@@ -436,7 +436,7 @@ class IdentityCapturesController(Controller):
         return _progress(_host(container).submit_capture(session_ref, wanted, body, content_type))
 
     @post("/{session_ref:str}/completion", operation_id="finishIdentityCapture", summary="Terminer la capture",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(404, 409, 422))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(403, 404, 409, 422))
     def finish(self, session_ref: FromPath[str], container: NamedDependency[Any],
                use_cases: NamedDependency[Any]) -> CaptureProgressOut:
         """Every step captured: hand the images over for a decision (« Merci ! »)."""
@@ -486,7 +486,7 @@ class BackOfficeController(Controller):
     @post("/identity-reviews/{session_ref:str}/decision", operation_id="decideIdentityReview",
           summary="Approuver ou refuser une pièce d’identité", status_code=HTTP_200_OK,
           dto=CattrsDTO[IdentityReviewInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 422))
+          responses=problem_responses(401, 403, 404, 409, 422))
     def decide(self, session_ref: FromPath[str], officer_id: NamedDependency[str],
                data: JSONBody[IdentityReviewInput], use_cases: NamedDependency[Any]) -> DecisionOut:
         """Approve with what the document says, or reject with a reason."""
@@ -505,7 +505,7 @@ class BackOfficeController(Controller):
 
     @post("/enrollments/{enrollment_id:str}/decision", operation_id="decideQcpEnrollment",
           summary="Valider ou refuser une demande", status_code=HTTP_200_OK, dto=CattrsDTO[OfficerDecisionInput],
-          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 404, 409, 422))
+          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def decide_enrollment(self, enrollment_id: FromPath[str], officer_id: NamedDependency[str],
                           data: JSONBody[OfficerDecisionInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
         """Resolve a manual review, or validate a signed request (the certificate is then issued)."""

@@ -308,7 +308,7 @@ class LcpRegistrationController(Controller):
                         headers={"Location": f"/api/v1/cabinets/{cabinet_id}/lcp-registration"})
 
     @delete(operation_id="cancelLcpRegistration", summary="Annuler l’enregistrement", status_code=HTTP_200_OK,
-            sync_to_thread=True, responses=problem_responses(401, 404, 409))
+            sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def cancel(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                use_cases: NamedDependency[Any]) -> RegistrationOut:
         """Cancel the registration under way; a new one can then be started."""
@@ -317,7 +317,7 @@ class LcpRegistrationController(Controller):
             person_id=person_id, registration_id=view.registration_id))
 
     @post("/email-code", operation_id="sendLcpEmailCode", summary="Envoyer le code par e-mail",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409, 429))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 429))
     def send_email_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                         use_cases: NamedDependency[Any]) -> CodeSentOut:
         """Send (or send again, throttled: 429 with ``Retry-After``) the 6-digit code to the email."""
@@ -327,7 +327,7 @@ class LcpRegistrationController(Controller):
 
     @post("/email-code/verification", operation_id="verifyLcpEmailCode", summary="Vérifier le code reçu par e-mail",
           status_code=HTTP_200_OK, dto=CattrsDTO[CodeInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410, 422))
+          responses=problem_responses(401, 403, 404, 409, 410, 422))
     def verify_email_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[CodeInput],
                           use_cases: NamedDependency[Any]) -> RegistrationOut:
         """A wrong code is a 422 with ``remaining_tries``; after 5 the code is dead (410): ask for a new one."""
@@ -336,7 +336,7 @@ class LcpRegistrationController(Controller):
             person_id=person_id, registration_id=view.registration_id, code=data.code))
 
     @post("/sms-code", operation_id="sendLcpSmsCode", summary="Envoyer le code par SMS", status_code=HTTP_200_OK,
-          sync_to_thread=True, responses=problem_responses(401, 404, 409, 429))
+          sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 429))
     def send_sms_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                       use_cases: NamedDependency[Any]) -> CodeSentOut:
         """Send (or send again) the 6-digit code by SMS to the mobile, once the email is verified."""
@@ -346,7 +346,7 @@ class LcpRegistrationController(Controller):
 
     @post("/sms-code/verification", operation_id="verifyLcpSmsCode", summary="Vérifier le code reçu par SMS",
           status_code=HTTP_200_OK, dto=CattrsDTO[CodeInput], return_dto=None, sync_to_thread=True,
-          responses=problem_responses(401, 404, 409, 410, 422))
+          responses=problem_responses(401, 403, 404, 409, 410, 422))
     def verify_sms_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[CodeInput],
                         use_cases: NamedDependency[Any]) -> RegistrationOut:
         """Check the SMS code; the identity is confirmed next."""
@@ -355,7 +355,7 @@ class LcpRegistrationController(Controller):
             person_id=person_id, registration_id=view.registration_id, code=data.code))
 
     @post("/identity-confirmation", operation_id="confirmLcpIdentity", summary="Confirmer mon identité",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def confirm_identity(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                          use_cases: NamedDependency[Any]) -> RegistrationOut:
         """Confirm the given names, surname, email and mobile shown by the status: the certificate names them."""
@@ -364,7 +364,7 @@ class LcpRegistrationController(Controller):
                                                                         registration_id=view.registration_id))
 
     @post("/identity-check", operation_id="startLcpIdentityCheck", summary="Vérifier ma pièce d’identité",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409, 503))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 503))
     def start_identity_check(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                              use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> LcpIdentityCheckOut:
         """Open the document-only identity check (or a new attempt after a refusal): the QR link for the
@@ -374,7 +374,7 @@ class LcpRegistrationController(Controller):
         return LcpIdentityCheckOut.of(started.check, started=started, public_url=settings.resolved_public_url)
 
     @post("/identity-check/link", operation_id="renewLcpCaptureLink", summary="Nouveau QR code",
-          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 404, 409, 410))
+          status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410))
     def renew_capture_link(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                            use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> LcpIdentityCheckOut:
         """A fresh single-use QR link while the capture is in progress (410 once it is over)."""
