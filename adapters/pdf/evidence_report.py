@@ -40,12 +40,14 @@ _EVENT = {
     "evidence_sealed": "Dossier de preuve scellé", "documents_purged": "Documents supprimés (durée de conservation)",
     "archive_renewed": "Horodatage d’archive renouvelé",
     "archive_renewal_failed": "Échec du renouvellement d’horodatage",
+    "delivery_failed": "Message non remis",
 }
 # The details' keys, in words; values naming a signer by id are replaced by the signer's name.
 _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256", "level": "niveau",
            "reason": "motif", "automatic": "automatique", "channel": "canal", "signer_id": "signataire",
            "document_id": "document", "count": "nombre", "order": "ordre", "mode": "mode", "title": "titre",
-           "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire"}
+           "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire",
+           "provider_code": "code du prestataire"}
 _YES_NO = {"yes": "oui", "no": "non", "True": "oui", "False": "non"}
 _WIDTH, _HEIGHT, _MARGIN, _LEADING, _SIZE = 595, 842, 50, 13, 9
 
