@@ -152,3 +152,15 @@ def test_a_message_about_no_collection_records_nothing(world):
     [reset] = [j for j in world.jobs("notify") if j.spec.as_notification().template == "password_reset"]
     assert reset.status.value == "failed"
     assert _failures(world, cid) == []
+
+
+def test_the_failed_delivery_reads_in_english_too(world, client):
+    cid = _signing_code_requested(world)
+    world.container.adapters.sms_sender().fail_next(permanent=True)
+    _worker(world).run_once()
+    _collection_page(world, client, cid)
+    csrf = client.cookies.get("seing_csrf")
+    client.post("/langue", data={"_csrf_token": csrf, "locale": "en", "suivant": f"/collectes/{cid}"})
+    text = _text(client.get(f"/collectes/{cid}").text)
+    assert "Text message not delivered to Anne Exemple: number refused by the operator" in text
+    assert "Check the number, then use “Replace”." in text
