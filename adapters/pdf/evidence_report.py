@@ -49,6 +49,9 @@ _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256
            "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire",
            "provider_code": "code du prestataire"}
 _YES_NO = {"yes": "oui", "no": "non", "True": "oui", "False": "non"}
+# A failed delivery's reason code, in words (a refusal's ``reason`` is the signer's own text: kept as is).
+_DELIVERY_REASON = {"refused": "refusé par le prestataire", "undelivered": "non remis malgré plusieurs essais"}
+_CHANNEL = {"sms": "SMS", "email": "e-mail"}
 _WIDTH, _HEIGHT, _MARGIN, _LEADING, _SIZE = 595, 842, 50, 13, 9
 
 
@@ -92,6 +95,10 @@ def _details(details: Mapping[str, Any], names: Mapping[str, str]) -> str:
         text = str(value)
         if key == "signer_id":
             text = names.get(text, "un signataire retiré").removesuffix(" (signataire)")
+        elif key == "channel":
+            text = _CHANNEL.get(text, text)
+        elif key == "reason" and "channel" in details:
+            text = _DELIVERY_REASON.get(text, text)
         parts.append(f"{_DETAIL.get(key, key.replace('_', ' '))} : {_YES_NO.get(text, text)}")
     return " ; ".join(parts)
 
