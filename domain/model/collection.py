@@ -27,6 +27,7 @@ from domain.model.errors import (
     DuplicateSigner,
     InvalidCollectionInfo,
     InvalidOrder,
+    InvalidValue,
     InvalidReminderPolicy,
     InvitationLinkUnusable,
     LevelNotAllowed,
@@ -535,7 +536,7 @@ class Collection:
         message (a code must not outlive its email or SMS). A signer replaced since then is no
         longer the preparer's concern: nothing is recorded and False is returned."""
         if channel not in DELIVERY_CHANNELS:
-            raise ValueError(f"unknown delivery channel {channel!r}")
+            raise InvalidValue("channel", f"unknown delivery channel {channel!r}")
         signer = next((s for s in self.signers if s.id == signer_id), None)
         if signer is None:
             return False
