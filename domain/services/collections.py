@@ -45,7 +45,7 @@ from domain.model.signer import Identity, SignatureLevel, SignerKind
 from domain.model.tokens import hash_token
 from domain.model.values import Email, Mobile, PersonName
 from domain.services.audit import append, commit_with_trail, sync_timeline
-from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
+from domain.services.ceremony import _retrying, attach_prepared_versions, build_prepared_versions
 from domain.services.collection_views import (
     CollectionDetails,
     CollectionsPage,
@@ -515,17 +515,23 @@ def record_delivery_failure(*, uow: UowFactory, clock: Clock, collection_id: str
     (``permanent``) or every retry failed. Told on the collection's timeline and trail; a
     failure the worker will still retry is nobody's concern yet, so the worker calls this only
     once it gives up. False when the collection or the signer is gone (nothing to tell)."""
-    with uow() as tx:
-        try:
-            collection = tx.collections.get(collection_id)
-        except NotFound:
-            return False
-        recorded = collection.record_delivery_failure(
-            signer_id=signer_id, channel=channel, reason="refused" if permanent else "undelivered",
-            provider_code=provider_code, now=clock.now())
-        if recorded:
-            commit_with_trail(tx, collection)
-        return recorded
+
+    def record() -> bool:
+        with uow() as tx:
+            try:
+                collection = tx.collections.get(collection_id)
+            except NotFound:
+                return False
+            recorded = collection.record_delivery_failure(
+                signer_id=signer_id, channel=channel, reason="refused" if permanent else "undelivered",
+                provider_code=provider_code, now=clock.now())
+            if recorded:
+                commit_with_trail(tx, collection)
+            return recorded
+
+    # The worker calls this once per failed job: a signer acting on the collection at that
+    # moment must not make the preparer miss it.
+    return _retrying(record)
 
 
 def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenerator,
