@@ -58,7 +58,12 @@ from domain.services.identity_checks import LcpIdentityCheckPolicy
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
 from entrypoints.ceremony_wiring import logged_archive_renewal, make_job_handler, make_verifier
 from entrypoints.fake_ca import initialised_ca
-from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer, make_notify_handler
+from entrypoints.notifications import (
+    DEFAULT_TEMPLATES_DIR,
+    NotificationRenderer,
+    make_notify_failure_handler,
+    make_notify_handler,
+)
 from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
 from entrypoints.settings import Settings
 from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
@@ -176,6 +181,7 @@ class UseCases(containers.DeclarativeContainer):
     collection_details = _bound(collections.collection_details, _ports)
     collection_timeline = _bound(collections.collection_timeline, _ports)
     run_due_reminders_and_expiry = _bound(collections.run_due_reminders_and_expiry, _ports)
+    record_delivery_failure = _bound(collections.record_delivery_failure, _ports)
 
     # audit trail, signing ceremony, evidence, verification, retention
     verify_audit_trails = _bound(audit_trail.verify_trails, _ports)
@@ -294,7 +300,12 @@ class Container(containers.DeclarativeContainer):
         webhook_event=providers.Factory(webhook_dispatcher, use_cases.dispatch_webhook_event.provider),
         webhook_delivery=providers.Factory(webhook_deliverer, use_cases.deliver_webhook.provider),
     )
+    # A notification that never reaches a collection's signer is told to the preparer.
+    job_failure_handlers = providers.Dict(
+        notify=providers.Factory(make_notify_failure_handler, use_cases.record_delivery_failure.provider),
+    )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
+                               on_failure=job_failure_handlers,
                                periodic=providers.Dict(
                                    collections_due=providers.List(providers.Object(timedelta(minutes=1)),
                                                                   use_cases.run_due_reminders_and_expiry.provider),
@@ -328,4 +339,5 @@ def build_container(settings: Settings, *, fakes: bool = False) -> Container:
         # mode, a provider without credentials) stops every process at start, not at the
         # first code a signer waits for.
         adapters.sms_sender()
+        adapters.mailer()
     return Container(settings=providers.Object(settings), adapters=adapters)

@@ -17,6 +17,7 @@ import io
 import re
 import threading
 from pathlib import Path
+from typing import Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -25,11 +26,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from domain.model.jobs import Channel, Job, Notification
 from entrypoints import french
-from entrypoints.worker import Handler, PermanentJobError
+from entrypoints.worker import FailureHandler, Handler, PermanentJobError
 from ports.messaging import Mailer, OutgoingEmail, OutgoingSms, PermanentDeliveryError, SmsSender
 
 __all__ = ["DEFAULT_LOCALE_DIR", "DEFAULT_TEMPLATES_DIR", "NotificationRenderer",
-           "NotificationTemplateError", "make_notify_handler"]
+           "NotificationTemplateError", "make_notify_failure_handler", "make_notify_handler"]
 
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DEFAULT_LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -170,3 +171,29 @@ def make_notify_handler(renderer: NotificationRenderer, mailer: Mailer, sms_send
             raise PermanentJobError(f"{notification.channel.value} to {notification.to} refused: {exc}") from exc
 
     return notify
+
+
+class DeliveryFailureRecorder(Protocol):
+    def __call__(self, *, collection_id: str, signer_id: str, channel: str, permanent: bool,
+                 provider_code: str | None) -> object: ...
+
+
+def make_notify_failure_handler(record: DeliveryFailureRecorder) -> FailureHandler:
+    """What the worker calls when a ``notify`` job failed for good: a message serving a
+    collection's signer is handed to the use case (``record_delivery_failure``) that tells the
+    preparer. ``permanent`` says the provider refused it; otherwise every retry failed."""
+
+    def failed(job: Job, exc: BaseException | None) -> None:
+        try:
+            notification = job.spec.as_notification()
+        except (KeyError, ValueError):
+            return  # a malformed payload names no one to tell
+        if not (notification.about_collection and notification.about_signer):
+            return
+        cause = exc.__cause__ if isinstance(exc, PermanentJobError) else exc
+        refused = isinstance(cause, PermanentDeliveryError)
+        record(collection_id=notification.about_collection, signer_id=notification.about_signer,
+               channel=notification.channel.value, permanent=refused,
+               provider_code=cause.code if isinstance(cause, PermanentDeliveryError) else None)
+
+    return failed

@@ -106,6 +106,11 @@ def _env(setting: str) -> str:
 
 
 def _mailer(settings: Settings, clock: object) -> object:
+    if settings.mail_backend == "outbox" and not settings.dev_mode:
+        # As for SMS: invitations, reminders and codes written to a folder reach no one.
+        raise ConfigurationError(
+            "SEING_MAIL_BACKEND=outbox only keeps emails on this server, for development; "
+            "with SEING_DEV_MODE=false choose a mail server: SEING_MAIL_BACKEND=smtp and SEING_SMTP_HOST")
     return _provider("seing.mailers", settings, clock)
 
 

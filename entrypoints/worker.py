@@ -17,11 +17,14 @@ from domain.model.jobs import Job
 from ports.clock import Clock
 from ports.jobs import JobStore
 
-__all__ = ["Handler", "PermanentJobError", "RetryAt", "Worker", "exponential_backoff"]
+__all__ = ["FailureHandler", "Handler", "PermanentJobError", "RetryAt", "Worker", "exponential_backoff"]
 
 log = logging.getLogger("seing.worker")
 
 Handler = Callable[[Job], None]
+# Called once a job of its kind has failed for good (refused at once, or out of retries), with
+# the last error (None when no handler ran): the job's own use cases decide what it means.
+FailureHandler = Callable[[Job, "BaseException | None"], None]
 
 _MAX_ERROR_LENGTH = 2000
 
@@ -57,7 +60,8 @@ class Worker:
     def __init__(self, job_store: JobStore, handlers: Mapping[str, Handler], clock: Clock, *,
                  batch: int = 20, lease_seconds: int = 60, max_attempts: int = 8,
                  backoff: Callable[[int], timedelta] = exponential_backoff,
-                 periodic: Mapping[str, tuple[timedelta, Callable[[], object]]] | None = None) -> None:
+                 periodic: Mapping[str, tuple[timedelta, Callable[[], object]]] | None = None,
+                 on_failure: Mapping[str, FailureHandler] | None = None) -> None:
         if batch < 1 or lease_seconds < 1 or max_attempts < 1:
             raise ValueError("batch, lease_seconds and max_attempts must be positive")
         self._jobs = job_store
@@ -67,6 +71,7 @@ class Worker:
         self._lease_seconds = lease_seconds
         self._max_attempts = max_attempts
         self._backoff = backoff
+        self._on_failure = dict(on_failure or {})
         self._stopping = threading.Event()
         # Periodic tasks (reminders, deadlines, retention) decide from the clock what is due;
         # running one twice is harmless, so their schedule is kept in memory.
@@ -133,12 +138,12 @@ class Worker:
         attempt = job.attempts + 1  # the store counts finished attempts
         handler = self._handlers.get(job.spec.kind)
         if handler is None:
-            self._give_up(job, f"no handler for job kind {job.spec.kind!r}")
+            self._give_up(job, f"no handler for job kind {job.spec.kind!r}", None)
             return
         try:
             handler(job)
         except PermanentJobError as exc:
-            self._give_up(job, _describe(exc))
+            self._give_up(job, _describe(exc), exc)
             return
         except RetryAt as exc:
             log.info("job %s (%s) will run again at %s: %s", job.id, job.spec.kind, exc.retry_at.isoformat(), exc)
@@ -147,7 +152,7 @@ class Worker:
         except Exception as exc:
             error = _describe(exc)
             if attempt >= self._max_attempts:
-                self._give_up(job, f"attempt {attempt}/{self._max_attempts}: {error}")
+                self._give_up(job, f"attempt {attempt}/{self._max_attempts}: {error}", exc)
                 return
             retry_at = self._clock.now() + self._backoff(attempt)
             log.warning("job %s (%s) failed, attempt %d/%d, retry at %s: %s",
@@ -157,9 +162,16 @@ class Worker:
         self._jobs.complete(job.id, now=self._clock.now())
         log.info("job %s (%s) done", job.id, job.spec.kind)
 
-    def _give_up(self, job: Job, error: str) -> None:
+    def _give_up(self, job: Job, error: str, exc: BaseException | None) -> None:
         log.error("job %s (%s) failed for good: %s", job.id, job.spec.kind, error)
         self._jobs.fail(job.id, error=error[:_MAX_ERROR_LENGTH], now=self._clock.now(), retry_at=None)
+        on_failure = self._on_failure.get(job.spec.kind)
+        if on_failure is None:
+            return
+        try:
+            on_failure(job, exc)
+        except Exception:  # the job is failed either way; telling about it must not stop the worker
+            log.exception("job %s (%s): recording its failure failed", job.id, job.spec.kind)
 
     @staticmethod
     def _install_signal_handlers(stop: threading.Event) -> dict[int, object]:

@@ -42,7 +42,13 @@ class PermanentDeliveryError(DeliveryError):
     reach, credentials it rejects): the worker marks the job failed instead of retrying.
 
     A subclass, so code that only cares whether a message left still catches DeliveryError.
+    ``code`` is the provider's own reason code when it gave one (Twilio's 21211, Brevo's
+    ``invalid_parameter``), kept on the collection's trail for the preparer and support.
     """
+
+    def __init__(self, *args: object, code: str | None = None) -> None:
+        super().__init__(*args)
+        self.code = code
 
 
 @runtime_checkable

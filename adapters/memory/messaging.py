@@ -13,19 +13,24 @@ class _Recording:
         self._failures_left = 0
         self._failure_message = ""
         self._failure_is_permanent = False
+        self._failure_code: str | None = None
 
-    def fail_next(self, times: int = 1, message: str = "transport unavailable", *, permanent: bool = False) -> None:
+    def fail_next(self, times: int = 1, message: str = "transport unavailable", *, permanent: bool = False,
+                  code: str | None = None) -> None:
         """The next ``times`` sends raise DeliveryError (PermanentDeliveryError when
-        ``permanent``: the provider refused the message) and deliver nothing."""
+        ``permanent``: the provider refused the message, with its reason ``code``) and deliver nothing."""
         self._failures_left = times
         self._failure_message = message
         self._failure_is_permanent = permanent
+        self._failure_code = code
 
     def _attempt(self) -> None:
         self.attempts += 1
         if self._failures_left > 0:
             self._failures_left -= 1
-            raise (PermanentDeliveryError if self._failure_is_permanent else DeliveryError)(self._failure_message)
+            if self._failure_is_permanent:
+                raise PermanentDeliveryError(self._failure_message, code=self._failure_code)
+            raise DeliveryError(self._failure_message)
 
 
 class RecordingMailer(_Recording):

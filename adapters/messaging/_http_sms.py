@@ -66,10 +66,20 @@ class HttpSmsClient:
         detail = f"{self._provider} answered {response.status_code}: {_detail(response)}"
         if response.status_code >= 500 or response.status_code in _RETRYABLE_STATUSES:
             raise DeliveryError(detail)
-        raise PermanentDeliveryError(detail)
+        raise PermanentDeliveryError(detail, code=_provider_code(response))
 
     def close(self) -> None:
         self._client.close()
+
+
+def _provider_code(response: httpx.Response) -> str:
+    """The provider's reason code (``code`` of Brevo's and Twilio's error bodies), else the status."""
+    try:
+        body = response.json()
+    except (ValueError, json.JSONDecodeError):
+        body = None
+    code = body.get("code") if isinstance(body, dict) else None
+    return str(code)[:40] if code not in (None, "") else str(response.status_code)
 
 
 def _detail(response: httpx.Response) -> str:

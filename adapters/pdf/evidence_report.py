@@ -40,13 +40,18 @@ _EVENT = {
     "evidence_sealed": "Dossier de preuve scellé", "documents_purged": "Documents supprimés (durée de conservation)",
     "archive_renewed": "Horodatage d’archive renouvelé",
     "archive_renewal_failed": "Échec du renouvellement d’horodatage",
+    "delivery_failed": "Message non remis",
 }
 # The details' keys, in words; values naming a signer by id are replaced by the signer's name.
 _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256", "level": "niveau",
            "reason": "motif", "automatic": "automatique", "channel": "canal", "signer_id": "signataire",
            "document_id": "document", "count": "nombre", "order": "ordre", "mode": "mode", "title": "titre",
-           "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire"}
+           "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire",
+           "provider_code": "code du prestataire"}
 _YES_NO = {"yes": "oui", "no": "non", "True": "oui", "False": "non"}
+# A failed delivery's reason code, in words (a refusal's ``reason`` is the signer's own text: kept as is).
+_DELIVERY_REASON = {"refused": "refusé par le prestataire", "undelivered": "non remis malgré plusieurs essais"}
+_CHANNEL = {"sms": "SMS", "email": "e-mail"}
 _WIDTH, _HEIGHT, _MARGIN, _LEADING, _SIZE = 595, 842, 50, 13, 9
 
 
@@ -90,6 +95,10 @@ def _details(details: Mapping[str, Any], names: Mapping[str, str]) -> str:
         text = str(value)
         if key == "signer_id":
             text = names.get(text, "un signataire retiré").removesuffix(" (signataire)")
+        elif key == "channel":
+            text = _CHANNEL.get(text, text)
+        elif key == "reason" and "channel" in details:
+            text = _DELIVERY_REASON.get(text, text)
         parts.append(f"{_DETAIL.get(key, key.replace('_', ' '))} : {_YES_NO.get(text, text)}")
     return " ; ".join(parts)
 

@@ -32,6 +32,8 @@ AUDIT_KINDS = frozenset({
     "identity_checked", "evidence_sealed", "documents_purged", "code_event",
     # archive-timestamp renewal of the kept PDFs (issue 18)
     "archive_renewed", "archive_renewal_failed",
+    # a message to a signer that never arrived (issue 11)
+    "delivery_failed",
 })
 
 

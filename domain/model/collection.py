@@ -8,6 +8,7 @@ Links are secrets made by the caller's ``new_token`` (the IdGenerator): only the
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
@@ -27,6 +28,7 @@ from domain.model.errors import (
     InvalidCollectionInfo,
     InvalidOrder,
     InvalidReminderPolicy,
+    InvalidValue,
     InvitationLinkUnusable,
     LevelNotAllowed,
     MobileRequired,
@@ -119,6 +121,14 @@ class EventKind(enum.Enum):
     COMPLETED = "completed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    DELIVERY_FAILED = "delivery_failed"
+
+
+# Why a message did not arrive: the provider refused it for good (a number or address it will
+# never reach), or it could not be handed over after every retry.
+DELIVERY_FAILURE_REASONS = ("refused", "undelivered")
+DELIVERY_CHANNELS = ("sms", "email")
+_PROVIDER_CODE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 def _pairs(value: object) -> tuple[tuple[str, str], ...]:
@@ -518,6 +528,34 @@ class Collection:
 
     # -- the worker's decisions ---------------------------------------------------------------
 
+    def record_delivery_failure(self, *, signer_id: str, channel: str, reason: str, now: datetime,
+                                provider_code: str | None = None) -> bool:
+        """A message to a signer (invitation, reminder, signing code) will never arrive: the
+        preparer sees it on the timeline and on the signer's row, and decides (check the
+        address, then « Remplacer »). Only the channel and a reason code are kept, never the
+        message (a code must not outlive its email or SMS). A signer replaced since then is no
+        longer the preparer's concern: nothing is recorded and False is returned."""
+        if channel not in DELIVERY_CHANNELS:
+            raise InvalidValue("channel", f"unknown delivery channel {channel!r}")
+        signer = next((s for s in self.signers if s.id == signer_id), None)
+        if signer is None:
+            return False
+        detail = {"channel": channel, "reason": reason if reason in DELIVERY_FAILURE_REASONS else "undelivered"}
+        if provider_code and _PROVIDER_CODE.fullmatch(provider_code):
+            detail["provider_code"] = provider_code  # e.g. Twilio's 21211 (invalid "To" number)
+        self._record(now, EventKind.DELIVERY_FAILED, signer_id=signer.id, name=signer.display_name, **detail)
+        return True
+
+    def delivery_failed(self, signer_id: str) -> str | None:
+        """The channel of the last message that never reached a signer who still has to act
+        (None when there is none, or the signer has signed or refused since)."""
+        signer = next((s for s in self.signers if s.id == signer_id), None)
+        if signer is None or signer.has_signed or signer.status is SignerStatus.REFUSED:
+            return None
+        failure = next((e for e in reversed(self.timeline)
+                        if e.kind is EventKind.DELIVERY_FAILED and e.signer_id == signer_id), None)
+        return failure.detail_dict().get("channel") if failure else None
+
     def is_past_deadline(self, now: datetime) -> bool:
         return self.status is CollectionStatus.IN_PROGRESS and now >= self.deadline
 
@@ -668,7 +706,8 @@ class Collection:
 
     def _signer_notification(self, signer: Signer, template: str, token: str) -> Notification:
         return Notification.email(signer.email, template, **self._context(signer), message=self.message,
-                                  level=str(int(signer.level)), signer_id=signer.id, token=token)
+                                  level=str(int(signer.level)), signer_id=signer.id,
+                                  token=token).about(self.id, signer.id)
 
     def _notify_preparer(self, template: str, **extra: str) -> Notification:
         return Notification.email(self.preparer.identity.email, template, **self._context(None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from domain.model.values import Email, Mobile
 
@@ -36,6 +36,10 @@ class Notification:
     template: str
     context: tuple[tuple[str, str], ...] = field(converter=_frozen_context, factory=tuple)
     locale: str = "fr"
+    # The collection and signer the message serves, so a delivery that fails for good can be
+    # told to the preparer (``record_delivery_failure``); None for messages about no collection.
+    about_collection: str | None = None
+    about_signer: str | None = None
 
     @classmethod
     def email(cls, to: Email, template: str, locale: str = "fr", **context: str) -> Notification:
@@ -47,6 +51,9 @@ class Notification:
 
     def context_dict(self) -> dict[str, str]:
         return dict(self.context)
+
+    def about(self, collection_id: str, signer_id: str) -> Notification:
+        return evolve(self, about_collection=collection_id, about_signer=signer_id)
 
 
 class JobStatus(enum.Enum):
@@ -68,6 +75,9 @@ class JobSpec:
         payload = {"channel": notification.channel.value, "to": notification.to,
                    "template": notification.template, "locale": notification.locale}
         payload.update({f"ctx.{k}": v for k, v in notification.context})
+        if notification.about_collection and notification.about_signer:
+            payload.update({"about.collection": notification.about_collection,
+                            "about.signer": notification.about_signer})
         return cls(kind="notify", payload=payload)
 
     def payload_dict(self) -> dict[str, str]:
@@ -77,7 +87,9 @@ class JobSpec:
         data = self.payload_dict()
         return Notification(channel=Channel(data["channel"]), to=data["to"], template=data["template"],
                             locale=data.get("locale", "fr"),
-                            context={k[4:]: v for k, v in data.items() if k.startswith("ctx.")})
+                            context={k[4:]: v for k, v in data.items() if k.startswith("ctx.")},
+                            # Jobs queued before these keys existed have none: about nothing.
+                            about_collection=data.get("about.collection"), about_signer=data.get("about.signer"))
 
 
 @frozen

@@ -28,16 +28,19 @@ class SignerView:
     opened_at: datetime | None
     signed_at: datetime | None
     refusal_reason: str | None
+    # "sms" or "email": a message to this signer never arrived and they still have to act
+    delivery_failed: str | None = None
 
     @classmethod
-    def of(cls, signer: Signer, position: int) -> SignerView:
+    def of(cls, signer: Signer, position: int, delivery_failed: str | None = None) -> SignerView:
         mobile = signer.identity.mobile
         return cls(signer_id=signer.id, kind=signer.kind, position=position,
                    given_names=signer.identity.name.given_names, surname=signer.identity.name.surname,
                    display_name=signer.display_name, email=str(signer.email),
                    masked_mobile=mobile.masked() if mobile else None, level=signer.level, status=signer.status,
                    member_id=signer.member_id, invited_at=signer.invited_at, opened_at=signer.opened_at,
-                   signed_at=signer.signed_at, refusal_reason=signer.refusal_reason)
+                   signed_at=signer.signed_at, refusal_reason=signer.refusal_reason,
+                   delivery_failed=delivery_failed)
 
 
 @frozen
@@ -138,7 +141,7 @@ class CollectionDetails:
         return cls(summary=CollectionSummary.of(c), message=c.message, mode=c.mode, reminders=c.reminders,
                    preparer_member_id=c.preparer.member_id, preparer_name=c.preparer.identity.display_name,
                    cabinet_name=c.preparer.cabinet_name, documents=documents,
-                   signers=tuple(SignerView.of(s, i + 1) for i, s in enumerate(c.signers)),
+                   signers=tuple(SignerView.of(s, i + 1, c.delivery_failed(s.id)) for i, s in enumerate(c.signers)),
                    observers=tuple(ObserverView(observer_id=o.id, display_name=o.identity.display_name,
                                                 email=str(o.email)) for o in c.observers),
                    timeline=timeline_of(c), evidence_ready=c.evidence is not None)

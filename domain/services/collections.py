@@ -45,7 +45,7 @@ from domain.model.signer import Identity, SignatureLevel, SignerKind
 from domain.model.tokens import hash_token
 from domain.model.values import Email, Mobile, PersonName
 from domain.services.audit import append, commit_with_trail, sync_timeline
-from domain.services.ceremony import attach_prepared_versions, build_prepared_versions
+from domain.services.ceremony import _retrying, attach_prepared_versions, build_prepared_versions
 from domain.services.collection_views import (
     CollectionDetails,
     CollectionsPage,
@@ -509,6 +509,31 @@ def collection_timeline(*, uow: UowFactory, collection_id: str, by_person_id: st
 # -- the worker ----------------------------------------------------------------------------------
 
 
+def record_delivery_failure(*, uow: UowFactory, clock: Clock, collection_id: str, signer_id: str, channel: str,
+                            permanent: bool, provider_code: str | None = None) -> bool:
+    """A notification for a signer of this collection failed for good: the provider refused it
+    (``permanent``) or every retry failed. Told on the collection's timeline and trail; a
+    failure the worker will still retry is nobody's concern yet, so the worker calls this only
+    once it gives up. False when the collection or the signer is gone (nothing to tell)."""
+
+    def record() -> bool:
+        with uow() as tx:
+            try:
+                collection = tx.collections.get(collection_id)
+            except NotFound:
+                return False
+            recorded = collection.record_delivery_failure(
+                signer_id=signer_id, channel=channel, reason="refused" if permanent else "undelivered",
+                provider_code=provider_code, now=clock.now())
+            if recorded:
+                commit_with_trail(tx, collection)
+            return recorded
+
+    # The worker calls this once per failed job: a signer acting on the collection at that
+    # moment must not make the preparer miss it.
+    return _retrying(record)
+
+
 def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenerator,
                                  limit: int = 100) -> WorkerReport:
     """One round of the worker: expire what passed its deadline (everyone is told), send due reminders.
@@ -540,7 +565,7 @@ def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenera
 __all__ = [
     "add_document", "add_observer", "add_signer", "cancel", "check_upload", "clean_file_name",
     "collection_details", "collection_timeline", "create_draft", "list_collections", "open_invitation",
-    "place_field", "read_original", "record_signature", "refuse_by_link", "remind_now", "remove_document",
+    "place_field", "read_original", "record_delivery_failure", "record_signature", "refuse_by_link", "remind_now", "remove_document",
     "remove_observer", "remove_signer", "reorder", "replace_signer", "run_due_reminders_and_expiry", "send",
     "set_level", "signer_choices", "update_info", "update_options",
 ]

@@ -34,7 +34,8 @@ DEFAULT_TEMPLATE = "one_time_code"
 def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHasher, ids: IdGenerator,
               clock: Clock, record: CodeEventSink, person_id: str, purpose: str,
               destination: Email | Mobile, payload_digest: str | None = None,
-              template: str = DEFAULT_TEMPLATE, locale: str = "fr") -> OneTimeCodeChallenge:
+              template: str = DEFAULT_TEMPLATE, locale: str = "fr",
+              about: tuple[str, str] | None = None) -> OneTimeCodeChallenge:
     """Issue a new code for ``purpose`` and queue it to ``destination`` (email or mobile).
 
     The throttle counts the person's sends for this purpose, not across purposes:
@@ -43,6 +44,7 @@ def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHa
     (``CodePurpose.SIGNING.scoped(collection_id)``).
     A new code replaces the person's pending one for the purpose: one live code at a time.
     The clear code goes only into the notification; the challenge keeps its keyed hash.
+    ``about`` (collection id, signer id) names whom a failed delivery is reported to.
     """
     now = clock.now()
     purpose = check_purpose(purpose)
@@ -59,6 +61,8 @@ def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHa
                                         valid_minutes=_minutes(), purpose=purpose)
     else:
         raise InvalidValue("destination", "a code goes to an Email or a Mobile")
+    if about is not None:
+        notification = notification.about(*about)
     challenge = OneTimeCodeChallenge.issue(
         id=challenge_id, person_id=person_id, purpose=purpose, channel=notification.channel,
         destination=notification.to, code_hash=hasher.hash(code, context=challenge_id),

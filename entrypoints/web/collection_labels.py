@@ -77,6 +77,22 @@ EVENT_LABELS = {
     EventKind.COMPLETED: N_("Collecte terminée : tous les signataires ont signé"),
     EventKind.EXPIRED: N_("Date limite dépassée : collecte expirée"),
     EventKind.CANCELLED: N_("Collecte annulée"),
+    EventKind.DELIVERY_FAILED: N_("Message non remis à %(name)s"),
+}
+
+# A failed delivery's timeline sentence, by (channel, reason) of the event.
+DELIVERY_FAILURE_LABELS = {
+    ("sms", "refused"): N_("SMS non remis à %(name)s : numéro refusé par l’opérateur"),
+    ("sms", "undelivered"): N_("SMS non remis à %(name)s : l’opérateur est resté injoignable malgré plusieurs essais"),
+    ("email", "refused"): N_("E-mail non remis à %(name)s : adresse refusée par le serveur de messagerie"),
+    ("email", "undelivered"): N_("E-mail non remis à %(name)s : le serveur de messagerie est resté injoignable "
+                                 "malgré plusieurs essais"),
+}
+
+# The warning on the row of a signer whose message never arrived, by channel.
+DELIVERY_FAILURE_HINTS = {
+    "sms": N_("Le dernier SMS n’a pas été remis. Vérifiez le numéro, puis utilisez « Remplacer »."),
+    "email": N_("Le dernier e-mail n’a pas été remis. Vérifiez l’adresse, puis utilisez « Remplacer »."),
 }
 
 # Where the no-JavaScript placement form puts a box.

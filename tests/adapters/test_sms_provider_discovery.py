@@ -98,7 +98,7 @@ def test_an_installed_plugin_is_discovered_by_name(plugin_installed):
 def test_the_container_builds_the_plugin_seing_sms_backend_names(plugin_installed, tmp_path):
     spool = tmp_path / "acme.jsonl"
     settings = Settings(data_dir=tmp_path, dev_mode=False, sms_backend="acme", sms_sender_name="CabDupre",
-                        sms_options={"spool": str(spool)})
+                        sms_options={"spool": str(spool)}, mail_backend="smtp")
     sender = build_container(settings).adapters.sms_sender()
     assert type(sender).__name__ == "AcmeSmsSender"
     sender.send(OutgoingSms(to="+33612345678", text="Votre code : 482 913, valable 10 min — à bientôt"))

@@ -123,8 +123,9 @@ def test_brevo_refusing_the_key_is_a_permanent_failure(brevo):
 
 
 def test_brevo_refusing_the_number_is_a_permanent_failure(brevo):
-    with pytest.raises(PermanentDeliveryError, match="400.*invalid_parameter Invalid phone number"):
+    with pytest.raises(PermanentDeliveryError, match="400.*invalid_parameter Invalid phone number") as refused:
         brevo_sender(brevo).send(OutgoingSms(to="+33 6 12", text=PLAIN_CODE))
+    assert refused.value.code == "invalid_parameter"
 
 
 def test_brevo_out_of_credits_is_a_permanent_failure(brevo):
@@ -196,8 +197,9 @@ def test_twilio_refusing_the_credentials_is_a_permanent_failure(twilio):
 
 
 def test_twilio_refusing_the_number_is_a_permanent_failure(twilio):
-    with pytest.raises(PermanentDeliveryError, match="400: 21211 Invalid 'To' Phone Number"):
+    with pytest.raises(PermanentDeliveryError, match="400: 21211 Invalid 'To' Phone Number") as refused:
         twilio_sender(twilio).send(OutgoingSms(to="0612345678", text=PLAIN_CODE))
+    assert refused.value.code == "21211"  # kept on the collection's trail for the preparer and support
 
 
 def test_twilio_refusing_an_unreachable_region_is_a_permanent_failure(twilio):

@@ -13,6 +13,7 @@ from domain.model.errors import (
     CollectionNotRunning,
     DeadlineNotInFuture,
     DuplicateSigner,
+    InvalidValue,
     InvitationLinkUnusable,
     MissingDelegation,
     NoDocument,
@@ -420,3 +421,45 @@ def test_a_draft_can_be_cancelled_silently_but_an_ended_collection_cannot():
     assert c.cancel(by=PREPARER, now=T0) == []
     with pytest.raises(CollectionAlreadyEnded):
         c.cancel(by=PREPARER, now=T0 + timedelta(minutes=1))
+
+
+# -- messages that never arrived ------------------------------------------------------------------------------------
+
+
+def test_invitations_name_the_collection_and_signer_they_serve():
+    c = ready(2, mode=PAR)
+    invitations = c.send(by=PREPARER, now=T0, new_token=Tokens())
+    assert {(n.about_collection, n.about_signer) for n in invitations} == {("col-1", "sig-2"), ("col-1", "sig-3")}
+
+
+def test_a_failed_delivery_is_on_the_timeline_and_on_the_signer_until_they_act():
+    c = ready(2, mode=PAR)
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    assert c.record_delivery_failure(signer_id="sig-2", channel="sms", reason="refused", provider_code="21211",
+                                     now=later(minutes=1))
+    event = c.timeline[-1]
+    assert event.kind is EventKind.DELIVERY_FAILED and event.signer_id == "sig-2"
+    assert event.detail_dict() == {"name": c.signer("sig-2").display_name, "channel": "sms", "reason": "refused",
+                                   "provider_code": "21211"}
+    assert c.delivery_failed("sig-2") == "sms" and c.delivery_failed("sig-3") is None
+    c.record_signature(signer_id="sig-2", now=later(hours=1), new_token=Tokens())
+    assert c.delivery_failed("sig-2") is None, "the signer signed after all: nothing left to fix"
+
+
+def test_a_failed_delivery_keeps_only_known_reasons_and_plain_provider_codes():
+    c = ready(1)
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    c.record_delivery_failure(signer_id="sig-2", channel="email", reason="whatever", provider_code="<b>x</b>",
+                              now=later(minutes=1))
+    assert c.timeline[-1].detail_dict() == {"name": c.signer("sig-2").display_name, "channel": "email",
+                                            "reason": "undelivered"}
+    with pytest.raises(InvalidValue):
+        c.record_delivery_failure(signer_id="sig-2", channel="fax", reason="refused", now=later(minutes=2))
+
+
+def test_a_failed_delivery_to_a_signer_no_longer_there_records_nothing():
+    c = ready(1)
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    before = len(c.timeline)
+    assert not c.record_delivery_failure(signer_id="sig-gone", channel="sms", reason="refused", now=later(minutes=1))
+    assert len(c.timeline) == before

@@ -88,7 +88,8 @@ def test_brevo_chosen_by_configuration_sends_to_the_configured_api(tmp_path):
     try:
         settings = load_settings({"SEING_DATA_DIR": str(tmp_path), "SEING_DEV_MODE": "false",
                                   "SEING_SMS_BACKEND": "brevo", "SEING_BREVO_API_KEY": "xkeysib-prod",
-                                  "SEING_SMS_SENDER_NAME": "CabDupre", "SEING_SMS_API_URL": stub.url})
+                                  "SEING_SMS_SENDER_NAME": "CabDupre", "SEING_SMS_API_URL": stub.url,
+                                  "SEING_MAIL_BACKEND": "smtp"})
         sender = build_container(settings).adapters.sms_sender()
         assert isinstance(sender, BrevoSmsSender)
         sender.send(OutgoingSms(to="+33612345678", text="Code 482913"))
@@ -102,7 +103,8 @@ def test_twilio_chosen_by_configuration_sends_to_the_configured_api(tmp_path):
     stub = TwilioStub(TWILIO_SID, "secret-token").start()
     try:
         settings = Settings(data_dir=tmp_path, dev_mode=False, sms_backend="twilio", twilio_account_sid=TWILIO_SID,
-                            twilio_auth_token="secret-token", sms_sender_name="+33757000000", sms_api_url=stub.url)
+                            twilio_auth_token="secret-token", sms_sender_name="+33757000000", sms_api_url=stub.url,
+                            mail_backend="smtp")
         sender = build_container(settings).adapters.sms_sender()
         assert isinstance(sender, TwilioSmsSender)
         sender.send(OutgoingSms(to="+33612345678", text="Code 482913"))
@@ -110,3 +112,19 @@ def test_twilio_chosen_by_configuration_sends_to_the_configured_api(tmp_path):
         stub.stop()
     assert stub.accepted == [OutgoingSms(to="+33612345678", text="Code 482913")]
     assert b"From=%2B33757000000" in stub.requests[0].body
+
+
+def test_outside_dev_mode_the_email_outbox_refuses_to_start_naming_the_setting(tmp_path):
+    # SMS goes to a provider, but invitations and codes by email would still only reach a folder.
+    settings = Settings(data_dir=tmp_path, dev_mode=False, sms_backend="twilio", twilio_account_sid=TWILIO_SID,
+                        twilio_auth_token="secret-token", sms_sender_name="+33757000000")
+    with pytest.raises(ConfigurationError) as error:
+        build_container(settings)
+    assert "SEING_MAIL_BACKEND=outbox" in str(error.value)
+    assert "SEING_DEV_MODE=false" in str(error.value)
+
+
+def test_in_dev_mode_the_email_outbox_is_still_the_default(tmp_path):
+    settings = load_settings({"SEING_DATA_DIR": str(tmp_path)})
+    assert settings.mail_backend == "outbox"
+    assert type(build_container(settings).adapters.mailer()).__name__ == "OutboxMailer"

@@ -302,3 +302,94 @@ def test_periodic_tasks_run_when_due_and_a_failing_one_does_not_stop_the_others(
     clock.advance(_td(seconds=1))
     assert worker.run_periodic() == ["collections", "broken"]
     assert calls == ["collections", "broken", "collections", "broken"]
+
+
+# -- telling the preparer about a message that never arrived ------------------------------------------------------
+
+
+class Told:
+    """The use case the failure handler hands a failed delivery to, as the container binds it."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+
+
+def _world_telling(told, **kwargs):
+    from entrypoints.notifications import make_notify_failure_handler
+
+    world = World(**kwargs)
+    world.worker = Worker(world.jobs, world.worker._handlers, world.clock, max_attempts=kwargs.get("max_attempts", 8),
+                          on_failure={"notify": make_notify_failure_handler(told)})
+    return world
+
+
+def _about_anne(world):
+    return world.enqueue(JobSpec.notify(Notification.email(
+        Email("anne@exemple.fr"), "password_reset", name="Anne", token="tok-7").about("col-1", "sig-1")))
+
+
+def test_a_notification_names_its_collection_and_signer_through_the_outbox():
+    spec = JobSpec.notify(Notification.sms(Mobile("0612345678"), "signing_code", code="123456").about("col-1", "sig-1"))
+    back = spec.as_notification()
+    assert (back.about_collection, back.about_signer) == ("col-1", "sig-1")
+    assert "123456" not in {v for k, v in spec.payload if k.startswith("about.")}
+
+
+def test_a_job_queued_before_notifications_named_their_collection_still_runs():
+    old = JobSpec(kind="notify", payload={"channel": "email", "to": "claire@example.fr",
+                                          "template": "password_reset", "ctx.name": "Claire", "ctx.token": "t"})
+    notification = old.as_notification()
+    assert notification.about_collection is None and notification.about_signer is None
+    world = World()
+    job_id = world.enqueue(old)
+    world.worker.run_once()
+    assert world.jobs.get(job_id).status is JobStatus.DONE
+
+
+def test_a_refused_message_about_a_signer_is_handed_over_at_once_with_the_providers_code():
+    told = Told()
+    world = _world_telling(told)
+    world.mailer.fail_next(permanent=True, message="550 mailbox unknown", code="550")
+    job_id = _about_anne(world)
+    world.worker.run_once()
+    assert world.jobs.get(job_id).status is JobStatus.FAILED
+    assert told.calls == [dict(collection_id="col-1", signer_id="sig-1", channel="email", permanent=True,
+                               provider_code="550")]
+
+
+def test_a_transient_failure_is_handed_over_only_when_the_retries_are_spent():
+    told = Told()
+    world = _world_telling(told, max_attempts=2)
+    world.mailer.fail_next(times=5)
+    _about_anne(world)
+    world.worker.run_once()
+    assert told.calls == []
+    world.clock.advance(timedelta(minutes=5))
+    world.worker.run_once()
+    assert told.calls == [dict(collection_id="col-1", signer_id="sig-1", channel="email", permanent=False,
+                               provider_code=None)]
+
+
+def test_a_failed_message_about_no_one_is_not_handed_over():
+    told = Told()
+    world = _world_telling(told)
+    world.mailer.fail_next(permanent=True)
+    world.enqueue_reset_email()
+    world.worker.run_once()
+    assert told.calls == []
+
+
+def test_a_failure_in_telling_does_not_stop_the_worker():
+    def broken(**kwargs):
+        raise RuntimeError("database away")
+
+    world = _world_telling(broken)
+    world.mailer.fail_next(permanent=True)
+    first = _about_anne(world)
+    second = world.enqueue_reset_email()
+    world.worker.run_once()
+    assert world.jobs.get(first).status is JobStatus.FAILED
+    assert world.jobs.get(second).status is JobStatus.DONE

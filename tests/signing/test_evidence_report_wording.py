@@ -57,3 +57,14 @@ def test_events_are_in_words_and_actors_by_name():
     for raw in ("document_added", "options_updated", PREPARER, SIGNER, "signer_id="):
         assert raw not in text
     assert "Piste d’audit" in text and "d'" not in text and "l'" not in text  # typographic apostrophes
+
+
+def test_a_failed_delivery_reads_in_words():
+    evidence = {**EVIDENCE, "events": [*EVIDENCE["events"],
+                                       _event(6, "delivery_failed", None, signer_id=SIGNER, name="Irina Faron",
+                                              channel="sms", reason="refused", provider_code="21211")]}
+    text = _text(PlainPdfEvidenceRenderer().render(evidence, json_sha256="0" * 64))
+    assert "Message non remis — par Seing (automatique)" in text
+    assert "canal : SMS" in text and "motif : refusé par le prestataire" in text
+    assert "code du prestataire : 21211" in text
+    assert "delivery_failed" not in text and "refused" not in text

@@ -22,7 +22,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from domain.model.cabinet import Delegation
-from domain.model.collection import CollectionStatus, InvitationMode, ReminderPolicy, allowed_levels
+from domain.model.collection import CollectionStatus, EventKind, InvitationMode, ReminderPolicy, allowed_levels
 from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_FIELD_SIZE
 from domain.model.errors import DocumentRefused, DomainError, NoDocument, NoSigner, NotFound
 from domain.model.intake import CEILING_MAX_BYTES, MB
@@ -787,7 +787,10 @@ def _timeline(details: Any) -> list[dict[str, Any]]:
         params.setdefault("name", names.get(entry.signer_id or "", ""))
         params.setdefault("old_name", "")
         params.setdefault("de", french.preposition(params["name"]))  # « Tour d’Irina reporté »
-        lines.append({"at": entry.at, "message": labels.EVENT_LABELS.get(entry.kind, N_("Événement")),
+        message = labels.EVENT_LABELS.get(entry.kind, N_("Événement"))
+        if entry.kind is EventKind.DELIVERY_FAILED:
+            message = labels.DELIVERY_FAILURE_LABELS.get((params.get("channel", ""), params.get("reason", "")), message)
+        lines.append({"at": entry.at, "message": message,
                       "params": params, "automatic": entry.detail.get("automatic") == "yes"})
     return lines
 
