@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 
@@ -95,6 +96,34 @@ _REVOCATION_REQUIRED = RevocationCheckingPolicy(
 )
 
 
+def _review_integrity_once(embedded: Any) -> None:
+    """Make the signature's integrity review (digest, coverage, and the diff analysis of every
+    revision after it) run once per policy instead of once per caller.
+
+    pyHanko's long-term validation of *one* signature reviews the integrity of *every* signature
+    of the file (to index the document timestamps' proofs of existence) and does not keep the
+    result, so a file of N signatures had N² diff analyses. The review depends only on the file
+    and the diff policy, and the reader (hence these objects) lives for one verification, so
+    reusing it changes no result. Set on the instance: pyHanko's class is left as it is.
+    """
+    compute = embedded.compute_integrity_info
+    reviewed: list[Any] = []  # diff policies fully reviewed (diff included)
+    skipped = False  # reviewed without the diff analysis
+
+    def once(diff_policy: Any = None, skip_diff: bool = False) -> None:
+        nonlocal skipped
+        policy = diff_policy or DEFAULT_DIFF_POLICY
+        if any(policy is done for done in reviewed) or (skip_diff and (skipped or reviewed)):
+            return  # a skipped diff leaves the earlier review's result in place, as pyHanko does
+        compute(diff_policy, skip_diff=skip_diff)
+        if skip_diff:
+            skipped = True
+        else:
+            reviewed.append(policy)
+
+    embedded.compute_integrity_info = once
+
+
 class PyHankoSignatureVerifier:
     """Besides the report's checks (which may use our CA's live revocation data), each
     signature gets the PAdES level it proves *from the file alone* (EN 319 102-1 through
@@ -115,6 +144,8 @@ class PyHankoSignatureVerifier:
         try:
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
             signatures = list(reader.embedded_signatures)
+            for embedded in signatures:
+                _review_integrity_once(embedded)
         except Exception as exc:  # any parse failure: the file cannot be verified
             raise NotVerifiable(f"unreadable PDF: {type(exc).__name__}") from exc
         if not signatures:
