@@ -234,7 +234,8 @@ class PyHankoSignatureVerifier:
         printed = _PRINTED_JSON_DIGEST.search(covered)
         return printed.group(1).decode("ascii") if printed else None
 
-    def _context(self, cert: x509.Certificate, dss: _FileRevinfo, moment: datetime | None, chain: list[x509.Certificate]) -> ValidationContext:
+    def _context(self, cert: x509.Certificate, dss: _FileRevinfo, moment: datetime | None,
+                 chain: list[x509.Certificate]) -> ValidationContext:
         ocsps: list[bytes] = []
         crls: list[bytes] = []
         if self._revocation is not None:
