@@ -17,9 +17,12 @@ import re
 from datetime import datetime
 from typing import Any, Sequence
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 
 # Private in pyHanko, but the one reader of a PDF's DSS into the AdES engine's local knowledge.
@@ -95,6 +98,72 @@ _REVOCATION_REQUIRED = RevocationCheckingPolicy(
 )
 
 
+def _review_integrity_once(embedded: Any) -> None:
+    """Make the signature's integrity review (digest, coverage, and the diff analysis of every
+    revision after it) run once per policy instead of once per caller.
+
+    pyHanko's long-term validation of *one* signature reviews the integrity of *every* signature
+    of the file (to index the document timestamps' proofs of existence) and does not keep the
+    result, so a file of N signatures had N² diff analyses. The review depends only on the file
+    and the diff policy, and the reader (hence these objects) lives for one verification, so
+    reusing it changes no result. Set on the instance: pyHanko's class is left as it is.
+    """
+    compute = embedded.compute_integrity_info
+    reviewed: list[Any] = []  # diff policies fully reviewed (diff included)
+    skipped = False  # reviewed without the diff analysis
+
+    def once(diff_policy: Any = None, skip_diff: bool = False) -> None:
+        nonlocal skipped
+        policy = diff_policy or DEFAULT_DIFF_POLICY
+        if any(policy is done for done in reviewed) or (skip_diff and (skipped or reviewed)):
+            return  # a skipped diff leaves the earlier review's result in place, as pyHanko does
+        compute(diff_policy, skip_diff=skip_diff)
+        if skip_diff:
+            skipped = True
+        else:
+            reviewed.append(policy)
+
+    embedded.compute_integrity_info = once
+
+
+class _FileRevinfo:
+    """The file's DSS, parsed once per verification and shared by every signature's checks
+    (parsing it for each signature made verification quadratic in the number of signers)."""
+
+    def __init__(self, reader: PdfFileReader, dss: DocumentSecurityStore | None) -> None:
+        self._reader = reader
+        self._knowledge: Any = None
+        self.present = dss is not None
+        self.certs: list[x509.Certificate] = list(dss.load_certs()) if dss is not None else []
+        # (serial of the certificate it speaks about, response); unreadable responses are left out.
+        self.ocsps: list[tuple[int, Any]] = []
+        self.crls: list[Any] = []
+        if dss is None:
+            return
+        for ocsp_ref in dss.ocsps:
+            response = asn1_ocsp.OCSPResponse.load(ocsp_ref.get_object().data)
+            try:
+                single = response["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]
+                self.ocsps.append((single[0]["cert_id"]["serial_number"].native, response))
+            except Exception:
+                continue
+        self.crls = [asn1_crl.CertificateList.load(crl_ref.get_object().data) for crl_ref in dss.crls]
+
+    @classmethod
+    def read(cls, reader: PdfFileReader) -> _FileRevinfo:
+        try:
+            dss = DocumentSecurityStore.read_dss(reader)
+        except Exception:
+            dss = None
+        return cls(reader, dss)
+
+    def local_knowledge(self) -> Any:
+        """The DSS as the AdES engine's local knowledge (what the file alone brings)."""
+        if self._knowledge is None:
+            self._knowledge = _dss_to_local_knowledge(self._reader)
+        return self._knowledge
+
+
 class PyHankoSignatureVerifier:
     """Besides the report's checks (which may use our CA's live revocation data), each
     signature gets the PAdES level it proves *from the file alone* (EN 319 102-1 through
@@ -115,19 +184,17 @@ class PyHankoSignatureVerifier:
         try:
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
             signatures = list(reader.embedded_signatures)
+            for embedded in signatures:
+                _review_integrity_once(embedded)
         except Exception as exc:  # any parse failure: the file cannot be verified
             raise NotVerifiable(f"unreadable PDF: {type(exc).__name__}") from exc
         if not signatures:
             raise NotVerifiable("the PDF holds no signature")
-        try:
-            dss = DocumentSecurityStore.read_dss(reader)
-        except Exception:
-            dss = None
-        dss_certs = list(dss.load_certs()) if dss is not None else []
+        dss = _FileRevinfo.read(reader)
         checks = []
         timestamp_revisions = [s.signed_revision for s in signatures if s.sig_object_type == "/DocTimeStamp"]
         for embedded in signatures:
-            checks.append(self._check(embedded, dss, dss_certs, timestamp_revisions))
+            checks.append(self._check(embedded, dss, timestamp_revisions))
         last = max(zip(signatures, checks, strict=True), key=lambda pair: pair[0].signed_revision)[1]
         # Only validation data (DSS) may follow the last signature: PAdES B-LT adds it after.
         whole = last.coverage == "entire_file" or last.modifications_after == "lta_updates"
@@ -167,8 +234,8 @@ class PyHankoSignatureVerifier:
         printed = _PRINTED_JSON_DIGEST.search(covered)
         return printed.group(1).decode("ascii") if printed else None
 
-    def _context(self, cert: x509.Certificate, dss: DocumentSecurityStore | None, dss_certs: list[x509.Certificate],
-                 moment: datetime | None, chain: list[x509.Certificate]) -> ValidationContext:
+    def _context(self, cert: x509.Certificate, dss: _FileRevinfo, moment: datetime | None,
+                 chain: list[x509.Certificate]) -> ValidationContext:
         ocsps: list[bytes] = []
         crls: list[bytes] = []
         if self._revocation is not None:
@@ -187,35 +254,25 @@ class PyHankoSignatureVerifier:
                     continue
                 ocsps += data.ocsp_responses
                 crls += data.crls
-        from asn1crypto import crl as asn1_crl
-        from asn1crypto import ocsp as asn1_ocsp
-
         kwargs = dict(trust_roots=self._roots, other_certs=self._cas + chain,
                       ocsps=[asn1_ocsp.OCSPResponse.load(o) for o in dict.fromkeys(ocsps)],
                       crls=[asn1_crl.CertificateList.load(c) for c in dict.fromkeys(crls)],
                       allow_fetching=False, revocation_mode="soft-fail", retroactive_revinfo=True)
         if moment is not None:
             kwargs["moment"] = moment
-        if dss is not None:
+        if dss.present:
             # The DSS holds OCSP responses for every signer of the file; pyHanko refuses a path
             # when it is offered a response about another certificate of the same CA.
-            serials = {c.serial_number for c in [cert, *chain, *dss_certs]} if cert else set()
+            serials = {c.serial_number for c in [cert, *chain, *dss.certs]} if cert else set()
             mine = {cert.serial_number, *(c.serial_number for c in chain)}
-            for ocsp_ref in dss.ocsps:
-                response = asn1_ocsp.OCSPResponse.load(ocsp_ref.get_object().data)
-                try:
-                    single = response["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]
-                    serial = single[0]["cert_id"]["serial_number"].native
-                except Exception:
-                    continue
+            for serial, response in dss.ocsps:
                 if serial in mine or serial not in serials:
                     kwargs["ocsps"].append(response)
-            for crl_ref in dss.crls:
-                kwargs["crls"].append(asn1_crl.CertificateList.load(crl_ref.get_object().data))
-            kwargs["other_certs"] = list(kwargs["other_certs"]) + dss_certs
+            kwargs["crls"] += dss.crls
+            kwargs["other_certs"] = list(kwargs["other_certs"]) + dss.certs
         return ValidationContext(**kwargs)
 
-    def _check(self, embedded, dss, dss_certs, timestamp_revisions) -> SignatureCheck:  # type: ignore[no-untyped-def]
+    def _check(self, embedded, dss, timestamp_revisions) -> SignatureCheck:  # type: ignore[no-untyped-def]
         is_timestamp = embedded.sig_object_type == "/DocTimeStamp"
         cert = embedded.signer_cert
         chain = [c for c in embedded.other_embedded_certs]
@@ -224,7 +281,7 @@ class PyHankoSignatureVerifier:
         # under a rolled-over TSA, the newest one rests on a certificate the wall clock may not
         # have reached yet (tests move the clock), and an old one's TSA may have ended (its proof
         # then rests on the timestamp after it).
-        context = self._context(cert, dss, dss_certs, self._clock.now() if is_timestamp else None, chain)
+        context = self._context(cert, dss, self._clock.now() if is_timestamp else None, chain)
         try:
             if is_timestamp:
                 status = validate_pdf_timestamp(embedded, validation_context=context)
@@ -241,7 +298,7 @@ class PyHankoSignatureVerifier:
             # at that moment; a revocation dated later leaves the signature good.
             try:
                 at_signing = validate_pdf_signature(
-                    embedded, signer_validation_context=self._context(cert, dss, dss_certs, ts_status.timestamp, chain),
+                    embedded, signer_validation_context=self._context(cert, dss, ts_status.timestamp, chain),
                     ts_validation_context=context)
                 if not at_signing.revoked and at_signing.trusted:
                     status, revoked_since_signing = at_signing, True
@@ -264,8 +321,8 @@ class PyHankoSignatureVerifier:
         name = None if is_timestamp else (embedded.sig_object.get("/Name") or None)
         coverage = embedded.coverage.name.lower() if embedded.coverage is not None else "partial"
         modification = getattr(status, "modification_level", None)
-        pades = self._pades(embedded, ts_status is not None, dss_certs, cert, timestamp_revisions, is_timestamp)
-        proven_level, proven_at = (None, None) if is_timestamp else self._proven(embedded, timestamp_revisions)
+        pades = self._pades(embedded, ts_status is not None, dss.certs, cert, timestamp_revisions, is_timestamp)
+        proven_level, proven_at = (None, None) if is_timestamp else self._proven(embedded, timestamp_revisions, dss)
         issuers = [c for c in chain + self._cas if c.subject == cert.issuer]
         qualified = bool(self._trusted_list and qc and not is_timestamp
                          and any(self._trusted_list.grants(c.dump()) for c in issuers))
@@ -294,7 +351,7 @@ class PyHankoSignatureVerifier:
             revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
             **extra)
 
-    def _proven(self, embedded, timestamp_revisions) -> tuple[str | None, datetime | None]:  # type: ignore[no-untyped-def]
+    def _proven(self, embedded, timestamp_revisions, dss) -> tuple[str | None, datetime | None]:  # type: ignore[no-untyped-def]
         """The PAdES level the file alone proves for this signature, and the time it is proven at
         (the signature timestamp's time from B-T up; the validation time for B-B).
 
@@ -316,7 +373,7 @@ class PyHankoSignatureVerifier:
             try:
                 embedded.compute_integrity_info()
                 result = asyncio.run(ades_with_time_validation(
-                    embedded.signed_data, self._offline_spec(revocation, _dss_to_local_knowledge(embedded.reader)),
+                    embedded.signed_data, self._offline_spec(revocation, dss.local_knowledge()),
                     timing_info=timing, raw_digest=embedded.compute_digest(),
                     extra_status_kwargs=embedded.summarise_integrity_info(), status_cls=PdfSignatureStatus))
             except Exception as exc:
@@ -331,7 +388,7 @@ class PyHankoSignatureVerifier:
             # (pyHanko 0.38's basic validation drops status_cls, so no PDF integrity kwargs here:
             # the raw digest is the byte range's, and the report checks coverage anyway.)
             basic = asyncio.run(ades_basic_validation(
-                embedded.signed_data, self._offline_spec(NO_REVOCATION, _dss_to_local_knowledge(embedded.reader)),
+                embedded.signed_data, self._offline_spec(NO_REVOCATION, dss.local_knowledge()),
                 timing_info=timing, raw_digest=embedded.compute_digest()))
         except Exception as exc:
             _log.info("basic validation failed: %s", exc)
