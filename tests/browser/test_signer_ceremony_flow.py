@@ -183,6 +183,8 @@ def test_asking_for_the_code_without_ticking_shows_the_error_by_the_box_with_the
     error.wait_for()
     # htmx swapped the section in place: same page, no reload to the top; the box has the focus, on screen.
     assert page.url == link
+    # The focus moves once htmx has settled the swap: wait for it (a loaded machine is slower).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'accepte'")
     assert page.evaluate("document.activeElement.id") == "accepte"
     assert "J’ai lu et j’accepte" in error.inner_text()
     assert page.evaluate("""() => { const r = document.getElementById('accepte-erreur').getBoundingClientRect();

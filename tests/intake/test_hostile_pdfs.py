@@ -156,11 +156,14 @@ def test_a_runaway_loop_is_killed_by_its_cpu_budget() -> None:
 
 
 def test_normal_pages_are_served_while_a_bomb_is_being_read(pool) -> None:
+    """Ordinary page images do not queue behind a bomb: they are all done before it is (no
+    timing threshold, which a loaded machine would break; the order is what matters)."""
     renderer = PdfiumPageRenderer(pool)
     normal = minimal_pdf(pages=2)
-    bomb_done = threading.Event()
+    bomb_started, bomb_done = threading.Event(), threading.Event()
 
     def read_bomb() -> None:
+        bomb_started.set()
         try:
             renderer.render_png(hostile.content_stream_bomb(512 * MB), page=1, width_px=400)
         except DocumentTooComplex:
@@ -170,15 +173,13 @@ def test_normal_pages_are_served_while_a_bomb_is_being_read(pool) -> None:
 
     thread = threading.Thread(target=read_bomb)
     thread.start()
-    time.sleep(0.1)
-    timings = []
+    bomb_started.wait(5)
     for page in (1, 2, 1):
-        started = time.monotonic()
         assert renderer.render_png(normal, page=page, width_px=300).startswith(b"\x89PNG")
-        timings.append(time.monotonic() - started)
+    served_while_reading = not bomb_done.is_set()
     thread.join(TIMEOUT + 5)
     assert bomb_done.is_set()
-    assert max(timings) < 1.0, timings
+    assert served_while_reading, "the ordinary pages waited for the bomb"
 
 
 def test_a_worker_error_comes_back_typed(pool) -> None:
