@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -181,6 +182,9 @@ def pdfsig_reports(path: Path, root_der: bytes, nss_dir: Path) -> list[str]:
     """pdfsig's text, one block per signature (it exits 0 even when a signature is invalid)."""
     certutil = require_tool("certutil")
     tool = require_tool("pdfsig")
+    # One NSS database per root: a folder shared by tests (a module's, a worker's) must never
+    # answer with the trust of an earlier CA when a fixture was rebuilt with a new one.
+    nss_dir = nss_dir / hashlib.sha256(root_der).hexdigest()[:16]
     if not (nss_dir / "cert9.db").exists():
         nss_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run([certutil, "-N", "--empty-password", "-d", f"sql:{nss_dir}"], check=True)
