@@ -52,12 +52,11 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 
-# Every test on every core (pytest-xdist; each worker has its own databases and folders; an idle
-# worker steals queued tests, so one long browser flow does not leave the other core waiting),
-# then the suites that need no browser again with the system clock two years ahead.
+# Every test on every core (pytest-xdist; each worker has its own databases and folders), then
+# the suites that need no browser again with the system clock two years ahead.
 TEST_WORKERS ?= auto
 test: install system-deps lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 	$(MAKE) --no-print-directory test-shifted
 
 # A test that pins a date while the code under it reads the wall clock passes only on the day it
@@ -72,7 +71,7 @@ test-shifted: install system-deps
 	LD_PRELOAD="$$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n1)" FAKETIME="+$(SHIFT_DAYS)d" \
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 PYTHONPATH=tests/shifted_clock \
 	SEING_TEST_CLOCK_SHIFT_DAYS=$(SHIFT_DAYS) \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser" -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" -p no:cacheprovider
 
 bench: install
 	$(BIN)/python -m bench
