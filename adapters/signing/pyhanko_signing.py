@@ -393,7 +393,11 @@ class PyHankoPdfSigning:
     def _cert(self, der: bytes) -> x509.Certificate:
         cert = self._parsed.get(der)
         if cert is None:
-            cert = self._parsed.put(der, x509.Certificate.load(der))
+            cert = x509.Certificate.load(der)
+            # asn1crypto parses lazily and caches as it goes, which is not thread-safe: signers in
+            # parallel threads read the same cached certificate, so parse it whole before sharing.
+            _ = cert.native
+            cert = self._parsed.put(der, cert)
         return cert
 
     def _sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest) -> None:
