@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 from ports.contracts.identity import PNG
-from tests.browser.conftest import LiveServer, _build_container, _ensure_static_assets, _free_port
+from tests.browser.conftest import LiveServer, _build_container, _ensure_static_assets, _free_port, watch_page
 from tests.web.qcp_helpers import latest_code, register_lcp
 
 pytestmark = pytest.mark.browser
@@ -237,6 +237,9 @@ def test_continuing_in_the_browser_takes_the_photos_with_the_camera(live_server,
         context.grant_permissions(["camera"], origin=live_server.url)
         context.set_default_timeout(30_000)
         page = context.new_page()
+        # This browser is not the guarded one: give its page the CSP-proof wait_for_function
+        # (Playwright's own compiles the predicate in the page, which « script-src 'self' » refuses).
+        watch_page(page, [])
         page.goto(f"{live_server.url}/connexion")
         page.get_by_label("Adresse e-mail").fill("irina.faron@example.fr")
         page.get_by_label("Mot de passe").fill(PASSWORD)
