@@ -20,10 +20,6 @@ OWNER_EMAIL = "jessica@poussart.fr"
 SIREN = "732829320"
 
 
-def make_app(container: Any) -> Any:
-    return app_for(container)
-
-
 class ApiClient:
     """Cookies kept between calls; the CSRF header added to unsafe methods."""
 
@@ -76,7 +72,7 @@ def uc(container):
 
 @pytest.fixture
 def app(container):
-    return make_app(container)
+    return app_for(container)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from domain.model.errors import IdempotentRequestInProgress
-from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, make_app, problem_of
+from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, app_for, problem_of
 from tests.api.test_api_on_real_adapters import database_url, real_container  # noqa: F401
 from tests.intake import corpus
 from tests.persistence.conftest import make_postgres_database  # noqa: F401
@@ -23,7 +23,7 @@ def test_a_key_creates_once_and_stops_when_revoked(real_container: Any):  # noqa
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
-    app = make_app(real_container)
+    app = app_for(real_container)
     with TestClient(app) as owner_client, TestClient(app) as program:
         owner = ApiClient(owner_client)
         owner.login()
@@ -77,7 +77,7 @@ def test_one_call_sends_on_the_database_and_a_refusal_stores_nothing(real_contai
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
-    app = make_app(real_container)
+    app = app_for(real_container)
     with TestClient(app) as owner_client, TestClient(app) as program:
         owner = ApiClient(owner_client)
         owner.login()

@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 from adapters.persistence.migrations import upgrade
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
-from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, make_app, problem_of
+from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, app_for, problem_of
 
 # The session-scoped factory of throw-away PostgreSQL databases the persistence tests use.
 from tests.persistence.conftest import make_postgres_database  # noqa: F401
@@ -41,7 +41,7 @@ def test_owner_invites_collaborator_who_joins_and_gets_delegations(real_containe
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
-    app = make_app(real_container)
+    app = app_for(real_container)
     with TestClient(app) as owner_client, TestClient(app) as invitee_client:
         owner, invitee = ApiClient(owner_client), ApiClient(invitee_client)
         owner.login()
@@ -74,7 +74,7 @@ def test_a_ghostscript_pdf_2_0_is_sent_and_a_certified_pdf_is_refused_at_upload(
     real_container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
         owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
-    with TestClient(make_app(real_container)) as client:
+    with TestClient(app_for(real_container)) as client:
         api = ApiClient(client)
         api.login()
         [cabinet] = api.get("/api/v1/cabinets").json()

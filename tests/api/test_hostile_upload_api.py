@@ -13,7 +13,7 @@ from dependency_injector import providers
 from adapters.isolation.pool import BoundedProcessPool
 from adapters.pdf.inspection import PyHankoPdfiumInspector
 from adapters.pdf.rendering import PdfiumPageRenderer
-from tests.api.conftest import PASSWORD, ApiClient, make_app, problem_of
+from tests.api.conftest import PASSWORD, ApiClient, app_for, problem_of
 from tests.intake import corpus, hostile
 
 MB = 1024 * 1024
@@ -41,7 +41,7 @@ def api_and_cabinet(tmp_path, pool) -> Iterator[tuple[ApiClient, Any]]:
     cabinet = container.use_cases.create_cabinet(
         name="Cabinet", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
         owner_email="jessica@poussart.fr", owner_mobile="06 24 00 00 13", password=PASSWORD)
-    with TestClient(make_app(container), base_url="http://testserver.local") as raw:
+    with TestClient(app_for(container), base_url="http://testserver.local") as raw:
         api = ApiClient(raw)
         api.login()
         yield api, cabinet

@@ -100,7 +100,7 @@ def test_a_rejection_is_reported_with_its_reason(owner, container, base):
 def test_without_the_flag_there_is_no_identity_check_step(tmp_path):
     from litestar.testing import TestClient
 
-    from tests.api.conftest import ApiClient, make_app
+    from tests.api.conftest import ApiClient, app_for
 
     container = build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
     container.adapters.ca().init_hierarchy()
@@ -108,7 +108,7 @@ def test_without_the_flag_there_is_no_identity_check_step(tmp_path):
         name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
         owner_email="jessica@poussart.fr", owner_mobile="06 24 00 00 13", password="correct horse battery")
     base = f"/api/v1/cabinets/{cabinet.cabinet_id}/lcp-registration"
-    with TestClient(make_app(container), base_url="http://testserver.local") as raw:
+    with TestClient(app_for(container), base_url="http://testserver.local") as raw:
         client = ApiClient(raw)
         client.login()
         confirmed = to_identity_check(client, container, base)
