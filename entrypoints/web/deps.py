@@ -16,7 +16,9 @@ from litestar.di import NamedDependency, Provide
 from domain.model.audit import RequestContext
 from domain.model.errors import NotFound
 from domain.services.views import CabinetMembership, Profile
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.i18n import N_, SESSION_LOCALE_KEY
+from ports.clock import Clock
 
 SESSION_PERSON = "person_id"
 SESSION_CABINET = "cabinet_id"
@@ -59,18 +61,18 @@ def provide_container(state: State) -> Any:
     return state.container
 
 
-def provide_use_cases(state: State) -> Any:
-    """``use_cases.login(email=..., password=...)`` etc., ports already injected."""
-    return state.container.use_cases
+def provide_use_cases(state: State) -> UseCases:
+    """``use_cases.login(email=..., password=...)`` etc., ports already injected, typed."""
+    return state.container.facade()  # type: ignore[no-any-return]
 
 
 def provide_settings(state: State) -> Any:
     return state.container.settings()
 
 
-def provide_clock(state: State) -> Any:
+def provide_clock(state: State) -> Clock:
     """The Clock port: the web edge reads time from it too (tests move a fixed clock)."""
-    return state.container.adapters.clock()
+    return state.container.facade().clock()  # type: ignore[no-any-return]
 
 
 def request_context(request: Request) -> RequestContext:
@@ -82,7 +84,7 @@ def request_context(request: Request) -> RequestContext:
     return RequestContext(ip=client, user_agent=(request.headers.get("user-agent") or "")[:400] or None)
 
 
-def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
+def provide_viewer(request: Request, use_cases: NamedDependency[UseCases]) -> Viewer:
     """Runs in a worker thread (``sync_to_thread``): the use cases open database sessions."""
     session = request.session
     person_id = session.get(SESSION_PERSON)
