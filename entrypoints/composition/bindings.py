@@ -15,16 +15,26 @@ from __future__ import annotations
 
 import collections.abc
 import inspect
+import types
 import typing
 from typing import Any, Callable, Mapping
 
 from dependency_injector import providers
 
-__all__ = ["PortBindings", "UnboundPort", "is_port", "unit_of_work_type"]
+__all__ = ["PortBindings", "UnboundPort", "is_port", "required", "unit_of_work_type"]
 
 
 class UnboundPort(TypeError):
     """A use case asks for a port no provider is registered for."""
+
+
+def required(hint: object) -> object:
+    """``X`` for ``X | None`` (a port a use case can do without is still given when we have it)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return hint
 
 
 def unit_of_work_type(hint: object) -> type | None:
@@ -57,6 +67,7 @@ class PortBindings:
         self.unit_of_work = unit_of_work
 
     def provider_for(self, hint: object) -> providers.Provider | None:
+        hint = required(hint)
         if unit_of_work_type(hint) is not None:
             return self.unit_of_work
         return self.by_type.get(hint) if isinstance(hint, type) else None
@@ -77,7 +88,7 @@ class PortBindings:
             provider = self.provider_for(hint)
             if provider is not None:
                 bound[name] = provider
-            elif is_port(hint):
+            elif is_port(required(hint)):
                 raise UnboundPort(f"{function.__module__}.{function.__qualname__}: no provider for "
                                   f"{name}: {getattr(hint, '__name__', hint)}")
         return providers.Callable(function, **bound)

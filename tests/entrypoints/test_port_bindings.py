@@ -8,7 +8,7 @@ from typing import Any, Generic, Protocol
 import pytest
 
 from domain.services import identity_checks, verification
-from entrypoints.composition.bindings import PortBindings, UnboundPort, is_port, unit_of_work_type
+from entrypoints.composition.bindings import PortBindings, UnboundPort, is_port, required, unit_of_work_type
 from entrypoints.composition.container import BoundUseCases, build_container
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.settings import Settings
@@ -35,8 +35,8 @@ def _conforms(value: object, kind: type) -> bool:
 
 def _port_parameters(function: Any) -> dict[str, object]:
     hints = typing.get_type_hints(function)
-    return {name: hint for name, hint in hints.items()
-            if name != "return" and (is_port(hint) or hint in BoundUseCases.ports.by_type)}
+    wanted = {name: required(hint) for name, hint in hints.items() if name != "return"}
+    return {name: hint for name, hint in wanted.items() if is_port(hint) or hint in BoundUseCases.ports.by_type}
 
 
 def test_every_port_a_use_case_declares_is_bound_to_an_object_of_that_type(container):
@@ -74,6 +74,11 @@ def test_a_parameter_name_shared_by_two_ports_gets_the_port_its_type_names(conta
     assert identity.kwargs["verifier"] is BoundUseCases.adapters.identity_verifier
     assert signatures.kwargs["verifier"] is BoundUseCases.adapters.signature_verifier
     assert "policy" in identity.kwargs  # LcpIdentityCheckPolicy, by type too
+
+
+def test_a_port_a_use_case_can_do_without_is_still_given(container):
+    """``read_original(clock: Clock | None)``: without the clock a download could not be recorded."""
+    assert container.use_cases.read_collection_original.kwargs["clock"]() is container.adapters.clock()
 
 
 def test_settings_with_no_type_of_their_own_are_given_to_the_use_cases_that_take_them(container):
