@@ -153,7 +153,7 @@ def timeline_of(c: Collection) -> tuple[TimelineEntry, ...]:
 
 
 @frozen
-class InvitationView:
+class SignerInvitationView:
     """What the signer's link opens onto."""
 
     collection_id: str

@@ -51,8 +51,8 @@ from domain.services.collection_views import (
     CollectionsPage,
     CollectionSummary,
     DocumentView,
-    InvitationView,
     SignerChoice,
+    SignerInvitationView,
     TimelineEntry,
     WorkerReport,
     timeline_of,
@@ -395,7 +395,7 @@ def _by_link(tx: UnitOfWork, token: str, now: datetime) -> tuple[Collection, str
 
 
 def open_invitation(*, uow: UowFactory, clock: Clock, token: str,
-                    context: RequestContext | None = None) -> InvitationView:
+                    context: RequestContext | None = None) -> SignerInvitationView:
     """The signer follows their link: recorded as opened the first time."""
     now = clock.now()
     with uow() as tx:
@@ -404,7 +404,7 @@ def open_invitation(*, uow: UowFactory, clock: Clock, token: str,
         commit_with_trail(tx, collection, context)
         details = CollectionDetails.of(collection)
         signer = next(s for s in details.signers if s.signer_id == signer_id)
-        return InvitationView(collection_id=collection.id, collection_title=collection.title,
+        return SignerInvitationView(collection_id=collection.id, collection_title=collection.title,
                               message=collection.message, sender_name=details.preparer_name,
                               cabinet_name=details.cabinet_name, deadline=collection.deadline, signer=signer,
                               documents=tuple(_documents_for(details.documents, signer_id)))

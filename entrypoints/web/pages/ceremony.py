@@ -40,7 +40,7 @@ from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import FormData, checked, error_text, form_error_status, form_value, render, see_other
 
-__all__ = ["signer_router"]
+__all__ = ["ceremony_router"]
 
 PAGE_WIDTH_PX = 900
 MAX_REASON = 1000
@@ -77,7 +77,7 @@ def _base(token: str) -> str:
 
 def _dead_page(request: Request, reason: str, *, status: int = 410) -> Response:
     title, text = DEAD_LINK_TEXTS.get(reason, DEAD_LINK_TEXTS["unknown"])
-    return render(request, "signer/dead.html", status=status, title=title, text=text, reason=reason)
+    return render(request, "ceremony/dead.html", status=status, title=title, text=text, reason=reason)
 
 
 def _reason(error: InvitationLinkUnusable) -> str:
@@ -95,22 +95,22 @@ def _view_or_dead(use_cases: Any, request: Request, token: str) -> Any:
 def _ended_page(request: Request, view: Any, token: str) -> Response | None:
     """The page to show instead of the steps, when there is nothing left to do here."""
     if view.signer_status in ("signed", "finalising"):
-        return render(request, "signer/done.html", view=view, token=token,
+        return render(request, "ceremony/done.html", view=view, token=token,
                       finalising=view.signer_status == "finalising", refresh=view.signer_status == "finalising")
     if view.signer_status == "refused":
-        return render(request, "signer/refused.html", view=view, token=token)
+        return render(request, "ceremony/refused.html", view=view, token=token)
     if view.collection_status != "in_progress":
         return _dead_page(request, view.collection_status)
     return None
 
 
 def _steps_page(request: Request, view: Any, token: str, *, status: int = 200, **context: Any) -> Response:
-    return render(request, "signer/ceremony.html", status=status, view=view, token=token,
+    return render(request, "ceremony/documents.html", status=status, view=view, token=token,
                   page_width=PAGE_WIDTH_PX, level_label=LEVEL_LABELS.get(view.level, ""), **context)
 
 
 def _code_page(request: Request, view: Any, token: str, *, status: int = 200, **context: Any) -> Response:
-    return render(request, "signer/code.html", status=status, view=view, token=token, **context)
+    return render(request, "ceremony/code.html", status=status, view=view, token=token, **context)
 
 
 def _step_error(request: Request, use_cases: Any, token: str, exc: DomainError) -> Response:
@@ -212,7 +212,7 @@ def request_code(request: Request, token: FromPath[str], data: FormData,
         return response
     # htmx swaps the « Signer » section of the steps page (an answer it swaps must be a 2xx; the error is
     # in the section); anything else is a page to go to.
-    if getattr(response, "template_name", None) == "signer/ceremony.html":
+    if getattr(response, "template_name", None) == "ceremony/documents.html":
         response.status_code = 200
         return response
     target = str(response.url) if isinstance(response, Redirect) else None
@@ -288,7 +288,7 @@ def refusal_page(request: Request, token: FromPath[str], use_cases: NamedDepende
     ended = _ended_page(request, view, token)
     if ended is not None:
         return ended
-    return render(request, "signer/refuse.html", view=view, token=token)
+    return render(request, "ceremony/refuse.html", view=view, token=token)
 
 
 @post("/signature/{token:str}/refus", name="signer_refuse", sync_to_thread=True)
@@ -303,7 +303,7 @@ def refuse(request: Request, token: FromPath[str], data: FormData, use_cases: Na
         view = _view_or_dead(use_cases, request, token)
         if isinstance(view, Response):
             return view
-        return render(request, "signer/refuse.html", status=400, view=view, token=token, errors=errors,
+        return render(request, "ceremony/refuse.html", status=400, view=view, token=token, errors=errors,
                       values={"raison": reason[:MAX_REASON]})
     try:
         use_cases.refuse(token=token, reason=reason, context=request_context(request))
@@ -349,13 +349,13 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
         return see_other(_base(token) + "?identite=ok")
     started = (_session(request).get(SESSION_IDENTITY) or {}).get(view.signer_id)
     if outcome == "pending" and started:
-        return render(request, "signer/identity.html", view=view, token=token, stage="capture", refresh=True,
+        return render(request, "ceremony/identity.html", view=view, token=token, stage="capture", refresh=True,
                       qr=_qr_svg(started["phone_url"]), phone_url=started["phone_url"],
                       browser_path=_local(started["browser_url"]),
                       simulator=_submitted(_simulator(request), started["session_ref"]))
     if outcome == "pending":
-        return render(request, "signer/identity.html", view=view, token=token, stage="waiting", refresh=True)
-    return render(request, "signer/identity.html", view=view, token=token,
+        return render(request, "ceremony/identity.html", view=view, token=token, stage="waiting", refresh=True)
+    return render(request, "ceremony/identity.html", view=view, token=token,
                   stage="rejected" if outcome == "rejected" else "start")
 
 
@@ -425,7 +425,7 @@ def _session(request: Request) -> dict[str, Any]:
     return session if isinstance(session, dict) else {}
 
 
-signer_router = Router(path="/", route_handlers=[
+ceremony_router = Router(path="/", route_handlers=[
     ceremony_page, page_image, document_pdf, request_code, code_page, sign, refusal_page, refuse,
     identity_page, identity_start, identity_simulator,
 ], include_in_schema=False)
