@@ -1,4 +1,7 @@
-"""How handlers reach the container: small ``provide_*`` functions registered with ``Provide``.
+"""How handlers reach the composition root: small ``provide_*`` functions registered with ``Provide``.
+
+Handlers get the typed ``UseCases`` facade (``use_cases``), the settings and the clock; never the
+container itself, so never an adapter.
 
 The container lives on ``app.state.container``; no dependency-injector wiring in handlers
 (Litestar inspects handler signatures and the two clash). The JSON API reuses these.
@@ -57,13 +60,14 @@ class Viewer:
         return self.profile.person_id
 
 
-def provide_container(state: State) -> Any:
-    return state.container
-
-
 def provide_use_cases(state: State) -> UseCases:
     """``use_cases.login(email=..., password=...)`` etc., ports already injected, typed."""
     return state.container.facade()  # type: ignore[no-any-return]
+
+
+def use_cases_of(request: Request) -> UseCases:
+    """The facade, for helpers that have the request but were not given ``use_cases``."""
+    return request.app.state.container.facade()  # type: ignore[no-any-return]
 
 
 def provide_settings(state: State) -> Any:
@@ -112,7 +116,6 @@ def provide_viewer(request: Request, use_cases: NamedDependency[UseCases]) -> Vi
 
 
 DEPENDENCIES: dict[str, Provide] = {
-    "container": Provide(provide_container, sync_to_thread=False),
     "use_cases": Provide(provide_use_cases, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "clock": Provide(provide_clock, sync_to_thread=False),

@@ -13,6 +13,7 @@ from litestar.response import Template
 from markupsafe import Markup, escape
 
 from entrypoints.composition.use_cases import UseCases
+from entrypoints.settings import Settings
 from entrypoints.web.pages.common import render
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -42,7 +43,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 @get("/dev/outbox", name="dev_outbox", sync_to_thread=True)
-def dev_outbox(request: Request, use_cases: NamedDependency[UseCases], settings: NamedDependency[Any]) -> Template:
+def dev_outbox(request: Request, use_cases: NamedDependency[UseCases], settings: NamedDependency[Settings]) -> Template:
     if not getattr(settings, "dev_mode", False):
         raise NotFoundException()
     messages = [

@@ -14,6 +14,7 @@ from domain.model.collection import CollectionStatus, InvitationMode, ReminderPo
 from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_FIELD_SIZE
 from domain.model.errors import DomainError, NoSigner
 from domain.model.signer import SignerKind
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import Viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -56,7 +57,7 @@ from entrypoints.web.pages.common import (
 
 @get("/collectes/{collection_id:str}/informations", name="collection_info", sync_to_thread=True)
 def informations(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -66,7 +67,7 @@ def informations(request: Request, collection_id: FromPath[str], viewer: NamedDe
 
 @post("/collectes/{collection_id:str}/informations", name="save_collection_info", sync_to_thread=True)
 def save_informations(request: Request, collection_id: FromPath[str], data: FormData,
-                      viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                      viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     values = {"title": form_value(data, "title"), "message": str((data or {}).get("message", "")).strip()}
     errors: dict[str, str] = {}
     status = 400
@@ -106,7 +107,7 @@ def _options_page(request: Request, viewer: Viewer, details: Any, *, status: int
 
 @get("/collectes/{collection_id:str}/options", name="collection_options", sync_to_thread=True)
 def options(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-            use_cases: NamedDependency[Any]) -> Response:
+            use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -115,7 +116,7 @@ def options(request: Request, collection_id: FromPath[str], viewer: NamedDepende
 
 @post("/collectes/{collection_id:str}/options", name="save_collection_options", sync_to_thread=True)
 def save_options(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     values = {"deadline": form_value(data, "deadline"), "reminders": "on" if checked(data, "reminders") else "",
               "every_days": form_value(data, "every_days") or "3", "max_count": form_value(data, "max_count") or "3"}
     errors: dict[str, str] = {}
@@ -171,7 +172,7 @@ def _observer_values(data: dict[str, Any] | None) -> dict[str, str]:
     return {name: form_value(data, name) for name in _OBSERVER_FIELDS}
 
 
-def _add_observer(request: Request, use_cases: Any, viewer: Viewer, collection_id: str,
+def _add_observer(request: Request, use_cases: UseCases, viewer: Viewer, collection_id: str,
                   values: dict[str, str]) -> tuple[int, dict[str, str]]:
     """Add a « destinataire en copie »; the status and field errors when refused."""
     errors: dict[str, str] = {}
@@ -195,7 +196,7 @@ def _add_observer(request: Request, use_cases: Any, viewer: Viewer, collection_i
 
 @post("/collectes/{collection_id:str}/destinataires", name="add_observer", sync_to_thread=True)
 def add_observer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     """Adding an observer alone (the options form does it too, saving the options with it)."""
     values = _observer_values(data)
     status, errors = _add_observer(request, use_cases, viewer, collection_id, values)
@@ -209,7 +210,7 @@ def add_observer(request: Request, collection_id: FromPath[str], data: FormData,
 @post("/collectes/{collection_id:str}/destinataires/{observer_id:str}/retirer", name="remove_observer",
       sync_to_thread=True)
 def remove_observer(request: Request, collection_id: FromPath[str], observer_id: FromPath[str],
-                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     use_cases.remove_observer(context=request_context(request),
                               collection_id=collection_id, by_person_id=viewer.person_id, observer_id=observer_id)
     flash(request, N_("Destinataire en copie retiré."))
@@ -219,7 +220,7 @@ def remove_observer(request: Request, collection_id: FromPath[str], observer_id:
 # -- step 4: signataires ------------------------------------------------------------------------------------
 
 
-def _signers_page(request: Request, viewer: Viewer, use_cases: Any, details: Any, *, status: int = 200,
+def _signers_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, *, status: int = 200,
                   **context: Any) -> Template:
     choices = signer_choices_of(use_cases, viewer)
     assert viewer.current is not None
@@ -235,7 +236,7 @@ def _signers_page(request: Request, viewer: Viewer, use_cases: Any, details: Any
 
 @get("/collectes/{collection_id:str}/signataires", name="collection_signers", sync_to_thread=True)
 def signers(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-            use_cases: NamedDependency[Any]) -> Response:
+            use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -244,7 +245,7 @@ def signers(request: Request, collection_id: FromPath[str], viewer: NamedDepende
 
 @post("/collectes/{collection_id:str}/signataires", name="save_collection_signers", sync_to_thread=True)
 def save_signers(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     """The signers' form: levels, order (drag and drop or up/down buttons), mode, remove, « Valider »."""
     details = load_details(use_cases, viewer, collection_id)
     current = [s.signer_id for s in details.signers]
@@ -301,7 +302,7 @@ def save_signers(request: Request, collection_id: FromPath[str], data: FormData,
 
 @post("/collectes/{collection_id:str}/signataires/ajouter", name="add_collection_signer", sync_to_thread=True)
 def add_signer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-               use_cases: NamedDependency[Any]) -> Response:
+               use_cases: NamedDependency[UseCases]) -> Response:
     """« M’ajouter », « Membres du cabinet » and « Autre »."""
     assert viewer.current is not None
     kind_value = form_value(data, "kind")
@@ -368,17 +369,17 @@ def _preset(position: str, size: tuple[float, float]) -> tuple[float, float] | N
 
 @get("/collectes/{collection_id:str}/placement", name="collection_placement", sync_to_thread=True)
 def placement(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-              use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
+              use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
-    return _placement_page(request, viewer, use_cases, container, details)
+    return _placement_page(request, viewer, use_cases, details)
 
 
-def _placement_page(request: Request, viewer: Viewer, use_cases: Any, container: Any, details: Any, *,
+def _placement_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, *,
                     status: int = 200, **context: Any) -> Template:
     return wizard_page(request, viewer, "placement.html", "placement", details, status=status,
-                   sizes=page_sizes(details, use_cases, container, viewer), max_pages=MAX_PLACEMENT_PAGES,
+                   sizes=page_sizes(details, use_cases, viewer), max_pages=MAX_PLACEMENT_PAGES,
                    page_width=PAGE_WIDTH, box=(FIELD_WIDTH, FIELD_HEIGHT),
                    names={s.signer_id: s.display_name for s in details.signers},
                    chosen_signer=request.query_params.get("signataire", ""), **context)
@@ -386,14 +387,14 @@ def _placement_page(request: Request, viewer: Viewer, use_cases: Any, container:
 
 @post("/collectes/{collection_id:str}/placement", name="place_field", sync_to_thread=True)
 def place(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-          use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
+          use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     document_id = form_value(data, "document_id")
     signer_id = form_value(data, "signer_id")
     error_key = f"_placement-{document_id}"
     try:
         page = int(form_value(data, "page"))
-        sizes = page_sizes(details, use_cases, container, viewer).get(document_id) or []
+        sizes = page_sizes(details, use_cases, viewer).get(document_id) or []
         size = sizes[page - 1] if 1 <= page <= len(sizes) else None
         if size is None:
             raise ValueError("no such page")
@@ -411,7 +412,7 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
         x = min(max(0.0, x), size[0] - width)
         y = min(max(0.0, y), size[1] - height)
     except (ValueError, TypeError):
-        return _placement_page(request, viewer, use_cases, container, details, status=400,
+        return _placement_page(request, viewer, use_cases, details, status=400,
                                errors={error_key: PLACEMENT_INVALID})
     try:
         use_cases.place_signature_field(context=request_context(request),
@@ -419,7 +420,7 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
                                         document_id=document_id, signer_id=signer_id, page=page, x=x, y=y,
                                         width=width, height=height)
     except DomainError as exc:
-        return _placement_page(request, viewer, use_cases, container, details,
+        return _placement_page(request, viewer, use_cases, details,
                                status=form_error_status(describe(exc).status),
                                errors={error_key: error_text(request, exc)})
     flash(request, N_("Emplacement de signature enregistré."))
@@ -431,7 +432,7 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
 
 @get("/collectes/{collection_id:str}/recapitulatif", name="collection_recap", sync_to_thread=True)
 def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-          use_cases: NamedDependency[Any]) -> Response:
+          use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -441,7 +442,7 @@ def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependenc
 
 @post("/collectes/{collection_id:str}/envoyer", name="send_collection", sync_to_thread=True)
 def send(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-         use_cases: NamedDependency[Any]) -> Response:
+         use_cases: NamedDependency[UseCases]) -> Response:
     try:
         use_cases.send_collection(context=request_context(request),
                                   collection_id=collection_id, by_person_id=viewer.person_id)
