@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from domain.model.errors import CodeRefused, Conflict, DomainError, QcpEnrollmentAlreadyOpen
 from domain.model.qcp_enrollment import NextStep
+from domain.services.qcp_enrollment import QcpEnrollmentUseCases
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.settings import Settings
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, use_cases_of
@@ -100,7 +101,7 @@ def qr_svg(url: str) -> Markup:
                                                          title="QR code"))
 
 
-def _qcp(use_cases: UseCases) -> Any:
+def _qcp(use_cases: UseCases) -> QcpEnrollmentUseCases:
     return use_cases.qcp()
 
 
