@@ -414,7 +414,7 @@ _MESSAGES: dict[str, str] = {
         "cabinet\u00a0», l’expert-comptable titulaire l’approuve."
     ),
     "seal.no_document": N_("Choisissez au moins un fichier PDF à sceller."),
-    "seal.too_many_documents": N_("Vous pouvez sceller au plus %(limit)s\u00a0documents à la fois."),
+    "seal.too_many_documents": N_("Vous pouvez sceller au plus vingt documents à la fois."),
     "seal_request.already_open": N_(
         "Une demande de certificat de cachet attend déjà la décision de l’expert-comptable titulaire."
     ),

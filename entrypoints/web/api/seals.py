@@ -153,6 +153,7 @@ class SealsController(Controller):
           opt={KEY_SCOPE: ApiScope.ADMIN}, responses=problem_responses(401, 403, 404, 409, 422))
     def reject(self, cabinet_id: FromPath[str], request_id: FromPath[str], person_id: NamedDependency[str],
                data: JSONBody[RejectionInput], use_cases: NamedDependency[Any]) -> SealCertificateRequestView:
+        """The owner refuses, with an optional reason; another member may then ask again."""
         return SealCertificateRequestView.of(use_cases.reject_seal_certificate_request(
             cabinet_id=cabinet_id, person_id=person_id, request_id=request_id, reason=data.reason))
 
@@ -179,6 +180,7 @@ class SealsController(Controller):
          responses=problem_responses(401, 403, 404))
     def sealing(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], person_id: NamedDependency[str],
                 use_cases: NamedDependency[Any]) -> SealingView:
+        """Who sealed what, with which certificate, and where to download it."""
         return SealingView.of(use_cases.sealing_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                            sealing_id=sealing_id))
 
@@ -187,6 +189,7 @@ class SealsController(Controller):
          responses=problem_responses(401, 403, 404))
     def document(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], document_id: FromPath[str],
                  person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response[bytes]:
+        """One sealed PDF, as the sealing made it (B-LTA)."""
         name, content = use_cases.sealed_document_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                              sealing_id=sealing_id, document_id=document_id)
         return file_response(name, content, document_id)
@@ -195,6 +198,7 @@ class SealsController(Controller):
          sync_to_thread=True, media_type="application/pdf", responses=problem_responses(401, 403, 404))
     def evidence_pdf(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], person_id: NamedDependency[str],
                      use_cases: NamedDependency[Any]) -> Response[bytes]:
+        """The sealing's evidence file, sealed with the platform seal and timestamped."""
         content = use_cases.sealing_evidence_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                         sealing_id=sealing_id, item="pdf")
         return file_response("dossier-de-preuve-scellement.pdf", content, "evidence.pdf")
@@ -203,6 +207,7 @@ class SealsController(Controller):
          sync_to_thread=True, media_type="application/json", responses=problem_responses(401, 403, 404))
     def evidence_json(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], person_id: NamedDependency[str],
                       use_cases: NamedDependency[Any]) -> Response[bytes]:
+        """Its JSON twin, whose SHA-256 the sealed PDF binds."""
         content = use_cases.sealing_evidence_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                         sealing_id=sealing_id, item="json")
         return file_response("dossier-de-preuve-scellement.json", content, "evidence.json")
