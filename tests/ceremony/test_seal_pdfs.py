@@ -81,3 +81,22 @@ def test_pdfsig_validates_the_cabinets_seal(world, tmp_path):
     assert "Signature is Valid" in seal and "Certificate is Trusted" in seal, seal
     assert "Signer Certificate Common Name: Cabinet Poussart\n" in seal, seal
     assert "Total document signed" in reports[-1], reports[-1]
+
+
+def test_verifier_page_and_verify_report_say_cachet_de_the_cabinet(world):
+    from litestar.testing import TestClient
+
+    from entrypoints.verify_command import _pdf_lines
+    from tests.apps import app_for
+
+    sealing = _sealed(world, SealProfile.ADVANCED)
+    pdf = world.container.adapters.document_store().read(sealing.documents[0].sealed_sha256)
+    lines = _pdf_lines(world.uc.verify_pdf(content=pdf), __import__("pathlib").Path("bilan.pdf"), lambda s: s)
+    assert "  Cachet de Cabinet Poussart" in lines
+    assert "  Signataire : Cabinet Poussart" not in lines and "  Cachet électronique ; PAdES B-LTA" in lines
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post("/verifier", data={"_csrf_token": client.cookies.get("seing_csrf")},
+                           files={"fichier": ("bilan.pdf", pdf, "application/pdf")})
+    assert page.status_code == 200, page.text
+    assert "Cachet de Cabinet Poussart" in page.text and 'class="seal-of"' in page.text

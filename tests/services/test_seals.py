@@ -122,6 +122,8 @@ def test_a_batch_is_sealed_at_b_lt_then_timestamped_with_its_trail_and_evidence(
     with container.adapters.uow.provider()() as tx:
         trail = tx.audit.of_collection(sealing.id)
     assert verify_chain(trail) is None
+    report = uc.verify_audit_trails()  # `seing audit verify` walks the sealings' chains too
+    assert report.chains == 1 and report.events == len(trail) and report.broken == ()
     assert [e.kind for e in trail] == ["sealing_started", "document_sealed", "document_timestamped",
                                        "document_sealed", "document_timestamped", "evidence_sealed"]
     evidence = json.loads(uc.sealing_evidence_for_member(cabinet_id=cabinet.cabinet_id, person_id=cabinet.person_id,
