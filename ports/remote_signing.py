@@ -1,0 +1,62 @@
+"""Remote signing: a signer's key held by a trust service provider (a QTSP), reached through an API
+such as the Cloud Signature Consortium's.
+
+Only the signature value comes from the provider: the PAdES assembly, the timestamps and the
+revocation data stay ours (``ports.pdf_signing``). A signature is authorised for exactly the
+digests it will sign (CSC SCAL2: the activation data is bound to the hashes), with the signer's
+one-time code when the provider asks for one.
+
+Errors (domain.model.errors, all ``RemoteSigningRefused``): ``RemoteCodeRejected`` (the provider
+refused the signer's code), ``RemoteAuthorizationExpired`` (the authorisation lapsed before the
+signature), ``RemoteHashMismatch`` (the provider refused to sign digests it did not authorise),
+``RemoteCredentialMissing`` (no credential of this signer), ``RemoteSigningUnavailable`` (the
+service did not answer or answered nonsense).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence, runtime_checkable
+
+from attrs import field, frozen
+
+
+@frozen
+class RemoteCredential:
+    """A signing key at the provider, with its certificate (DER) and the issuers up to the root."""
+
+    credential_id: str
+    certificate: bytes = field(repr=False)
+    chain: tuple[bytes, ...] = field(default=(), converter=tuple, repr=False)
+    needs_code: bool = False  # the provider wants the signer's one-time code to authorise
+    key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
+
+
+@runtime_checkable
+class DigestSigner(Protocol):
+    """Signs one precomputed digest; what a PAdES signer asks for the signature value."""
+
+    def sign_digest(self, digest: bytes, hash_algorithm: str) -> bytes:
+        """``hash_algorithm``: sha256, sha384 or sha512. ECDSA values DER-encoded, RSA PKCS#1 v1.5."""
+        ...
+
+
+@runtime_checkable
+class RemoteSigningService(Protocol):
+    def credential_for(self, email: str) -> RemoteCredential:
+        """The signer's credential: the one whose certificate names ``email``; raise
+        RemoteCredentialMissing when the provider has none."""
+        ...
+
+    def authorize(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str,
+                  code: str | None = None) -> str:
+        """Signature activation data (SAD) for exactly these digests."""
+        ...
+
+    def sign_digests(self, credential: RemoteCredential, sad: str, digests: Sequence[bytes],
+                     hash_algorithm: str) -> list[bytes]:
+        """One signature value per digest, in order, under that authorisation."""
+        ...
+
+    def signer(self, credential: RemoteCredential, code: str | None) -> DigestSigner:
+        """A DigestSigner that authorises each digest with ``code`` and then signs it."""
+        ...
