@@ -29,6 +29,11 @@ class RemoteCredential:
     chain: tuple[bytes, ...] = field(default=(), converter=tuple, repr=False)
     needs_code: bool = False  # the provider wants the signer's one-time code to authorise
     key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
+    # What the trail records of the certificate (read by the adapter: ports parse no X.509).
+    serial: str = ""  # hexadecimal
+    subject: str = ""  # RFC 4514
+    issuer: str = ""  # RFC 4514
+    policy: str = ""  # its first certificate policy OID, "" when it names none
 
 
 @runtime_checkable
@@ -60,3 +65,20 @@ class RemoteSigningService(Protocol):
     def signer(self, credential: RemoteCredential, code: str | None) -> DigestSigner:
         """A DigestSigner that authorises each digest with ``code`` and then signs it."""
         ...
+
+
+@frozen
+class RemoteSigningRoutes:
+    """Which cabinets (by SIREN) make their level-3 signatures with the remote service: the
+    configuration's choice, per cabinet; the others keep the built-in CA's QCP-n certificates."""
+
+    service: RemoteSigningService | None = None
+    cabinets: frozenset[str] = field(default=frozenset(), converter=frozenset)
+    every_cabinet: bool = False
+
+    def for_cabinet(self, siren: str | None) -> RemoteSigningService | None:
+        if self.service is None:
+            return None
+        if self.every_cabinet or (siren is not None and siren in self.cabinets):
+            return self.service
+        return None

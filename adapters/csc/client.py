@@ -153,9 +153,15 @@ class CscRemoteSigning:
         key = answer.get("key") or {}
         if key.get("status", "enabled") != "enabled":
             raise RemoteCredentialMissing("the signer's key is disabled at the provider")
+        try:
+            parsed = x509.load_der_x509_certificate(certificates[0])
+        except ValueError as exc:
+            raise RemoteSigningUnavailable("credentials/info gave an unreadable certificate") from exc
         return RemoteCredential(credential_id=credential_id, certificate=certificates[0],
                                 chain=tuple(certificates[1:]), needs_code=_needs_code(answer),
-                                key_algorithms=tuple(str(a) for a in key.get("algo") or ()))
+                                key_algorithms=tuple(str(a) for a in key.get("algo") or ()),
+                                serial=format(parsed.serial_number, "x"), subject=parsed.subject.rfc4514_string(),
+                                issuer=parsed.issuer.rfc4514_string(), policy=_first_policy(parsed))
 
     def credential_for(self, email: str) -> RemoteCredential:
         wanted = email.strip().lower()
@@ -229,6 +235,14 @@ class _AuthorizingSigner:
         sad = self._service.authorize(self._credential, [digest], hash_algorithm, self._code)
         (signature,) = self._service.sign_digests(self._credential, sad, [digest], hash_algorithm)
         return signature
+
+
+def _first_policy(certificate: x509.Certificate) -> str:
+    try:
+        policies = certificate.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except x509.ExtensionNotFound:
+        return ""
+    return next((p.policy_identifier.dotted_string for p in policies), "")
 
 
 def _needs_code(info: dict[str, Any]) -> bool:
