@@ -76,9 +76,10 @@ class RemoteSigningRoutes:
     cabinets: frozenset[str] = field(default=frozenset(), converter=frozenset)
     every_cabinet: bool = False
 
-    def for_cabinet(self, siren: str | None) -> RemoteSigningService | None:
+    def for_cabinet(self, siren: object) -> RemoteSigningService | None:
+        """``siren``: the cabinet's (a Siren value or its nine digits)."""
         if self.service is None:
             return None
-        if self.every_cabinet or (siren is not None and siren in self.cabinets):
+        if self.every_cabinet or (siren is not None and str(siren) in self.cabinets):
             return self.service
         return None

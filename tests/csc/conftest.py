@@ -18,3 +18,4 @@ def strict(csc_server):
     yield csc_server.service
     csc_server.service.otp = None
     csc_server.service.sad_lifetime = 300.0
+    csc_server.service.pin_other_hashes = False

@@ -2,6 +2,10 @@
 test time, with Certomancer's OCSP responders and CRLs served beside it (what the signer's
 certificate's AIA and CRL distribution point name), both on 127.0.0.1.
 
+The signers' certificates name a CRL, no OCSP responder: Certomancer's OCSP responses are made at
+the wall clock's time, while the ceremony tests' Clock runs half an hour behind it (a response from
+the future fails validation); a CRL's update period covers both.
+
 ``StrictCscService`` adds what the dummy leaves out and a QTSP does: the signer's one-time code
 (authMode explicit, OTP required) and a lifetime on the signature activation data.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import socket
 import threading
 import time
@@ -41,9 +46,7 @@ def _config(directory: Path, base_url: str) -> Path:
             critical: true
             smart-value: {schema: key-usage, params: [digital_signature, non_repudiation]}
           - id: crl_distribution_points
-            smart-value: {schema: crl-dist-url, params: {crl-repo-names: [interm]}}
-          - id: authority_information_access
-            smart-value: {schema: aia-urls, params: {ocsp-responder-names: [interm]}}"""
+            smart-value: {schema: crl-dist-url, params: {crl-repo-names: [interm]}}"""
     text = f"""
 external-url-prefix: "{base_url}"
 keysets:
@@ -127,6 +130,7 @@ class StrictCscService(CSCWithCertomancer):
         super().__init__(*args, **kwargs)
         self.otp: str | None = None
         self.sad_lifetime = 300.0
+        self.pin_other_hashes = False  # authorise digests other than those asked: signHash then refuses
         self._issued: dict[str, float] = {}
 
     async def credentials_info(self, request: web.Request):
@@ -143,6 +147,13 @@ class StrictCscService(CSCWithCertomancer):
         params = await request.json()
         if self.otp is not None and params.get("OTP") != self.otp:
             return web.json_response({"error": "invalid_otp", "error_description": "The OTP is invalid"}, status=400)
+        if self.pin_other_hashes:
+            from csc_dummy.csc_dummy_server import CSCAuthorization
+
+            others = [hashlib.sha256(base64.b64decode(h) + b"!").digest() for h in params.get("hash", [])]
+            sad = CSCAuthorization(credential_id=str(params["credentialID"]), num_signatures=len(others),
+                                   hashes=others).derive_sad(self.service_params.sad_secret)
+            return web.json_response({"SAD": sad})
         response = await super().credentials_authorize(request)
         import json
 
