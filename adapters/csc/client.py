@@ -11,6 +11,7 @@ nothing else.
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 from typing import Any, Sequence
@@ -58,6 +59,8 @@ class CscRemoteSigning:
     def __init__(self, *, base_url: str, username: str | None = None, password: str | None = None,
                  client_id: str | None = None, client_secret: str | None = None, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> None:
+        self._settings = dict(base_url=base_url, username=username, password=password, client_id=client_id,
+                              client_secret=client_secret, timeout=timeout)
         self._base = base_url.rstrip("/")
         self._basic = (username, password) if username and password else None
         self._client_credentials = (client_id, client_secret) if client_id and client_secret else None
@@ -68,6 +71,11 @@ class CscRemoteSigning:
 
     def close(self) -> None:
         self._http.close()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # A signature may run in another process (a signing pool): the remote signer travels as its
+        # settings and opens its own connection there.
+        return _rebuild, (self._settings,)
 
     # -- the service -------------------------------------------------------------------
 
@@ -223,6 +231,10 @@ class CscRemoteSigning:
         return _AuthorizingSigner(self, credential, code)
 
 
+def _rebuild(settings: dict[str, Any]) -> CscRemoteSigning:
+    return CscRemoteSigning(**settings)
+
+
 class _AuthorizingSigner:
     """Authorises each digest it is given (SAD bound to that hash), then signs it."""
 
@@ -264,7 +276,7 @@ def _refusal(url: str, response: httpx.Response) -> Exception:
     error = str(body.get("error", "")).lower()
     description = str(body.get("error_description", "")).lower()
     said = f"{url} answered {response.status_code} {error} {description}".strip()
-    if error in _CODE_ERRORS or ("otp" in description or "pin" in description) and "invalid" in description:
+    if error in _CODE_ERRORS or (re.search(r"\b(otp|pin)\b", description) and "invalid" in description):
         return RemoteCodeRejected(said)
     if "expired" in description or error == "expired_sad":
         return RemoteAuthorizationExpired(said)
@@ -273,6 +285,6 @@ def _refusal(url: str, response: httpx.Response) -> Exception:
     if url.endswith("/signatures/signHash") and response.status_code == 400:
         # The SAD was ours and current: what the service refuses is the digests under it.
         return RemoteHashMismatch(said)
-    if response.status_code == 404 or error == "invalid_request" and "credential" in description:
+    if response.status_code == 404 or (error == "invalid_request" and "credential" in description):
         return RemoteCredentialMissing(said)
     return RemoteSigningUnavailable(said)

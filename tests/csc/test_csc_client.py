@@ -150,3 +150,14 @@ def test_oauth2_client_credentials_are_exchanged_at_the_services_token_endpoint(
                                transport=httpx.MockTransport(handler))
     assert service.credential_ids() == []
     assert "https://auth.qtsp.example/oauth2/token" in seen
+
+
+def test_a_remote_signer_travels_to_another_process_as_its_settings(csc_server):
+    """The composition root may run signatures in a process pool: the signer pickles."""
+    import pickle
+
+    service = CscRemoteSigning(base_url=csc_server.url)
+    credential = service.credential_for(SIGNER_EMAIL)
+    signer = pickle.loads(pickle.dumps(service.signer(credential, None)))
+    digest = hashlib.sha256(b"bilan").digest()
+    assert _verifies(credential.certificate, signer.sign_digest(digest, "sha256"), digest, "sha256")
