@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.csc.client import CscRemoteSigning
+from adapters.csc.client import CscRemoteSigning, signature_verifies
 from ports.providers import ProviderConfig
 
 __all__ = ["CscRemoteSigning", "factory"]
@@ -23,3 +23,13 @@ def factory(config: ProviderConfig) -> CscRemoteSigning:
         client_secret=config.option("client_secret") or None,
         timeout=float(config.option("timeout", "30")),
     )
+
+
+class CscContractHooks:
+    """What ``ports.contracts.providers.contract_for`` mixes into the remote signing contract."""
+
+    def verify_signature(self, certificate_der: bytes, signature: bytes, digest: bytes, hash_algorithm: str) -> bool:
+        return signature_verifies(certificate_der, signature, digest, hash_algorithm)
+
+
+factory.contract_hooks = CscContractHooks  # type: ignore[attr-defined]

@@ -18,7 +18,10 @@ from typing import Any, Sequence
 
 import httpx
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from domain.model.errors import (
     RemoteAuthorizationExpired,
@@ -288,3 +291,20 @@ def _refusal(url: str, response: httpx.Response) -> Exception:
     if response.status_code == 404 or (error == "invalid_request" and "credential" in description):
         return RemoteCredentialMissing(said)
     return RemoteSigningUnavailable(said)
+
+
+def signature_verifies(certificate_der: bytes, signature: bytes, digest: bytes, hash_algorithm: str) -> bool:
+    """Whether ``signature`` over the prehashed ``digest`` verifies with the certificate's key
+    (ECDSA DER, RSA PKCS#1 v1.5): the contract's check, offered to a provider's one-line run."""
+    key = x509.load_der_x509_certificate(certificate_der).public_key()
+    prehashed = Prehashed(getattr(hashes, hash_algorithm.upper())())
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, digest, ec.ECDSA(prehashed))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, digest, padding.PKCS1v15(), prehashed)
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True

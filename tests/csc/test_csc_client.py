@@ -29,6 +29,7 @@ from tests.csc.server import SIGNER_EMAIL
 
 
 def _verifies(certificate_der: bytes, signature: bytes, digest: bytes, hash_algorithm: str) -> bool:
+    """An independent check with cryptography (not the adapter's own ``signature_verifies``)."""
     key = x509.load_der_x509_certificate(certificate_der).public_key()
     assert isinstance(key, ec.EllipticCurvePublicKey)
     try:
@@ -161,3 +162,19 @@ def test_a_remote_signer_travels_to_another_process_as_its_settings(csc_server):
     signer = pickle.loads(pickle.dumps(service.signer(credential, None)))
     digest = hashlib.sha256(b"bilan").digest()
     assert _verifies(credential.certificate, signer.sign_digest(digest, "sha256"), digest, "sha256")
+
+
+def test_the_one_line_contract_run_passes_through_the_entry_point(csc_server):
+    """What ``python -m ports.contracts seing.remote_signing_services csc url=… email=…`` runs."""
+    from ports.contracts.providers import contract_for
+
+    suite = contract_for("seing.remote_signing_services", "csc",
+                         options={"url": csc_server.url, "email": SIGNER_EMAIL})
+    tests = [name for name in dir(suite) if name.startswith("test_")]
+    assert len(tests) >= 6
+    for name in tests:
+        instance = suite()
+        try:
+            getattr(instance, name)()
+        finally:
+            instance.teardown_method()
