@@ -232,3 +232,23 @@ def test_the_refusal_is_a_french_sentence_on_the_page_and_a_problem_in_the_api(w
     problem = api.json()
     assert api.headers["content-type"].startswith("application/problem+json")
     assert problem["code"] == "remote_signing.code_rejected" and "refusé ce code" in problem["detail"]
+
+
+def test_without_trusted_time_a_remote_signature_is_not_queued_for_the_worker(world):
+    """The worker could not authorise at the QTSP (it has no code): the signer is told to try again."""
+    from domain.model.errors import TimestampUnavailable
+
+    class DownTsa:
+        def timestamp(self, digest, hash_algorithm, nonce=None):
+            raise TimestampUnavailable("the TSA does not answer")
+
+    revocation = FallbackRevocationSource(CaRevocationSource(world.ca), HttpRevocationSource())
+    world.container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(
+        vault=world.vault, timestamp_authority=DownTsa(), revocation_source=revocation, clock=world.clock)))
+    cid = world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    with pytest.raises(TimestampUnavailable):
+        world.uc.sign(token=token, code=world.latest_code())
+    assert world.jobs("finalise_signature") == []
+    signer = world.get(cid).signers[0]
+    assert signer.finalising_since is None and signer.status is not SignerStatus.SIGNED
