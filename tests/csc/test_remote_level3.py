@@ -154,7 +154,9 @@ def test_a_collection_signed_at_level_3_through_the_qtsp_validates_in_pyhanko_an
         report = world.uc.verify_pdf(content=pdf)
         by_field = {s.field_name: s for s in report.signatures if s.kind == "signature"}
         checked = by_field["Signature_" + remote_signer.id]
-        assert checked.intact and not checked.qualified
+        assert checked.intact and checked.valid and not checked.qualified
+        assert checked.valid_unknown_authority and not checked.known_authority
+        assert all(s.ok for s in report.signatures if s is not checked)  # ours: trusted, valid
         path = tmp_path / f"final-{n}.pdf"
         path.write_bytes(pdf)
         reports = [r for r in _pdfsig(path, roots, tmp_path / f"nss-{n}") if "ETSI.CAdES.detached" in r]
