@@ -100,6 +100,12 @@ class CscRemoteSigning:
             if self._token is not None and self._token[1] > time.monotonic():
                 return self._token[0]
         info = self.info()
+        offered = {str(a) for a in info.get("authType") or ()}
+        wanted = "oauth2client" if self._client_credentials is not None else "basic"
+        if offered and wanted not in offered:
+            # The service says how it authenticates: credentials of another kind would only be refused.
+            raise RemoteSigningUnavailable(f"the service offers {', '.join(sorted(offered))}, not {wanted}: "
+                                           "configure the credentials it takes")
         if self._client_credentials is not None:
             oauth = str(info.get("oauth2") or "").rstrip("/")
             if not oauth:

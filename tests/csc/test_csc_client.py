@@ -178,3 +178,18 @@ def test_the_one_line_contract_run_passes_through_the_entry_point(csc_server):
             getattr(instance, name)()
         finally:
             instance.teardown_method()
+
+
+def test_credentials_of_a_kind_the_service_does_not_offer_are_refused_before_use():
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        if request.url.path.endswith("/info"):
+            return httpx.Response(200, json={"specs": "2.0.0.2", "authType": ["oauth2client"],
+                                             "oauth2": "https://auth.qtsp.example"})
+        return httpx.Response(200, json={"credentialIDs": []})
+
+    with pytest.raises(RemoteSigningUnavailable, match="offers oauth2client, not basic"):
+        _v2_service(handler).credential_ids()
+    assert sent == ["/csc/v2/info"]  # the password never left
