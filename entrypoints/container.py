@@ -115,7 +115,7 @@ class UseCases(containers.DeclarativeContainer):
         ceremony.SigningPorts, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
         code_generator=adapters.code_generator, code_hasher=adapters.code_hasher, store=adapters.document_store,
         signing=adapters.pdf_signing, ca=adapters.ca, vault=adapters.vault, key_type=_ports["key_type"],
-        locks=adapters.locks, renderer=adapters.evidence_renderer, remote_signing=adapters.remote_signing)
+        locks=adapters.locks, remote_signing=adapters.remote_signing)
 
     # accounts
     login = _bound(accounts.login, _ports)

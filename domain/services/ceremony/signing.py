@@ -33,7 +33,6 @@ from domain.model.errors import (
     Conflict,
     DocumentCorrupted,
     DocumentVersionConflict,
-    DomainError,
     SignerStateRefused,
     SigningCertificateMissing,
     TimestampUnavailable,
@@ -43,7 +42,6 @@ from domain.model.one_time_code import bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureCertificate, SignatureLevel, Signer
 from domain.services.audit import append, code_event_sink, sync_timeline
-from domain.services.ceremony.completion import finalise_collection
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
     UowFactory,
@@ -60,7 +58,6 @@ from domain.services.retries import retrying
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
-from ports.evidence import EvidenceRenderer
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
@@ -102,7 +99,6 @@ class SigningPorts:
     vault: KeyVault
     key_type: KeyType
     locks: SigningLocks
-    renderer: EvidenceRenderer
     # Cabinets whose level 3 is made with a QTSP's remote key (the CSC API) rather than our QCP-n.
     remote_signing: RemoteSigningRoutes = RemoteSigningRoutes()
 
@@ -343,12 +339,8 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
         # A one-time certificate served this signature only: its key has no further use.
         ports.vault.delete(identity.key_ref)
     if completed:
-        try:
-            finalise_collection(uow=ports.uow, clock=ports.clock, ids=ports.ids, store=ports.store,
-                                signing=ports.signing, ca=ports.ca, locks=ports.locks, renderer=ports.renderer,
-                                collection_id=plan.collection_id)
-        except DomainError:
-            pass  # the queued job finishes it
+        # Completion (B-LTA timestamps, the sealed evidence, the emails) is the worker's
+        # ``finalise_collection`` job, enqueued with the signature: never in the signer's request.
         return SignOutcome(status="completed", collection_status=CollectionStatus.COMPLETED.value)
     return SignOutcome(status="signed", collection_status=CollectionStatus.IN_PROGRESS.value)
 
