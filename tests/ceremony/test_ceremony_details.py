@@ -62,6 +62,7 @@ def test_signing_codes_and_download_links_render_in_french(world):
     world.collection(_signers(2), mode=InvitationMode.PARALLEL)
     world.sign_as("s0@exemple.fr")
     world.sign_as("s1@exemple.fr")
+    world.run_jobs("finalise_collection")
     renderer = world.container.renderer()
     code = world.notifications("signing_code")[-1]
     email = renderer.render(code)
