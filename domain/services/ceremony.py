@@ -452,7 +452,8 @@ def _send_signing_code(uow: UowFactory, clock: Clock, ids: IdGenerator, code_gen
         challenge = send_code(work=tx, generator=code_generator, hasher=code_hasher, ids=ids, clock=clock,
                               record=code_event_sink(tx, collection.id, signer.id, context), person_id=signer.id,
                               purpose=_purpose(collection.id), destination=destination,  # type: ignore[arg-type]
-                              payload_digest=payload, template="signing_code", about=(collection.id, signer.id))
+                              payload_digest=payload, template="signing_code", about=(collection.id, signer.id),
+                              details={"title": collection.title})
         return CodeSent(channel=channel, masked_destination=masked, expires_at=challenge.expires_at)
 
 
