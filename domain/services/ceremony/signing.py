@@ -169,7 +169,8 @@ def _send_signing_code(ports: SigningPorts, token: str, context: RequestContext 
                               clock=ports.clock, record=code_event_sink(tx, collection.id, signer.id, context),
                               person_id=signer.id, purpose=signing_purpose(collection.id),
                               destination=destination,  # type: ignore[arg-type]
-                              payload_digest=payload, template="signing_code", about=(collection.id, signer.id))
+                              payload_digest=payload, template="signing_code", about=(collection.id, signer.id),
+                              details={"title": collection.title})
         return CodeSent(channel=channel, masked_destination=masked, expires_at=challenge.expires_at)
 
 
