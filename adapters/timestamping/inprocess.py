@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from asn1crypto import algos, cms, core, tsp, x509
 
+from adapters.shared.der import set_of
 from adapters.timestamping._asn1 import TimeStampResp
 from domain.model.errors import TimestampUnavailable
 from domain.model.pki import Credential, KeyRef
@@ -28,16 +29,6 @@ __all__ = ["BuiltinTsa", "InProcessTimestampAuthority", "ETSI_BEST_PRACTICES_TSA
 
 _DIGEST_SIZES = {name: hashlib.new(name).digest_size for name in HASH_ALGORITHMS}
 
-
-def _der_set(items: list[bytes]) -> bytes:
-    body = b"".join(items)
-    length = len(body)
-    if length < 0x80:
-        header = bytes([length])
-    else:
-        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-        header = bytes([0x80 | len(raw)]) + raw
-    return b"\x31" + header + body
 
 
 def _refusal_response(status: tsp.PKIStatusInfo) -> bytes:
@@ -220,7 +211,7 @@ class InProcessTimestampAuthority:
         if nonce is not None:
             tst_info["nonce"] = nonce
         tst_info_der = tsp.TSTInfo(tst_info).dump()
-        signed_attrs_der = _der_set(
+        signed_attrs_der = set_of(
             sorted(  # DER orders a SET OF by encoding
                 [
                     self._content_type_attr,
@@ -310,3 +301,20 @@ def builtin_factory(config: ProviderConfig) -> BuiltinTsa:
     if config.vault is None or config.ca is None:
         raise ValueError("the built-in TSA needs the key vault and the CA")
     return BuiltinTsa(config.vault, config.ca, config.clock)
+
+
+class _OfflineVault:
+    def sign_digest(self, ref: object, digest: bytes, hash_algorithm: str) -> bytes:
+        raise ConnectionError("the key vault is unreachable")
+
+
+class _BuiltinTsaContractHooks:
+    """What ``ports.contracts.providers.contract_for`` mixes into the TSA contract: the same
+    TSA with its key vault unreachable."""
+
+    def make_unavailable_adapter(self) -> BuiltinTsa:
+        tsa = self.make_adapter()  # type: ignore[attr-defined]
+        return BuiltinTsa(_OfflineVault(), tsa._ca, tsa._clock)  # type: ignore[arg-type]
+
+
+builtin_factory.contract_hooks = _BuiltinTsaContractHooks  # type: ignore[attr-defined]

@@ -40,12 +40,14 @@ from domain.model.intake import IntakePolicy
 from domain.model.pki import KeyType
 from domain.model.webhooks import DestinationPolicy
 from domain.services import archives, lcp_registration, retention
+from domain.services.ceremony import SigningPorts
 from domain.services.identity_checks import LcpIdentityCheckPolicy
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
 from entrypoints.composition.bindings import PortBindings
 from entrypoints.composition.ceremony_wiring import logged_archive_renewal, make_job_handler, make_verifier
 from entrypoints.composition.fake_ca import initialised_ca
 from entrypoints.composition.pki_config import ca_settings, qcp_settings
+from entrypoints.composition.remote_signing_config import remote_signing_routes
 from entrypoints.composition.use_cases import IdentitySimulator, UseCases
 from entrypoints.composition.webhook_wiring import webhook_deliverer, webhook_dispatcher
 from entrypoints.notifications import (
@@ -67,6 +69,7 @@ from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_inspection import PdfInspector
 from ports.pdf_signing import PdfSigning
+from ports.remote_signing import RemoteSigningRoutes
 from ports.security import PasswordHasher, Totp
 from ports.throttle import AttemptThrottle
 from ports.verification import SignatureVerifier
@@ -113,7 +116,11 @@ class BoundUseCases(containers.DeclarativeContainer):
         LcpIdentityCheckPolicy: providers.Callable(LcpIdentityCheckPolicy,
                                                    required=settings.provided.lcp_require_identity_check),
         DestinationPolicy: providers.Callable(DestinationPolicy, allow_private=settings.provided.webhooks_allow_private),
+        RemoteSigningRoutes: adapters.remote_signing,
     }, unit_of_work=adapters.uow.provider)
+    # The signing ceremony's ports, one object (``sign``, ``request_signing_code``, ``finalise_signature``),
+    # itself built by type.
+    ports.by_type[SigningPorts] = ports.bind(SigningPorts)
 
     # Plain settings have no type of their own: given explicitly, to the use cases that take them.
     explicit = {
@@ -187,6 +194,8 @@ class FakeAdapters(containers.DeclarativeContainer):
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(RecordingWebhookSender)
+    # None unless a test configures one (the CSC tests point it at a loopback server).
+    remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
 
 
 class Container(containers.DeclarativeContainer):

@@ -27,6 +27,7 @@ from domain.services import (
     lcp_registration,
     officers,
     retention,
+    seals,
     verification,
     webhooks,
 )
@@ -182,8 +183,6 @@ class UseCases:
     remove_observer = UseCase(collections.remove_observer)
     send_collection = UseCase(collections.send)
     create_and_send_collection = UseCase(collection_requests.create_and_send)
-    open_signer_invitation = UseCase(collections.open_invitation)
-    refuse_by_link = UseCase(collections.refuse_by_link)
     remind_signer_now = UseCase(collections.remind_now)
     replace_signer = UseCase(collections.replace_signer)
     cancel_collection = UseCase(collections.cancel)
@@ -242,6 +241,18 @@ class UseCases:
     finish_idempotent_request = UseCase(api_keys.finish_idempotent_request)
     abandon_idempotent_request = UseCase(api_keys.abandon_idempotent_request)
     purge_idempotency_records = UseCase(api_keys.purge_idempotency_records)
+
+    # the cabinet's electronic seal: certificate requests (owner-approved), « Sceller un document »
+    request_seal_certificate = UseCase(seals.request_seal_certificate)
+    approve_seal_certificate_request = UseCase(seals.approve_seal_certificate_request)
+    reject_seal_certificate_request = UseCase(seals.reject_seal_certificate_request)
+    cancel_seal_certificate_request = UseCase(seals.cancel_seal_certificate_request)
+    revoke_seal_certificate = UseCase(seals.revoke_seal_certificate)
+    seal_overview = UseCase(seals.seal_overview)
+    seal_documents = UseCase(seals.seal_documents)
+    sealing_for_member = UseCase(seals.sealing_for_member)
+    sealed_document_for_member = UseCase(seals.sealed_document_for_member)
+    sealing_evidence_for_member = UseCase(seals.sealing_evidence_for_member)
 
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = Provided(QcpEnrollmentUseCases)
