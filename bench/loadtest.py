@@ -50,6 +50,21 @@ def cores() -> int:
 # -- servers --------------------------------------------------------------------------------------
 
 
+def letters(n: int) -> str:
+    """A number a name can hold: 0 → a, 27 → bb… (names take no digits)."""
+    return "".join("abcdefghijklmnopqrstuvwxyz"[int(d, 26)] for d in _base26(n))
+
+
+def _base26(n: int) -> str:
+    digits = "0123456789abcdefghijklmnop"
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -188,7 +203,7 @@ class Stack:
                                        content=minimal_pdf(pages=1, text=f"Lettre {n}"))
             mobile = f"06 {10 + n // 10000 % 90:02d} {n // 100 % 100:02d} {n % 100:02d} 00"
             uc.add_signer(collection_id=cid, by_person_id=self.owner, kind=SignerKind.EXTERNAL,
-                          level=SignatureLevel.ADVANCED, given_names="Paul", surname=f"Martin{n}",
+                          level=SignatureLevel.ADVANCED, given_names="Paul", surname=f"Martin{letters(n)}",
                           email=f"paul{n}@exemple.fr", mobile=mobile)
             uc.send_collection(collection_id=cid, by_person_id=self.owner)
             mobiles["+33" + mobile.replace(" ", "")[1:]] = Signer(cid, self._notification_context(
@@ -420,11 +435,13 @@ def run(argv: list[str] | None = None) -> Iterator[str]:
     args = parse(argv)
     work = Path(tempfile.mkdtemp(prefix="seing-loadtest-"))
     try:
+        # Other programs on the machine take their share: the load average says how quiet it was.
         yield (f"loadtest on {cores()} core(s), {'PostgreSQL' if args.database_url else 'SQLite'}, "
-               f"{args.rounds} round(s); logs in {work}")
+               f"{args.rounds} round(s), load average {os.getloadavg()[0]:.1f} at start; logs in {work}")
         rows = page_rows(args, work)
         rows += signing_rows(args, work)
         yield render(rows)
+        yield f"load average {os.getloadavg()[0]:.1f} at the end"
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

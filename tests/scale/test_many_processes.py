@@ -52,6 +52,21 @@ CODE = r"pour signer\s*:\s*(\d{6})"
 DEADLINE = 240.0  # seconds for one run's signing and completion: a bound, not a target
 
 
+def letters(n: int) -> str:
+    """A number a name can hold: 0 → a, 27 → bb… (names take no digits)."""
+    return "".join("abcdefghijklmnopqrstuvwxyz"[int(d, 26)] for d in _base26(n))
+
+
+def _base26(n: int) -> str:
+    digits = "0123456789abcdefghijklmnop"
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -162,7 +177,7 @@ class World:
             emails = [f"a{n}@exemple.fr", f"b{n}@exemple.fr"]
             for email, surname in zip(emails, ("Martin", "Durand"), strict=True):
                 uc.add_signer(collection_id=cid, by_person_id=owner, kind=SignerKind.EXTERNAL,
-                              level=SignatureLevel.SIMPLE, given_names="Paul", surname=f"{surname}{n}", email=email)
+                              level=SignatureLevel.SIMPLE, given_names="Paul", surname=f"{surname}{letters(n)}", email=email)
             self.collections[cid] = emails
         self.owner, self.uc = owner, uc
         ports = {"web-a": _free_port(), "web-b": _free_port()}
