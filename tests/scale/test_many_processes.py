@@ -48,7 +48,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = int(os.environ.get("SEING_SCALE_COLLECTIONS", "8"))
 KILLS = 20
-CODE = r"pour signer\s*:\s*(\d{6})"
+CODE = r"Votre code à usage unique[^\n]*:\s*(\d{6})"
 DEADLINE = 400.0  # seconds for one run's signing and completion: a bound, not a target
 
 
