@@ -236,18 +236,20 @@ def _request_code(request: Request, token: str, data: dict[str, Any], use_cases:
         if isinstance(view, Response):
             return view
         return _steps_page(request, view, token, status=400, errors={"accepte": ACCEPT_REQUIRED})
-    try:
-        sent = use_cases.request_signing_code(token=token, context=request_context(request))
-    except CodeResendRefused as exc:
+
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, IdentityCheckRequired):  # an external level-3 signer proves their identity first
+            return see_other(f"{_base(token)}/identite")
+        if not isinstance(exc, CodeResendRefused):
+            return _step_error(request, use_cases, token, exc)
         view = _view_or_dead(use_cases, request, token)
         if isinstance(view, Response):
             return view
         return _code_page(request, view, token, status=429, errors={"_form": error_text(request, exc)})
-    except IdentityCheckRequired:
-        return see_other(f"{_base(token)}/identite")
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    return see_other(f"{_base(token)}/code?envoye={sent.channel}" + ("&renvoye=1" if resend else ""))
+
+    return redirect_after(request, lambda: use_cases.request_signing_code(token=token, context=request_context(request)),
+                          lambda sent: f"{_base(token)}/code?envoye={sent.channel}" + ("&renvoye=1" if resend else ""),
+                          refused=refused)
 
 
 @get("/signature/{token:str}/code", name="signer_code", sync_to_thread=True)
