@@ -198,7 +198,8 @@ def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[
 @get("/collectes/{collection_id:str}/annuler", name="cancel_collection_form", sync_to_thread=True)
 def cancel_form(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                 use_cases: NamedDependency[Any]) -> Response:
-    return render(request, "collections/cancel.html", viewer=viewer, details=load_details(use_cases, viewer, collection_id))
+    return render(request, "collections/cancel.html", viewer=viewer,
+                  details=load_details(use_cases, viewer, collection_id))
 
 
 @post("/collectes/{collection_id:str}/annuler", name="cancel_collection", sync_to_thread=True)

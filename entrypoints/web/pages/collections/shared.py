@@ -96,7 +96,7 @@ def step_of(details: Any) -> str:
 
 
 def wizard_page(request: Request, viewer: Viewer, template: str, step: str, details: Any, *, status: int = 200,
-            **context: Any) -> Template:
+                **context: Any) -> Template:
     return render(request, f"collections/{template}", status=status, viewer=viewer, details=details,
                   step=step, STEPS=labels.STEPS, labels=labels, **context)
 

@@ -63,7 +63,7 @@ def informations(request: Request, collection_id: FromPath[str], viewer: NamedDe
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
     return wizard_page(request, viewer, "informations.html", "informations", details,
-                   values={"title": details.summary.title, "message": details.message})
+                       values={"title": details.summary.title, "message": details.message})
 
 
 @post("/collectes/{collection_id:str}/informations", name="save_collection_info", sync_to_thread=True)
@@ -85,8 +85,8 @@ def save_informations(request: Request, collection_id: FromPath[str], data: Form
             errors[str(info.params.get("field") or info.field or "title")] = error_text(request, exc)
     if errors:
         return wizard_page(request, viewer, "informations.html", "informations",
-                       load_details(use_cases, viewer, collection_id), status=status,
-                       values=values, errors=errors)
+                           load_details(use_cases, viewer, collection_id), status=status,
+                           values=values, errors=errors)
     return see_other(f"/collectes/{collection_id}/options")
 
 
@@ -229,10 +229,11 @@ def _signers_page(request: Request, viewer: Viewer, use_cases: Any, details: Any
     taken = {s.member_id for s in details.signers if s.member_id}
     context.setdefault("values", {})
     return wizard_page(request, viewer, "signers.html", "signataires", details, status=status,
-                   offered=levels_offered(details.signers, choices),
-                   members=[c for c in choices if c.member_id not in taken and c.member_id != viewer.current.member_id],
-                   can_add_myself=mine is not None and viewer.current.member_id not in taken,
-                   i_can_sign=mine is not None, **context)
+                       offered=levels_offered(details.signers, choices),
+                       members=[c for c in choices
+                                if c.member_id not in taken and c.member_id != viewer.current.member_id],
+                       can_add_myself=mine is not None and viewer.current.member_id not in taken,
+                       i_can_sign=mine is not None, **context)
 
 
 @get("/collectes/{collection_id:str}/signataires", name="collection_signers", sync_to_thread=True)
@@ -387,10 +388,10 @@ def placement(request: Request, collection_id: FromPath[str], viewer: NamedDepen
 def _placement_page(request: Request, viewer: Viewer, details: Any, *,
                     status: int = 200, **context: Any) -> Template:
     return wizard_page(request, viewer, "placement.html", "placement", details, status=status,
-                   sizes=page_sizes(details), max_pages=MAX_PLACEMENT_PAGES,
-                   page_width=PAGE_WIDTH, box=(FIELD_WIDTH, FIELD_HEIGHT),
-                   names={s.signer_id: s.display_name for s in details.signers},
-                   chosen_signer=request.query_params.get("signataire", ""), **context)
+                       sizes=page_sizes(details), max_pages=MAX_PLACEMENT_PAGES,
+                       page_width=PAGE_WIDTH, box=(FIELD_WIDTH, FIELD_HEIGHT),
+                       names={s.signer_id: s.display_name for s in details.signers},
+                       chosen_signer=request.query_params.get("signataire", ""), **context)
 
 
 @post("/collectes/{collection_id:str}/placement", name="place_field", sync_to_thread=True)
@@ -441,7 +442,7 @@ def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependenc
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
     return wizard_page(request, viewer, "recap.html", "recapitulatif", details,
-                   names={s.signer_id: s.display_name for s in details.signers})
+                       names={s.signer_id: s.display_name for s in details.signers})
 
 
 @post("/collectes/{collection_id:str}/envoyer", name="send_collection", sync_to_thread=True)
