@@ -50,6 +50,7 @@ from domain.services import (
     lcp_registration,
     officers,
     retention,
+    seals,
     verification,
     webhooks,
 )
@@ -65,6 +66,7 @@ from entrypoints.notifications import (
     make_notify_handler,
 )
 from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
+from entrypoints.remote_signing_config import remote_signing_routes
 from entrypoints.settings import Settings
 from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
 from entrypoints.worker import Worker
@@ -109,6 +111,12 @@ class UseCases(containers.DeclarativeContainer):
         "webhook_sender": adapters.webhook_sender,
         "webhook_policy": providers.Callable(DestinationPolicy, allow_private=settings.provided.webhooks_allow_private),
     }
+    # The signing ceremony's ports, one object: ``sign``, ``request_signing_code``, ``finalise_signature``.
+    _ports["ports"] = providers.Factory(
+        ceremony.SigningPorts, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
+        code_generator=adapters.code_generator, code_hasher=adapters.code_hasher, store=adapters.document_store,
+        signing=adapters.pdf_signing, ca=adapters.ca, vault=adapters.vault, key_type=_ports["key_type"],
+        locks=adapters.locks, remote_signing=adapters.remote_signing)
 
     # accounts
     login = _bound(accounts.login, _ports)
@@ -172,8 +180,6 @@ class UseCases(containers.DeclarativeContainer):
     remove_observer = _bound(collections.remove_observer, _ports)
     send_collection = _bound(collections.send, _ports)
     create_and_send_collection = _bound(collection_requests.create_and_send, _ports)
-    open_signer_invitation = _bound(collections.open_invitation, _ports)
-    refuse_by_link = _bound(collections.refuse_by_link, _ports)
     remind_signer_now = _bound(collections.remind_now, _ports)
     replace_signer = _bound(collections.replace_signer, _ports)
     cancel_collection = _bound(collections.cancel, _ports)
@@ -233,6 +239,18 @@ class UseCases(containers.DeclarativeContainer):
     abandon_idempotent_request = _bound(api_keys.abandon_idempotent_request, _ports)
     purge_idempotency_records = _bound(api_keys.purge_idempotency_records, _ports)
 
+    # the cabinet's electronic seal: certificate requests (owner-approved), « Sceller un document »
+    request_seal_certificate = _bound(seals.request_seal_certificate, _ports)
+    approve_seal_certificate_request = _bound(seals.approve_seal_certificate_request, _ports)
+    reject_seal_certificate_request = _bound(seals.reject_seal_certificate_request, _ports)
+    cancel_seal_certificate_request = _bound(seals.cancel_seal_certificate_request, _ports)
+    revoke_seal_certificate = _bound(seals.revoke_seal_certificate, _ports)
+    seal_overview = _bound(seals.seal_overview, _ports)
+    seal_documents = _bound(seals.seal_documents, _ports)
+    sealing_for_member = _bound(seals.sealing_for_member, _ports)
+    sealed_document_for_member = _bound(seals.sealed_document_for_member, _ports)
+    sealing_evidence_for_member = _bound(seals.sealing_evidence_for_member, _ports)
+
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = providers.Singleton(
         QcpEnrollmentUseCases, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
@@ -281,6 +299,8 @@ class FakeAdapters(containers.DeclarativeContainer):
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(RecordingWebhookSender)
+    # None unless a test configures one (the CSC tests point it at a loopback server).
+    remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
 
 
 class Container(containers.DeclarativeContainer):

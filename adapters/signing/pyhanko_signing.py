@@ -53,6 +53,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
+from adapters.shared.der import set_of
 from domain.model.archive import TimestampFacts
 from domain.model.errors import (
     BrokenPdf,
@@ -77,6 +78,7 @@ from ports.pdf_signing import (
     SignatureRequest,
     VisibleSignature,
 )
+from ports.remote_signing import DigestSigner
 from ports.timestamping import TimestampAuthority
 
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
@@ -109,16 +111,6 @@ _CHUNK = 1 << 20
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
 
 
-def _der_set(items: list[bytes]) -> bytes:
-    body = b"".join(items)
-    length = len(body)
-    if length < 0x80:
-        header = bytes([length])
-    else:
-        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-        header = bytes([0x80 | len(raw)]) + raw
-    return b"\x31" + header + body
-
 
 def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
     """DER of the signingCertificateV2 attribute (RFC 5035) naming ``cert``, as pyHanko writes it."""
@@ -135,10 +127,11 @@ class VaultBackedSigner(signers.Signer):
         self,
         *,
         vault: KeyVault,
-        key_ref: KeyRef,
+        key_ref: KeyRef | None,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
+        remote: DigestSigner | None = None,
     ) -> None:
         # pyHanko always adds the signing certificate to the CMS and collects the rest in
         # a set of asn1crypto objects (hashed by identity): a registry that also held the
@@ -149,6 +142,7 @@ class VaultBackedSigner(signers.Signer):
         )
         self._vault = vault
         self._key_ref = key_ref
+        self._remote = remote
         self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
@@ -203,12 +197,18 @@ class VaultBackedSigner(signers.Signer):
                 self.signing_certificate_v2,
             ]
         )
-        return cms.CMSAttributes.load(_der_set(encoded))
+        return cms.CMSAttributes.load(set_of(encoded))
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
             return bytes(self._signature_size)
         digest = hashlib.new(digest_algorithm, data).digest()
+        if self._remote is not None:
+            # A QTSP's key: its refusals (wrong code, expired or mismatched authorisation) are
+            # domain errors the ceremony reports as they are.
+            return self._remote.sign_digest(digest, digest_algorithm)
+        if self._key_ref is None:
+            raise SigningFailed("a signing identity names neither a vault key nor a remote signer")
         try:
             return self._vault.sign_digest(self._key_ref, digest, digest_algorithm)
         except Exception as exc:
@@ -419,6 +419,7 @@ class PyHankoPdfSigning:
             signing_cert=signing_cert,
             chain=chain,
             signing_certificate_v2=cert_attr,
+            remote=identity.remote,
         )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None
 

@@ -156,20 +156,6 @@ def timeline_of(c: Collection) -> tuple[TimelineEntry, ...]:
 
 
 @frozen
-class SignerInvitationView:
-    """What the signer's link opens onto."""
-
-    collection_id: str
-    collection_title: str
-    message: str
-    sender_name: str
-    cabinet_name: str
-    deadline: datetime
-    signer: SignerView
-    documents: tuple[DocumentView, ...]
-
-
-@frozen
 class SignerChoice:
     """A cabinet member the wizard offers under "Membres du cabinet", with the levels allowed."""
 

@@ -105,6 +105,12 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
     e.SigningFailed: 503,
+    # The QTSP (remote signing) refused: the code (422), a lapsed authorisation (410: ask a new code),
+    # no credential for this signer (409); anything else is the provider's failure (503).
+    e.RemoteSigningRefused: 503,
+    e.RemoteCodeRejected: 422,
+    e.RemoteAuthorizationExpired: 410,
+    e.RemoteCredentialMissing: 409,
     e.ArchiveRenewalRejected: 503,
     e.DownloadLinkUnusable: 410,
     e.NotVerifiable: 422,
@@ -367,6 +373,28 @@ _MESSAGES: dict[str, str] = {
         "il sera réessayé."
     ),
     "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été signé, réessayez plus tard."),
+    "remote_signing.refused": N_(
+        "Le prestataire de signature à distance n’a pas signé : rien n’a été signé, demandez un nouveau code."
+    ),
+    "remote_signing.code_rejected": N_(
+        "Le prestataire de signature qualifiée a refusé ce code : rien n’a été signé, demandez un nouveau code."
+    ),
+    "remote_signing.authorization_expired": N_(
+        "L’autorisation de signature a expiré chez le prestataire avant la signature : rien n’a été signé, "
+        "demandez un nouveau code."
+    ),
+    "remote_signing.hash_mismatch": N_(
+        "Le prestataire de signature qualifiée a refusé de signer ces documents : rien n’a été signé, "
+        "demandez un nouveau code."
+    ),
+    "remote_signing.credential_missing": N_(
+        "Le prestataire de signature qualifiée du cabinet ne détient aucun certificat à votre nom : "
+        "contactez le cabinet."
+    ),
+    "remote_signing.unavailable": N_(
+        "Le prestataire de signature qualifiée ne répond pas : rien n’a été signé, réessayez dans quelques "
+        "minutes."
+    ),
     "signing.certificate_rejected": N_(
         "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
     ),
@@ -404,6 +432,23 @@ _MESSAGES: dict[str, str] = {
     "api_key.name_invalid": N_("Donnez à la clé un nom de 1 à 80\u00a0caractères."),
     "api_key.scopes_missing": N_("Choisissez au moins une portée pour la clé."),
     "api_key.already_revoked": N_("Cette clé d’API est déjà révoquée."),
+    # the cabinet's electronic seal
+    "seal.delegation_missing": N_(
+        "Sceller au nom du cabinet demande la délégation «\u00a0Sceller\u00a0»\u00a0: demandez-la à "
+        "l’expert-comptable titulaire du cabinet."
+    ),
+    "seal.no_certificate": N_(
+        "Le cabinet n’a pas de certificat de cachet valide\u00a0: demandez-en un depuis «\u00a0Cachet du "
+        "cabinet\u00a0», l’expert-comptable titulaire l’approuve."
+    ),
+    "seal.no_document": N_("Choisissez au moins un fichier PDF à sceller."),
+    "seal.too_many_documents": N_("Vous pouvez sceller au plus vingt documents à la fois."),
+    "seal_request.already_open": N_(
+        "Une demande de certificat de cachet attend déjà la décision de l’expert-comptable titulaire."
+    ),
+    "seal_request.state": N_("Cette demande de certificat de cachet a déjà été traitée."),
+    "seal_request.not_found": N_("Cette demande de certificat de cachet n’existe pas."),
+    "sealing.not_found": N_("Ce scellement n’existe pas."),
     "idempotency.key_invalid": N_(
         "L’en-tête Idempotency-Key doit contenir de 1 à 255\u00a0caractères ASCII visibles."
     ),

@@ -15,10 +15,11 @@ from entrypoints.web.pages.downloads import downloads_router, member_downloads_r
 from entrypoints.web.pages.my_signature import my_signature_public_router, my_signature_router
 from entrypoints.web.pages.pki import pki_router
 from entrypoints.web.pages.qcp import qcp_public_router, qcp_router
+from entrypoints.web.pages.seals import seals_router
 from entrypoints.web.pages.verifier import verifier_router
 from entrypoints.web.pages.webhooks import webhooks_router
 
 PAGE_ROUTERS = [auth_router, account_router, cabinet_router, api_keys_router, dev_router, pki_router, my_signature_router,
                 collections_router, qcp_router, qcp_public_router, capture_router, back_office_router,
                 ceremony_router, downloads_router, member_downloads_router, verifier_router, my_signature_public_router,
-                webhooks_router]
+                webhooks_router, seals_router]
