@@ -83,7 +83,6 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     worker_poll_seconds: float = 1.0
-    demo_data: bool = True
     # Keys and certificates
     key_vault: str = "software"  # seing.key_vaults: software, pkcs11 or a plug-in
     key_vault_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
