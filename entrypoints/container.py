@@ -65,6 +65,7 @@ from entrypoints.notifications import (
     make_notify_handler,
 )
 from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
+from entrypoints.remote_signing_config import remote_signing_routes
 from entrypoints.settings import Settings
 from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
 from entrypoints.worker import Worker
@@ -109,6 +110,12 @@ class UseCases(containers.DeclarativeContainer):
         "webhook_sender": adapters.webhook_sender,
         "webhook_policy": providers.Callable(DestinationPolicy, allow_private=settings.provided.webhooks_allow_private),
     }
+    # The signing ceremony's ports, one object: ``sign``, ``request_signing_code``, ``finalise_signature``.
+    _ports["ports"] = providers.Factory(
+        ceremony.SigningPorts, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
+        code_generator=adapters.code_generator, code_hasher=adapters.code_hasher, store=adapters.document_store,
+        signing=adapters.pdf_signing, ca=adapters.ca, vault=adapters.vault, key_type=_ports["key_type"],
+        locks=adapters.locks, remote_signing=adapters.remote_signing)
 
     # accounts
     login = _bound(accounts.login, _ports)
@@ -172,8 +179,6 @@ class UseCases(containers.DeclarativeContainer):
     remove_observer = _bound(collections.remove_observer, _ports)
     send_collection = _bound(collections.send, _ports)
     create_and_send_collection = _bound(collection_requests.create_and_send, _ports)
-    open_signer_invitation = _bound(collections.open_invitation, _ports)
-    refuse_by_link = _bound(collections.refuse_by_link, _ports)
     remind_signer_now = _bound(collections.remind_now, _ports)
     replace_signer = _bound(collections.replace_signer, _ports)
     cancel_collection = _bound(collections.cancel, _ports)
@@ -281,6 +286,8 @@ class FakeAdapters(containers.DeclarativeContainer):
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(RecordingWebhookSender)
+    # None unless a test configures one (the CSC tests point it at a loopback server).
+    remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
 
 
 class Container(containers.DeclarativeContainer):

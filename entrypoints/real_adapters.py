@@ -31,6 +31,7 @@ from adapters.system.throttle import InProcessThrottle
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from entrypoints.ceremony_wiring import make_verifier
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
+from entrypoints.remote_signing_config import remote_signing_routes
 from entrypoints.settings import ConfigurationError, Settings
 from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
 from ports.identity import IdentityProviderConfig
@@ -65,6 +66,7 @@ _PROVIDER_SETTINGS: dict[str, tuple[str, str, dict[str, dict[str, str]]]] = {
     "seing.certificate_authorities": ("certificate_authority", "certificate_authority_options", {}),
     "seing.timestamp_authorities": ("timestamp_authority", "timestamp_authority_options", {
         "http": {"url": "tsa_url", "timeout_seconds": "tsa_timeout_seconds"}}),
+    "seing.remote_signing_services": ("remote_signing", "remote_signing_options", {}),
 }
 
 
@@ -219,6 +221,7 @@ class RealAdapters(containers.DeclarativeContainer):
     pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source, clock=clock, isolation=pdf_pool)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
+    remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)
     document_store = providers.Singleton(_document_store, settings, clock)

@@ -78,6 +78,7 @@ from ports.pdf_signing import (
     SignatureRequest,
     VisibleSignature,
 )
+from ports.remote_signing import DigestSigner
 from ports.timestamping import TimestampAuthority
 
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
@@ -126,10 +127,11 @@ class VaultBackedSigner(signers.Signer):
         self,
         *,
         vault: KeyVault,
-        key_ref: KeyRef,
+        key_ref: KeyRef | None,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
+        remote: DigestSigner | None = None,
     ) -> None:
         # pyHanko always adds the signing certificate to the CMS and collects the rest in
         # a set of asn1crypto objects (hashed by identity): a registry that also held the
@@ -140,6 +142,7 @@ class VaultBackedSigner(signers.Signer):
         )
         self._vault = vault
         self._key_ref = key_ref
+        self._remote = remote
         self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
@@ -200,6 +203,12 @@ class VaultBackedSigner(signers.Signer):
         if dry_run:
             return bytes(self._signature_size)
         digest = hashlib.new(digest_algorithm, data).digest()
+        if self._remote is not None:
+            # A QTSP's key: its refusals (wrong code, expired or mismatched authorisation) are
+            # domain errors the ceremony reports as they are.
+            return self._remote.sign_digest(digest, digest_algorithm)
+        if self._key_ref is None:
+            raise SigningFailed("a signing identity names neither a vault key nor a remote signer")
         try:
             return self._vault.sign_digest(self._key_ref, digest, digest_algorithm)
         except Exception as exc:
@@ -410,6 +419,7 @@ class PyHankoPdfSigning:
             signing_cert=signing_cert,
             chain=chain,
             signing_certificate_v2=cert_attr,
+            remote=identity.remote,
         )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None
 

@@ -134,6 +134,13 @@ def contract_for(group: str, name: str, *, options: Mapping[str, str] | None = N
                 vault = self._provider_vault()
                 ca = self._provider_ca(options.get("ca", "builtin"), vault)
                 return load_installed(group, name, self.provider_config(vault=vault, ca=ca))
+            if group == "seing.remote_signing_services":
+                # The suite signs as a signer the provider holds a credential for: option ``email``.
+                email = options.get("email")
+                if not email:
+                    raise ValueError("the remote signing contract needs the option email=<a signer the "
+                                     "service holds a credential for>")
+                return load_installed(group, name, self.provider_config()), email
             return load_installed(group, name, self.provider_config())
 
     ProviderContract.__name__ = ProviderContract.__qualname__ = f"Test{suite.__name__}For_{name}"
