@@ -30,6 +30,7 @@ from entrypoints.web.api.collections import CollectionsController, CollectionSen
 from entrypoints.web.api.invitations import InvitationsController
 from entrypoints.web.api.me import MeController
 from entrypoints.web.api.qcp import BackOfficeController, IdentityCapturesController, QcpEnrollmentsController
+from entrypoints.web.api.seals import SealsController
 from entrypoints.web.api.signature import LcpRegistrationController, MySignatureController
 from entrypoints.web.api.webhooks import WebhooksController
 from entrypoints.web.deps import provide_use_cases
@@ -88,6 +89,8 @@ _TAGS = [
     Tag(name="Certificat qualifié", description="Souscrire à un certificat qualifié (QCP) : chaque étape du parcours, "
                                                 "et la capture d’identité"),
     Tag(name="Opérateur d’enregistrement", description="Vérifications d’identité et validation des demandes QCP"),
+    Tag(name="Cachet du cabinet", description="Le certificat de cachet (demandé par un membre, approuvé par "
+                                              "l’expert-comptable) et le scellement de documents"),
     Tag(name="Webhooks", description="Les événements du cabinet envoyés à vos serveurs, signés "
                                      "(en-tête Seing-Signature), et le journal des envois"),
 ]
@@ -99,7 +102,8 @@ api_router = Router(
                     MySignatureController, LcpRegistrationController,
                     CollectionsController, CollectionSendingController, SignerChoicesController, QcpEnrollmentsController,
                     IdentityCapturesController, BackOfficeController,
-                    SignerController, DownloadsController, VerificationsController, CollectionResultsController],
+                    SignerController, DownloadsController, VerificationsController, CollectionResultsController,
+                    SealsController],
     exception_handlers=api_exception_handlers(),
     # The key's principal first (it names who the idempotency records belong to).
     middleware=[ApiKeyAuthentication, IdempotentPosts],
