@@ -26,6 +26,7 @@ from ports.lcp_registrations import LcpRegistrationRepository
 from ports.officers import RegistrationOfficerRepository
 from ports.one_time_codes import OneTimeCodeRepository
 from ports.qcp_enrollment import CaptureLinkRepository, QcpEnrollmentRepository
+from ports.seals import SealingRepository, SealRequestRepository
 from ports.webhooks import WebhookDeliveryRepository, WebhookEndpointRepository
 
 
@@ -129,6 +130,8 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     webhook_endpoints: WebhookEndpointRepository
     webhook_deliveries: WebhookDeliveryRepository
+    seal_requests: SealRequestRepository
+    sealings: SealingRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
