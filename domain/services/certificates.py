@@ -15,7 +15,7 @@ from domain.model.cabinet import Delegation
 from domain.model.certificates import Certificate, CertificateFormat
 from domain.model.errors import CertificateNotFound, CertificateRevoked, InvalidValue
 from domain.model.pki import CertificatePolicy, CertificateStatus, RevocationReason
-from domain.services.signature_views import (
+from domain.services.my_signature_views import (
     CabinetSignature,
     CertificateSummary,
     certificate_summary,

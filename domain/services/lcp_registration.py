@@ -61,8 +61,7 @@ from domain.services.identity_checks import (
     lcp_identity_verdict,
     start_lcp_identity_check,
 )
-from domain.services.one_time_codes import check_code, send_code
-from domain.services.signature_views import (
+from domain.services.my_signature_views import (
     CertificateSummary,
     CodeSent,
     RegistrationView,
@@ -70,6 +69,7 @@ from domain.services.signature_views import (
     mask_email,
     registration_view,
 )
+from domain.services.one_time_codes import check_code, send_code
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier

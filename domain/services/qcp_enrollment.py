@@ -73,8 +73,8 @@ from domain.model.values import PersonName
 from domain.model.webhooks import WebhookEvent, event_job
 from domain.services.enrollment_webhooks import announcing_status_changes
 from domain.services.identity_checks import cancel_quietly
+from domain.services.my_signature_views import mask_email
 from domain.services.one_time_codes import check_code, send_code
-from domain.services.signature_views import mask_email
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore

@@ -21,7 +21,7 @@ from domain.services.seals import SealUpload
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
-from entrypoints.web.pages.collections import UPLOAD_MAX_BODY, MultipartData
+from entrypoints.web.pages.collections.shared import UPLOAD_MAX_BODY, MultipartData
 from entrypoints.web.pages.common import (
     FormData,
     error_text,

@@ -24,7 +24,7 @@ from entrypoints.web.api.security import keep_session_after_password_change, pro
 from entrypoints.web.problems import problem_responses
 
 
-class MeController(Controller):
+class AccountController(Controller):
     path = "/me"
     tags = ["Moi"]
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}

@@ -28,7 +28,7 @@ from domain.model.certificates import CertificateFormat, CertificateState
 from domain.model.errors import CertificateNotFound, RegistrationNotFound
 from domain.model.lcp_registration import RegistrationState
 from domain.model.pki import RevocationReason
-from domain.services.signature_views import CabinetSignature, CertificateSummary, CodeSent, RegistrationView
+from domain.services.my_signature_views import CabinetSignature, CertificateSummary, CodeSent, RegistrationView
 from entrypoints.web.api.access import IDEMPOTENT
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id

@@ -38,9 +38,19 @@ from domain.model.errors import (
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
-from entrypoints.web.pages.common import FormData, checked, error_text, form_error_status, form_value, render, see_other
+from entrypoints.web.pages.common import (
+    FormData,
+    checked,
+    error_text,
+    form_error_status,
+    form_value,
+    redirect_after,
+    refusal,
+    render,
+    see_other,
+)
 
-__all__ = ["signer_router"]
+__all__ = ["ceremony_router"]
 
 PAGE_WIDTH_PX = 900
 MAX_REASON = 1000
@@ -77,7 +87,7 @@ def _base(token: str) -> str:
 
 def _dead_page(request: Request, reason: str, *, status: int = 410) -> Response:
     title, text = DEAD_LINK_TEXTS.get(reason, DEAD_LINK_TEXTS["unknown"])
-    return render(request, "signer/dead.html", status=status, title=title, text=text, reason=reason)
+    return render(request, "ceremony/dead.html", status=status, title=title, text=text, reason=reason)
 
 
 def _reason(error: InvitationLinkUnusable) -> str:
@@ -95,22 +105,22 @@ def _view_or_dead(use_cases: Any, request: Request, token: str) -> Any:
 def _ended_page(request: Request, view: Any, token: str) -> Response | None:
     """The page to show instead of the steps, when there is nothing left to do here."""
     if view.signer_status in ("signed", "finalising"):
-        return render(request, "signer/done.html", view=view, token=token,
+        return render(request, "ceremony/done.html", view=view, token=token,
                       finalising=view.signer_status == "finalising", refresh=view.signer_status == "finalising")
     if view.signer_status == "refused":
-        return render(request, "signer/refused.html", view=view, token=token)
+        return render(request, "ceremony/refused.html", view=view, token=token)
     if view.collection_status != "in_progress":
         return _dead_page(request, view.collection_status)
     return None
 
 
 def _steps_page(request: Request, view: Any, token: str, *, status: int = 200, **context: Any) -> Response:
-    return render(request, "signer/ceremony.html", status=status, view=view, token=token,
+    return render(request, "ceremony/documents.html", status=status, view=view, token=token,
                   page_width=PAGE_WIDTH_PX, level_label=LEVEL_LABELS.get(view.level, ""), **context)
 
 
 def _code_page(request: Request, view: Any, token: str, *, status: int = 200, **context: Any) -> Response:
-    return render(request, "signer/code.html", status=status, view=view, token=token, **context)
+    return render(request, "ceremony/code.html", status=status, view=view, token=token, **context)
 
 
 def _step_error(request: Request, use_cases: Any, token: str, exc: DomainError) -> Response:
@@ -212,7 +222,7 @@ def request_code(request: Request, token: FromPath[str], data: FormData,
         return response
     # htmx swaps the « Signer » section of the steps page (an answer it swaps must be a 2xx; the error is
     # in the section); anything else is a page to go to.
-    if getattr(response, "template_name", None) == "signer/ceremony.html":
+    if getattr(response, "template_name", None) == "ceremony/documents.html":
         response.status_code = 200
         return response
     target = str(response.url) if isinstance(response, Redirect) else None
@@ -226,18 +236,20 @@ def _request_code(request: Request, token: str, data: dict[str, Any], use_cases:
         if isinstance(view, Response):
             return view
         return _steps_page(request, view, token, status=400, errors={"accepte": ACCEPT_REQUIRED})
-    try:
-        sent = use_cases.request_signing_code(token=token, context=request_context(request))
-    except CodeResendRefused as exc:
+
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, IdentityCheckRequired):  # an external level-3 signer proves their identity first
+            return see_other(f"{_base(token)}/identite")
+        if not isinstance(exc, CodeResendRefused):
+            return _step_error(request, use_cases, token, exc)
         view = _view_or_dead(use_cases, request, token)
         if isinstance(view, Response):
             return view
         return _code_page(request, view, token, status=429, errors={"_form": error_text(request, exc)})
-    except IdentityCheckRequired:
-        return see_other(f"{_base(token)}/identite")
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    return see_other(f"{_base(token)}/code?envoye={sent.channel}" + ("&renvoye=1" if resend else ""))
+
+    return redirect_after(request, lambda: use_cases.request_signing_code(token=token, context=request_context(request)),
+                          lambda sent: f"{_base(token)}/code?envoye={sent.channel}" + ("&renvoye=1" if resend else ""),
+                          refused=refused)
 
 
 @get("/signature/{token:str}/code", name="signer_code", sync_to_thread=True)
@@ -262,19 +274,19 @@ def sign(request: Request, token: FromPath[str], data: FormData, use_cases: Name
         if isinstance(view, Response):
             return view
         return _code_page(request, view, token, status=400, errors={"code": CODE_REQUIRED})
-    try:
-        use_cases.sign(token=token, code=code, context=request_context(request))
-    except CodeRefused as exc:
+
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, SignatureBeingFinalised):  # signed; the page says it is being finalised
+            return see_other(_base(token))
+        if not isinstance(exc, CodeRefused):
+            return _step_error(request, use_cases, token, exc)
         view = _view_or_dead(use_cases, request, token)
         if isinstance(view, Response):
             return view
-        return _code_page(request, view, token, status=form_error_status(describe(exc).status),
-                          errors={"code": error_text(request, exc)}, dead_code=exc.code != "otp.invalid")
-    except SignatureBeingFinalised:
-        return see_other(_base(token))
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    return see_other(_base(token))
+        return _code_page(request, view, token, **refusal(request, exc, "code"), dead_code=exc.code != "otp.invalid")
+
+    return redirect_after(request, lambda: use_cases.sign(token=token, code=code, context=request_context(request)),
+                          _base(token), refused=refused)
 
 
 # -- refusal ------------------------------------------------------------------------------------------------
@@ -288,7 +300,7 @@ def refusal_page(request: Request, token: FromPath[str], use_cases: NamedDepende
     ended = _ended_page(request, view, token)
     if ended is not None:
         return ended
-    return render(request, "signer/refuse.html", view=view, token=token)
+    return render(request, "ceremony/refuse.html", view=view, token=token)
 
 
 @post("/signature/{token:str}/refus", name="signer_refuse", sync_to_thread=True)
@@ -303,13 +315,10 @@ def refuse(request: Request, token: FromPath[str], data: FormData, use_cases: Na
         view = _view_or_dead(use_cases, request, token)
         if isinstance(view, Response):
             return view
-        return render(request, "signer/refuse.html", status=400, view=view, token=token, errors=errors,
+        return render(request, "ceremony/refuse.html", status=400, view=view, token=token, errors=errors,
                       values={"raison": reason[:MAX_REASON]})
-    try:
-        use_cases.refuse(token=token, reason=reason, context=request_context(request))
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    return see_other(_base(token))
+    return redirect_after(request, lambda: use_cases.refuse(token=token, reason=reason, context=request_context(request)),
+                          _base(token), refused=lambda exc: _step_error(request, use_cases, token, exc))
 
 
 # -- level 3 for an external signer: the identity check -------------------------------------------------
@@ -349,31 +358,32 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
         return see_other(_base(token) + "?identite=ok")
     started = (_session(request).get(SESSION_IDENTITY) or {}).get(view.signer_id)
     if outcome == "pending" and started:
-        return render(request, "signer/identity.html", view=view, token=token, stage="capture", refresh=True,
+        return render(request, "ceremony/identity.html", view=view, token=token, stage="capture", refresh=True,
                       qr=_qr_svg(started["phone_url"]), phone_url=started["phone_url"],
                       browser_path=_local(started["browser_url"]),
                       simulator=_submitted(_simulator(request), started["session_ref"]))
     if outcome == "pending":
-        return render(request, "signer/identity.html", view=view, token=token, stage="waiting", refresh=True)
-    return render(request, "signer/identity.html", view=view, token=token,
+        return render(request, "ceremony/identity.html", view=view, token=token, stage="waiting", refresh=True)
+    return render(request, "ceremony/identity.html", view=view, token=token,
                   stage="rejected" if outcome == "rejected" else "start")
 
 
 @post("/signature/{token:str}/identite", name="signer_identity_start", sync_to_thread=True)
 def identity_start(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
-    try:
+
+    def start() -> None:
         view = use_cases.ceremony_status(token=token)
         started = use_cases.start_identity_check(token=token, context=request_context(request))
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    remembered = dict(_session(request).get(SESSION_IDENTITY) or {})
-    remembered[view.signer_id] = {"phone_url": started.phone_url, "browser_url": started.browser_url,
-                                  "session_ref": started.session_ref}
-    request.session[SESSION_IDENTITY] = remembered
-    returns = dict(_session(request).get(SESSION_SIGNER_RETURN) or {})
-    returns[started.session_ref] = token
-    request.session[SESSION_SIGNER_RETURN] = returns
-    return see_other(f"{_base(token)}/identite")
+        remembered = dict(_session(request).get(SESSION_IDENTITY) or {})
+        remembered[view.signer_id] = {"phone_url": started.phone_url, "browser_url": started.browser_url,
+                                      "session_ref": started.session_ref}
+        request.session[SESSION_IDENTITY] = remembered
+        returns = dict(_session(request).get(SESSION_SIGNER_RETURN) or {})
+        returns[started.session_ref] = token
+        request.session[SESSION_SIGNER_RETURN] = returns
+
+    return redirect_after(request, start, f"{_base(token)}/identite",
+                          refused=lambda exc: _step_error(request, use_cases, token, exc))
 
 
 def _simulator(request: Request) -> Any:
@@ -425,7 +435,7 @@ def _session(request: Request) -> dict[str, Any]:
     return session if isinstance(session, dict) else {}
 
 
-signer_router = Router(path="/", route_handlers=[
+ceremony_router = Router(path="/", route_handlers=[
     ceremony_page, page_image, document_pdf, request_code, code_page, sign, refusal_page, refuse,
     identity_page, identity_start, identity_simulator,
 ], include_in_schema=False)

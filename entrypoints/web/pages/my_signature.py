@@ -53,6 +53,8 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     render,
     see_other,
 )
@@ -87,7 +89,7 @@ def _flow_path(cabinet_id: str) -> str:
 def _overview(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200,
               errors: dict[str, str] | None = None) -> Template:
     overview = use_cases.my_signature_overview(person_id=viewer.person_id)
-    return render(request, "account/signature.html", status=status, viewer=viewer, overview=overview,
+    return render(request, "my_signature/overview.html", status=status, viewer=viewer, overview=overview,
                   errors=errors or {})
 
 
@@ -140,7 +142,7 @@ def _flow_page(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str
         check = _identity_check_context(request, viewer, use_cases, registration)
         registration = check.pop("registration")
     verifier = container.adapters.identity_verifier()
-    return render(request, "signature/registration.html", status=status, viewer=viewer, membership=membership,
+    return render(request, "my_signature/registration.html", status=status, viewer=viewer, membership=membership,
                   can_sign=Delegation.SIGN in membership.delegations, registration=registration,
                   codes_sent=_codes_sent(request, registration.registration_id) if registration else {},
                   certificate=certificate, terms_version=settings.lcp_terms_version, errors=errors or {},
@@ -218,19 +220,18 @@ def _active_registration(viewer: Viewer, use_cases: Any, cabinet_id: str) -> Any
 def _step(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str, action: Any,
           error_field: str = "_form") -> Response:
     """Run one step; refusals are shown on the page, where the person is."""
-    try:
-        action(_active_registration(viewer, use_cases, cabinet_id))
-    except (RegistrationNotFound, RegistrationWrongStep):
-        # A stale page (another tab, a double click): show where things stand now.
-        flash(request, STEP_MOVED, "error")
-        return see_other(_flow_path(cabinet_id))
-    except DomainError as exc:
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, RegistrationNotFound | RegistrationWrongStep):
+            # A stale page (another tab, a double click): show where things stand now.
+            flash(request, STEP_MOVED, "error")
+            return see_other(_flow_path(cabinet_id))
         field = "code" if isinstance(exc, CodeRefused) else error_field
         if isinstance(exc, LcpIdentityCheckNotPassed):
             field = "_form"  # shown above the identity check's page, where the person is sent
-        return _flow_page(request, viewer, use_cases, cabinet_id,
-                          status=form_error_status(describe(exc).status), errors={field: error_text(request, exc)})
-    return see_other(_flow_path(cabinet_id))
+        return _flow_page(request, viewer, use_cases, cabinet_id, **refusal(request, exc, field))
+
+    return redirect_after(request, lambda: action(_active_registration(viewer, use_cases, cabinet_id)),
+                          _flow_path(cabinet_id), refused=refused)
 
 
 @get("/signature-personnelle/{cabinet_id:str}/enregistrement", name="lcp_registration", sync_to_thread=True)
@@ -437,7 +438,7 @@ def _own_certificate(use_cases: Any, viewer: Viewer, certificate_id: str) -> Any
 
 @get("/mes-certificats", name="my_certificates", sync_to_thread=True)
 def my_certificates(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
-    return render(request, "signature/certificates.html", viewer=viewer,
+    return render(request, "my_signature/certificates.html", viewer=viewer,
                   certificates=use_cases.my_certificates(person_id=viewer.person_id))
 
 
@@ -458,7 +459,7 @@ def download(filename: FromPath[str], viewer: NamedDependency[Viewer], use_cases
 
 def _revocation_page(request: Request, viewer: Viewer, certificate: Any, *, status: int = 200,
                      errors: dict[str, str] | None = None, reason: str = "") -> Template:
-    return render(request, "signature/revoke.html", status=status, viewer=viewer, certificate=certificate,
+    return render(request, "my_signature/revoke.html", status=status, viewer=viewer, certificate=certificate,
                   errors=errors or {}, values={"reason": reason})
 
 
@@ -490,11 +491,11 @@ def revoke(request: Request, certificate_id: FromPath[str], data: FormData, view
     return see_other("/mes-certificats")
 
 
-signature_router = Router(path="/", route_handlers=[
+my_signature_router = Router(path="/", route_handlers=[
     my_signature, my_signature_alias, registration_page, start, send_email_code, send_sms_code, verify_email_code,
     verify_sms_code, confirm_identity, start_identity_check, renew_capture_link, identity_check_status,
     simulator_decide, accept_terms, cancel, my_certificates, download, revocation_form, revoke,
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
 
 # The phone's QR link carries no session: it must not ask for a login.
-signature_public_router = Router(path="/", route_handlers=[capture_link], include_in_schema=False)
+my_signature_public_router = Router(path="/", route_handlers=[capture_link], include_in_schema=False)
