@@ -170,7 +170,7 @@ class Stack:
 
         database_url = postgres_database(server_url, data_dir.name.replace("-", "_")) if server_url else ""
         self.data_dir, self.database_url, self._server_url = data_dir, database_url, server_url
-        settings = Settings(data_dir=data_dir, database_url=database_url, dev_mode=True, demo_data=False)
+        settings = Settings(data_dir=data_dir, database_url=database_url, dev_mode=True)
         upgrade(settings.resolved_database_url)
         self.container = build_container(settings)
         self.container.init_resources()

@@ -86,7 +86,6 @@ class Settings:
     # How long a claimed job stays invisible to other workers: a worker that dies mid-job leaves its
     # job to the others after this. Longer than the longest job, or a slow job runs twice.
     worker_lease_seconds: int = field(default=60, validator=_between(5, 3600))
-    demo_data: bool = True
     # Keys and certificates
     key_vault: str = "software"  # seing.key_vaults: software, pkcs11 or a plug-in
     key_vault_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)

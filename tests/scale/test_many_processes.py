@@ -155,7 +155,7 @@ class World:
         self.smtp = Controller(self.sink, hostname="127.0.0.1", port=_free_port())
         self.smtp.start()
         self.settings = Settings(data_dir=tmp_path / "var", database_url=database_url, dev_mode=True,
-                                 demo_data=False, mail_backend="smtp", smtp_host="127.0.0.1",
+                                 mail_backend="smtp", smtp_host="127.0.0.1",
                                  smtp_port=self.smtp.port, smtp_security="none")
         upgrade(database_url)
         self.container = build_container(self.settings)
