@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from domain.model.seals import SealCertificateRequest, Sealing
-from ports.repositories import UnitOfWork
 
-__all__ = ["SealRequestRepository", "SealWork", "SealingRepository"]
+__all__ = ["SealRequestRepository", "SealingRepository"]
 
 
 @runtime_checkable
@@ -42,13 +41,3 @@ class SealingRepository(Protocol):
     def of_cabinet(self, cabinet_id: str, *, limit: int = 50) -> list[Sealing]:
         """The cabinet's latest sealings, newest first."""
         ...
-
-
-@runtime_checkable
-class SealWork(UnitOfWork, Protocol):
-    """The unit of work with the seal's repositories."""
-
-    seal_requests: SealRequestRepository
-    sealings: SealingRepository
-
-    def __enter__(self) -> SealWork: ...

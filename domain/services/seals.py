@@ -44,7 +44,7 @@ from ports.evidence import EvidenceRenderer
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity
-from ports.seals import SealWork
+from ports.repositories import UnitOfWork
 
 __all__ = [
     "SealOverview", "SealUpload", "approve_seal_certificate_request", "cancel_seal_certificate_request",
@@ -52,7 +52,7 @@ __all__ = [
     "seal_overview", "sealed_document_for_member", "sealing_evidence_for_member", "sealing_for_member",
 ]
 
-UowFactory = Callable[[], SealWork]
+UowFactory = Callable[[], UnitOfWork]
 MAX_NAME_LENGTH = 200
 
 
@@ -84,7 +84,7 @@ class SealOverview:
         return tuple(r for r in self.requests if r.certificate is not None)
 
 
-def _member(tx: SealWork, cabinet_id: str, person_id: str) -> Member:
+def _member(tx: UnitOfWork, cabinet_id: str, person_id: str) -> Member:
     member = tx.members.find(cabinet_id, person_id)
     if member is None:
         # Another cabinet's seal is not found, exactly as an unknown cabinet.
@@ -92,7 +92,7 @@ def _member(tx: SealWork, cabinet_id: str, person_id: str) -> Member:
     return member
 
 
-def _request_of(tx: SealWork, cabinet_id: str, request_id: str) -> SealCertificateRequest:
+def _request_of(tx: UnitOfWork, cabinet_id: str, request_id: str) -> SealCertificateRequest:
     request = tx.seal_requests.get(request_id)
     if request.cabinet_id != cabinet_id:
         raise SealRequestNotFound("the request belongs to another cabinet")

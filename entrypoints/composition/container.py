@@ -222,6 +222,7 @@ class Container(containers.DeclarativeContainer):
         notify=providers.Factory(make_notify_failure_handler, use_cases.record_delivery_failure.provider),
     )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
+                               lease_seconds=settings.provided.worker_lease_seconds,
                                on_failure=job_failure_handlers,
                                periodic=providers.Dict(
                                    collections_due=providers.List(providers.Object(timedelta(minutes=1)),

@@ -22,7 +22,7 @@ from domain.model.seals import (
     SealRequestNotFound,
     SealRequestState,
 )
-from ports.seals import SealWork
+from ports.repositories import UnitOfWork
 
 T0 = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=timezone.utc)
 OWNER = Member(id="m-1", cabinet_id="c-1", person_id="p-1", role=Role.OWNER, delegations=frozenset(Delegation))
@@ -43,7 +43,7 @@ def _sealing(sealing_id: str, cabinet_id: str = "c-1", at: datetime = T0) -> Sea
 
 
 class SealRepositoriesContract:
-    def make_adapter(self) -> SealWork:
+    def make_adapter(self) -> UnitOfWork:
         raise NotImplementedError
 
     def test_a_request_and_its_certificate_survive_a_round_trip(self) -> None:

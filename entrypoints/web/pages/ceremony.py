@@ -39,7 +39,17 @@ from entrypoints.composition.use_cases import IdentitySimulator, UseCases
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
-from entrypoints.web.pages.common import FormData, checked, error_text, form_error_status, form_value, render, see_other
+from entrypoints.web.pages.common import (
+    FormData,
+    checked,
+    error_text,
+    form_error_status,
+    form_value,
+    redirect_after,
+    refusal,
+    render,
+    see_other,
+)
 
 __all__ = ["ceremony_router"]
 
@@ -227,18 +237,20 @@ def _request_code(request: Request, token: str, data: dict[str, Any], use_cases:
         if isinstance(view, Response):
             return view
         return _steps_page(request, view, token, status=400, errors={"accepte": ACCEPT_REQUIRED})
-    try:
-        sent = use_cases.request_signing_code(token=token, context=request_context(request))
-    except CodeResendRefused as exc:
+
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, IdentityCheckRequired):  # an external level-3 signer proves their identity first
+            return see_other(f"{_base(token)}/identite")
+        if not isinstance(exc, CodeResendRefused):
+            return _step_error(request, use_cases, token, exc)
         view = _view_or_dead(use_cases, request, token)
         if isinstance(view, Response):
             return view
         return _code_page(request, view, token, status=429, errors={"_form": error_text(request, exc)})
-    except IdentityCheckRequired:
-        return see_other(f"{_base(token)}/identite")
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    return see_other(f"{_base(token)}/code?envoye={sent.channel}" + ("&renvoye=1" if resend else ""))
+
+    return redirect_after(request, lambda: use_cases.request_signing_code(token=token, context=request_context(request)),
+                          lambda sent: f"{_base(token)}/code?envoye={sent.channel}" + ("&renvoye=1" if resend else ""),
+                          refused=refused)
 
 
 @get("/signature/{token:str}/code", name="signer_code", sync_to_thread=True)
@@ -263,19 +275,19 @@ def sign(request: Request, token: FromPath[str], data: FormData, use_cases: Name
         if isinstance(view, Response):
             return view
         return _code_page(request, view, token, status=400, errors={"code": CODE_REQUIRED})
-    try:
-        use_cases.sign(token=token, code=code, context=request_context(request))
-    except CodeRefused as exc:
+
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, SignatureBeingFinalised):  # signed; the page says it is being finalised
+            return see_other(_base(token))
+        if not isinstance(exc, CodeRefused):
+            return _step_error(request, use_cases, token, exc)
         view = _view_or_dead(use_cases, request, token)
         if isinstance(view, Response):
             return view
-        return _code_page(request, view, token, status=form_error_status(describe(exc).status),
-                          errors={"code": error_text(request, exc)}, dead_code=exc.code != "otp.invalid")
-    except SignatureBeingFinalised:
-        return see_other(_base(token))
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    return see_other(_base(token))
+        return _code_page(request, view, token, **refusal(request, exc, "code"), dead_code=exc.code != "otp.invalid")
+
+    return redirect_after(request, lambda: use_cases.sign(token=token, code=code, context=request_context(request)),
+                          _base(token), refused=refused)
 
 
 # -- refusal ------------------------------------------------------------------------------------------------
@@ -306,11 +318,8 @@ def refuse(request: Request, token: FromPath[str], data: FormData, use_cases: Na
             return view
         return render(request, "ceremony/refuse.html", status=400, view=view, token=token, errors=errors,
                       values={"raison": reason[:MAX_REASON]})
-    try:
-        use_cases.refuse(token=token, reason=reason, context=request_context(request))
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    return see_other(_base(token))
+    return redirect_after(request, lambda: use_cases.refuse(token=token, reason=reason, context=request_context(request)),
+                          _base(token), refused=lambda exc: _step_error(request, use_cases, token, exc))
 
 
 # -- level 3 for an external signer: the identity check -------------------------------------------------
@@ -362,19 +371,20 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
 
 @post("/signature/{token:str}/identite", name="signer_identity_start", sync_to_thread=True)
 def identity_start(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
-    try:
+
+    def start() -> None:
         view = use_cases.ceremony_status(token=token)
         started = use_cases.start_identity_check(token=token, context=request_context(request))
-    except DomainError as exc:
-        return _step_error(request, use_cases, token, exc)
-    remembered = dict(_session(request).get(SESSION_IDENTITY) or {})
-    remembered[view.signer_id] = {"phone_url": started.phone_url, "browser_url": started.browser_url,
-                                  "session_ref": started.session_ref}
-    request.session[SESSION_IDENTITY] = remembered
-    returns = dict(_session(request).get(SESSION_SIGNER_RETURN) or {})
-    returns[started.session_ref] = token
-    request.session[SESSION_SIGNER_RETURN] = returns
-    return see_other(f"{_base(token)}/identite")
+        remembered = dict(_session(request).get(SESSION_IDENTITY) or {})
+        remembered[view.signer_id] = {"phone_url": started.phone_url, "browser_url": started.browser_url,
+                                      "session_ref": started.session_ref}
+        request.session[SESSION_IDENTITY] = remembered
+        returns = dict(_session(request).get(SESSION_SIGNER_RETURN) or {})
+        returns[started.session_ref] = token
+        request.session[SESSION_SIGNER_RETURN] = returns
+
+    return redirect_after(request, start, f"{_base(token)}/identite",
+                          refused=lambda exc: _step_error(request, use_cases, token, exc))
 
 
 def _simulator(use_cases: UseCases) -> IdentitySimulator | None:

@@ -55,6 +55,8 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     render,
     see_other,
 )
@@ -219,19 +221,18 @@ def _active_registration(viewer: Viewer, use_cases: UseCases, cabinet_id: str) -
 def _step(request: Request, viewer: Viewer, use_cases: UseCases, cabinet_id: str, action: Any,
           error_field: str = "_form") -> Response:
     """Run one step; refusals are shown on the page, where the person is."""
-    try:
-        action(_active_registration(viewer, use_cases, cabinet_id))
-    except (RegistrationNotFound, RegistrationWrongStep):
-        # A stale page (another tab, a double click): show where things stand now.
-        flash(request, STEP_MOVED, "error")
-        return see_other(_flow_path(cabinet_id))
-    except DomainError as exc:
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, RegistrationNotFound | RegistrationWrongStep):
+            # A stale page (another tab, a double click): show where things stand now.
+            flash(request, STEP_MOVED, "error")
+            return see_other(_flow_path(cabinet_id))
         field = "code" if isinstance(exc, CodeRefused) else error_field
         if isinstance(exc, LcpIdentityCheckNotPassed):
             field = "_form"  # shown above the identity check's page, where the person is sent
-        return _flow_page(request, viewer, use_cases, cabinet_id,
-                          status=form_error_status(describe(exc).status), errors={field: error_text(request, exc)})
-    return see_other(_flow_path(cabinet_id))
+        return _flow_page(request, viewer, use_cases, cabinet_id, **refusal(request, exc, field))
+
+    return redirect_after(request, lambda: action(_active_registration(viewer, use_cases, cabinet_id)),
+                          _flow_path(cabinet_id), refused=refused)
 
 
 @get("/signature-personnelle/{cabinet_id:str}/enregistrement", name="lcp_registration", sync_to_thread=True)

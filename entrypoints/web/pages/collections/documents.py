@@ -84,7 +84,7 @@ def _store_files(request: Request, use_cases: UseCases, viewer: Viewer, collecti
 @get("/collectes/nouvelle", name="new_collection", sync_to_thread=False)
 def new_collection(request: Request, viewer: NamedDependency[Viewer], settings: NamedDependency[Settings]) -> Template:
     return wizard_page(request, viewer, "documents.html", "documents", None, limit_mb=upload_limit_mb(settings),
-                   refusals=[])
+                       refusals=[])
 
 
 @post("/collectes/nouvelle", name="create_collection", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True})
@@ -93,12 +93,12 @@ def create_collection(request: Request, data: MultipartData, viewer: NamedDepend
     files = _uploads(data)
     if not files:
         return wizard_page(request, viewer, "documents.html", "documents", None, status=400,
-                       limit_mb=upload_limit_mb(settings), refusals=[], errors={"fichiers": NO_FILE})
+                           limit_mb=upload_limit_mb(settings), refusals=[], errors={"fichiers": NO_FILE})
     collection_id, refusals = _store_files(request, use_cases, viewer, None, files)
     if refusals:
         details = load_details(use_cases, viewer, collection_id) if collection_id else None
         return wizard_page(request, viewer, "documents.html", "documents", details, status=422,
-                       limit_mb=upload_limit_mb(settings), refusals=refusals)
+                           limit_mb=upload_limit_mb(settings), refusals=refusals)
     return see_other(f"/collectes/{collection_id}/documents")
 
 
@@ -109,7 +109,7 @@ def documents(request: Request, collection_id: FromPath[str], viewer: NamedDepen
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
     return wizard_page(request, viewer, "documents.html", "documents", details, limit_mb=upload_limit_mb(settings),
-                   refusals=[])
+                       refusals=[])
 
 
 @post("/collectes/{collection_id:str}/documents", name="add_documents", sync_to_thread=True,
@@ -122,16 +122,17 @@ def add_documents(request: Request, collection_id: FromPath[str], data: Multipar
     if form_value(data, "action") == "continuer" and not files:
         if not details.documents:
             return wizard_page(request, viewer, "documents.html", "documents", details, status=400,
-                           limit_mb=upload_limit_mb(settings), refusals=[],
-                           errors={"fichiers": describe(NoDocument()).message})
+                               limit_mb=upload_limit_mb(settings), refusals=[],
+                               errors={"fichiers": describe(NoDocument()).message})
         return see_other(f"/collectes/{collection_id}/informations")
     if not files:
         return wizard_page(request, viewer, "documents.html", "documents", details, status=400,
-                       limit_mb=upload_limit_mb(settings), refusals=[], errors={"fichiers": NO_FILE})
+                           limit_mb=upload_limit_mb(settings), refusals=[], errors={"fichiers": NO_FILE})
     _collection_id, refusals = _store_files(request, use_cases, viewer, collection_id, files)
     if refusals:
-        return wizard_page(request, viewer, "documents.html", "documents", load_details(use_cases, viewer, collection_id),
-                       status=422, limit_mb=upload_limit_mb(settings), refusals=refusals)
+        return wizard_page(request, viewer, "documents.html", "documents",
+                           load_details(use_cases, viewer, collection_id),
+                           status=422, limit_mb=upload_limit_mb(settings), refusals=refusals)
     if form_value(data, "action") == "continuer":
         return see_other(f"/collectes/{collection_id}/informations")
     flash(request, N_("Documents ajoutés."))

@@ -18,16 +18,13 @@ from entrypoints import french
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, request_context
-from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.collections.shared import (
     CANCEL_NOT_CONFIRMED,
-    EMAIL_REQUIRED,
-    GIVEN_NAMES_REQUIRED,
     LEVEL_INVALID,
     MEMBER_REQUIRED,
-    SURNAME_REQUIRED,
     load_details,
+    missing_identity,
     moved,
     parse_level,
     signer_choices_of,
@@ -38,8 +35,9 @@ from entrypoints.web.pages.common import (
     checked,
     error_text,
     flash,
-    form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     render,
     see_other,
 )
@@ -110,15 +108,12 @@ def collection(request: Request, collection_id: FromPath[str], viewer: NamedDepe
       sync_to_thread=True)
 def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[str],
            viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
-    try:
-        use_cases.remind_signer_now(context=request_context(request),
-                                    collection_id=collection_id, by_person_id=viewer.person_id, signer_id=signer_id)
-    except DomainError as exc:
-        return _collection_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
-                                status=form_error_status(describe(exc).status),
-                                errors={f"_signer-{signer_id}": error_text(request, exc)})
-    flash(request, N_("Relance envoyée."))
-    return see_other(f"/collectes/{collection_id}#signataire-{signer_id}")
+    return redirect_after(
+        request, lambda: use_cases.remind_signer_now(context=request_context(request), collection_id=collection_id,
+                                                     by_person_id=viewer.person_id, signer_id=signer_id),
+        f"/collectes/{collection_id}#signataire-{signer_id}", message=N_("Relance envoyée."),
+        refused=lambda exc: _collection_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
+                                             **refusal(request, exc, f"_signer-{signer_id}")))
 
 
 @post("/collectes/{collection_id:str}/ordre", name="reorder_running", sync_to_thread=True)
@@ -129,14 +124,11 @@ def reorder_running(request: Request, collection_id: FromPath[str], data: FormDa
     order = [s.signer_id for s in details.signers]
     verb, _, target = form_value(data, "action").partition(":")
     new_order = moved(order, target, -1 if verb == "monter" else +1) if verb in ("monter", "descendre") else order
-    try:
-        use_cases.reorder_signers(context=request_context(request),
-                                  collection_id=collection_id, by_person_id=viewer.person_id, signer_ids=new_order)
-    except DomainError as exc:
-        return _collection_page(request, viewer, use_cases, details, status=form_error_status(describe(exc).status),
-                                errors={"_order": error_text(request, exc)})
-    flash(request, N_("Ordre des signataires modifié."))
-    return see_other(f"/collectes/{collection_id}#signataire-{target}")
+    return redirect_after(
+        request, lambda: use_cases.reorder_signers(context=request_context(request), collection_id=collection_id,
+                                                   by_person_id=viewer.person_id, signer_ids=new_order),
+        f"/collectes/{collection_id}#signataire-{target}", message=N_("Ordre des signataires modifié."),
+        refused=lambda exc: _collection_page(request, viewer, use_cases, details, **refusal(request, exc, "_order")))
 
 
 def _replace_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, signer: Any, *,
@@ -186,10 +178,7 @@ def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[
         arguments["member_id"] = values["member_id"]
     else:
         kind = SignerKind.EXTERNAL
-        for name, message in (("given_names", GIVEN_NAMES_REQUIRED), ("surname", SURNAME_REQUIRED),
-                              ("email", EMAIL_REQUIRED)):
-            if not values[name]:
-                errors[name] = message
+        errors.update(missing_identity(values))
         arguments.update(given_names=values["given_names"], surname=values["surname"], email=values["email"],
                          mobile=values["mobile"] or None)
     if not errors:
@@ -210,7 +199,8 @@ def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[
 @get("/collectes/{collection_id:str}/annuler", name="cancel_collection_form", sync_to_thread=True)
 def cancel_form(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                 use_cases: NamedDependency[UseCases]) -> Response:
-    return render(request, "collections/cancel.html", viewer=viewer, details=load_details(use_cases, viewer, collection_id))
+    return render(request, "collections/cancel.html", viewer=viewer,
+                  details=load_details(use_cases, viewer, collection_id))
 
 
 @post("/collectes/{collection_id:str}/annuler", name="cancel_collection", sync_to_thread=True)
@@ -220,12 +210,10 @@ def cancel(request: Request, collection_id: FromPath[str], data: FormData, viewe
     if not checked(data, "confirmation"):
         return render(request, "collections/cancel.html", status=400, viewer=viewer, details=details,
                       errors={"confirmation": CANCEL_NOT_CONFIRMED})
-    try:
-        use_cases.cancel_collection(context=request_context(request),
-                                    collection_id=collection_id, by_person_id=viewer.person_id)
-    except DomainError as exc:
-        return render(request, "collections/cancel.html", status=form_error_status(describe(exc).status),
-                      viewer=viewer, details=details, errors={"_form": error_text(request, exc)})
-    flash(request, N_("Collecte annulée : les signataires invités en sont informés."))
-    return see_other(f"/collectes/{collection_id}" if details.summary.status is not CollectionStatus.DRAFT
-                     else "/collectes")
+    return redirect_after(
+        request, lambda: use_cases.cancel_collection(context=request_context(request), collection_id=collection_id,
+                                                     by_person_id=viewer.person_id),
+        f"/collectes/{collection_id}" if details.summary.status is not CollectionStatus.DRAFT else "/collectes",
+        message=N_("Collecte annulée : les signataires invités en sont informés."),
+        refused=lambda exc: render(request, "collections/cancel.html", viewer=viewer, details=details,
+                                   **refusal(request, exc)))

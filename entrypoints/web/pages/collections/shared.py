@@ -12,9 +12,8 @@ from litestar.params import Body
 from litestar.response import Template
 
 from domain.model.cabinet import Delegation
-from domain.model.collection import allowed_levels
 from domain.model.intake import CEILING_MAX_BYTES, MB
-from domain.model.signer import SignatureLevel, SignerKind
+from domain.model.signer import SignatureLevel
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, provide_viewer
@@ -98,7 +97,7 @@ def step_of(details: Any) -> str:
 
 
 def wizard_page(request: Request, viewer: Viewer, template: str, step: str, details: Any, *, status: int = 200,
-            **context: Any) -> Template:
+                **context: Any) -> Template:
     return render(request, f"collections/{template}", status=status, viewer=viewer, details=details,
                   step=step, STEPS=labels.STEPS, labels=labels, **context)
 
@@ -119,40 +118,16 @@ def signer_choices_of(use_cases: UseCases, viewer: Viewer) -> list[Any]:
     return list(use_cases.signer_choices(cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id))
 
 
-def levels_by_signer(details: Any, choices: list[Any]) -> dict[str, list[SignatureLevel]]:
-    """The levels each row's dropdown offers (level 3 only where it is possible)."""
-    by_member = {c.member_id: list(c.levels) for c in choices}
-    offered: dict[str, list[SignatureLevel]] = {}
-    for signer in details.signers:
-        if signer.member_id is not None and signer.member_id in by_member:
-            levels = by_member[signer.member_id]
-            if signer.masked_mobile and SignatureLevel.ADVANCED not in levels:
-                # A mobile given in the wizard for a member without one on file.
-                levels = allowed_levels(kind=SignerKind.MEMBER, has_mobile=True, has_active_qcp=False)
-        else:
-            levels = allowed_levels(kind=signer.kind, has_mobile=signer.masked_mobile is not None,
-                                    has_active_qcp=False)
-        if signer.level not in levels:
-            levels = sorted({*levels, signer.level})
-        offered[signer.signer_id] = levels
-    return offered
+def missing_identity(values: dict[str, str]) -> dict[str, str]:
+    """The missing fields of a signer from outside the cabinet (« Autre », or a replacement)."""
+    required = (("given_names", GIVEN_NAMES_REQUIRED), ("surname", SURNAME_REQUIRED), ("email", EMAIL_REQUIRED))
+    return {name: message for name, message in required if not values[name]}
 
 
-def default_level(has_mobile: bool) -> SignatureLevel:
-    return SignatureLevel.ADVANCED if has_mobile else SignatureLevel.SIMPLE
+def page_sizes(details: Any) -> dict[str, list[tuple[float, float]]]:
+    """Page sizes in points per document (width, height), as the domain measured them on upload."""
+    return {d.document_id: [(size.width, size.height) for size in d.page_sizes] for d in details.documents}
 
-
-def page_sizes(details: Any, use_cases: UseCases, viewer: Viewer) -> dict[str, list[tuple[float, float]]]:
-    """Page sizes in points per document, read from the stored original (for the placement step)."""
-    inspector = use_cases.pdf_inspector()
-    sizes: dict[str, list[tuple[float, float]]] = {}
-    for document in details.documents:
-        _name, content = use_cases.read_collection_original(collection_id=details.summary.collection_id,
-                                                            by_person_id=viewer.person_id,
-                                                            document_id=document.document_id)
-        info = inspector.inspect(content)
-        sizes[document.document_id] = [(s.width, s.height) for s in info.page_sizes]
-    return sizes
 
 
 def moved(order: list[str], signer_id: str, step: int) -> list[str]:

@@ -14,6 +14,7 @@ from domain.model.collection import CollectionStatus, InvitationMode, ReminderPo
 from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_FIELD_SIZE
 from domain.model.errors import DomainError, NoSigner
 from domain.model.signer import SignerKind
+from domain.services.signer_levels import default_level, levels_offered
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import Viewer, request_context
 from entrypoints.web.errors import describe
@@ -30,11 +31,10 @@ from entrypoints.web.pages.collections.shared import (
     PLACEMENT_INVALID,
     SURNAME_REQUIRED,
     TITLE_REQUIRED,
-    default_level,
     end_of_day,
-    levels_by_signer,
     listed,
     load_details,
+    missing_identity,
     moved,
     page_sizes,
     paris_date,
@@ -49,6 +49,8 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     see_other,
 )
 
@@ -62,7 +64,7 @@ def informations(request: Request, collection_id: FromPath[str], viewer: NamedDe
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
     return wizard_page(request, viewer, "informations.html", "informations", details,
-                   values={"title": details.summary.title, "message": details.message})
+                       values={"title": details.summary.title, "message": details.message})
 
 
 @post("/collectes/{collection_id:str}/informations", name="save_collection_info", sync_to_thread=True)
@@ -84,8 +86,8 @@ def save_informations(request: Request, collection_id: FromPath[str], data: Form
             errors[str(info.params.get("field") or info.field or "title")] = error_text(request, exc)
     if errors:
         return wizard_page(request, viewer, "informations.html", "informations",
-                       load_details(use_cases, viewer, collection_id), status=status,
-                       values=values, errors=errors)
+                           load_details(use_cases, viewer, collection_id), status=status,
+                           values=values, errors=errors)
     return see_other(f"/collectes/{collection_id}/options")
 
 
@@ -228,10 +230,11 @@ def _signers_page(request: Request, viewer: Viewer, use_cases: UseCases, details
     taken = {s.member_id for s in details.signers if s.member_id}
     context.setdefault("values", {})
     return wizard_page(request, viewer, "signers.html", "signataires", details, status=status,
-                   offered=levels_by_signer(details, choices),
-                   members=[c for c in choices if c.member_id not in taken and c.member_id != viewer.current.member_id],
-                   can_add_myself=mine is not None and viewer.current.member_id not in taken,
-                   i_can_sign=mine is not None, **context)
+                       offered=levels_offered(details.signers, choices),
+                       members=[c for c in choices
+                                if c.member_id not in taken and c.member_id != viewer.current.member_id],
+                       can_add_myself=mine is not None and viewer.current.member_id not in taken,
+                       i_can_sign=mine is not None, **context)
 
 
 @get("/collectes/{collection_id:str}/signataires", name="collection_signers", sync_to_thread=True)
@@ -243,53 +246,66 @@ def signers(request: Request, collection_id: FromPath[str], viewer: NamedDepende
     return _signers_page(request, viewer, use_cases, details)
 
 
-@post("/collectes/{collection_id:str}/signataires", name="save_collection_signers", sync_to_thread=True)
-def save_signers(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[UseCases]) -> Response:
-    """The signers' form: levels, order (drag and drop or up/down buttons), mode, remove, « Valider »."""
-    details = load_details(use_cases, viewer, collection_id)
-    current = [s.signer_id for s in details.signers]
-    action = form_value(data, "action") or "enregistrer"
+def _save_levels(request: Request, use_cases: UseCases, viewer: Viewer, details: Any,
+                 data: dict[str, Any] | None) -> dict[str, str]:
+    """Each row's level dropdown; the refusals by row. Levels come first, so a change made in a
+    dropdown is not lost when another button of the form is pressed."""
     errors: dict[str, str] = {}
-    # Levels first: a change made in a dropdown is not lost when another button is pressed.
     for signer in details.signers:
         wanted = form_value(data, f"level-{signer.signer_id}")
-        if not wanted:
-            continue
-        level = parse_level(wanted)
+        level = parse_level(wanted) if wanted else signer.level
         if level is None:
             errors[f"level-{signer.signer_id}"] = LEVEL_INVALID
         elif level is not signer.level:
             try:
                 use_cases.set_signer_level(context=request_context(request),
-                                           collection_id=collection_id, by_person_id=viewer.person_id,
-                                           signer_id=signer.signer_id, level=level)
+                                           collection_id=details.summary.collection_id,
+                                           by_person_id=viewer.person_id, signer_id=signer.signer_id, level=level)
             except DomainError as exc:
                 errors[f"level-{signer.signer_id}"] = error_text(request, exc)
+    return errors
+
+
+def _wanted_order(current: list[str], data: dict[str, Any] | None, verb: str, target: str) -> list[str]:
+    """The order dragged (the ``order`` fields, when they name every signer) or moved by one button."""
     order = [i for i in listed(data, "order") if i in current]
     if sorted(order) != sorted(current):
         order = current
-    verb, _, target = action.partition(":")
-    if verb == "monter":
-        order = moved(order, target, -1)
-    elif verb == "descendre":
-        order = moved(order, target, +1)
+    steps = {"monter": -1, "descendre": +1}
+    return moved(order, target, steps[verb]) if verb in steps else order
+
+
+def _save_order_mode_removal(request: Request, use_cases: UseCases, viewer: Viewer, details: Any,
+                             data: dict[str, Any] | None, verb: str, target: str) -> None:
+    collection_id = details.summary.collection_id
+    current = [s.signer_id for s in details.signers]
+    order = _wanted_order(current, data, verb, target)
+    if order != current:
+        use_cases.reorder_signers(context=request_context(request),
+                                  collection_id=collection_id, by_person_id=viewer.person_id, signer_ids=order)
+    mode = form_value(data, "mode")
+    if mode in (m.value for m in InvitationMode) and InvitationMode(mode) is not details.mode:
+        use_cases.update_collection_options(context=request_context(request),
+                                            collection_id=collection_id, by_person_id=viewer.person_id,
+                                            mode=InvitationMode(mode))
+    if verb == "retirer" and target in current:
+        use_cases.remove_signer(context=request_context(request),
+                                collection_id=collection_id, by_person_id=viewer.person_id, signer_id=target)
+        flash(request, N_("Signataire retiré."))
+
+
+@post("/collectes/{collection_id:str}/signataires", name="save_collection_signers", sync_to_thread=True)
+def save_signers(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
+                 use_cases: NamedDependency[UseCases]) -> Response:
+    """The signers' form: levels, order (drag and drop or up/down buttons), mode, remove, « Valider »."""
+    details = load_details(use_cases, viewer, collection_id)
+    verb, _, target = (form_value(data, "action") or "enregistrer").partition(":")
+    errors = _save_levels(request, use_cases, viewer, details, data)
     try:
-        if order != current:
-            use_cases.reorder_signers(context=request_context(request),
-                                      collection_id=collection_id, by_person_id=viewer.person_id, signer_ids=order)
-        mode = form_value(data, "mode")
-        if mode in (m.value for m in InvitationMode) and InvitationMode(mode) is not details.mode:
-            use_cases.update_collection_options(context=request_context(request),
-                                                collection_id=collection_id, by_person_id=viewer.person_id,
-                                                mode=InvitationMode(mode))
-        if verb == "retirer" and target in current:
-            use_cases.remove_signer(context=request_context(request),
-                                    collection_id=collection_id, by_person_id=viewer.person_id, signer_id=target)
-            flash(request, N_("Signataire retiré."))
+        _save_order_mode_removal(request, use_cases, viewer, details, data, verb, target)
     except DomainError as exc:
         errors["_signers"] = error_text(request, exc)
-    if not errors and verb == "valider" and not current:
+    if not errors and verb == "valider" and not details.signers:
         errors["_signers"] = describe(NoSigner()).message
     if errors:
         return _signers_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
@@ -300,56 +316,50 @@ def save_signers(request: Request, collection_id: FromPath[str], data: FormData,
     return see_other(f"/collectes/{collection_id}/signataires{anchor}")
 
 
+_IDENTITY_FIELDS = ("given_names", "surname", "email", "mobile")
+
+
+def _new_signer(use_cases: UseCases, viewer: Viewer, kind: SignerKind,
+                values: dict[str, str]) -> tuple[dict[str, Any], bool, dict[str, str]]:
+    """The use case's arguments for the signer to add, whether they have a mobile, the missing fields."""
+    if kind is SignerKind.MYSELF:
+        return {}, viewer.profile.mobile is not None, {}
+    if kind is SignerKind.MEMBER:
+        choice = next((c for c in signer_choices_of(use_cases, viewer) if c.member_id == values["member_id"]), None)
+        if choice is None:
+            return {}, False, {"member_id": MEMBER_REQUIRED}
+        return {"member_id": choice.member_id}, choice.masked_mobile is not None, {}
+    arguments = {name: values[name] for name in ("given_names", "surname", "email")}
+    return {**arguments, "mobile": values["mobile"] or None}, bool(values["mobile"]), missing_identity(values)
+
+
+def _refused_signer_key(exc: DomainError, kind: SignerKind, form_key: str) -> str:
+    """Where the refusal shows: beside the field of « Autre » it is about, else above the form used."""
+    field = getattr(exc, "field", None) or describe(exc).field
+    if exc.code == "collection.mobile_required":
+        field = "mobile"
+    return field if kind is SignerKind.EXTERNAL and field in _IDENTITY_FIELDS else form_key
+
+
 @post("/collectes/{collection_id:str}/signataires/ajouter", name="add_collection_signer", sync_to_thread=True)
 def add_signer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
                use_cases: NamedDependency[UseCases]) -> Response:
     """« M’ajouter », « Membres du cabinet » and « Autre »."""
-    assert viewer.current is not None
     kind_value = form_value(data, "kind")
-    values = {name: form_value(data, name) for name in ("given_names", "surname", "email", "mobile", "member_id")}
-    errors: dict[str, str] = {}
+    values = {name: form_value(data, name) for name in (*_IDENTITY_FIELDS, "member_id")}
     form_key = {"myself": "_myself", "member": "_member"}.get(kind_value, "_other")
-    try:
-        kind = SignerKind(kind_value)
-    except ValueError:
-        kind = SignerKind.EXTERNAL
-    arguments: dict[str, Any] = {}
-    if kind is SignerKind.MYSELF:
-        has_mobile = viewer.profile.mobile is not None
-    elif kind is SignerKind.MEMBER:
-        choice = next((c for c in signer_choices_of(use_cases, viewer) if c.member_id == values["member_id"]), None)
-        if choice is None:
-            errors["member_id"] = MEMBER_REQUIRED
-            has_mobile = False
-        else:
-            has_mobile = choice.masked_mobile is not None
-            arguments["member_id"] = choice.member_id
-    else:
-        for name, message in (("given_names", GIVEN_NAMES_REQUIRED), ("surname", SURNAME_REQUIRED),
-                              ("email", EMAIL_REQUIRED)):
-            if not values[name]:
-                errors[name] = message
-        has_mobile = bool(values["mobile"])
-        arguments.update(given_names=values["given_names"], surname=values["surname"], email=values["email"],
-                         mobile=values["mobile"] or None)
-    level = parse_level(form_value(data, "level")) or default_level(has_mobile)
+    kind = SignerKind(kind_value) if kind_value in (k.value for k in SignerKind) else SignerKind.EXTERNAL
+    arguments, has_mobile, errors = _new_signer(use_cases, viewer, kind, values)
+    level = parse_level(form_value(data, "level")) or default_level(has_mobile=has_mobile)
     if not errors:
         try:
-            use_cases.add_signer(context=request_context(request),
-                                 collection_id=collection_id, by_person_id=viewer.person_id, kind=kind, level=level,
-                                 **arguments)
+            use_cases.add_signer(context=request_context(request), collection_id=collection_id,
+                                 by_person_id=viewer.person_id, kind=kind, level=level, **arguments)
         except DomainError as exc:
-            field = getattr(exc, "field", None) or describe(exc).field
-            if exc.code == "collection.mobile_required":
-                field = "mobile"
-            key = field if kind is SignerKind.EXTERNAL and field in ("given_names", "surname", "email", "mobile") \
-                else form_key
-            errors[key] = error_text(request, exc)
+            errors[_refused_signer_key(exc, kind, form_key)] = error_text(request, exc)
     if errors:
-        details = load_details(use_cases, viewer, collection_id)
-        return _signers_page(request, viewer, use_cases, details, status=422 if form_key != "_other" or any(
-            k in errors for k in ("_other", "email", "mobile", "given_names", "surname")) else 400,
-            values=values, errors=errors, open_form=kind.value)
+        return _signers_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
+                             status=422, values=values, errors=errors, open_form=kind.value)
     flash(request, N_("Signataire ajouté."))
     return see_other(f"/collectes/{collection_id}/signataires#signataires")
 
@@ -373,16 +383,16 @@ def placement(request: Request, collection_id: FromPath[str], viewer: NamedDepen
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
-    return _placement_page(request, viewer, use_cases, details)
+    return _placement_page(request, viewer, details)
 
 
-def _placement_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, *,
+def _placement_page(request: Request, viewer: Viewer, details: Any, *,
                     status: int = 200, **context: Any) -> Template:
     return wizard_page(request, viewer, "placement.html", "placement", details, status=status,
-                   sizes=page_sizes(details, use_cases, viewer), max_pages=MAX_PLACEMENT_PAGES,
-                   page_width=PAGE_WIDTH, box=(FIELD_WIDTH, FIELD_HEIGHT),
-                   names={s.signer_id: s.display_name for s in details.signers},
-                   chosen_signer=request.query_params.get("signataire", ""), **context)
+                       sizes=page_sizes(details), max_pages=MAX_PLACEMENT_PAGES,
+                       page_width=PAGE_WIDTH, box=(FIELD_WIDTH, FIELD_HEIGHT),
+                       names={s.signer_id: s.display_name for s in details.signers},
+                       chosen_signer=request.query_params.get("signataire", ""), **context)
 
 
 @post("/collectes/{collection_id:str}/placement", name="place_field", sync_to_thread=True)
@@ -394,7 +404,7 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
     error_key = f"_placement-{document_id}"
     try:
         page = int(form_value(data, "page"))
-        sizes = page_sizes(details, use_cases, viewer).get(document_id) or []
+        sizes = page_sizes(details).get(document_id) or []
         size = sizes[page - 1] if 1 <= page <= len(sizes) else None
         if size is None:
             raise ValueError("no such page")
@@ -412,19 +422,15 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
         x = min(max(0.0, x), size[0] - width)
         y = min(max(0.0, y), size[1] - height)
     except (ValueError, TypeError):
-        return _placement_page(request, viewer, use_cases, details, status=400,
+        return _placement_page(request, viewer, details, status=400,
                                errors={error_key: PLACEMENT_INVALID})
-    try:
-        use_cases.place_signature_field(context=request_context(request),
-                                        collection_id=collection_id, by_person_id=viewer.person_id,
-                                        document_id=document_id, signer_id=signer_id, page=page, x=x, y=y,
-                                        width=width, height=height)
-    except DomainError as exc:
-        return _placement_page(request, viewer, use_cases, details,
-                               status=form_error_status(describe(exc).status),
-                               errors={error_key: error_text(request, exc)})
-    flash(request, N_("Emplacement de signature enregistré."))
-    return see_other(f"/collectes/{collection_id}/placement?signataire={signer_id}#document-{document_id}")
+    return redirect_after(
+        request, lambda: use_cases.place_signature_field(
+            context=request_context(request), collection_id=collection_id, by_person_id=viewer.person_id,
+            document_id=document_id, signer_id=signer_id, page=page, x=x, y=y, width=width, height=height),
+        f"/collectes/{collection_id}/placement?signataire={signer_id}#document-{document_id}",
+        message=N_("Emplacement de signature enregistré."),
+        refused=lambda exc: _placement_page(request, viewer, details, **refusal(request, exc, error_key)))
 
 
 # -- step 6: récapitulatif -------------------------------------------------------------------------------------
@@ -437,22 +443,21 @@ def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependenc
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
     return wizard_page(request, viewer, "recap.html", "recapitulatif", details,
-                   names={s.signer_id: s.display_name for s in details.signers})
+                       names={s.signer_id: s.display_name for s in details.signers})
 
 
 @post("/collectes/{collection_id:str}/envoyer", name="send_collection", sync_to_thread=True)
 def send(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
          use_cases: NamedDependency[UseCases]) -> Response:
-    try:
-        use_cases.send_collection(context=request_context(request),
-                                  collection_id=collection_id, by_person_id=viewer.person_id)
-    except DomainError as exc:
+
+    def refused(exc: DomainError) -> Response:
         details = load_details(use_cases, viewer, collection_id)
         if details.summary.status is not CollectionStatus.DRAFT:
-            raise
+            raise exc  # sent meanwhile (a double click): the error page, not the recap
         return wizard_page(request, viewer, "recap.html", "recapitulatif", details,
-                       status=form_error_status(describe(exc).status),
-                       names={s.signer_id: s.display_name for s in details.signers},
-                       errors={"_form": error_text(request, exc)})
-    flash(request, N_("Collecte envoyée : les invitations partent par e-mail."))
-    return see_other(f"/collectes/{collection_id}")
+                           names={s.signer_id: s.display_name for s in details.signers}, **refusal(request, exc))
+
+    return redirect_after(request, lambda: use_cases.send_collection(
+        context=request_context(request), collection_id=collection_id, by_person_id=viewer.person_id),
+        f"/collectes/{collection_id}", refused=refused,
+        message=N_("Collecte envoyée : les invitations partent par e-mail."))
