@@ -3,8 +3,8 @@
 Parameter names are local to a use case (``verifier`` is an ``IdentityVerifier`` in one module
 and a ``SignatureVerifier`` in another), so the container reads each keyword parameter's
 annotation and binds the one provider registered for that type. A unit of work is asked for
-as a factory, ``Callable[[], SomeWork]``, where ``SomeWork`` is a repositories protocol: every
-such factory gets the container's unit-of-work provider. Plain settings (a ``str`` or an ``int``)
+as a factory, ``Callable[[], UnitOfWork]`` (any port protocol as the result): every such
+factory gets the container's unit-of-work provider. Plain settings (a ``str`` or an ``int``)
 have no type of their own and are passed explicitly, use case by use case.
 
 A parameter annotated with a port the registry does not know stops the import: a use case
