@@ -53,6 +53,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
+from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import (
     BrokenPdf,
@@ -82,6 +83,7 @@ from ports.timestamping import TimestampAuthority
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
 _T = TypeVar("_T")
+_thread_loops = threading.local()
 _log = logging.getLogger(__name__)
 _PARIS = ZoneInfo("Europe/Paris")
 _MONTHS = (
@@ -239,7 +241,7 @@ class PortTimeStamper(TimeStamper):
         return list(self.cert_registry)
 
 
-class PyHankoPdfSigning:
+class PyHankoPdfSigning(StoredDocumentOperations):
     """The ``PdfSigning`` port on pyHanko.
 
     Args:
@@ -269,7 +271,9 @@ class PyHankoPdfSigning:
         durable: bool = False,
         clock: Clock | None = None,
         isolation: BoundedProcessPool | None = None,
+        scratch_dir: Path | None = None,
     ) -> None:
+        self.scratch_dir = scratch_dir
         self._durable = durable
         self._clock = clock
         # The dry run at upload reads an untrusted file: given a pool, it runs there, bounded.
@@ -340,21 +344,13 @@ class PyHankoPdfSigning:
         if existing:
             _check_signatures_survive(pdf, signed.getvalue(), existing)
 
-    # -- PdfSigning: bytes -------------------------------------------------------------
+    def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:
+        with open(path, "rb") as stream:
+            return self._last_document_timestamp(stream)
 
-    def sign(self, pdf: bytes, request: SignatureRequest) -> bytes:
-        out = io.BytesIO()
-        self._sign(io.BytesIO(pdf), out, request)
-        return out.getvalue()
-
-    def timestamp(self, pdf: bytes) -> bytes:
-        out = io.BytesIO()
-        self._timestamp(io.BytesIO(pdf), out)
-        return out.getvalue()
-
-    def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
+    def _last_document_timestamp(self, stream: IO[bytes]) -> TimestampFacts | None:
         with _typed_pdf_errors():
-            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            reader = PdfFileReader(stream, strict=False)
             stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
         if not stamps:
             return None
@@ -382,11 +378,6 @@ class PyHankoPdfSigning:
         return TimestampFacts(stamped_at=tst_info["gen_time"].native,
                               certificate_ends=[c["tbs_certificate"]["validity"]["not_after"].native for c in chain],
                               algorithms=list(dict.fromkeys(algorithms)))
-
-    def create_fields(self, pdf: bytes, fields_: Sequence[SignatureField]) -> bytes:
-        out = io.BytesIO()
-        self._create_fields(io.BytesIO(pdf), out, fields_)
-        return out.getvalue()
 
     # -- internals ---------------------------------------------------------------------
 
@@ -660,7 +651,12 @@ class PyHankoPdfSigning:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(coro)
+            # One loop per thread, kept: asyncio.run builds and tears down a loop (selector,
+            # self-pipe, executor shutdown) at every call, a good part of a 1-page signature.
+            loop = getattr(_thread_loops, "loop", None)
+            if loop is None or loop.is_closed():
+                loop = _thread_loops.loop = asyncio.new_event_loop()
+            return loop.run_until_complete(coro)
         outcome: dict[str, Any] = {}
 
         def run() -> None:
