@@ -109,6 +109,12 @@ class UseCases(containers.DeclarativeContainer):
         "webhook_sender": adapters.webhook_sender,
         "webhook_policy": providers.Callable(DestinationPolicy, allow_private=settings.provided.webhooks_allow_private),
     }
+    # The signing ceremony's ports, one object: ``sign``, ``request_signing_code``, ``finalise_signature``.
+    _ports["ports"] = providers.Factory(
+        ceremony.SigningPorts, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
+        code_generator=adapters.code_generator, code_hasher=adapters.code_hasher, store=adapters.document_store,
+        signing=adapters.pdf_signing, ca=adapters.ca, vault=adapters.vault, key_type=_ports["key_type"],
+        locks=adapters.locks, renderer=adapters.evidence_renderer)
 
     # accounts
     login = _bound(accounts.login, _ports)
@@ -172,8 +178,6 @@ class UseCases(containers.DeclarativeContainer):
     remove_observer = _bound(collections.remove_observer, _ports)
     send_collection = _bound(collections.send, _ports)
     create_and_send_collection = _bound(collection_requests.create_and_send, _ports)
-    open_signer_invitation = _bound(collections.open_invitation, _ports)
-    refuse_by_link = _bound(collections.refuse_by_link, _ports)
     remind_signer_now = _bound(collections.remind_now, _ports)
     replace_signer = _bound(collections.replace_signer, _ports)
     cancel_collection = _bound(collections.cancel, _ports)

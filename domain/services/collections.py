@@ -45,18 +45,17 @@ from domain.model.signer import Identity, SignatureLevel, SignerKind
 from domain.model.tokens import hash_token
 from domain.model.values import Email, Mobile, PersonName
 from domain.services.audit import append, commit_with_trail, sync_timeline
-from domain.services.ceremony import _retrying, attach_prepared_versions, build_prepared_versions
+from domain.services.ceremony.fields import attach_prepared_versions, build_prepared_versions
 from domain.services.collection_views import (
     CollectionDetails,
     CollectionsPage,
     CollectionSummary,
-    DocumentView,
-    InvitationView,
     SignerChoice,
     TimelineEntry,
     WorkerReport,
     timeline_of,
 )
+from domain.services.retries import retrying
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
@@ -394,48 +393,6 @@ def _by_link(tx: UnitOfWork, token: str, now: datetime) -> tuple[Collection, str
     return collection, collection.signer_for_link(token_hash, now).id
 
 
-def open_invitation(*, uow: UowFactory, clock: Clock, token: str,
-                    context: RequestContext | None = None) -> InvitationView:
-    """The signer follows their link: recorded as opened the first time."""
-    now = clock.now()
-    with uow() as tx:
-        collection, signer_id = _by_link(tx, token, now)
-        collection.open(signer_id=signer_id, now=now)
-        commit_with_trail(tx, collection, context)
-        details = CollectionDetails.of(collection)
-        signer = next(s for s in details.signers if s.signer_id == signer_id)
-        return InvitationView(collection_id=collection.id, collection_title=collection.title,
-                              message=collection.message, sender_name=details.preparer_name,
-                              cabinet_name=details.cabinet_name, deadline=collection.deadline, signer=signer,
-                              documents=tuple(_documents_for(details.documents, signer_id)))
-
-
-def _documents_for(documents: Iterable[DocumentView], signer_id: str) -> Iterable[DocumentView]:
-    for document in documents:
-        yield DocumentView(document_id=document.document_id, name=document.name, page_count=document.page_count,
-                           sha256=document.sha256, size=document.size,
-                           placements=tuple(p for p in document.placements if p.signer_id == signer_id))
-
-
-def refuse_by_link(*, uow: UowFactory, clock: Clock, token: str, reason: str,
-                   context: RequestContext | None = None) -> None:
-    """"Refuser de signer": ends the collection; the preparer is told."""
-    now = clock.now()
-    with uow() as tx:
-        collection, signer_id = _by_link(tx, token, now)
-        _enqueue(tx, collection.refuse(signer_id=signer_id, reason=reason, now=now))
-        commit_with_trail(tx, collection, context)
-
-
-def record_signature(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
-                     signer_id: str) -> None:
-    """Called by the signing ceremony (next issue) once the signer's PDFs are signed."""
-    with uow() as tx:
-        collection = tx.collections.get(collection_id)
-        _enqueue(tx, collection.record_signature(signer_id=signer_id, now=clock.now(), new_token=ids.new_token))
-        commit_with_trail(tx, collection)
-
-
 # -- management ------------------------------------------------------------------------------
 
 
@@ -531,7 +488,7 @@ def record_delivery_failure(*, uow: UowFactory, clock: Clock, collection_id: str
 
     # The worker calls this once per failed job: a signer acting on the collection at that
     # moment must not make the preparer miss it.
-    return _retrying(record)
+    return retrying(record)
 
 
 def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenerator,
@@ -564,8 +521,8 @@ def run_due_reminders_and_expiry(*, uow: UowFactory, clock: Clock, ids: IdGenera
 
 __all__ = [
     "add_document", "add_observer", "add_signer", "cancel", "check_upload", "clean_file_name",
-    "collection_details", "collection_timeline", "create_draft", "list_collections", "open_invitation",
-    "place_field", "read_original", "record_delivery_failure", "record_signature", "refuse_by_link", "remind_now", "remove_document",
+    "collection_details", "collection_timeline", "create_draft", "list_collections",
+    "place_field", "read_original", "record_delivery_failure", "remind_now", "remove_document",
     "remove_observer", "remove_signer", "reorder", "replace_signer", "run_due_reminders_and_expiry", "send",
     "set_level", "signer_choices", "update_info", "update_options",
 ]

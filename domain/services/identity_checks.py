@@ -1,4 +1,10 @@
-"""Identity checks outside the QCP enrollment: the optional check before an LCP is issued.
+"""Identity-check steps shared by the flows that verify a person with the ``IdentityVerifier``
+(the LCP registration, the QCP enrollment, an external level-3 signer's ceremony), and the
+optional check before an LCP is issued.
+
+Shared steps: ``restart_session`` (a new attempt abandons the previous session),
+``cancel_quietly``, and ``decide_identity`` (the provider's result read against the declared
+name: pending, passed, rejected, or a mismatch, which is never a pass).
 
 Configuration may require that LCP registration verifies the person's identity document
 (document only, no face) with the same provider and capture pages as the QCP flow. The
@@ -14,12 +20,57 @@ from datetime import date
 
 from attrs import frozen
 
+from domain.model.errors import DomainError
 from domain.model.identity import CheckMode, IdentityCheckResult, IdentitySession, IdentitySubject, identity_matches
 from domain.model.values import Email, PersonName
 from ports.identity import IdentityVerifier
 
-__all__ = ["LcpIdentityCheckPolicy", "LcpIdentityOutcome", "LcpIdentityVerdict", "lcp_identity_verdict",
+__all__ = ["IdentityDecision", "IdentityVerdict", "LcpIdentityCheckPolicy", "LcpIdentityOutcome",
+           "LcpIdentityVerdict", "cancel_quietly", "decide_identity", "lcp_identity_verdict", "restart_session",
            "start_lcp_identity_check"]
+
+
+class IdentityDecision(enum.Enum):
+    PENDING = "pending"  # capture not finished or provider still deciding
+    PASSED = "passed"
+    REJECTED = "rejected"  # the provider refused the document
+    MISMATCH = "mismatch"  # approved, but the document names someone else than declared
+
+
+@frozen
+class IdentityVerdict:
+    decision: IdentityDecision
+    result: IdentityCheckResult | None = None
+
+
+def cancel_quietly(verifier: IdentityVerifier, session_ref: str) -> None:
+    """Abandon a session; one decided meanwhile or unknown to the provider has nothing to abandon."""
+    try:
+        verifier.cancel(session_ref)
+    except DomainError:
+        pass
+
+
+def restart_session(verifier: IdentityVerifier, *, previous: str | None, subject: IdentitySubject,
+                    mode: CheckMode) -> IdentitySession:
+    """A new attempt: the previous session (if any) is abandoned, then a fresh one opened."""
+    if previous is not None:
+        cancel_quietly(verifier, previous)
+    return verifier.start_session(subject, mode=mode)
+
+
+def decide_identity(verifier: IdentityVerifier, session_ref: str, *, name: PersonName,
+                    birth_date: date | None = None) -> IdentityVerdict:
+    """The provider's result read against the declared identity (case and accents ignored): an
+    approval whose document names someone else is a mismatch, never a pass."""
+    result = verifier.result(session_ref)
+    if result is None:
+        return IdentityVerdict(IdentityDecision.PENDING)
+    if not result.approved:
+        return IdentityVerdict(IdentityDecision.REJECTED, result)
+    if result.extracted is None or not identity_matches(result.extracted, name, birth_date):
+        return IdentityVerdict(IdentityDecision.MISMATCH, result)
+    return IdentityVerdict(IdentityDecision.PASSED, result)
 
 
 @frozen
@@ -64,12 +115,5 @@ def lcp_identity_verdict(*, verifier: IdentityVerifier, policy: LcpIdentityCheck
         return LcpIdentityVerdict(LcpIdentityOutcome.NOT_REQUIRED)
     if session_ref is None:
         return LcpIdentityVerdict(LcpIdentityOutcome.PENDING)
-    result = verifier.result(session_ref)
-    if result is None:
-        return LcpIdentityVerdict(LcpIdentityOutcome.PENDING)
-    if not result.approved:
-        return LcpIdentityVerdict(LcpIdentityOutcome.REJECTED, result)
-    assert result.extracted is not None
-    if not identity_matches(result.extracted, name, birth_date):
-        return LcpIdentityVerdict(LcpIdentityOutcome.MISMATCH, result)
-    return LcpIdentityVerdict(LcpIdentityOutcome.PASSED, result)
+    verdict = decide_identity(verifier, session_ref, name=name, birth_date=birth_date)
+    return LcpIdentityVerdict(LcpIdentityOutcome(verdict.decision.value), verdict.result)

@@ -31,7 +31,6 @@ from attrs import evolve, frozen
 from domain.model.certificates import Certificate
 from domain.model.errors import (
     CaptureLinkUnusable,
-    DomainError,
     IdentityProviderUnavailable,
     IdentitySessionNotFound,
     LcpAlreadyActive,
@@ -58,6 +57,7 @@ from domain.services.identity_checks import (
     LcpIdentityCheckPolicy,
     LcpIdentityOutcome,
     LcpIdentityVerdict,
+    cancel_quietly,
     lcp_identity_verdict,
     start_lcp_identity_check,
 )
@@ -269,8 +269,7 @@ def start_identity_check(*, uow: CaptureUowFactory, clock: Clock, ids: IdGenerat
                                             state=registration.state.value,
                                             action=RegistrationAction.START_IDENTITY_CHECK.value)
             if verdict is not None and verdict.outcome is LcpIdentityOutcome.PENDING:
-                with contextlib.suppress(DomainError):
-                    identity_verifier.cancel(previous)
+                cancel_quietly(identity_verifier, previous)
         person = tx.persons.get(person_id)
         session = start_lcp_identity_check(verifier=identity_verifier, policy=identity_policy,
                                            person_id=person_id, name=registration.name, email=registration.email,

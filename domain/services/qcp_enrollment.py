@@ -33,7 +33,6 @@ from attrs import define, field, frozen
 from domain.model.certificates import Certificate
 from domain.model.errors import (
     CaptureLinkUnusable,
-    DomainError,
     IdentityProviderUnavailable,
     IdentityProviderUnknown,
     IdentitySessionNotFound,
@@ -73,6 +72,7 @@ from domain.model.tokens import hash_token
 from domain.model.values import PersonName
 from domain.model.webhooks import WebhookEvent, event_job
 from domain.services.enrollment_webhooks import announcing_status_changes
+from domain.services.identity_checks import cancel_quietly
 from domain.services.one_time_codes import check_code, send_code
 from domain.services.signature_views import mask_email
 from ports.ca import CertificateAuthority
@@ -701,10 +701,7 @@ class QcpEnrollmentUseCases:
         return f"{self.settings.public_url.rstrip('/')}/qcp/capture/{token}", link
 
     def _cancel_session(self, session_ref: str) -> None:
-        try:
-            self.verifier.cancel(session_ref)
-        except DomainError:
-            pass  # decided meanwhile or unknown to the provider: nothing to abandon
+        cancel_quietly(self.verifier, session_ref)
 
     def _collect_result(self, tx: QcpWork, enrollment: QcpEnrollment, now: datetime) -> int:
         ref = enrollment.current_session_ref

@@ -66,11 +66,11 @@ def _external(level: SignatureLevel, name: str, email: str, mobile: str | None =
 
 def _ports(world: Ceremony, **overrides):
     a = world.container.adapters
-    ports = dict(uow=world.uow, clock=world.clock, ids=a.ids(), code_hasher=a.code_hasher(), store=a.document_store(),
-                 signing=a.pdf_signing(), ca=a.ca(), vault=a.vault(), key_type=KeyType.EC_P256, locks=a.locks(),
-                 renderer=a.evidence_renderer())
+    ports = dict(uow=world.uow, clock=world.clock, ids=a.ids(), code_generator=a.code_generator(),
+                 code_hasher=a.code_hasher(), store=a.document_store(), signing=a.pdf_signing(), ca=a.ca(),
+                 vault=a.vault(), key_type=KeyType.EC_P256, locks=a.locks(), renderer=a.evidence_renderer())
     ports.update(overrides)
-    return ports
+    return ceremony.SigningPorts(**ports)
 
 
 def _ready(world: Ceremony, email: str) -> tuple[str, str]:
@@ -126,7 +126,7 @@ def test_a_crash_at_any_step_of_a_signature_leaves_nothing_half_done_and_a_retry
     target = {"vault": a.vault(), "ca": a.ca(), "store": a.document_store(), "signing": a.pdf_signing()}
     overrides = {"uow": _crashing_uow(world)} if port == "uow" else {port: Failing(target[port], method, on_call)}
     with pytest.raises(Boom):
-        ceremony.sign(**_ports(world, **overrides), token=token, code=code)
+        ceremony.sign(ports=_ports(world, **overrides), token=token, code=code)
     _assert_untouched(world, cid)
     # The code was used; the signer asks for another and signs again.
     with pytest.raises(CodeAlreadyUsed):

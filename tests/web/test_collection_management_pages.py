@@ -30,12 +30,14 @@ def sent_collection(container: Any, owner: Any, title: str = "Lettre de mission 
 
 
 def record_signature(container: Any, collection_id: str, signer_id: str) -> None:
-    """What the signing ceremony (next issue) does once a signer has signed."""
-    from domain.services import collections
+    """What the ceremony's last transaction records once the signer's documents are signed."""
+    from domain.services.audit import commit_with_trail
 
     adapters = container.adapters
-    collections.record_signature(uow=adapters.uow, clock=adapters.clock(), ids=adapters.ids(),
-                                 collection_id=collection_id, signer_id=signer_id)
+    with adapters.uow() as tx:
+        collection = tx.collections.get(collection_id)
+        collection.record_signature(signer_id=signer_id, now=adapters.clock().now(), new_token=adapters.ids().new_token)
+        commit_with_trail(tx, collection)
 
 
 def details(container: Any, owner: Any, collection_id: str) -> Any:

@@ -1,0 +1,130 @@
+"""The signer's page: what they see (``CeremonyView``), their first opening, the documents to
+read, and « Refuser »."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from attrs import frozen
+
+from domain.model.audit import RequestContext
+from domain.model.collection import Collection
+from domain.model.document import FieldPlacement
+from domain.model.errors import SignatureBeingFinalised
+from domain.model.jobs import JobSpec
+from domain.model.signer import Signer
+from domain.services.audit import sync_timeline
+from domain.services.ceremony.fields import prepare_fields
+from domain.services.ceremony.links import (
+    UowFactory,
+    code_channel,
+    enqueue,
+    needs_identity_check,
+    signer_by_link,
+)
+from domain.services.retries import retrying
+from ports.clock import Clock
+from ports.documents import DocumentStore
+from ports.locks import SigningLocks
+from ports.pdf_signing import PdfSigning
+
+__all__ = ["CeremonyDocument", "CeremonyView", "ceremony_status", "open_ceremony", "read_document_for_signer",
+           "refuse"]
+
+
+@frozen
+class CeremonyDocument:
+    document_id: str
+    name: str
+    page_count: int
+    sha256: str  # of the version the signer reads and approves (bound to the code)
+    size: int
+    placement: FieldPlacement
+
+
+@frozen
+class CeremonyView:
+    collection_id: str
+    collection_title: str
+    message: str
+    sender_name: str
+    cabinet_name: str
+    deadline: datetime
+    collection_status: str
+    signer_id: str
+    signer_name: str
+    level: int
+    signer_status: str  # pending, invited, opened, signed, refused, or "finalising"
+    code_channel: str  # "email" or "sms"
+    masked_destination: str
+    identity_check_required: bool
+    documents: tuple[CeremonyDocument, ...]
+
+
+def _view(collection: Collection, signer: Signer) -> CeremonyView:
+    channel, masked = code_channel(signer)
+    status = "finalising" if signer.finalising_since is not None else signer.status.value
+    return CeremonyView(
+        collection_id=collection.id, collection_title=collection.title, message=collection.message,
+        sender_name=collection.preparer.identity.display_name, cabinet_name=collection.preparer.cabinet_name,
+        deadline=collection.deadline, collection_status=collection.status.value, signer_id=signer.id,
+        signer_name=signer.display_name, level=int(signer.level), signer_status=status, code_channel=channel,
+        masked_destination=masked, identity_check_required=needs_identity_check(signer),
+        documents=tuple(CeremonyDocument(document_id=d.id, name=d.name, page_count=d.page_count,
+                                         sha256=d.approved.sha256, size=d.approved.size,
+                                         placement=collection.placement(d.id, signer.id))
+                        for d in collection.documents))
+
+
+def open_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning,
+                  locks: SigningLocks, token: str, context: RequestContext | None = None) -> CeremonyView:
+    """The signer follows their link: recorded as opened (the first time), documents ready."""
+    now = clock.now()
+
+    def record_opening() -> Collection:
+        with uow() as tx:
+            collection, signer = signer_by_link(tx, token, now)
+            collection.open(signer_id=signer.id, now=now)
+            sync_timeline(tx, collection, context)
+            tx.commit()
+            return collection
+
+    collection = retrying(record_opening)
+    if any(d.prepared is None for d in collection.documents):
+        prepare_fields(uow=uow, clock=clock, store=store, signing=signing, locks=locks, collection_id=collection.id)
+    return ceremony_status(uow=uow, clock=clock, token=token)
+
+
+def ceremony_status(*, uow: UowFactory, clock: Clock, token: str) -> CeremonyView:
+    """Where the signer's ceremony is (the page polls this while a signature is being finalised)."""
+    with uow() as tx:
+        collection, signer = signer_by_link(tx, token, clock.now(), running=False)
+        return _view(collection, signer)
+
+
+def read_document_for_signer(*, uow: UowFactory, clock: Clock, store: DocumentStore, token: str,
+                             document_id: str) -> tuple[str, bytes]:
+    """The PDF the signer reads: exactly the version their code will be bound to."""
+    with uow() as tx:
+        collection, _signer = signer_by_link(tx, token, clock.now())
+        document = collection.document(document_id)
+    return document.name, store.read(document.approved.sha256)
+
+
+def refuse(*, uow: UowFactory, clock: Clock, token: str, reason: str,
+           context: RequestContext | None = None) -> None:
+    """« Refuser »: ends the collection, the preparer is told, no one receives a document; the
+    evidence file is sealed by the worker."""
+    now = clock.now()
+    retrying(lambda: _refuse_once(uow, now, token, reason, context))
+
+
+def _refuse_once(uow: UowFactory, now: datetime, token: str, reason: str, context: RequestContext | None) -> None:
+    with uow() as tx:
+        collection, signer = signer_by_link(tx, token, now)
+        if signer.finalising_since is not None:
+            raise SignatureBeingFinalised("your signature is being finalised")
+        enqueue(tx, collection.refuse(signer_id=signer.id, reason=reason, now=now))
+        tx.jobs.enqueue(JobSpec(kind="seal_evidence", payload={"collection_id": collection.id}))
+        sync_timeline(tx, collection, context)
+        tx.commit()
