@@ -53,6 +53,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
+from adapters.shared.der import set_of
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import (
@@ -110,16 +111,6 @@ _CHUNK = 1 << 20
 
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
 
-
-def _der_set(items: list[bytes]) -> bytes:
-    body = b"".join(items)
-    length = len(body)
-    if length < 0x80:
-        header = bytes([length])
-    else:
-        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-        header = bytes([0x80 | len(raw)]) + raw
-    return b"\x31" + header + body
 
 
 def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
@@ -205,7 +196,7 @@ class VaultBackedSigner(signers.Signer):
                 self.signing_certificate_v2,
             ]
         )
-        return cms.CMSAttributes.load(_der_set(encoded))
+        return cms.CMSAttributes.load(set_of(encoded))
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:

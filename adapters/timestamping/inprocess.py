@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from asn1crypto import algos, cms, core, tsp, x509
 
+from adapters.shared.der import set_of
 from adapters.timestamping._asn1 import TimeStampResp
 from domain.model.errors import TimestampUnavailable
 from domain.model.pki import Credential, KeyRef
@@ -29,16 +30,6 @@ ETSI_BEST_PRACTICES_TSA_POLICY = "0.4.0.2023.1.1"
 
 _DIGEST_SIZES = {name: hashlib.new(name).digest_size for name in HASH_ALGORITHMS}
 
-
-def _der_set(items: list[bytes]) -> bytes:
-    body = b"".join(items)
-    length = len(body)
-    if length < 0x80:
-        header = bytes([length])
-    else:
-        raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-        header = bytes([0x80 | len(raw)]) + raw
-    return b"\x31" + header + body
 
 
 def _refusal_response(status: tsp.PKIStatusInfo) -> bytes:
@@ -221,7 +212,7 @@ class InProcessTimestampAuthority:
         if nonce is not None:
             tst_info["nonce"] = nonce
         tst_info_der = tsp.TSTInfo(tst_info).dump()
-        signed_attrs_der = _der_set(
+        signed_attrs_der = set_of(
             sorted(  # DER orders a SET OF by encoding
                 [
                     self._content_type_attr,

@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, SignatureAlgorithmOID
 
-from adapters.ca import der
 from adapters.ca.builtin import BuiltinCaSettings
 from adapters.memory.clock import FixedClock
+from adapters.shared import der
 from domain.model.errors import CaNotInitialised, InvalidValue
 from domain.model.pki import (
     CaName,

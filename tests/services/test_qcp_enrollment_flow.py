@@ -577,7 +577,7 @@ def test_the_signed_request_and_a_pdf_signed_with_the_new_qcp_validate_offline_w
 
 
 def test_the_qcp_issued_by_enrollment_states_qcp_n_compliance_esign_and_pds_but_no_qscd(world):
-    from adapters.ca import der
+    from adapters.shared import der
     from tests.pki.test_profiles import _oid_text, policies, qc_statements
 
     _enrolled(world)

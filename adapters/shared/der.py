@@ -1,4 +1,5 @@
-"""The few DER pieces the CA writes by hand: re-signing builder output and QCStatements."""
+"""The few DER pieces written by hand: the CA re-signs builder output and writes QCStatements,
+the signing and time-stamping adapters encode signed attributes as a SET OF."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ def tlv(tag: int, content: bytes) -> bytes:
 
 def sequence(*items: bytes) -> bytes:
     return tlv(0x30, b"".join(items))
+
+
+def set_of(items: list[bytes]) -> bytes:
+    """A SET OF the already encoded ``items``, in the order given (DER wants them sorted: the
+    caller sorts when it matters)."""
+    return tlv(0x31, b"".join(items))
 
 
 def bit_string(data: bytes) -> bytes:

@@ -1,0 +1,2 @@
+"""Small helpers several adapter families share (outside their independence contract, and
+importing none of them)."""
