@@ -239,7 +239,8 @@ def cmd_plugins(args: argparse.Namespace, settings: Settings) -> int:
                            "distribution": f"{entry.dist.name} {entry.dist.version}" if entry.dist else ""}
                           for name, entry in sorted(providers.items())],
         })
-    missing = [g for g in report if g["selected"] not in {p["name"] for p in g["installed"]}]
+    # An empty selection is an optional port left off (no remote signing service): nothing missing.
+    missing = [g for g in report if g["selected"] and g["selected"] not in {p["name"] for p in g["installed"]}]
     if args.json:
         print(json.dumps(report, indent=2))
     else:

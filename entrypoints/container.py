@@ -65,6 +65,7 @@ from entrypoints.notifications import (
     make_notify_handler,
 )
 from entrypoints.pki_config import BuiltinTsa, ca_settings, qcp_settings
+from entrypoints.remote_signing_config import remote_signing_routes
 from entrypoints.settings import Settings
 from entrypoints.webhook_wiring import webhook_deliverer, webhook_dispatcher
 from entrypoints.worker import Worker
@@ -114,7 +115,7 @@ class UseCases(containers.DeclarativeContainer):
         ceremony.SigningPorts, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
         code_generator=adapters.code_generator, code_hasher=adapters.code_hasher, store=adapters.document_store,
         signing=adapters.pdf_signing, ca=adapters.ca, vault=adapters.vault, key_type=_ports["key_type"],
-        locks=adapters.locks, renderer=adapters.evidence_renderer)
+        locks=adapters.locks, remote_signing=adapters.remote_signing)
 
     # accounts
     login = _bound(accounts.login, _ports)
@@ -285,6 +286,8 @@ class FakeAdapters(containers.DeclarativeContainer):
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)
     webhook_sender = providers.Singleton(RecordingWebhookSender)
+    # None unless a test configures one (the CSC tests point it at a loopback server).
+    remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
 
 
 class Container(containers.DeclarativeContainer):

@@ -175,10 +175,16 @@ def _collection(container, settings: Settings, contents: list[tuple[str, bytes]]
         code = outbox_text(code_to, r"\b(\d{6})\b")
         outcome = _step(f"level {level}: sign", lambda token=token, code=code: uc.sign(token=token, code=code))
         yield f"  level {level} ({email}) signed: {outcome.status}"  # type: ignore[attr-defined]
-    deliver()
-
-    with uow() as tx:
-        collection = tx.collections.get(cid)
+    # Completion (document timestamps, evidence, links) is a worker job: this demo's worker runs
+    # it, or the running app's worker got there first and the demo waits for it to finish.
+    deadline = time.monotonic() + 60
+    while True:
+        deliver()
+        with uow() as tx:
+            collection = tx.collections.get(cid)
+        if collection.finalised_at is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     if collection.finalised_at is None or collection.evidence is None:
         raise DemoFailed("the collection was not finalised (document timestamps, evidence)")
     documents = adapters.document_store()

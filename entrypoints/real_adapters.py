@@ -34,6 +34,7 @@ from adapters.system.throttle import InProcessThrottle
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from entrypoints.ceremony_wiring import make_verifier
 from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
+from entrypoints.remote_signing_config import remote_signing_routes
 from entrypoints.settings import ConfigurationError, Settings
 from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
 from ports.identity import IdentityProviderConfig
@@ -68,6 +69,7 @@ _PROVIDER_SETTINGS: dict[str, tuple[str, str, dict[str, dict[str, str]]]] = {
     "seing.certificate_authorities": ("certificate_authority", "certificate_authority_options", {}),
     "seing.timestamp_authorities": ("timestamp_authority", "timestamp_authority_options", {
         "http": {"url": "tsa_url", "timeout_seconds": "tsa_timeout_seconds"}}),
+    "seing.remote_signing_services": ("remote_signing", "remote_signing_options", {}),
 }
 
 
@@ -253,6 +255,7 @@ class RealAdapters(containers.DeclarativeContainer):
                                            scratch_dir=scratch_dir)
     pdf_signing = providers.Resource(_pdf_signing, settings, pdf_signing_here, scratch_dir)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
+    remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
     code_hasher = providers.Singleton(_code_hasher, settings)
     document_store = providers.Singleton(_document_store, settings, clock)

@@ -115,6 +115,10 @@ class Settings:
     timestamp_authority: str = ""  # seing.timestamp_authorities; empty: http when tsa_url is set, else builtin
     timestamp_authority_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
     tsa_timeout_seconds: float = 10.0
+    # Remote signing (a QTSP through the CSC API): level 3 with the QTSP's keys, for the cabinets named
+    remote_signing: str = ""  # seing.remote_signing_services (csc); empty: level 3 uses our QCP-n CA
+    remote_signing_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)
+    remote_signing_cabinets: str = ""  # SIRENs, comma-separated, or "*" for every cabinet
     # Identity checks and QCP enrollment
     identity_provider: str = "simulator"  # an entry point of the group seing.identity_verifiers
     identity_decision_delay_seconds: int = 180  # simulator only

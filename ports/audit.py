@@ -21,6 +21,12 @@ class AuditTrail(Protocol):
         """The event with the highest sequence of that collection, None for an empty chain."""
         ...
 
+    def last_with_detail(self, collection_id: str, key: str) -> AuditEvent | None:
+        """The event with the highest sequence whose details name ``key`` (whatever its value),
+        None when no event of that collection does. Appending to the trail reads only this and
+        ``last``, never the whole chain."""
+        ...
+
     def of_collection(self, collection_id: str) -> list[AuditEvent]:
         """The collection's chain, in sequence order, every field exactly as appended."""
         ...

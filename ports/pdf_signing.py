@@ -23,6 +23,7 @@ from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
 from domain.model.pki import KeyRef
 from ports.documents import DocumentStore
+from ports.remote_signing import DigestSigner
 
 
 class PadesLevel(enum.Enum):
@@ -68,9 +69,11 @@ class SignatureField:
 
 @frozen
 class SigningIdentity:
-    key_ref: KeyRef
+    key_ref: KeyRef | None  # None only with ``remote``
     certificate: bytes  # DER of the signer's certificate
     chain: tuple[bytes, ...] = field(default=(), converter=tuple)  # DER of its issuers, root last
+    # A key elsewhere (a QTSP's, ports.remote_signing): asked for the signature value instead of the vault.
+    remote: DigestSigner | None = field(default=None, eq=False)
 
 
 @frozen

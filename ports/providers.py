@@ -33,6 +33,7 @@ GROUPS: dict[str, str] = {
     "seing.key_vaults": "ports.keyvault:KeyVault",
     "seing.certificate_authorities": "ports.ca:CertificateAuthority",
     "seing.timestamp_authorities": "ports.timestamping:TimestampAuthority",
+    "seing.remote_signing_services": "ports.remote_signing:RemoteSigningService",
 }
 
 # Group name -> its contract suite, "module:Class"; a provider's tests subclass it.
@@ -44,6 +45,7 @@ CONTRACTS: dict[str, str] = {
     "seing.key_vaults": "ports.contracts.keyvault:KeyVaultContract",
     "seing.certificate_authorities": "ports.contracts.ca:CertificateAuthorityContract",
     "seing.timestamp_authorities": "ports.contracts.timestamping:TimestampAuthorityContract",
+    "seing.remote_signing_services": "ports.contracts.remote_signing:RemoteSigningServiceContract",
 }
 
 

@@ -19,6 +19,7 @@ from pkcs11 import KeyType as P11KeyType
 from pkcs11.exceptions import MultipleObjectsReturned, NoSuchKey, UserAlreadyLoggedIn
 from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_named_curve_parameters
 
+from adapters.keyvault.signature_check import CryptographyVerifier
 from domain.model.errors import KeyNotFound
 from domain.model.pki import HASH_SIZES, KeyRef, KeyType
 from ports.providers import ProviderConfig
@@ -139,3 +140,7 @@ def _public_der(public: Any, key_type: KeyType) -> bytes:
 def factory(config: ProviderConfig) -> Pkcs11KeyVault:
     """Entry point ``pkcs11`` of ``seing.key_vaults``: options ``module``, ``token_label``, ``pin``."""
     return Pkcs11KeyVault(config.require("module"), config.require("token_label"), config.option("pin"))
+
+
+# What ``ports.contracts.providers.contract_for`` mixes into the key-vault contract.
+factory.contract_hooks = CryptographyVerifier  # type: ignore[attr-defined]

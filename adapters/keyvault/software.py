@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from adapters.keyvault.signature_check import CryptographyVerifier
 from domain.model.errors import KeyNotFound
 from domain.model.pki import HASH_SIZES, KeyRef, KeyType
 from ports.providers import ProviderConfig
@@ -289,3 +290,7 @@ def factory(config: ProviderConfig) -> SoftwareKeyVault:
     ``<data_dir>/keys``; options ``kek`` (else the 0600 file ``<data_dir>/kek``), ``kek_previous``."""
     return open_software_vault(config.data_dir / "keys", configured_kek=config.option("kek") or None,
                                key_file=config.data_dir / "kek", previous_keks=[config.option("kek_previous")])
+
+
+# What ``ports.contracts.providers.contract_for`` mixes into the key-vault contract.
+factory.contract_hooks = CryptographyVerifier  # type: ignore[attr-defined]

@@ -23,6 +23,10 @@ class InMemoryAuditTrail:
         chain = self._rows.get(collection_id) or []
         return chain[-1] if chain else None
 
+    def last_with_detail(self, collection_id: str, key: str) -> AuditEvent | None:
+        chain = self._rows.get(collection_id) or []
+        return next((e for e in reversed(chain) if key in e.detail_dict()), None)
+
     def of_collection(self, collection_id: str) -> list[AuditEvent]:
         return list(self._rows.get(collection_id) or [])
 

@@ -68,6 +68,11 @@ class _Outbox:
         return message_id
 
 
+    @property
+    def folder(self) -> Path:
+        return self._directory
+
+
 class OutboxMailer(_Outbox):
     def send(self, email: OutgoingEmail) -> None:
         self._store({"channel": "email", "to": email.to, "subject": email.subject,
@@ -117,3 +122,39 @@ def read_outbox(directory: str | os.PathLike[str], *, limit: int | None = None) 
 def mailer_factory(config: ProviderConfig) -> OutboxMailer:
     """Entry point ``outbox`` of ``seing.mailers`` (development): JSON files in ``<data_dir>/outbox``."""
     return OutboxMailer(config.option("outbox_dir") or config.data_dir / "outbox", clock=config.clock)
+
+
+def _sent(folder: Path) -> list[dict[str, Any]]:
+    return list(reversed(read_outbox(folder)))  # read_outbox lists the newest first
+
+
+class _OutboxMailerContractHooks:
+    """What ``ports.contracts.providers.contract_for`` mixes into the mailer contract: the
+    messages read back from the folder, and an outbox whose folder cannot be created."""
+
+    def delivered(self, adapter: OutboxMailer) -> list[OutgoingEmail]:
+        return [OutgoingEmail(to=m["to"], subject=m["subject"], text=m["text"], html=m["html"])
+                for m in _sent(adapter.folder)]
+
+    def make_unreachable_adapter(self) -> OutboxMailer:
+        config = self.provider_config()  # type: ignore[attr-defined]
+        blocker = config.data_dir / "a-file-not-a-folder"
+        blocker.write_bytes(b"")
+        return OutboxMailer(blocker / "outbox", clock=config.clock)
+
+
+class _OutboxSmsContractHooks:
+    """The same for the SMS contract."""
+
+    def delivered(self, adapter: OutboxSmsSender) -> list[OutgoingSms]:
+        return [OutgoingSms(to=m["to"], text=m["text"]) for m in _sent(adapter.folder)]
+
+    def make_unreachable_adapter(self) -> OutboxSmsSender:
+        config = self.provider_config()  # type: ignore[attr-defined]
+        blocker = Path(config.outbox_dir).parent / "a-file-not-a-folder"
+        blocker.write_bytes(b"")
+        return OutboxSmsSender(blocker / "outbox", clock=config.clock)
+
+
+mailer_factory.contract_hooks = _OutboxMailerContractHooks  # type: ignore[attr-defined]
+sms_factory.contract_hooks = _OutboxSmsContractHooks  # type: ignore[attr-defined]

@@ -9,7 +9,8 @@ document: the stored-document operations copy to a temporary file in the calling
 (``adapters.stored_files``), the worker signs file to file, the caller puts the result back.
 
 The intake's dry run (``check_signable``) stays with ``local``, the caller's adapter, which
-runs it in its own bounded pool for untrusted files.
+runs it in its own bounded pool for untrusted files; so does a signature by a remote key
+(``SigningIdentity.remote``, a CSC session of this process that cannot cross the pipe).
 """
 
 from __future__ import annotations
@@ -114,6 +115,11 @@ class ProcessPoolPdfSigning(StoredDocumentOperations):
     # -- PdfSigning: files, in a worker -------------------------------------------------
 
     def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
+        if request.identity.remote is not None:
+            # A remote key (a QTSP's CSC session) lives in this process and spends most of the
+            # signature waiting on the network, not on the CPU: signed here, by the local adapter.
+            self._local.sign_file(source, destination, request)
+            return
         self._call("sign_file", Path(source), Path(destination), request)
 
     def timestamp_file(self, source: Path, destination: Path) -> None:

@@ -81,6 +81,7 @@ from ports.pdf_signing import (
     SignatureRequest,
     VisibleSignature,
 )
+from ports.remote_signing import DigestSigner
 from ports.timestamping import TimestampAuthority
 
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
@@ -145,10 +146,11 @@ class VaultBackedSigner(signers.Signer):
         self,
         *,
         vault: KeyVault,
-        key_ref: KeyRef,
+        key_ref: KeyRef | None,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
+        remote: DigestSigner | None = None,
         cms_parts: dict[str, _CmsParts] | None = None,
     ) -> None:
         # pyHanko always adds the signing certificate to the CMS and collects the rest in
@@ -160,6 +162,7 @@ class VaultBackedSigner(signers.Signer):
         )
         self._vault = vault
         self._key_ref = key_ref
+        self._remote = remote
         self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
         # By digest algorithm; shared by every signer of the same certificate and chain.
         self._cms_parts = cms_parts if cms_parts is not None else {}
@@ -258,6 +261,12 @@ class VaultBackedSigner(signers.Signer):
         if dry_run:
             return bytes(self._signature_size)
         digest = hashlib.new(digest_algorithm, data).digest()
+        if self._remote is not None:
+            # A QTSP's key: its refusals (wrong code, expired or mismatched authorisation) are
+            # domain errors the ceremony reports as they are.
+            return self._remote.sign_digest(digest, digest_algorithm)
+        if self._key_ref is None:
+            raise SigningFailed("a signing identity names neither a vault key nor a remote signer")
         try:
             return self._vault.sign_digest(self._key_ref, digest, digest_algorithm)
         except Exception as exc:
@@ -462,6 +471,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             signing_cert=signing_cert,
             chain=chain,
             signing_certificate_v2=cert_attr,
+            remote=identity.remote,
             cms_parts=cms_parts,
         )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None

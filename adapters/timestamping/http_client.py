@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 
 import httpx
 from asn1crypto import tsp
@@ -88,3 +89,17 @@ class HttpTimestampClient:
 def factory(config: ProviderConfig) -> HttpTimestampClient:
     """Entry point ``http`` of ``seing.timestamp_authorities``: an RFC 3161 TSA at option ``url``."""
     return HttpTimestampClient(config.require("url"), float(config.option("timeout_seconds", "10")))
+
+
+class _HttpTsaContractHooks:
+    """What ``ports.contracts.providers.contract_for`` mixes into the TSA contract: a client of
+    a loopback port nobody listens on."""
+
+    def make_unavailable_adapter(self) -> HttpTimestampClient:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return HttpTimestampClient(f"http://127.0.0.1:{port}/pki/tsa", timeout=2)
+
+
+factory.contract_hooks = _HttpTsaContractHooks  # type: ignore[attr-defined]

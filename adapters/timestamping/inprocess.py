@@ -301,3 +301,20 @@ def builtin_factory(config: ProviderConfig) -> BuiltinTsa:
     if config.vault is None or config.ca is None:
         raise ValueError("the built-in TSA needs the key vault and the CA")
     return BuiltinTsa(config.vault, config.ca, config.clock)
+
+
+class _OfflineVault:
+    def sign_digest(self, ref: object, digest: bytes, hash_algorithm: str) -> bytes:
+        raise ConnectionError("the key vault is unreachable")
+
+
+class _BuiltinTsaContractHooks:
+    """What ``ports.contracts.providers.contract_for`` mixes into the TSA contract: the same
+    TSA with its key vault unreachable."""
+
+    def make_unavailable_adapter(self) -> BuiltinTsa:
+        tsa = self.make_adapter()  # type: ignore[attr-defined]
+        return BuiltinTsa(_OfflineVault(), tsa._ca, tsa._clock)  # type: ignore[arg-type]
+
+
+builtin_factory.contract_hooks = _BuiltinTsaContractHooks  # type: ignore[attr-defined]

@@ -601,6 +601,42 @@ class SigningFailed(DomainError):
     code = "signing.failed"
 
 
+class RemoteSigningRefused(DomainError):
+    """The remote signing service (a QTSP's, through the CSC API) did not sign."""
+
+    code = "remote_signing.refused"
+
+
+class RemoteCodeRejected(RemoteSigningRefused):
+    """The provider refused the signer's one-time code (or PIN)."""
+
+    code = "remote_signing.code_rejected"
+
+
+class RemoteAuthorizationExpired(RemoteSigningRefused):
+    """The signature activation data lapsed before the signature was made."""
+
+    code = "remote_signing.authorization_expired"
+
+
+class RemoteHashMismatch(RemoteSigningRefused):
+    """The provider refused digests other than those the signer authorised."""
+
+    code = "remote_signing.hash_mismatch"
+
+
+class RemoteCredentialMissing(RemoteSigningRefused):
+    """The provider holds no signing credential for this signer."""
+
+    code = "remote_signing.credential_missing"
+
+
+class RemoteSigningUnavailable(RemoteSigningRefused):
+    """The provider did not answer, or answered something we cannot use."""
+
+    code = "remote_signing.unavailable"
+
+
 class SigningCertificateRejected(DomainError):
     """The signer's certificate is revoked, expired or does not chain to a trusted root."""
 

@@ -45,12 +45,8 @@ def append(tx: UnitOfWork, collection_id: str, kind: str, *, at, actor: str | No
 
 def sync_timeline(tx: UnitOfWork, collection: Collection, context: RequestContext | None = None) -> None:
     """Append the timeline events not yet in the trail (each trail entry names its timeline index)."""
-    mirrored = -1
-    for event in reversed(tx.audit.of_collection(collection.id)):
-        index = event.detail_dict().get(_TIMELINE_INDEX)
-        if index is not None:
-            mirrored = int(index)
-            break
+    latest = tx.audit.last_with_detail(collection.id, _TIMELINE_INDEX)
+    mirrored = -1 if latest is None else int(latest.detail_dict()[_TIMELINE_INDEX])
     for index in range(mirrored + 1, len(collection.timeline)):
         entry = collection.timeline[index]
         details: dict[str, object] = dict(entry.detail)

@@ -11,6 +11,8 @@ guesses. A caller doing more work in the same unit of work should do it after
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from domain.model.errors import CodeNotRequested, CodeRefused, InvalidValue
 from domain.model.jobs import JobSpec, Notification
 from domain.model.one_time_code import (
@@ -35,7 +37,8 @@ def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHa
               clock: Clock, record: CodeEventSink, person_id: str, purpose: str,
               destination: Email | Mobile, payload_digest: str | None = None,
               template: str = DEFAULT_TEMPLATE, locale: str = "fr",
-              about: tuple[str, str] | None = None) -> OneTimeCodeChallenge:
+              about: tuple[str, str] | None = None,
+              details: Mapping[str, str] | None = None) -> OneTimeCodeChallenge:
     """Issue a new code for ``purpose`` and queue it to ``destination`` (email or mobile).
 
     The throttle counts the person's sends for this purpose, not across purposes:
@@ -44,7 +47,9 @@ def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHa
     (``CodePurpose.SIGNING.scoped(collection_id)``).
     A new code replaces the person's pending one for the purpose: one live code at a time.
     The clear code goes only into the notification; the challenge keeps its keyed hash.
-    ``about`` (collection id, signer id) names whom a failed delivery is reported to.
+    ``about`` (collection id, signer id) names whom a failed delivery is reported to;
+    ``details`` go to the message beside the purpose, so that it says what the code unlocks
+    (the title of the collection to sign).
     """
     now = clock.now()
     purpose = check_purpose(purpose)
@@ -55,10 +60,10 @@ def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHa
     challenge_id = ids.new_id()
     if isinstance(destination, Email):
         notification = Notification.email(destination, template, locale, code=code,
-                                          valid_minutes=_minutes(), purpose=purpose)
+                                          valid_minutes=_minutes(), purpose=purpose, **dict(details or {}))
     elif isinstance(destination, Mobile):
         notification = Notification.sms(destination, template, locale, code=code,
-                                        valid_minutes=_minutes(), purpose=purpose)
+                                        valid_minutes=_minutes(), purpose=purpose, **dict(details or {}))
     else:
         raise InvalidValue("destination", "a code goes to an Email or a Mobile")
     if about is not None:

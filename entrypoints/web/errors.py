@@ -105,6 +105,12 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # No trusted time, or the vault failed: nothing was signed, trying again later may work.
     e.TimestampUnavailable: 503,
     e.SigningFailed: 503,
+    # The QTSP (remote signing) refused: the code (422), a lapsed authorisation (410: ask a new code),
+    # no credential for this signer (409); anything else is the provider's failure (503).
+    e.RemoteSigningRefused: 503,
+    e.RemoteCodeRejected: 422,
+    e.RemoteAuthorizationExpired: 410,
+    e.RemoteCredentialMissing: 409,
     e.ArchiveRenewalRejected: 503,
     e.DownloadLinkUnusable: 410,
     e.NotVerifiable: 422,
@@ -367,6 +373,28 @@ _MESSAGES: dict[str, str] = {
         "il sera réessayé."
     ),
     "signing.failed": N_("La signature n’a pas pu être produite\u00a0: rien n’a été signé, réessayez plus tard."),
+    "remote_signing.refused": N_(
+        "Le prestataire de signature à distance n’a pas signé : rien n’a été signé, demandez un nouveau code."
+    ),
+    "remote_signing.code_rejected": N_(
+        "Le prestataire de signature qualifiée a refusé ce code : rien n’a été signé, demandez un nouveau code."
+    ),
+    "remote_signing.authorization_expired": N_(
+        "L’autorisation de signature a expiré chez le prestataire avant la signature : rien n’a été signé, "
+        "demandez un nouveau code."
+    ),
+    "remote_signing.hash_mismatch": N_(
+        "Le prestataire de signature qualifiée a refusé de signer ces documents : rien n’a été signé, "
+        "demandez un nouveau code."
+    ),
+    "remote_signing.credential_missing": N_(
+        "Le prestataire de signature qualifiée du cabinet ne détient aucun certificat à votre nom : "
+        "contactez le cabinet."
+    ),
+    "remote_signing.unavailable": N_(
+        "Le prestataire de signature qualifiée ne répond pas : rien n’a été signé, réessayez dans quelques "
+        "minutes."
+    ),
     "signing.certificate_rejected": N_(
         "Ce certificat ne peut pas servir à signer\u00a0: il est révoqué, expiré ou non reconnu."
     ),

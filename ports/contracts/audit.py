@@ -52,6 +52,23 @@ class AuditTrailContract:
         assert found[1].user_agent == "Mozilla/5.0 é" and found[1].detail_dict()["name"] == "Irène Faron"
         assert verify_chain(found) is None
 
+    def test_the_last_event_naming_a_detail_is_found_without_the_whole_chain(self) -> None:
+        trail = self.make_adapter()
+        events: list[AuditEvent] = []
+        # A value that spells the key (quoted) must not pass for the key itself.
+        for i, details in enumerate([{"timeline_index": 0}, {"timeline_index": 1}, {"note": '"timeline_index": 9'},
+                                     {"other": "x"}]):
+            events.append(AuditEvent.after(events[-1] if events else None, collection_id="col-1", kind="opened",
+                                           at=T0 + timedelta(seconds=i), details=details))
+            trail.append(events[-1])
+        trail.append(AuditEvent.after(None, collection_id="col-2", kind="opened", at=T0, details={"timeline_index": 5}))
+        self.commit(trail)
+        trail = self.reload(trail)
+        found = trail.last_with_detail("col-1", "timeline_index")
+        assert found == events[1] and found.detail_dict()["timeline_index"] == "1"
+        assert trail.last_with_detail("col-1", "absent") is None
+        assert trail.last_with_detail("unknown", "timeline_index") is None
+
     def test_last_is_the_highest_sequence_and_none_for_an_unknown_collection(self) -> None:
         trail = self.make_adapter()
         for event in _chain("col-1", 3):

@@ -11,10 +11,13 @@ The class subclasses the group's suite (``ports.providers.CONTRACTS``) and build
 way Seing does: the factory named by the entry point, given a ``ProviderConfig`` (an empty data
 folder per test, the options, the clock). Suites that need more than ``make_adapter`` (mailers and
 SMS senders: ``delivered`` and ``make_unreachable_adapter``; key vaults: ``verify_signature``;
-TSAs: ``make_unavailable_adapter``)
-are completed by subclassing the returned class. A certificate authority gets a key vault of the
-``software`` provider (option ``vault`` names another) and is initialised (``init_hierarchy``); identity providers have their own
-configuration: subclass ``ports.contracts.identity.IdentityVerifierContract`` directly.
+TSAs: ``make_unavailable_adapter``) take those hooks from the provider itself: a factory may
+carry a ``contract_hooks`` attribute, a class defining them, which the suite calls (every
+provider Seing ships does). A provider without it is completed by subclassing the returned class.
+A certificate authority, and a TSA, get a key vault of the ``software`` provider (option ``vault``
+names another) and an initialised built-in CA (``init_hierarchy``; option ``ca`` names another);
+identity providers have their own configuration: subclass
+``ports.contracts.identity.IdentityVerifierContract`` directly.
 """
 
 from __future__ import annotations
@@ -41,13 +44,17 @@ class _WallClock:
         return datetime.now(UTC)
 
 
-def load_installed(group: str, name: str, config: Any) -> Any:
-    """The adapter built by the factory installed as ``name`` in ``group``."""
+def _factory(group: str, name: str) -> Any:
     found = [e for e in entry_points(group=group) if e.name == name]
     if not found:
         installed = ", ".join(sorted(e.name for e in entry_points(group=group))) or "none"
         raise LookupError(f"no provider named {name!r} in {group} (installed: {installed})")
-    return found[0].load()(config)
+    return found[0].load()
+
+
+def load_installed(group: str, name: str, config: Any) -> Any:
+    """The adapter built by the factory installed as ``name`` in ``group``."""
+    return _factory(group, name)(config)
 
 
 def _suite(group: str) -> type:
@@ -86,13 +93,54 @@ def contract_for(group: str, name: str, *, options: Mapping[str, str] | None = N
             return ProviderConfig(clock=the_clock, data_dir=self._data_dir(), public_url="https://seing.example",
                                   options=options, **extra)
 
+        def _provider_vault(self) -> Any:
+            return load_installed("seing.key_vaults", options.get("vault", "software"),
+                                  ProviderConfig(clock=the_clock, data_dir=self._data_dir()))
+
+        def _provider_ca(self, ca_name: str, vault: Any) -> Any:
+            ca = load_installed("seing.certificate_authorities", ca_name, self.provider_config(vault=vault))
+            ca.init_hierarchy()  # what `seing ca init` does before a CA serves
+            return ca
+
+        def _hook(self, hook: str) -> Any:
+            # Looked up when a test calls it, not when the class is made: a test module may
+            # install the provider in a fixture, after collection.
+            hooks = getattr(_factory(group, name), "contract_hooks", None)
+            if hooks is None or not hasattr(hooks, hook):
+                raise NotImplementedError(
+                    f"the provider {name!r} of {group} has no contract hook {hook}(): give its factory a "
+                    f"contract_hooks class defining it, or subclass this suite and define it")
+            return getattr(hooks, hook).__get__(self)
+
+        def delivered(self, adapter: Any) -> Any:
+            return self._hook("delivered")(adapter)
+
+        def make_unreachable_adapter(self) -> Any:
+            return self._hook("make_unreachable_adapter")()
+
+        def make_unavailable_adapter(self) -> Any:
+            return self._hook("make_unavailable_adapter")()
+
+        def verify_signature(self, public_key_der: bytes, signature: bytes, digest: bytes,
+                             hash_algorithm: str) -> bool:
+            return self._hook("verify_signature")(public_key_der, signature, digest, hash_algorithm)
+
         def make_adapter(self) -> Any:
             if group == "seing.certificate_authorities":
-                vault = load_installed("seing.key_vaults", options.get("vault", "software"),
-                                       ProviderConfig(clock=the_clock, data_dir=self._data_dir()))
-                ca = load_installed(group, name, self.provider_config(vault=vault))
-                ca.init_hierarchy()  # what `seing ca init` does before a CA serves
-                return ca, vault
+                vault = self._provider_vault()
+                return self._provider_ca(name, vault), vault
+            if group == "seing.timestamp_authorities":
+                # The built-in TSA signs with the CA's TSA certificate; a remote one ignores both.
+                vault = self._provider_vault()
+                ca = self._provider_ca(options.get("ca", "builtin"), vault)
+                return load_installed(group, name, self.provider_config(vault=vault, ca=ca))
+            if group == "seing.remote_signing_services":
+                # The suite signs as a signer the provider holds a credential for: option ``email``.
+                email = options.get("email")
+                if not email:
+                    raise ValueError("the remote signing contract needs the option email=<a signer the "
+                                     "service holds a credential for>")
+                return load_installed(group, name, self.provider_config()), email
             return load_installed(group, name, self.provider_config())
 
     ProviderContract.__name__ = ProviderContract.__qualname__ = f"Test{suite.__name__}For_{name}"

@@ -60,9 +60,12 @@ def test_a_level_2_signer_opens_asks_a_code_and_signs_without_session_or_csrf(wo
     signed = raw.post(f"{base}/signature", json={"code": world.latest_code()})
     assert signed.status_code == 200, signed.text
     assert signed.json() == {"status": "completed", "collection_status": "completed"}
-    assert raw.get(base).json()["signer_status"] == "signed"
+    # The worker completes the collection (B-LTA, evidence, links); the signer polls meanwhile.
+    assert raw.get(base).json()["signer_status"] == "finalising"
     assert "seing_session" not in raw.cookies
     assert world.get(cid).status.value == "completed"
+    assert world.run_jobs("finalise_collection") == 1
+    assert raw.get(base).json()["signer_status"] == "signed"
 
 
 def test_the_code_needs_the_documents_accepted_and_json(world, raw):

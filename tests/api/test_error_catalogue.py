@@ -18,7 +18,9 @@ from entrypoints.web.api.schemas import InvitationInput
 
 # Refusals that are not the caller's doing: the only domain errors answered with a 5xx.
 SERVER_SIDE = {"document.corrupted", "document.store_unavailable", "ca.not_initialised", "ca.qcp_publication_insecure", "timestamp.unavailable",
-               "signing.failed", "archive.renewal_rejected"}
+               "signing.failed", "archive.renewal_rejected",
+               # The QTSP failed or refused digests we authorised: not the signer's doing.
+               "remote_signing.refused", "remote_signing.hash_mismatch", "remote_signing.unavailable"}
 
 
 def every_domain_error() -> list[type[DomainError]]:

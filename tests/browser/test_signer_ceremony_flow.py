@@ -122,7 +122,10 @@ def test_a_level_2_signer_signs_on_a_phone_with_the_sms_code(live_server, browse
 
     page.get_by_label("Code reçu").fill(code)
     page.get_by_role("button", name="Signer", exact=True).click()
-    page.wait_for_selector("#signature-enregistree")
+    # The last signature: the page says the worker is completing the collection, then moves on.
+    page.get_by_role("heading", name="Votre signature est en cours de finalisation").wait_for()
+    _deliver(live_server)  # the worker's finalise_collection
+    page.wait_for_selector("#signature-enregistree", timeout=20_000)  # signer.js reloaded the page
     assert "Votre signature est enregistrée" in _main(page)
     shoot(page, "64-signataire-signature-enregistree")
     check_accessibility(page)
@@ -158,7 +161,10 @@ def test_a_level_1_signer_signs_with_the_email_code_and_a_dead_link_is_explained
     code = _newest(live_server, "email", email, r"\b(\d{6})\b")
     page.get_by_label("Code reçu").fill(code)
     page.get_by_role("button", name="Signer", exact=True).click()
-    page.wait_for_selector("#signature-enregistree")
+    # The last signature: the page says the worker is completing the collection, then moves on.
+    page.get_by_role("heading", name="Votre signature est en cours de finalisation").wait_for()
+    _deliver(live_server)  # the worker's finalise_collection
+    page.wait_for_selector("#signature-enregistree", timeout=20_000)  # signer.js reloaded the page
     shoot(page, "67-signataire-niveau-1-signee")
 
     page.goto(f"{live_server.url}/signature/lien-perime-ou-remplace")
@@ -299,7 +305,10 @@ def test_an_external_level_3_signer_checks_their_identity_then_signs_on_a_phone(
     page.wait_for_url(re.compile(r"/code\?"))
     page.get_by_label("Code reçu").fill(_newest(live_server, "sms", "+33612123434", r"\b(\d{6})\b"))
     page.get_by_role("button", name="Signer", exact=True).click()
-    page.wait_for_selector("#signature-enregistree")
+    # The last signature: the page says the worker is completing the collection, then moves on.
+    page.get_by_role("heading", name="Votre signature est en cours de finalisation").wait_for()
+    _deliver(live_server)  # the worker's finalise_collection
+    page.wait_for_selector("#signature-enregistree", timeout=20_000)  # signer.js reloaded the page
     shoot(page, "76-signataire-niveau-3-signee")
     context.close()
 

@@ -59,6 +59,7 @@ def _completed(world: Ceremony) -> str:
     world.sign_as("claire@exemple.fr")
     world.clock.advance(timedelta(seconds=5))
     world.sign_as("anne@exemple.fr")
+    assert world.run_jobs("finalise_collection") == 1  # the worker completes it
     assert world.get(cid).status is CollectionStatus.COMPLETED and world.get(cid).evidence is not None
     return cid
 

@@ -40,6 +40,7 @@ def _run_three_levels(world: Ceremony, mode: InvitationMode, order: list[int]) -
         world.clock.advance(__import__("datetime").timedelta(seconds=5))
         outcomes.append(world.sign_as(emails[index], identity_check=index == 2))
     assert [o.status for o in outcomes] == ["signed", "signed", "completed"]
+    assert world.run_jobs("finalise_collection") == 1  # completion is the worker's, not the last signer's
     return cid
 
 

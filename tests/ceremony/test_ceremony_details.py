@@ -59,13 +59,15 @@ def test_a_cancelled_collection_gets_its_evidence_from_the_periodic_round(world)
 
 
 def test_signing_codes_and_download_links_render_in_french(world):
-    world.collection(_signers(2), mode=InvitationMode.PARALLEL)
+    cid = world.collection(_signers(2), mode=InvitationMode.PARALLEL)
     world.sign_as("s0@exemple.fr")
     world.sign_as("s1@exemple.fr")
+    world.run_jobs("finalise_collection")
     renderer = world.container.renderer()
     code = world.notifications("signing_code")[-1]
     email = renderer.render(code)
     assert code.context_dict()["code"] in email.subject and "usage unique" in email.text
+    assert f"pour signer «\u00a0{world.get(cid).title}\u00a0»" in email.subject  # what the code unlocks
     sms = renderer.render(type(code)(channel=Channel.SMS, to="+33612345678", template="signing_code",
                                      context=code.context_dict()))
     assert code.context_dict()["code"] in sms.text and len(sms.text) <= 160

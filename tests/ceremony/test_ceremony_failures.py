@@ -68,7 +68,7 @@ def _ports(world: Ceremony, **overrides):
     a = world.container.adapters
     ports = dict(uow=world.uow, clock=world.clock, ids=a.ids(), code_generator=a.code_generator(),
                  code_hasher=a.code_hasher(), store=a.document_store(), signing=a.pdf_signing(), ca=a.ca(),
-                 vault=a.vault(), key_type=KeyType.EC_P256, locks=a.locks(), renderer=a.evidence_renderer())
+                 vault=a.vault(), key_type=KeyType.EC_P256, locks=a.locks())
     ports.update(overrides)
     return ceremony.SigningPorts(**ports)
 

@@ -28,6 +28,7 @@ def _signed(world: Ceremony) -> tuple[str, bytes]:
     cid = world.collection(signers, mode=InvitationMode.PARALLEL)
     world.sign_as("claire@exemple.fr")
     world.sign_as("anne@exemple.fr")
+    assert world.run_jobs("finalise_collection") == 1
     (pdf,) = world.document_bytes(cid)
     return cid, pdf
 

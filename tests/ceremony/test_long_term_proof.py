@@ -100,6 +100,7 @@ def test_every_signature_of_a_completed_document_validates_offline_at_b_lta(worl
         world.clock.advance(timedelta(seconds=5))
         world.sign_as(EMAILS[index], identity_check=index == 2)
     assert world.get(cid).status is CollectionStatus.COMPLETED
+    assert world.run_jobs("finalise_collection") == 1
     world.clock.advance(timedelta(minutes=1))
     for pdf in world.document_bytes(cid):
         signatures = _signatures(pdf)
@@ -223,6 +224,7 @@ def test_a_second_document_timestamp_gives_the_first_one_fresh_validation_data(w
     for index in (0, 1, 2):
         world.clock.advance(timedelta(seconds=5))
         world.sign_as(EMAILS[index], identity_check=index == 2)
+    assert world.run_jobs("finalise_collection") == 1
     (pdf,) = world.document_bytes(cid)
     world.clock.advance(timedelta(days=2))
     renewed = BytesOnly(world.container.adapters.pdf_signing()).timestamp(pdf)

@@ -132,6 +132,7 @@ def test_a_third_party_pdf_is_accepted_sent_signed_and_valid(world, name, tmp_pa
     assert prepared is not None, "sending created the signature field"
     world.clock.advance(timedelta(seconds=5))
     assert world.sign_as(SIGNER).status == "completed"
+    assert world.run_jobs("finalise_collection") == 1
 
     collection = world.get(cid)
     assert collection.status is CollectionStatus.COMPLETED
@@ -212,6 +213,7 @@ def three_levels(world):
     for index, email in enumerate(EMAILS):
         world.clock.advance(timedelta(seconds=5))
         assert world.sign_as(email, identity_check=index == 2).status == ("completed" if index == 2 else "signed")
+    assert world.run_jobs("finalise_collection") == 1
     collection = world.get(cid)
     assert collection.status is CollectionStatus.COMPLETED and collection.finalised_at is not None
     signed = dict(zip(names, world.document_bytes(cid), strict=True))

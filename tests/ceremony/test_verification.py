@@ -33,6 +33,7 @@ def signed(tmp_path_factory):
     cid = world.collection(three_signers(world), mode=InvitationMode.PARALLEL)
     for index, email in enumerate(["claire@exemple.fr", "jessica@poussart.fr", "marc@exemple.fr"]):
         world.sign_as(email, identity_check=index == 2)
+    assert world.run_jobs("finalise_collection") == 1
     (pdf,) = world.document_bytes(cid)
     return world, cid, pdf
 
@@ -76,6 +77,7 @@ def test_a_certificate_revoked_after_signing_is_reported_good_at_signing_time(tm
     world = Ceremony(tmp_path)
     cid = world.collection(three_signers(world)[1:2])  # the owner at level 2, her own LCP
     world.sign_as("jessica@poussart.fr")
+    world.run_jobs("finalise_collection")
     (pdf,) = world.document_bytes(cid)
     serial = world.get(cid).signers[0].certificate.serial
     world.clock.advance(__import__("datetime").timedelta(seconds=30))

@@ -17,6 +17,7 @@ def completed(tmp_path_factory):
     cid = world.collection(three_signers(world), mode=InvitationMode.PARALLEL)
     for index, email in enumerate(["claire@exemple.fr", "jessica@poussart.fr", "marc@exemple.fr"]):
         world.sign_as(email, identity_check=index == 2)
+    assert world.run_jobs("finalise_collection") == 1
     (pdf,) = world.document_bytes(cid)
     return world, pdf
 

@@ -30,7 +30,7 @@ def files(tmp_path_factory):
     cid = world.collection([dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire",
                                  surname="Petit", email="claire@exemple.fr")])
     world.sign_as("claire@exemple.fr")
-    world.run_jobs("seal_evidence")
+    world.run_jobs("finalise_collection")
     collection = world.get(cid)
     assert collection.evidence is not None, "the evidence was sealed"
     store = world.container.adapters.document_store()
@@ -171,6 +171,7 @@ def foreign_signed(tmp_path_factory):
     cid = world.collection([dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire",
                                  surname="Petit", email="claire@exemple.fr")], contents=[corpus.signed_pdf()])
     world.sign_as("claire@exemple.fr")
+    world.run_jobs("finalise_collection")
     out = tmp_path_factory.mktemp("foreign-files")
     (out / "signe.pdf").write_bytes(world.document_bytes(cid)[0])
     (out / "etranger.pdf").write_bytes(corpus.signed_pdf())

@@ -34,6 +34,7 @@ BUILTINS = {
     "seing.key_vaults": {"software", "pkcs11"},
     "seing.certificate_authorities": {"builtin"},
     "seing.timestamp_authorities": {"builtin", "http"},
+    "seing.remote_signing_services": {"csc"},
 }
 
 

@@ -1,28 +1,8 @@
-"""Signature checks with cryptography, for contract hooks (ports may not import it)."""
+"""Signature checks with cryptography, for contract hooks (ports may not import it): the same
+check the shipped vaults hand to ``contract_for``."""
 
 from __future__ import annotations
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from adapters.keyvault.signature_check import CryptographyVerifier, verify_digest_signature
 
-_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-
-
-def verify_digest_signature(public_key_der: bytes, signature: bytes, digest: bytes, hash_algorithm: str) -> bool:
-    public = serialization.load_der_public_key(public_key_der)
-    prehashed = utils.Prehashed(_HASHES[hash_algorithm]())
-    try:
-        if isinstance(public, rsa.RSAPublicKey):
-            public.verify(signature, digest, padding.PKCS1v15(), prehashed)
-        else:
-            assert isinstance(public, ec.EllipticCurvePublicKey)
-            public.verify(signature, digest, ec.ECDSA(prehashed))
-    except InvalidSignature:
-        return False
-    return True
-
-
-class CryptographyVerifier:
-    def verify_signature(self, public_key_der: bytes, signature: bytes, digest: bytes, hash_algorithm: str) -> bool:
-        return verify_digest_signature(public_key_der, signature, digest, hash_algorithm)
+__all__ = ["CryptographyVerifier", "verify_digest_signature"]

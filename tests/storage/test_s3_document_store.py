@@ -179,6 +179,7 @@ def test_retention_purges_the_documents_from_the_bucket(s3_endpoint, bucket, tmp
     cid = world.collection([dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire",
                                  surname="Petit", email="claire@exemple.fr")], mode=InvitationMode.PARALLEL)
     world.sign_as("claire@exemple.fr")
+    assert world.run_jobs("finalise_collection") == 1
     collection = world.get(cid)
     documents = {d.ref.sha256 for d in collection.documents} | {d.latest.sha256 for d in collection.documents}
     assert all(store.exists(sha) for sha in documents)

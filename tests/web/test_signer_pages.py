@@ -117,11 +117,28 @@ def test_level_2_sms_code_then_sign_records_the_signature(world, client):
     assert "Signer" in code_page and "Code non reçu ?" in code_page and "06 ** ** 78" in code_page
     signed = _post(client, f"/signature/{token}/signer", {"code": world.latest_code()})
     assert signed.status_code == 303
+    # The last signature: the worker completes the collection, the page waits for it.
+    finalising = _text(client.get(signed.headers["location"]).text)
+    assert "Votre signature est en cours de finalisation" in finalising
+    assert "Tous les signataires ont signé : les documents reçoivent leur horodatage final" in finalising
+    assert world.get(cid).status.value == "completed" and world.get(cid).evidence is None
+    assert world.run_jobs("finalise_collection") == 1
     done = client.get(signed.headers["location"])
     assert "Votre signature est enregistrée" in done.text
-    assert world.get(cid).status.value == "completed"
     kinds = [e.kind for e in world.trail(cid)]
-    assert "opened" in kinds and "signed" in kinds
+    assert "opened" in kinds and "signed" in kinds and "evidence_sealed" in kinds
+
+
+def test_viewing_the_signers_page_again_writes_nothing(world, client):
+    cid = _level2(world)
+    token = world.token_of("anne@exemple.fr")
+    assert client.get(f"/signature/{token}").status_code == 200
+    trail, jobs, collection = world.trail(cid), len(world.jobs()), world.get(cid)
+    assert [e.kind for e in trail].count("opened") == 1
+    for _view in range(3):
+        assert client.get(f"/signature/{token}").status_code == 200
+    assert world.trail(cid) == trail and len(world.jobs()) == jobs
+    assert world.get(cid) == collection
 
 
 def test_level_1_sends_the_code_by_email_and_signs(world, client):
@@ -132,6 +149,8 @@ def test_level_1_sends_the_code_by_email_and_signs(world, client):
     assert world.notifications("signing_code")[-1].to == "bruno@exemple.fr"
     assert "par e-mail à b***@exemple.fr" in _text(client.get(f"/signature/{token}/code").text)
     signed = _post(client, f"/signature/{token}/signer", {"code": world.latest_code()})
+    assert "Votre signature est en cours de finalisation" in client.get(signed.headers["location"]).text
+    assert world.run_jobs("finalise_collection") == 1  # the last signature: the worker completes it
     assert "Votre signature est enregistrée" in client.get(signed.headers["location"]).text
 
 
@@ -281,6 +300,7 @@ def test_an_unavailable_tsa_shows_the_finalising_page_that_refreshes_itself(worl
     world.container.adapters.pdf_signing.override(
         providers.Object(_signing(world, BuiltinTsa(world.vault, world.ca, world.clock))))
     assert world.run_jobs("finalise_signature") == 1
+    assert world.run_jobs("finalise_collection") == 1  # the signature was the last one
     assert "Votre signature est enregistrée" in client.get(f"/signature/{token}").text
 
 
@@ -309,6 +329,8 @@ def test_an_external_level_3_signer_checks_their_identity_first(world, client):
     assert "J'ai lu et j'accepte le document." in _text(page.text)
     _accept(client, token)
     signed = _post(client, f"/signature/{token}/signer", {"code": world.latest_code()})
+    assert "Votre signature est en cours de finalisation" in client.get(signed.headers["location"]).text
+    assert world.run_jobs("finalise_collection") == 1  # the last signature: the worker completes it
     assert "Votre signature est enregistrée" in client.get(signed.headers["location"]).text
 
 
@@ -473,6 +495,7 @@ def test_no_step_answers_a_500_whatever_the_state_of_the_collection(world, clien
     world.sign_as("anne@exemple.fr")
     for token in (bruno, anne):
         assert all(status < 500 for status in replay(token))
+    world.run_jobs("finalise_collection")
     assert "Votre signature est enregistrée" in client.get(f"/signature/{anne}").text
 
 

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PonyAuditTrail"]
 
+_PAGE = 8
+
 
 class PonyAuditTrail:
     """The audit trail's rows; events are immutable, so they are written at once, never tracked."""
@@ -41,6 +43,26 @@ class PonyAuditTrail:
             rows = self._rows.select(lambda e: e.collection_id == collection_id).order_by(
                 lambda e: desc(e.sequence))[:1]
             return self._event(rows[0]) if rows else None
+
+    def last_with_detail(self, collection_id: str, key: str) -> AuditEvent | None:
+        # ``details`` is JSON written with sorted keys and the default separators, so a key reads
+        # `"key": ` while a value spelling it has its quotes escaped. The database walks the
+        # chain's primary key backwards and stops at the first candidate; parsing confirms it.
+        needle = json.dumps(key, ensure_ascii=False) + ": "
+        with self._uow.storage_errors_translated():
+            candidates = self._rows.select(
+                lambda e: e.collection_id == collection_id and needle in e.details).order_by(
+                lambda e: desc(e.sequence))
+            offset = 0
+            while True:
+                rows = candidates[offset:offset + _PAGE]
+                for row in rows:
+                    event = self._event(row)
+                    if key in event.detail_dict():
+                        return event
+                if len(rows) < _PAGE:
+                    return None
+                offset += _PAGE
 
     def of_collection(self, collection_id: str) -> list[AuditEvent]:
         with self._uow.storage_errors_translated():

@@ -8,11 +8,11 @@ from datetime import datetime
 from attrs import frozen
 
 from domain.model.audit import RequestContext
-from domain.model.collection import Collection
+from domain.model.collection import Collection, CollectionStatus
 from domain.model.document import FieldPlacement
 from domain.model.errors import SignatureBeingFinalised
 from domain.model.jobs import JobSpec
-from domain.model.signer import Signer
+from domain.model.signer import Signer, SignerStatus
 from domain.services.audit import sync_timeline
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
@@ -54,16 +54,26 @@ class CeremonyView:
     signer_id: str
     signer_name: str
     level: int
-    signer_status: str  # pending, invited, opened, signed, refused, or "finalising"
+    # pending, invited, opened, signed, refused, or "finalising" (the worker finishes the
+    # signature, or the collection's completion after the last signature)
+    signer_status: str
     code_channel: str  # "email" or "sms"
     masked_destination: str
     identity_check_required: bool
     documents: tuple[CeremonyDocument, ...]
 
 
+def _finalising(collection: Collection, signer: Signer) -> bool:
+    """The worker is finishing this signer's signature (trusted time was unavailable), or the
+    collection's completion (document timestamps, evidence, download links) after the last one."""
+    if signer.finalising_since is not None:
+        return True
+    return collection.status is CollectionStatus.COMPLETED and collection.finalised_at is None
+
+
 def _view(collection: Collection, signer: Signer) -> CeremonyView:
     channel, masked = code_channel(signer)
-    status = "finalising" if signer.finalising_since is not None else signer.status.value
+    status = "finalising" if _finalising(collection, signer) else signer.status.value
     return CeremonyView(
         collection_id=collection.id, collection_title=collection.title, message=collection.message,
         sender_name=collection.preparer.identity.display_name, cabinet_name=collection.preparer.cabinet_name,
@@ -78,21 +88,37 @@ def _view(collection: Collection, signer: Signer) -> CeremonyView:
 
 def open_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning,
                   locks: SigningLocks, token: str, context: RequestContext | None = None) -> CeremonyView:
-    """The signer follows their link: recorded as opened (the first time), documents ready."""
-    now = clock.now()
+    """The signer follows their link: the first opening is recorded (once), documents ready.
 
-    def record_opening() -> Collection:
-        with uow() as tx:
-            collection, signer = signer_by_link(tx, token, now)
-            collection.open(signer_id=signer.id, now=now)
+    A page view is a read: only the first opening writes (the signer's status and one trail
+    event); every later view of the page commits nothing."""
+    now = clock.now()
+    with uow() as tx:
+        collection, signer = signer_by_link(tx, token, now)
+    if signer.status is SignerStatus.INVITED:
+        collection = retrying(lambda: _record_first_opening(uow, token, now, context))
+    else:
+        # Opened already (or signed): nothing to record. A signer who may not open the link
+        # at all (refused, waiting their turn) is refused as the first opening would be.
+        collection.open(signer_id=signer.id, now=now)
+    if any(d.prepared is None for d in collection.documents):
+        # Only a collection sent before the fields were made at sending: once, then never again.
+        prepare_fields(uow=uow, clock=clock, store=store, signing=signing, locks=locks, collection_id=collection.id)
+        return ceremony_status(uow=uow, clock=clock, token=token)
+    return _view(collection, collection.signer(signer.id))
+
+
+def _record_first_opening(uow: UowFactory, token: str, now: datetime, context: RequestContext | None) -> Collection:
+    """The conditional write: two first views at once record one opening (the later one finds
+    the signer opened, or its commit is refused and it reads again)."""
+    with uow() as tx:
+        collection, signer = signer_by_link(tx, token, now)
+        recorded = len(collection.timeline)
+        collection.open(signer_id=signer.id, now=now)
+        if len(collection.timeline) != recorded:
             sync_timeline(tx, collection, context)
             tx.commit()
-            return collection
-
-    collection = retrying(record_opening)
-    if any(d.prepared is None for d in collection.documents):
-        prepare_fields(uow=uow, clock=clock, store=store, signing=signing, locks=locks, collection_id=collection.id)
-    return ceremony_status(uow=uow, clock=clock, token=token)
+        return collection
 
 
 def ceremony_status(*, uow: UowFactory, clock: Clock, token: str) -> CeremonyView:

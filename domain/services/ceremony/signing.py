@@ -33,7 +33,6 @@ from domain.model.errors import (
     Conflict,
     DocumentCorrupted,
     DocumentVersionConflict,
-    DomainError,
     SignerStateRefused,
     SigningCertificateMissing,
     TimestampUnavailable,
@@ -43,7 +42,6 @@ from domain.model.one_time_code import bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureCertificate, SignatureLevel, Signer
 from domain.services.audit import append, code_event_sink, sync_timeline
-from domain.services.ceremony.completion import finalise_collection
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
     UowFactory,
@@ -60,12 +58,12 @@ from domain.services.retries import retrying
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
-from ports.evidence import EvidenceRenderer
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity, VisibleSignature
+from ports.remote_signing import RemoteSigningRoutes, RemoteSigningService
 from ports.repositories import UnitOfWork
 
 __all__ = ["LEVEL_LABEL", "PADES_LEVEL", "PLATFORM_SEAL_POLICY", "CodeSent", "SignOutcome", "SigningPorts",
@@ -81,6 +79,8 @@ LEVEL_LABEL = {SignatureLevel.SIMPLE: "Niveau 1 : signature simple",
                SignatureLevel.ADVANCED: "Niveau 2 : signature avancée",
                SignatureLevel.ADVANCED_QUALIFIED: "Niveau 3 : avancée, certificat qualifié"}
 PLATFORM_SEAL_POLICY = "platform-seal"
+# Recorded as the policy of a QTSP certificate that names none.
+REMOTE_POLICY = "remote"
 MAX_CONFLICT_RETRIES = 20
 
 
@@ -99,7 +99,8 @@ class SigningPorts:
     vault: KeyVault
     key_type: KeyType
     locks: SigningLocks
-    renderer: EvidenceRenderer
+    # Cabinets whose level 3 is made with a QTSP's remote key (the CSC API) rather than our QCP-n.
+    remote_signing: RemoteSigningRoutes = RemoteSigningRoutes()
 
 
 @frozen
@@ -128,6 +129,8 @@ class _Plan:
     member_certificate: Certificate | None
     one_time_policy: CertificatePolicy | None
     subject: CertificateSubject | None
+    remote: RemoteSigningService | None = None  # level 3 at a QTSP: the signer's key is there
+    email: str = ""
 
 
 # -- the code ------------------------------------------------------------------------------------
@@ -143,9 +146,12 @@ def request_signing_code(*, ports: SigningPorts, token: str, context: RequestCon
     with ports.uow() as tx:
         collection, signer = signer_by_link(tx, token, now)
         needs_fields = any(d.prepared is None for d in collection.documents)
-        plan = _plan(tx, collection, signer, now) if signer.level is not SignatureLevel.SIMPLE else None
+        plan = (_plan(tx, collection, signer, now, ports.remote_signing)
+                if signer.level is not SignatureLevel.SIMPLE else None)
     if plan is not None and plan.one_time_policy is not None:
         ports.ca.check_issuable(plan.one_time_policy)
+    if plan is not None and plan.remote is not None:
+        plan.remote.credential_for(plan.email)  # RemoteCredentialMissing before a code is spent
     if needs_fields:
         prepare_fields(uow=ports.uow, clock=ports.clock, store=ports.store, signing=ports.signing, locks=ports.locks,
                        collection_id=collection.id)
@@ -163,7 +169,8 @@ def _send_signing_code(ports: SigningPorts, token: str, context: RequestContext 
                               clock=ports.clock, record=code_event_sink(tx, collection.id, signer.id, context),
                               person_id=signer.id, purpose=signing_purpose(collection.id),
                               destination=destination,  # type: ignore[arg-type]
-                              payload_digest=payload, template="signing_code", about=(collection.id, signer.id))
+                              payload_digest=payload, template="signing_code", about=(collection.id, signer.id),
+                              details={"title": collection.title})
         return CodeSent(channel=channel, masked_destination=masked, expires_at=challenge.expires_at)
 
 
@@ -182,9 +189,9 @@ def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext 
             check_code(work=tx, hasher=ports.code_hasher, clock=ports.clock,
                        record=code_event_sink(tx, collection.id, signer.id, context), person_id=signer.id,
                        purpose=signing_purpose(collection.id), code=code, payload_digest=payload)
-            return _plan(tx, collection, signer, now)
+            return _plan(tx, collection, signer, now, ports.remote_signing)
 
-    return _perform(ports, retrying(check), context, from_worker=False)
+    return _perform(ports, retrying(check), context, from_worker=False, code=code)
 
 
 def finalise_signature(*, ports: SigningPorts, collection_id: str, signer_id: str) -> SignOutcome | None:
@@ -198,16 +205,23 @@ def finalise_signature(*, ports: SigningPorts, collection_id: str, signer_id: st
             return None
         if collection.status is not CollectionStatus.IN_PROGRESS:
             return None
-        plan = _plan(tx, collection, signer, now)
+        plan = _plan(tx, collection, signer, now, ports.remote_signing)
     return _perform(ports, plan, None, from_worker=True)
 
 
-def _plan(tx: UnitOfWork, collection: Collection, signer: Signer, now: datetime) -> _Plan:
+def _plan(tx: UnitOfWork, collection: Collection, signer: Signer, now: datetime,
+          routes: RemoteSigningRoutes) -> _Plan:
     level = signer.level
     certificate = None
     one_time = None
     subject = None
     cabinet = tx.cabinets.get(collection.cabinet_id)
+    remote = routes.for_cabinet(cabinet.siren) if level is SignatureLevel.ADVANCED_QUALIFIED else None
+    if remote is not None:
+        # The QTSP holds the signer's key and certificate: no QCP-n of ours, no one-time certificate.
+        return _Plan(collection_id=collection.id, signer_id=signer.id, level=level, signer_name=signer.display_name,
+                     member_certificate=None, one_time_policy=None, subject=None, remote=remote,
+                     email=str(signer.email))
     if level is not SignatureLevel.SIMPLE:
         policy = CertificatePolicy.LCP if level is SignatureLevel.ADVANCED else CertificatePolicy.QCP_N
         if signer.member_id is not None:
@@ -227,8 +241,15 @@ def _plan(tx: UnitOfWork, collection: Collection, signer: Signer, now: datetime)
                  member_certificate=certificate, one_time_policy=one_time, subject=subject)
 
 
-def _identity(plan: _Plan, ports: SigningPorts, now: datetime) -> tuple[SigningIdentity, SignatureCertificate,
-                                                                         Certificate | None]:
+def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
+              code: str | None) -> tuple[SigningIdentity, SignatureCertificate, Certificate | None]:
+    if plan.remote is not None:
+        credential = plan.remote.credential_for(plan.email)
+        # The signer's code goes to the QTSP with each document's hash (SCAL2), when it asks for one.
+        identity = SigningIdentity(key_ref=None, certificate=credential.certificate, chain=credential.chain,
+                                   remote=plan.remote.signer(credential, code))
+        return identity, SignatureCertificate(serial=credential.serial, policy=credential.policy or REMOTE_POLICY,
+                                              issuer=credential.issuer, subject=credential.subject), None
     if plan.level is SignatureLevel.SIMPLE:
         seal = ports.ca.platform_seal()
         issued = seal.certificate
@@ -280,9 +301,10 @@ def _prefix_sha256(store: DocumentStore, sha256: str, size: int) -> str:
     return digest.hexdigest()
 
 
-def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *, from_worker: bool) -> SignOutcome:
+def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *, from_worker: bool,
+             code: str | None = None) -> SignOutcome:
     now = ports.clock.now()
-    identity, certificate_info, record = _identity(plan, ports, now)
+    identity, certificate_info, record = _identity(plan, ports, now, code)
     completed = False
     made: dict[str, tuple[str, DocumentRef]] = {}
     with ports.locks.hold(plan.collection_id):
@@ -301,9 +323,11 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
                     made[document.id] = _sign_document(ports, document, plan, identity,
                                                        collection.placement(document.id, plan.signer_id), now)
             except TimestampUnavailable:
-                if record is not None:
+                if record is not None and identity.key_ref is not None:
                     ports.vault.delete(identity.key_ref)  # the worker issues a fresh one-time certificate
-                if from_worker:
+                if from_worker or plan.remote is not None:
+                    # A remote signature needs the signer's code for each authorisation: the worker
+                    # has none, so the signer is told to try again (nothing was recorded).
                     raise
                 _queue_finalisation(ports, plan, context, now)
                 return SignOutcome(status="finalising", collection_status=CollectionStatus.IN_PROGRESS.value)
@@ -316,16 +340,12 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
             break
         else:
             raise DocumentVersionConflict("too many signatures at once; please try again")
-    if record is not None:
+    if record is not None and identity.key_ref is not None:
         # A one-time certificate served this signature only: its key has no further use.
         ports.vault.delete(identity.key_ref)
     if completed:
-        try:
-            finalise_collection(uow=ports.uow, clock=ports.clock, ids=ports.ids, store=ports.store,
-                                signing=ports.signing, ca=ports.ca, locks=ports.locks, renderer=ports.renderer,
-                                collection_id=plan.collection_id)
-        except DomainError:
-            pass  # the queued job finishes it
+        # Completion (B-LTA timestamps, the sealed evidence, the emails) is the worker's
+        # ``finalise_collection`` job, enqueued with the signature: never in the signer's request.
         return SignOutcome(status="completed", collection_status=CollectionStatus.COMPLETED.value)
     return SignOutcome(status="signed", collection_status=CollectionStatus.IN_PROGRESS.value)
 

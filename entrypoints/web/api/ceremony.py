@@ -55,7 +55,8 @@ class CeremonyDocumentOut:
 @dataclass
 class CeremonyOut:
     """Where the signer's ceremony stands. ``signer_status``: invited, opened, signed, refused,
-    or finalising (trusted time was unavailable: the worker finishes the signature; poll)."""
+    or finalising (the worker finishes the signature, trusted time having been unavailable, or
+    completes the collection after the last signature; poll)."""
 
     collection_id: str
     collection_title: str
@@ -114,7 +115,8 @@ class SignInput:
 
 @dataclass
 class SignOutcomeOut:
-    """``status``: signed, finalising (the worker completes it; poll the ceremony) or completed."""
+    """``status``: signed, finalising (the worker completes it; poll the ceremony) or completed (the
+    last signature: the worker timestamps the documents, seals the evidence and sends the links)."""
 
     status: str
     collection_status: str

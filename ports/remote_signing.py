@@ -1,0 +1,85 @@
+"""Remote signing: a signer's key held by a trust service provider (a QTSP), reached through an API
+such as the Cloud Signature Consortium's.
+
+Only the signature value comes from the provider: the PAdES assembly, the timestamps and the
+revocation data stay ours (``ports.pdf_signing``). A signature is authorised for exactly the
+digests it will sign (CSC SCAL2: the activation data is bound to the hashes), with the signer's
+one-time code when the provider asks for one.
+
+Errors (domain.model.errors, all ``RemoteSigningRefused``): ``RemoteCodeRejected`` (the provider
+refused the signer's code), ``RemoteAuthorizationExpired`` (the authorisation lapsed before the
+signature), ``RemoteHashMismatch`` (the provider refused to sign digests it did not authorise),
+``RemoteCredentialMissing`` (no credential of this signer), ``RemoteSigningUnavailable`` (the
+service did not answer or answered nonsense).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence, runtime_checkable
+
+from attrs import field, frozen
+
+
+@frozen
+class RemoteCredential:
+    """A signing key at the provider, with its certificate (DER) and the issuers up to the root."""
+
+    credential_id: str
+    certificate: bytes = field(repr=False)
+    chain: tuple[bytes, ...] = field(default=(), converter=tuple, repr=False)
+    needs_code: bool = False  # the provider wants the signer's one-time code to authorise
+    key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
+    # What the trail records of the certificate (read by the adapter: ports parse no X.509).
+    serial: str = ""  # hexadecimal
+    subject: str = ""  # RFC 4514
+    issuer: str = ""  # RFC 4514
+    policy: str = ""  # its first certificate policy OID, "" when it names none
+
+
+@runtime_checkable
+class DigestSigner(Protocol):
+    """Signs one precomputed digest; what a PAdES signer asks for the signature value."""
+
+    def sign_digest(self, digest: bytes, hash_algorithm: str) -> bytes:
+        """``hash_algorithm``: sha256, sha384 or sha512. ECDSA values DER-encoded, RSA PKCS#1 v1.5."""
+        ...
+
+
+@runtime_checkable
+class RemoteSigningService(Protocol):
+    def credential_for(self, email: str) -> RemoteCredential:
+        """The signer's credential: the one whose certificate names ``email``; raise
+        RemoteCredentialMissing when the provider has none."""
+        ...
+
+    def authorize(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str,
+                  code: str | None = None) -> str:
+        """Signature activation data (SAD) for exactly these digests."""
+        ...
+
+    def sign_digests(self, credential: RemoteCredential, sad: str, digests: Sequence[bytes],
+                     hash_algorithm: str) -> list[bytes]:
+        """One signature value per digest, in order, under that authorisation."""
+        ...
+
+    def signer(self, credential: RemoteCredential, code: str | None) -> DigestSigner:
+        """A DigestSigner that authorises each digest with ``code`` and then signs it."""
+        ...
+
+
+@frozen
+class RemoteSigningRoutes:
+    """Which cabinets (by SIREN) make their level-3 signatures with the remote service: the
+    configuration's choice, per cabinet; the others keep the built-in CA's QCP-n certificates."""
+
+    service: RemoteSigningService | None = None
+    cabinets: frozenset[str] = field(default=frozenset(), converter=frozenset)
+    every_cabinet: bool = False
+
+    def for_cabinet(self, siren: object) -> RemoteSigningService | None:
+        """``siren``: the cabinet's (a Siren value or its nine digits)."""
+        if self.service is None:
+            return None
+        if self.every_cabinet or (siren is not None and str(siren) in self.cabinets):
+            return self.service
+        return None

@@ -1,0 +1,227 @@
+"""A CSC API service on loopback for the tests: certomancer-csc-dummy over a Certomancer PKI made at
+test time, with Certomancer's OCSP responders and CRLs served beside it (what the signer's
+certificate's AIA and CRL distribution point name), both on 127.0.0.1.
+
+The signers' certificates name a CRL, no OCSP responder: Certomancer's OCSP responses are made at
+the wall clock's time, while the ceremony tests' Clock runs half an hour behind it (a response from
+the future fails validation); a CRL's update period covers both.
+
+``StrictCscService`` adds what the dummy leaves out and a QTSP does: the signer's one-time code
+(authMode explicit, OTP required) and a lifetime on the signature activation data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import socket
+import threading
+import time
+from pathlib import Path
+
+from aiohttp import web
+from certomancer import registry
+from certomancer.integrations.aiohttp_animator import build_animator_app
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from csc_dummy.csc_dummy_server import CSCWithCertomancer
+
+ARCH = "qtsp"
+SIGNER_EMAIL = "juliette.remote@example.fr"
+OTHER_EMAIL = "paul.remote@example.fr"
+
+
+def _config(directory: Path, base_url: str) -> Path:
+    keys = directory / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    for name in ("root", "interm", "interm-ocsp", "signer", "other"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        (keys / f"{name}.key.pem").write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    # Valid from 2000 to 2100: the suite also runs with the clock two years ahead.
+    validity = '{valid-from: "2000-01-01T00:00:00+0000", valid-to: "2100-01-01T00:00:00+0000"}'
+    leaf_extensions = """
+          - id: key_usage
+            critical: true
+            smart-value: {schema: key-usage, params: [digital_signature, non_repudiation]}
+          - id: crl_distribution_points
+            smart-value: {schema: crl-dist-url, params: {crl-repo-names: [interm]}}"""
+    text = f"""
+external-url-prefix: "{base_url}"
+keysets:
+  {ARCH}:
+    path-prefix: {keys}
+    keys:
+      root: {{path: root.key.pem}}
+      interm: {{path: interm.key.pem}}
+      interm-ocsp: {{path: interm-ocsp.key.pem}}
+      signer: {{path: signer.key.pem}}
+      other: {{path: other.key.pem}}
+pki-architectures:
+  {ARCH}:
+    keyset: {ARCH}
+    entity-defaults: {{country-name: FR, organization-name: QTSP de test}}
+    entities:
+      root: {{common-name: QTSP Test Root}}
+      interm: {{common-name: QTSP Test Signing CA}}
+      interm-ocsp: {{common-name: QTSP Test OCSP}}
+      signer: {{common-name: Juliette Remote, email-address: {SIGNER_EMAIL}}}
+      other: {{common-name: Paul Remote, email-address: {OTHER_EMAIL}}}
+    certs:
+      root:
+        subject: root
+        issuer: root
+        validity: {validity}
+        extensions:
+          - id: basic_constraints
+            critical: true
+            value: {{ca: true}}
+          - id: key_usage
+            critical: true
+            smart-value: {{schema: key-usage, params: [digital_signature, key_cert_sign, crl_sign]}}
+      interm:
+        issuer: root
+        validity: {validity}
+        extensions:
+          - id: basic_constraints
+            critical: true
+            value: {{ca: true, path-len-constraint: 0}}
+          - id: key_usage
+            critical: true
+            smart-value: {{schema: key-usage, params: [digital_signature, key_cert_sign, crl_sign]}}
+          - id: crl_distribution_points
+            smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [root]}}}}
+      interm-ocsp:
+        issuer: interm
+        validity: {validity}
+        extensions:
+          - id: key_usage
+            critical: true
+            smart-value: {{schema: key-usage, params: [digital_signature]}}
+          - id: extended_key_usage
+            critical: true
+            value: [ocsp_signing]
+          - id: ocsp_no_check
+      signer:
+        issuer: interm
+        validity: {validity}
+        extensions:{leaf_extensions}
+      other:
+        issuer: interm
+        validity: {validity}
+        extensions:{leaf_extensions}
+    services:
+      ocsp:
+        interm: {{for-issuer: interm, responder-cert: interm-ocsp, signing-key: interm-ocsp}}
+      crl-repo:
+        root: {{for-issuer: root, signing-key: root, simulated-update-schedule: "P90D"}}
+        interm: {{for-issuer: interm, signing-key: interm, simulated-update-schedule: "P30D"}}
+"""
+    path = directory / "certomancer.yml"
+    path.write_text(text)
+    return path
+
+
+class StrictCscService(CSCWithCertomancer):
+    """The dummy, plus a required one-time code and a SAD lifetime (seconds; 0: lapsed at once)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.otp: str | None = None
+        self.sad_lifetime = 300.0
+        self.pin_other_hashes = False  # authorise digests other than those asked: signHash then refuses
+        self._issued: dict[str, float] = {}
+
+    async def credentials_info(self, request: web.Request):
+        response = await super().credentials_info(request)
+        if self.otp is None:
+            return response
+        import json
+
+        body = json.loads(response.body)
+        body.update(authMode="explicit", OTP={"presence": "true", "type": "offline"})
+        return web.json_response(body)
+
+    async def credentials_authorize(self, request: web.Request):
+        params = await request.json()
+        if self.otp is not None and params.get("OTP") != self.otp:
+            return web.json_response({"error": "invalid_otp", "error_description": "The OTP is invalid"}, status=400)
+        if self.pin_other_hashes:
+            from csc_dummy.csc_dummy_server import CSCAuthorization
+
+            others = [hashlib.sha256(base64.b64decode(h) + b"!").digest() for h in params.get("hash", [])]
+            sad = CSCAuthorization(credential_id=str(params["credentialID"]), num_signatures=len(others),
+                                   hashes=others).derive_sad(self.service_params.sad_secret)
+            return web.json_response({"SAD": sad})
+        response = await super().credentials_authorize(request)
+        import json
+
+        self._issued[json.loads(response.body)["SAD"]] = time.monotonic()
+        return response
+
+    async def signatures_sign_hash(self, request: web.Request):
+        params = await request.json()
+        issued = self._issued.get(params.get("SAD", ""))
+        if issued is not None and time.monotonic() - issued >= self.sad_lifetime:
+            return web.json_response({"error": "invalid_request", "error_description": "SAD expired"}, status=400)
+        return await super().signatures_sign_hash(request)
+
+
+class CscServer:
+    """Both apps on loopback in one thread's event loop; ``url`` is the CSC base (…/csc/v1)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._csc_socket = self._bound()
+        self._pki_socket = self._bound()
+        self.pki_url = f"http://127.0.0.1:{self._pki_socket.getsockname()[1]}"
+        self.url = f"http://127.0.0.1:{self._csc_socket.getsockname()[1]}/csc/v1"
+        self.config = registry.CertomancerConfig.from_file(str(_config(directory, self.pki_url)))
+        self.service = StrictCscService(self.config)
+        self.service.register_routes()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runners: list[web.AppRunner] = []
+
+    @staticmethod
+    def _bound() -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        return sock
+
+    def start(self) -> "CscServer":
+        self._thread.start()
+        animator = build_animator_app(dict(self.config.pki_archs), with_web_ui=False)
+        for app, sock in ((self.service.app, self._csc_socket), (animator, self._pki_socket)):
+            asyncio.run_coroutine_threadsafe(self._serve(app, sock), self._loop).result(timeout=30)
+        return self
+
+    async def _serve(self, app: web.Application, sock: socket.socket) -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        self._runners.append(runner)
+
+    def stop(self) -> None:
+        async def cleanup() -> None:
+            for runner in self._runners:
+                await runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(cleanup(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    @property
+    def arch(self):
+        return self.config.get_pki_arch(registry.ArchLabel(ARCH))
+
+    def root_der(self) -> bytes:
+        return self.arch.get_cert(registry.CertLabel("root")).dump()
+
+    def certificate_der(self, label: str) -> bytes:
+        return self.arch.get_cert(registry.CertLabel(label)).dump()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

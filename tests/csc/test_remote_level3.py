@@ -1,0 +1,256 @@
+"""Level 3 through a QTSP's remote key (certomancer-csc-dummy on loopback): the ceremony signs with
+the CSC credential while the PAdES assembly, timestamps and revocation data stay ours; the
+collection validates in pyHanko and pdfsig; the QTSP's refusals reach the signer as the ceremony's
+own do (typed errors, French sentence on the page, problem details in the API), nothing recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from dependency_injector import providers
+from litestar.testing import TestClient
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.fallback_revocation import FallbackRevocationSource
+from adapters.signing.http_revocation import HttpRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from domain.model.collection import CollectionStatus
+from domain.model.errors import (
+    RemoteAuthorizationExpired,
+    RemoteCodeRejected,
+    RemoteCredentialMissing,
+    RemoteHashMismatch,
+)
+from domain.model.pki import CertificatePolicy
+from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from entrypoints.pki_config import BuiltinTsa
+from tests.ceremony.harness import Ceremony, require_tool
+from tests.csc.server import SIGNER_EMAIL
+from tests.signing.pki_server import PkiHttpServer
+from tests.signing.test_pdf_signing import _spec
+
+SIREN = "732829320"  # the harness's cabinet
+
+
+@pytest.fixture(scope="module")
+def pki_server():
+    server = PkiHttpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(tmp_path, pki_server, csc_server) -> Ceremony:
+    ceremony = Ceremony(tmp_path, public_url=pki_server.base_url, remote_signing="csc",
+                        remote_signing_options={"url": csc_server.url}, remote_signing_cabinets=SIREN)
+    pki_server.pki = ceremony
+    # As in production: our CA answers for our certificates, the QTSP's CRLs are fetched over HTTP.
+    revocation = FallbackRevocationSource(CaRevocationSource(ceremony.ca), HttpRevocationSource())
+    signing = PyHankoPdfSigning(vault=ceremony.vault, timestamp_authority=BuiltinTsa(ceremony.vault, ceremony.ca,
+                                                                                      ceremony.clock),
+                                revocation_source=revocation, clock=ceremony.clock)
+    ceremony.container.adapters.pdf_signing.override(providers.Object(signing))
+    return ceremony
+
+
+def _remote_signer(email: str = SIGNER_EMAIL) -> dict:
+    return dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.ADVANCED_QUALIFIED, given_names="Juliette",
+                surname="Remote", email=email, mobile="06 12 34 56 78")
+
+
+def _ready_for_code(world: Ceremony, email: str = SIGNER_EMAIL) -> str:
+    """Open, pass the identity check, get the code: the steps before « Signer »."""
+    token = world.token_of(email)
+    world.uc.open_ceremony(token=token)
+    from domain.model.identity import CheckMode
+
+    verifier = world.container.adapters.identity_verifier()
+    session = world.uc.start_identity_check(token=token)
+    for step in CheckMode.DOCUMENT_AND_FACE.steps:
+        verifier.submit_capture(session.session_ref, step, b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
+    verifier.finish_capture(session.session_ref)
+    verifier.decide_now(session.session_ref)
+    assert world.uc.identity_check_outcome(token=token) == "approved"
+    world.uc.request_signing_code(token=token)
+    return token
+
+
+def _ades_lta_passes(roots: list[bytes], sig) -> None:
+    """pyHanko's AdES long-term validation with revocation required, nothing fetched, both anchors:
+    our root (levels 1 and 2, the TSA) and the QTSP's (level 3)."""
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import PdfSignatureValidationSpec, SignatureValidationSpec
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    base = _spec(roots[0])
+    spec = SignatureValidationSpec(
+        cert_validation_policy=CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(trust_roots=[asn1_x509.Certificate.load(r) for r in roots]),
+            revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO)),
+        revinfo_gathering_policy=base.revinfo_gathering_policy)
+    result = asyncio.run(ades_lta_validation(sig, PdfSignatureValidationSpec(spec)))
+    assert result.api_status.bottom_line, result.api_status.pretty_print_details()
+
+
+def _pdfsig(path, roots: list[bytes], nss_dir) -> list[str]:
+    import subprocess
+
+    certutil, tool = require_tool("certutil"), require_tool("pdfsig")
+    nss_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([certutil, "-N", "--empty-password", "-d", f"sql:{nss_dir}"], check=True)
+    for n, root in enumerate(roots):
+        (nss_dir / f"root{n}.der").write_bytes(root)
+        subprocess.run([certutil, "-A", "-n", f"Root {n}", "-t", "CT,C,C", "-i", str(nss_dir / f"root{n}.der"),
+                        "-d", f"sql:{nss_dir}"], check=True)
+    result = subprocess.run([tool, "-nssdir", f"sql:{nss_dir}", str(path)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return re.split(r"^Signature #\d+:$", result.stdout, flags=re.M)[1:]
+
+
+@pytest.mark.external  # pdfsig and certutil
+def test_a_collection_signed_at_level_3_through_the_qtsp_validates_in_pyhanko_and_pdfsig(world, csc_server,
+                                                                                        tmp_path):
+    world.give_certificate(world.owner, CertificatePolicy.LCP)
+    cid = world.collection([
+        dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire", surname="Petit",
+             email="claire@exemple.fr"),
+        dict(kind=SignerKind.MYSELF, level=SignatureLevel.ADVANCED),
+        _remote_signer(),
+    ], documents=2)
+    world.clock.advance(timedelta(seconds=5))
+    assert world.sign_as("claire@exemple.fr").status == "signed"
+    world.clock.advance(timedelta(seconds=5))
+    assert world.sign_as("jessica@poussart.fr").status == "signed"
+    world.clock.advance(timedelta(seconds=5))
+    token = _ready_for_code(world)
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+
+    collection = world.get(cid)
+    assert collection.status is CollectionStatus.COMPLETED
+    remote_signer = next(s for s in collection.signers if str(s.email) == SIGNER_EMAIL)
+    remote = remote_signer.certificate
+    # The QTSP's certificate is what the trail and the evidence name; no one-time certificate of ours.
+    qtsp_leaf = asn1_x509.Certificate.load(csc_server.certificate_der("signer"))
+    assert remote.serial == format(qtsp_leaf.serial_number, "x") and not remote.one_time
+    assert "Juliette Remote" in remote.subject and "QTSP Test Signing CA" in remote.issuer
+    roots = [world.root_der(), csc_server.root_der()]
+    for n, pdf in enumerate(world.document_bytes(cid)):
+        signatures = PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures
+        assert len(signatures) == 3
+        assert signatures[-1].signer_cert.dump() == qtsp_leaf.dump()
+        for sig in signatures:
+            _ades_lta_passes(roots, sig)
+        # Our verifier: intact and valid; the QTSP is no authority of ours, so it does not vouch
+        # for it, and qualified it is not without a trusted list granting it.
+        report = world.uc.verify_pdf(content=pdf)
+        by_field = {s.field_name: s for s in report.signatures if s.kind == "signature"}
+        checked = by_field["Signature_" + remote_signer.id]
+        assert checked.intact and checked.valid and not checked.qualified
+        assert checked.valid_unknown_authority and not checked.known_authority
+        assert all(s.ok for s in report.signatures if s is not checked)  # ours: trusted, valid
+        path = tmp_path / f"final-{n}.pdf"
+        path.write_bytes(pdf)
+        reports = [r for r in _pdfsig(path, roots, tmp_path / f"nss-{n}") if "ETSI.CAdES.detached" in r]
+        assert len(reports) == 3
+        for text in reports:
+            assert "Signature is Valid" in text, text
+            assert "Certificate is Trusted" in text, text
+        assert any("Signer Certificate Common Name: Juliette Remote\n" in text for text in reports)
+
+
+@pytest.mark.parametrize("refusal,error", [
+    ("wrong_code", RemoteCodeRejected),
+    ("expired_sad", RemoteAuthorizationExpired),
+    ("hash_mismatch", RemoteHashMismatch),
+])
+def test_a_qtsp_refusal_leaves_nothing_signed_and_a_new_code_signs(world, strict, refusal, error):
+    cid = world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    before = [d.latest.sha256 for d in world.get(cid).documents]
+    if refusal == "wrong_code":
+        strict.otp = "not-the-signers-code"
+    elif refusal == "expired_sad":
+        strict.sad_lifetime = 0
+    else:
+        strict.pin_other_hashes = True
+    with pytest.raises(error):
+        world.uc.sign(token=token, code=world.latest_code())
+    collection = world.get(cid)
+    assert [d.latest.sha256 for d in collection.documents] == before
+    assert collection.signers[0].status is not SignerStatus.SIGNED
+    assert "document_signed" not in [e.kind for e in world.trail(cid)]
+    # The QTSP back to normal: the signer asks for a new code and signs.
+    strict.otp, strict.sad_lifetime, strict.pin_other_hashes = None, 300.0, False
+    world.clock.advance(timedelta(minutes=2))
+    world.uc.request_signing_code(token=token)
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+
+
+def test_the_signers_code_goes_to_a_qtsp_that_asks_for_one(world, strict):
+    cid = world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    strict.otp = world.latest_code()
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+    assert world.get(cid).status is CollectionStatus.COMPLETED
+
+
+def test_a_signer_the_qtsp_does_not_know_is_told_before_a_code_is_sent(world):
+    world.collection([_remote_signer("inconnu@exemple.fr")])
+    token = world.token_of("inconnu@exemple.fr")
+    world.uc.open_ceremony(token=token)
+    sent = len(world.notifications("signing_code"))
+    with pytest.raises(RemoteCredentialMissing):
+        _ready_for_code(world, "inconnu@exemple.fr")
+    assert len(world.notifications("signing_code")) == sent
+
+
+def test_the_refusal_is_a_french_sentence_on_the_page_and_a_problem_in_the_api(world, strict):
+    from tests.apps import app_for
+
+    world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    strict.otp = "not-the-signers-code"
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        csrf = client.cookies.get("seing_csrf")
+        page = client.post(f"/signature/{token}/signer", data={"_csrf_token": csrf, "code": world.latest_code()},
+                           follow_redirects=False)
+        assert page.status_code < 500
+        text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+        assert "Le prestataire de signature qualifiée a refusé ce code : rien n’a été signé" in text, text[:3000]
+        world.clock.advance(timedelta(minutes=2))
+        world.uc.request_signing_code(token=token)
+        api = client.post(f"/api/v1/signature/{token}/signature", json={"code": world.latest_code()})
+    assert api.status_code == 422, api.text
+    problem = api.json()
+    assert api.headers["content-type"].startswith("application/problem+json")
+    assert problem["code"] == "remote_signing.code_rejected" and "refusé ce code" in problem["detail"]
+
+
+def test_without_trusted_time_a_remote_signature_is_not_queued_for_the_worker(world):
+    """The worker could not authorise at the QTSP (it has no code): the signer is told to try again."""
+    from domain.model.errors import TimestampUnavailable
+
+    class DownTsa:
+        def timestamp(self, digest, hash_algorithm, nonce=None):
+            raise TimestampUnavailable("the TSA does not answer")
+
+    revocation = FallbackRevocationSource(CaRevocationSource(world.ca), HttpRevocationSource())
+    world.container.adapters.pdf_signing.override(providers.Object(PyHankoPdfSigning(
+        vault=world.vault, timestamp_authority=DownTsa(), revocation_source=revocation, clock=world.clock)))
+    cid = world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    with pytest.raises(TimestampUnavailable):
+        world.uc.sign(token=token, code=world.latest_code())
+    assert world.jobs("finalise_signature") == []
+    signer = world.get(cid).signers[0]
+    assert signer.finalising_since is None and signer.status is not SignerStatus.SIGNED
