@@ -3,9 +3,12 @@ product's signing path end to end and prints its table and verdicts."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench import bench_signing
 
 
+@pytest.mark.timeout(900)  # a few seconds on a quiet machine; minutes on a crowded one
 def test_the_signing_benchmark_runs_on_tiny_inputs(capsys):
     bench_signing.main(["--tiny"])
     out = capsys.readouterr().out
