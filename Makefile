@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export SEING_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-shifted bench install system-deps static i18n lint lock clean
+.PHONY: run test test-shifted bench loadtest install system-deps static i18n lint lock clean
 
 # Reinstall whenever the project's dependencies or their locked versions change. requirements.lock
 # pins every package of a working install (`make lock` refreshes it); as constraints, it makes every
@@ -78,3 +78,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) node_modules entrypoints/web/static/vendor test-artifacts
+
+# The web and worker processes under load, beside a bare Litestar endpoint and 1 vs 2 web processes,
+# all measured in this run (bench/loadtest.py; LOADTEST_ARGS="--rounds 5", LOADTEST_DATABASE_URL=postgresql://…).
+loadtest: install system-deps
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)

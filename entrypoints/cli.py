@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 from adapters.persistence.database import SchemaNotCurrent
 from domain.model.errors import DomainError
+from entrypoints.process_group import ProcessGroup, available_cores
 from entrypoints.settings import ConfigurationError, Settings, load_settings
 from entrypoints.verify_command import add_verify_parser, cmd_verify
 
@@ -114,6 +115,13 @@ def _warn_about_publication(settings: Settings) -> None:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if not args.quiet:
         _warn_about_publication(settings)
+    processes = args.processes or available_cores()
+    if processes > 1 and not args.once:
+        # Each child is a one-process worker; the database hands each job to one of them.
+        _container(settings).shutdown_resources()  # a bad configuration stops here, said once
+        command = [sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--quiet"]
+        print(f"seing worker: {processes} processes", flush=True)
+        return ProcessGroup(command, processes).run()
     container = _container(settings)
     worker = container.worker()
     if args.once:
@@ -123,15 +131,23 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+# uvicorn imports this in each web process (an import string: its workers are spawned, not forked),
+# so every process builds its own container, database connections and vault from the environment.
+WEB_APP_FACTORY = "entrypoints.web.app:create_app"
 
-    from entrypoints.web.app import create_app
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The web app on one port, in ``--workers`` processes (uvicorn's supervisor restarts any that dies)."""
+    import uvicorn
 
     if not getattr(args, "warned", False):
         _warn_about_publication(settings)
-    container = _container(settings)
-    uvicorn.run(create_app(container), host=settings.host, port=settings.port, log_level="info")
+    # Built once here so that an old schema or a missing provider stops the start with one line,
+    # not once per web process.
+    _container(settings).shutdown_resources()
+    workers = args.workers or available_cores()
+    uvicorn.run(WEB_APP_FACTORY, factory=True, host=settings.host, port=settings.port, workers=workers,
+                log_level="info", access_log=not args.no_access_log)
     return 0
 
 
@@ -147,15 +163,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Web app and worker side by side, as ``make run`` wants them."""
     _warn_about_publication(settings)
     # The worker beside it would say the same: one warning per start is enough.
-    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker", "--quiet"])
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker",
+                               "--processes", str(args.processes or available_cores()), "--quiet"])
     print(f"\n  Seing is starting on {settings.resolved_public_url}\n", flush=True)
     try:
         args.warned = True
-        return cmd_web(args, settings)
+        return cmd_serve(args, settings)
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
-            worker.wait(timeout=10)
+            worker.wait(timeout=40)  # its processes finish the job in hand (ProcessGroup waits 30 s)
         except subprocess.TimeoutExpired:
             worker.kill()
 
@@ -254,6 +271,27 @@ def cmd_plugins(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if missing else 0
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _add_workers(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--workers", type=_positive, default=None,
+                        help="web processes sharing the port (default: one per core)")
+    # Behind a reverse proxy that logs requests already, one line per request here is only cost.
+    parser.add_argument("--no-access-log", action="store_true", help="no line per request")
+    return parser
+
+
+def _add_processes(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--processes", type=_positive, default=None,
+                        help="job worker processes (default: one per core)")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seing", description="Seing electronic signatures")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -296,10 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="deliver notifications and run scheduled jobs")
     worker.add_argument("--once", action="store_true", help="run the due jobs once and exit")
     worker.add_argument("--quiet", action="store_true", help="no start-up warnings (seing run says them)")
+    _add_processes(worker)
     worker.set_defaults(handler=cmd_worker)
 
-    sub.add_parser("web", help="serve the web app").set_defaults(handler=cmd_web)
-    sub.add_parser("run", help="serve the web app with a worker beside it").set_defaults(handler=cmd_run)
+    for name, help_text in (("serve", "serve the web app"), ("web", "the same as serve (its former name)")):
+        _add_workers(sub.add_parser(name, help=help_text)).set_defaults(handler=cmd_serve)
+    run = _add_workers(sub.add_parser("run", help="serve the web app with a worker beside it"))
+    _add_processes(run)
+    run.set_defaults(handler=cmd_run)
 
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("seed", help="create the demo cabinet and logins (idempotent)").set_defaults(

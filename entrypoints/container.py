@@ -50,6 +50,7 @@ from domain.services import (
     lcp_registration,
     officers,
     retention,
+    seals,
     verification,
     webhooks,
 )
@@ -238,6 +239,18 @@ class UseCases(containers.DeclarativeContainer):
     abandon_idempotent_request = _bound(api_keys.abandon_idempotent_request, _ports)
     purge_idempotency_records = _bound(api_keys.purge_idempotency_records, _ports)
 
+    # the cabinet's electronic seal: certificate requests (owner-approved), « Sceller un document »
+    request_seal_certificate = _bound(seals.request_seal_certificate, _ports)
+    approve_seal_certificate_request = _bound(seals.approve_seal_certificate_request, _ports)
+    reject_seal_certificate_request = _bound(seals.reject_seal_certificate_request, _ports)
+    cancel_seal_certificate_request = _bound(seals.cancel_seal_certificate_request, _ports)
+    revoke_seal_certificate = _bound(seals.revoke_seal_certificate, _ports)
+    seal_overview = _bound(seals.seal_overview, _ports)
+    seal_documents = _bound(seals.seal_documents, _ports)
+    sealing_for_member = _bound(seals.sealing_for_member, _ports)
+    sealed_document_for_member = _bound(seals.sealed_document_for_member, _ports)
+    sealing_evidence_for_member = _bound(seals.sealing_evidence_for_member, _ports)
+
     # QCP enrollment (guide, part 1): one object, one method per screen
     qcp = providers.Singleton(
         QcpEnrollmentUseCases, uow=adapters.uow.provider, clock=adapters.clock, ids=adapters.ids,
@@ -312,6 +325,7 @@ class Container(containers.DeclarativeContainer):
         notify=providers.Factory(make_notify_failure_handler, use_cases.record_delivery_failure.provider),
     )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
+                               lease_seconds=settings.provided.worker_lease_seconds,
                                on_failure=job_failure_handlers,
                                periodic=providers.Dict(
                                    collections_due=providers.List(providers.Object(timedelta(minutes=1)),

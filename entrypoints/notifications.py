@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+import attrs
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -164,7 +165,7 @@ def make_notify_handler(renderer: NotificationRenderer, mailer: Mailer, sms_send
             raise PermanentJobError(str(exc)) from exc
         try:
             if isinstance(message, OutgoingEmail):
-                mailer.send(message)
+                mailer.send(attrs.evolve(message, message_key=f"seing.{job.id}"))
             else:
                 sms_sender.send(message)
         except PermanentDeliveryError as exc:

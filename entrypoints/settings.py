@@ -83,7 +83,9 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     worker_poll_seconds: float = 1.0
-    demo_data: bool = True
+    # How long a claimed job stays invisible to other workers: a worker that dies mid-job leaves its
+    # job to the others after this. Longer than the longest job, or a slow job runs twice.
+    worker_lease_seconds: int = field(default=60, validator=_between(5, 3600))
     # Keys and certificates
     key_vault: str = "software"  # seing.key_vaults: software, pkcs11 or a plug-in
     key_vault_options: tuple[tuple[str, str], ...] = field(default=(), converter=_option_pairs)

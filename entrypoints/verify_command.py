@@ -190,15 +190,24 @@ def _pdf_lines(report: VerificationReport, path: Path, gettext: Callable[[str], 
 
 def _signature_lines(number: int, check: SignatureCheck, gettext: Callable[[str], str],
                      yes: dict[bool, str]) -> list[str]:
-    kind = gettext("Horodatage du document") if check.kind == "document_timestamp" else gettext("Signature")
+    if check.kind == "document_timestamp":
+        kind = gettext("Horodatage du document")
+    else:
+        kind = gettext("Cachet") if check.seal_of else gettext("Signature")
+    # A seal is an organisation's, not a person's: « Cachet de … », and no person's level.
+    who = (gettext("Cachet de %(organization)s") % {"organization": check.seal_of} if check.seal_of
+           else gettext("Signataire : %(name)s") % {"name": check.signer_name})
     lines = [gettext("%(kind)s n° %(number)s — champ %(field)s") % {"kind": kind, "number": number,
                                                                      "field": check.field_name},
-             "  " + gettext("Signataire : %(name)s") % {"name": check.signer_name},
+             "  " + who,
              "  " + gettext("Date (horodatage) : %(when)s") % {
                  "when": check.signing_time.isoformat() if check.signing_time else gettext("inconnue")}]
-    if check.kind == "signature":
+    if check.kind == "signature" and check.seal_of:
+        lines.append("  " + gettext("Cachet électronique ; PAdES %(pades)s") % {"pades": check.pades_level})
+    elif check.kind == "signature":
         lines.append("  " + gettext("Niveau : %(level)s ; PAdES %(pades)s") % {
             "level": check.level if check.level is not None else gettext("indéterminé"), "pades": check.pades_level})
+    if check.kind == "signature":
         if check.proven_level:
             lines.append("  " + gettext("Preuve par le fichier seul (hors ligne) : PAdES %(level)s, établie au %(when)s")
                          % {"level": check.proven_level,

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from domain.model.api_keys import ApiKey, IdempotencyRecord
-from ports.repositories import UnitOfWork
 
 
 @runtime_checkable
@@ -43,13 +42,3 @@ class IdempotencyRepository(Protocol):
     def purge_expired(self, now: datetime) -> int:
         """Forget the records whose 24 hours are over; return how many."""
         ...
-
-
-@runtime_checkable
-class ApiKeyWork(UnitOfWork, Protocol):
-    """The unit of work with the API keys' and idempotency repositories."""
-
-    api_keys: ApiKeyRepository
-    idempotency: IdempotencyRepository
-
-    def __enter__(self) -> ApiKeyWork: ...

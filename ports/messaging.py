@@ -25,6 +25,10 @@ class OutgoingEmail:
     subject: str
     text: str
     html: str | None = None
+    # Names the message the same way on every delivery attempt (the worker's job id): delivery is
+    # at least once, and a worker killed between the send and the job's completion sends again;
+    # the receiver sees the same Message-ID twice and mail clients show one message.
+    message_key: str | None = None
 
 
 @frozen

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from domain.model.officer import RegistrationOfficer
-from ports.repositories import UnitOfWork
 
 
 @runtime_checkable
@@ -19,12 +18,3 @@ class RegistrationOfficerRepository(Protocol):
     def all(self) -> list[RegistrationOfficer]:
         """Every officer, active or not, by appointment time."""
         ...
-
-
-@runtime_checkable
-class OfficerWork(UnitOfWork, Protocol):
-    """The unit of work with the officers' repository."""
-
-    registration_officers: RegistrationOfficerRepository
-
-    def __enter__(self) -> OfficerWork: ...

@@ -18,14 +18,12 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from domain.model.one_time_code import CodeEvent, OneTimeCodeChallenge
-from ports.repositories import JobOutbox
 
 __all__ = [
     "CodeEventSink",
     "CodeGenerator",
     "CodeHasher",
     "OneTimeCodeRepository",
-    "OneTimeCodeWork",
 ]
 
 
@@ -79,13 +77,3 @@ CodeEventSink = Callable[[CodeEvent], None]
 """Where a use case hands each recorded step, e.g. the caller's audit-trail append,
 called before commit so the events are stored in the same transaction."""
 
-
-@runtime_checkable
-class OneTimeCodeWork(Protocol):
-    """The slice of a unit of work the code use cases need; the application's UnitOfWork
-    satisfies it once it exposes ``one_time_codes``."""
-
-    one_time_codes: OneTimeCodeRepository
-    jobs: JobOutbox
-
-    def commit(self) -> None: ...

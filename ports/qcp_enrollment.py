@@ -1,8 +1,7 @@
 """Ports the QCP enrollment use cases need beyond the shared ones.
 
-- ``QcpEnrollmentRepository`` and ``CaptureLinkRepository`` live in the unit of work;
-  ``QcpWork`` is the slice of it these use cases use (the LCP registration's slice, whose
-  certificates and registrations give the LCP data, plus these two).
+- ``QcpEnrollmentRepository`` and ``CaptureLinkRepository`` live in the unit of work
+  (``ports.repositories.UnitOfWork``).
 - ``CertificateRequestDocument`` renders the « Demande de certificat » PDF.
 """
 
@@ -11,13 +10,11 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from domain.model.qcp_enrollment import CaptureLink, CertificateRequestData, QcpEnrollment
-from ports.lcp_registrations import LcpRegistrationWork
 
 __all__ = [
     "CaptureLinkRepository",
     "CertificateRequestDocument",
     "QcpEnrollmentRepository",
-    "QcpWork",
 ]
 
 
@@ -55,17 +52,6 @@ class CaptureLinkRepository(Protocol):
     def latest_for_session(self, session_ref: str) -> CaptureLink | None:
         """The most recently created link for that identity-check session."""
         ...
-
-
-@runtime_checkable
-class QcpWork(LcpRegistrationWork, Protocol):
-    """cabinets, persons, members, certificates, lcp_registrations, one_time_codes, jobs,
-    and the two repositories of this module."""
-
-    qcp_enrollments: QcpEnrollmentRepository
-    capture_links: CaptureLinkRepository
-
-    def __enter__(self) -> QcpWork: ...
 
 
 @runtime_checkable

@@ -4,24 +4,30 @@ Aggregates obtained from a repository inside a unit of work are tracked: changes
 to them are persisted by ``commit()``; leaving the ``with`` block without committing
 rolls everything back. Jobs enqueued through ``uow.jobs`` are stored in the same
 transaction as the state change they follow.
+
+``UnitOfWork`` names every repository: the feature ports beside this module define theirs
+and import nothing from here, so this module depends on them and never the other way round.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
 from domain.model.jobs import JobSpec
 from domain.model.person import Person
 from domain.model.values import Email
-
-if TYPE_CHECKING:  # these modules import this one for JobOutbox
-    from ports.audit import AuditTrail
-    from ports.certificates import CertificateRepository
-    from ports.collections import CollectionRepository
-    from ports.lcp_registrations import LcpRegistrationRepository
-    from ports.one_time_codes import OneTimeCodeRepository
+from ports.api_keys import ApiKeyRepository, IdempotencyRepository
+from ports.audit import AuditTrail
+from ports.certificates import CertificateRepository
+from ports.collections import CollectionRepository
+from ports.lcp_registrations import LcpRegistrationRepository
+from ports.officers import RegistrationOfficerRepository
+from ports.one_time_codes import OneTimeCodeRepository
+from ports.qcp_enrollment import CaptureLinkRepository, QcpEnrollmentRepository
+from ports.seals import SealingRepository, SealRequestRepository
+from ports.webhooks import WebhookDeliveryRepository, WebhookEndpointRepository
 
 
 @runtime_checkable
@@ -117,6 +123,15 @@ class UnitOfWork(Protocol):
     lcp_registrations: LcpRegistrationRepository
     collections: CollectionRepository
     audit: AuditTrail
+    qcp_enrollments: QcpEnrollmentRepository
+    capture_links: CaptureLinkRepository
+    registration_officers: RegistrationOfficerRepository
+    api_keys: ApiKeyRepository
+    idempotency: IdempotencyRepository
+    webhook_endpoints: WebhookEndpointRepository
+    webhook_deliveries: WebhookDeliveryRepository
+    seal_requests: SealRequestRepository
+    sealings: SealingRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from domain.model.webhooks import WebhookDelivery, WebhookEndpoint, WebhookUrl
-from ports.repositories import UnitOfWork
 
 
 @runtime_checkable
@@ -41,16 +40,6 @@ class WebhookDeliveryRepository(Protocol):
     def of_endpoint(self, endpoint_id: str, *, limit: int = 100) -> list[WebhookDelivery]:
         """The endpoint's delivery log, newest first."""
         ...
-
-
-@runtime_checkable
-class WebhookWork(UnitOfWork, Protocol):
-    """The unit of work with the webhooks' repositories."""
-
-    webhook_endpoints: WebhookEndpointRepository
-    webhook_deliveries: WebhookDeliveryRepository
-
-    def __enter__(self) -> WebhookWork: ...
 
 
 class WebhookTransportError(Exception):

@@ -16,6 +16,8 @@ command -v gs >/dev/null 2>&1 || missing="$missing ghostscript"
 # (the nogui flavour, without X: a few hundred MB; the tests skip it when it is absent).
 command -v img2pdf >/dev/null 2>&1 || missing="$missing img2pdf"
 command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-writer-nogui"
+# `make loadtest` drives the web processes with wrk (HTTP load at a fixed concurrency, latency percentiles).
+command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
 [ -z "$missing" ] && exit 0
 echo "installing Debian packages:$missing"
 SUDO=""

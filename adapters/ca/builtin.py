@@ -129,13 +129,16 @@ class BuiltinCertificateAuthority:
         public_key, key_type = load_public_key(public_key_der)
         s = self._settings
         if isinstance(subject, OrganizationSubject):
-            if policy is not CertificatePolicy.LCP:
-                raise InvalidValue("policy", "the built-in CA certifies seals under LCP only")
-            ca = self._state.cas()[CaName.LCP]
+            if policy is CertificatePolicy.QCP_N:
+                raise InvalidValue("policy", "a seal is issued under LCP or QCP-l, never QCP-n")
+            # The qualified seal profile (QCP-l) comes from the QCP CA, like QCP-n: the same
+            # publication requirements (https QcPDS, http CRL) apply.
+            self.check_issuable(policy)
+            ca = self._state.cas()[CaName.LCP if policy is CertificatePolicy.LCP else CaName.QCP]
             lifetime = validity or (s.one_time_validity if one_time else s.seal_validity)
             return self._issuer.issue(ca, kind=CertificateKind.SEAL, name=organization_name(subject),
                                       public_key=public_key, key_type=key_type, lifetime=lifetime,
-                                      extensions=self._profiles.seal_extensions(ca), policy=policy,
+                                      extensions=self._profiles.seal_extensions(ca, policy), policy=policy,
                                       holder_id=subject.organization_identifier, one_time=one_time)
         self.check_issuable(policy)
         ca = self._state.cas()[CaName.LCP if policy is CertificatePolicy.LCP else CaName.QCP]
@@ -147,7 +150,8 @@ class BuiltinCertificateAuthority:
                                   holder_id=subject.person_id, one_time=one_time)
 
     def check_issuable(self, policy: CertificatePolicy) -> None:
-        if policy is CertificatePolicy.QCP_N and self._settings.qcp_requires_compliant_urls:
+        if (policy in (CertificatePolicy.QCP_N, CertificatePolicy.QCP_L)
+                and self._settings.qcp_requires_compliant_urls):
             problems = self.publication_problems()
             if problems:
                 raise QcpPublicationInsecure("the CA's public addresses break EN 319 412: "

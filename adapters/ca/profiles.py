@@ -27,6 +27,7 @@ QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
 QC_COMPLIANCE = "0.4.0.1862.1.1"
 QC_TYPE = "0.4.0.1862.1.6"
 QC_TYPE_ESIGN = "0.4.0.1862.1.6.1"
+QC_TYPE_ESEAL = "0.4.0.1862.1.6.2"
 QC_PDS = "0.4.0.1862.1.5"
 
 CA_LABELS = {CaName.ROOT: "Root CA", CaName.LCP: "LCP CA", CaName.QCP: "QCP CA"}
@@ -92,20 +93,27 @@ class Profiles:
                                                           self.qc_statements()), False))
         return extensions
 
-    def qc_statements(self) -> bytes:
+    def qc_statements(self, qc_type: str = QC_TYPE_ESIGN) -> bytes:
         pds_url = self._settings.qc_pds_url or self.url("/pki/pds")
         # EN 319 412-5; no QcSSCD: these keys are not held in a certified QSCD.
         return der.sequence(
             der.sequence(der.oid(QC_COMPLIANCE)),
-            der.sequence(der.oid(QC_TYPE), der.sequence(der.oid(QC_TYPE_ESIGN))),
+            der.sequence(der.oid(QC_TYPE), der.sequence(der.oid(qc_type))),
             der.sequence(der.oid(QC_PDS), der.sequence(der.sequence(
                 der.ia5_string(pds_url), der.printable_string(self._settings.qc_pds_language)))),
         )
 
-    def seal_extensions(self, ca: Ca) -> Extensions:
-        return [(key_usage(content_commitment=True), True),
-                (policies(CertificatePolicy.LCP), False),
-                *self.publication_extensions(ca)]
+    def seal_extensions(self, ca: Ca, policy: CertificatePolicy = CertificatePolicy.LCP) -> Extensions:
+        """A legal person's seal (EN 319 412-3): keyUsage nonRepudiation (contentCommitment) only,
+        critical, as EN 319 412-2 §4.3.2 wants for commitment to content; under QCP-l the
+        QCStatements of EN 319 412-5 with QcType eseal (no QcSSCD: the key is not in a QSCD)."""
+        extensions: Extensions = [(key_usage(content_commitment=True), True),
+                                  (policies(policy), False),
+                                  *self.publication_extensions(ca)]
+        if policy is CertificatePolicy.QCP_L:
+            extensions.append((x509.UnrecognizedExtension(x509.ObjectIdentifier(QC_STATEMENTS),
+                                                          self.qc_statements(QC_TYPE_ESEAL)), False))
+        return extensions
 
     def tsa_extensions(self, ca: Ca) -> Extensions:
         return [(key_usage(digital_signature=True), True),

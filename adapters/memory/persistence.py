@@ -21,6 +21,7 @@ from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
 from adapters.memory.officers import InMemoryRegistrationOfficerRepository
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from adapters.memory.qcp_enrollment import InMemoryCaptureLinkRepository, InMemoryQcpEnrollmentRepository
+from adapters.memory.seals import InMemorySealingRepository, InMemorySealRequestRepository
 from adapters.memory.webhooks import InMemoryWebhookDeliveryRepository, InMemoryWebhookEndpointRepository
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Invitation, Member
@@ -44,6 +45,7 @@ class InMemoryStore:
             "qcp_enrollments": {}, "capture_links": {}, "registration_officers": {},
             "api_keys": {}, "idempotency": {},
             "webhook_endpoints": {}, "webhook_deliveries": {},
+            "seal_requests": {}, "sealings": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -337,6 +339,8 @@ class InMemoryUnitOfWork:
         self.webhook_endpoints = InMemoryWebhookEndpointRepository(
             t["webhook_endpoints"], t["webhook_deliveries"])  # type: ignore[arg-type]
         self.webhook_deliveries = InMemoryWebhookDeliveryRepository(t["webhook_deliveries"])  # type: ignore[arg-type]
+        self.seal_requests = InMemorySealRequestRepository(t["seal_requests"])  # type: ignore[arg-type]
+        self.sealings = InMemorySealingRepository(t["sealings"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

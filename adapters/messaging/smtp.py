@@ -68,7 +68,8 @@ class SmtpMailer:
         message["To"] = email.to
         message["Subject"] = email.subject
         message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = make_msgid(domain=self._sender_domain)
+        message["Message-ID"] = (f"<{email.message_key}@{self._sender_domain}>" if email.message_key
+                                 else make_msgid(domain=self._sender_domain))
         message.set_content(email.text, charset="utf-8")
         if email.html is not None:
             message.add_alternative(email.html, subtype="html", charset="utf-8")

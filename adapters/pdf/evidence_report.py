@@ -41,13 +41,16 @@ _EVENT = {
     "archive_renewed": "Horodatage d’archive renouvelé",
     "archive_renewal_failed": "Échec du renouvellement d’horodatage",
     "delivery_failed": "Message non remis",
+    "sealing_started": "Scellement demandé", "document_sealed": "Document scellé (cachet du cabinet)",
 }
 # The details' keys, in words; values naming a signer by id are replaced by the signer's name.
 _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256", "level": "niveau",
            "reason": "motif", "automatic": "automatique", "channel": "canal", "signer_id": "signataire",
            "document_id": "document", "count": "nombre", "order": "ordre", "mode": "mode", "title": "titre",
            "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire",
-           "provider_code": "code du prestataire"}
+           "provider_code": "code du prestataire", "before": "avant", "after": "après",
+           "certificate_serial": "certificat n°", "profile": "profil", "via": "par", "pdf_sha256": "PDF",
+           "json_sha256": "JSON"}
 _YES_NO = {"yes": "oui", "no": "non", "True": "oui", "False": "non"}
 # A failed delivery's reason code, in words (a refusal's ``reason`` is the signer's own text: kept as is).
 _DELIVERY_REASON = {"refused": "refusé par le prestataire", "undelivered": "non remis malgré plusieurs essais"}
@@ -69,7 +72,8 @@ def _escape(text: str) -> bytes:
 
 class PlainPdfEvidenceRenderer:
     def render(self, evidence: Mapping[str, Any], *, json_sha256: str) -> bytes:
-        return _pdf(_lines(evidence, json_sha256), json_sha256)
+        lines = _sealing_lines(evidence, json_sha256) if "sealing" in evidence else _lines(evidence, json_sha256)
+        return _pdf(lines, json_sha256)
 
 
 def _actors(e: Mapping[str, Any]) -> dict[str, str]:
@@ -158,6 +162,50 @@ def _lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
         kind = _EVENT.get(ev["kind"], "Autre événement")
         add(f"{ev['sequence']}. {_when(ev['at'])} — {kind} — par {_actor(ev['actor'], names)}"
             f"{' — IP ' + ev['ip'] if ev['ip'] else ''}")
+        if ev["user_agent"]:
+            add(f"   navigateur : {ev['user_agent']}")
+        if details:
+            add(f"   {details}")
+        add(f"   empreinte {ev['hash']}")
+    return out
+
+
+_PROFILE = {"advanced": "avancé (LCP)", "qualified": "profil qualifié (QCP-l, QcType eseal)"}
+
+
+def _sealing_lines(e: Mapping[str, Any], json_sha256: str) -> list[tuple[str, bool]]:
+    """The evidence of a « Sceller un document »: who sealed what, with which certificate, and the trail."""
+    s = e["sealing"]
+    names = {s["member_id"]: f"{s['sealed_by']} (membre du cabinet)"}
+    out: list[tuple[str, bool]] = [("Dossier de preuve — scellement", True), ("", False)]
+
+    def add(text: str, bold: bool = False) -> None:
+        for line in textwrap.wrap(text, 100) or [""]:
+            out.append((line, bold))
+
+    add(f"Cachet de {s['cabinet']} ({s['id']})", True)
+    add(f"Apposé par {s['sealed_by']} le {_when(s['sealed_at'])} (heure de Paris)"
+        f"{' au moyen d’une clé d’API' if str(s['via']).startswith('api_key') else ''}")
+    cert = s["certificate"]
+    add(f"Certificat de cachet n° {cert['serial']} ; {_PROFILE.get(s['profile'], s['profile'])} ; "
+        f"politique {cert['policy']}")
+    add(f"Titulaire : {cert['subject']}")
+    add(f"Dossier établi le {_when(e['generated_at'])} (heure de Paris)")
+    add(f"Empreinte SHA-256 du fichier JSON jumeau : {json_sha256}")
+    add("")
+    add("Documents scellés (empreintes SHA-256 avant et après)", True)
+    for d in e["documents"]:
+        add(f"• {d['name']}")
+        add(f"     avant {d['original_sha256']}")
+        add(f"     après {d['final_sha256']}")
+    add("")
+    chain = e["audit_chain"]
+    add("Piste d’audit (chaînée par empreintes)", True)
+    add("Chaîne intègre." if chain["valid"] else f"Chaîne rompue à l’événement n° {chain['broken_at']} !")
+    for ev in e["events"]:
+        details = _details({k: v for k, v in ev["details"].items() if k != "document_id"}, names)
+        add(f"{ev['sequence']}. {_when(ev['at'])} — {_EVENT.get(ev['kind'], 'Autre événement')} — par "
+            f"{_actor(ev['actor'], names)}{' — IP ' + ev['ip'] if ev['ip'] else ''}")
         if ev["user_agent"]:
             add(f"   navigateur : {ev['user_agent']}")
         if details:

@@ -269,3 +269,18 @@ def define_entities(db: Database) -> None:
         delivered_at = Optional(datetime, precision=6)
         attempts = Required(str)  # JSON list of {at, status_code, error}
         composite_key(endpoint_id, event_id)
+
+    class SealRequestRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "seal_requests"
+        id = PrimaryKey(str)
+        cabinet_id = Required(str)
+        state = Required(str)
+        requested_at = Required(datetime, precision=6)
+        data = Required(str)  # the whole request (and its certificate) as JSON
+
+    class SealingRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "sealings"
+        id = PrimaryKey(str)
+        cabinet_id = Required(str)
+        sealed_at = Required(datetime, precision=6)
+        data = Required(str)  # the whole sealing as JSON

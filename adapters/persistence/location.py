@@ -8,6 +8,8 @@ from urllib.parse import unquote, urlsplit
 
 from attrs import frozen
 
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
 
 @frozen
 class DatabaseLocation:
@@ -27,7 +29,12 @@ class DatabaseLocation:
 
     def pony_kwargs(self) -> dict[str, object]:
         if self.dialect == "sqlite":
-            return {"provider": "sqlite", "filename": self.path, "create_db": False}
+            # SQLite has one writer at a time across every process on the file (WAL, set by the
+            # migrations, lets readers go on meanwhile). The busy timeout is how long a write waits
+            # for the lock before "database is locked": long enough for the other web and worker
+            # processes' transactions, which are short, to pass.
+            return {"provider": "sqlite", "filename": self.path, "create_db": False,
+                    "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
         kwargs = self.psycopg2_kwargs()
         kwargs["database"] = kwargs.pop("dbname")
         return {"provider": "postgres", **kwargs}

@@ -53,7 +53,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from adapters.signing.trusted_list import TrustedList
 from domain.model.errors import NotVerifiable
-from domain.model.verification import SignatureCheck, VerificationReport, level_of
+from domain.model.verification import SignatureCheck, VerificationReport, level_of, seal_holder
 from ports.clock import Clock
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import RevocationSource
@@ -86,6 +86,13 @@ def _qc_compliance(cert: x509.Certificate) -> bool:
 def _timestamp_ok(status: Any) -> bool:
     ts = getattr(status, "timestamp_validity", None)
     return ts is not None and bool(ts.intact and ts.valid and ts.trusted)
+
+
+def _text(value: object) -> str | None:
+    """An X.520 attribute as text (a multi-valued one as its first value)."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    return None if value is None else str(value)
 
 
 def _common_name(cert: x509.Certificate) -> str:
@@ -316,9 +323,12 @@ class PyHankoSignatureVerifier:
         # A seal (a legal person's certificate, no given name nor surname) signing for a person
         # is level 1 — ours by configuration, or any Seing instance's seal (demo files).
         subject = cert.subject.native
-        seal = cert.dump() in self._seals or ("given_name" not in subject and "surname" not in subject
-                                              and "organization_name" in subject)
+        person_named = "given_name" in subject or "surname" in subject
+        seal = cert.dump() in self._seals or (not person_named and "organization_name" in subject)
         name = None if is_timestamp else (embedded.sig_object.get("/Name") or None)
+        seal_of = None if is_timestamp else seal_holder(
+            organization=_text(subject.get("organization_name")), common_name=_text(subject.get("common_name")),
+            person_named=person_named, signature_name=str(name) if name else None)
         coverage = embedded.coverage.name.lower() if embedded.coverage is not None else "partial"
         modification = getattr(status, "modification_level", None)
         pades = self._pades(embedded, ts_status is not None, dss.certs, cert, timestamp_revisions, is_timestamp)
@@ -331,8 +341,9 @@ class PyHankoSignatureVerifier:
             signer_name=str(name) if name else _common_name(cert), certificate_subject=cert.subject.human_friendly,
             certificate_serial=format(cert.serial_number, "x"), certificate_issuer=cert.issuer.human_friendly,
             certificate_policies=policies, qc_compliance=qc,
-            level=None if is_timestamp else level_of(policies=frozenset(policies), qc_compliance=qc,
-                                                     platform_seal=seal),
+            # A seal in its own name has no person's level: reports say « Cachet de … » instead.
+            level=None if is_timestamp or seal_of else level_of(policies=frozenset(policies), qc_compliance=qc,
+                                                                platform_seal=seal),
             signing_time=signing_time, timestamped=is_timestamp or ts_status is not None,
             intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
             certificate_status=certificate_status, coverage=coverage,
@@ -340,7 +351,7 @@ class PyHankoSignatureVerifier:
             pades_level=pades, qualified=qualified,
             trust_source=(self._trusted_list.source if qualified and self._trusted_list else None),
             revoked_since_signing=revoked_since_signing, proven_level=proven_level, proven_at=proven_at,
-            known_authority=bool(status.trusted) or self._known_authority(cert, chain))
+            known_authority=bool(status.trusted) or self._known_authority(cert, chain), seal_of=seal_of)
 
     def _offline_spec(self, revocation: RevocationCheckingPolicy, local_knowledge: Any = None) -> SignatureValidationSpec:
         policy = CertValidationPolicySpec(trust_manager=SimpleTrustManager.build(trust_roots=self._roots),

@@ -44,7 +44,7 @@ IDEMPOTENCY_ABANDONED_AFTER = timedelta(minutes=5)
 class ApiScope(enum.Enum):
     READ = "read"  # read collections, members, downloads
     PREPARE = "prepare"  # create, edit, send, remind, cancel collections
-    SEAL = "seal"  # apply the cabinet's seal (reserved for the sealing operations)
+    SEAL = "seal"  # the cabinet's seal: ask for its certificate, seal documents (POST …/sealings)
     ADMIN = "admin"  # members, invitations, delegations, API keys; includes every other scope
 
 

@@ -34,6 +34,8 @@ AUDIT_KINDS = frozenset({
     "archive_renewed", "archive_renewal_failed",
     # a message to a signer that never arrived (issue 11)
     "delivery_failed",
+    # the cabinet's electronic seal (issue 16): a sealing's chain is keyed by the sealing's id
+    "sealing_started", "document_sealed",
 })
 
 

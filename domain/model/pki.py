@@ -48,10 +48,19 @@ class CertificatePolicy(enum.Enum):
 
     LCP = "0.4.0.2042.1.3"  # EN 319 411-1, lightweight certificate policy
     QCP_N = "0.4.0.194112.1.0"  # EN 319 411-2, qualified certificate for a natural person
+    QCP_L = "0.4.0.194112.1.1"  # EN 319 411-2, qualified certificate for a legal person (seals)
 
     @property
     def oid(self) -> str:
         return self.value
+
+    @property
+    def for_persons(self) -> bool:
+        """LCP and QCP-n name natural persons; QCP-l only legal persons (seals)."""
+        return self is not CertificatePolicy.QCP_L
+
+
+PERSON_POLICIES = (CertificatePolicy.LCP, CertificatePolicy.QCP_N)
 
 
 class CertificateKind(enum.Enum):

@@ -9,7 +9,7 @@ from typing import Any
 from attrs import asdict, field, frozen
 
 __all__ = ["EvidenceJsonCheck", "QCP_N_OID", "SignatureCheck", "VerificationReport", "Verdict", "level_of",
-           "verdict_of"]
+           "seal_holder", "verdict_of"]
 
 QCP_N_OID = "0.4.0.194112.1.0"
 LCP_OID = "0.4.0.2042.1.3"
@@ -27,6 +27,21 @@ def level_of(*, policies: frozenset[str], qc_compliance: bool, platform_seal: bo
     if policies & ({LCP_OID, QCP_N_OID} | NCP_OIDS):
         return 2
     return None
+
+
+def seal_holder(*, organization: str | None, common_name: str | None, person_named: bool,
+                signature_name: str | None) -> str | None:
+    """The organisation whose seal (« cachet ») this signature is, or None for a person's signature.
+
+    A certificate naming an organisation and no person (no givenName, no surname) is a seal
+    (EN 319 412-3). It seals in its own name when the signature names no one else: no /Name,
+    or the organisation's own name. The platform seal signing *for* a person at level 1 carries
+    that person's name in /Name: that is a person's signature, not a seal."""
+    if person_named or not organization:
+        return None
+    if signature_name and signature_name.strip() not in {organization.strip(), (common_name or "").strip()}:
+        return None
+    return organization
 
 
 @frozen
@@ -60,6 +75,9 @@ class SignatureCheck:
     # The issuer is one of the authorities the verifier knows (a trust anchor, our CAs); False for
     # a certificate from elsewhere, e.g. a signature the client's file already carried.
     known_authority: bool = True
+    # The organisation whose electronic seal this is (a cabinet's « cachet », the platform's seal
+    # on an evidence file), None for a person's signature: reports say « Cachet de … ».
+    seal_of: str | None = None
 
     @property
     def ok(self) -> bool:

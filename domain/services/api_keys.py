@@ -22,15 +22,15 @@ from domain.model.errors import (
     NotFound,
     UniqueViolation,
 )
-from ports.api_keys import ApiKeyWork
 from ports.clock import Clock
 from ports.ids import IdGenerator
+from ports.repositories import UnitOfWork
 
 __all__ = ["ApiKeyCreated", "ApiKeyView", "ApiPrincipal", "authenticate_api_key", "begin_idempotent_request",
            "abandon_idempotent_request", "collection_cabinet", "create_api_key", "finish_idempotent_request",
            "list_api_keys", "purge_idempotency_records", "revoke_api_key"]
 
-UowFactory = Callable[[], ApiKeyWork]
+UowFactory = Callable[[], UnitOfWork]
 
 
 @frozen
@@ -74,7 +74,7 @@ class ApiPrincipal:
             raise NotFound("cabinet not found")
 
 
-def _owner(tx: ApiKeyWork, cabinet_id: str, person_id: str) -> Member:
+def _owner(tx: UnitOfWork, cabinet_id: str, person_id: str) -> Member:
     member = tx.members.find(cabinet_id, person_id)
     if member is None:
         raise NotFound("cabinet not found")
@@ -85,7 +85,7 @@ def _owner(tx: ApiKeyWork, cabinet_id: str, person_id: str) -> Member:
 _SCOPE_ORDER = list(ApiScope)
 
 
-def _view(tx: ApiKeyWork, key: ApiKey) -> ApiKeyView:
+def _view(tx: UnitOfWork, key: ApiKey) -> ApiKeyView:
     try:
         creator = tx.persons.get(key.created_by).display_name
     except NotFound:

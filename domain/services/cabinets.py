@@ -16,7 +16,7 @@ from domain.services.views import (
     CabinetMembership,
     CabinetView,
     InvitationDetails,
-    InvitationView,
+    MemberInvitationView,
     MembersPage,
     MemberView,
 )
@@ -84,7 +84,7 @@ def list_members(*, uow: UowFactory, cabinet_id: str, by_person_id: str) -> Memb
                                       email=str(person.email), role=member.role, delegations=member.delegations))
         pending = []
         if viewer.is_owner:
-            pending = [InvitationView(invitation_id=i.id, email=str(i.email),
+            pending = [MemberInvitationView(invitation_id=i.id, email=str(i.email),
                                       display_name=f"{i.name.given_names} {i.name.surname}", role=i.role,
                                       delegations=i.delegations, expires_at=i.expires_at)
                        for i in tx.invitations.pending_for_cabinet(cabinet_id)]

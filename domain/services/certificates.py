@@ -15,7 +15,7 @@ from domain.model.cabinet import Delegation
 from domain.model.certificates import Certificate, CertificateFormat
 from domain.model.errors import CertificateNotFound, CertificateRevoked, InvalidValue
 from domain.model.pki import CertificatePolicy, CertificateStatus, RevocationReason
-from domain.services.signature_views import (
+from domain.services.my_signature_views import (
     CabinetSignature,
     CertificateSummary,
     certificate_summary,
@@ -23,7 +23,7 @@ from domain.services.signature_views import (
 )
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
-from ports.lcp_registrations import CertificateWork
+from ports.repositories import UnitOfWork
 
 __all__ = [
     "certificate_download",
@@ -33,7 +33,7 @@ __all__ = [
     "revoke_certificate_as_administrator",
 ]
 
-UowFactory = Callable[[], CertificateWork]
+UowFactory = Callable[[], UnitOfWork]
 
 
 def my_signature_overview(*, uow: UowFactory, clock: Clock, person_id: str) -> list[CabinetSignature]:
@@ -101,7 +101,7 @@ def revoke_certificate_as_administrator(*, uow: UowFactory, clock: Clock, ca: Ce
                        as_administrator=True)
 
 
-def _held_by(tx: CertificateWork, person_id: str, certificate_id: str) -> Certificate:
+def _held_by(tx: UnitOfWork, person_id: str, certificate_id: str) -> Certificate:
     certificate = tx.certificates.get(certificate_id)
     if certificate.person_id != person_id:
         # Another person's certificate does not exist, as far as this person can tell.
@@ -119,7 +119,7 @@ def _reason(reason: RevocationReason | str) -> RevocationReason:
                            allowed=",".join(r.value for r in RevocationReason)) from None
 
 
-def _revoke(tx: CertificateWork, clock: Clock, ca: CertificateAuthority, certificate: Certificate, *,
+def _revoke(tx: UnitOfWork, clock: Clock, ca: CertificateAuthority, certificate: Certificate, *,
             by_person_id: str, reason: RevocationReason, as_administrator: bool) -> CertificateSummary:
     now = clock.now()
     certificate.check_revocable(by_person_id=by_person_id, as_administrator=as_administrator, now=now)

@@ -7,7 +7,7 @@ from datetime import datetime
 from attrs import frozen
 
 from domain.model.collection import Collection, CollectionStatus, EventKind, InvitationMode, ReminderPolicy
-from domain.model.document import FieldPlacement
+from domain.model.document import FieldPlacement, PageSize
 from domain.model.signer import SignatureLevel, Signer, SignerKind, SignerStatus
 
 
@@ -58,6 +58,9 @@ class DocumentView:
     sha256: str
     size: int
     placements: tuple[PlacementView, ...]
+    # Width and height in points, page by page, as measured when the file was added: what the
+    # placement step draws and checks a box against, without reading the PDF again.
+    page_sizes: tuple[PageSize, ...] = ()
 
 
 @frozen
@@ -134,7 +137,7 @@ class CollectionDetails:
     def of(cls, c: Collection) -> CollectionDetails:
         documents = tuple(
             DocumentView(document_id=d.id, name=d.name, page_count=d.page_count, sha256=d.sha256, size=d.size,
-                         placements=tuple(PlacementView(signer_id=s.id, placement=d.placement_for(s.id, i),
+                         page_sizes=d.page_sizes, placements=tuple(PlacementView(signer_id=s.id, placement=d.placement_for(s.id, i),
                                                         chosen=s.id in d.fields)
                                           for i, s in enumerate(c.signers)))
             for d in c.documents)
@@ -150,20 +153,6 @@ class CollectionDetails:
 def timeline_of(c: Collection) -> tuple[TimelineEntry, ...]:
     return tuple(TimelineEntry(at=e.at, kind=e.kind, actor=e.actor, signer_id=e.signer_id, detail=e.detail_dict())
                  for e in c.timeline)
-
-
-@frozen
-class InvitationView:
-    """What the signer's link opens onto."""
-
-    collection_id: str
-    collection_title: str
-    message: str
-    sender_name: str
-    cabinet_name: str
-    deadline: datetime
-    signer: SignerView
-    documents: tuple[DocumentView, ...]
 
 
 @frozen

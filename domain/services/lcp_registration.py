@@ -61,8 +61,7 @@ from domain.services.identity_checks import (
     lcp_identity_verdict,
     start_lcp_identity_check,
 )
-from domain.services.one_time_codes import check_code, send_code
-from domain.services.signature_views import (
+from domain.services.my_signature_views import (
     CertificateSummary,
     CodeSent,
     RegistrationView,
@@ -70,14 +69,14 @@ from domain.services.signature_views import (
     mask_email,
     registration_view,
 )
+from domain.services.one_time_codes import check_code, send_code
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.identity import IdentityVerifier
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
-from ports.lcp_registrations import LcpRegistrationWork
 from ports.one_time_codes import CodeGenerator, CodeHasher
-from ports.qcp_enrollment import QcpWork
+from ports.repositories import UnitOfWork
 
 __all__ = [
     "CERTIFICATE_ISSUED_TEMPLATE",
@@ -100,9 +99,9 @@ __all__ = [
     "verify_sms_code",
 ]
 
-UowFactory = Callable[[], LcpRegistrationWork]
+UowFactory = Callable[[], UnitOfWork]
 # The identity check's QR links live in the capture-link store shared with the QCP enrollment.
-CaptureUowFactory = Callable[[], QcpWork]
+CaptureUowFactory = Callable[[], UnitOfWork]
 
 CERTIFICATE_ISSUED_TEMPLATE = "lcp_certificate_issued"
 
@@ -126,7 +125,7 @@ def _sms_payload(registration: LcpRegistration) -> str:
     return bind_payload([f"registration:{registration.id}", f"mobile:{registration.mobile}"])
 
 
-def _own_registration(tx: LcpRegistrationWork, person_id: str, registration_id: str) -> LcpRegistration:
+def _own_registration(tx: UnitOfWork, person_id: str, registration_id: str) -> LcpRegistration:
     registration = tx.lcp_registrations.get(registration_id)
     if registration.person_id != person_id:
         # Someone else's registration does not exist, as far as this person can tell.
@@ -141,7 +140,7 @@ def _into_history(registration: LcpRegistration) -> Callable[[CodeEvent], None]:
     return record
 
 
-def _view(tx: LcpRegistrationWork, registration: LcpRegistration,
+def _view(tx: UnitOfWork, registration: LcpRegistration,
           check: IdentityCheckView | None = None) -> RegistrationView:
     view = registration_view(registration, cabinet_name=tx.cabinets.get(registration.cabinet_id).name)
     if check is None:
@@ -230,7 +229,7 @@ def _assess(registration: LcpRegistration, verifier: IdentityVerifier | None, po
     return verdict, _check_view(registration, verdict, capture)
 
 
-def _new_capture_link(tx: QcpWork, ids: IdGenerator, registration: LcpRegistration, session_ref: str,
+def _new_capture_link(tx: UnitOfWork, ids: IdGenerator, registration: LcpRegistration, session_ref: str,
                       phone_url: str, browser_url: str, now: datetime,
                       validity: timedelta) -> tuple[str, CaptureLink]:
     token = ids.new_token()

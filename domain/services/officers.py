@@ -16,12 +16,12 @@ from domain.model.person import Person
 from domain.model.values import Email, PersonName, check_password_strength
 from ports.clock import Clock
 from ports.ids import IdGenerator
-from ports.officers import OfficerWork
+from ports.repositories import UnitOfWork
 from ports.security import PasswordHasher
 
 __all__ = ["OfficerAppointed", "appoint_officer", "is_registration_officer"]
 
-UowFactory = Callable[[], OfficerWork]
+UowFactory = Callable[[], UnitOfWork]
 
 
 @frozen

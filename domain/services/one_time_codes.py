@@ -2,7 +2,7 @@
 
 Building blocks, not entry points: later flows (LCP registration, QCP enrollment, signing
 ceremony) open their unit of work, check their own rules (delegation, collection state),
-then call these with that open unit of work (anything shaped like ``OneTimeCodeWork``) and
+then call these with that open ``UnitOfWork`` and
 an event sink that appends to their audit trail. Both use cases commit: a refused check must persist its counted
 try even though it raises, otherwise rolling back on the exception would give unlimited
 guesses. A caller doing more work in the same unit of work should do it after
@@ -26,14 +26,15 @@ from domain.model.one_time_code import (
 from domain.model.values import Email, Mobile
 from ports.clock import Clock
 from ports.ids import IdGenerator
-from ports.one_time_codes import CodeEventSink, CodeGenerator, CodeHasher, OneTimeCodeWork
+from ports.one_time_codes import CodeEventSink, CodeGenerator, CodeHasher
+from ports.repositories import UnitOfWork
 
 __all__ = ["DEFAULT_TEMPLATE", "check_code", "send_code"]
 
 DEFAULT_TEMPLATE = "one_time_code"
 
 
-def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHasher, ids: IdGenerator,
+def send_code(*, work: UnitOfWork, generator: CodeGenerator, hasher: CodeHasher, ids: IdGenerator,
               clock: Clock, record: CodeEventSink, person_id: str, purpose: str,
               destination: Email | Mobile, payload_digest: str | None = None,
               template: str = DEFAULT_TEMPLATE, locale: str = "fr",
@@ -90,7 +91,7 @@ def send_code(*, work: OneTimeCodeWork, generator: CodeGenerator, hasher: CodeHa
     return challenge
 
 
-def check_code(*, work: OneTimeCodeWork, hasher: CodeHasher, clock: Clock, record: CodeEventSink,
+def check_code(*, work: UnitOfWork, hasher: CodeHasher, clock: Clock, record: CodeEventSink,
                person_id: str, purpose: str, code: str,
                payload_digest: str | None = None) -> OneTimeCodeChallenge:
     """Accept the person's latest code for ``purpose`` once, or raise a ``CodeRefused``.

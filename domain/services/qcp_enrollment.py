@@ -73,8 +73,8 @@ from domain.model.values import PersonName
 from domain.model.webhooks import WebhookEvent, event_job
 from domain.services.enrollment_webhooks import announcing_status_changes
 from domain.services.identity_checks import cancel_quietly
+from domain.services.my_signature_views import mask_email
 from domain.services.one_time_codes import check_code, send_code
-from domain.services.signature_views import mask_email
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
@@ -83,7 +83,8 @@ from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity
-from ports.qcp_enrollment import CertificateRequestDocument, QcpWork
+from ports.qcp_enrollment import CertificateRequestDocument
+from ports.repositories import UnitOfWork
 
 __all__ = [
     "EnrollmentView",
@@ -205,7 +206,7 @@ class RequestDocument:
     digest: str  # the page posts it back with « J'ai lu et j'accepte le document. »
 
 
-UowFactory = Callable[[], QcpWork]
+UowFactory = Callable[[], UnitOfWork]
 
 
 @define
@@ -654,13 +655,13 @@ class QcpEnrollmentUseCases:
 
     # Internals ----------------------------------------------------------------------------
 
-    def _mine(self, tx: QcpWork, person_id: str, enrollment_id: str) -> QcpEnrollment:
+    def _mine(self, tx: UnitOfWork, person_id: str, enrollment_id: str) -> QcpEnrollment:
         enrollment = tx.qcp_enrollments.get(enrollment_id)
         if enrollment.person_id != person_id:
             raise NotFound("enrollment not found")
         return enrollment
 
-    def _guard(self, tx: QcpWork, enrollment: QcpEnrollment, action: str, now: datetime) -> None:
+    def _guard(self, tx: UnitOfWork, enrollment: QcpEnrollment, action: str, now: datetime) -> None:
         """Refuse early what the transition would refuse; an expired enrollment is closed
         (and stored) on the way."""
         try:
@@ -670,7 +671,7 @@ class QcpEnrollmentUseCases:
             tx.commit()
             raise
 
-    def _step(self, tx: QcpWork, enrollment: QcpEnrollment, change: Callable[[QcpEnrollment], object]) -> EnrollmentView:
+    def _step(self, tx: UnitOfWork, enrollment: QcpEnrollment, change: Callable[[QcpEnrollment], object]) -> EnrollmentView:
         now = self.clock.now()
         try:
             change(enrollment)
@@ -691,7 +692,7 @@ class QcpEnrollmentUseCases:
                                                       detail=event.detail))
         return record
 
-    def _new_capture_link(self, tx: QcpWork, enrollment: QcpEnrollment, session_ref: str, phone_url: str,
+    def _new_capture_link(self, tx: UnitOfWork, enrollment: QcpEnrollment, session_ref: str, phone_url: str,
                           browser_url: str, now: datetime) -> tuple[str, CaptureLink]:
         token = self.ids.new_token()
         link = CaptureLink.issue(token_hash=hash_token(token), enrollment_id=enrollment.id, session_ref=session_ref,
@@ -703,7 +704,7 @@ class QcpEnrollmentUseCases:
     def _cancel_session(self, session_ref: str) -> None:
         cancel_quietly(self.verifier, session_ref)
 
-    def _collect_result(self, tx: QcpWork, enrollment: QcpEnrollment, now: datetime) -> int:
+    def _collect_result(self, tx: UnitOfWork, enrollment: QcpEnrollment, now: datetime) -> int:
         ref = enrollment.current_session_ref
         if ref is None:
             return 0
@@ -715,7 +716,7 @@ class QcpEnrollmentUseCases:
             return 0
         return int(self._record(tx, enrollment, result, now))
 
-    def _record(self, tx: QcpWork, enrollment: QcpEnrollment, result: IdentityCheckResult, now: datetime) -> bool:
+    def _record(self, tx: UnitOfWork, enrollment: QcpEnrollment, result: IdentityCheckResult, now: datetime) -> bool:
         if enrollment.has_result_for(result.session_ref):
             return False  # the other path (callback or poll) was first
         if enrollment.is_due_to_expire(now):
@@ -770,7 +771,7 @@ class QcpEnrollmentUseCases:
                     self.vault.delete(key)
             raise
 
-    def _issue(self, tx: QcpWork, enrollment: QcpEnrollment, now: datetime, issued: list[tuple[KeyRef, str]]) -> None:
+    def _issue(self, tx: UnitOfWork, enrollment: QcpEnrollment, now: datetime, issued: list[tuple[KeyRef, str]]) -> None:
         """A new key in the vault, certified QCP-n by the CA, recorded for the person."""
         key = self.vault.generate(self.settings.key_type)
         subject = CertificateSubject(name=enrollment.name, email=enrollment.email, person_id=enrollment.person_id,
@@ -797,7 +798,7 @@ class QcpEnrollmentUseCases:
             cabinet=enrollment.lcp.cabinet_name)))
 
 
-def _active_lcp(tx: QcpWork, person_id: str, cabinet_id: str, now: datetime) -> LcpHolding | None:
+def _active_lcp(tx: UnitOfWork, person_id: str, cabinet_id: str, now: datetime) -> LcpHolding | None:
     """The person's active LCP in the cabinet, with the data its registration verified
     (email and mobile by code, identity confirmed). None without both."""
     certificate = tx.certificates.active_for(person_id, cabinet_id, CertificatePolicy.LCP, now=now)

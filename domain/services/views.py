@@ -62,7 +62,7 @@ class MemberView:
 
 
 @frozen
-class InvitationView:
+class MemberInvitationView:
     invitation_id: str
     email: str
     display_name: str
@@ -82,7 +82,7 @@ class CabinetView:
 class MembersPage:
     cabinet: CabinetView
     members: list[MemberView]
-    pending: list[InvitationView]
+    pending: list[MemberInvitationView]
     viewer_is_owner: bool
 
 

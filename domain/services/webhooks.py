@@ -39,7 +39,8 @@ from domain.model.webhooks import (
 )
 from ports.clock import Clock
 from ports.ids import IdGenerator
-from ports.webhooks import WebhookSender, WebhookTransportError, WebhookWork
+from ports.repositories import UnitOfWork
+from ports.webhooks import WebhookSender, WebhookTransportError
 
 __all__ = [
     "DeliveryOutcome", "EndpointCreated", "WebhookDeliveryView", "WebhookEndpointView", "create_webhook_endpoint",
@@ -47,7 +48,7 @@ __all__ = [
     "list_webhook_endpoints", "redeliver_webhook", "rotate_webhook_secret", "webhook_endpoint",
 ]
 
-UowFactory = Callable[[], WebhookWork]
+UowFactory = Callable[[], UnitOfWork]
 DELIVERY_JOB = "webhook_delivery"
 _SECRET_PREFIX = "whsec_"
 
@@ -106,7 +107,7 @@ class DeliveryOutcome:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _owner(tx: WebhookWork, cabinet_id: str, person_id: str) -> Member:
+def _owner(tx: UnitOfWork, cabinet_id: str, person_id: str) -> Member:
     member = tx.members.find(cabinet_id, person_id)
     if member is None:
         # Outsiders learn nothing about a cabinet, not even that it exists.
@@ -116,7 +117,7 @@ def _owner(tx: WebhookWork, cabinet_id: str, person_id: str) -> Member:
     return member
 
 
-def _endpoint(tx: WebhookWork, cabinet_id: str, endpoint_id: str) -> WebhookEndpoint:
+def _endpoint(tx: UnitOfWork, cabinet_id: str, endpoint_id: str) -> WebhookEndpoint:
     endpoint = tx.webhook_endpoints.get(endpoint_id)
     if endpoint.cabinet_id != cabinet_id:
         raise WebhookEndpointNotFound("webhook endpoint not found")

@@ -364,6 +364,9 @@ def create_app(container: Any = None) -> Litestar:
     owns_container = container is None
     if container is None:
         container = _default_container()
+        # Each web process of `seing serve` comes here (uvicorn's factory). Opened lazily, the database
+        # and the PDF pool would be started by several handler threads at once on the first requests.
+        container.init_resources()
     settings = container.settings()
     data_dir = Path(getattr(settings, "data_dir", "var")).resolve()
     public_url = str(getattr(settings, "resolved_public_url", None) or getattr(settings, "public_url", "") or "")

@@ -432,6 +432,23 @@ _MESSAGES: dict[str, str] = {
     "api_key.name_invalid": N_("Donnez à la clé un nom de 1 à 80\u00a0caractères."),
     "api_key.scopes_missing": N_("Choisissez au moins une portée pour la clé."),
     "api_key.already_revoked": N_("Cette clé d’API est déjà révoquée."),
+    # the cabinet's electronic seal
+    "seal.delegation_missing": N_(
+        "Sceller au nom du cabinet demande la délégation «\u00a0Sceller\u00a0»\u00a0: demandez-la à "
+        "l’expert-comptable titulaire du cabinet."
+    ),
+    "seal.no_certificate": N_(
+        "Le cabinet n’a pas de certificat de cachet valide\u00a0: demandez-en un depuis «\u00a0Cachet du "
+        "cabinet\u00a0», l’expert-comptable titulaire l’approuve."
+    ),
+    "seal.no_document": N_("Choisissez au moins un fichier PDF à sceller."),
+    "seal.too_many_documents": N_("Vous pouvez sceller au plus vingt documents à la fois."),
+    "seal_request.already_open": N_(
+        "Une demande de certificat de cachet attend déjà la décision de l’expert-comptable titulaire."
+    ),
+    "seal_request.state": N_("Cette demande de certificat de cachet a déjà été traitée."),
+    "seal_request.not_found": N_("Cette demande de certificat de cachet n’existe pas."),
+    "sealing.not_found": N_("Ce scellement n’existe pas."),
     "idempotency.key_invalid": N_(
         "L’en-tête Idempotency-Key doit contenir de 1 à 255\u00a0caractères ASCII visibles."
     ),

@@ -14,14 +14,14 @@ from domain.model.cabinet import Cabinet, Member
 from domain.model.errors import UniqueViolation
 from domain.model.person import Person
 from domain.model.values import Email, PersonName, Siren
-from ports.api_keys import ApiKeyWork
+from ports.repositories import UnitOfWork
 
 T0 = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=timezone.utc)
 SECRET = "s" * 43
 
 
 class ApiKeyRepositoryContract:
-    def make_adapter(self) -> ApiKeyWork:
+    def make_adapter(self) -> UnitOfWork:
         raise NotImplementedError
 
     def _cabinet(self, cabinet_id: str, siren: str, person_id: str, email: str) -> None:
@@ -96,7 +96,7 @@ class ApiKeyRepositoryContract:
 
 
 class IdempotencyRepositoryContract:
-    def make_adapter(self) -> ApiKeyWork:
+    def make_adapter(self) -> UnitOfWork:
         raise NotImplementedError
 
     def _begin(self, principal: str = "key:k-1", key: str = "order-1", fingerprint: str = "f" * 64,

@@ -13,13 +13,13 @@ from domain.model.errors import UniqueViolation
 from domain.model.officer import RegistrationOfficer
 from domain.model.person import Person
 from domain.model.values import Email, PersonName
-from ports.officers import OfficerWork
+from ports.repositories import UnitOfWork
 
 T0 = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=timezone.utc)
 
 
 class RegistrationOfficerRepositoryContract:
-    def make_adapter(self) -> OfficerWork:
+    def make_adapter(self) -> UnitOfWork:
         raise NotImplementedError
 
     def _person(self, person_id: str, email: str) -> None:

@@ -13,7 +13,7 @@ storage, empty when the test starts. Plain asserts, no test framework needed.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, get_type_hints
 
 from domain.model.account import Account, PasswordReset
 from domain.model.cabinet import Cabinet, Delegation, Invitation, InvitationStatus, Member, Role
@@ -71,6 +71,14 @@ class RepositoriesContract:
 
     def make_adapter(self) -> UnitOfWork:
         raise NotImplementedError
+
+    def test_a_unit_of_work_offers_every_repository_the_port_names(self) -> None:
+        repositories = get_type_hints(UnitOfWork)
+        assert {"qcp_enrollments", "capture_links", "registration_officers", "api_keys",
+                "webhook_deliveries"} <= repositories.keys()
+        with self.make_adapter() as tx:
+            for name, port in repositories.items():
+                assert isinstance(getattr(tx, name, None), port), f"uow.{name} is not a {port.__name__}"
 
     # helpers -------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from domain.model.webhooks import (
     WebhookEvent,
     WebhookUrl,
 )
-from ports.webhooks import WebhookSender, WebhookTransportError, WebhookWork
+from ports.repositories import UnitOfWork
+from ports.webhooks import WebhookSender, WebhookTransportError
 
 T0 = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=timezone.utc)
 
@@ -36,7 +37,7 @@ def _delivery(delivery_id: str, endpoint: WebhookEndpoint, event_id: str, at: da
 
 
 class WebhookRepositoryContract:
-    def make_adapter(self) -> WebhookWork:
+    def make_adapter(self) -> UnitOfWork:
         raise NotImplementedError
 
     def test_an_endpoint_is_found_as_stored_with_its_rotation(self) -> None:

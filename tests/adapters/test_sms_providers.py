@@ -294,4 +294,4 @@ def test_a_provider_outage_leaves_the_job_to_retry_then_it_is_delivered(provider
     assert world.jobs.get(job_id).status is JobStatus.DONE
     [sms] = stub.accepted
     assert sms.to == "+33612345678"
-    assert "482913" in sms.text and "vérification" in sms.text
+    assert "482913" in sms.text and "votre code pour signer" in sms.text

@@ -210,3 +210,12 @@ def test_settings_are_checked_when_the_mailer_is_built():
         SmtpMailer("localhost", 25, "none", username="only-user")
     with pytest.raises(ValueError):
         SmtpMailer("localhost", 25, "none", sender="no address here")
+
+
+def test_a_message_key_gives_every_delivery_attempt_the_same_message_id():
+    mailer = SmtpMailer("localhost", 25, "none", sender="Seing <no-reply@seing.example>")
+    email = OutgoingEmail(to="a@example.fr", subject="s", text="t", message_key="seing.job-42")
+    first, again = mailer.build_message(email), mailer.build_message(email)
+    assert first["Message-ID"] == again["Message-ID"] == "<seing.job-42@seing.example>"
+    unkeyed = OutgoingEmail(to="a@example.fr", subject="s", text="t")
+    assert mailer.build_message(unkeyed)["Message-ID"] != mailer.build_message(unkeyed)["Message-ID"]

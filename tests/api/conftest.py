@@ -62,7 +62,7 @@ class ApiClient:
 
 @pytest.fixture
 def container(tmp_path):
-    return build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
+    return build_container(Settings(data_dir=tmp_path), fakes=True)
 
 
 @pytest.fixture

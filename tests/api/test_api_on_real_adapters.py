@@ -30,7 +30,7 @@ def database_url(request) -> str:
 
 @pytest.fixture
 def real_container(tmp_path, database_url) -> Iterator[Any]:
-    settings = Settings(data_dir=tmp_path, database_url=database_url, mail_backend="outbox", demo_data=False)
+    settings = Settings(data_dir=tmp_path, database_url=database_url, mail_backend="outbox")
     upgrade(settings.resolved_database_url)
     container = build_container(settings)
     yield container

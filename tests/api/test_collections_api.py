@@ -233,7 +233,7 @@ def test_a_file_over_the_limit_is_a_413_problem_naming_the_limit(tmp_path):
     from entrypoints.settings import Settings
     from tests.api.conftest import ApiClient, app_for
 
-    container = build_container(Settings(data_dir=tmp_path, demo_data=False, max_upload_mb=1), fakes=True)
+    container = build_container(Settings(data_dir=tmp_path, max_upload_mb=1), fakes=True)
     cabinet = container.use_cases.create_cabinet(
         name="Cabinet", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",
         owner_email="jessica@poussart.fr", owner_mobile="06 24 00 00 13", password=PASSWORD)

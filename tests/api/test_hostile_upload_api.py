@@ -34,7 +34,7 @@ def api_and_cabinet(tmp_path, pool) -> Iterator[tuple[ApiClient, Any]]:
     from entrypoints.container import build_container
     from entrypoints.settings import Settings
 
-    container = build_container(Settings(data_dir=tmp_path, demo_data=False, max_upload_mb=2), fakes=True)
+    container = build_container(Settings(data_dir=tmp_path, max_upload_mb=2), fakes=True)
     container.adapters.pdf_inspector.override(providers.Object(
         PyHankoPdfiumInspector(pool, inflate_limit=8 * MB, max_pages=500)))
     container.adapters.page_renderer.override(providers.Object(PdfiumPageRenderer(pool)))

@@ -17,7 +17,7 @@ from tests.web.lcp_helpers import latest_code
 
 @pytest.fixture
 def container(tmp_path):
-    return build_container(Settings(data_dir=tmp_path, demo_data=False, lcp_require_identity_check=True), fakes=True)
+    return build_container(Settings(data_dir=tmp_path, lcp_require_identity_check=True), fakes=True)
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_without_the_flag_there_is_no_identity_check_step(tmp_path):
 
     from tests.api.conftest import ApiClient, app_for
 
-    container = build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
+    container = build_container(Settings(data_dir=tmp_path), fakes=True)
     container.adapters.ca().init_hierarchy()
     cabinet = container.use_cases.create_cabinet(
         name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica", owner_surname="Poussart",

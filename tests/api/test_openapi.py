@@ -30,6 +30,17 @@ OPERATIONS = {
     ("DELETE", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}"): "deleteWebhookEndpoint",
     ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/secret"): "rotateWebhookSecret",
     ("GET", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/deliveries"): "listWebhookDeliveries",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/seal"): "getCabinetSeal",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/seal/certificate-requests"): "requestSealCertificate",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/seal/certificate-requests/{request_id}/approval"):
+        "approveSealCertificateRequest",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/seal/certificate-requests/{request_id}/rejection"):
+        "rejectSealCertificateRequest",
+    ("POST", "/api/v1/cabinets/{cabinet_id}/sealings"): "sealDocuments",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/sealings/{sealing_id}"): "getSealing",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/sealings/{sealing_id}/documents/{document_id}"): "getSealedDocument",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/sealings/{sealing_id}/evidence.pdf"): "getSealingEvidencePdf",
+    ("GET", "/api/v1/cabinets/{cabinet_id}/sealings/{sealing_id}/evidence.json"): "getSealingEvidenceJson",
     ("POST", "/api/v1/cabinets/{cabinet_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"):
         "redeliverWebhook",
     ("GET", "/api/v1/invitations/{token}"): "getInvitation",

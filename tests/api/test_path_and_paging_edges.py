@@ -36,7 +36,7 @@ def _filled(path: str, text: str, number: str) -> str:
 @pytest.fixture
 def container(tmp_path) -> Iterator[Any]:
     """The real stack on SQLite: the in-memory fakes shrug at a blank key, Pony raised."""
-    settings = Settings(data_dir=tmp_path, mail_backend="outbox", demo_data=False)
+    settings = Settings(data_dir=tmp_path, mail_backend="outbox")
     upgrade(settings.resolved_database_url)
     container = build_container(settings)
     yield container

@@ -25,7 +25,7 @@ from tests.web.qcp_helpers import (
 
 @pytest.fixture
 def container(tmp_path):
-    built = build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
+    built = build_container(Settings(data_dir=tmp_path), fakes=True)
     # pyHanko checks the signing LCP certificate against the real time.
     built.adapters.clock().set(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5))
     return built
@@ -184,7 +184,7 @@ def test_identity_reviews_with_the_manual_provider(tmp_path, second_browser=None
     from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN
     from tests.apps import app_for
 
-    container = build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
+    container = build_container(Settings(data_dir=tmp_path), fakes=True)
     container.adapters.clock().set(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5))
     container.adapters.identity_verifier.override(ManualReviewIdentityVerifier(
         public_url=container.settings().resolved_public_url, clock=container.adapters.clock()))

@@ -75,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     settings_ = Settings(data_dir=tmp_path_factory.mktemp("schemathesis"), host="127.0.0.1", port=port,
-                         public_url=base, dev_mode=True, demo_data=False)
+                         public_url=base, dev_mode=True)
     container = build_container(settings_, fakes=True)
     created = container.use_cases.create_cabinet(name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica",
                                        owner_surname="Poussart", owner_email=OWNER_EMAIL,

@@ -15,7 +15,7 @@ HOST = "hooks.poussart.test"
 @pytest.fixture
 def container(tmp_path):
     # The default fake sender resolves from its table: this host is public, the other private.
-    built = build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
+    built = build_container(Settings(data_dir=tmp_path), fakes=True)
     sender: RecordingWebhookSender = built.adapters.webhook_sender()
     sender.hosts.update({HOST: ["93.184.216.34"], "intranet.poussart.test": ["10.0.0.12"]})
     return built

@@ -46,6 +46,7 @@ def test_a_notification_is_rendered_delivered_and_the_job_completed():
 
     [email] = world.mailer.sent
     assert email.to == "claire@example.fr"
+    assert email.message_key == f"seing.{job_id}"  # the same on a redelivery: one Message-ID at the receiver
     assert "https://seing.example/mot-de-passe/reinitialiser/tok-42" in email.text
     job = world.jobs.get(job_id)
     assert job.status is JobStatus.DONE

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from adapters.ca.builtin import BuiltinCaSettings
-from domain.model.pki import CaName, CertificatePolicy, RevocationReason
+from domain.model.pki import PERSON_POLICIES, CaName, CertificatePolicy, OrganizationSubject, RevocationReason
 from tests.pki.helpers import TestPki, make_test_pki
 
 PUBLIC_URL = "https://seing.example.com"
@@ -84,7 +84,7 @@ def codes(findings: set[str]) -> set[str]:
     return {f.split(" @ ")[0] for f in findings}
 
 
-@pytest.mark.parametrize("policy", list(CertificatePolicy))
+@pytest.mark.parametrize("policy", PERSON_POLICIES)
 def test_person_certificates_pass_the_etsi_natural_person_profile(pki: TestPki,
                                                                   policy: CertificatePolicy) -> None:
     _, issued = pki.person(policy=policy)
@@ -103,6 +103,36 @@ def test_a_qcp_certificate_differs_from_the_qscd_profile_only_where_we_mean_it_t
 def test_seal_certificates_pass_the_etsi_legal_person_profile(pki: TestPki) -> None:
     seal = pki.ca.platform_seal().certificate
     assert lint("etsi", seal.der, "NCP-LEGAL-PERSON-CERTIFICATE") == set()
+
+
+def cabinet_seal(pki: TestPki, policy: CertificatePolicy) -> bytes:
+    from domain.model.pki import KeyType
+
+    key = pki.vault.generate(KeyType.EC_P256)
+    subject = OrganizationSubject(name="Cabinet Poussart", siren="552100554")
+    return pki.ca.issue(subject, key.public_key_der, policy).der
+
+
+def test_a_cabinets_advanced_seal_passes_the_etsi_legal_person_profile(pki: TestPki) -> None:
+    assert lint("etsi", cabinet_seal(pki, CertificatePolicy.LCP), "NCP-LEGAL-PERSON-CERTIFICATE") == set()
+
+
+def test_a_cabinets_qualified_seal_is_an_eseal_that_passes_the_legal_person_profile(pki: TestPki) -> None:
+    from asn1crypto import x509 as asn1_x509
+
+    seal = cabinet_seal(pki, CertificatePolicy.QCP_L)
+    # pkilint has no QCP-l type (only QCP-n with a QSCD); its legal person profile checks the
+    # subject, keyUsage and the QCStatements' syntax, and finds nothing to say.
+    assert lint("etsi", seal, "NCP-LEGAL-PERSON-CERTIFICATE") == set()
+    certificate = asn1_x509.Certificate.load(seal)
+    [statements] = [e["extn_value"].contents for e in certificate["tbs_certificate"]["extensions"]
+                    if e["extn_id"].dotted == "1.3.6.1.5.5.7.1.3"]
+    assert bytes.fromhex("0606 04008e460101") in statements  # QcCompliance
+    assert bytes.fromhex("0606 04008e460106 3009 0607 04008e46010602") in statements  # QcType (eseal)
+    assert bytes.fromhex("0606 04008e460104") not in statements  # no QcSSCD: the key is not in a QSCD
+    assert certificate.key_usage_value.native == {"non_repudiation"}
+    assert [p["policy_identifier"].dotted for p in certificate.certificate_policies_value] == ["0.4.0.194112.1.1"]
+    assert certificate.subject.native["organization_identifier"] == "NTRFR-552100554"
 
 
 def test_ca_tsa_and_responder_certificates_pass_the_rfc_5280_linter(pki: TestPki) -> None:

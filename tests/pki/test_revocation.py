@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from domain.model.errors import CertificateNotFound
-from domain.model.pki import CaName, CertificatePolicy, RevocationReason
+from domain.model.pki import PERSON_POLICIES, CaName, CertificatePolicy, RevocationReason
 from tests.pki.helpers import TestPki, make_test_pki
 
 
@@ -199,7 +199,7 @@ def test_the_responder_certificate_is_renewed_by_init_when_close_to_expiry(pki: 
 # An independent validator -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("policy", list(CertificatePolicy))
+@pytest.mark.parametrize("policy", PERSON_POLICIES)
 def test_pyhanko_certvalidator_accepts_the_chain_with_our_ocsp_and_crl_then_rejects_it_once_revoked(
         pki: TestPki, policy: CertificatePolicy) -> None:
     from asn1crypto import crl as asn1_crl

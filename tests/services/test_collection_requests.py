@@ -32,7 +32,7 @@ class PreparationFails:
 
 @pytest.fixture
 def container(tmp_path):
-    return build_container(Settings(data_dir=tmp_path, demo_data=False), fakes=True)
+    return build_container(Settings(data_dir=tmp_path), fakes=True)
 
 
 @pytest.fixture

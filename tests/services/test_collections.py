@@ -158,6 +158,15 @@ def test_the_uploaded_bytes_are_stored_by_their_hash_and_read_back(w):
     assert w.documents.exists(doc.sha256)
 
 
+def test_the_details_give_each_page_size_as_measured_when_the_file_was_added(w):
+    cid = a_draft(w)
+    w.call(uc.add_document, collection_id=cid, by_person_id=w.owner, name="paysage.pdf",
+           content=corpus.minimal_pdf(pages=1, size=(842, 595)))
+    documents = w.call(uc.collection_details, collection_id=cid, by_person_id=w.owner).documents
+    assert [[(p.width, p.height) for p in d.page_sizes] for d in documents] == [
+        [(595, 842), (595, 842)], [(842, 595)]]
+
+
 def test_a_refused_upload_stores_nothing_and_adds_nothing(w):
     cid = a_draft(w)
     with pytest.raises(NotPdf):

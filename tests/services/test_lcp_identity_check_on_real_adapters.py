@@ -19,7 +19,7 @@ from tests.web.lcp_helpers import latest_code
 
 @pytest.fixture
 def real_container(tmp_path) -> Iterator[Any]:
-    settings = Settings(data_dir=tmp_path, mail_backend="outbox", demo_data=False, lcp_require_identity_check=True,
+    settings = Settings(data_dir=tmp_path, mail_backend="outbox", lcp_require_identity_check=True,
                         identity_decision_delay_seconds=0)
     upgrade(settings.resolved_database_url)
     container = build_container(settings)

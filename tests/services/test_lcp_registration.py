@@ -48,7 +48,7 @@ from domain.model.pki import CaName, CertificatePolicy, CertificateStatus, Revoc
 from domain.model.values import Email, Mobile, PersonName, Siren
 from domain.services import certificates as certs
 from domain.services import lcp_registration as lcp
-from ports.lcp_registrations import LcpRegistrationWork
+from ports.repositories import UnitOfWork
 from tests.pki.helpers import TestPki, make_test_pki
 
 TERMS = "cgu-2026-11"
@@ -576,4 +576,4 @@ def test_an_expired_certificate_shows_expired_and_registration_is_needed_again(w
 
 def test_the_test_unit_of_work_has_what_the_use_cases_need(world: World) -> None:
     with world.uow() as tx:
-        assert isinstance(tx, LcpRegistrationWork)
+        assert isinstance(tx, UnitOfWork)

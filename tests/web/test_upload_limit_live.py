@@ -34,7 +34,7 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
     port = _free_port()
     settings = Settings(data_dir=tmp_path_factory.mktemp("upload-limit"), host="127.0.0.1", port=port,
-                        dev_mode=True, demo_data=False, max_upload_mb=1)
+                        dev_mode=True, max_upload_mb=1)
     container = build_container(settings, fakes=True)
     server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="upload-limit-uvicorn", daemon=True)

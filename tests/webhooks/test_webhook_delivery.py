@@ -96,7 +96,7 @@ class TestRecordingSender(WebhookSenderContract):
 
 class World:
     def __init__(self, tmp_path, *, allow_private: bool) -> None:
-        self.container = build_container(Settings(data_dir=tmp_path, demo_data=False,
+        self.container = build_container(Settings(data_dir=tmp_path,
                                                   webhooks_allow_private=allow_private), fakes=True)
         self.clock = self.container.adapters.clock()
         self.resolver = Resolver({HOST: ["127.0.0.1"]})

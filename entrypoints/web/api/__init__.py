@@ -17,20 +17,21 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from entrypoints.web.api.access import ApiKeyAuthentication, IdempotentPosts
+from entrypoints.web.api.account import AccountController
 from entrypoints.web.api.api_keys import ApiKeysController
 from entrypoints.web.api.auth import CsrfController, PasswordResetController, SessionController
 from entrypoints.web.api.cabinets import CabinetsController
 from entrypoints.web.api.ceremony import (
+    CeremonyController,
     CollectionResultsController,
     DownloadsController,
-    SignerController,
     VerificationsController,
 )
 from entrypoints.web.api.collections import CollectionsController, CollectionSendingController, SignerChoicesController
 from entrypoints.web.api.invitations import InvitationsController
-from entrypoints.web.api.me import MeController
+from entrypoints.web.api.my_signature import LcpRegistrationController, MySignatureController
 from entrypoints.web.api.qcp import BackOfficeController, IdentityCapturesController, QcpEnrollmentsController
-from entrypoints.web.api.signature import LcpRegistrationController, MySignatureController
+from entrypoints.web.api.seals import SealsController
 from entrypoints.web.api.webhooks import WebhooksController
 from entrypoints.web.deps import provide_use_cases
 from entrypoints.web.problems import api_exception_handlers, install_problem_handlers
@@ -88,18 +89,21 @@ _TAGS = [
     Tag(name="Certificat qualifié", description="Souscrire à un certificat qualifié (QCP) : chaque étape du parcours, "
                                                 "et la capture d’identité"),
     Tag(name="Opérateur d’enregistrement", description="Vérifications d’identité et validation des demandes QCP"),
+    Tag(name="Cachet du cabinet", description="Le certificat de cachet (demandé par un membre, approuvé par "
+                                              "l’expert-comptable) et le scellement de documents"),
     Tag(name="Webhooks", description="Les événements du cabinet envoyés à vos serveurs, signés "
                                      "(en-tête Seing-Signature), et le journal des envois"),
 ]
 
 api_router = Router(
     path="/api/v1",
-    route_handlers=[CsrfController, SessionController, PasswordResetController, MeController,
+    route_handlers=[CsrfController, SessionController, PasswordResetController, AccountController,
                     CabinetsController, ApiKeysController, WebhooksController, InvitationsController,
                     MySignatureController, LcpRegistrationController,
                     CollectionsController, CollectionSendingController, SignerChoicesController, QcpEnrollmentsController,
                     IdentityCapturesController, BackOfficeController,
-                    SignerController, DownloadsController, VerificationsController, CollectionResultsController],
+                    CeremonyController, DownloadsController, VerificationsController, CollectionResultsController,
+                    SealsController],
     exception_handlers=api_exception_handlers(),
     # The key's principal first (it names who the idempotency records belong to).
     middleware=[ApiKeyAuthentication, IdempotentPosts],

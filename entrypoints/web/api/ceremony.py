@@ -32,7 +32,7 @@ from entrypoints.web.deps import request_context
 from entrypoints.web.pages.downloads import attachment
 from entrypoints.web.problems import InputRejected, problem_responses
 
-__all__ = ["CollectionResultsController", "DownloadsController", "SignerController", "VerificationsController",
+__all__ = ["CollectionResultsController", "DownloadsController", "CeremonyController", "VerificationsController",
            "VERIFY_API_BODY_LIMIT"]
 
 VERIFY_API_BODY_LIMIT = MAX_VERIFY_BYTES + 1024
@@ -164,7 +164,7 @@ def _accepted(data: CodeRequestInput) -> None:
 # The signer -----------------------------------------------------------------------------
 
 
-class SignerController(Controller):
+class CeremonyController(Controller):
     opt = {IDEMPOTENT: True}  # codes sent, steps taken: a retry with Idempotency-Key is answered once
     path = "/signature/{token:str}"
     tags = ["Signataire"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.model.cabinet import Delegation, Role
-from domain.services.views import CabinetMembership, InvitationView, MembersPage, MemberView, Profile
+from domain.services.views import CabinetMembership, MemberInvitationView, MembersPage, MemberView, Profile
 
 
 class Locale(enum.Enum):
@@ -190,7 +190,7 @@ class PendingInvitation:
     expires_at: datetime
 
     @classmethod
-    def from_view(cls, view: InvitationView) -> PendingInvitation:
+    def from_view(cls, view: MemberInvitationView) -> PendingInvitation:
         return cls(invitation_id=view.invitation_id, email=view.email, display_name=view.display_name,
                    role=view.role, delegations=_sorted(view.delegations), expires_at=view.expires_at)
 

@@ -21,6 +21,8 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     render,
     see_other,
 )
@@ -110,14 +112,10 @@ def totp_disable(request: Request, data: FormData, viewer: NamedDependency[Viewe
     password = form_value(data, "password")
     if not password:
         return _account_page(request, viewer, status=400, errors={"disable_password": PASSWORD_REQUIRED})
-    try:
-        use_cases.disable_totp(person_id=viewer.person_id, password=password)
-    except DomainError as exc:
-        status, _ = field_errors(request, exc)
-        return _account_page(request, viewer, status=form_error_status(status),
-                             errors={"disable_password": error_text(request, exc)})
-    flash(request, N_("La double authentification est désactivée."))
-    return see_other("/mon-compte")
+    return redirect_after(
+        request, lambda: use_cases.disable_totp(person_id=viewer.person_id, password=password), "/mon-compte",
+        message=N_("La double authentification est désactivée."),
+        refused=lambda exc: _account_page(request, viewer, **refusal(request, exc, "disable_password")))
 
 
 account_router = Router(path="/", route_handlers=[

@@ -14,18 +14,17 @@ from litestar.response import Template
 from domain.model.api_keys import ApiScope
 from domain.model.errors import DomainError
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
-from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
     FormData,
     checked,
     error_text,
     field_errors,
-    flash,
     form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     render,
-    see_other,
 )
 
 PAGE = "/cabinet/cles-api"
@@ -82,13 +81,11 @@ def revoke_api_key(request: Request, key_id: FromPath[str], viewer: NamedDepende
                    use_cases: NamedDependency[Any]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
-    try:
-        use_cases.revoke_api_key(cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id, key_id=key_id)
-    except DomainError as exc:
-        return _page(request, viewer, use_cases, status=form_error_status(describe(exc).status),
-                     errors={"_keys": error_text(request, exc)})
-    flash(request, N_("Clé d’API révoquée\u00a0: elle est refusée dès maintenant."))
-    return see_other(PAGE)
+    cabinet_id = viewer.current.cabinet_id
+    return redirect_after(
+        request, lambda: use_cases.revoke_api_key(cabinet_id=cabinet_id, by_person_id=viewer.person_id, key_id=key_id),
+        PAGE, message=N_("Clé d’API révoquée\u00a0: elle est refusée dès maintenant."),
+        refused=lambda exc: _page(request, viewer, use_cases, **refusal(request, exc, "_keys")))
 
 
 api_keys_router = Router(path="/", route_handlers=[api_keys, create_api_key, revoke_api_key],

@@ -13,16 +13,16 @@ from litestar.response import Template
 from domain.model.cabinet import Delegation, Role
 from domain.model.errors import DomainError
 from entrypoints.web.deps import SESSION_CABINET, VIEWER_DEPENDENCY, Viewer
-from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
     FormData,
     checked,
-    error_text,
     field_errors,
     flash,
     form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     render,
     safe_next,
     see_other,
@@ -103,28 +103,25 @@ def change_delegation(request: Request, member_id: FromPath[str], data: FormData
         return _members_page(request, viewer, use_cases, status=400,
                              errors={"_members": N_("Cette délégation n’existe pas.")})
     use_case = use_cases.grant_delegation if action == "grant" else use_cases.withdraw_delegation
-    try:
-        use_case(cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id, member_id=member_id,
-                 delegation=delegation)
-    except DomainError as exc:
-        return _members_page(request, viewer, use_cases, status=form_error_status(describe(exc).status),
-                             errors={"_members": error_text(request, exc)})
-    flash(request, N_("Délégation accordée.") if action == "grant" else N_("Délégation retirée."))
-    return see_other(f"/cabinet/membres#membre-{member_id}")
+    cabinet_id = viewer.current.cabinet_id
+    return redirect_after(
+        request, lambda: use_case(cabinet_id=cabinet_id, by_person_id=viewer.person_id, member_id=member_id,
+                                  delegation=delegation),
+        f"/cabinet/membres#membre-{member_id}",
+        message=N_("Délégation accordée.") if action == "grant" else N_("Délégation retirée."),
+        refused=lambda exc: _members_page(request, viewer, use_cases, **refusal(request, exc, "_members")))
 
 
 @post("/cabinet/invitations/{invitation_id:str}/revoquer", name="revoke_invitation", sync_to_thread=True)
 def revoke_invitation(request: Request, invitation_id: FromPath[str], viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
-    try:
-        use_cases.revoke_invitation(cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id,
-                                    invitation_id=invitation_id)
-    except DomainError as exc:
-        return _members_page(request, viewer, use_cases, status=form_error_status(describe(exc).status),
-                             errors={"_pending": error_text(request, exc)})
-    flash(request, N_("Invitation révoquée."))
-    return see_other("/cabinet/membres")
+    cabinet_id = viewer.current.cabinet_id
+    return redirect_after(
+        request, lambda: use_cases.revoke_invitation(cabinet_id=cabinet_id, by_person_id=viewer.person_id,
+                                                     invitation_id=invitation_id),
+        "/cabinet/membres", message=N_("Invitation révoquée."),
+        refused=lambda exc: _members_page(request, viewer, use_cases, **refusal(request, exc, "_pending")))
 
 
 cabinet_router = Router(path="/", route_handlers=[

@@ -25,9 +25,9 @@ from domain.model.errors import DomainError, IdentityCaptureRefused, IdentitySes
 from domain.model.identity import DOCUMENT_STEPS, FACE_STEPS, CaptureStep, IdentityCheckStatus
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
+from entrypoints.web.pages.ceremony import SESSION_SIGNER_RETURN
 from entrypoints.web.pages.common import error_text, form_error_status, render, see_other
 from entrypoints.web.pages.qcp import SESSION_RETURN
-from entrypoints.web.pages.signer import SESSION_SIGNER_RETURN
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 

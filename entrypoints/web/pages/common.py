@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -15,6 +16,8 @@ from domain.model.errors import DomainError
 from entrypoints.web.deps import Viewer
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import request_locale, translations
+
+T = TypeVar("T")
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -58,6 +61,30 @@ def render(request: Request, template: str, *, status: int = 200, viewer: Viewer
 def see_other(path: str) -> Redirect:
     """POST-redirect-GET."""
     return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
+
+
+def redirect_after(request: Request, action: Callable[[], T], to: str | Callable[[T], str], *,
+                   refused: Callable[[DomainError], Response], message: str | None = None,
+                   **params: str) -> Response:
+    """POST-redirect-GET around one use case, the shape of every page form.
+
+    ``action`` calls the use case. A refusal (``DomainError``) is answered by ``refused``: the
+    same page again, saying why (see :func:`refusal`), nothing flashed. Otherwise ``message``
+    (a French msgid, with ``params``) is flashed and the browser goes to ``to`` (303): a path,
+    or a function of what the use case answered.
+    """
+    try:
+        result = action()
+    except DomainError as exc:
+        return refused(exc)
+    if message:
+        flash(request, message, **params)
+    return see_other(to(result) if callable(to) else to)
+
+
+def refusal(request: Request, error: DomainError, field: str = "_form") -> dict[str, Any]:
+    """``status`` and ``errors`` to render a refused form again: the use case's reason beside ``field``."""
+    return {"status": form_error_status(describe(error).status), "errors": {field: error_text(request, error)}}
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -9,6 +9,7 @@ do everything; ``/static/js/qcp.js`` only refreshes the waiting pages sooner.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    redirect_after,
     render,
     see_other,
 )
@@ -189,6 +191,15 @@ def _refused(request: Request, viewer: Viewer, qcp: Any, clock: Any, enrollment_
     return step_page(request, viewer, qcp, clock, view, status=status, errors={field: error_text(request, exc)})
 
 
+def _on_refusal(request: Request, viewer: Viewer, qcp: Any, clock: Any, enrollment_id: str, *,
+                code_field: bool = False) -> Callable[[DomainError], Response]:
+    """What a refused step answers: the step's page again, a wrong code beside the code field."""
+    def refused(exc: DomainError) -> Response:
+        field = "code" if code_field and isinstance(exc, CodeRefused) else "_form"
+        return _refused(request, viewer, qcp, clock, enrollment_id, exc, field)
+    return refused
+
+
 def _missing(request: Request, viewer: Viewer, qcp: Any, clock: Any, enrollment_id: str, message: str,
              field: str = "_form") -> Response:
     view = qcp.view(person_id=viewer.person_id, enrollment_id=enrollment_id)
@@ -265,13 +276,14 @@ def qcp_status(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
 def qcp_send_email_code(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                         use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
     qcp = _qcp(use_cases)
-    try:
+
+    def send() -> None:
         sent = qcp.send_email_code(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    _remember(request, SESSION_EMAIL_SENT, enrollment_id, sent.destination)
-    flash(request, N_("Un code vous a été envoyé par e-mail à %(destination)s."), destination=sent.destination)
-    return see_other(_page(enrollment_id))
+        _remember(request, SESSION_EMAIL_SENT, enrollment_id, sent.destination)
+        flash(request, N_("Un code vous a été envoyé par e-mail à %(destination)s."), destination=sent.destination)
+
+    return redirect_after(request, send, _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/verifier-email", name="qcp_check_email_code", sync_to_thread=True)
@@ -282,24 +294,16 @@ def qcp_check_email_code(request: Request, enrollment_id: FromPath[str], data: F
     code = form_value(data, "code")
     if not code:
         return _missing(request, viewer, qcp, clock, enrollment_id, CODE_REQUIRED, "code")
-    try:
-        qcp.check_email_code(person_id=viewer.person_id, enrollment_id=enrollment_id, code=code)
-    except CodeRefused as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc, "code")
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+    return redirect_after(request, lambda: qcp.check_email_code(person_id=viewer.person_id, enrollment_id=enrollment_id, code=code), _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id, code_field=True))
 
 
 @post("/qcp/{enrollment_id:str}/identite", name="qcp_confirm_identity", sync_to_thread=True)
 def qcp_confirm_identity(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                          use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
     qcp = _qcp(use_cases)
-    try:
-        qcp.confirm_identity(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+    return redirect_after(request, lambda: qcp.confirm_identity(person_id=viewer.person_id, enrollment_id=enrollment_id), _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/prealables", name="qcp_confirm_prerequisites", sync_to_thread=True)
@@ -310,12 +314,10 @@ def qcp_confirm_prerequisites(request: Request, enrollment_id: FromPath[str], da
     has_document, mobile_is_theirs = checked(data, "has_valid_id_document"), checked(data, "mobile_is_theirs")
     if not (has_document and mobile_is_theirs):
         return _missing(request, viewer, qcp, clock, enrollment_id, PREREQUISITES_REQUIRED)
-    try:
-        qcp.confirm_prerequisites(person_id=viewer.person_id, enrollment_id=enrollment_id,
-                                  has_valid_id_document=has_document, mobile_is_theirs=mobile_is_theirs)
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+    return redirect_after(request, lambda: qcp.confirm_prerequisites(
+        person_id=viewer.person_id, enrollment_id=enrollment_id, has_valid_id_document=has_document,
+        mobile_is_theirs=mobile_is_theirs), _page(enrollment_id),
+        refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/consentements", name="qcp_consent", sync_to_thread=True)
@@ -326,13 +328,14 @@ def qcp_consent(request: Request, enrollment_id: FromPath[str], data: FormData, 
     terms, privacy = checked(data, "id_data_and_terms"), checked(data, "privacy_policy")
     if not (terms and privacy):
         return _missing(request, viewer, qcp, clock, enrollment_id, CONSENTS_REQUIRED)
-    try:
+
+    def consent() -> None:
         qcp.consent(person_id=viewer.person_id, enrollment_id=enrollment_id, id_data_and_terms=terms,
                     privacy_policy=privacy)
         remember_capture(request, qcp.start_identity_check(person_id=viewer.person_id, enrollment_id=enrollment_id))
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+
+    return redirect_after(request, consent, _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/verification", name="qcp_start_identity_check", sync_to_thread=True)
@@ -340,22 +343,16 @@ def qcp_start_identity_check(request: Request, enrollment_id: FromPath[str], vie
                              use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
     """A first check after a resume, a retry after a rejection, or a restarted capture."""
     qcp = _qcp(use_cases)
-    try:
-        remember_capture(request, qcp.start_identity_check(person_id=viewer.person_id, enrollment_id=enrollment_id))
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+    return redirect_after(request, lambda: remember_capture(request, qcp.start_identity_check(person_id=viewer.person_id, enrollment_id=enrollment_id)), _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/nouveau-qr-code", name="qcp_renew_capture_link", sync_to_thread=True)
 def qcp_renew_capture_link(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                            use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
     qcp = _qcp(use_cases)
-    try:
-        remember_capture(request, qcp.renew_capture_link(person_id=viewer.person_id, enrollment_id=enrollment_id))
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+    return redirect_after(request, lambda: remember_capture(request, qcp.renew_capture_link(person_id=viewer.person_id, enrollment_id=enrollment_id)), _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/valider-identite", name="qcp_validate_identity", sync_to_thread=True)
@@ -364,11 +361,8 @@ def qcp_validate_identity(request: Request, enrollment_id: FromPath[str], data: 
                           clock: NamedDependency[Any]) -> Response:
     qcp = _qcp(use_cases)
     confirmed = form_value(data, "confirmed") != "non"
-    try:
-        qcp.validate_identity(person_id=viewer.person_id, enrollment_id=enrollment_id, confirmed=confirmed)
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+    return redirect_after(request, lambda: qcp.validate_identity(person_id=viewer.person_id, enrollment_id=enrollment_id, confirmed=confirmed), _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/simulateur", name="qcp_simulator_decide", sync_to_thread=True)
@@ -413,14 +407,15 @@ def qcp_accept_request(request: Request, enrollment_id: FromPath[str], data: For
     qcp = _qcp(use_cases)
     if not checked(data, "accepted"):
         return _missing(request, viewer, qcp, clock, enrollment_id, ACCEPT_REQUIRED, "accepted")
-    try:
+
+    def accept() -> None:
         qcp.accept_request(person_id=viewer.person_id, enrollment_id=enrollment_id,
                            document_digest=form_value(data, "document_digest"))
         sent = qcp.send_signing_code(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    _remember(request, SESSION_SMS_SENT, enrollment_id, sent.destination)
-    return see_other(_page(enrollment_id))
+        _remember(request, SESSION_SMS_SENT, enrollment_id, sent.destination)
+
+    return redirect_after(request, accept, _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/code-sms", name="qcp_send_signing_code", sync_to_thread=True)
@@ -428,13 +423,15 @@ def qcp_send_signing_code(request: Request, enrollment_id: FromPath[str], viewer
                           use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
     """« Code non reçu ? Renvoyer »."""
     qcp = _qcp(use_cases)
-    try:
+
+    def send() -> None:
         sent = qcp.send_signing_code(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    _remember(request, SESSION_SMS_SENT, enrollment_id, sent.destination)
-    flash(request, N_("Un nouveau code vous a été envoyé par SMS au %(destination)s."), destination=sent.destination)
-    return see_other(_page(enrollment_id))
+        _remember(request, SESSION_SMS_SENT, enrollment_id, sent.destination)
+        flash(request, N_("Un nouveau code vous a été envoyé par SMS au %(destination)s."),
+              destination=sent.destination)
+
+    return redirect_after(request, send, _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
 
 
 @post("/qcp/{enrollment_id:str}/signer", name="qcp_sign_request", sync_to_thread=True)
@@ -445,13 +442,8 @@ def qcp_sign_request(request: Request, enrollment_id: FromPath[str], data: FormD
     code = form_value(data, "code")
     if not code:
         return _missing(request, viewer, qcp, clock, enrollment_id, CODE_REQUIRED, "code")
-    try:
-        qcp.sign_request(person_id=viewer.person_id, enrollment_id=enrollment_id, code=code)
-    except CodeRefused as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc, "code")
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    return see_other(_page(enrollment_id))
+    return redirect_after(request, lambda: qcp.sign_request(person_id=viewer.person_id, enrollment_id=enrollment_id, code=code), _page(enrollment_id),
+                          refused=_on_refusal(request, viewer, qcp, clock, enrollment_id, code_field=True))
 
 
 @get("/qcp/{enrollment_id:str}/demande-signee.pdf", name="qcp_signed_request", sync_to_thread=True)
@@ -466,12 +458,9 @@ def qcp_signed_request(enrollment_id: FromPath[str], viewer: NamedDependency[Vie
 def qcp_cancel(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
     qcp = _qcp(use_cases)
-    try:
-        qcp.cancel(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    except DomainError as exc:
-        return _refused(request, viewer, qcp, clock, enrollment_id, exc)
-    flash(request, N_("Votre demande de certificat qualifié est annulée."))
-    return see_other("/ma-signature")
+    return redirect_after(request, lambda: qcp.cancel(person_id=viewer.person_id, enrollment_id=enrollment_id),
+                          "/ma-signature", refused=_on_refusal(request, viewer, qcp, clock, enrollment_id),
+                          message=N_("Votre demande de certificat qualifié est annulée."))
 
 
 # The QR link, opened on the phone (no login) --------------------------------------------------

@@ -25,6 +25,8 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    redirect_after,
+    refusal,
     render,
     see_other,
 )
@@ -91,14 +93,11 @@ def add_webhook(request: Request, data: FormData, viewer: NamedDependency[Viewer
 @post("/cabinet/webhooks/{endpoint_id:str}/supprimer", name="delete_webhook", sync_to_thread=True)
 def delete_webhook(request: Request, endpoint_id: FromPath[str], viewer: NamedDependency[Viewer],
                    use_cases: NamedDependency[Any]) -> Response:
-    try:
-        use_cases.delete_webhook_endpoint(cabinet_id=_cabinet(viewer), by_person_id=viewer.person_id,
-                                          endpoint_id=endpoint_id)
-    except DomainError as exc:
-        return _page(request, viewer, use_cases, status=form_error_status(describe(exc).status),
-                     errors={"_list": error_text(request, exc)})
-    flash(request, N_("Webhook supprimé."))
-    return see_other("/cabinet/webhooks")
+    return redirect_after(
+        request, lambda: use_cases.delete_webhook_endpoint(cabinet_id=_cabinet(viewer), by_person_id=viewer.person_id,
+                                                           endpoint_id=endpoint_id),
+        "/cabinet/webhooks", message=N_("Webhook supprimé."),
+        refused=lambda exc: _page(request, viewer, use_cases, **refusal(request, exc, "_list")))
 
 
 @post("/cabinet/webhooks/{endpoint_id:str}/secret", name="rotate_webhook_secret", sync_to_thread=True)

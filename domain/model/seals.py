@@ -1,0 +1,284 @@
+"""The cabinet's electronic seal (« cachet », « scellement »): its certificate and what it sealed.
+
+A cabinet obtains its seal certificate through a request a member makes and the cabinet's
+owner approves (``SealCertificateRequest``, a small state machine); the certificate issued
+on approval is kept on the request, so « Mes certificats » of the cabinet is the list of its
+issued requests. A member holding the SEAL delegation then seals PDFs with it; each sealing
+(one document or a batch) is a ``Sealing``, with its own audit chain and evidence file.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Iterable
+
+from attrs import evolve, field, frozen
+
+from domain.model.audit import AuditEvent, verify_chain
+from domain.model.cabinet import Delegation, Member
+from domain.model.errors import DomainError, InvalidValue, MissingDelegation, NotFound
+from domain.model.pki import CertificatePolicy
+
+__all__ = [
+    "MAX_DOCUMENTS_PER_SEALING", "NoSealCertificate", "NothingToSeal", "SealCertificate", "SealCertificateRequest",
+    "SealDelegationMissing", "SealProfile", "SealRequestAlreadyOpen", "SealRequestNotFound", "SealRequestState",
+    "SealRequestStateRefused", "SealedDocument", "Sealing", "SealingNotFound", "TooManyDocumentsToSeal",
+    "build_sealing_evidence", "current_seal_certificate", "require_seal_delegation",
+]
+
+MAX_DOCUMENTS_PER_SEALING = 20  # a batch is sealed in one request: keep it within a request's time
+
+
+# -- errors (stable codes; the edges word them in French) ------------------------------------------
+
+
+class SealDelegationMissing(MissingDelegation):
+    """Only a member holding the SEAL delegation applies the cabinet's seal."""
+
+    code = "seal.delegation_missing"
+
+
+class NoSealCertificate(DomainError):
+    """The cabinet has no usable seal certificate (none approved yet, expired or revoked)."""
+
+    code = "seal.no_certificate"
+
+
+class NothingToSeal(InvalidValue):
+    code = "seal.no_document"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("files", detail or "a sealing needs at least one PDF")
+
+
+class TooManyDocumentsToSeal(InvalidValue):
+    code = "seal.too_many_documents"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("files", detail or f"at most {MAX_DOCUMENTS_PER_SEALING} documents per sealing",
+                         limit=MAX_DOCUMENTS_PER_SEALING)
+
+
+class SealRequestAlreadyOpen(DomainError):
+    """One pending request per cabinet: the owner decides on it before another is made."""
+
+    code = "seal_request.already_open"
+
+
+class SealRequestStateRefused(DomainError):
+    """The request is not in a state that allows this (approve a rejected request...)."""
+
+    code = "seal_request.state"
+
+    def __init__(self, detail: str = "", *, state: str = "", action: str = "") -> None:
+        super().__init__(detail or f"cannot {action} a {state} seal certificate request", state=state, action=action)
+
+
+class SealRequestNotFound(NotFound):
+    code = "seal_request.not_found"
+
+
+class SealingNotFound(NotFound):
+    code = "sealing.not_found"
+
+
+def require_seal_delegation(member: Member) -> None:
+    if not member.has(Delegation.SEAL):
+        raise SealDelegationMissing("the member lacks the seal delegation", delegation=Delegation.SEAL.value)
+
+
+# -- the seal certificate and its request ----------------------------------------------------------
+
+
+class SealProfile(enum.Enum):
+    """Under which certificate profile the seal is issued (EN 319 412-3 legal person).
+
+    ADVANCED: the lightweight policy (LCP), no QCStatements. QUALIFIED: the QCP-l profile with
+    QcCompliance and QcType eseal; legally qualified only when the CA is on a trusted list.
+    """
+
+    ADVANCED = "advanced"
+    QUALIFIED = "qualified"
+
+    @property
+    def policy(self) -> CertificatePolicy:
+        return CertificatePolicy.LCP if self is SealProfile.ADVANCED else CertificatePolicy.QCP_L
+
+    @classmethod
+    def parse(cls, value: object) -> SealProfile:
+        try:
+            return value if isinstance(value, cls) else cls(str(value).strip().lower())
+        except ValueError:
+            raise InvalidValue("profile", "a seal profile is advanced or qualified") from None
+
+
+class SealRequestState(enum.Enum):
+    PENDING = "pending"  # made by a member, waiting for the owner
+    ISSUED = "issued"  # approved by the owner; the certificate is issued
+    REJECTED = "rejected"  # refused by the owner
+    CANCELLED = "cancelled"  # withdrawn by the requester or an owner before a decision
+    REVOKED = "revoked"  # its certificate was revoked by an owner
+
+
+@frozen
+class SealCertificate:
+    """The certificate an approval produced. ``key_id`` names the private key in the KeyVault."""
+
+    serial: str
+    issuer: str
+    subject: str
+    not_before: datetime
+    not_after: datetime
+    key_id: str
+    der: bytes = field(repr=False)
+
+
+@frozen
+class SealCertificateRequest:
+    """Frozen: each transition returns the next request, which the use case saves."""
+
+    id: str
+    cabinet_id: str
+    profile: SealProfile
+    requested_by: str  # person id of the requesting member
+    requested_at: datetime
+    state: SealRequestState = SealRequestState.PENDING
+    decided_by: str | None = None  # person id of the owner who approved, rejected or revoked
+    decided_at: datetime | None = None
+    reason: str | None = None  # given with a rejection or a revocation
+    certificate: SealCertificate | None = None
+
+    @classmethod
+    def make(cls, *, id: str, member: Member, profile: SealProfile, now: datetime) -> SealCertificateRequest:
+        # Requesting is part of sealing: the owner hears only from those who may seal.
+        require_seal_delegation(member)
+        return cls(id=id, cabinet_id=member.cabinet_id, profile=profile, requested_by=member.person_id,
+                   requested_at=now)
+
+    def approve(self, *, by: Member, now: datetime, certificate: SealCertificate) -> SealCertificateRequest:
+        self._require(SealRequestState.PENDING, "approve")
+        self._require_owner(by)
+        return evolve(self, state=SealRequestState.ISSUED, decided_by=by.person_id, decided_at=now,
+                      certificate=certificate)
+
+    def check_approvable(self, *, by: Member) -> None:
+        """What ``approve`` would refuse, asked before a key is made and a certificate issued."""
+        self._require(SealRequestState.PENDING, "approve")
+        self._require_owner(by)
+
+    def reject(self, *, by: Member, now: datetime, reason: str | None = None) -> SealCertificateRequest:
+        self._require(SealRequestState.PENDING, "reject")
+        self._require_owner(by)
+        return evolve(self, state=SealRequestState.REJECTED, decided_by=by.person_id, decided_at=now,
+                      reason=_reason(reason))
+
+    def cancel(self, *, by: Member, now: datetime) -> SealCertificateRequest:
+        self._require(SealRequestState.PENDING, "cancel")
+        if by.cabinet_id != self.cabinet_id or not (by.is_owner or by.person_id == self.requested_by):
+            by.require_owner()
+        return evolve(self, state=SealRequestState.CANCELLED, decided_by=by.person_id, decided_at=now)
+
+    def revoke(self, *, by: Member, now: datetime, reason: str | None = None) -> SealCertificateRequest:
+        self._require(SealRequestState.ISSUED, "revoke")
+        self._require_owner(by)
+        return evolve(self, state=SealRequestState.REVOKED, decided_by=by.person_id, decided_at=now,
+                      reason=_reason(reason))
+
+    def usable_at(self, now: datetime) -> bool:
+        c = self.certificate
+        return self.state is SealRequestState.ISSUED and c is not None and c.not_before <= now < c.not_after
+
+    def _require(self, state: SealRequestState, action: str) -> None:
+        if self.state is not state:
+            raise SealRequestStateRefused(state=self.state.value, action=action)
+
+    def _require_owner(self, by: Member) -> None:
+        by.require_owner()
+        if by.cabinet_id != self.cabinet_id:
+            raise SealRequestNotFound("the request belongs to another cabinet")
+
+
+def _reason(value: str | None) -> str | None:
+    cleaned = " ".join((value or "").split())
+    if len(cleaned) > 500:
+        raise InvalidValue("reason", "a reason has at most 500 characters")
+    return cleaned or None
+
+
+def current_seal_certificate(requests: list[SealCertificateRequest], now: datetime) -> SealCertificateRequest:
+    """The cabinet's newest usable seal certificate; NoSealCertificate when there is none."""
+    usable = [r for r in requests if r.usable_at(now)]
+    if not usable:
+        raise NoSealCertificate("the cabinet has no usable seal certificate")
+    return max(usable, key=lambda r: (r.decided_at, r.id))  # type: ignore[arg-type, return-value]
+
+
+# -- what a sealing produced -----------------------------------------------------------------------
+
+
+@frozen
+class SealedDocument:
+    id: str
+    name: str
+    original_sha256: str
+    original_size: int
+    sealed_sha256: str
+    sealed_size: int
+
+
+@frozen
+class Sealing:
+    """One « Sceller un document » (single or batch): who sealed what, with which certificate.
+
+    Its id names its audit chain too (the trail is keyed by an id, collections' or sealings').
+    """
+
+    id: str
+    cabinet_id: str
+    cabinet_name: str
+    member_id: str
+    sealed_by: str  # person id
+    sealed_by_name: str
+    certificate_serial: str
+    profile: SealProfile
+    sealed_at: datetime
+    documents: tuple[SealedDocument, ...] = field(converter=tuple)
+    via: str = "web"  # "web", or "api_key:<key id>"
+    evidence_pdf_sha256: str | None = None
+    evidence_json_sha256: str | None = None
+
+    def document(self, document_id: str) -> SealedDocument:
+        for document in self.documents:
+            if document.id == document_id:
+                return document
+        raise SealingNotFound("no such document in this sealing")
+
+
+def build_sealing_evidence(sealing: Sealing, events: Iterable[AuditEvent], *, certificate_subject: str,
+                           generated_at: datetime) -> dict[str, Any]:
+    """The sealing's « dossier de preuve », in the collections' evidence format: a ``sealing``
+    section instead of ``collection`` and ``signers``, the same documents, events and chain."""
+    from domain.model.evidence import EVIDENCE_FORMAT  # evidence imports collections; keep this module light
+
+    chain = list(events)
+    broken = verify_chain(chain)
+    return {
+        "format": EVIDENCE_FORMAT,
+        "generated_at": generated_at.isoformat(),
+        "sealing": {
+            "id": sealing.id, "cabinet": sealing.cabinet_name, "sealed_by": sealing.sealed_by_name,
+            "member_id": sealing.member_id, "via": sealing.via, "sealed_at": sealing.sealed_at.isoformat(),
+            "profile": sealing.profile.value,
+            "certificate": {"serial": sealing.certificate_serial, "subject": certificate_subject,
+                            "policy": sealing.profile.policy.oid},
+        },
+        "documents": [{"id": d.id, "name": d.name, "original_sha256": d.original_sha256,
+                       "original_size": d.original_size, "final_sha256": d.sealed_sha256} for d in sealing.documents],
+        "events": [{
+            "sequence": e.sequence, "kind": e.kind, "at": e.at.isoformat(), "actor": e.actor, "ip": e.ip,
+            "user_agent": e.user_agent, "details": e.detail_dict(), "previous_hash": e.previous_hash, "hash": e.hash,
+        } for e in chain],
+        "audit_chain": {"valid": broken is None, "broken_at": broken.sequence if broken else None,
+                        "last_hash": chain[-1].hash if chain else None},
+    }

@@ -1,0 +1,102 @@
+"""« Sceller un document » on the real CA and PAdES signing: the cabinet's seal validates in our
+verifier (reported as a seal, « Cachet de … »), in pyHanko's AdES engine at B-LTA offline, and in
+poppler's pdfsig; its evidence file is sealed and its JSON matches."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from pyhanko.sign.ades.report import AdESPassed
+
+from domain.model.seals import SealProfile
+from domain.services.seals import SealUpload
+from domain.services.verification import verify_evidence_json
+from tests.ceremony.harness import Ceremony, pdfsig_reports
+from tests.ceremony.test_long_term_proof import _lta, _signatures
+from tests.intake import corpus
+from tests.signing.pki_server import PkiHttpServer
+
+
+@pytest.fixture(scope="module")
+def pki_server():
+    server = PkiHttpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(tmp_path, pki_server):
+    ceremony = Ceremony(tmp_path, public_url=pki_server.base_url)
+    pki_server.pki = ceremony
+    return ceremony
+
+
+def _sealed(world: Ceremony, profile: SealProfile, count: int = 1):
+    request = world.uc.request_seal_certificate(cabinet_id=world.cabinet_id, person_id=world.owner, profile=profile)
+    world.uc.approve_seal_certificate_request(cabinet_id=world.cabinet_id, person_id=world.owner,
+                                              request_id=request.id)
+    world.clock.advance(timedelta(seconds=5))
+    files = [SealUpload(name=f"bilan-{n}.pdf", content=corpus.minimal_pdf(pages=n + 1)) for n in range(count)]
+    return world.uc.seal_documents(cabinet_id=world.cabinet_id, person_id=world.owner, files=files)
+
+
+@pytest.mark.parametrize("profile", list(SealProfile))
+def test_a_sealed_pdf_is_reported_as_the_cabinets_seal_and_proven_at_b_lta(world, profile):
+    sealing = _sealed(world, profile, count=2)
+    world.clock.advance(timedelta(minutes=1))
+    for document in sealing.documents:
+        pdf = world.container.adapters.document_store().read(document.sealed_sha256)
+        report = world.uc.verify_pdf(content=pdf)
+        assert report.all_ok, report.as_dict()
+        [seal] = [s for s in report.signatures if s.kind == "signature"]
+        assert seal.seal_of == "Cabinet Poussart" and seal.level is None
+        assert seal.pades_level == "B-LTA" and seal.proven_level == "B-LTA"
+        assert any(s.kind == "document_timestamp" for s in report.signatures)
+        assert ("0.4.0.194112.1.1" in seal.certificate_policies) is (profile is SealProfile.QUALIFIED)
+        assert seal.qc_compliance is (profile is SealProfile.QUALIFIED) and not seal.qualified  # no trusted list
+        for sig in _signatures(pdf):
+            result = _lta(world, sig)
+            assert result.ades_subindic is AdESPassed.OK, (result.ades_subindic, result.api_status)
+
+
+def test_the_sealing_evidence_file_is_sealed_and_binds_its_json(world):
+    sealing = _sealed(world, SealProfile.ADVANCED)
+    pdf = world.container.adapters.document_store().read(sealing.evidence_pdf_sha256)
+    twin = world.container.adapters.document_store().read(sealing.evidence_json_sha256)
+    check = verify_evidence_json(verifier=world.container.adapters.signature_verifier(), json_content=twin,
+                                 sealed_pdf=pdf)
+    assert check.matches and check.sealed_pdf.all_ok, check.as_dict()
+    assert json.loads(twin)["sealing"]["certificate"]["serial"] == sealing.certificate_serial
+
+
+@pytest.mark.external  # pdfsig and certutil
+def test_pdfsig_validates_the_cabinets_seal(world, tmp_path):
+    sealing = _sealed(world, SealProfile.QUALIFIED)
+    path = tmp_path / "sealed.pdf"
+    path.write_bytes(world.container.adapters.document_store().read(sealing.documents[0].sealed_sha256))
+    reports = pdfsig_reports(path, world.root_der(), tmp_path / "nss")
+    [seal] = [r for r in reports if "ETSI.CAdES.detached" in r]
+    assert "Signature is Valid" in seal and "Certificate is Trusted" in seal, seal
+    assert "Signer Certificate Common Name: Cabinet Poussart\n" in seal, seal
+    assert "Total document signed" in reports[-1], reports[-1]
+
+
+def test_verifier_page_and_verify_report_say_cachet_de_the_cabinet(world):
+    from litestar.testing import TestClient
+
+    from entrypoints.verify_command import _pdf_lines
+    from tests.apps import app_for
+
+    sealing = _sealed(world, SealProfile.ADVANCED)
+    pdf = world.container.adapters.document_store().read(sealing.documents[0].sealed_sha256)
+    lines = _pdf_lines(world.uc.verify_pdf(content=pdf), __import__("pathlib").Path("bilan.pdf"), lambda s: s)
+    assert "  Cachet de Cabinet Poussart" in lines
+    assert "  Signataire : Cabinet Poussart" not in lines and "  Cachet électronique ; PAdES B-LTA" in lines
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post("/verifier", data={"_csrf_token": client.cookies.get("seing_csrf")},
+                           files={"fichier": ("bilan.pdf", pdf, "application/pdf")})
+    assert page.status_code == 200, page.text
+    assert "Cachet de Cabinet Poussart" in page.text and 'class="seal-of"' in page.text

@@ -1,0 +1,376 @@
+"""Many processes, one truth (issue 14, item 6), on PostgreSQL.
+
+Two web processes (``seing serve --workers 1`` on two ports, so that each collection's two signers
+are sure to sign through different processes) and two job workers (``seing worker --processes 1``),
+all started by the test against one database, one data folder and a loopback SMTP sink. Every
+collection has two signers invited in parallel who sign at the same time, one through each web
+process, over the JSON API, as a signer's phone would: invitation and code read from the emails.
+Then every signature must be present and valid, every email delivered once (a redelivery keeps its
+Message-ID, so the receiver sees one message), every audit chain intact, no job failed.
+The chaos run does the same while a loop ``kill -9``s a random process 20 times and restarts it.
+
+``SEING_SCALE_COLLECTIONS`` sets the collections per run (default 8, which keeps both runs within
+about 90 s on two cores; the issue's figure is 100).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from email import message_from_bytes
+from email import policy as email_policy
+from pathlib import Path
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from adapters.persistence.migrations import upgrade
+from domain.model.collection import CollectionStatus, InvitationMode
+from domain.model.signer import SignatureLevel, SignerKind
+from entrypoints.container import build_container
+from entrypoints.settings import Settings
+from tests.intake.corpus import minimal_pdf
+
+# The session-scoped factory of throw-away PostgreSQL databases the persistence tests use.
+from tests.persistence.conftest import make_postgres_database  # noqa: F401
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLECTIONS = int(os.environ.get("SEING_SCALE_COLLECTIONS", "8"))
+KILLS = 20
+CODE = r"Votre code à usage unique[^\n]*:\s*(\d{6})"
+DEADLINE = 400.0  # seconds for one run's signing and completion: a bound, not a target
+
+
+def letters(n: int) -> str:
+    """A number a name can hold: 0 → a, 27 → bb… (names take no digits)."""
+    return "".join("abcdefghijklmnopqrstuvwxyz"[int(d, 26)] for d in _base26(n))
+
+
+def _base26(n: int) -> str:
+    digits = "0123456789abcdefghijklmnop"
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Sink:
+    """The SMTP server the workers deliver to: every message kept, in order."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.messages: list[dict[str, str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        with self.lock:
+            self.messages.append({"id": str(message["Message-ID"]), "to": str(message["To"]),
+                                  "subject": str(message["Subject"]),
+                                  "text": message.get_body(("plain",)).get_content()})
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[dict[str, str]]:
+        with self.lock:
+            return [m for m in self.messages if m["to"] == address]
+
+
+class Processes:
+    """The four processes, by name; any can be killed and started again."""
+
+    def __init__(self, env: dict[str, str], ports: dict[str, int], logs: Path) -> None:
+        self.env, self.ports, self.logs = env, ports, logs
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.lock = threading.Lock()
+
+    def command(self, name: str) -> list[str]:
+        if name.startswith("web"):
+            return [sys.executable, "-m", "entrypoints.cli", "serve", "--workers", "1", "--no-access-log"]
+        return [sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--quiet"]
+
+    def start(self, name: str) -> None:
+        env = dict(self.env)
+        if name in self.ports:
+            env["SEING_PORT"] = str(self.ports[name])
+        with (self.logs / f"{name}.log").open("ab") as log:
+            process = subprocess.Popen(self.command(name), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        with self.lock:
+            self.running[name] = process
+
+    def kill(self, name: str) -> int:
+        with self.lock:
+            process = self.running[name]
+        process.kill()  # SIGKILL: no handler runs, no job is finished, no answer is sent
+        process.wait()
+        return process.pid
+
+    def wait_for_web(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for name, port in self.ports.items():
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or self.running[name].poll() is not None:
+                        log = (self.logs / f"{name}.log").read_text()[-3000:]
+                        raise AssertionError(f"{name} did not start: {log}") from None
+                    time.sleep(0.2)
+
+    def stop_all(self) -> None:
+        with self.lock:
+            processes = list(self.running.values())
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class World:
+    def __init__(self, tmp_path: Path, database_url: str) -> None:
+        self.sink = Sink()
+        self.smtp = Controller(self.sink, hostname="127.0.0.1", port=_free_port())
+        self.smtp.start()
+        self.settings = Settings(data_dir=tmp_path / "var", database_url=database_url, dev_mode=True,
+                                 mail_backend="smtp", smtp_host="127.0.0.1",
+                                 smtp_port=self.smtp.port, smtp_security="none")
+        upgrade(database_url)
+        self.container = build_container(self.settings)
+        self.container.init_resources()
+        self.container.adapters.ca().init_hierarchy()
+        uc = self.container.use_cases
+        created = uc.create_cabinet(name="Cabinet Poussart", siren="732829320", owner_given_names="Jessica",
+                                    owner_surname="Poussart", owner_email="jessica@poussart.fr", owner_mobile=None,
+                                    password="correct horse battery")
+        cabinet, owner = created.cabinet_id, created.person_id
+        self.collections: dict[str, list[str]] = {}  # collection id -> its signers' emails, in web order
+        for n in range(COLLECTIONS):
+            cid = uc.create_collection_draft(cabinet_id=cabinet, by_person_id=owner, title=f"Mission {n}",
+                                             message="Merci de signer.")
+            uc.update_collection_options(collection_id=cid, by_person_id=owner, mode=InvitationMode.PARALLEL,
+                                         deadline=None)
+            uc.add_collection_document(collection_id=cid, by_person_id=owner, name="lettre.pdf",
+                                       content=minimal_pdf(pages=1, text=f"Lettre {n}"))
+            emails = [f"a{n}@exemple.fr", f"b{n}@exemple.fr"]
+            for email, surname in zip(emails, ("Martin", "Durand"), strict=True):
+                uc.add_signer(collection_id=cid, by_person_id=owner, kind=SignerKind.EXTERNAL,
+                              level=SignatureLevel.SIMPLE, given_names="Paul", surname=f"{surname}{letters(n)}", email=email)
+            self.collections[cid] = emails
+        self.owner, self.uc = owner, uc
+        ports = {"web-a": _free_port(), "web-b": _free_port()}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SEING_")}
+        env.update(PYTHONPATH=str(ROOT), SEING_DATA_DIR=str(self.settings.data_dir), SEING_DATABASE_URL=database_url,
+                   SEING_HOST="127.0.0.1", SEING_PUBLIC_URL=f"http://127.0.0.1:{ports['web-a']}",
+                   SEING_DEV_MODE="true", SEING_DEMO_DATA="false", SEING_MAIL_BACKEND="smtp",
+                   SEING_SMTP_HOST="127.0.0.1", SEING_SMTP_PORT=str(self.smtp.port), SEING_SMTP_SECURITY="none",
+                   SEING_WORKER_POLL_SECONDS="0.2", SEING_WORKER_LEASE_SECONDS="10")
+        self.processes = Processes(env, ports, tmp_path)
+
+    def close(self) -> None:
+        self.processes.stop_all()
+        self.smtp.stop()
+        self.container.shutdown_resources()
+
+    # -- a signer, as a phone would do it ------------------------------------------------------
+
+    def wait_for_email(self, address: str, pattern: str, deadline: float) -> str:
+        while time.monotonic() < deadline:
+            for message in reversed(self.sink.to(address)):
+                found = re.search(pattern, message["text"])
+                if found:
+                    return found.group(1)
+            time.sleep(0.1)
+        raise AssertionError(f"no email matching {pattern!r} reached {address}")
+
+    def call(self, web: str, method: str, path: str, deadline: float, **kwargs) -> httpx.Response:
+        """One API call, retried while its web process is down (killed) or restarting."""
+        while True:
+            try:
+                answer = httpx.request(method, f"http://127.0.0.1:{self.processes.ports[web]}{path}", timeout=60,
+                                       **kwargs)
+                if answer.status_code < 500:
+                    return answer
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} {path} on {web} kept failing")
+            time.sleep(0.3)
+
+    def sign(self, email: str, web: str, deadline: float) -> None:
+        """Open, ask for the code, sign with the newest code received. No Idempotency-Key: a key whose
+        request died with its process stays reserved for minutes, so the client does what a person
+        does: asks again (a lost code request is throttled or sends a new code) and signs again (a
+        signature made before the kill answers that the signer has signed)."""
+        token = self.wait_for_email(email, r"/signature/([A-Za-z0-9_\-]+)", deadline)
+        base = f"/api/v1/signature/{token}"
+        opened = self.call(web, "POST", f"{base}/open", deadline)
+        assert opened.status_code == 200, opened.text
+        code = self.ask_for_code(email, web, base, deadline)
+        while True:
+            signed = self.call(web, "POST", f"{base}/signature", deadline, json={"code": code})
+            if signed.status_code == 200:
+                return
+            state = self.call(web, "GET", base, deadline).json()
+            if state["signer_status"] == "signed":
+                return
+            # A second code replaced the one read (its email still on the way): read again.
+            assert time.monotonic() < deadline, (signed.text, state)
+            time.sleep(0.5)
+            code = self.wait_for_email(email, CODE, deadline)
+
+    def ask_for_code(self, email: str, web: str, base: str, deadline: float) -> str:
+        """« Recevoir le code », and « Renvoyer » when none came: a request killed before its code was
+        stored may still have counted against the resend throttle (429), so wait and ask again."""
+        while True:
+            before = len(self.codes(email))
+            asked = self.call(web, "POST", f"{base}/code", deadline, json={"accepted": True})
+            assert asked.status_code in (201, 429), asked.text
+            patience = time.monotonic() + 20
+            while time.monotonic() < min(patience, deadline):
+                if len(self.codes(email)) > before:
+                    return self.codes(email)[-1]
+                time.sleep(0.1)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no code reached {email}")
+
+    def codes(self, address: str) -> list[str]:
+        return [found.group(1) for m in self.sink.to(address) if (found := re.search(CODE, m["text"]))]
+
+    # -- the run and its checks -----------------------------------------------------------------
+
+    def run(self, chaos: bool) -> list[str]:
+        for name in ("web-a", "web-b", "worker-1", "worker-2"):
+            self.processes.start(name)
+        self.processes.wait_for_web()
+        killed: list[str] = []
+        stop_chaos = threading.Event()
+        chaos_thread = threading.Thread(target=self.chaos, args=(killed, stop_chaos)) if chaos else None
+        deadline = time.monotonic() + DEADLINE
+        for cid in self.collections:
+            self.uc.send_collection(collection_id=cid, by_person_id=self.owner)
+        if chaos_thread:
+            chaos_thread.start()
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                jobs = [pool.submit(self.sign, email, web, deadline)
+                        for emails in self.collections.values()
+                        for email, web in zip(emails, ("web-a", "web-b"), strict=True)]
+                for job in jobs:
+                    job.result()
+        finally:
+            if chaos_thread:
+                chaos_thread.join()  # it stops by itself after its kills
+        self.wait_until_done(deadline)
+        return killed
+
+    def chaos(self, killed: list[str], stop: threading.Event) -> None:
+        rng = random.Random(14)
+        for n in range(KILLS):
+            name = rng.choice(sorted(self.processes.running))
+            pid = self.processes.kill(name)
+            killed.append(f"kill -9 {name} (pid {pid})")
+            print(f"chaos {n + 1}/{KILLS}: kill -9 {name} (pid {pid}), started again")  # noqa: T201
+            self.processes.start(name)
+            # The next kill hits a process at work, not one still starting: a web process once it
+            # answers again, a worker after a moment.
+            if name.startswith("web"):
+                self.processes.wait_for_web()
+            stop.wait(rng.uniform(0.5, 2.0))
+
+    def wait_until_done(self, deadline: float) -> None:
+        jobs = self.container.adapters.job_store()
+        while time.monotonic() < deadline:
+            listed = jobs.list(limit=100_000)
+            with self.container.adapters.uow() as tx:
+                completed = all(tx.collections.get(cid).status is CollectionStatus.COMPLETED
+                                for cid in self.collections)
+            if completed and not any(j.status.value == "pending" for j in listed):
+                return
+            time.sleep(0.3)
+        raise AssertionError("the collections were not all completed with an empty queue in time")
+
+    def check(self) -> list[str]:
+        said = []
+        verifier = self.container.adapters.signature_verifier()
+        store = self.container.adapters.document_store()
+        signatures = 0
+        with self.container.adapters.uow() as tx:
+            collections = {cid: tx.collections.get(cid) for cid in self.collections}
+        for cid, collection in collections.items():
+            assert collection.status is CollectionStatus.COMPLETED, cid
+            for document in collection.documents:
+                report = verifier.verify(store.read(document.latest.sha256))
+                signed = [s for s in report.signatures if s.kind == "signature"]
+                assert len(signed) == 2, (cid, [s.signer_name for s in signed])
+                assert report.all_ok, (cid, report.as_dict())
+                signatures += len(signed)
+        said.append(f"{len(collections)} collections completed, {signatures} signatures present and valid")
+
+        by_id: dict[str, list[dict[str, str]]] = {}
+        for message in self.sink.messages:
+            by_id.setdefault(message["id"], []).append(message)
+        redelivered = {i: m for i, m in by_id.items() if len(m) > 1}
+        for copies in redelivered.values():  # the same message again, never another one
+            assert all(c == copies[0] for c in copies), copies
+        unique = [copies[0] for copies in by_id.values()]
+        for emails in self.collections.values():
+            for email in emails:
+                mine = [m for m in unique if m["to"] == email]
+                invitations = [m for m in mine if "vous invite à signer" in m["subject"]]
+                completions = [m for m in mine if "est signé par tous les signataires" in m["subject"]]
+                assert len(invitations) == 1, (email, [m["subject"] for m in mine])
+                assert len(completions) == 1, (email, [m["subject"] for m in mine])
+        said.append(f"{len(unique)} distinct emails, each invitation and completion once per signer "
+                    f"({len(redelivered)} redelivered with the same Message-ID)")
+
+        report = self.uc.verify_audit_trails()
+        assert not report.broken, report.broken
+        assert report.chains >= len(self.collections)
+        said.append(f"{report.chains} audit chains, {report.events} events, all intact")
+        failed = [j for j in self.container.adapters.job_store().list(limit=100_000) if j.status.value == "failed"]
+        assert not failed, [(j.spec.kind, j.last_error) for j in failed]
+        said.append("no job failed")
+        return said
+
+
+@pytest.fixture
+def world(tmp_path, make_postgres_database):  # noqa: F811 (the fixture imported above)
+    built = World(tmp_path, make_postgres_database())
+    yield built
+    built.close()
+
+
+@pytest.mark.parametrize("chaos", [False, True], ids=["calm", "chaos"])
+def test_two_web_processes_and_two_workers_on_postgresql_lose_nothing_and_double_nothing(world, chaos):
+    started = time.monotonic()
+    killed = world.run(chaos)
+    checked = world.check()
+    print(f"\n{COLLECTIONS} collections x 2 signers over 2 web processes and 2 workers "  # noqa: T201
+          f"({'chaos' if chaos else 'calm'}), {time.monotonic() - started:.1f} s")
+    for line in killed + checked:
+        print(f"  {line}")  # noqa: T201
+    if chaos:
+        assert len(killed) == KILLS
