@@ -17,6 +17,23 @@ class _Documents:
         return encrypted_pdf_bytes()
 
 
+class TestFakePdfSigning(_Documents, PdfSigningContract):
+    def make_adapter(self):
+        from adapters.memory.pdf_signing import FakePdfSigning
+
+        return FakePdfSigning()
+
+    def identity(self):
+        from ports.pdf_signing import SigningIdentity
+
+        return SigningIdentity(key_ref="fake-key", certificate=b"fake-cert")
+
+    def signature_fields(self, pdf):
+        from adapters.memory.pdf_signing import FakePdfSigning
+
+        return FakePdfSigning.signature_fields(pdf)
+
+
 class TestPyHankoPdfSigning(_Documents, PdfSigningContract):
     @pytest.fixture(autouse=True)
     def _bind(self, signing, identity):
