@@ -134,6 +134,9 @@ class Settings:
     pdf_workers: int = field(default=2, validator=_between(0, 32))
     pdf_memory_mb: int = field(default=1536, validator=_between(256, 65536))
     pdf_timeout_seconds: int = field(default=30, validator=_between(1, 3600))
+    # Signatures run in this many worker processes per web or worker process, so that a signature
+    # never holds the GIL of a process serving requests (0: in the calling process; tools, tests).
+    signing_workers: int = field(default=1, validator=_between(0, 64))
     pdf_inflate_limit_mb: int = field(default=512, validator=_between(1, 65536))  # all Flate streams of a file
     pdf_max_pages: int = field(default=2000, validator=_between(1, 1_000_000))
     # Signing ceremony, evidence, verification

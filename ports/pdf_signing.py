@@ -20,7 +20,9 @@ from typing import Protocol, Sequence, runtime_checkable
 from attrs import field, frozen
 
 from domain.model.archive import TimestampFacts
+from domain.model.document import DocumentRef
 from domain.model.pki import KeyRef
+from ports.documents import DocumentStore
 from ports.remote_signing import DigestSigner
 
 
@@ -102,6 +104,30 @@ class RevocationSource(Protocol):
 
 @runtime_checkable
 class PdfSigning(Protocol):
+    """Use cases call the ``*_document`` operations: the stored document is copied to a temporary
+    file, worked on file to file (streamed), and the result is put back in the store; no PDF is
+    ever whole in memory. The ``*_file`` operations are that middle step."""
+
+    def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest) -> DocumentRef:
+        """Store, and return, a copy of the stored document with one more signature."""
+        ...
+
+    def timestamp_document(self, store: DocumentStore, sha256: str) -> DocumentRef:
+        """Store a copy with a new document timestamp (PAdES B-LTA) and the TSA's validation data;
+        over a PDF that has one already, this is an archive-timestamp renewal: the last document
+        timestamp's TSA chain gets fresh validation data first."""
+        ...
+
+    def create_fields_document(self, store: DocumentStore, sha256: str,
+                               fields: Sequence[SignatureField]) -> DocumentRef:
+        """Store a copy with empty signature fields that later signers fill (``SignatureRequest.field_name``)."""
+        ...
+
+    def last_document_timestamp(self, store: DocumentStore, sha256: str) -> TimestampFacts | None:
+        """What the stored PDF's last document timestamp rests on (its TSA chain's ends, its
+        algorithms); None when the PDF has no document timestamp."""
+        ...
+
     def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
         """Write to ``destination`` a copy of ``source`` with one more signature.
 
@@ -110,27 +136,17 @@ class PdfSigning(Protocol):
         """
         ...
 
-    def sign(self, pdf: bytes, request: SignatureRequest) -> bytes: ...
-
     def timestamp_file(self, source: Path, destination: Path) -> None:
-        """Add a document timestamp (PAdES B-LTA) with the TSA's validation data."""
-        ...
-
-    def timestamp(self, pdf: bytes) -> bytes:
-        """A new document timestamp; over a PDF that has one already, this is an archive-timestamp
-        renewal: the last document timestamp's TSA chain gets fresh validation data first."""
-        ...
-
-    def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
-        """What the PDF's last document timestamp rests on (its TSA chain's ends, its
-        algorithms); None when the PDF has no document timestamp."""
+        """``timestamp_document``, file to file."""
         ...
 
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
-        """Add empty signature fields that later signers fill (``SignatureRequest.field_name``)."""
+        """``create_fields_document``, file to file."""
         ...
 
-    def create_fields(self, pdf: bytes, fields: Sequence[SignatureField]) -> bytes: ...
+    def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:
+        """``last_document_timestamp`` of a file."""
+        ...
 
     def check_signable(self, pdf: bytes) -> None:
         """Raise the InvalidPdf that preparing or signing ``pdf`` would raise.

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Sequence
 
+from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf
 from ports.clock import Clock
@@ -23,7 +24,7 @@ __all__ = ["FakePdfSigning"]
 _MARK = re.compile(rb"%SEING-FAKE-(FIELD|SIG|DOCTS) ?([^\n]*)\n")
 
 
-class FakePdfSigning:
+class FakePdfSigning(StoredDocumentOperations):
     def __init__(self, clock: Clock | None = None, tsa_lifetime: timedelta = timedelta(days=6 * 365)) -> None:
         self.signed: list[SignatureRequest] = []
         self.timestamps = 0
@@ -70,7 +71,7 @@ class FakePdfSigning:
         at = self.clock.now().isoformat() if self.clock is not None else ""  # never the wall clock
         return pdf + b"%%SEING-FAKE-DOCTS %s\n%%%%EOF\n" % at.encode()
 
-    def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
+    def last_document_timestamp_of(self, pdf: bytes) -> TimestampFacts | None:
         """A fake TSA whose certificate lives ``tsa_lifetime`` from each timestamp's time."""
         stamps = [value for kind, value in _MARK.findall(pdf) if kind == b"DOCTS"]
         if not stamps:
@@ -94,6 +95,9 @@ class FakePdfSigning:
 
     def timestamp_file(self, source: Path, destination: Path) -> None:
         _write_atomically(destination, self.timestamp(Path(source).read_bytes()))
+
+    def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:
+        return self.last_document_timestamp_of(Path(path).read_bytes())
 
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         _write_atomically(destination, self.create_fields(Path(source).read_bytes(), fields))

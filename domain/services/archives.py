@@ -98,7 +98,7 @@ def _state_for(facts: TimestampFacts | None, *, margin: timedelta, now: datetime
 def _first_state(*, store: DocumentStore, signing: PdfSigning, sha256: str, margin: timedelta,
                  now: datetime) -> ArchiveState:
     try:
-        facts = signing.last_document_timestamp(store.read(sha256))
+        facts = signing.last_document_timestamp(store, sha256)
     except DomainError:
         # Unreadable now (storage, a damaged file): due at once, so the renewal runs, fails
         # and says so (trail, owners, log) rather than the file being passed over.
@@ -212,16 +212,17 @@ def renew_archives(*, uow: Callable[[], UnitOfWork], clock: Clock, store: Docume
 
 def _renew_bytes(*, store: DocumentStore, signing: PdfSigning, verifier: SignatureVerifier,
                  sha256: str) -> tuple[DocumentRef, TimestampFacts]:
-    content = store.read(sha256)
-    before = verifier.verify(content)
+    before = verifier.verify(store.read(sha256))
     if not _timestamps_hold(before):
         raise ArchiveRenewalRejected("a document timestamp of the file does not validate", sha256=sha256)
-    renewed = signing.timestamp(content)
-    after = verifier.verify(renewed)
-    facts = signing.last_document_timestamp(renewed)
+    renewed = signing.timestamp_document(store, sha256)
+    after = verifier.verify(store.read(renewed.sha256))
+    facts = signing.last_document_timestamp(store, renewed.sha256)
     if facts is None or not _renewed_holds(before, after):
+        # Its fresh timestamp makes the renewed file unique: nothing else refers to it.
+        store.delete(renewed.sha256)
         raise ArchiveRenewalRejected("the renewed file does not validate", sha256=sha256)
-    return store.put(renewed), facts
+    return renewed, facts
 
 
 def _record_renewal(*, uow: Callable[[], UnitOfWork], clock: Clock, collection_id: str, target: str, before: str,

@@ -532,16 +532,17 @@ class QcpEnrollmentUseCases:
             lcp = _active_lcp(tx, person_id, enrollment.cabinet_id, now)
             if lcp is None or lcp.certificate_serial != enrollment.lcp.certificate_serial:
                 raise NoActiveLcpCertificate("the LCP certificate the request is signed with is no longer active")
-            pdf = self.documents.read(enrollment.request_ref)
-            if _sha256(pdf) != enrollment.request_digest:
+            # The store names a document by its SHA-256 and the signing path checks the bytes
+            # against it, so the accepted digest is the reference: nothing is read into memory here.
+            if enrollment.request_ref != enrollment.request_digest:
                 raise RequestDocumentChanged("the stored request is not the one accepted")
             check_code(work=tx, hasher=self.code_hasher, clock=self.clock, record=self._sink(enrollment),
                        person_id=person_id, purpose=_signing_purpose(enrollment), code=code,
-                       payload_digest=bind_payload([_sha256(pdf)]))
-            signed = self.pdf_signing.sign(pdf, self._lcp_signature(enrollment))
-            signed_ref = self.documents.put(signed).sha256
-            enrollment.sign_request(document_digest=_sha256(pdf), signed_ref=signed_ref,
-                                    signed_digest=_sha256(signed), now=now)
+                       payload_digest=bind_payload([enrollment.request_digest]))
+            signed = self.pdf_signing.sign_document(self.documents, enrollment.request_ref,
+                                                    self._lcp_signature(enrollment))
+            enrollment.sign_request(document_digest=enrollment.request_digest, signed_ref=signed.sha256,
+                                    signed_digest=signed.sha256, now=now)
             enrollment.await_officer(now)
             with self._undo_issuance_on_failure(now) as issued:
                 if self.settings.officer_validation is OfficerValidation.AUTOMATIC:

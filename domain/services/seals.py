@@ -230,12 +230,13 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     made: list[tuple[SealedDocument, datetime, datetime]] = []
     for name, upload in zip(names, files, strict=True):
         original = store.put(upload.content)
-        signed = signing.sign(upload.content, SignatureRequest(
+        # The one signing path: stored document → temporary file → signed file → store.
+        signed = signing.sign_document(store, original.sha256, SignatureRequest(
             identity=identity, level=PadesLevel.B_LT, field_name=f"Cachet-{sealing_id[:12]}",
             name=cabinet.name, reason=label, location=None))
         sealed_at = clock.now()
-        timestamped = signing.timestamp(signed)
-        sealed = store.put(timestamped)
+        sealed = signing.timestamp_document(store, signed.sha256)
+        store.delete(signed.sha256)  # the step between, unique by its signing time
         made.append((SealedDocument(id=ids.new_id(), name=name, original_sha256=original.sha256,
                                     original_size=original.size, sealed_sha256=sealed.sha256,
                                     sealed_size=sealed.size), sealed_at, clock.now()))
@@ -260,11 +261,14 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     data = build_sealing_evidence(sealing, events, certificate_subject=certificate.subject, generated_at=now)
     json_ref = store.put(evidence_json(data))
     platform = ca.platform_seal()
-    pdf = signing.sign(renderer.render(data, json_sha256=json_ref.sha256), SignatureRequest(
+    unsealed = store.put(renderer.render(data, json_sha256=json_ref.sha256))
+    signed = signing.sign_document(store, unsealed.sha256, SignatureRequest(
         identity=SigningIdentity(key_ref=platform.key, certificate=platform.certificate.der, chain=platform.issuers),
         level=PadesLevel.B_LT, field_name="Scellement", name="Seing",
         reason="Dossier de preuve scellé par la plateforme"))
-    pdf_ref = store.put(signing.timestamp(pdf))
+    pdf_ref = signing.timestamp_document(store, signed.sha256)
+    for step in (unsealed, signed):  # the steps between, unique by their generation and signing times
+        store.delete(step.sha256)
     record("evidence_sealed", clock.now(), pdf_sha256=pdf_ref.sha256, json_sha256=json_ref.sha256)
     sealing = evolve(sealing, evidence_pdf_sha256=pdf_ref.sha256, evidence_json_sha256=json_ref.sha256)
     with uow() as tx:

@@ -8,7 +8,9 @@ plug-in found through its entry-point group (``_provider``).
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
+from pathlib import Path
 from typing import Iterator
 
 from dependency_injector import containers, providers
@@ -29,6 +31,7 @@ from adapters.security.totp import PyotpTotp
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
+from adapters.signing.process_pool import ProcessPoolPdfSigning
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.storage.file_locks import FileLocks
 from adapters.system.clock import SystemClock
@@ -174,6 +177,34 @@ def _pdf_isolation(settings: Settings) -> str:
     return "pool" if settings.pdf_workers else "inline"
 
 
+def _scratch_dir(settings: Settings) -> Path:
+    """Temporary files of the signing path: on the data disk, not in a /tmp that may be RAM."""
+    directory = settings.data_dir / "scratch"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _pdf_signing(settings: Settings, here: PyHankoPdfSigning, scratch_dir: Path) -> Iterator[object]:
+    if settings.signing_workers == 0:
+        yield here
+        return
+    pool = ProcessPoolPdfSigning(factory=functools.partial(signing_in_a_worker, settings), local=here,
+                                 workers=settings.signing_workers, scratch_dir=scratch_dir)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def signing_in_a_worker(settings: Settings) -> PyHankoPdfSigning:
+    """The signing adapter of one pool worker, built there from the settings (keys, CA and TSA
+    opened by that process); the intake's dry run stays in the caller, so no PDF pool here."""
+    adapters = RealAdapters(settings=providers.Object(settings))
+    return PyHankoPdfSigning(vault=adapters.vault(), timestamp_authority=adapters.timestamp_authority(),
+                             revocation_source=adapters.revocation_source(), clock=adapters.clock(),
+                             scratch_dir=_scratch_dir(settings))
+
+
 def _vault(settings: Settings, clock: object) -> object:
     return _provider("seing.key_vaults", settings, clock)
 
@@ -234,8 +265,11 @@ class RealAdapters(containers.DeclarativeContainer):
                                             providers.Singleton(HttpRevocationSource))
     pdf_pool = providers.Selector(providers.Callable(_pdf_isolation, settings),
                                   pool=providers.Resource(_pdf_pool, settings), inline=providers.Object(None))
-    pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
-                                      revocation_source=revocation_source, clock=clock, isolation=pdf_pool)
+    scratch_dir = providers.Callable(_scratch_dir, settings)
+    pdf_signing_here = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
+                                           revocation_source=revocation_source, clock=clock, isolation=pdf_pool,
+                                           scratch_dir=scratch_dir)
+    pdf_signing = providers.Resource(_pdf_signing, settings, pdf_signing_here, scratch_dir)
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)

@@ -9,11 +9,68 @@ independent validators; this suite checks the behaviour callers rely on.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Sequence
 
-from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf
+from domain.model.archive import TimestampFacts
+from domain.model.document import DocumentRef
+from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf, NotFound
 from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureField, SignatureRequest, SigningIdentity
+
+
+class ScratchStore:
+    """A DocumentStore in a dict, for the suite: the port works on stored documents."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, content: bytes | BinaryIO) -> DocumentRef:
+        data = bytes(content) if isinstance(content, (bytes, bytearray, memoryview)) else content.read()
+        ref = DocumentRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+        self.blobs.setdefault(ref.sha256, data)
+        return ref
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return io.BytesIO(self.blobs[sha256])
+        except KeyError:
+            raise NotFound(sha256) from None
+
+    def read(self, sha256: str) -> bytes:
+        return self.open(sha256).read()
+
+    def exists(self, sha256: str) -> bool:
+        return sha256 in self.blobs
+
+    def delete(self, sha256: str) -> None:
+        self.blobs.pop(sha256, None)
+
+
+class BytesOnly:
+    """The port's stored-document operations on bytes: what tests hold. Nothing else uses this."""
+
+    def __init__(self, signing: PdfSigning) -> None:
+        self.signing = signing
+        self.store = ScratchStore()
+
+    def __getattr__(self, name: str) -> object:  # the rest of the adapter, as it is
+        return getattr(self.signing, name)
+
+    def sign(self, pdf: bytes, request: SignatureRequest) -> bytes:
+        return self.store.read(self.signing.sign_document(self.store, self.store.put(pdf).sha256, request).sha256)
+
+    def timestamp(self, pdf: bytes) -> bytes:
+        return self.store.read(self.signing.timestamp_document(self.store, self.store.put(pdf).sha256).sha256)
+
+    def create_fields(self, pdf: bytes, fields: Sequence[SignatureField]) -> bytes:
+        ref = self.signing.create_fields_document(self.store, self.store.put(pdf).sha256, fields)
+        return self.store.read(ref.sha256)
+
+    def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
+        return self.signing.last_document_timestamp(self.store, self.store.put(pdf).sha256)
 
 
 class PdfSigningContract:
@@ -35,31 +92,47 @@ class PdfSigningContract:
     def _request(self, level: PadesLevel = PadesLevel.B_B, field_name: str = "Signature1") -> SignatureRequest:
         return SignatureRequest(identity=self.identity(), level=level, field_name=field_name)
 
+    def _bytes(self) -> BytesOnly:
+        return BytesOnly(self.make_adapter())
+
     def test_adapter_is_a_pdf_signing(self) -> None:
         assert isinstance(self.make_adapter(), PdfSigning)
 
-    def test_signing_appends_an_update_and_fills_one_field(self) -> None:
+    def test_signing_a_stored_document_stores_the_signed_copy_and_keeps_the_original(self) -> None:
+        store = ScratchStore()
         original = self.sample_pdf()
-        signed = self.make_adapter().sign(original, self._request())
+        ref = store.put(original)
+        signed_ref = self.make_adapter().sign_document(store, ref.sha256, self._request())
+        signed = store.read(signed_ref.sha256)
+        assert signed_ref.size == len(signed) and signed_ref.sha256 == hashlib.sha256(signed).hexdigest()
+        assert store.read(ref.sha256) == original
         assert signed.startswith(original)
         assert self.signature_fields(signed) == [("Signature1", True)]
 
+    def test_signing_an_absent_document_is_not_found(self) -> None:
+        try:
+            self.make_adapter().sign_document(ScratchStore(), hashlib.sha256(b"absent").hexdigest(), self._request())
+        except NotFound:
+            pass
+        else:
+            raise AssertionError("signed a document that is not stored")
+
     def test_each_level_signs(self) -> None:
-        signing = self.make_adapter()
+        signing = self._bytes()
         for level in PadesLevel:
             signed = signing.sign(self.sample_pdf(), self._request(level))
             # B-LTA adds a document timestamp, which some parsers list as a field too.
             assert self.signature_fields(signed)[0] == ("Signature1", True), level
 
     def test_a_later_signature_keeps_the_earlier_one(self) -> None:
-        signing = self.make_adapter()
+        signing = self._bytes()
         first = signing.sign(self.sample_pdf(), self._request(field_name="Client"))
         second = signing.sign(first, self._request(field_name="Expert"))
         assert second.startswith(first)
         assert self.signature_fields(second) == [("Client", True), ("Expert", True)]
 
     def test_fields_created_in_advance_are_filled_in_place(self) -> None:
-        signing = self.make_adapter()
+        signing = self._bytes()
         prepared = signing.create_fields(
             self.sample_pdf(2),
             [SignatureField("Client", Box(1, 50, 50, 200, 60)), SignatureField("Expert", None)],
@@ -69,14 +142,14 @@ class PdfSigningContract:
         assert self.signature_fields(signed) == [("Client", False), ("Expert", True)]
 
     def test_document_timestamp_is_an_update(self) -> None:
-        signing = self.make_adapter()
+        signing = self._bytes()
         signed = signing.sign(self.sample_pdf(), self._request())
         stamped = signing.timestamp(signed)
         assert stamped.startswith(signed) and len(stamped) > len(signed)
         assert ("Signature1", True) in self.signature_fields(stamped)
 
     def test_the_last_document_timestamp_tells_what_its_proof_rests_on(self) -> None:
-        signing = self.make_adapter()
+        signing = self._bytes()
         signed = signing.sign(self.sample_pdf(), self._request())
         assert signing.last_document_timestamp(signed) is None
         stamped = signing.timestamp(signed)
@@ -126,6 +199,15 @@ class PdfSigningContract:
                     assert refused.code == code, (refused, code)
                 else:
                     raise AssertionError(f"{code}: the check on bytes let it through")
+            store = ScratchStore()
+            ref = store.put(content)
+            try:
+                signing.sign_document(store, ref.sha256, self._request(PadesLevel.B_T))
+            except InvalidPdf as refused:
+                assert isinstance(refused, error) and refused.code == code, (refused, code)
+            else:
+                raise AssertionError(f"{code}: the stored document was signed anyway")
+            assert list(store.blobs) == [ref.sha256], code
 
     def test_a_good_pdf_passes_the_check(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -137,9 +219,9 @@ class PdfSigningContract:
     def test_a_malformed_xmp_packet_stops_neither_fields_nor_signatures(self) -> None:
         # Ghostscript's PDF 2.0 output, reduced (an XMP attribute value without quotes), and a
         # packet beyond any repair.
-        signing = self.make_adapter()
+        signing = self._bytes()
         for original in (pdf_with_malformed_xmp(), pdf_with_malformed_xmp(b"<x:xmpmeta><rdf:RDF></x:xmpmeta")):
-            signing.check_signable(original)
+            signing.signing.check_signable(original)
             prepared = signing.create_fields(original, [SignatureField("Client", Box(0, 50, 50, 200, 60))])
             assert prepared.startswith(original)
             signed = signing.sign(prepared, self._request(PadesLevel.B_LTA, field_name="Client"))

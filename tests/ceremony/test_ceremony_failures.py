@@ -112,8 +112,9 @@ def _crashing_uow(world: Ceremony):
 
 
 STEPS = [
-    ("vault", "generate", 1), ("ca", "issue", 1), ("store", "read", 1), ("signing", "sign", 1),
-    ("store", "put", 1), ("signing", "sign", 2), ("store", "put", 2), ("uow", "commit", 1),
+    ("vault", "generate", 1), ("ca", "issue", 1), ("store", "open", 1), ("signing", "sign_document", 1),
+    ("store", "put", 1), ("signing", "sign_document", 2), ("store", "open", 2), ("store", "put", 2),
+    ("uow", "commit", 1),
 ]
 
 

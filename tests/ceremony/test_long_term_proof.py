@@ -31,6 +31,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from domain.model.collection import CollectionStatus, InvitationMode
+from ports.contracts.pdf_signing import BytesOnly
 from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
 from tests.ceremony.harness import Ceremony, three_signers
 from tests.intake import corpus
@@ -167,7 +168,7 @@ def test_a_collection_that_ends_unfinished_leaves_each_signature_verifiable_offl
 def test_a_document_timestamp_gives_signatures_already_in_the_pdf_their_validation_data(world):
     """A PDF uploaded with signatures (here B-B and B-T, no DSS): the document timestamp that
     completes a collection first adds each one's chains, revocation data and VRI entry."""
-    signing = world.container.adapters.pdf_signing()
+    signing = BytesOnly(world.container.adapters.pdf_signing())
     seal = world.ca.platform_seal()
     identity = SigningIdentity(key_ref=seal.key, certificate=seal.certificate.der, chain=seal.issuers)
     pdf = corpus.minimal_pdf(pages=1, text="Contrat")
@@ -226,7 +227,7 @@ def test_a_second_document_timestamp_gives_the_first_one_fresh_validation_data(w
     assert world.run_jobs("finalise_collection") == 1
     (pdf,) = world.document_bytes(cid)
     world.clock.advance(timedelta(days=2))
-    renewed = world.container.adapters.pdf_signing().timestamp(pdf)
+    renewed = BytesOnly(world.container.adapters.pdf_signing()).timestamp(pdf)
     reader = PdfFileReader(io.BytesIO(renewed))
     stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
     assert len(stamps) == 2

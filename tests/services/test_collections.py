@@ -11,10 +11,10 @@ import pytest
 from adapters.memory.clock import FixedClock
 from adapters.memory.documents import InMemoryDocumentStore
 from adapters.memory.ids import SequentialIds
-from adapters.memory.pdf_signing import FakePdfSigning
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.security import PlainPasswordHasher
 from adapters.pdf.inspection import PyHankoPdfiumInspector
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from domain.model.cabinet import Delegation, Member, Role
 from domain.model.certificates import Certificate
 from domain.model.collection import CollectionStatus, InvitationMode, ReminderPolicy
@@ -39,6 +39,10 @@ from ports.contracts.repositories import siren_for
 from tests.intake import corpus
 
 L1, L2, L3 = SignatureLevel.SIMPLE, SignatureLevel.ADVANCED, SignatureLevel.ADVANCED_QUALIFIED
+
+
+# Intake runs the real dry run, which needs no key: its signing key is a throwaway of its own.
+_DRY_RUN_ONLY = PyHankoPdfSigning(vault=None)  # type: ignore[arg-type]
 
 
 class World:
@@ -84,7 +88,7 @@ class World:
 
     def call(self, use_case, **kwargs):
         ports = {"uow": self.uow, "clock": self.clock, "ids": self.ids, "store": self.documents,
-                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "signing": FakePdfSigning()}
+                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "signing": _DRY_RUN_ONLY}
         wanted = inspect.signature(use_case).parameters
         return use_case(**{k: v for k, v in ports.items() if k in wanted}, **kwargs)
 

@@ -555,9 +555,10 @@ def _enrolled(world) -> str:
 
 def _signed_with_the_qcp(world, qcp: Certificate, pdf: bytes) -> bytes:
     """``pdf`` signed at PAdES B-LT with the QCP's vault key, through the flow's PdfSigning adapter."""
+    from ports.contracts.pdf_signing import BytesOnly
     from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
 
-    return world.signing.sign(pdf, SignatureRequest(
+    return BytesOnly(world.signing).sign(pdf, SignatureRequest(
         identity=SigningIdentity(key_ref=world.pki.vault.get(qcp.key_id), certificate=qcp.der,
                                  chain=world.pki.ca.chain(qcp.serial)[1:]),
         level=PadesLevel.B_LT, field_name="Signature2"))

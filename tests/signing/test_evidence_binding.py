@@ -8,6 +8,7 @@ import hashlib
 from adapters.memory.clock import FixedClock
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
 from entrypoints.composition.ceremony_wiring import make_reader_verifier
+from ports.contracts.pdf_signing import BytesOnly
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import PadesLevel, SignatureRequest
 
@@ -22,7 +23,7 @@ EVIDENCE = {
 
 
 def _sealed(signing, identity, pdf: bytes) -> bytes:
-    return signing.sign(pdf, SignatureRequest(identity=identity, level=PadesLevel.B_B, field_name="Scellement"))
+    return BytesOnly(signing).sign(pdf, SignatureRequest(identity=identity, level=PadesLevel.B_B, field_name="Scellement"))
 
 
 def _render(digest: str) -> bytes:

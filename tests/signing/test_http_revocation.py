@@ -5,6 +5,7 @@ import pytest
 from adapters.signing.http_revocation import HttpRevocationSource, RevocationUnavailable
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.system.clock import SystemClock
+from ports.contracts.pdf_signing import BytesOnly
 from ports.pdf_signing import PadesLevel, SignatureRequest
 from tests.signing.pdfs import pdf_bytes
 
@@ -38,5 +39,5 @@ def test_b_lt_with_revocation_fetched_over_http(vault, tsa, identity, pki):
 
     signing = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=HttpRevocationSource(timeout=5),
                                  clock=SystemClock())
-    signed = signing.sign(pdf_bytes(), SignatureRequest(identity=identity, level=PadesLevel.B_LT))
+    signed = BytesOnly(signing).sign(pdf_bytes(), SignatureRequest(identity=identity, level=PadesLevel.B_LT))
     _check_lt(pki, signed)

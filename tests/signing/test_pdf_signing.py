@@ -21,6 +21,7 @@ from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolic
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf, SigningCertificateRejected
+from ports.contracts.pdf_signing import BytesOnly
 from ports.pdf_signing import (
     Box,
     PadesLevel,
@@ -30,6 +31,12 @@ from ports.pdf_signing import (
     VisibleSignature,
 )
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes, pdf_file
+
+
+@pytest.fixture
+def signing(signing):
+    """The session's adapter, with the bytes wrapper (tests only) these tests hold documents in."""
+    return BytesOnly(signing)
 
 
 def _root(pki):

@@ -4,7 +4,6 @@ import io
 
 import pytest
 
-from adapters.memory.pdf_signing import FakePdfSigning
 from adapters.system.clock import SystemClock
 from ports.contracts.pdf_signing import PdfSigningContract
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes
@@ -20,6 +19,8 @@ class _Documents:
 
 class TestFakePdfSigning(_Documents, PdfSigningContract):
     def make_adapter(self):
+        from adapters.memory.pdf_signing import FakePdfSigning
+
         return FakePdfSigning()
 
     def identity(self):
@@ -28,6 +29,8 @@ class TestFakePdfSigning(_Documents, PdfSigningContract):
         return SigningIdentity(key_ref="fake-key", certificate=b"fake-cert")
 
     def signature_fields(self, pdf):
+        from adapters.memory.pdf_signing import FakePdfSigning
+
         return FakePdfSigning.signature_fields(pdf)
 
 
@@ -70,3 +73,33 @@ class TestPyHankoPdfSigningWithItsDryRunInAWorker(TestPyHankoPdfSigning):
         self._signing = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation,
                                           isolation=pdf_pool, clock=SystemClock())
         self._identity = identity
+
+
+class TestPyHankoPdfSigningInAProcessPool(TestPyHankoPdfSigning):
+    """Signatures in worker processes, each with its own adapter; the dry run stays with the local one."""
+
+    @pytest.fixture(autouse=True)
+    def _bind(self, vault, tsa, revocation, identity, signing):
+        from adapters.signing.process_pool import ProcessPoolPdfSigning
+        from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+
+        def factory():
+            return PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation,
+                                     clock=SystemClock())
+
+        # fork: the workers inherit the test's in-memory key vault (production workers build their own
+        # adapter from the settings, through the forkserver).
+        pool = ProcessPoolPdfSigning(factory=factory, local=signing, workers=1, start_method="fork")
+        self._signing, self._identity = pool, identity
+        yield
+        pool.close()
+
+    def test_the_signature_is_made_in_another_process(self, tmp_path):
+        import os
+
+        from tests.signing.pdfs import pdf_file
+
+        assert self._signing._pool().submit(os.getpid).result() != os.getpid()
+        source = pdf_file(tmp_path / "in.pdf")
+        self._signing.sign_file(source, tmp_path / "out.pdf", self._request())
+        assert self.signature_fields((tmp_path / "out.pdf").read_bytes()) == [("Signature1", True)]

@@ -55,7 +55,7 @@ def _finalise_once(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
             if document.versions and document.versions[-1].kind == "timestamp":
                 continue
             base = document.latest
-            stamped[document.id] = (base.sha256, store.put(signing.timestamp(store.read(base.sha256))))
+            stamped[document.id] = (base.sha256, signing.timestamp_document(store, base.sha256))
         if stamped:
             now = clock.now()
             with uow() as tx:
@@ -121,12 +121,16 @@ def _seal_once(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: 
     json_bytes = evidence_json(data)
     json_ref = store.put(json_bytes)
     seal = ca.platform_seal()
-    pdf = renderer.render(data, json_sha256=json_ref.sha256)
-    sealed = signing.sign(pdf, SignatureRequest(
-        identity=SigningIdentity(key_ref=seal.key, certificate=seal.certificate.der, chain=seal.issuers),
-        level=PadesLevel.B_LT, field_name="Scellement", name="Seing",
-        reason="Dossier de preuve scellé par la plateforme"))
-    pdf_ref = store.put(sealed)
+    # The report goes through the store like every document signed: the one signing path.
+    unsealed = store.put(renderer.render(data, json_sha256=json_ref.sha256))
+    try:
+        pdf_ref = signing.sign_document(store, unsealed.sha256, SignatureRequest(
+            identity=SigningIdentity(key_ref=seal.key, certificate=seal.certificate.der, chain=seal.issuers),
+            level=PadesLevel.B_LT, field_name="Scellement", name="Seing",
+            reason="Dossier de preuve scellé par la plateforme"))
+    finally:
+        # Its generation time makes the unsealed report unique: nothing else refers to it.
+        store.delete(unsealed.sha256)
     with uow() as tx:
         collection = tx.collections.get(collection_id)
         if collection.evidence is not None:

@@ -32,8 +32,7 @@ def build_prepared_versions(*, collection: Collection, store: DocumentStore, sig
         if document.prepared is not None:
             continue
         fields = tuple(_fields_for(collection, document))
-        content = signing.create_fields(store.read(document.ref.sha256), fields)
-        prepared[document.id] = (store.put(content), fields)
+        prepared[document.id] = (signing.create_fields_document(store, document.ref.sha256, fields), fields)
     return prepared
 
 

@@ -276,12 +276,11 @@ def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
 def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
                    placement: FieldPlacement, now: datetime) -> tuple[str, DocumentRef]:
     base = document.latest
-    content = ports.store.read(base.sha256)
     approved = document.approved
     # The signature goes on the approved version plus earlier signatures (incremental updates):
     # anything else would be a document the signer's code did not authorise.
-    if base.sha256 != approved.sha256 and (len(content) < approved.size
-                                           or _sha256(content[:approved.size]) != approved.sha256):
+    if base.sha256 != approved.sha256 and (base.size < approved.size
+                                           or _prefix_sha256(ports.store, base.sha256, approved.size) != approved.sha256):
         raise DocumentCorrupted("the latest version does not extend the approved one", document_id=document.id)
     name = plan.signer_name
     request = SignatureRequest(
@@ -289,12 +288,17 @@ def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identit
         appearance=VisibleSignature(box=box_of(placement), signer_name=name, signed_at=now,
                                     level_label=LEVEL_LABEL[plan.level]),
         name=name, reason=f"{LEVEL_LABEL[plan.level]} — {name}", location=None)
-    signed = ports.signing.sign(content, request)
-    return base.sha256, ports.store.put(signed)
+    return base.sha256, ports.signing.sign_document(ports.store, base.sha256, request)
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _prefix_sha256(store: DocumentStore, sha256: str, size: int) -> str:
+    """SHA-256 of the first ``size`` bytes of a stored document, read in chunks, never whole."""
+    digest = hashlib.sha256()
+    with store.open(sha256) as stream:
+        while size > 0 and (chunk := stream.read(min(size, 1 << 20))):
+            digest.update(chunk)
+            size -= len(chunk)
+    return digest.hexdigest()
 
 
 def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *, from_worker: bool,

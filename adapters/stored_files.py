@@ -1,0 +1,91 @@
+"""Work on a stored document through files: document store → temporary file → new file → store.
+
+The one path every PDF operation of the product takes (signing, document timestamps, fields),
+so that neither the original nor the result is ever whole in memory: pyHanko needs a seekable
+file to read, the stores hand out streams (an S3 body is not seekable), and the result goes back
+to the store as a stream. Shared by every ``PdfSigning`` adapter (the real one, its process-pool
+wrapper): each implements the ``*_file`` operations, this mixin gives them the stored-document ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Callable, Sequence, TypeVar
+
+from domain.model.archive import TimestampFacts
+from domain.model.document import DocumentRef
+from domain.model.errors import DocumentCorrupted
+from ports.documents import DocumentStore
+from ports.pdf_signing import SignatureField, SignatureRequest
+
+__all__ = ["StoredDocumentOperations", "scratch_copy"]
+
+_T = TypeVar("_T")
+_CHUNK = 1 << 20
+
+
+def scratch_copy(store: DocumentStore, sha256: str, path: Path) -> None:
+    """Copy the stored document to ``path``, checking its SHA-256 on the way as ``store.read`` does
+    (domain DocumentCorrupted if the bytes differ): a damaged or swapped file is never signed."""
+    digest = hashlib.sha256()
+    with store.open(sha256) as source, open(path, "wb") as target:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            target.write(chunk)
+    if digest.hexdigest() != sha256:
+        raise DocumentCorrupted("stored bytes do not match their SHA-256", sha256=sha256)
+
+
+class StoredDocumentOperations:
+    """The stored-document operations of ``PdfSigning`` on top of its ``*_file`` ones.
+
+    ``scratch_dir``: where the temporary files go (None: the system's temporary directory). Each
+    operation gets a fresh directory there, removed when it ends, whatever happens.
+    """
+
+    scratch_dir: Path | None = None
+
+    # The file operations each adapter provides.
+    def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
+        raise NotImplementedError
+
+    def timestamp_file(self, source: Path, destination: Path) -> None:
+        raise NotImplementedError
+
+    def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
+        raise NotImplementedError
+
+    def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:
+        raise NotImplementedError
+
+    # The stored-document operations the use cases call.
+    def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest) -> DocumentRef:
+        return self._transform(store, sha256, lambda source, out: self.sign_file(source, out, request))
+
+    def timestamp_document(self, store: DocumentStore, sha256: str) -> DocumentRef:
+        return self._transform(store, sha256, self.timestamp_file)
+
+    def create_fields_document(self, store: DocumentStore, sha256: str,
+                               fields: Sequence[SignatureField]) -> DocumentRef:
+        return self._transform(store, sha256, lambda source, out: self.create_fields_file(source, out, fields))
+
+    def last_document_timestamp(self, store: DocumentStore, sha256: str) -> TimestampFacts | None:
+        return self._on_copy(store, sha256, lambda source, _work: self.last_document_timestamp_file(source))
+
+    def _transform(self, store: DocumentStore, sha256: str, work: Callable[[Path, Path], None]) -> DocumentRef:
+        def run(source: Path, directory: Path) -> DocumentRef:
+            out = directory / "out.pdf"
+            work(source, out)
+            with open(out, "rb") as result:
+                return store.put(result)
+
+        return self._on_copy(store, sha256, run)
+
+    def _on_copy(self, store: DocumentStore, sha256: str, run: Callable[[Path, Path], _T]) -> _T:
+        with tempfile.TemporaryDirectory(prefix="seing-pdf-", dir=self.scratch_dir) as tmp:
+            directory = Path(tmp)
+            source = directory / "in.pdf"
+            scratch_copy(store, sha256, source)
+            return run(source, directory)
