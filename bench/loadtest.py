@@ -165,7 +165,7 @@ class Stack:
 
     def __init__(self, data_dir: Path, server_url: str) -> None:
         from adapters.persistence.migrations import upgrade
-        from entrypoints.container import build_container
+        from entrypoints.composition.container import build_container
         from entrypoints.settings import Settings
 
         database_url = postgres_database(server_url, data_dir.name.replace("-", "_")) if server_url else ""

@@ -24,7 +24,7 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def _container(settings: Settings):  # type: ignore[no-untyped-def]
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
 
     container = build_container(settings)
     container.init_resources()
@@ -106,7 +106,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
 
 def _warn_about_publication(settings: Settings) -> None:
     """Said at every start: addresses a QCP-n certificate must not carry (EN 319 412)."""
-    from entrypoints.pki_config import publication_warnings
+    from entrypoints.composition.pki_config import publication_warnings
 
     for warning in publication_warnings(settings):
         print(warning, file=sys.stderr, flush=True)
@@ -243,7 +243,7 @@ def cmd_plugins(args: argparse.Namespace, settings: Settings) -> int:
     """Every provider group, what is installed in it and which one the configuration selects.
     Exit status 1 when a selected provider is not installed (the start would stop on it)."""
     from adapters.plugins import installed_providers
-    from entrypoints.real_adapters import selected_providers
+    from entrypoints.composition.real_adapters import selected_providers
     from ports.providers import CONTRACTS, GROUPS
 
     selected = selected_providers(settings)

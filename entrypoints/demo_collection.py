@@ -26,7 +26,7 @@ from domain.model.collection import InvitationMode
 from domain.model.pki import CaName, CertificatePolicy, CertificateSubject
 from domain.model.signer import SignatureLevel, SignerKind
 from domain.model.values import Email
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.demo import COLLABORATOR_EMAIL, OWNER_EMAIL, seed_demo
 from entrypoints.settings import Settings
 

@@ -77,7 +77,7 @@ def _verifier(settings: Settings, roots: list[str]) -> tuple[Any, list[TrustSour
     from adapters.ca.published import read_published_hierarchy
     from adapters.signing.trusted_list import load_trusted_list
     from adapters.system.clock import SystemClock
-    from entrypoints.ceremony_wiring import make_reader_verifier
+    from entrypoints.composition.ceremony_wiring import make_reader_verifier
 
     sources: list[TrustSource] = []
     anchors: list[bytes] = []

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+ETSI_BEST_PRACTICES_TSA_POLICY = "0.4.0.2023.1.1"
+"""The TSA policy of ETSI EN 319 421 (best practices), which the built-in TSA stamps under."""
+
 HASH_ALGORITHMS = ("sha256", "sha384", "sha512")
 """Digest algorithms every adapter must accept (names as in hashlib)."""
 

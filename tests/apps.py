@@ -22,7 +22,7 @@ from typing import Any
 
 from litestar import Litestar
 
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from entrypoints.web.app import create_app
 

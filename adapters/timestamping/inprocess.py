@@ -21,11 +21,10 @@ from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.keyvault import KeyVault
 from ports.providers import ProviderConfig
-from ports.timestamping import HASH_ALGORITHMS
+from ports.timestamping import ETSI_BEST_PRACTICES_TSA_POLICY, HASH_ALGORITHMS
 
 __all__ = ["BuiltinTsa", "InProcessTimestampAuthority", "ETSI_BEST_PRACTICES_TSA_POLICY", "builtin_factory"]
 
-ETSI_BEST_PRACTICES_TSA_POLICY = "0.4.0.2023.1.1"
 """ETSI EN 319 421 best-practices time-stamp policy, the default ``policy_oid``."""
 
 _DIGEST_SIZES = {name: hashlib.new(name).digest_size for name in HASH_ALGORITHMS}
@@ -268,7 +267,8 @@ class InProcessTimestampAuthority:
 
 
 class BuiltinTsa:
-    """The in-process TSA with the CA's TSA certificate; its key stays in the vault.
+    """The in-process TSA with the CA's TSA certificate; its key stays in the vault. Both a
+    ``TimestampAuthority`` (the platform's own stamps) and a ``TimestampResponder`` (/pki/tsa).
 
     Built at the first timestamp, not at start-up: a worker that only delivers emails
     must start even before `seing ca init` has created the TSA certificate.
@@ -291,9 +291,9 @@ class BuiltinTsa:
     def timestamp(self, digest: bytes, hash_algorithm: str, nonce: int | None = None) -> bytes:
         return self._authority().timestamp(digest, hash_algorithm, nonce)
 
-    def __getattr__(self, name: str) -> object:
-        # respond() for POST /pki/tsa and the rest of the in-process TSA's API.
-        return getattr(self._authority(), name)
+    def respond(self, query: bytes) -> bytes:
+        """POST /pki/tsa: the RFC 3161 reply to a DER ``TimeStampReq`` (``TimestampResponder``)."""
+        return self._authority().respond(query)
 
 
 def builtin_factory(config: ProviderConfig) -> BuiltinTsa:

@@ -349,7 +349,7 @@ def include_api(app_config: AppConfig) -> None:
 
 
 def _default_container() -> Any:
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import load_settings
 
     return build_container(load_settings())

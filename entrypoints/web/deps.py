@@ -1,4 +1,7 @@
-"""How handlers reach the container: small ``provide_*`` functions registered with ``Provide``.
+"""How handlers reach the composition root: small ``provide_*`` functions registered with ``Provide``.
+
+Handlers get the typed ``UseCases`` facade (``use_cases``), the settings and the clock; never the
+container itself, so never an adapter.
 
 The container lives on ``app.state.container``; no dependency-injector wiring in handlers
 (Litestar inspects handler signatures and the two clash). The JSON API reuses these.
@@ -16,7 +19,9 @@ from litestar.di import NamedDependency, Provide
 from domain.model.audit import RequestContext
 from domain.model.errors import NotFound
 from domain.services.views import CabinetMembership, Profile
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.i18n import N_, SESSION_LOCALE_KEY
+from ports.clock import Clock
 
 SESSION_PERSON = "person_id"
 SESSION_CABINET = "cabinet_id"
@@ -55,22 +60,23 @@ class Viewer:
         return self.profile.person_id
 
 
-def provide_container(state: State) -> Any:
-    return state.container
+def provide_use_cases(state: State) -> UseCases:
+    """``use_cases.login(email=..., password=...)`` etc., ports already injected, typed."""
+    return state.container.facade()  # type: ignore[no-any-return]
 
 
-def provide_use_cases(state: State) -> Any:
-    """``use_cases.login(email=..., password=...)`` etc., ports already injected."""
-    return state.container.use_cases
+def use_cases_of(request: Request) -> UseCases:
+    """The facade, for helpers that have the request but were not given ``use_cases``."""
+    return request.app.state.container.facade()  # type: ignore[no-any-return]
 
 
 def provide_settings(state: State) -> Any:
     return state.container.settings()
 
 
-def provide_clock(state: State) -> Any:
+def provide_clock(state: State) -> Clock:
     """The Clock port: the web edge reads time from it too (tests move a fixed clock)."""
-    return state.container.adapters.clock()
+    return state.container.facade().clock()  # type: ignore[no-any-return]
 
 
 def request_context(request: Request) -> RequestContext:
@@ -82,7 +88,7 @@ def request_context(request: Request) -> RequestContext:
     return RequestContext(ip=client, user_agent=(request.headers.get("user-agent") or "")[:400] or None)
 
 
-def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
+def provide_viewer(request: Request, use_cases: NamedDependency[UseCases]) -> Viewer:
     """Runs in a worker thread (``sync_to_thread``): the use cases open database sessions."""
     session = request.session
     person_id = session.get(SESSION_PERSON)
@@ -110,7 +116,6 @@ def provide_viewer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
 
 
 DEPENDENCIES: dict[str, Provide] = {
-    "container": Provide(provide_container, sync_to_thread=False),
     "use_cases": Provide(provide_use_cases, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "clock": Provide(provide_clock, sync_to_thread=False),

@@ -22,7 +22,7 @@ from adapters.messaging.brevo import BrevoSmsSender
 from adapters.messaging.outbox import OutboxSmsSender
 from adapters.messaging.registry import SmsProviderUnknown, available_sms_providers, load_sms_sender
 from adapters.messaging.twilio import TwilioSmsSender
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.messaging import SmsSenderContract
 from ports.messaging import SMS_SENDERS_ENTRY_POINT_GROUP, OutgoingSms, SmsProviderConfig, SmsSender

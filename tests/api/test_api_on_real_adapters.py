@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from adapters.persistence.migrations import upgrade
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.api.conftest import OWNER_EMAIL, PASSWORD, SIREN, ApiClient, app_for, problem_of
 

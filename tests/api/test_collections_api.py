@@ -229,7 +229,7 @@ def test_the_collections_need_a_session(raw, cabinet):
 def test_a_file_over_the_limit_is_a_413_problem_naming_the_limit(tmp_path):
     from litestar.testing import TestClient
 
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
     from tests.api.conftest import ApiClient, app_for
 

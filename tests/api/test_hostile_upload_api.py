@@ -31,7 +31,7 @@ def pool() -> Iterator[BoundedProcessPool]:
 def api_and_cabinet(tmp_path, pool) -> Iterator[tuple[ApiClient, Any]]:
     from litestar.testing import TestClient
 
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
 
     container = build_container(Settings(data_dir=tmp_path, max_upload_mb=2), fakes=True)

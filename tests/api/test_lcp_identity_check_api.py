@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from domain.model.identity import CheckMode
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.identity import PNG
 from tests.api.conftest import problem_of

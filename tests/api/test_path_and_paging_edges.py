@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import pytest
 
 from adapters.persistence.migrations import upgrade
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.api.conftest import problem_of
 

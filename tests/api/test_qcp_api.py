@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from litestar.testing import TestClient
 
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.identity import PNG
 from tests.api.conftest import ApiClient, problem_of

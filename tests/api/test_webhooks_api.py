@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.webhooks import RecordingWebhookSender
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.api.conftest import PASSWORD, problem_of
 

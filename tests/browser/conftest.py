@@ -46,7 +46,7 @@ def _build_container(data_dir: Path, port: int) -> Any:
     (emails land where /dev/outbox and read_outbox find them)."""
     from adapters.persistence.migrations import upgrade
     from domain.model.errors import DomainError
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
 
     settings = Settings(data_dir=data_dir, host="127.0.0.1", port=port, dev_mode=True, mail_backend="outbox")

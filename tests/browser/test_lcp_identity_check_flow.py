@@ -28,7 +28,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 def _container(data_dir: Any, port: int) -> Any:
     from adapters.persistence.migrations import upgrade
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
 
     settings = Settings(data_dir=data_dir, host="127.0.0.1", port=port, dev_mode=True, mail_backend="outbox",

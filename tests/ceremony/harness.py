@@ -17,12 +17,12 @@ from dependency_injector import providers
 from adapters.memory.persistence import InMemoryUnitOfWork
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.inprocess import BuiltinTsa
 from domain.model.certificates import Certificate
 from domain.model.collection import InvitationMode
 from domain.model.pki import CaName, CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureLevel, SignerKind
-from entrypoints.container import build_container
-from entrypoints.pki_config import BuiltinTsa
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.intake import corpus
 

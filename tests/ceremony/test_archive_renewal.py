@@ -15,12 +15,12 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.inprocess import BuiltinTsa
 from domain.model.archive import algorithm_end
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.errors import TimestampUnavailable
 from domain.model.signer import SignatureLevel, SignerKind
 from entrypoints import cli
-from entrypoints.pki_config import BuiltinTsa
 from tests.ceremony.harness import Ceremony
 
 DAY = timedelta(days=1)

@@ -9,6 +9,7 @@ import pytest
 from adapters.memory.persistence import InMemoryUnitOfWork
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.inprocess import BuiltinTsa
 from domain.model.audit import verify_chain
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.errors import (
@@ -26,7 +27,6 @@ from domain.model.jobs import Channel
 from domain.model.pki import KeyType
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from domain.services import ceremony
-from entrypoints.pki_config import BuiltinTsa
 from tests.ceremony.harness import Ceremony
 
 

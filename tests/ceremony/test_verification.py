@@ -9,7 +9,7 @@ import pytest
 from domain.model.collection import InvitationMode
 from domain.model.errors import NotVerifiable
 from domain.model.pki import CaName, RevocationReason
-from entrypoints.ceremony_wiring import make_verifier
+from entrypoints.composition.ceremony_wiring import make_verifier
 from tests.ceremony.harness import Ceremony, three_signers
 
 TSL = """<?xml version="1.0" encoding="UTF-8"?>

@@ -17,7 +17,7 @@ import pytest
 from domain.model.certificates import der_to_pem
 from domain.model.signer import SignatureLevel, SignerKind
 from entrypoints import cli
-from entrypoints.ceremony_wiring import make_reader_verifier
+from entrypoints.composition.ceremony_wiring import make_reader_verifier
 from tests.ceremony.harness import Ceremony
 
 ROOT = Path(__file__).resolve().parents[2]

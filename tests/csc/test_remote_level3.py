@@ -20,6 +20,7 @@ from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.inprocess import BuiltinTsa
 from domain.model.collection import CollectionStatus
 from domain.model.errors import (
     RemoteAuthorizationExpired,
@@ -29,7 +30,6 @@ from domain.model.errors import (
 )
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
-from entrypoints.pki_config import BuiltinTsa
 from tests.ceremony.harness import Ceremony, require_tool
 from tests.csc.server import SIGNER_EMAIL
 from tests.signing.pki_server import PkiHttpServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.csc import CscRemoteSigning
-from entrypoints.remote_signing_config import remote_signing_routes
+from entrypoints.composition.remote_signing_config import remote_signing_routes
 from entrypoints.settings import ConfigurationError, Settings
 
 
@@ -44,7 +44,7 @@ def test_a_half_given_configuration_stops_the_start_naming_what_is_missing(tmp_p
 
 
 def test_the_container_gives_the_ceremony_the_routes(tmp_path):
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
 
     container = build_container(_settings(tmp_path, remote_signing="csc", remote_signing_cabinets="732829320",
                                           remote_signing_options={"url": "https://qtsp.example/csc/v2"}), fakes=True)

@@ -25,7 +25,7 @@ def test_cabinet_create_then_the_owner_logs_in(data_dir, capsys):
     assert main(["cabinet", "create", "--name", "Cabinet Poussart", "--siren", "732829320", "--email",
                  "jessica@poussart.fr", "--given-names", "Jessica", "--surname", "Poussart",
                  "--password", "correct horse battery"]) == 0
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import load_settings
 
     container = build_container(load_settings())
@@ -68,7 +68,7 @@ def test_ca_init_is_idempotent_and_kek_rotation_keeps_keys_usable(data_dir, caps
     assert main(["keys", "rotate-kek"]) == 0
     assert (data_dir / "kek").read_text() != old_kek
     from domain.model.pki import CaName
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import load_settings
 
     container = build_container(load_settings())

@@ -1,5 +1,5 @@
 from domain.model.cabinet import Role
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 
 
@@ -47,7 +47,7 @@ def test_fake_containers_share_a_prepared_hierarchy_but_not_what_they_issue(tmp_
     from datetime import UTC, datetime, timedelta
 
     from domain.model.pki import CertificatePolicy, KeyType, RevocationReason
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
     from tests.pki.helpers import sample_subject
 

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.memory.clock import FixedClock
 from entrypoints import cli
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.documents import PDF
 from ports.contracts.providers import contract_for

@@ -17,8 +17,8 @@ from adapters.messaging.smtp import SmtpMailer
 from adapters.plugins import ProviderUnknown, installed_providers, load_provider
 from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.storage.s3 import S3DocumentStore
-from entrypoints.container import build_container
-from entrypoints.real_adapters import selected_providers
+from entrypoints.composition.container import build_container
+from entrypoints.composition.real_adapters import selected_providers
 from entrypoints.settings import ConfigurationError, Settings, load_settings
 from ports.contracts.documents import PDF
 from ports.providers import CONTRACTS, GROUPS, ProviderConfig

@@ -5,7 +5,7 @@ import pytest
 from adapters.messaging.brevo import BrevoSmsSender
 from adapters.messaging.outbox import OutboxSmsSender, read_outbox
 from adapters.messaging.twilio import TwilioSmsSender
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import ConfigurationError, Settings, load_settings
 from ports.messaging import OutgoingSms
 from tests.adapters.sms_provider_stubs import BrevoStub, TwilioStub

@@ -65,7 +65,7 @@ def test_the_cli_creates_an_officer_who_can_log_in(tmp_path, monkeypatch, capsys
     assert main(["officer", "create", "--email", "agent@seing.test", "--given-names", "Agnès", "--surname",
                  "Contrôle", "--password", "correct horse battery"]) == 0
     assert "registration officer agent@seing.test created" in capsys.readouterr().out
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import load_settings
 
     container = build_container(load_settings())

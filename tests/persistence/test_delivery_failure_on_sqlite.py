@@ -11,7 +11,7 @@ from adapters.persistence.migrations import upgrade
 from domain.model.audit import verify_chain
 from domain.model.collection import EventKind
 from domain.model.signer import SignatureLevel, SignerKind
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.intake import corpus
 

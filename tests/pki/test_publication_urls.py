@@ -14,7 +14,7 @@ from adapters.ca.builtin import BuiltinCaSettings
 from domain.model.errors import QcpPublicationInsecure
 from domain.model.pki import CertificatePolicy, publication_problems
 from entrypoints import cli
-from entrypoints.pki_config import ca_settings, publication_warnings
+from entrypoints.composition.pki_config import ca_settings, publication_warnings
 from entrypoints.settings import Settings
 from tests.pki.helpers import make_test_pki
 
@@ -141,7 +141,7 @@ def test_an_external_level_3_signer_is_told_before_any_code_is_sent(tmp_path):
 
 def test_a_qcp_enrollment_is_not_opened_while_the_qcp_n_could_not_be_issued(tmp_path):
     # Better refused at « Souscrire » than after the identity check.
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
 
     container = build_container(Settings(data_dir=tmp_path, dev_mode=False, public_url="http://seing.example.com"),
                                 fakes=True)

@@ -36,7 +36,7 @@ from aiosmtpd.controller import Controller
 from adapters.persistence.migrations import upgrade
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.signer import SignatureLevel, SignerKind
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.intake.corpus import minimal_pdf
 

@@ -1,6 +1,6 @@
 import pytest
 
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 
 PASSWORD = "correct horse battery"

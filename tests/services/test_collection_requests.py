@@ -11,7 +11,7 @@ from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.errors import FieldOutOfPage, InvalidValue, SigningFailed
 from domain.model.signer import SignatureLevel, SignerKind
 from domain.services.collection_requests import CollectionRequest, DocumentSource, FieldRequest, SignerRequest
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.intake import corpus
 

@@ -11,7 +11,7 @@ import pytest
 from adapters.persistence.migrations import upgrade
 from domain.model.errors import CaptureLinkUnusable, LcpIdentityCheckNotPassed
 from domain.model.identity import CheckMode
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.identity import PNG
 from tests.web.lcp_helpers import latest_code

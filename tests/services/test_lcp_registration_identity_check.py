@@ -9,7 +9,7 @@ import pytest
 from domain.model.errors import CaptureLinkUnusable, LcpIdentityCheckNotPassed, RegistrationWrongStep
 from domain.model.identity import CheckMode
 from domain.model.lcp_registration import RegistrationState
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.identity import PNG
 from tests.web.lcp_helpers import latest_code

@@ -7,7 +7,7 @@ import hashlib
 
 from adapters.memory.clock import FixedClock
 from adapters.pdf.evidence_report import PlainPdfEvidenceRenderer
-from entrypoints.ceremony_wiring import make_reader_verifier
+from entrypoints.composition.ceremony_wiring import make_reader_verifier
 from ports.contracts.pdf_signing import BytesOnly
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import PadesLevel, SignatureRequest

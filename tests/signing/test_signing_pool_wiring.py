@@ -6,7 +6,7 @@ from dependency_injector import providers
 
 from adapters.signing.process_pool import ProcessPoolPdfSigning
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
-from entrypoints.real_adapters import RealAdapters
+from entrypoints.composition.real_adapters import RealAdapters
 from entrypoints.settings import Settings
 
 

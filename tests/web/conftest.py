@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 from litestar.testing import TestClient
 
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.apps import app_for
 

@@ -141,7 +141,7 @@ def test_dev_outbox_lists_messages_with_clickable_links(client, container):
 def test_dev_outbox_does_not_exist_outside_dev_mode(tmp_path):
     from litestar.testing import TestClient
 
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
     from entrypoints.web.app import create_app
 

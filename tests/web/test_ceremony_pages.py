@@ -13,12 +13,12 @@ from litestar.testing import TestClient
 
 from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.inprocess import BuiltinTsa
 from domain.model.collection import InvitationMode
 from domain.model.errors import TimestampUnavailable
 from domain.model.identity import CheckMode
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind
-from entrypoints.pki_config import BuiltinTsa
 from tests.ceremony.harness import Ceremony
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from domain.model.cabinet import Delegation, Role
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.signer import SignatureLevel
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from tests.intake import corpus, hostile
 from tests.web.conftest import OWNER_EMAIL, error_for, login, post_form, queued_token

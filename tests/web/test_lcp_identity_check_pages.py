@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from litestar.testing import TestClient
 
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.identity import PNG
 from tests.web.conftest import csrf, login, post_form

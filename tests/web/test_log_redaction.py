@@ -55,7 +55,7 @@ def _free_port() -> int:
 def live(tmp_path) -> Iterator[tuple[str, io.StringIO]]:
     import uvicorn
 
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
     from entrypoints.web.app import create_app
 

@@ -182,7 +182,7 @@ def test_before_the_ca_is_initialised_every_endpoint_says_503_in_french(tmp_path
     from litestar.testing import TestClient
 
     from adapters.ca.builtin import BuiltinCertificateAuthority
-    from entrypoints.container import Container, FakeAdapters
+    from entrypoints.composition.container import Container, FakeAdapters
     from entrypoints.settings import Settings
     from tests.apps import app_for
 

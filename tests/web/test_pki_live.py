@@ -42,7 +42,7 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     import uvicorn
 
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
     from entrypoints.web.app import create_app
 

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from domain.model.identity import DocumentType, ExtractedIdentity
 from domain.model.values import PersonName
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.identity import PNG
 from tests.web.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf, error_for, login, post_form

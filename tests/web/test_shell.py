@@ -69,7 +69,7 @@ def test_session_id_changes_at_login(client, owner):
 def test_secure_cookies_when_the_public_url_is_https(tmp_path):
     from litestar.testing import TestClient
 
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
     from entrypoints.web.app import create_app
 

@@ -28,7 +28,7 @@ def _free_port() -> int:
 def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     import uvicorn
 
-    from entrypoints.container import build_container
+    from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
     from entrypoints.web.app import create_app
 

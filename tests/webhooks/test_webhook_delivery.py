@@ -15,7 +15,7 @@ from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from domain.model.errors import InvalidWebhookUrl, NotOwner, WebhookDestinationRefused
 from domain.model.jobs import JobStatus
 from domain.model.webhooks import DeliveryStatus, WebhookEvent, WebhookUrl, event_job
-from entrypoints.container import build_container
+from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
 from ports.contracts.webhooks import WebhookSenderContract
 from ports.webhooks import WebhookTransportError

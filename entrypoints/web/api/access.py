@@ -31,6 +31,7 @@ from litestar.exceptions import HTTPException
 from domain.model.api_keys import ApiScope, StoredResponse, idempotency_key
 from domain.model.errors import ApiKeyNotAccepted
 from domain.services.api_keys import ApiPrincipal
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import SESSION_PERSON
 
 __all__ = ["IDEMPOTENT", "KEY_READ_SCOPE", "KEY_SCOPE", "ApiKeyAuthentication", "IdempotentPosts", "key_principal",
@@ -58,8 +59,8 @@ def _bearer(scope: Any) -> str | None:
     return value[7:].strip()
 
 
-def _use_cases(scope: Any) -> Any:
-    return scope["litestar_app"].state.container.use_cases
+def _use_cases(scope: Any) -> UseCases:
+    return scope["litestar_app"].state.container.facade()
 
 
 def key_principal(request: Any) -> ApiPrincipal | None:

@@ -10,6 +10,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from domain.model.errors import WrongCurrentPassword
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.schemas import (
     LocaleInput,
@@ -30,7 +31,7 @@ class AccountController(Controller):
     dependencies = {"person_id": Provide(provide_person_id, sync_to_thread=True)}
 
     @get(operation_id="getMe", summary="Mon profil", sync_to_thread=True, responses=problem_responses(401))
-    def read(self, person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Me:
+    def read(self, person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> Me:
         """Return the logged-in person's profile."""
         return Me.from_profile(use_cases.profile(person_id=person_id))
 
@@ -38,7 +39,7 @@ class AccountController(Controller):
          dto=CattrsDTO[LocaleInput], return_dto=None, sync_to_thread=True,
          responses=problem_responses(401, 403, 422))
     def set_locale(self, request: Request[Any, Any, Any], person_id: NamedDependency[str],
-                   data: JSONBody[LocaleInput], use_cases: NamedDependency[Any]) -> None:
+                   data: JSONBody[LocaleInput], use_cases: NamedDependency[UseCases]) -> None:
         """Set the language of pages, emails and API messages (``fr`` or ``en``)."""
         use_cases.set_locale(person_id=person_id, locale=data.locale.value)
         set_session_locale(request, data.locale.value)
@@ -47,7 +48,7 @@ class AccountController(Controller):
          status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[PasswordChangeInput], return_dto=None, sync_to_thread=True,
          responses=problem_responses(401, 403, 422))
     def change_password(self, request: Request[Any, Any, Any], person_id: NamedDependency[str],
-                        data: JSONBody[PasswordChangeInput], use_cases: NamedDependency[Any]) -> None:
+                        data: JSONBody[PasswordChangeInput], use_cases: NamedDependency[UseCases]) -> None:
         """Change the password, proving the current one (at least 10 characters for the new one).
 
         This session carries on (under a new cookie); every other session of this person ends
@@ -58,7 +59,7 @@ class AccountController(Controller):
 
     @post("/totp", operation_id="startTotpSetup", summary="Commencer l’activation de la double authentification",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 409))
-    def start_totp(self, person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> TotpSetupOut:
+    def start_totp(self, person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> TotpSetupOut:
         """Draw a new TOTP secret; it becomes active once a code from it is confirmed."""
         setup = use_cases.start_totp_setup(person_id=person_id)
         return TotpSetupOut(secret=setup.secret, provisioning_uri=setup.provisioning_uri)
@@ -67,7 +68,7 @@ class AccountController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[TotpCodeInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 409, 422))
     def confirm_totp(self, person_id: NamedDependency[str], data: JSONBody[TotpCodeInput],
-                     use_cases: NamedDependency[Any]) -> RecoveryCodes:
+                     use_cases: NamedDependency[UseCases]) -> RecoveryCodes:
         """Turn the second factor on with a code from the app; answers the recovery codes, once."""
         return RecoveryCodes(codes=list(use_cases.confirm_totp(person_id=person_id, code=data.code)))
 
@@ -75,7 +76,7 @@ class AccountController(Controller):
           status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[PasswordConfirmationInput], return_dto=None,
           sync_to_thread=True, responses=problem_responses(401, 403, 409, 422))
     def disable_totp(self, person_id: NamedDependency[str], data: JSONBody[PasswordConfirmationInput],
-                     use_cases: NamedDependency[Any]) -> None:
+                     use_cases: NamedDependency[UseCases]) -> None:
         """Turn the second factor off, proving the password."""
         try:
             use_cases.disable_totp(person_id=person_id, password=data.password)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
@@ -13,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from domain.model.api_keys import ApiScope
 from domain.services.api_keys import ApiKeyView
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_READ_SCOPE, KEY_SCOPE
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
@@ -66,7 +66,7 @@ class ApiKeysController(Controller):
     @get(operation_id="listApiKeys", summary="Clés d’API du cabinet", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))
     def list(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-             use_cases: NamedDependency[Any]) -> list[ApiKeyOut]:
+             use_cases: NamedDependency[UseCases]) -> list[ApiKeyOut]:
         """The cabinet's keys, newest first, revoked ones included, without their secrets (owner only)."""
         return [ApiKeyOut.of(v) for v in use_cases.list_api_keys(cabinet_id=cabinet_id, by_person_id=person_id)]
 
@@ -75,7 +75,7 @@ class ApiKeysController(Controller):
           dto=CattrsDTO[ApiKeyInput], return_dto=None, sync_to_thread=True, opt={IDEMPOTENT: False},
           responses=problem_responses(401, 403, 404, 422))
     def create(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[ApiKeyInput],
-               use_cases: NamedDependency[Any]) -> Response[ApiKeyCreatedOut]:
+               use_cases: NamedDependency[UseCases]) -> Response[ApiKeyCreatedOut]:
         """Create a key with a name and scopes (owner only). The answer holds the secret, shown once."""
         created = use_cases.create_api_key(cabinet_id=cabinet_id, by_person_id=person_id, name=data.name,
                                            scopes=data.scopes)
@@ -86,6 +86,6 @@ class ApiKeysController(Controller):
     @delete("/{key_id:str}", operation_id="revokeApiKey", summary="Révoquer une clé d’API",
             status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def revoke(self, cabinet_id: FromPath[str], key_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> None:
+               use_cases: NamedDependency[UseCases]) -> None:
         """Revoke a key (owner only): it is refused from now on."""
         use_cases.revoke_api_key(cabinet_id=cabinet_id, by_person_id=person_id, key_id=key_id)

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from domain.model.errors import DomainError
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.schemas import (
     CsrfToken,
@@ -57,7 +58,7 @@ class SessionController(Controller):
 
     @get(operation_id="getSession", summary="État de la session", sync_to_thread=True,
          responses=problem_responses())
-    def state(self, request: Request[Any, Any, Any], use_cases: NamedDependency[Any]) -> SessionState:
+    def state(self, request: Request[Any, Any, Any], use_cases: NamedDependency[UseCases]) -> SessionState:
         """Tell whether this session is logged in, or waits for its second factor.
 
         A session opened before the password was changed or reset is over: it answers
@@ -71,7 +72,7 @@ class SessionController(Controller):
           dto=CattrsDTO[LoginInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 422, 429))
     def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginInput],
-              use_cases: NamedDependency[Any]) -> SessionState:
+              use_cases: NamedDependency[UseCases]) -> SessionState:
         """Log in with email and password; the session cookie is set (with a new id).
 
         When the account has a second factor, the answer says ``second_factor_required``
@@ -92,7 +93,7 @@ class SessionController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[SecondFactorInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 409, 422))
     def second_factor(self, request: Request[Any, Any, Any], data: JSONBody[SecondFactorInput],
-                      use_cases: NamedDependency[Any]) -> SessionState:
+                      use_cases: NamedDependency[UseCases]) -> SessionState:
         """Finish a login with the TOTP code (or a recovery code).
 
         After five wrong codes the pending login is dropped: start again with
@@ -131,7 +132,7 @@ class PasswordResetController(Controller):
           status_code=HTTP_202_ACCEPTED, dto=CattrsDTO[PasswordResetRequestInput], return_dto=None,
           sync_to_thread=True, responses=problem_responses(403, 422, 429))
     def request_reset(self, request: Request[Any, Any, Any], data: JSONBody[PasswordResetRequestInput],
-                      use_cases: NamedDependency[Any]) -> None:
+                      use_cases: NamedDependency[UseCases]) -> None:
         """Email a reset link to the account's address.
 
         The answer is the same whether the address is known or not, so nobody can probe
@@ -144,7 +145,7 @@ class PasswordResetController(Controller):
           status_code=HTTP_204_NO_CONTENT, dto=CattrsDTO[PasswordResetInput], return_dto=None,
           sync_to_thread=True, responses=problem_responses(403, 404, 410, 422))
     def reset(self, token: FromPath[str], data: JSONBody[PasswordResetInput],
-              use_cases: NamedDependency[Any]) -> None:
+              use_cases: NamedDependency[UseCases]) -> None:
         """Set a new password with the token received by email (one use, one hour).
 
         The person's other reset links stop working, and every session opened before ends

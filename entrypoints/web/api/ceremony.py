@@ -25,6 +25,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from domain.model.api_keys import ApiScope
 from domain.model.errors import InvalidValue, NotFound, NotVerifiable
 from domain.services.verification import MAX_VERIFY_BYTES
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
@@ -171,20 +172,20 @@ class CeremonyController(Controller):
 
     @get("", operation_id="getSignerCeremony", summary="Lire l’état de sa signature", sync_to_thread=True,
          responses=problem_responses(404, 410))
-    def status(self, token: FromPath[str], use_cases: NamedDependency[Any]) -> CeremonyOut:
+    def status(self, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> CeremonyOut:
         """The ceremony as it stands (poll it while ``signer_status`` is ``finalising``)."""
         return CeremonyOut.from_view(use_cases.ceremony_status(token=token), token)
 
     @post("/open", operation_id="openSignerCeremony", summary="Ouvrir la collecte (lien reçu)",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(404, 409, 410))
-    def open(self, request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> CeremonyOut:
+    def open(self, request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> CeremonyOut:
         """Record that the signer opened their link (first time only); the documents get ready."""
         view = use_cases.open_ceremony(token=token, context=request_context(request))
         return CeremonyOut.from_view(view, token)
 
     @get("/documents/{document_id:str}", operation_id="getSignerDocument", summary="Lire un document à signer",
          sync_to_thread=True, responses=problem_responses(404, 410), media_type="application/pdf")
-    def document(self, token: FromPath[str], document_id: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+    def document(self, token: FromPath[str], document_id: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
         """The PDF exactly as it will be signed (its SHA-256 is the one the code is bound to)."""
         try:
             name, content = use_cases.read_document_for_signer(token=token, document_id=document_id)
@@ -197,7 +198,7 @@ class CeremonyController(Controller):
           status_code=HTTP_201_CREATED, dto=CattrsDTO[CodeRequestInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(404, 409, 410, 422, 429))
     def request_code(self, request: Request, token: FromPath[str], data: JSONBody[CodeRequestInput],
-                     use_cases: NamedDependency[Any]) -> CodeSentOut:
+                     use_cases: NamedDependency[UseCases]) -> CodeSentOut:
         """Send the 6-digit code: by email at level 1, by SMS at levels 2-3 (bound to the documents'
         digests). Asking again is « Code non reçu ? Renvoyer »: throttled (429 ``otp.resend_too_soon``)."""
         _accepted(data)
@@ -209,7 +210,7 @@ class CeremonyController(Controller):
           dto=CattrsDTO[SignInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(404, 409, 410, 422))
     def sign(self, request: Request, token: FromPath[str], data: JSONBody[SignInput],
-             use_cases: NamedDependency[Any]) -> SignOutcomeOut:
+             use_cases: NamedDependency[UseCases]) -> SignOutcomeOut:
         """Every document of the collection is signed with this one code."""
         outcome = use_cases.sign(token=token, code="".join(data.code.split()), context=request_context(request))
         return SignOutcomeOut(status=outcome.status, collection_status=outcome.collection_status)
@@ -218,7 +219,7 @@ class CeremonyController(Controller):
           dto=CattrsDTO[RefusalInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(404, 409, 410, 422))
     def refuse(self, request: Request, token: FromPath[str], data: JSONBody[RefusalInput],
-               use_cases: NamedDependency[Any]) -> CeremonyOut:
+               use_cases: NamedDependency[UseCases]) -> CeremonyOut:
         """Ends the collection: the preparer is told, no one receives a document."""
         reason = data.reason.strip()
         if not reason or len(reason) > MAX_REASON:
@@ -230,7 +231,7 @@ class CeremonyController(Controller):
           summary="Commencer la vérification d’identité (niveau 3, signataire externe)",
           status_code=HTTP_201_CREATED, sync_to_thread=True, responses=problem_responses(404, 409, 410, 503))
     def start_identity_check(self, request: Request, token: FromPath[str],
-                             use_cases: NamedDependency[Any]) -> IdentityCheckOut:
+                             use_cases: NamedDependency[UseCases]) -> IdentityCheckOut:
         """Open the identity check (document and face) with the configured provider."""
         session = use_cases.start_identity_check(token=token, context=request_context(request))
         return IdentityCheckOut(status="pending", session_ref=session.session_ref, phone_url=session.phone_url,
@@ -239,7 +240,7 @@ class CeremonyController(Controller):
     @get("/identity-check", operation_id="getSignerIdentityCheck", summary="État de la vérification d’identité",
          sync_to_thread=True, responses=problem_responses(404, 410))
     def identity_check(self, request: Request, token: FromPath[str],
-                       use_cases: NamedDependency[Any]) -> IdentityCheckOut:
+                       use_cases: NamedDependency[UseCases]) -> IdentityCheckOut:
         """``approved`` lets the signer ask for their code; ``rejected`` allows a new attempt."""
         return IdentityCheckOut(status=use_cases.identity_check_outcome(token=token, context=request_context(request)))
 
@@ -258,7 +259,7 @@ class DownloadsController(Controller):
 
     @get("", operation_id="getDownloadLink", summary="Ce que donne un lien de téléchargement",
          sync_to_thread=True, responses=problem_responses(404, 410))
-    def overview(self, token: FromPath[str], use_cases: NamedDependency[Any]) -> DownloadLinkOut:
+    def overview(self, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> DownloadLinkOut:
         """The signed PDFs (completed collection) and the evidence file, while the link is valid."""
         overview = use_cases.download_overview(token=token)
         base = f"/api/v1/downloads/{token}"
@@ -273,7 +274,7 @@ class DownloadsController(Controller):
     @get("/documents/{document_id:str}", operation_id="downloadSignedDocument", summary="Télécharger un PDF signé",
          sync_to_thread=True, responses=problem_responses(404, 409, 410), media_type="application/pdf")
     def document(self, request: Request, token: FromPath[str], document_id: FromPath[str],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
         """A signed PDF of the completed collection (the download is recorded in the trail)."""
         try:
             name, content = use_cases.download_by_link(token=token, item=document_id,
@@ -284,14 +285,14 @@ class DownloadsController(Controller):
 
     @get("/evidence.pdf", operation_id="downloadEvidencePdf", summary="Télécharger le dossier de preuve (PDF)",
          sync_to_thread=True, responses=problem_responses(404, 409, 410), media_type="application/pdf")
-    def evidence_pdf(self, request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+    def evidence_pdf(self, request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
         """The sealed, timestamped evidence file (« dossier de preuve »)."""
         name, content = use_cases.download_by_link(token=token, item="evidence.pdf", context=request_context(request))
         return _file(name, content, "application/pdf")
 
     @get("/evidence.json", operation_id="downloadEvidenceJson", summary="Télécharger le dossier de preuve (JSON)",
          sync_to_thread=True, responses=problem_responses(404, 409, 410), media_type="application/json")
-    def evidence_json(self, request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+    def evidence_json(self, request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
         """The evidence file's JSON twin (same content, for machines; not signed itself)."""
         name, content = use_cases.download_by_link(token=token, item="evidence.json",
                                                    context=request_context(request))
@@ -315,7 +316,7 @@ class CollectionResultsController(Controller):
          responses=problem_responses(401, 404, 409, 410), media_type="application/pdf")
     def signed_document(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                         document_id: FromPath[str], person_id: NamedDependency[str],
-                        use_cases: NamedDependency[Any]) -> Response:
+                        use_cases: NamedDependency[UseCases]) -> Response:
         """Only once the collection is completed (409 ``download.link_unusable`` before)."""
         name, content = use_cases.signed_document_for_member(collection_id=collection_id, document_id=document_id,
                                                              by_person_id=person_id,
@@ -326,7 +327,7 @@ class CollectionResultsController(Controller):
          summary="Télécharger le dossier de preuve (PDF)", sync_to_thread=True,
          responses=problem_responses(401, 404, 409), media_type="application/pdf")
     def evidence_pdf(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
-                     person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response:
+                     person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> Response:
         """Sealed at completion, refusal, expiry or cancellation (409 ``evidence.not_ready`` before)."""
         name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=person_id, fmt="pdf",
                                                       context=request_context(request))
@@ -336,7 +337,7 @@ class CollectionResultsController(Controller):
          summary="Télécharger le dossier de preuve (JSON)", sync_to_thread=True,
          responses=problem_responses(401, 404, 409), media_type="application/json")
     def evidence_json(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
-                      person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response:
+                      person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> Response:
         """The evidence file's JSON twin."""
         name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=person_id,
                                                       fmt="json", context=request_context(request))
@@ -366,5 +367,5 @@ class VerificationsController(Controller):
             raise InputRejected("http.unsupported_media_type", status=415)
         if not body:
             raise NotVerifiable("empty body")
-        use_cases = request.app.state.container.use_cases
+        use_cases = request.app.state.container.facade()
         return use_cases.verify_pdf(content=body).as_dict()

@@ -26,6 +26,7 @@ from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.services.collection_requests import CollectionRequest, DocumentSource, FieldRequest, SignerRequest
 from domain.services.collections import MAX_PAGE
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.collection_schemas import (
     CollectionCreated,
@@ -76,7 +77,7 @@ def _text(data: dict[str, Any] | None, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _checked_files(request: Request[Any, Any, Any], use_cases: Any,
+def _checked_files(request: Request[Any, Any, Any], use_cases: UseCases,
                    data: dict[str, Any] | None) -> list[tuple[str, bytes]] | Response[Any]:
     """Every file read and checked; a problem response when any is refused (or none was sent)."""
     uploads = _files(data)
@@ -129,7 +130,7 @@ class CollectionsController(Controller):
           status_code=HTTP_201_CREATED, sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
           opt={UPLOAD: True, "body_media_type": "multipart/form-data"}, responses=problem_responses(401, 403, 404, 413, 415, 422))
     def create(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
-               use_cases: NamedDependency[Any]) -> Response[Any]:
+               use_cases: NamedDependency[UseCases]) -> Response[Any]:
         """Create a draft in a cabinet from ``multipart/form-data``: ``cabinet_id``, ``title`` (defaults to
         the first file's name), ``message`` and one or more PDF ``files``.
 
@@ -159,7 +160,7 @@ class CollectionsController(Controller):
           responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def add_documents(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                       person_id: NamedDependency[str], data: MultipartData,
-                      use_cases: NamedDependency[Any]) -> Response[Any]:
+                      use_cases: NamedDependency[UseCases]) -> Response[Any]:
         """Add PDF ``files`` (``multipart/form-data``) to a draft; one refused file refuses them all."""
         use_cases.collection_details(collection_id=collection_id, by_person_id=person_id)
         files = _checked_files(request, use_cases, data)
@@ -174,7 +175,7 @@ class CollectionsController(Controller):
             summary="Retirer un document", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True,
             responses=problem_responses(401, 403, 404, 409))
     def remove_document(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
-                        person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> None:
+                        person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> None:
         """Remove a document from a draft."""
         use_cases.remove_collection_document(context=request_context(request),
                                              collection_id=collection_id, by_person_id=person_id,
@@ -184,7 +185,7 @@ class CollectionsController(Controller):
          summary="Télécharger un original", sync_to_thread=True, media_type="application/pdf",
          responses=problem_responses(401, 403, 404))
     def original(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
-                 person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response[bytes]:
+                 person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """The document's bytes exactly as uploaded (``application/pdf``); the download is in the trail."""
         from urllib.parse import quote
 
@@ -200,7 +201,7 @@ class CollectionsController(Controller):
          responses=problem_responses(401, 403, 404, 409, 422))
     def update_info(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                     person_id: NamedDependency[str],
-                    data: JSONBody[CollectionInfoInput], use_cases: NamedDependency[Any]) -> None:
+                    data: JSONBody[CollectionInfoInput], use_cases: NamedDependency[UseCases]) -> None:
         """Set the title (200 characters at most) and the message to the signers of a draft."""
         use_cases.update_collection_info(context=request_context(request),
                                          collection_id=collection_id, by_person_id=person_id, title=data.title,
@@ -211,7 +212,7 @@ class CollectionsController(Controller):
          sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def update_options(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                        person_id: NamedDependency[str],
-                       data: JSONBody[CollectionOptionsInput], use_cases: NamedDependency[Any]) -> None:
+                       data: JSONBody[CollectionOptionsInput], use_cases: NamedDependency[UseCases]) -> None:
         """Change the deadline (in the future, within a year), the automatic reminders and the invitation
         mode (``sequential``: « Invitations séquentielles », ``parallel``: « Invitations en parallèle »)."""
         reminders = None
@@ -228,7 +229,7 @@ class CollectionsController(Controller):
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def add_observer(self, request: Request[Any, Any, Any], collection_id: FromPath[str],
                      person_id: NamedDependency[str],
-                     data: JSONBody[ObserverInput], use_cases: NamedDependency[Any]) -> ObserverCreated:
+                     data: JSONBody[ObserverInput], use_cases: NamedDependency[UseCases]) -> ObserverCreated:
         """Add a person in copy: told at the end, never signs."""
         return ObserverCreated(observer_id=use_cases.add_observer(
             context=request_context(request), collection_id=collection_id, by_person_id=person_id,
@@ -238,7 +239,7 @@ class CollectionsController(Controller):
             summary="Retirer un destinataire en copie", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True,
             responses=problem_responses(401, 403, 404, 409))
     def remove_observer(self, request: Request[Any, Any, Any], collection_id: FromPath[str], observer_id: FromPath[str],
-                        person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> None:
+                        person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> None:
         """Remove a person in copy from a draft."""
         use_cases.remove_observer(context=request_context(request),
                                   collection_id=collection_id, by_person_id=person_id, observer_id=observer_id)
@@ -248,7 +249,7 @@ class CollectionsController(Controller):
           responses=problem_responses(401, 403, 404, 409, 422))
     def add_signer(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
                    data: JSONBody[SignerInput],
-                   use_cases: NamedDependency[Any]) -> SignerCreated:
+                   use_cases: NamedDependency[UseCases]) -> SignerCreated:
         """Add a signer at the end of the list.
 
         Level 3 is possible for a member holding an active qualified certificate, or for an external
@@ -264,7 +265,7 @@ class CollectionsController(Controller):
             responses=problem_responses(401, 403, 404, 409))
     def remove_signer(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
                       person_id: NamedDependency[str],
-                      use_cases: NamedDependency[Any]) -> None:
+                      use_cases: NamedDependency[UseCases]) -> None:
         """Remove a signer from a draft."""
         use_cases.remove_signer(context=request_context(request),
                                 collection_id=collection_id, by_person_id=person_id, signer_id=signer_id)
@@ -274,7 +275,7 @@ class CollectionsController(Controller):
          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def set_level(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
                   person_id: NamedDependency[str],
-                  data: JSONBody[LevelInput], use_cases: NamedDependency[Any]) -> None:
+                  data: JSONBody[LevelInput], use_cases: NamedDependency[UseCases]) -> None:
         """Set a signer's level: 1 simple, 2 advanced, 3 advanced based on a qualified certificate."""
         use_cases.set_signer_level(context=request_context(request),
                                    collection_id=collection_id, by_person_id=person_id, signer_id=signer_id,
@@ -285,7 +286,7 @@ class CollectionsController(Controller):
          return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def reorder(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
                 data: JSONBody[OrderInput],
-                use_cases: NamedDependency[Any]) -> None:
+                use_cases: NamedDependency[UseCases]) -> None:
         """Put the signers in this order, in a draft or while the collection runs (signers who signed keep
         their place; in sequential mode the first one who has not signed is the one invited)."""
         use_cases.reorder_signers(context=request_context(request), collection_id=collection_id, by_person_id=person_id,
@@ -298,7 +299,7 @@ class CollectionsController(Controller):
     def place_field(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
                     signer_id: FromPath[str],
                     person_id: NamedDependency[str], data: JSONBody[FieldInput],
-                    use_cases: NamedDependency[Any]) -> None:
+                    use_cases: NamedDependency[UseCases]) -> None:
         """Place a signer's box on a page (by default: stacked at the bottom of the last page)."""
         use_cases.place_signature_field(context=request_context(request),
                                         collection_id=collection_id, by_person_id=person_id,
@@ -308,7 +309,7 @@ class CollectionsController(Controller):
     @post("/{collection_id:str}/send", operation_id="sendCollection", summary="Envoyer la collecte",
           status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def send(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
-             use_cases: NamedDependency[Any]) -> None:
+             use_cases: NamedDependency[UseCases]) -> None:
         """Send the draft: the first signer (sequential) or every signer (parallel) is invited by email."""
         use_cases.send_collection(context=request_context(request), collection_id=collection_id, by_person_id=person_id)
 
@@ -319,7 +320,7 @@ class CollectionsController(Controller):
           responses={**problem_responses(401, 403, 404, 409), **problem_responses(429)})
     def remind(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
                person_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> None:
+               use_cases: NamedDependency[UseCases]) -> None:
         """Email an invited signer again now (at most one email an hour: 429 with ``Retry-After``)."""
         use_cases.remind_signer_now(context=request_context(request),
                                     collection_id=collection_id, by_person_id=person_id, signer_id=signer_id)
@@ -329,7 +330,7 @@ class CollectionsController(Controller):
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def replace(self, request: Request[Any, Any, Any], collection_id: FromPath[str], signer_id: FromPath[str],
                 person_id: NamedDependency[str],
-                data: JSONBody[SignerInput], use_cases: NamedDependency[Any]) -> SignerCreated:
+                data: JSONBody[SignerInput], use_cases: NamedDependency[UseCases]) -> SignerCreated:
         """Someone else signs in the place of a signer who has not signed; the old links stop working."""
         return SignerCreated(signer_id=use_cases.replace_signer(
             context=request_context(request), collection_id=collection_id, by_person_id=person_id,
@@ -340,14 +341,14 @@ class CollectionsController(Controller):
     @post("/{collection_id:str}/cancellation", operation_id="cancelCollection", summary="Annuler la collecte",
           status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def cancel(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> None:
+               use_cases: NamedDependency[UseCases]) -> None:
         """Cancel a draft or a running collection; invited signers are told their link is dead."""
         use_cases.cancel_collection(context=request_context(request),
                                     collection_id=collection_id, by_person_id=person_id)
 
     @get(operation_id="listCollections", summary="Collectes du cabinet", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))
-    def search(self, person_id: NamedDependency[str], use_cases: NamedDependency[Any],
+    def search(self, person_id: NamedDependency[str], use_cases: NamedDependency[UseCases],
              cabinet_id: Annotated[str, QueryParameter(min_length=1)],
              status: Annotated[list[CollectionStatus] | None, QueryParameter()] = None,
              q: Annotated[str, QueryParameter(max_length=200)] = "",
@@ -362,14 +363,14 @@ class CollectionsController(Controller):
     @get("/{collection_id:str}", operation_id="getCollection", summary="Détail d’une collecte",
          sync_to_thread=True, responses=problem_responses(401, 403, 404))
     def read(self, collection_id: FromPath[str], person_id: NamedDependency[str],
-             use_cases: NamedDependency[Any]) -> CollectionOut:
+             use_cases: NamedDependency[UseCases]) -> CollectionOut:
         """Everything about a collection but the bytes: documents and placements, signers, observers."""
         return CollectionOut.of(use_cases.collection_details(collection_id=collection_id, by_person_id=person_id))
 
     @get("/{collection_id:str}/timeline", operation_id="getCollectionTimeline", summary="Historique",
          sync_to_thread=True, responses=problem_responses(401, 403, 404))
     def timeline(self, collection_id: FromPath[str], person_id: NamedDependency[str],
-                 use_cases: NamedDependency[Any]) -> list[TimelineEventOut]:
+                 use_cases: NamedDependency[UseCases]) -> list[TimelineEventOut]:
         """The events of the collection, oldest first (times in UTC)."""
         return [TimelineEventOut.of(e) for e in use_cases.collection_timeline(collection_id=collection_id,
                                                                                 by_person_id=person_id)]
@@ -445,7 +446,7 @@ class CollectionSendingController(Controller):
           opt={UPLOAD: True, "body_media_type": "multipart/form-data"}, operation_class=_SendOperation,
           responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def send_new(self, request: Request[Any, Any, Any], person_id: NamedDependency[str], data: MultipartData,
-                 use_cases: NamedDependency[Any]) -> Response[CollectionOut]:
+                 use_cases: NamedDependency[UseCases]) -> Response[CollectionOut]:
         """Create a collection and send it, from ``multipart/form-data``: a ``collection`` part holding JSON
         (schema ``CollectionSendInput``) and zero or more PDF ``files`` parts.
 
@@ -494,7 +495,7 @@ class SignerChoicesController(Controller):
     @get(operation_id="listSignerChoices", summary="Membres du cabinet pouvant signer", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))
     def choices(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                use_cases: NamedDependency[Any]) -> list[SignerChoiceOut]:
+                use_cases: NamedDependency[UseCases]) -> list[SignerChoiceOut]:
         """The members holding SIGN (« Membres du cabinet »), with the levels each may be given."""
         return [SignerChoiceOut.of(c) for c in use_cases.signer_choices(cabinet_id=cabinet_id,
                                                                         by_person_id=person_id)]

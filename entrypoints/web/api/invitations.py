@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.schemas import AcceptInvitationInput, InvitationAccepted, InvitationInfo
 from entrypoints.web.problems import problem_responses
@@ -20,7 +19,7 @@ class InvitationsController(Controller):
 
     @get("/{token:str}", operation_id="getInvitation", summary="Lire une invitation", sync_to_thread=True,
          responses=problem_responses(404, 410))
-    def read(self, token: FromPath[str], use_cases: NamedDependency[Any]) -> InvitationInfo:
+    def read(self, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> InvitationInfo:
         """Show who invites whom, and whether the invited person must choose a password."""
         details = use_cases.invitation_details(token=token)
         return InvitationInfo(cabinet_name=details.cabinet_name, email=details.email,
@@ -30,7 +29,7 @@ class InvitationsController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[AcceptInvitationInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(403, 404, 409, 410, 422))
     def accept(self, token: FromPath[str], data: JSONBody[AcceptInvitationInput],
-               use_cases: NamedDependency[Any]) -> InvitationAccepted:
+               use_cases: NamedDependency[UseCases]) -> InvitationAccepted:
         """Join the cabinet. A newcomer sets ``password`` (and may give ``mobile``).
 
         Accepting does not log in: a person who already had an account proves it with

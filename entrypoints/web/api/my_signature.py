@@ -29,6 +29,8 @@ from domain.model.errors import CertificateNotFound, RegistrationNotFound
 from domain.model.lcp_registration import RegistrationState
 from domain.model.pki import RevocationReason
 from domain.services.my_signature_views import CabinetSignature, CertificateSummary, CodeSent, RegistrationView
+from entrypoints.composition.use_cases import UseCases
+from entrypoints.settings import Settings
 from entrypoints.web.api.access import IDEMPOTENT
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
@@ -216,7 +218,7 @@ class CabinetSignatureOut:
 # « Ma signature personnelle », « Mes certificats » ------------------------------------------
 
 
-def _own(use_cases: Any, person_id: str, certificate_id: str) -> CertificateSummary:
+def _own(use_cases: UseCases, person_id: str, certificate_id: str) -> CertificateSummary:
     found = next((c for c in use_cases.my_certificates(person_id=person_id) if c.certificate_id == certificate_id),
                  None)
     if found is None:
@@ -231,21 +233,21 @@ class MySignatureController(Controller):
 
     @get("/signature", operation_id="getMySignature", summary="Ma signature personnelle", sync_to_thread=True,
          responses=problem_responses(401))
-    def overview(self, person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> list[CabinetSignatureOut]:
+    def overview(self, person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> list[CabinetSignatureOut]:
         """Per cabinet: role, delegations, the active LCP and QCP certificates, a registration under way,
         whether « S'enregistrer » is needed and whether a qualified certificate can be subscribed."""
         return [CabinetSignatureOut.from_view(v) for v in use_cases.my_signature_overview(person_id=person_id)]
 
     @get("/certificates", operation_id="listMyCertificates", summary="Mes certificats", sync_to_thread=True,
          responses=problem_responses(401))
-    def certificates(self, person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> list[CertificateOut]:
+    def certificates(self, person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> list[CertificateOut]:
         """Every certificate of the person, whatever its status, newest first."""
         return [CertificateOut.from_summary(c) for c in use_cases.my_certificates(person_id=person_id)]
 
     @get("/certificates/{certificate:str}", operation_id="getMyCertificate",
          summary="Un certificat, ou son téléchargement (.pem, .der)", sync_to_thread=True,
          responses=problem_responses(401, 404, 422))
-    def certificate(self, certificate: FromPath[str], person_id: NamedDependency[str], use_cases: NamedDependency[Any],
+    def certificate(self, certificate: FromPath[str], person_id: NamedDependency[str], use_cases: NamedDependency[UseCases],
                     format: FromQuery[str | None] = None) -> Response[Any]:
         """``{id}``: the certificate's details (JSON). ``{id}.pem`` or ``{id}.der`` (or ``?format=pem|der``):
         the certificate itself, never its key."""
@@ -266,7 +268,7 @@ class MySignatureController(Controller):
           summary="Révoquer un de mes certificats", status_code=HTTP_200_OK, dto=CattrsDTO[RevocationInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def revoke(self, certificate_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[RevocationInput],
-               use_cases: NamedDependency[Any]) -> CertificateOut:
+               use_cases: NamedDependency[UseCases]) -> CertificateOut:
         """Revoke at once (published in the CRL and by OCSP); ``reason`` is an RFC 5280 reason."""
         return CertificateOut.from_summary(use_cases.revoke_certificate(
             person_id=person_id, certificate_id=certificate_id, reason=data.reason))
@@ -275,7 +277,7 @@ class MySignatureController(Controller):
 # « S'enregistrer » ------------------------------------------------------------------------
 
 
-def _active(use_cases: Any, person_id: str, cabinet_id: str) -> RegistrationView:
+def _active(use_cases: UseCases, person_id: str, cabinet_id: str) -> RegistrationView:
     view = use_cases.lcp_registration_status(person_id=person_id, cabinet_id=cabinet_id)
     if view is None or not view.is_active:
         raise RegistrationNotFound("no registration in progress for this cabinet")
@@ -290,8 +292,8 @@ class LcpRegistrationController(Controller):
 
     @get(operation_id="getLcpRegistration", summary="Où en est mon enregistrement", sync_to_thread=True,
          responses=problem_responses(401, 404))
-    def status(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], use_cases: NamedDependency[Any],
-               settings: NamedDependency[Any]) -> RegistrationStatus:
+    def status(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], use_cases: NamedDependency[UseCases],
+               settings: NamedDependency[Settings]) -> RegistrationStatus:
         """The registration under way for this cabinet, else the latest one (issued or cancelled), else null."""
         view = use_cases.lcp_registration_status(person_id=person_id, cabinet_id=cabinet_id)
         return RegistrationStatus(registration=RegistrationOut.from_view(view) if view else None,
@@ -300,7 +302,7 @@ class LcpRegistrationController(Controller):
     @post(operation_id="startLcpRegistration", summary="S’enregistrer", status_code=HTTP_201_CREATED,
           sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def start(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-              use_cases: NamedDependency[Any]) -> Response[RegistrationOut]:
+              use_cases: NamedDependency[UseCases]) -> Response[RegistrationOut]:
         """Start the registration (SIGN needed, a mobile on the profile, no active LCP for the cabinet).
         One already under way answers 409 ``lcp_registration.in_progress`` naming it."""
         view = use_cases.start_lcp_registration(person_id=person_id, cabinet_id=cabinet_id)
@@ -310,7 +312,7 @@ class LcpRegistrationController(Controller):
     @delete(operation_id="cancelLcpRegistration", summary="Annuler l’enregistrement", status_code=HTTP_200_OK,
             sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def cancel(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> RegistrationOut:
+               use_cases: NamedDependency[UseCases]) -> RegistrationOut:
         """Cancel the registration under way; a new one can then be started."""
         view = _active(use_cases, person_id, cabinet_id)
         return RegistrationOut.from_view(use_cases.cancel_lcp_registration(
@@ -319,7 +321,7 @@ class LcpRegistrationController(Controller):
     @post("/email-code", operation_id="sendLcpEmailCode", summary="Envoyer le code par e-mail",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 429))
     def send_email_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                        use_cases: NamedDependency[Any]) -> CodeSentOut:
+                        use_cases: NamedDependency[UseCases]) -> CodeSentOut:
         """Send (or send again, throttled: 429 with ``Retry-After``) the 6-digit code to the email."""
         view = _active(use_cases, person_id, cabinet_id)
         return CodeSentOut.from_view(use_cases.send_lcp_email_code(person_id=person_id,
@@ -329,7 +331,7 @@ class LcpRegistrationController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[CodeInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410, 422))
     def verify_email_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[CodeInput],
-                          use_cases: NamedDependency[Any]) -> RegistrationOut:
+                          use_cases: NamedDependency[UseCases]) -> RegistrationOut:
         """A wrong code is a 422 with ``remaining_tries``; after 5 the code is dead (410): ask for a new one."""
         view = _active(use_cases, person_id, cabinet_id)
         return RegistrationOut.from_view(use_cases.verify_lcp_email_code(
@@ -338,7 +340,7 @@ class LcpRegistrationController(Controller):
     @post("/sms-code", operation_id="sendLcpSmsCode", summary="Envoyer le code par SMS", status_code=HTTP_200_OK,
           sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 429))
     def send_sms_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                      use_cases: NamedDependency[Any]) -> CodeSentOut:
+                      use_cases: NamedDependency[UseCases]) -> CodeSentOut:
         """Send (or send again) the 6-digit code by SMS to the mobile, once the email is verified."""
         view = _active(use_cases, person_id, cabinet_id)
         return CodeSentOut.from_view(use_cases.send_lcp_sms_code(person_id=person_id,
@@ -348,7 +350,7 @@ class LcpRegistrationController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[CodeInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410, 422))
     def verify_sms_code(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[CodeInput],
-                        use_cases: NamedDependency[Any]) -> RegistrationOut:
+                        use_cases: NamedDependency[UseCases]) -> RegistrationOut:
         """Check the SMS code; the identity is confirmed next."""
         view = _active(use_cases, person_id, cabinet_id)
         return RegistrationOut.from_view(use_cases.verify_lcp_sms_code(
@@ -357,7 +359,7 @@ class LcpRegistrationController(Controller):
     @post("/identity-confirmation", operation_id="confirmLcpIdentity", summary="Confirmer mon identité",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def confirm_identity(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                         use_cases: NamedDependency[Any]) -> RegistrationOut:
+                         use_cases: NamedDependency[UseCases]) -> RegistrationOut:
         """Confirm the given names, surname, email and mobile shown by the status: the certificate names them."""
         view = _active(use_cases, person_id, cabinet_id)
         return RegistrationOut.from_view(use_cases.confirm_lcp_identity(person_id=person_id,
@@ -366,7 +368,7 @@ class LcpRegistrationController(Controller):
     @post("/identity-check", operation_id="startLcpIdentityCheck", summary="Vérifier ma pièce d’identité",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 503))
     def start_identity_check(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                             use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> LcpIdentityCheckOut:
+                             use_cases: NamedDependency[UseCases], settings: NamedDependency[Settings]) -> LcpIdentityCheckOut:
         """Open the document-only identity check (or a new attempt after a refusal): the QR link for the
         phone and the browser capture URL. A 409 ``lcp_registration.wrong_step`` when none is required."""
         view = _active(use_cases, person_id, cabinet_id)
@@ -376,7 +378,7 @@ class LcpRegistrationController(Controller):
     @post("/identity-check/link", operation_id="renewLcpCaptureLink", summary="Nouveau QR code",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410))
     def renew_capture_link(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                           use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> LcpIdentityCheckOut:
+                           use_cases: NamedDependency[UseCases], settings: NamedDependency[Settings]) -> LcpIdentityCheckOut:
         """A fresh single-use QR link while the capture is in progress (410 once it is over)."""
         view = _active(use_cases, person_id, cabinet_id)
         started = use_cases.renew_lcp_capture_link(person_id=person_id, registration_id=view.registration_id)
@@ -385,7 +387,7 @@ class LcpRegistrationController(Controller):
     @get("/identity-check", operation_id="getLcpIdentityCheckStatus", summary="Vérification en cours",
          sync_to_thread=True, responses=problem_responses(401, 404))
     def identity_check_status(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                              use_cases: NamedDependency[Any]) -> LcpIdentityCheckOut:
+                              use_cases: NamedDependency[UseCases]) -> LcpIdentityCheckOut:
         """Poll this while the check runs: the provider is asked, its decision kept."""
         view = _active(use_cases, person_id, cabinet_id)
         return LcpIdentityCheckOut.of(use_cases.lcp_identity_check_status(person_id=person_id,
@@ -395,7 +397,7 @@ class LcpRegistrationController(Controller):
           status_code=HTTP_201_CREATED, dto=CattrsDTO[TermsAcceptanceInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 422))
     def accept_terms(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-                     data: JSONBody[TermsAcceptanceInput], use_cases: NamedDependency[Any]) -> Response[CertificateOut]:
+                     data: JSONBody[TermsAcceptanceInput], use_cases: NamedDependency[UseCases]) -> Response[CertificateOut]:
         """Accept the terms in force (their version is in the status); the LCP certificate is issued at once.
         With a required identity check, a 409 ``lcp_registration.identity_check_required`` until it passed."""
         view = _active(use_cases, person_id, cabinet_id)

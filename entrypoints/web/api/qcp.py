@@ -20,11 +20,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from domain.model.errors import IdentityCaptureRefused, NotFound
 from domain.model.identity import CaptureStep
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.pages.capture import capture_finished
 from entrypoints.web.problems import problem_responses
+from ports.identity import CaptureHost
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024 + 4096
 
@@ -225,7 +227,7 @@ class QcpEnrollmentsController(Controller):
           status_code=HTTP_201_CREATED, dto=CattrsDTO[StartQcpInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 422))
     def start(self, person_id: NamedDependency[str], data: JSONBody[StartQcpInput],
-              use_cases: NamedDependency[Any]) -> Response[QcpEnrollmentOut]:
+              use_cases: NamedDependency[UseCases]) -> Response[QcpEnrollmentOut]:
         """Open an enrollment for a cabinet where the caller holds an active LCP certificate.
 
         One already in progress answers 409 ``qcp.already_open`` with its ``enrollment_id``.
@@ -237,7 +239,7 @@ class QcpEnrollmentsController(Controller):
     @get("/current", operation_id="getCurrentQcpEnrollment", summary="Ma demande en cours",
          sync_to_thread=True, responses=problem_responses(401, 404))
     def current(self, person_id: NamedDependency[str], cabinet_id: FromQuery[str],
-                use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """The enrollment in progress for the cabinet, to resume it (404 when there is none)."""
         view = use_cases.qcp().current(person_id=person_id, cabinet_id=cabinet_id)
         if view is None:
@@ -247,14 +249,14 @@ class QcpEnrollmentsController(Controller):
     @get("/{enrollment_id:str}", operation_id="getQcpEnrollment", summary="Où en est ma demande",
          sync_to_thread=True, responses=problem_responses(401, 404))
     def read(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-             use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+             use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """The enrollment and its ``next_step``."""
         return QcpEnrollmentOut.of(use_cases.qcp().view(person_id=person_id, enrollment_id=enrollment_id))
 
     @post("/{enrollment_id:str}/email-code", operation_id="sendQcpEmailCode", summary="Envoyer le code",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 429))
     def send_email_code(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                        use_cases: NamedDependency[Any]) -> QcpCodeSentOut:
+                        use_cases: NamedDependency[UseCases]) -> QcpCodeSentOut:
         """« Accès protégé »: a one-time code by email (resending is throttled)."""
         sent = use_cases.qcp().send_email_code(person_id=person_id, enrollment_id=enrollment_id)
         return QcpCodeSentOut(channel=sent.channel, destination=sent.destination, expires_at=sent.expires_at)
@@ -263,7 +265,7 @@ class QcpEnrollmentsController(Controller):
           summary="Vérifier le code reçu par e-mail", status_code=HTTP_200_OK, dto=CattrsDTO[QcpCodeInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 422))
     def check_email_code(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                         data: JSONBody[QcpCodeInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                         data: JSONBody[QcpCodeInput], use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """The code received by email; five wrong tries kill it (ask for a new one)."""
         return QcpEnrollmentOut.of(use_cases.qcp().check_email_code(person_id=person_id, enrollment_id=enrollment_id,
                                                                     code=data.code))
@@ -272,7 +274,7 @@ class QcpEnrollmentsController(Controller):
           summary="Valider mon identité et mon mobile", status_code=HTTP_200_OK, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410))
     def confirm_identity(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                         use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                         use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """The identity and mobile shown (those of the LCP certificate) are right."""
         return QcpEnrollmentOut.of(use_cases.qcp().confirm_identity(person_id=person_id,
                                                                     enrollment_id=enrollment_id))
@@ -281,7 +283,7 @@ class QcpEnrollmentsController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[PrerequisitesInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410, 422))
     def prerequisites(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                      data: JSONBody[PrerequisitesInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                      data: JSONBody[PrerequisitesInput], use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """A valid identity document in the person's name, and the mobile is theirs."""
         return QcpEnrollmentOut.of(use_cases.qcp().confirm_prerequisites(
             person_id=person_id, enrollment_id=enrollment_id, has_valid_id_document=data.has_valid_id_document,
@@ -291,7 +293,7 @@ class QcpEnrollmentsController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[ConsentsInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410, 422))
     def consents(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                 data: JSONBody[ConsentsInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                 data: JSONBody[ConsentsInput], use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """Both consents, stored with the version of their texts and the time."""
         return QcpEnrollmentOut.of(use_cases.qcp().consent(person_id=person_id, enrollment_id=enrollment_id,
                                                            id_data_and_terms=data.id_data_and_terms,
@@ -301,7 +303,7 @@ class QcpEnrollmentsController(Controller):
           summary="Commencer la vérification d’identité", status_code=HTTP_200_OK, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410, 503))
     def start_identity_check(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                             use_cases: NamedDependency[Any]) -> IdentityCheckOut:
+                             use_cases: NamedDependency[UseCases]) -> IdentityCheckOut:
         """Open an identity check (first one, retry after a rejection, or restart): the QR link
         for the phone and the browser capture URL."""
         return _check(use_cases.qcp().start_identity_check(person_id=person_id, enrollment_id=enrollment_id))
@@ -310,14 +312,14 @@ class QcpEnrollmentsController(Controller):
           summary="Nouveau QR code", status_code=HTTP_200_OK, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410))
     def renew_link(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                   use_cases: NamedDependency[Any]) -> IdentityCheckOut:
+                   use_cases: NamedDependency[UseCases]) -> IdentityCheckOut:
         """A fresh single-use QR link for the capture in progress."""
         return _check(use_cases.qcp().renew_capture_link(person_id=person_id, enrollment_id=enrollment_id))
 
     @get("/{enrollment_id:str}/identity-check", operation_id="getQcpIdentityCheckStatus",
          summary="Vérification en cours", sync_to_thread=True, responses=problem_responses(401, 404))
     def identity_check_status(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                              use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                              use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """Poll this while the check runs: the result is recorded as soon as the provider has one."""
         return QcpEnrollmentOut.of(use_cases.qcp().identity_check_status(person_id=person_id,
                                                                          enrollment_id=enrollment_id))
@@ -326,7 +328,7 @@ class QcpEnrollmentsController(Controller):
           summary="Valider les informations lues", status_code=HTTP_200_OK, dto=CattrsDTO[IdentityValidationInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 422))
     def validate_identity(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                          data: JSONBody[IdentityValidationInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                          data: JSONBody[IdentityValidationInput], use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """Given names, surname and birth date read on the document: a mismatch with the LCP
         identity, or ``confirmed`` false, sends the request to manual review."""
         return QcpEnrollmentOut.of(use_cases.qcp().validate_identity(person_id=person_id, enrollment_id=enrollment_id,
@@ -335,7 +337,7 @@ class QcpEnrollmentsController(Controller):
     @get("/{enrollment_id:str}/request", operation_id="getQcpRequest", summary="Demande de certificat",
          sync_to_thread=True, responses=problem_responses(401, 404, 409, 410))
     def request_document(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                         use_cases: NamedDependency[Any]) -> RequestDocumentOut:
+                         use_cases: NamedDependency[UseCases]) -> RequestDocumentOut:
         """The digest to accept and where to read the PDF."""
         document = use_cases.qcp().request_document(person_id=person_id, enrollment_id=enrollment_id)
         return RequestDocumentOut(digest=document.digest,
@@ -344,7 +346,7 @@ class QcpEnrollmentsController(Controller):
     @get("/{enrollment_id:str}/request/pdf", operation_id="getQcpRequestPdf", summary="Demande de certificat (PDF)",
          sync_to_thread=True, media_type="application/pdf", responses=problem_responses(401, 404, 409, 410))
     def request_pdf(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                    use_cases: NamedDependency[Any]) -> Response[bytes]:
+                    use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """The request PDF itself."""
         document = use_cases.qcp().request_document(person_id=person_id, enrollment_id=enrollment_id)
         return Response(document.pdf, media_type="application/pdf")
@@ -353,7 +355,7 @@ class QcpEnrollmentsController(Controller):
           summary="J’ai lu et j’accepte le document", status_code=HTTP_200_OK, dto=CattrsDTO[RequestAcceptanceInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 422))
     def accept_request(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                       data: JSONBody[RequestAcceptanceInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                       data: JSONBody[RequestAcceptanceInput], use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """Accept the document read (its digest); then ask for the SMS code."""
         return QcpEnrollmentOut.of(use_cases.qcp().accept_request(person_id=person_id, enrollment_id=enrollment_id,
                                                                   document_digest=data.document_digest))
@@ -361,7 +363,7 @@ class QcpEnrollmentsController(Controller):
     @post("/{enrollment_id:str}/signing-code", operation_id="sendQcpSigningCode", summary="Code non reçu ? Renvoyer",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 410, 429))
     def send_signing_code(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                          use_cases: NamedDependency[Any]) -> QcpCodeSentOut:
+                          use_cases: NamedDependency[UseCases]) -> QcpCodeSentOut:
         """The SMS code bound to the accepted request."""
         sent = use_cases.qcp().send_signing_code(person_id=person_id, enrollment_id=enrollment_id)
         return QcpCodeSentOut(channel=sent.channel, destination=sent.destination, expires_at=sent.expires_at)
@@ -370,7 +372,7 @@ class QcpEnrollmentsController(Controller):
           status_code=HTTP_200_OK, dto=CattrsDTO[QcpCodeInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 410, 422, 503))
     def sign(self, enrollment_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[QcpCodeInput],
-             use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+             use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """Sign the request with the SMS code (PAdES B-LT, the LCP key); the registration
         officer then validates, at once when validation is automatic."""
         return QcpEnrollmentOut.of(use_cases.qcp().sign_request(person_id=person_id, enrollment_id=enrollment_id,
@@ -379,7 +381,7 @@ class QcpEnrollmentsController(Controller):
     @get("/{enrollment_id:str}/signed-request", operation_id="getQcpSignedRequest", summary="Ma demande signée",
          sync_to_thread=True, media_type="application/pdf", responses=problem_responses(401, 404))
     def signed_request(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-                       use_cases: NamedDependency[Any]) -> Response[bytes]:
+                       use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """The signed request PDF, once signed."""
         return Response(use_cases.qcp().signed_request(person_id=person_id, enrollment_id=enrollment_id),
                         media_type="application/pdf")
@@ -387,7 +389,7 @@ class QcpEnrollmentsController(Controller):
     @post("/{enrollment_id:str}/cancellation", operation_id="cancelQcpEnrollment", summary="Annuler ma demande",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
     def cancel(self, enrollment_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+               use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """Abandon the enrollment (an identity check in progress is abandoned too)."""
         return QcpEnrollmentOut.of(use_cases.qcp().cancel(person_id=person_id, enrollment_id=enrollment_id))
 
@@ -401,13 +403,11 @@ def _check(started: Any) -> IdentityCheckOut:
 # The capture (no login: the session reference is the credential) ---------------------------------
 
 
-def _host(container: Any) -> Any:
-    from ports.identity import CaptureHost
-
-    verifier = container.adapters.identity_verifier()
-    if not isinstance(verifier, CaptureHost):
+def _host(use_cases: UseCases) -> CaptureHost:
+    host = use_cases.capture_host()
+    if host is None:
         raise NotFound("this identity provider hosts its own capture")
-    return verifier
+    return host
 
 
 class IdentityCapturesController(Controller):
@@ -416,15 +416,15 @@ class IdentityCapturesController(Controller):
 
     @get("/{session_ref:str}", operation_id="getIdentityCapture", summary="Avancement de la capture",
          sync_to_thread=True, responses=problem_responses(404))
-    def progress(self, session_ref: FromPath[str], container: NamedDependency[Any]) -> CaptureProgressOut:
+    def progress(self, session_ref: FromPath[str], use_cases: NamedDependency[UseCases]) -> CaptureProgressOut:
         """The steps captured and those remaining."""
-        return _progress(_host(container).capture_progress(session_ref))
+        return _progress(_host(use_cases).capture_progress(session_ref))
 
     @post("/{session_ref:str}/images/{step:str}", operation_id="submitIdentityImage", summary="Envoyer une photo",
           status_code=HTTP_200_OK, sync_to_thread=True, request_max_body_size=MAX_IMAGE_BYTES,
           responses=problem_responses(403, 404, 409, 413, 422))
     def submit(self, request: Request[Any, Any, Any], session_ref: FromPath[str], step: FromPath[str],
-               body: RawBody, container: NamedDependency[Any]) -> CaptureProgressOut:
+               body: RawBody, use_cases: NamedDependency[UseCases]) -> CaptureProgressOut:
         """One step's photo as the raw body (``image/jpeg``, ``image/png`` or ``image/webp``);
         a retake replaces it. Steps: document_centre, document_tilt, document_portrait,
         face_centre, face_turn, face_cover_eye."""
@@ -433,14 +433,13 @@ class IdentityCapturesController(Controller):
         except ValueError:
             raise IdentityCaptureRefused("unknown capture step") from None
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
-        return _progress(_host(container).submit_capture(session_ref, wanted, body, content_type))
+        return _progress(_host(use_cases).submit_capture(session_ref, wanted, body, content_type))
 
     @post("/{session_ref:str}/completion", operation_id="finishIdentityCapture", summary="Terminer la capture",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(403, 404, 409, 422))
-    def finish(self, session_ref: FromPath[str], container: NamedDependency[Any],
-               use_cases: NamedDependency[Any]) -> CaptureProgressOut:
+    def finish(self, session_ref: FromPath[str], use_cases: NamedDependency[UseCases]) -> CaptureProgressOut:
         """Every step captured: hand the images over for a decision (« Merci ! »)."""
-        host = _host(container)
+        host = _host(use_cases)
         host.finish_capture(session_ref)
         capture_finished(use_cases, session_ref)
         return _progress(host.capture_progress(session_ref))
@@ -449,7 +448,7 @@ class IdentityCapturesController(Controller):
 # The registration officer ------------------------------------------------------------------------
 
 
-def provide_officer_id(person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> str:
+def provide_officer_id(person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> str:
     """The caller, if a registration officer; anyone else is told nothing is there (404)."""
     if not use_cases.is_registration_officer(person_id=person_id):
         raise NotFound("not found")
@@ -464,7 +463,7 @@ class BackOfficeController(Controller):
 
     @get("/identity-reviews", operation_id="listIdentityReviews", summary="Pièces d’identité à vérifier",
          sync_to_thread=True, responses=problem_responses(401, 404))
-    def reviews(self, officer_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> list[PendingReviewOut]:
+    def reviews(self, officer_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> list[PendingReviewOut]:
         """Captures awaiting an officer (manual-review provider), oldest first."""
         return [PendingReviewOut(session_ref=r.session_ref, given_names=r.subject.name.given_names,
                                  surname=r.subject.name.surname, submitted_at=r.submitted_at)
@@ -473,7 +472,7 @@ class BackOfficeController(Controller):
     @get("/identity-reviews/{session_ref:str}", operation_id="getIdentityReview",
          summary="Vérification d’une pièce d’identité", sync_to_thread=True, responses=problem_responses(401, 404))
     def review(self, session_ref: FromPath[str], officer_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> ReviewFileOut:
+               use_cases: NamedDependency[UseCases]) -> ReviewFileOut:
         """The declared identity and the captured images (base64)."""
         file = use_cases.qcp().identity_review_file(session_ref=session_ref)
         return ReviewFileOut(session_ref=file.session_ref, given_names=file.subject.name.given_names,
@@ -488,7 +487,7 @@ class BackOfficeController(Controller):
           dto=CattrsDTO[IdentityReviewInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 422))
     def decide(self, session_ref: FromPath[str], officer_id: NamedDependency[str],
-               data: JSONBody[IdentityReviewInput], use_cases: NamedDependency[Any]) -> DecisionOut:
+               data: JSONBody[IdentityReviewInput], use_cases: NamedDependency[UseCases]) -> DecisionOut:
         """Approve with what the document says, or reject with a reason."""
         recorded = use_cases.qcp().review_identity(
             officer_id=officer_id, session_ref=session_ref, approved=data.approved, given_names=data.given_names,
@@ -499,7 +498,7 @@ class BackOfficeController(Controller):
 
     @get("/enrollments", operation_id="listOfficerQueue", summary="Demandes à traiter", sync_to_thread=True,
          responses=problem_responses(401, 404))
-    def queue(self, officer_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> list[QcpEnrollmentOut]:
+    def queue(self, officer_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> list[QcpEnrollmentOut]:
         """Enrollments in manual review and signed requests awaiting validation, oldest first."""
         return [QcpEnrollmentOut.of(view) for view in use_cases.qcp().officer_queue()]
 
@@ -507,7 +506,7 @@ class BackOfficeController(Controller):
           summary="Valider ou refuser une demande", status_code=HTTP_200_OK, dto=CattrsDTO[OfficerDecisionInput],
           return_dto=None, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def decide_enrollment(self, enrollment_id: FromPath[str], officer_id: NamedDependency[str],
-                          data: JSONBody[OfficerDecisionInput], use_cases: NamedDependency[Any]) -> QcpEnrollmentOut:
+                          data: JSONBody[OfficerDecisionInput], use_cases: NamedDependency[UseCases]) -> QcpEnrollmentOut:
         """Resolve a manual review, or validate a signed request (the certificate is then issued)."""
         qcp = use_cases.qcp()
         target = next((e for e in qcp.officer_queue() if e.id == enrollment_id), None)

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from domain.model.api_keys import ApiScope
 from domain.model.seals import SealCertificateRequest, Sealing
 from domain.services.seals import SealOverview, SealUpload
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, key_principal
 from entrypoints.web.api.collections import UPLOAD_MAX_BODY, MultipartData, _checked_files
 from entrypoints.web.api.input import CattrsDTO
@@ -123,7 +124,7 @@ class SealsController(Controller):
     @get("/seal", operation_id="getCabinetSeal", summary="Cachet du cabinet et ses certificats",
          sync_to_thread=True, responses=problem_responses(401, 403, 404))
     def state(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-              use_cases: NamedDependency[Any]) -> SealState:
+              use_cases: NamedDependency[UseCases]) -> SealState:
         """The cabinet's seal certificate requests, newest first, and which certificate seals now."""
         return SealState.of(use_cases.seal_overview(cabinet_id=cabinet_id, person_id=person_id))
 
@@ -133,7 +134,7 @@ class SealsController(Controller):
           responses=problem_responses(401, 403, 404, 409, 422))
     def request_certificate(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
                             data: JSONBody[SealCertificateRequestInput],
-                            use_cases: NamedDependency[Any]) -> SealCertificateRequestView:
+                            use_cases: NamedDependency[UseCases]) -> SealCertificateRequestView:
         """A member with the SEAL delegation asks; the cabinet's owner approves (one pending at a time)."""
         return SealCertificateRequestView.of(use_cases.request_seal_certificate(
             cabinet_id=cabinet_id, person_id=person_id, profile=data.profile))
@@ -142,7 +143,7 @@ class SealsController(Controller):
           summary="Approuver la demande (expert-comptable)", status_code=HTTP_200_OK, sync_to_thread=True,
           opt={KEY_SCOPE: ApiScope.ADMIN}, responses=problem_responses(401, 403, 404, 409))
     def approve(self, cabinet_id: FromPath[str], request_id: FromPath[str], person_id: NamedDependency[str],
-                use_cases: NamedDependency[Any]) -> SealCertificateRequestView:
+                use_cases: NamedDependency[UseCases]) -> SealCertificateRequestView:
         """The owner approves: the CA issues the seal certificate (organisation, NTRFR-<SIREN>)."""
         return SealCertificateRequestView.of(use_cases.approve_seal_certificate_request(
             cabinet_id=cabinet_id, person_id=person_id, request_id=request_id))
@@ -152,7 +153,7 @@ class SealsController(Controller):
           dto=CattrsDTO[RejectionInput], return_dto=None, sync_to_thread=True,
           opt={KEY_SCOPE: ApiScope.ADMIN}, responses=problem_responses(401, 403, 404, 409, 422))
     def reject(self, cabinet_id: FromPath[str], request_id: FromPath[str], person_id: NamedDependency[str],
-               data: JSONBody[RejectionInput], use_cases: NamedDependency[Any]) -> SealCertificateRequestView:
+               data: JSONBody[RejectionInput], use_cases: NamedDependency[UseCases]) -> SealCertificateRequestView:
         """The owner refuses, with an optional reason; another member may then ask again."""
         return SealCertificateRequestView.of(use_cases.reject_seal_certificate_request(
             cabinet_id=cabinet_id, person_id=person_id, request_id=request_id, reason=data.reason))
@@ -162,7 +163,7 @@ class SealsController(Controller):
           opt={UPLOAD: True, IDEMPOTENT: True, "body_media_type": "multipart/form-data"},
           responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
     def seal(self, request: Request[Any, Any, Any], cabinet_id: FromPath[str], person_id: NamedDependency[str],
-             data: MultipartData, use_cases: NamedDependency[Any]) -> Response[Any]:
+             data: MultipartData, use_cases: NamedDependency[UseCases]) -> Response[Any]:
         """Seal one or more PDF ``files`` (``multipart/form-data``) with the cabinet's seal: PAdES B-LT,
         then a document timestamp (B-LTA); the answer links each sealed PDF and the evidence file."""
         files = _checked_files(request, use_cases, data)
@@ -179,7 +180,7 @@ class SealsController(Controller):
     @get(_SEALING, operation_id="getSealing", summary="Un scellement", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))
     def sealing(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], person_id: NamedDependency[str],
-                use_cases: NamedDependency[Any]) -> SealingView:
+                use_cases: NamedDependency[UseCases]) -> SealingView:
         """Who sealed what, with which certificate, and where to download it."""
         return SealingView.of(use_cases.sealing_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                            sealing_id=sealing_id))
@@ -188,7 +189,7 @@ class SealsController(Controller):
          summary="Télécharger un document scellé", sync_to_thread=True, media_type="application/pdf",
          responses=problem_responses(401, 403, 404))
     def document(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], document_id: FromPath[str],
-                 person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> Response[bytes]:
+                 person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """One sealed PDF, as the sealing made it (B-LTA)."""
         name, content = use_cases.sealed_document_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                              sealing_id=sealing_id, document_id=document_id)
@@ -197,7 +198,7 @@ class SealsController(Controller):
     @get(_SEALING + "/evidence.pdf", operation_id="getSealingEvidencePdf", summary="Dossier de preuve (PDF)",
          sync_to_thread=True, media_type="application/pdf", responses=problem_responses(401, 403, 404))
     def evidence_pdf(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], person_id: NamedDependency[str],
-                     use_cases: NamedDependency[Any]) -> Response[bytes]:
+                     use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """The sealing's evidence file, sealed with the platform seal and timestamped."""
         content = use_cases.sealing_evidence_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                         sealing_id=sealing_id, item="pdf")
@@ -206,7 +207,7 @@ class SealsController(Controller):
     @get(_SEALING + "/evidence.json", operation_id="getSealingEvidenceJson", summary="Dossier de preuve (JSON)",
          sync_to_thread=True, media_type="application/json", responses=problem_responses(401, 403, 404))
     def evidence_json(self, cabinet_id: FromPath[str], sealing_id: FromPath[str], person_id: NamedDependency[str],
-                      use_cases: NamedDependency[Any]) -> Response[bytes]:
+                      use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """Its JSON twin, whose SHA-256 the sealed PDF binds."""
         content = use_cases.sealing_evidence_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                         sealing_id=sealing_id, item="json")

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ImproperlyConfiguredException, NotAuthorizedException
 from litestar.utils.scope.state import ScopeState
 
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import i18n
 from entrypoints.web.api.access import PRINCIPAL_SCOPE_KEY
 from entrypoints.web.deps import (
@@ -39,7 +40,7 @@ def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return session if isinstance(session, dict) else {}
 
 
-def provide_person_id(request: Request[Any, Any, Any], use_cases: NamedDependency[Any]) -> str:
+def provide_person_id(request: Request[Any, Any, Any], use_cases: NamedDependency[UseCases]) -> str:
     """The logged-in person's id, or a 401 problem: ``auth.required``, or ``auth.session_ended``
     when the password was changed or reset since this session logged in.
 
@@ -101,7 +102,7 @@ def pending_second_factor(request: Request[Any, Any, Any]) -> dict[str, Any] | N
     return pending if isinstance(pending, dict) and pending.get("person_id") else None
 
 
-def session_person_id(request: Request[Any, Any, Any], use_cases: Any) -> str | None:
+def session_person_id(request: Request[Any, Any, Any], use_cases: UseCases) -> str | None:
     session = _session(request)
     person_id = session.get(SESSION_PERSON)
     if not person_id:

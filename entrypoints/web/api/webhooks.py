@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
@@ -13,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from domain.model.api_keys import ApiScope
 from domain.services.webhooks import EndpointCreated, WebhookDeliveryView, WebhookEndpointView
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import KEY_READ_SCOPE, KEY_SCOPE
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
@@ -102,7 +102,7 @@ class WebhooksController(Controller):
           dto=CattrsDTO[WebhookEndpointInput], return_dto=None, sync_to_thread=True,
           responses=problem_responses(401, 403, 404, 409, 422))
     def create(self, cabinet_id: FromPath[str], person_id: NamedDependency[str], data: JSONBody[WebhookEndpointInput],
-               use_cases: NamedDependency[Any]) -> Response[WebhookEndpointCreated]:
+               use_cases: NamedDependency[UseCases]) -> Response[WebhookEndpointCreated]:
         """Subscribe a URL to events (owner only). The answer holds the signing secret, shown only here.
 
         A URL whose host resolves to a loopback, private, link-local or metadata address is refused
@@ -115,7 +115,7 @@ class WebhooksController(Controller):
     @get(operation_id="listWebhookEndpoints", summary="Webhooks du cabinet", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))
     def endpoints(self, cabinet_id: FromPath[str], person_id: NamedDependency[str],
-             use_cases: NamedDependency[Any]) -> list[WebhookEndpoint]:
+             use_cases: NamedDependency[UseCases]) -> list[WebhookEndpoint]:
         """The cabinet's endpoints, oldest first (owner only; secrets are never listed)."""
         return [WebhookEndpoint.of(v) for v in use_cases.list_webhook_endpoints(cabinet_id=cabinet_id,
                                                                                  by_person_id=person_id)]
@@ -123,14 +123,14 @@ class WebhooksController(Controller):
     @delete(_ENDPOINT, operation_id="deleteWebhookEndpoint", summary="Supprimer un webhook",
             status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404))
     def remove(self, cabinet_id: FromPath[str], endpoint_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> None:
+               use_cases: NamedDependency[UseCases]) -> None:
         """Delete the endpoint and its delivery log; deliveries under way stop."""
         use_cases.delete_webhook_endpoint(cabinet_id=cabinet_id, by_person_id=person_id, endpoint_id=endpoint_id)
 
     @post(_ENDPOINT + "/secret", operation_id="rotateWebhookSecret", summary="Changer le secret",
           status_code=HTTP_201_CREATED, sync_to_thread=True, responses=problem_responses(401, 403, 404))
     def rotate(self, cabinet_id: FromPath[str], endpoint_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[Any]) -> WebhookSecret:
+               use_cases: NamedDependency[UseCases]) -> WebhookSecret:
         """A new secret, shown once. For 24 hours each delivery carries one ``v1`` signature per secret."""
         return WebhookSecret(secret=use_cases.rotate_webhook_secret(cabinet_id=cabinet_id, by_person_id=person_id,
                                                                     endpoint_id=endpoint_id))
@@ -138,7 +138,7 @@ class WebhooksController(Controller):
     @get(_ENDPOINT + "/deliveries", operation_id="listWebhookDeliveries", summary="Journal des envois",
          sync_to_thread=True, responses=problem_responses(401, 403, 404))
     def deliveries(self, cabinet_id: FromPath[str], endpoint_id: FromPath[str], person_id: NamedDependency[str],
-                   use_cases: NamedDependency[Any]) -> list[WebhookDelivery]:
+                   use_cases: NamedDependency[UseCases]) -> list[WebhookDelivery]:
         """The endpoint's last 100 deliveries, newest first, each with its attempts."""
         return [WebhookDelivery.of(v) for v in use_cases.list_webhook_deliveries(
             cabinet_id=cabinet_id, by_person_id=person_id, endpoint_id=endpoint_id)]
@@ -146,7 +146,7 @@ class WebhooksController(Controller):
     @post(_ENDPOINT + "/deliveries/{delivery_id:str}/redeliver", operation_id="redeliverWebhook",
           summary="Renvoyer", status_code=202, sync_to_thread=True, responses=problem_responses(401, 403, 404))
     def redeliver(self, cabinet_id: FromPath[str], endpoint_id: FromPath[str], delivery_id: FromPath[str],
-                  person_id: NamedDependency[str], use_cases: NamedDependency[Any]) -> WebhookDelivery:
+                  person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> WebhookDelivery:
         """« Renvoyer »: the same event (same id and body), newly signed, in a new round of attempts."""
         return WebhookDelivery.of(use_cases.redeliver_webhook(cabinet_id=cabinet_id, by_person_id=person_id,
                                                               endpoint_id=endpoint_id, delivery_id=delivery_id))

@@ -11,6 +11,7 @@ from litestar.response import Template
 from markupsafe import Markup
 
 from domain.model.errors import DomainError
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import SESSION_ROTATE, SESSION_STAMP, VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.auth import CODE_REQUIRED, PASSWORD_REQUIRED, PASSWORDS_DIFFER
@@ -51,7 +52,7 @@ def my_account(request: Request, viewer: NamedDependency[Viewer]) -> Template:
 
 
 @post("/mon-compte/mot-de-passe", name="change_password", sync_to_thread=True)
-def change_password(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+def change_password(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     current = form_value(data, "current_password")
     new = form_value(data, "new_password")
     errors: dict[str, str] = {}
@@ -77,14 +78,14 @@ def change_password(request: Request, data: FormData, viewer: NamedDependency[Vi
 
 
 @post("/mon-compte/double-authentification", name="totp_start", sync_to_thread=True)
-def totp_start(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+def totp_start(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     setup = use_cases.start_totp_setup(person_id=viewer.person_id)
     request.session[SESSION_TOTP_SETUP] = {"secret": setup.secret, "uri": setup.provisioning_uri}
     return see_other("/mon-compte#double-authentification")
 
 
 @post("/mon-compte/double-authentification/confirmer", name="totp_confirm", sync_to_thread=True)
-def totp_confirm(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+def totp_confirm(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     if not request.session.get(SESSION_TOTP_SETUP):
         return see_other("/mon-compte")
     code = form_value(data, "code")
@@ -108,7 +109,7 @@ def totp_cancel(request: Request) -> Response:
 
 
 @post("/mon-compte/double-authentification/desactiver", name="totp_disable", sync_to_thread=True)
-def totp_disable(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+def totp_disable(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     password = form_value(data, "password")
     if not password:
         return _account_page(request, viewer, status=400, errors={"disable_password": PASSWORD_REQUIRED})

@@ -13,6 +13,7 @@ from litestar.response import Template
 
 from domain.model.api_keys import ApiScope
 from domain.model.errors import DomainError
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
@@ -32,7 +33,7 @@ NAME_REQUIRED = N_("Donnez un nom à la clé, par exemple celui du logiciel qui 
 SCOPE_REQUIRED = N_("Cochez au moins une portée.")
 
 
-def _page(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200, **context: Any) -> Template:
+def _page(request: Request, viewer: Viewer, use_cases: UseCases, *, status: int = 200, **context: Any) -> Template:
     if viewer.current is None:
         raise NotFoundException()
     keys, refused = [], None
@@ -47,13 +48,13 @@ def _page(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200
 
 
 @get(PAGE, name="api_keys", sync_to_thread=True)
-def api_keys(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def api_keys(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     return _page(request, viewer, use_cases)
 
 
 @post(PAGE, name="create_api_key", sync_to_thread=True)
 def create_api_key(request: Request, data: FormData, viewer: NamedDependency[Viewer],
-                   use_cases: NamedDependency[Any]) -> Template:
+                   use_cases: NamedDependency[UseCases]) -> Template:
     if viewer.current is None:
         raise NotFoundException()
     values = {"name": form_value(data, "name")}
@@ -78,7 +79,7 @@ def create_api_key(request: Request, data: FormData, viewer: NamedDependency[Vie
 
 @post(PAGE + "/{key_id:str}/revoquer", name="revoke_api_key", sync_to_thread=True)
 def revoke_api_key(request: Request, key_id: FromPath[str], viewer: NamedDependency[Viewer],
-                   use_cases: NamedDependency[Any]) -> Response:
+                   use_cases: NamedDependency[UseCases]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
     cabinet_id = viewer.current.cabinet_id

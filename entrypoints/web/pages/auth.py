@@ -17,6 +17,7 @@ from domain.model.errors import (
     ResetTokenUnusable,
     TooManyAttempts,
 )
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import i18n
 from entrypoints.web.deps import (
     SESSION_CABINET,
@@ -40,6 +41,7 @@ from entrypoints.web.pages.common import (
     safe_next,
     see_other,
 )
+from ports.clock import Clock
 
 MAX_SECOND_FACTOR_ATTEMPTS = 5
 # The password was checked at most this long ago; past it, the login starts again.
@@ -61,7 +63,7 @@ def _start_session(request: Request, profile: Any) -> None:
     })
 
 
-def _finish_login(request: Request, use_cases: NamedDependency[Any], person_id: str, next_path: str) -> Redirect:
+def _finish_login(request: Request, use_cases: NamedDependency[UseCases], person_id: str, next_path: str) -> Redirect:
     _start_session(request, use_cases.profile(person_id=person_id))
     return see_other(next_path)
 
@@ -72,7 +74,7 @@ def _throttled(request: Request, template: str, exc: TooManyAttempts, **context:
     return response
 
 
-def landing_path(request: Request, use_cases: Any, person_id: str) -> str:
+def landing_path(request: Request, use_cases: UseCases, person_id: str) -> str:
     """Where a person's work is: the officer's back-office, a preparer's « Mes collectes », else the cabinet."""
     if use_cases.is_registration_officer(person_id=person_id):
         return "/back-office"
@@ -85,7 +87,7 @@ def landing_path(request: Request, use_cases: Any, person_id: str) -> str:
 
 
 @get("/", name="home", sync_to_thread=True)
-def home(request: Request, use_cases: NamedDependency[Any]) -> Redirect:
+def home(request: Request, use_cases: NamedDependency[UseCases]) -> Redirect:
     person_id = request.session.get(SESSION_PERSON)
     if not person_id:
         return see_other("/connexion")
@@ -100,8 +102,8 @@ def login_form(request: Request, suivant: FromQuery[str | None] = None) -> Respo
 
 
 @post("/connexion", name="login_submit", sync_to_thread=True)
-def login_submit(request: Request, data: FormData, use_cases: NamedDependency[Any],
-                 clock: NamedDependency[Any]) -> Response:
+def login_submit(request: Request, data: FormData, use_cases: NamedDependency[UseCases],
+                 clock: NamedDependency[Clock]) -> Response:
     email = form_value(data, "email")
     password = form_value(data, "password")
     next_path = safe_next(form_value(data, "suivant"))
@@ -150,15 +152,15 @@ def _pending_second_factor(request: Request, clock: Any) -> dict[str, Any] | Non
 
 
 @get("/connexion/code", name="second_factor", sync_to_thread=False)
-def second_factor_form(request: Request, clock: NamedDependency[Any]) -> Response:
+def second_factor_form(request: Request, clock: NamedDependency[Clock]) -> Response:
     if not _pending_second_factor(request, clock):
         return see_other("/connexion")
     return render(request, "auth/second_factor.html")
 
 
 @post("/connexion/code", name="second_factor_submit", sync_to_thread=True)
-def second_factor_submit(request: Request, data: FormData, use_cases: NamedDependency[Any],
-                         clock: NamedDependency[Any]) -> Response:
+def second_factor_submit(request: Request, data: FormData, use_cases: NamedDependency[UseCases],
+                         clock: NamedDependency[Clock]) -> Response:
     pending = _pending_second_factor(request, clock)
     if not pending:
         return see_other("/connexion")
@@ -205,7 +207,7 @@ def forgot_form(request: Request) -> Template:
 
 
 @post("/mot-de-passe/oublie", name="forgot_password_submit", sync_to_thread=True)
-def forgot_submit(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Response:
+def forgot_submit(request: Request, data: FormData, use_cases: NamedDependency[UseCases]) -> Response:
     email = form_value(data, "email")
     if not email:
         return render(request, "auth/forgot.html", status=400, errors={"email": EMAIL_REQUIRED})
@@ -223,7 +225,7 @@ def reset_form(request: Request, token: FromPath[str]) -> Template:
 
 
 @post("/mot-de-passe/reinitialiser/{token:str}", name="reset_password_submit", sync_to_thread=True)
-def reset_submit(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[Any]) -> Response:
+def reset_submit(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[UseCases]) -> Response:
     password = form_value(data, "new_password")
     confirm = form_value(data, "new_password_confirm")
     if password != confirm:
@@ -250,7 +252,7 @@ def reset_submit(request: Request, token: FromPath[str], data: FormData, use_cas
 
 
 @get("/invitation/{token:str}", name="invitation", sync_to_thread=True)
-def invitation_form(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Template:
+def invitation_form(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Template:
     try:
         details = use_cases.invitation_details(token=token)
     except InvitationUnusable as exc:
@@ -260,7 +262,7 @@ def invitation_form(request: Request, token: FromPath[str], use_cases: NamedDepe
 
 
 @post("/invitation/{token:str}", name="invitation_submit", sync_to_thread=True)
-def invitation_submit(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[Any]) -> Response:
+def invitation_submit(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[UseCases]) -> Response:
     try:
         details = use_cases.invitation_details(token=token)
     except InvitationUnusable as exc:
@@ -298,7 +300,7 @@ def invitation_submit(request: Request, token: FromPath[str], data: FormData, us
 
 
 @post("/langue", name="set_language", sync_to_thread=True)
-def set_language(request: Request, data: FormData, use_cases: NamedDependency[Any]) -> Redirect:
+def set_language(request: Request, data: FormData, use_cases: NamedDependency[UseCases]) -> Redirect:
     locale = i18n.normalise_locale(form_value(data, "locale"))
     request.session[i18n.SESSION_LOCALE_KEY] = locale
     person_id = request.session.get(SESSION_PERSON)

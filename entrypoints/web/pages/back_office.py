@@ -19,6 +19,7 @@ from litestar.response import Template
 from domain.model.errors import DomainError
 from domain.model.identity import CaptureStep
 from domain.model.qcp_enrollment import QcpState
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -40,7 +41,7 @@ DATE_INVALID = N_("Indiquez une date valide (JJ/MM/AAAA ou AAAA-MM-JJ).")
 NAME_REQUIRED = N_("Indiquez les prénoms et le nom lus sur le document.")
 
 
-def require_officer(viewer: Viewer, use_cases: Any) -> None:
+def require_officer(viewer: Viewer, use_cases: UseCases) -> None:
     if not use_cases.is_registration_officer(person_id=viewer.person_id):
         raise NotFoundException()
 
@@ -58,7 +59,7 @@ def parse_day(value: str) -> date | None:
         raise ValueError(value) from None
 
 
-def _home(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200, **context: Any) -> Template:
+def _home(request: Request, viewer: Viewer, use_cases: UseCases, *, status: int = 200, **context: Any) -> Template:
     qcp = use_cases.qcp()
     queue = qcp.officer_queue()
     return render(request, "back_office/home.html", status=status, viewer=viewer,
@@ -69,12 +70,12 @@ def _home(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200
 
 
 @get("/back-office", name="back_office", sync_to_thread=True)
-def back_office(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def back_office(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     require_officer(viewer, use_cases)
     return _home(request, viewer, use_cases)
 
 
-def _review_page(request: Request, viewer: Viewer, use_cases: Any, session_ref: str, *, status: int = 200,
+def _review_page(request: Request, viewer: Viewer, use_cases: UseCases, session_ref: str, *, status: int = 200,
                  **context: Any) -> Template:
     try:
         file = use_cases.qcp().identity_review_file(session_ref=session_ref)
@@ -86,7 +87,7 @@ def _review_page(request: Request, viewer: Viewer, use_cases: Any, session_ref: 
 
 @get("/back-office/identite/{session_ref:str}", name="back_office_review", sync_to_thread=True)
 def back_office_review(request: Request, session_ref: FromPath[str], viewer: NamedDependency[Viewer],
-                       use_cases: NamedDependency[Any]) -> Template:
+                       use_cases: NamedDependency[UseCases]) -> Template:
     require_officer(viewer, use_cases)
     return _review_page(request, viewer, use_cases, session_ref)
 
@@ -94,7 +95,7 @@ def back_office_review(request: Request, session_ref: FromPath[str], viewer: Nam
 @get("/back-office/identite/{session_ref:str}/image/{step:str}", name="back_office_review_image",
      sync_to_thread=True)
 def back_office_review_image(session_ref: FromPath[str], step: FromPath[str], viewer: NamedDependency[Viewer],
-                             use_cases: NamedDependency[Any]) -> Response:
+                             use_cases: NamedDependency[UseCases]) -> Response:
     require_officer(viewer, use_cases)
     try:
         wanted = CaptureStep(step)
@@ -110,7 +111,7 @@ def back_office_review_image(session_ref: FromPath[str], step: FromPath[str], vi
 
 @post("/back-office/identite/{session_ref:str}", name="back_office_decide", sync_to_thread=True)
 def back_office_decide(request: Request, session_ref: FromPath[str], data: FormData,
-                       viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                       viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     """The officer types what the document says and approves, or rejects with a reason."""
     require_officer(viewer, use_cases)
     names = ("given_names", "surname", "birth_date", "document_type", "document_number", "document_expiry", "reason")
@@ -153,7 +154,7 @@ def back_office_decide(request: Request, session_ref: FromPath[str], data: FormD
 
 @post("/back-office/demandes/{enrollment_id:str}", name="back_office_enrollment", sync_to_thread=True)
 def back_office_enrollment(request: Request, enrollment_id: FromPath[str], data: FormData,
-                           viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                           viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     """Resolve a manual review, or validate a signed request (manual validation)."""
     require_officer(viewer, use_cases)
     qcp = use_cases.qcp()

@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from domain.model.cabinet import Delegation, Role
 from domain.model.errors import DomainError
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import SESSION_CABINET, VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
@@ -46,7 +47,7 @@ def switch_cabinet(request: Request, data: FormData, viewer: NamedDependency[Vie
     return see_other(safe_next(form_value(data, "suivant")))
 
 
-def _members_page(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any], *, status: int = 200,
+def _members_page(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases], *, status: int = 200,
                   **context: Any) -> Template:
     page = None
     if viewer.current is not None:
@@ -56,12 +57,12 @@ def _members_page(request: Request, viewer: NamedDependency[Viewer], use_cases: 
 
 
 @get("/cabinet/membres", name="members", sync_to_thread=True)
-def members(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def members(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     return _members_page(request, viewer, use_cases)
 
 
 @post("/cabinet/membres/inviter", name="invite_member", sync_to_thread=True)
-def invite_member(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+def invite_member(request: Request, data: FormData, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
     values = {name: form_value(data, name) for name in ("email", "given_names", "surname", "role")}
@@ -93,7 +94,7 @@ def invite_member(request: Request, data: FormData, viewer: NamedDependency[View
 
 @post("/cabinet/membres/{member_id:str}/delegations", name="change_delegation", sync_to_thread=True)
 def change_delegation(request: Request, member_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                      use_cases: NamedDependency[Any]) -> Response:
+                      use_cases: NamedDependency[UseCases]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
     try:
@@ -113,7 +114,7 @@ def change_delegation(request: Request, member_id: FromPath[str], data: FormData
 
 
 @post("/cabinet/invitations/{invitation_id:str}/revoquer", name="revoke_invitation", sync_to_thread=True)
-def revoke_invitation(request: Request, invitation_id: FromPath[str], viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+def revoke_invitation(request: Request, invitation_id: FromPath[str], viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     if viewer.current is None:
         raise NotFoundException()
     cabinet_id = viewer.current.cabinet_id

@@ -23,11 +23,13 @@ from litestar.response import Template
 
 from domain.model.errors import DomainError, IdentityCaptureRefused, IdentitySessionNotFound
 from domain.model.identity import DOCUMENT_STEPS, FACE_STEPS, CaptureStep, IdentityCheckStatus
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.ceremony import SESSION_SIGNER_RETURN
 from entrypoints.web.pages.common import error_text, form_error_status, render, see_other
 from entrypoints.web.pages.qcp import SESSION_RETURN
+from ports.identity import CaptureHost
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -49,7 +51,7 @@ STEP_TEXTS: dict[CaptureStep, tuple[int, str, str]] = {
 STAGES = ("intro", "preparer", "document", "photo", "visage", "fin")
 
 
-def capture_finished(use_cases: Any, session_ref: str) -> None:
+def capture_finished(use_cases: UseCases, session_ref: str) -> None:
     """Tell the QCP enrollment its capture is over. A signing ceremony's check (an external
     level-3 signer) or an LCP registration's belongs to no enrollment: their pages ask the
     provider themselves."""
@@ -59,13 +61,11 @@ def capture_finished(use_cases: Any, session_ref: str) -> None:
         pass
 
 
-def _host(container: Any) -> Any:
-    from ports.identity import CaptureHost
-
-    verifier = container.adapters.identity_verifier()
-    if not isinstance(verifier, CaptureHost):
+def _host(use_cases: UseCases) -> CaptureHost:
+    host = use_cases.capture_host()
+    if host is None:
         raise NotFoundException()  # the provider hosts its own capture pages
-    return verifier
+    return host
 
 
 def _progress(host: Any, session_ref: str) -> Any:
@@ -95,10 +95,10 @@ def _capture_page(request: Request, progress: Any, device: str, stage: str, *, s
 
 
 @get("/identity/capture/{session_ref:str}", name="identity_capture", sync_to_thread=True)
-def identity_capture(request: Request, session_ref: FromPath[str], container: NamedDependency[Any],
+def identity_capture(request: Request, session_ref: FromPath[str], use_cases: NamedDependency[UseCases],
                      device: FromQuery[str | None] = None, etape: FromQuery[str | None] = None,
                      pret: FromQuery[str | None] = None) -> Response:
-    host = _host(container)
+    host = _host(use_cases)
     progress = _progress(host, session_ref)
     device = _device(device)
     stage = etape if etape in STAGES else "intro"
@@ -125,8 +125,8 @@ def identity_capture(request: Request, session_ref: FromPath[str], container: Na
 
 @post("/identity/capture/{session_ref:str}/photo", name="identity_capture_photo", sync_to_thread=True)
 def identity_capture_photo(request: Request, session_ref: FromPath[str], data: MultipartData,
-                                 container: NamedDependency[Any], use_cases: NamedDependency[Any]) -> Response:
-    host = _host(container)
+                                 use_cases: NamedDependency[UseCases]) -> Response:
+    host = _host(use_cases)
     device = _device(str(data.get("device") or ""))
     upload = data.get("image")
     image, content_type = b"", ""
@@ -161,7 +161,7 @@ def identity_capture_photo(request: Request, session_ref: FromPath[str], data: M
 
 
 @post("/identity/callback", name="identity_callback", sync_to_thread=True)
-def identity_callback(request: Request, body: RawBody, use_cases: NamedDependency[Any]) -> Response:
+def identity_callback(request: Request, body: RawBody, use_cases: NamedDependency[UseCases]) -> Response:
     """The identity provider's webhook (no session, no CSRF token: the adapter
     authenticates the call). Answers whether a decision was recorded."""
     headers = {name.lower(): value for name, value in request.headers.items()}

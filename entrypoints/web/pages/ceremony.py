@@ -35,6 +35,7 @@ from domain.model.errors import (
     NotFound,
     SignatureBeingFinalised,
 )
+from entrypoints.composition.use_cases import IdentitySimulator, UseCases
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -94,7 +95,7 @@ def _reason(error: InvitationLinkUnusable) -> str:
     return str((getattr(error, "params", None) or {}).get("reason") or "unknown")
 
 
-def _view_or_dead(use_cases: Any, request: Request, token: str) -> Any:
+def _view_or_dead(use_cases: UseCases, request: Request, token: str) -> Any:
     """The ceremony as it stands, or a Response explaining why the link is dead."""
     try:
         return use_cases.ceremony_status(token=token)
@@ -123,7 +124,7 @@ def _code_page(request: Request, view: Any, token: str, *, status: int = 200, **
     return render(request, "ceremony/code.html", status=status, view=view, token=token, **context)
 
 
-def _step_error(request: Request, use_cases: Any, token: str, exc: DomainError) -> Response:
+def _step_error(request: Request, use_cases: UseCases, token: str, exc: DomainError) -> Response:
     """A refusal in the middle of the steps: the dead-link page, the outcome, or the error above the steps."""
     if isinstance(exc, InvitationLinkUnusable):
         return _dead_page(request, _reason(exc))
@@ -141,7 +142,7 @@ def _step_error(request: Request, use_cases: Any, token: str, exc: DomainError) 
 
 
 @get("/signature/{token:str}", name="signer_ceremony", sync_to_thread=True)
-def ceremony_page(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+def ceremony_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
     view = _view_or_dead(use_cases, request, token)
     if isinstance(view, Response):
         return view
@@ -178,13 +179,13 @@ def _cached_page(renderer: Any, sha256: str, content_reader: Any, page: int) -> 
 @get("/signature/{token:str}/documents/{document_id:str}/pages/{page:int}", name="signer_page_image",
      sync_to_thread=True)
 def page_image(token: FromPath[str], document_id: FromPath[str], page: FromPath[int],
-               use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
+               use_cases: NamedDependency[UseCases]) -> Response:
     try:
         view = use_cases.ceremony_status(token=token)
         document = next((d for d in view.documents if d.document_id == document_id), None)
         if document is None or not 1 <= page <= document.page_count:
             raise NotFoundException()
-        image = _cached_page(container.adapters.page_renderer(), document.sha256,
+        image = _cached_page(use_cases.page_renderer(), document.sha256,
                             lambda: use_cases.read_document_for_signer(token=token, document_id=document_id)[1],
                             page)
     except (InvitationLinkUnusable, NotFound):
@@ -193,7 +194,7 @@ def page_image(token: FromPath[str], document_id: FromPath[str], page: FromPath[
 
 
 @get("/signature/{token:str}/documents/{document_id:str}/pdf", name="signer_document_pdf", sync_to_thread=True)
-def document_pdf(token: FromPath[str], document_id: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+def document_pdf(token: FromPath[str], document_id: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
     """The PDF itself, to read it in the phone's own viewer (the version the code is bound to)."""
     try:
         name, content = use_cases.read_document_for_signer(token=token, document_id=document_id)
@@ -215,7 +216,7 @@ def _inline(name: str) -> str:
 
 @post("/signature/{token:str}/code", name="signer_request_code", sync_to_thread=True)
 def request_code(request: Request, token: FromPath[str], data: FormData,
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     """« J'ai lu et j'accepte » → the code (by email at level 1, by SMS at levels 2-3); also « Renvoyer »."""
     response = _request_code(request, token, data, use_cases)
     if request.headers.get("hx-request") != "true":
@@ -229,7 +230,7 @@ def request_code(request: Request, token: FromPath[str], data: FormData,
     return Response(content=b"", status_code=200, headers={"HX-Redirect": target or _base(token)})
 
 
-def _request_code(request: Request, token: str, data: dict[str, Any], use_cases: Any) -> Response:
+def _request_code(request: Request, token: str, data: dict[str, Any], use_cases: UseCases) -> Response:
     resend = form_value(data, "renvoyer") == "1"
     if not resend and not checked(data, "accepte"):
         view = _view_or_dead(use_cases, request, token)
@@ -253,7 +254,7 @@ def _request_code(request: Request, token: str, data: dict[str, Any], use_cases:
 
 
 @get("/signature/{token:str}/code", name="signer_code", sync_to_thread=True)
-def code_page(request: Request, token: FromPath[str], use_cases: NamedDependency[Any],
+def code_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases],
               envoye: FromQuery[str | None] = None, renvoye: FromQuery[str | None] = None) -> Response:
     view = _view_or_dead(use_cases, request, token)
     if isinstance(view, Response):
@@ -267,7 +268,7 @@ def code_page(request: Request, token: FromPath[str], use_cases: NamedDependency
 
 
 @post("/signature/{token:str}/signer", name="signer_sign", sync_to_thread=True)
-def sign(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[Any]) -> Response:
+def sign(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[UseCases]) -> Response:
     code = "".join(form_value(data, "code").split())
     if not code:
         view = _view_or_dead(use_cases, request, token)
@@ -293,7 +294,7 @@ def sign(request: Request, token: FromPath[str], data: FormData, use_cases: Name
 
 
 @get("/signature/{token:str}/refus", name="signer_refusal", sync_to_thread=True)
-def refusal_page(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+def refusal_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
     view = _view_or_dead(use_cases, request, token)
     if isinstance(view, Response):
         return view
@@ -304,7 +305,7 @@ def refusal_page(request: Request, token: FromPath[str], use_cases: NamedDepende
 
 
 @post("/signature/{token:str}/refus", name="signer_refuse", sync_to_thread=True)
-def refuse(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[Any]) -> Response:
+def refuse(request: Request, token: FromPath[str], data: FormData, use_cases: NamedDependency[UseCases]) -> Response:
     reason = form_value(data, "raison")
     errors: dict[str, str] = {}
     if not reason or len(reason) > MAX_REASON:
@@ -341,7 +342,7 @@ def _local(url: str) -> str:
 
 
 @get("/signature/{token:str}/identite", name="signer_identity", sync_to_thread=True)
-def identity_page(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+def identity_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
     view = _view_or_dead(use_cases, request, token)
     if isinstance(view, Response):
         return view
@@ -361,7 +362,7 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
         return render(request, "ceremony/identity.html", view=view, token=token, stage="capture", refresh=True,
                       qr=_qr_svg(started["phone_url"]), phone_url=started["phone_url"],
                       browser_path=_local(started["browser_url"]),
-                      simulator=_submitted(_simulator(request), started["session_ref"]))
+                      simulator=_submitted(_simulator(use_cases), started["session_ref"]))
     if outcome == "pending":
         return render(request, "ceremony/identity.html", view=view, token=token, stage="waiting", refresh=True)
     return render(request, "ceremony/identity.html", view=view, token=token,
@@ -369,7 +370,7 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
 
 
 @post("/signature/{token:str}/identite", name="signer_identity_start", sync_to_thread=True)
-def identity_start(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+def identity_start(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
 
     def start() -> None:
         view = use_cases.ceremony_status(token=token)
@@ -386,18 +387,14 @@ def identity_start(request: Request, token: FromPath[str], use_cases: NamedDepen
                           refused=lambda exc: _step_error(request, use_cases, token, exc))
 
 
-def _simulator(request: Request) -> Any:
+def _simulator(use_cases: UseCases) -> IdentitySimulator | None:
     """The built-in simulator, in dev mode only: demos may decide at once instead of waiting."""
-    container = request.app.state.container
-    verifier = container.adapters.identity_verifier()
-    if not getattr(container.settings(), "dev_mode", False) or not hasattr(verifier, "decide_now"):
-        return None
-    return verifier
+    return use_cases.identity_simulator()
 
 
-def _submitted(verifier: Any, session_ref: str) -> bool:
+def _submitted(verifier: IdentitySimulator | None, session_ref: str) -> bool:
     """The photos are in and the simulator is deciding (only then can a demo hurry it)."""
-    if verifier is None or not hasattr(verifier, "capture_progress"):
+    if verifier is None:
         return False
     try:
         return verifier.capture_progress(session_ref).status.value == "submitted"
@@ -407,9 +404,9 @@ def _submitted(verifier: Any, session_ref: str) -> bool:
 
 @post("/signature/{token:str}/identite/simulateur", name="signer_identity_simulator", sync_to_thread=True)
 def identity_simulator(request: Request, token: FromPath[str], data: FormData,
-                       use_cases: NamedDependency[Any]) -> Response:
+                       use_cases: NamedDependency[UseCases]) -> Response:
     """« Approuver maintenant » / « Refuser maintenant » (dev mode, simulator)."""
-    verifier = _simulator(request)
+    verifier = _simulator(use_cases)
     if verifier is None:
         raise NotFoundException()
     view = _view_or_dead(use_cases, request, token)

@@ -12,6 +12,8 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from markupsafe import Markup, escape
 
+from entrypoints.composition.use_cases import UseCases
+from entrypoints.settings import Settings
 from entrypoints.web.pages.common import render
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -40,20 +42,13 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def _outbox_dir(container: NamedDependency[Any], settings: NamedDependency[Any]) -> Any:
-    provider = getattr(container, "outbox_dir", None)
-    return provider() if callable(provider) else settings.outbox_dir
-
-
 @get("/dev/outbox", name="dev_outbox", sync_to_thread=True)
-def dev_outbox(request: Request, container: NamedDependency[Any], settings: NamedDependency[Any]) -> Template:
+def dev_outbox(request: Request, use_cases: NamedDependency[UseCases], settings: NamedDependency[Settings]) -> Template:
     if not getattr(settings, "dev_mode", False):
         raise NotFoundException()
-    from adapters.messaging.outbox import read_outbox
-
     messages = [
         {**message, "created": _parse_time(message.get("created_at")), "body": linkify(message.get("text"))}
-        for message in read_outbox(_outbox_dir(container, settings), limit=200)
+        for message in use_cases.dev_outbox()(limit=200)
     ]
     return render(request, "dev/outbox.html", messages=messages)
 

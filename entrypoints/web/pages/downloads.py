@@ -10,7 +10,6 @@ may see the collection) download from `/collectes/{collection_id}/...` with thei
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, Router, get
@@ -19,6 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from domain.model.errors import DownloadLinkUnusable, EvidenceNotReady, NotFound
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, request_context
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import render
@@ -66,7 +66,7 @@ def _dead(request: Request, exc: DownloadLinkUnusable | EvidenceNotReady) -> Res
 
 
 @get("/telechargement/{token:str}", name="download_link", sync_to_thread=True)
-def download_page(request: Request, token: FromPath[str], use_cases: NamedDependency[Any]) -> Response:
+def download_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
     try:
         overview = use_cases.download_overview(token=token)
     except DownloadLinkUnusable as exc:
@@ -76,20 +76,20 @@ def download_page(request: Request, token: FromPath[str], use_cases: NamedDepend
 
 @get("/telechargement/{token:str}/documents/{document_id:str}", name="download_document", sync_to_thread=True)
 def download_document(request: Request, token: FromPath[str], document_id: FromPath[str],
-                      use_cases: NamedDependency[Any]) -> Response:
+                      use_cases: NamedDependency[UseCases]) -> Response:
     return _by_link(request, use_cases, token, document_id)
 
 
 @get("/telechargement/{token:str}/{filename:str}", name="download_evidence", sync_to_thread=True)
 def download_evidence(request: Request, token: FromPath[str], filename: FromPath[str],
-                      use_cases: NamedDependency[Any]) -> Response:
+                      use_cases: NamedDependency[UseCases]) -> Response:
     item = EVIDENCE_FILES.get(filename)
     if item is None:
         raise NotFoundException()
     return _by_link(request, use_cases, token, item)
 
 
-def _by_link(request: Request, use_cases: Any, token: str, item: str) -> Response:
+def _by_link(request: Request, use_cases: UseCases, token: str, item: str) -> Response:
     try:
         name, content = use_cases.download_by_link(token=token, item=item, context=request_context(request))
     except (DownloadLinkUnusable, EvidenceNotReady) as exc:
@@ -105,7 +105,7 @@ def _by_link(request: Request, use_cases: Any, token: str, item: str) -> Respons
 @get("/collectes/{collection_id:str}/documents-signes/{document_id:str}", name="member_signed_document",
      sync_to_thread=True)
 def member_signed_document(request: Request, collection_id: FromPath[str], document_id: FromPath[str],
-                           viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                           viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     """A signed PDF of a completed collection (404 for someone who may not see it)."""
     name, content = use_cases.signed_document_for_member(collection_id=collection_id, document_id=document_id,
                                                          by_person_id=viewer.person_id,
@@ -113,7 +113,7 @@ def member_signed_document(request: Request, collection_id: FromPath[str], docum
     return file_response(name, content, document_id)
 
 
-def _member_evidence(request: Request, use_cases: Any, collection_id: str, viewer: Viewer, item: str) -> Response:
+def _member_evidence(request: Request, use_cases: UseCases, collection_id: str, viewer: Viewer, item: str) -> Response:
     name, content = use_cases.evidence_for_member(collection_id=collection_id, by_person_id=viewer.person_id,
                                                   fmt=item.rsplit(".", 1)[1], context=request_context(request))
     return file_response(name, content, item)
@@ -121,14 +121,14 @@ def _member_evidence(request: Request, use_cases: Any, collection_id: str, viewe
 
 @get("/collectes/{collection_id:str}/dossier-de-preuve.pdf", name="member_evidence_pdf", sync_to_thread=True)
 def member_evidence_pdf(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-                        use_cases: NamedDependency[Any]) -> Response:
+                        use_cases: NamedDependency[UseCases]) -> Response:
     """The evidence file of an ended collection (« dossier de preuve »)."""
     return _member_evidence(request, use_cases, collection_id, viewer, "evidence.pdf")
 
 
 @get("/collectes/{collection_id:str}/dossier-de-preuve.json", name="member_evidence_json", sync_to_thread=True)
 def member_evidence_json(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-                         use_cases: NamedDependency[Any]) -> Response:
+                         use_cases: NamedDependency[UseCases]) -> Response:
     """Its JSON twin."""
     return _member_evidence(request, use_cases, collection_id, viewer, "evidence.json")
 

@@ -42,6 +42,8 @@ from domain.model.errors import (
 )
 from domain.model.lcp_registration import RegistrationState
 from domain.model.pki import RevocationReason
+from entrypoints.composition.use_cases import UseCases
+from entrypoints.settings import Settings
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -86,7 +88,7 @@ def _flow_path(cabinet_id: str) -> str:
 # « Ma signature personnelle » --------------------------------------------------------------
 
 
-def _overview(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200,
+def _overview(request: Request, viewer: Viewer, use_cases: UseCases, *, status: int = 200,
               errors: dict[str, str] | None = None) -> Template:
     overview = use_cases.my_signature_overview(person_id=viewer.person_id)
     return render(request, "my_signature/overview.html", status=status, viewer=viewer, overview=overview,
@@ -94,7 +96,7 @@ def _overview(request: Request, viewer: Viewer, use_cases: Any, *, status: int =
 
 
 @get("/ma-signature", name="my_signature", sync_to_thread=True)
-def my_signature(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def my_signature(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     return _overview(request, viewer, use_cases)
 
 
@@ -124,7 +126,7 @@ def _membership(viewer: Viewer, cabinet_id: str) -> Any:
     return membership
 
 
-def _flow_page(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str, *, status: int = 200,
+def _flow_page(request: Request, viewer: Viewer, use_cases: UseCases, cabinet_id: str, *, status: int = 200,
                errors: dict[str, str] | None = None) -> Template:
     membership = _membership(viewer, cabinet_id)
     registration = use_cases.lcp_registration_status(person_id=viewer.person_id, cabinet_id=cabinet_id)
@@ -141,13 +143,12 @@ def _flow_page(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str
     if registration is not None and registration.next_action == IDENTITY_STEP[0]:
         check = _identity_check_context(request, viewer, use_cases, registration)
         registration = check.pop("registration")
-    verifier = container.adapters.identity_verifier()
     return render(request, "my_signature/registration.html", status=status, viewer=viewer, membership=membership,
                   can_sign=Delegation.SIGN in membership.delegations, registration=registration,
                   codes_sent=_codes_sent(request, registration.registration_id) if registration else {},
                   certificate=certificate, terms_version=settings.lcp_terms_version, errors=errors or {},
                   registration_steps=steps, refresh_seconds=REFRESH_SECONDS,
-                  simulator=bool(settings.dev_mode) and hasattr(verifier, "decide_now"), **check)
+                  simulator=use_cases.identity_simulator() is not None, **check)
 
 
 # The identity check (when configuration requires it) ---------------------------------------
@@ -170,7 +171,7 @@ def _remember_capture(request: Request, cabinet_id: str, started: Any) -> None:
     request.session[SESSION_RETURN] = returns
 
 
-def _identity_check_context(request: Request, viewer: Viewer, use_cases: Any, registration: Any) -> dict[str, Any]:
+def _identity_check_context(request: Request, viewer: Viewer, use_cases: UseCases, registration: Any) -> dict[str, Any]:
     """What the identity check's page shows: the QR code while capturing (the remembered
     link while valid, else a new one), the reason of a refusal."""
     context: dict[str, Any] = {"registration": registration,
@@ -179,7 +180,7 @@ def _identity_check_context(request: Request, viewer: Viewer, use_cases: Any, re
     if registration.identity_check != "capturing":
         return context
     known = (request.session.get(SESSION_CAPTURE) or {}).get(registration.registration_id)
-    clock = request.app.state.container.adapters.clock()
+    clock = use_cases.clock()
     if (not known or known.get("session_ref") != registration.identity_session_ref
             or datetime.fromisoformat(known["expires_at"]) <= clock.now()):
         known = None
@@ -209,7 +210,7 @@ def _reason_text(reason: str | None) -> str | None:
     return REJECTION_REASONS.get(reason, reason)
 
 
-def _active_registration(viewer: Viewer, use_cases: Any, cabinet_id: str) -> Any:
+def _active_registration(viewer: Viewer, use_cases: UseCases, cabinet_id: str) -> Any:
     _membership(viewer, cabinet_id)
     registration = use_cases.lcp_registration_status(person_id=viewer.person_id, cabinet_id=cabinet_id)
     if registration is None or not registration.is_active:
@@ -217,7 +218,7 @@ def _active_registration(viewer: Viewer, use_cases: Any, cabinet_id: str) -> Any
     return registration
 
 
-def _step(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str, action: Any,
+def _step(request: Request, viewer: Viewer, use_cases: UseCases, cabinet_id: str, action: Any,
           error_field: str = "_form") -> Response:
     """Run one step; refusals are shown on the page, where the person is."""
     def refused(exc: DomainError) -> Response:
@@ -236,13 +237,13 @@ def _step(request: Request, viewer: Viewer, use_cases: Any, cabinet_id: str, act
 
 @get("/signature-personnelle/{cabinet_id:str}/enregistrement", name="lcp_registration", sync_to_thread=True)
 def registration_page(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-                      use_cases: NamedDependency[Any]) -> Template:
+                      use_cases: NamedDependency[UseCases]) -> Template:
     return _flow_page(request, viewer, use_cases, cabinet_id)
 
 
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement", name="lcp_registration_start", sync_to_thread=True)
 def start(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-          use_cases: NamedDependency[Any]) -> Response:
+          use_cases: NamedDependency[UseCases]) -> Response:
     """« S'enregistrer »; an earlier registration under way is resumed instead."""
     _membership(viewer, cabinet_id)
     try:
@@ -271,7 +272,7 @@ def _send(request: Request, use_case: Any, viewer: Viewer, registration: Any) ->
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/code-email", name="lcp_send_email_code",
       sync_to_thread=True)
 def send_email_code(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-                    use_cases: NamedDependency[Any]) -> Response:
+                    use_cases: NamedDependency[UseCases]) -> Response:
     return _step(request, viewer, use_cases, cabinet_id,
                  lambda r: _send(request, use_cases.send_lcp_email_code, viewer, r))
 
@@ -279,7 +280,7 @@ def send_email_code(request: Request, cabinet_id: FromPath[str], viewer: NamedDe
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/code-sms", name="lcp_send_sms_code",
       sync_to_thread=True)
 def send_sms_code(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-                  use_cases: NamedDependency[Any]) -> Response:
+                  use_cases: NamedDependency[UseCases]) -> Response:
     return _step(request, viewer, use_cases, cabinet_id,
                  lambda r: _send(request, use_cases.send_lcp_sms_code, viewer, r))
 
@@ -287,7 +288,7 @@ def send_sms_code(request: Request, cabinet_id: FromPath[str], viewer: NamedDepe
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/code-email/verification",
       name="lcp_verify_email_code", sync_to_thread=True)
 def verify_email_code(request: Request, cabinet_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                      use_cases: NamedDependency[Any]) -> Response:
+                      use_cases: NamedDependency[UseCases]) -> Response:
     code = form_value(data, "code")
     if not code:
         return _flow_page(request, viewer, use_cases, cabinet_id, status=400, errors={"code": CODE_REQUIRED})
@@ -308,7 +309,7 @@ def verify_email_code(request: Request, cabinet_id: FromPath[str], data: FormDat
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/code-sms/verification",
       name="lcp_verify_sms_code", sync_to_thread=True)
 def verify_sms_code(request: Request, cabinet_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                    use_cases: NamedDependency[Any]) -> Response:
+                    use_cases: NamedDependency[UseCases]) -> Response:
     code = form_value(data, "code")
     if not code:
         return _flow_page(request, viewer, use_cases, cabinet_id, status=400, errors={"code": CODE_REQUIRED})
@@ -324,7 +325,7 @@ def verify_sms_code(request: Request, cabinet_id: FromPath[str], data: FormData,
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/identite", name="lcp_confirm_identity",
       sync_to_thread=True)
 def confirm_identity(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-                     use_cases: NamedDependency[Any]) -> Response:
+                     use_cases: NamedDependency[UseCases]) -> Response:
     return _step(request, viewer, use_cases, cabinet_id,
                  lambda r: use_cases.confirm_lcp_identity(person_id=viewer.person_id,
                                                           registration_id=r.registration_id))
@@ -333,7 +334,7 @@ def confirm_identity(request: Request, cabinet_id: FromPath[str], viewer: NamedD
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/conditions", name="lcp_accept_terms",
       sync_to_thread=True)
 def accept_terms(request: Request, cabinet_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     if not checked(data, "accept_terms"):
         return _flow_page(request, viewer, use_cases, cabinet_id, status=400, errors={"accept_terms": TERMS_REQUIRED})
 
@@ -348,7 +349,7 @@ def accept_terms(request: Request, cabinet_id: FromPath[str], data: FormData, vi
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/verification", name="lcp_start_identity_check",
       sync_to_thread=True)
 def start_identity_check(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-                         use_cases: NamedDependency[Any]) -> Response:
+                         use_cases: NamedDependency[UseCases]) -> Response:
     """The first check, or a new attempt after a refusal or an unfinished capture."""
 
     def begin(registration: Any) -> None:
@@ -361,7 +362,7 @@ def start_identity_check(request: Request, cabinet_id: FromPath[str], viewer: Na
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/nouveau-qr-code", name="lcp_renew_capture_link",
       sync_to_thread=True)
 def renew_capture_link(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-                       use_cases: NamedDependency[Any]) -> Response:
+                       use_cases: NamedDependency[UseCases]) -> Response:
     def renew(registration: Any) -> None:
         _remember_capture(request, cabinet_id, use_cases.renew_lcp_capture_link(
             person_id=viewer.person_id, registration_id=registration.registration_id))
@@ -372,7 +373,7 @@ def renew_capture_link(request: Request, cabinet_id: FromPath[str], viewer: Name
 @get("/signature-personnelle/{cabinet_id:str}/enregistrement/statut", name="lcp_identity_check_status",
      sync_to_thread=True)
 def identity_check_status(cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-                          use_cases: NamedDependency[Any]) -> Response:
+                          use_cases: NamedDependency[UseCases]) -> Response:
     """What the waiting pages poll (``qcp.js``): the step to show; the page reloads when it changes."""
     _membership(viewer, cabinet_id)
     registration = use_cases.lcp_registration_status(person_id=viewer.person_id, cabinet_id=cabinet_id)
@@ -387,11 +388,11 @@ def identity_check_status(cabinet_id: FromPath[str], viewer: NamedDependency[Vie
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/simulateur", name="lcp_simulator_decide",
       sync_to_thread=True)
 def simulator_decide(request: Request, cabinet_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                     use_cases: NamedDependency[Any], container: NamedDependency[Any],
-                     settings: NamedDependency[Any]) -> Response:
+                     use_cases: NamedDependency[UseCases],
+                     settings: NamedDependency[Settings]) -> Response:
     """Demos (dev mode, simulator): decide now instead of after the configured delay."""
-    verifier = container.adapters.identity_verifier()
-    if not getattr(settings, "dev_mode", False) or not hasattr(verifier, "decide_now"):
+    verifier = use_cases.identity_simulator()
+    if verifier is None:
         raise NotFoundException()
     _membership(viewer, cabinet_id)
     registration = use_cases.lcp_registration_status(person_id=viewer.person_id, cabinet_id=cabinet_id)
@@ -406,7 +407,7 @@ def simulator_decide(request: Request, cabinet_id: FromPath[str], data: FormData
 
 
 @get("/signature-personnelle/capture/{token:str}", name="lcp_capture_link", sync_to_thread=True)
-def capture_link(token: FromPath[str], use_cases: NamedDependency[Any]) -> Redirect:
+def capture_link(token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Redirect:
     """The QR link, opened on the phone (no login): single use and short-lived."""
     url = use_cases.open_lcp_capture_link(token=token)
     return Redirect(path=local_path(url), status_code=HTTP_303_SEE_OTHER)
@@ -414,7 +415,7 @@ def capture_link(token: FromPath[str], use_cases: NamedDependency[Any]) -> Redir
 
 @post("/signature-personnelle/{cabinet_id:str}/enregistrement/annuler", name="lcp_cancel", sync_to_thread=True)
 def cancel(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-           use_cases: NamedDependency[Any]) -> Response:
+           use_cases: NamedDependency[UseCases]) -> Response:
     try:
         registration = _active_registration(viewer, use_cases, cabinet_id)
         use_cases.cancel_lcp_registration(person_id=viewer.person_id, registration_id=registration.registration_id)
@@ -428,7 +429,7 @@ def cancel(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[
 # « Mes certificats » ----------------------------------------------------------------------
 
 
-def _own_certificate(use_cases: Any, viewer: Viewer, certificate_id: str) -> Any:
+def _own_certificate(use_cases: UseCases, viewer: Viewer, certificate_id: str) -> Any:
     found = next((c for c in use_cases.my_certificates(person_id=viewer.person_id)
                   if c.certificate_id == certificate_id), None)
     if found is None:
@@ -437,13 +438,13 @@ def _own_certificate(use_cases: Any, viewer: Viewer, certificate_id: str) -> Any
 
 
 @get("/mes-certificats", name="my_certificates", sync_to_thread=True)
-def my_certificates(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def my_certificates(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     return render(request, "my_signature/certificates.html", viewer=viewer,
                   certificates=use_cases.my_certificates(person_id=viewer.person_id))
 
 
 @get("/mes-certificats/{filename:str}", name="certificate_download", sync_to_thread=True)
-def download(filename: FromPath[str], viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+def download(filename: FromPath[str], viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     """``<id>.pem`` or ``<id>.der``: the certificate only; no page ever hands out a key."""
     certificate_id, _, extension = filename.rpartition(".")
     try:
@@ -465,7 +466,7 @@ def _revocation_page(request: Request, viewer: Viewer, certificate: Any, *, stat
 
 @get("/mes-certificats/{certificate_id:str}/revocation", name="certificate_revocation", sync_to_thread=True)
 def revocation_form(request: Request, certificate_id: FromPath[str], viewer: NamedDependency[Viewer],
-                    use_cases: NamedDependency[Any]) -> Response:
+                    use_cases: NamedDependency[UseCases]) -> Response:
     certificate = _own_certificate(use_cases, viewer, certificate_id)
     if not certificate.can_revoke:
         flash(request, N_("Ce certificat n’est plus actif\u00a0: il n’y a rien à révoquer."), "error")
@@ -475,7 +476,7 @@ def revocation_form(request: Request, certificate_id: FromPath[str], viewer: Nam
 
 @post("/mes-certificats/{certificate_id:str}/revocation", name="certificate_revoke", sync_to_thread=True)
 def revoke(request: Request, certificate_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-           use_cases: NamedDependency[Any]) -> Response:
+           use_cases: NamedDependency[UseCases]) -> Response:
     certificate = _own_certificate(use_cases, viewer, certificate_id)
     reason = form_value(data, "reason")
     if reason not in {r.value for r in RevocationReason}:

@@ -31,13 +31,19 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, RawBody
 from litestar.response import Template
 
-from adapters.timestamping.inprocess import ETSI_BEST_PRACTICES_TSA_POLICY
 from domain.model.errors import CaNotInitialised
 from domain.model.pki import CaName, CertificatePolicy
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_, request_locale, translations
 from entrypoints.web.pages.common import render
-from ports.timestamping import TIMESTAMP_QUERY_MEDIA_TYPE, TIMESTAMP_REPLY_MEDIA_TYPE
+from ports.ca import CertificateAuthority
+from ports.timestamping import (
+    ETSI_BEST_PRACTICES_TSA_POLICY,
+    TIMESTAMP_QUERY_MEDIA_TYPE,
+    TIMESTAMP_REPLY_MEDIA_TYPE,
+    TimestampResponder,
+)
 
 __all__ = ["PKI_MAX_BODY", "pki_router", "OCSP_REQUEST", "OCSP_RESPONSE"]
 
@@ -71,8 +77,12 @@ def _container(request: Request) -> Any:
     return request.app.state.container
 
 
-def _ca(request: Request) -> Any:
-    return _container(request).adapters.ca()
+def _use_cases(request: Request) -> UseCases:
+    return _container(request).facade()  # type: ignore[no-any-return]
+
+
+def _ca(request: Request) -> CertificateAuthority:
+    return _use_cases(request).certificate_authority()
 
 
 def _base_url(request: Request) -> str:
@@ -276,11 +286,11 @@ def ocsp_get(request: Request, encoded: FromPath[str]) -> Response:
 
 # Time-stamping (RFC 3161) ----------------------------------------------------------------
 
-def _tsa_responder(request: Request) -> Any:
-    """The platform's own in-process TSA, built by the container on the CA's TSA credential
-    (its key stays in the vault). It answers here even when the platform itself stamps through
-    a remote TSA, which this endpoint must not relay to."""
-    return _container(request).adapters.timestamp_responder()
+def _tsa_responder(request: Request) -> TimestampResponder:
+    """The platform's own in-process TSA, a provider of the composition root on the CA's TSA
+    credential (its key stays in the vault). It answers here even when the platform itself stamps
+    through a remote TSA, which this endpoint must not relay to."""
+    return _use_cases(request).timestamp_responder()
 
 
 @post("/pki/tsa", name="pki_tsa", sync_to_thread=True, status_code=200)

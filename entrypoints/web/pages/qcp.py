@@ -24,7 +24,10 @@ from markupsafe import Markup
 
 from domain.model.errors import CodeRefused, Conflict, DomainError, QcpEnrollmentAlreadyOpen
 from domain.model.qcp_enrollment import NextStep
-from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
+from domain.services.qcp_enrollment import QcpEnrollmentUseCases
+from entrypoints.composition.use_cases import UseCases
+from entrypoints.settings import Settings
+from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, use_cases_of
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import (
@@ -38,6 +41,7 @@ from entrypoints.web.pages.common import (
     render,
     see_other,
 )
+from ports.clock import Clock
 
 SESSION_EMAIL_SENT = "qcp_email_sent"  # {enrollment_id: masked email}
 SESSION_SMS_SENT = "qcp_sms_sent"  # {enrollment_id: masked mobile}
@@ -99,7 +103,7 @@ def qr_svg(url: str) -> Markup:
                                                          title="QR code"))
 
 
-def _qcp(use_cases: Any) -> Any:
+def _qcp(use_cases: UseCases) -> QcpEnrollmentUseCases:
     return use_cases.qcp()
 
 
@@ -164,12 +168,11 @@ def step_page(request: Request, viewer: Viewer, qcp: Any, clock: Any, view: Any,
         extra.update(capture=link, qr=qr_svg(link["qr_url"]), browser_path=local_path(link["browser_url"]))
     elif step is NextStep.READ_REQUEST:
         document = qcp.request_document(person_id=viewer.person_id, enrollment_id=view.id)
-        pages = request.app.state.container.adapters.pdf_inspector().inspect(document.pdf).page_count
+        pages = use_cases_of(request).pdf_inspector().inspect(document.pdf).page_count
         extra.update(digest=document.digest, pages=pages)
     elif step is NextStep.SIGN_REQUEST:
         extra["sms_sent_to"] = _recalled(request, SESSION_SMS_SENT, view.id)
-    simulator = getattr(request.app.state.container.adapters.identity_verifier(), "decide_now", None)
-    extra["simulator"] = bool(simulator) and bool(getattr(request.app.state.container.settings(), "dev_mode", False))
+    extra["simulator"] = use_cases_of(request).identity_simulator() is not None
     return render(request, _TEMPLATES[step], status=status, viewer=viewer, enrollment=view,
                   waiting=step in WAITING_STEPS, refresh_seconds=REFRESH_SECONDS,
                   rejection_reason=_reason_text(view.rejection_reason, REJECTION_REASONS),
@@ -211,7 +214,7 @@ def _missing(request: Request, viewer: Viewer, qcp: Any, clock: Any, enrollment_
 
 @get("/signature-personnelle/{cabinet_id:str}/qcp", name="qcp_entry", sync_to_thread=True)
 def qcp_entry(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-              use_cases: NamedDependency[Any]) -> Response:
+              use_cases: NamedDependency[UseCases]) -> Response:
     """Resume the enrollment in progress, or show « Accès protégé » before one exists."""
     cabinet = next((c for c in viewer.cabinets if c.cabinet_id == cabinet_id), None)
     if cabinet is None:
@@ -224,7 +227,7 @@ def qcp_entry(request: Request, cabinet_id: FromPath[str], viewer: NamedDependen
 
 @post("/signature-personnelle/{cabinet_id:str}/qcp", name="qcp_start", sync_to_thread=True)
 def qcp_start(request: Request, cabinet_id: FromPath[str], viewer: NamedDependency[Viewer],
-              use_cases: NamedDependency[Any]) -> Response:
+              use_cases: NamedDependency[UseCases]) -> Response:
     """« Envoyer le code »: opens the enrollment (or takes the open one) and sends the code."""
     qcp = _qcp(use_cases)
     try:
@@ -241,7 +244,7 @@ def qcp_start(request: Request, cabinet_id: FromPath[str], viewer: NamedDependen
 
 @get("/qcp/{enrollment_id:str}", name="qcp_page", sync_to_thread=True)
 def qcp_page(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-             use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Template:
+             use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Template:
     qcp = _qcp(use_cases)
     view = qcp.view(person_id=viewer.person_id, enrollment_id=enrollment_id)
     if view.next_step in (NextStep.CAPTURE, NextStep.WAIT_FOR_RESULT):
@@ -252,7 +255,7 @@ def qcp_page(request: Request, enrollment_id: FromPath[str], viewer: NamedDepend
 
 @get("/qcp/{enrollment_id:str}/statut", name="qcp_status", sync_to_thread=True)
 def qcp_status(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-               use_cases: NamedDependency[Any]) -> Response:
+               use_cases: NamedDependency[UseCases]) -> Response:
     """What the waiting pages poll: the step to show; the page reloads when it changes.
 
     The poll records a visit and may race the person's own form post on the same enrollment; the
@@ -274,7 +277,7 @@ def qcp_status(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
 
 @post("/qcp/{enrollment_id:str}/code-email", name="qcp_send_email_code", sync_to_thread=True)
 def qcp_send_email_code(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-                        use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
+                        use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
 
     def send() -> None:
@@ -288,8 +291,8 @@ def qcp_send_email_code(request: Request, enrollment_id: FromPath[str], viewer: 
 
 @post("/qcp/{enrollment_id:str}/verifier-email", name="qcp_check_email_code", sync_to_thread=True)
 def qcp_check_email_code(request: Request, enrollment_id: FromPath[str], data: FormData,
-                         viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-                         clock: NamedDependency[Any]) -> Response:
+                         viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases],
+                         clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
     code = form_value(data, "code")
     if not code:
@@ -300,7 +303,7 @@ def qcp_check_email_code(request: Request, enrollment_id: FromPath[str], data: F
 
 @post("/qcp/{enrollment_id:str}/identite", name="qcp_confirm_identity", sync_to_thread=True)
 def qcp_confirm_identity(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-                         use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
+                         use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
     return redirect_after(request, lambda: qcp.confirm_identity(person_id=viewer.person_id, enrollment_id=enrollment_id), _page(enrollment_id),
                           refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
@@ -308,8 +311,8 @@ def qcp_confirm_identity(request: Request, enrollment_id: FromPath[str], viewer:
 
 @post("/qcp/{enrollment_id:str}/prealables", name="qcp_confirm_prerequisites", sync_to_thread=True)
 def qcp_confirm_prerequisites(request: Request, enrollment_id: FromPath[str], data: FormData,
-                              viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-                              clock: NamedDependency[Any]) -> Response:
+                              viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases],
+                              clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
     has_document, mobile_is_theirs = checked(data, "has_valid_id_document"), checked(data, "mobile_is_theirs")
     if not (has_document and mobile_is_theirs):
@@ -322,7 +325,7 @@ def qcp_confirm_prerequisites(request: Request, enrollment_id: FromPath[str], da
 
 @post("/qcp/{enrollment_id:str}/consentements", name="qcp_consent", sync_to_thread=True)
 def qcp_consent(request: Request, enrollment_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
+                use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Response:
     """Both consents, then the identity check starts at once: the QR code comes next."""
     qcp = _qcp(use_cases)
     terms, privacy = checked(data, "id_data_and_terms"), checked(data, "privacy_policy")
@@ -340,7 +343,7 @@ def qcp_consent(request: Request, enrollment_id: FromPath[str], data: FormData, 
 
 @post("/qcp/{enrollment_id:str}/verification", name="qcp_start_identity_check", sync_to_thread=True)
 def qcp_start_identity_check(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-                             use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
+                             use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Response:
     """A first check after a resume, a retry after a rejection, or a restarted capture."""
     qcp = _qcp(use_cases)
     return redirect_after(request, lambda: remember_capture(request, qcp.start_identity_check(person_id=viewer.person_id, enrollment_id=enrollment_id)), _page(enrollment_id),
@@ -349,7 +352,7 @@ def qcp_start_identity_check(request: Request, enrollment_id: FromPath[str], vie
 
 @post("/qcp/{enrollment_id:str}/nouveau-qr-code", name="qcp_renew_capture_link", sync_to_thread=True)
 def qcp_renew_capture_link(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-                           use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
+                           use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
     return redirect_after(request, lambda: remember_capture(request, qcp.renew_capture_link(person_id=viewer.person_id, enrollment_id=enrollment_id)), _page(enrollment_id),
                           refused=_on_refusal(request, viewer, qcp, clock, enrollment_id))
@@ -357,8 +360,8 @@ def qcp_renew_capture_link(request: Request, enrollment_id: FromPath[str], viewe
 
 @post("/qcp/{enrollment_id:str}/valider-identite", name="qcp_validate_identity", sync_to_thread=True)
 def qcp_validate_identity(request: Request, enrollment_id: FromPath[str], data: FormData,
-                          viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-                          clock: NamedDependency[Any]) -> Response:
+                          viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases],
+                          clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
     confirmed = form_value(data, "confirmed") != "non"
     return redirect_after(request, lambda: qcp.validate_identity(person_id=viewer.person_id, enrollment_id=enrollment_id, confirmed=confirmed), _page(enrollment_id),
@@ -367,11 +370,10 @@ def qcp_validate_identity(request: Request, enrollment_id: FromPath[str], data: 
 
 @post("/qcp/{enrollment_id:str}/simulateur", name="qcp_simulator_decide", sync_to_thread=True)
 def qcp_simulator_decide(request: Request, enrollment_id: FromPath[str], data: FormData,
-                         viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-                         container: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
+                         viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases], settings: NamedDependency[Settings]) -> Response:
     """Demos (dev mode, simulator): decide now instead of after the configured delay."""
-    verifier = container.adapters.identity_verifier()
-    if not getattr(settings, "dev_mode", False) or not hasattr(verifier, "decide_now"):
+    verifier = use_cases.identity_simulator()
+    if verifier is None:
         raise NotFoundException()
     view = _qcp(use_cases).view(person_id=viewer.person_id, enrollment_id=enrollment_id)
     if view.next_step is not NextStep.WAIT_FOR_RESULT or not view.session_ref:
@@ -384,7 +386,7 @@ def qcp_simulator_decide(request: Request, enrollment_id: FromPath[str], data: F
 
 @get("/qcp/{enrollment_id:str}/demande.pdf", name="qcp_request_pdf", sync_to_thread=True)
 def qcp_request_pdf(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-                    use_cases: NamedDependency[Any]) -> Response:
+                    use_cases: NamedDependency[UseCases]) -> Response:
     document = _qcp(use_cases).request_document(person_id=viewer.person_id, enrollment_id=enrollment_id)
     return Response(content=document.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="demande-de-certificat.pdf"'})
@@ -392,17 +394,17 @@ def qcp_request_pdf(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer
 
 @get("/qcp/{enrollment_id:str}/demande/pages/{number:int}", name="qcp_request_page", sync_to_thread=True)
 def qcp_request_page(enrollment_id: FromPath[str], number: FromPath[int], viewer: NamedDependency[Viewer],
-                     use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
+                     use_cases: NamedDependency[UseCases]) -> Response:
     """One page of « Demande de certificat » as an image, for reading it in the page."""
     document = _qcp(use_cases).request_document(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    png = container.adapters.page_renderer().render_png(document.pdf, page=number, width_px=900)
+    png = use_cases.page_renderer().render_png(document.pdf, page=number, width_px=900)
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
 @post("/qcp/{enrollment_id:str}/accepter", name="qcp_accept_request", sync_to_thread=True)
 def qcp_accept_request(request: Request, enrollment_id: FromPath[str], data: FormData,
-                       viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-                       clock: NamedDependency[Any]) -> Response:
+                       viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases],
+                       clock: NamedDependency[Clock]) -> Response:
     """« J'ai lu et j'accepte le document. », then the SMS code is sent for « Signer »."""
     qcp = _qcp(use_cases)
     if not checked(data, "accepted"):
@@ -420,7 +422,7 @@ def qcp_accept_request(request: Request, enrollment_id: FromPath[str], data: For
 
 @post("/qcp/{enrollment_id:str}/code-sms", name="qcp_send_signing_code", sync_to_thread=True)
 def qcp_send_signing_code(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-                          use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
+                          use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Response:
     """« Code non reçu ? Renvoyer »."""
     qcp = _qcp(use_cases)
 
@@ -436,8 +438,8 @@ def qcp_send_signing_code(request: Request, enrollment_id: FromPath[str], viewer
 
 @post("/qcp/{enrollment_id:str}/signer", name="qcp_sign_request", sync_to_thread=True)
 def qcp_sign_request(request: Request, enrollment_id: FromPath[str], data: FormData,
-                     viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-                     clock: NamedDependency[Any]) -> Response:
+                     viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases],
+                     clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
     code = form_value(data, "code")
     if not code:
@@ -448,7 +450,7 @@ def qcp_sign_request(request: Request, enrollment_id: FromPath[str], data: FormD
 
 @get("/qcp/{enrollment_id:str}/demande-signee.pdf", name="qcp_signed_request", sync_to_thread=True)
 def qcp_signed_request(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-                       use_cases: NamedDependency[Any]) -> Response:
+                       use_cases: NamedDependency[UseCases]) -> Response:
     pdf = _qcp(use_cases).signed_request(person_id=viewer.person_id, enrollment_id=enrollment_id)
     return Response(content=pdf, media_type="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="demande-de-certificat-signee.pdf"'})
@@ -456,7 +458,7 @@ def qcp_signed_request(enrollment_id: FromPath[str], viewer: NamedDependency[Vie
 
 @post("/qcp/{enrollment_id:str}/annuler", name="qcp_cancel", sync_to_thread=True)
 def qcp_cancel(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
-               use_cases: NamedDependency[Any], clock: NamedDependency[Any]) -> Response:
+               use_cases: NamedDependency[UseCases], clock: NamedDependency[Clock]) -> Response:
     qcp = _qcp(use_cases)
     return redirect_after(request, lambda: qcp.cancel(person_id=viewer.person_id, enrollment_id=enrollment_id),
                           "/ma-signature", refused=_on_refusal(request, viewer, qcp, clock, enrollment_id),
@@ -467,7 +469,7 @@ def qcp_cancel(request: Request, enrollment_id: FromPath[str], viewer: NamedDepe
 
 
 @get("/qcp/capture/{token:str}", name="qcp_capture_link", sync_to_thread=True)
-def qcp_capture_link(token: FromPath[str], use_cases: NamedDependency[Any]) -> Redirect:
+def qcp_capture_link(token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Redirect:
     """Single use and short-lived: the phone is sent on to the capture pages."""
     url = _qcp(use_cases).open_capture_link(token=token)
     return Redirect(path=local_path(url), status_code=HTTP_303_SEE_OTHER)
@@ -481,7 +483,7 @@ qcp_router = Router(path="/", route_handlers=[
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
 
 @get("/confidentialite", name="privacy_policy", sync_to_thread=False)
-def privacy_policy(request: Request, settings: NamedDependency[Any]) -> Template:
+def privacy_policy(request: Request, settings: NamedDependency[Settings]) -> Template:
     """« Politique de Protection des Données Personnelles », in the version consented to."""
     return render(request, "qcp/privacy.html", version=getattr(settings, "privacy_version", ""))
 

@@ -18,6 +18,7 @@ from litestar.response import Template
 from domain.model.errors import DomainError
 from domain.model.seals import MAX_DOCUMENTS_PER_SEALING, SealProfile
 from domain.services.seals import SealUpload
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -48,7 +49,7 @@ def _cabinet_id(viewer: Viewer) -> str:
     return viewer.current.cabinet_id
 
 
-def _page(request: Request, viewer: Viewer, use_cases: Any, template: str = "seals/seal.html", *,
+def _page(request: Request, viewer: Viewer, use_cases: UseCases, template: str = "seals/seal.html", *,
           status: int = 200, **context: Any) -> Template:
     overview = use_cases.seal_overview(cabinet_id=_cabinet_id(viewer), person_id=viewer.person_id)
     return render(request, template, status=status, viewer=viewer, overview=overview, profile_labels=PROFILE_LABELS,
@@ -56,11 +57,11 @@ def _page(request: Request, viewer: Viewer, use_cases: Any, template: str = "sea
 
 
 @get(PAGE, name="cabinet_seal", sync_to_thread=True)
-def seal_page(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def seal_page(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     return _page(request, viewer, use_cases)
 
 
-def _act(request: Request, viewer: Viewer, use_cases: Any, action: str, done: str, **inputs: Any) -> Response:
+def _act(request: Request, viewer: Viewer, use_cases: UseCases, action: str, done: str, **inputs: Any) -> Response:
     try:
         getattr(use_cases, action)(cabinet_id=_cabinet_id(viewer), person_id=viewer.person_id, **inputs)
     except DomainError as exc:
@@ -76,7 +77,7 @@ def _status(exc: DomainError) -> int:
 
 @post(PAGE + "/demandes", name="request_seal_certificate", sync_to_thread=True)
 def request_certificate(request: Request, data: FormData, viewer: NamedDependency[Viewer],
-                        use_cases: NamedDependency[Any]) -> Response:
+                        use_cases: NamedDependency[UseCases]) -> Response:
     return _act(request, viewer, use_cases, "request_seal_certificate",
                 N_("Demande de certificat de cachet envoyée\u00a0: l’expert-comptable titulaire doit l’approuver."),
                 profile=form_value(data, "profil") or SealProfile.ADVANCED.value)
@@ -84,34 +85,34 @@ def request_certificate(request: Request, data: FormData, viewer: NamedDependenc
 
 @post(PAGE + "/demandes/{request_id:str}/approuver", name="approve_seal_certificate", sync_to_thread=True)
 def approve(request: Request, request_id: FromPath[str], viewer: NamedDependency[Viewer],
-            use_cases: NamedDependency[Any]) -> Response:
+            use_cases: NamedDependency[UseCases]) -> Response:
     return _act(request, viewer, use_cases, "approve_seal_certificate_request",
                 N_("Demande approuvée\u00a0: le certificat de cachet du cabinet est émis."), request_id=request_id)
 
 
 @post(PAGE + "/demandes/{request_id:str}/refuser", name="reject_seal_certificate", sync_to_thread=True)
 def reject(request: Request, request_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-           use_cases: NamedDependency[Any]) -> Response:
+           use_cases: NamedDependency[UseCases]) -> Response:
     return _act(request, viewer, use_cases, "reject_seal_certificate_request", N_("Demande refusée."),
                 request_id=request_id, reason=form_value(data, "motif") or None)
 
 
 @post(PAGE + "/demandes/{request_id:str}/annuler", name="cancel_seal_certificate", sync_to_thread=True)
 def cancel(request: Request, request_id: FromPath[str], viewer: NamedDependency[Viewer],
-           use_cases: NamedDependency[Any]) -> Response:
+           use_cases: NamedDependency[UseCases]) -> Response:
     return _act(request, viewer, use_cases, "cancel_seal_certificate_request", N_("Demande annulée."),
                 request_id=request_id)
 
 
 @post(PAGE + "/demandes/{request_id:str}/revoquer", name="revoke_seal_certificate", sync_to_thread=True)
 def revoke(request: Request, request_id: FromPath[str], viewer: NamedDependency[Viewer],
-           use_cases: NamedDependency[Any]) -> Response:
+           use_cases: NamedDependency[UseCases]) -> Response:
     return _act(request, viewer, use_cases, "revoke_seal_certificate",
                 N_("Certificat de cachet révoqué\u00a0: il est publié comme tel dès maintenant."), request_id=request_id)
 
 
 @get(SEAL_PAGE, name="seal_form", sync_to_thread=True)
-def seal_form(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def seal_form(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     return _page(request, viewer, use_cases, "seals/seal_documents.html")
 
 
@@ -124,7 +125,7 @@ def _uploads(data: dict[str, Any] | None) -> list[UploadFile]:
 @post(SEAL_PAGE, name="seal_documents", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY,
       opt={UPLOAD: True})
 def seal_documents(request: Request, data: MultipartData, viewer: NamedDependency[Viewer],
-                   use_cases: NamedDependency[Any]) -> Response:
+                   use_cases: NamedDependency[UseCases]) -> Response:
     cabinet_id = _cabinet_id(viewer)
     files = _uploads(data)
     if not files:
@@ -146,7 +147,7 @@ def seal_documents(request: Request, data: MultipartData, viewer: NamedDependenc
 
 @get(PAGE + "/scellements/{sealing_id:str}", name="sealing", sync_to_thread=True)
 def sealing_page(request: Request, sealing_id: FromPath[str], viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Template:
+                 use_cases: NamedDependency[UseCases]) -> Template:
     sealing = use_cases.sealing_for_member(cabinet_id=_cabinet_id(viewer), person_id=viewer.person_id,
                                            sealing_id=sealing_id)
     return render(request, "seals/sealing.html", viewer=viewer, sealing=sealing, profile_labels=PROFILE_LABELS)
@@ -155,13 +156,13 @@ def sealing_page(request: Request, sealing_id: FromPath[str], viewer: NamedDepen
 @get(PAGE + "/scellements/{sealing_id:str}/documents/{document_id:str}", name="sealed_document",
      sync_to_thread=True)
 def sealed_document(sealing_id: FromPath[str], document_id: FromPath[str], viewer: NamedDependency[Viewer],
-                    use_cases: NamedDependency[Any]) -> Response:
+                    use_cases: NamedDependency[UseCases]) -> Response:
     name, content = use_cases.sealed_document_for_member(cabinet_id=_cabinet_id(viewer), person_id=viewer.person_id,
                                                          sealing_id=sealing_id, document_id=document_id)
     return file_response(name, content, document_id)
 
 
-def _evidence(viewer: Viewer, use_cases: Any, sealing_id: str, fmt: str) -> Response:
+def _evidence(viewer: Viewer, use_cases: UseCases, sealing_id: str, fmt: str) -> Response:
     content = use_cases.sealing_evidence_for_member(cabinet_id=_cabinet_id(viewer), person_id=viewer.person_id,
                                                     sealing_id=sealing_id, item=fmt)
     return file_response(f"dossier-de-preuve-scellement.{fmt}", content, f"evidence.{fmt}")
@@ -169,14 +170,14 @@ def _evidence(viewer: Viewer, use_cases: Any, sealing_id: str, fmt: str) -> Resp
 
 @get(PAGE + "/scellements/{sealing_id:str}/dossier-de-preuve.pdf", name="sealing_evidence_pdf", sync_to_thread=True)
 def sealing_evidence_pdf(sealing_id: FromPath[str], viewer: NamedDependency[Viewer],
-                         use_cases: NamedDependency[Any]) -> Response:
+                         use_cases: NamedDependency[UseCases]) -> Response:
     return _evidence(viewer, use_cases, sealing_id, "pdf")
 
 
 @get(PAGE + "/scellements/{sealing_id:str}/dossier-de-preuve.json", name="sealing_evidence_json",
      sync_to_thread=True)
 def sealing_evidence_json(sealing_id: FromPath[str], viewer: NamedDependency[Viewer],
-                          use_cases: NamedDependency[Any]) -> Response:
+                          use_cases: NamedDependency[UseCases]) -> Response:
     return _evidence(viewer, use_cases, sealing_id, "json")
 
 

@@ -19,6 +19,7 @@ from litestar.params import Body
 
 from domain.model.errors import DomainError
 from domain.services.verification import MAX_VERIFY_BYTES
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import error_text, form_error_status, render
@@ -83,7 +84,7 @@ def verifier_page(request: Request) -> Response:
 
 
 @post("/verifier", name="verifier_check", sync_to_thread=True, request_max_body_size=VERIFY_BODY_LIMIT)
-def verifier_check(request: Request, data: MultipartData, use_cases: NamedDependency[Any]) -> Response:
+def verifier_check(request: Request, data: MultipartData, use_cases: NamedDependency[UseCases]) -> Response:
     content, filename = read_upload(data.get("fichier"))
     refused = precheck(content)
     if refused is not None:

@@ -14,6 +14,7 @@ from litestar.response import Template
 
 from domain.model.errors import DomainError
 from domain.model.webhooks import REPLAY_WINDOW, SIGNATURE_HEADER, WebhookEvent
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -53,7 +54,7 @@ def _cabinet(viewer: Viewer) -> str:
     return viewer.current.cabinet_id
 
 
-def _page(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200, **context: Any) -> Template:
+def _page(request: Request, viewer: Viewer, use_cases: UseCases, *, status: int = 200, **context: Any) -> Template:
     endpoints: list[Any] = []
     try:
         endpoints = use_cases.list_webhook_endpoints(cabinet_id=_cabinet(viewer), by_person_id=viewer.person_id)
@@ -68,13 +69,13 @@ def _page(request: Request, viewer: Viewer, use_cases: Any, *, status: int = 200
 
 
 @get("/cabinet/webhooks", name="webhooks", sync_to_thread=True)
-def webhooks(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def webhooks(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     return _page(request, viewer, use_cases)
 
 
 @post("/cabinet/webhooks", name="add_webhook", sync_to_thread=True)
 def add_webhook(request: Request, data: FormData, viewer: NamedDependency[Viewer],
-                use_cases: NamedDependency[Any]) -> Template:
+                use_cases: NamedDependency[UseCases]) -> Template:
     url = form_value(data, "url")
     events = [e.value for e in WebhookEvent if checked(data, f"event_{e.value}")]
     values = {"url": url, **{f"event_{e}": "on" for e in events}}
@@ -92,7 +93,7 @@ def add_webhook(request: Request, data: FormData, viewer: NamedDependency[Viewer
 
 @post("/cabinet/webhooks/{endpoint_id:str}/supprimer", name="delete_webhook", sync_to_thread=True)
 def delete_webhook(request: Request, endpoint_id: FromPath[str], viewer: NamedDependency[Viewer],
-                   use_cases: NamedDependency[Any]) -> Response:
+                   use_cases: NamedDependency[UseCases]) -> Response:
     return redirect_after(
         request, lambda: use_cases.delete_webhook_endpoint(cabinet_id=_cabinet(viewer), by_person_id=viewer.person_id,
                                                            endpoint_id=endpoint_id),
@@ -102,7 +103,7 @@ def delete_webhook(request: Request, endpoint_id: FromPath[str], viewer: NamedDe
 
 @post("/cabinet/webhooks/{endpoint_id:str}/secret", name="rotate_webhook_secret", sync_to_thread=True)
 def rotate_secret(request: Request, endpoint_id: FromPath[str], viewer: NamedDependency[Viewer],
-                  use_cases: NamedDependency[Any]) -> Template:
+                  use_cases: NamedDependency[UseCases]) -> Template:
     try:
         secret = use_cases.rotate_webhook_secret(cabinet_id=_cabinet(viewer), by_person_id=viewer.person_id,
                                                  endpoint_id=endpoint_id)
@@ -116,7 +117,7 @@ def rotate_secret(request: Request, endpoint_id: FromPath[str], viewer: NamedDep
 
 @get("/cabinet/webhooks/{endpoint_id:str}", name="webhook_log", sync_to_thread=True)
 def webhook_log(request: Request, endpoint_id: FromPath[str], viewer: NamedDependency[Viewer],
-                use_cases: NamedDependency[Any]) -> Template:
+                use_cases: NamedDependency[UseCases]) -> Template:
     cabinet_id = _cabinet(viewer)
     try:
         endpoint = use_cases.webhook_endpoint(cabinet_id=cabinet_id, by_person_id=viewer.person_id,
@@ -134,7 +135,7 @@ def webhook_log(request: Request, endpoint_id: FromPath[str], viewer: NamedDepen
 @post("/cabinet/webhooks/{endpoint_id:str}/envois/{delivery_id:str}/renvoyer", name="redeliver_webhook",
       sync_to_thread=True)
 def redeliver(request: Request, endpoint_id: FromPath[str], delivery_id: FromPath[str],
-              viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+              viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     try:
         use_cases.redeliver_webhook(cabinet_id=_cabinet(viewer), by_person_id=viewer.person_id,
                                     endpoint_id=endpoint_id, delivery_id=delivery_id)

@@ -13,6 +13,8 @@ from litestar.response import Template
 
 from domain.model.collection import CollectionStatus
 from domain.model.errors import DocumentRefused, NoDocument
+from entrypoints.composition.use_cases import UseCases
+from entrypoints.settings import Settings
 from entrypoints.web.deps import Viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -50,7 +52,7 @@ def _default_title(file_name: str) -> str:
     return stem[:200] or "Nouvelle collecte"
 
 
-def _store_files(request: Request, use_cases: Any, viewer: Viewer, collection_id: str | None,
+def _store_files(request: Request, use_cases: UseCases, viewer: Viewer, collection_id: str | None,
                  files: list[UploadFile]) -> tuple[str | None, list[dict[str, str]]]:
     """Check and add each file; refused ones are reported by name, accepted ones kept (nothing lost).
 
@@ -80,14 +82,14 @@ def _store_files(request: Request, use_cases: Any, viewer: Viewer, collection_id
 
 
 @get("/collectes/nouvelle", name="new_collection", sync_to_thread=False)
-def new_collection(request: Request, viewer: NamedDependency[Viewer], settings: NamedDependency[Any]) -> Template:
+def new_collection(request: Request, viewer: NamedDependency[Viewer], settings: NamedDependency[Settings]) -> Template:
     return wizard_page(request, viewer, "documents.html", "documents", None, limit_mb=upload_limit_mb(settings),
                        refusals=[])
 
 
 @post("/collectes/nouvelle", name="create_collection", sync_to_thread=True, request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True})
 def create_collection(request: Request, data: MultipartData, viewer: NamedDependency[Viewer],
-                      use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
+                      use_cases: NamedDependency[UseCases], settings: NamedDependency[Settings]) -> Response:
     files = _uploads(data)
     if not files:
         return wizard_page(request, viewer, "documents.html", "documents", None, status=400,
@@ -102,7 +104,7 @@ def create_collection(request: Request, data: MultipartData, viewer: NamedDepend
 
 @get("/collectes/{collection_id:str}/documents", name="collection_documents", sync_to_thread=True)
 def documents(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-              use_cases: NamedDependency[Any], settings: NamedDependency[Any]) -> Response:
+              use_cases: NamedDependency[UseCases], settings: NamedDependency[Settings]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -113,8 +115,8 @@ def documents(request: Request, collection_id: FromPath[str], viewer: NamedDepen
 @post("/collectes/{collection_id:str}/documents", name="add_documents", sync_to_thread=True,
       request_max_body_size=UPLOAD_MAX_BODY, opt={UPLOAD: True})
 def add_documents(request: Request, collection_id: FromPath[str], data: MultipartData,
-                  viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-                  settings: NamedDependency[Any]) -> Response:
+                  viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases],
+                  settings: NamedDependency[Settings]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     files = _uploads(data)
     if form_value(data, "action") == "continuer" and not files:
@@ -140,7 +142,7 @@ def add_documents(request: Request, collection_id: FromPath[str], data: Multipar
 @post("/collectes/{collection_id:str}/documents/{document_id:str}/retirer", name="remove_document",
       sync_to_thread=True)
 def remove_document(request: Request, collection_id: FromPath[str], document_id: FromPath[str],
-                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     use_cases.remove_collection_document(context=request_context(request),
                                          collection_id=collection_id, by_person_id=viewer.person_id,
                                          document_id=document_id)
@@ -151,8 +153,7 @@ def remove_document(request: Request, collection_id: FromPath[str], document_id:
 @get("/collectes/{collection_id:str}/documents/{document_id:str}/pages/{page:int}", name="page_image",
      sync_to_thread=True)
 def page_image(request: Request, collection_id: FromPath[str], document_id: FromPath[str], page: FromPath[int],
-               viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any],
-               container: NamedDependency[Any]) -> Response:
+               viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     """A page as PNG, for the thumbnails (step 1) and the placement of the signature boxes (step 5)."""
     try:
         width = int(request.query_params.get("largeur", THUMBNAIL_WIDTH))
@@ -161,7 +162,7 @@ def page_image(request: Request, collection_id: FromPath[str], document_id: From
     width = min(1200, max(32, width))
     _name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=viewer.person_id,
                                                         document_id=document_id)
-    png = container.adapters.page_renderer().render_png(content, page=page, width_px=width)
+    png = use_cases.page_renderer().render_png(content, page=page, width_px=width)
     # Private: the page shows a client's document.
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
@@ -169,7 +170,7 @@ def page_image(request: Request, collection_id: FromPath[str], document_id: From
 @get("/collectes/{collection_id:str}/documents/{document_id:str}/original", name="download_original",
      sync_to_thread=True)
 def download_original(request: Request, collection_id: FromPath[str], document_id: FromPath[str],
-                      viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                      viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=viewer.person_id,
                                                        document_id=document_id, downloaded=True,
                                                        context=request_context(request))

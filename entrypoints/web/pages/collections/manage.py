@@ -15,6 +15,7 @@ from domain.model.errors import DomainError, NotFound
 from domain.model.signer import SignerKind, SignerStatus
 from domain.services.collections import MAX_PAGE
 from entrypoints import french
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, request_context
 from entrypoints.web.i18n import N_
@@ -45,7 +46,7 @@ from entrypoints.web.pages.common import (
 
 
 @get("/collectes", name="collections", sync_to_thread=True)
-def dashboard(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Template:
+def dashboard(request: Request, viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
     assert viewer.current is not None
     wanted = request.query_params.get("statut", "")
     status = labels.STATUS_FILTERS.get(wanted)
@@ -85,7 +86,7 @@ def _timeline(details: Any) -> list[dict[str, Any]]:
     return lines
 
 
-def _collection_page(request: Request, viewer: Viewer, use_cases: Any, details: Any, *, status: int = 200,
+def _collection_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, *, status: int = 200,
                      **context: Any) -> Template:
     running = details.summary.status is CollectionStatus.IN_PROGRESS
     movable = [s.signer_id for s in details.signers if s.status is not SignerStatus.SIGNED]
@@ -96,7 +97,7 @@ def _collection_page(request: Request, viewer: Viewer, use_cases: Any, details: 
 
 @get("/collectes/{collection_id:str}", name="collection", sync_to_thread=True)
 def collection(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-               use_cases: NamedDependency[Any]) -> Response:
+               use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}/{step_of(details)}")
@@ -106,7 +107,7 @@ def collection(request: Request, collection_id: FromPath[str], viewer: NamedDepe
 @post("/collectes/{collection_id:str}/signataires/{signer_id:str}/relancer", name="remind_signer",
       sync_to_thread=True)
 def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[str],
-           viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+           viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     return redirect_after(
         request, lambda: use_cases.remind_signer_now(context=request_context(request), collection_id=collection_id,
                                                      by_person_id=viewer.person_id, signer_id=signer_id),
@@ -117,7 +118,7 @@ def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[s
 
 @post("/collectes/{collection_id:str}/ordre", name="reorder_running", sync_to_thread=True)
 def reorder_running(request: Request, collection_id: FromPath[str], data: FormData,
-                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     """Move a signer who has not signed up or down while the collection runs."""
     details = load_details(use_cases, viewer, collection_id)
     order = [s.signer_id for s in details.signers]
@@ -130,7 +131,7 @@ def reorder_running(request: Request, collection_id: FromPath[str], data: FormDa
         refused=lambda exc: _collection_page(request, viewer, use_cases, details, **refusal(request, exc, "_order")))
 
 
-def _replace_page(request: Request, viewer: Viewer, use_cases: Any, details: Any, signer: Any, *,
+def _replace_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, signer: Any, *,
                   status: int = 200, **context: Any) -> Template:
     assert viewer.current is not None
     taken = {s.member_id for s in details.signers if s.member_id}
@@ -150,7 +151,7 @@ def _signer_of(details: Any, signer_id: str) -> Any:
 @get("/collectes/{collection_id:str}/signataires/{signer_id:str}/remplacer", name="replace_signer_form",
      sync_to_thread=True)
 def replace_form(request: Request, collection_id: FromPath[str], signer_id: FromPath[str],
-                 viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                 viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     signer = _signer_of(details, signer_id)
     return _replace_page(request, viewer, use_cases, details, signer,
@@ -160,7 +161,7 @@ def replace_form(request: Request, collection_id: FromPath[str], signer_id: From
 @post("/collectes/{collection_id:str}/signataires/{signer_id:str}/remplacer", name="replace_signer",
       sync_to_thread=True)
 def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[str], data: FormData,
-            viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+            viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     signer = _signer_of(details, signer_id)
     values = {name: form_value(data, name)
@@ -197,14 +198,14 @@ def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[
 
 @get("/collectes/{collection_id:str}/annuler", name="cancel_collection_form", sync_to_thread=True)
 def cancel_form(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-                use_cases: NamedDependency[Any]) -> Response:
+                use_cases: NamedDependency[UseCases]) -> Response:
     return render(request, "collections/cancel.html", viewer=viewer,
                   details=load_details(use_cases, viewer, collection_id))
 
 
 @post("/collectes/{collection_id:str}/annuler", name="cancel_collection", sync_to_thread=True)
 def cancel(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-           use_cases: NamedDependency[Any]) -> Response:
+           use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if not checked(data, "confirmation"):
         return render(request, "collections/cancel.html", status=400, viewer=viewer, details=details,

@@ -14,6 +14,7 @@ from litestar.response import Template
 from domain.model.cabinet import Delegation
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.model.signer import SignatureLevel
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, provide_viewer
 from entrypoints.web.i18n import DISPLAY_TZ, N_
@@ -58,7 +59,7 @@ class CannotPrepare(Exception):
         self.message = message
 
 
-def provide_preparer(request: Request, use_cases: NamedDependency[Any]) -> Viewer:
+def provide_preparer(request: Request, use_cases: NamedDependency[UseCases]) -> Viewer:
     """The viewer of every collections page: a member of the current cabinet holding PREPARE."""
     viewer = provide_viewer(request, use_cases)
     if viewer.current is None:
@@ -73,7 +74,7 @@ def on_cannot_prepare(request: Request, exc: CannotPrepare) -> Response:
     return render(request, "collections/refused.html", status=403, viewer=exc.viewer, message=exc.message)
 
 
-def load_details(use_cases: Any, viewer: Viewer, collection_id: str) -> Any:
+def load_details(use_cases: UseCases, viewer: Viewer, collection_id: str) -> Any:
     return use_cases.collection_details(collection_id=collection_id, by_person_id=viewer.person_id)
 
 
@@ -112,7 +113,7 @@ def parse_level(value: str) -> SignatureLevel | None:
         return None
 
 
-def signer_choices_of(use_cases: Any, viewer: Viewer) -> list[Any]:
+def signer_choices_of(use_cases: UseCases, viewer: Viewer) -> list[Any]:
     assert viewer.current is not None
     return list(use_cases.signer_choices(cabinet_id=viewer.current.cabinet_id, by_person_id=viewer.person_id))
 

@@ -15,6 +15,7 @@ from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_F
 from domain.model.errors import DomainError, NoSigner
 from domain.model.signer import SignerKind
 from domain.services.signer_levels import default_level, levels_offered
+from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import Viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -58,7 +59,7 @@ from entrypoints.web.pages.common import (
 
 @get("/collectes/{collection_id:str}/informations", name="collection_info", sync_to_thread=True)
 def informations(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -68,7 +69,7 @@ def informations(request: Request, collection_id: FromPath[str], viewer: NamedDe
 
 @post("/collectes/{collection_id:str}/informations", name="save_collection_info", sync_to_thread=True)
 def save_informations(request: Request, collection_id: FromPath[str], data: FormData,
-                      viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                      viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     values = {"title": form_value(data, "title"), "message": str((data or {}).get("message", "")).strip()}
     errors: dict[str, str] = {}
     status = 400
@@ -108,7 +109,7 @@ def _options_page(request: Request, viewer: Viewer, details: Any, *, status: int
 
 @get("/collectes/{collection_id:str}/options", name="collection_options", sync_to_thread=True)
 def options(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-            use_cases: NamedDependency[Any]) -> Response:
+            use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -117,7 +118,7 @@ def options(request: Request, collection_id: FromPath[str], viewer: NamedDepende
 
 @post("/collectes/{collection_id:str}/options", name="save_collection_options", sync_to_thread=True)
 def save_options(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     values = {"deadline": form_value(data, "deadline"), "reminders": "on" if checked(data, "reminders") else "",
               "every_days": form_value(data, "every_days") or "3", "max_count": form_value(data, "max_count") or "3"}
     errors: dict[str, str] = {}
@@ -173,7 +174,7 @@ def _observer_values(data: dict[str, Any] | None) -> dict[str, str]:
     return {name: form_value(data, name) for name in _OBSERVER_FIELDS}
 
 
-def _add_observer(request: Request, use_cases: Any, viewer: Viewer, collection_id: str,
+def _add_observer(request: Request, use_cases: UseCases, viewer: Viewer, collection_id: str,
                   values: dict[str, str]) -> tuple[int, dict[str, str]]:
     """Add a « destinataire en copie »; the status and field errors when refused."""
     errors: dict[str, str] = {}
@@ -197,7 +198,7 @@ def _add_observer(request: Request, use_cases: Any, viewer: Viewer, collection_i
 
 @post("/collectes/{collection_id:str}/destinataires", name="add_observer", sync_to_thread=True)
 def add_observer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     """Adding an observer alone (the options form does it too, saving the options with it)."""
     values = _observer_values(data)
     status, errors = _add_observer(request, use_cases, viewer, collection_id, values)
@@ -211,7 +212,7 @@ def add_observer(request: Request, collection_id: FromPath[str], data: FormData,
 @post("/collectes/{collection_id:str}/destinataires/{observer_id:str}/retirer", name="remove_observer",
       sync_to_thread=True)
 def remove_observer(request: Request, collection_id: FromPath[str], observer_id: FromPath[str],
-                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[Any]) -> Response:
+                    viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
     use_cases.remove_observer(context=request_context(request),
                               collection_id=collection_id, by_person_id=viewer.person_id, observer_id=observer_id)
     flash(request, N_("Destinataire en copie retiré."))
@@ -221,7 +222,7 @@ def remove_observer(request: Request, collection_id: FromPath[str], observer_id:
 # -- step 4: signataires ------------------------------------------------------------------------------------
 
 
-def _signers_page(request: Request, viewer: Viewer, use_cases: Any, details: Any, *, status: int = 200,
+def _signers_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, *, status: int = 200,
                   **context: Any) -> Template:
     choices = signer_choices_of(use_cases, viewer)
     assert viewer.current is not None
@@ -238,14 +239,14 @@ def _signers_page(request: Request, viewer: Viewer, use_cases: Any, details: Any
 
 @get("/collectes/{collection_id:str}/signataires", name="collection_signers", sync_to_thread=True)
 def signers(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-            use_cases: NamedDependency[Any]) -> Response:
+            use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
     return _signers_page(request, viewer, use_cases, details)
 
 
-def _save_levels(request: Request, use_cases: Any, viewer: Viewer, details: Any,
+def _save_levels(request: Request, use_cases: UseCases, viewer: Viewer, details: Any,
                  data: dict[str, Any] | None) -> dict[str, str]:
     """Each row's level dropdown; the refusals by row. Levels come first, so a change made in a
     dropdown is not lost when another button of the form is pressed."""
@@ -274,7 +275,7 @@ def _wanted_order(current: list[str], data: dict[str, Any] | None, verb: str, ta
     return moved(order, target, steps[verb]) if verb in steps else order
 
 
-def _save_order_mode_removal(request: Request, use_cases: Any, viewer: Viewer, details: Any,
+def _save_order_mode_removal(request: Request, use_cases: UseCases, viewer: Viewer, details: Any,
                              data: dict[str, Any] | None, verb: str, target: str) -> None:
     collection_id = details.summary.collection_id
     current = [s.signer_id for s in details.signers]
@@ -295,7 +296,7 @@ def _save_order_mode_removal(request: Request, use_cases: Any, viewer: Viewer, d
 
 @post("/collectes/{collection_id:str}/signataires", name="save_collection_signers", sync_to_thread=True)
 def save_signers(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-                 use_cases: NamedDependency[Any]) -> Response:
+                 use_cases: NamedDependency[UseCases]) -> Response:
     """The signers' form: levels, order (drag and drop or up/down buttons), mode, remove, « Valider »."""
     details = load_details(use_cases, viewer, collection_id)
     verb, _, target = (form_value(data, "action") or "enregistrer").partition(":")
@@ -318,7 +319,7 @@ def save_signers(request: Request, collection_id: FromPath[str], data: FormData,
 _IDENTITY_FIELDS = ("given_names", "surname", "email", "mobile")
 
 
-def _new_signer(use_cases: Any, viewer: Viewer, kind: SignerKind,
+def _new_signer(use_cases: UseCases, viewer: Viewer, kind: SignerKind,
                 values: dict[str, str]) -> tuple[dict[str, Any], bool, dict[str, str]]:
     """The use case's arguments for the signer to add, whether they have a mobile, the missing fields."""
     if kind is SignerKind.MYSELF:
@@ -342,7 +343,7 @@ def _refused_signer_key(exc: DomainError, kind: SignerKind, form_key: str) -> st
 
 @post("/collectes/{collection_id:str}/signataires/ajouter", name="add_collection_signer", sync_to_thread=True)
 def add_signer(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-               use_cases: NamedDependency[Any]) -> Response:
+               use_cases: NamedDependency[UseCases]) -> Response:
     """« M’ajouter », « Membres du cabinet » and « Autre »."""
     kind_value = form_value(data, "kind")
     values = {name: form_value(data, name) for name in (*_IDENTITY_FIELDS, "member_id")}
@@ -378,7 +379,7 @@ def _preset(position: str, size: tuple[float, float]) -> tuple[float, float] | N
 
 @get("/collectes/{collection_id:str}/placement", name="collection_placement", sync_to_thread=True)
 def placement(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-              use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
+              use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -396,7 +397,7 @@ def _placement_page(request: Request, viewer: Viewer, details: Any, *,
 
 @post("/collectes/{collection_id:str}/placement", name="place_field", sync_to_thread=True)
 def place(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
-          use_cases: NamedDependency[Any], container: NamedDependency[Any]) -> Response:
+          use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     document_id = form_value(data, "document_id")
     signer_id = form_value(data, "signer_id")
@@ -437,7 +438,7 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
 
 @get("/collectes/{collection_id:str}/recapitulatif", name="collection_recap", sync_to_thread=True)
 def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-          use_cases: NamedDependency[Any]) -> Response:
+          use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
@@ -447,7 +448,7 @@ def recap(request: Request, collection_id: FromPath[str], viewer: NamedDependenc
 
 @post("/collectes/{collection_id:str}/envoyer", name="send_collection", sync_to_thread=True)
 def send(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
-         use_cases: NamedDependency[Any]) -> Response:
+         use_cases: NamedDependency[UseCases]) -> Response:
 
     def refused(exc: DomainError) -> Response:
         details = load_details(use_cases, viewer, collection_id)

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.ca.builtin import BuiltinCaSettings
-from adapters.timestamping.inprocess import BuiltinTsa  # noqa: F401 - where callers have always found it
 from domain.model.pki import KeyType
 from domain.services.qcp_enrollment import OfficerValidation, QcpSettings
 from entrypoints.settings import Settings

@@ -1,4 +1,10 @@
-"""The real adapters, chosen from configuration. Imported only when not running on fakes."""
+"""The real adapters, chosen from configuration. Imported only when not running on fakes.
+
+Where the choice is between ways known here (the built-in TSA or a provider's, PDF work in a
+process pool or inline) it is a ``providers.Selector`` on a setting; where it is open (mailers,
+SMS senders, document stores, key vaults, CAs, identity providers) the setting names a
+plug-in found through its entry-point group (``_provider``).
+"""
 
 from __future__ import annotations
 
@@ -31,10 +37,11 @@ from adapters.storage.file_locks import FileLocks
 from adapters.system.clock import SystemClock
 from adapters.system.ids import RandomIds
 from adapters.system.throttle import InProcessThrottle
+from adapters.timestamping.inprocess import BuiltinTsa
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
-from entrypoints.ceremony_wiring import make_verifier
-from entrypoints.pki_config import BuiltinTsa, ca_settings, load_or_create_secret
-from entrypoints.remote_signing_config import remote_signing_routes
+from entrypoints.composition.ceremony_wiring import make_verifier
+from entrypoints.composition.pki_config import ca_settings, load_or_create_secret
+from entrypoints.composition.remote_signing_config import remote_signing_routes
 from entrypoints.settings import ConfigurationError, Settings
 from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
 from ports.identity import IdentityProviderConfig
@@ -154,10 +161,7 @@ def _sms_sender(settings: Settings, clock: object) -> object:
                                  "SEING_SMS_API_URL and the provider's credentials)") from None
 
 
-def _pdf_pool(settings: Settings) -> Iterator[BoundedProcessPool | None]:
-    if settings.pdf_workers == 0:
-        yield None
-        return
+def _pdf_pool(settings: Settings) -> Iterator[BoundedProcessPool]:
     pool = BoundedProcessPool(workers=settings.pdf_workers, memory_mb=settings.pdf_memory_mb,
                               cpu_seconds=settings.pdf_timeout_seconds, timeout_seconds=settings.pdf_timeout_seconds,
                               preload=("adapters.pdf.inspection", "adapters.pdf.rendering",
@@ -166,6 +170,11 @@ def _pdf_pool(settings: Settings) -> Iterator[BoundedProcessPool | None]:
         yield pool
     finally:
         pool.close()
+
+
+def _pdf_isolation(settings: Settings) -> str:
+    """PDF work in a pool of limited processes, or (SEING_PDF_WORKERS=0) in this process."""
+    return "pool" if settings.pdf_workers else "inline"
 
 
 def _scratch_dir(settings: Settings) -> Path:
@@ -212,11 +221,13 @@ def _code_hasher(settings: Settings) -> HmacCodeHasher:
     return HmacCodeHasher.from_secret(load_or_create_secret(settings.otp_key, settings.data_dir / "otp.key"))
 
 
-def _timestamp_authority(settings: Settings, clock: object, vault: object, ca: object, builtin: BuiltinTsa) -> object:
-    name = _timestamp_authority_name(settings)
-    if name == "builtin":
-        return builtin  # the same instance that answers /pki/tsa
-    return _provider("seing.timestamp_authorities", settings, clock, name=name, vault=vault, ca=ca)
+def _remote_timestamp_authority(settings: Settings, clock: object, vault: object, ca: object) -> object:
+    return _provider("seing.timestamp_authorities", settings, clock, name=_timestamp_authority_name(settings),
+                     vault=vault, ca=ca)
+
+
+def _timestamp_choice(settings: Settings) -> str:
+    return "builtin" if _timestamp_authority_name(settings) == "builtin" else "provider"
 
 
 def _identity_verifier(settings: Settings, clock: object) -> object:
@@ -241,14 +252,19 @@ class RealAdapters(containers.DeclarativeContainer):
     sms_sender = providers.Singleton(_sms_sender, settings, clock)
     vault = providers.Singleton(_vault, settings, clock)
     ca = providers.Singleton(_certificate_authority, settings, clock, vault)
-    # The built-in TSA answers /pki/tsa always; the platform stamps through it unless a remote one is set.
+    # The built-in TSA answers /pki/tsa always; the platform stamps through that same instance
+    # unless configuration names another provider (SEING_TIMESTAMP_AUTHORITY or SEING_TSA_URL).
     timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
-    timestamp_authority = providers.Singleton(_timestamp_authority, settings, clock, vault, ca, timestamp_responder)
+    timestamp_authority = providers.Selector(
+        providers.Callable(_timestamp_choice, settings),
+        builtin=timestamp_responder,
+        provider=providers.Singleton(_remote_timestamp_authority, settings, clock, vault, ca))
     # Our CA in-process first; other CAs (signatures already in an uploaded PDF, an outside TSA)
     # over HTTP, so completion gives every signature its validation data wherever it can be had.
     revocation_source = providers.Singleton(FallbackRevocationSource, providers.Singleton(CaRevocationSource, ca),
                                             providers.Singleton(HttpRevocationSource))
-    pdf_pool = providers.Resource(_pdf_pool, settings)
+    pdf_pool = providers.Selector(providers.Callable(_pdf_isolation, settings),
+                                  pool=providers.Resource(_pdf_pool, settings), inline=providers.Object(None))
     scratch_dir = providers.Callable(_scratch_dir, settings)
     pdf_signing_here = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                            revocation_source=revocation_source, clock=clock, isolation=pdf_pool,
