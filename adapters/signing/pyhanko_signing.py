@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
-from asn1crypto import algos, cms, keys, x509
+from asn1crypto import cms, keys, x509
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto.algos import SignedDigestAlgorithm
-from attrs import frozen
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -54,7 +53,6 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
-from adapters.shared import der
 from adapters.shared.der import set_of
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
@@ -121,19 +119,6 @@ def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
     return simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)).dump()
 
 
-@frozen
-class _CmsParts:
-    """DER pieces of a CMS SignedData that stay the same for one certificate, chain and digest."""
-
-    signer_head: bytes  # SignerInfo's version, sid and digest algorithm
-    signature_algorithm: bytes
-    digest_algorithms: bytes  # SignedData's SET OF
-    certificates: bytes  # [0] IMPLICIT SET OF Certificate
-
-
-_V1 = b"\x02\x01\x01"  # INTEGER 1: SignedData and SignerInfo version (issuerAndSerialNumber, no attribute certs)
-_ENCAP_DATA = der.sequence(der.oid("1.2.840.113549.1.7.1"))  # id-data, detached
-_SIGNED_DATA = der.oid("1.2.840.113549.1.7.2")
 
 
 class VaultBackedSigner(signers.Signer):
@@ -151,7 +136,6 @@ class VaultBackedSigner(signers.Signer):
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
         remote: DigestSigner | None = None,
-        cms_parts: dict[str, _CmsParts] | None = None,
     ) -> None:
         # pyHanko always adds the signing certificate to the CMS and collects the rest in
         # a set of asn1crypto objects (hashed by identity): a registry that also held the
@@ -164,8 +148,6 @@ class VaultBackedSigner(signers.Signer):
         self._key_ref = key_ref
         self._remote = remote
         self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
-        # By digest algorithm; shared by every signer of the same certificate and chain.
-        self._cms_parts = cms_parts if cms_parts is not None else {}
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
             raise SigningFailed(f"unsupported key algorithm {algorithm}")
@@ -220,42 +202,6 @@ class VaultBackedSigner(signers.Signer):
             ]
         )
         return cms.CMSAttributes.load(set_of(encoded))
-
-    def _package_signature(self, *, digest_algorithm: str, cms_version: Any, signed_attrs: cms.CMSAttributes,
-                           signature: bytes, unsigned_attrs: cms.CMSAttributes | None,
-                           encap_content_info: Any) -> cms.ContentInfo:
-        # pyHanko builds the SignedData from Python values at every signature, and asn1crypto
-        # re-encodes every certificate of the chain to dump it: a quarter of a 1-page signature.
-        # What does not change between signatures (SignerInfo's head, the algorithms, the
-        # certificates) is encoded once per certificate and chain; only the signed attributes,
-        # the signature and the timestamp token are new.
-        plain = encap_content_info in (None, {"content_type": "data"}) and cms_version == "v1"
-        if not plain or self.attribute_certs or digest_algorithm == "shake256":
-            return super()._package_signature(
-                digest_algorithm=digest_algorithm, cms_version=cms_version, signed_attrs=signed_attrs,
-                signature=signature, unsigned_attrs=unsigned_attrs, encap_content_info=encap_content_info)
-        parts = self._cms_parts.get(digest_algorithm)
-        if parts is None:
-            parts = self._cms_parts.setdefault(digest_algorithm, self._encode_parts(digest_algorithm))
-        # [0] IMPLICIT and [1] IMPLICIT SET OF: the attributes' own encoding with its tag replaced.
-        unsigned = b"\xa1" + unsigned_attrs.dump()[1:] if unsigned_attrs is not None else b""
-        signer_info = der.sequence(parts.signer_head, b"\xa0" + signed_attrs.dump()[1:], parts.signature_algorithm,
-                                   der.tlv(0x04, signature), unsigned)
-        signed_data = der.sequence(_V1, parts.digest_algorithms, _ENCAP_DATA, parts.certificates,
-                                   der.set_of([signer_info]))
-        return cms.ContentInfo.load(der.sequence(_SIGNED_DATA, der.tlv(0xA0, signed_data)))
-
-    def _encode_parts(self, digest_algorithm: str) -> _CmsParts:
-        cert = self.signing_cert
-        sid = cms.IssuerAndSerialNumber({"issuer": cert.issuer, "serial_number": cert.serial_number}).dump()
-        digest = algos.DigestAlgorithm({"algorithm": digest_algorithm}).dump()
-        # As pyHanko: the signer's certificate and the registry's (roots too when embed_roots).
-        chain = [c.dump() for c in self.cert_registry or () if self.embed_roots or c.self_signed == "no"]
-        certificates = sorted(dict.fromkeys([cert.dump(), *chain]))  # DER sorts a SET OF
-        return _CmsParts(signer_head=_V1 + sid + digest,
-                         signature_algorithm=self.get_signature_mechanism_for_digest(digest_algorithm).dump(),
-                         digest_algorithms=der.set_of([digest]),
-                         certificates=der.tlv(0xA0, b"".join(certificates)))
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
@@ -344,7 +290,6 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         # Bounded: one-time certificates (one per ceremony) would otherwise pile up.
         self._parsed: _Lru[x509.Certificate] = _Lru(256)
         self._signing_cert_attrs: _Lru[bytes] = _Lru(256)
-        self._cms_parts: _Lru[dict[str, _CmsParts]] = _Lru(256)
 
     # -- PdfSigning: files -------------------------------------------------------------
 
@@ -461,10 +406,6 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         cert_attr = self._signing_cert_attrs.get(identity.certificate)
         if cert_attr is None:
             cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
-        parts_key = b"".join([identity.certificate, *identity.chain])
-        cms_parts = self._cms_parts.get(parts_key)
-        if cms_parts is None:
-            cms_parts = self._cms_parts.put(parts_key, {})
         signer = VaultBackedSigner(
             vault=self._vault,
             key_ref=identity.key_ref,
@@ -472,7 +413,6 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             chain=chain,
             signing_certificate_v2=cert_attr,
             remote=identity.remote,
-            cms_parts=cms_parts,
         )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None
 

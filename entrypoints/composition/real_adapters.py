@@ -184,10 +184,11 @@ def _scratch_dir(settings: Settings) -> Path:
     return directory
 
 
-def _pdf_signing(settings: Settings, here: PyHankoPdfSigning, scratch_dir: Path) -> Iterator[object]:
-    if settings.signing_workers == 0:
-        yield here
-        return
+def _signing_choice(settings: Settings) -> str:
+    return "inline" if settings.signing_workers == 0 else "pool"
+
+
+def _signing_pool(settings: Settings, here: PyHankoPdfSigning, scratch_dir: Path) -> Iterator[object]:
     pool = ProcessPoolPdfSigning(factory=functools.partial(signing_in_a_worker, settings), local=here,
                                  workers=settings.signing_workers, scratch_dir=scratch_dir)
     try:
@@ -269,7 +270,9 @@ class RealAdapters(containers.DeclarativeContainer):
     pdf_signing_here = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
                                            revocation_source=revocation_source, clock=clock, isolation=pdf_pool,
                                            scratch_dir=scratch_dir)
-    pdf_signing = providers.Resource(_pdf_signing, settings, pdf_signing_here, scratch_dir)
+    # SEING_SIGNING_WORKERS=0 signs in the calling process; otherwise a pool of signing processes.
+    pdf_signing = providers.Selector(providers.Callable(_signing_choice, settings), inline=pdf_signing_here,
+                                     pool=providers.Resource(_signing_pool, settings, pdf_signing_here, scratch_dir))
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)

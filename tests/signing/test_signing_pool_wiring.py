@@ -28,3 +28,10 @@ def test_by_default_signatures_run_in_a_pool_of_worker_processes(tmp_path):
 
 def test_no_signing_workers_signs_in_the_calling_process(tmp_path):
     assert isinstance(_signing(tmp_path, 0), PyHankoPdfSigning)
+
+
+def test_the_pool_chosen_by_the_selector_is_closed_with_the_container(tmp_path, monkeypatch):
+    closed = []
+    monkeypatch.setattr(ProcessPoolPdfSigning, "close", lambda self: closed.append(self))
+    signing = _signing(tmp_path, 2)
+    assert closed == [signing]
