@@ -26,7 +26,7 @@ class PreparationFails:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def create_fields(self, pdf: bytes, fields: Any) -> bytes:
+    def create_fields_document(self, *args: Any, **kwargs: Any) -> Any:
         raise SigningFailed("the fields could not be added")
 
 
