@@ -115,6 +115,15 @@ def _ended_page(request: Request, view: Any, token: str) -> Response | None:
     return None
 
 
+def _live_view(use_cases: UseCases, request: Request, token: str) -> Any:
+    """The ceremony when there are steps left to take here, or the Response to show instead."""
+    view = _view_or_dead(use_cases, request, token)
+    if isinstance(view, Response):
+        return view
+    ended = _ended_page(request, view, token)
+    return view if ended is None else ended
+
+
 def _steps_page(request: Request, view: Any, token: str, *, status: int = 200, **context: Any) -> Response:
     return render(request, "ceremony/documents.html", status=status, view=view, token=token,
                   page_width=PAGE_WIDTH_PX, level_label=LEVEL_LABELS.get(view.level, ""), **context)
@@ -128,12 +137,9 @@ def _step_error(request: Request, use_cases: UseCases, token: str, exc: DomainEr
     """A refusal in the middle of the steps: the dead-link page, the outcome, or the error above the steps."""
     if isinstance(exc, InvitationLinkUnusable):
         return _dead_page(request, _reason(exc))
-    view = _view_or_dead(use_cases, request, token)
+    view = _live_view(use_cases, request, token)
     if isinstance(view, Response):
         return view
-    ended = _ended_page(request, view, token)
-    if ended is not None:
-        return ended
     return _steps_page(request, view, token, status=form_error_status(describe(exc).status),
                        errors={"_form": error_text(request, exc)})
 
@@ -143,12 +149,9 @@ def _step_error(request: Request, use_cases: UseCases, token: str, exc: DomainEr
 
 @get("/signature/{token:str}", name="signer_ceremony", sync_to_thread=True)
 def ceremony_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
-    view = _view_or_dead(use_cases, request, token)
+    view = _live_view(use_cases, request, token)
     if isinstance(view, Response):
         return view
-    ended = _ended_page(request, view, token)
-    if ended is not None:
-        return ended
     try:
         view = use_cases.open_ceremony(token=token, context=request_context(request))
     except DomainError as exc:
@@ -256,12 +259,9 @@ def _request_code(request: Request, token: str, data: dict[str, Any], use_cases:
 @get("/signature/{token:str}/code", name="signer_code", sync_to_thread=True)
 def code_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases],
               envoye: FromQuery[str | None] = None, renvoye: FromQuery[str | None] = None) -> Response:
-    view = _view_or_dead(use_cases, request, token)
+    view = _live_view(use_cases, request, token)
     if isinstance(view, Response):
         return view
-    ended = _ended_page(request, view, token)
-    if ended is not None:
-        return ended
     if view.identity_check_required:
         return see_other(f"{_base(token)}/identite")
     return _code_page(request, view, token, sent=envoye in ("sms", "email"), resent=renvoye == "1")
@@ -295,12 +295,9 @@ def sign(request: Request, token: FromPath[str], data: FormData, use_cases: Name
 
 @get("/signature/{token:str}/refus", name="signer_refusal", sync_to_thread=True)
 def refusal_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
-    view = _view_or_dead(use_cases, request, token)
+    view = _live_view(use_cases, request, token)
     if isinstance(view, Response):
         return view
-    ended = _ended_page(request, view, token)
-    if ended is not None:
-        return ended
     return render(request, "ceremony/refuse.html", view=view, token=token)
 
 
@@ -343,12 +340,9 @@ def _local(url: str) -> str:
 
 @get("/signature/{token:str}/identite", name="signer_identity", sync_to_thread=True)
 def identity_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
-    view = _view_or_dead(use_cases, request, token)
+    view = _live_view(use_cases, request, token)
     if isinstance(view, Response):
         return view
-    ended = _ended_page(request, view, token)
-    if ended is not None:
-        return ended
     if not view.identity_check_required:
         return see_other(_base(token))
     try:
