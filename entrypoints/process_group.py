@@ -15,9 +15,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
-from types import FrameType
 
 __all__ = ["ProcessGroup", "available_cores"]
+
+from entrypoints.worker import install_stop_signals
 
 log = logging.getLogger("seing.processes")
 
@@ -47,7 +48,7 @@ class ProcessGroup:
     def run(self, stop: threading.Event | None = None) -> int:
         """Keep ``count`` processes running until ``stop`` is set or SIGTERM/SIGINT; 0 when all left cleanly."""
         stop = stop or threading.Event()
-        previous = _install_signal_handlers(stop)
+        previous = install_stop_signals(stop, log, "stopping the worker processes")
         try:
             self.children = [self._start(n) for n in range(self._count)]
             while not stop.wait(0.2):
@@ -89,16 +90,3 @@ class ProcessGroup:
         return status
 
 
-def _install_signal_handlers(stop: threading.Event) -> dict[int, object]:
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s, stopping the worker processes", signal.Signals(signum).name)
-        stop.set()
-
-    previous: dict[int, object] = {}
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        previous[signum] = signal.getsignal(signum)
-        signal.signal(signum, request_stop)
-    return previous

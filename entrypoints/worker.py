@@ -111,7 +111,7 @@ class Worker:
         """
         stop = stop_event or threading.Event()
         self._stopping = stop
-        previous = self._install_signal_handlers(stop)
+        previous = install_stop_signals(stop, log, "stopping after the current job")
         log.info("worker started")
         try:
             while not stop.is_set():
@@ -173,21 +173,24 @@ class Worker:
         except Exception:  # the job is failed either way; telling about it must not stop the worker
             log.exception("job %s (%s): recording its failure failed", job.id, job.spec.kind)
 
-    @staticmethod
-    def _install_signal_handlers(stop: threading.Event) -> dict[int, object]:
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            log.info("received %s, stopping after the current job", signal.Signals(signum).name)
-            stop.set()
-
-        previous: dict[int, object] = {}
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.getsignal(signum)
-            signal.signal(signum, request_stop)
-        return previous
 
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_LENGTH]
+
+
+def install_stop_signals(stop: threading.Event, logger: logging.Logger, doing: str) -> dict[int, object]:
+    """SIGTERM and SIGINT set ``stop`` (logged as ``doing``); returns the handlers they replaced.
+    Only the main thread may install handlers: elsewhere (tests) nothing is installed."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        logger.info("received %s, %s", signal.Signals(signum).name, doing)
+        stop.set()
+
+    previous: dict[int, object] = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.getsignal(signum)
+        signal.signal(signum, request_stop)
+    return previous

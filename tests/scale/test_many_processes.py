@@ -34,6 +34,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from adapters.persistence.migrations import upgrade
+from bench.loadtest import free_port, letters
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.signer import SignatureLevel, SignerKind
 from entrypoints.composition.container import build_container
@@ -50,27 +51,6 @@ COLLECTIONS = int(os.environ.get("SEING_SCALE_COLLECTIONS", "8"))
 KILLS = 20
 CODE = r"Votre code à usage unique[^\n]*:\s*(\d{6})"
 DEADLINE = 400.0  # seconds for one run's signing and completion: a bound, not a target
-
-
-def letters(n: int) -> str:
-    """A number a name can hold: 0 → a, 27 → bb… (names take no digits)."""
-    return "".join("abcdefghijklmnopqrstuvwxyz"[int(d, 26)] for d in _base26(n))
-
-
-def _base26(n: int) -> str:
-    digits = "0123456789abcdefghijklmnop"
-    out = ""
-    while True:
-        n, r = divmod(n, 26)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Sink:
@@ -152,7 +132,7 @@ class Processes:
 class World:
     def __init__(self, tmp_path: Path, database_url: str) -> None:
         self.sink = Sink()
-        self.smtp = Controller(self.sink, hostname="127.0.0.1", port=_free_port())
+        self.smtp = Controller(self.sink, hostname="127.0.0.1", port=free_port())
         self.smtp.start()
         self.settings = Settings(data_dir=tmp_path / "var", database_url=database_url, dev_mode=True,
                                  mail_backend="smtp", smtp_host="127.0.0.1",
@@ -180,7 +160,7 @@ class World:
                               level=SignatureLevel.SIMPLE, given_names="Paul", surname=f"{surname}{letters(n)}", email=email)
             self.collections[cid] = emails
         self.owner, self.uc = owner, uc
-        ports = {"web-a": _free_port(), "web-b": _free_port()}
+        ports = {"web-a": free_port(), "web-b": free_port()}
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEING_")}
         env.update(PYTHONPATH=str(ROOT), SEING_DATA_DIR=str(self.settings.data_dir), SEING_DATABASE_URL=database_url,
                    SEING_HOST="127.0.0.1", SEING_PUBLIC_URL=f"http://127.0.0.1:{ports['web-a']}",
