@@ -46,6 +46,16 @@ class DigestSigner(Protocol):
 
 
 @runtime_checkable
+class BatchDigestSigner(Protocol):
+    """Signs several precomputed digests in one go: what a collection's documents need from a
+    provider whose one-time code authorises once (CSC SCAL2 with a single-use OTP)."""
+
+    def sign_digests(self, digests: Sequence[bytes], hash_algorithm: str) -> list[bytes]:
+        """One signature value per digest, in order (same encodings as ``DigestSigner``)."""
+        ...
+
+
+@runtime_checkable
 class RemoteSigningService(Protocol):
     def credential_for(self, email: str) -> RemoteCredential:
         """The signer's credential: the one whose certificate names ``email``; raise
@@ -65,6 +75,20 @@ class RemoteSigningService(Protocol):
     def signer(self, credential: RemoteCredential, code: str | None) -> DigestSigner:
         """A DigestSigner that authorises each digest with ``code`` and then signs it."""
         ...
+
+
+@frozen
+class AuthorizedTogether:
+    """A ``BatchDigestSigner`` over a ``RemoteSigningService``: one ``authorize`` naming every
+    digest (``numSignatures`` = their count, the code spent once), then one ``sign_digests``."""
+
+    service: RemoteSigningService
+    credential: RemoteCredential
+    code: str | None = field(default=None, repr=False)
+
+    def sign_digests(self, digests: Sequence[bytes], hash_algorithm: str) -> list[bytes]:
+        sad = self.service.authorize(self.credential, digests, hash_algorithm, self.code)
+        return self.service.sign_digests(self.credential, sad, digests, hash_algorithm)
 
 
 @frozen

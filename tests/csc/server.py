@@ -131,6 +131,9 @@ class StrictCscService(CSCWithCertomancer):
         self.otp: str | None = None
         self.sad_lifetime = 300.0
         self.pin_other_hashes = False  # authorise digests other than those asked: signHash then refuses
+        self.single_use_otp = False  # an OTP authorises once, as a QTSP's SCAL2 codes do
+        self.spent: set[str] = set()
+        self.authorizations: list[dict] = []  # every credentials/authorize body received
         self._issued: dict[str, float] = {}
 
     async def credentials_info(self, request: web.Request):
@@ -145,8 +148,12 @@ class StrictCscService(CSCWithCertomancer):
 
     async def credentials_authorize(self, request: web.Request):
         params = await request.json()
-        if self.otp is not None and params.get("OTP") != self.otp:
+        self.authorizations.append(params)
+        if self.otp is not None and (params.get("OTP") != self.otp
+                                     or (self.single_use_otp and params.get("OTP") in self.spent)):
             return web.json_response({"error": "invalid_otp", "error_description": "The OTP is invalid"}, status=400)
+        if self.single_use_otp and params.get("OTP") is not None:
+            self.spent.add(params["OTP"])
         if self.pin_other_hashes:
             from csc_dummy.csc_dummy_server import CSCAuthorization
 
