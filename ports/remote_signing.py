@@ -28,6 +28,9 @@ class RemoteCredential:
     certificate: bytes = field(repr=False)
     chain: tuple[bytes, ...] = field(default=(), converter=tuple, repr=False)
     needs_code: bool = False  # the provider wants the signer's one-time code to authorise
+    # The provider makes and sends that code itself (CSC ``OTP.type`` "online", after
+    # ``credentials/sendOTP``): Seing sends none of its own and forwards the one the signer types.
+    code_from_provider: bool = False
     key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
     # What the trail records of the certificate (read by the adapter: ports parse no X.509).
     serial: str = ""  # hexadecimal
@@ -60,6 +63,10 @@ class RemoteSigningService(Protocol):
     def credential_for(self, email: str) -> RemoteCredential:
         """The signer's credential: the one whose certificate names ``email``; raise
         RemoteCredentialMissing when the provider has none."""
+        ...
+
+    def send_code(self, credential: RemoteCredential) -> None:
+        """Ask the provider to send the signer its one-time code (``code_from_provider``)."""
         ...
 
     def authorize(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str,

@@ -290,3 +290,39 @@ def test_two_documents_are_authorised_once_with_a_single_use_code_and_validate(w
         path.write_bytes(pdf)
         (text,) = [r for r in _pdfsig(path, roots, tmp_path / f"nss-together-{n}") if "ETSI.CAdES.detached" in r]
         assert "Signature is Valid" in text and "Certificate is Trusted" in text, text
+
+
+def test_a_qtsp_that_sends_its_own_code_is_asked_to_and_its_code_signs(world, strict):
+    """OTP type online: « Envoyer le code » calls credentials/sendOTP instead of sending ours;
+    the code the QTSP sent authorises both documents once; ours is not one it accepts."""
+    strict.online_otp, strict.single_use_otp = True, True
+    cid = world.collection([_remote_signer()], documents=2)
+    sent_before = len(world.notifications("signing_code"))
+    token = _ready_for_code(world)
+    assert len(world.notifications("signing_code")) == sent_before  # no code of ours
+    assert len(strict.sent_otps) == 1
+    sent = [e for e in world.trail(cid) if e.kind == "code_sent"]
+    assert sent and dict(sent[-1].details)["channel"] == "qtsp"
+    with pytest.raises(RemoteCodeRejected):  # a code the QTSP did not send
+        world.uc.sign(token=token, code="000000" if strict.otp != "000000" else "111111")
+    world.uc.request_signing_code(token=token)
+    assert len(strict.sent_otps) == 2
+    strict.authorizations.clear()
+    assert world.uc.sign(token=token, code=strict.sent_otps[-1]).status == "completed"
+    (authorization,) = strict.authorizations
+    assert authorization["numSignatures"] == 2 and authorization["OTP"] == strict.sent_otps[-1]
+    assert world.get(cid).status is CollectionStatus.COMPLETED
+
+
+def test_the_code_page_says_the_qtsp_sent_the_code(world, strict):
+    from tests.apps import app_for
+
+    strict.online_otp = True
+    world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        page = client.get(f"/signature/{token}/code?envoye=qtsp")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ")
+    assert "Votre prestataire de signature qualifiée vous a envoyé un code : saisissez-le ci-dessous." in text
+    assert "par SMS" not in text

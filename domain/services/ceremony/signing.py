@@ -38,7 +38,7 @@ from domain.model.errors import (
     TimestampUnavailable,
 )
 from domain.model.jobs import JobSpec
-from domain.model.one_time_code import bind_payload
+from domain.model.one_time_code import CODE_VALIDITY, bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureCertificate, SignatureLevel, Signer
 from domain.services.audit import append, code_event_sink, sync_timeline
@@ -63,7 +63,13 @@ from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity, VisibleSignature
-from ports.remote_signing import AuthorizedTogether, BatchDigestSigner, RemoteSigningRoutes, RemoteSigningService
+from ports.remote_signing import (
+    AuthorizedTogether,
+    BatchDigestSigner,
+    RemoteCredential,
+    RemoteSigningRoutes,
+    RemoteSigningService,
+)
 from ports.repositories import UnitOfWork
 
 __all__ = ["LEVEL_LABEL", "PADES_LEVEL", "PLATFORM_SEAL_POLICY", "CodeSent", "SignOutcome", "SigningPorts",
@@ -81,6 +87,8 @@ LEVEL_LABEL = {SignatureLevel.SIMPLE: "Niveau 1 : signature simple",
 PLATFORM_SEAL_POLICY = "platform-seal"
 # Recorded as the policy of a QTSP certificate that names none.
 REMOTE_POLICY = "remote"
+# CodeSent.channel when the QTSP sent the signer's code itself.
+PROVIDER_CODE_CHANNEL = "qtsp"
 MAX_CONFLICT_RETRIES = 20
 
 
@@ -150,12 +158,38 @@ def request_signing_code(*, ports: SigningPorts, token: str, context: RequestCon
                 if signer.level is not SignatureLevel.SIMPLE else None)
     if plan is not None and plan.one_time_policy is not None:
         ports.ca.check_issuable(plan.one_time_policy)
+    credential = None
     if plan is not None and plan.remote is not None:
-        plan.remote.credential_for(plan.email)  # RemoteCredentialMissing before a code is spent
+        credential = plan.remote.credential_for(plan.email)  # RemoteCredentialMissing before a code is spent
     if needs_fields:
         prepare_fields(uow=ports.uow, clock=ports.clock, store=ports.store, signing=ports.signing, locks=ports.locks,
                        collection_id=collection.id)
+    if plan is not None and plan.remote is not None and credential is not None and credential.code_from_provider:
+        remote = plan.remote
+        return _provider_sends_code(ports, token, remote, credential, context)
     return retrying(lambda: _send_signing_code(ports, token, context))
+
+
+def _provider_sends_code(ports: SigningPorts, token: str, remote: RemoteSigningService, credential: RemoteCredential,
+                         context: RequestContext | None) -> CodeSent:
+    """The QTSP makes and sends the signer's code (CSC ``credentials/sendOTP``, an ``online`` OTP):
+    Seing sends none; the trail records that the provider was asked. The provider checks the code
+    at « Signer » (``credentials/authorize``, bound to the documents' hashes) and throttles its sends."""
+    now = ports.clock.now()
+    with ports.uow() as tx:
+        _collection, signer = signer_by_link(tx, token, now)
+        require_can_sign(signer)
+    remote.send_code(credential)
+
+    def record() -> None:
+        with ports.uow() as tx:
+            collection, signer = signer_by_link(tx, token, now)
+            append(tx, collection.id, "code_sent", at=now, actor=signer.id, context=context, signer_id=signer.id,
+                   channel=PROVIDER_CODE_CHANNEL)
+            tx.commit()
+
+    retrying(record)
+    return CodeSent(channel=PROVIDER_CODE_CHANNEL, masked_destination="", expires_at=now + CODE_VALIDITY)
 
 
 def _send_signing_code(ports: SigningPorts, token: str, context: RequestContext | None) -> CodeSent:
@@ -178,8 +212,19 @@ def _send_signing_code(ports: SigningPorts, token: str, context: RequestContext 
 
 
 def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext | None = None) -> SignOutcome:
-    """« Signer »: check the code against the documents shown, then sign every document."""
+    """« Signer »: check the code against the documents shown, then sign every document. A code the
+    QTSP made (``code_from_provider``) is not ours to check: it goes to the QTSP's authorisation."""
     now = ports.clock.now()
+    if ports.remote_signing.service is not None:
+        def read() -> _Plan:
+            with ports.uow() as tx:
+                collection, signer = signer_by_link(tx, token, now)
+                require_can_sign(signer)
+                return _plan(tx, collection, signer, now, ports.remote_signing)
+
+        plan = retrying(read)
+        if plan.remote is not None and plan.remote.credential_for(plan.email).code_from_provider:
+            return _perform(ports, plan, context, from_worker=False, code=code)
 
     def check() -> _Plan:
         with ports.uow() as tx:

@@ -264,7 +264,8 @@ def code_page(request: Request, token: FromPath[str], use_cases: NamedDependency
         return view
     if view.identity_check_required:
         return see_other(f"{_base(token)}/identite")
-    return _code_page(request, view, token, sent=envoye in ("sms", "email"), resent=renvoye == "1")
+    return _code_page(request, view, token, sent=envoye in ("sms", "email", "qtsp"), resent=renvoye == "1",
+                      provider_code=envoye == "qtsp")
 
 
 @post("/signature/{token:str}/signer", name="signer_sign", sync_to_thread=True)
