@@ -18,6 +18,7 @@ from domain.model.audit import AuditEvent, RequestContext
 from domain.model.cabinet import Cabinet, Member
 from domain.model.errors import InvalidValue, NotFound
 from domain.model.evidence import evidence_json
+from domain.model.jobs import JobSpec, Notification
 from domain.model.pki import KeyType, OrganizationSubject, RevocationReason
 from domain.model.seals import (
     MAX_DOCUMENTS_PER_SEALING,
@@ -54,6 +55,7 @@ __all__ = [
 
 UowFactory = Callable[[], UnitOfWork]
 MAX_NAME_LENGTH = 200
+SEAL_REQUESTED_TEMPLATE = "seal_certificate_requested"
 
 
 @frozen
@@ -112,6 +114,16 @@ def request_seal_certificate(*, uow: UowFactory, clock: Clock, ids: IdGenerator,
             raise SealRequestAlreadyOpen("the cabinet already has a pending seal certificate request")
         request = SealCertificateRequest.make(id=ids.new_id(), member=member, profile=profile, now=clock.now())
         tx.seal_requests.add(request)
+        # The owners decide: each is told by email (the one asking, if an owner, too: a record).
+        cabinet = tx.cabinets.get(cabinet_id)
+        requester = tx.persons.get(person_id)
+        for other in tx.members.of_cabinet(cabinet_id):
+            if not other.is_owner:
+                continue
+            owner = tx.persons.get(other.person_id)
+            tx.jobs.enqueue(JobSpec.notify(Notification.email(
+                owner.email, SEAL_REQUESTED_TEMPLATE, locale=owner.locale, recipient_name=owner.display_name,
+                requester_name=requester.display_name, cabinet_name=cabinet.name, profile=profile.value)))
         tx.commit()
         return request
 
