@@ -309,6 +309,8 @@ def sealed_document_for_member(*, uow: UowFactory, store: DocumentStore, cabinet
                                sealing_id: str, document_id: str) -> tuple[str, bytes]:
     sealing = sealing_for_member(uow=uow, cabinet_id=cabinet_id, person_id=person_id, sealing_id=sealing_id)
     document = sealing.document(document_id)
+    if sealing.documents_purged_at is not None:
+        raise SealingNotFound("the sealed documents were deleted at the end of their retention")
     return document.name, store.read(document.sealed_sha256)
 
 
@@ -317,6 +319,6 @@ def sealing_evidence_for_member(*, uow: UowFactory, store: DocumentStore, cabine
     """``item`` is ``pdf`` (the sealed evidence file) or ``json`` (its twin)."""
     sealing = sealing_for_member(uow=uow, cabinet_id=cabinet_id, person_id=person_id, sealing_id=sealing_id)
     digest = {"pdf": sealing.evidence_pdf_sha256, "json": sealing.evidence_json_sha256}.get(item)
-    if digest is None:
+    if digest is None or sealing.evidence_purged_at is not None:
         raise SealingNotFound("no such evidence item")
     return store.read(digest)

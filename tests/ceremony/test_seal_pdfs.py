@@ -100,3 +100,59 @@ def test_verifier_page_and_verify_report_say_cachet_de_the_cabinet(world):
                            files={"fichier": ("bilan.pdf", pdf, "application/pdf")})
     assert page.status_code == 200, page.text
     assert "Cachet de Cabinet Poussart" in page.text and 'class="seal-of"' in page.text
+
+
+def test_sealed_documents_and_their_evidence_get_archive_timestamps_renewed(world):
+    from domain.model.audit import verify_chain
+    from domain.model.seals import SEALING_EVIDENCE
+
+    sealing = _sealed(world, SealProfile.ADVANCED)
+    store = world.container.adapters.document_store()
+    [document] = sealing.documents
+    entries = [e for e in world.uc.archive_status() if e.of == "sealing"]
+    assert {(e.collection_id, e.target) for e in entries} == {(sealing.id, document.id), (sealing.id, SEALING_EVIDENCE)}
+    world.clock.advance(timedelta(minutes=5))
+    report = world.uc.renew_archives(due_only=False)
+    renewed = {(o.collection_id, o.target) for o in report.renewed if o.of == "sealing"}
+    assert renewed == {(sealing.id, document.id), (sealing.id, SEALING_EVIDENCE)} and not report.failed
+    after = world.uc.sealing_for_member(cabinet_id=world.cabinet_id, person_id=world.owner, sealing_id=sealing.id)
+    [renewed_document] = after.documents
+    assert renewed_document.sealed_sha256 != document.sealed_sha256
+    assert renewed_document.earlier_sha256s == (document.sealed_sha256,)
+    assert after.earlier_evidence_pdfs == (sealing.evidence_pdf_sha256,)
+    assert renewed_document.archive is not None and renewed_document.archive.last_renewed_at is not None
+    pdf = store.read(renewed_document.sealed_sha256)
+    assert pdf.startswith(store.read(document.sealed_sha256))  # an incremental update
+    verdict = world.uc.verify_pdf(content=pdf)
+    assert verdict.all_ok, verdict.as_dict()
+    assert len([s for s in verdict.signatures if s.kind == "document_timestamp"]) == 2
+    with world.container.adapters.uow.provider()() as tx:
+        trail = tx.audit.of_collection(sealing.id)
+    assert verify_chain(trail) is None
+    assert [e.kind for e in trail].count("archive_renewed") == 2
+
+
+def test_retention_deletes_the_sealed_documents_then_later_the_evidence(world):
+    from domain.model.seals import SealingNotFound
+
+    sealing = _sealed(world, SealProfile.ADVANCED)
+    store = world.container.adapters.document_store()
+    [document] = sealing.documents
+    world.clock.advance(timedelta(days=31))
+    report = world.uc.apply_retention()
+    assert report.sealing_documents_purged == (sealing.id,) and report.sealing_evidence_purged == ()
+    assert not store.exists(document.sealed_sha256) and not store.exists(document.original_sha256)
+    assert store.exists(sealing.evidence_pdf_sha256)
+    with pytest.raises(SealingNotFound):
+        world.uc.sealed_document_for_member(cabinet_id=world.cabinet_id, person_id=world.owner,
+                                            sealing_id=sealing.id, document_id=document.id)
+    assert world.uc.sealing_evidence_for_member(cabinet_id=world.cabinet_id, person_id=world.owner,
+                                                sealing_id=sealing.id, item="pdf")
+    # The evidence is kept for its own, much longer, time; its renewal goes on meanwhile.
+    assert {e.target for e in world.uc.archive_status() if e.of == "sealing"} == {"evidence"}
+    world.clock.advance(timedelta(days=3653))
+    assert world.uc.apply_retention().sealing_evidence_purged == (sealing.id,)
+    assert not store.exists(sealing.evidence_pdf_sha256)
+    with world.container.adapters.uow.provider()() as tx:
+        kinds = [e.kind for e in tx.audit.of_collection(sealing.id)]
+    assert "documents_purged" in kinds
