@@ -59,6 +59,9 @@ class VisibleSignature:
     signer_name: str
     signed_at: datetime
     level_label: str
+    # Shown first instead of « Signé par … » (a seal: « Cachet électronique »); then the name alone
+    # and the date; ``level_label`` is then not shown.
+    title: str | None = None
 
 
 @frozen

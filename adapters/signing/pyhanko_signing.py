@@ -841,6 +841,8 @@ def _rect(box: Box) -> tuple[int, int, int, int]:
 def _appearance_lines(appearance: VisibleSignature) -> dict[str, str]:
     at = appearance.signed_at.astimezone(_PARIS)
     when = f"{at.day} {_MONTHS[at.month - 1]} {at.year} à {at.hour} h {at.minute:02d}"
+    if appearance.title is not None:
+        return {"line1": appearance.title, "line2": appearance.signer_name, "line3": f"le {when}"}
     return {
         "line1": f"Signé par {appearance.signer_name}",
         "line2": f"le {when}",

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from attrs import evolve, field, frozen
 
 from domain.model.archive import ArchiveState
 from domain.model.audit import AuditEvent, verify_chain
 from domain.model.cabinet import Delegation, Member
+from domain.model.document import PageSize
 from domain.model.errors import DomainError, InvalidValue, MissingDelegation, NotFound
 from domain.model.pki import CertificatePolicy
 
 __all__ = [
     "MAX_DOCUMENTS_PER_SEALING", "SEALING_EVIDENCE", "NoSealCertificate", "NothingToSeal", "SealCertificate", "SealCertificateRequest",
-    "SealDelegationMissing", "SealProfile", "SealRequestAlreadyOpen", "SealRequestNotFound", "SealRequestState",
+    "SealDelegationMissing", "SealProfile", "SealStamp", "StampCorner", "StampPage", "SealRequestAlreadyOpen", "SealRequestNotFound", "SealRequestState",
     "SealRequestStateRefused", "SealedDocument", "Sealing", "SealingNotFound", "TooManyDocumentsToSeal",
     "build_sealing_evidence", "current_seal_certificate", "require_seal_delegation",
 ]
@@ -214,6 +215,56 @@ def current_seal_certificate(requests: list[SealCertificateRequest], now: dateti
     if not usable:
         raise NoSealCertificate("the cabinet has no usable seal certificate")
     return max(usable, key=lambda r: (r.decided_at, r.id))  # type: ignore[arg-type, return-value]
+
+
+# -- the visible stamp ------------------------------------------------------------------------------
+
+STAMP_WIDTH, STAMP_HEIGHT, STAMP_MARGIN = 200.0, 60.0, 36.0  # PDF points
+
+
+class StampPage(enum.Enum):
+    FIRST = "first"
+    LAST = "last"
+
+
+class StampCorner(enum.Enum):
+    BOTTOM_RIGHT = "bottom_right"
+    BOTTOM_LEFT = "bottom_left"
+    TOP_RIGHT = "top_right"
+    TOP_LEFT = "top_left"
+
+
+@frozen
+class SealStamp:
+    """Where the seal's visible stamp (« Cachet électronique », the cabinet, the date) goes on each
+    sealed PDF: a corner of its first or last page. Default: bottom right of the last page."""
+
+    page: StampPage = StampPage.LAST
+    corner: StampCorner = StampCorner.BOTTOM_RIGHT
+
+    @classmethod
+    def parse(cls, page: object = None, corner: object = None) -> SealStamp:
+        try:
+            return cls(page=StampPage(str(page).strip().lower()) if page else StampPage.LAST,
+                       corner=StampCorner(str(corner).strip().lower()) if corner else StampCorner.BOTTOM_RIGHT)
+        except ValueError:
+            raise InvalidValue("stamp", "the stamp goes on the first or last page, in one of its corners") from None
+
+    def place(self, page_sizes: Sequence[PageSize]) -> tuple[int, float, float, float, float]:
+        """(page index from 0, x, y, width, height) of the stamp, in points from the page's lower-left
+        corner; shrunk to fit a page smaller than the stamp and its margins."""
+        if not page_sizes:
+            raise InvalidValue("files", "a PDF without pages cannot carry a stamp")
+        index = 0 if self.page is StampPage.FIRST else len(page_sizes) - 1
+        size = page_sizes[index]
+        margin = min(STAMP_MARGIN, size.width / 10, size.height / 10)
+        width = max(min(STAMP_WIDTH, size.width - 2 * margin), 1.0)
+        height = max(min(STAMP_HEIGHT, size.height - 2 * margin), 1.0)
+        right = self.corner in (StampCorner.BOTTOM_RIGHT, StampCorner.TOP_RIGHT)
+        top = self.corner in (StampCorner.TOP_RIGHT, StampCorner.TOP_LEFT)
+        x = size.width - margin - width if right else margin
+        y = size.height - margin - height if top else margin
+        return index, x, y, width, height
 
 
 # -- what a sealing produced -----------------------------------------------------------------------

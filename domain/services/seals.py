@@ -33,6 +33,7 @@ from domain.model.seals import (
     SealRequestAlreadyOpen,
     SealRequestNotFound,
     SealRequestState,
+    SealStamp,
     TooManyDocumentsToSeal,
     build_sealing_evidence,
     current_seal_certificate,
@@ -44,7 +45,8 @@ from ports.documents import DocumentStore
 from ports.evidence import EvidenceRenderer
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
-from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity
+from ports.pdf_inspection import PdfInspector
+from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureRequest, SigningIdentity, VisibleSignature
 from ports.repositories import UnitOfWork
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
 UowFactory = Callable[[], UnitOfWork]
 MAX_NAME_LENGTH = 200
 SEAL_REQUESTED_TEMPLATE = "seal_certificate_requested"
+STAMP_TITLE = "Cachet électronique"  # the first line of the visible stamp
 
 
 @frozen
@@ -214,11 +217,14 @@ def _clean_name(raw: str) -> str:
 
 
 def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore, signing: PdfSigning,
-                   ca: CertificateAuthority, vault: KeyVault, renderer: EvidenceRenderer, cabinet_id: str,
-                   person_id: str, files: Sequence[SealUpload], via: str = "web",
-                   context: RequestContext | None = None) -> Sealing:
+                   ca: CertificateAuthority, vault: KeyVault, renderer: EvidenceRenderer, inspector: PdfInspector,
+                   cabinet_id: str, person_id: str, files: Sequence[SealUpload], via: str = "web",
+                   stamp: SealStamp | None = None, context: RequestContext | None = None) -> Sealing:
     """Seal one PDF or a batch with the cabinet's seal: PAdES B-LT, then a document timestamp
-    (B-LTA); record the audit chain and seal the evidence file with the platform seal."""
+    (B-LTA); record the audit chain and seal the evidence file with the platform seal. Each PDF
+    shows the seal's stamp (« Cachet électronique », the cabinet, the date) where ``stamp`` says
+    (default: bottom right of the last page)."""
+    stamp = stamp or SealStamp()
     if not files:
         raise NothingToSeal()
     if len(files) > MAX_DOCUMENTS_PER_SEALING:
@@ -233,6 +239,7 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     # Every file is checked before any is sealed: a batch is whole or refused.
     for upload in files:
         signing.check_signable(upload.content)
+    places = [stamp.place(inspector.inspect(upload.content).page_sizes) for upload in files]
     certificate = seal.certificate
     assert certificate is not None
     identity = SigningIdentity(key_ref=vault.get(certificate.key_id), certificate=certificate.der,
@@ -240,12 +247,15 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     sealing_id = ids.new_id()
     label = f"Cachet de {cabinet.name}"
     made: list[tuple[SealedDocument, datetime, datetime]] = []
-    for name, upload in zip(names, files, strict=True):
+    for name, upload, (page, x, y, width, height) in zip(names, files, places, strict=True):
         original = store.put(upload.content)
         # The one signing path: stored document → temporary file → signed file → store.
+        appearance = VisibleSignature(box=Box(page=page, x=x, y=y, width=width, height=height),
+                                      signer_name=cabinet.name, signed_at=clock.now(),
+                                      level_label=STAMP_TITLE, title=STAMP_TITLE)
         signed = signing.sign_document(store, original.sha256, SignatureRequest(
             identity=identity, level=PadesLevel.B_LT, field_name=f"Cachet-{sealing_id[:12]}",
-            name=cabinet.name, reason=label, location=None))
+            appearance=appearance, name=cabinet.name, reason=label, location=None))
         sealed_at = clock.now()
         sealed = signing.timestamp_document(store, signed.sha256)
         store.delete(signed.sha256)  # the step between, unique by its signing time

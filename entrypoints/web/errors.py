@@ -480,6 +480,7 @@ _FIELD_MESSAGES: dict[str, str] = {
     "surname": N_("Indiquez un nom valide\u00a0: sans chiffres ni symboles, 100\u00a0caractères au plus."),
     "cabinet_name": N_("Indiquez le nom du cabinet (200\u00a0caractères au plus)."),
     "locale": N_("Cette langue n’est pas proposée\u00a0: choisissez « fr » ou « en »."),
+    "stamp": N_("Le cachet visible se place sur la première ou la dernière page, dans l’un de ses coins."),
 }
 
 # Errors that are about one input even though they are not InvalidValue.

@@ -156,3 +156,69 @@ def test_retention_deletes_the_sealed_documents_then_later_the_evidence(world):
     with world.container.adapters.uow.provider()() as tx:
         kinds = [e.kind for e in tx.audit.of_collection(sealing.id)]
     assert "documents_purged" in kinds
+
+
+def _stamp_words(path, page: int) -> tuple[float, float, dict[str, tuple[float, float]]]:
+    """pdftotext's words of a page with their top-left corners (points, from the page's top-left)."""
+    import re
+    import subprocess
+
+    from tests.ceremony.harness import require_tool
+
+    out = subprocess.run([require_tool("pdftotext"), "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    width, height = (float(v) for v in re.search(r'<page width="([\d.]+)" height="([\d.]+)"', out).groups())
+    words = {w: (float(x), float(y)) for x, y, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]+)<', out)}
+    return width, height, words
+
+
+def _ink(path, page: int, box: tuple[float, float, float, float]) -> int:
+    """Dark pixels pdftoppm renders inside ``box`` (x0, y0, x1, y1 in points from the top-left)."""
+    import subprocess
+
+    from tests.ceremony.harness import require_tool
+
+    stem = path.with_suffix("")
+    subprocess.run([require_tool("pdftoppm"), "-gray", "-r", "72", "-f", str(page), "-l", str(page), "-singlefile",
+                    str(path), str(stem)], check=True)
+    data = stem.with_suffix(".pgm").read_bytes()
+    magic, width, height, _maximum, pixels = data.split(maxsplit=4)
+    assert magic == b"P5"
+    width, height = int(width), int(height)
+    x0, y0, x1, y1 = (int(v) for v in box)
+    return sum(1 for y in range(max(y0, 0), min(y1, height)) for x in range(max(x0, 0), min(x1, width))
+               if pixels[y * width + x] < 128)
+
+
+@pytest.mark.external  # pdftotext and pdftoppm
+@pytest.mark.parametrize("page,corner,expected_page,left,top", [
+    (None, None, 2, False, False),  # the default: bottom right of the last page
+    ("first", "top_left", 1, True, True),
+])
+def test_a_sealed_pdf_shows_its_stamp_where_the_member_put_it(world, tmp_path, page, corner, expected_page, left, top):
+    from domain.model.seals import SealStamp
+
+    request = world.uc.request_seal_certificate(cabinet_id=world.cabinet_id, person_id=world.owner,
+                                                profile=SealProfile.ADVANCED)
+    world.uc.approve_seal_certificate_request(cabinet_id=world.cabinet_id, person_id=world.owner,
+                                              request_id=request.id)
+    original = corpus.minimal_pdf(pages=2)
+    sealing = world.uc.seal_documents(cabinet_id=world.cabinet_id, person_id=world.owner,
+                                      files=[SealUpload(name="bilan.pdf", content=original)],
+                                      stamp=SealStamp.parse(page, corner))
+    store = world.container.adapters.document_store()
+    sealed, before = tmp_path / "sealed.pdf", tmp_path / "original.pdf"
+    sealed.write_bytes(store.read(sealing.documents[0].sealed_sha256))
+    before.write_bytes(original)
+    width, height, words = _stamp_words(sealed, expected_page)
+    for word in ("Cachet", "électronique", "Cabinet", "Poussart"):
+        assert word in words, words
+    x, y = words["Cachet"]
+    assert (x < width / 2) is left and (y < height / 2) is top, (x, y)
+    other = 1 if expected_page == 2 else 2
+    assert "Cachet" not in _stamp_words(sealed, other)[2]
+    # What a reader sees: ink where the stamp is, none there in the original.
+    region = (x - 2, y - 2, x + 120, y + 40)
+    assert _ink(sealed, expected_page, region) > 50
+    assert _ink(before, expected_page, region) == 0
+    assert world.uc.verify_pdf(content=sealed.read_bytes()).all_ok
