@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from domain.model.audit import RequestContext
 from domain.model.certificates import Certificate
@@ -139,6 +139,7 @@ class _Plan:
     subject: CertificateSubject | None
     remote: RemoteSigningService | None = None  # level 3 at a QTSP: the signer's key is there
     email: str = ""
+    credential: RemoteCredential | None = None  # the QTSP's, when already read for this signature
 
 
 # -- the code ------------------------------------------------------------------------------------
@@ -223,8 +224,10 @@ def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext 
                 return _plan(tx, collection, signer, now, ports.remote_signing)
 
         plan = retrying(read)
-        if plan.remote is not None and plan.remote.credential_for(plan.email).code_from_provider:
-            return _perform(ports, plan, context, from_worker=False, code=code)
+        if plan.remote is not None:
+            credential = plan.remote.credential_for(plan.email)
+            if credential.code_from_provider:
+                return _perform(ports, evolve(plan, credential=credential), context, from_worker=False, code=code)
 
     def check() -> _Plan:
         with ports.uow() as tx:
@@ -292,7 +295,7 @@ def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
     """The signing identity, what the trail records of its certificate, the one-time certificate
     to keep (if any) and, for a QTSP's key, the batch signer every document's value comes from."""
     if plan.remote is not None:
-        credential = plan.remote.credential_for(plan.email)
+        credential = plan.credential or plan.remote.credential_for(plan.email)
         # SCAL2: the signer's code goes to the QTSP once, with every document's hash
         # (``sign_documents_together``): a single-use code authorises the whole collection.
         identity = SigningIdentity(key_ref=None, certificate=credential.certificate, chain=credential.chain)
