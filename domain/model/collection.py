@@ -496,16 +496,19 @@ class Collection:
         signer.refuse(reason, now)
         self._end(CollectionStatus.REFUSED, now)
         self._record(now, EventKind.REFUSED, actor=signer.id, signer_id=signer.id, reason=signer.refusal_reason or "")
-        # The other signers who were invited (signed or not) learn that nothing will be sent; the
-        # reason is for the preparer only. Signers still waiting for their turn never knew of it, and
-        # the preparer signing their own collection reads the preparer's email, not a second one.
-        preparer = str(self.preparer.identity.email).casefold()
-        others = [s for s in self.signers if s is not signer and s.status is not SignerStatus.PENDING
-                  and str(s.email).casefold() != preparer]
         return [self._notify_preparer("collection_refused", signer_name=signer.display_name,
                                       reason=signer.refusal_reason or "")] + [
             Notification.email(s.email, "collection_refused_signer", **self._context(s),
-                               signed="yes" if s.has_signed else "no") for s in others]
+                               signed="yes" if s.has_signed else "no") for s in self.told_of_refusal(signer.id)]
+
+    def told_of_refusal(self, signer_id: str) -> list[Signer]:
+        """The other signers a refusal is told to: those who were invited (signed or not) learn that
+        nothing will be sent, without the reason (the preparer's to read). Signers still waiting for
+        their turn never knew of it, and the preparer signing their own collection reads the
+        preparer's email, not a second one."""
+        preparer = str(self.preparer.identity.email).casefold()
+        return [s for s in self.signers if s.id != signer_id and s.status is not SignerStatus.PENDING
+                and str(s.email).casefold() != preparer]
 
     def remind(self, *, signer_id: str, now: datetime, new_token: NewToken,
                by: Member | None = None) -> Notification:

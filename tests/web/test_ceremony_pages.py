@@ -286,6 +286,8 @@ def test_a_refused_collection_tells_the_other_signers(world, client):
         "bruno@exemple.fr", "chloe@exemple.fr"]
     page = client.get(f"/signature/{world.token_of('bruno@exemple.fr')}")
     assert page.status_code == 410 and "Cette collecte a été refusée" in page.text
+    refuser = _text(client.get(f"/signature/{world.token_of('anne@exemple.fr')}").text)
+    assert "nous avons prévenu Jessica Poussart ainsi que les 2 autres signataires" in refuser
     # Chloé signed before the refusal: her page says nothing will be sent, not « quand tous auront signé ».
     signed = _text(client.get(f"/signature/{world.token_of('chloe@exemple.fr')}").text)
     assert "Un autre signataire a refusé de signer" in signed and "Quand tous les signataires" not in signed

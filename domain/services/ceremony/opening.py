@@ -67,6 +67,7 @@ class CeremonyView:
     # What the signer's one-time code is bound to (``bind_payload`` of every document's digest as
     # shown): None until the documents carry their signature fields (the first opening adds them).
     code_digest: str | None = None
+    others_told_of_refusal: int = 0  # once this signer refused: how many other signers were told
 
 
 def _finalising(collection: Collection, signer: Signer) -> bool:
@@ -90,7 +91,9 @@ def _view(collection: Collection, signer: Signer) -> CeremonyView:
                                          sha256=d.approved.sha256, size=d.approved.size,
                                          placement=collection.placement(d.id, signer.id), page_sizes=d.page_sizes)
                         for d in collection.documents),
-        code_digest=_code_digest(collection))
+        code_digest=_code_digest(collection),
+        others_told_of_refusal=(len(collection.told_of_refusal(signer.id))
+                                if signer.status is SignerStatus.REFUSED else 0))
 
 
 def _code_digest(collection: Collection) -> str | None:
