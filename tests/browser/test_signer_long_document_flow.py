@@ -45,13 +45,14 @@ def _screen(page, name: str, *, full_page: bool = False) -> None:
 
 
 def _send(live_server, cabinet_id: str, owner_id: str, title: str, signers: list[dict],
-          mode: InvitationMode = InvitationMode.SEQUENTIAL, pages: int = PAGES) -> str:
+          mode: InvitationMode = InvitationMode.SEQUENTIAL, documents: tuple = (("rapport-annuel.pdf", PAGES),)) -> str:
     uc = live_server.container.use_cases
     cid = uc.create_collection_draft(cabinet_id=cabinet_id, by_person_id=owner_id, title=title,
                                      message="Bonjour,\nvoici le rapport annuel à signer.")
     uc.update_collection_options(collection_id=cid, by_person_id=owner_id, mode=mode)
-    uc.add_collection_document(collection_id=cid, by_person_id=owner_id, name="rapport-annuel.pdf",
-                               content=corpus.minimal_pdf(pages=pages, text="Rapport annuel"))
+    for name, pages in documents:
+        uc.add_collection_document(collection_id=cid, by_person_id=owner_id, name=name,
+                                   content=corpus.minimal_pdf(pages=pages, text=name))
     for signer in signers:
         uc.add_signer(collection_id=cid, by_person_id=owner_id, **signer)
     uc.send_collection(collection_id=cid, by_person_id=owner_id)
@@ -77,9 +78,11 @@ def _visible_above_the_bar(page, selector: str) -> bool:
 def test_a_long_document_keeps_the_action_bar_in_sight_and_leads_to_the_signature_box(
         live_server, browser, cabinet, screen, check_accessibility):  # noqa: F811
     email = f"lecteur.{screen}@example.fr"
-    cid = _send(live_server, *cabinet, f"Rapport annuel ({screen})", [_external("Lecteur", email)])
-    document = live_server.container.use_cases.collection_details(collection_id=cid, by_person_id=cabinet[1]).documents[0]
-    pages, zone_page = document.page_count, document.placements[0].placement.page
+    cid = _send(live_server, *cabinet, f"Rapport annuel ({screen})", [_external("Lecteur", email)],
+                documents=(("rapport-annuel.pdf", PAGES), ("annexe.pdf", 2)))
+    report, annex = live_server.container.use_cases.collection_details(collection_id=cid,
+                                                                       by_person_id=cabinet[1]).documents
+    pages, zone_page = report.page_count + annex.page_count, report.placements[0].placement.page
     link = _newest(live_server, "email", email, r"(https?://\S+/signature/[\w-]+)")
     context = _context(browser, screen)
     page = context.new_page()
@@ -90,11 +93,12 @@ def test_a_long_document_keeps_the_action_bar_in_sight_and_leads_to_the_signatur
     page.wait_for_load_state("networkidle")
     # The first screen: the bar with the box and the button, without scrolling; only nearby pages fetched.
     assert _bar_on_screen(page)
-    assert page.get_by_label("J’ai lu et j’accepte le document.").is_visible()
+    assert page.get_by_label("J’ai lu et j’accepte les documents.").is_visible()
     assert page.get_by_role("button", name="Recevoir mon code").is_visible()
     assert 0 < len(set(fetched)) < pages // 2, f"{len(set(fetched))} page images fetched on the first screen"
     text = _main(page)
-    assert "rapport-annuel.pdf" in text and f"{pages} pages" in text and f"votre signature en page {zone_page}" in text
+    assert "Les 2 documents à signer" in text and "rapport-annuel.pdf" in text and "annexe.pdf" in text
+    assert f"{report.page_count} pages · votre signature en page {zone_page}" in text
     assert "Empreinte liée à votre code" in text
     page.wait_for_function("!document.querySelector('[data-reading-progress]').hidden")
     assert re.search(rf"Pages parcourues : \d+ sur {pages}", _main(page))
@@ -108,23 +112,33 @@ def test_a_long_document_keeps_the_action_bar_in_sight_and_leads_to_the_signatur
     page.wait_for_function("document.getElementById('pages-vues').textContent.match(/: (\\d+)/)[1] > 0")
     assert _bar_on_screen(page)
 
-    # « Aller à ma zone de signature »: the box is on screen, above the bar, drawn over its page.
-    page.get_by_role("link", name="Aller à ma zone de signature").click()
-    page.wait_for_function("""(() => { const r = document.getElementById('zone-1').getBoundingClientRect();
-                                       return r.top >= 0 && r.bottom <= window.innerHeight; })()""")
-    assert _visible_above_the_bar(page, "#zone-1")
-    image = f"img[alt*='page {zone_page} sur {pages}']"
+    # « Aller à mes zones de signature »: each box in turn is on screen, above the bar, over its page.
+    for zone in ("zone-1", "zone-2", "zone-1"):
+        page.get_by_role("link", name="Aller à mes zones de signature").click()
+        page.wait_for_function(f"""(() => {{ const r = document.getElementById('{zone}').getBoundingClientRect();
+                                            return r.top >= 0 && r.bottom <= window.innerHeight; }})()""")
+        assert _visible_above_the_bar(page, f"#{zone}")
+    image = f"img[alt*='rapport-annuel.pdf, page {zone_page} sur {report.page_count}']"
     page.wait_for_function(f"document.querySelector(\"{image}\").naturalWidth > 0")
     assert "Vous signez ici" in page.locator("#zone-1-texte").text_content()
     _screen(page, f"81-signataire-zone-de-signature-{screen}")
 
+    # The button without the box: the error shows in the bar, on screen, and the bar keeps its progress.
+    page.get_by_role("button", name="Recevoir mon code").click()
+    page.locator("#accepte-erreur").wait_for()
+    page.wait_for_function("!document.querySelector('[data-reading-progress]').hidden")
+    assert _bar_on_screen(page)
+    assert page.evaluate("""() => { const r = document.getElementById('accepte-erreur').getBoundingClientRect();
+                                    return r.top >= 0 && r.bottom <= window.innerHeight; }""")
+    _screen(page, f"82-signataire-case-non-cochee-barre-{screen}")
+
     # The box and the button, from the bar, at once; the code page repeats the digest the code binds.
     digest = page.locator("#empreinte-code").inner_text()
-    page.get_by_label("J’ai lu et j’accepte le document.").check()
+    page.get_by_label("J’ai lu et j’accepte les documents.").check()
     page.get_by_role("button", name="Recevoir mon code").click()
     page.wait_for_url(re.compile(r"/code\?"))
     assert digest in _main(page)
-    _screen(page, f"82-signataire-code-empreinte-{screen}")
+    _screen(page, f"83-signataire-code-empreinte-{screen}")
     context.close()
 
 
@@ -133,7 +147,8 @@ def test_after_a_refusal_the_other_signer_is_told_and_every_page_shows_where_eac
         live_server, browser, cabinet, screen, check_accessibility):  # noqa: F811
     refuser, other = f"refus.{screen}@example.fr", f"autre.{screen}@example.fr"
     cid = _send(live_server, *cabinet, f"Avenant refusé ({screen})",
-                [_external("Roger", refuser), _external("Odile", other)], mode=InvitationMode.PARALLEL, pages=2)
+                [_external("Roger", refuser), _external("Odile", other)], mode=InvitationMode.PARALLEL,
+                documents=(("avenant.pdf", 2),))
     refuser_link = _newest(live_server, "email", refuser, r"(https?://\S+/signature/[\w-]+)")
     other_link = _newest(live_server, "email", other, r"(https?://\S+/signature/[\w-]+)")
     context = _context(browser, screen)
@@ -144,6 +159,7 @@ def test_after_a_refusal_the_other_signer_is_told_and_every_page_shows_where_eac
     page.get_by_label("Je confirme refuser de signer.").check()
     page.get_by_role("button", name="Refuser").click()
     page.wait_for_selector("#refus-enregistre")
+    assert "nous avons prévenu Hélène Martin ainsi que l’autre signataire" in _main(page)
 
     # The other signer's email says the collection was refused, without the reason.
     _deliver(live_server)
@@ -154,7 +170,7 @@ def test_after_a_refusal_the_other_signer_is_told_and_every_page_shows_where_eac
     # Their link says so.
     page.goto(other_link)
     assert "Cette collecte a été refusée" in _main(page)
-    _screen(page, f"83-signataire-collecte-refusee-{screen}")
+    _screen(page, f"84-signataire-collecte-refusee-{screen}")
     check_accessibility(page)
 
     # The preparer's page: Roger refused, Odile did not sign because of it (not « Invité »).
@@ -168,6 +184,6 @@ def test_after_a_refusal_the_other_signer_is_told_and_every_page_shows_where_eac
     odile = page.locator("tr", has_text="Odile Long").inner_text()
     assert "A refusé" in roger
     assert "N’a pas signé : collecte refusée" in odile.replace("\u00a0", " ") and "Invité" not in odile
-    _screen(page, f"84-collecte-refusee-etats-{screen}", full_page=True)
+    _screen(page, f"85-collecte-refusee-etats-{screen}", full_page=True)
     check_accessibility(page)
     context.close()
