@@ -187,3 +187,21 @@ def test_after_a_refusal_the_other_signer_is_told_and_every_page_shows_where_eac
     _screen(page, f"85-collecte-refusee-etats-{screen}", full_page=True)
     check_accessibility(page)
     context.close()
+
+
+def test_without_javascript_the_bar_and_the_link_to_the_box_still_work(live_server, browser, cabinet):  # noqa: F811
+    email = "sans.javascript@example.fr"
+    _send(live_server, *cabinet, "Rapport annuel (sans JavaScript)", [_external("Simone", email)],
+          documents=(("rapport-annuel.pdf", 12),))
+    link = _newest(live_server, "email", email, r"(https?://\S+/signature/[\w-]+)")
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False, **SCREENS["telephone"])
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(link)
+    assert _bar_on_screen(page)
+    assert not page.locator("[data-reading-progress]").is_visible()  # nothing to count without the script
+    page.get_by_role("link", name="Aller à ma zone de signature").click()
+    page.wait_for_function("""(() => { const r = document.getElementById('zone-1').getBoundingClientRect();
+                                       return r.top >= 0 && r.bottom <= window.innerHeight; })()""")
+    _screen(page, "86-signataire-sans-javascript-zone")
+    context.close()
