@@ -22,7 +22,7 @@ import pytest
 
 from tests.intake import corpus
 
-pytestmark = pytest.mark.external  # libfaketime
+pytestmark = [pytest.mark.external, pytest.mark.moved_clock]  # libfaketime
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = timedelta(days=1)
