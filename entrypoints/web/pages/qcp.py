@@ -37,6 +37,7 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    on_phone,
     redirect_after,
     render,
     see_other,
@@ -172,12 +173,14 @@ def step_page(request: Request, viewer: Viewer, qcp: Any, clock: Any, view: Any,
         extra.update(digest=document.digest, pages=pages)
     elif step is NextStep.SIGN_REQUEST:
         extra["sms_sent_to"] = _recalled(request, SESSION_SMS_SENT, view.id)
+    elif step is NextStep.WAIT_FOR_RESULT:
+        extra["officer_reviews"] = qcp.identity_reviewed_by_officer()
     extra["simulator"] = use_cases_of(request).identity_simulator() is not None
     return render(request, _TEMPLATES[step], status=status, viewer=viewer, enrollment=view,
                   waiting=step in WAITING_STEPS, refresh_seconds=REFRESH_SECONDS,
                   rejection_reason=_reason_text(view.rejection_reason, REJECTION_REASONS),
                   review_reason=_reason_text(view.review_reason, REVIEW_REASONS),
-                  document_types=DOCUMENT_TYPES, **extra, **context)
+                  document_types=DOCUMENT_TYPES, on_phone=on_phone(request), **extra, **context)
 
 
 def _reason_text(reason: str | None, known: dict[str, str]) -> str | None:
@@ -393,11 +396,13 @@ def qcp_request_pdf(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer
 
 
 @get("/qcp/{enrollment_id:str}/demande/pages/{number:int}", name="qcp_request_page", sync_to_thread=True)
-def qcp_request_page(enrollment_id: FromPath[str], number: FromPath[int], viewer: NamedDependency[Viewer],
-                     use_cases: NamedDependency[UseCases]) -> Response:
-    """One page of « Demande de certificat » as an image, for reading it in the page."""
+def qcp_request_page(request: Request, enrollment_id: FromPath[str], number: FromPath[int],
+                     viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
+    """One page of « Demande de certificat » as an image, for reading it in the page. ``?taille=grande``
+    is the enlarged page a phone opens to read it (and zoom in)."""
     document = _qcp(use_cases).request_document(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    png = use_cases.page_renderer().render_png(document.pdf, page=number, width_px=900)
+    width = 1600 if request.query_params.get("taille") == "grande" else 900
+    png = use_cases.page_renderer().render_png(document.pdf, page=number, width_px=width)
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
