@@ -199,7 +199,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     assert desktop.url == enrollment_url
     shoot(desktop, "qcp-25-demande-finalisee")
     check_accessibility(desktop)
-    desktop.get_by_role("link", name="Mes certificats").click()
+    desktop.get_by_role("button", name="Mes certificats").click()
     desktop.wait_for_url(f"{live_server.url}/mes-certificats")
 
     desktop.goto(f"{live_server.url}/ma-signature")

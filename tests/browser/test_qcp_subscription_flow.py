@@ -17,7 +17,6 @@ from typing import Any, Iterator
 import pytest
 
 from domain.model.identity import CaptureStep
-from ports.contracts.identity import PNG
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -78,6 +77,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         os.environ.pop("SEING_DATA_DIR", None)
 
 
+def photo_png(width: int = 86, height: int = 54) -> bytes:
+    """A real (decodable) PNG, a plain card-shaped picture: what the officer's page shows."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes((40, 90, 160)) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
 _SIRENS = iter(["732829320", "552100554", "443061841", "542051180", "652014051", "775665019"])
 
 
@@ -116,7 +128,7 @@ def to_signed_request(container: Any, owner: Any) -> Any:
     started = uc.start_identity_check(person_id=owner.person_id, enrollment_id=enrollment.id)
     verifier = container.adapters.identity_verifier()
     for step in CaptureStep:
-        verifier.submit_capture(started.session_ref, step, PNG, "image/png")
+        verifier.submit_capture(started.session_ref, step, photo_png(), "image/png")
     verifier.finish_capture(started.session_ref)
     uc.identity_capture_finished(session_ref=started.session_ref)
     uc.identity_check_status(person_id=owner.person_id, enrollment_id=enrollment.id)
@@ -139,7 +151,7 @@ def test_a_fresh_member_learns_the_lcp_comes_first_and_is_offered_the_qcp_after_
         page.goto(f"{live_server.url}/ma-signature")
         hint = page.locator(".qcp-prerequisite")
         assert hint.is_visible() and "S’enregistrer" in hint.inner_text()
-        assert page.get_by_role("link", name="Souscrire à un certificat qualifié").count() == 0
+        assert page.locator(f'a[href="/signature-personnelle/{owner.cabinet_id}/qcp"]').count() == 0
         shoot(page, f"qcp15-01-{device}-ma-signature-sans-lcp")
         check_accessibility(page)
         context.close()
@@ -151,7 +163,7 @@ def test_a_fresh_member_learns_the_lcp_comes_first_and_is_offered_the_qcp_after_
         log_in(page, live_server.url, "fresh.member@example.fr")
         page.goto(f"{live_server.url}/signature-personnelle/{owner.cabinet_id}/enregistrement")
         page.get_by_role("heading", name="Votre certificat est émis").wait_for()
-        offer = page.get_by_role("link", name="Souscrire à un certificat qualifié")
+        offer = page.get_by_role("button", name="Souscrire à un certificat qualifié")
         assert offer.is_visible()
         shoot(page, f"qcp15-02-{device}-lcp-emis-qcp-propose")
         check_accessibility(page)
@@ -178,7 +190,7 @@ def test_on_a_phone_the_qr_page_and_the_request_speak_to_the_phone(live_server, 
     page.goto(f"{live_server.url}/qcp/{enrollment.id}")
     assert "votre ordinateur" not in page.content()
     page.get_by_role("button", name="Continuer").click()
-    page.get_by_role("link", name="Continuer sur ce téléphone").wait_for()
+    page.get_by_role("button", name="Continuer sur ce téléphone").wait_for()
     assert "votre ordinateur" not in page.content() and "avec votre smartphone" not in page.content()
     assert not page.locator(".qcp-qr svg").is_visible()  # inside « Utiliser un autre appareil »
     assert page.locator("[aria-current=step]").inner_text().strip() == "Pièce d’identité"
@@ -264,8 +276,10 @@ def test_the_officer_validates_a_signed_request_seeing_it_and_the_evidence(live_
         card = page.locator(f"#demande-{enrollment.id}")
         assert "Demande signée par le demandeur" in card.inner_text()
         shoot(page, f"qcp15-08-{device}-back-office")
-        card.get_by_role("link", name=re.compile("Examiner la demande")).click()
+        card.get_by_role("button", name=re.compile("Examiner la demande")).click()
         page.get_by_role("heading", name="Identité du certificat LCP du demandeur").wait_for()
+        for image in page.locator(".qcp-document img, .review-images img").all():
+            image.scroll_into_view_if_needed()  # the request's pages load lazily, as the officer scrolls
         page.wait_for_function("Array.from(document.querySelectorAll('.qcp-document img, .review-images img'))"
                                ".every(img => img.complete && img.naturalWidth > 0)")
         assert page.locator(".review-images img").count() == 6
