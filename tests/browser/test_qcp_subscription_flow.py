@@ -120,9 +120,8 @@ def to_consents(container: Any, owner: Any) -> Any:
     return enrollment
 
 
-def to_signed_request(container: Any, owner: Any) -> Any:
-    """A whole enrollment through the use cases, the photos handed to the simulator: the signed
-    request awaits the officer."""
+def to_request(container: Any, owner: Any) -> Any:
+    """Through the use cases, the photos handed to the simulator, up to « Demande de certificat »."""
     enrollment = to_consents(container, owner)
     uc = container.use_cases.qcp()
     started = uc.start_identity_check(person_id=owner.person_id, enrollment_id=enrollment.id)
@@ -133,6 +132,13 @@ def to_signed_request(container: Any, owner: Any) -> Any:
     uc.identity_capture_finished(session_ref=started.session_ref)
     uc.identity_check_status(person_id=owner.person_id, enrollment_id=enrollment.id)
     uc.validate_identity(person_id=owner.person_id, enrollment_id=enrollment.id)
+    return enrollment
+
+
+def to_signed_request(container: Any, owner: Any) -> Any:
+    """A whole enrollment through the use cases: the signed request awaits the officer."""
+    enrollment = to_request(container, owner)
+    uc = container.use_cases.qcp()
     document = uc.request_document(person_id=owner.person_id, enrollment_id=enrollment.id)
     uc.accept_request(person_id=owner.person_id, enrollment_id=enrollment.id, document_digest=document.digest)
     uc.send_signing_code(person_id=owner.person_id, enrollment_id=enrollment.id)
@@ -205,6 +211,37 @@ def test_on_a_phone_the_qr_page_and_the_request_speak_to_the_phone(live_server, 
     assert "Votre ordinateur doit alors être équipé d’une caméra." in desktop.content()
     shoot(desktop, "qcp15-05-bureau-qr")
     desktop_context.close()
+    context.close()
+
+
+def test_on_a_phone_the_request_pages_open_enlarged(live_server, browser, shoot, check_accessibility):
+    container = live_server.container
+    owner = new_member(container, "reader.member@example.fr")
+    register_lcp(container, owner.person_id, owner.cabinet_id)
+    enrollment = to_request(container, owner)
+    context = browser.new_context(locale="fr-FR", **PHONE)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    log_in(page, live_server.url, "reader.member@example.fr")
+    page.goto(f"{live_server.url}/qcp/{enrollment.id}")
+    assert page.locator("h1").inner_text() == "Demande de certificat"
+    assert page.get_by_role("link", name="Ouvrir le document (PDF)").is_visible()
+    first = page.locator(".qcp-document a.page-zoom").first
+    first.locator("img").wait_for()
+    page.wait_for_function("(() => { const i = document.querySelector('.qcp-document img');"
+                           " return i.complete && i.naturalWidth > 0; })()")
+    shoot(page, "qcp15-10-telephone-demande-de-certificat")
+    check_accessibility(page)
+    first.click()
+    page.wait_for_url(re.compile(r"/demande/page/1$"))
+    page.wait_for_function("(() => { const i = document.querySelector('.page-zoomed img');"
+                           " return i.complete && i.naturalWidth >= 1600; })()")
+    # Wider than the phone: the reader scrolls it sideways (or pinch-zooms).
+    assert page.evaluate("document.querySelector('.page-zoomed').scrollWidth") > 390
+    shoot(page, "qcp15-11-telephone-page-agrandie")
+    check_accessibility(page)
+    page.get_by_role("link", name="Retour à la demande").click()
+    page.wait_for_url(f"{live_server.url}/qcp/{enrollment.id}")
     context.close()
 
 

@@ -301,8 +301,12 @@ def test_the_request_pages_open_enlarged_for_reading_on_a_phone(client, containe
     eid = to_validation(client, container, owner, phone)
     assert post_form(client, f"/qcp/{eid}/valider-identite", {"confirmed": "oui"}).status_code == 303
     page = client.get(f"/qcp/{eid}").text
-    assert f'href="/qcp/{eid}/demande/pages/1?taille=grande"' in page
+    assert f'<a href="/qcp/{eid}/demande/page/1" class="page-zoom">' in page
     assert page.index("Ouvrir le document (PDF)") < page.index('class="qcp-document"')
+    enlarged = client.get(f"/qcp/{eid}/demande/page/1").text
+    assert f'<img src="/qcp/{eid}/demande/pages/1?taille=grande"' in enlarged
+    assert f'href="/qcp/{eid}">Retour à la demande</a>' in enlarged
+    assert client.get(f"/qcp/{eid}/demande/page/99").status_code == 404
     normal = client.get(f"/qcp/{eid}/demande/pages/1")
     large = client.get(f"/qcp/{eid}/demande/pages/1", params={"taille": "grande"})
     assert large.status_code == 200 and large.content[:4] == b"\x89PNG"

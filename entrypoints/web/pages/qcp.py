@@ -406,6 +406,22 @@ def qcp_request_page(request: Request, enrollment_id: FromPath[str], number: Fro
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
+@get("/qcp/{enrollment_id:str}/demande/page/{number:int}", name="qcp_request_page_view", sync_to_thread=True)
+def qcp_request_page_view(request: Request, enrollment_id: FromPath[str], number: FromPath[int],
+                          viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
+    """One page of the request, enlarged, in a page of ours: a phone reads it by scrolling or
+    zooming (a bare image opened in the browser would not keep our Content-Security-Policy)."""
+    qcp = _qcp(use_cases)
+    view = qcp.view(person_id=viewer.person_id, enrollment_id=enrollment_id)
+    if view.next_step is not NextStep.READ_REQUEST:
+        return see_other(_page(enrollment_id))
+    document = qcp.request_document(person_id=viewer.person_id, enrollment_id=enrollment_id)
+    pages = use_cases.pdf_inspector().inspect(document.pdf).page_count
+    if not 1 <= number <= pages:
+        raise NotFoundException()
+    return render(request, "qcp/request_page.html", viewer=viewer, enrollment=view, number=number, pages=pages)
+
+
 @post("/qcp/{enrollment_id:str}/accepter", name="qcp_accept_request", sync_to_thread=True)
 def qcp_accept_request(request: Request, enrollment_id: FromPath[str], data: FormData,
                        viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases],
@@ -483,7 +499,8 @@ def qcp_capture_link(token: FromPath[str], use_cases: NamedDependency[UseCases])
 qcp_router = Router(path="/", route_handlers=[
     qcp_entry, qcp_start, qcp_page, qcp_status, qcp_send_email_code, qcp_check_email_code, qcp_confirm_identity,
     qcp_confirm_prerequisites, qcp_consent, qcp_start_identity_check, qcp_renew_capture_link,
-    qcp_validate_identity, qcp_simulator_decide, qcp_request_pdf, qcp_request_page, qcp_accept_request, qcp_send_signing_code,
+    qcp_validate_identity, qcp_simulator_decide, qcp_request_pdf, qcp_request_page, qcp_request_page_view,
+    qcp_accept_request, qcp_send_signing_code,
     qcp_sign_request, qcp_signed_request, qcp_cancel,
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
 
