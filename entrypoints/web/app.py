@@ -405,7 +405,8 @@ def create_app(container: Any = None) -> Litestar:
         # Our CSRF middleware rather than ``csrf_config=`` (which installs Litestar's own, with no
         # way to exempt a request by its headers); it runs after the session, before any route.
         # The upload limit first: a too-large body is refused before the session or CSRF reads anything.
-        middleware=[DefineMiddleware(UploadLimit, limit=upload_body_limit(int(getattr(settings, "max_upload_mb", 25)))),
+        middleware=[DefineMiddleware(UploadLimit, limit=upload_body_limit(int(getattr(settings, "max_upload_mb", 25))),
+                                     scratch_dir=data_dir / "scratch"),
                     session_config.middleware, DefineMiddleware(_CsrfUnlessApiKey, config=csrf_config)],
         stores={"sessions": session_store},
         template_config=TemplateConfig(instance=_template_engine()),
