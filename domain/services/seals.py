@@ -37,6 +37,7 @@ from domain.model.seals import (
     current_seal_certificate,
     require_seal_delegation,
 )
+from domain.services.uploads import check_signable_upload, store_upload
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
@@ -45,6 +46,7 @@ from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity
 from ports.repositories import UnitOfWork
+from ports.uploads import UploadedFile
 
 __all__ = [
     "SealOverview", "SealUpload", "approve_seal_certificate_request", "cancel_seal_certificate_request",
@@ -61,7 +63,7 @@ class SealUpload:
     """One PDF to seal, as the edge received it."""
 
     name: str
-    content: bytes
+    content: bytes | UploadedFile
 
 
 @frozen
@@ -220,7 +222,7 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
         person = tx.persons.get(person_id)
     # Every file is checked before any is sealed: a batch is whole or refused.
     for upload in files:
-        signing.check_signable(upload.content)
+        check_signable_upload(signing, upload.content)
     certificate = seal.certificate
     assert certificate is not None
     identity = SigningIdentity(key_ref=vault.get(certificate.key_id), certificate=certificate.der,
@@ -229,7 +231,7 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     label = f"Cachet de {cabinet.name}"
     made: list[tuple[SealedDocument, datetime, datetime]] = []
     for name, upload in zip(names, files, strict=True):
-        original = store.put(upload.content)
+        original = store_upload(store, upload.content)
         # The one signing path: stored document → temporary file → signed file → store.
         signed = signing.sign_document(store, original.sha256, SignatureRequest(
             identity=identity, level=PadesLevel.B_LT, field_name=f"Cachet-{sealing_id[:12]}",

@@ -3,7 +3,8 @@
 Litestar's ``request_max_body_size`` is fixed per route when the module is imported, so the
 upload routes carried the ceiling of the setting (200 MB + 1 MB) whatever ``max_upload_mb``
 said, and a 190 MB upload was read whole before its 413. This middleware applies the
-configured limit to the routes marked ``opt={UPLOAD: True}``: a declared ``Content-Length``
+configured limit to the routes marked ``opt={UPLOAD: True}`` (or the route's own, given as
+``opt={UPLOAD: <bytes>}``): a declared ``Content-Length``
 over it is refused before a byte of the body is read, and a body sent without one (chunked)
 is counted as it streams and refused as soon as the count passes the limit. Nothing of the
 refused body is kept. The 413 goes through the app's exception handlers: a French page for
@@ -24,6 +25,7 @@ envelope and the form's other fields.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections import defaultdict
@@ -37,9 +39,17 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-__all__ = ["UPLOAD", "ENVELOPE_MARGIN", "FIELDS_LIMIT", "SpooledUpload", "UploadLimit", "upload_body_limit"]
+__all__ = ["FORM_DIGEST", "RAW_BODY", "SPOOLED_BODY", "UPLOAD", "ENVELOPE_MARGIN", "FIELDS_LIMIT", "SpooledUpload", "UploadLimit",
+           "upload_body_limit", "upload_content"]
 
 UPLOAD = "upload_limited"
+# The scope key holding the SHA-256 of the spooled form (every part's name, file name, type and
+# content, in order): what an idempotent POST compares instead of a body no longer in memory.
+FORM_DIGEST = "seing.form_digest"
+# ``opt={UPLOAD: …, RAW_BODY: True}``: a route whose body is the file itself (no multipart); the
+# middleware spools it and leaves the ``SpooledUpload`` in the scope under SPOOLED_BODY.
+RAW_BODY = "upload_raw_body"
+SPOOLED_BODY = "seing.spooled_body"
 ENVELOPE_MARGIN = 256 * 1024
 FIELDS_LIMIT = 1024 * 1024  # the text fields of one form, in all
 MAX_PARTS = 1000
@@ -107,15 +117,24 @@ class _Spool:
         self.text = bytearray()
         self.pending = bytearray()
         self.text_total = 0
+        self.digest = hashlib.sha256()
+        self.file_digest = hashlib.sha256()
+
+    def _digest(self, *parts: bytes) -> None:
+        for part in parts:
+            self.digest.update(len(part).to_bytes(8, "big"))
+            self.digest.update(part)
 
     async def feed(self, chunk: bytes) -> None:
         for part in self.parser.parse(chunk):
             if isinstance(part, MultipartSegment):
                 self.segment = part
+                self._digest(part.name.encode(), (part.filename or "").encode(), (part.content_type or "").encode())
                 if part.filename:
                     self.current = self._open_file(part)
             elif part:
                 if self.current is not None:
+                    self.file_digest.update(part)
                     self.pending.extend(part)
                     if len(self.pending) >= WRITE_CHUNK:
                         await self._flush()
@@ -152,7 +171,10 @@ class _Spool:
             await anyio.to_thread.run_sync(file.flush)
             file.seek(0)
             self.fields[self.segment.name].append(self.current)
+            self._digest(self.file_digest.digest())
+            self.file_digest = hashlib.sha256()
         else:
+            self._digest(bytes(self.text))
             self.fields[self.segment.name].append(self.text.decode(self.segment.charset or "utf-8", "replace"))
         self.segment, self.current, self.text = None, None, bytearray()
 
@@ -178,10 +200,12 @@ class UploadLimit:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         handler = scope.get("route_handler")
-        if scope["type"] != "http" or not (getattr(handler, "opt", None) or {}).get(UPLOAD):
+        marked = (getattr(handler, "opt", None) or {}).get(UPLOAD) if scope["type"] == "http" else None
+        if not marked:
             await self.app(scope, receive, send)
             return
-        limit = self.limit
+        # ``opt={UPLOAD: True}``: the setting's limit; a number: that route's own (the verifier's).
+        limit = marked if isinstance(marked, int) and not isinstance(marked, bool) else self.limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             raise HTTPException(status_code=413, detail=f"body over {limit} bytes")
@@ -199,15 +223,49 @@ class UploadLimit:
         content_type, options = parse_content_header((_header(scope, b"content-type") or b"").decode("latin-1"))
         boundary = options.get("boundary")
         if content_type != "multipart/form-data" or not boundary:
+            if handler.opt.get(RAW_BODY) and content_type != "multipart/form-data":
+                await self._spool_raw_body(scope, counted_receive, receive, send, content_type)
+                return
             await self.app(scope, counted_receive, send)
             return
         spool = _Spool(boundary.encode("latin-1"), self.scratch_dir)
         try:
             await self._read(spool, counted_receive)
             ScopeState.from_scope(scope).form = spool.form()
+            scope[FORM_DIGEST] = spool.digest.hexdigest()
             await self.app(scope, _after_the_body(receive), send)
         finally:
             spool.discard()
+
+    async def _spool_raw_body(self, scope: Any, counted_receive: Any, receive: Any, send: Any,
+                              content_type: str) -> None:
+        self.scratch_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="upload-", dir=self.scratch_dir)
+        upload = SpooledUpload(content_type=content_type, filename="", headers={}, path=Path(name),
+                               file=os.fdopen(fd, "w+b"))
+        try:
+            pending = bytearray()
+            while True:
+                message = await counted_receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientException("client disconnected before the end of the body")
+                pending.extend(message.get("body", b""))
+                more = message.get("more_body", False)
+                if len(pending) >= WRITE_CHUNK or (pending and not more):
+                    data, pending = bytes(pending), bytearray()
+                    upload.size += len(data)
+                    await anyio.to_thread.run_sync(upload.file.write, data)
+                if not more:
+                    break
+            await anyio.to_thread.run_sync(upload.file.flush)
+            upload.file.seek(0)
+            scope[SPOOLED_BODY] = upload
+            await self.app(scope, _after_the_body(receive), send)
+        finally:
+            try:
+                upload.file.close()
+            finally:
+                upload.path.unlink(missing_ok=True)
 
     @staticmethod
     async def _read(spool: _Spool, receive: Any) -> None:
@@ -229,6 +287,16 @@ class UploadLimit:
             raise ClientException("Invalid multipart/form-data") from exc
         except ParserLimitReached as exc:
             raise HTTPException(status_code=413, detail="too many parts in the form") from exc
+
+
+def upload_content(upload: UploadFile) -> bytes | SpooledUpload:
+    """What a use case takes for an uploaded file: the spooled file itself (read from disk, never
+    whole in the web process), or the bytes of an ``UploadFile`` that did not come through the
+    middleware (a route without the ``UPLOAD`` opt; small files only)."""
+    if isinstance(upload, SpooledUpload):
+        return upload
+    upload.file.seek(0)
+    return upload.file.read()
 
 
 def _after_the_body(receive: Any) -> Any:

@@ -33,18 +33,13 @@ from entrypoints.web.pages.common import (
     form_value,
     see_other,
 )
-from entrypoints.web.upload_limit import UPLOAD
+from entrypoints.web.upload_limit import UPLOAD, upload_content
 
 
 def _uploads(data: dict[str, Any] | None, name: str = "fichiers") -> list[UploadFile]:
     value = (data or {}).get(name)
     items = value if isinstance(value, list) else [value]
     return [item for item in items if isinstance(item, UploadFile) and (item.filename or "").strip()]
-
-
-def _read(upload: UploadFile) -> bytes:
-    upload.file.seek(0)
-    return upload.file.read()
 
 
 def _default_title(file_name: str) -> str:
@@ -61,7 +56,7 @@ def _store_files(request: Request, use_cases: UseCases, viewer: Viewer, collecti
     assert viewer.current is not None
     refusals: list[dict[str, str]] = []
     for upload in files:
-        content = _read(upload)
+        content = upload_content(upload)
         name = PurePath((upload.filename or "").replace("\\", "/")).name
         try:
             use_cases.check_upload(content=content)
