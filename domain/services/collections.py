@@ -61,6 +61,7 @@ from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 from ports.repositories import UnitOfWork
 from ports.uploads import UploadedFile
@@ -241,6 +242,17 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
         collection.add_document(by=by, document=document, now=now)
         commit_with_trail(tx, collection, context)
         return document.id
+
+
+def render_original_page(*, uow: UowFactory, store: DocumentStore, renderer: PdfPageRenderer, collection_id: str,
+                         by_person_id: str, document_id: str, page: int, width_px: int) -> bytes:
+    """A page of the document as uploaded, as PNG (thumbnails, placing the boxes): drawn by the
+    renderer from the stored file, never read here."""
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        document = collection.document(document_id)
+    return renderer.render_stored_png(store, document.sha256, page=page, width_px=width_px)
 
 
 def remove_document(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,

@@ -68,6 +68,7 @@ from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 from ports.remote_signing import RemoteSigningRoutes
 from ports.security import PasswordHasher, Totp
@@ -105,6 +106,7 @@ class BoundUseCases(containers.DeclarativeContainer):
         CodeHasher: adapters.code_hasher,
         DocumentStore: adapters.document_store,
         PdfInspector: adapters.pdf_inspector,
+        PdfPageRenderer: adapters.page_renderer,
         PdfSigning: adapters.pdf_signing,
         SigningLocks: adapters.locks,
         EvidenceRenderer: adapters.evidence_renderer,

@@ -155,9 +155,8 @@ def page_image(request: Request, collection_id: FromPath[str], document_id: From
     except ValueError:
         width = THUMBNAIL_WIDTH
     width = min(1200, max(32, width))
-    _name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=viewer.person_id,
-                                                        document_id=document_id)
-    png = use_cases.page_renderer().render_png(content, page=page, width_px=width)
+    png = use_cases.render_collection_page(collection_id=collection_id, by_person_id=viewer.person_id,
+                                           document_id=document_id, page=page, width_px=width)
     # Private: the page shows a client's document.
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
