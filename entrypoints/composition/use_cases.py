@@ -192,6 +192,7 @@ class UseCases:
     collection_timeline = UseCase(collections.collection_timeline)
     run_due_reminders_and_expiry = UseCase(collections.run_due_reminders_and_expiry)
     record_delivery_failure = UseCase(collections.record_delivery_failure)
+    record_registration_delivery_failure = UseCase(lcp_registration.record_registration_delivery_failure)
 
     # audit trail, signing ceremony, evidence, verification, retention
     verify_audit_trails = UseCase(audit_trail.verify_trails)
