@@ -43,6 +43,8 @@ class Notification:
     # The certificate registration (LCP) a code serves, so that a failed delivery is shown to the
     # registrant on the code page (``record_registration_delivery_failure``).
     about_registration: str | None = None
+    # Likewise the QCP enrollment whose request-signing code it carries.
+    about_enrollment: str | None = None
 
     @classmethod
     def email(cls, to: Email, template: str, locale: str = "fr", **context: str) -> Notification:
@@ -60,6 +62,9 @@ class Notification:
 
     def about_lcp_registration(self, registration_id: str) -> Notification:
         return evolve(self, about_registration=registration_id)
+
+    def about_qcp_enrollment(self, enrollment_id: str) -> Notification:
+        return evolve(self, about_enrollment=enrollment_id)
 
 
 class JobStatus(enum.Enum):
@@ -86,6 +91,8 @@ class JobSpec:
                             "about.signer": notification.about_signer})
         if notification.about_registration:
             payload["about.registration"] = notification.about_registration
+        if notification.about_enrollment:
+            payload["about.enrollment"] = notification.about_enrollment
         return cls(kind="notify", payload=payload)
 
     def payload_dict(self) -> dict[str, str]:
@@ -98,7 +105,8 @@ class JobSpec:
                             context={k[4:]: v for k, v in data.items() if k.startswith("ctx.")},
                             # Jobs queued before these keys existed have none: about nothing.
                             about_collection=data.get("about.collection"), about_signer=data.get("about.signer"),
-                            about_registration=data.get("about.registration"))
+                            about_registration=data.get("about.registration"),
+                            about_enrollment=data.get("about.enrollment"))
 
 
 @frozen

@@ -223,7 +223,8 @@ class Container(containers.DeclarativeContainer):
     # registration's code that never arrives, to the registrant (on the code page).
     job_failure_handlers = providers.Dict(
         notify=providers.Factory(make_notify_failure_handler, use_cases.record_delivery_failure.provider,
-                                 use_cases.record_registration_delivery_failure.provider),
+                                 use_cases.record_registration_delivery_failure.provider,
+                                 use_cases.qcp.provided.record_delivery_failure),
     )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
                                lease_seconds=settings.provided.worker_lease_seconds,
