@@ -40,7 +40,7 @@ from entrypoints.web import api, i18n, labels
 from entrypoints.web.api.security import CSRF_COOKIE, CSRF_HEADER
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
 from entrypoints.web.errors import describe
-from entrypoints.web.upload_limit import UploadLimit, upload_body_limit
+from entrypoints.web.upload_limit import UploadLimit, sweep_stale_uploads, upload_body_limit
 
 log = logging.getLogger("seing.web")
 
@@ -394,6 +394,7 @@ def create_app(container: Any = None) -> Litestar:
         if owns_container and hasattr(container, "shutdown_resources"):
             container.shutdown_resources()
 
+    sweep_stale_uploads(data_dir / "scratch")
     app_config = AppConfig(
         route_handlers=[
             *PAGE_ROUTERS,

@@ -39,7 +39,7 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-__all__ = ["FORM_DIGEST", "RAW_BODY", "SPOOLED_BODY", "UPLOAD", "ENVELOPE_MARGIN", "FIELDS_LIMIT", "SpooledUpload", "UploadLimit",
+__all__ = ["FORM_DIGEST", "RAW_BODY", "sweep_stale_uploads", "SPOOLED_BODY", "UPLOAD", "ENVELOPE_MARGIN", "FIELDS_LIMIT", "SpooledUpload", "UploadLimit",
            "upload_body_limit", "upload_content"]
 
 UPLOAD = "upload_limited"
@@ -54,6 +54,26 @@ ENVELOPE_MARGIN = 256 * 1024
 FIELDS_LIMIT = 1024 * 1024  # the text fields of one form, in all
 MAX_PARTS = 1000
 WRITE_CHUNK = 1024 * 1024
+
+
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
+def sweep_stale_uploads(scratch_dir: Path, *, older_than_seconds: float = STALE_UPLOAD_SECONDS) -> int:
+    """Remove what a killed process left of its uploads (a day old at least: another web process
+    sharing the data directory may be receiving one now); how many were removed."""
+    import time
+
+    removed = 0
+    limit = time.time() - older_than_seconds
+    for path in Path(scratch_dir).glob("upload-*"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def upload_body_limit(max_upload_mb: int) -> int:
