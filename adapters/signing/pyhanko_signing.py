@@ -401,7 +401,13 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             self._create_fields(infile, outfile, fields_)
 
     def check_signable_file(self, path: Path) -> None:
-        self.check_signable(Path(path).read_bytes())
+        if self._isolation is None:
+            self._check_signable_here(Path(path).read_bytes())
+            return
+        try:  # the worker reads the file: only its path crosses the pipe
+            self._isolation.call(dry_run_check_file, str(path), self._hash)
+        except LimitExceeded as exc:
+            raise PdfTooComplex("preparing the PDF exceeded its limits", problem=exc.reason) from exc
 
     def check_signable(self, pdf: bytes) -> None:
         if self._isolation is None:
@@ -1033,6 +1039,13 @@ def _atomic_output(source: Path, destination: Path, durable: bool) -> Iterator[t
         except FileNotFoundError:
             pass
         raise
+
+
+def dry_run_check_file(path: str, signing_hash: str) -> None:
+    """``check_signable_file`` in a worker process, which reads the file under its own limits."""
+    with open(path, "rb") as handle:
+        pdf = handle.read()
+    dry_run_check(pdf, signing_hash)
 
 
 def dry_run_check(pdf: bytes, signing_hash: str) -> None:

@@ -15,7 +15,8 @@ import io
 import logging
 import re
 from datetime import datetime
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Sequence
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -188,8 +189,20 @@ class PyHankoSignatureVerifier:
         self._trusted_list = trusted_list
 
     def verify(self, pdf: bytes) -> VerificationReport:
+        return self._verify(io.BytesIO(pdf), hashlib.sha256(pdf).hexdigest())
+
+    def verify_file(self, path: Path) -> VerificationReport:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+            handle.seek(0)
+            # pyHanko reads objects lazily and hashes signed byte ranges in chunks from the stream.
+            return self._verify(handle, digest.hexdigest())
+
+    def _verify(self, stream: BinaryIO, file_sha256: str) -> VerificationReport:
         try:
-            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            reader = PdfFileReader(stream, strict=False)
             signatures = list(reader.embedded_signatures)
             for embedded in signatures:
                 _review_integrity_once(embedded)
@@ -205,7 +218,7 @@ class PyHankoSignatureVerifier:
         last = max(zip(signatures, checks, strict=True), key=lambda pair: pair[0].signed_revision)[1]
         # Only validation data (DSS) may follow the last signature: PAdES B-LT adds it after.
         whole = last.coverage == "entire_file" or last.modifications_after == "lta_updates"
-        return VerificationReport(file_sha256=hashlib.sha256(pdf).hexdigest(), signatures=tuple(checks),
+        return VerificationReport(file_sha256=file_sha256, signatures=tuple(checks),
                                   trusted_list=self._trusted_list.source if self._trusted_list else None,
                                   whole_document_covered=whole)
 

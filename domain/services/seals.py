@@ -17,6 +17,7 @@ from attrs import evolve, frozen
 from domain.model.audit import AuditEvent, RequestContext
 from domain.model.cabinet import Cabinet, Member
 from domain.model.errors import InvalidValue, NotFound
+from domain.model.document import PageSize
 from domain.model.evidence import evidence_json
 from domain.model.jobs import JobSpec, Notification
 from domain.model.pki import KeyType, OrganizationSubject, RevocationReason
@@ -39,6 +40,7 @@ from domain.model.seals import (
     current_seal_certificate,
     require_seal_delegation,
 )
+from domain.services.uploads import check_signable_upload, store_upload
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
@@ -48,6 +50,7 @@ from ports.keyvault import KeyVault
 from ports.pdf_inspection import PdfInspector
 from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureRequest, SigningIdentity, VisibleSignature
 from ports.repositories import UnitOfWork
+from ports.uploads import UploadedFile
 
 __all__ = [
     "SealOverview", "SealUpload", "approve_seal_certificate_request", "cancel_seal_certificate_request",
@@ -66,7 +69,7 @@ class SealUpload:
     """One PDF to seal, as the edge received it."""
 
     name: str
-    content: bytes
+    content: bytes | UploadedFile
 
 
 @frozen
@@ -238,8 +241,8 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
         person = tx.persons.get(person_id)
     # Every file is checked before any is sealed: a batch is whole or refused.
     for upload in files:
-        signing.check_signable(upload.content)
-    places = [stamp.place(inspector.inspect(upload.content).page_sizes) for upload in files]
+        check_signable_upload(signing, upload.content)
+    places = [stamp.place(_page_sizes(inspector, upload.content)) for upload in files]
     certificate = seal.certificate
     assert certificate is not None
     identity = SigningIdentity(key_ref=vault.get(certificate.key_id), certificate=certificate.der,
@@ -248,7 +251,7 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     label = f"Cachet de {cabinet.name}"
     made: list[tuple[SealedDocument, datetime, datetime]] = []
     for name, upload, (page, x, y, width, height) in zip(names, files, places, strict=True):
-        original = store.put(upload.content)
+        original = store_upload(store, upload.content)
         # The one signing path: stored document → temporary file → signed file → store.
         appearance = VisibleSignature(box=Box(page=page, x=x, y=y, width=width, height=height),
                                       signer_name=cabinet.name, signed_at=clock.now(),
@@ -300,6 +303,12 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
         tx.sealings.add(sealing)
         tx.commit()
     return sealing
+
+
+def _page_sizes(inspector: PdfInspector, content: bytes | UploadedFile) -> tuple[PageSize, ...]:
+    """The upload's page sizes (where the stamp goes), read from disk when the edge spooled it."""
+    info = inspector.inspect(content) if isinstance(content, bytes) else inspector.inspect_file(content.path)
+    return tuple(info.page_sizes)
 
 
 # -- reading what was sealed -----------------------------------------------------------------------

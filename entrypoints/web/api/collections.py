@@ -26,6 +26,7 @@ from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.services.collection_requests import CollectionRequest, DocumentSource, FieldRequest, SignerRequest
 from domain.services.collections import MAX_PAGE
+from domain.services.uploads import Upload
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.collection_schemas import (
@@ -51,7 +52,7 @@ from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import N_, FieldError, describe
 from entrypoints.web.problems import InputRejected, problem_response, problem_responses
-from entrypoints.web.upload_limit import UPLOAD
+from entrypoints.web.upload_limit import UPLOAD, upload_content
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 UPLOAD_MAX_BODY = CEILING_MAX_BYTES + MB
@@ -78,16 +79,15 @@ def _text(data: dict[str, Any] | None, name: str) -> str:
 
 
 def _checked_files(request: Request[Any, Any, Any], use_cases: UseCases,
-                   data: dict[str, Any] | None) -> list[tuple[str, bytes]] | Response[Any]:
+                   data: dict[str, Any] | None) -> list[tuple[str, Upload]] | Response[Any]:
     """Every file read and checked; a problem response when any is refused (or none was sent)."""
     uploads = _files(data)
     if not uploads:
         raise InputRejected("request.invalid", [FieldError("files", NO_FILE)])
-    accepted: list[tuple[str, bytes]] = []
+    accepted: list[tuple[str, Upload]] = []
     refused: list[tuple[int, DocumentRefused]] = []
     for index, upload in enumerate(uploads):
-        upload.file.seek(0)
-        content = upload.file.read()
+        content = upload_content(upload)
         try:
             use_cases.check_upload(content=content)
         except DocumentRefused as exc:
@@ -383,7 +383,7 @@ def _reminders(data: Any) -> ReminderPolicy | None:
             if data.enabled else ReminderPolicy.off())
 
 
-def _collection_request(plan: CollectionSendInput, files: list[tuple[str, bytes]]) -> CollectionRequest:
+def _collection_request(plan: CollectionSendInput, files: list[tuple[str, Upload]]) -> CollectionRequest:
     """The wire shape → the use case's request; positions of ``files`` checked here, the rest there."""
     sources = plan.documents if plan.documents is not None else [None] * len(files)
     documents = []
@@ -474,7 +474,7 @@ class CollectionSendingController(Controller):
             raise InputRejected("request.invalid", [FieldError("collection", NO_PLAN)])
         plan = parse_body(raw_plan.encode(), CollectionSendInput)
         require_key_cabinet(request, plan.cabinet_id)
-        files: list[tuple[str, bytes]] | Response[Any] = []
+        files: list[tuple[str, Upload]] | Response[Any] = []
         if _files(data):
             files = _checked_files(request, use_cases, data)
             if isinstance(files, Response):

@@ -165,14 +165,14 @@ _PAGE_CACHE_LOCK = Lock()
 _PAGE_CACHE_SIZE = 64
 
 
-def _cached_page(renderer: Any, sha256: str, content_reader: Any, page: int) -> bytes:
+def _cached_page(sha256: str, render: Any, page: int) -> bytes:
     """Page images of the exact version shown, keyed by its digest (a phone scrolls back and forth)."""
     key = (sha256, page, PAGE_WIDTH_PX)
     with _PAGE_CACHE_LOCK:
         if key in _PAGE_CACHE:
             _PAGE_CACHE.move_to_end(key)
             return _PAGE_CACHE[key]
-    image = renderer.render_png(content_reader(), page=page, width_px=PAGE_WIDTH_PX)
+    image = render()
     with _PAGE_CACHE_LOCK:
         _PAGE_CACHE[key] = image
         while len(_PAGE_CACHE) > _PAGE_CACHE_SIZE:
@@ -189,9 +189,10 @@ def page_image(token: FromPath[str], document_id: FromPath[str], page: FromPath[
         document = next((d for d in view.documents if d.document_id == document_id), None)
         if document is None or not 1 <= page <= document.page_count:
             raise NotFoundException()
-        image = _cached_page(use_cases.page_renderer(), document.sha256,
-                            lambda: use_cases.read_document_for_signer(token=token, document_id=document_id)[1],
-                            page)
+        image = _cached_page(document.sha256,
+                             lambda: use_cases.render_page_for_signer(token=token, document_id=document_id,
+                                                                      page=page, width_px=PAGE_WIDTH_PX),
+                             page)
     except (InvitationLinkUnusable, NotFound):
         raise NotFoundException() from None
     return Response(content=image, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})

@@ -32,7 +32,7 @@ from entrypoints.web.pages.common import (
     see_other,
 )
 from entrypoints.web.pages.downloads import file_response
-from entrypoints.web.upload_limit import UPLOAD
+from entrypoints.web.upload_limit import UPLOAD, upload_content
 
 PAGE = "/cabinet/cachet"
 SEAL_PAGE = PAGE + "/sceller"
@@ -137,10 +137,7 @@ def seal_documents(request: Request, data: MultipartData, viewer: NamedDependenc
     if not files:
         return _page(request, viewer, use_cases, "seals/seal_documents.html", status=400,
                      errors={"fichiers": NO_FILE})
-    uploads = []
-    for upload in files:
-        upload.file.seek(0)
-        uploads.append(SealUpload(name=upload.filename or "document.pdf", content=upload.file.read()))
+    uploads = [SealUpload(name=upload.filename or "document.pdf", content=upload_content(upload)) for upload in files]
     try:
         stamp = SealStamp.parse(form_value(data, "page_cachet"), form_value(data, "position_cachet"))
         sealing = use_cases.seal_documents(cabinet_id=cabinet_id, person_id=viewer.person_id, files=uploads,
