@@ -16,8 +16,8 @@ from attrs import evolve, frozen
 
 from domain.model.audit import AuditEvent, RequestContext
 from domain.model.cabinet import Cabinet, Member
-from domain.model.errors import InvalidValue, NotFound
 from domain.model.document import PageSize
+from domain.model.errors import InvalidValue, NotFound
 from domain.model.evidence import evidence_json
 from domain.model.jobs import JobSpec, Notification
 from domain.model.pki import KeyType, OrganizationSubject, RevocationReason
