@@ -20,6 +20,7 @@ import enum
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from attrs import field as attr_field
@@ -32,6 +33,7 @@ from cattrs.errors import (
 )
 
 from domain.model import errors as e
+from entrypoints import french
 
 __all__ = [
     "ErrorInfo",
@@ -281,7 +283,13 @@ _MESSAGES: dict[str, str] = {
         "Placez le champ de signature sur une page du document, en entier et à une taille lisible."
     ),
     "collection.reminder_too_soon": N_(
-        "Une relance vient d’être envoyée\u00a0: patientez avant d’en envoyer une autre."
+        "Une relance vient d’être envoyée\u00a0: la suivante sera possible %(possible_on)s."
+    ),
+    "collection.first_reminder_too_soon": N_(
+        "L’invitation vient d’être envoyée\u00a0: la première relance sera possible %(possible_on)s."
+    ),
+    "collection.cancel_reason_required": N_(
+        "Indiquez le motif de l’annulation\u00a0: il est transmis aux signataires."
     ),
     "collection.link_unusable": N_(
         "Ce lien de signature n’est plus valable\u00a0: il a été remplacé ou a expiré, ou la collecte est terminée."
@@ -555,6 +563,12 @@ def describe(error: e.DomainError) -> ErrorInfo:
     if isinstance(error, e.InvalidValue) and field in _FIELD_MESSAGES and code in ("value.invalid", "name.invalid"):
         message = _FIELD_MESSAGES[field]
     params = {k: v for k, v in params.items() if k != "field"}
+    if isinstance(params.get("possible_at"), str):
+        # « le 7 décembre 2026 à 10 h 15 »: the moment written for a sentence, Paris time.
+        try:
+            params["possible_on"] = french.on_moment(datetime.fromisoformat(params["possible_at"]))
+        except ValueError:
+            pass
     return ErrorInfo(status=status_for(error_class), message=message, field=field, code=code, params=params)
 
 

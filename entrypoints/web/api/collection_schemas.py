@@ -64,6 +64,13 @@ class LevelInput:
 
 
 @dataclass
+class CancellationInput:
+    """Why the collection is cancelled: required once it was sent, told to the invited signers."""
+
+    reason: str = ""
+
+
+@dataclass
 class OrderInput:
     """Every signer of the collection exactly once; the first signs first."""
 
@@ -249,13 +256,16 @@ class SignerOut:
     opened_at: datetime | None
     signed_at: datetime | None
     refusal_reason: str | None
+    # When « Relancer » (POST …/reminders) is accepted for this signer; null when there is no one to remind
+    reminder_possible_at: datetime | None = None
 
     @classmethod
     def of(cls, s: SignerView) -> SignerOut:
         return cls(signer_id=s.signer_id, kind=s.kind, position=s.position, given_names=s.given_names,
                    surname=s.surname, display_name=s.display_name, email=s.email, masked_mobile=s.masked_mobile,
                    level=s.level, status=s.status, member_id=s.member_id, invited_at=s.invited_at,
-                   opened_at=s.opened_at, signed_at=s.signed_at, refusal_reason=s.refusal_reason)
+                   opened_at=s.opened_at, signed_at=s.signed_at, refusal_reason=s.refusal_reason,
+                   reminder_possible_at=s.reminder_possible_at)
 
 
 @dataclass
@@ -310,6 +320,7 @@ class CollectionOut:
     signers: list[SignerOut]
     observers: list[ObserverOut]
     links: CollectionLinksOut | None = None
+    cancel_reason: str | None = None
 
     @classmethod
     def of(cls, d: CollectionDetails) -> CollectionOut:
@@ -324,7 +335,7 @@ class CollectionOut:
                    documents=[DocumentOut.of(x, collection, completed) for x in d.documents],
                    signers=[SignerOut.of(s) for s in d.signers],
                    observers=[ObserverOut(observer_id=o.observer_id, display_name=o.display_name, email=o.email)
-                              for o in d.observers],
+                              for o in d.observers], cancel_reason=d.cancel_reason,
                    links=CollectionLinksOut(
                        self=base, timeline=f"{base}/timeline",
                        signed_documents=[f"{base}/signed-documents/{x.document_id}" for x in d.documents]
