@@ -33,7 +33,6 @@ from cattrs.errors import (
 )
 
 from domain.model import errors as e
-from entrypoints import french
 
 __all__ = [
     "ErrorInfo",
@@ -283,10 +282,10 @@ _MESSAGES: dict[str, str] = {
         "Placez le champ de signature sur une page du document, en entier et à une taille lisible."
     ),
     "collection.reminder_too_soon": N_(
-        "Une relance vient d’être envoyée\u00a0: la suivante sera possible %(possible_on)s."
+        "Une relance vient d’être envoyée\u00a0: la suivante est possible une heure après."
     ),
     "collection.first_reminder_too_soon": N_(
-        "L’invitation vient d’être envoyée\u00a0: la première relance sera possible %(possible_on)s."
+        "L’invitation vient d’être envoyée\u00a0: la première relance est possible une heure après."
     ),
     "collection.cancel_reason_required": N_(
         "Indiquez le motif de l’annulation\u00a0: il est transmis aux signataires."
@@ -563,12 +562,6 @@ def describe(error: e.DomainError) -> ErrorInfo:
     if isinstance(error, e.InvalidValue) and field in _FIELD_MESSAGES and code in ("value.invalid", "name.invalid"):
         message = _FIELD_MESSAGES[field]
     params = {k: v for k, v in params.items() if k != "field"}
-    if isinstance(params.get("possible_at"), str):
-        # « le 7 décembre 2026 à 10 h 15 »: the moment written for a sentence, Paris time.
-        try:
-            params["possible_on"] = french.on_moment(datetime.fromisoformat(params["possible_at"]))
-        except ValueError:
-            pass
     return ErrorInfo(status=status_for(error_class), message=message, field=field, code=code, params=params)
 
 

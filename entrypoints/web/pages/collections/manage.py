@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -119,8 +120,19 @@ def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[s
         request, lambda: use_cases.remind_signer_now(context=request_context(request), collection_id=collection_id,
                                                      by_person_id=viewer.person_id, signer_id=signer_id),
         f"/collectes/{collection_id}#signataire-{signer_id}", message=N_("Relance envoyée."),
-        refused=lambda exc: _collection_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
-                                             **refusal(request, exc, f"_signer-{signer_id}")))
+        refused=lambda exc: _reminder_refused(request, viewer, use_cases, collection_id, signer_id, exc))
+
+
+def _reminder_refused(request: Request, viewer: Viewer, use_cases: UseCases, collection_id: str, signer_id: str,
+                      exc: DomainError) -> Template:
+    """The refusal beside the signer's row; too soon, it says when (the domain's moment, in French)."""
+    context = refusal(request, exc, f"_signer-{signer_id}")
+    possible_at = getattr(exc, "possible_at", None)
+    if possible_at:
+        when = gettext_for(request)(N_("Relance possible %(on)s.")) % {
+            "on": french.on_moment(datetime.fromisoformat(possible_at))}
+        context["errors"][f"_signer-{signer_id}"] += " " + when
+    return _collection_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id), **context)
 
 
 @post("/collectes/{collection_id:str}/ordre", name="reorder_running", sync_to_thread=True)
