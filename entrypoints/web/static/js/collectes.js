@@ -127,7 +127,7 @@
   // The table is swapped, the live region beside it gets the new position (announced), and the
   // focus stays on the button pressed, or on its twin once the row reached an end of the list.
   function manage() {
-    var status = document.getElementById("signers-status");
+    var status = document.getElementById("order-status");
     if (!status) return;
     var pressed = null;
     document.addEventListener("click", function (event) {
