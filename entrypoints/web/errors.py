@@ -20,7 +20,6 @@ import enum
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from attrs import field as attr_field

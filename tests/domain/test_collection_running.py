@@ -8,6 +8,7 @@ import pytest
 
 from domain.model.cabinet import Delegation
 from domain.model.collection import MANUAL_REMINDER_GAP, MAX_CANCEL_REASON, CollectionStatus, EventKind, InvitationMode
+from domain.model.document import outcome_file_name
 from domain.model.errors import (
     CancelReasonRequired,
     CollectionAlreadyEnded,
@@ -517,3 +518,9 @@ def test_a_failed_delivery_to_a_signer_no_longer_there_records_nothing():
     before = len(c.timeline)
     assert not c.record_delivery_failure(signer_id="sig-gone", channel="sms", reason="refused", now=later(minutes=1))
     assert len(c.timeline) == before
+
+
+@pytest.mark.parametrize(("name", "signed"), [("contrat.pdf", "contrat-signé.pdf"), ("Bilan 2026.PDF", "Bilan 2026-signé.pdf"),
+                                              ("contrat-signé.pdf", "contrat-signé.pdf"), (".pdf", "document-signé.pdf")])
+def test_a_signed_copy_is_named_after_the_original_with_signe(name, signed):
+    assert outcome_file_name(name) == signed
