@@ -19,7 +19,7 @@ from entrypoints import french
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, request_context
-from entrypoints.web.i18n import N_
+from entrypoints.web.i18n import N_, format_on_moment, request_locale
 from entrypoints.web.pages.collections.shared import (
     CANCEL_NOT_CONFIRMED,
     CANCEL_REASON_REQUIRED,
@@ -130,7 +130,7 @@ def _reminder_refused(request: Request, viewer: Viewer, use_cases: UseCases, col
     possible_at = getattr(exc, "possible_at", None)
     if possible_at:
         when = gettext_for(request)(N_("Relance possible %(on)s.")) % {
-            "on": french.on_moment(datetime.fromisoformat(possible_at))}
+            "on": format_on_moment(datetime.fromisoformat(possible_at), request_locale(request))}
         context["errors"][f"_signer-{signer_id}"] += " " + when
     return _collection_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id), **context)
 
