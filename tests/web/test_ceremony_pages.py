@@ -355,7 +355,7 @@ def test_the_download_link_lists_the_signed_pdfs_and_the_evidence_and_serves_the
     page = client.get(f"/telechargement/{download}")
     assert page.status_code == 200
     text = _text(page.text)
-    assert "Documents signés" in text and "lettre-1.pdf" in text and "Dossier de preuve (PDF)" in text
+    assert "Documents signés" in text and "lettre-1-signé.pdf" in text and "Dossier de preuve (PDF)" in text
     document_link = re.search(r'href="(/telechargement/[^"]+/documents/[^"]+)"', page.text).group(1)
     pdf = client.get(document_link)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
