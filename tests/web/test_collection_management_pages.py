@@ -140,11 +140,11 @@ def test_a_reorder_in_place_fills_the_live_region(client, container, owner):
     paul, zoe, lea = [s.signer_id for s in details(container, owner, collection_id).signers]
     login(client)
     empty = client.get(f"/collectes/{collection_id}").text
-    assert re.search(r'<p id="order-status"[^>]*aria-live="polite">\s*</p>', empty)
+    assert re.search(r'<p id="order-status"[^>]*aria-live="polite"[^>]*>\s*</p>', empty)
     moved = post_form(client, f"/collectes/{collection_id}/ordre", {"action": f"monter:{lea}"},
                       headers={"HX-Request": "true"})
     assert moved.status_code == 200
-    assert re.search(r'<p id="order-status"[^>]*aria-live="polite">Ordre des signataires modifié\u00a0: '
+    assert re.search(r'<p id="order-status"[^>]*aria-live="polite"[^>]*>Ordre des signataires modifié\u00a0: '
                      r'Léa Petit est maintenant en position 2 sur 3.</p>', moved.text)
     assert [s.signer_id for s in details(container, owner, collection_id).signers] == [paul, lea, zoe]
 
