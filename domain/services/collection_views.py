@@ -6,7 +6,15 @@ from datetime import datetime
 
 from attrs import frozen
 
-from domain.model.collection import Collection, CollectionStatus, EventKind, InvitationMode, ReminderPolicy
+from domain.model.collection import (
+    Collection,
+    CollectionStatus,
+    EventKind,
+    InvitationMode,
+    ReminderPolicy,
+    SignerStanding,
+    standing_of,
+)
 from domain.model.document import FieldPlacement, PageSize
 from domain.model.signer import SignatureLevel, Signer, SignerKind, SignerStatus
 
@@ -30,11 +38,14 @@ class SignerView:
     refusal_reason: str | None
     # "sms" or "email": a message to this signer never arrived and they still have to act
     delivery_failed: str | None = None
+    # what the row says: the status, or why the collection ended without this signer's signature
+    standing: SignerStanding | None = None
     # When the preparer's « Relancer » is accepted (None: nobody to remind)
     reminder_possible_at: datetime | None = None
 
     @classmethod
     def of(cls, signer: Signer, position: int, delivery_failed: str | None = None,
+           collection_status: CollectionStatus | None = None,
            reminder_possible_at: datetime | None = None) -> SignerView:
         mobile = signer.identity.mobile
         return cls(signer_id=signer.id, kind=signer.kind, position=position,
@@ -43,7 +54,9 @@ class SignerView:
                    masked_mobile=mobile.masked() if mobile else None, level=signer.level, status=signer.status,
                    member_id=signer.member_id, invited_at=signer.invited_at, opened_at=signer.opened_at,
                    signed_at=signer.signed_at, refusal_reason=signer.refusal_reason,
-                   delivery_failed=delivery_failed, reminder_possible_at=reminder_possible_at)
+                   delivery_failed=delivery_failed,
+                   standing=standing_of(collection_status or CollectionStatus.IN_PROGRESS, signer.status),
+                   reminder_possible_at=reminder_possible_at)
 
 
 @frozen
@@ -150,7 +163,7 @@ class CollectionDetails:
         return cls(summary=CollectionSummary.of(c), message=c.message, mode=c.mode, reminders=c.reminders,
                    preparer_member_id=c.preparer.member_id, preparer_name=c.preparer.identity.display_name,
                    cabinet_name=c.preparer.cabinet_name, documents=documents,
-                   signers=tuple(SignerView.of(s, i + 1, c.delivery_failed(s.id), c.manual_reminder_at(s.id))
+                   signers=tuple(SignerView.of(s, i + 1, c.delivery_failed(s.id), c.status, c.manual_reminder_at(s.id))
                                  for i, s in enumerate(c.signers)),
                    observers=tuple(ObserverView(observer_id=o.id, display_name=o.identity.display_name,
                                                 email=str(o.email)) for o in c.observers),
