@@ -282,7 +282,7 @@ def test_once_the_collection_ended_a_signer_who_had_not_signed_is_no_longer_invi
     if end == "refuse":
         c.refuse(signer_id="sig-3", reason="non", now=later(hours=2))
     elif end == "cancel":
-        c.cancel(by=PREPARER, now=later(hours=2))
+        c.cancel(by=PREPARER, now=later(hours=2), reason="Dossier réglé autrement")
     else:
         c.expire(now=c.deadline)
     assert {s: c.standing(s) for s in expected} == expected
