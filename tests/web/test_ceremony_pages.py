@@ -380,6 +380,19 @@ def test_an_external_level_3_signer_checks_their_identity_first(world, client):
     assert "Votre signature est enregistrée" in client.get(signed.headers["location"]).text
 
 
+
+def test_on_a_phone_the_level_3_signer_continues_on_the_phone_instead_of_scanning_a_code(world, client):
+    world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
+    token = world.token_of("marc@exemple.fr")
+    assert _post(client, f"/signature/{token}/code", {"accepte": "1"}).status_code == 303
+    assert _post(client, f"/signature/{token}/identite").status_code == 303
+    phone = client.get(f"/signature/{token}/identite", headers={"Sec-CH-UA-Mobile": "?1"}).text
+    assert "Continuer sur ce téléphone" in phone and 'id="continuer-navigateur"' in phone
+    assert "Scannez le QR code avec votre smartphone" not in phone and "ordinateur" not in phone
+    computer = client.get(f"/signature/{token}/identite", headers={"Sec-CH-UA-Mobile": "?0"}).text
+    assert "Scannez le QR code avec votre smartphone pour continuer." in computer
+
+
 # -- downloads ----------------------------------------------------------------------------------------
 
 
