@@ -16,6 +16,7 @@ from attrs import evolve, frozen
 
 from domain.model.audit import AuditEvent, RequestContext
 from domain.model.cabinet import Cabinet, Member
+from domain.model.document import outcome_file_name
 from domain.model.errors import InvalidValue, NotFound
 from domain.model.evidence import evidence_json
 from domain.model.pki import KeyType, OrganizationSubject, RevocationReason
@@ -299,7 +300,7 @@ def sealed_document_for_member(*, uow: UowFactory, store: DocumentStore, cabinet
                                sealing_id: str, document_id: str) -> tuple[str, bytes]:
     sealing = sealing_for_member(uow=uow, cabinet_id=cabinet_id, person_id=person_id, sealing_id=sealing_id)
     document = sealing.document(document_id)
-    return document.name, store.read(document.sealed_sha256)
+    return outcome_file_name(document.name, "scellé"), store.read(document.sealed_sha256)
 
 
 def sealing_evidence_for_member(*, uow: UowFactory, store: DocumentStore, cabinet_id: str, person_id: str,
