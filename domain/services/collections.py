@@ -446,11 +446,11 @@ def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collectio
         return new_id
 
 
-def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
+def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, reason: str = "",
            context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
-        _enqueue(tx, collection.cancel(by=by, now=clock.now()))
+        _enqueue(tx, collection.cancel(by=by, now=clock.now(), reason=reason))
         commit_with_trail(tx, collection, context)
 
 

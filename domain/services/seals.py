@@ -16,7 +16,7 @@ from attrs import evolve, frozen
 
 from domain.model.audit import AuditEvent, RequestContext
 from domain.model.cabinet import Cabinet, Member
-from domain.model.document import PageSize
+from domain.model.document import PageSize, outcome_file_name
 from domain.model.errors import InvalidValue, NotFound
 from domain.model.evidence import evidence_json
 from domain.model.jobs import JobSpec, Notification
@@ -330,7 +330,7 @@ def sealed_document_for_member(*, uow: UowFactory, store: DocumentStore, cabinet
     document = sealing.document(document_id)
     if sealing.documents_purged_at is not None:
         raise SealingNotFound("the sealed documents were deleted at the end of their retention")
-    return document.name, store.read(document.sealed_sha256)
+    return outcome_file_name(document.name, "scellé"), store.read(document.sealed_sha256)
 
 
 def sealing_evidence_for_member(*, uow: UowFactory, store: DocumentStore, cabinet_id: str, person_id: str,

@@ -281,7 +281,13 @@ _MESSAGES: dict[str, str] = {
         "Placez le champ de signature sur une page du document, en entier et à une taille lisible."
     ),
     "collection.reminder_too_soon": N_(
-        "Une relance vient d’être envoyée\u00a0: patientez avant d’en envoyer une autre."
+        "Une relance vient d’être envoyée\u00a0: la suivante est possible une heure après."
+    ),
+    "collection.first_reminder_too_soon": N_(
+        "L’invitation vient d’être envoyée\u00a0: la première relance est possible une heure après."
+    ),
+    "collection.cancel_reason_required": N_(
+        "Indiquez le motif de l’annulation\u00a0: il est transmis aux signataires."
     ),
     "collection.link_unusable": N_(
         "Ce lien de signature n’est plus valable\u00a0: il a été remplacé ou a expiré, ou la collecte est terminée."

@@ -38,7 +38,7 @@ def every_kind_of_notification():
     out += expired.expire(now=expired.deadline)
     cancelled = ready(1)
     cancelled.send(by=PREPARER, now=T0, new_token=tokens)
-    out += cancelled.cancel(by=PREPARER, now=later(days=1))
+    out += cancelled.cancel(by=PREPARER, now=later(days=1), reason="Dossier réglé autrement")
     return out
 
 
@@ -93,3 +93,10 @@ def test_french_typography_in_every_collection_notification(renderer):
         email = renderer.render(notification)
         for part in (email.subject, email.text, email.html):
             assert " :" not in part and " ?" not in part and " !" not in part and " »" not in part
+
+
+def test_signers_of_a_cancelled_collection_read_why(renderer):
+    cancelled = next(n for n in every_kind_of_notification() if n.template == "collection_cancelled")
+    email = renderer.render(cancelled)
+    assert f"Motif de l’annulation{NBSP}:\nDossier réglé autrement" in email.text
+    assert "Dossier réglé autrement" in email.html and "ne fonctionne plus" in email.text

@@ -133,7 +133,7 @@ def test_a_batch_is_sealed_at_b_lt_then_timestamped_with_its_trail_and_evidence(
     assert [d["final_sha256"] for d in evidence["documents"]] == [d.sealed_sha256 for d in sealing.documents]
     name, content = uc.sealed_document_for_member(cabinet_id=cabinet.cabinet_id, person_id=sealer,
                                                   sealing_id=sealing.id, document_id=sealing.documents[0].id)
-    assert name == "bilan 2029.pdf" and content == store.read(sealing.documents[0].sealed_sha256)
+    assert name == "bilan 2029-scellé.pdf" and content == store.read(sealing.documents[0].sealed_sha256)
 
 
 def test_a_request_emails_the_cabinets_owners_who_decide(uc, cabinet, sealer, sent):  # noqa: F811

@@ -61,7 +61,8 @@ def test_sealing_a_batch_leads_to_the_sealed_documents_and_the_evidence(client, 
     assert len(links) == 2
     download = client.get(links[0])
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
-    assert "bilan.pdf" in download.headers["content-disposition"]
+    assert 'filename="bilan-scelle.pdf"' in download.headers["content-disposition"]
+    assert "filename*=UTF-8''bilan-scell%C3%A9.pdf" in download.headers["content-disposition"]
     evidence = client.get(response.headers["location"] + "/dossier-de-preuve.pdf")
     assert evidence.status_code == 200 and evidence.content.startswith(b"%PDF")
     assert len([r for r in fake_signing.signed if r.field_name.startswith("Cachet-")]) == 2

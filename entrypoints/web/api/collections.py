@@ -30,6 +30,7 @@ from domain.services.uploads import Upload
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.collection_schemas import (
+    CancellationInput,
     CollectionCreated,
     CollectionInfoInput,
     CollectionOptionsInput,
@@ -51,6 +52,7 @@ from entrypoints.web.api.input import CattrsDTO, parse_body
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import N_, FieldError, describe
+from entrypoints.web.pages.downloads import attachment
 from entrypoints.web.problems import InputRejected, problem_response, problem_responses
 from entrypoints.web.upload_limit import UPLOAD, upload_content
 
@@ -187,13 +189,11 @@ class CollectionsController(Controller):
     def original(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
                  person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """The document's bytes exactly as uploaded (``application/pdf``); the download is in the trail."""
-        from urllib.parse import quote
-
         name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=person_id,
                                                            document_id=document_id, downloaded=True,
                                                            context=request_context(request))
         return Response(content, media_type="application/pdf", headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": attachment(name),
             "Cache-Control": "private, no-store"})
 
     @put("/{collection_id:str}/info", operation_id="updateCollectionInfo", summary="Modifier titre et message",
@@ -339,12 +339,14 @@ class CollectionsController(Controller):
             email=data.email, mobile=data.mobile))
 
     @post("/{collection_id:str}/cancellation", operation_id="cancelCollection", summary="Annuler la collecte",
-          status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
+          status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def cancel(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[UseCases]) -> None:
-        """Cancel a draft or a running collection; invited signers are told their link is dead."""
-        use_cases.cancel_collection(context=request_context(request),
-                                    collection_id=collection_id, by_person_id=person_id)
+               use_cases: NamedDependency[UseCases],
+               data: Annotated[CancellationInput | None, Body(media_type=RequestEncodingType.JSON)] = None) -> None:
+        """Cancel a draft or a running collection; invited signers are told their link is dead, and why:
+        a collection that was sent needs a ``reason`` (422 ``collection.cancel_reason_required``)."""
+        use_cases.cancel_collection(context=request_context(request), collection_id=collection_id,
+                                    by_person_id=person_id, reason=data.reason if data is not None else "")
 
     @get(operation_id="listCollections", summary="Collectes du cabinet", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))

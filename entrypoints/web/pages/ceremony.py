@@ -51,6 +51,7 @@ from entrypoints.web.pages.common import (
     render,
     see_other,
 )
+from entrypoints.web.pages.downloads import attachment
 
 __all__ = ["ceremony_router"]
 
@@ -210,10 +211,7 @@ def document_pdf(token: FromPath[str], document_id: FromPath[str], use_cases: Na
 
 
 def _inline(name: str) -> str:
-    from urllib.parse import quote
-
-    safe = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._- ")) or "document.pdf"
-    return f"inline; filename=\"{safe}\"; filename*=UTF-8''{quote(name)}"
+    return attachment(name, "inline")
 
 
 # -- the code ---------------------------------------------------------------------------------------------
