@@ -365,14 +365,13 @@ def _record_sealing_failure(*, uow: Callable[[], UnitOfWork], clock: Clock, seal
         tx.sealings.save(sealing.with_archive(target, state))
         append(tx, sealing_id, "archive_renewal_failed", at=now, target=target, sha256=before, error=code,
                failures=state.failures)
-        title = f"Documents scellés le {sealing.sealed_at.strftime('%d/%m/%Y')}"
         for member in tx.members.of_cabinet(sealing.cabinet_id):
             if not member.is_owner:
                 continue
             owner = tx.persons.get(member.person_id)
             tx.jobs.enqueue(JobSpec.notify(Notification.email(
                 owner.email, "archive_renewal_failed", locale=owner.locale, collection_id=sealing.id,
-                collection_title=title, file_name=name, recipient_name=owner.display_name,
+                sealed_on=sealing.sealed_at.strftime("%d/%m/%Y"), file_name=name, recipient_name=owner.display_name,
                 deadline=state.deadline.strftime("%d/%m/%Y"), failures=str(state.failures), error=code)))
         tx.commit()
     return RenewalOutcome(sealing_id, target, before, None, error=code, of="sealing")

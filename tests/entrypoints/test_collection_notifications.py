@@ -100,3 +100,17 @@ def test_signers_of_a_cancelled_collection_read_why(renderer):
     email = renderer.render(cancelled)
     assert f"Motif de l’annulation{NBSP}:\nDossier réglé autrement" in email.text
     assert "Dossier réglé autrement" in email.html and "ne fonctionne plus" in email.text
+
+
+def test_a_failed_archive_renewal_names_the_collection_or_the_sealing_day(renderer):
+    from domain.model.jobs import Notification
+
+    common = {"locale": "fr", "file_name": "bilan.pdf", "recipient_name": "Jessica Poussart",
+              "deadline": "01/02/2031", "failures": "1", "error": "timestamp.unavailable"}
+    of_collection = renderer.render(Notification.email("j@poussart.fr", "archive_renewal_failed", collection_id="c",
+                                                       collection_title="Bilan 2026", **common))
+    assert "de la collecte" in of_collection.text and "Bilan 2026" in of_collection.subject
+    of_sealing = renderer.render(Notification.email("j@poussart.fr", "archive_renewal_failed", collection_id="s",
+                                                    sealed_on="14/12/2026", **common))
+    assert "scellé le 14/12/2026" in of_sealing.text and "collecte" not in of_sealing.text
+    assert "documents scellés le 14/12/2026" in of_sealing.subject and "collecte" not in of_sealing.html
