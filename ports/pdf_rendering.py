@@ -15,3 +15,14 @@ class PdfPageRenderer(Protocol):
         Raise domain NotFound for a page that does not exist.
         """
         ...
+
+    def free_boxes(self, content: bytes, *, page: int, width: float, height: float, padding: float,
+                   margin: float, limit: int) -> list[tuple[float, float]]:
+        """Where on the page (counted from 1) a ``width`` x ``height`` box (PDF points) covers
+        nothing drawn, ``padding`` points around it blank too, ``margin`` points inside the page's edges: the lower-left corners, in PDF
+        points, of at most ``limit`` boxes that do not overlap one another, lowest row first and
+        left to right in a row. Empty when the page has no such room. What counts is the page as
+        rendered (text, lines, images), so a scanned page with no text layer is judged right.
+        Raise domain NotFound for a page that does not exist.
+        """
+        ...

@@ -68,6 +68,7 @@ from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 from ports.remote_signing import RemoteSigningRoutes
 from ports.security import PasswordHasher, Totp
@@ -106,6 +107,7 @@ class BoundUseCases(containers.DeclarativeContainer):
         DocumentStore: adapters.document_store,
         PdfInspector: adapters.pdf_inspector,
         PdfSigning: adapters.pdf_signing,
+        PdfPageRenderer: adapters.page_renderer,
         SigningLocks: adapters.locks,
         EvidenceRenderer: adapters.evidence_renderer,
         SignatureVerifier: adapters.signature_verifier,
