@@ -182,7 +182,7 @@ def discard_draft(*, uow: UowFactory, clock: Clock, store: DocumentStore, collec
         digests = collection.discard(by=by)
         sync_timeline(tx, collection, context)
         append(tx, collection.id, "draft_discarded", at=now, actor=by.id, context=context,
-               title=collection.title, documents=len(collection.documents))
+               title=collection.title, count=len(collection.documents))
         tx.collections.remove(collection)
         doomed = {sha for sha in digests if not tx.collections.references_document(sha, excluding=collection.id)}
         tx.commit()
