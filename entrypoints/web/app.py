@@ -318,7 +318,8 @@ def _template_engine() -> JinjaTemplateEngine:
                        DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER,
                        CERTIFICATE_STATE_LABELS=labels.CERTIFICATE_STATE_LABELS,
                        REVOCATION_REASON_LABELS=labels.REVOCATION_REASON_LABELS,
-                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS, API_SCOPE_LABELS=labels.API_SCOPE_LABELS,
+                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS, QCP_STEPS=labels.QCP_STEPS,
+                       QCP_STAGE_OF_STEP=labels.QCP_STAGE_OF_STEP, API_SCOPE_LABELS=labels.API_SCOPE_LABELS,
                        API_SCOPE_HELP=labels.API_SCOPE_HELP, API_SCOPE_ORDER=labels.API_SCOPE_ORDER)
     return JinjaTemplateEngine.from_environment(env)
 

@@ -71,7 +71,9 @@ def test_my_signature_offers_to_register_a_member_holding_sign(client, owner, pk
     assert "Certificat de signature (LCP)" in html
     assert f'action="/signature-personnelle/{owner.cabinet_id}/enregistrement"' in html
     assert "S’enregistrer" in html
-    assert "Souscrire à un certificat qualifié" not in html  # an active LCP comes first
+    # An active LCP comes first: no « Souscrire » link yet, but the page says how to get there.
+    assert f'href="/signature-personnelle/{owner.cabinet_id}/qcp"' not in html
+    assert "il vous faut d’abord votre certificat de signature (LCP)" in html
 
 
 def test_registration_walks_every_step_in_french_and_issues_the_certificate(client, container, owner, pki, flow):

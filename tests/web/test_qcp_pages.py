@@ -164,10 +164,12 @@ def test_the_whole_enrollment_page_by_page(client, container, owner, lcp, phone)
     signed_response = post_form(client, f"/qcp/{eid}/signer", {"code": latest_code(container, "sms")})
     assert signed_response.status_code == 303, re.findall(r'role="alert"[^>]*>(.*?)<', signed_response.text)
 
+    # Automatic validation: the certificate is issued at once, and the page says so (no « lorsque
+    # votre demande sera validée »), with « Mes certificats » leading to the certificates.
     finalised = client.get(f"/qcp/{eid}")
-    assert "Votre demande de certificat qualifié (QCP) a été finalisée" in finalised.text
-    assert "Vous avez finalisé votre demande de certificat qualifié (QCP)." in finalised.text
-    assert "Nous vous invitons à fermer cette fenêtre." in finalised.text
+    assert "<h1>Votre certificat qualifié (QCP) a été émis</h1>" in finalised.text
+    assert "lorsque votre demande sera validée" not in finalised.text
+    assert '<a href="/mes-certificats" role="button">Mes certificats</a>' in finalised.text
     signed = client.get(f"/qcp/{eid}/demande-signee.pdf")
     assert signed.status_code == 200 and signed.content.startswith(b"%PDF") and b"/ByteRange" in signed.content
     issued = notifications(container, "qcp_certificate_issued")

@@ -27,7 +27,7 @@ from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.ceremony import SESSION_SIGNER_RETURN
-from entrypoints.web.pages.common import error_text, form_error_status, render, see_other
+from entrypoints.web.pages.common import error_text, form_error_status, on_phone, render, see_other
 from entrypoints.web.pages.qcp import SESSION_RETURN
 from ports.identity import CaptureHost
 
@@ -87,6 +87,7 @@ def _capture_page(request: Request, progress: Any, device: str, stage: str, *, s
                   **context: Any) -> Template:
     current = progress.remaining[0] if progress.remaining else None
     return render(request, "capture/capture.html", status=status, session_ref=progress.session_ref,
+                  on_phone=on_phone(request),
                   device=device, stage=stage, step=current, step_text=STEP_TEXTS.get(current) if current else None,
                   is_face=current in FACE_STEPS if current else False, steps=STEP_TEXTS,
                   document_steps=[s for s in DOCUMENT_STEPS if s in progress.mode.steps],

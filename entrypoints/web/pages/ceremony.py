@@ -45,6 +45,7 @@ from entrypoints.web.pages.common import (
     error_text,
     form_error_status,
     form_value,
+    on_phone,
     redirect_after,
     refusal,
     render,
@@ -355,7 +356,7 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
     if outcome == "pending" and started:
         return render(request, "ceremony/identity.html", view=view, token=token, stage="capture", refresh=True,
                       qr=_qr_svg(started["phone_url"]), phone_url=started["phone_url"],
-                      browser_path=_local(started["browser_url"]),
+                      browser_path=_local(started["browser_url"]), on_phone=on_phone(request),
                       simulator=_submitted(_simulator(use_cases), started["session_ref"]))
     if outcome == "pending":
         return render(request, "ceremony/identity.html", view=view, token=token, stage="waiting", refresh=True)
