@@ -162,6 +162,7 @@ class EnrollmentView:
     expires_at: datetime
     terms_version: str | None
     privacy_version: str | None
+    sms_undelivered: bool = False  # the last SMS code never arrived: the signing page says so
 
     @classmethod
     def of(cls, e: QcpEnrollment) -> EnrollmentView:
@@ -177,7 +178,7 @@ class EnrollmentView:
                                     extracted.document_type.value) if extracted else None,
             session_ref=e.current_session_ref, request_digest=e.request_digest, certificate_id=e.certificate_id,
             expires_at=e.expires_at, terms_version=terms.text_version if terms else None,
-            privacy_version=privacy.text_version if privacy else None)
+            privacy_version=privacy.text_version if privacy else None, sms_undelivered=e.sms_undelivered)
 
 
 @frozen
@@ -552,9 +553,22 @@ class QcpEnrollmentUseCases:
             challenge = send_code(work=tx, generator=self.code_generator, hasher=self.code_hasher, ids=self.ids,
                                   clock=self.clock, record=self._sink(enrollment), person_id=person_id,
                                   purpose=_signing_purpose(enrollment), destination=enrollment.mobile,
-                                  payload_digest=bind_payload([enrollment.request_digest or ""]))
+                                  payload_digest=bind_payload([enrollment.request_digest or ""]),
+                                  about_enrollment=enrollment.id)
             return QcpCodeSent(enrollment=EnrollmentView.of(enrollment), channel="sms",
                                destination=enrollment.mobile.masked(), expires_at=challenge.expires_at)
+
+    def record_delivery_failure(self, *, enrollment_id: str, channel: str, permanent: bool) -> None:
+        """The SMS code could not be delivered (``permanent``: the provider refused it; otherwise
+        every retry failed): kept in the history, so that the signing page tells the person
+        (``EnrollmentView.sms_undelivered``) until a new code is sent."""
+        with self.uow() as tx:
+            try:
+                enrollment = tx.qcp_enrollments.get(enrollment_id)
+            except NotFound:
+                return  # gone meanwhile: no one to tell
+            enrollment.note_undelivered(self.clock.now(), channel=channel, permanent=permanent)
+            tx.commit()
 
     def sign_request(self, *, person_id: str, enrollment_id: str, code: str) -> EnrollmentView:
         """Check the SMS code, sign the accepted request at PAdES B-LT with the person's LCP
