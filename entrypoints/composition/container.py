@@ -108,7 +108,6 @@ class BoundUseCases(containers.DeclarativeContainer):
         PdfInspector: adapters.pdf_inspector,
         PdfPageRenderer: adapters.page_renderer,
         PdfSigning: adapters.pdf_signing,
-        PdfPageRenderer: adapters.page_renderer,
         SigningLocks: adapters.locks,
         EvidenceRenderer: adapters.evidence_renderer,
         SignatureVerifier: adapters.signature_verifier,
