@@ -36,7 +36,10 @@ from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.metadata import xmp_xml
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -438,7 +441,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             meta = signers.PdfSignatureMetadata(field_name=_DRY_RUN_FIELDS[1].name, md_algorithm=self._hash,
                                                 subfilter=fields.SigSeedSubFilter.PADES)
             pdf_signer = signers.PdfSigner(meta, signer=_dry_run_signer(),
-                                           stamp_style=TextStampStyle(stamp_text=_STAMP_TEXT))
+                                           stamp_style=_stamp_style())
             # A fixed reservation: left unset, pyHanko signs a second time just to measure the CMS.
             self._run(pdf_signer.async_sign_pdf(writer, output=signed, appearance_text_params=_DRY_RUN_LINES,
                                                 bytes_reserved=_DRY_RUN_RESERVED))
@@ -548,7 +551,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         stamp_style = None
         text_params = None
         if appearance is not None:
-            stamp_style = TextStampStyle(stamp_text=_STAMP_TEXT)
+            stamp_style = _stamp_style()
             text_params = _appearance_lines(appearance)
         reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
         if timestamper is not None:
@@ -943,6 +946,16 @@ def _is_lock(exc: Exception) -> bool:
 
 
 _STAMP_TEXT = "%(line1)s\n%(line2)s\n%(line3)s"
+
+
+def _stamp_style() -> TextStampStyle:
+    """The signed box's look: its text on an opaque white ground filling the whole box, so what the
+    page has under the box (text, lines) never shows through the signature."""
+    white = RawContent(b"1 g 0 0 1 1 re f", box=BoxConstraints(width=1, height=1))
+    return TextStampStyle(stamp_text=_STAMP_TEXT, background=white, background_opacity=1.0,
+                          background_layout=layout.SimpleBoxLayoutRule(
+                              x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
+                              margins=layout.Margins.uniform(0), inner_content_scaling=layout.InnerScaling.STRETCH_FILL))
 _DRY_RUN_FIELDS = (
     SignatureField(name="Seing-dry-run-invisible"),
     SignatureField(name="Seing-dry-run-visible", box=Box(page=-1, x=72, y=72, width=180, height=60)),

@@ -187,6 +187,7 @@ class UseCases:
     remind_signer_now = UseCase(collections.remind_now)
     replace_signer = UseCase(collections.replace_signer)
     cancel_collection = UseCase(collections.cancel)
+    discard_collection_draft = UseCase(collections.discard_draft)
     list_collections = UseCase(collections.list_collections)
     collection_details = UseCase(collections.collection_details)
     collection_timeline = UseCase(collections.collection_timeline)
