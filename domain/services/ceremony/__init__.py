@@ -2,7 +2,7 @@
 
 One module per capability:
 
-- ``opening``: the signer's page (``open_ceremony``, ``ceremony_status``, the documents to read, ``refuse``);
+- ``opening``: the signer's page (``view_ceremony``, ``open_ceremony``, ``ceremony_status``, the documents to read, ``refuse``);
 - ``signer_identity``: level 3 for an external signer, the identity check before the code;
 - ``signing``: ``request_signing_code``, ``sign`` and the worker's ``finalise_signature`` (trusted
   time was unavailable), all taking one ``SigningPorts`` the composition root builds;
@@ -23,6 +23,7 @@ from domain.services.ceremony.opening import (
     open_ceremony,
     read_document_for_signer,
     refuse,
+    view_ceremony,
 )
 from domain.services.ceremony.signer_identity import identity_check_outcome, record_identity_check, start_identity_check
 from domain.services.ceremony.signing import (
@@ -39,5 +40,5 @@ __all__ = [
     "build_prepared_versions", "ceremony_status", "download_by_link", "evidence_for_member", "finalise_collection",
     "finalise_signature", "identity_check_outcome", "open_ceremony", "prepare_fields", "read_document_for_signer",
     "record_identity_check", "refuse", "request_signing_code", "seal_evidence", "seal_pending_evidence", "sign",
-    "signed_document_for_member", "start_identity_check",
+    "signed_document_for_member", "start_identity_check", "view_ceremony",
 ]
