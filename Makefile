@@ -55,8 +55,9 @@ lint: install
 # Every test on every core (pytest-xdist; each worker has its own databases and folders), then
 # the suites that need no browser again with the system clock two years ahead.
 TEST_WORKERS ?= auto
+# --durations: the slowest tests of each pass are printed, so the next one to speed up is in the log.
 test: install system-deps lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
 	$(MAKE) --no-print-directory test-shifted
 
 # A test that pins a date while the code under it reads the wall clock passes only on the day it
@@ -66,12 +67,16 @@ test: install system-deps lint
 # pthread_cond_timedwait, and the fix made every hand-over of the GIL 5-10 times slower.
 # tests/shifted_clock/sitecustomize.py works around libfaketime 0.9.10's time.sleep bug.
 # The browser suites are left out: the server code they drive runs under the other suites too.
+# So are the `processes` tests (the load test, many processes under kill -9): what they check is
+# processes and concurrency, through use cases the ceremony and worker suites run under the shifted
+# clock, and each takes minutes. And the `moved_clock` tests, which set libfaketime's time
+# themselves for the processes they start: shifting it again adds nothing.
 SHIFT_DAYS ?= 730
 test-shifted: install system-deps
 	LD_PRELOAD="$$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n1)" FAKETIME="+$(SHIFT_DAYS)d" \
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 PYTHONPATH=tests/shifted_clock \
 	SEING_TEST_CLOCK_SHIFT_DAYS=$(SHIFT_DAYS) \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not processes and not moved_clock" -p no:cacheprovider --durations=15
 
 bench: install
 	$(BIN)/python -m bench

@@ -38,9 +38,10 @@ class BuiltinCaSettings:
     ocsp_renewal_margin: timedelta = timedelta(days=30)  # init renews a responder this close to expiry
     crl_validity: timedelta = timedelta(days=7)
     # The root's CRL (an ARL: it only lists the issuing CAs and the TSA, which are rarely
-    # revoked) lives a year, as offline roots publish them: while it is fresh, a long-term
-    # validator can check the root's children at the current time and, finding the signers'
-    # revocation data merely stale, validate them in the past (EN 319 102-1 §5.6.2.4).
+    # revoked) lives at least this long, and until the current TSA certificate ends: while it is
+    # fresh, a long-term validator can check the root's children (the last document timestamp's
+    # TSA above all) at the current time and, finding the signers' revocation data merely
+    # stale, validate them in the past (EN 319 102-1 §5.6.2.4). See CrlPublisher.next_update.
     root_crl_validity: timedelta = YEAR
     ocsp_response_validity: timedelta = timedelta(days=1)
     qc_pds_url: str | None = None  # defaults to {public_url}/pki/pds; EN 319 412-5 wants https

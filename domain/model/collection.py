@@ -71,6 +71,33 @@ class CollectionStatus(enum.Enum):
         return self not in (CollectionStatus.DRAFT, CollectionStatus.IN_PROGRESS)
 
 
+class SignerStanding(enum.Enum):
+    """Where a signer stands, as the people involved should read it: their own status while the
+    collection runs (or once they signed or refused), and once it ended without them, why."""
+
+    PENDING = "pending"
+    INVITED = "invited"
+    OPENED = "opened"
+    SIGNED = "signed"
+    REFUSED = "refused"
+    ENDED_BY_REFUSAL = "ended_by_refusal"  # another signer refused before this one signed
+    ENDED_BY_EXPIRY = "ended_by_expiry"
+    ENDED_BY_CANCELLATION = "ended_by_cancellation"
+
+
+_ENDED_STANDING = {CollectionStatus.REFUSED: SignerStanding.ENDED_BY_REFUSAL,
+                   CollectionStatus.EXPIRED: SignerStanding.ENDED_BY_EXPIRY,
+                   CollectionStatus.CANCELLED: SignerStanding.ENDED_BY_CANCELLATION}
+
+
+def standing_of(collection_status: CollectionStatus, signer_status: SignerStatus) -> SignerStanding:
+    """A signer who signed or refused keeps that; one who had not is no longer « Invité » once the
+    collection ended: the page says it ended without their signature, and why."""
+    if signer_status in (SignerStatus.SIGNED, SignerStatus.REFUSED):
+        return SignerStanding(signer_status.value)
+    return _ENDED_STANDING.get(collection_status, SignerStanding(signer_status.value))
+
+
 class InvitationMode(enum.Enum):
     SEQUENTIAL = "sequential"  # Invitations séquentielles: one at a time, in order
     PARALLEL = "parallel"  # Invitations en parallèle: everyone at once
@@ -425,6 +452,9 @@ class Collection:
         to_invite = self.signers[:1] if self.mode is InvitationMode.SEQUENTIAL else list(self.signers)
         return [self._invite(signer, now, new_token) for signer in to_invite]
 
+    def standing(self, signer_id: str) -> SignerStanding:
+        return standing_of(self.status, self.signer(signer_id).status)
+
     def signer_for_link(self, token_hash: str, now: datetime) -> Signer:
         """The signer a link belongs to, if the link still works; refused with the reason otherwise."""
         signer = next((s for s in self.signers if s.holds(token_hash)), None)
@@ -459,14 +489,26 @@ class Collection:
         return []
 
     def refuse(self, *, signer_id: str, reason: str, now: datetime) -> list[Notification]:
-        """A refusal ends the collection; the preparer is told, no one receives the documents."""
+        """A refusal ends the collection; the preparer and the other invited signers are told, no
+        one receives the documents."""
         self._require_running(now)
         signer = self.signer(signer_id)
         signer.refuse(reason, now)
         self._end(CollectionStatus.REFUSED, now)
         self._record(now, EventKind.REFUSED, actor=signer.id, signer_id=signer.id, reason=signer.refusal_reason or "")
         return [self._notify_preparer("collection_refused", signer_name=signer.display_name,
-                                      reason=signer.refusal_reason or "")]
+                                      reason=signer.refusal_reason or "")] + [
+            Notification.email(s.email, "collection_refused_signer", **self._context(s),
+                               signed="yes" if s.has_signed else "no") for s in self.told_of_refusal(signer.id)]
+
+    def told_of_refusal(self, signer_id: str) -> list[Signer]:
+        """The other signers a refusal is told to: those who were invited (signed or not) learn that
+        nothing will be sent, without the reason (the preparer's to read). Signers still waiting for
+        their turn never knew of it, and the preparer signing their own collection reads the
+        preparer's email, not a second one."""
+        preparer = str(self.preparer.identity.email).casefold()
+        return [s for s in self.signers if s.id != signer_id and s.status is not SignerStatus.PENDING
+                and str(s.email).casefold() != preparer]
 
     def remind(self, *, signer_id: str, now: datetime, new_token: NewToken,
                by: Member | None = None) -> Notification:

@@ -140,10 +140,11 @@ def _with_states(*, uow: Callable[[], UnitOfWork], store: DocumentStore, signing
 def archive_status(*, uow: Callable[[], UnitOfWork], store: DocumentStore, signing: PdfSigning, clock: Clock,
                    archive_renewal_margin_days: int = 365) -> list[ArchiveEntry]:
     """Every kept PDF with its deadline and last renewal, soonest deadline first (``seing archives status``)."""
-    now = clock.now()
+    collections = _with_states(uow=uow, store=store, signing=signing, clock=clock,
+                               margin=_margin(archive_renewal_margin_days))
+    now = clock.now()  # after: a state first computed there may be due from that very moment
     entries = []
-    for collection in _with_states(uow=uow, store=store, signing=signing, clock=clock,
-                                   margin=_margin(archive_renewal_margin_days)):
+    for collection in collections:
         for target, name, ref, state in _kept(collection):
             assert state is not None
             entries.append(ArchiveEntry(

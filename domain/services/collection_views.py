@@ -6,7 +6,15 @@ from datetime import datetime
 
 from attrs import frozen
 
-from domain.model.collection import Collection, CollectionStatus, EventKind, InvitationMode, ReminderPolicy
+from domain.model.collection import (
+    Collection,
+    CollectionStatus,
+    EventKind,
+    InvitationMode,
+    ReminderPolicy,
+    SignerStanding,
+    standing_of,
+)
 from domain.model.document import FieldPlacement, PageSize
 from domain.model.signer import SignatureLevel, Signer, SignerKind, SignerStatus
 
@@ -30,9 +38,12 @@ class SignerView:
     refusal_reason: str | None
     # "sms" or "email": a message to this signer never arrived and they still have to act
     delivery_failed: str | None = None
+    # what the row says: the status, or why the collection ended without this signer's signature
+    standing: SignerStanding | None = None
 
     @classmethod
-    def of(cls, signer: Signer, position: int, delivery_failed: str | None = None) -> SignerView:
+    def of(cls, signer: Signer, position: int, delivery_failed: str | None = None,
+           collection_status: CollectionStatus | None = None) -> SignerView:
         mobile = signer.identity.mobile
         return cls(signer_id=signer.id, kind=signer.kind, position=position,
                    given_names=signer.identity.name.given_names, surname=signer.identity.name.surname,
@@ -40,7 +51,8 @@ class SignerView:
                    masked_mobile=mobile.masked() if mobile else None, level=signer.level, status=signer.status,
                    member_id=signer.member_id, invited_at=signer.invited_at, opened_at=signer.opened_at,
                    signed_at=signer.signed_at, refusal_reason=signer.refusal_reason,
-                   delivery_failed=delivery_failed)
+                   delivery_failed=delivery_failed,
+                   standing=standing_of(collection_status or CollectionStatus.IN_PROGRESS, signer.status))
 
 
 @frozen
@@ -144,7 +156,8 @@ class CollectionDetails:
         return cls(summary=CollectionSummary.of(c), message=c.message, mode=c.mode, reminders=c.reminders,
                    preparer_member_id=c.preparer.member_id, preparer_name=c.preparer.identity.display_name,
                    cabinet_name=c.preparer.cabinet_name, documents=documents,
-                   signers=tuple(SignerView.of(s, i + 1, c.delivery_failed(s.id)) for i, s in enumerate(c.signers)),
+                   signers=tuple(SignerView.of(s, i + 1, c.delivery_failed(s.id), c.status)
+                                 for i, s in enumerate(c.signers)),
                    observers=tuple(ObserverView(observer_id=o.id, display_name=o.identity.display_name,
                                                 email=str(o.email)) for o in c.observers),
                    timeline=timeline_of(c), evidence_ready=c.evidence is not None)

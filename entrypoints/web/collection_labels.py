@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.model.collection import CollectionStatus, EventKind, InvitationMode
+from domain.model.collection import CollectionStatus, EventKind, InvitationMode, SignerStanding
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from entrypoints.web.i18n import N_
 
@@ -46,6 +46,14 @@ SIGNER_STATUS_LABELS = {
     SignerStatus.OPENED: N_("A ouvert l’invitation"),
     SignerStatus.SIGNED: N_("A signé"),
     SignerStatus.REFUSED: N_("A refusé"),
+}
+
+# A signer's row once the collection's outcome is known: not « Invité » after someone refused.
+SIGNER_STANDING_LABELS = {
+    **{SignerStanding(status.value): label for status, label in SIGNER_STATUS_LABELS.items()},
+    SignerStanding.ENDED_BY_REFUSAL: N_("N’a pas signé\u00a0: collecte refusée"),
+    SignerStanding.ENDED_BY_EXPIRY: N_("N’a pas signé\u00a0: date limite dépassée"),
+    SignerStanding.ENDED_BY_CANCELLATION: N_("N’a pas signé\u00a0: collecte annulée"),
 }
 
 MODE_LABELS = {

@@ -57,6 +57,9 @@ def test_a_level_2_signer_opens_asks_a_code_and_signs_without_session_or_csrf(wo
     sent = raw.post(f"{base}/code", json={"accepted": True})
     assert sent.status_code == 201, sent.text
     assert sent.json()["channel"] == "sms"
+    # The digest the view announces is the one the code sent is bound to.
+    (challenge,) = world.store.tables["one_time_codes"].values()
+    assert view["code_digest"] == challenge.payload_digest
     signed = raw.post(f"{base}/signature", json={"code": world.latest_code()})
     assert signed.status_code == 200, signed.text
     assert signed.json() == {"status": "completed", "collection_status": "completed"}

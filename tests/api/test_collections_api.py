@@ -175,6 +175,10 @@ def test_send_remind_replace_cancel_and_the_timeline(api, draft, container, sent
     assert replacement.status_code == 201
     assert "lea@example.fr" in [n.to for n in sent("collection_invitation")]
     assert api.post(f"/api/v1/collections/{draft}/cancellation").status_code == 204
+    # Once cancelled, the signers who had not signed are no longer « invited »: the API says why.
+    signers = api.get(f"/api/v1/collections/{draft}").json()["signers"]
+    assert {(s["status"], s["standing"]) for s in signers} == {("invited", "ended_by_cancellation"),
+                                                                ("pending", "ended_by_cancellation")}
     again = api.post(f"/api/v1/collections/{draft}/cancellation")
     assert problem_of(again, 409)["code"] == "collection.ended"
     timeline = api.get(f"/api/v1/collections/{draft}/timeline").json()

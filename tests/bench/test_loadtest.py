@@ -11,6 +11,7 @@ from bench import loadtest
 from tests.conftest import require_service
 
 
+@pytest.mark.processes
 @pytest.mark.timeout(900)
 def test_the_loadtest_runs_on_tiny_inputs_and_prints_its_table_with_the_baselines(capsys):
     require_service(shutil.which("wrk") is not None, "wrk (Debian package wrk)")

@@ -181,6 +181,8 @@ def test_refusal_ends_the_collection_tells_the_preparer_and_sends_no_document(wo
     collection = world.get(cid)
     assert collection.status is CollectionStatus.REFUSED
     assert [n.to for n in world.notifications("collection_refused")] == ["jessica@poussart.fr"]
+    # Claire (signed) is told nothing will be sent; Jessica, who prepared it, read the preparer's email.
+    assert [n.to for n in world.notifications("collection_refused_signer")] == ["claire@exemple.fr"]
     assert world.notifications("collection_completed") == [] and collection.download_links == []
     refused = [j.spec.payload_dict() for j in world.jobs("webhook_event")][-2:]
     marc = next(s.id for s in collection.signers if str(s.email) == "marc@exemple.fr")

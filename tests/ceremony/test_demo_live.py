@@ -59,7 +59,7 @@ def demo(tmp_path_factory):
     web = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "web"], env=env, cwd=base, stdout=log,
                            stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a bound for a loaded machine, not a target
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()

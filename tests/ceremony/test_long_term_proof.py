@@ -119,7 +119,8 @@ def test_every_signature_of_a_completed_document_validates_offline_at_b_lta(worl
         assert all(s.proven_at is not None and s.proven_at == s.signing_time for s in proven)
     # Two days on, the OCSP responses (one day) and the level-3 one-time certificate (one hour)
     # have expired; 200 days on, the issuing CAs' CRLs too: the proof rests on the timestamps
-    # (validation in the past), within the root CRL's year (see ARCHITECTURE.md, "Long-term proof").
+    # (validation in the past); the root's CRL reaches the TSA certificate's end (see
+    # ARCHITECTURE.md, "Long-term proof"; years later: test_long_term_proof_moved_clock.py).
     for days in (2, 198):
         world.clock.advance(timedelta(days=days))
         for pdf in world.document_bytes(cid):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from domain.model.cabinet import Delegation
-from domain.model.collection import CollectionStatus, EventKind, InvitationMode
+from domain.model.collection import CollectionStatus, EventKind, InvitationMode, SignerStanding
 from domain.model.errors import (
     CollectionAlreadyEnded,
     CollectionNotRunning,
@@ -212,16 +212,70 @@ def test_nobody_signs_after_the_deadline():
 # -- refusal ------------------------------------------------------------------------------------------
 
 
-def test_a_refusal_ends_the_collection_and_only_the_preparer_is_told():
+def test_a_refusal_ends_the_collection_and_tells_the_preparer_with_the_reason_and_the_other_signers_without():
     c = ready(3, mode=PAR)
     c.add_observer(by=PREPARER, observer_id="o", identity=identity(9), now=T0)
-    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    tokens = Tokens()
+    c.send(by=PREPARER, now=T0, new_token=tokens)
+    c.record_signature(signer_id="sig-2", now=later(hours=1), new_token=tokens)
     told = c.refuse(signer_id="sig-3", reason="  Montant   erroné ", now=later(hours=3))
     assert c.status is CollectionStatus.REFUSED and c.ended_at == later(hours=3)
-    assert templates(told) == [("collection_refused", "person1@example.org")]
+    assert templates(told) == [("collection_refused", "person1@example.org"),
+                               ("collection_refused_signer", "person2@example.org"),
+                               ("collection_refused_signer", "person4@example.org")]
     assert told[0].context_dict()["reason"] == "Montant erroné"
     assert told[0].context_dict()["signer_name"] == "PrénomC NomC"
     assert c.signer("sig-3").refusal_reason == "Montant erroné"
+    to_signers = [n.context_dict() for n in told[1:]]
+    assert all("reason" not in n for n in to_signers)  # the reason is the preparer's to read
+    assert [n["signed"] for n in to_signers] == ["yes", "no"]
+
+
+def test_signers_still_waiting_for_their_turn_are_not_told_of_a_refusal():
+    c = ready(3, mode=SEQ)
+    tokens = Tokens()
+    c.send(by=PREPARER, now=T0, new_token=tokens)
+    c.record_signature(signer_id="sig-2", now=later(hours=1), new_token=tokens)
+    told = c.refuse(signer_id="sig-3", reason="non", now=later(hours=2))
+    assert templates(told) == [("collection_refused", "person1@example.org"),
+                               ("collection_refused_signer", "person2@example.org")]
+
+
+def test_the_preparer_who_also_signs_gets_one_email_about_a_refusal():
+    c = draft(mode=PAR)
+    c.add_document(by=PREPARER, document=document(), now=T0)
+    c.add_signer(by=PREPARER, signer_id="me", kind=SignerKind.MYSELF, identity=identity(1),
+                 level=SignatureLevel.SIMPLE, now=T0, member=PREPARER)
+    c.add_signer(by=PREPARER, signer_id="sig-2", kind=SignerKind.EXTERNAL, identity=identity(2),
+                 level=SignatureLevel.SIMPLE, now=T0)
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    told = c.refuse(signer_id="sig-2", reason="non", now=later(hours=1))
+    assert templates(told) == [("collection_refused", "person1@example.org")]
+
+
+@pytest.mark.parametrize(("end", "expected"), [
+    ("refuse", {"sig-2": SignerStanding.SIGNED, "sig-3": SignerStanding.REFUSED,
+                "sig-4": SignerStanding.ENDED_BY_REFUSAL}),
+    ("cancel", {"sig-2": SignerStanding.SIGNED, "sig-3": SignerStanding.ENDED_BY_CANCELLATION,
+                "sig-4": SignerStanding.ENDED_BY_CANCELLATION}),
+    ("expire", {"sig-2": SignerStanding.SIGNED, "sig-3": SignerStanding.ENDED_BY_EXPIRY,
+                "sig-4": SignerStanding.ENDED_BY_EXPIRY}),
+])
+def test_once_the_collection_ended_a_signer_who_had_not_signed_is_no_longer_invited(end, expected):
+    c = ready(3, mode=PAR)
+    tokens = Tokens()
+    c.send(by=PREPARER, now=T0, new_token=tokens)
+    c.record_signature(signer_id="sig-2", now=later(hours=1), new_token=tokens)
+    c.open(signer_id="sig-3", now=later(hours=1))
+    assert [c.standing(s) for s in ("sig-2", "sig-3", "sig-4")] == [
+        SignerStanding.SIGNED, SignerStanding.OPENED, SignerStanding.INVITED]
+    if end == "refuse":
+        c.refuse(signer_id="sig-3", reason="non", now=later(hours=2))
+    elif end == "cancel":
+        c.cancel(by=PREPARER, now=later(hours=2))
+    else:
+        c.expire(now=c.deadline)
+    assert {s: c.standing(s) for s in expected} == expected
 
 
 def test_after_a_refusal_links_no_longer_work_and_nobody_signs():

@@ -29,7 +29,7 @@ def every_kind_of_notification():
                             identity=identity(7), level=SignatureLevel.SIMPLE, now=later(days=3), new_token=tokens)
     out += c.record_signature(signer_id="sig-7", now=later(days=4), new_token=tokens)
     out += c.record_signature(signer_id="sig-3", now=later(days=4), new_token=tokens)  # completed
-    refused = ready(1)
+    refused = ready(2, mode=InvitationMode.PARALLEL)
     refused.send(by=PREPARER, now=T0, new_token=tokens)
     out += refused.refuse(signer_id="sig-2", reason="Le montant est faux.", now=later(days=1))
     expired = ready(1)
@@ -46,7 +46,7 @@ def test_every_collection_notification_renders(renderer):
     notifications = every_kind_of_notification()
     assert {n.template for n in notifications} == {
         "collection_invitation", "collection_reminder", "collection_invitation_withdrawn", "collection_completed",
-        "collection_refused", "collection_expired", "collection_cancelled"}
+        "collection_refused", "collection_refused_signer", "collection_expired", "collection_cancelled"}
     for notification in notifications:
         email = renderer.render(notification)
         assert email.subject and "Bonjour" in email.text and email.html.startswith("<!DOCTYPE html>")
@@ -68,6 +68,16 @@ def test_the_preparer_reads_the_refusal_reason(renderer):
     assert refusal.to == "person1@example.org"
     assert "Le montant est faux." in email.text
     assert "https://seing.example/collectes/col-1" in email.text
+
+
+def test_the_other_signers_read_that_the_collection_was_refused_but_not_the_reason(renderer):
+    to_signer = next(n for n in every_kind_of_notification() if n.template == "collection_refused_signer")
+    email = renderer.render(to_signer)
+    assert to_signer.to == "person3@example.org"
+    assert email.subject == f"La collecte «{NBSP}Lettre de mission 2027{NBSP}» a été refusée"
+    assert "Bonjour PrénomC NomC" in email.text and "aucun document signé ne sera envoyé" in email.text
+    assert "le lien de votre invitation indique désormais que la collecte" in email.text
+    assert "Le montant est faux." not in email.text and "Le montant est faux." not in (email.html or "")
 
 
 def test_signers_of_an_expired_collection_are_told_their_link_is_dead(renderer):

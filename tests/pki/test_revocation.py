@@ -71,18 +71,35 @@ def test_each_new_crl_has_a_higher_number_and_a_bounded_life(pki: TestPki) -> No
     assert len(entry.extensions) == 0
 
 
-@pytest.mark.parametrize("issuer, life", [(CaName.ROOT, timedelta(days=365)), (CaName.LCP, timedelta(days=7))])
-def test_a_crl_close_to_expiry_is_republished(pki: TestPki, issuer: CaName, life: timedelta) -> None:
-    # The root's CRL (an ARL) lives a year, the issuing CAs' a week; each is republished
-    # once half its life is gone.
-    first = x509.load_der_x509_crl(pki.ca.crl(issuer))
+def test_an_issuing_cas_crl_close_to_expiry_is_republished(pki: TestPki) -> None:
+    # The issuing CAs' CRLs live a week and are republished once half their life is gone.
+    life = timedelta(days=7)
+    first = x509.load_der_x509_crl(pki.ca.crl(CaName.LCP))
     assert first.next_update_utc - first.last_update_utc == life
     pki.clock.advance(life * 0.4)
-    assert pki.ca.crl(issuer) == first.public_bytes(serialization.Encoding.DER)
+    assert pki.ca.crl(CaName.LCP) == first.public_bytes(serialization.Encoding.DER)
     pki.clock.advance(life * 0.2)
-    fresh = x509.load_der_x509_crl(pki.ca.crl(issuer))
+    fresh = x509.load_der_x509_crl(pki.ca.crl(CaName.LCP))
     assert fresh.last_update_utc > first.last_update_utc
-    assert fresh.is_signature_valid(ca_cert(pki, issuer).public_key())
+    assert fresh.is_signature_valid(ca_cert(pki, CaName.LCP).public_key())
+
+
+def test_the_roots_crl_reaches_the_end_of_the_tsa_certificate_and_follows_its_rollover(pki: TestPki) -> None:
+    """The last document timestamp of a file is checked at the current time: offline, its TSA
+    certificate's status (this CRL) must be fresh for as long as that certificate is valid."""
+    tsa = pki.ca.tsa().certificate
+    first = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
+    assert first.next_update_utc == tsa.not_after
+    # Not republished while it reaches the TSA's end, years ahead...
+    pki.clock.set(tsa.not_after - timedelta(days=365 * 2) - timedelta(days=1))
+    assert pki.ca.crl(CaName.ROOT) == first.public_bytes(serialization.Encoding.DER)
+    # ...until the TSA rolls over (two years before its end): then it reaches the new one's end.
+    pki.clock.advance(timedelta(days=2))
+    rolled = pki.ca.tsa().certificate
+    assert rolled.serial != tsa.serial
+    fresh = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
+    assert fresh.last_update_utc > first.last_update_utc and fresh.next_update_utc == rolled.not_after
+    assert fresh.is_signature_valid(ca_cert(pki, CaName.ROOT).public_key())
 
 
 def test_revocation_survives_a_restart(pki: TestPki) -> None:

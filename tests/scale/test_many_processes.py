@@ -53,7 +53,7 @@ CODE = r"Votre code à usage unique[^\n]*:\s*(\d{6})"
 # Seconds for one run's signing and completion: a bound, not a target (SEING_SCALE_DEADLINE for
 # 100 collections on a loaded machine).
 DEADLINE = float(os.environ.get("SEING_SCALE_DEADLINE", "400"))
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(int(DEADLINE) + 200)]
+pytestmark = [pytest.mark.postgres, pytest.mark.processes, pytest.mark.timeout(int(DEADLINE) + 200)]
 
 
 class Sink:

@@ -276,12 +276,58 @@ def test_an_expired_collection_says_the_deadline_has_passed(world, client):
 
 
 def test_a_refused_collection_tells_the_other_signers(world, client):
-    world.collection([_external(SignatureLevel.ADVANCED, "Anne", "anne@exemple.fr"),
-                      _external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None)],
-                     mode=InvitationMode.PARALLEL)
+    cid = world.collection([_external(SignatureLevel.ADVANCED, "Anne", "anne@exemple.fr"),
+                            _external(SignatureLevel.SIMPLE, "Bruno", "bruno@exemple.fr", mobile=None),
+                            _external(SignatureLevel.SIMPLE, "Chloé", "chloe@exemple.fr", mobile=None)],
+                           mode=InvitationMode.PARALLEL)
+    world.sign_as("chloe@exemple.fr")
     world.uc.refuse(token=world.token_of("anne@exemple.fr"), reason="Non")
+    assert sorted(n.to for n in world.notifications("collection_refused_signer")) == [
+        "bruno@exemple.fr", "chloe@exemple.fr"]
     page = client.get(f"/signature/{world.token_of('bruno@exemple.fr')}")
     assert page.status_code == 410 and "Cette collecte a été refusée" in page.text
+    refuser = _text(client.get(f"/signature/{world.token_of('anne@exemple.fr')}").text)
+    assert "nous avons prévenu Jessica Poussart ainsi que les 2 autres signataires" in refuser
+    # Chloé signed before the refusal: her page says nothing will be sent, not « quand tous auront signé ».
+    signed = _text(client.get(f"/signature/{world.token_of('chloe@exemple.fr')}").text)
+    assert "Un autre signataire a refusé de signer" in signed and "Quand tous les signataires" not in signed
+    # The preparer's page shows each signer's state: Bruno is no longer « Invité ».
+    _post(client, "/connexion", {"email": "jessica@poussart.fr", "password": "correct horse battery"})
+    rows = {row.split("</th>")[0].rsplit(">", 1)[-1]: _text(row)
+            for row in client.get(f"/collectes/{cid}").text.split('<tr id="signataire-')[1:]}
+    assert "A refusé" in rows["Anne Exemple"] and "A signé" in rows["Chloé Exemple"]
+    assert "N'a pas signé : collecte refusée" in rows["Bruno Exemple"] and "Invité" not in rows["Bruno Exemple"]
+
+
+def test_the_signer_sees_each_document_their_box_on_its_page_and_the_digest_their_code_binds(world, client):
+    from domain.model.one_time_code import bind_payload
+
+    cid = world.collection([_external(SignatureLevel.ADVANCED, "Anne", "anne@exemple.fr")], documents=2)
+    token = world.token_of("anne@exemple.fr")
+    html = client.get(f"/signature/{token}").text
+    collection = world.get(cid)
+    signer = collection.signers[0]
+    for index, document in enumerate(collection.documents, start=1):
+        placement = collection.placement(document.id, signer.id)
+        size = document.page_sizes[placement.page - 1]
+        # Listed with its pages and the page of the box, then the box drawn over that page's image.
+        assert f'<a href="#doc-{index}">{document.name}</a>' in html
+        box = re.search(rf'<rect id="zone-{index}" data-signature-zone x="([\d.]+)" y="([\d.]+)"\s+'
+                        rf'width="([\d.]+)" height="([\d.]+)"', html)
+        assert box is not None
+        assert [float(v) for v in box.groups()] == pytest.approx(
+            [placement.x, size.height - placement.y - placement.height, placement.width, placement.height])
+        # Each page image has its size before it loads, so only the pages near the screen are fetched.
+        assert f'width="900" height="{round(900 * size.height / size.width)}"' in html
+    assert html.count('loading="lazy"') == sum(d.page_count for d in collection.documents) - 1
+    assert 'href="#zone-1"' in html and "Aller à mes zones de signature" in html
+    # The digest shown is the one the code is bound to.
+    bound = bind_payload(d.approved.sha256 for d in world.get(cid).documents)
+    assert f'<code id="empreinte-code">{bound}</code>' in html
+    _accept(client, token)
+    challenges = list(world.store.tables["one_time_codes"].values())
+    assert [c.payload_digest for c in challenges] == [bound]  # the code sent is bound to exactly that
+    assert bound in client.get(f"/signature/{token}/code").text
 
 
 def test_an_unavailable_tsa_shows_the_finalising_page_that_refreshes_itself(world, client):

@@ -9,15 +9,17 @@ from attrs import frozen
 
 from domain.model.audit import RequestContext
 from domain.model.collection import Collection, CollectionStatus
-from domain.model.document import FieldPlacement
-from domain.model.errors import SignatureBeingFinalised
+from domain.model.document import FieldPlacement, PageSize
+from domain.model.errors import DocumentNotPrepared, InvalidValue, SignatureBeingFinalised
 from domain.model.jobs import JobSpec
+from domain.model.one_time_code import bind_payload
 from domain.model.signer import Signer, SignerStatus
 from domain.model.tokens import hash_token
 from domain.services.audit import sync_timeline
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
     UowFactory,
+    approved_digests,
     code_channel,
     enqueue,
     needs_identity_check,
@@ -40,7 +42,8 @@ class CeremonyDocument:
     page_count: int
     sha256: str  # of the version the signer reads and approves (bound to the code)
     size: int
-    placement: FieldPlacement
+    placement: FieldPlacement  # the signer's box on this document
+    page_sizes: tuple[PageSize, ...] = ()  # in points, to draw the box over the page images
 
 
 @frozen
@@ -62,6 +65,10 @@ class CeremonyView:
     masked_destination: str
     identity_check_required: bool
     documents: tuple[CeremonyDocument, ...]
+    # What the signer's one-time code is bound to (``bind_payload`` of every document's digest as
+    # shown): None until the documents carry their signature fields (the first opening adds them).
+    code_digest: str | None = None
+    others_told_of_refusal: int = 0  # once this signer refused: how many other signers were told
 
     @property
     def steps_left(self) -> bool:
@@ -89,8 +96,19 @@ def _view(collection: Collection, signer: Signer) -> CeremonyView:
         masked_destination=masked, identity_check_required=needs_identity_check(signer),
         documents=tuple(CeremonyDocument(document_id=d.id, name=d.name, page_count=d.page_count,
                                          sha256=d.approved.sha256, size=d.approved.size,
-                                         placement=collection.placement(d.id, signer.id))
-                        for d in collection.documents))
+                                         placement=collection.placement(d.id, signer.id), page_sizes=d.page_sizes)
+                        for d in collection.documents),
+        code_digest=_code_digest(collection),
+        others_told_of_refusal=(len(collection.told_of_refusal(signer.id))
+                                if signer.status is SignerStatus.REFUSED else 0))
+
+
+def _code_digest(collection: Collection) -> str | None:
+    """The digest ``request_signing_code`` binds the code to, computed the same way."""
+    try:
+        return bind_payload(approved_digests(collection))
+    except (DocumentNotPrepared, InvalidValue):  # not prepared yet, or no document at all
+        return None
 
 
 def open_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning,

@@ -74,6 +74,9 @@ class CeremonyOut:
     identity_check_required: bool
     next_action: str | None  # identity_check, request_code, sign, none
     documents: list[CeremonyDocumentOut]
+    # what the one-time code will be bound to (from every document's sha256, as shown), the digest
+    # the signer's page shows under « Empreinte liée à votre code »
+    code_digest: str | None = None
 
     @classmethod
     def from_view(cls, view: Any, token: str) -> CeremonyOut:
@@ -92,7 +95,8 @@ class CeremonyOut:
                    documents=[CeremonyDocumentOut(document_id=d.document_id, name=d.name, page_count=d.page_count,
                                                   sha256=d.sha256, size=d.size,
                                                   url=f"/api/v1/signature/{token}/documents/{d.document_id}")
-                              for d in view.documents])
+                              for d in view.documents],
+                   code_digest=view.code_digest)
 
 
 @dataclass

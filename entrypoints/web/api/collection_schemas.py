@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.model.collection import CollectionStatus, EventKind, InvitationMode
+from domain.model.collection import CollectionStatus, EventKind, InvitationMode, SignerStanding
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
 from domain.services.collection_views import (
     CollectionDetails,
@@ -249,13 +249,17 @@ class SignerOut:
     opened_at: datetime | None
     signed_at: datetime | None
     refusal_reason: str | None
+    # ``status``, or once the collection ended without this signer's signature, why
+    # (ended_by_refusal, ended_by_expiry, ended_by_cancellation)
+    standing: SignerStanding | None = None
 
     @classmethod
     def of(cls, s: SignerView) -> SignerOut:
         return cls(signer_id=s.signer_id, kind=s.kind, position=s.position, given_names=s.given_names,
                    surname=s.surname, display_name=s.display_name, email=s.email, masked_mobile=s.masked_mobile,
                    level=s.level, status=s.status, member_id=s.member_id, invited_at=s.invited_at,
-                   opened_at=s.opened_at, signed_at=s.signed_at, refusal_reason=s.refusal_reason)
+                   opened_at=s.opened_at, signed_at=s.signed_at, refusal_reason=s.refusal_reason,
+                   standing=s.standing)
 
 
 @dataclass
