@@ -45,7 +45,6 @@ from tests.intake.corpus import minimal_pdf
 # The session-scoped factory of throw-away PostgreSQL databases the persistence tests use.
 from tests.persistence.conftest import make_postgres_database  # noqa: F401
 
-
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = int(os.environ.get("SEING_SCALE_COLLECTIONS", "8"))
 KILLS = 20
