@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
@@ -19,6 +20,7 @@ from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted
 from ports.documents import DocumentStore
 from ports.pdf_signing import SignatureField, SignatureRequest
+from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["StoredDocumentOperations", "scratch_copy"]
 
@@ -51,6 +53,10 @@ class StoredDocumentOperations:
     def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
         raise NotImplementedError
 
+    def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
+                            signer: BatchDigestSigner) -> None:
+        raise NotImplementedError
+
     def timestamp_file(self, source: Path, destination: Path) -> None:
         raise NotImplementedError
 
@@ -63,6 +69,23 @@ class StoredDocumentOperations:
     # The stored-document operations the use cases call.
     def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest) -> DocumentRef:
         return self._transform(store, sha256, lambda source, out: self.sign_file(source, out, request))
+
+    def sign_documents_together(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]],
+                                signer: BatchDigestSigner) -> list[DocumentRef]:
+        with ExitStack() as stack:
+            files = []
+            for sha256, request in items:
+                directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-",
+                                                                                 dir=self.scratch_dir)))
+                source = directory / "in.pdf"
+                scratch_copy(store, sha256, source)
+                files.append((source, directory / "out.pdf", request))
+            self.sign_files_together(files, signer)
+            refs = []
+            for _source, out, _request in files:
+                with open(out, "rb") as result:
+                    refs.append(store.put(result))
+            return refs
 
     def timestamp_document(self, store: DocumentStore, sha256: str) -> DocumentRef:
         return self._transform(store, sha256, self.timestamp_file)

@@ -197,13 +197,13 @@ def cmd_archives_status(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([{"collection_id": e.collection_id, "cabinet_id": e.cabinet_id, "target": e.target,
                            "name": e.name, "sha256": e.sha256, "deadline": _when(e.deadline),
                            "proof_ends": _when(e.proof_ends), "last_renewed_at": _when(e.last_renewed_at),
-                           "failures": e.failures, "last_failure": e.last_failure, "due": e.due}
+                           "failures": e.failures, "last_failure": e.last_failure, "due": e.due, "of": e.of}
                           for e in entries], indent=2))
     else:
         for e in entries:
             state = "DUE" if e.due else "ok"
             failed = f", {e.failures} failed attempt(s) ({e.last_failure})" if e.failures else ""
-            print(f"{e.collection_id} {e.target} ({e.name}): deadline {_when(e.deadline)} [{state}], "
+            print(f"{'sealing ' if e.of == 'sealing' else ''}{e.collection_id} {e.target} ({e.name}): deadline {_when(e.deadline)} [{state}], "
                   f"last renewal {_when(e.last_renewed_at) or 'never'}{failed}")
         print(f"{len(entries)} kept PDF(s), {sum(e.due for e in entries)} due")
     return 3 if any(e.due and e.failures for e in entries) else 0

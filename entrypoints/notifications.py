@@ -179,20 +179,38 @@ class DeliveryFailureRecorder(Protocol):
                  provider_code: str | None) -> object: ...
 
 
-def make_notify_failure_handler(record: DeliveryFailureRecorder) -> FailureHandler:
+class RegistrationFailureRecorder(Protocol):
+    def __call__(self, *, registration_id: str, channel: str, permanent: bool) -> object: ...
+
+
+class EnrollmentFailureRecorder(Protocol):
+    def __call__(self, *, enrollment_id: str, channel: str, permanent: bool) -> object: ...
+
+
+def make_notify_failure_handler(record: DeliveryFailureRecorder,
+                                record_registration: RegistrationFailureRecorder | None = None,
+                                record_enrollment: EnrollmentFailureRecorder | None = None) -> FailureHandler:
     """What the worker calls when a ``notify`` job failed for good: a message serving a
     collection's signer is handed to the use case (``record_delivery_failure``) that tells the
-    preparer. ``permanent`` says the provider refused it; otherwise every retry failed."""
+    preparer; an LCP registration's or a QCP enrollment's code, to the one that tells the person
+    on the code page (``record_registration_delivery_failure``, ``qcp.record_delivery_failure``). ``permanent`` says the provider refused it;
+    otherwise every retry failed."""
 
     def failed(job: Job, exc: BaseException | None) -> None:
         try:
             notification = job.spec.as_notification()
         except (KeyError, ValueError):
             return  # a malformed payload names no one to tell
-        if not (notification.about_collection and notification.about_signer):
-            return
         cause = exc.__cause__ if isinstance(exc, PermanentJobError) else exc
         refused = isinstance(cause, PermanentDeliveryError)
+        if notification.about_registration and record_registration is not None:
+            record_registration(registration_id=notification.about_registration,
+                                channel=notification.channel.value, permanent=refused)
+        if notification.about_enrollment and record_enrollment is not None:
+            record_enrollment(enrollment_id=notification.about_enrollment,
+                              channel=notification.channel.value, permanent=refused)
+        if not (notification.about_collection and notification.about_signer):
+            return
         record(collection_id=notification.about_collection, signer_id=notification.about_signer,
                channel=notification.channel.value, permanent=refused,
                provider_code=cause.code if isinstance(cause, PermanentDeliveryError) else None)

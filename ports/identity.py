@@ -49,6 +49,7 @@ __all__ = [
     "IdentityVerifier",
     "ManualReview",
     "PendingReview",
+    "RetainedImages",
     "ReviewFile",
 ]
 
@@ -178,4 +179,14 @@ class ManualReview(Protocol):
     def decide(self, session_ref: str, *, approved: bool, officer_id: str,
                extracted: ExtractedIdentity | None = None, reason: str | None = None) -> IdentityCheckResult:
         """Approve with the data the officer read on the document, or reject with a reason."""
+        ...
+
+
+@runtime_checkable
+class RetainedImages(Protocol):
+    """Providers that keep the captured images for a while after the decision (the configured
+    retention): the registration officer may look at them until they are purged."""
+
+    def retained_image(self, session_ref: str, step: CaptureStep) -> tuple[str, bytes] | None:
+        """The image of ``step`` and its content type, or None once deleted (or never taken)."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from domain.model.intake import PdfInfo
@@ -14,4 +15,9 @@ class PdfInspector(Protocol):
         ``PdfInfo(readable=False, problem=...)``, an encrypted one ``encrypted=True``, one whose
         reading exceeds the adapter's memory or time limits ``too_demanding=True``, and the kinds of
         active content found (JavaScript, Launch actions) in ``active_content``."""
+        ...
+
+    def inspect_file(self, path: Path) -> PdfInfo:
+        """``inspect`` on a file, which the adapter reads where its limits apply (a worker opens
+        it by path): the caller never holds the file in memory."""
         ...

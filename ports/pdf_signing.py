@@ -23,7 +23,7 @@ from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
 from domain.model.pki import KeyRef
 from ports.documents import DocumentStore
-from ports.remote_signing import DigestSigner
+from ports.remote_signing import BatchDigestSigner, DigestSigner
 
 
 class PadesLevel(enum.Enum):
@@ -59,6 +59,9 @@ class VisibleSignature:
     signer_name: str
     signed_at: datetime
     level_label: str
+    # Shown first instead of « Signé par … » (a seal: « Cachet électronique »); then the name alone
+    # and the date; ``level_label`` is then not shown.
+    title: str | None = None
 
 
 @frozen
@@ -112,6 +115,16 @@ class PdfSigning(Protocol):
         """Store, and return, a copy of the stored document with one more signature."""
         ...
 
+    def sign_documents_together(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]],
+                                signer: BatchDigestSigner) -> list[DocumentRef]:
+        """Sign several stored documents with one remote key whose values come in one call, two-phase:
+        every document's signed-attribute digest is computed first, then ``signer.sign_digests``
+        once with them all, then each signature is finished (timestamp, validation data). The
+        requests' identities name the certificate and chain (``key_ref`` and ``remote`` None).
+        All or nothing: any document's failure fails the batch, before the signer is asked
+        when it happens during the first phase. One ``DocumentRef`` per item, in order."""
+        ...
+
     def timestamp_document(self, store: DocumentStore, sha256: str) -> DocumentRef:
         """Store a copy with a new document timestamp (PAdES B-LTA) and the TSA's validation data;
         over a PDF that has one already, this is an archive-timestamp renewal: the last document
@@ -134,6 +147,11 @@ class PdfSigning(Protocol):
         Streams: memory does not grow with the document's size. ``destination`` appears
         only once complete; ``source`` and ``destination`` must differ.
         """
+        ...
+
+    def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
+                            signer: BatchDigestSigner) -> None:
+        """``sign_documents_together``, file to file: (source, destination, request) triples."""
         ...
 
     def timestamp_file(self, source: Path, destination: Path) -> None:

@@ -28,6 +28,9 @@ class RemoteCredential:
     certificate: bytes = field(repr=False)
     chain: tuple[bytes, ...] = field(default=(), converter=tuple, repr=False)
     needs_code: bool = False  # the provider wants the signer's one-time code to authorise
+    # The provider makes and sends that code itself (CSC ``OTP.type`` "online", after
+    # ``credentials/sendOTP``): Seing sends none of its own and forwards the one the signer types.
+    code_from_provider: bool = False
     key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
     # What the trail records of the certificate (read by the adapter: ports parse no X.509).
     serial: str = ""  # hexadecimal
@@ -46,10 +49,24 @@ class DigestSigner(Protocol):
 
 
 @runtime_checkable
+class BatchDigestSigner(Protocol):
+    """Signs several precomputed digests in one go: what a collection's documents need from a
+    provider whose one-time code authorises once (CSC SCAL2 with a single-use OTP)."""
+
+    def sign_digests(self, digests: Sequence[bytes], hash_algorithm: str) -> list[bytes]:
+        """One signature value per digest, in order (same encodings as ``DigestSigner``)."""
+        ...
+
+
+@runtime_checkable
 class RemoteSigningService(Protocol):
     def credential_for(self, email: str) -> RemoteCredential:
         """The signer's credential: the one whose certificate names ``email``; raise
         RemoteCredentialMissing when the provider has none."""
+        ...
+
+    def send_code(self, credential: RemoteCredential) -> None:
+        """Ask the provider to send the signer its one-time code (``code_from_provider``)."""
         ...
 
     def authorize(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str,
@@ -65,6 +82,20 @@ class RemoteSigningService(Protocol):
     def signer(self, credential: RemoteCredential, code: str | None) -> DigestSigner:
         """A DigestSigner that authorises each digest with ``code`` and then signs it."""
         ...
+
+
+@frozen
+class AuthorizedTogether:
+    """A ``BatchDigestSigner`` over a ``RemoteSigningService``: one ``authorize`` naming every
+    digest (``numSignatures`` = their count, the code spent once), then one ``sign_digests``."""
+
+    service: RemoteSigningService
+    credential: RemoteCredential
+    code: str | None = field(default=None, repr=False)
+
+    def sign_digests(self, digests: Sequence[bytes], hash_algorithm: str) -> list[bytes]:
+        sad = self.service.authorize(self.credential, digests, hash_algorithm, self.code)
+        return self.service.sign_digests(self.credential, sad, digests, hash_algorithm)
 
 
 @frozen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from domain.model.seals import SealCertificateRequest, Sealing
@@ -33,6 +34,24 @@ class SealRequestRepository(Protocol):
 @runtime_checkable
 class SealingRepository(Protocol):
     def add(self, sealing: Sealing) -> None: ...
+
+    def save(self, sealing: Sealing) -> None:
+        """Replace the stored sealing of the same id (archive renewal, retention); SealingNotFound if absent."""
+        ...
+
+    def archives_kept(self) -> list[Sealing]:
+        """Sealings with a kept PDF (documents or evidence not purged), oldest first."""
+        ...
+
+    def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
+                      limit: int = 100) -> list[Sealing]:
+        """Sealings sealed at or before ``documents_before`` whose documents are still kept, or at
+        or before ``evidence_before`` whose evidence is; oldest first, at most ``limit``."""
+        ...
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        """Whether a sealing other than ``excluding`` still keeps these bytes."""
+        ...
 
     def get(self, sealing_id: str) -> Sealing:
         """Raise SealingNotFound when absent."""

@@ -12,6 +12,11 @@ class PasswordHasher(Protocol):
         """True when the password matches; never raises for a wrong password."""
         ...
 
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters than the hasher's own: the login
+        that has just checked the password stores a fresh hash."""
+        ...
+
 
 @runtime_checkable
 class Totp(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from domain.model.verification import VerificationReport
@@ -15,6 +16,10 @@ class SignatureVerifier(Protocol):
         """Every signature and document timestamp of ``pdf``. Raise domain NotVerifiable for a
         file that is not a readable PDF or holds no signature. Never calls a certificate
         qualified unless a configured trusted list grants its issuer."""
+        ...
+
+    def verify_file(self, path: Path) -> VerificationReport:
+        """``verify`` on a file, read as a stream (never whole in memory)."""
         ...
 
     def bound_evidence_digest(self, pdf: bytes) -> str | None:

@@ -131,6 +131,8 @@ class CscRemoteSigning:
             raise RemoteSigningUnavailable(f"the remote signing service did not answer: {exc}") from exc
         if response.status_code >= 400:
             raise _refusal(url, response)
+        if response.status_code == 204 or not response.content:
+            return {}  # credentials/sendOTP answers 204 No Content
         try:
             body = response.json()
         except ValueError as exc:
@@ -176,6 +178,7 @@ class CscRemoteSigning:
             raise RemoteSigningUnavailable("credentials/info gave an unreadable certificate") from exc
         return RemoteCredential(credential_id=credential_id, certificate=certificates[0],
                                 chain=tuple(certificates[1:]), needs_code=_needs_code(answer),
+                                code_from_provider=_needs_code(answer) and _otp_online(answer),
                                 key_algorithms=tuple(str(a) for a in key.get("algo") or ()),
                                 serial=format(parsed.serial_number, "x"), subject=parsed.subject.rfc4514_string(),
                                 issuer=parsed.issuer.rfc4514_string(), policy=_first_policy(parsed))
@@ -195,6 +198,10 @@ class CscRemoteSigning:
             return None
         except RemoteSigningUnavailable:
             return None  # one unreadable credential must not hide the signer's
+
+    def send_code(self, credential: RemoteCredential) -> None:
+        """``credentials/sendOTP``: the service sends the signer its OTP (an ``online`` OTP)."""
+        self._call("credentials/sendOTP", {"credentialID": credential.credential_id})
 
     def authorize(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str,
                   code: str | None = None) -> str:
@@ -272,6 +279,13 @@ def _needs_code(info: dict[str, Any]) -> bool:
         return False
     otp = info.get("OTP") or {}
     return otp.get("presence", "false") in ("true", "optional")
+
+
+def _otp_online(info: dict[str, Any]) -> bool:
+    """Whether the service generates and sends the OTP (after credentials/sendOTP) rather than the
+    signer's own device ("offline")."""
+    otp = info.get("OTP") or {}
+    return str(otp.get("type", "")).lower() == "online"
 
 
 def _refusal(url: str, response: httpx.Response) -> Exception:

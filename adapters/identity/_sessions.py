@@ -191,6 +191,18 @@ class CapturingVerifier:
         self._drop_images(record)
         return _digests(record)
 
+    def retained_image(self, session_ref: str, step: CaptureStep) -> tuple[str, bytes] | None:
+        """``RetainedImages``: an image kept for its retention after the decision."""
+        try:
+            record = self.store.get(session_ref)
+        except IdentitySessionNotFound:
+            return None
+        capture = record.captures.get(step.value)
+        data = self.store.image(session_ref, step)
+        if capture is None or data is None:
+            return None
+        return capture[0], data
+
     def purge_images(self) -> int:
         now = self.clock.now()
         purged = 0

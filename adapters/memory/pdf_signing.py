@@ -6,6 +6,7 @@ It refuses bad input the way the real adapter does, so error paths can be tested
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -18,6 +19,7 @@ from domain.model.archive import TimestampFacts
 from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf
 from ports.clock import Clock
 from ports.pdf_signing import SignatureField, SignatureRequest
+from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["FakePdfSigning"]
 
@@ -92,6 +94,16 @@ class FakePdfSigning(StoredDocumentOperations):
 
     def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
         _write_atomically(destination, self.sign(Path(source).read_bytes(), request))
+
+    def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
+                            signer: BatchDigestSigner) -> None:
+        """Two-phase as the real adapter: every file checked and digested, one call for the values."""
+        contents = [Path(source).read_bytes() for source, _out, _request in items]
+        for pdf in contents:
+            self._check(pdf)
+        signer.sign_digests([hashlib.sha256(pdf).digest() for pdf in contents], "sha256")
+        for pdf, (_source, out, request) in zip(contents, items, strict=True):
+            _write_atomically(out, self.sign(pdf, request))
 
     def timestamp_file(self, source: Path, destination: Path) -> None:
         _write_atomically(destination, self.timestamp(Path(source).read_bytes()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.model.errors import UniqueViolation
 from domain.model.seals import SealCertificateRequest, Sealing, SealingNotFound, SealRequestNotFound
 
@@ -48,3 +50,19 @@ class InMemorySealingRepository:
     def of_cabinet(self, cabinet_id: str, *, limit: int = 50) -> list[Sealing]:
         return sorted((s for s in self.rows.values() if s.cabinet_id == cabinet_id),
                       key=lambda s: (s.sealed_at, s.id), reverse=True)[:limit]
+
+    def save(self, sealing: Sealing) -> None:
+        self.get(sealing.id)
+        self.rows[sealing.id] = sealing
+
+    def archives_kept(self) -> list[Sealing]:
+        return sorted((s for s in self.rows.values() if s.kept()), key=lambda s: (s.sealed_at, s.id))
+
+    def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
+                      limit: int = 100) -> list[Sealing]:
+        return sorted((s for s in self.rows.values() if s.retention_due(documents_before, evidence_before)),
+                      key=lambda s: (s.sealed_at, s.id))[:limit]
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        return any(s.id != excluding and s.names_digest(sha256) for s in self.rows.values())
+

@@ -27,6 +27,9 @@ class PlainPasswordHasher:
             return False
         return hmac.compare_digest(digest, self._digest(salt, password))
 
+    def needs_rehash(self, password_hash: str) -> bool:
+        return not password_hash.startswith("plain$")
+
     @staticmethod
     def _digest(salt: str, password: str) -> str:
         return hashlib.sha256((salt + password).encode("utf-8")).hexdigest()

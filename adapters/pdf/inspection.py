@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from pathlib import Path
 
 import pypdfium2 as pdfium
 from pyhanko.pdf_utils import generic
@@ -166,6 +167,15 @@ def inspect_pdf(content: bytes, inflate_limit: int = DEFAULT_INFLATE_LIMIT,
     return PdfInfo(readable=True, page_sizes=sizes, has_signatures=has_signatures, active_content=active)
 
 
+def inspect_pdf_file(path: str, inflate_limit: int = DEFAULT_INFLATE_LIMIT,
+                     max_pages: int = DEFAULT_MAX_PAGES) -> PdfInfo:
+    """``inspect_pdf`` on a file read inside the worker, under its memory limit: only the path
+    crosses the pipe."""
+    with open(path, "rb") as handle:
+        content = handle.read()
+    return inspect_pdf(content, inflate_limit, max_pages)
+
+
 class PyHankoPdfiumInspector:
     def __init__(self, pool: BoundedProcessPool | None = None, *, inflate_limit: int = DEFAULT_INFLATE_LIMIT,
                  max_pages: int = DEFAULT_MAX_PAGES) -> None:
@@ -181,5 +191,13 @@ class PyHankoPdfiumInspector:
                     return PdfInfo(readable=False, too_demanding=True, problem=type(exc).__name__)
         try:
             return self._pool.call(inspect_pdf, content, *self._limits)  # type: ignore[no-any-return]
+        except LimitExceeded as exc:
+            return PdfInfo(readable=False, too_demanding=True, problem=exc.reason)
+
+    def inspect_file(self, path: Path) -> PdfInfo:
+        if self._pool is None:
+            return self.inspect(Path(path).read_bytes())
+        try:
+            return self._pool.call(inspect_pdf_file, str(path), *self._limits)  # type: ignore[no-any-return]
         except LimitExceeded as exc:
             return PdfInfo(readable=False, too_demanding=True, problem=exc.reason)

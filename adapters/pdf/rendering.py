@@ -3,20 +3,36 @@
 Given a ``BoundedProcessPool`` the rendering runs in a worker with bounded memory and time
 (see adapters/isolation/pool.py): a page that needs more is refused (``DocumentTooComplex``)
 and the other page images are served meanwhile by the other workers.
+
+A stored document (``render_stored_png``) is copied once from the store to a file of the page
+cache (``<data_dir>/scratch/pages/<sha256>.pdf``, its SHA-256 checked on the way, the newest
+``cache_files`` kept) and the worker opens that file by its path: only the path crosses the
+pipe, PDFium reads the file lazily, and the web process never holds the document.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import struct
+import tempfile
+import threading
+import time
 import zlib
+from pathlib import Path
 
 import pypdfium2 as pdfium
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
 from adapters.pdf.pdfium_lock import PDFIUM_LOCK
-from domain.model.errors import DocumentTooComplex, InvalidValue, NotFound
+from domain.model.errors import DocumentCorrupted, DocumentTooComplex, InvalidValue, NotFound
+from ports.documents import DocumentStore
 
 __all__ = ["PdfiumPageRenderer", "render_page"]
+
+_CHUNK = 1 << 20
+# A cached copy used in the last minute is never evicted (a page of it may be rendering).
+_KEEP_RECENT_SECONDS = 60
 
 MAX_WIDTH_PX = 2000
 # A page box of extreme proportions would otherwise ask for a bitmap of gigabytes at 2000 px wide.
@@ -34,8 +50,9 @@ def _png(width: int, height: int, stride: int, rgb: bytes) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
 
 
-def render_page(content: bytes, page: int, width_px: int) -> bytes:
-    """One page as PNG; module-level so that a worker process can run it."""
+def render_page(content: bytes | str, page: int, width_px: int) -> bytes:
+    """One page as PNG; module-level so that a worker process can run it. ``content``: the PDF's
+    bytes, or the path of a file, which PDFium opens and reads as it needs."""
     document = pdfium.PdfDocument(content)
     try:
         if not 1 <= page <= len(document):
@@ -59,16 +76,76 @@ def render_page(content: bytes, page: int, width_px: int) -> bytes:
 
 
 class PdfiumPageRenderer:
-    def __init__(self, pool: BoundedProcessPool | None = None) -> None:
+    def __init__(self, pool: BoundedProcessPool | None = None, *, cache_dir: Path | None = None,
+                 cache_files: int = 32) -> None:
         self._pool = pool
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir()) / "seing-pages"
+        self._cache_files = cache_files
+        self._cache_lock = threading.Lock()
 
     def render_png(self, content: bytes, *, page: int, width_px: int) -> bytes:
-        if not 16 <= width_px <= MAX_WIDTH_PX:
-            raise InvalidValue("width_px", f"between 16 and {MAX_WIDTH_PX} pixels")
+        _check_width(width_px)
         if self._pool is None:
             with PDFIUM_LOCK:
                 return render_page(content, page, width_px)
+        return self._in_pool(content, page, width_px)
+
+    def render_stored_png(self, store: DocumentStore, sha256: str, *, page: int, width_px: int) -> bytes:
+        _check_width(width_px)
+        if self._pool is None:  # tools and tests: in this process, from the bytes
+            with PDFIUM_LOCK:
+                return render_page(store.read(sha256), page, width_px)
+        path = self._cached_copy(store, sha256)
+        try:
+            return self._in_pool(str(path), page, width_px)
+        except FileNotFoundError:  # evicted meanwhile by another request: copy it again, once
+            return self._in_pool(str(self._cached_copy(store, sha256)), page, width_px)
+
+    def _in_pool(self, content: bytes | str, page: int, width_px: int) -> bytes:
+        assert self._pool is not None
         try:
             return self._pool.call(render_page, content, page, width_px)  # type: ignore[no-any-return]
         except LimitExceeded as exc:
             raise DocumentTooComplex("rendering the page exceeded its limits", problem=exc.reason) from exc
+
+    def _cached_copy(self, store: DocumentStore, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise NotFound("no such document")
+        path = self._cache_dir / f"{sha256}.pdf"
+        if path.exists():
+            os.utime(path)  # recently used: kept by the eviction
+            return path
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".copy-", dir=self._cache_dir)
+        try:
+            digest = hashlib.sha256()
+            with store.open(sha256) as source, os.fdopen(fd, "wb") as target:
+                while chunk := source.read(_CHUNK):
+                    digest.update(chunk)
+                    target.write(chunk)
+            if digest.hexdigest() != sha256:
+                raise DocumentCorrupted("stored bytes do not match their SHA-256", sha256=sha256)
+            os.replace(name, path)
+        finally:
+            Path(name).unlink(missing_ok=True)
+        self._evict()
+        return path
+
+    def _evict(self) -> None:
+        with self._cache_lock:
+            entries = []
+            for entry in self._cache_dir.glob("*.pdf"):
+                try:
+                    entries.append((entry.stat().st_mtime, entry))
+                except FileNotFoundError:
+                    continue
+            entries.sort(reverse=True)
+            now = time.time()
+            for mtime, entry in entries[self._cache_files:]:
+                if now - mtime > _KEEP_RECENT_SECONDS:
+                    entry.unlink(missing_ok=True)
+
+
+def _check_width(width_px: int) -> None:
+    if not 16 <= width_px <= MAX_WIDTH_PX:
+        raise InvalidValue("width_px", f"between 16 and {MAX_WIDTH_PX} pixels")

@@ -179,7 +179,9 @@ def define_entities(db: Database) -> None:
         secret_hash = Required(str)
         created_by = Required(str)
         created_at = Required(datetime, precision=6)
-        last_used_at = Optional(datetime, precision=6)
+        # When a key was last used is a fact that each request overwrites, not a decision made on
+        # what was read: parallel requests with one key must not fail Pony's optimistic check.
+        last_used_at = Optional(datetime, precision=6, optimistic=False)
         revoked_at = Optional(datetime, precision=6)
 
     class IdempotencyRow(db.Entity):  # type: ignore[name-defined,misc]

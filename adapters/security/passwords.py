@@ -9,19 +9,29 @@ from argon2.exceptions import InvalidHashError, VerificationError
 __all__ = ["Argon2PasswordHasher"]
 
 
-class Argon2PasswordHasher:
-    """Argon2id with argon2-cffi's defaults (RFC 9106, low-memory profile) unless told otherwise.
+# OWASP's Password Storage Cheat Sheet, first Argon2id configuration: m = 19 MiB, t = 2, p = 1.
+# argon2-cffi's default (RFC 9106 low-memory: m = 64 MiB, t = 3, p = 4) took 0.9-1.3 s per login on
+# the 2-core host a firm runs Seing on, four lanes competing for two cores; this takes about a
+# tenth of that on one core, so two logins at once no longer queue behind each other. Measured
+# with `python -m bench.passwords` (README, Benchmarks). Hashes made with other settings still
+# verify, and are replaced at the next successful login (``needs_rehash``).
+TIME_COST = 2
+MEMORY_COST_KIB = 19 * 1024
+PARALLELISM = 1
 
-    Tests pass small costs to stay fast; production keeps the defaults.
+
+class Argon2PasswordHasher:
+    """Argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1) unless told otherwise.
+
+    Tests pass smaller costs to stay fast; production keeps these.
     """
 
     def __init__(self, *, time_cost: int | None = None, memory_cost: int | None = None,
                  parallelism: int | None = None) -> None:
-        defaults = _Argon2()
         self._hasher = _Argon2(
-            time_cost=time_cost if time_cost is not None else defaults.time_cost,
-            memory_cost=memory_cost if memory_cost is not None else defaults.memory_cost,
-            parallelism=parallelism if parallelism is not None else defaults.parallelism,
+            time_cost=time_cost if time_cost is not None else TIME_COST,
+            memory_cost=memory_cost if memory_cost is not None else MEMORY_COST_KIB,
+            parallelism=parallelism if parallelism is not None else PARALLELISM,
             type=Type.ID,
         )
 
@@ -36,7 +46,8 @@ class Argon2PasswordHasher:
             return False
 
     def needs_rehash(self, password_hash: str) -> bool:
-        """True when the hash was made with weaker settings than the current ones."""
+        """True when the hash was made with other settings than the current ones (weaker or
+        costlier): the next successful login stores a new one."""
         try:
             return self._hasher.check_needs_rehash(password_hash)
         except (InvalidHashError, ValueError):

@@ -28,6 +28,7 @@ from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import SigningFailed
 from ports.pdf_signing import PdfSigning, SignatureField, SignatureRequest
+from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["ProcessPoolPdfSigning"]
 
@@ -121,6 +122,11 @@ class ProcessPoolPdfSigning(StoredDocumentOperations):
             self._local.sign_file(source, destination, request)
             return
         self._call("sign_file", Path(source), Path(destination), request)
+
+    def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
+                            signer: BatchDigestSigner) -> None:
+        # A remote key's batch (its CSC session) lives in this process: signed here too.
+        self._local.sign_files_together(items, signer)
 
     def timestamp_file(self, source: Path, destination: Path) -> None:
         self._call("timestamp_file", Path(source), Path(destination))

@@ -21,7 +21,8 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from time import monotonic
@@ -81,7 +82,7 @@ from ports.pdf_signing import (
     SignatureRequest,
     VisibleSignature,
 )
-from ports.remote_signing import DigestSigner
+from ports.remote_signing import BatchDigestSigner, DigestSigner
 from ports.timestamping import TimestampAuthority
 
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
@@ -140,6 +141,7 @@ class VaultBackedSigner(signers.Signer):
         chain: Sequence[x509.Certificate],
         signing_certificate_v2: bytes | None = None,
         remote: DigestSigner | None = None,
+        slot: _BatchSlot | None = None,
     ) -> None:
         # pyHanko always adds the signing certificate to the CMS and collects the rest in
         # a set of asn1crypto objects (hashed by identity): a registry that also held the
@@ -151,6 +153,7 @@ class VaultBackedSigner(signers.Signer):
         self._vault = vault
         self._key_ref = key_ref
         self._remote = remote
+        self._slot = slot
         self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
@@ -211,6 +214,9 @@ class VaultBackedSigner(signers.Signer):
         if dry_run:
             return bytes(self._signature_size)
         digest = hashlib.new(digest_algorithm, data).digest()
+        if self._slot is not None:
+            # One of several documents signed together: the value comes with the others'.
+            return await self._slot.sign(digest, digest_algorithm)
         if self._remote is not None:
             # A QTSP's key: its refusals (wrong code, expired or mismatched authorisation) are
             # domain errors the ceremony reports as they are.
@@ -221,6 +227,65 @@ class VaultBackedSigner(signers.Signer):
             return self._vault.sign_digest(self._key_ref, digest, digest_algorithm)
         except Exception as exc:
             raise SigningFailed(f"the key vault could not sign: {exc}") from exc
+
+
+class _BatchAborted(SigningFailed):
+    """Another document of the batch failed: this one is not signed either."""
+
+
+class _GatheredDigests:
+    """The meeting point of documents signed together: each gives its digest and waits; the
+    last one in asks the ``BatchDigestSigner`` for every value at once (one authorisation)."""
+
+    def __init__(self, signer: BatchDigestSigner, count: int) -> None:
+        self._signer = signer
+        self._count = count
+        self._waiting: dict[int, tuple[bytes, str, asyncio.Future[bytes]]] = {}
+        self._failure: BaseException | None = None
+        self._asked = False
+
+    async def sign(self, index: int, digest: bytes, hash_algorithm: str) -> bytes:
+        if self._failure is not None:
+            raise _BatchAborted(f"another document of the batch failed: {self._failure}")
+        if self._asked or index in self._waiting:
+            # Asked twice (a signature started over): the values were given once, for other digests.
+            raise SigningFailed("a document signed together asked for a second signature value")
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._waiting[index] = (digest, hash_algorithm, future)
+        if len(self._waiting) == self._count:
+            self._asked = True
+            order = sorted(self._waiting)
+            algorithms = {self._waiting[n][1] for n in order}
+            try:
+                if len(algorithms) != 1:
+                    raise SigningFailed("documents signed together must use one digest algorithm")
+                values = self._signer.sign_digests([self._waiting[n][0] for n in order], algorithms.pop())
+                if len(values) != len(order):
+                    raise SigningFailed("the remote signer gave a value count other than asked")
+            except BaseException as exc:  # noqa: BLE001 - every waiting document fails with it
+                for n in order:
+                    self._waiting[n][2].set_exception(exc)
+            else:
+                for n, value in zip(order, values, strict=True):
+                    self._waiting[n][2].set_result(value)
+        return await future
+
+    def abort(self, failure: BaseException) -> None:
+        """A document failed: those still waiting stop; the signer is not asked."""
+        if self._failure is None:
+            self._failure = failure
+        for _digest, _algorithm, future in self._waiting.values():
+            if not future.done():
+                future.set_exception(_BatchAborted(f"another document of the batch failed: {failure}"))
+
+
+@dataclass(frozen=True)
+class _BatchSlot:
+    gathered: _GatheredDigests
+    index: int
+
+    async def sign(self, digest: bytes, hash_algorithm: str) -> bytes:
+        return await self.gathered.sign(self.index, digest, hash_algorithm)
 
 
 class PortTimeStamper(TimeStamper):
@@ -327,6 +392,36 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._sign(infile, outfile, request)
 
+    def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
+                            signer: BatchDigestSigner) -> None:
+        """Two-phase, on one event loop: each document's signature runs up to its signed-attribute
+        digest and waits there; once all have theirs, ``signer`` is asked once and each
+        signature goes on (signature value, timestamp, validation data). A document failing in
+        the first phase stops the batch before the signer is asked; every output is then
+        discarded, as are all of them when any fails later."""
+        if not items:
+            return
+        with ExitStack() as stack:
+            streams = [stack.enter_context(_atomic_output(source, destination, self._durable))
+                       for source, destination, _request in items]
+            self._run(self._sign_together(streams, [request for *_paths, request in items],
+                                          _GatheredDigests(signer, len(items))))
+
+    async def _sign_together(self, streams: Sequence[tuple[IO[bytes], IO[bytes]]],
+                             requests: Sequence[SignatureRequest], gathered: _GatheredDigests) -> None:
+        async def one(index: int) -> None:
+            infile, outfile = streams[index]
+            try:
+                await self._async_sign(infile, outfile, requests[index], slot=_BatchSlot(gathered, index))
+            except BaseException as exc:
+                gathered.abort(exc)
+                raise
+
+        results = await asyncio.gather(*(one(n) for n in range(len(requests))), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise next((f for f in failures if not isinstance(f, _BatchAborted)), failures[0])
+
     def timestamp_file(self, source: Path, destination: Path) -> None:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._timestamp(infile, outfile)
@@ -336,7 +431,13 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             self._create_fields(infile, outfile, fields_)
 
     def check_signable_file(self, path: Path) -> None:
-        self.check_signable(Path(path).read_bytes())
+        if self._isolation is None:
+            self._check_signable_here(Path(path).read_bytes())
+            return
+        try:  # the worker reads the file: only its path crosses the pipe
+            self._isolation.call(dry_run_check_file, str(path), self._hash)
+        except LimitExceeded as exc:
+            raise PdfTooComplex("preparing the PDF exceeded its limits", problem=exc.reason) from exc
 
     def check_signable(self, pdf: bytes) -> None:
         if self._isolation is None:
@@ -424,6 +525,12 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         return cert
 
     def _sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest) -> None:
+        self._run(self._async_sign(infile, outfile, request))
+
+    async def _async_sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest,
+                          slot: _BatchSlot | None = None) -> None:
+        """``slot``: the signature value comes from a batch of documents signed together
+        (``sign_files_together``) instead of the identity's vault key or remote signer."""
         level = request.level
         if level is not PadesLevel.B_B and self._timestamper is None:
             raise SigningFailed(f"{level.value} needs a timestamp authority")
@@ -443,12 +550,13 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             chain=chain,
             signing_certificate_v2=cert_attr,
             remote=identity.remote,
+            slot=slot,
         )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None
 
         validation_context = None
         if level in (PadesLevel.B_LT, PadesLevel.B_LTA):
-            validation_context = self._run(self._validation_context([signing_cert, *chain]))
+            validation_context = await self._validation_context([signing_cert, *chain])
 
         meta = signers.PdfSignatureMetadata(
             field_name=request.field_name,
@@ -477,21 +585,19 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             if not timestamper.largest_token:
                 # Learn the TSA's token size once per adapter: a guess too small would
                 # cost a whole second signature, a guess too large bloats every file.
-                self._run(timestamper.async_dummy_response(self._hash))
+                await timestamper.async_dummy_response(self._hash)
             reserved += timestamper.largest_token + 1024
         for attempt in (1, 2):
             pdf_signer = signers.PdfSigner(
                 meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
             )
             try:
-                self._run(
-                    pdf_signer.async_sign_pdf(
-                        writer,
-                        bytes_reserved=2 * reserved,  # pyHanko counts hex digits
-                        appearance_text_params=text_params,
-                        output=outfile,
-                        chunk_size=_CHUNK,
-                    )
+                await pdf_signer.async_sign_pdf(
+                    writer,
+                    bytes_reserved=2 * reserved,  # pyHanko counts hex digits
+                    appearance_text_params=text_params,
+                    output=outfile,
+                    chunk_size=_CHUNK,
                 )
                 break
             except SigningError as exc:
@@ -500,7 +606,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
                     raise SigningCertificateRejected(str(cause)) from exc
                 if _is_lock(exc):
                     raise LockedPdf(str(exc)) from exc
-                if attempt == 1 and "larger than expected" in str(exc):
+                if attempt == 1 and slot is None and "larger than expected" in str(exc):
                     # Our size estimate was short (an unusually large token or chain):
                     # start over once with twice the room.
                     reserved *= 2
@@ -519,17 +625,13 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         if level is PadesLevel.B_LTA:
             outfile.seek(0)
             # Timestamp the signed revision in place: the output already holds it.
-            self._timestamp_in_place(outfile)
+            await self._document_timestamp(_open_writer(outfile), in_place=True)
 
     def _timestamp(self, infile: IO[bytes], outfile: IO[bytes]) -> None:
         if self._timestamper is None:
             raise SigningFailed("a document timestamp needs a timestamp authority")
         writer = _open_writer(infile)
         self._run(self._document_timestamp(writer, output=outfile))
-
-    def _timestamp_in_place(self, stream: IO[bytes]) -> None:
-        writer = _open_writer(stream)
-        self._run(self._document_timestamp(writer, in_place=True))
 
     async def _document_timestamp(self, writer: IncrementalPdfFileWriter, **output: Any) -> None:
         timestamper = self._timestamper
@@ -785,6 +887,8 @@ def _rect(box: Box) -> tuple[int, int, int, int]:
 def _appearance_lines(appearance: VisibleSignature) -> dict[str, str]:
     at = appearance.signed_at.astimezone(_PARIS)
     when = f"{at.day} {_MONTHS[at.month - 1]} {at.year} à {at.hour} h {at.minute:02d}"
+    if appearance.title is not None:
+        return {"line1": appearance.title, "line2": appearance.signer_name, "line3": f"le {when}"}
     return {
         "line1": f"Signé par {appearance.signer_name}",
         "line2": f"le {when}",
@@ -975,6 +1079,13 @@ def _atomic_output(source: Path, destination: Path, durable: bool) -> Iterator[t
         except FileNotFoundError:
             pass
         raise
+
+
+def dry_run_check_file(path: str, signing_hash: str) -> None:
+    """``check_signable_file`` in a worker process, which reads the file under its own limits."""
+    with open(path, "rb") as handle:
+        pdf = handle.read()
+    dry_run_check(pdf, signing_hash)
 
 
 def dry_run_check(pdf: bytes, signing_hash: str) -> None:

@@ -49,6 +49,11 @@ class Account:
         if not self.totp_enabled:
             self.record_successful_login()
 
+    def upgrade_password_hash(self, password_hash: str) -> None:
+        """The same password hashed again with the current parameters, after a successful check:
+        not a change of password (sessions stay open, ``password_changed_at`` stays)."""
+        self.password_hash = password_hash
+
     def set_password(self, password_hash: str, now: datetime) -> None:
         self.password_hash = password_hash
         self.password_changed_at = now

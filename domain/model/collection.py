@@ -18,6 +18,7 @@ from domain.model.archive import ArchiveState
 from domain.model.cabinet import Delegation, Member
 from domain.model.document import Document, DocumentRef, FieldPlacement
 from domain.model.errors import (
+    CancelReasonRequired,
     CollectionAlreadyEnded,
     CollectionNotEditable,
     CollectionNotRunning,
@@ -25,6 +26,7 @@ from domain.model.errors import (
     DeadlineTooFar,
     DuplicateObserver,
     DuplicateSigner,
+    FirstReminderTooSoon,
     InvalidCollectionInfo,
     InvalidOrder,
     InvalidReminderPolicy,
@@ -54,6 +56,7 @@ MAX_OBSERVERS = 20
 MAX_DOCUMENTS = 20
 MAX_TITLE = 200
 MAX_MESSAGE = 5000
+MAX_CANCEL_REASON = 1000
 
 NewToken = Callable[[], str]
 
@@ -273,6 +276,7 @@ class Collection:
     evidence: EvidenceRef | None = None
     download_links: list[DownloadLink] = field(factory=list)
     documents_purged_at: datetime | None = None
+    cancel_reason: str | None = None  # the preparer's words, told to the signers
 
     # -- creation and preparation (draft only) -------------------------------------------
 
@@ -522,15 +526,42 @@ class Collection:
             raise SignerStateRefused("only a signer who was invited and has not signed is reminded",
                                      status=signer.status.value)
         if by is not None:
-            last = signer.last_reminded_at or signer.invited_at
-            if last is not None and now - last < MANUAL_REMINDER_GAP:
-                retry = int((last + MANUAL_REMINDER_GAP - now).total_seconds()) + 1
-                raise ReminderTooSoon("a reminder was sent less than an hour ago", retry_after_seconds=retry)
+            possible_at = self.manual_reminder_at(signer_id)
+            if possible_at is not None and now < possible_at:
+                retry = int((possible_at - now).total_seconds()) + 1
+                error = ReminderTooSoon if signer.last_reminded_at else FirstReminderTooSoon
+                raise error("an email reached this signer less than an hour ago", retry_after_seconds=retry,
+                            possible_at=possible_at)
         token = new_token()
         signer.reminded(hash_token(token), now, automatic=by is None)
         self._record(now, EventKind.REMINDED, actor=by.id if by else None, signer_id=signer.id,
                      automatic="yes" if by is None else "no")
         return self._signer_notification(signer, "collection_reminder", token)
+
+    def manual_reminder_at(self, signer_id: str) -> datetime | None:
+        """When the preparer's « Relancer » is accepted for this signer: an hour after the last email
+        they received (the invitation, or a reminder). None when there is no one to remind."""
+        if self.status is not CollectionStatus.IN_PROGRESS:
+            return None
+        signer = self.signer(signer_id)
+        if not signer.waiting:
+            return None
+        last = signer.last_reminded_at or signer.invited_at
+        return last + MANUAL_REMINDER_GAP if last is not None else None
+
+    @property
+    def order_matters(self) -> bool:
+        """Whether the order of the signers changes anything: in sequential mode it is the order of
+        their turns; in parallel mode everyone is invited at once and it is only a list."""
+        return self.mode is InvitationMode.SEQUENTIAL
+
+    def movable_signers(self) -> list[str]:
+        """Ids of the signers the preparer may still move up or down on a running collection: in
+        sequential mode, those who have not signed (or refused), when there are at least two."""
+        if self.status is not CollectionStatus.IN_PROGRESS or not self.order_matters:
+            return []
+        movable = [s.id for s in self.signers if s.waiting or s.status is SignerStatus.PENDING]
+        return movable if len(movable) > 1 else []
 
     def replace_signer(self, *, by: Member, signer_id: str, new_signer_id: str, kind: SignerKind,
                        identity: Identity, level: SignatureLevel, now: datetime, new_token: NewToken,
@@ -558,15 +589,24 @@ class Collection:
             notifications.append(self._invite(new, now, new_token))
         return notifications
 
-    def cancel(self, *, by: Member, now: datetime) -> list[Notification]:
-        """Signers who were invited are told their link no longer works."""
+    def cancel(self, *, by: Member, now: datetime, reason: str) -> list[Notification]:
+        """Signers who were invited are told their link no longer works, and why: a running
+        collection is not cancelled without a reason (a draft, which no one saw, needs none)."""
         self._require_preparer(by)
         if self.status.ended:
             raise CollectionAlreadyEnded("the collection has ended", status=self.status.value)
+        reason = " ".join(str(reason or "").split())
+        if len(reason) > MAX_CANCEL_REASON:
+            raise InvalidValue("reason", "a cancellation reason holds at most 1000 characters",
+                               max_length=MAX_CANCEL_REASON)
+        if not reason and self.status is not CollectionStatus.DRAFT:
+            raise CancelReasonRequired("say why the collection is cancelled")
         told = [s for s in self.signers if s.status is not SignerStatus.PENDING]
         self._end(CollectionStatus.CANCELLED, now)
-        self._record(now, EventKind.CANCELLED, actor=by.id)
-        return [Notification.email(s.email, "collection_cancelled", **self._context(s)) for s in told]
+        self.cancel_reason = reason or None
+        self._record(now, EventKind.CANCELLED, actor=by.id, reason=reason)
+        return [Notification.email(s.email, "collection_cancelled", **self._context(s), reason=reason)
+                for s in told]
 
     # -- the worker's decisions ---------------------------------------------------------------
 

@@ -10,6 +10,15 @@ from attrs import define, field, frozen
 from domain.model.archive import ArchiveState
 from domain.model.errors import DocumentNotPrepared, DocumentVersionConflict, FieldOutOfPage, InvalidValue
 
+
+def outcome_file_name(name: str, outcome: str = "signé") -> str:
+    """The name a signed (or sealed) copy is downloaded under: « contrat.pdf » → « contrat-signé.pdf »,
+    so it never overwrites the original beside it. Idempotent: a name already marked keeps its mark."""
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    stem = stem or "document"
+    return f"{stem}.pdf" if stem.endswith(f"-{outcome}") else f"{stem}-{outcome}.pdf"
+
+
 # PDF user-space units (1/72 inch). A4 is 595 x 842.
 FIELD_WIDTH = 180.0
 FIELD_HEIGHT = 60.0

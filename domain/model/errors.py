@@ -356,7 +356,31 @@ class FieldOutOfPage(CollectionRefused):
 
 
 class ReminderTooSoon(CollectionRefused):
+    """« Relancer » less than an hour after the last reminder; ``possible_at`` (ISO 8601, UTC) and
+    ``retry_after_seconds`` say when it will be accepted."""
+
     code = "collection.reminder_too_soon"
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: int, possible_at: object) -> None:
+        at = possible_at.isoformat() if hasattr(possible_at, "isoformat") else str(possible_at)
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, possible_at=at)
+        self.retry_after_seconds = retry_after_seconds
+        self.possible_at = at
+
+
+class FirstReminderTooSoon(ReminderTooSoon):
+    """« Relancer » less than an hour after the invitation itself (no reminder was sent yet)."""
+
+    code = "collection.first_reminder_too_soon"
+
+
+class CancelReasonRequired(InvalidValue):
+    """A collection that signers may have seen is cancelled with a reason, told to them."""
+
+    code = "collection.cancel_reason_required"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("reason", detail)
 
 
 class InvitationLinkUnusable(DomainError):

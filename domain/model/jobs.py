@@ -40,6 +40,11 @@ class Notification:
     # told to the preparer (``record_delivery_failure``); None for messages about no collection.
     about_collection: str | None = None
     about_signer: str | None = None
+    # The certificate registration (LCP) a code serves, so that a failed delivery is shown to the
+    # registrant on the code page (``record_registration_delivery_failure``).
+    about_registration: str | None = None
+    # Likewise the QCP enrollment whose request-signing code it carries.
+    about_enrollment: str | None = None
 
     @classmethod
     def email(cls, to: Email, template: str, locale: str = "fr", **context: str) -> Notification:
@@ -54,6 +59,12 @@ class Notification:
 
     def about(self, collection_id: str, signer_id: str) -> Notification:
         return evolve(self, about_collection=collection_id, about_signer=signer_id)
+
+    def about_lcp_registration(self, registration_id: str) -> Notification:
+        return evolve(self, about_registration=registration_id)
+
+    def about_qcp_enrollment(self, enrollment_id: str) -> Notification:
+        return evolve(self, about_enrollment=enrollment_id)
 
 
 class JobStatus(enum.Enum):
@@ -78,6 +89,10 @@ class JobSpec:
         if notification.about_collection and notification.about_signer:
             payload.update({"about.collection": notification.about_collection,
                             "about.signer": notification.about_signer})
+        if notification.about_registration:
+            payload["about.registration"] = notification.about_registration
+        if notification.about_enrollment:
+            payload["about.enrollment"] = notification.about_enrollment
         return cls(kind="notify", payload=payload)
 
     def payload_dict(self) -> dict[str, str]:
@@ -89,7 +104,9 @@ class JobSpec:
                             locale=data.get("locale", "fr"),
                             context={k[4:]: v for k, v in data.items() if k.startswith("ctx.")},
                             # Jobs queued before these keys existed have none: about nothing.
-                            about_collection=data.get("about.collection"), about_signer=data.get("about.signer"))
+                            about_collection=data.get("about.collection"), about_signer=data.get("about.signer"),
+                            about_registration=data.get("about.registration"),
+                            about_enrollment=data.get("about.enrollment"))
 
 
 @frozen

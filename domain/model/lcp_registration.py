@@ -134,6 +134,10 @@ def _frozen_detail(value: object) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in items))  # type: ignore[misc]
 
 
+# A code message that could not be delivered (history step; detail: channel, reason).
+UNDELIVERED_STEP = "code_undelivered"
+
+
 @frozen
 class RegistrationStep:
     """One step taken, kept on the registration for its history and the audit trail."""
@@ -302,6 +306,17 @@ class LcpRegistration:
     def cancel(self, now: datetime, *, reason: str = "by_person") -> None:
         self._move(RegistrationAction.CANCEL, now, reason=reason)
         self.cancelled_at = now
+
+    @property
+    def sms_undelivered(self) -> bool:
+        """The last SMS code could not be delivered (the provider refused it, or every retry
+        failed) and none has been sent since."""
+        for step in reversed(self.history):
+            if step.kind == UNDELIVERED_STEP and step.detail_dict().get("channel") == "sms":
+                return True
+            if step.kind in ("otp.sent", "otp.resent") and step.detail_dict().get("channel") == "sms":
+                return False
+        return False
 
     def note(self, kind: str, now: datetime, **detail: str) -> None:
         """Append a step to the history (the service adds the one-time code events)."""

@@ -193,6 +193,10 @@ class EnrollmentEvent:
     detail: tuple[tuple[str, str], ...] = ()
 
 
+# A code message that could not be delivered (history action; detail: channel, reason).
+UNDELIVERED_ACTION = "code_undelivered"
+
+
 @define(eq=False)
 class QcpEnrollment:
     id: str
@@ -222,6 +226,24 @@ class QcpEnrollment:
     last_seen_at: datetime | None = None  # the person's last look at a page (presence)
     review_rejected: bool = False  # an officer refused the identity: no attempt left
     history: list[EnrollmentEvent] = field(factory=list)
+
+    @property
+    def sms_undelivered(self) -> bool:
+        """The last SMS code could not be delivered (the provider refused it, or every retry
+        failed) and none has been sent since."""
+        for event in reversed(self.history):
+            channel = dict(event.detail).get("channel")
+            if event.action == UNDELIVERED_ACTION and channel == "sms":
+                return True
+            if event.action in ("otp.sent", "otp.resent") and channel == "sms":
+                return False
+        return False
+
+    def note_undelivered(self, now: datetime, *, channel: str, permanent: bool) -> None:
+        self.history.append(EnrollmentEvent(at=now, action=UNDELIVERED_ACTION, from_state=self.state,
+                                            to_state=self.state,
+                                            detail=(("channel", channel),
+                                                    ("reason", "refused" if permanent else "undelivered"))))
 
     # Construction ---------------------------------------------------------------------
 

@@ -11,23 +11,26 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from attrs import evolve, field, frozen
 
+from domain.model.archive import ArchiveState
 from domain.model.audit import AuditEvent, verify_chain
 from domain.model.cabinet import Delegation, Member
+from domain.model.document import PageSize
 from domain.model.errors import DomainError, InvalidValue, MissingDelegation, NotFound
 from domain.model.pki import CertificatePolicy
 
 __all__ = [
-    "MAX_DOCUMENTS_PER_SEALING", "NoSealCertificate", "NothingToSeal", "SealCertificate", "SealCertificateRequest",
-    "SealDelegationMissing", "SealProfile", "SealRequestAlreadyOpen", "SealRequestNotFound", "SealRequestState",
+    "MAX_DOCUMENTS_PER_SEALING", "SEALING_EVIDENCE", "NoSealCertificate", "NothingToSeal", "SealCertificate", "SealCertificateRequest",
+    "SealDelegationMissing", "SealProfile", "SealStamp", "StampCorner", "StampPage", "SealRequestAlreadyOpen", "SealRequestNotFound", "SealRequestState",
     "SealRequestStateRefused", "SealedDocument", "Sealing", "SealingNotFound", "TooManyDocumentsToSeal",
     "build_sealing_evidence", "current_seal_certificate", "require_seal_delegation",
 ]
 
-MAX_DOCUMENTS_PER_SEALING = 20  # a batch is sealed in one request: keep it within a request's time
+MAX_DOCUMENTS_PER_SEALING = 20
+SEALING_EVIDENCE = "evidence"  # the archive target naming a sealing's evidence PDF (documents go by id)  # a batch is sealed in one request: keep it within a request's time
 
 
 # -- errors (stable codes; the edges word them in French) ------------------------------------------
@@ -214,6 +217,56 @@ def current_seal_certificate(requests: list[SealCertificateRequest], now: dateti
     return max(usable, key=lambda r: (r.decided_at, r.id))  # type: ignore[arg-type, return-value]
 
 
+# -- the visible stamp ------------------------------------------------------------------------------
+
+STAMP_WIDTH, STAMP_HEIGHT, STAMP_MARGIN = 200.0, 60.0, 36.0  # PDF points
+
+
+class StampPage(enum.Enum):
+    FIRST = "first"
+    LAST = "last"
+
+
+class StampCorner(enum.Enum):
+    BOTTOM_RIGHT = "bottom_right"
+    BOTTOM_LEFT = "bottom_left"
+    TOP_RIGHT = "top_right"
+    TOP_LEFT = "top_left"
+
+
+@frozen
+class SealStamp:
+    """Where the seal's visible stamp (« Cachet électronique », the cabinet, the date) goes on each
+    sealed PDF: a corner of its first or last page. Default: bottom right of the last page."""
+
+    page: StampPage = StampPage.LAST
+    corner: StampCorner = StampCorner.BOTTOM_RIGHT
+
+    @classmethod
+    def parse(cls, page: object = None, corner: object = None) -> SealStamp:
+        try:
+            return cls(page=StampPage(str(page).strip().lower()) if page else StampPage.LAST,
+                       corner=StampCorner(str(corner).strip().lower()) if corner else StampCorner.BOTTOM_RIGHT)
+        except ValueError:
+            raise InvalidValue("stamp", "the stamp goes on the first or last page, in one of its corners") from None
+
+    def place(self, page_sizes: Sequence[PageSize]) -> tuple[int, float, float, float, float]:
+        """(page index from 0, x, y, width, height) of the stamp, in points from the page's lower-left
+        corner; shrunk to fit a page smaller than the stamp and its margins."""
+        if not page_sizes:
+            raise InvalidValue("files", "a PDF without pages cannot carry a stamp")
+        index = 0 if self.page is StampPage.FIRST else len(page_sizes) - 1
+        size = page_sizes[index]
+        margin = min(STAMP_MARGIN, size.width / 10, size.height / 10)
+        width = max(min(STAMP_WIDTH, size.width - 2 * margin), 1.0)
+        height = max(min(STAMP_HEIGHT, size.height - 2 * margin), 1.0)
+        right = self.corner in (StampCorner.BOTTOM_RIGHT, StampCorner.TOP_RIGHT)
+        top = self.corner in (StampCorner.TOP_RIGHT, StampCorner.TOP_LEFT)
+        x = size.width - margin - width if right else margin
+        y = size.height - margin - height if top else margin
+        return index, x, y, width, height
+
+
 # -- what a sealing produced -----------------------------------------------------------------------
 
 
@@ -223,8 +276,10 @@ class SealedDocument:
     name: str
     original_sha256: str
     original_size: int
-    sealed_sha256: str
+    sealed_sha256: str  # the current sealed version (renewals add archive timestamps)
     sealed_size: int
+    archive: ArchiveState | None = None  # archive-timestamp renewal; None until first looked at
+    earlier_sha256s: tuple[str, ...] = field(default=(), converter=tuple)  # versions renewals replaced
 
 
 @frozen
@@ -247,12 +302,83 @@ class Sealing:
     via: str = "web"  # "web", or "api_key:<key id>"
     evidence_pdf_sha256: str | None = None
     evidence_json_sha256: str | None = None
+    evidence_archive: ArchiveState | None = None
+    earlier_evidence_pdfs: tuple[str, ...] = field(default=(), converter=tuple)
+    documents_purged_at: datetime | None = None  # retention: the sealed documents are gone
+    evidence_purged_at: datetime | None = None
 
     def document(self, document_id: str) -> SealedDocument:
         for document in self.documents:
             if document.id == document_id:
                 return document
         raise SealingNotFound("no such document in this sealing")
+
+    # -- what is kept, and its archive-timestamp renewal (the worker's) --------------------------
+
+    def kept(self) -> list[tuple[str, str, str, ArchiveState | None]]:
+        """(target, name, current SHA-256, archive state) of each kept PDF: the sealed documents
+        (target: their id) until retention, the evidence PDF (target ``evidence``) until its own."""
+        found = []
+        if self.documents_purged_at is None:
+            found += [(d.id, d.name, d.sealed_sha256, d.archive) for d in self.documents]
+        if self.evidence_pdf_sha256 is not None and self.evidence_purged_at is None:
+            found.append((SEALING_EVIDENCE, "dossier de preuve", self.evidence_pdf_sha256, self.evidence_archive))
+        return found
+
+    def current(self, target: str) -> str:
+        if target == SEALING_EVIDENCE:
+            if self.evidence_pdf_sha256 is None:
+                raise SealingNotFound("this sealing has no evidence file")
+            return self.evidence_pdf_sha256
+        return self.document(target).sealed_sha256
+
+    def with_archive(self, target: str, state: ArchiveState) -> Sealing:
+        if target == SEALING_EVIDENCE:
+            return evolve(self, evidence_archive=state)
+        return evolve(self, documents=tuple(evolve(d, archive=state) if d.id == target else d
+                                            for d in self.documents))
+
+    def archive_of(self, target: str) -> ArchiveState | None:
+        return self.evidence_archive if target == SEALING_EVIDENCE else self.document(target).archive
+
+    def renewed(self, target: str, *, before: str, sha256: str, size: int, state: ArchiveState) -> Sealing:
+        """The PDF ``target`` replaced by its renewed version (``before`` kept among the earlier ones)."""
+        if self.current(target) != before:
+            raise ValueError(f"{target} is no longer {before}: renewed meanwhile")
+        if target == SEALING_EVIDENCE:
+            return evolve(self, evidence_pdf_sha256=sha256, evidence_archive=state,
+                          earlier_evidence_pdfs=(*self.earlier_evidence_pdfs, before))
+        return evolve(self, documents=tuple(
+            evolve(d, sealed_sha256=sha256, sealed_size=size, archive=state,
+                   earlier_sha256s=(*d.earlier_sha256s, before)) if d.id == target else d
+            for d in self.documents))
+
+    # -- retention ---------------------------------------------------------------------------
+
+    def retention_due(self, documents_before: datetime, evidence_before: datetime) -> bool:
+        """Documents go after their time (counted from the sealing), the evidence after its own."""
+        return ((self.documents_purged_at is None and self.sealed_at <= documents_before)
+                or (self.evidence_pdf_sha256 is not None and self.evidence_purged_at is None
+                    and self.sealed_at <= evidence_before))
+
+    def without_documents(self, now: datetime) -> tuple[Sealing, set[str]]:
+        """The sealing once its documents are deleted, and the digests to delete (originals, every
+        sealed version). The record, the trail and the evidence stay."""
+        doomed = {sha for d in self.documents for sha in (d.original_sha256, d.sealed_sha256, *d.earlier_sha256s)}
+        return evolve(self, documents_purged_at=now), doomed
+
+    def without_evidence(self, now: datetime) -> tuple[Sealing, set[str]]:
+        doomed = {sha for sha in (self.evidence_pdf_sha256, self.evidence_json_sha256, *self.earlier_evidence_pdfs)
+                  if sha is not None}
+        return evolve(self, evidence_purged_at=now), doomed
+
+    def names_digest(self, sha256: str) -> bool:
+        """Whether a kept file of this sealing is (or was) these bytes: retention keeps shared bytes."""
+        if self.documents_purged_at is None and any(
+                sha256 in (d.original_sha256, d.sealed_sha256, *d.earlier_sha256s) for d in self.documents):
+            return True
+        return self.evidence_purged_at is None and sha256 in (
+            self.evidence_pdf_sha256, self.evidence_json_sha256, *self.earlier_evidence_pdfs)
 
 
 def build_sealing_evidence(sealing: Sealing, events: Iterable[AuditEvent], *, certificate_subject: str,

@@ -120,6 +120,9 @@ def _login(uow: UowFactory, now: datetime, hasher: PasswordHasher, email: str, p
             tx.commit()
             raise InvalidCredentials("unknown email or wrong password")
         account.record_password_accepted()
+        if hasher.needs_rehash(account.password_hash):
+            # Hashing parameters changed since this hash was made: store it again at today's cost.
+            account.upgrade_password_hash(hasher.hash(password))
         tx.commit()
         return LoginResult(person_id=person.id, second_factor_required=account.totp_enabled)
 

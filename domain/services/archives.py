@@ -1,7 +1,8 @@
 """Archive-timestamp renewal of the PDFs Seing keeps (issue 18 item 4).
 
-Kept PDFs: the signed documents of a completed collection while they are retained, and every
-evidence PDF while it is retained. Each has a deadline (``domain.model.archive``); the worker's
+Kept PDFs: the signed documents of a completed collection while they are retained, every
+evidence PDF while it is retained, and the cabinet's sealed documents and sealing evidence
+files while they are retained (their renewals go in the sealing's own audit chain). Each has a deadline (``domain.model.archive``); the worker's
 daily ``renew_archives`` covers those due with a new document timestamp, after checking the
 timestamps already there and before keeping the result. A failure changes nothing stored,
 counts on the file, goes into the audit trail and alerts the cabinet's owners; the file stays
@@ -21,6 +22,7 @@ from domain.model.collection import Collection, CollectionStatus
 from domain.model.document import DocumentRef
 from domain.model.errors import ArchiveRenewalRejected, DomainError
 from domain.model.jobs import JobSpec, Notification
+from domain.model.seals import Sealing
 from domain.model.verification import VerificationReport
 from domain.services.audit import append
 from ports.clock import Clock
@@ -48,6 +50,7 @@ class ArchiveEntry:
     failures: int
     last_failure: str | None
     due: bool
+    of: str = "collection"  # "collection", or "sealing" (``collection_id`` is then the sealing's id)
 
 
 @frozen
@@ -61,6 +64,7 @@ class RenewalOutcome:
     # The new timestamp's own proof ends within the margin (the TSA's certificate is near its
     # end): the operator must roll the TSA over; the worker logs it at error level.
     proof_ends_within_margin: bool = False
+    of: str = "collection"  # "collection", or "sealing" (``collection_id`` is then the sealing's id)
 
     @property
     def ok(self) -> bool:
@@ -152,6 +156,14 @@ def archive_status(*, uow: Callable[[], UnitOfWork], store: DocumentStore, signi
                 sha256=ref.sha256, deadline=state.deadline, proof_ends=state.proof_ends,
                 last_renewed_at=state.last_renewed_at, failures=state.failures, last_failure=state.last_failure,
                 due=state.is_due(now)))
+    for sealing in _sealings_with_states(uow=uow, store=store, signing=signing, clock=clock,
+                                         margin=_margin(archive_renewal_margin_days)):
+        for target, name, sha256, state in sealing.kept():
+            assert state is not None
+            entries.append(ArchiveEntry(
+                collection_id=sealing.id, cabinet_id=sealing.cabinet_id, target=target, name=name, sha256=sha256,
+                deadline=state.deadline, proof_ends=state.proof_ends, last_renewed_at=state.last_renewed_at,
+                failures=state.failures, last_failure=state.last_failure, due=state.is_due(now), of="sealing"))
     return sorted(entries, key=lambda e: (e.deadline, e.collection_id, e.target))
 
 
@@ -208,6 +220,25 @@ def renew_archives(*, uow: Callable[[], UnitOfWork], clock: Clock, store: Docume
                     continue
                 renewed.append(_record_renewal(uow=uow, clock=clock, collection_id=collection.id, target=target,
                                                before=ref.sha256, ref=new_ref, facts=facts, margin=margin))
+    for sealing in _sealings_with_states(uow=uow, store=store, signing=signing, clock=clock, margin=margin):
+        sealing_due = [(target, name, sha256) for target, name, sha256, state in sealing.kept()
+                       if state is not None and (not due_only or state.is_due(clock.now()))]
+        if dry_run:
+            planned += [RenewalOutcome(sealing.id, target, sha256, None, of="sealing")
+                        for target, _n, sha256 in sealing_due]
+            continue
+        if not sealing_due:
+            continue
+        with locks.hold(sealing.id):
+            for target, name, sha256 in sealing_due:
+                try:
+                    new_ref, facts = _renew_bytes(store=store, signing=signing, verifier=verifier, sha256=sha256)
+                except DomainError as error:
+                    failed.append(_record_sealing_failure(uow=uow, clock=clock, sealing_id=sealing.id,
+                                                          target=target, name=name, before=sha256, code=error.code))
+                    continue
+                renewed.append(_record_sealing_renewal(uow=uow, clock=clock, sealing_id=sealing.id, target=target,
+                                                       before=sha256, ref=new_ref, facts=facts, margin=margin))
     return RenewalReport(renewed=tuple(renewed), failed=tuple(failed), planned=tuple(planned))
 
 
@@ -276,3 +307,71 @@ def _record_failure(*, uow: Callable[[], UnitOfWork], clock: Clock, collection_i
                 deadline=state.deadline.strftime("%d/%m/%Y"), failures=str(state.failures), error=code)))
         tx.commit()
     return RenewalOutcome(collection_id, target, before, None, error=code)
+
+
+# -- the cabinet's sealings: their sealed documents and evidence files are kept PDFs too ---------------
+
+
+def _sealings_with_states(*, uow: Callable[[], UnitOfWork], store: DocumentStore, signing: PdfSigning, clock: Clock,
+                          margin: timedelta) -> list[Sealing]:
+    """As ``_with_states``, for the sealings: a kept PDF without a state gets one from its bytes."""
+    with uow() as tx:
+        sealings = tx.sealings.archives_kept()
+    found = []
+    for sealing in sealings:
+        missing = [(target, sha256) for target, _n, sha256, state in sealing.kept() if state is None]
+        if missing:
+            now = clock.now()
+            states = {target: _first_state(store=store, signing=signing, sha256=sha256, margin=margin, now=now)
+                      for target, sha256 in missing}
+            with uow() as tx:
+                fresh = tx.sealings.get(sealing.id)
+                for target, state in states.items():
+                    fresh = fresh.with_archive(target, state)
+                tx.sealings.save(fresh)
+                tx.commit()
+            sealing = fresh
+        found.append(sealing)
+    return found
+
+
+def _record_sealing_renewal(*, uow: Callable[[], UnitOfWork], clock: Clock, sealing_id: str, target: str,
+                            before: str, ref: DocumentRef, facts: TimestampFacts,
+                            margin: timedelta) -> RenewalOutcome:
+    now = clock.now()
+    state = ArchiveState(deadline=next_deadline_after_renewal(facts, margin=margin, now=now),
+                         proof_ends=facts.proof_ends, last_renewed_at=now)
+    with uow() as tx:
+        sealing = tx.sealings.get(sealing_id)
+        if sealing.current(target) != before:  # renewed meanwhile by another run: keep theirs
+            return RenewalOutcome(sealing_id, target, before, sealing.current(target), proof_ends=facts.proof_ends,
+                                  of="sealing")
+        tx.sealings.save(sealing.renewed(target, before=before, sha256=ref.sha256, size=ref.size, state=state))
+        append(tx, sealing_id, "archive_renewed", at=now, target=target, before=before, after=ref.sha256,
+               deadline=state.deadline.isoformat(), pades="B-LTA")
+        tx.commit()
+    return RenewalOutcome(sealing_id, target, before, ref.sha256, proof_ends=facts.proof_ends,
+                          proof_ends_within_margin=facts.proof_ends - margin <= now, of="sealing")
+
+
+def _record_sealing_failure(*, uow: Callable[[], UnitOfWork], clock: Clock, sealing_id: str, target: str, name: str,
+                            before: str, code: str) -> RenewalOutcome:
+    now = clock.now()
+    with uow() as tx:
+        sealing = tx.sealings.get(sealing_id)
+        previous = sealing.archive_of(target)
+        assert previous is not None
+        state = previous.failed(at=now, code=code)
+        tx.sealings.save(sealing.with_archive(target, state))
+        append(tx, sealing_id, "archive_renewal_failed", at=now, target=target, sha256=before, error=code,
+               failures=state.failures)
+        for member in tx.members.of_cabinet(sealing.cabinet_id):
+            if not member.is_owner:
+                continue
+            owner = tx.persons.get(member.person_id)
+            tx.jobs.enqueue(JobSpec.notify(Notification.email(
+                owner.email, "archive_renewal_failed", locale=owner.locale, collection_id=sealing.id,
+                sealed_on=sealing.sealed_at.strftime("%d/%m/%Y"), file_name=name, recipient_name=owner.display_name,
+                deadline=state.deadline.strftime("%d/%m/%Y"), failures=str(state.failures), error=code)))
+        tx.commit()
+    return RenewalOutcome(sealing_id, target, before, None, error=code, of="sealing")

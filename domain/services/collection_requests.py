@@ -12,23 +12,24 @@ half-prepared collection is left open and nobody is invited.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from attrs import field, frozen
 
 from domain.model.audit import RequestContext
 from domain.model.collection import Collection, InvitationMode, ReminderPolicy
-from domain.model.document import FIELD_HEIGHT, FIELD_WIDTH, Document, DocumentRef, FieldPlacement
+from domain.model.document import FIELD_HEIGHT, FIELD_WIDTH, Document, FieldPlacement
 from domain.model.errors import DomainError, InvalidValue, NotFound
 from domain.model.intake import IntakePolicy, PdfInfo
 from domain.model.signer import SignatureLevel, SignerKind
 from domain.services import collections
+from domain.services.uploads import Upload, upload_ref
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
 from ports.pdf_signing import PdfSigning
+from ports.uploads import UploadedFile
 
 __all__ = ["CollectionRequest", "DocumentSource", "FieldRequest", "SignerRequest", "create_and_send"]
 
@@ -39,7 +40,7 @@ class DocumentSource:
     same cabinet (``collection_id`` and ``document_id``: its original is reused)."""
 
     name: str = ""
-    content: bytes | None = None
+    content: bytes | UploadedFile | None = None
     collection_id: str | None = None
     document_id: str | None = None
 
@@ -87,9 +88,9 @@ class CollectionRequest:
 
 
 def _contents(*, uow: collections.UowFactory, store: DocumentStore, request: CollectionRequest,
-              by_person_id: str) -> list[tuple[str, bytes]]:
+              by_person_id: str) -> list[tuple[str, Upload]]:
     """Each document's name and bytes; a reference reaches only the cabinet's own collections."""
-    found = []
+    found: list[tuple[str, Upload]] = []
     for source in request.documents:
         if source.content is not None:
             found.append((source.name or "document.pdf", source.content))
@@ -109,7 +110,7 @@ def _contents(*, uow: collections.UowFactory, store: DocumentStore, request: Col
 
 
 def _rehearse(*, uow: collections.UowFactory, clock: Clock, request: CollectionRequest, by_person_id: str,
-              documents: list[tuple[str, bytes, PdfInfo]]) -> None:
+              documents: list[tuple[str, Upload, PdfInfo]]) -> None:
     """Build, fill and send the collection in memory, with the wizard's rules; nothing is stored."""
     now = clock.now()
     with uow() as tx:
@@ -121,7 +122,7 @@ def _rehearse(*, uow: collections.UowFactory, clock: Clock, request: CollectionR
         for index, (name, content, info) in enumerate(documents):
             rehearsal.add_document(by=by, now=now, document=Document(
                 id=f"document-{index}", name=collections.clean_file_name(name),
-                ref=DocumentRef(sha256=hashlib.sha256(content).hexdigest(), size=len(content)),
+                ref=upload_ref(content),
                 page_sizes=info.page_sizes, added_at=now))
         for index, wanted in enumerate(request.signers):
             member = collections._signing_member(tx, rehearsal, by, wanted.kind, wanted.member_id)

@@ -40,10 +40,13 @@ class SignerView:
     delivery_failed: str | None = None
     # what the row says: the status, or why the collection ended without this signer's signature
     standing: SignerStanding | None = None
+    # When the preparer's « Relancer » is accepted (None: nobody to remind)
+    reminder_possible_at: datetime | None = None
 
     @classmethod
     def of(cls, signer: Signer, position: int, delivery_failed: str | None = None,
-           collection_status: CollectionStatus | None = None) -> SignerView:
+           collection_status: CollectionStatus | None = None,
+           reminder_possible_at: datetime | None = None) -> SignerView:
         mobile = signer.identity.mobile
         return cls(signer_id=signer.id, kind=signer.kind, position=position,
                    given_names=signer.identity.name.given_names, surname=signer.identity.name.surname,
@@ -52,7 +55,8 @@ class SignerView:
                    member_id=signer.member_id, invited_at=signer.invited_at, opened_at=signer.opened_at,
                    signed_at=signer.signed_at, refusal_reason=signer.refusal_reason,
                    delivery_failed=delivery_failed,
-                   standing=standing_of(collection_status or CollectionStatus.IN_PROGRESS, signer.status))
+                   standing=standing_of(collection_status or CollectionStatus.IN_PROGRESS, signer.status),
+                   reminder_possible_at=reminder_possible_at)
 
 
 @frozen
@@ -144,6 +148,9 @@ class CollectionDetails:
     observers: tuple[ObserverView, ...]
     timeline: tuple[TimelineEntry, ...]
     evidence_ready: bool = False  # the evidence file is sealed (at the end, by the worker)
+    # Signers the preparer may still move up or down (a running sequential collection only)
+    movable_signer_ids: tuple[str, ...] = ()
+    cancel_reason: str | None = None
 
     @classmethod
     def of(cls, c: Collection) -> CollectionDetails:
@@ -156,11 +163,12 @@ class CollectionDetails:
         return cls(summary=CollectionSummary.of(c), message=c.message, mode=c.mode, reminders=c.reminders,
                    preparer_member_id=c.preparer.member_id, preparer_name=c.preparer.identity.display_name,
                    cabinet_name=c.preparer.cabinet_name, documents=documents,
-                   signers=tuple(SignerView.of(s, i + 1, c.delivery_failed(s.id), c.status)
+                   signers=tuple(SignerView.of(s, i + 1, c.delivery_failed(s.id), c.status, c.manual_reminder_at(s.id))
                                  for i, s in enumerate(c.signers)),
                    observers=tuple(ObserverView(observer_id=o.id, display_name=o.identity.display_name,
                                                 email=str(o.email)) for o in c.observers),
-                   timeline=timeline_of(c), evidence_ready=c.evidence is not None)
+                   timeline=timeline_of(c), evidence_ready=c.evidence is not None,
+                   movable_signer_ids=tuple(c.movable_signers()), cancel_reason=c.cancel_reason)
 
 
 def timeline_of(c: Collection) -> tuple[TimelineEntry, ...]:

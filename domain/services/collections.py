@@ -56,12 +56,15 @@ from domain.services.collection_views import (
     timeline_of,
 )
 from domain.services.retries import retrying
+from domain.services.uploads import check_signable_upload, store_upload
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 from ports.repositories import UnitOfWork
+from ports.uploads import UploadedFile
 
 UowFactory = Callable[[], UnitOfWork]
 MAX_PER_PAGE = 100
@@ -179,11 +182,11 @@ def update_options(*, uow: UowFactory, clock: Clock, collection_id: str, by_pers
         commit_with_trail(tx, collection, context)
 
 
-def _check_signable(signing: PdfSigning, content: bytes) -> None:
+def _check_signable(signing: PdfSigning, content: bytes | UploadedFile) -> None:
     """Whatever the intake accepts, the product signs: the dry run of sending and signing,
     its refusals said as refusals of the upload."""
     try:
-        signing.check_signable(content)
+        check_signable_upload(signing, content)
     except EncryptedPdf as exc:
         raise DocumentEncrypted("the PDF is encrypted") from exc
     except NotAPdf as exc:
@@ -196,22 +199,31 @@ def _check_signable(signing: PdfSigning, content: bytes) -> None:
         raise DocumentUnsignable("the PDF cannot be prepared for signing", problem=exc.detail) from exc
 
 
-def _check_content(policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> PdfInfo:
-    policy.accept(size=len(content), head=content[:MAGIC_WINDOW])
-    info = inspector.inspect(content)
+def _check_content(policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning,
+                   content: bytes | UploadedFile) -> PdfInfo:
+    """An upload held as bytes (tests, references read from the store) or spooled on disk by the
+    edge: a file is never read whole here, the PDF workers open it by its path."""
+    if isinstance(content, bytes):
+        policy.accept(size=len(content), head=content[:MAGIC_WINDOW])
+        info = inspector.inspect(content)
+    else:
+        policy.accept(size=content.size, head=content.head(MAGIC_WINDOW))
+        info = inspector.inspect_file(content.path)
     policy.check_content(info)
     _check_signable(signing, content)
     return info
 
 
-def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning, content: bytes) -> PdfInfo:
+def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfSigning,
+                 content: bytes | UploadedFile) -> PdfInfo:
     """The intake checks alone, for an edge that wants to refuse a file before anything else."""
     return _check_content(policy, inspector, signing, content)
 
 
 def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
                  inspector: PdfInspector, signing: PdfSigning, policy: IntakePolicy, collection_id: str,
-                 by_person_id: str, name: str, content: bytes, context: RequestContext | None = None) -> str:
+                 by_person_id: str, name: str, content: bytes | UploadedFile,
+                 context: RequestContext | None = None) -> str:
     """Check the upload (size, magic, parse, encryption, pages, then a dry run of the preparation
     for signing), store its bytes, add it to the draft."""
     with uow() as tx:
@@ -221,7 +233,7 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
     info = _check_content(policy, inspector, signing, content)
     # Stored before the transaction: a failure below leaves unreferenced bytes that the retention
     # sweep removes, never a document pointing at missing bytes.
-    ref = store.put(content)
+    ref = store_upload(store, content)
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
@@ -230,6 +242,17 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
         collection.add_document(by=by, document=document, now=now)
         commit_with_trail(tx, collection, context)
         return document.id
+
+
+def render_original_page(*, uow: UowFactory, store: DocumentStore, renderer: PdfPageRenderer, collection_id: str,
+                         by_person_id: str, document_id: str, page: int, width_px: int) -> bytes:
+    """A page of the document as uploaded, as PNG (thumbnails, placing the boxes): drawn by the
+    renderer from the stored file, never read here."""
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        by.require(Delegation.PREPARE)
+        document = collection.document(document_id)
+    return renderer.render_stored_png(store, document.sha256, page=page, width_px=width_px)
 
 
 def remove_document(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
@@ -423,11 +446,11 @@ def replace_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collectio
         return new_id
 
 
-def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str,
+def cancel(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, reason: str = "",
            context: RequestContext | None = None) -> None:
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
-        _enqueue(tx, collection.cancel(by=by, now=clock.now()))
+        _enqueue(tx, collection.cancel(by=by, now=clock.now(), reason=reason))
         commit_with_trail(tx, collection, context)
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 from attrs import frozen
 
 from domain.model.collection import CollectionStatus
+from domain.model.document import outcome_file_name
 from domain.model.errors import DownloadLinkUnusable
 from domain.model.tokens import hash_token
 from ports.clock import Clock
@@ -53,7 +54,7 @@ def download_overview(*, uow: Callable[[], UnitOfWork], clock: Clock, token: str
         purged = collection.documents_purged_at is not None
         documents: tuple[DownloadItem, ...] = ()
         if collection.status is CollectionStatus.COMPLETED and not purged:
-            documents = tuple(DownloadItem(item=d.id, name=d.name, kind="document") for d in collection.documents)
+            documents = tuple(DownloadItem(item=d.id, name=outcome_file_name(d.name), kind="document") for d in collection.documents)
         evidence: tuple[DownloadItem, ...] = ()
         if collection.evidence is not None and collection.evidence.purged_at is None:
             evidence = (DownloadItem(item="evidence.pdf", name=f"dossier-de-preuve-{collection.id}.pdf", kind="evidence"),

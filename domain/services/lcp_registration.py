@@ -43,6 +43,7 @@ from domain.model.errors import (
 from domain.model.identity import IdentityCheckStatus
 from domain.model.jobs import JobSpec, Notification
 from domain.model.lcp_registration import (
+    UNDELIVERED_STEP,
     LcpRegistration,
     RegistrationAction,
     RegistrationState,
@@ -88,6 +89,7 @@ __all__ = [
     "email_purpose",
     "identity_check_status",
     "open_identity_capture_link",
+    "record_registration_delivery_failure",
     "renew_identity_capture_link",
     "start_identity_check",
     "registration_status",
@@ -442,7 +444,8 @@ def _send(step: _CodeStep, *, uow: UowFactory, clock: Clock, ids: IdGenerator, c
         challenge = send_code(work=tx, generator=code_generator, hasher=code_hasher, ids=ids, clock=clock,
                               record=_into_history(registration), person_id=person_id,
                               purpose=step.purpose(registration.cabinet_id), destination=step.destination(registration),
-                              payload_digest=step.payload(registration), locale=locale)
+                              payload_digest=step.payload(registration), locale=locale,
+                              about_registration=registration.id)
         return CodeSent(registration_id=registration.id, channel=step.channel,
                         destination=step.masked(registration), expires_at=challenge.expires_at)
 
@@ -473,6 +476,21 @@ def verify_email_code(*, uow: UowFactory, clock: Clock, code_hasher: CodeHasher,
                       registration_id: str, code: str) -> RegistrationView:
     return _verify(_EMAIL_STEP, uow=uow, clock=clock, code_hasher=code_hasher, person_id=person_id,
                    registration_id=registration_id, code=code)
+
+
+def record_registration_delivery_failure(*, uow: UowFactory, clock: Clock, registration_id: str, channel: str,
+                                         permanent: bool) -> None:
+    """A code message of this registration could not be delivered (``permanent``: the provider
+    refused it; otherwise every retry failed): kept in its history, so that the code page tells
+    the registrant (``RegistrationView.sms_undelivered``) until a new code is sent."""
+    with uow() as tx:
+        try:
+            registration = tx.lcp_registrations.get(registration_id)
+        except RegistrationNotFound:
+            return  # gone meanwhile: no one to tell
+        registration.note(UNDELIVERED_STEP, clock.now(), channel=channel,
+                          reason="refused" if permanent else "undelivered")
+        tx.commit()
 
 
 def send_sms_code(*, uow: UowFactory, clock: Clock, ids: IdGenerator, code_generator: CodeGenerator,

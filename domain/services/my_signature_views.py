@@ -85,6 +85,8 @@ class RegistrationView:
     identity_check: str | None = None
     identity_check_reason: str | None = None
     identity_session_ref: str | None = None
+    # The last SMS code could not be delivered: the code page says so (number, retry, email).
+    sms_undelivered: bool = False
 
     @property
     def is_active(self) -> bool:
@@ -142,7 +144,7 @@ def registration_view(registration: LcpRegistration, *, cabinet_name: str) -> Re
         identity_confirmed_at=registration.identity_confirmed_at,
         terms_version=registration.consent.version if registration.consent else None,
         terms_accepted_at=registration.consent.accepted_at if registration.consent else None,
-        certificate_id=registration.certificate_id)
+        certificate_id=registration.certificate_id, sms_undelivered=registration.sms_undelivered)
 
 
 def mask_email(address: str) -> str:

@@ -38,7 +38,8 @@ def send_code(*, work: UnitOfWork, generator: CodeGenerator, hasher: CodeHasher,
               clock: Clock, record: CodeEventSink, person_id: str, purpose: str,
               destination: Email | Mobile, payload_digest: str | None = None,
               template: str = DEFAULT_TEMPLATE, locale: str = "fr",
-              about: tuple[str, str] | None = None,
+              about: tuple[str, str] | None = None, about_registration: str | None = None,
+              about_enrollment: str | None = None,
               details: Mapping[str, str] | None = None) -> OneTimeCodeChallenge:
     """Issue a new code for ``purpose`` and queue it to ``destination`` (email or mobile).
 
@@ -48,7 +49,9 @@ def send_code(*, work: UnitOfWork, generator: CodeGenerator, hasher: CodeHasher,
     (``CodePurpose.SIGNING.scoped(collection_id)``).
     A new code replaces the person's pending one for the purpose: one live code at a time.
     The clear code goes only into the notification; the challenge keeps its keyed hash.
-    ``about`` (collection id, signer id) names whom a failed delivery is reported to;
+    ``about`` (collection id, signer id) names whom a failed delivery is reported to
+    (``about_registration``/``about_enrollment``: the LCP registration or QCP enrollment whose
+    person is told);
     ``details`` go to the message beside the purpose, so that it says what the code unlocks
     (the title of the collection to sign).
     """
@@ -69,6 +72,10 @@ def send_code(*, work: UnitOfWork, generator: CodeGenerator, hasher: CodeHasher,
         raise InvalidValue("destination", "a code goes to an Email or a Mobile")
     if about is not None:
         notification = notification.about(*about)
+    if about_registration is not None:
+        notification = notification.about_lcp_registration(about_registration)
+    if about_enrollment is not None:
+        notification = notification.about_qcp_enrollment(about_enrollment)
     challenge = OneTimeCodeChallenge.issue(
         id=challenge_id, person_id=person_id, purpose=purpose, channel=notification.channel,
         destination=notification.to, code_hash=hasher.hash(code, context=challenge_id),

@@ -45,6 +45,7 @@ from domain.model.errors import (
     RequestDocumentChanged,
 )
 from domain.model.identity import (
+    CaptureStep,
     CheckMode,
     DocumentType,
     ExtractedIdentity,
@@ -78,7 +79,7 @@ from domain.services.one_time_codes import check_code, send_code
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
-from ports.identity import IdentityVerifier, ManualReview, PendingReview, ReviewFile
+from ports.identity import IdentityVerifier, ManualReview, PendingReview, RetainedImages, ReviewFile
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.one_time_codes import CodeGenerator, CodeHasher
@@ -89,6 +90,7 @@ from ports.repositories import UnitOfWork
 __all__ = [
     "EnrollmentView",
     "IdentityCheckStarted",
+    "OfficerFile",
     "OfficerValidation",
     "QcpCodeSent",
     "QcpEnrollmentUseCases",
@@ -160,6 +162,7 @@ class EnrollmentView:
     expires_at: datetime
     terms_version: str | None
     privacy_version: str | None
+    sms_undelivered: bool = False  # the last SMS code never arrived: the signing page says so
 
     @classmethod
     def of(cls, e: QcpEnrollment) -> EnrollmentView:
@@ -175,7 +178,7 @@ class EnrollmentView:
                                     extracted.document_type.value) if extracted else None,
             session_ref=e.current_session_ref, request_digest=e.request_digest, certificate_id=e.certificate_id,
             expires_at=e.expires_at, terms_version=terms.text_version if terms else None,
-            privacy_version=privacy.text_version if privacy else None)
+            privacy_version=privacy.text_version if privacy else None, sms_undelivered=e.sms_undelivered)
 
 
 @frozen
@@ -205,6 +208,40 @@ class RequestDocument:
     pdf: bytes = field(repr=False)
     digest: str  # the page posts it back with « J'ai lu et j'accepte le document. »
 
+
+@frozen
+class OfficerFile:
+    """What the registration officer sees before deciding on an enrollment (manual review or
+    a signed request to validate): the LCP identity the enrollment was matched to, the identity
+    evidence (the provider's decision and its time, what was read on the document, the images'
+    digests and those still retained), whether the signed request exists, and the dates."""
+
+    enrollment: EnrollmentView
+    lcp_serial: str
+    lcp_name: str
+    lcp_email: str
+    lcp_mobile_national: str
+    lcp_birth_date: date | None
+    siren: str
+    provider_decision: str | None  # approved | rejected
+    provider_decided_at: datetime | None
+    provider_reference: str | None
+    provider_reason: str | None
+    extracted: ExtractedIdentity | None
+    image_steps: tuple[CaptureStep, ...]  # the steps captured (their digests are kept)
+    image_digests: tuple[tuple[CaptureStep, str], ...]
+    retained_steps: tuple[CaptureStep, ...]  # images still kept, viewable
+    created_at: datetime
+    consented_at: datetime | None
+    identity_submitted_at: datetime | None
+    identity_validated_at: datetime | None
+    request_accepted_at: datetime | None
+    request_signed_at: datetime | None
+    signed_request_digest: str | None
+    has_signed_request: bool
+
+
+OFFICER_STATES = frozenset({QcpState.PENDING_OFFICER_VALIDATION, QcpState.MANUAL_REVIEW})
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -516,9 +553,22 @@ class QcpEnrollmentUseCases:
             challenge = send_code(work=tx, generator=self.code_generator, hasher=self.code_hasher, ids=self.ids,
                                   clock=self.clock, record=self._sink(enrollment), person_id=person_id,
                                   purpose=_signing_purpose(enrollment), destination=enrollment.mobile,
-                                  payload_digest=bind_payload([enrollment.request_digest or ""]))
+                                  payload_digest=bind_payload([enrollment.request_digest or ""]),
+                                  about_enrollment=enrollment.id)
             return QcpCodeSent(enrollment=EnrollmentView.of(enrollment), channel="sms",
                                destination=enrollment.mobile.masked(), expires_at=challenge.expires_at)
+
+    def record_delivery_failure(self, *, enrollment_id: str, channel: str, permanent: bool) -> None:
+        """The SMS code could not be delivered (``permanent``: the provider refused it; otherwise
+        every retry failed): kept in the history, so that the signing page tells the person
+        (``EnrollmentView.sms_undelivered``) until a new code is sent."""
+        with self.uow() as tx:
+            try:
+                enrollment = tx.qcp_enrollments.get(enrollment_id)
+            except NotFound:
+                return  # gone meanwhile: no one to tell
+            enrollment.note_undelivered(self.clock.now(), channel=channel, permanent=permanent)
+            tx.commit()
 
     def sign_request(self, *, person_id: str, enrollment_id: str, code: str) -> EnrollmentView:
         """Check the SMS code, sign the accepted request at PAdES B-LT with the person's LCP
@@ -567,6 +617,68 @@ class QcpEnrollmentUseCases:
             return [EnrollmentView.of(e) for e in tx.qcp_enrollments.in_states(
                 frozenset({QcpState.PENDING_OFFICER_VALIDATION, QcpState.MANUAL_REVIEW}))]
 
+    def officer_file(self, *, enrollment_id: str) -> OfficerFile:
+        """One enrollment awaiting the officer, with its evidence. A read: nothing is recorded.
+        (The caller checks the officer role.) Raises NotFound for any other enrollment."""
+        with self.uow() as tx:
+            enrollment = self._awaiting_officer(tx, enrollment_id)
+        attempt = enrollment.current_attempt
+        result = attempt.result if attempt else None
+        digests = tuple((d.step, d.sha256) for d in result.image_digests) if result else ()
+        retained = tuple(step for step, _ in digests if self._retained(result.session_ref, step)) if result else ()
+        consent = enrollment.consent_of(ConsentKind.ID_DATA_AND_TERMS)
+        lcp = enrollment.lcp
+        return OfficerFile(
+            enrollment=EnrollmentView.of(enrollment), lcp_serial=lcp.certificate_serial, lcp_name=lcp.name.full,
+            lcp_email=str(lcp.email), lcp_mobile_national=lcp.mobile.national(), lcp_birth_date=lcp.birth_date,
+            siren=lcp.siren, provider_decision=result.decision.value if result else None,
+            provider_decided_at=result.decided_at if result else None,
+            provider_reference=result.evidence_ref if result else None,
+            provider_reason=result.reason if result else None,
+            extracted=enrollment.validated_identity or (result.extracted if result else None),
+            image_steps=tuple(step for step, _ in digests), image_digests=digests, retained_steps=retained,
+            created_at=enrollment.created_at, consented_at=consent.given_at if consent else None,
+            identity_submitted_at=attempt.submitted_at if attempt else None,
+            identity_validated_at=enrollment.identity_validated_at,
+            request_accepted_at=enrollment.request_accepted_at, request_signed_at=enrollment.request_signed_at,
+            signed_request_digest=enrollment.signed_request_digest,
+            has_signed_request=enrollment.signed_request_ref is not None)
+
+    def officer_signed_request(self, *, enrollment_id: str) -> bytes:
+        """The signed « Demande de certificat » of an enrollment awaiting the officer."""
+        with self.uow() as tx:
+            enrollment = self._awaiting_officer(tx, enrollment_id)
+            if enrollment.signed_request_ref is None:
+                raise NotFound("the request is not signed yet")
+            return self.documents.read(enrollment.signed_request_ref)
+
+    def officer_identity_image(self, *, enrollment_id: str, step: CaptureStep) -> tuple[str, bytes]:
+        """A captured image of an enrollment awaiting the officer, while the provider retains it."""
+        with self.uow() as tx:
+            enrollment = self._awaiting_officer(tx, enrollment_id)
+        result = enrollment.last_result
+        image = self._retained(result.session_ref, step) if result else None
+        if image is None:
+            raise NotFound("this image is not kept (any more)")
+        return image
+
+    def _retained(self, session_ref: str, step: CaptureStep) -> tuple[str, bytes] | None:
+        if not isinstance(self.verifier, RetainedImages):
+            return None
+        try:
+            return self.verifier.retained_image(session_ref, step)
+        except IdentityProviderUnavailable:
+            return None
+
+    def _awaiting_officer(self, tx: UnitOfWork, enrollment_id: str) -> QcpEnrollment:
+        try:
+            enrollment = tx.qcp_enrollments.get(enrollment_id)
+        except NotFound:
+            raise NotFound("no such enrollment awaits an officer") from None
+        if enrollment.state not in OFFICER_STATES:
+            raise NotFound("no such enrollment awaits an officer")
+        return enrollment
+
     def officer_validate(self, *, officer_id: str, enrollment_id: str, approved: bool = True,
                          reason: str | None = None) -> EnrollmentView:
         now = self.clock.now()
@@ -580,6 +692,11 @@ class QcpEnrollmentUseCases:
                         self._issue(tx, e, now, issued)
 
                 return self._step(tx, enrollment, validate)
+
+    def identity_reviewed_by_officer(self) -> bool:
+        """Whether a registration officer (not an automatic provider) decides identity checks:
+        the waiting pages then say so instead of promising a few minutes."""
+        return isinstance(self.verifier, ManualReview)
 
     def pending_identity_reviews(self) -> list[PendingReview]:
         """The manual provider's captures awaiting an officer (empty with another provider)."""

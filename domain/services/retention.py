@@ -1,9 +1,10 @@
 """Retention, run by the worker: documents go N days after the end (default 30); the evidence
-file goes after its own, much longer, time (default 10 years). The audit trail stays."""
+file goes after its own, much longer, time (default 10 years). The audit trail stays. The
+cabinet's sealings follow the same two times, counted from the sealing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
 from attrs import evolve, frozen
@@ -20,6 +21,8 @@ __all__ = ["RetentionReport", "apply_retention"]
 class RetentionReport:
     documents_purged: tuple[str, ...]  # collection ids
     evidence_purged: tuple[str, ...]
+    sealing_documents_purged: tuple[str, ...] = ()  # sealing ids
+    sealing_evidence_purged: tuple[str, ...] = ()
 
 
 def apply_retention(*, uow: Callable[[], UnitOfWork], clock: Clock, store: DocumentStore,
@@ -58,4 +61,43 @@ def apply_retention(*, uow: Callable[[], UnitOfWork], clock: Clock, store: Docum
             tx.commit()
         for sha256 in doomed:
             store.delete(sha256)
-    return RetentionReport(documents_purged=tuple(purged_documents), evidence_purged=tuple(purged_evidence))
+    sealing_documents, sealing_evidence = _sealings_retention(uow=uow, now=now, store=store,
+                                                              documents_before=documents_before,
+                                                              evidence_before=evidence_before, limit=limit)
+    return RetentionReport(documents_purged=tuple(purged_documents), evidence_purged=tuple(purged_evidence),
+                           sealing_documents_purged=sealing_documents, sealing_evidence_purged=sealing_evidence)
+
+
+def _sealings_retention(*, uow: Callable[[], UnitOfWork], now: datetime, store: DocumentStore,
+                        documents_before: datetime, evidence_before: datetime,
+                        limit: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The cabinet's sealings under the same times, counted from the sealing: the sealed
+    documents (and their originals) go, then, much later, the evidence files. Record and trail stay."""
+    with uow() as tx:
+        due = [s.id for s in tx.sealings.retention_due(documents_before=documents_before,
+                                                        evidence_before=evidence_before, limit=limit)]
+    purged_documents: list[str] = []
+    purged_evidence: list[str] = []
+    for sealing_id in due:
+        doomed: set[str] = set()
+        with uow() as tx:
+            sealing = tx.sealings.get(sealing_id)
+            if sealing.documents_purged_at is None and sealing.sealed_at <= documents_before:
+                sealing, gone = sealing.without_documents(now)
+                doomed |= gone
+                append(tx, sealing.id, "documents_purged", at=now, count=len(sealing.documents))
+                purged_documents.append(sealing.id)
+            if (sealing.evidence_pdf_sha256 is not None and sealing.evidence_purged_at is None
+                    and sealing.sealed_at <= evidence_before):
+                sealing, gone = sealing.without_evidence(now)
+                doomed |= gone
+                purged_evidence.append(sealing.id)
+            tx.sealings.save(sealing)
+            # Content-addressed bytes a collection or another sealing still uses (the same original) stay.
+            doomed = {sha for sha in doomed
+                      if not tx.collections.references_document(sha, excluding="")
+                      and not tx.sealings.references_document(sha, excluding=sealing.id)}
+            tx.commit()
+        for sha256 in doomed:
+            store.delete(sha256)
+    return tuple(purged_documents), tuple(purged_evidence)

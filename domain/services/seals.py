@@ -16,8 +16,10 @@ from attrs import evolve, frozen
 
 from domain.model.audit import AuditEvent, RequestContext
 from domain.model.cabinet import Cabinet, Member
+from domain.model.document import PageSize, outcome_file_name
 from domain.model.errors import InvalidValue, NotFound
 from domain.model.evidence import evidence_json
+from domain.model.jobs import JobSpec, Notification
 from domain.model.pki import KeyType, OrganizationSubject, RevocationReason
 from domain.model.seals import (
     MAX_DOCUMENTS_PER_SEALING,
@@ -32,19 +34,23 @@ from domain.model.seals import (
     SealRequestAlreadyOpen,
     SealRequestNotFound,
     SealRequestState,
+    SealStamp,
     TooManyDocumentsToSeal,
     build_sealing_evidence,
     current_seal_certificate,
     require_seal_delegation,
 )
+from domain.services.uploads import check_signable_upload, store_upload
 from ports.ca import CertificateAuthority
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.evidence import EvidenceRenderer
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
-from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity
+from ports.pdf_inspection import PdfInspector
+from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureRequest, SigningIdentity, VisibleSignature
 from ports.repositories import UnitOfWork
+from ports.uploads import UploadedFile
 
 __all__ = [
     "SealOverview", "SealUpload", "approve_seal_certificate_request", "cancel_seal_certificate_request",
@@ -54,6 +60,8 @@ __all__ = [
 
 UowFactory = Callable[[], UnitOfWork]
 MAX_NAME_LENGTH = 200
+SEAL_REQUESTED_TEMPLATE = "seal_certificate_requested"
+STAMP_TITLE = "Cachet électronique"  # the first line of the visible stamp
 
 
 @frozen
@@ -61,7 +69,7 @@ class SealUpload:
     """One PDF to seal, as the edge received it."""
 
     name: str
-    content: bytes
+    content: bytes | UploadedFile
 
 
 @frozen
@@ -112,6 +120,16 @@ def request_seal_certificate(*, uow: UowFactory, clock: Clock, ids: IdGenerator,
             raise SealRequestAlreadyOpen("the cabinet already has a pending seal certificate request")
         request = SealCertificateRequest.make(id=ids.new_id(), member=member, profile=profile, now=clock.now())
         tx.seal_requests.add(request)
+        # The owners decide: each is told by email (the one asking, if an owner, too: a record).
+        cabinet = tx.cabinets.get(cabinet_id)
+        requester = tx.persons.get(person_id)
+        for other in tx.members.of_cabinet(cabinet_id):
+            if not other.is_owner:
+                continue
+            owner = tx.persons.get(other.person_id)
+            tx.jobs.enqueue(JobSpec.notify(Notification.email(
+                owner.email, SEAL_REQUESTED_TEMPLATE, locale=owner.locale, recipient_name=owner.display_name,
+                requester_name=requester.display_name, cabinet_name=cabinet.name, profile=profile.value)))
         tx.commit()
         return request
 
@@ -202,11 +220,14 @@ def _clean_name(raw: str) -> str:
 
 
 def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore, signing: PdfSigning,
-                   ca: CertificateAuthority, vault: KeyVault, renderer: EvidenceRenderer, cabinet_id: str,
-                   person_id: str, files: Sequence[SealUpload], via: str = "web",
-                   context: RequestContext | None = None) -> Sealing:
+                   ca: CertificateAuthority, vault: KeyVault, renderer: EvidenceRenderer, inspector: PdfInspector,
+                   cabinet_id: str, person_id: str, files: Sequence[SealUpload], via: str = "web",
+                   stamp: SealStamp | None = None, context: RequestContext | None = None) -> Sealing:
     """Seal one PDF or a batch with the cabinet's seal: PAdES B-LT, then a document timestamp
-    (B-LTA); record the audit chain and seal the evidence file with the platform seal."""
+    (B-LTA); record the audit chain and seal the evidence file with the platform seal. Each PDF
+    shows the seal's stamp (« Cachet électronique », the cabinet, the date) where ``stamp`` says
+    (default: bottom right of the last page)."""
+    stamp = stamp or SealStamp()
     if not files:
         raise NothingToSeal()
     if len(files) > MAX_DOCUMENTS_PER_SEALING:
@@ -220,7 +241,8 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
         person = tx.persons.get(person_id)
     # Every file is checked before any is sealed: a batch is whole or refused.
     for upload in files:
-        signing.check_signable(upload.content)
+        check_signable_upload(signing, upload.content)
+    places = [stamp.place(_page_sizes(inspector, upload.content)) for upload in files]
     certificate = seal.certificate
     assert certificate is not None
     identity = SigningIdentity(key_ref=vault.get(certificate.key_id), certificate=certificate.der,
@@ -228,12 +250,15 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     sealing_id = ids.new_id()
     label = f"Cachet de {cabinet.name}"
     made: list[tuple[SealedDocument, datetime, datetime]] = []
-    for name, upload in zip(names, files, strict=True):
-        original = store.put(upload.content)
+    for name, upload, (page, x, y, width, height) in zip(names, files, places, strict=True):
+        original = store_upload(store, upload.content)
         # The one signing path: stored document → temporary file → signed file → store.
+        appearance = VisibleSignature(box=Box(page=page, x=x, y=y, width=width, height=height),
+                                      signer_name=cabinet.name, signed_at=clock.now(),
+                                      level_label=STAMP_TITLE, title=STAMP_TITLE)
         signed = signing.sign_document(store, original.sha256, SignatureRequest(
             identity=identity, level=PadesLevel.B_LT, field_name=f"Cachet-{sealing_id[:12]}",
-            name=cabinet.name, reason=label, location=None))
+            appearance=appearance, name=cabinet.name, reason=label, location=None))
         sealed_at = clock.now()
         sealed = signing.timestamp_document(store, signed.sha256)
         store.delete(signed.sha256)  # the step between, unique by its signing time
@@ -280,6 +305,12 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     return sealing
 
 
+def _page_sizes(inspector: PdfInspector, content: bytes | UploadedFile) -> tuple[PageSize, ...]:
+    """The upload's page sizes (where the stamp goes), read from disk when the edge spooled it."""
+    info = inspector.inspect(content) if isinstance(content, bytes) else inspector.inspect_file(content.path)
+    return tuple(info.page_sizes)
+
+
 # -- reading what was sealed -----------------------------------------------------------------------
 
 
@@ -297,7 +328,9 @@ def sealed_document_for_member(*, uow: UowFactory, store: DocumentStore, cabinet
                                sealing_id: str, document_id: str) -> tuple[str, bytes]:
     sealing = sealing_for_member(uow=uow, cabinet_id=cabinet_id, person_id=person_id, sealing_id=sealing_id)
     document = sealing.document(document_id)
-    return document.name, store.read(document.sealed_sha256)
+    if sealing.documents_purged_at is not None:
+        raise SealingNotFound("the sealed documents were deleted at the end of their retention")
+    return outcome_file_name(document.name, "scellé"), store.read(document.sealed_sha256)
 
 
 def sealing_evidence_for_member(*, uow: UowFactory, store: DocumentStore, cabinet_id: str, person_id: str,
@@ -305,6 +338,6 @@ def sealing_evidence_for_member(*, uow: UowFactory, store: DocumentStore, cabine
     """``item`` is ``pdf`` (the sealed evidence file) or ``json`` (its twin)."""
     sealing = sealing_for_member(uow=uow, cabinet_id=cabinet_id, person_id=person_id, sealing_id=sealing_id)
     digest = {"pdf": sealing.evidence_pdf_sha256, "json": sealing.evidence_json_sha256}.get(item)
-    if digest is None:
+    if digest is None or sealing.evidence_purged_at is not None:
         raise SealingNotFound("no such evidence item")
     return store.read(digest)

@@ -6,6 +6,7 @@ import hashlib
 
 from domain.model.errors import NotVerifiable
 from domain.model.verification import EvidenceJsonCheck, VerificationReport
+from ports.uploads import UploadedFile
 from ports.verification import SignatureVerifier
 
 __all__ = ["MAX_VERIFY_BYTES", "verify_evidence_json", "verify_pdf"]
@@ -13,13 +14,15 @@ __all__ = ["MAX_VERIFY_BYTES", "verify_evidence_json", "verify_pdf"]
 MAX_VERIFY_BYTES = 50 * 1024 * 1024
 
 
-def verify_pdf(*, verifier: SignatureVerifier, content: bytes) -> VerificationReport:
-    """A signed PDF or a sealed evidence file: one line per signature (level, status, coverage)."""
-    if len(content) > MAX_VERIFY_BYTES:
+def verify_pdf(*, verifier: SignatureVerifier, content: bytes | UploadedFile) -> VerificationReport:
+    """A signed PDF or a sealed evidence file: one line per signature (level, status, coverage).
+    A file the edge spooled to disk is verified from there, never read whole."""
+    size, head = (len(content), content[:1024]) if isinstance(content, bytes) else (content.size, content.head(1024))
+    if size > MAX_VERIFY_BYTES:
         raise NotVerifiable("the file is too large to verify", max_bytes=MAX_VERIFY_BYTES)
-    if b"%PDF-" not in content[:1024]:
+    if b"%PDF-" not in head:
         raise NotVerifiable("not a PDF")
-    return verifier.verify(content)
+    return verifier.verify(content) if isinstance(content, bytes) else verifier.verify_file(content.path)
 
 
 def verify_evidence_json(*, verifier: SignatureVerifier, json_content: bytes, sealed_pdf: bytes) -> EvidenceJsonCheck:

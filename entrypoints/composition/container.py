@@ -68,6 +68,7 @@ from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 from ports.remote_signing import RemoteSigningRoutes
 from ports.security import PasswordHasher, Totp
@@ -105,6 +106,7 @@ class BoundUseCases(containers.DeclarativeContainer):
         CodeHasher: adapters.code_hasher,
         DocumentStore: adapters.document_store,
         PdfInspector: adapters.pdf_inspector,
+        PdfPageRenderer: adapters.page_renderer,
         PdfSigning: adapters.pdf_signing,
         SigningLocks: adapters.locks,
         EvidenceRenderer: adapters.evidence_renderer,
@@ -217,9 +219,12 @@ class Container(containers.DeclarativeContainer):
         webhook_event=providers.Factory(webhook_dispatcher, use_cases.dispatch_webhook_event.provider),
         webhook_delivery=providers.Factory(webhook_deliverer, use_cases.deliver_webhook.provider),
     )
-    # A notification that never reaches a collection's signer is told to the preparer.
+    # A notification that never reaches a collection's signer is told to the preparer; a
+    # registration's code that never arrives, to the registrant (on the code page).
     job_failure_handlers = providers.Dict(
-        notify=providers.Factory(make_notify_failure_handler, use_cases.record_delivery_failure.provider),
+        notify=providers.Factory(make_notify_failure_handler, use_cases.record_delivery_failure.provider,
+                                 use_cases.record_registration_delivery_failure.provider,
+                                 use_cases.qcp.provided.record_delivery_failure),
     )
     worker = providers.Factory(Worker, adapters.job_store, job_handlers, adapters.clock,
                                lease_seconds=settings.provided.worker_lease_seconds,

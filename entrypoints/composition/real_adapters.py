@@ -282,7 +282,9 @@ class RealAdapters(containers.DeclarativeContainer):
                                         inflate_limit=providers.Callable(lambda s: s.pdf_inflate_limit_mb * 1024 * 1024,
                                                                          settings),
                                         max_pages=settings.provided.pdf_max_pages)
-    page_renderer = providers.Singleton(PdfiumPageRenderer, pdf_pool)
+    # Page images of stored documents are rendered from a cached copy on the data disk (by path).
+    page_renderer = providers.Singleton(PdfiumPageRenderer, pdf_pool,
+                                        cache_dir=providers.Callable(lambda s: _scratch_dir(s) / "pages", settings))
     locks = providers.Singleton(FileLocks, providers.Callable(lambda s: s.data_dir / "locks", settings))
     evidence_renderer = providers.Singleton(PlainPdfEvidenceRenderer)
     signature_verifier = providers.Singleton(make_verifier, ca, clock, settings.provided.trusted_list_file)

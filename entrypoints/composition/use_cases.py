@@ -173,6 +173,7 @@ class UseCases:
     add_collection_document = UseCase(collections.add_document)
     remove_collection_document = UseCase(collections.remove_document)
     read_collection_original = UseCase(collections.read_original)
+    render_collection_page = UseCase(collections.render_original_page)
     signer_choices = UseCase(collections.signer_choices)
     add_signer = UseCase(collections.add_signer)
     remove_signer = UseCase(collections.remove_signer)
@@ -191,6 +192,7 @@ class UseCases:
     collection_timeline = UseCase(collections.collection_timeline)
     run_due_reminders_and_expiry = UseCase(collections.run_due_reminders_and_expiry)
     record_delivery_failure = UseCase(collections.record_delivery_failure)
+    record_registration_delivery_failure = UseCase(lcp_registration.record_registration_delivery_failure)
 
     # audit trail, signing ceremony, evidence, verification, retention
     verify_audit_trails = UseCase(audit_trail.verify_trails)
@@ -198,6 +200,7 @@ class UseCases:
     view_ceremony = UseCase(ceremony.view_ceremony)
     ceremony_status = UseCase(ceremony.ceremony_status)
     read_document_for_signer = UseCase(ceremony.read_document_for_signer)
+    render_page_for_signer = UseCase(ceremony.render_page_for_signer)
     record_identity_check = UseCase(ceremony.record_identity_check)
     start_identity_check = UseCase(ceremony.start_identity_check)
     identity_check_outcome = UseCase(ceremony.identity_check_outcome)

@@ -40,7 +40,7 @@ from entrypoints.web import api, i18n, labels
 from entrypoints.web.api.security import CSRF_COOKIE, CSRF_HEADER
 from entrypoints.web.deps import DEPENDENCIES, SESSION_ROTATE, LoginRequired
 from entrypoints.web.errors import describe
-from entrypoints.web.upload_limit import UploadLimit, upload_body_limit
+from entrypoints.web.upload_limit import UploadLimit, sweep_stale_uploads, upload_body_limit
 
 log = logging.getLogger("seing.web")
 
@@ -321,7 +321,8 @@ def _template_engine() -> JinjaTemplateEngine:
                        DELEGATION_HELP=labels.DELEGATION_HELP, DELEGATION_ORDER=labels.DELEGATION_ORDER,
                        CERTIFICATE_STATE_LABELS=labels.CERTIFICATE_STATE_LABELS,
                        REVOCATION_REASON_LABELS=labels.REVOCATION_REASON_LABELS,
-                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS, API_SCOPE_LABELS=labels.API_SCOPE_LABELS,
+                       REGISTRATION_STEPS=labels.REGISTRATION_STEPS, QCP_STEPS=labels.QCP_STEPS,
+                       QCP_STAGE_OF_STEP=labels.QCP_STAGE_OF_STEP, API_SCOPE_LABELS=labels.API_SCOPE_LABELS,
                        API_SCOPE_HELP=labels.API_SCOPE_HELP, API_SCOPE_ORDER=labels.API_SCOPE_ORDER)
     return JinjaTemplateEngine.from_environment(env)
 
@@ -397,6 +398,7 @@ def create_app(container: Any = None) -> Litestar:
         if owns_container and hasattr(container, "shutdown_resources"):
             container.shutdown_resources()
 
+    sweep_stale_uploads(data_dir / "scratch")
     app_config = AppConfig(
         route_handlers=[
             *PAGE_ROUTERS,
@@ -408,7 +410,8 @@ def create_app(container: Any = None) -> Litestar:
         # Our CSRF middleware rather than ``csrf_config=`` (which installs Litestar's own, with no
         # way to exempt a request by its headers); it runs after the session, before any route.
         # The upload limit first: a too-large body is refused before the session or CSRF reads anything.
-        middleware=[DefineMiddleware(UploadLimit, limit=upload_body_limit(int(getattr(settings, "max_upload_mb", 25)))),
+        middleware=[DefineMiddleware(UploadLimit, limit=upload_body_limit(int(getattr(settings, "max_upload_mb", 25))),
+                                     scratch_dir=data_dir / "scratch"),
                     session_config.middleware, DefineMiddleware(_CsrfUnlessApiKey, config=csrf_config)],
         stores={"sessions": session_store},
         template_config=TemplateConfig(instance=_template_engine()),

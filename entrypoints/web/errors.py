@@ -281,7 +281,13 @@ _MESSAGES: dict[str, str] = {
         "Placez le champ de signature sur une page du document, en entier et à une taille lisible."
     ),
     "collection.reminder_too_soon": N_(
-        "Une relance vient d’être envoyée\u00a0: patientez avant d’en envoyer une autre."
+        "Une relance vient d’être envoyée\u00a0: la suivante est possible une heure après."
+    ),
+    "collection.first_reminder_too_soon": N_(
+        "L’invitation vient d’être envoyée\u00a0: la première relance est possible une heure après."
+    ),
+    "collection.cancel_reason_required": N_(
+        "Indiquez le motif de l’annulation\u00a0: il est transmis aux signataires."
     ),
     "collection.link_unusable": N_(
         "Ce lien de signature n’est plus valable\u00a0: il a été remplacé ou a expiré, ou la collecte est terminée."
@@ -480,6 +486,7 @@ _FIELD_MESSAGES: dict[str, str] = {
     "surname": N_("Indiquez un nom valide\u00a0: sans chiffres ni symboles, 100\u00a0caractères au plus."),
     "cabinet_name": N_("Indiquez le nom du cabinet (200\u00a0caractères au plus)."),
     "locale": N_("Cette langue n’est pas proposée\u00a0: choisissez « fr » ou « en »."),
+    "stamp": N_("Le cachet visible se place sur la première ou la dernière page, dans l’un de ses coins."),
 }
 
 # Errors that are about one input even though they are not InvalidValue.

@@ -63,3 +63,33 @@ REGISTRATION_STEPS = (
     ("accept_terms", N_("Conditions")),
     ("issue", N_("Certificat")),
 )
+
+# The stages of « Souscrire à un certificat qualifié », as its stepper names them, and the
+# stage each page of the flow (its ``next_step``) belongs to.
+QCP_STEPS = (
+    ("access", N_("Accès protégé")),
+    ("identity", N_("Vos informations")),
+    ("prerequisites", N_("Avant de commencer")),
+    ("consent", N_("Consentements")),
+    ("document", N_("Pièce d’identité")),
+    ("validation", N_("Vérification des informations")),
+    ("request", N_("Demande de certificat")),
+    ("signature", N_("Signature")),
+    ("issue", N_("Certificat")),
+)
+QCP_STAGE_OF_STEP = {
+    "send_email_code": "access",
+    "confirm_identity": "identity",
+    "confirm_prerequisites": "prerequisites",
+    "consent": "consent",
+    "start_identity_check": "document",
+    "capture": "document",
+    "wait_for_result": "document",
+    "retry_identity_check": "document",
+    "validate_identity": "validation",
+    "wait_for_manual_review": "validation",
+    "read_request": "request",
+    "sign_request": "signature",
+    "wait_for_officer": "issue",
+    "done": "done",
+}

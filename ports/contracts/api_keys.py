@@ -7,6 +7,7 @@ starts. Plain asserts, no test framework needed.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 from domain.model.api_keys import ApiKey, ApiScope, IdempotencyRecord, StoredResponse
@@ -80,6 +81,40 @@ class ApiKeyRepositoryContract:
             key = tx.api_keys.find("k-1")
             assert key.last_used_at == T0 + timedelta(hours=1)
             assert key.revoked_at == T0 + timedelta(hours=2) and not key.active
+
+    def test_two_requests_recording_a_use_of_one_key_at_once_both_commit(self) -> None:
+        # An integrator's parallel calls with one key each record its use; neither is refused as a
+        # conflict. A store that runs transactions one after the other makes the second wait (the
+        # first gives up waiting after a few seconds): either use may then be the one kept.
+        self._cabinet("c-1", "732829320", "p-1", "jessica@poussart.fr")
+        with self.make_adapter() as tx:
+            tx.api_keys.add(self._key("k-1"))
+            tx.commit()
+        read, written, failures = threading.Event(), threading.Event(), []
+
+        def first() -> None:
+            try:
+                with self.make_adapter() as tx:
+                    key = tx.api_keys.find("k-1")
+                    read.set()
+                    written.wait(5)
+                    tx.api_keys.save(key.used(T0 + timedelta(hours=2)))
+                    tx.commit()
+            except Exception as error:  # reported by the assert below
+                failures.append(error)
+                read.set()
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        read.wait(10)
+        with self.make_adapter() as tx:
+            tx.api_keys.save(tx.api_keys.find("k-1").used(T0 + timedelta(hours=1)))
+            tx.commit()
+        written.set()
+        thread.join(10)
+        assert not failures, failures
+        with self.make_adapter() as tx:
+            assert tx.api_keys.find("k-1").last_used_at in (T0 + timedelta(hours=1), T0 + timedelta(hours=2))
 
     def test_a_cabinet_lists_its_own_keys_oldest_first(self) -> None:
         self._cabinet("c-1", "732829320", "p-1", "jessica@poussart.fr")

@@ -254,7 +254,7 @@ class CollectionRepositoryContract:
         c.signers[0].certificate = SignatureCertificate(serial="7f3a", policy="0.4.0.2042.1.3", issuer="lcp",
                                                         subject="CN=Hélène DUPONT", one_time=True)
         c.signers[0].finalising_since = T0
-        c.cancel(by=PREPARER, now=ended)
+        c.cancel(by=PREPARER, now=ended, reason="Dossier réglé autrement")
         c.evidence = EvidenceRef(pdf=signed, json=prepared, sealed_at=ended)
         c.download_links.append(DownloadLink(token_hash=hash_token(f"dl-{n}"), email="p2@example.org",
                                              expires_at=ended + timedelta(days=30), role="signer"))

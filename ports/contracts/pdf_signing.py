@@ -1,6 +1,8 @@
 """Contract suite for ``PdfSigning``.
 
 Hooks: ``make_adapter()``; ``identity()`` (a SigningIdentity the adapter can sign with);
+``batch_signer(identity)`` (a BatchDigestSigner making that identity's signature values without
+its ``key_ref``, for ``sign_documents_together``);
 ``sample_pdf(pages)`` and ``encrypted_pdf()`` (input documents); ``signature_fields(pdf)``
 (the document's signature fields in order, as (name, signed) pairs — read with whatever
 parser suits the adapter). Cryptographic validity is for each adapter's own tests with
@@ -19,6 +21,7 @@ from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
 from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf, NotFound
 from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureField, SignatureRequest, SigningIdentity
+from ports.remote_signing import BatchDigestSigner
 
 
 class ScratchStore:
@@ -73,6 +76,18 @@ class BytesOnly:
         return self.signing.last_document_timestamp(self.store, self.store.put(pdf).sha256)
 
 
+class CountingBatch:
+    """A BatchDigestSigner that records how many digests each call carried."""
+
+    def __init__(self, inner: BatchDigestSigner) -> None:
+        self.inner = inner
+        self.calls: list[int] = []
+
+    def sign_digests(self, digests: Sequence[bytes], hash_algorithm: str) -> list[bytes]:
+        self.calls.append(len(digests))
+        return self.inner.sign_digests(digests, hash_algorithm)
+
+
 class PdfSigningContract:
     def make_adapter(self) -> PdfSigning:
         raise NotImplementedError
@@ -87,6 +102,9 @@ class PdfSigningContract:
         raise NotImplementedError
 
     def signature_fields(self, pdf: bytes) -> list[tuple[str, bool]]:
+        raise NotImplementedError
+
+    def batch_signer(self, identity: SigningIdentity) -> BatchDigestSigner:
         raise NotImplementedError
 
     def _request(self, level: PadesLevel = PadesLevel.B_B, field_name: str = "Signature1") -> SignatureRequest:
@@ -108,6 +126,38 @@ class PdfSigningContract:
         assert store.read(ref.sha256) == original
         assert signed.startswith(original)
         assert self.signature_fields(signed) == [("Signature1", True)]
+
+    def _together(self) -> tuple[SigningIdentity, CountingBatch]:
+        identity = self.identity()
+        remote_identity = SigningIdentity(key_ref=None, certificate=identity.certificate, chain=identity.chain)
+        return remote_identity, CountingBatch(self.batch_signer(identity))
+
+    def test_documents_signed_together_ask_for_every_value_in_one_call(self) -> None:
+        identity, batch = self._together()
+        store = ScratchStore()
+        originals = [self.sample_pdf(1), self.sample_pdf(2)]
+        refs = [store.put(pdf) for pdf in originals]
+        request = SignatureRequest(identity=identity, level=PadesLevel.B_B, field_name="Signature1")
+        signed = self.make_adapter().sign_documents_together(store, [(r.sha256, request) for r in refs], batch)
+        assert batch.calls == [2]  # one call, both digests
+        assert len(signed) == 2
+        for original, ref, signed_ref in zip(originals, refs, signed, strict=True):
+            data = store.read(signed_ref.sha256)
+            assert data.startswith(original) and store.read(ref.sha256) == original
+            assert self.signature_fields(data) == [("Signature1", True)]
+
+    def test_a_document_refused_in_the_first_phase_stops_the_batch_before_the_signer(self) -> None:
+        identity, batch = self._together()
+        store = ScratchStore()
+        good, bad = store.put(self.sample_pdf()), store.put(b"not a pdf at all")
+        request = SignatureRequest(identity=identity, level=PadesLevel.B_B, field_name="Signature1")
+        try:
+            self.make_adapter().sign_documents_together(store, [(good.sha256, request), (bad.sha256, request)], batch)
+        except InvalidPdf:
+            pass
+        else:
+            raise AssertionError("signed a batch with a document that is not a PDF")
+        assert batch.calls == []
 
     def test_signing_an_absent_document_is_not_found(self) -> None:
         try:

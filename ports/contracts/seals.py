@@ -111,3 +111,48 @@ class SealRepositoriesContract:
             tx.seal_requests.add(_request("r-1"))
         with self.make_adapter() as tx:
             assert tx.seal_requests.of_cabinet("c-1") == []
+
+    def test_a_renewed_sealing_is_saved_with_its_archive_states(self) -> None:
+        from domain.model.archive import ArchiveState
+        from domain.model.seals import SEALING_EVIDENCE
+
+        with self.make_adapter() as tx:
+            tx.sealings.add(_sealing("s-1"))
+            tx.commit()
+        state = ArchiveState(deadline=T0 + timedelta(days=900), proof_ends=T0 + timedelta(days=1200),
+                             last_renewed_at=T0)
+        renewed = _sealing("s-1").renewed("d-1", before="b" * 64, sha256="e" * 64, size=30, state=state)
+        renewed = renewed.with_archive(SEALING_EVIDENCE, state.failed(at=T0, code="tsa.down"))
+        with self.make_adapter() as tx:
+            tx.sealings.save(renewed)
+            tx.commit()
+        with self.make_adapter() as tx:
+            found = tx.sealings.get("s-1")
+            assert found == renewed
+            assert found.document("d-1").earlier_sha256s == ("b" * 64,) and found.evidence_archive.failures == 1
+            assert [s.id for s in tx.sealings.archives_kept()] == ["s-1"]
+            try:
+                tx.sealings.save(_sealing("s-9"))
+                raise AssertionError("saved a sealing never added")
+            except SealingNotFound:
+                pass
+
+    def test_retention_finds_what_outlived_its_time_and_keeps_shared_bytes(self) -> None:
+        with self.make_adapter() as tx:
+            tx.sealings.add(_sealing("s-old"))
+            tx.sealings.add(_sealing("s-new", at=T0 + timedelta(days=40)))
+            tx.commit()
+        documents_before, evidence_before = T0 + timedelta(days=30), T0 - timedelta(days=1)
+        with self.make_adapter() as tx:
+            assert [s.id for s in tx.sealings.retention_due(documents_before=documents_before,
+                                                            evidence_before=evidence_before)] == ["s-old"]
+            # Both sealings name the same original: the other one still keeps it.
+            assert tx.sealings.references_document("a" * 64, excluding="s-old")
+            purged, doomed = tx.sealings.get("s-old").without_documents(documents_before)
+            assert doomed == {"a" * 64, "b" * 64}
+            tx.sealings.save(purged)
+            tx.commit()
+        with self.make_adapter() as tx:
+            assert tx.sealings.retention_due(documents_before=documents_before, evidence_before=evidence_before) == []
+            assert not tx.sealings.references_document("b" * 64, excluding="s-new")  # s-old's are gone
+            assert [s.id for s in tx.sealings.archives_kept()] == ["s-old", "s-new"]  # s-old: its evidence

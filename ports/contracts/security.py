@@ -51,6 +51,11 @@ class PasswordHasherContract:
         assert hasher.verify(stored, "Été à Noël — ça coûte 5 €")
         assert not hasher.verify(stored, "Ete a Noel — ca coute 5 €")
 
+    def test_its_own_fresh_hash_needs_no_rehash_but_a_foreign_one_does(self) -> None:
+        hasher = self.make_adapter()
+        assert hasher.needs_rehash(hasher.hash("correct horse battery staple")) is False
+        assert hasher.needs_rehash("not a hash of this hasher") is True
+
     def test_a_corrupt_hash_is_a_refusal_not_a_crash(self) -> None:
         hasher = self.make_adapter()
         for garbage in ("", "not a hash", "$argon2id$v=19$m=1,t=1,p=1$xx$yy", "plain$$", "$"):

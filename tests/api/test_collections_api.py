@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -163,9 +163,14 @@ def test_send_remind_replace_cancel_and_the_timeline(api, draft, container, sent
     assert [n.to for n in sent("collection_invitation")] == ["paul@example.fr"]
     changed = api.post(f"/api/v1/collections/{draft}/signers", json={"kind": "myself", "level": 1})
     assert problem_of(changed, 409)["code"] == "collection.not_editable"
+    listed = next(s for s in api.get(f"/api/v1/collections/{draft}").json()["signers"] if s["signer_id"] == paul)
     too_soon = api.post(f"/api/v1/collections/{draft}/signers/{paul}/reminders")
-    assert problem_of(too_soon, 429)["code"] == "collection.reminder_too_soon"
-    assert int(too_soon.headers["retry-after"]) > 0
+    problem = problem_of(too_soon, 429)
+    assert problem["code"] == "collection.first_reminder_too_soon"  # no reminder was sent: the invitation was
+    assert int(too_soon.headers["retry-after"]) == problem["params"]["retry_after_seconds"] > 0
+    possible_at = datetime.fromisoformat(problem["params"]["possible_at"])
+    assert possible_at == datetime.fromisoformat(listed["reminder_possible_at"].replace("Z", "+00:00"))
+    assert "la première relance est possible une heure après" in problem["detail"]
     container.adapters.clock().advance(timedelta(hours=2))
     assert api.post(f"/api/v1/collections/{draft}/signers/{paul}/reminders").status_code == 204
     assert [n.to for n in sent("collection_reminder")] == ["paul@example.fr"]
@@ -174,7 +179,11 @@ def test_send_remind_replace_cancel_and_the_timeline(api, draft, container, sent
                                  "email": "lea@example.fr"})
     assert replacement.status_code == 201
     assert "lea@example.fr" in [n.to for n in sent("collection_invitation")]
-    assert api.post(f"/api/v1/collections/{draft}/cancellation").status_code == 204
+    no_reason = api.post(f"/api/v1/collections/{draft}/cancellation", json={"reason": " "})
+    assert problem_of(no_reason, 422)["code"] == "collection.cancel_reason_required"
+    assert problem_of(api.post(f"/api/v1/collections/{draft}/cancellation"), 422)["errors"][0]["field"] == "reason"
+    assert api.post(f"/api/v1/collections/{draft}/cancellation", json={"reason": "Doublon"}).status_code == 204
+    assert api.get(f"/api/v1/collections/{draft}").json()["cancel_reason"] == "Doublon"
     # Once cancelled, the signers who had not signed are no longer « invited »: the API says why.
     signers = api.get(f"/api/v1/collections/{draft}").json()["signers"]
     assert {(s["status"], s["standing"]) for s in signers} == {("invited", "ended_by_cancellation"),

@@ -47,6 +47,7 @@ def sample(cls: type[DomainError]) -> DomainError:
     """An instance, whatever the constructor asks for."""
     for args, kwargs in (((), {}), (("field",), {}), ((), {"remaining_tries": 1}),
                          ((), {"retry_after_seconds": 5}), ((), {"state": "s", "action": "a"}),
+                         ((), {"retry_after_seconds": 5, "possible_at": "2026-12-07T10:15:00+00:00"}),
                          ((), {"registration_id": "r"}), ((), {"scope": "read"})):
         try:
             return cls(*args, **kwargs)

@@ -65,6 +65,22 @@ def test_the_same_key_with_another_body_is_a_problem(raw, api, cabinet, key_head
     assert elsewhere.status_code == 404  # another path is another request: the key's collection is unknown
 
 
+def test_the_same_key_with_another_file_is_a_problem(raw, api, cabinet, key_headers):
+    """Uploads are spooled to disk, not kept in memory: the key is compared with a digest of every
+    part, the files' contents included."""
+    headers = {**key_headers, "Idempotency-Key": "commande-4712"}
+
+    def send(pages: int) -> Any:
+        return raw.post("/api/v1/collections", headers=headers, data={"cabinet_id": cabinet.cabinet_id, "title": "Lot"},
+                        files=[("files", ("mission.pdf", corpus.minimal_pdf(pages), PDF))])
+
+    assert send(1).status_code == 201
+    assert problem_of(send(2), 422)["code"] == "idempotency.key_reused"
+    assert send(1).headers["idempotent-replayed"] == "true"
+    assert total(api, cabinet.cabinet_id) == 1
+
+
+
 def test_a_retried_sending_sends_once(api, cabinet, sent):
     api.login()
     draft = create(api, cabinet.cabinet_id, None).json()["collection_id"]

@@ -174,6 +174,16 @@ def test_the_officer_resolves_a_manual_review_through_the_back_office_api(api, c
     second_browser.login(OFFICER_EMAIL, OFFICER_PASSWORD)
     queue = second_browser.get("/api/v1/back-office/enrollments").json()
     assert [e["id"] for e in queue] == [eid] and queue[0]["review_reason"] == "extracted_identity_differs_from_lcp"
+    # The file the officer decides on: the LCP identity beside what the document says, the evidence, the dates.
+    assert problem_of(api.get(f"/api/v1/back-office/enrollments/{eid}"), 404)
+    file = second_browser.get(f"/api/v1/back-office/enrollments/{eid}").json()
+    assert file["enrollment"]["id"] == eid and file["lcp_name"] == "Jessica POUSSART"
+    assert file["document_read"]["given_names"] == "JESSIKA" and file["document_read"]["document_type"] == "passport"
+    assert file["provider_decision"] == "approved" and file["provider_decided_at"]
+    assert len(file["images"]) == 6 and not any(image["retained"] for image in file["images"])
+    assert file["has_signed_request"] is False and file["identity_submitted_at"]
+    assert problem_of(second_browser.get(f"/api/v1/back-office/enrollments/{eid}/images/document_centre"), 404)
+    assert problem_of(second_browser.get(f"/api/v1/back-office/enrollments/{eid}/signed-request"), 404)
     decided = second_browser.post(f"/api/v1/back-office/enrollments/{eid}/decision", json={"approved": True})
     assert decided.status_code == 200 and decided.json()["next_step"] == "read_request"
     assert api.get(_base(eid)).json()["next_step"] == "read_request"

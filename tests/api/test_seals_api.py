@@ -91,3 +91,19 @@ def test_a_second_pending_request_and_a_second_decision_are_conflicts(api, cabin
     assert problem_of(api.post(base, json={}), 409)["code"] == "seal_request.already_open"
     assert api.post(f"{base}/{first['request_id']}/rejection", json={"reason": "pas encore"}).status_code == 200
     assert problem_of(api.post(f"{base}/{first['request_id']}/approval"), 409)["code"] == "seal_request.state"
+
+
+def test_the_stamp_goes_where_the_request_says_and_a_bad_place_is_a_problem(api, raw, cabinet, fake_signing):
+    api.login()
+    _approved(api, cabinet.cabinet_id)
+    key = make_key(api, cabinet.cabinet_id, "read", "seal", name="GED")["secret"]
+    answer = _seal(raw, cabinet.cabinet_id, [("bilan.pdf", corpus.minimal_pdf(2))], headers=bearer(key),
+                   data={"stamp_page": "first", "stamp_corner": "bottom_left"})
+    assert answer.status_code == 201, answer.text
+    [seal] = [r for r in fake_signing.signed if r.field_name.startswith("Cachet-")]
+    assert seal.appearance.box.page == 0 and seal.appearance.box.x < 100 and seal.appearance.box.y < 100
+    bad = _seal(raw, cabinet.cabinet_id, [("bilan.pdf", corpus.minimal_pdf())], headers=bearer(key),
+                data={"stamp_corner": "center"})
+    assert bad.status_code == 422, bad.text
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert "première ou la dernière page" in bad.json()["detail"]

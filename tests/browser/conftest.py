@@ -132,6 +132,13 @@ def watch_page(page: Any, problems: list[str]) -> None:
             return
         if "<" in title or ">" in title:
             problems.append(f"markup in the <title> of {loaded.url}: {title!r}")
+        # On a phone, a page wider than the screen scrolls sideways: every line is cut somewhere.
+        try:
+            widths = loaded.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        except Exception:
+            return
+        if widths[1] <= 480 and widths[0] > widths[1]:
+            problems.append(f"{loaded.url} is {widths[0]} px wide on a {widths[1]} px screen")
 
     page.on("response", on_response)
     page.on("console", on_console)

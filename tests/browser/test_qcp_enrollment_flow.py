@@ -193,12 +193,14 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     desktop.get_by_label("Code reçu par SMS").fill(latest_code(container, "sms"))
     desktop.get_by_role("button", name="Signer").click()
 
-    desktop.get_by_role("heading", name="Votre demande de certificat qualifié (QCP) a été finalisée").wait_for(
-        timeout=30_000)
-    assert "Vous avez finalisé votre demande de certificat qualifié (QCP)." in desktop.content()
+    # Automatic validation: issued at once, and the page says so rather than « lorsque … sera validée ».
+    desktop.get_by_role("heading", name="Votre certificat qualifié (QCP) a été émis").wait_for(timeout=30_000)
+    assert "lorsque votre demande sera validée" not in desktop.content()
     assert desktop.url == enrollment_url
     shoot(desktop, "qcp-25-demande-finalisee")
     check_accessibility(desktop)
+    desktop.get_by_role("button", name="Mes certificats").click()
+    desktop.wait_for_url(f"{live_server.url}/mes-certificats")
 
     desktop.goto(f"{live_server.url}/ma-signature")
     assert "QCP" in desktop.content()
@@ -262,8 +264,11 @@ def test_continuing_in_the_browser_takes_the_photos_with_the_camera(live_server,
             if number == 1:
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "qcp-30-navigateur-camera.png"), full_page=True)
+            shoot_button.click()  # the frame is kept; « Envoyer la photo » shows only now
+            send = page.get_by_role("button", name="Envoyer la photo")
+            send.wait_for()
             with page.expect_navigation():
-                shoot_button.click()
+                send.click()
         page.get_by_role("heading", name="Votre pièce d’identité a été validée").wait_for(timeout=30_000)
         assert page.url == f"{live_server.url}/qcp/{enrollment.id}"
         page.screenshot(path=str(ARTIFACTS / "qcp-31-navigateur-retour.png"), full_page=True)

@@ -102,13 +102,15 @@ def test_completion_sends_download_links_not_documents_and_seals_the_evidence(wo
     completed = world.notifications("collection_completed")
     linked = {n.to: n.context_dict()["download_token"] for n in completed if "download_token" in n.context_dict()}
     assert set(linked) == {"claire@exemple.fr", "jessica@poussart.fr", "marc@exemple.fr", "copie0@exemple.fr"}
+    # The owner prepared and signed: one email, the one with the link, not a second near-identical one.
+    assert sorted(n.to for n in completed) == sorted(linked)
     assert all(link.token_hash not in linked.values() for link in collection.download_links)  # only hashes kept
     # Integrators hear of each step, completion last (once the signed PDFs can be downloaded).
     events = [j.spec.payload_dict()["event"] for j in world.jobs("webhook_event")]
     assert events == ["collection.sent"] + ["signer.opened", "signer.signed"] * 3 + ["collection.completed"]
     assert {j.spec.payload_dict()["cabinet_id"] for j in world.jobs("webhook_event")} == {collection.cabinet_id}
     name, pdf = world.uc.download_by_link(token=linked["copie0@exemple.fr"], item=collection.documents[0].id)
-    assert name == "lettre-1.pdf" and pdf == world.document_bytes(cid)[0]
+    assert name == "lettre-1-signé.pdf" and pdf == world.document_bytes(cid)[0]
     _, evidence_pdf = world.uc.download_by_link(token=linked["marc@exemple.fr"], item="evidence.pdf")
     _, evidence_json = world.uc.download_by_link(token=linked["marc@exemple.fr"], item="evidence.json")
     sealed = world.uc.verify_pdf(content=evidence_pdf)

@@ -52,7 +52,7 @@ def test_sending_creates_every_signers_field_and_signatures_fill_them(world):
 def test_a_cancelled_collection_gets_its_evidence_from_the_periodic_round(world):
     cid = world.collection(_signers(2))
     world.sign_as("s0@exemple.fr")
-    world.uc.cancel_collection(collection_id=cid, by_person_id=world.owner)
+    world.uc.cancel_collection(collection_id=cid, by_person_id=world.owner, reason="Dossier réglé autrement")
     assert world.uc.seal_pending_evidence() == 1
     assert world.get(cid).evidence is not None
     assert world.uc.seal_pending_evidence() == 0

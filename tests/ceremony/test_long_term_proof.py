@@ -137,7 +137,7 @@ def _end(world: Ceremony, cid: str, how: str) -> None:
         world.uc.open_ceremony(token=token)
         world.uc.refuse(token=token, reason="Le montant est faux")
     elif how == "cancelled":
-        world.uc.cancel_collection(collection_id=cid, by_person_id=world.owner)
+        world.uc.cancel_collection(collection_id=cid, by_person_id=world.owner, reason="Dossier réglé autrement")
     else:
         world.clock.advance(timedelta(minutes=11))
         world.uc.run_due_reminders_and_expiry()

@@ -19,3 +19,8 @@ def strict(csc_server):
     csc_server.service.otp = None
     csc_server.service.sad_lifetime = 300.0
     csc_server.service.pin_other_hashes = False
+    csc_server.service.single_use_otp = False
+    csc_server.service.online_otp = False
+    csc_server.service.sent_otps.clear()
+    csc_server.service.spent.clear()
+    csc_server.service.authorizations.clear()

@@ -131,22 +131,47 @@ class StrictCscService(CSCWithCertomancer):
         self.otp: str | None = None
         self.sad_lifetime = 300.0
         self.pin_other_hashes = False  # authorise digests other than those asked: signHash then refuses
+        self.single_use_otp = False
+        self.online_otp = False  # the service makes the OTP and sends it (credentials/sendOTP)
+        self.sent_otps: list[str] = []  # an OTP authorises once, as a QTSP's SCAL2 codes do
+        self.spent: set[str] = set()
+        self.authorizations: list[dict] = []  # every credentials/authorize body received
         self._issued: dict[str, float] = {}
+
+    def register_routes(self):
+        super().register_routes()
+        self.app.add_routes([web.post("/csc/v1/credentials/sendOTP", self.credentials_send_otp)])
 
     async def credentials_info(self, request: web.Request):
         response = await super().credentials_info(request)
-        if self.otp is None:
+        if self.otp is None and not self.online_otp:
             return response
         import json
 
         body = json.loads(response.body)
-        body.update(authMode="explicit", OTP={"presence": "true", "type": "offline"})
+        body.update(authMode="explicit", OTP={"presence": "true", "type": "online" if self.online_otp else "offline"})
         return web.json_response(body)
+
+    async def credentials_send_otp(self, request: web.Request):
+        """CSC credentials/sendOTP: the service generates the OTP and sends it to the user (here:
+        remembered for the test); 204 No Content. Only for a credential with an online OTP."""
+        import secrets
+
+        params = await request.json()
+        if not self.online_otp or not params.get("credentialID"):
+            return web.json_response({"error": "invalid_request", "error_description": "No online OTP"}, status=400)
+        self.otp = f"{secrets.randbelow(10**6):06d}"
+        self.sent_otps.append(self.otp)
+        return web.Response(status=204)
 
     async def credentials_authorize(self, request: web.Request):
         params = await request.json()
-        if self.otp is not None and params.get("OTP") != self.otp:
+        self.authorizations.append(params)
+        if self.otp is not None and (params.get("OTP") != self.otp
+                                     or (self.single_use_otp and params.get("OTP") in self.spent)):
             return web.json_response({"error": "invalid_otp", "error_description": "The OTP is invalid"}, status=400)
+        if self.single_use_otp and params.get("OTP") is not None:
+            self.spent.add(params["OTP"])
         if self.pin_other_hashes:
             from csc_dummy.csc_dummy_server import CSCAuthorization
 

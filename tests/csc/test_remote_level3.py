@@ -173,7 +173,7 @@ def test_a_collection_signed_at_level_3_through_the_qtsp_validates_in_pyhanko_an
     ("hash_mismatch", RemoteHashMismatch),
 ])
 def test_a_qtsp_refusal_leaves_nothing_signed_and_a_new_code_signs(world, strict, refusal, error):
-    cid = world.collection([_remote_signer()])
+    cid = world.collection([_remote_signer()], documents=2)  # both documents under one authorisation
     token = _ready_for_code(world)
     before = [d.latest.sha256 for d in world.get(cid).documents]
     if refusal == "wrong_code":
@@ -182,8 +182,10 @@ def test_a_qtsp_refusal_leaves_nothing_signed_and_a_new_code_signs(world, strict
         strict.sad_lifetime = 0
     else:
         strict.pin_other_hashes = True
+    strict.authorizations.clear()
     with pytest.raises(error):
         world.uc.sign(token=token, code=world.latest_code())
+    assert len(strict.authorizations) == 1  # the batch's one authorisation, not one per document
     collection = world.get(cid)
     assert [d.latest.sha256 for d in collection.documents] == before
     assert collection.signers[0].status is not SignerStatus.SIGNED
@@ -254,3 +256,73 @@ def test_without_trusted_time_a_remote_signature_is_not_queued_for_the_worker(wo
     assert world.jobs("finalise_signature") == []
     signer = world.get(cid).signers[0]
     assert signer.finalising_since is None and signer.status is not SignerStatus.SIGNED
+
+
+@pytest.mark.external  # pdfsig and certutil
+def test_two_documents_are_authorised_once_with_a_single_use_code_and_validate(world, strict, csc_server, tmp_path):
+    """SCAL2 with a code the QTSP accepts once: every document's digest first, one
+    credentials/authorize naming both hashes, one signHash, then each signature finished."""
+    cid = world.collection([_remote_signer()], documents=2)
+    token = _ready_for_code(world)
+    strict.otp, strict.single_use_otp = world.latest_code(), True
+    strict.authorizations.clear()
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+
+    (authorization,) = strict.authorizations
+    assert authorization["numSignatures"] == 2 and len(authorization["hash"]) == 2
+    assert len(set(authorization["hash"])) == 2  # one digest per document
+    # The code is spent: a second authorisation with it is refused, as a real QTSP would.
+    service = world.container.adapters.remote_signing().service
+    credential = service.credential_for(SIGNER_EMAIL)
+    with pytest.raises(RemoteCodeRejected):
+        service.authorize(credential, [bytes(32)], "sha256", strict.otp)
+
+    assert world.get(cid).status is CollectionStatus.COMPLETED
+    roots = [world.root_der(), csc_server.root_der()]
+    qtsp_leaf = csc_server.certificate_der("signer")
+    documents = world.document_bytes(cid)
+    assert len(documents) == 2
+    for n, pdf in enumerate(documents):
+        (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures
+        assert signature.signer_cert.dump() == qtsp_leaf
+        _ades_lta_passes(roots, signature)
+        path = tmp_path / f"together-{n}.pdf"
+        path.write_bytes(pdf)
+        (text,) = [r for r in _pdfsig(path, roots, tmp_path / f"nss-together-{n}") if "ETSI.CAdES.detached" in r]
+        assert "Signature is Valid" in text and "Certificate is Trusted" in text, text
+
+
+def test_a_qtsp_that_sends_its_own_code_is_asked_to_and_its_code_signs(world, strict):
+    """OTP type online: « Envoyer le code » calls credentials/sendOTP instead of sending ours;
+    the code the QTSP sent authorises both documents once; ours is not one it accepts."""
+    strict.online_otp, strict.single_use_otp = True, True
+    cid = world.collection([_remote_signer()], documents=2)
+    sent_before = len(world.notifications("signing_code"))
+    token = _ready_for_code(world)
+    assert len(world.notifications("signing_code")) == sent_before  # no code of ours
+    assert len(strict.sent_otps) == 1
+    sent = [e for e in world.trail(cid) if e.kind == "code_sent"]
+    assert sent and dict(sent[-1].details)["channel"] == "qtsp"
+    with pytest.raises(RemoteCodeRejected):  # a code the QTSP did not send
+        world.uc.sign(token=token, code="000000" if strict.otp != "000000" else "111111")
+    world.uc.request_signing_code(token=token)
+    assert len(strict.sent_otps) == 2
+    strict.authorizations.clear()
+    assert world.uc.sign(token=token, code=strict.sent_otps[-1]).status == "completed"
+    (authorization,) = strict.authorizations
+    assert authorization["numSignatures"] == 2 and authorization["OTP"] == strict.sent_otps[-1]
+    assert world.get(cid).status is CollectionStatus.COMPLETED
+
+
+def test_the_code_page_says_the_qtsp_sent_the_code(world, strict):
+    from tests.apps import app_for
+
+    strict.online_otp = True
+    world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        page = client.get(f"/signature/{token}/code?envoye=qtsp")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ")
+    assert "Votre prestataire de signature qualifiée vous a envoyé un code : saisissez-le ci-dessous." in text
+    assert "par SMS" not in text

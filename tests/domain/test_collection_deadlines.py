@@ -79,7 +79,7 @@ def test_a_draft_or_an_ended_collection_has_nothing_due():
     c = ready(1)
     assert c.next_due_at() is None
     c.send(by=PREPARER, now=T0, new_token=Tokens())
-    c.cancel(by=PREPARER, now=later(days=1))
+    c.cancel(by=PREPARER, now=later(days=1), reason="Dossier réglé autrement")
     assert c.next_due_at() is None and c.due_reminders(later(days=3)) == []
 
 

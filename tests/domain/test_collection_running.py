@@ -7,12 +7,22 @@ from datetime import timedelta
 import pytest
 
 from domain.model.cabinet import Delegation
-from domain.model.collection import CollectionStatus, EventKind, InvitationMode, SignerStanding
+from domain.model.collection import (
+    MANUAL_REMINDER_GAP,
+    MAX_CANCEL_REASON,
+    CollectionStatus,
+    EventKind,
+    InvitationMode,
+    SignerStanding,
+)
+from domain.model.document import outcome_file_name
 from domain.model.errors import (
+    CancelReasonRequired,
     CollectionAlreadyEnded,
     CollectionNotRunning,
     DeadlineNotInFuture,
     DuplicateSigner,
+    FirstReminderTooSoon,
     InvalidValue,
     InvitationLinkUnusable,
     MissingDelegation,
@@ -272,7 +282,7 @@ def test_once_the_collection_ended_a_signer_who_had_not_signed_is_no_longer_invi
     if end == "refuse":
         c.refuse(signer_id="sig-3", reason="non", now=later(hours=2))
     elif end == "cancel":
-        c.cancel(by=PREPARER, now=later(hours=2))
+        c.cancel(by=PREPARER, now=later(hours=2), reason="Dossier réglé autrement")
     else:
         c.expire(now=c.deadline)
     assert {s: c.standing(s) for s in expected} == expected
@@ -361,7 +371,7 @@ def test_in_parallel_mode_a_signer_who_signed_keeps_their_place_too():
 def test_an_ended_collection_cannot_be_reordered():
     c = ready(2)
     c.send(by=PREPARER, now=T0, new_token=Tokens())
-    c.cancel(by=PREPARER, now=later(hours=1))
+    c.cancel(by=PREPARER, now=later(hours=1), reason="Dossier réglé autrement")
     with pytest.raises(CollectionAlreadyEnded):
         c.reorder(by=PREPARER, signer_ids=["sig-3", "sig-2"], now=later(hours=2), new_token=Tokens())
 
@@ -435,12 +445,44 @@ def test_a_reminder_sends_a_new_link_and_the_first_one_keeps_working():
     assert c.signer("sig-2").reminders_sent == 0  # by hand: not counted against the policy
 
 
-def test_reminding_by_hand_waits_an_hour_after_the_last_email():
+def test_reminding_by_hand_waits_an_hour_after_the_invitation_and_says_until_when():
     c = ready(1)
     c.send(by=PREPARER, now=T0, new_token=Tokens())
-    with pytest.raises(ReminderTooSoon) as refused:
+    assert c.manual_reminder_at("sig-2") == T0 + MANUAL_REMINDER_GAP
+    with pytest.raises(FirstReminderTooSoon) as refused:
         c.remind(signer_id="sig-2", now=later(minutes=30), new_token=Tokens(), by=PREPARER)
     assert refused.value.params["retry_after_seconds"] == 30 * 60 + 1
+    assert refused.value.possible_at == (T0 + MANUAL_REMINDER_GAP).isoformat()
+
+
+def test_reminding_by_hand_again_waits_an_hour_after_the_last_reminder():
+    c = ready(1)
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    c.remind(signer_id="sig-2", now=later(hours=2), new_token=Tokens(), by=PREPARER)
+    assert c.manual_reminder_at("sig-2") == later(hours=2) + MANUAL_REMINDER_GAP
+    with pytest.raises(ReminderTooSoon) as refused:
+        c.remind(signer_id="sig-2", now=later(hours=2, minutes=10), new_token=Tokens(), by=PREPARER)
+    assert not isinstance(refused.value, FirstReminderTooSoon)
+    assert refused.value.possible_at == (later(hours=2) + MANUAL_REMINDER_GAP).isoformat()
+
+
+def test_no_reminder_time_for_a_signer_who_is_not_waiting():
+    c = ready(2, mode=SEQ)
+    assert c.manual_reminder_at("sig-2") is None  # a draft
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    assert c.manual_reminder_at("sig-3") is None  # not their turn yet
+
+
+def test_only_a_running_sequential_collection_offers_to_move_its_unsigned_signers():
+    sequential, parallel = ready(3, mode=SEQ), ready(3, mode=PAR)
+    assert sequential.movable_signers() == []  # the wizard orders a draft
+    for c in (sequential, parallel):
+        c.send(by=PREPARER, now=T0, new_token=Tokens())
+    assert parallel.movable_signers() == []
+    assert sequential.movable_signers() == ["sig-2", "sig-3", "sig-4"]
+    sequential.record_signature(signer_id="sig-2", now=later(hours=1), new_token=Tokens())
+    sequential.record_signature(signer_id="sig-3", now=later(hours=1), new_token=Tokens())
+    assert sequential.movable_signers() == []  # one left: nothing to move
 
 
 def test_only_a_signer_waiting_to_sign_is_reminded():
@@ -462,19 +504,39 @@ def test_cancelling_tells_the_signers_who_were_invited_and_kills_the_links():
     tokens = Tokens()
     c.send(by=PREPARER, now=T0, new_token=tokens)
     c.record_signature(signer_id="sig-2", now=later(hours=1), new_token=tokens)
-    told = c.cancel(by=PREPARER, now=later(hours=2))
+    told = c.cancel(by=PREPARER, now=later(hours=2), reason="  Le client a changé\nd’avis  ")
     assert c.status is CollectionStatus.CANCELLED
     assert templates(told) == [("collection_cancelled", "person2@example.org"),
                                ("collection_cancelled", "person3@example.org")]
+    assert {n.context_dict()["reason"] for n in told} == {"Le client a changé d’avis"}
+    assert (c.cancel_reason, c.timeline[-1].detail_dict()["reason"]) == ("Le client a changé d’avis",) * 2
     with pytest.raises(InvitationLinkUnusable):
         c.signer_for_link(Tokens.hash(tokens.issued[1]), later(hours=3))
 
 
 def test_a_draft_can_be_cancelled_silently_but_an_ended_collection_cannot():
     c = ready(1)
-    assert c.cancel(by=PREPARER, now=T0) == []
+    assert c.cancel(by=PREPARER, now=T0, reason="") == []
     with pytest.raises(CollectionAlreadyEnded):
-        c.cancel(by=PREPARER, now=T0 + timedelta(minutes=1))
+        c.cancel(by=PREPARER, now=T0 + timedelta(minutes=1), reason="Doublon")
+
+
+@pytest.mark.parametrize("reason", ["", "   \n "])
+def test_a_running_collection_is_not_cancelled_without_a_reason(reason):
+    c = ready(1)
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    with pytest.raises(CancelReasonRequired) as refused:
+        c.cancel(by=PREPARER, now=later(hours=1), reason=reason)
+    assert refused.value.field == "reason"
+    assert c.status is CollectionStatus.IN_PROGRESS
+
+
+def test_a_cancellation_reason_is_bounded():
+    c = ready(1)
+    c.send(by=PREPARER, now=T0, new_token=Tokens())
+    with pytest.raises(InvalidValue):
+        c.cancel(by=PREPARER, now=later(hours=1), reason="x" * (MAX_CANCEL_REASON + 1))
+    assert c.status is CollectionStatus.IN_PROGRESS
 
 
 # -- messages that never arrived ------------------------------------------------------------------------------------
@@ -517,3 +579,9 @@ def test_a_failed_delivery_to_a_signer_no_longer_there_records_nothing():
     before = len(c.timeline)
     assert not c.record_delivery_failure(signer_id="sig-gone", channel="sms", reason="refused", now=later(minutes=1))
     assert len(c.timeline) == before
+
+
+@pytest.mark.parametrize(("name", "signed"), [("contrat.pdf", "contrat-signé.pdf"), ("Bilan 2026.PDF", "Bilan 2026-signé.pdf"),
+                                              ("contrat-signé.pdf", "contrat-signé.pdf"), (".pdf", "document-signé.pdf")])
+def test_a_signed_copy_is_named_after_the_original_with_signe(name, signed):
+    assert outcome_file_name(name) == signed

@@ -38,7 +38,7 @@ def every_kind_of_notification():
     out += expired.expire(now=expired.deadline)
     cancelled = ready(1)
     cancelled.send(by=PREPARER, now=T0, new_token=tokens)
-    out += cancelled.cancel(by=PREPARER, now=later(days=1))
+    out += cancelled.cancel(by=PREPARER, now=later(days=1), reason="Dossier réglé autrement")
     return out
 
 
@@ -93,3 +93,24 @@ def test_french_typography_in_every_collection_notification(renderer):
         email = renderer.render(notification)
         for part in (email.subject, email.text, email.html):
             assert " :" not in part and " ?" not in part and " !" not in part and " »" not in part
+
+
+def test_signers_of_a_cancelled_collection_read_why(renderer):
+    cancelled = next(n for n in every_kind_of_notification() if n.template == "collection_cancelled")
+    email = renderer.render(cancelled)
+    assert f"Motif de l’annulation{NBSP}:\nDossier réglé autrement" in email.text
+    assert "Dossier réglé autrement" in email.html and "ne fonctionne plus" in email.text
+
+
+def test_a_failed_archive_renewal_names_the_collection_or_the_sealing_day(renderer):
+    from domain.model.jobs import Notification
+
+    common = {"locale": "fr", "file_name": "bilan.pdf", "recipient_name": "Jessica Poussart",
+              "deadline": "01/02/2031", "failures": "1", "error": "timestamp.unavailable"}
+    of_collection = renderer.render(Notification.email("j@poussart.fr", "archive_renewal_failed", collection_id="c",
+                                                       collection_title="Bilan 2026", **common))
+    assert "de la collecte" in of_collection.text and "Bilan 2026" in of_collection.subject
+    of_sealing = renderer.render(Notification.email("j@poussart.fr", "archive_renewal_failed", collection_id="s",
+                                                    sealed_on="14/12/2026", **common))
+    assert "scellé le 14/12/2026" in of_sealing.text and "collecte" not in of_sealing.text
+    assert "documents scellés le 14/12/2026" in of_sealing.subject and "collecte" not in of_sealing.html

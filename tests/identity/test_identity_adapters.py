@@ -188,6 +188,24 @@ def test_retention_keeps_images_until_the_purge_after_it():
     assert stored(simulator, session.session_ref) == []
 
 
+def test_retained_images_are_served_with_their_type_until_purged():
+    from domain.model.identity import CaptureStep
+    from ports.identity import RetainedImages
+
+    clock = FixedClock()
+    simulator = SimulatorIdentityVerifier(public_url=URL, clock=clock, decision_delay=timedelta(0),
+                                          image_retention=timedelta(days=1))
+    assert isinstance(simulator, RetainedImages)
+    session = simulator.start_session(sample_subject())
+    capture_everything(simulator, session.session_ref)
+    assert simulator.retained_image(session.session_ref, CaptureStep.DOCUMENT_CENTRE) == (
+        "image/png", stored(simulator, session.session_ref)[0])
+    assert simulator.retained_image("unknown-session", CaptureStep.DOCUMENT_CENTRE) is None
+    clock.advance(timedelta(days=1))
+    simulator.purge_images()
+    assert simulator.retained_image(session.session_ref, CaptureStep.DOCUMENT_CENTRE) is None
+
+
 # Manual review ------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ a worker address space of 384 MB and 5 seconds per call.
 
 from __future__ import annotations
 
+import os
 import resource
 import threading
 import time
@@ -199,3 +200,59 @@ def test_javascript_hidden_in_an_object_stream_is_found(intake) -> None:
 def test_an_ordinary_pdf_passes_the_bounded_intake(intake) -> None:
     intake(minimal_pdf(pages=3))
     intake(corpus.pdfium_pdf(pages=2))
+
+
+class _RecordingPool:
+    """The pool, recording what crosses to the workers."""
+
+    def __init__(self, pool: BoundedProcessPool) -> None:
+        self.pool, self.sent = pool, []
+
+    def call(self, function, *args):
+        self.sent.append(args)
+        return self.pool.call(function, *args)
+
+
+def test_a_stored_page_is_rendered_by_a_worker_from_a_cached_file_by_its_path(pool, tmp_path) -> None:
+    from adapters.memory.documents import InMemoryDocumentStore
+
+    store = InMemoryDocumentStore()
+    content = minimal_pdf(pages=2)
+    ref = store.put(content)
+    recording = _RecordingPool(pool)
+    renderer = PdfiumPageRenderer(recording, cache_dir=tmp_path / "pages")  # type: ignore[arg-type]
+    first = renderer.render_stored_png(store, ref.sha256, page=2, width_px=300)
+    again = renderer.render_stored_png(store, ref.sha256, page=1, width_px=300)
+    assert first == PdfiumPageRenderer(pool).render_png(content, page=2, width_px=300)
+    assert again.startswith(b"\x89PNG")
+    # Only a path went to the worker, the same cached copy each time; never the document's bytes.
+    assert [type(args[0]) for args in recording.sent] == [str, str]
+    assert recording.sent[0][0] == recording.sent[1][0] == str(tmp_path / "pages" / f"{ref.sha256}.pdf")
+    assert (tmp_path / "pages" / f"{ref.sha256}.pdf").read_bytes() == content
+
+
+def test_a_stored_bomb_is_refused_by_the_worker_that_opens_it(pool, tmp_path) -> None:
+    from adapters.memory.documents import InMemoryDocumentStore
+
+    store = InMemoryDocumentStore()
+    ref = store.put(hostile.content_stream_bomb(512 * MB))
+    renderer = PdfiumPageRenderer(pool, cache_dir=tmp_path / "pages")
+    with pytest.raises(DocumentTooComplex):
+        renderer.render_stored_png(store, ref.sha256, page=1, width_px=800)
+    assert renderer.render_stored_png(store, store.put(minimal_pdf()).sha256, page=1,
+                                      width_px=200).startswith(b"\x89PNG")
+
+
+def test_the_page_cache_keeps_the_newest_copies(pool, tmp_path) -> None:
+    from adapters.memory.documents import InMemoryDocumentStore
+
+    store = InMemoryDocumentStore()
+    renderer = PdfiumPageRenderer(pool, cache_dir=tmp_path / "pages", cache_files=2)
+    refs = [store.put(minimal_pdf(text=f"Lettre {n}")) for n in range(4)]
+    for number, ref in enumerate(refs[:3]):
+        path = tmp_path / "pages" / f"{ref.sha256}.pdf"
+        renderer.render_stored_png(store, ref.sha256, page=1, width_px=100)
+        os.utime(path, (time.time() - 600 + number, time.time() - 600 + number))  # as if used minutes ago
+    renderer.render_stored_png(store, refs[3].sha256, page=1, width_px=100)  # a new copy: the cache is trimmed
+    kept = sorted(p.name for p in (tmp_path / "pages").glob("*.pdf"))
+    assert kept == sorted(f"{ref.sha256}.pdf" for ref in refs[2:])

@@ -207,6 +207,40 @@ class CountingHasher:
         self.calls += 1
         return self.inner.verify(password_hash, password)
 
+    def needs_rehash(self, password_hash):
+        return self.inner.needs_rehash(password_hash)
+
+
+def _stored_hash(container, person_id):
+    with container.adapters.uow() as tx:
+        return tx.accounts.get(person_id).password_hash
+
+
+def test_a_login_rehashes_a_password_hashed_with_older_parameters_and_keeps_the_sessions(container, uc, cabinet):
+    from dependency_injector import providers
+
+    from adapters.security.passwords import Argon2PasswordHasher
+
+    old = Argon2PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    with container.adapters.uow() as tx:
+        account = tx.accounts.get(cabinet.person_id)
+        account.upgrade_password_hash(old.hash(PASSWORD))
+        changed_at = account.password_changed_at
+        tx.commit()
+    current = Argon2PasswordHasher(time_cost=1, memory_cost=9 * 1024, parallelism=1)
+    container.adapters.password_hasher.override(providers.Object(current))
+    with pytest.raises(InvalidCredentials):  # a wrong password changes nothing
+        uc.login(email=EMAIL, password="wrong password!")
+    assert current.needs_rehash(_stored_hash(container, cabinet.person_id))
+    assert uc.login(email=EMAIL, password=PASSWORD).person_id == cabinet.person_id
+    stored = _stored_hash(container, cabinet.person_id)
+    assert not current.needs_rehash(stored) and current.verify(stored, PASSWORD)
+    with container.adapters.uow() as tx:
+        assert tx.accounts.get(cabinet.person_id).password_changed_at == changed_at  # no session ends
+    again = _stored_hash(container, cabinet.person_id)
+    uc.login(email=EMAIL, password=PASSWORD)
+    assert _stored_hash(container, cabinet.person_id) == again  # up to date: left alone
+
 
 def test_a_locked_account_spends_a_password_check_like_an_open_one(container, uc, cabinet):
     from dependency_injector import providers

@@ -37,7 +37,7 @@ def test_every_preparer_action_records_the_member_ip_and_user_agent():
            member_id=w.irina_member, level=L2, context=OFFICE)
     w.call(uc.read_original, collection_id=cid, by_person_id=w.owner, document_id=document_id, downloaded=True,
            context=OFFICE)
-    w.call(uc.cancel, collection_id=cid, by_person_id=w.owner, context=OFFICE)
+    w.call(uc.cancel, collection_id=cid, by_person_id=w.owner, reason="Doublon", context=OFFICE)
 
     events = trail(w, cid)
     with w.uow() as tx:

@@ -273,7 +273,7 @@ def test_cancel_and_remind_now_go_through_the_outbox(w):
     w.call(uc.send, collection_id=cid, by_person_id=w.owner)
     w.clock.advance(timedelta(hours=2))
     w.call(uc.remind_now, collection_id=cid, by_person_id=w.owner, signer_id=sid)
-    w.call(uc.cancel, collection_id=cid, by_person_id=w.owner)
+    w.call(uc.cancel, collection_id=cid, by_person_id=w.owner, reason="Doublon")
     assert [n.template for n in w.notifications() if n.to == "client1@example.org"] == [
         "collection_invitation", "collection_reminder", "collection_cancelled"]
     assert w.webhook_events() == ["collection.sent", "collection.cancelled"]

@@ -709,3 +709,31 @@ def test_a_failed_issuance_leaves_no_key_and_a_failed_record_revokes_the_certifi
     assert orphan.status is CertificateStatus.REVOKED
     assert set(world.pki.vault._keys) == keys_before
     assert world.qcps() == []
+
+
+def test_the_officer_file_shows_the_evidence_of_a_signed_request_without_recording_anything(tmp_path):
+    from domain.model.identity import CaptureStep
+
+    world = World(tmp_path, officer=OfficerValidation.MANUAL)
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    with pytest.raises(NotFound):  # not awaiting an officer yet
+        world.uc.officer_file(enrollment_id=eid)
+    world.through_consents(eid)
+    world.through_identity(eid)
+    world.uc.validate_identity(person_id=PERSON, enrollment_id=eid)
+    world.sign(eid)
+    with world.uow() as tx:
+        before = (tx.qcp_enrollments.get(eid).updated_at, len(tx.qcp_enrollments.get(eid).history))
+
+    file = world.uc.officer_file(enrollment_id=eid)
+
+    assert file.enrollment.id == eid and file.provider_decision == "approved" and file.provider_decided_at
+    assert file.extracted is not None and file.extracted.document_number
+    assert len(file.image_digests) == 6 and file.retained_steps == ()  # deleted at the decision (no retention)
+    assert file.has_signed_request and file.request_signed_at and file.created_at <= file.request_signed_at
+    assert world.uc.officer_signed_request(enrollment_id=eid).startswith(b"%PDF")
+    with pytest.raises(NotFound):
+        world.uc.officer_identity_image(enrollment_id=eid, step=CaptureStep.DOCUMENT_CENTRE)
+    assert not world.uc.identity_reviewed_by_officer()  # the simulator decides by itself
+    with world.uow() as tx:
+        assert (tx.qcp_enrollments.get(eid).updated_at, len(tx.qcp_enrollments.get(eid).history)) == before

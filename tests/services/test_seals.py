@@ -133,4 +133,32 @@ def test_a_batch_is_sealed_at_b_lt_then_timestamped_with_its_trail_and_evidence(
     assert [d["final_sha256"] for d in evidence["documents"]] == [d.sealed_sha256 for d in sealing.documents]
     name, content = uc.sealed_document_for_member(cabinet_id=cabinet.cabinet_id, person_id=sealer,
                                                   sealing_id=sealing.id, document_id=sealing.documents[0].id)
-    assert name == "bilan 2029.pdf" and content == store.read(sealing.documents[0].sealed_sha256)
+    assert name == "bilan 2029-scellé.pdf" and content == store.read(sealing.documents[0].sealed_sha256)
+
+
+def test_a_request_emails_the_cabinets_owners_who_decide(uc, cabinet, sealer, sent):  # noqa: F811
+    before = len([n for n in sent() if n.template == "seal_certificate_requested"])
+    uc.request_seal_certificate(cabinet_id=cabinet.cabinet_id, person_id=sealer, profile="qualified")
+    mails = [n for n in sent() if n.template == "seal_certificate_requested"][before:]
+    assert [str(n.to) for n in mails] == ["jessica@poussart.fr"]  # the owner, not the collaborator asking
+    context = mails[0].context_dict()
+    assert "Irina" in context["requester_name"]
+    assert context["cabinet_name"] == "Cabinet Poussart" and context["profile"] == "qualified"
+
+
+def test_the_request_email_renders_in_french(tmp_path):
+    from domain.model.jobs import Notification
+    from domain.model.values import Email
+    from entrypoints.notifications import DEFAULT_TEMPLATES_DIR, NotificationRenderer
+
+    nbsp = "\u00a0"
+    renderer = NotificationRenderer(DEFAULT_TEMPLATES_DIR, "https://seing.example/", locale_dir=tmp_path / "locale")
+    email = renderer.render(Notification.email(
+        Email("jessica@poussart.fr"), "seal_certificate_requested", recipient_name="Jessica POUSSART",
+        requester_name="Irina FARON", cabinet_name="Cabinet Poussart", profile="qualified"))
+    assert email.subject == f"Demande de certificat de cachet pour «{nbsp}Cabinet Poussart{nbsp}»"
+    for part in (email.text, email.html):
+        assert "Irina FARON demande le certificat de cachet électronique" in part
+        assert f"Profil{nbsp}: cachet sur le profil qualifié (QCP-l, QcType eseal)." in part
+        assert f"«{nbsp}Cachet du cabinet{nbsp}»" in part
+        assert " :" not in part

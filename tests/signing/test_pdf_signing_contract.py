@@ -28,6 +28,13 @@ class TestFakePdfSigning(_Documents, PdfSigningContract):
 
         return SigningIdentity(key_ref="fake-key", certificate=b"fake-cert")
 
+    def batch_signer(self, identity):
+        class Values:
+            def sign_digests(self, digests, hash_algorithm):
+                return [b"fake-signature" for _ in digests]
+
+        return Values()
+
     def signature_fields(self, pdf):
         from adapters.memory.pdf_signing import FakePdfSigning
 
@@ -36,14 +43,23 @@ class TestFakePdfSigning(_Documents, PdfSigningContract):
 
 class TestPyHankoPdfSigning(_Documents, PdfSigningContract):
     @pytest.fixture(autouse=True)
-    def _bind(self, signing, identity):
-        self._signing, self._identity = signing, identity
+    def _bind(self, signing, identity, vault):
+        self._signing, self._identity, self._vault = signing, identity, vault
 
     def make_adapter(self):
         return self._signing
 
     def identity(self):
         return self._identity
+
+    def batch_signer(self, identity):
+        vault = self._vault
+
+        class VaultValues:
+            def sign_digests(self, digests, hash_algorithm):
+                return [vault.sign_digest(identity.key_ref, d, hash_algorithm) for d in digests]
+
+        return VaultValues()
 
     def signature_fields(self, pdf):
         from pyhanko.pdf_utils.reader import PdfFileReader
@@ -72,7 +88,7 @@ class TestPyHankoPdfSigningWithItsDryRunInAWorker(TestPyHankoPdfSigning):
 
         self._signing = PyHankoPdfSigning(vault=vault, timestamp_authority=tsa, revocation_source=revocation,
                                           isolation=pdf_pool, clock=SystemClock())
-        self._identity = identity
+        self._identity, self._vault = identity, vault
 
 
 class TestPyHankoPdfSigningInAProcessPool(TestPyHankoPdfSigning):
@@ -90,7 +106,7 @@ class TestPyHankoPdfSigningInAProcessPool(TestPyHankoPdfSigning):
         # fork: the workers inherit the test's in-memory key vault (production workers build their own
         # adapter from the settings, through the forkserver).
         pool = ProcessPoolPdfSigning(factory=factory, local=signing, workers=1, start_method="fork")
-        self._signing, self._identity = pool, identity
+        self._signing, self._identity, self._vault = pool, identity, vault
         yield
         pool.close()
 

@@ -380,6 +380,19 @@ def test_an_external_level_3_signer_checks_their_identity_first(world, client):
     assert "Votre signature est enregistrée" in client.get(signed.headers["location"]).text
 
 
+
+def test_on_a_phone_the_level_3_signer_continues_on_the_phone_instead_of_scanning_a_code(world, client):
+    world.collection([_external(SignatureLevel.ADVANCED_QUALIFIED, "Marc", "marc@exemple.fr")])
+    token = world.token_of("marc@exemple.fr")
+    assert _post(client, f"/signature/{token}/code", {"accepte": "1"}).status_code == 303
+    assert _post(client, f"/signature/{token}/identite").status_code == 303
+    phone = client.get(f"/signature/{token}/identite", headers={"Sec-CH-UA-Mobile": "?1"}).text
+    assert "Continuer sur ce téléphone" in phone and 'id="continuer-navigateur"' in phone
+    assert "Scannez le QR code avec votre smartphone" not in phone and "ordinateur" not in phone
+    computer = client.get(f"/signature/{token}/identite", headers={"Sec-CH-UA-Mobile": "?0"}).text
+    assert "Scannez le QR code avec votre smartphone pour continuer." in computer
+
+
 # -- downloads ----------------------------------------------------------------------------------------
 
 
@@ -401,11 +414,13 @@ def test_the_download_link_lists_the_signed_pdfs_and_the_evidence_and_serves_the
     page = client.get(f"/telechargement/{download}")
     assert page.status_code == 200
     text = _text(page.text)
-    assert "Documents signés" in text and "lettre-1.pdf" in text and "Dossier de preuve (PDF)" in text
+    assert "Documents signés" in text and "lettre-1-signé.pdf" in text and "Dossier de preuve (PDF)" in text
     document_link = re.search(r'href="(/telechargement/[^"]+/documents/[^"]+)"', page.text).group(1)
     pdf = client.get(document_link)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
-    assert pdf.headers["content-disposition"].startswith("attachment;")
+    # The signed copy never takes the original's name: « lettre-1-signé.pdf », ASCII fallback without the accent.
+    assert pdf.headers["content-disposition"] == (
+        "attachment; filename=\"lettre-1-signe.pdf\"; filename*=UTF-8''lettre-1-sign%C3%A9.pdf")
     evidence = client.get(f"/telechargement/{download}/dossier-de-preuve.pdf")
     assert evidence.status_code == 200 and evidence.content.startswith(b"%PDF-")
     twin = client.get(f"/telechargement/{download}/dossier-de-preuve.json")
@@ -437,6 +452,7 @@ def test_the_preparer_downloads_the_evidence_and_signed_pdf_from_the_collection(
     document_id = world.get(cid).documents[0].id
     signed = client.get(f"/collectes/{cid}/documents-signes/{document_id}")
     assert signed.status_code == 200 and signed.content.startswith(b"%PDF-")
+    assert "filename*=UTF-8''lettre-1-sign%C3%A9.pdf" in signed.headers["content-disposition"]
     # Each of the member's downloads is in the trail with what the edge saw of the client.
     member_downloads = [e for e in world.trail(cid) if e.kind == "downloaded" and e.detail_dict()["role"] == "member"]
     assert sorted(e.detail_dict()["item"] for e in member_downloads) == sorted(

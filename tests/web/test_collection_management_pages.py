@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from entrypoints import french
 from tests.intake import corpus
 from tests.web.conftest import login, post_form, queued_token
 
@@ -85,19 +86,37 @@ def test_the_collection_page_shows_progress_and_a_french_timeline(client, contai
     assert "attachment" in original.headers["content-disposition"]
 
 
-def test_relancer_waits_an_hour_then_sends_a_new_link(client, container, owner):
+def _possible_on(container: Any, owner: Any, collection_id: str, signer_id: str) -> str:
+    """« le 28 novembre 2026 à 11 h 00 »: the domain's time, written by the one typography helper."""
+    signer = next(s for s in details(container, owner, collection_id).signers if s.signer_id == signer_id)
+    return french.on_moment(signer.reminder_possible_at)
+
+
+def test_relancer_says_when_the_first_reminder_is_possible_and_waits_until_then(client, container, owner):
     collection_id = sent_collection(container, owner)
     paul = details(container, owner, collection_id).signers[0].signer_id
     login(client)
+    first_on = _possible_on(container, owner, collection_id, paul)
+    page = client.get(f"/collectes/{collection_id}").text
+    button = re.search(rf'action="/collectes/{collection_id}/signataires/{paul}/relancer".*?</form>', page, re.S).group(0)
+    assert "disabled" in button and f"Première relance possible {first_on}" in button
     too_soon = post_form(client, f"/collectes/{collection_id}/signataires/{paul}/relancer")
     assert too_soon.status_code == 429
-    assert "Une relance vient d’être envoyée" in too_soon.text
+    assert (f"L’invitation vient d’être envoyée\u00a0: la première relance est possible une heure après. "
+            f"Relance possible {first_on}.") in too_soon.text
+    assert "Une relance vient d’être envoyée" not in too_soon.text  # none was
     container.adapters.clock().advance(timedelta(hours=2))
+    assert "Première relance possible" not in client.get(f"/collectes/{collection_id}").text
     reminded = post_form(client, f"/collectes/{collection_id}/signataires/{paul}/relancer")
     assert reminded.status_code == 303
     assert queued_token(container, "collection_reminder", "paul@example.fr")
     page = client.get(f"/collectes/{collection_id}").text
     assert "Relance envoyée." in page and "Relance envoyée à Paul Martin" in page
+    assert f"Prochaine relance possible {_possible_on(container, owner, collection_id, paul)}" in page
+    again = post_form(client, f"/collectes/{collection_id}/signataires/{paul}/relancer")
+    assert again.status_code == 429
+    assert "Une relance vient d’être envoyée\u00a0: la suivante est possible une heure après. Relance possible le " \
+        in again.text
 
 
 def test_the_remaining_signers_can_be_moved_while_it_runs(client, container, owner):
@@ -112,7 +131,30 @@ def test_the_remaining_signers_can_be_moved_while_it_runs(client, container, own
     assert running.signers[0].status is SignerStatus.INVITED and running.signers[1].status is SignerStatus.PENDING
     assert queued_token(container, "collection_invitation", "zoe@example.fr")
     page = client.get(f"/collectes/{collection_id}").text
-    assert "Ordre des signataires modifié" in page and "Tour de Paul Martin reporté" in page
+    assert "Ordre des signataires modifié\u00a0: Paul Martin est maintenant en position 2 sur 2." in page
+    assert "Tour de Paul Martin reporté" in page
+
+
+def test_a_reorder_in_place_fills_the_live_region(client, container, owner):
+    collection_id = sent_collection(container, owner, signers=3)
+    paul, zoe, lea = [s.signer_id for s in details(container, owner, collection_id).signers]
+    login(client)
+    empty = client.get(f"/collectes/{collection_id}").text
+    assert re.search(r'<p id="order-status"[^>]*aria-live="polite"[^>]*>\s*</p>', empty)
+    moved = post_form(client, f"/collectes/{collection_id}/ordre", {"action": f"monter:{lea}"},
+                      headers={"HX-Request": "true"})
+    assert moved.status_code == 200
+    assert re.search(r'<p id="order-status"[^>]*aria-live="polite"[^>]*>Ordre des signataires modifié\u00a0: '
+                     r'Léa Petit est maintenant en position 2 sur 3.</p>', moved.text)
+    assert [s.signer_id for s in details(container, owner, collection_id).signers] == [paul, lea, zoe]
+
+
+def test_a_running_parallel_collection_offers_no_reordering(client, container, owner):
+    parallel = sent_collection(container, owner, signers=3, mode=InvitationMode.PARALLEL)
+    sequential = sent_collection(container, owner, "Mandat SEPA", signers=3)
+    login(client)
+    assert 'value="monter:' not in client.get(f"/collectes/{parallel}").text
+    assert 'value="descendre:' in client.get(f"/collectes/{sequential}").text
 
 
 def test_a_signer_who_signed_keeps_their_place(client, container, owner):
@@ -152,13 +194,41 @@ def test_annuler_asks_for_confirmation(client, container, owner):
     login(client)
     confirm = client.get(f"/collectes/{collection_id}/annuler")
     assert confirm.status_code == 200 and "Je confirme l’annulation de cette collecte" in confirm.text
-    unconfirmed = post_form(client, f"/collectes/{collection_id}/annuler")
+    unconfirmed = post_form(client, f"/collectes/{collection_id}/annuler", {"reason": "Le client a changé d’avis"})
     assert unconfirmed.status_code == 400
     assert "Cochez la case pour confirmer l’annulation." in unconfirmed.text
+    assert ">Le client a changé d’avis</textarea>" in unconfirmed.text  # kept
     assert details(container, owner, collection_id).summary.status is CollectionStatus.IN_PROGRESS
-    cancelled = post_form(client, f"/collectes/{collection_id}/annuler", {"confirmation": "on"})
+    cancelled = post_form(client, f"/collectes/{collection_id}/annuler",
+                          {"confirmation": "on", "reason": "Le client a changé d’avis"})
     assert cancelled.status_code == 303
     assert details(container, owner, collection_id).summary.status is CollectionStatus.CANCELLED
     page = client.get(f"/collectes/{collection_id}").text
     assert "Annulée" in page and "Collecte annulée" in page and "Relancer" not in page
+    assert "Motif de l’annulation" in page and "Le client a changé d’avis" in page
+    told = [job.spec.as_notification() for job in container.adapters.job_store().list(limit=1000)
+            if job.spec.kind == "notify" and job.spec.as_notification().template == "collection_cancelled"]
+    assert [(n.to, n.context_dict()["reason"]) for n in told] == [("paul@example.fr", "Le client a changé d’avis")]
     assert re.search(r'href="/collectes/[\w-]+/annuler"', page) is None
+
+
+def test_annuler_asks_why_and_says_so_next_to_the_field(client, container, owner):
+    collection_id = sent_collection(container, owner)
+    login(client)
+    form = client.get(f"/collectes/{collection_id}/annuler").text
+    assert '<label for="reason">Motif de l’annulation' in form
+    no_reason = post_form(client, f"/collectes/{collection_id}/annuler", {"confirmation": "on", "reason": "  "})
+    assert no_reason.status_code == 400
+    assert re.search(r'<textarea id="reason"[^>]*aria-invalid="true" autofocus', no_reason.text)
+    assert ('<small id="reason-erreur" class="field-error">Indiquez le motif de l’annulation\u00a0: '
+            "il est transmis aux signataires.</small>") in no_reason.text
+    assert no_reason.text.count("autofocus") == 1
+    assert details(container, owner, collection_id).summary.status is CollectionStatus.IN_PROGRESS
+
+
+def test_a_draft_is_cancelled_without_a_reason(client, container, owner):
+    draft = sent_collection(container, owner, send=False)
+    login(client)
+    cancelled = post_form(client, f"/collectes/{draft}/annuler", {"confirmation": "on"})
+    assert cancelled.status_code == 303
+    assert details(container, owner, draft).summary.status is CollectionStatus.CANCELLED

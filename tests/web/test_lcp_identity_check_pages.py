@@ -217,3 +217,29 @@ def test_without_the_flag_the_registration_has_no_identity_check(tmp_path):
         assert current_step(client.get(flow).text) == "Conditions"
         assert post_form(client, f"{flow}/verification").status_code == 303  # not a step here: sent back
         assert current_step(client.get(flow).text) == "Conditions"
+
+
+def test_with_manual_review_the_waiting_page_says_an_officer_decides_and_emails(client, container, owner, pki, flow,
+                                                                                phone):
+    from adapters.identity.manual import ManualReviewIdentityVerifier
+
+    container.adapters.identity_verifier.override(ManualReviewIdentityVerifier(
+        public_url=container.settings().resolved_public_url, clock=container.adapters.clock()))
+    to_identity_check(client, container, flow)
+    post_form(client, f"{flow}/verification")
+    capture_document(phone, _path(qr_link(client.get(flow).text)))
+    waiting = client.get(flow).text
+    assert "Vérification en cours" in waiting and "entre 3 et 6 minutes" not in waiting
+    assert "Un opérateur d’enregistrement va examiner les photos de votre pièce d’identité." in waiting
+    assert "Vous recevrez un e-mail dès sa décision" in waiting
+
+
+def test_on_a_phone_the_check_offers_to_continue_on_this_phone(client, container, owner, pki, flow):
+    to_identity_check(client, container, flow)
+    phone_agent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+    before = client.get(flow, headers={"User-Agent": phone_agent}).text
+    assert "avec l’appareil photo de ce téléphone" in before and "votre ordinateur" not in before
+    post_form(client, f"{flow}/verification")
+    page = client.get(flow, headers={"User-Agent": phone_agent}).text
+    assert "Continuer sur ce téléphone" in page and "votre ordinateur" not in page
+    assert "Scannez le QR code avec votre smartphone" not in page

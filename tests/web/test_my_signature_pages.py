@@ -71,7 +71,9 @@ def test_my_signature_offers_to_register_a_member_holding_sign(client, owner, pk
     assert "Certificat de signature (LCP)" in html
     assert f'action="/signature-personnelle/{owner.cabinet_id}/enregistrement"' in html
     assert "S’enregistrer" in html
-    assert "Souscrire à un certificat qualifié" not in html  # an active LCP comes first
+    # An active LCP comes first: no « Souscrire » link yet, but the page says how to get there.
+    assert f'href="/signature-personnelle/{owner.cabinet_id}/qcp"' not in html
+    assert "il vous faut d’abord votre certificat de signature (LCP)" in html
 
 
 def test_registration_walks_every_step_in_french_and_issues_the_certificate(client, container, owner, pki, flow):
@@ -303,3 +305,30 @@ def test_the_pages_are_in_english_when_the_person_chose_english(client, containe
     start(client, flow)
     assert ">Send the code</button>" in client.get(flow).text
     assert "<h1>My certificates</h1>" in client.get("/mes-certificats").text
+
+
+def test_an_sms_code_the_operator_refuses_is_shown_to_the_registrant(client, container, owner, pki, flow):
+    from entrypoints.worker import Worker
+
+    login(client)
+    to_sms_step(client, container, flow)  # the SMS code is sent once the email is verified
+    assert latest_code(container, "sms")
+    assert "n’a pas pu être remis" not in client.get(flow).text
+    container.adapters.sms_sender().fail_next(permanent=True, message="21211 invalid To", code="21211")
+    worker = Worker(container.adapters.job_store(), container.job_handlers(), container.adapters.clock(),
+                    max_attempts=8, on_failure=container.job_failure_handlers())
+    while worker.run_once():
+        pass
+
+    page = client.get(flow)
+    assert page.status_code == 200
+    [alert] = re.findall(r'<p class="alert alert-error" role="alert" id="sms-non-remis">(.*?)</p>', page.text, re.S)
+    assert alert.startswith("Le SMS contenant votre code n’a pas pu être remis au ")
+    assert "demandez un nouveau code" in alert
+    assert current_step(page.text) == "Mobile"
+
+    # A new code that leaves (once the resend throttle allows it): the warning goes.
+    container.adapters.clock().advance(timedelta(minutes=11))
+    resent = post_form(client, f"{flow}/code-sms")
+    assert resent.status_code == 303, re.findall(r'field-error[^>]*>(.*?)<', resent.text)
+    assert "n’a pas pu être remis" not in client.get(flow).text

@@ -164,10 +164,12 @@ def test_the_whole_enrollment_page_by_page(client, container, owner, lcp, phone)
     signed_response = post_form(client, f"/qcp/{eid}/signer", {"code": latest_code(container, "sms")})
     assert signed_response.status_code == 303, re.findall(r'role="alert"[^>]*>(.*?)<', signed_response.text)
 
+    # Automatic validation: the certificate is issued at once, and the page says so (no « lorsque
+    # votre demande sera validée »), with « Mes certificats » leading to the certificates.
     finalised = client.get(f"/qcp/{eid}")
-    assert "Votre demande de certificat qualifié (QCP) a été finalisée" in finalised.text
-    assert "Vous avez finalisé votre demande de certificat qualifié (QCP)." in finalised.text
-    assert "Nous vous invitons à fermer cette fenêtre." in finalised.text
+    assert "<h1>Votre certificat qualifié (QCP) a été émis</h1>" in finalised.text
+    assert "lorsque votre demande sera validée" not in finalised.text
+    assert '<a href="/mes-certificats" role="button">Mes certificats</a>' in finalised.text
     signed = client.get(f"/qcp/{eid}/demande-signee.pdf")
     assert signed.status_code == 200 and signed.content.startswith(b"%PDF") and b"/ByteRange" in signed.content
     issued = notifications(container, "qcp_certificate_issued")
@@ -512,3 +514,31 @@ def test_the_status_poll_asks_again_when_the_store_refuses_a_racing_write(client
     monkeypatch.setattr(QcpEnrollmentUseCases, "identity_check_status", racing)
     status = client.get(f"/qcp/{eid}/statut")
     assert status.status_code == 200 and "next_step" in status.json()
+
+
+def test_a_signing_code_the_operator_refuses_is_shown_on_the_signing_page(client, container, owner, lcp, phone):
+    from entrypoints.worker import Worker
+
+    eid = to_validation(client, container, owner, phone)
+    assert post_form(client, f"/qcp/{eid}/valider-identite", {"confirmed": "oui"}).status_code == 303
+    digest = re.search(r'name="document_digest" value="([0-9a-f]+)"', client.get(f"/qcp/{eid}").text).group(1)
+    assert post_form(client, f"/qcp/{eid}/accepter", {"document_digest": digest, "accepted": "on"}).status_code == 303
+    worker = Worker(container.adapters.job_store(), container.job_handlers(), container.adapters.clock(),
+                    max_attempts=8, on_failure=container.job_failure_handlers())
+    while worker.run_once():  # every message so far leaves (the LCP's codes, the first signing code)
+        pass
+    assert "n’a pas pu être remis" not in client.get(f"/qcp/{eid}").text
+    container.adapters.clock().advance(timedelta(minutes=2))
+    assert post_form(client, f"/qcp/{eid}/code-sms").status_code == 303
+    container.adapters.sms_sender().fail_next(permanent=True, message="21211 invalid To", code="21211")
+    while worker.run_once():
+        pass
+
+    sign = client.get(f"/qcp/{eid}")
+    [alert] = re.findall(r'<p class="alert alert-error" role="alert" id="sms-non-remis">(.*?)</p>', sign.text, re.S)
+    assert alert.startswith("Le SMS contenant votre code n’a pas pu être remis au 06 ")
+    assert "demandez un nouveau code" in alert and "Renvoyer" in sign.text
+
+    container.adapters.clock().advance(timedelta(minutes=2))
+    assert post_form(client, f"/qcp/{eid}/code-sms").status_code == 303
+    assert "n’a pas pu être remis" not in client.get(f"/qcp/{eid}").text

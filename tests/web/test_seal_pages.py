@@ -61,7 +61,8 @@ def test_sealing_a_batch_leads_to_the_sealed_documents_and_the_evidence(client, 
     assert len(links) == 2
     download = client.get(links[0])
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
-    assert "bilan.pdf" in download.headers["content-disposition"]
+    assert 'filename="bilan-scelle.pdf"' in download.headers["content-disposition"]
+    assert "filename*=UTF-8''bilan-scell%C3%A9.pdf" in download.headers["content-disposition"]
     evidence = client.get(response.headers["location"] + "/dossier-de-preuve.pdf")
     assert evidence.status_code == 200 and evidence.content.startswith(b"%PDF")
     assert len([r for r in fake_signing.signed if r.field_name.startswith("Cachet-")]) == 2
@@ -89,3 +90,27 @@ def test_a_collaborator_without_the_seal_delegation_sees_no_menu_entry_and_is_re
     assert refused.status_code == 403
     assert "Sceller au nom du cabinet demande la délégation" in refused.text
     assert client.get("/cabinet/cachet/scellements/inconnu").status_code == 404
+
+
+def test_the_member_chooses_where_the_visible_stamp_goes(client, owner, fake_signing):
+    login(client)
+    _certificate(client)
+    form = client.get("/cabinet/cachet/sceller")
+    assert 'name="page_cachet"' in form.text and 'name="position_cachet"' in form.text
+    assert "Dernière page" in form.text and "En haut à gauche" in form.text
+    response = client.post("/cabinet/cachet/sceller",
+                           data={"_csrf_token": csrf(client), "page_cachet": "first", "position_cachet": "top_left"},
+                           files=[("fichiers", ("bilan.pdf", corpus.minimal_pdf(pages=2), "application/pdf"))],
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    [seal] = [r for r in fake_signing.signed if r.field_name.startswith("Cachet-")]
+    appearance = seal.appearance
+    assert appearance is not None and appearance.title == "Cachet électronique"
+    assert appearance.signer_name == "Cabinet Poussart & Associés"
+    assert appearance.box.page == 0 and appearance.box.x < 100 and appearance.box.y > 400  # top left of page 1
+    refused = client.post("/cabinet/cachet/sceller",
+                          data={"_csrf_token": csrf(client), "page_cachet": "middle"},
+                          files=[("fichiers", ("bilan.pdf", corpus.minimal_pdf(), "application/pdf"))],
+                          follow_redirects=False)
+    assert refused.status_code in (400, 422), refused.status_code
+    assert "Le cachet visible se place sur la première ou la dernière page, dans l’un de ses coins." in refused.text

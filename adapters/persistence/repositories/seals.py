@@ -11,7 +11,10 @@ import json
 from datetime import datetime
 from typing import Any
 
+from cattrs.preconf.json import make_converter
+
 from adapters.persistence.mappers import to_column
+from domain.model.archive import ArchiveState
 from domain.model.seals import (
     SealCertificate,
     SealCertificateRequest,
@@ -59,15 +62,29 @@ def request_from_json(text: str) -> SealCertificateRequest:
             key_id=c["key_id"], der=base64.b64decode(c["der"])))
 
 
+_archive = make_converter()
+
+
+def _state(value: ArchiveState | None) -> Any:
+    return None if value is None else _archive.unstructure(value, ArchiveState)
+
+
+def _state_from(value: Any) -> ArchiveState | None:
+    return None if value is None else _archive.structure(value, ArchiveState)
+
+
 def sealing_to_json(s: Sealing) -> str:
     return json.dumps({
+        "evidence_archive": _state(s.evidence_archive), "earlier_evidence_pdfs": list(s.earlier_evidence_pdfs),
+        "documents_purged_at": _time(s.documents_purged_at), "evidence_purged_at": _time(s.evidence_purged_at),
         "id": s.id, "cabinet_id": s.cabinet_id, "cabinet_name": s.cabinet_name, "member_id": s.member_id,
         "sealed_by": s.sealed_by, "sealed_by_name": s.sealed_by_name, "certificate_serial": s.certificate_serial,
         "profile": s.profile.value, "sealed_at": _time(s.sealed_at), "via": s.via,
         "evidence_pdf_sha256": s.evidence_pdf_sha256, "evidence_json_sha256": s.evidence_json_sha256,
         "documents": [{"id": d.id, "name": d.name, "original_sha256": d.original_sha256,
                        "original_size": d.original_size, "sealed_sha256": d.sealed_sha256,
-                       "sealed_size": d.sealed_size} for d in s.documents],
+                       "sealed_size": d.sealed_size, "archive": _state(d.archive),
+                       "earlier_sha256s": list(d.earlier_sha256s)} for d in s.documents],
     }, sort_keys=True, ensure_ascii=False)
 
 
@@ -78,7 +95,13 @@ def sealing_from_json(text: str) -> Sealing:
         sealed_by=d["sealed_by"], sealed_by_name=d["sealed_by_name"], certificate_serial=d["certificate_serial"],
         profile=SealProfile(d["profile"]), sealed_at=_parse(d["sealed_at"]), via=d["via"],  # type: ignore[arg-type]
         evidence_pdf_sha256=d["evidence_pdf_sha256"], evidence_json_sha256=d["evidence_json_sha256"],
-        documents=tuple(SealedDocument(**doc) for doc in d["documents"]))
+        # Sealings stored before renewal and retention existed have none of these: their defaults.
+        evidence_archive=_state_from(d.get("evidence_archive")),
+        earlier_evidence_pdfs=tuple(d.get("earlier_evidence_pdfs", ())),
+        documents_purged_at=_parse(d.get("documents_purged_at")), evidence_purged_at=_parse(d.get("evidence_purged_at")),
+        documents=tuple(SealedDocument(**{**doc, "archive": _state_from(doc.get("archive")),
+                                          "earlier_sha256s": tuple(doc.get("earlier_sha256s", ()))})
+                        for doc in d["documents"]))
 
 
 class PonySealRequestRepository:
@@ -138,3 +161,30 @@ class PonySealingRepository:
             rows = self._rows.select(lambda s: s.cabinet_id == cabinet_id).order_by(
                 lambda s: (s.sealed_at, s.id))
             return [sealing_from_json(row.data) for row in rows][::-1][:limit]
+
+    def save(self, sealing: Sealing) -> None:
+        with self._uow.storage_errors_translated():
+            row = self._rows.get(id=sealing.id)
+            if row is None:
+                raise SealingNotFound(f"sealing {sealing.id} not found")
+            row.set(data=sealing_to_json(sealing))
+
+    def _all(self, narrowed: Any = None) -> list[Sealing]:
+        # The kept and purged flags live in the JSON: the database narrows by date at most.
+        with self._uow.storage_errors_translated():
+            rows = self._rows.select() if narrowed is None else self._rows.select(narrowed)
+            return sorted((sealing_from_json(row.data) for row in rows), key=lambda s: (s.sealed_at, s.id))
+
+    def archives_kept(self) -> list[Sealing]:
+        return [s for s in self._all() if s.kept()]
+
+    def retention_due(self, *, documents_before: datetime, evidence_before: datetime,
+                      limit: int = 100) -> list[Sealing]:
+        latest = to_column(max(documents_before, evidence_before))
+        return [s for s in self._all(lambda r: r.sealed_at <= latest)
+                if s.retention_due(documents_before, evidence_before)][:limit]
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        with self._uow.storage_errors_translated():
+            rows = list(self._rows.select(lambda r: r.id != excluding and sha256 in r.data))
+        return any(sealing_from_json(row.data).names_digest(sha256) for row in rows)

@@ -23,6 +23,7 @@ from domain.services.ceremony.opening import (
     open_ceremony,
     read_document_for_signer,
     refuse,
+    render_page_for_signer,
     view_ceremony,
 )
 from domain.services.ceremony.signer_identity import identity_check_outcome, record_identity_check, start_identity_check
@@ -39,6 +40,6 @@ __all__ = [
     "CeremonyDocument", "CeremonyView", "CodeSent", "SignOutcome", "SigningPorts", "attach_prepared_versions",
     "build_prepared_versions", "ceremony_status", "download_by_link", "evidence_for_member", "finalise_collection",
     "finalise_signature", "identity_check_outcome", "open_ceremony", "prepare_fields", "read_document_for_signer",
-    "record_identity_check", "refuse", "request_signing_code", "seal_evidence", "seal_pending_evidence", "sign",
-    "signed_document_for_member", "start_identity_check", "view_ceremony",
+    "record_identity_check", "refuse", "render_page_for_signer", "request_signing_code", "seal_evidence",
+    "seal_pending_evidence", "sign", "signed_document_for_member", "start_identity_check", "view_ceremony",
 ]

@@ -74,8 +74,14 @@ def _finalise_once(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
             return True
         notifications = []
         expires = now + DOWNLOAD_VALIDITY
-        recipients = [(s.email, s.display_name, "signer") for s in collection.signers]
-        recipients += [(o.email, o.identity.display_name, "observer") for o in collection.observers]
+        # One email per address: a preparer who signed (or is in copy) gets the signer's email, link
+        # included, not a second near-identical one; a person both signer and in copy gets one too.
+        recipients, seen = [], set()
+        for email, name, role in ([(s.email, s.display_name, "signer") for s in collection.signers]
+                                  + [(o.email, o.identity.display_name, "observer") for o in collection.observers]):
+            if str(email) not in seen:
+                seen.add(str(email))
+                recipients.append((email, name, role))
         for email, name, role in recipients:
             token = ids.new_token()
             collection.download_links.append(DownloadLink(token_hash=hash_token(token), email=str(email),
@@ -84,11 +90,12 @@ def _finalise_once(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
                 email, "collection_completed", collection_id=collection.id, collection_title=collection.title,
                 sender_name=collection.preparer.identity.display_name, cabinet_name=collection.preparer.cabinet_name,
                 recipient_name=name, download_token=token, download_expires_at=expires.isoformat()))
-        notifications.append(Notification.email(
-            collection.preparer.identity.email, "collection_completed", collection_id=collection.id,
-            collection_title=collection.title, sender_name=collection.preparer.identity.display_name,
-            cabinet_name=collection.preparer.cabinet_name, recipient_name=collection.preparer.identity.display_name,
-            progress=collection.progress))
+        if str(collection.preparer.identity.email) not in seen:
+            notifications.append(Notification.email(
+                collection.preparer.identity.email, "collection_completed", collection_id=collection.id,
+                collection_title=collection.title, sender_name=collection.preparer.identity.display_name,
+                cabinet_name=collection.preparer.cabinet_name,
+                recipient_name=collection.preparer.identity.display_name, progress=collection.progress))
         enqueue(tx, notifications)
         # Announced once the signed PDFs and the evidence are ready to download, not at the last signature.
         tx.jobs.enqueue(event_job(WebhookEvent.COLLECTION_COMPLETED, cabinet_id=collection.cabinet_id,

@@ -8,6 +8,7 @@ from datetime import datetime
 from domain.model.audit import RequestContext
 from domain.model.cabinet import Delegation
 from domain.model.collection import Collection, CollectionStatus, DownloadLink
+from domain.model.document import outcome_file_name
 from domain.model.errors import DownloadLinkUnusable, EvidenceNotReady, NotFound
 from domain.model.tokens import hash_token
 from domain.services.audit import append
@@ -60,7 +61,7 @@ def _item(collection: Collection, item: str) -> tuple[str, str]:
     if collection.status is not CollectionStatus.COMPLETED:
         raise DownloadLinkUnusable("only a completed collection's documents are sent", reason="not_completed")
     document = collection.document(item)
-    return document.name, document.latest.sha256
+    return outcome_file_name(document.name), document.latest.sha256
 
 
 def _member_of(tx: UnitOfWork, collection: Collection, person_id: str) -> None:

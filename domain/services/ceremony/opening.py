@@ -29,6 +29,7 @@ from domain.services.retries import retrying
 from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.locks import SigningLocks
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 
 __all__ = ["CeremonyDocument", "CeremonyView", "ceremony_status", "open_ceremony", "read_document_for_signer",
@@ -181,6 +182,15 @@ def read_document_for_signer(*, uow: UowFactory, clock: Clock, store: DocumentSt
         collection, _signer = signer_by_link(tx, token, clock.now())
         document = collection.document(document_id)
     return document.name, store.read(document.approved.sha256)
+
+
+def render_page_for_signer(*, uow: UowFactory, clock: Clock, store: DocumentStore, renderer: PdfPageRenderer,
+                           token: str, document_id: str, page: int, width_px: int) -> bytes:
+    """A page of the version the signer reads, as PNG, drawn by the renderer from the stored file."""
+    with uow() as tx:
+        collection, _signer = signer_by_link(tx, token, clock.now())
+        document = collection.document(document_id)
+    return renderer.render_stored_png(store, document.approved.sha256, page=page, width_px=width_px)
 
 
 def refuse(*, uow: UowFactory, clock: Clock, token: str, reason: str,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from domain.model.audit import RequestContext
 from domain.model.certificates import Certificate
@@ -38,7 +38,7 @@ from domain.model.errors import (
     TimestampUnavailable,
 )
 from domain.model.jobs import JobSpec
-from domain.model.one_time_code import bind_payload
+from domain.model.one_time_code import CODE_VALIDITY, bind_payload
 from domain.model.pki import CertificatePolicy, CertificateSubject, KeyType
 from domain.model.signer import SignatureCertificate, SignatureLevel, Signer
 from domain.services.audit import append, code_event_sink, sync_timeline
@@ -63,7 +63,13 @@ from ports.keyvault import KeyVault
 from ports.locks import SigningLocks
 from ports.one_time_codes import CodeGenerator, CodeHasher
 from ports.pdf_signing import PadesLevel, PdfSigning, SignatureRequest, SigningIdentity, VisibleSignature
-from ports.remote_signing import RemoteSigningRoutes, RemoteSigningService
+from ports.remote_signing import (
+    AuthorizedTogether,
+    BatchDigestSigner,
+    RemoteCredential,
+    RemoteSigningRoutes,
+    RemoteSigningService,
+)
 from ports.repositories import UnitOfWork
 
 __all__ = ["LEVEL_LABEL", "PADES_LEVEL", "PLATFORM_SEAL_POLICY", "CodeSent", "SignOutcome", "SigningPorts",
@@ -81,6 +87,8 @@ LEVEL_LABEL = {SignatureLevel.SIMPLE: "Niveau 1 : signature simple",
 PLATFORM_SEAL_POLICY = "platform-seal"
 # Recorded as the policy of a QTSP certificate that names none.
 REMOTE_POLICY = "remote"
+# CodeSent.channel when the QTSP sent the signer's code itself.
+PROVIDER_CODE_CHANNEL = "qtsp"
 MAX_CONFLICT_RETRIES = 20
 
 
@@ -131,6 +139,7 @@ class _Plan:
     subject: CertificateSubject | None
     remote: RemoteSigningService | None = None  # level 3 at a QTSP: the signer's key is there
     email: str = ""
+    credential: RemoteCredential | None = None  # the QTSP's, when already read for this signature
 
 
 # -- the code ------------------------------------------------------------------------------------
@@ -150,12 +159,38 @@ def request_signing_code(*, ports: SigningPorts, token: str, context: RequestCon
                 if signer.level is not SignatureLevel.SIMPLE else None)
     if plan is not None and plan.one_time_policy is not None:
         ports.ca.check_issuable(plan.one_time_policy)
+    credential = None
     if plan is not None and plan.remote is not None:
-        plan.remote.credential_for(plan.email)  # RemoteCredentialMissing before a code is spent
+        credential = plan.remote.credential_for(plan.email)  # RemoteCredentialMissing before a code is spent
     if needs_fields:
         prepare_fields(uow=ports.uow, clock=ports.clock, store=ports.store, signing=ports.signing, locks=ports.locks,
                        collection_id=collection.id)
+    if plan is not None and plan.remote is not None and credential is not None and credential.code_from_provider:
+        remote = plan.remote
+        return _provider_sends_code(ports, token, remote, credential, context)
     return retrying(lambda: _send_signing_code(ports, token, context))
+
+
+def _provider_sends_code(ports: SigningPorts, token: str, remote: RemoteSigningService, credential: RemoteCredential,
+                         context: RequestContext | None) -> CodeSent:
+    """The QTSP makes and sends the signer's code (CSC ``credentials/sendOTP``, an ``online`` OTP):
+    Seing sends none; the trail records that the provider was asked. The provider checks the code
+    at « Signer » (``credentials/authorize``, bound to the documents' hashes) and throttles its sends."""
+    now = ports.clock.now()
+    with ports.uow() as tx:
+        _collection, signer = signer_by_link(tx, token, now)
+        require_can_sign(signer)
+    remote.send_code(credential)
+
+    def record() -> None:
+        with ports.uow() as tx:
+            collection, signer = signer_by_link(tx, token, now)
+            append(tx, collection.id, "code_sent", at=now, actor=signer.id, context=context, signer_id=signer.id,
+                   channel=PROVIDER_CODE_CHANNEL)
+            tx.commit()
+
+    retrying(record)
+    return CodeSent(channel=PROVIDER_CODE_CHANNEL, masked_destination="", expires_at=now + CODE_VALIDITY)
 
 
 def _send_signing_code(ports: SigningPorts, token: str, context: RequestContext | None) -> CodeSent:
@@ -178,8 +213,21 @@ def _send_signing_code(ports: SigningPorts, token: str, context: RequestContext 
 
 
 def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext | None = None) -> SignOutcome:
-    """« Signer »: check the code against the documents shown, then sign every document."""
+    """« Signer »: check the code against the documents shown, then sign every document. A code the
+    QTSP made (``code_from_provider``) is not ours to check: it goes to the QTSP's authorisation."""
     now = ports.clock.now()
+    if ports.remote_signing.service is not None:
+        def read() -> _Plan:
+            with ports.uow() as tx:
+                collection, signer = signer_by_link(tx, token, now)
+                require_can_sign(signer)
+                return _plan(tx, collection, signer, now, ports.remote_signing)
+
+        plan = retrying(read)
+        if plan.remote is not None:
+            credential = plan.remote.credential_for(plan.email)
+            if credential.code_from_provider:
+                return _perform(ports, evolve(plan, credential=credential), context, from_worker=False, code=code)
 
     def check() -> _Plan:
         with ports.uow() as tx:
@@ -242,26 +290,30 @@ def _plan(tx: UnitOfWork, collection: Collection, signer: Signer, now: datetime,
 
 
 def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
-              code: str | None) -> tuple[SigningIdentity, SignatureCertificate, Certificate | None]:
+              code: str | None) -> tuple[SigningIdentity, SignatureCertificate, Certificate | None,
+                                         BatchDigestSigner | None]:
+    """The signing identity, what the trail records of its certificate, the one-time certificate
+    to keep (if any) and, for a QTSP's key, the batch signer every document's value comes from."""
     if plan.remote is not None:
-        credential = plan.remote.credential_for(plan.email)
-        # The signer's code goes to the QTSP with each document's hash (SCAL2), when it asks for one.
-        identity = SigningIdentity(key_ref=None, certificate=credential.certificate, chain=credential.chain,
-                                   remote=plan.remote.signer(credential, code))
-        return identity, SignatureCertificate(serial=credential.serial, policy=credential.policy or REMOTE_POLICY,
-                                              issuer=credential.issuer, subject=credential.subject), None
+        credential = plan.credential or plan.remote.credential_for(plan.email)
+        # SCAL2: the signer's code goes to the QTSP once, with every document's hash
+        # (``sign_documents_together``): a single-use code authorises the whole collection.
+        identity = SigningIdentity(key_ref=None, certificate=credential.certificate, chain=credential.chain)
+        return (identity, SignatureCertificate(serial=credential.serial, policy=credential.policy or REMOTE_POLICY,
+                                               issuer=credential.issuer, subject=credential.subject), None,
+                AuthorizedTogether(plan.remote, credential, code))
     if plan.level is SignatureLevel.SIMPLE:
         seal = ports.ca.platform_seal()
         issued = seal.certificate
         return (SigningIdentity(key_ref=seal.key, certificate=issued.der, chain=seal.issuers),
                 SignatureCertificate(serial=issued.serial, policy=PLATFORM_SEAL_POLICY, issuer=issued.issuer.value,
-                                     subject=issued.subject), None)
+                                     subject=issued.subject), None, None)
     if plan.member_certificate is not None:
         record = plan.member_certificate
         identity = SigningIdentity(key_ref=ports.vault.get(record.key_id), certificate=record.der,
                                    chain=ports.ca.chain(record.serial)[1:])
         return identity, SignatureCertificate(serial=record.serial, policy=record.policy.value,
-                                              issuer=record.issuer, subject=record.subject), None
+                                              issuer=record.issuer, subject=record.subject), None, None
     assert plan.one_time_policy is not None and plan.subject is not None
     key = ports.vault.generate(ports.key_type)
     issued = ports.ca.issue(plan.subject, key.public_key_der, plan.one_time_policy, one_time=True)
@@ -270,11 +322,17 @@ def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
     identity = SigningIdentity(key_ref=key, certificate=issued.der, chain=ports.ca.chain(issued.serial)[1:])
     return identity, SignatureCertificate(serial=issued.serial, policy=plan.one_time_policy.value,
                                           issuer=issued.issuer.value, subject=issued.subject,
-                                          one_time=True), record
+                                          one_time=True), record, None
 
 
 def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
                    placement: FieldPlacement, now: datetime) -> tuple[str, DocumentRef]:
+    base, request = _signature_request(ports, document, plan, identity, placement, now)
+    return base, ports.signing.sign_document(ports.store, base, request)
+
+
+def _signature_request(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
+                       placement: FieldPlacement, now: datetime) -> tuple[str, SignatureRequest]:
     base = document.latest
     approved = document.approved
     # The signature goes on the approved version plus earlier signatures (incremental updates):
@@ -288,7 +346,7 @@ def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identit
         appearance=VisibleSignature(box=box_of(placement), signer_name=name, signed_at=now,
                                     level_label=LEVEL_LABEL[plan.level]),
         name=name, reason=f"{LEVEL_LABEL[plan.level]} — {name}", location=None)
-    return base.sha256, ports.signing.sign_document(ports.store, base.sha256, request)
+    return base.sha256, request
 
 
 def _prefix_sha256(store: DocumentStore, sha256: str, size: int) -> str:
@@ -304,7 +362,7 @@ def _prefix_sha256(store: DocumentStore, sha256: str, size: int) -> str:
 def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *, from_worker: bool,
              code: str | None = None) -> SignOutcome:
     now = ports.clock.now()
-    identity, certificate_info, record = _identity(plan, ports, now, code)
+    identity, certificate_info, record, batch = _identity(plan, ports, now, code)
     completed = False
     made: dict[str, tuple[str, DocumentRef]] = {}
     with ports.locks.hold(plan.collection_id):
@@ -315,18 +373,27 @@ def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *
             if not signer.waiting or collection.status is not CollectionStatus.IN_PROGRESS:
                 raise SignerStateRefused("this signer cannot sign now", status=signer.status.value)
             try:
-                for document in collection.documents:
-                    earlier = made.get(document.id)
-                    if earlier is not None and earlier[0] == document.latest.sha256:
-                        continue  # signed on what is still the latest version: keep it
+                todo = [d for d in collection.documents
+                        if made.get(d.id) is None or made[d.id][0] != d.latest.sha256]  # else: still on the latest
+                if batch is not None:
+                    # A QTSP's key: every document's digest first, one authorisation, then the signatures.
                     now = ports.clock.now()
-                    made[document.id] = _sign_document(ports, document, plan, identity,
-                                                       collection.placement(document.id, plan.signer_id), now)
+                    requests = [_signature_request(ports, document, plan, identity,
+                                                   collection.placement(document.id, plan.signer_id), now)
+                                for document in todo]
+                    refs = ports.signing.sign_documents_together(ports.store, requests, batch)
+                    made.update({document.id: (base, ref)
+                                 for document, (base, _request), ref in zip(todo, requests, refs, strict=True)})
+                else:
+                    for document in todo:
+                        now = ports.clock.now()
+                        made[document.id] = _sign_document(ports, document, plan, identity,
+                                                           collection.placement(document.id, plan.signer_id), now)
             except TimestampUnavailable:
                 if record is not None and identity.key_ref is not None:
                     ports.vault.delete(identity.key_ref)  # the worker issues a fresh one-time certificate
                 if from_worker or plan.remote is not None:
-                    # A remote signature needs the signer's code for each authorisation: the worker
+                    # A remote signature needs the signer's code for its authorisation: the worker
                     # has none, so the signer is told to try again (nothing was recorded).
                     raise
                 _queue_finalisation(ports, plan, context, now)

@@ -33,6 +33,7 @@ from domain.model.errors import ApiKeyNotAccepted
 from domain.services.api_keys import ApiPrincipal
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import SESSION_PERSON
+from entrypoints.web.upload_limit import FORM_DIGEST
 
 __all__ = ["IDEMPOTENT", "KEY_READ_SCOPE", "KEY_SCOPE", "ApiKeyAuthentication", "IdempotentPosts", "key_principal",
            "require_key_cabinet"]
@@ -201,10 +202,17 @@ class IdempotentPosts:
             await self.app(scope, receive, send)
             return
         key = idempotency_key(raw_key.strip())
-        limiter = getattr(handler, "resolve_request_max_body_size", None)
-        body = await _read_body(receive, limiter() if callable(limiter) else None)
+        form_digest = scope.get(FORM_DIGEST)
+        if form_digest is not None:
+            # A multipart upload the UploadLimit middleware spooled to disk: compared by its digest,
+            # the body is not read again (nor held in memory).
+            body = b""
+            fingerprint = _fingerprint(scope, f"spooled-form:{form_digest}".encode())
+        else:
+            limiter = getattr(handler, "resolve_request_max_body_size", None)
+            body = await _read_body(receive, limiter() if callable(limiter) else None)
+            fingerprint = _fingerprint(scope, body)
         use_cases = _use_cases(scope)
-        fingerprint = _fingerprint(scope, body)
         stored = await sync_to_thread(lambda: use_cases.begin_idempotent_request(
             principal=principal, key=key, fingerprint=fingerprint))
         if stored is not None:
@@ -215,7 +223,7 @@ class IdempotentPosts:
 
         async def replay_receive() -> Any:
             nonlocal delivered
-            if delivered:
+            if delivered or form_digest is not None:
                 return await receive()
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}

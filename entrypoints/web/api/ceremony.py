@@ -32,6 +32,7 @@ from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
 from entrypoints.web.pages.downloads import attachment
 from entrypoints.web.problems import InputRejected, problem_responses
+from entrypoints.web.upload_limit import RAW_BODY, SPOOLED_BODY, UPLOAD
 
 __all__ = ["CollectionResultsController", "DownloadsController", "CeremonyController", "VerificationsController",
            "VERIFY_API_BODY_LIMIT"]
@@ -357,7 +358,7 @@ class VerificationsController(Controller):
 
     @post("", operation_id="verifyPdf", summary="Vérifier un PDF signé ou un dossier de preuve",
           status_code=HTTP_200_OK, sync_to_thread=True, request_max_body_size=VERIFY_API_BODY_LIMIT,
-          responses=problem_responses(413, 415, 422))
+          opt={UPLOAD: VERIFY_API_BODY_LIMIT, RAW_BODY: True}, responses=problem_responses(413, 415, 422))
     def verify(self, request: Request, body: RawBody) -> dict[str, Any]:
         """Send the file itself as the body (``Content-Type: application/pdf``); the answer lists
         each signature (level, certificate status at signing time, integrity, coverage, PAdES
@@ -369,7 +370,11 @@ class VerificationsController(Controller):
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ("application/pdf", "application/octet-stream"):
             raise InputRejected("http.unsupported_media_type", status=415)
-        if not body:
+        # The body was spooled to disk as it arrived (``body`` is then empty: it stays declared for
+        # the API description); the verifier reads the file from there.
+        spooled = request.scope.get(SPOOLED_BODY)
+        content = spooled if spooled is not None and spooled.size else body
+        if not content:
             raise NotVerifiable("empty body")
         use_cases = request.app.state.container.facade()
-        return use_cases.verify_pdf(content=body).as_dict()
+        return use_cases.verify_pdf(content=content).as_dict()

@@ -64,6 +64,13 @@ class LevelInput:
 
 
 @dataclass
+class CancellationInput:
+    """Why the collection is cancelled: required once it was sent, told to the invited signers."""
+
+    reason: str = ""
+
+
+@dataclass
 class OrderInput:
     """Every signer of the collection exactly once; the first signs first."""
 
@@ -252,6 +259,8 @@ class SignerOut:
     # ``status``, or once the collection ended without this signer's signature, why
     # (ended_by_refusal, ended_by_expiry, ended_by_cancellation)
     standing: SignerStanding | None = None
+    # When « Relancer » (POST …/reminders) is accepted for this signer; null when there is no one to remind
+    reminder_possible_at: datetime | None = None
 
     @classmethod
     def of(cls, s: SignerView) -> SignerOut:
@@ -259,7 +268,7 @@ class SignerOut:
                    surname=s.surname, display_name=s.display_name, email=s.email, masked_mobile=s.masked_mobile,
                    level=s.level, status=s.status, member_id=s.member_id, invited_at=s.invited_at,
                    opened_at=s.opened_at, signed_at=s.signed_at, refusal_reason=s.refusal_reason,
-                   standing=s.standing)
+                   standing=s.standing, reminder_possible_at=s.reminder_possible_at)
 
 
 @dataclass
@@ -314,6 +323,7 @@ class CollectionOut:
     signers: list[SignerOut]
     observers: list[ObserverOut]
     links: CollectionLinksOut | None = None
+    cancel_reason: str | None = None
 
     @classmethod
     def of(cls, d: CollectionDetails) -> CollectionOut:
@@ -328,7 +338,7 @@ class CollectionOut:
                    documents=[DocumentOut.of(x, collection, completed) for x in d.documents],
                    signers=[SignerOut.of(s) for s in d.signers],
                    observers=[ObserverOut(observer_id=o.observer_id, display_name=o.display_name, email=o.email)
-                              for o in d.observers],
+                              for o in d.observers], cancel_reason=d.cancel_reason,
                    links=CollectionLinksOut(
                        self=base, timeline=f"{base}/timeline",
                        signed_documents=[f"{base}/signed-documents/{x.document_id}" for x in d.documents]

@@ -26,9 +26,11 @@ from domain.model.errors import DocumentRefused
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.services.collection_requests import CollectionRequest, DocumentSource, FieldRequest, SignerRequest
 from domain.services.collections import MAX_PAGE
+from domain.services.uploads import Upload
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, require_key_cabinet
 from entrypoints.web.api.collection_schemas import (
+    CancellationInput,
     CollectionCreated,
     CollectionInfoInput,
     CollectionOptionsInput,
@@ -50,8 +52,9 @@ from entrypoints.web.api.input import CattrsDTO, parse_body
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
 from entrypoints.web.errors import N_, FieldError, describe
+from entrypoints.web.pages.downloads import attachment
 from entrypoints.web.problems import InputRejected, problem_response, problem_responses
-from entrypoints.web.upload_limit import UPLOAD
+from entrypoints.web.upload_limit import UPLOAD, upload_content
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 UPLOAD_MAX_BODY = CEILING_MAX_BYTES + MB
@@ -78,16 +81,15 @@ def _text(data: dict[str, Any] | None, name: str) -> str:
 
 
 def _checked_files(request: Request[Any, Any, Any], use_cases: UseCases,
-                   data: dict[str, Any] | None) -> list[tuple[str, bytes]] | Response[Any]:
+                   data: dict[str, Any] | None) -> list[tuple[str, Upload]] | Response[Any]:
     """Every file read and checked; a problem response when any is refused (or none was sent)."""
     uploads = _files(data)
     if not uploads:
         raise InputRejected("request.invalid", [FieldError("files", NO_FILE)])
-    accepted: list[tuple[str, bytes]] = []
+    accepted: list[tuple[str, Upload]] = []
     refused: list[tuple[int, DocumentRefused]] = []
     for index, upload in enumerate(uploads):
-        upload.file.seek(0)
-        content = upload.file.read()
+        content = upload_content(upload)
         try:
             use_cases.check_upload(content=content)
         except DocumentRefused as exc:
@@ -187,13 +189,11 @@ class CollectionsController(Controller):
     def original(self, request: Request[Any, Any, Any], collection_id: FromPath[str], document_id: FromPath[str],
                  person_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> Response[bytes]:
         """The document's bytes exactly as uploaded (``application/pdf``); the download is in the trail."""
-        from urllib.parse import quote
-
         name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=person_id,
                                                            document_id=document_id, downloaded=True,
                                                            context=request_context(request))
         return Response(content, media_type="application/pdf", headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": attachment(name),
             "Cache-Control": "private, no-store"})
 
     @put("/{collection_id:str}/info", operation_id="updateCollectionInfo", summary="Modifier titre et message",
@@ -339,12 +339,14 @@ class CollectionsController(Controller):
             email=data.email, mobile=data.mobile))
 
     @post("/{collection_id:str}/cancellation", operation_id="cancelCollection", summary="Annuler la collecte",
-          status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409))
+          status_code=HTTP_204_NO_CONTENT, sync_to_thread=True, responses=problem_responses(401, 403, 404, 409, 422))
     def cancel(self, request: Request[Any, Any, Any], collection_id: FromPath[str], person_id: NamedDependency[str],
-               use_cases: NamedDependency[UseCases]) -> None:
-        """Cancel a draft or a running collection; invited signers are told their link is dead."""
-        use_cases.cancel_collection(context=request_context(request),
-                                    collection_id=collection_id, by_person_id=person_id)
+               use_cases: NamedDependency[UseCases],
+               data: Annotated[CancellationInput | None, Body(media_type=RequestEncodingType.JSON)] = None) -> None:
+        """Cancel a draft or a running collection; invited signers are told their link is dead, and why:
+        a collection that was sent needs a ``reason`` (422 ``collection.cancel_reason_required``)."""
+        use_cases.cancel_collection(context=request_context(request), collection_id=collection_id,
+                                    by_person_id=person_id, reason=data.reason if data is not None else "")
 
     @get(operation_id="listCollections", summary="Collectes du cabinet", sync_to_thread=True,
          responses=problem_responses(401, 403, 404))
@@ -383,7 +385,7 @@ def _reminders(data: Any) -> ReminderPolicy | None:
             if data.enabled else ReminderPolicy.off())
 
 
-def _collection_request(plan: CollectionSendInput, files: list[tuple[str, bytes]]) -> CollectionRequest:
+def _collection_request(plan: CollectionSendInput, files: list[tuple[str, Upload]]) -> CollectionRequest:
     """The wire shape → the use case's request; positions of ``files`` checked here, the rest there."""
     sources = plan.documents if plan.documents is not None else [None] * len(files)
     documents = []
@@ -474,7 +476,7 @@ class CollectionSendingController(Controller):
             raise InputRejected("request.invalid", [FieldError("collection", NO_PLAN)])
         plan = parse_body(raw_plan.encode(), CollectionSendInput)
         require_key_cabinet(request, plan.cabinet_id)
-        files: list[tuple[str, bytes]] | Response[Any] = []
+        files: list[tuple[str, Upload]] | Response[Any] = []
         if _files(data):
             files = _checked_files(request, use_cases, data)
             if isinstance(files, Response):

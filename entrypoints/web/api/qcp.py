@@ -104,6 +104,70 @@ class ExtractedIdentityOut:
 
 
 @dataclass
+class EvidenceImageOut:
+    step: str
+    sha256: str
+    retained: bool  # still kept by the provider: GET …/images/{step}
+
+
+@dataclass
+class DocumentReadOut:
+    given_names: str
+    surname: str
+    birth_date: date
+    document_type: str
+    document_number: str
+    document_expiry: date | None = None
+
+
+@dataclass
+class OfficerFileOut:
+    """What the registration officer decides on: the enrollment, the LCP identity it was matched
+    to, the identity evidence and the dates (the signed request: GET …/signed-request)."""
+
+    enrollment: QcpEnrollmentOut
+    lcp_certificate_serial: str
+    lcp_name: str
+    lcp_email: str
+    lcp_mobile: str
+    lcp_birth_date: date | None
+    siren: str
+    provider_decision: str | None
+    provider_decided_at: datetime | None
+    provider_reference: str | None
+    provider_reason: str | None
+    document_read: DocumentReadOut | None
+    images: list[EvidenceImageOut]
+    created_at: datetime
+    consented_at: datetime | None
+    identity_submitted_at: datetime | None
+    identity_validated_at: datetime | None
+    request_accepted_at: datetime | None
+    request_signed_at: datetime | None
+    signed_request_digest: str | None
+    has_signed_request: bool
+
+    @classmethod
+    def of(cls, file: Any) -> OfficerFileOut:
+        read = file.extracted
+        return cls(
+            enrollment=QcpEnrollmentOut.of(file.enrollment), lcp_certificate_serial=file.lcp_serial,
+            lcp_name=file.lcp_name, lcp_email=file.lcp_email, lcp_mobile=file.lcp_mobile_national,
+            lcp_birth_date=file.lcp_birth_date, siren=file.siren, provider_decision=file.provider_decision,
+            provider_decided_at=file.provider_decided_at, provider_reference=file.provider_reference,
+            provider_reason=file.provider_reason,
+            document_read=DocumentReadOut(read.name.given_names, read.name.surname, read.birth_date,
+                                          read.document_type.value, read.document_number,
+                                          read.document_expiry) if read else None,
+            images=[EvidenceImageOut(step.value, digest, step in file.retained_steps)
+                    for step, digest in file.image_digests],
+            created_at=file.created_at, consented_at=file.consented_at,
+            identity_submitted_at=file.identity_submitted_at, identity_validated_at=file.identity_validated_at,
+            request_accepted_at=file.request_accepted_at, request_signed_at=file.request_signed_at,
+            signed_request_digest=file.signed_request_digest, has_signed_request=file.has_signed_request)
+
+
+@dataclass
 class QcpEnrollmentOut:
     id: str
     state: str
@@ -501,6 +565,38 @@ class BackOfficeController(Controller):
     def queue(self, officer_id: NamedDependency[str], use_cases: NamedDependency[UseCases]) -> list[QcpEnrollmentOut]:
         """Enrollments in manual review and signed requests awaiting validation, oldest first."""
         return [QcpEnrollmentOut.of(view) for view in use_cases.qcp().officer_queue()]
+
+    @get("/enrollments/{enrollment_id:str}", operation_id="getOfficerFile", summary="Dossier d’une demande",
+         sync_to_thread=True, responses=problem_responses(401, 404))
+    def officer_file(self, enrollment_id: FromPath[str], officer_id: NamedDependency[str],
+                     use_cases: NamedDependency[UseCases]) -> OfficerFileOut:
+        """One enrollment awaiting the officer: the LCP identity it was matched to, the provider's
+        decision and its time, what was read on the document, the images' digests (and which
+        are still kept), the dates. A read: nothing is recorded."""
+        return OfficerFileOut.of(use_cases.qcp().officer_file(enrollment_id=enrollment_id))
+
+    @get("/enrollments/{enrollment_id:str}/signed-request", operation_id="getOfficerSignedRequest",
+         summary="Demande signée (PDF)", sync_to_thread=True, media_type="application/pdf",
+         responses=problem_responses(401, 404))
+    def signed_request(self, enrollment_id: FromPath[str], officer_id: NamedDependency[str],
+                       use_cases: NamedDependency[UseCases]) -> Response:
+        """The applicant's signed « Demande de certificat », as signed with their LCP."""
+        pdf = use_cases.qcp().officer_signed_request(enrollment_id=enrollment_id)
+        return Response(content=pdf, media_type="application/pdf", headers={"Cache-Control": "private, no-store"})
+
+    @get("/enrollments/{enrollment_id:str}/images/{step:str}", operation_id="getOfficerEvidenceImage",
+         summary="Photo d’une vérification d’identité", sync_to_thread=True, media_type="image/*",
+         responses=problem_responses(401, 404))
+    def evidence_image(self, enrollment_id: FromPath[str], step: FromPath[str], officer_id: NamedDependency[str],
+                       use_cases: NamedDependency[UseCases]) -> Response:
+        """A captured image while the provider retains it (404 once deleted); never cached."""
+        try:
+            wanted = CaptureStep(step)
+        except ValueError:
+            raise NotFound("no such capture step") from None
+        content_type, image = use_cases.qcp().officer_identity_image(enrollment_id=enrollment_id, step=wanted)
+        return Response(content=image, media_type=content_type or "application/octet-stream",
+                        headers={"Cache-Control": "private, no-store"})
 
     @post("/enrollments/{enrollment_id:str}/decision", operation_id="decideQcpEnrollment",
           summary="Valider ou refuser une demande", status_code=HTTP_200_OK, dto=CattrsDTO[OfficerDecisionInput],

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from domain.model.api_keys import ApiScope
-from domain.model.seals import SealCertificateRequest, Sealing
+from domain.model.seals import SealCertificateRequest, Sealing, SealStamp
 from domain.services.seals import SealOverview, SealUpload
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE, key_principal
@@ -165,7 +165,10 @@ class SealsController(Controller):
     def seal(self, request: Request[Any, Any, Any], cabinet_id: FromPath[str], person_id: NamedDependency[str],
              data: MultipartData, use_cases: NamedDependency[UseCases]) -> Response[Any]:
         """Seal one or more PDF ``files`` (``multipart/form-data``) with the cabinet's seal: PAdES B-LT,
-        then a document timestamp (B-LTA); the answer links each sealed PDF and the evidence file."""
+        then a document timestamp (B-LTA); the answer links each sealed PDF and the evidence file.
+        Optional fields ``stamp_page`` (``last``, default, or ``first``) and ``stamp_corner``
+        (``bottom_right``, default, ``bottom_left``, ``top_right``, ``top_left``): where the visible
+        stamp goes."""
         files = _checked_files(request, use_cases, data)
         if isinstance(files, Response):
             return files
@@ -173,6 +176,7 @@ class SealsController(Controller):
         sealing = use_cases.seal_documents(
             cabinet_id=cabinet_id, person_id=person_id, context=request_context(request),
             via=f"api_key:{principal.key_id}" if principal else "api",
+            stamp=SealStamp.parse(_text(data, "stamp_page"), _text(data, "stamp_corner")),
             files=[SealUpload(name=name, content=content) for name, content in files])
         return Response(SealingView.of(sealing), status_code=HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/cabinets/{cabinet_id}/sealings/{sealing.id}"})
@@ -212,3 +216,11 @@ class SealsController(Controller):
         content = use_cases.sealing_evidence_for_member(cabinet_id=cabinet_id, person_id=person_id,
                                                         sealing_id=sealing_id, item="json")
         return file_response("dossier-de-preuve-scellement.json", content, "evidence.json")
+
+
+def _text(data: Any, name: str) -> str | None:
+    """A plain (non-file) multipart field, or None."""
+    value = (data or {}).get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, str) else None

@@ -1,6 +1,9 @@
 """The registration officer's back-office, ``/back-office``: identity reviews of captured
 images (manual-review provider), enrollments sent to manual review, signed requests
-awaiting validation (manual mode).
+awaiting validation (manual mode). Each enrollment has its file, ``/back-office/demandes/<id>``:
+the signed request as page images, the identity evidence (images while the provider retains
+them, what was read, the provider's decision and its time), the LCP identity it was matched
+to and the dates. Every GET is a read; images are served to officers only, never cached.
 
 Officers only; anyone else gets 404, so the back-office does not even show it exists.
 """
@@ -16,7 +19,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from domain.model.errors import DomainError
+from domain.model.errors import DomainError, NotFound
 from domain.model.identity import CaptureStep
 from domain.model.qcp_enrollment import QcpState
 from entrypoints.composition.use_cases import UseCases
@@ -33,7 +36,16 @@ from entrypoints.web.pages.common import (
     render,
     see_other,
 )
-from entrypoints.web.pages.qcp import DOCUMENT_TYPES, REVIEW_REASONS
+from entrypoints.web.pages.qcp import DOCUMENT_TYPES, REJECTION_REASONS
+
+# Why an enrollment is in manual review, told to the officer (the person's page says « vous »).
+OFFICER_REVIEW_REASONS = {
+    "person_disputes_extracted_data": N_(
+        "Le demandeur a indiqué que les informations lues sur sa pièce d’identité sont inexactes."),
+    "extracted_identity_differs_from_lcp": N_(
+        "Les informations lues sur la pièce d’identité du demandeur diffèrent de celles de son certificat LCP."),
+}
+NO_STORE = {"Cache-Control": "private, no-store"}
 
 REASON_REQUIRED = N_("Indiquez le motif du refus.")
 BIRTH_DATE_INVALID = N_("Indiquez la date de naissance lue sur le document (JJ/MM/AAAA ou AAAA-MM-JJ).")
@@ -66,7 +78,7 @@ def _home(request: Request, viewer: Viewer, use_cases: UseCases, *, status: int 
                   reviews=qcp.pending_identity_reviews(),
                   manual_reviews=[e for e in queue if e.state is QcpState.MANUAL_REVIEW],
                   validations=[e for e in queue if e.state is QcpState.PENDING_OFFICER_VALIDATION],
-                  review_reasons=REVIEW_REASONS, **context)
+                  review_reasons=OFFICER_REVIEW_REASONS, **context)
 
 
 @get("/back-office", name="back_office", sync_to_thread=True)
@@ -83,6 +95,77 @@ def _review_page(request: Request, viewer: Viewer, use_cases: UseCases, session_
         raise NotFoundException() from None
     return render(request, "back_office/review.html", status=status, viewer=viewer, file=file,
                   steps=STEP_TEXTS, document_types=DOCUMENT_TYPES, **context)
+
+
+def _file(use_cases: UseCases, enrollment_id: str) -> Any:
+    try:
+        return use_cases.qcp().officer_file(enrollment_id=enrollment_id)
+    except NotFound:
+        raise NotFoundException() from None
+
+
+def _file_page(request: Request, viewer: Viewer, use_cases: UseCases, enrollment_id: str, *, status: int = 200,
+               **context: Any) -> Template:
+    file = _file(use_cases, enrollment_id)
+    pages = 0
+    if file.has_signed_request:
+        pdf = use_cases.qcp().officer_signed_request(enrollment_id=enrollment_id)
+        pages = use_cases.pdf_inspector().inspect(pdf).page_count
+    context.setdefault("errors", {})
+    return render(request, "back_office/enrollment.html", status=status, viewer=viewer, file=file,
+                  e=file.enrollment, pages=pages, steps=STEP_TEXTS, document_types=DOCUMENT_TYPES,
+                  review_reasons=OFFICER_REVIEW_REASONS, rejection_reasons=REJECTION_REASONS, **context)
+
+
+@get("/back-office/demandes/{enrollment_id:str}", name="back_office_enrollment_file", sync_to_thread=True)
+def back_office_enrollment_file(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
+                                use_cases: NamedDependency[UseCases]) -> Template:
+    """The file of one enrollment awaiting the officer: what they decide on."""
+    require_officer(viewer, use_cases)
+    return _file_page(request, viewer, use_cases, enrollment_id)
+
+
+@get("/back-office/demandes/{enrollment_id:str}/demande-signee.pdf", name="back_office_signed_request",
+     sync_to_thread=True)
+def back_office_signed_request(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
+                               use_cases: NamedDependency[UseCases]) -> Response:
+    require_officer(viewer, use_cases)
+    try:
+        pdf = use_cases.qcp().officer_signed_request(enrollment_id=enrollment_id)
+    except NotFound:
+        raise NotFoundException() from None
+    return Response(content=pdf, media_type="application/pdf", headers={
+        **NO_STORE, "Content-Disposition": 'inline; filename="demande-de-certificat-signee.pdf"'})
+
+
+@get("/back-office/demandes/{enrollment_id:str}/demande/pages/{number:int}", name="back_office_request_page",
+     sync_to_thread=True)
+def back_office_request_page(enrollment_id: FromPath[str], number: FromPath[int], viewer: NamedDependency[Viewer],
+                             use_cases: NamedDependency[UseCases]) -> Response:
+    """One page of the signed request as an image."""
+    require_officer(viewer, use_cases)
+    try:
+        pdf = use_cases.qcp().officer_signed_request(enrollment_id=enrollment_id)
+    except NotFound:
+        raise NotFoundException() from None
+    if not 1 <= number <= use_cases.pdf_inspector().inspect(pdf).page_count:
+        raise NotFoundException()
+    png = use_cases.page_renderer().render_png(pdf, page=number, width_px=900)
+    return Response(content=png, media_type="image/png", headers=NO_STORE)
+
+
+@get("/back-office/demandes/{enrollment_id:str}/photos/{step:str}", name="back_office_enrollment_image",
+     sync_to_thread=True)
+def back_office_enrollment_image(enrollment_id: FromPath[str], step: FromPath[str], viewer: NamedDependency[Viewer],
+                                 use_cases: NamedDependency[UseCases]) -> Response:
+    """A captured image, while the provider retains it: officers only, never cached."""
+    require_officer(viewer, use_cases)
+    try:
+        content_type, image = use_cases.qcp().officer_identity_image(enrollment_id=enrollment_id,
+                                                                      step=CaptureStep(step))
+    except (ValueError, NotFound):
+        raise NotFoundException() from None
+    return Response(content=image, media_type=content_type or "application/octet-stream", headers=NO_STORE)
 
 
 @get("/back-office/identite/{session_ref:str}", name="back_office_review", sync_to_thread=True)
@@ -105,7 +188,7 @@ def back_office_review_image(session_ref: FromPath[str], step: FromPath[str], vi
     for image_step, content_type, image in file.images:
         if image_step is wanted:
             return Response(content=image, media_type=content_type or "application/octet-stream",
-                            headers={"Cache-Control": "private, no-store"})
+                            headers=NO_STORE)
     raise NotFoundException()
 
 
@@ -164,7 +247,8 @@ def back_office_enrollment(request: Request, enrollment_id: FromPath[str], data:
     if target is None:
         raise NotFoundException()
     if not approved and not reason:
-        return _home(request, viewer, use_cases, status=400, errors={f"reason-{enrollment_id}": REASON_REQUIRED})
+        return _file_page(request, viewer, use_cases, enrollment_id, status=400,
+                          errors={f"reason-{enrollment_id}": REASON_REQUIRED})
     try:
         if target.state is QcpState.MANUAL_REVIEW:
             qcp.resolve_manual_review(officer_id=viewer.person_id, enrollment_id=enrollment_id, approved=approved,
@@ -173,12 +257,13 @@ def back_office_enrollment(request: Request, enrollment_id: FromPath[str], data:
             qcp.officer_validate(officer_id=viewer.person_id, enrollment_id=enrollment_id, approved=approved,
                                  reason=reason)
     except DomainError as exc:
-        return _home(request, viewer, use_cases, status=form_error_status(describe(exc).status),
-                     errors={"_form": error_text(request, exc)})
+        return _file_page(request, viewer, use_cases, enrollment_id, status=form_error_status(describe(exc).status),
+                          errors={"_form": error_text(request, exc)})
     flash(request, N_("Demande validée.") if approved else N_("Demande refusée."))
     return see_other("/back-office")
 
 
 back_office_router = Router(path="/", route_handlers=[
     back_office, back_office_review, back_office_review_image, back_office_decide, back_office_enrollment,
+    back_office_enrollment_file, back_office_signed_request, back_office_request_page, back_office_enrollment_image,
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)

@@ -27,11 +27,13 @@ from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.ceremony import SESSION_SIGNER_RETURN
-from entrypoints.web.pages.common import error_text, form_error_status, render, see_other
+from entrypoints.web.pages.common import error_text, form_error_status, on_phone, render, see_other
 from entrypoints.web.pages.qcp import SESSION_RETURN
+from entrypoints.web.upload_limit import ENVELOPE_MARGIN, UPLOAD
 from ports.identity import CaptureHost
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+PHOTO_BODY_LIMIT = 10 * 1024 * 1024 + ENVELOPE_MARGIN
 
 READY_REQUIRED = N_("Cochez la case pour continuer.")
 PHOTO_REQUIRED = N_("Prenez la photo (ou choisissez-la) avant de l’envoyer.")
@@ -87,6 +89,7 @@ def _capture_page(request: Request, progress: Any, device: str, stage: str, *, s
                   **context: Any) -> Template:
     current = progress.remaining[0] if progress.remaining else None
     return render(request, "capture/capture.html", status=status, session_ref=progress.session_ref,
+                  on_phone=on_phone(request),
                   device=device, stage=stage, step=current, step_text=STEP_TEXTS.get(current) if current else None,
                   is_face=current in FACE_STEPS if current else False, steps=STEP_TEXTS,
                   document_steps=[s for s in DOCUMENT_STEPS if s in progress.mode.steps],
@@ -123,7 +126,11 @@ def identity_capture(request: Request, session_ref: FromPath[str], use_cases: Na
     return _capture_page(request, progress, device, stage)
 
 
-@post("/identity/capture/{session_ref:str}/photo", name="identity_capture_photo", sync_to_thread=True)
+# A photo of at most 10 MB (the identity sessions' own limit) and the form's fields: refused while
+# it arrives beyond that, spooled to disk by the upload middleware, read here (the identity port
+# takes the image's bytes, 10 MB at most).
+@post("/identity/capture/{session_ref:str}/photo", name="identity_capture_photo", sync_to_thread=True,
+      opt={UPLOAD: PHOTO_BODY_LIMIT})
 def identity_capture_photo(request: Request, session_ref: FromPath[str], data: MultipartData,
                                  use_cases: NamedDependency[UseCases]) -> Response:
     host = _host(use_cases)

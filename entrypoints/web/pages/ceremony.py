@@ -45,11 +45,13 @@ from entrypoints.web.pages.common import (
     error_text,
     form_error_status,
     form_value,
+    on_phone,
     redirect_after,
     refusal,
     render,
     see_other,
 )
+from entrypoints.web.pages.downloads import attachment
 
 __all__ = ["ceremony_router"]
 
@@ -164,14 +166,14 @@ _PAGE_CACHE_LOCK = Lock()
 _PAGE_CACHE_SIZE = 64
 
 
-def _cached_page(renderer: Any, sha256: str, content_reader: Any, page: int) -> bytes:
+def _cached_page(sha256: str, render: Any, page: int) -> bytes:
     """Page images of the exact version shown, keyed by its digest (a phone scrolls back and forth)."""
     key = (sha256, page, PAGE_WIDTH_PX)
     with _PAGE_CACHE_LOCK:
         if key in _PAGE_CACHE:
             _PAGE_CACHE.move_to_end(key)
             return _PAGE_CACHE[key]
-    image = renderer.render_png(content_reader(), page=page, width_px=PAGE_WIDTH_PX)
+    image = render()
     with _PAGE_CACHE_LOCK:
         _PAGE_CACHE[key] = image
         while len(_PAGE_CACHE) > _PAGE_CACHE_SIZE:
@@ -188,9 +190,10 @@ def page_image(token: FromPath[str], document_id: FromPath[str], page: FromPath[
         document = next((d for d in view.documents if d.document_id == document_id), None)
         if document is None or not 1 <= page <= document.page_count:
             raise NotFoundException()
-        image = _cached_page(use_cases.page_renderer(), document.sha256,
-                            lambda: use_cases.read_document_for_signer(token=token, document_id=document_id)[1],
-                            page)
+        image = _cached_page(document.sha256,
+                             lambda: use_cases.render_page_for_signer(token=token, document_id=document_id,
+                                                                      page=page, width_px=PAGE_WIDTH_PX),
+                             page)
     except (InvitationLinkUnusable, NotFound):
         raise NotFoundException() from None
     return Response(content=image, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
@@ -208,10 +211,7 @@ def document_pdf(token: FromPath[str], document_id: FromPath[str], use_cases: Na
 
 
 def _inline(name: str) -> str:
-    from urllib.parse import quote
-
-    safe = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._- ")) or "document.pdf"
-    return f"inline; filename=\"{safe}\"; filename*=UTF-8''{quote(name)}"
+    return attachment(name, "inline")
 
 
 # -- the code ---------------------------------------------------------------------------------------------
@@ -264,7 +264,8 @@ def code_page(request: Request, token: FromPath[str], use_cases: NamedDependency
         return view
     if view.identity_check_required:
         return see_other(f"{_base(token)}/identite")
-    return _code_page(request, view, token, sent=envoye in ("sms", "email"), resent=renvoye == "1")
+    return _code_page(request, view, token, sent=envoye in ("sms", "email", "qtsp"), resent=renvoye == "1",
+                      provider_code=envoye == "qtsp")
 
 
 @post("/signature/{token:str}/signer", name="signer_sign", sync_to_thread=True)
@@ -355,7 +356,7 @@ def identity_page(request: Request, token: FromPath[str], use_cases: NamedDepend
     if outcome == "pending" and started:
         return render(request, "ceremony/identity.html", view=view, token=token, stage="capture", refresh=True,
                       qr=_qr_svg(started["phone_url"]), phone_url=started["phone_url"],
-                      browser_path=_local(started["browser_url"]),
+                      browser_path=_local(started["browser_url"]), on_phone=on_phone(request),
                       simulator=_submitted(_simulator(use_cases), started["session_ref"]))
     if outcome == "pending":
         return render(request, "ceremony/identity.html", view=view, token=token, stage="waiting", refresh=True)

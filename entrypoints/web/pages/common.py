@@ -117,3 +117,15 @@ def field_errors(request: Request, error: DomainError, default_field: str | None
 def form_error_status(status: int) -> int:
     """A refused form answers 4xx; 401/410 keep their meaning, the rest is a plain 400."""
     return status if 400 <= status < 500 else 400
+
+
+def on_phone(request: Request) -> bool:
+    """Whether the page is read on a phone, from the browser's hints (the ``Sec-CH-UA-Mobile``
+    client hint, else the user agent's « Mobi » / iPhone / Android markers). Pages use it to
+    word instructions for the device in hand (« scannez avec votre smartphone » makes no sense
+    on the smartphone itself); a wrong guess only changes the wording, never what is allowed."""
+    hint = request.headers.get("sec-ch-ua-mobile")
+    if hint:
+        return hint.strip() == "?1"
+    agent = request.headers.get("user-agent") or ""
+    return any(marker in agent for marker in ("Mobi", "iPhone", "iPod", "Android"))

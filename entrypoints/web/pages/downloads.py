@@ -10,6 +10,7 @@ may see the collection) download from `/collectes/{collection_id}/...` with thei
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import quote
 
 from litestar import Request, Response, Router, get
@@ -42,10 +43,18 @@ DEAD_DOWNLOAD_TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def attachment(name: str) -> str:
-    """Content-Disposition for a download: an ASCII name and the exact one (RFC 6266)."""
-    safe = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._- ")) or "document"
-    return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(name)}"
+def ascii_file_name(name: str) -> str:
+    """« contrat-signé.pdf » → « contrat-signe.pdf »: accents dropped rather than letters, for the
+    ``filename`` fallback of clients that do not read RFC 5987's ``filename*``."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    safe = "".join(c for c in folded if c.isalnum() or c in "._- ").strip()
+    return safe if safe.strip(".") else "document.pdf"
+
+
+def attachment(name: str, disposition: str = "attachment") -> str:
+    """Content-Disposition for a download (RFC 6266): an ASCII ``filename`` and the exact name in
+    ``filename*`` (RFC 5987, UTF-8, percent-encoded), which browsers prefer."""
+    return f"{disposition}; filename=\"{ascii_file_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def file_response(name: str, content: bytes, item: str) -> Response:

@@ -55,6 +55,7 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    on_phone,
     redirect_after,
     refusal,
     render,
@@ -131,9 +132,13 @@ def _flow_page(request: Request, viewer: Viewer, use_cases: UseCases, cabinet_id
     membership = _membership(viewer, cabinet_id)
     registration = use_cases.lcp_registration_status(person_id=viewer.person_id, cabinet_id=cabinet_id)
     certificate = None
+    offer_qcp = False
     if registration is not None and registration.state is RegistrationState.ISSUED and registration.certificate_id:
         certificate = next((c for c in use_cases.my_certificates(person_id=viewer.person_id)
                             if c.certificate_id == registration.certificate_id), None)
+        # The two flows chain: once the LCP is issued, « Souscrire à un certificat qualifié » is next.
+        offer_qcp = any(c.cabinet_id == cabinet_id and c.can_subscribe_qcp
+                        for c in use_cases.my_signature_overview(person_id=viewer.person_id))
     container = request.app.state.container
     settings = container.settings()
     steps = list(REGISTRATION_STEPS)
@@ -146,9 +151,11 @@ def _flow_page(request: Request, viewer: Viewer, use_cases: UseCases, cabinet_id
     return render(request, "my_signature/registration.html", status=status, viewer=viewer, membership=membership,
                   can_sign=Delegation.SIGN in membership.delegations, registration=registration,
                   codes_sent=_codes_sent(request, registration.registration_id) if registration else {},
-                  certificate=certificate, terms_version=settings.lcp_terms_version, errors=errors or {},
+                  certificate=certificate, offer_qcp=offer_qcp, terms_version=settings.lcp_terms_version, errors=errors or {},
                   registration_steps=steps, refresh_seconds=REFRESH_SECONDS,
-                  simulator=use_cases.identity_simulator() is not None, **check)
+                  simulator=use_cases.identity_simulator() is not None,
+                  officer_reviews=use_cases.qcp().identity_reviewed_by_officer(), on_phone=on_phone(request),
+                  **check)
 
 
 # The identity check (when configuration requires it) ---------------------------------------

@@ -37,6 +37,7 @@ from entrypoints.web.pages.common import (
     flash,
     form_error_status,
     form_value,
+    on_phone,
     redirect_after,
     render,
     see_other,
@@ -172,12 +173,14 @@ def step_page(request: Request, viewer: Viewer, qcp: Any, clock: Any, view: Any,
         extra.update(digest=document.digest, pages=pages)
     elif step is NextStep.SIGN_REQUEST:
         extra["sms_sent_to"] = _recalled(request, SESSION_SMS_SENT, view.id)
+    elif step is NextStep.WAIT_FOR_RESULT:
+        extra["officer_reviews"] = qcp.identity_reviewed_by_officer()
     extra["simulator"] = use_cases_of(request).identity_simulator() is not None
     return render(request, _TEMPLATES[step], status=status, viewer=viewer, enrollment=view,
                   waiting=step in WAITING_STEPS, refresh_seconds=REFRESH_SECONDS,
                   rejection_reason=_reason_text(view.rejection_reason, REJECTION_REASONS),
                   review_reason=_reason_text(view.review_reason, REVIEW_REASONS),
-                  document_types=DOCUMENT_TYPES, **extra, **context)
+                  document_types=DOCUMENT_TYPES, on_phone=on_phone(request), **extra, **context)
 
 
 def _reason_text(reason: str | None, known: dict[str, str]) -> str | None:
@@ -393,12 +396,30 @@ def qcp_request_pdf(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer
 
 
 @get("/qcp/{enrollment_id:str}/demande/pages/{number:int}", name="qcp_request_page", sync_to_thread=True)
-def qcp_request_page(enrollment_id: FromPath[str], number: FromPath[int], viewer: NamedDependency[Viewer],
-                     use_cases: NamedDependency[UseCases]) -> Response:
-    """One page of « Demande de certificat » as an image, for reading it in the page."""
+def qcp_request_page(request: Request, enrollment_id: FromPath[str], number: FromPath[int],
+                     viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Response:
+    """One page of « Demande de certificat » as an image, for reading it in the page. ``?taille=grande``
+    is the enlarged page a phone opens to read it (and zoom in)."""
     document = _qcp(use_cases).request_document(person_id=viewer.person_id, enrollment_id=enrollment_id)
-    png = use_cases.page_renderer().render_png(document.pdf, page=number, width_px=900)
+    width = 1600 if request.query_params.get("taille") == "grande" else 900
+    png = use_cases.page_renderer().render_png(document.pdf, page=number, width_px=width)
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@get("/qcp/{enrollment_id:str}/demande/page/{number:int}", name="qcp_request_page_view", sync_to_thread=True)
+def qcp_request_page_view(request: Request, enrollment_id: FromPath[str], number: FromPath[int],
+                          viewer: NamedDependency[Viewer], use_cases: NamedDependency[UseCases]) -> Template:
+    """One page of the request, enlarged, in a page of ours: a phone reads it by scrolling or
+    zooming (a bare image opened in the browser would not keep our Content-Security-Policy)."""
+    qcp = _qcp(use_cases)
+    view = qcp.view(person_id=viewer.person_id, enrollment_id=enrollment_id)
+    if view.next_step is not NextStep.READ_REQUEST:
+        return see_other(_page(enrollment_id))
+    document = qcp.request_document(person_id=viewer.person_id, enrollment_id=enrollment_id)
+    pages = use_cases.pdf_inspector().inspect(document.pdf).page_count
+    if not 1 <= number <= pages:
+        raise NotFoundException()
+    return render(request, "qcp/request_page.html", viewer=viewer, enrollment=view, number=number, pages=pages)
 
 
 @post("/qcp/{enrollment_id:str}/accepter", name="qcp_accept_request", sync_to_thread=True)
@@ -478,7 +499,8 @@ def qcp_capture_link(token: FromPath[str], use_cases: NamedDependency[UseCases])
 qcp_router = Router(path="/", route_handlers=[
     qcp_entry, qcp_start, qcp_page, qcp_status, qcp_send_email_code, qcp_check_email_code, qcp_confirm_identity,
     qcp_confirm_prerequisites, qcp_consent, qcp_start_identity_check, qcp_renew_capture_link,
-    qcp_validate_identity, qcp_simulator_decide, qcp_request_pdf, qcp_request_page, qcp_accept_request, qcp_send_signing_code,
+    qcp_validate_identity, qcp_simulator_decide, qcp_request_pdf, qcp_request_page, qcp_request_page_view,
+    qcp_accept_request, qcp_send_signing_code,
     qcp_sign_request, qcp_signed_request, qcp_cancel,
 ], dependencies=VIEWER_DEPENDENCY, include_in_schema=False)
 

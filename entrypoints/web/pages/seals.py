@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from domain.model.errors import DomainError
-from domain.model.seals import MAX_DOCUMENTS_PER_SEALING, SealProfile
+from domain.model.seals import MAX_DOCUMENTS_PER_SEALING, SealProfile, SealStamp, StampCorner, StampPage
 from domain.services.seals import SealUpload
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.deps import VIEWER_DEPENDENCY, Viewer, request_context
@@ -32,13 +32,18 @@ from entrypoints.web.pages.common import (
     see_other,
 )
 from entrypoints.web.pages.downloads import file_response
-from entrypoints.web.upload_limit import UPLOAD
+from entrypoints.web.upload_limit import UPLOAD, upload_content
 
 PAGE = "/cabinet/cachet"
 SEAL_PAGE = PAGE + "/sceller"
 NO_FILE = N_("Choisissez au moins un fichier PDF.")
 PROFILE_LABELS = {SealProfile.ADVANCED.value: N_("Cachet avancé (politique LCP)"),
                   SealProfile.QUALIFIED.value: N_("Cachet sur le profil qualifié (QCP-l, QcType eseal)")}
+# Where the seal's visible stamp goes (the form's choices; the first of each is the default).
+STAMP_PAGES = {StampPage.LAST.value: N_("Dernière page"), StampPage.FIRST.value: N_("Première page")}
+STAMP_CORNERS = {StampCorner.BOTTOM_RIGHT.value: N_("En bas à droite"),
+                 StampCorner.BOTTOM_LEFT.value: N_("En bas à gauche"),
+                 StampCorner.TOP_RIGHT.value: N_("En haut à droite"), StampCorner.TOP_LEFT.value: N_("En haut à gauche")}
 STATE_LABELS = {"pending": N_("En attente de l’expert-comptable"), "issued": N_("Émis"),
                 "rejected": N_("Refusée"), "cancelled": N_("Annulée"), "revoked": N_("Révoqué")}
 
@@ -53,7 +58,8 @@ def _page(request: Request, viewer: Viewer, use_cases: UseCases, template: str =
           status: int = 200, **context: Any) -> Template:
     overview = use_cases.seal_overview(cabinet_id=_cabinet_id(viewer), person_id=viewer.person_id)
     return render(request, template, status=status, viewer=viewer, overview=overview, profile_labels=PROFILE_LABELS,
-                  state_labels=STATE_LABELS, max_documents=MAX_DOCUMENTS_PER_SEALING, **context)
+                  state_labels=STATE_LABELS, max_documents=MAX_DOCUMENTS_PER_SEALING, stamp_pages=STAMP_PAGES,
+                  stamp_corners=STAMP_CORNERS, **context)
 
 
 @get(PAGE, name="cabinet_seal", sync_to_thread=True)
@@ -131,13 +137,11 @@ def seal_documents(request: Request, data: MultipartData, viewer: NamedDependenc
     if not files:
         return _page(request, viewer, use_cases, "seals/seal_documents.html", status=400,
                      errors={"fichiers": NO_FILE})
-    uploads = []
-    for upload in files:
-        upload.file.seek(0)
-        uploads.append(SealUpload(name=upload.filename or "document.pdf", content=upload.file.read()))
+    uploads = [SealUpload(name=upload.filename or "document.pdf", content=upload_content(upload)) for upload in files]
     try:
+        stamp = SealStamp.parse(form_value(data, "page_cachet"), form_value(data, "position_cachet"))
         sealing = use_cases.seal_documents(cabinet_id=cabinet_id, person_id=viewer.person_id, files=uploads,
-                                           via="web", context=request_context(request))
+                                           via="web", stamp=stamp, context=request_context(request))
     except DomainError as exc:
         return _page(request, viewer, use_cases, "seals/seal_documents.html", status=_status(exc),
                      errors={"fichiers": error_text(request, exc)})

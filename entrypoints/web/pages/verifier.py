@@ -23,6 +23,7 @@ from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
 from entrypoints.web.pages.common import error_text, form_error_status, render
+from entrypoints.web.upload_limit import UPLOAD, SpooledUpload
 
 __all__ = ["CERTIFICATE_STATUS_LABELS", "COVERAGE_LABELS", "PROVEN_LEVEL_LABELS", "verifier_router"]
 
@@ -60,20 +61,25 @@ def _page(request: Request, *, status: int = 200, **context: Any) -> Response:
                   **context)
 
 
-def read_upload(upload: Any) -> tuple[bytes, str]:
+def read_upload(upload: Any) -> tuple[bytes | SpooledUpload, str]:
+    """The file as the middleware spooled it to disk (never read whole here), or its first bytes
+    past the limit when it came another way."""
+    if isinstance(upload, SpooledUpload):
+        return upload, upload.filename or ""
     if not isinstance(upload, UploadFile):
         return b"", ""
     content = upload.file.read(MAX_VERIFY_BYTES + 1)
     return content, upload.filename or ""
 
 
-def precheck(content: bytes) -> tuple[str, dict[str, Any]] | None:
+def precheck(content: bytes | SpooledUpload) -> tuple[str, dict[str, Any]] | None:
     """A refusal the verifier need not see: empty, too large, or the evidence's unsigned JSON twin."""
-    if not content:
+    size, head = (len(content), content[:1024]) if isinstance(content, bytes) else (content.size, content.head(1024))
+    if not size:
         return FILE_REQUIRED, {}
-    if len(content) > MAX_VERIFY_BYTES:
+    if size > MAX_VERIFY_BYTES:
         return TOO_LARGE, {"mb": MAX_VERIFY_BYTES // (1024 * 1024)}
-    if content.lstrip()[:1] == b"{":
+    if head.lstrip()[:1] == b"{":
         return JSON_EVIDENCE, {}
     return None
 
@@ -83,7 +89,8 @@ def verifier_page(request: Request) -> Response:
     return _page(request)
 
 
-@post("/verifier", name="verifier_check", sync_to_thread=True, request_max_body_size=VERIFY_BODY_LIMIT)
+@post("/verifier", name="verifier_check", sync_to_thread=True, request_max_body_size=VERIFY_BODY_LIMIT,
+      opt={UPLOAD: VERIFY_BODY_LIMIT})
 def verifier_check(request: Request, data: MultipartData, use_cases: NamedDependency[UseCases]) -> Response:
     content, filename = read_upload(data.get("fichier"))
     refused = precheck(content)

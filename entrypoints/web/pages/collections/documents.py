@@ -33,18 +33,13 @@ from entrypoints.web.pages.common import (
     form_value,
     see_other,
 )
-from entrypoints.web.upload_limit import UPLOAD
+from entrypoints.web.upload_limit import UPLOAD, upload_content
 
 
 def _uploads(data: dict[str, Any] | None, name: str = "fichiers") -> list[UploadFile]:
     value = (data or {}).get(name)
     items = value if isinstance(value, list) else [value]
     return [item for item in items if isinstance(item, UploadFile) and (item.filename or "").strip()]
-
-
-def _read(upload: UploadFile) -> bytes:
-    upload.file.seek(0)
-    return upload.file.read()
 
 
 def _default_title(file_name: str) -> str:
@@ -61,7 +56,7 @@ def _store_files(request: Request, use_cases: UseCases, viewer: Viewer, collecti
     assert viewer.current is not None
     refusals: list[dict[str, str]] = []
     for upload in files:
-        content = _read(upload)
+        content = upload_content(upload)
         name = PurePath((upload.filename or "").replace("\\", "/")).name
         try:
             use_cases.check_upload(content=content)
@@ -160,9 +155,8 @@ def page_image(request: Request, collection_id: FromPath[str], document_id: From
     except ValueError:
         width = THUMBNAIL_WIDTH
     width = min(1200, max(32, width))
-    _name, content = use_cases.read_collection_original(collection_id=collection_id, by_person_id=viewer.person_id,
-                                                        document_id=document_id)
-    png = use_cases.page_renderer().render_png(content, page=page, width_px=width)
+    png = use_cases.render_collection_page(collection_id=collection_id, by_person_id=viewer.person_id,
+                                           document_id=document_id, page=page, width_px=width)
     # Private: the page shows a client's document.
     return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -12,15 +13,16 @@ from litestar.response import Template
 
 from domain.model.collection import CollectionStatus, EventKind
 from domain.model.errors import DomainError, NotFound
-from domain.model.signer import SignerKind, SignerStatus
+from domain.model.signer import SignerKind
 from domain.services.collections import MAX_PAGE
 from entrypoints import french
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web import collection_labels as labels
 from entrypoints.web.deps import Viewer, request_context
-from entrypoints.web.i18n import N_
+from entrypoints.web.i18n import N_, format_on_moment, request_locale
 from entrypoints.web.pages.collections.shared import (
     CANCEL_NOT_CONFIRMED,
+    CANCEL_REASON_REQUIRED,
     LEVEL_INVALID,
     MEMBER_REQUIRED,
     load_details,
@@ -36,6 +38,7 @@ from entrypoints.web.pages.common import (
     error_text,
     flash,
     form_value,
+    gettext_for,
     redirect_after,
     refusal,
     render,
@@ -89,10 +92,15 @@ def _timeline(details: Any) -> list[dict[str, Any]]:
 def _collection_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, *, status: int = 200,
                      **context: Any) -> Template:
     running = details.summary.status is CollectionStatus.IN_PROGRESS
-    movable = [s.signer_id for s in details.signers if s.status is not SignerStatus.SIGNED]
+    now = use_cases.clock().now()
+    # « Relancer » waits until the domain's time; the button says until when, disabled meanwhile.
+    reminders_wait = {s.signer_id: s.reminder_possible_at for s in details.signers
+                      if s.reminder_possible_at is not None and s.reminder_possible_at > now}
+    reminded = {e.signer_id for e in details.timeline if e.kind is EventKind.REMINDED and e.signer_id}
     return render(request, "collections/collection.html", status=status, viewer=viewer, details=details,
-                  labels=labels, timeline=_timeline(details), running=running, movable=movable,
-                  **context)
+                  labels=labels, timeline=_timeline(details), running=running,
+                  movable=list(details.movable_signer_ids), reminders_wait=reminders_wait,
+                  signer_reminded={signer_id: True for signer_id in reminded}, **context)
 
 
 @get("/collectes/{collection_id:str}", name="collection", sync_to_thread=True)
@@ -112,8 +120,19 @@ def remind(request: Request, collection_id: FromPath[str], signer_id: FromPath[s
         request, lambda: use_cases.remind_signer_now(context=request_context(request), collection_id=collection_id,
                                                      by_person_id=viewer.person_id, signer_id=signer_id),
         f"/collectes/{collection_id}#signataire-{signer_id}", message=N_("Relance envoyée."),
-        refused=lambda exc: _collection_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
-                                             **refusal(request, exc, f"_signer-{signer_id}")))
+        refused=lambda exc: _reminder_refused(request, viewer, use_cases, collection_id, signer_id, exc))
+
+
+def _reminder_refused(request: Request, viewer: Viewer, use_cases: UseCases, collection_id: str, signer_id: str,
+                      exc: DomainError) -> Template:
+    """The refusal beside the signer's row; too soon, it says when (the domain's moment, in French)."""
+    context = refusal(request, exc, f"_signer-{signer_id}")
+    possible_at = getattr(exc, "possible_at", None)
+    if possible_at:
+        when = gettext_for(request)(N_("Relance possible %(on)s.")) % {
+            "on": format_on_moment(datetime.fromisoformat(possible_at), request_locale(request))}
+        context["errors"][f"_signer-{signer_id}"] += " " + when
+    return _collection_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id), **context)
 
 
 @post("/collectes/{collection_id:str}/ordre", name="reorder_running", sync_to_thread=True)
@@ -124,11 +143,26 @@ def reorder_running(request: Request, collection_id: FromPath[str], data: FormDa
     order = [s.signer_id for s in details.signers]
     verb, _, target = form_value(data, "action").partition(":")
     new_order = moved(order, target, -1 if verb == "monter" else +1) if verb in ("monter", "descendre") else order
-    return redirect_after(
-        request, lambda: use_cases.reorder_signers(context=request_context(request), collection_id=collection_id,
-                                                   by_person_id=viewer.person_id, signer_ids=new_order),
-        f"/collectes/{collection_id}#signataire-{target}", message=N_("Ordre des signataires modifié."),
-        refused=lambda exc: _collection_page(request, viewer, use_cases, details, **refusal(request, exc, "_order")))
+    try:
+        use_cases.reorder_signers(context=request_context(request), collection_id=collection_id,
+                                  by_person_id=viewer.person_id, signer_ids=new_order)
+    except DomainError as exc:
+        return _collection_page(request, viewer, use_cases, details, **refusal(request, exc, "_order"))
+    after = load_details(use_cases, viewer, collection_id)
+    moved_signer = next((s for s in after.signers if s.signer_id == target), None)
+    message, params = N_("Ordre des signataires modifié."), {}
+    if moved_signer is not None:
+        message = N_("Ordre des signataires modifié\u00a0: %(name)s est maintenant en position %(position)s sur "
+                     "%(total)s.")
+        params = {"name": moved_signer.display_name, "position": str(moved_signer.position),
+                  "total": str(len(after.signers))}
+    if request.headers.get("HX-Request") == "true":
+        # Answered in place: the table is swapped and the live region, kept outside it, is filled
+        # with the new position (screen readers announce a change of a live region's content).
+        text = gettext_for(request)(message)
+        return _collection_page(request, viewer, use_cases, after, announcement=text % params if params else text)
+    flash(request, message, **params)
+    return see_other(f"/collectes/{collection_id}#signataire-{target}")
 
 
 def _replace_page(request: Request, viewer: Viewer, use_cases: UseCases, details: Any, signer: Any, *,
@@ -199,7 +233,7 @@ def replace(request: Request, collection_id: FromPath[str], signer_id: FromPath[
 @get("/collectes/{collection_id:str}/annuler", name="cancel_collection_form", sync_to_thread=True)
 def cancel_form(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
                 use_cases: NamedDependency[UseCases]) -> Response:
-    return render(request, "collections/cancel.html", viewer=viewer,
+    return render(request, "collections/cancel.html", viewer=viewer, values={},
                   details=load_details(use_cases, viewer, collection_id))
 
 
@@ -207,13 +241,20 @@ def cancel_form(request: Request, collection_id: FromPath[str], viewer: NamedDep
 def cancel(request: Request, collection_id: FromPath[str], data: FormData, viewer: NamedDependency[Viewer],
            use_cases: NamedDependency[UseCases]) -> Response:
     details = load_details(use_cases, viewer, collection_id)
+    reason = form_value(data, "reason")
+    values = {"reason": reason}
+    errors: dict[str, str] = {}
+    if not reason.strip() and details.summary.status is not CollectionStatus.DRAFT:
+        errors["reason"] = CANCEL_REASON_REQUIRED
     if not checked(data, "confirmation"):
+        errors["confirmation"] = CANCEL_NOT_CONFIRMED
+    if errors:
         return render(request, "collections/cancel.html", status=400, viewer=viewer, details=details,
-                      errors={"confirmation": CANCEL_NOT_CONFIRMED})
+                      values=values, errors=errors)
     return redirect_after(
         request, lambda: use_cases.cancel_collection(context=request_context(request), collection_id=collection_id,
-                                                     by_person_id=viewer.person_id),
+                                                     by_person_id=viewer.person_id, reason=reason),
         f"/collectes/{collection_id}" if details.summary.status is not CollectionStatus.DRAFT else "/collectes",
         message=N_("Collecte annulée : les signataires invités en sont informés."),
         refused=lambda exc: render(request, "collections/cancel.html", viewer=viewer, details=details,
-                                   **refusal(request, exc)))
+                                   values=values, **refusal(request, exc, getattr(exc, "field", None) or "_form")))

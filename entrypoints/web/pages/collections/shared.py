@@ -43,6 +43,7 @@ MEMBER_REQUIRED = N_("Choisissez un membre du cabinet.")
 LEVEL_INVALID = N_("Choisissez un niveau de signature.")
 PLACEMENT_INVALID = N_("Indiquez une page et une position valides.")
 CANCEL_NOT_CONFIRMED = N_("Cochez la case pour confirmer l’annulation.")
+CANCEL_REASON_REQUIRED = N_("Indiquez le motif de l’annulation\u00a0: il est transmis aux signataires.")
 
 
 # -- helpers ----------------------------------------------------------------------------------------

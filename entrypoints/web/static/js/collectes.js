@@ -1,4 +1,4 @@
-/* Seing — the collection wizard's enhancements. Every form also works without this file:
+/* Seing — the collection wizard's and the collection page's enhancements. Every form also works without this file:
    drag and drop of PDFs and of signers, and placing a signature box with a click, are shortcuts. */
 (function () {
   "use strict";
@@ -123,9 +123,42 @@
     });
   }
 
+  // The collection page: ↑/↓ answered in place by htmx (the form posts the same without JavaScript).
+  // The table is swapped, the live region beside it gets the new position (announced), and the
+  // focus stays on the button pressed, or on its twin once the row reached an end of the list.
+  function manage() {
+    var status = document.getElementById("order-status");
+    if (!status) return;
+    var pressed = null;
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest(".reorder-form button");
+      if (button) pressed = button.value;
+    });
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      // A refusal (a signer who signed keeps their place) comes back inside the table: show it.
+      if (event.detail.xhr.status >= 400 && event.detail.xhr.status < 500) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (!pressed) return;
+      var target = pressed.split(":")[1];
+      var buttons = Array.prototype.filter.call(
+        document.querySelectorAll(".reorder-form button"),
+        function (b) { return b.value.split(":")[1] === target; });
+      var same = buttons.filter(function (b) { return b.value === pressed && !b.disabled; })[0];
+      var other = buttons.filter(function (b) { return !b.disabled; })[0];
+      var row = document.getElementById("signataire-" + target);
+      (same || other || row || status).focus();
+      pressed = null;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     documents();
     signers();
     placement();
+    manage();
   });
 })();

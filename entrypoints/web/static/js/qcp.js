@@ -1,7 +1,9 @@
 /* QCP enrollment: progressive enhancement only; every page works without it.
  * - waiting pages ([data-qcp-status]) ask for news every few seconds and reload when the step changes;
- * - capture forms ([data-camera]) get a live camera through getUserMedia where there is one:
- *   the frame is put into the form's file input and the form is submitted as without JavaScript. */
+ * - capture forms ([data-camera]) get a live camera through getUserMedia where there is one, with a
+ *   framing overlay: « Prendre la photo » freezes the frame and puts it into the form's file input,
+ *   then « Envoyer la photo » (or « Reprendre ») shows. With JavaScript, « Envoyer la photo » shows
+ *   only once there is a photo to send (taken, or chosen through the file input). */
 (function () {
   "use strict";
 
@@ -22,12 +24,19 @@
     }, 3000);
   }
 
-  function camera(form) {
+  function captureForm(form) {
+    var input = form.querySelector("input[type=file]");
+    var send = form.querySelector(".capture-send");
+    function hasPhoto() { return input.files && input.files.length > 0; }
+    function showSend() { send.hidden = !hasPhoto(); }
+    input.addEventListener("change", showSend);
+    showSend();
     if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.DataTransfer)) { return; }
     var box = form.querySelector(".camera");
     var video = form.querySelector("video");
-    var input = form.querySelector("input[type=file]");
     var shoot = form.querySelector(".camera-shoot");
+    var retake = form.querySelector(".camera-retake");
+    var taken = form.querySelector(".camera-taken");
     navigator.mediaDevices.getUserMedia({ video: { facingMode: form.getAttribute("data-camera") }, audio: false })
       .then(function (stream) {
         video.srcObject = stream;
@@ -41,9 +50,27 @@
             var files = new DataTransfer();
             files.items.add(new File([blob], "capture.jpg", { type: "image/jpeg" }));
             input.files = files.files;
-            stream.getTracks().forEach(function (t) { t.stop(); });
-            form.submit();
+            input.dispatchEvent(new Event("change"));
+            video.pause();
+            shoot.hidden = true;
+            retake.hidden = false;
+            taken.hidden = false;
+            showSend();
+            send.focus();
           }, "image/jpeg", 0.9);
+        });
+        retake.addEventListener("click", function () {
+          input.value = "";
+          input.dispatchEvent(new Event("change"));
+          video.play();
+          retake.hidden = true;
+          taken.hidden = true;
+          shoot.hidden = false;
+          showSend();
+          shoot.focus();
+        });
+        form.addEventListener("submit", function () {
+          stream.getTracks().forEach(function (t) { t.stop(); });
         });
       })
       .catch(function () { /* no camera or refused: the file input stays */ });
@@ -53,6 +80,6 @@
     var waiting = document.querySelector("[data-qcp-status]");
     if (waiting) { pollStatus(waiting); }
     var form = document.querySelector("form[data-camera]");
-    if (form) { camera(form); }
+    if (form) { captureForm(form); }
   });
 })();
