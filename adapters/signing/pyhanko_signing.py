@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from time import monotonic
 from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -52,8 +53,9 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import ValidationInfoReadingError
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
@@ -112,6 +114,8 @@ _CMS_OVERHEAD = 4096
 # pyHanko copies and hashes files in chunks of 4 KiB by default: 2,500 system calls each
 # way for 10 MB. 1 MiB chunks keep memory flat and the copy close to the disk's speed.
 _CHUNK = 1 << 20
+# How long a validated TSA path is reused (PortTimeStamper.validation_paths).
+_TSA_PATH_TTL = 300.0
 
 
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
@@ -298,6 +302,8 @@ class PortTimeStamper(TimeStamper):
         super().__init__(include_nonce=False)
         self._authority = authority
         self.largest_token = 0
+        # TSA certificate DER -> (validated path, monotonic deadline)
+        self._paths: dict[bytes, tuple[ValidationPath, float]] = {}
 
     async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
         token = self._authority.timestamp(message_digest, md_algorithm)
@@ -309,6 +315,30 @@ class PortTimeStamper(TimeStamper):
 
     def tsa_certificates(self) -> list[x509.Certificate]:
         return list(self.cert_registry)
+
+    async def validation_paths(self, validation_context: ValidationContext) -> Any:
+        """The TSA's validation paths, as pyHanko's, validated once per TSA certificate and
+        ``_TSA_PATH_TTL`` rather than at every B-LT signature and document timestamp.
+
+        A path is reused only while the context trusts its anchor, while the validation
+        moment is inside every certificate's validity window, and for at most the TTL: the
+        revocation data embedded in the file is still the context's own (fetched for this
+        signature); only the repeated check of the same chain against it is spared. Per
+        adapter, so per process: nothing is shared across processes."""
+        await self._ensure_dummy()
+        moment = validation_context.moment
+        now = monotonic()
+        for cert in self._certs.values():
+            key = cert.dump()
+            cached = self._paths.get(key)
+            if cached is not None and _path_still_good(cached, validation_context, moment, now):
+                yield cached[0]
+                continue
+            validator = CertificateValidator(cert, intermediate_certs=self.cert_registry,
+                                             validation_context=validation_context)
+            path = await validator.async_validate_usage(set(), {"time_stamping"})
+            self._paths[key] = (path, now + _TSA_PATH_TTL)
+            yield path
 
 
 class PyHankoPdfSigning(StoredDocumentOperations):
@@ -779,6 +809,16 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
+
+
+def _path_still_good(cached: tuple[ValidationPath, float], context: ValidationContext, moment: datetime,
+                     now: float) -> bool:
+    path, deadline = cached
+    if now >= deadline or moment is None:
+        return False
+    if context.path_builder.trust_manager.as_trust_anchor(path.trust_anchor.authority) is None:
+        return False
+    return all(c.not_valid_before <= moment < c.not_valid_after for c in path.iter_certs(include_root=True))
 
 
 def _signature_certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
