@@ -54,6 +54,9 @@ def render_page(content: bytes | str, page: int, width_px: int) -> bytes:
     """One page as PNG; module-level so that a worker process can run it. ``content``: the PDF's
     bytes, or the path of a file, which PDFium opens and reads as it needs."""
     document = pdfium.PdfDocument(content)
+    # Without a form environment pdfium leaves out widget annotations, so the signatures already
+    # made (their boxes) would be missing from the previews the next signer reads.
+    document.init_forms()
     try:
         if not 1 <= page <= len(document):
             raise NotFound("no such page", page=page)

@@ -385,3 +385,16 @@ def test_a_signed_box_is_opaque_so_the_text_under_it_never_shows(signing, identi
     signed_on_text = signing.sign(text, _request(identity, PadesLevel.B_B, appearance=appearance))
     signed_on_blank = signing.sign(blank, _request(identity, PadesLevel.B_B, appearance=appearance))
     assert box_pixels(signed_on_text) == box_pixels(signed_on_blank)
+
+
+def test_the_page_previews_show_the_signatures_already_made(signing, identity, pki):
+    """The next signer's page image shows the boxes signed before (pdfium draws widgets only with forms)."""
+    from adapters.pdf.rendering import render_page
+
+    box = Box(page=0, x=40, y=400, width=180, height=60)
+    appearance = VisibleSignature(box=box, signer_name="Alice MARTIN",
+                                  signed_at=datetime(2026, 11, 28, 13, 5, tzinfo=timezone.utc),
+                                  level_label="Niv 2 : avancée")
+    blank = corpus.text_pdf(1, last_fill=0.0)
+    signed = signing.sign(blank, _request(identity, PadesLevel.B_B, appearance=appearance))
+    assert render_page(signed, 1, 600) != render_page(blank, 1, 600)
