@@ -9,7 +9,10 @@ Two measurements, each repeated ``--rounds`` times, reported as median with min-
 1. The signer's page, ``GET /signature/{token}``, under wrk at ``--connections`` concurrent
    connections for ``--seconds``, served by ``seing serve --workers <cores>``; beside it the same
    wrk against a bare Litestar endpoint (bench/bare_app.py) served by the same uvicorn, the same
-   number of processes and the same options (no access log in either).
+   number of processes and the same options (no access log in either). Beside requests per
+   second, the CPU time each request cost the server's processes (from /proc): on a machine other
+   programs share, the rate says how much of the cores the server got, the CPU per request what a
+   request costs whatever the load.
 2. End-to-end level-2 signatures over the JSON API: one external signer per collection, 1-page PDF,
    ``POST /api/v1/signature/{token}/signature`` from ``--clients`` concurrent clients; the clock
    runs from the first request until the job queue is empty again, so the worker's completion
@@ -256,6 +259,34 @@ class Sample:
     p50_ms: float
     p99_ms: float
     errors: int = 0
+    requests: int = 0
+    cpu_ms_per_request: float = 0.0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants still running.
+
+    On a machine other programs share, requests per second say how much of the cores the server
+    got; CPU per request says what a request costs, whatever the load."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        todo += [int(c) for c in children]
+    return total
+
+
+def wrk_with_cpu(url: str, server: "Process", *, connections: int, seconds: int) -> Sample:
+    before = tree_cpu_seconds(server.popen.pid)
+    sample = wrk(url, connections=connections, seconds=seconds)
+    used = tree_cpu_seconds(server.popen.pid) - before
+    sample.cpu_ms_per_request = 1000 * used / sample.requests if sample.requests else float("inf")
+    return sample
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -282,7 +313,7 @@ def wrk(url: str, *, connections: int, seconds: int) -> Sample:
     finished = int(re.search(r"^\s*(\d+) requests in", out, re.M).group(1))  # type: ignore[union-attr]
     if finished == 0:  # no latency to report: a failure, not a fast run
         return Sample(rps=0.0, p50_ms=float("inf"), p99_ms=float("inf"), errors=1)
-    return Sample(rps=rps, p50_ms=latency("50"), p99_ms=latency("99"), errors=errors)
+    return Sample(rps=rps, p50_ms=latency("50"), p99_ms=latency("99"), errors=errors, requests=finished)
 
 
 def warm_up(url: str, count: int) -> None:
@@ -353,15 +384,16 @@ def page_rows(args: argparse.Namespace, work: Path) -> list[Row]:
         page, bare = [], []
         port, bare_port = free_port(), free_port()
         env = seing_env(stack.data_dir, port, stack.database_url)
-        with Process(seing("serve", "--workers", str(workers), "--no-access-log"), env, work / "page-web.log", port), \
-                Process(bare_server(workers, bare_port), env, work / "bare-web.log", bare_port):
+        with Process(seing("serve", "--workers", str(workers), "--no-access-log"), env, work / "page-web.log",
+                     port) as seing_server, \
+                Process(bare_server(workers, bare_port), env, work / "bare-web.log", bare_port) as bare_server_:
             warm_up(f"http://127.0.0.1:{bare_port}/", 4 * workers)
             warm_up(f"http://127.0.0.1:{port}/signature/{signer.token}", 4 * workers)
             for _ in range(args.rounds):  # alternated, so that a noisy moment hits both alike
-                bare.append(wrk(f"http://127.0.0.1:{bare_port}/", connections=args.connections,
-                                seconds=args.seconds))
-                page.append(wrk(f"http://127.0.0.1:{port}/signature/{signer.token}", connections=args.connections,
-                                seconds=args.seconds))
+                bare.append(wrk_with_cpu(f"http://127.0.0.1:{bare_port}/", bare_server_,
+                                         connections=args.connections, seconds=args.seconds))
+                page.append(wrk_with_cpu(f"http://127.0.0.1:{port}/signature/{signer.token}", seing_server,
+                                         connections=args.connections, seconds=args.seconds))
     finally:
         stack.close()
     served = f"{workers} web process(es), {args.connections} connections"
@@ -370,10 +402,14 @@ def page_rows(args: argparse.Namespace, work: Path) -> list[Row]:
             f">= {PAGE_TARGET_RPS}", sum(s.errors for s in page)),
         Row("  its p50", "ms", [s.p50_ms for s in page]),
         Row("  its p99", "ms", [s.p99_ms for s in page], f"<= {PAGE_TARGET_P99_MS}"),
+        Row("  its CPU per request (all web processes)", "ms", [s.cpu_ms_per_request for s in page]),
+        Row("  its rate, in % of the bare endpoint's (same round)", "%",
+            [100 * p.rps / b.rps if b.rps else 0.0 for p, b in zip(page, bare, strict=True)]),
         Row(f"baseline: bare Litestar endpoint ({served})", "req/s", [s.rps for s in bare], "",
             sum(s.errors for s in bare)),
         Row("  its p50", "ms", [s.p50_ms for s in bare]),
         Row("  its p99", "ms", [s.p99_ms for s in bare]),
+        Row("  its CPU per request (all web processes)", "ms", [s.cpu_ms_per_request for s in bare]),
     ]
 
 

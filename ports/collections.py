@@ -61,6 +61,10 @@ class CollectionRepository(Protocol):
         """Ended collections (completed, refused, expired, cancelled) without an evidence file yet."""
         ...
 
+    def remove(self, collection: Collection) -> None:
+        """Delete a collection and its link hashes (a discarded draft: nothing was sent)."""
+        ...
+
     def references_document(self, sha256: str, *, excluding: str) -> bool:
         """Whether a collection other than ``excluding`` still holds a version with this SHA-256
         (documents are content-addressed: two collections may share the same original)."""

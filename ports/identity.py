@@ -22,10 +22,11 @@ A provider's author checks theirs with ``ports.contracts.identity.IdentityVerifi
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import IO, Protocol, runtime_checkable
 
 from attrs import field, frozen
 
@@ -40,10 +41,13 @@ from domain.model.identity import (
     ImageDigest,
 )
 from ports.clock import Clock
+from ports.uploads import UploadedFile
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "MAX_CAPTURE_IMAGE_BYTES",
     "CaptureHost",
+    "CaptureImage",
     "CaptureProgress",
     "IdentityProviderConfig",
     "IdentityVerifier",
@@ -51,9 +55,29 @@ __all__ = [
     "PendingReview",
     "RetainedImages",
     "ReviewFile",
+    "capture_image_size",
+    "open_capture_image",
 ]
 
 ENTRY_POINT_GROUP = "seing.identity_verifiers"
+
+# What one captured photo may weigh; the web edge refuses a bigger body as it arrives.
+MAX_CAPTURE_IMAGE_BYTES = 10 * 1024 * 1024
+
+# A captured photo as ``submit_capture`` receives it: the web edge hands over the file it spooled
+# to disk as the body arrived (``UploadedFile``: ``size``, ``head``, ``open`` a stream), never the
+# whole photo in memory; tools and tests may give bytes.
+CaptureImage = bytes | UploadedFile
+
+
+def capture_image_size(image: CaptureImage) -> int:
+    """The photo's length, without reading it."""
+    return len(image) if isinstance(image, (bytes, bytearray, memoryview)) else image.size
+
+
+def open_capture_image(image: CaptureImage) -> IO[bytes]:
+    """A binary stream of the photo from its start; the caller closes it."""
+    return io.BytesIO(bytes(image)) if isinstance(image, (bytes, bytearray, memoryview)) else image.open()
 
 
 def _frozen_options(value: object) -> tuple[tuple[str, str], ...]:
@@ -138,10 +162,15 @@ class CaptureHost(Protocol):
 
     def capture_progress(self, session_ref: str) -> CaptureProgress: ...
 
-    def submit_capture(self, session_ref: str, step: CaptureStep, image: bytes, content_type: str) -> CaptureProgress:
+    def submit_capture(self, session_ref: str, step: CaptureStep, image: CaptureImage,
+                       content_type: str) -> CaptureProgress:
         """Store one image for a step (a retake replaces it); raise IdentityCaptureRefused
-        for a step not in the session's mode or an empty/oversized image,
-        IdentitySessionClosed once submitted or decided."""
+        for a step not in the session's mode or an empty/oversized image (over
+        ``MAX_CAPTURE_IMAGE_BYTES``), IdentitySessionClosed once submitted or decided.
+
+        ``image`` is bytes or an ``UploadedFile`` (the web edge's spooled upload): read the latter
+        as a stream (``open_capture_image``), in chunks, never whole; it is removed once the
+        request is answered, so keep a copy, not the path."""
         ...
 
     def finish_capture(self, session_ref: str) -> IdentityCheckStatus:

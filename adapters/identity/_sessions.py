@@ -4,14 +4,21 @@ Sessions live in memory or, given a directory, as one folder per session: ``sess
 (the record: subject, captures' digests, decision) and one file per captured image. Images
 are the only personal data that must go once the decision is made; the record keeps the
 SHA-256 of each.
+
+A photo arrives as bytes or as the file the web edge spooled (``ports.identity.CaptureImage``):
+it is read as a stream in chunks of at most 1 MiB, hashed and written to a temporary file in the
+session's folder as it is read, then renamed into place, so the web process never holds a whole
+photo (the in-memory store, for tests and tools, keeps the bytes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import shutil
+import tempfile
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -39,9 +46,16 @@ from domain.model.identity import (
 )
 from domain.model.values import Email, PersonName
 from ports.clock import Clock
-from ports.identity import CaptureProgress
+from ports.identity import (
+    MAX_CAPTURE_IMAGE_BYTES,
+    CaptureImage,
+    CaptureProgress,
+    capture_image_size,
+    open_capture_image,
+)
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_BYTES = MAX_CAPTURE_IMAGE_BYTES
+CHUNK = 1024 * 1024
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
@@ -103,12 +117,32 @@ class SessionStore:
                 return list(self._records.values())
             return [self.get(p.name) for p in sorted(self.root.iterdir()) if (p / "session.json").exists()]
 
-    def put_image(self, session_ref: str, step: CaptureStep, image: bytes) -> None:
-        with self._lock:
-            if self.root is None:
-                self._images[(session_ref, step.value)] = image
-            else:
-                (self._folder(session_ref) / f"{step.value}.img").write_bytes(image)
+    def put_image(self, session_ref: str, step: CaptureStep, image: CaptureImage) -> str:
+        """Keep the photo of ``step`` (a retake replaces it), read as a stream; its SHA-256."""
+        digest = hashlib.sha256()
+        if self.root is None:
+            data = bytearray()
+            with open_capture_image(image) as stream:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    data.extend(chunk)
+            with self._lock:
+                self._images[(session_ref, step.value)] = bytes(data)
+            return digest.hexdigest()
+        folder = self._folder(session_ref)
+        folder.mkdir(exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".part-", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out, open_capture_image(image) as stream:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            with self._lock:
+                os.replace(temporary, folder / f"{step.value}.img")
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        return digest.hexdigest()
 
     def image(self, session_ref: str, step: CaptureStep) -> bytes | None:
         with self._lock:
@@ -220,18 +254,19 @@ class CapturingVerifier:
         record = self._settle(self.store.get(session_ref))
         return _progress(record)
 
-    def submit_capture(self, session_ref: str, step: CaptureStep, image: bytes, content_type: str) -> CaptureProgress:
+    def submit_capture(self, session_ref: str, step: CaptureStep, image: CaptureImage,
+                       content_type: str) -> CaptureProgress:
         record = self.store.get(session_ref)
         if record.status is not IdentityCheckStatus.CAPTURING:
             raise IdentitySessionClosed("this capture is finished")
         if step not in record.mode.steps:
             raise IdentityCaptureRefused(f"step {step.value} is not part of this check")
-        if not image or len(image) > MAX_IMAGE_BYTES:
+        if not 0 < capture_image_size(image) <= MAX_IMAGE_BYTES:
             raise IdentityCaptureRefused("an image is between 1 byte and 10 MB")
         if content_type not in IMAGE_TYPES:
             raise IdentityCaptureRefused("images are JPEG, PNG or WebP")
-        self.store.put_image(session_ref, step, image)
-        record.captures[step.value] = (content_type, hashlib.sha256(image).hexdigest())
+        sha256 = self.store.put_image(session_ref, step, image)
+        record.captures[step.value] = (content_type, sha256)
         self.store.put(record)
         return _progress(record)
 

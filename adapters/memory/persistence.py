@@ -260,6 +260,9 @@ class _Collections(_Table):
                          and c.evidence.purged_at is None))]  # type: ignore[attr-defined]
         return sorted(found, key=lambda c: (c.ended_at, c.id))[:limit]
 
+    def remove(self, collection: Collection) -> None:
+        self.rows.pop(collection.id, None)
+
     def references_document(self, sha256: str, *, excluding: str) -> bool:
         return any(sha256 in _document_digests(c) for c in self.rows.values()  # type: ignore[arg-type]
                    if c.id != excluding and c.documents_purged_at is None)  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ _EVENT = {
     "archive_renewal_failed": "Échec du renouvellement d’horodatage",
     "delivery_failed": "Message non remis",
     "sealing_started": "Scellement demandé", "document_sealed": "Document scellé (cachet du cabinet)",
+    "draft_discarded": "Brouillon supprimé",
 }
 # The details' keys, in words; values naming a signer by id are replaced by the signer's name.
 _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256", "level": "niveau",

@@ -28,7 +28,7 @@ from adapters.pdf.pdfium_lock import PDFIUM_LOCK
 from domain.model.errors import DocumentCorrupted, DocumentTooComplex, InvalidValue, NotFound
 from ports.documents import DocumentStore
 
-__all__ = ["PdfiumPageRenderer", "render_page"]
+__all__ = ["PdfiumPageRenderer", "find_free_boxes", "render_page"]
 
 _CHUNK = 1 << 20
 # A cached copy used in the last minute is never evicted (a page of it may be rendering).
@@ -54,6 +54,9 @@ def render_page(content: bytes | str, page: int, width_px: int) -> bytes:
     """One page as PNG; module-level so that a worker process can run it. ``content``: the PDF's
     bytes, or the path of a file, which PDFium opens and reads as it needs."""
     document = pdfium.PdfDocument(content)
+    # Without a form environment pdfium leaves out widget annotations, so the signatures already
+    # made (their boxes) would be missing from the previews the next signer reads.
+    document.init_forms()
     try:
         if not 1 <= page <= len(document):
             raise NotFound("no such page", page=page)
@@ -73,6 +76,92 @@ def render_page(content: bytes | str, page: int, width_px: int) -> bytes:
             pdf_page.close()
     finally:
         document.close()
+
+
+# Blank-space search: the page rendered small in grey (one pixel per FREE_SCALE point), a pixel
+# darker than INK_LEVEL is ink. Paper noise of a scan stays above it; light tints count as blank.
+FREE_SCALE = 0.5
+INK_LEVEL = 235
+FREE_STEP_PT = 6.0
+
+
+def find_free_boxes(content: bytes | str, page: int, width: float, height: float, padding: float, margin: float,
+                    limit: int) -> list[tuple[float, float]]:
+    """Module-level for the worker pool: see ``PdfPageRenderer.free_boxes``."""
+    document = pdfium.PdfDocument(content)
+    try:
+        if not 1 <= page <= len(document):
+            raise NotFound("no such page", page=page)
+        pdf_page = document[page - 1]
+        try:
+            if pdf_page.get_rotation() % 360:
+                return []  # the image would be turned from the field coordinates: no guess
+            width_pt, height_pt = pdf_page.get_size()
+            if width_pt <= 0 or height_pt <= 0 or FREE_SCALE ** 2 * width_pt * height_pt > MAX_PIXELS:
+                raise DocumentTooComplex("the page's proportions ask for too large an image")
+            bitmap = pdf_page.render(scale=FREE_SCALE, grayscale=True, may_draw_forms=True)
+            try:
+                ink = _ink_rows(bitmap)
+            finally:
+                bitmap.close()
+        finally:
+            pdf_page.close()
+    finally:
+        document.close()
+    return _free_boxes(ink, width_pt, height_pt, width, height, padding, margin, limit)
+
+
+def _ink_rows(bitmap: object) -> list[bytes]:
+    """One bytes per pixel row, top row first: 1 where something is drawn, 0 where blank."""
+    cols, rows, stride = bitmap.width, bitmap.height, bitmap.stride  # type: ignore[attr-defined]
+    channels = bitmap.n_channels  # type: ignore[attr-defined]
+    buffer = bytes(bitmap.buffer)  # type: ignore[attr-defined]
+    table = bytes(1 if level < INK_LEVEL else 0 for level in range(256))
+    found = []
+    for y in range(rows):
+        row = buffer[y * stride: y * stride + cols * channels]
+        if channels > 1:  # a grey render may still come as BGR(x): the darkest channel decides
+            row = bytes(min(row[i:i + channels]) for i in range(0, len(row), channels))
+        found.append(row.translate(table))
+    return found
+
+
+def _free_boxes(ink: list[bytes], page_w: float, page_h: float, width: float, height: float, padding: float,
+                margin: float, limit: int) -> list[tuple[float, float]]:
+    rows = len(ink)
+    cols = len(ink[0]) if rows else 0
+    if not rows or not cols:
+        return []
+    # Summed-area table: the ink in any rectangle in four look-ups.
+    area = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for y in range(rows):
+        above, here, line, running = area[y], area[y + 1], ink[y], 0
+        for x in range(cols):
+            running += line[x]
+            here[x + 1] = above[x + 1] + running
+    px_x, px_y = cols / page_w, rows / page_h  # pixels per point
+
+    def blank(x0: float, y0: float, x1: float, y1: float) -> bool:
+        """The PDF rectangle (lower-left x0, y0 to x1, y1) holds no ink. The pixels read cover it and
+        one more all round: the faint anti-aliased edge of a glyph may stay under INK_LEVEL."""
+        left, right = max(0, int(x0 * px_x) - 1), min(cols, int(-(-x1 * px_x // 1)) + 1)
+        top, bottom = max(0, int((page_h - y1) * px_y) - 1), min(rows, int(-(-(page_h - y0) * px_y // 1)) + 1)
+        return area[bottom][right] - area[top][right] - area[bottom][left] + area[top][left] == 0
+
+    chosen: list[tuple[float, float]] = []
+    y = margin
+    while y + height + margin <= page_h and len(chosen) < limit:
+        x = margin
+        while x + width + margin <= page_w and len(chosen) < limit:
+            overlaps = any(x < cx + width + padding and cx < x + width + padding
+                           and y < cy + height + padding and cy < y + height + padding for cx, cy in chosen)
+            if not overlaps and blank(x - padding, y - padding, x + width + padding, y + height + padding):
+                chosen.append((round(x, 1), round(y, 1)))
+                x += width + padding
+            else:
+                x += FREE_STEP_PT
+        y += FREE_STEP_PT
+    return chosen
 
 
 class PdfiumPageRenderer:
@@ -107,6 +196,19 @@ class PdfiumPageRenderer:
             return self._pool.call(render_page, content, page, width_px)  # type: ignore[no-any-return]
         except LimitExceeded as exc:
             raise DocumentTooComplex("rendering the page exceeded its limits", problem=exc.reason) from exc
+
+    def free_boxes(self, content: bytes | str, *, page: int, width: float, height: float, padding: float,
+                   margin: float, limit: int) -> list[tuple[float, float]]:
+        if width <= 0 or height <= 0 or padding < 0 or margin < 0 or limit < 0:
+            raise InvalidValue("box", "a positive size, a padding, a margin and a limit")
+        if self._pool is None:
+            with PDFIUM_LOCK:
+                return find_free_boxes(content, page, width, height, padding, margin, limit)
+        try:
+            return self._pool.call(  # type: ignore[no-any-return]
+                find_free_boxes, content, page, width, height, padding, margin, limit)
+        except LimitExceeded as exc:
+            raise DocumentTooComplex("reading the page exceeded its limits", problem=exc.reason) from exc
 
     def _cached_copy(self, store: DocumentStore, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):

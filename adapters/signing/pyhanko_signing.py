@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from time import monotonic
 from typing import IO, Any, Generic, Iterator, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,10 @@ from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.metadata import xmp_xml
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -49,8 +53,9 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import ValidationInfoReadingError
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
@@ -109,6 +114,8 @@ _CMS_OVERHEAD = 4096
 # pyHanko copies and hashes files in chunks of 4 KiB by default: 2,500 system calls each
 # way for 10 MB. 1 MiB chunks keep memory flat and the copy close to the disk's speed.
 _CHUNK = 1 << 20
+# How long a validated TSA path is reused (PortTimeStamper.validation_paths).
+_TSA_PATH_TTL = 300.0
 
 
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
@@ -295,6 +302,8 @@ class PortTimeStamper(TimeStamper):
         super().__init__(include_nonce=False)
         self._authority = authority
         self.largest_token = 0
+        # TSA certificate DER -> (validated path, monotonic deadline)
+        self._paths: dict[bytes, tuple[ValidationPath, float]] = {}
 
     async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
         token = self._authority.timestamp(message_digest, md_algorithm)
@@ -306,6 +315,30 @@ class PortTimeStamper(TimeStamper):
 
     def tsa_certificates(self) -> list[x509.Certificate]:
         return list(self.cert_registry)
+
+    async def validation_paths(self, validation_context: ValidationContext) -> Any:
+        """The TSA's validation paths, as pyHanko's, validated once per TSA certificate and
+        ``_TSA_PATH_TTL`` rather than at every B-LT signature and document timestamp.
+
+        A path is reused only while the context trusts its anchor, while the validation
+        moment is inside every certificate's validity window, and for at most the TTL: the
+        revocation data embedded in the file is still the context's own (fetched for this
+        signature); only the repeated check of the same chain against it is spared. Per
+        adapter, so per process: nothing is shared across processes."""
+        await self._ensure_dummy()
+        moment = validation_context.moment
+        now = monotonic()
+        for cert in self._certs.values():
+            key = cert.dump()
+            cached = self._paths.get(key)
+            if cached is not None and _path_still_good(cached, validation_context, moment, now):
+                yield cached[0]
+                continue
+            validator = CertificateValidator(cert, intermediate_certs=self.cert_registry,
+                                             validation_context=validation_context)
+            path = await validator.async_validate_usage(set(), {"time_stamping"})
+            self._paths[key] = (path, now + _TSA_PATH_TTL)
+            yield path
 
 
 class PyHankoPdfSigning(StoredDocumentOperations):
@@ -438,7 +471,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             meta = signers.PdfSignatureMetadata(field_name=_DRY_RUN_FIELDS[1].name, md_algorithm=self._hash,
                                                 subfilter=fields.SigSeedSubFilter.PADES)
             pdf_signer = signers.PdfSigner(meta, signer=_dry_run_signer(),
-                                           stamp_style=TextStampStyle(stamp_text=_STAMP_TEXT))
+                                           stamp_style=_stamp_style())
             # A fixed reservation: left unset, pyHanko signs a second time just to measure the CMS.
             self._run(pdf_signer.async_sign_pdf(writer, output=signed, appearance_text_params=_DRY_RUN_LINES,
                                                 bytes_reserved=_DRY_RUN_RESERVED))
@@ -548,7 +581,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         stamp_style = None
         text_params = None
         if appearance is not None:
-            stamp_style = TextStampStyle(stamp_text=_STAMP_TEXT)
+            stamp_style = _stamp_style()
             text_params = _appearance_lines(appearance)
         reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
         if timestamper is not None:
@@ -778,6 +811,16 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         return outcome["value"]
 
 
+def _path_still_good(cached: tuple[ValidationPath, float], context: ValidationContext, moment: datetime,
+                     now: float) -> bool:
+    path, deadline = cached
+    if now >= deadline or moment is None:
+        return False
+    if context.path_builder.trust_manager.as_trust_anchor(path.trust_anchor.authority) is None:
+        return False
+    return all(c.not_valid_before <= moment < c.not_valid_after for c in path.iter_certs(include_root=True))
+
+
 def _signature_certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
     """The signer's certificate, the others its CMS carries, and those of its signature timestamps."""
     info = extract_certificate_info(signed_data)
@@ -943,6 +986,16 @@ def _is_lock(exc: Exception) -> bool:
 
 
 _STAMP_TEXT = "%(line1)s\n%(line2)s\n%(line3)s"
+
+
+def _stamp_style() -> TextStampStyle:
+    """The signed box's look: its text on an opaque white ground filling the whole box, so what the
+    page has under the box (text, lines) never shows through the signature."""
+    white = RawContent(b"1 g 0 0 1 1 re f", box=BoxConstraints(width=1, height=1))
+    return TextStampStyle(stamp_text=_STAMP_TEXT, background=white, background_opacity=1.0,
+                          background_layout=layout.SimpleBoxLayoutRule(
+                              x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
+                              margins=layout.Margins.uniform(0), inner_content_scaling=layout.InnerScaling.STRETCH_FILL))
 _DRY_RUN_FIELDS = (
     SignatureField(name="Seing-dry-run-invisible"),
     SignatureField(name="Seing-dry-run-visible", box=Box(page=-1, x=72, y=72, width=180, height=60)),

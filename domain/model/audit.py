@@ -36,6 +36,8 @@ AUDIT_KINDS = frozenset({
     "delivery_failed",
     # the cabinet's electronic seal (issue 16): a sealing's chain is keyed by the sealing's id
     "sealing_started", "document_sealed",
+    # « Supprimer le brouillon » (issue 15): the draft is gone, its chain says so and by whom
+    "draft_discarded",
 })
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Callable, Iterable
+from zoneinfo import ZoneInfo
 
 from attrs import define, field, frozen
 
@@ -49,6 +50,10 @@ from domain.model.tokens import hash_token
 from domain.model.values import fold
 
 DEFAULT_DEADLINE = timedelta(days=15)
+# A deadline is a day: the collection runs to the end of it, in the firms' time zone, whether
+# the preparer chose the day or kept the default one (the recap must not show an hour).
+DEADLINE_TZ = ZoneInfo("Europe/Paris")
+DEADLINE_TIME = time(23, 59)
 MAX_DEADLINE = timedelta(days=366)
 MANUAL_REMINDER_GAP = timedelta(hours=1)
 MAX_SIGNERS = 50
@@ -246,6 +251,16 @@ def _check_message(message: str) -> str:
     return message
 
 
+def deadline_on(day: date) -> datetime:
+    """The deadline of a collection that runs until ``day`` (the end of that day in Paris), in UTC."""
+    return datetime.combine(day, DEADLINE_TIME, tzinfo=DEADLINE_TZ).astimezone(UTC)
+
+
+def default_deadline(now: datetime) -> datetime:
+    """The deadline of a new draft: the end of the day ``DEFAULT_DEADLINE`` after ``now`` (Paris)."""
+    return deadline_on((now + DEFAULT_DEADLINE).astimezone(DEADLINE_TZ).date())
+
+
 def _check_deadline(deadline: datetime, now: datetime) -> None:
     if deadline <= now:
         raise DeadlineNotInFuture("the deadline must be in the future")
@@ -286,7 +301,7 @@ class Collection:
               mode: InvitationMode = InvitationMode.SEQUENTIAL,
               reminders: ReminderPolicy | None = None) -> Collection:
         by.require(Delegation.PREPARE)
-        deadline = deadline or now + DEFAULT_DEADLINE
+        deadline = deadline or default_deadline(now)
         _check_deadline(deadline, now)
         collection = cls(id=id, cabinet_id=by.cabinet_id,
                          preparer=Preparer(member_id=by.id, identity=preparer, cabinet_name=cabinet_name),
@@ -294,6 +309,13 @@ class Collection:
                          deadline=deadline, mode=mode, reminders=reminders or ReminderPolicy())
         collection._record(now, EventKind.CREATED, actor=by.id)
         return collection
+
+    def discard(self, *, by: Member) -> frozenset[str]:
+        """The preparer gives up the draft: nothing was sent, so it goes entirely. The digests of
+        its documents' bytes, for the store (kept if another collection holds the same file)."""
+        self._require_preparer(by)
+        self._require_draft()
+        return frozenset(d.ref.sha256 for d in self.documents)
 
     def ensure_editable(self, *, by: Member) -> None:
         """Refuse now what a change of the draft by ``by`` would refuse (before costly work)."""

@@ -25,6 +25,12 @@ FIELD_HEIGHT = 60.0
 FIELD_MARGIN = 36.0
 FIELD_GAP = 8.0
 MIN_FIELD_SIZE = 20.0
+# Default boxes go where the page is blank: on upload, the last FREE_SLOT_PAGES pages are searched
+# (the last one first) for up to FREE_SLOTS_KEPT boxes with FREE_SLOT_PADDING points of blank
+# around them, so a signed box never covers the text.
+FREE_SLOT_PAGES = 3
+FREE_SLOTS_KEPT = 6
+FREE_SLOT_PADDING = 12.0
 
 
 @frozen
@@ -56,9 +62,24 @@ class FieldPlacement:
     width: float
     height: float
 
+    def overlaps(self, other: FieldPlacement) -> bool:
+        return (self.page == other.page and self.x < other.x + other.width and other.x < self.x + self.width
+                and self.y < other.y + other.height and other.y < self.y + self.height)
+
     def fits(self, size: PageSize) -> bool:
         return (self.width >= MIN_FIELD_SIZE and self.height >= MIN_FIELD_SIZE and self.x >= 0 and self.y >= 0
                 and self.x + self.width <= size.width + 0.01 and self.y + self.height <= size.height + 0.01)
+
+
+def field_size(size: PageSize) -> tuple[float, float]:
+    """The size of a signature box on a page of ``size``: the standard one, smaller on a tiny page."""
+    return (min(FIELD_WIDTH, max(MIN_FIELD_SIZE, size.width - 2 * FIELD_MARGIN)),
+            min(FIELD_HEIGHT, max(MIN_FIELD_SIZE, size.height - 2 * FIELD_MARGIN)))
+
+
+def _frozen_slots(values: object) -> tuple[FieldPlacement, ...]:
+    return tuple(v if isinstance(v, FieldPlacement) else FieldPlacement(**v)  # type: ignore[arg-type]
+                 for v in values)  # type: ignore[attr-defined]
 
 
 def _frozen_sizes(values: object) -> tuple[PageSize, ...]:
@@ -100,6 +121,8 @@ class Document:
     versions: list[DocumentVersion] = field(factory=list)
     purged_at: datetime | None = None
     archive: ArchiveState | None = None  # archive-timestamp renewal, once the document is complete
+    # Blank room measured on upload (see FREE_SLOT_PAGES), in the order the default boxes take it.
+    free_slots: tuple[FieldPlacement, ...] = field(factory=tuple, converter=_frozen_slots)
 
     @property
     def page_count(self) -> int:
@@ -121,16 +144,22 @@ class Document:
         self.fields[signer_id] = placement
 
     def default_placement(self, index: int) -> FieldPlacement:
-        """Boxes stacked upwards from the bottom of the last page, a new column when one is full."""
+        """The ``index``-th blank room found on upload; past those (a page full of text, more signers
+        than room), boxes stacked upwards from the bottom of the last page, a new column when one is
+        full (their background is opaque once signed, so they stay legible)."""
+        if index < len(self.free_slots):
+            return self.free_slots[index]
+        index -= len(self.free_slots)
         size = self.page_sizes[-1]
-        width = min(FIELD_WIDTH, max(MIN_FIELD_SIZE, size.width - 2 * FIELD_MARGIN))
-        height = min(FIELD_HEIGHT, max(MIN_FIELD_SIZE, size.height - 2 * FIELD_MARGIN))
+        width, height = field_size(size)
         per_column = max(1, int((size.height - 2 * FIELD_MARGIN + FIELD_GAP) // (height + FIELD_GAP)))
         columns = max(1, int((size.width - 2 * FIELD_MARGIN + FIELD_GAP) // (width + FIELD_GAP)))
-        column = (index // per_column) % columns
-        row = index % per_column
-        return FieldPlacement(page=self.page_count, x=FIELD_MARGIN + column * (width + FIELD_GAP),
-                              y=FIELD_MARGIN + row * (height + FIELD_GAP), width=width, height=height)
+        stacked = (FieldPlacement(page=self.page_count, x=FIELD_MARGIN + (k // per_column % columns) * (width + FIELD_GAP),
+                                  y=FIELD_MARGIN + (k % per_column) * (height + FIELD_GAP), width=width, height=height)
+                   for k in range(per_column * columns))
+        # The stacked places a blank-room box already takes are skipped: two boxes never overlap.
+        free = [p for p in stacked if not any(p.overlaps(slot) for slot in self.free_slots)]
+        return free[index % len(free)] if free else self.free_slots[index % len(self.free_slots)]
 
     def placement_for(self, signer_id: str, index: int) -> FieldPlacement:
         """The preparer's choice, else the default slot of the signer at ``index`` in the order."""

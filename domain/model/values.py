@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from attrs import field, frozen
 
@@ -139,12 +140,22 @@ class PersonName:
 
 
 def _check_name_part(field_name: str, value: str) -> None:
+    problem = _name_part_problem(value)
+    if problem is not None:
+        raise InvalidName(field_name, f"{field_name} {problem}")
+
+
+@lru_cache(maxsize=4096)
+def _name_part_problem(value: str) -> str | None:
+    """What is wrong with a name part, or None. Cached: every aggregate read from storage checks
+    its names again (a signer's page view reads a collection: its preparer and signers)."""
     if not value:
-        raise InvalidName(field_name, f"{field_name} is required")
+        return "is required"
     if len(value) > 100:
-        raise InvalidName(field_name, f"{field_name} is too long")
+        return "is too long"
     if any(char.isdigit() or char in "<>@/\\{}[]" for char in value):
-        raise InvalidName(field_name, f"{field_name} contains characters a name cannot hold")
+        return "contains characters a name cannot hold"
+    return None
 
 
 def fold(text: str) -> str:

@@ -28,6 +28,7 @@ from ports.clock import Clock
 from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 from ports.uploads import UploadedFile
 
@@ -142,8 +143,8 @@ def _rehearse(*, uow: collections.UowFactory, clock: Clock, request: CollectionR
 
 
 def create_and_send(*, uow: collections.UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
-                    inspector: PdfInspector, signing: PdfSigning, policy: IntakePolicy, by_person_id: str,
-                    request: CollectionRequest, context: RequestContext | None = None) -> str:
+                    inspector: PdfInspector, signing: PdfSigning, renderer: PdfPageRenderer, policy: IntakePolicy,
+                    by_person_id: str, request: CollectionRequest, context: RequestContext | None = None) -> str:
     """Create the collection, add its documents, signers and boxes, send it; its id."""
     contents = _contents(uow=uow, store=store, request=request, by_person_id=by_person_id)
     checked = []
@@ -158,8 +159,8 @@ def create_and_send(*, uow: collections.UowFactory, clock: Clock, ids: IdGenerat
         reminders=request.reminders, context=context)
     try:
         document_ids = [collections.add_document(
-            uow=uow, clock=clock, ids=ids, store=store, inspector=inspector, signing=signing, policy=policy,
-            collection_id=collection_id, by_person_id=by_person_id, name=name, content=content, context=context)
+            uow=uow, clock=clock, ids=ids, store=store, inspector=inspector, signing=signing, renderer=renderer,
+            policy=policy, collection_id=collection_id, by_person_id=by_person_id, name=name, content=content, context=context)
             for name, content in contents]
         for wanted in request.signers:
             signer_id = collections.add_signer(

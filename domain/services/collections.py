@@ -21,7 +21,16 @@ from domain.model.collection import (
     ReminderPolicy,
     allowed_levels,
 )
-from domain.model.document import Document, FieldPlacement
+from domain.model.document import (
+    FIELD_MARGIN,
+    FREE_SLOT_PADDING,
+    FREE_SLOT_PAGES,
+    FREE_SLOTS_KEPT,
+    Document,
+    FieldPlacement,
+    PageSize,
+    field_size,
+)
 from domain.model.errors import (
     DocumentEncrypted,
     DocumentLocked,
@@ -165,6 +174,24 @@ def create_draft(*, uow: UowFactory, clock: Clock, ids: IdGenerator, cabinet_id:
         return collection.id
 
 
+def discard_draft(*, uow: UowFactory, clock: Clock, store: DocumentStore, collection_id: str, by_person_id: str,
+                  context: RequestContext | None = None) -> None:
+    """« Supprimer le brouillon »: the draft goes, the trail keeps that it was discarded, and by whom.
+    The bytes are deleted after the commit (a crash leaves unreferenced bytes, never a dangling draft)."""
+    now = clock.now()
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        digests = collection.discard(by=by)
+        sync_timeline(tx, collection, context)
+        append(tx, collection.id, "draft_discarded", at=now, actor=by.id, context=context,
+               title=collection.title, count=len(collection.documents))
+        tx.collections.remove(collection)
+        doomed = {sha for sha in digests if not tx.collections.references_document(sha, excluding=collection.id)}
+        tx.commit()
+    for sha256 in doomed:
+        store.delete(sha256)
+
+
 def update_info(*, uow: UowFactory, clock: Clock, collection_id: str, by_person_id: str, title: str,
                 message: str, context: RequestContext | None = None) -> None:
     with uow() as tx:
@@ -220,17 +247,37 @@ def check_upload(*, policy: IntakePolicy, inspector: PdfInspector, signing: PdfS
     return _check_content(policy, inspector, signing, content)
 
 
+def free_slots(renderer: PdfPageRenderer, content: bytes | str,
+               sizes: tuple[PageSize, ...]) -> tuple[FieldPlacement, ...]:
+    """Blank room for the default boxes: the last pages, the last one first (see FREE_SLOT_PAGES).
+    A page too demanding to render is skipped: its boxes fall back to the stacking."""
+    found: list[FieldPlacement] = []
+    for page in range(len(sizes), max(0, len(sizes) - FREE_SLOT_PAGES), -1):
+        width, height = field_size(sizes[page - 1])
+        try:
+            corners = renderer.free_boxes(content, page=page, width=width, height=height,
+                                          padding=FREE_SLOT_PADDING, margin=FIELD_MARGIN,
+                                          limit=FREE_SLOTS_KEPT - len(found))
+        except DocumentTooComplex:
+            continue
+        found += [FieldPlacement(page=page, x=x, y=y, width=width, height=height) for x, y in corners]
+        if len(found) >= FREE_SLOTS_KEPT:
+            break
+    return tuple(found)
+
+
 def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
-                 inspector: PdfInspector, signing: PdfSigning, policy: IntakePolicy, collection_id: str,
-                 by_person_id: str, name: str, content: bytes | UploadedFile,
+                 inspector: PdfInspector, signing: PdfSigning, renderer: PdfPageRenderer, policy: IntakePolicy,
+                 collection_id: str, by_person_id: str, name: str, content: bytes | UploadedFile,
                  context: RequestContext | None = None) -> str:
     """Check the upload (size, magic, parse, encryption, pages, then a dry run of the preparation
-    for signing), store its bytes, add it to the draft."""
+    for signing), find blank room for the default boxes, store its bytes, add it to the draft."""
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         # Refuse early, before parsing anything, when the person may not change this draft.
         collection.ensure_editable(by=by)
     info = _check_content(policy, inspector, signing, content)
+    slots = free_slots(renderer, content if isinstance(content, bytes) else str(content.path), info.page_sizes)
     # Stored before the transaction: a failure below leaves unreferenced bytes that the retention
     # sweep removes, never a document pointing at missing bytes.
     ref = store_upload(store, content)
@@ -238,7 +285,7 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         document = Document(id=ids.new_id(), name=clean_file_name(name), ref=ref, page_sizes=info.page_sizes,
-                            added_at=now)
+                            added_at=now, free_slots=slots)
         collection.add_document(by=by, document=document, now=now)
         commit_with_trail(tx, collection, context)
         return document.id

@@ -187,6 +187,7 @@ class UseCases:
     remind_signer_now = UseCase(collections.remind_now)
     replace_signer = UseCase(collections.replace_signer)
     cancel_collection = UseCase(collections.cancel)
+    discard_collection_draft = UseCase(collections.discard_draft)
     list_collections = UseCase(collections.list_collections)
     collection_details = UseCase(collections.collection_details)
     collection_timeline = UseCase(collections.collection_timeline)
@@ -197,6 +198,7 @@ class UseCases:
     # audit trail, signing ceremony, evidence, verification, retention
     verify_audit_trails = UseCase(audit_trail.verify_trails)
     open_ceremony = UseCase(ceremony.open_ceremony)
+    view_ceremony = UseCase(ceremony.view_ceremony)
     ceremony_status = UseCase(ceremony.ceremony_status)
     read_document_for_signer = UseCase(ceremony.read_document_for_signer)
     render_page_for_signer = UseCase(ceremony.render_page_for_signer)

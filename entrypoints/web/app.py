@@ -312,6 +312,9 @@ def _template_engine() -> JinjaTemplateEngine:
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Compiled once per process: no stat() of every template (and those it extends) at every
+        # render. A changed template is read when the process starts again.
+        auto_reload=False,
     )
     i18n.install(env)
     env.globals.update(ROLE_LABELS=labels.ROLE_LABELS, DELEGATION_LABELS=labels.DELEGATION_LABELS,

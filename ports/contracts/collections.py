@@ -123,6 +123,31 @@ class CollectionRepositoryContract:
         assert [(o.id, o.identity) for o in c.observers] == [("obs-1", _identity(9, mobile=False))]
         assert c.timeline == original.timeline
 
+    def test_blank_room_of_a_document_reads_back(self) -> None:
+        original = a_collection()
+        slots = (FieldPlacement(page=2, x=36, y=36, width=180, height=60),
+                 FieldPlacement(page=1, x=228, y=300.5, width=180, height=60))
+        original.documents[0].free_slots = slots
+        self._store(original)
+        assert self._get("col-1").document("doc-1").free_slots == slots
+
+    def test_a_removed_draft_is_gone_with_its_links_and_others_stay(self) -> None:
+        self._store(a_collection(1), a_collection(2))
+        with self.make_adapter() as tx:
+            doomed = self._repo(tx).get("col-1")
+            doomed.update_info(by=PREPARER, title="Changed before removal", message="", now=T0)
+            self._repo(tx).remove(doomed)
+            tx.commit()
+        with self.make_adapter() as tx:
+            try:
+                self._repo(tx).get("col-1")
+            except NotFound:
+                pass
+            else:
+                raise AssertionError("a removed collection must be NotFound")
+            assert self._repo(tx).get("col-2").title == "Lettre de mission 2"
+            assert [c.id for c in self._repo(tx).search("cab-1")[0]] == ["col-2"]
+
     def test_get_of_an_unknown_collection_is_not_found(self) -> None:
         with self.make_adapter() as tx:
             try:

@@ -14,14 +14,19 @@ Hooks:
 - ``callback_for(verifier, session)``: the (body, headers) the provider posts once it has
   decided, or None when it only supports polling.
 
-Providers whose capture pages are Seing's own also pass ``CaptureHostContract``.
+Providers whose capture pages are Seing's own also pass ``CaptureHostContract``. It hands
+every photo over both ways the web edge may: as bytes and as an ``UploadedFile`` (the file the
+edge spooled to disk as the body arrived; ``PhotoFile`` here), and checks that a photo file is
+read as a stream in chunks, never whole, and that one over the limit is refused unread.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from domain.model.errors import (
     IdentityCallbackRefused,
@@ -38,11 +43,80 @@ from domain.model.identity import (
     IdentitySubject,
 )
 from domain.model.values import Email, PersonName
-from ports.identity import CaptureHost, IdentityVerifier
+from ports.identity import MAX_CAPTURE_IMAGE_BYTES, CaptureHost, IdentityVerifier
+from ports.uploads import UploadedFile
 
-__all__ = ["CaptureHostContract", "IdentityVerifierContract", "sample_subject"]
+__all__ = ["CaptureHostContract", "IdentityVerifierContract", "PhotoFile", "sample_subject"]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# A photo file is read in chunks: no single read may ask for more, nor for "all the rest".
+LARGEST_READ = 4 * 1024 * 1024
+
+
+class _WatchedStream:
+    """A file stream that records how it is read."""
+
+    def __init__(self, handle: IO[bytes], owner: PhotoFile) -> None:
+        self._handle = handle
+        self._owner = owner
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0 or size > LARGEST_READ:
+            self._owner.whole_reads += 1
+        return self._handle.read(-1 if size is None else size)
+
+    def readinto(self, buffer: Any) -> int:
+        if len(buffer) > LARGEST_READ:
+            self._owner.whole_reads += 1
+        return self._handle.readinto(buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+    def __enter__(self) -> _WatchedStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+
+class PhotoFile:
+    """An ``UploadedFile`` over a file on disk, as the web edge hands a spooled photo over;
+    counts how often it is opened and read whole (``whole_reads``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.opened = 0
+        self.whole_reads = 0
+
+    @classmethod
+    def write(cls, folder: Path, content: bytes, *, size: int | None = None) -> PhotoFile:
+        """``content``, then zeros (a sparse file) up to ``size``."""
+        handle, name = tempfile.mkstemp(prefix="photo-", dir=folder)
+        with open(handle, "wb") as out:
+            out.write(content)
+            if size is not None:
+                out.truncate(size)
+        return cls(Path(name))
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def head(self, count: int) -> bytes:
+        with self.path.open("rb") as handle:
+            return handle.read(count)
+
+    def open(self) -> IO[bytes]:
+        self.opened += 1
+        return _WatchedStream(self.path.open("rb"), self)  # type: ignore[return-value]
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+        return digest.hexdigest()
 
 
 def sample_subject(reference: str = "person-1") -> IdentitySubject:
@@ -179,11 +253,14 @@ class CaptureHostContract:
         """The session's images still held by the provider, wherever it keeps them."""
         raise NotImplementedError
 
-    def _capture_all(self, verifier: Any, session: IdentitySession) -> dict[CaptureStep, bytes]:
+    def _capture_all(self, verifier: Any, session: IdentitySession, *,
+                     folder: Path | None = None) -> dict[CaptureStep, bytes]:
+        """Every step's photo, as bytes or, given ``folder``, as files written there."""
         images = {}
         for step in session.mode.steps:
             image = PNG + step.value.encode()
-            verifier.submit_capture(session.session_ref, step, image, "image/png")
+            given: bytes | PhotoFile = image if folder is None else PhotoFile.write(folder, image)
+            verifier.submit_capture(session.session_ref, step, given, "image/png")
             images[step] = image
         return images
 
@@ -244,3 +321,64 @@ class CaptureHostContract:
         assert {d.step: d.sha256 for d in result.image_digests} == expected
         assert verifier.delete_images(session.session_ref) == list(result.image_digests)
         assert self.stored_images(verifier, session.session_ref) == []
+
+    # The photo as a file (the web edge's spooled upload) -------------------------------
+
+    def test_the_photo_file_is_a_port_upload(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            assert isinstance(PhotoFile.write(Path(folder), PNG), UploadedFile)
+
+    def test_photos_given_as_files_are_kept_and_digested_like_their_bytes(self) -> None:
+        verifier = self.make_verifier()
+        by_bytes = verifier.start_session(sample_subject("by-bytes"))
+        by_files = verifier.start_session(sample_subject("by-files"))
+        with tempfile.TemporaryDirectory() as folder:
+            self._capture_all(verifier, by_bytes)
+            images = self._capture_all(verifier, by_files, folder=Path(folder))
+        # The files are gone (the edge removes them once answered): the provider kept copies.
+        assert verifier.capture_progress(by_files.session_ref).complete
+        assert sorted(self.stored_images(verifier, by_files.session_ref)) == sorted(images.values())
+        for session in (by_bytes, by_files):
+            verifier.finish_capture(session.session_ref)
+            self.decide(verifier, session.session_ref, True)
+        first = verifier.result(by_bytes.session_ref)
+        second = verifier.result(by_files.session_ref)
+        assert first is not None and second is not None
+        assert first.image_digests == second.image_digests
+
+    def test_a_photo_file_is_read_as_a_stream_never_whole(self) -> None:
+        verifier = self.make_verifier()
+        session = verifier.start_session(sample_subject(), mode=CheckMode.DOCUMENT_ONLY)
+        with tempfile.TemporaryDirectory() as folder:
+            photo = PhotoFile.write(Path(folder), PNG, size=MAX_CAPTURE_IMAGE_BYTES)
+            expected = photo.sha256()
+            verifier.submit_capture(session.session_ref, CaptureStep.DOCUMENT_CENTRE, photo, "image/png")
+        assert photo.opened >= 1
+        assert photo.whole_reads == 0
+        for step in session.mode.steps[1:]:
+            verifier.submit_capture(session.session_ref, step, PNG, "image/png")
+        verifier.finish_capture(session.session_ref)
+        self.decide(verifier, session.session_ref, True)
+        result = verifier.result(session.session_ref)
+        assert result is not None
+        assert {d.step: d.sha256 for d in result.image_digests}[CaptureStep.DOCUMENT_CENTRE] == expected
+
+    def test_a_photo_file_at_the_limit_is_taken(self) -> None:
+        verifier = self.make_verifier()
+        session = verifier.start_session(sample_subject(), mode=CheckMode.DOCUMENT_ONLY)
+        with tempfile.TemporaryDirectory() as folder:
+            photo = PhotoFile.write(Path(folder), PNG, size=MAX_CAPTURE_IMAGE_BYTES)
+            progress = verifier.submit_capture(session.session_ref, CaptureStep.DOCUMENT_CENTRE, photo, "image/png")
+        assert progress.done == (CaptureStep.DOCUMENT_CENTRE,)
+
+    def test_an_empty_or_oversized_photo_file_is_refused_unread(self) -> None:
+        verifier = self.make_verifier()
+        session = verifier.start_session(sample_subject())
+        with tempfile.TemporaryDirectory() as folder:
+            empty = PhotoFile.write(Path(folder), b"")
+            oversized = PhotoFile.write(Path(folder), PNG, size=MAX_CAPTURE_IMAGE_BYTES + 1)
+            for photo in (empty, oversized):
+                _raises(IdentityCaptureRefused, verifier.submit_capture, session.session_ref,
+                        CaptureStep.DOCUMENT_CENTRE, photo, "image/png")
+                assert photo.opened == 0
+        assert verifier.capture_progress(session.session_ref).done == ()

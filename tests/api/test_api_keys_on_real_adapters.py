@@ -102,3 +102,34 @@ def test_one_call_sends_on_the_database_and_a_refusal_stores_nothing(real_contai
         read = program.get(sent.headers["location"], headers=headers).json()
         assert read["summary"]["status"] == "in_progress" and read["signers"][0]["status"] == "invited"
         assert owner.get("/api/v1/collections", params={"cabinet_id": cabinet["cabinet_id"]}).json()["total"] == 1
+
+
+def test_parallel_calls_with_one_key_each_create_their_collection(real_container: Any):  # noqa: F811 - the fixture
+    """An integrator's program sends several uploads at once with its one key: none is a conflict."""
+    real_container.use_cases.create_cabinet(
+        name="Cabinet Poussart", siren=SIREN, owner_given_names="Jessica", owner_surname="Poussart",
+        owner_email=OWNER_EMAIL, owner_mobile=None, password=PASSWORD)
+    app = app_for(real_container)
+    with TestClient(app) as owner_client:
+        owner = ApiClient(owner_client)
+        owner.login()
+        [cabinet] = owner.get("/api/v1/cabinets").json()
+        created = owner.post(f"/api/v1/cabinets/{cabinet['cabinet_id']}/api-keys",
+                             json={"name": "Logiciel de paie", "scopes": ["prepare"]})
+        secret = created.json()["secret"]
+    barrier, answers = threading.Barrier(4), []
+
+    def upload(n: int) -> None:
+        with TestClient(app) as program:
+            barrier.wait()
+            answer = program.post("/api/v1/collections", headers={"Authorization": f"Bearer {secret}"},
+                                  data={"cabinet_id": cabinet["cabinet_id"]},
+                                  files=[("files", (f"mission-{n}.pdf", corpus.minimal_pdf(1), "application/pdf"))])
+            answers.append((answer.status_code, answer.text[:300]))
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [status for status, _ in answers] == [201] * 4, answers

@@ -224,3 +224,49 @@ def test_identity_reviews_with_the_manual_provider(tmp_path, second_browser=None
         assert good.status_code == 200 and good.json() == {"recorded": True}
         status = api.get(f"/api/v1/qcp-enrollments/{check['enrollment']['id']}").json()
         assert status["next_step"] == "validate_identity"
+
+
+def _photo(size: int) -> bytes:
+    return PNG + b"\0" * (size - len(PNG))
+
+
+def _submitted_images(container, monkeypatch) -> list:
+    """What the identity provider is handed, photo by photo."""
+    verifier = container.adapters.identity_verifier()
+    original = verifier.submit_capture
+    handed: list = []
+
+    def recording(session_ref, step, image, content_type):
+        handed.append(image)
+        return original(session_ref, step, image, content_type)
+
+    monkeypatch.setattr(verifier, "submit_capture", recording)
+    return handed
+
+
+def test_a_photo_at_the_limit_reaches_the_provider_as_the_spooled_file(api, container, cabinet, lcp, phone,
+                                                                         monkeypatch):
+    from ports.identity import MAX_CAPTURE_IMAGE_BYTES
+    from ports.uploads import UploadedFile
+
+    check = to_identity_check(api, container, cabinet)
+    handed = _submitted_images(container, monkeypatch)
+    answer = phone.post(f"/api/v1/identity-captures/{check['session_ref']}/images/document_centre",
+                        content=_photo(MAX_CAPTURE_IMAGE_BYTES), headers={"content-type": "image/png"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["done"] == ["document_centre"]
+    assert len(handed) == 1 and isinstance(handed[0], UploadedFile) and not isinstance(handed[0], bytes)
+    assert not handed[0].path.exists()  # removed once answered; the provider kept its own copy
+
+
+def test_a_photo_over_the_limit_is_refused_with_problem_details_before_the_provider(api, container, cabinet, lcp,
+                                                                                     phone, monkeypatch):
+    from ports.identity import MAX_CAPTURE_IMAGE_BYTES
+
+    check = to_identity_check(api, container, cabinet)
+    handed = _submitted_images(container, monkeypatch)
+    answer = phone.post(f"/api/v1/identity-captures/{check['session_ref']}/images/document_centre",
+                        content=_photo(MAX_CAPTURE_IMAGE_BYTES + 1), headers={"content-type": "image/png"})
+    assert problem_of(answer, 413)["code"] == "http.payload_too_large"
+    assert handed == []
+    assert phone.get(f"/api/v1/identity-captures/{check['session_ref']}").json()["done"] == []

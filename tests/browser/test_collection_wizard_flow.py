@@ -196,19 +196,25 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
     assert [s.level for s in draft().signers] == [SignatureLevel.ADVANCED, SignatureLevel.SIMPLE,
                                                   SignatureLevel.ADVANCED_QUALIFIED]
 
-    # Drag and drop: Paul's row by its handle, to the top.
-    with page.expect_navigation():
-        _drag(page, page.locator(f"#signataire-{paul} .drag-handle"), page.locator(f"#signataire-{me}"))
-    page.wait_for_load_state()
+    # Drag and drop: Paul's row by its handle, to the top; saved in the background and said in the
+    # live region, for a screen reader.
+    _drag(page, page.locator(f"#signataire-{paul} .drag-handle"), page.locator(f"#signataire-{me}"))
+    page.wait_for_function("() => document.getElementById('signers-status').textContent.includes('position')")
+    assert page.locator("#signers-status").inner_text() == "Paul Martin\u00a0: position 1 sur 3."
     assert [s.signer_id for s in draft().signers] == [paul, me, irina]
     assert [r.strip() for r in page.locator("#signer-rows td.surname").all_inner_texts()] == \
         ["Martin", "Poussart", "Faron"]
     shoot(page, "collecte-04b-signataires-glisser-deposer")
 
-    # The keyboard alternative: focus « Descendre Jessica Poussart » and press Enter.
+    # The keyboard alternative: focus « Descendre Jessica Poussart » and press Enter; the focus stays
+    # in her row (on « Monter » once she is last) and the move is said.
     page.get_by_role("button", name="Descendre Jessica Poussart").focus()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('signers-status').textContent.includes('Jessica')")
+    assert page.locator("#signers-status").inner_text() == "Jessica Poussart\u00a0: position 3 sur 3."
+    assert page.evaluate("document.activeElement.closest('tr').id") == f"signataire-{me}"
+    assert [r.strip() for r in page.locator("#signer-rows td.surname").all_inner_texts()] == \
+        ["Martin", "Faron", "Poussart"]
     assert [s.signer_id for s in draft().signers] == [paul, irina, me]
 
     # Invitations en parallèle, then « Valider ».
@@ -219,7 +225,7 @@ def test_the_whole_wizard_in_french_then_the_dashboard(live_server, browser, sho
     # 5 Placement: default at the bottom of the last page; a click places Paul's box on page 1.
     page.wait_for_url(re.compile(r".*/placement$"))
     assert draft().mode is InvitationMode.PARALLEL
-    assert "par défaut, en bas de la dernière page" in page.content()
+    assert "(par défaut)" in page.locator(".placements").first.inner_text()
     first_document = page.locator(".placement-document").first
     default_box = first_document.locator(".page-canvas[data-page='2'] .signature-box").first
     assert default_box.is_visible()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 
 from domain.model.cabinet import Delegation
 from domain.model.collection import (
+    DEADLINE_TZ,
     DEFAULT_DEADLINE,
     Collection,
     CollectionStatus,
@@ -15,6 +17,8 @@ from domain.model.collection import (
     InvitationMode,
     ReminderPolicy,
     allowed_levels,
+    deadline_on,
+    default_deadline,
 )
 from domain.model.document import FieldPlacement, PageSize
 from domain.model.errors import (
@@ -61,10 +65,25 @@ def add_external(c: Collection, n: int, level: SignatureLevel = L1, **kw) -> Non
 def test_a_member_with_prepare_drafts_a_collection_due_in_fifteen_days_by_default():
     c = draft()
     assert c.status is CollectionStatus.DRAFT
-    assert c.deadline == T0 + DEFAULT_DEADLINE
+    due = c.deadline.astimezone(DEADLINE_TZ)
+    assert due.date() == (T0 + DEFAULT_DEADLINE).astimezone(DEADLINE_TZ).date()
+    assert (due.hour, due.minute) == (23, 59)
     assert c.prepared_by == PREPARER.id and c.cabinet_id == PREPARER.cabinet_id
     assert c.mode is InvitationMode.SEQUENTIAL
     assert [e.kind for e in c.timeline] == [EventKind.CREATED]
+
+
+@pytest.mark.parametrize("hour", [0, 5, 12, 22, 23])
+def test_the_default_deadline_is_the_end_of_a_day_whatever_the_hour_of_creation(hour):
+    """The recap shows the same deadline before and after the options step is saved: a day, 23 h 59."""
+    now = T0.replace(hour=hour, minute=25)
+    deadline = Collection.draft(id="col-1", by=PREPARER, preparer=identity(1), cabinet_name="Cabinet Poussart",
+                                title="Bilan", now=now).deadline
+    assert deadline == default_deadline(now)
+    due = deadline.astimezone(DEADLINE_TZ)
+    assert (due.hour, due.minute) == (23, 59)
+    assert due.date() == (now + DEFAULT_DEADLINE).astimezone(DEADLINE_TZ).date()
+    assert deadline == deadline_on(due.date())
 
 
 def test_a_member_without_prepare_cannot_draft():
@@ -260,6 +279,23 @@ def test_observers_are_listed_once():
 
 
 # -- documents and placements ---------------------------------------------------------------------
+
+
+def test_default_fields_take_the_blank_room_found_on_upload_in_its_order():
+    slots = (FieldPlacement(page=2, x=36, y=36, width=180, height=60),
+             FieldPlacement(page=2, x=228, y=36, width=180, height=60),
+             FieldPlacement(page=1, x=36, y=300, width=180, height=60))
+    doc = attrs.evolve(document(), free_slots=slots)
+    assert [doc.default_placement(i) for i in range(3)] == list(slots)
+
+
+def test_past_the_blank_room_fields_are_stacked_without_covering_a_blank_room_box():
+    slots = (FieldPlacement(page=2, x=36, y=36, width=180, height=60),)
+    doc = attrs.evolve(document(), free_slots=slots)
+    extra = [doc.default_placement(i) for i in range(1, 8)]
+    assert all(p.fits(PageSize(595, 842)) and p.page == 2 for p in extra)
+    assert not any(p.overlaps(slots[0]) for p in extra)
+    assert len({(p.x, p.y) for p in extra}) == len(extra)
 
 
 def test_default_fields_are_stacked_at_the_bottom_of_the_last_page():

@@ -216,8 +216,15 @@ def read_on_document() -> ExtractedIdentity:
 
 
 class TestManualReview(IdentityVerifierContract, CaptureHostContract):
+    storage = False
+
+    @pytest.fixture(autouse=True)
+    def _tmp(self, tmp_path):
+        self.tmp = tmp_path
+
     def make_verifier(self):
-        return ManualReviewIdentityVerifier(public_url=URL, clock=FixedClock())
+        return ManualReviewIdentityVerifier(public_url=URL, clock=FixedClock(),
+                                            storage_dir=self.tmp / "idv" if self.storage else None)
 
     def drive_to_approved(self, verifier, session, subject):
         capture_everything(verifier, session.session_ref, session.mode)
@@ -236,6 +243,10 @@ class TestManualReview(IdentityVerifierContract, CaptureHostContract):
 
     def stored_images(self, verifier, session_ref):
         return stored(verifier, session_ref)
+
+
+class TestManualReviewOnFiles(TestManualReview):
+    storage = True
 
 
 def test_officer_sees_submitted_sessions_oldest_first_with_their_images():

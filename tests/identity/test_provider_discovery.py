@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import textwrap
 import tomllib
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib.metadata import EntryPoint, distribution
 from pathlib import Path
 
@@ -21,7 +21,9 @@ from adapters.identity.registry import available_identity_providers, load_identi
 from adapters.identity.simulator import SimulatorIdentityVerifier
 from adapters.memory.clock import FixedClock
 from domain.model.errors import IdentityProviderUnknown
-from ports.contracts.identity import IdentityVerifierContract, sample_subject
+from domain.model.identity import CaptureStep, DocumentType, ExtractedIdentity
+from domain.model.values import PersonName
+from ports.contracts.identity import CaptureHostContract, IdentityVerifierContract, sample_subject
 from ports.identity import ENTRY_POINT_GROUP, IdentityProviderConfig, IdentityVerifier
 from tests.conftest import require_service
 
@@ -95,6 +97,69 @@ class AcmeVerifier:
 
 def factory(config):
     return AcmeVerifier(config)
+
+
+import attrs
+from pathlib import Path
+from domain.model.errors import IdentityCaptureRefused, IdentitySessionClosed
+from domain.model.identity import ImageDigest
+from ports.identity import MAX_CAPTURE_IMAGE_BYTES, CaptureProgress, capture_image_size, open_capture_image
+
+class AcmeCaptureVerifier(AcmeVerifier):
+    """Acme's other product: the capture on Seing's pages, the photos kept in Acme's folder."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.folder = Path(config.storage_dir)
+
+    def start_session(self, subject, *, mode=CheckMode.DOCUMENT_AND_FACE):
+        session = super().start_session(subject, mode=mode)
+        self.sessions[session.session_ref].update(mode=mode, photos={})
+        return session
+
+    def capture_progress(self, ref):
+        s = self._get(ref)
+        return CaptureProgress(ref, s["mode"], tuple(step for step in s["mode"].steps if step in s["photos"]),
+                               s["status"])
+
+    def submit_capture(self, ref, step, image, content_type):
+        s = self._get(ref)
+        if s["status"] is not IdentityCheckStatus.CAPTURING:
+            raise IdentitySessionClosed("closed")
+        if step not in s["mode"].steps or content_type not in ("image/jpeg", "image/png", "image/webp"):
+            raise IdentityCaptureRefused("not a step of this check, or not an image")
+        if not 0 < capture_image_size(image) <= MAX_CAPTURE_IMAGE_BYTES:
+            raise IdentityCaptureRefused("empty or too large")
+        digest = hashlib.sha256()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open_capture_image(image) as source, open(self.folder / f"{ref}.{step.value}", "wb") as out:
+            while chunk := source.read(64 * 1024):
+                digest.update(chunk)
+                out.write(chunk)
+        s["photos"][step] = digest.hexdigest()
+        return self.capture_progress(ref)
+
+    def finish_capture(self, ref):
+        s = self._get(ref)
+        if s["status"] is IdentityCheckStatus.CAPTURING:
+            if not self.capture_progress(ref).complete:
+                raise IdentityCaptureRefused("steps missing")
+            s["status"] = IdentityCheckStatus.SUBMITTED
+        return s["status"]
+
+    def sandbox_decide(self, ref, approved, reason=None):
+        super().sandbox_decide(ref, approved, reason)
+        s = self._get(ref)
+        digests = tuple(ImageDigest(step, sha) for step, sha in sorted(s["photos"].items(), key=lambda i: i[0].value))
+        s["result"] = attrs.evolve(s["result"], image_digests=digests)
+
+    def delete_images(self, ref):
+        for path in self.folder.glob(f"{ref}.*"):
+            path.unlink()
+        return super().delete_images(ref)
+
+def capture_factory(config):
+    return AcmeCaptureVerifier(config)
 '''
 
 
@@ -108,6 +173,7 @@ def install_plugin(site: Path) -> None:
         textwrap.dedent(f"""\
             [{ENTRY_POINT_GROUP}]
             acme = acme_idv:factory
+            acme-capture = acme_idv:capture_factory
             """), encoding="utf-8")
 
 
@@ -186,3 +252,60 @@ def test_the_installed_seing_exposes_its_builtin_providers():
     # An editable install made before these entry points existed lacks them: `make install`.
     require_service(installed == declared_builtins(), "seing installed with its identity entry points (pip install -e .)")
     assert isinstance(load_identity_verifier("simulator", config()), SimulatorIdentityVerifier)
+
+
+class BuiltinThroughItsEntryPoint:
+    """The built-in capture hosts, built by name as any plug-in is, keeping photos on files:
+    they pass the capture suite, photos handed as bytes and as spooled files."""
+
+    name = ""
+
+    @pytest.fixture(autouse=True)
+    def _tmp(self, tmp_path):
+        self.tmp = tmp_path
+
+    def make_verifier(self):
+        return load_identity_verifier(self.name, IdentityProviderConfig(
+            public_url="http://seing.test", clock=FixedClock(), storage_dir=self.tmp / "idv",
+            decision_delay=timedelta(0)))
+
+    def stored_images(self, verifier, session_ref):
+        found = [verifier.store.image(session_ref, step) for step in CaptureStep]
+        return [image for image in found if image is not None]
+
+
+class TestSimulatorEntryPointCaptures(BuiltinThroughItsEntryPoint, CaptureHostContract):
+    name = "simulator"
+
+    def decide(self, verifier, session_ref, approved):
+        verifier.set_outcome(session_ref, approved=approved)
+        verifier.result(session_ref)
+
+
+class TestManualEntryPointCaptures(BuiltinThroughItsEntryPoint, CaptureHostContract):
+    name = "manual"
+
+    def decide(self, verifier, session_ref, approved):
+        extracted = ExtractedIdentity(name=PersonName("JESSICA", "POUSSART"), birth_date=date(1988, 3, 14),
+                                      document_type=DocumentType.ID_CARD, document_number="X4RTBPFW4")
+        verifier.decide(session_ref, approved=approved, officer_id="officer-1",
+                        extracted=extracted if approved else None, reason=None if approved else "blurry")
+
+
+class TestAcmeCapturePluginPassesTheCaptureContract(CaptureHostContract):
+    """A plug-in that captures on Seing's pages, loaded by name: it gets the photos as bytes and
+    as the spooled files the web edge hands over, and reads the latter as streams."""
+
+    @pytest.fixture(autouse=True)
+    def _installed(self, plugin_installed, tmp_path):
+        self.tmp = tmp_path
+
+    def make_verifier(self):
+        return load_identity_verifier("acme-capture", IdentityProviderConfig(
+            public_url="http://seing.test", clock=FixedClock(), storage_dir=self.tmp / "acme-photos"))
+
+    def decide(self, verifier, session_ref, approved):
+        verifier.sandbox_decide(session_ref, approved, None if approved else "blurry")
+
+    def stored_images(self, verifier, session_ref):
+        return [path.read_bytes() for path in sorted((self.tmp / "acme-photos").glob(f"{session_ref}.*"))]

@@ -225,6 +225,31 @@ def ghostscript_pdf(kind: str = "1.7", pages: int = 3) -> bytes:
         return target.read_bytes()
 
 
+_POSTSCRIPT_TEXT = """/Helvetica findfont 10 scalefont setfont
+/line (Le client confie au cabinet la tenue de sa comptabilite et l'etablissement de ses comptes annuels.) def
+1 1 {pages} {{ /p exch def
+  /bottom p {pages} eq {{ 842 {last_fill} 770 mul sub }} {{ 36 }} ifelse def
+  810 -12 bottom {{ 40 exch moveto line show }} for
+  p {pages} eq {{ {footer} }} if
+  showpage }} for
+"""
+
+
+def text_pdf(pages: int = 2, *, last_fill: float = 1.0, footer: bool = False) -> bytes:
+    """Ghostscript pages of body text, line after line from the top to 36 pt from the bottom; the
+    last page filled to ``last_fill`` (1.0: full, 0.5: its upper half), with a page-number footer
+    centred at the bottom when ``footer``. What a long engagement letter printed to PDF looks like."""
+    footer_ps = "/Helvetica findfont 8 scalefont setfont 280 20 moveto (Page finale) show" if footer else ""
+    with tempfile.TemporaryDirectory() as tmp:
+        program, target = Path(tmp, "text.ps"), Path(tmp, "out.pdf")
+        program.write_text(_POSTSCRIPT_TEXT.format(pages=pages, last_fill=last_fill, footer=footer_ps),
+                           encoding="latin-1")
+        subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sPAPERSIZE=a4",
+                        "-dFIXEDMEDIA", f"-sOutputFile={target}", str(program)],
+                       check=True, capture_output=True, timeout=120)
+        return target.read_bytes()
+
+
 def qpdf_encrypted_pdf() -> bytes:
     """AES-256, empty user password: opens without a password, owner restrictions apply."""
     return qpdf_rewrite(minimal_pdf(pages=2), "--encrypt", "", "owner-secret", "256", "--modify=none", "--")

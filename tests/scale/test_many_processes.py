@@ -10,7 +10,8 @@ Message-ID, so the receiver sees one message), every audit chain intact, no job 
 The chaos run does the same while a loop ``kill -9``s a random process 20 times and restarts it.
 
 ``SEING_SCALE_COLLECTIONS`` sets the collections per run (default 8, which keeps both runs within
-about 90 s on two cores; the issue's figure is 100).
+about 90 s on two cores; the issue's figure is 100), ``SEING_SCALE_DEADLINE`` the seconds one run
+may take (default 400).
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ from tests.intake.corpus import minimal_pdf
 # The session-scoped factory of throw-away PostgreSQL databases the persistence tests use.
 from tests.persistence.conftest import make_postgres_database  # noqa: F401
 
-pytestmark = [pytest.mark.postgres, pytest.mark.processes, pytest.mark.timeout(600)]
-
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = int(os.environ.get("SEING_SCALE_COLLECTIONS", "8"))
 KILLS = 20
 CODE = r"Votre code à usage unique[^\n]*:\s*(\d{6})"
-DEADLINE = 400.0  # seconds for one run's signing and completion: a bound, not a target
+# Seconds for one run's signing and completion: a bound, not a target (SEING_SCALE_DEADLINE for
+# 100 collections on a loaded machine).
+DEADLINE = float(os.environ.get("SEING_SCALE_DEADLINE", "400"))
+pytestmark = [pytest.mark.postgres, pytest.mark.processes, pytest.mark.timeout(int(DEADLINE) + 200)]
 
 
 class Sink:

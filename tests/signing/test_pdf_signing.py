@@ -30,6 +30,7 @@ from ports.pdf_signing import (
     SignatureRequest,
     VisibleSignature,
 )
+from tests.intake import corpus
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes, pdf_file
 
 
@@ -355,3 +356,45 @@ def test_a_pdf_is_checked_and_signed_from_inside_a_running_event_loop(signing, i
         return signing.sign(pdf_bytes(1), _request(identity, PadesLevel.B_B))
 
     _check_bb(pki, asyncio.run(inside()))
+
+
+@pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
+def test_a_signed_box_is_opaque_so_the_text_under_it_never_shows(signing, identity, pki):
+    """A box placed over body text: once signed, the box looks exactly as it does on a blank page."""
+    import pypdfium2
+
+    box = Box(page=0, x=40, y=400, width=180, height=60)
+    appearance = VisibleSignature(box=box, signer_name="Alice MARTIN",
+                                  signed_at=datetime(2026, 11, 28, 13, 5, tzinfo=timezone.utc),
+                                  level_label="Niv 2 : avancée")
+
+    def box_pixels(pdf: bytes) -> bytes:
+        document = pypdfium2.PdfDocument(pdf)
+        document.init_forms()  # pdfium draws the widgets' appearances only then
+        page = document[0]
+        bitmap = page.render(scale=2, grayscale=True, may_draw_forms=True)
+        top = int((page.get_size()[1] - box.y - box.height) * 2)
+        # The inside of the box, away from its border's anti-aliasing.
+        rows = [bytes(bitmap.buffer)[y * bitmap.stride + (box.x + 3) * 2: y * bitmap.stride + (box.x + box.width - 3) * 2]
+                for y in range(top + 6, top + box.height * 2 - 6)]
+        return b"".join(rows)
+
+    text = corpus.text_pdf(1)
+    blank = corpus.text_pdf(1, last_fill=0.0)
+    assert box_pixels(text) != box_pixels(blank)  # the box really is over text
+    signed_on_text = signing.sign(text, _request(identity, PadesLevel.B_B, appearance=appearance))
+    signed_on_blank = signing.sign(blank, _request(identity, PadesLevel.B_B, appearance=appearance))
+    assert box_pixels(signed_on_text) == box_pixels(signed_on_blank)
+
+
+def test_the_page_previews_show_the_signatures_already_made(signing, identity, pki):
+    """The next signer's page image shows the boxes signed before (pdfium draws widgets only with forms)."""
+    from adapters.pdf.rendering import render_page
+
+    box = Box(page=0, x=40, y=400, width=180, height=60)
+    appearance = VisibleSignature(box=box, signer_name="Alice MARTIN",
+                                  signed_at=datetime(2026, 11, 28, 13, 5, tzinfo=timezone.utc),
+                                  level_label="Niv 2 : avancée")
+    blank = corpus.text_pdf(1, last_fill=0.0)
+    signed = signing.sign(blank, _request(identity, PadesLevel.B_B, appearance=appearance))
+    assert render_page(signed, 1, 600) != render_page(blank, 1, 600)

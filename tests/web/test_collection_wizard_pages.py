@@ -389,7 +389,8 @@ def test_placement_shows_the_default_and_accepts_a_preset_or_a_click(client, con
     document_id = details(container, owner, collection_id).documents[0].document_id
     page = client.get(f"/collectes/{collection_id}/placement")
     assert page.status_code == 200
-    assert "Jessica Poussart\u00a0: page 2" in page.text and "par défaut, en bas de la dernière page" in page.text
+    assert re.search(f'Jessica Poussart\u00a0: <a href="#document-{document_id}-page-2">page 2</a> '
+                     '<span class="muted">\\(par défaut\\)</span>', page.text), page.text
     assert f'/documents/{document_id}/pages/2?largeur=600' in page.text
     preset = post_form(client, f"/collectes/{collection_id}/placement",
                        {"document_id": document_id, "signer_id": me, "page": "1", "position": "haut-droite"})
@@ -422,7 +423,7 @@ def test_the_recap_sends_the_collection(client, container, owner):
     add_external(client, collection_id)
     recap = client.get(f"/collectes/{collection_id}/recapitulatif")
     assert "Invitations séquentielles" in recap.text and "Paul Martin" in recap.text
-    assert "13 décembre 2026 à 10 h 00" in recap.text
+    assert "13 décembre 2026 à 23 h 59" in recap.text
     assert '<button type="submit">Envoyer</button>' in recap.text
     sent = post_form(client, f"/collectes/{collection_id}/envoyer")
     assert sent.status_code == 303 and sent.headers["location"] == f"/collectes/{collection_id}"

@@ -225,6 +225,56 @@ def test_the_capture_asks_for_the_checkbox_and_a_photo(client, container, owner,
     assert client.get(f"/qcp/{eid}/statut").json()["next_step"] == "capture"
 
 
+def _capture_photo_page(client, container, owner, phone) -> str:
+    """Up to the capture's first photo on the phone; the capture page's path."""
+    login(client)
+    eid = start(client, owner)
+    qr = through_consents(client, container, eid)
+    intro = phone.get(_path(qr_link(qr)), follow_redirects=True)
+    return urlsplit(str(intro.url)).path
+
+
+def _send_photo(phone, path: str, photo: bytes) -> Any:
+    return phone.post(f"{path}/photo", data={"_csrf_token": csrf(phone), "device": "phone", "step": "document_centre"},
+                      files={"image": ("photo.png", photo, "image/png")}, follow_redirects=False)
+
+
+def test_a_photo_at_the_limit_is_taken_from_the_spooled_file(client, container, owner, lcp, phone, monkeypatch):
+    from ports.identity import MAX_CAPTURE_IMAGE_BYTES
+    from ports.uploads import UploadedFile
+
+    path = _capture_photo_page(client, container, owner, phone)
+    verifier = container.adapters.identity_verifier()
+    original, handed = verifier.submit_capture, []
+
+    def recording(session_ref, step, image, content_type):
+        handed.append(image)
+        return original(session_ref, step, image, content_type)
+
+    monkeypatch.setattr(verifier, "submit_capture", recording)
+    sent = _send_photo(phone, path, PNG + b"\0" * (MAX_CAPTURE_IMAGE_BYTES - len(PNG)))
+    assert sent.status_code == 303, sent.text
+    assert len(handed) == 1 and isinstance(handed[0], UploadedFile) and not isinstance(handed[0], bytes)
+    assert handed[0].size == MAX_CAPTURE_IMAGE_BYTES
+
+
+def test_a_photo_over_the_limit_is_refused_in_french(client, container, owner, lcp, phone):
+    from entrypoints.web.pages.capture import PHOTO_BODY_LIMIT
+    from ports.identity import MAX_CAPTURE_IMAGE_BYTES
+
+    path = _capture_photo_page(client, container, owner, phone)
+    # One byte over the photo's limit: the body fits the form's margin, the provider refuses it.
+    over = _send_photo(phone, path, PNG + b"\0" * (MAX_CAPTURE_IMAGE_BYTES + 1 - len(PNG)))
+    assert over.status_code == 422
+    assert "Cette photo n’a pas pu être prise en compte" in over.text and "10\u00a0Mo au plus" in over.text
+    # A body over the route's limit is refused as it arrives, before the provider sees it.
+    too_big = _send_photo(phone, path, PNG + b"\0" * PHOTO_BODY_LIMIT)
+    assert too_big.status_code == 413
+    assert too_big.headers["content-type"].startswith("text/html") and "trop volumineux" in too_big.text
+    page = phone.get(path, params={"device": "phone", "etape": "photo", "vu": "1"})
+    assert 'name="step" value="document_centre"' in page.text  # nothing was taken
+
+
 def test_wrong_email_code_five_times_kills_it_and_a_new_code_works(client, container, owner, lcp):
     login(client)
     eid = start(client, owner)

@@ -149,3 +149,34 @@ def test_a_body_under_the_limit_reaches_the_route(port) -> None:
         status, _, _ = _read_response(sock)
     # Past the size check, then refused for want of a session (CSRF or login): not 413.
     assert status in (401, 403)
+
+
+def test_an_identity_photo_streamed_over_its_limit_is_refused_with_problem_details_as_it_arrives(port) -> None:
+    """The API's photo is the raw body: 10 MB at most, whatever ``max_upload_mb`` says."""
+    def chunks() -> Iterator[bytes]:
+        yield b"8\r\n\x89PNG\r\n\x1a\n\r\n"
+        for _ in range(800):  # 50 MB announced by no header, the limit is 10 MB
+            block = b"0" * (64 * 1024)
+            yield f"{len(block):x}\r\n".encode() + block + b"\r\n"
+        yield b"0\r\n\r\n"
+
+    head = (b"POST /api/v1/identity-captures/some-session/images/document_centre HTTP/1.1\r\n"
+            b"Host: 127.0.0.1\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(head)
+        sent = _send_until_answered(sock, chunks())
+        status, headers, body = _read_response(sock)
+    assert status == 413
+    assert headers["content-type"].startswith("application/problem+json")
+    assert b'"status":413' in body.replace(b" ", b"")
+    assert sent < 30 * MB  # answered once past 10 MB, while most of the 50 MB were still to come
+
+
+def test_an_identity_photo_page_body_over_its_limit_is_refused_in_french_before_it_is_sent(port) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(_head("/identity/capture/some-session/photo", length=50 * MB))
+        sent = _send_until_answered(sock, iter([_part()] + [b"0" * (64 * 1024)] * 799))
+        status, headers, body = _read_response(sock)
+    assert status == 413
+    assert sent < 16 * MB
+    assert headers["content-type"].startswith("text/html") and "volumineux" in body.decode()

@@ -74,6 +74,15 @@ class PonyCollectionRepository(PonyRepository):
         for token_hash in wanted - current.keys():
             self._links(token_hash=token_hash, collection_id=collection.id)
 
+    def remove(self, collection: Collection) -> None:
+        with self._uow.storage_errors_translated():
+            self._uow.forget((self.kind, collection.id))
+            for link in self._links.select(lambda l: l.collection_id == collection.id)[:]:
+                link.delete()
+            row = self._rows.get(id=collection.id)
+            if row is not None:
+                row.delete()
+
     def by_download_token_hash(self, token_hash: str) -> Collection | None:
         # The JSON holds the links' hashes: the database narrows, the aggregate confirms.
         return next((found for found in self._select(lambda rows: rows.select(lambda c: token_hash in c.data))

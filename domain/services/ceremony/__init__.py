@@ -2,7 +2,7 @@
 
 One module per capability:
 
-- ``opening``: the signer's page (``open_ceremony``, ``ceremony_status``, the documents to read, ``refuse``);
+- ``opening``: the signer's page (``view_ceremony``, ``open_ceremony``, ``ceremony_status``, the documents to read, ``refuse``);
 - ``signer_identity``: level 3 for an external signer, the identity check before the code;
 - ``signing``: ``request_signing_code``, ``sign`` and the worker's ``finalise_signature`` (trusted
   time was unavailable), all taking one ``SigningPorts`` the composition root builds;
@@ -24,6 +24,7 @@ from domain.services.ceremony.opening import (
     read_document_for_signer,
     refuse,
     render_page_for_signer,
+    view_ceremony,
 )
 from domain.services.ceremony.signer_identity import identity_check_outcome, record_identity_check, start_identity_check
 from domain.services.ceremony.signing import (
@@ -39,6 +40,6 @@ __all__ = [
     "CeremonyDocument", "CeremonyView", "CodeSent", "SignOutcome", "SigningPorts", "attach_prepared_versions",
     "build_prepared_versions", "ceremony_status", "download_by_link", "evidence_for_member", "finalise_collection",
     "finalise_signature", "identity_check_outcome", "open_ceremony", "prepare_fields", "read_document_for_signer",
-    "record_identity_check", "refuse", "render_page_for_signer", "request_signing_code", "seal_evidence", "seal_pending_evidence", "sign",
-    "signed_document_for_member", "start_identity_check",
+    "record_identity_check", "refuse", "render_page_for_signer", "request_signing_code", "seal_evidence",
+    "seal_pending_evidence", "sign", "signed_document_for_member", "start_identity_check", "view_ceremony",
 ]

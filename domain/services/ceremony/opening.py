@@ -14,6 +14,7 @@ from domain.model.errors import DocumentNotPrepared, InvalidValue, SignatureBein
 from domain.model.jobs import JobSpec
 from domain.model.one_time_code import bind_payload
 from domain.model.signer import Signer, SignerStatus
+from domain.model.tokens import hash_token
 from domain.services.audit import sync_timeline
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
@@ -32,7 +33,7 @@ from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 
 __all__ = ["CeremonyDocument", "CeremonyView", "ceremony_status", "open_ceremony", "read_document_for_signer",
-           "refuse"]
+           "refuse", "view_ceremony"]
 
 
 @frozen
@@ -69,6 +70,12 @@ class CeremonyView:
     # shown): None until the documents carry their signature fields (the first opening adds them).
     code_digest: str | None = None
     others_told_of_refusal: int = 0  # once this signer refused: how many other signers were told
+
+    @property
+    def steps_left(self) -> bool:
+        """The signer still has something to do on their page (read, accept, sign or refuse)."""
+        return (self.signer_status not in ("signed", "finalising", "refused")
+                and self.collection_status == CollectionStatus.IN_PROGRESS.value)
 
 
 def _finalising(collection: Collection, signer: Signer) -> bool:
@@ -114,6 +121,27 @@ def open_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signin
     now = clock.now()
     with uow() as tx:
         collection, signer = signer_by_link(tx, token, now)
+    return _opened(uow, clock, store, signing, locks, token, context, now, collection, signer)
+
+
+def view_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning,
+                  locks: SigningLocks, token: str, context: RequestContext | None = None) -> CeremonyView:
+    """The signer's page in one read transaction: where the ceremony stands (signed, being
+    finalised, refused, ended: returned as it is, nothing recorded); when there are steps left,
+    the link is checked and the first opening recorded as :func:`open_ceremony` does."""
+    now = clock.now()
+    with uow() as tx:
+        collection, signer = signer_by_link(tx, token, now, running=False)
+    view = _view(collection, signer)
+    if not view.steps_left:
+        return view
+    signer = collection.signer_for_link(hash_token(token), now)  # an expired link is refused here
+    return _opened(uow, clock, store, signing, locks, token, context, now, collection, signer)
+
+
+def _opened(uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning, locks: SigningLocks,
+            token: str, context: RequestContext | None, now: datetime, collection: Collection,
+            signer: Signer) -> CeremonyView:
     if signer.status is SignerStatus.INVITED:
         collection = retrying(lambda: _record_first_opening(uow, token, now, context))
     else:

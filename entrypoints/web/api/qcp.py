@@ -26,9 +26,12 @@ from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.pages.capture import capture_finished
 from entrypoints.web.problems import problem_responses
-from ports.identity import CaptureHost
+from entrypoints.web.upload_limit import RAW_BODY, SPOOLED_BODY, UPLOAD
+from ports.identity import MAX_CAPTURE_IMAGE_BYTES, CaptureHost
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024 + 4096
+# One photo is the whole body: a bigger one is refused (413) as it arrives, by the upload
+# middleware, which spools the body to disk (never whole in memory).
+MAX_IMAGE_BYTES = MAX_CAPTURE_IMAGE_BYTES
 
 # Wire shapes -------------------------------------------------------------------------------
 
@@ -486,18 +489,23 @@ class IdentityCapturesController(Controller):
 
     @post("/{session_ref:str}/images/{step:str}", operation_id="submitIdentityImage", summary="Envoyer une photo",
           status_code=HTTP_200_OK, sync_to_thread=True, request_max_body_size=MAX_IMAGE_BYTES,
-          responses=problem_responses(403, 404, 409, 413, 422))
+          opt={UPLOAD: MAX_IMAGE_BYTES, RAW_BODY: True}, responses=problem_responses(403, 404, 409, 413, 422))
     def submit(self, request: Request[Any, Any, Any], session_ref: FromPath[str], step: FromPath[str],
                body: RawBody, use_cases: NamedDependency[UseCases]) -> CaptureProgressOut:
         """One step's photo as the raw body (``image/jpeg``, ``image/png`` or ``image/webp``);
         a retake replaces it. Steps: document_centre, document_tilt, document_portrait,
-        face_centre, face_turn, face_cover_eye."""
+        face_centre, face_turn, face_cover_eye. At most 10 MB: a bigger body is refused (413) as
+        it arrives."""
         try:
             wanted = CaptureStep(step)
         except ValueError:
             raise IdentityCaptureRefused("unknown capture step") from None
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
-        return _progress(_host(use_cases).submit_capture(session_ref, wanted, body, content_type))
+        # The body was spooled to disk as it arrived (``body`` is then empty: it stays declared for
+        # the API description); the provider reads the photo from there as a stream.
+        spooled = request.scope.get(SPOOLED_BODY)
+        image = spooled if spooled is not None else body
+        return _progress(_host(use_cases).submit_capture(session_ref, wanted, image, content_type))
 
     @post("/{session_ref:str}/completion", operation_id="finishIdentityCapture", summary="Terminer la capture",
           status_code=HTTP_200_OK, sync_to_thread=True, responses=problem_responses(403, 404, 409, 422))

@@ -29,11 +29,11 @@ from entrypoints.web.i18n import N_
 from entrypoints.web.pages.ceremony import SESSION_SIGNER_RETURN
 from entrypoints.web.pages.common import error_text, form_error_status, on_phone, render, see_other
 from entrypoints.web.pages.qcp import SESSION_RETURN
-from entrypoints.web.upload_limit import ENVELOPE_MARGIN, UPLOAD
-from ports.identity import CaptureHost
+from entrypoints.web.upload_limit import ENVELOPE_MARGIN, UPLOAD, SpooledUpload, upload_content
+from ports.identity import MAX_CAPTURE_IMAGE_BYTES, CaptureHost
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-PHOTO_BODY_LIMIT = 10 * 1024 * 1024 + ENVELOPE_MARGIN
+PHOTO_BODY_LIMIT = MAX_CAPTURE_IMAGE_BYTES + ENVELOPE_MARGIN
 
 READY_REQUIRED = N_("Cochez la case pour continuer.")
 PHOTO_REQUIRED = N_("Prenez la photo (ou choisissez-la) avant de l’envoyer.")
@@ -127,8 +127,8 @@ def identity_capture(request: Request, session_ref: FromPath[str], use_cases: Na
 
 
 # A photo of at most 10 MB (the identity sessions' own limit) and the form's fields: refused while
-# it arrives beyond that, spooled to disk by the upload middleware, read here (the identity port
-# takes the image's bytes, 10 MB at most).
+# it arrives beyond that, spooled to disk by the upload middleware; the provider gets the spooled
+# file and reads it as a stream (never whole in the web process).
 @post("/identity/capture/{session_ref:str}/photo", name="identity_capture_photo", sync_to_thread=True,
       opt={UPLOAD: PHOTO_BODY_LIMIT})
 def identity_capture_photo(request: Request, session_ref: FromPath[str], data: MultipartData,
@@ -136,9 +136,10 @@ def identity_capture_photo(request: Request, session_ref: FromPath[str], data: M
     host = _host(use_cases)
     device = _device(str(data.get("device") or ""))
     upload = data.get("image")
-    image, content_type = b"", ""
+    image: bytes | SpooledUpload = b""
+    content_type = ""
     if isinstance(upload, UploadFile):
-        image = upload.file.read()
+        image = upload_content(upload)
         content_type = upload.content_type or ""
     progress = _progress(host, session_ref)
     if not progress.remaining:
@@ -147,7 +148,7 @@ def identity_capture_photo(request: Request, session_ref: FromPath[str], data: M
         step = CaptureStep(str(data.get("step") or ""))
     except ValueError:
         step = progress.remaining[0]
-    if not image:
+    if not (image.size if isinstance(image, SpooledUpload) else image):
         return _capture_page(request, progress, device, "photo", status=400, errors={"image": PHOTO_REQUIRED})
     try:
         progress = host.submit_capture(session_ref, step, image, content_type)

@@ -151,14 +151,14 @@ def _step_error(request: Request, use_cases: UseCases, token: str, exc: DomainEr
 
 @get("/signature/{token:str}", name="signer_ceremony", sync_to_thread=True)
 def ceremony_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
-    view = _live_view(use_cases, request, token)
-    if isinstance(view, Response):
-        return view
+    """One read transaction (``view_ceremony``): the outcome page, or the steps (the first
+    opening, only, writes)."""
     try:
-        view = use_cases.open_ceremony(token=token, context=request_context(request))
+        view = use_cases.view_ceremony(token=token, context=request_context(request))
     except DomainError as exc:
         return _step_error(request, use_cases, token, exc)
-    return _steps_page(request, view, token)
+    ended = _ended_page(request, view, token)
+    return ended if ended is not None else _steps_page(request, view, token)
 
 
 _PAGE_CACHE: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()

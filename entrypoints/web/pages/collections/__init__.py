@@ -20,7 +20,7 @@ collections_router = Router(path="/", route_handlers=[
     documents.add_documents, documents.remove_document, documents.page_image, documents.download_original,
     wizard.informations, wizard.save_informations, wizard.options, wizard.save_options, wizard.add_observer,
     wizard.remove_observer, wizard.signers, wizard.save_signers, wizard.add_signer, wizard.placement, wizard.place,
-    wizard.recap, wizard.send, manage.collection, manage.remind, manage.reorder_running, manage.replace_form,
+    wizard.recap, wizard.send, wizard.discard_form, wizard.discard, manage.collection, manage.remind, manage.reorder_running, manage.replace_form,
     manage.replace, manage.cancel_form, manage.cancel,
 ], dependencies={"viewer": Provide(provide_preparer, sync_to_thread=True)},
     exception_handlers={CannotPrepare: on_cannot_prepare}, include_in_schema=False)

@@ -35,6 +35,8 @@ from entrypoints.web.pages.common import (
 )
 from entrypoints.web.upload_limit import UPLOAD, upload_content
 
+SESSION_REFUSALS = "upload_refusals"  # files refused while creating a draft, shown on its page
+
 
 def _uploads(data: dict[str, Any] | None, name: str = "fichiers") -> list[UploadFile]:
     value = (data or {}).get(name)
@@ -90,10 +92,13 @@ def create_collection(request: Request, data: MultipartData, viewer: NamedDepend
         return wizard_page(request, viewer, "documents.html", "documents", None, status=400,
                            limit_mb=upload_limit_mb(settings), refusals=[], errors={"fichiers": NO_FILE})
     collection_id, refusals = _store_files(request, use_cases, viewer, None, files)
-    if refusals:
-        details = load_details(use_cases, viewer, collection_id) if collection_id else None
-        return wizard_page(request, viewer, "documents.html", "documents", details, status=422,
+    if refusals and collection_id is None:
+        return wizard_page(request, viewer, "documents.html", "documents", None, status=422,
                            limit_mb=upload_limit_mb(settings), refusals=refusals)
+    if refusals:
+        # The draft exists now: its own address, so a reload or « Précédent » finds it, the
+        # refused files listed there once.
+        request.session[SESSION_REFUSALS] = refusals
     return see_other(f"/collectes/{collection_id}/documents")
 
 
@@ -103,8 +108,9 @@ def documents(request: Request, collection_id: FromPath[str], viewer: NamedDepen
     details = load_details(use_cases, viewer, collection_id)
     if details.summary.status is not CollectionStatus.DRAFT:
         return see_other(f"/collectes/{collection_id}")
+    refusals = request.session.pop(SESSION_REFUSALS, None) or []
     return wizard_page(request, viewer, "documents.html", "documents", details, limit_mb=upload_limit_mb(settings),
-                       refusals=[])
+                       refusals=refusals)
 
 
 @post("/collectes/{collection_id:str}/documents", name="add_documents", sync_to_thread=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response
@@ -12,6 +12,7 @@ from litestar.params import Body
 from litestar.response import Template
 
 from domain.model.cabinet import Delegation
+from domain.model.collection import deadline_on
 from domain.model.intake import CEILING_MAX_BYTES, MB
 from domain.model.signer import SignatureLevel
 from entrypoints.composition.use_cases import UseCases
@@ -27,7 +28,6 @@ MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MU
 UPLOAD_MAX_BODY = CEILING_MAX_BYTES + MB
 THUMBNAIL_WIDTH = 160
 PAGE_WIDTH = 600
-MAX_PLACEMENT_PAGES = 30
 
 NO_PREPARE = N_("Préparer et suivre des collectes demande la délégation « Préparer » dans ce cabinet. "
                 "Demandez-la à l’expert-comptable titulaire du cabinet.")
@@ -84,8 +84,8 @@ def paris_date(moment: datetime) -> date:
 
 
 def end_of_day(day: date) -> datetime:
-    """A deadline chosen as a day runs to the end of that day in Paris."""
-    return datetime.combine(day, time(23, 59), tzinfo=DISPLAY_TZ).astimezone(UTC)
+    """A deadline chosen as a day runs to the end of that day (the domain's rule)."""
+    return deadline_on(day)
 
 
 def step_of(details: Any) -> str:

@@ -16,6 +16,7 @@ from domain.model.errors import DomainError, NoSigner
 from domain.model.signer import SignerKind
 from domain.services.signer_levels import default_level, levels_offered
 from entrypoints.composition.use_cases import UseCases
+from entrypoints.web.collection_labels import STEPS
 from entrypoints.web.deps import Viewer, request_context
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_
@@ -24,7 +25,6 @@ from entrypoints.web.pages.collections.shared import (
     EMAIL_REQUIRED,
     GIVEN_NAMES_REQUIRED,
     LEVEL_INVALID,
-    MAX_PLACEMENT_PAGES,
     MEMBER_REQUIRED,
     NUMBER_INVALID,
     PAGE_WIDTH,
@@ -308,10 +308,15 @@ def save_signers(request: Request, collection_id: FromPath[str], data: FormData,
     if not errors and verb == "valider" and not details.signers:
         errors["_signers"] = describe(NoSigner()).message
     if errors:
+        # The levels and the mode chosen stay as chosen, not as saved, so re-submitting keeps them.
+        chosen = {f"level-{s.signer_id}": form_value(data, f"level-{s.signer_id}") for s in details.signers}
         return _signers_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
-                             status=form_error_status(422), errors=errors)
+                             status=form_error_status(422), errors=errors,
+                             values={**{k: v for k, v in chosen.items() if v}, "mode": form_value(data, "mode")})
     if verb == "valider":
         return see_other(f"/collectes/{collection_id}/placement")
+    if verb in ("monter", "descendre", "ordre"):
+        flash(request, N_("Ordre des signataires enregistré."))
     anchor = f"#signataire-{target}" if verb in ("monter", "descendre") and target else "#signataires"
     return see_other(f"/collectes/{collection_id}/signataires{anchor}")
 
@@ -346,7 +351,8 @@ def add_signer(request: Request, collection_id: FromPath[str], data: FormData, v
                use_cases: NamedDependency[UseCases]) -> Response:
     """« M’ajouter », « Membres du cabinet » and « Autre »."""
     kind_value = form_value(data, "kind")
-    values = {name: form_value(data, name) for name in (*_IDENTITY_FIELDS, "member_id")}
+    # Every value typed or chosen is shown again after a refusal, the level too.
+    values = {name: form_value(data, name) for name in (*_IDENTITY_FIELDS, "member_id", "level")}
     form_key = {"myself": "_myself", "member": "_member"}.get(kind_value, "_other")
     kind = SignerKind(kind_value) if kind_value in (k.value for k in SignerKind) else SignerKind.EXTERNAL
     arguments, has_mobile, errors = _new_signer(use_cases, viewer, kind, values)
@@ -389,7 +395,7 @@ def placement(request: Request, collection_id: FromPath[str], viewer: NamedDepen
 def _placement_page(request: Request, viewer: Viewer, details: Any, *,
                     status: int = 200, **context: Any) -> Template:
     return wizard_page(request, viewer, "placement.html", "placement", details, status=status,
-                       sizes=page_sizes(details), max_pages=MAX_PLACEMENT_PAGES,
+                       sizes=page_sizes(details),
                        page_width=PAGE_WIDTH, box=(FIELD_WIDTH, FIELD_HEIGHT),
                        names={s.signer_id: s.display_name for s in details.signers},
                        chosen_signer=request.query_params.get("signataire", ""), **context)
@@ -431,6 +437,30 @@ def place(request: Request, collection_id: FromPath[str], data: FormData, viewer
         f"/collectes/{collection_id}/placement?signataire={signer_id}#document-{document_id}",
         message=N_("Emplacement de signature enregistré."),
         refused=lambda exc: _placement_page(request, viewer, details, **refusal(request, exc, error_key)))
+
+
+# -- « Supprimer le brouillon » ------------------------------------------------------------------------------
+
+
+@get("/collectes/{collection_id:str}/supprimer", name="discard_draft_form", sync_to_thread=True)
+def discard_form(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
+                 use_cases: NamedDependency[UseCases]) -> Response:
+    """The confirmation: a draft goes only on a deliberate POST."""
+    details = load_details(use_cases, viewer, collection_id)
+    if details.summary.status is not CollectionStatus.DRAFT:
+        return see_other(f"/collectes/{collection_id}")
+    back = request.query_params.get("depuis", "")
+    return wizard_page(request, viewer, "discard.html", "supprimer", details,
+                       back=back if back in {key for key, _label in STEPS} else "recapitulatif")
+
+
+@post("/collectes/{collection_id:str}/supprimer", name="discard_draft", sync_to_thread=True)
+def discard(request: Request, collection_id: FromPath[str], viewer: NamedDependency[Viewer],
+            use_cases: NamedDependency[UseCases]) -> Response:
+    use_cases.discard_collection_draft(context=request_context(request), collection_id=collection_id,
+                                       by_person_id=viewer.person_id)
+    flash(request, N_("Brouillon supprimé."))
+    return see_other("/collectes")
 
 
 # -- step 6: récapitulatif -------------------------------------------------------------------------------------

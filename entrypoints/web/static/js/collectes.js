@@ -67,7 +67,52 @@
         }, function () { submitWith(form, "enregistrer"); });
       });
     });
-    if (!rows || typeof Sortable === "undefined") return;
+    if (!rows) return;
+    // A new order is saved in the background too, and said in the live region: « Paul Martin :
+    // position 2 sur 3. » A screen reader user hears what moved, and the focus stays put.
+    function announce(text) {
+      if (!status) return;
+      status.textContent = "";
+      window.setTimeout(function () { status.textContent = text; }, 50);
+    }
+    function renumber() {
+      var all = rows.querySelectorAll(".signer-row");
+      Array.prototype.forEach.call(all, function (row, index) {
+        row.querySelector(".position").textContent = String(index + 1);
+        var up = row.querySelector(".move-up");
+        var down = row.querySelector(".move-down");
+        if (up) up.disabled = index === 0;
+        if (down) down.disabled = index === all.length - 1;
+      });
+    }
+    function saveOrder(row) {
+      renumber();
+      var all = Array.prototype.slice.call(rows.querySelectorAll(".signer-row"));
+      var message = (status && status.dataset.moved || "")
+        .replace("%(name)s", row.dataset.name || "")
+        .replace("%(position)s", String(all.indexOf(row) + 1))
+        .replace("%(count)s", String(all.length));
+      var data = new URLSearchParams(new FormData(form));
+      data.append("action", "ordre");
+      fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin"}).then(function (response) {
+        if (!response.ok) { submitWith(form, "ordre"); return; }
+        announce(message);
+      }, function () { submitWith(form, "ordre"); });
+    }
+    Array.prototype.forEach.call(rows.querySelectorAll(".move-up, .move-down"), function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        var row = button.closest(".signer-row");
+        var up = button.classList.contains("move-up");
+        var other = up ? row.previousElementSibling : row.nextElementSibling;
+        if (!other) return;
+        rows.insertBefore(row, up ? other : other.nextElementSibling);
+        saveOrder(row);
+        // The focus stays on the row's button, or its twin when it became disabled at an end.
+        (button.disabled ? row.querySelector(up ? ".move-down" : ".move-up") : button).focus();
+      });
+    });
+    if (typeof Sortable === "undefined") return;
     var before = null;
     function order() {
       return Array.prototype.map.call(rows.querySelectorAll("input[name=order]"), function (i) { return i.value; }).join(",");
@@ -77,12 +122,9 @@
       animation: 150,
       forceFallback: true,
       onStart: function () { before = order(); },
-      onEnd: function () {
+      onEnd: function (event) {
         if (order() === before) return;
-        Array.prototype.forEach.call(rows.querySelectorAll(".position"), function (cell, index) {
-          cell.textContent = String(index + 1);
-        });
-        submitWith(form, "ordre");
+        saveOrder(event.item);
       }
     });
     rows.classList.add("sortable");
@@ -92,6 +134,14 @@
   function placement() {
     var form = document.getElementById("click-form");
     if (!form) return;
+    // « Aller à la page »: however long the document, any page is one step away.
+    Array.prototype.forEach.call(document.querySelectorAll(".page-jump"), function (jump) {
+      jump.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var target = document.getElementById("document-" + jump.dataset.document + "-page-" + jump.querySelector("input").value);
+        if (target) target.scrollIntoView();
+      });
+    });
     Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) { el.hidden = false; });
     Array.prototype.forEach.call(document.querySelectorAll(".page-canvas"), function (canvas) {
       var width = parseFloat(canvas.dataset.width);
