@@ -119,17 +119,18 @@ def test_parallel_calls_with_one_key_each_create_their_collection(real_container
         secret = created.json()["secret"]
     barrier, answers = threading.Barrier(4), []
 
-    def upload(n: int) -> None:
-        with TestClient(app) as program:
+    # One client (one app lifespan) shared by four threads: its portal runs their requests at once.
+    with TestClient(app) as program:
+        def upload(n: int) -> None:
             barrier.wait()
             answer = program.post("/api/v1/collections", headers={"Authorization": f"Bearer {secret}"},
                                   data={"cabinet_id": cabinet["cabinet_id"]},
                                   files=[("files", (f"mission-{n}.pdf", corpus.minimal_pdf(1), "application/pdf"))])
             answers.append((answer.status_code, answer.text[:300]))
 
-    threads = [threading.Thread(target=upload, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+        threads = [threading.Thread(target=upload, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
     assert [status for status, _ in answers] == [201] * 4, answers
