@@ -117,7 +117,7 @@ class FakePdfSigning(StoredDocumentOperations):
     def append_signature_page_file(self, source: Path, destination: Path, page: SignaturePage) -> None:
         pdf = Path(source).read_bytes()
         self._check(pdf)
-        _write_atomically(destination, pdf + b"%%SEING-FAKE-SIGNATURE-PAGE %s\n%%%%EOF\n"
+        _write_atomically(destination, pdf + b"%%SEING-FAKE-ADDED-PAGE %s\n%%%%EOF\n"
                           % page.document_name.encode("utf-8", errors="replace"))
 
 

@@ -289,11 +289,16 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
         # No blank room: a signature page for the boxes. Never on a signed PDF (a new page would
         # break its signatures): its boxes stay stacked at the bottom of the last page.
         last = info.page_sizes[-1]
-        uploaded_sha256 = ref.sha256
-        ref = signing.append_signature_page_document(store, ref.sha256, SignaturePage(
-            width=last.width, height=last.height, document_name=document_name, header_height=SIGNATURE_PAGE_HEADER))
-        page_sizes = (*info.page_sizes, last)
-        slots = signature_page_slots(last, len(page_sizes))
+        try:
+            extended = signing.append_signature_page_document(store, ref.sha256, SignaturePage(
+                width=last.width, height=last.height, document_name=document_name,
+                header_height=SIGNATURE_PAGE_HEADER))
+        except InvalidPdf:
+            pass  # a file the page cannot be added to (its page tree): the boxes stay stacked
+        else:
+            uploaded_sha256, ref = ref.sha256, extended
+            page_sizes = (*info.page_sizes, last)
+            slots = signature_page_slots(last, len(page_sizes))
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
