@@ -377,7 +377,7 @@ class Row:
 
 
 def page_rows(args: argparse.Namespace, work: Path) -> list[Row]:
-    workers = cores()
+    workers = 1 if args.tiny else cores()  # tiny: two web processes are started by the signing part
     stack = Stack(work / "page", args.database_url)
     try:
         [signer] = stack.signers(1)
@@ -474,11 +474,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=300, help="longest wait for the queue to empty")
     parser.add_argument("--parts", default="page,signing", type=lambda v: v.split(","),
                         help="which measurements: page, signing or both")
-    parser.add_argument("--tiny", action="store_true", help="prove it works: 1 round, 2 s, 4 connections, 2 signatures")
+    parser.add_argument("--tiny", action="store_true", help="prove it works: 1 round, 2 s, 4 connections, 2 signatures, one process per "
+                        "server for the page and one job worker process")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     args = parser.parse_args(argv)
     if args.tiny:
         args.rounds, args.seconds, args.connections, args.collections, args.clients = 1, 2, 4, 2, 2
+        # One job worker process is enough for two signatures; a second one only competes with the
+        # web process's start-up for the cores (`seing worker --processes` is tested on its own).
+        args.worker_processes = 1
     return args
 
 

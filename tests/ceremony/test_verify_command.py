@@ -49,6 +49,23 @@ def _seing(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=120)
 
 
+class _Ran:
+    def __init__(self, returncode: int, stdout: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, ""
+
+
+def _seing_here(args: list[str], cwd: Path, monkeypatch, capsys) -> _Ran:
+    """`seing verify` as ``_seing`` runs it (from ``cwd``, no SEING_ setting), in this process: the
+    tests above prove the command as a separate program; the ones that only read its report spare
+    a Python start-up (seconds on a loaded machine) each."""
+    for name in [n for n in os.environ if n.startswith("SEING_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    code = cli.main(["verify", *args])
+    return _Ran(code, capsys.readouterr().out)
+
+
 def test_seing_verify_in_an_empty_directory_leaves_it_empty_and_says_how_to_trust(files, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -75,9 +92,9 @@ def test_inside_an_instance_seing_verify_trusts_its_ca_and_says_so(files, tmp_pa
     assert sorted(p.relative_to(files.instance) for p in files.instance.rglob("*")) == before
 
 
-def test_seing_verify_speaks_english_on_request(files, tmp_path):
-    english = _seing(["--lang", "en", "--root", str(files.dir / "root.pem"), str(files.dir / "lettre-signe.pdf")],
-                     tmp_path)
+def test_seing_verify_speaks_english_on_request(files, tmp_path, monkeypatch, capsys):
+    english = _seing_here(["--lang", "en", "--root", str(files.dir / "root.pem"),
+                           str(files.dir / "lettre-signe.pdf")], tmp_path, monkeypatch, capsys)
     assert english.returncode == 0, english.stdout + english.stderr
     assert "Result: VALID" in english.stdout and "Trust: root given with --root" in english.stdout
     assert "Résultat" not in english.stdout
@@ -179,7 +196,11 @@ def foreign_signed(tmp_path_factory):
     return out
 
 
-def test_a_foreign_signature_is_reported_valid_from_an_unknown_authority_and_ours_valid(foreign_signed, tmp_path):
+def test_a_foreign_signature_is_reported_valid_from_an_unknown_authority_and_ours_valid(foreign_signed, tmp_path,
+                                                                                        monkeypatch, capsys):
+    def _seing(args, cwd):
+        return _seing_here(args, cwd, monkeypatch, capsys)
+
     result = _seing(["--root", str(foreign_signed / "root.pem"), str(foreign_signed / "signe.pdf")], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("État : valide, émise par une autorité que Seing ne connaît pas") == 1
@@ -196,8 +217,10 @@ def test_a_foreign_signature_is_reported_valid_from_an_unknown_authority_and_our
     assert "valid, issued by an authority Seing does not know" in text.stdout
 
 
-def test_a_file_signed_only_by_an_unknown_authority_cannot_be_vouched_for(foreign_signed, tmp_path):
-    result = _seing(["--root", str(foreign_signed / "root.pem"), str(foreign_signed / "etranger.pdf")], tmp_path)
+def test_a_file_signed_only_by_an_unknown_authority_cannot_be_vouched_for(foreign_signed, tmp_path, monkeypatch,
+                                                                          capsys):
+    result = _seing_here(["--root", str(foreign_signed / "root.pem"), str(foreign_signed / "etranger.pdf")],
+                         tmp_path, monkeypatch, capsys)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "valide, émise par une autorité que Seing ne connaît pas" in result.stdout
     assert "Résultat : IMPOSSIBLE À VÉRIFIER" in result.stdout
