@@ -14,6 +14,7 @@ from adapters.memory.ids import SequentialIds
 from adapters.memory.persistence import InMemoryJobStore, InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.security import PlainPasswordHasher
 from adapters.pdf.inspection import PyHankoPdfiumInspector
+from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from domain.model.cabinet import Delegation, Member, Role
 from domain.model.certificates import Certificate
@@ -88,7 +89,8 @@ class World:
 
     def call(self, use_case, **kwargs):
         ports = {"uow": self.uow, "clock": self.clock, "ids": self.ids, "store": self.documents,
-                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "signing": _DRY_RUN_ONLY}
+                 "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "signing": _DRY_RUN_ONLY,
+                 "renderer": PdfiumPageRenderer()}
         wanted = inspect.signature(use_case).parameters
         return use_case(**{k: v for k, v in ports.items() if k in wanted}, **kwargs)
 
