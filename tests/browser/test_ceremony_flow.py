@@ -136,8 +136,8 @@ def test_a_level_2_signer_signs_on_a_phone_with_the_sms_code(live_server, browse
     shoot(page, "65-signataire-telechargement")
     check_accessibility(page)
     with page.expect_download() as pdf:
-        page.get_by_role("link", name="lettre-de-mission.pdf").click()
-    assert pdf.value.suggested_filename == "lettre-de-mission.pdf"
+        page.get_by_role("link", name="lettre-de-mission-signé.pdf").click()
+    assert pdf.value.suggested_filename == "lettre-de-mission-signé.pdf"  # the signed copy says so
     with page.expect_download() as evidence:
         page.get_by_role("link", name="Dossier de preuve (PDF)").click()
     assert evidence.value.suggested_filename.startswith("dossier-de-preuve-")
@@ -240,7 +240,7 @@ def test_anyone_verifies_a_signed_pdf_on_the_public_page(live_server, browser, s
         pytest.skip("no completed collection in this module's outbox")
     page.goto(signed)
     with page.expect_download() as pdf:
-        page.get_by_role("link", name="lettre-de-mission.pdf").click()
+        page.get_by_role("link", name="lettre-de-mission-signé.pdf").click()
     path = tmp_path / "signe.pdf"
     pdf.value.save_as(path)
     page.goto(f"{live_server.url}/verifier")

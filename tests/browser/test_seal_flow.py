@@ -84,6 +84,6 @@ def test_a_member_requests_the_owner_approves_and_the_member_seals_a_batch(live_
     check_accessibility(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="bilan.pdf").click()
-    assert download.value.suggested_filename == "bilan.pdf"
+    assert download.value.suggested_filename == "bilan-scellé.pdf"  # the sealed copy says so
     sealer.close()
     manager.close()

@@ -54,6 +54,8 @@ class World:
         self.clock = FixedClock()
         self.ids = SequentialIds(prefix)
         self.documents = InMemoryDocumentStore()
+        # In this process (no pool): the use case looks for blank room for the default boxes.
+        self.renderer = PdfiumPageRenderer()
         self.uow = functools.partial(InMemoryUnitOfWork, self.store, clock=self.clock)
         created = cabinets.create_cabinet(uow=self.uow, clock=self.clock, ids=self.ids,
                                           hasher=PlainPasswordHasher(), name="Cabinet Poussart", siren="732829320",
@@ -90,7 +92,7 @@ class World:
     def call(self, use_case, **kwargs):
         ports = {"uow": self.uow, "clock": self.clock, "ids": self.ids, "store": self.documents,
                  "inspector": PyHankoPdfiumInspector(), "policy": IntakePolicy(), "signing": _DRY_RUN_ONLY,
-                 "renderer": PdfiumPageRenderer()}
+                 "renderer": self.renderer}
         wanted = inspect.signature(use_case).parameters
         return use_case(**{k: v for k, v in ports.items() if k in wanted}, **kwargs)
 
