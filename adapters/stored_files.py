@@ -19,7 +19,7 @@ from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted
 from ports.documents import DocumentStore
-from ports.pdf_signing import SignatureField, SignatureRequest
+from ports.pdf_signing import SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["StoredDocumentOperations", "scratch_copy"]
@@ -63,6 +63,9 @@ class StoredDocumentOperations:
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         raise NotImplementedError
 
+    def append_signature_page_file(self, source: Path, destination: Path, page: SignaturePage) -> None:
+        raise NotImplementedError
+
     def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:
         raise NotImplementedError
 
@@ -93,6 +96,9 @@ class StoredDocumentOperations:
     def create_fields_document(self, store: DocumentStore, sha256: str,
                                fields: Sequence[SignatureField]) -> DocumentRef:
         return self._transform(store, sha256, lambda source, out: self.create_fields_file(source, out, fields))
+
+    def append_signature_page_document(self, store: DocumentStore, sha256: str, page: SignaturePage) -> DocumentRef:
+        return self._transform(store, sha256, lambda source, out: self.append_signature_page_file(source, out, page))
 
     def last_document_timestamp(self, store: DocumentStore, sha256: str) -> TimestampFacts | None:
         return self._on_copy(store, sha256, lambda source, _work: self.last_document_timestamp_file(source))

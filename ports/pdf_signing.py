@@ -71,6 +71,17 @@ class SignatureField:
 
 
 @frozen
+class SignaturePage:
+    """A blank page appended to a document for its signature boxes: ``width`` x ``height`` points,
+    « Page de signatures » and ``document_name`` written in its top ``header_height`` points."""
+
+    width: float
+    height: float
+    document_name: str
+    header_height: float
+
+
+@frozen
 class SigningIdentity:
     key_ref: KeyRef | None  # None only with ``remote``
     certificate: bytes  # DER of the signer's certificate
@@ -136,6 +147,11 @@ class PdfSigning(Protocol):
         """Store a copy with empty signature fields that later signers fill (``SignatureRequest.field_name``)."""
         ...
 
+    def append_signature_page_document(self, store: DocumentStore, sha256: str, page: SignaturePage) -> DocumentRef:
+        """Store a copy with ``page`` appended after the last one, in an incremental update (the
+        original's bytes are a prefix of the copy). Never asked for a PDF carrying signatures."""
+        ...
+
     def last_document_timestamp(self, store: DocumentStore, sha256: str) -> TimestampFacts | None:
         """What the stored PDF's last document timestamp rests on (its TSA chain's ends, its
         algorithms); None when the PDF has no document timestamp."""
@@ -160,6 +176,10 @@ class PdfSigning(Protocol):
 
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         """``create_fields_document``, file to file."""
+        ...
+
+    def append_signature_page_file(self, source: Path, destination: Path, page: SignaturePage) -> None:
+        """``append_signature_page_document``, file to file."""
         ...
 
     def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:

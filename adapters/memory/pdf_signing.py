@@ -18,7 +18,7 @@ from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf
 from ports.clock import Clock
-from ports.pdf_signing import SignatureField, SignatureRequest
+from ports.pdf_signing import SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["FakePdfSigning"]
@@ -113,6 +113,12 @@ class FakePdfSigning(StoredDocumentOperations):
 
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         _write_atomically(destination, self.create_fields(Path(source).read_bytes(), fields))
+
+    def append_signature_page_file(self, source: Path, destination: Path, page: SignaturePage) -> None:
+        pdf = Path(source).read_bytes()
+        self._check(pdf)
+        _write_atomically(destination, pdf + b"%%SEING-FAKE-ADDED-PAGE %s\n%%%%EOF\n"
+                          % page.document_name.encode("utf-8", errors="replace"))
 
 
 def _write_atomically(destination: Path, data: bytes) -> None:

@@ -51,7 +51,7 @@ _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256
            "deadline": "date limite", "destination": "destinataire", "approved": "accepté", "provider": "prestataire",
            "provider_code": "code du prestataire", "before": "avant", "after": "après",
            "certificate_serial": "certificat n°", "profile": "profil", "via": "par", "pdf_sha256": "PDF",
-           "json_sha256": "JSON"}
+           "json_sha256": "JSON", "uploaded_sha256": "fichier reçu, avant l’ajout de la page de signatures"}
 _YES_NO = {"yes": "oui", "no": "non", "True": "oui", "False": "non"}
 # A failed delivery's reason code, in words (a refusal's ``reason`` is the signer's own text: kept as is).
 _DELIVERY_REASON = {"refused": "refusé par le prestataire", "undelivered": "non remis malgré plusieurs essais"}

@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import SigningFailed
-from ports.pdf_signing import PdfSigning, SignatureField, SignatureRequest
+from ports.pdf_signing import PdfSigning, SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["ProcessPoolPdfSigning"]
@@ -133,6 +133,9 @@ class ProcessPoolPdfSigning(StoredDocumentOperations):
 
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         self._call("create_fields_file", Path(source), Path(destination), tuple(fields))
+
+    def append_signature_page_file(self, source: Path, destination: Path, page: SignaturePage) -> None:
+        self._call("append_signature_page_file", Path(source), Path(destination), page)
 
     def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:
         return self._call("last_document_timestamp_file", Path(path))  # type: ignore[no-any-return]

@@ -37,7 +37,7 @@ from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
@@ -82,6 +82,7 @@ from ports.pdf_signing import (
     RevocationData,
     RevocationSource,
     SignatureField,
+    SignaturePage,
     SignatureRequest,
     VisibleSignature,
 )
@@ -432,6 +433,10 @@ class PyHankoPdfSigning(StoredDocumentOperations):
     def create_fields_file(self, source: Path, destination: Path, fields_: Sequence[SignatureField]) -> None:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._create_fields(infile, outfile, fields_)
+
+    def append_signature_page_file(self, source: Path, destination: Path, page: SignaturePage) -> None:
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
+            _append_signature_page(infile, outfile, page)
 
     def check_signable_file(self, path: Path) -> None:
         if self._isolation is None:
@@ -897,6 +902,63 @@ def _appearance_lines(appearance: VisibleSignature) -> dict[str, str]:
         "line2": f"le {when}",
         "line3": appearance.level_label,
     }
+
+
+_TITLE = "Page de signatures"
+_TITLE_SIZE = 18
+_NAME_SIZE = 11
+
+
+def _pdf_text(text: str) -> bytes:
+    data = text.encode("cp1252", errors="replace")
+    return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def _fitted(text: str, size: float, width: float) -> str:
+    """``text`` cut (with an ellipsis) to about ``width`` points of Helvetica at ``size``:
+    0.55 em a character, a generous average."""
+    room = max(4, int(width / (0.55 * size)))
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def _append_signature_page(infile: IO[bytes], outfile: IO[bytes], page: SignaturePage) -> None:
+    """A blank page after the last one, in an incremental update: the title and the document's
+    name at the top (Helvetica, WinAnsi), the rest left for the signature boxes."""
+    writer = _open_writer(infile)
+    with _typed_pdf_errors():
+        margin = 36.0
+        width = page.width - 2 * margin
+        title_y = page.height - margin - _TITLE_SIZE
+        name_y = title_y - _NAME_SIZE - 12
+        content = (b"BT /F1 %d Tf %.2f %.2f Td (%s) Tj ET\n" % (_TITLE_SIZE, margin, title_y, _pdf_text(_TITLE))
+                   + b"BT /F2 %d Tf %.2f %.2f Td (%s) Tj ET\n"
+                   % (_NAME_SIZE, margin, name_y, _pdf_text(_fitted(page.document_name, _NAME_SIZE, width)))
+                   + b"0.6 G 0.5 w %.2f %.2f m %.2f %.2f l S\n" % (margin, name_y - 10, page.width - margin, name_y - 10))
+        stream = writer.add_object(generic.StreamObject(stream_data=content))
+
+        def font(base: str) -> generic.DictionaryObject:
+            return generic.DictionaryObject({
+                generic.pdf_name("/Type"): generic.pdf_name("/Font"),
+                generic.pdf_name("/Subtype"): generic.pdf_name("/Type1"),
+                generic.pdf_name("/BaseFont"): generic.pdf_name(base),
+                generic.pdf_name("/Encoding"): generic.pdf_name("/WinAnsiEncoding"),
+            })
+
+        new_page = generic.DictionaryObject({
+            generic.pdf_name("/Type"): generic.pdf_name("/Page"),
+            generic.pdf_name("/MediaBox"): generic.ArrayObject(
+                [generic.FloatObject(0), generic.FloatObject(0),
+                 generic.FloatObject(page.width), generic.FloatObject(page.height)]),
+            generic.pdf_name("/Resources"): generic.DictionaryObject({
+                generic.pdf_name("/Font"): generic.DictionaryObject({
+                    generic.pdf_name("/F1"): writer.add_object(font("/Helvetica-Bold")),
+                    generic.pdf_name("/F2"): writer.add_object(font("/Helvetica")),
+                }),
+            }),
+            generic.pdf_name("/Contents"): stream,
+        })
+        writer.insert_page(new_page)
+        writer.write(outfile)
 
 
 def _open_writer(stream: IO[bytes]) -> IncrementalPdfFileWriter:

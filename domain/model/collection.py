@@ -352,7 +352,8 @@ class Collection:
         if len(self.documents) >= MAX_DOCUMENTS:
             raise TooManyItems("too many documents", limit=MAX_DOCUMENTS)
         self.documents.append(document)
-        self._record(now, EventKind.DOCUMENT_ADDED, actor=by.id, name=document.name, sha256=document.sha256)
+        extra = {"uploaded_sha256": document.uploaded_sha256} if document.uploaded_sha256 else {}
+        self._record(now, EventKind.DOCUMENT_ADDED, actor=by.id, name=document.name, sha256=document.sha256, **extra)
 
     def remove_document(self, *, by: Member, document_id: str, now: datetime) -> Document:
         self._require_preparer(by)

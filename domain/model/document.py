@@ -31,6 +31,9 @@ MIN_FIELD_SIZE = 20.0
 FREE_SLOT_PAGES = 3
 FREE_SLOTS_KEPT = 6
 FREE_SLOT_PADDING = 12.0
+# When no blank room is found, a signature page is appended (same size as the last page): its top
+# SIGNATURE_PAGE_HEADER points carry the title and the document's name, the boxes go below in a grid.
+SIGNATURE_PAGE_HEADER = 96.0
 
 
 @frozen
@@ -75,6 +78,18 @@ def field_size(size: PageSize) -> tuple[float, float]:
     """The size of a signature box on a page of ``size``: the standard one, smaller on a tiny page."""
     return (min(FIELD_WIDTH, max(MIN_FIELD_SIZE, size.width - 2 * FIELD_MARGIN)),
             min(FIELD_HEIGHT, max(MIN_FIELD_SIZE, size.height - 2 * FIELD_MARGIN)))
+
+
+def signature_page_slots(size: PageSize, page: int) -> tuple[FieldPlacement, ...]:
+    """The boxes of an added signature page, left to right then top to bottom, under its header."""
+    width, height = field_size(size)
+    columns = max(1, int((size.width - 2 * FIELD_MARGIN + FIELD_GAP) // (width + FIELD_GAP)))
+    top = size.height - SIGNATURE_PAGE_HEADER - FIELD_MARGIN
+    rows = max(1, int((top - FIELD_MARGIN + FIELD_GAP) // (height + FIELD_GAP)))
+    return tuple(FieldPlacement(page=page, x=FIELD_MARGIN + column * (width + FIELD_GAP),
+                                y=max(FIELD_MARGIN, top - height - row * (height + FIELD_GAP)),
+                                width=width, height=height)
+                 for row in range(rows) for column in range(columns))
 
 
 def _frozen_slots(values: object) -> tuple[FieldPlacement, ...]:
@@ -123,6 +138,13 @@ class Document:
     archive: ArchiveState | None = None  # archive-timestamp renewal, once the document is complete
     # Blank room measured on upload (see FREE_SLOT_PAGES), in the order the default boxes take it.
     free_slots: tuple[FieldPlacement, ...] = field(factory=tuple, converter=_frozen_slots)
+    # Set when a signature page was appended on upload: the SHA-256 of the file as received
+    # (``ref`` is then that file plus the page, in an incremental update).
+    uploaded_sha256: str | None = None
+
+    @property
+    def has_signature_page(self) -> bool:
+        return self.uploaded_sha256 is not None
 
     @property
     def page_count(self) -> int:

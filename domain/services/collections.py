@@ -26,10 +26,12 @@ from domain.model.document import (
     FREE_SLOT_PADDING,
     FREE_SLOT_PAGES,
     FREE_SLOTS_KEPT,
+    SIGNATURE_PAGE_HEADER,
     Document,
     FieldPlacement,
     PageSize,
     field_size,
+    signature_page_slots,
 )
 from domain.model.errors import (
     DocumentEncrypted,
@@ -71,7 +73,7 @@ from ports.documents import DocumentStore
 from ports.ids import IdGenerator
 from ports.pdf_inspection import PdfInspector
 from ports.pdf_rendering import PdfPageRenderer
-from ports.pdf_signing import PdfSigning
+from ports.pdf_signing import PdfSigning, SignaturePage
 from ports.repositories import UnitOfWork
 from ports.uploads import UploadedFile
 
@@ -281,11 +283,27 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
     # Stored before the transaction: a failure below leaves unreferenced bytes that the retention
     # sweep removes, never a document pointing at missing bytes.
     ref = store_upload(store, content)
+    document_name = clean_file_name(name)
+    page_sizes, uploaded_sha256 = info.page_sizes, None
+    if not slots and not info.has_signatures:
+        # No blank room: a signature page for the boxes. Never on a signed PDF (a new page would
+        # break its signatures): its boxes stay stacked at the bottom of the last page.
+        last = info.page_sizes[-1]
+        try:
+            extended = signing.append_signature_page_document(store, ref.sha256, SignaturePage(
+                width=last.width, height=last.height, document_name=document_name,
+                header_height=SIGNATURE_PAGE_HEADER))
+        except InvalidPdf:
+            pass  # a file the page cannot be added to (its page tree): the boxes stay stacked
+        else:
+            uploaded_sha256, ref = ref.sha256, extended
+            page_sizes = (*info.page_sizes, last)
+            slots = signature_page_slots(last, len(page_sizes))
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
-        document = Document(id=ids.new_id(), name=clean_file_name(name), ref=ref, page_sizes=info.page_sizes,
-                            added_at=now, free_slots=slots)
+        document = Document(id=ids.new_id(), name=document_name, ref=ref, page_sizes=page_sizes,
+                            added_at=now, free_slots=slots, uploaded_sha256=uploaded_sha256)
         collection.add_document(by=by, document=document, now=now)
         commit_with_trail(tx, collection, context)
         return document.id

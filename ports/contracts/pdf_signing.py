@@ -20,7 +20,15 @@ from typing import BinaryIO, Sequence
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
 from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf, NotFound
-from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureField, SignatureRequest, SigningIdentity
+from ports.pdf_signing import (
+    Box,
+    PadesLevel,
+    PdfSigning,
+    SignatureField,
+    SignaturePage,
+    SignatureRequest,
+    SigningIdentity,
+)
 from ports.remote_signing import BatchDigestSigner
 
 
@@ -74,6 +82,10 @@ class BytesOnly:
 
     def last_document_timestamp(self, pdf: bytes) -> TimestampFacts | None:
         return self.signing.last_document_timestamp(self.store, self.store.put(pdf).sha256)
+
+    def append_signature_page(self, pdf: bytes, page: SignaturePage) -> bytes:
+        ref = self.signing.append_signature_page_document(self.store, self.store.put(pdf).sha256, page)
+        return self.store.read(ref.sha256)
 
 
 class CountingBatch:
@@ -190,6 +202,17 @@ class PdfSigningContract:
         assert self.signature_fields(prepared) == [("Client", False), ("Expert", False)]
         signed = signing.sign(prepared, self._request(field_name="Expert"))
         assert self.signature_fields(signed) == [("Client", False), ("Expert", True)]
+
+    def test_a_signature_page_is_an_update_whose_boxes_are_then_signed(self) -> None:
+        signing = self._bytes()
+        original = self.sample_pdf(2)
+        extended = signing.append_signature_page(original, SignaturePage(width=595, height=842,
+                                                                          document_name="Lettre (été).pdf",
+                                                                          header_height=96))
+        assert extended.startswith(original) and len(extended) > len(original)
+        prepared = signing.create_fields(extended, [SignatureField("Client", Box(2, 36, 600, 180, 60))])
+        signed = signing.sign(prepared, self._request(field_name="Client"))
+        assert self.signature_fields(signed) == [("Client", True)], self.signature_fields(signed)
 
     def test_document_timestamp_is_an_update(self) -> None:
         signing = self._bytes()

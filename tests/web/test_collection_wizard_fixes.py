@@ -191,3 +191,35 @@ def test_moving_a_signer_without_script_says_the_order_was_saved(client, contain
     assert details(container, owner, collection_id).signers[0].signer_id == second
     # The live region the script fills knows how to say a move.
     assert 'data-moved="%(name)s\u00a0: position %(position)s sur %(count)s."' in page.text
+
+
+@pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
+def test_a_document_without_blank_room_shows_its_added_signature_page_with_the_boxes(client, container, owner):
+    login(client)
+    collection_id = new_draft(client, ("plein.pdf", corpus.text_pdf(2)))
+    for n in range(2):
+        added = add_external(client, collection_id, given_names=("Paul", "Anne")[n], email=f"signataire{n}@example.fr")
+        assert added.status_code == 303, added.text[added.text.find("<main"):]
+    document = details(container, owner, collection_id).documents[0]
+    assert document.page_count == 3 and document.signature_page
+    assert {p.placement.page for p in document.placements} == {3}
+    page = client.get(f"/collectes/{collection_id}/placement")
+    images = re.findall(rf'/collectes/{collection_id}/documents/{document.document_id}/pages/(\d+)\?', page.text)
+    assert [int(n) for n in images] == [1, 2, 3]
+    canvas = page.text[page.text.find(f'id="document-{document.document_id}-page-3"'):]
+    assert canvas.count('class="signature-box default"') == 2
+    assert "une page de signatures a été ajoutée à la fin (page 3)" in page.text
+    image = client.get(f"/collectes/{collection_id}/documents/{document.document_id}/pages/3?largeur=600")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
+def test_an_already_signed_document_keeps_its_pages_and_the_placement_step_says_why(client, container, owner):
+    login(client)
+    collection_id = new_draft(client, ("signe.pdf", corpus.signed_pdf(corpus.text_pdf(1))))
+    post_form(client, f"/collectes/{collection_id}/signataires/ajouter", {"kind": "myself"})
+    document = details(container, owner, collection_id).documents[0]
+    assert document.stacked_defaults and not document.signature_page and document.page_count == 1
+    page = client.get(f"/collectes/{collection_id}/placement")
+    assert "il porte déjà des signatures" in page.text
+    assert f"/documents/{document.document_id}/pages/{document.page_count + 1}?" not in page.text
