@@ -252,7 +252,9 @@ def test_the_page_cache_keeps_the_newest_copies(pool, tmp_path) -> None:
     for number, ref in enumerate(refs[:3]):
         path = tmp_path / "pages" / f"{ref.sha256}.pdf"
         renderer.render_stored_png(store, ref.sha256, page=1, width_px=100)
-        os.utime(path, (time.time() - 600 + number, time.time() - 600 + number))  # as if used minutes ago
+        # As if used minutes ago, on the file system's clock (which the shifted-clock run does not move).
+        written = path.stat().st_mtime
+        os.utime(path, (written - 600 + number, written - 600 + number))
     renderer.render_stored_png(store, refs[3].sha256, page=1, width_px=100)  # a new copy: the cache is trimmed
     kept = sorted(p.name for p in (tmp_path / "pages").glob("*.pdf"))
     assert kept == sorted(f"{ref.sha256}.pdf" for ref in refs[2:])

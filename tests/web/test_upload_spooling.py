@@ -14,7 +14,11 @@ def test_uploads_left_by_a_killed_process_are_swept_after_a_day(tmp_path) -> Non
     for path in (old, fresh):
         path.write_bytes(b"%PDF-1.7")
     other.mkdir()
-    day_and_a_bit = time.time() - 25 * 3600
+    # Both times set from the process's clock: under the shifted-clock run the kernel stamps new
+    # files with the real date, two years before what time.time() says.
+    now = time.time()
+    day_and_a_bit = now - 25 * 3600
     os.utime(old, (day_and_a_bit, day_and_a_bit))
+    os.utime(fresh, (now, now))
     assert sweep_stale_uploads(tmp_path) == 1
     assert not old.exists() and fresh.exists() and other.exists()
