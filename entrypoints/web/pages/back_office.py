@@ -117,6 +117,14 @@ def _file_page(request: Request, viewer: Viewer, use_cases: UseCases, enrollment
                   review_reasons=OFFICER_REVIEW_REASONS, rejection_reasons=REJECTION_REASONS, **context)
 
 
+def _signed_request(use_cases: UseCases, enrollment_id: str) -> bytes:
+    """The applicant's signed request, or the page's 404."""
+    try:
+        return use_cases.qcp().officer_signed_request(enrollment_id=enrollment_id)
+    except NotFound:
+        raise NotFoundException() from None
+
+
 @get("/back-office/demandes/{enrollment_id:str}", name="back_office_enrollment_file", sync_to_thread=True)
 def back_office_enrollment_file(request: Request, enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                                 use_cases: NamedDependency[UseCases]) -> Template:
@@ -130,11 +138,7 @@ def back_office_enrollment_file(request: Request, enrollment_id: FromPath[str], 
 def back_office_signed_request(enrollment_id: FromPath[str], viewer: NamedDependency[Viewer],
                                use_cases: NamedDependency[UseCases]) -> Response:
     require_officer(viewer, use_cases)
-    try:
-        pdf = use_cases.qcp().officer_signed_request(enrollment_id=enrollment_id)
-    except NotFound:
-        raise NotFoundException() from None
-    return Response(content=pdf, media_type="application/pdf", headers={
+    return Response(content=_signed_request(use_cases, enrollment_id), media_type="application/pdf", headers={
         **NO_STORE, "Content-Disposition": 'inline; filename="demande-de-certificat-signee.pdf"'})
 
 
@@ -144,10 +148,7 @@ def back_office_request_page(enrollment_id: FromPath[str], number: FromPath[int]
                              use_cases: NamedDependency[UseCases]) -> Response:
     """One page of the signed request as an image."""
     require_officer(viewer, use_cases)
-    try:
-        pdf = use_cases.qcp().officer_signed_request(enrollment_id=enrollment_id)
-    except NotFound:
-        raise NotFoundException() from None
+    pdf = _signed_request(use_cases, enrollment_id)
     if not 1 <= number <= use_cases.pdf_inspector().inspect(pdf).page_count:
         raise NotFoundException()
     png = use_cases.page_renderer().render_png(pdf, page=number, width_px=900)
