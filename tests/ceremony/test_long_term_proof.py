@@ -10,50 +10,23 @@ import io
 from datetime import timedelta
 
 import pytest
-from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation.ades import ades_lta_validation, ades_with_time_validation
 from pyhanko.sign.validation.policy_decl import (
     PdfSignatureValidationSpec,
-    RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec,
-    SignatureValidationSpec,
 )
 from pyhanko.sign.validation.status import PdfSignatureStatus
-from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
-from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy,
-    RevocationCheckingPolicy,
-    RevocationCheckingRule,
-)
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from domain.model.collection import CollectionStatus, InvitationMode
 from ports.contracts.pdf_signing import BytesOnly
 from ports.pdf_signing import PadesLevel, SignatureRequest, SigningIdentity
 from tests.ceremony.harness import Ceremony, three_signers
+from tests.ceremony.offline_lta import offline_spec
 from tests.intake import corpus
 
 EMAILS = ["claire@exemple.fr", "jessica@poussart.fr", "marc@exemple.fr"]
-
-
-def _spec(root_der: bytes, local_knowledge=None) -> SignatureValidationSpec:
-    required = RevocationCheckingPolicy(
-        ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-        intermediate_ca_cert_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-    )
-    policy = CertValidationPolicySpec(
-        trust_manager=SimpleTrustManager.build(trust_roots=[asn1_x509.Certificate.load(root_der)]),
-        revinfo_policy=CertRevTrustPolicy(required),
-    )
-    extra = {"local_knowledge": local_knowledge} if local_knowledge is not None else {}
-    return SignatureValidationSpec(
-        cert_validation_policy=policy,
-        revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
-        **extra,
-    )
 
 
 def _timing(world: Ceremony) -> ValidationTimingInfo:
@@ -66,7 +39,7 @@ def _signatures(pdf: bytes):
 
 
 def _lta(world: Ceremony, sig):
-    return asyncio.run(ades_lta_validation(sig, PdfSignatureValidationSpec(_spec(world.root_der())),
+    return asyncio.run(ades_lta_validation(sig, PdfSignatureValidationSpec(offline_spec(world.root_der())),
                                            timing_info=_timing(world)))
 
 
@@ -75,7 +48,7 @@ def _lt(world: Ceremony, sig):
 
     sig.compute_integrity_info()
     return asyncio.run(ades_with_time_validation(
-        sig.signed_data, _spec(world.root_der(), _dss_to_local_knowledge(sig.reader)),
+        sig.signed_data, offline_spec(world.root_der(), _dss_to_local_knowledge(sig.reader)),
         timing_info=_timing(world), raw_digest=sig.compute_digest(),
         extra_status_kwargs=sig.summarise_integrity_info(), status_cls=PdfSignatureStatus))
 
