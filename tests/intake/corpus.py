@@ -19,6 +19,21 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 
+def pdf_from_objects(objects: list[bytes], version: str = "1.4") -> bytes:
+    """A classic PDF file of these objects, numbered from 1 (the first one is the catalog), with
+    its cross-reference table."""
+    out = bytearray(f"%PDF-{version}\n%\xe2\xe3\xcf\xd3\n".encode("latin-1"))
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def minimal_pdf(pages: int = 1, size: tuple[int, int] = (595, 842), text: str = "Lettre de mission") -> bytes:
     """A PDF written by hand, byte offsets counted, one short text line per page."""
     objects: list[bytes] = []
@@ -33,16 +48,7 @@ def minimal_pdf(pages: int = 1, size: tuple[int, int] = (595, 842), text: str = 
         stream = f"BT /F1 18 Tf 72 720 Td ({text} {i + 1}) Tj ET".encode()
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 def pdf_without_pages() -> bytes:
@@ -292,16 +298,7 @@ def acroform_pdf() -> bytes:
     ]
     content = b"BT /F1 14 Tf 72 720 Td (Formulaire) Tj ET"
     objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_from_objects(objects, version='1.7')
 
 
 # Poppler (cairo backend), img2pdf, LibreOffice: more writers of the PDFs clients bring. -----------

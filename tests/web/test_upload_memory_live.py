@@ -28,6 +28,7 @@ from bench.loadtest import free_port
 from domain.model.api_keys import ApiScope
 from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
+from tests.intake import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
@@ -52,16 +53,7 @@ def large_pdf(size: int) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Length %d >>\nstream\n" % len(padding) + padding + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return corpus.pdf_from_objects(objects)
 
 
 def rss_bytes(pid: int) -> int:
