@@ -12,6 +12,7 @@ import socket
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -70,21 +71,17 @@ class LiveServer:
         return self.container.worker().run_once()
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@contextmanager
+def serve(container: Any, port: int) -> Iterator[LiveServer]:
+    """The app of this container served by uvicorn on the port, in a thread, until the block ends;
+    then the container's resources are shut down."""
     import uvicorn
 
     from entrypoints.web.app import create_app
 
-    _ensure_static_assets()
-    data_dir = tmp_path_factory.mktemp("seing-data")
-    os.environ["SEING_DATA_DIR"] = str(data_dir)  # anything reading settings from env sees the same dir
-    port = _free_port()
-    container = _build_container(data_dir, port)
-    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="seing-uvicorn", daemon=True)
+    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, name=f"seing-uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -98,6 +95,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=10)
         container.shutdown_resources()
         os.environ.pop("SEING_DATA_DIR", None)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    _ensure_static_assets()
+    data_dir = tmp_path_factory.mktemp("seing-data")
+    os.environ["SEING_DATA_DIR"] = str(data_dir)  # anything reading settings from env sees the same dir
+    port = _free_port()
+    container = _build_container(data_dir, port)
+    with serve(container, port) as server:
+        yield server
 
 
 # What pages did wrong while a test drove them: console errors, uncaught exceptions, markup in <title>.

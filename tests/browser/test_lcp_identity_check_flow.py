@@ -6,15 +6,13 @@ QR link and the document-only capture pages. Screenshots under test-artifacts/br
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import timedelta
 from typing import Any, Iterator
 
 import pytest
 
 from ports.contracts.identity import PNG
-from tests.browser.conftest import LiveServer, _ensure_static_assets, _free_port
+from tests.browser.conftest import LiveServer, _ensure_static_assets, _free_port, serve
 from tests.web.lcp_helpers import latest_code
 
 pytestmark = pytest.mark.browser
@@ -39,28 +37,11 @@ def _container(data_dir: Any, port: int) -> Any:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    import uvicorn
-
-    from entrypoints.web.app import create_app
-
     _ensure_static_assets()
     port = _free_port()
     container = _container(tmp_path_factory.mktemp("seing-lcpid"), port)
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name="seing-uvicorn-lcpid", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(container, f"http://127.0.0.1:{port}", container.settings().outbox_dir)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.shutdown_resources()
+    with serve(container, port) as server:
+        yield server
 
 
 def test_a_member_registers_with_an_identity_check_on_a_phone(live_server, browser, shoot, check_accessibility,

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from datetime import timedelta
 from typing import Iterator
 
 import pytest
 
 from ports.contracts.identity import PNG
-from tests.browser.conftest import LiveServer, _build_container, _ensure_static_assets, _free_port, watch_page
+from tests.browser.conftest import LiveServer, _build_container, _ensure_static_assets, _free_port, serve, watch_page
 from tests.web.qcp_helpers import latest_code, register_lcp
 
 pytestmark = pytest.mark.browser
@@ -32,10 +30,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """As the shared live server, with the simulator deciding at once (tests slow it down
     on purpose to see « Vérification en cours »)."""
-    import uvicorn
-
-    from entrypoints.web.app import create_app
-
     _ensure_static_assets()
     data_dir = tmp_path_factory.mktemp("seing-qcp")
     os.environ["SEING_DATA_DIR"] = str(data_dir)
@@ -47,22 +41,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         os.environ.pop("SEING_IDENTITY_DECISION_DELAY_SECONDS", None)
     verifier = container.adapters.identity_verifier()
     verifier.decision_delay = timedelta(0)
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name="seing-uvicorn-qcp", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(container, f"http://127.0.0.1:{port}", container.settings().outbox_dir)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.shutdown_resources()
-        os.environ.pop("SEING_DATA_DIR", None)
+    with serve(container, port) as server:
+        yield server
 
 
 def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server, browser, shoot,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from datetime import timedelta
 from typing import Any, Iterator
 
@@ -23,6 +21,7 @@ from tests.browser.conftest import (
     LiveServer,
     _ensure_static_assets,
     _free_port,
+    serve,
     watch_page,
 )
 from tests.web.qcp_helpers import OFFICER_EMAIL, OFFICER_PASSWORD, appoint_officer, latest_code, register_lcp
@@ -41,12 +40,9 @@ DEVICES = (("bureau", DESKTOP), ("telephone", PHONE))
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real adapters with manual officer validation, photos kept a day, and the simulator
     deciding at once."""
-    import uvicorn
-
     from adapters.persistence.migrations import upgrade
     from entrypoints.composition.container import build_container
     from entrypoints.settings import Settings
-    from entrypoints.web.app import create_app
 
     _ensure_static_assets()
     data_dir = tmp_path_factory.mktemp("seing-qcp15")
@@ -59,22 +55,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     container = build_container(settings)
     container.adapters.identity_verifier().decision_delay = timedelta(0)
     container.adapters.ca().init_hierarchy()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name="seing-uvicorn-qcp15", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(container, f"http://127.0.0.1:{port}", container.settings().outbox_dir)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.shutdown_resources()
-        os.environ.pop("SEING_DATA_DIR", None)
+    with serve(container, port) as server:
+        yield server
 
 
 def photo_png(width: int = 86, height: int = 54) -> bytes:
