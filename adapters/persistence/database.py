@@ -28,7 +28,7 @@ def _sqlite_timestamp(_converter: Any, value: Any) -> Any:
     try:
         return datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
                         int(value[14:16]), int(value[17:19]), int((value[20:26] + "000000")[:6]))
-    except BaseException:  # noqa: BLE001 - as Pony: the value is returned unchanged
+    except (TypeError, ValueError):  # not a timestamp's text: as Pony, the value is returned unchanged
         return value
 
 
