@@ -297,16 +297,21 @@ def _record_failure(*, uow: Callable[[], UnitOfWork], clock: Clock, collection_i
         _set_state(collection, target, state)
         append(tx, collection_id, "archive_renewal_failed", at=now, target=target, sha256=before, error=code,
                failures=state.failures)
-        for member in tx.members.of_cabinet(collection.cabinet_id):
-            if not member.is_owner:
-                continue
-            owner = tx.persons.get(member.person_id)
-            tx.jobs.enqueue(JobSpec.notify(Notification.email(
-                owner.email, "archive_renewal_failed", locale=owner.locale, collection_id=collection.id,
-                collection_title=collection.title, file_name=name, recipient_name=owner.display_name,
-                deadline=state.deadline.strftime("%d/%m/%Y"), failures=str(state.failures), error=code)))
+        _alert_owners(tx, collection.cabinet_id, state, collection_id=collection.id,
+                      collection_title=collection.title, file_name=name, error=code)
         tx.commit()
     return RenewalOutcome(collection_id, target, before, None, error=code)
+
+
+def _alert_owners(tx: UnitOfWork, cabinet_id: str, state: ArchiveState, **context: str) -> None:
+    """Each owner of the cabinet is emailed that a kept PDF's renewal failed (and until when it can succeed)."""
+    for member in tx.members.of_cabinet(cabinet_id):
+        if not member.is_owner:
+            continue
+        owner = tx.persons.get(member.person_id)
+        tx.jobs.enqueue(JobSpec.notify(Notification.email(
+            owner.email, "archive_renewal_failed", locale=owner.locale, recipient_name=owner.display_name,
+            deadline=state.deadline.strftime("%d/%m/%Y"), failures=str(state.failures), **context)))
 
 
 # -- the cabinet's sealings: their sealed documents and evidence files are kept PDFs too ---------------
@@ -365,13 +370,7 @@ def _record_sealing_failure(*, uow: Callable[[], UnitOfWork], clock: Clock, seal
         tx.sealings.save(sealing.with_archive(target, state))
         append(tx, sealing_id, "archive_renewal_failed", at=now, target=target, sha256=before, error=code,
                failures=state.failures)
-        for member in tx.members.of_cabinet(sealing.cabinet_id):
-            if not member.is_owner:
-                continue
-            owner = tx.persons.get(member.person_id)
-            tx.jobs.enqueue(JobSpec.notify(Notification.email(
-                owner.email, "archive_renewal_failed", locale=owner.locale, collection_id=sealing.id,
-                sealed_on=sealing.sealed_at.strftime("%d/%m/%Y"), file_name=name, recipient_name=owner.display_name,
-                deadline=state.deadline.strftime("%d/%m/%Y"), failures=str(state.failures), error=code)))
+        _alert_owners(tx, sealing.cabinet_id, state, collection_id=sealing.id,
+                      sealed_on=sealing.sealed_at.strftime("%d/%m/%Y"), file_name=name, error=code)
         tx.commit()
     return RenewalOutcome(sealing_id, target, before, None, error=code, of="sealing")
