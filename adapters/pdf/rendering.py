@@ -19,7 +19,9 @@ import tempfile
 import threading
 import time
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 import pypdfium2 as pdfium
 
@@ -53,25 +55,34 @@ def _png(width: int, height: int, stride: int, rgb: bytes) -> bytes:
 def render_page(content: bytes | str, page: int, width_px: int) -> bytes:
     """One page as PNG; module-level so that a worker process can run it. ``content``: the PDF's
     bytes, or the path of a file, which PDFium opens and reads as it needs."""
+    with _opened_page(content, page) as pdf_page:
+        width_pt, height_pt = pdf_page.get_size()
+        if width_pt <= 0 or height_pt <= 0 or width_px * width_px * height_pt / width_pt > MAX_PIXELS:
+            raise DocumentTooComplex("the page's proportions ask for too large an image")
+        bitmap = pdf_page.render(scale=width_px / width_pt, rev_byteorder=True, may_draw_forms=True)
+        try:
+            if bitmap.n_channels != 3:
+                raise RuntimeError(f"unexpected bitmap with {bitmap.n_channels} channels")
+            return _png(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
+        finally:
+            bitmap.close()
+
+
+@contextmanager
+def _opened_page(content: bytes | str, page: int) -> Iterator[Any]:
+    """Page ``page`` (from 1) of the PDF, closed with its document after the block.
+
+    The document's forms are initialised first: without a form environment pdfium leaves out
+    widget annotations, so the signatures already made (their boxes) would be missing both from
+    the previews the next signer reads and from the search for blank room."""
     document = pdfium.PdfDocument(content)
-    # Without a form environment pdfium leaves out widget annotations, so the signatures already
-    # made (their boxes) would be missing from the previews the next signer reads.
-    document.init_forms()
     try:
+        document.init_forms()
         if not 1 <= page <= len(document):
             raise NotFound("no such page", page=page)
         pdf_page = document[page - 1]
         try:
-            width_pt, height_pt = pdf_page.get_size()
-            if width_pt <= 0 or height_pt <= 0 or width_px * width_px * height_pt / width_pt > MAX_PIXELS:
-                raise DocumentTooComplex("the page's proportions ask for too large an image")
-            bitmap = pdf_page.render(scale=width_px / width_pt, rev_byteorder=True, may_draw_forms=True)
-            try:
-                if bitmap.n_channels != 3:
-                    raise RuntimeError(f"unexpected bitmap with {bitmap.n_channels} channels")
-                return _png(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
-            finally:
-                bitmap.close()
+            yield pdf_page
         finally:
             pdf_page.close()
     finally:
@@ -88,26 +99,17 @@ FREE_STEP_PT = 6.0
 def find_free_boxes(content: bytes | str, page: int, width: float, height: float, padding: float, margin: float,
                     limit: int) -> list[tuple[float, float]]:
     """Module-level for the worker pool: see ``PdfPageRenderer.free_boxes``."""
-    document = pdfium.PdfDocument(content)
-    try:
-        if not 1 <= page <= len(document):
-            raise NotFound("no such page", page=page)
-        pdf_page = document[page - 1]
+    with _opened_page(content, page) as pdf_page:
+        if pdf_page.get_rotation() % 360:
+            return []  # the image would be turned from the field coordinates: no guess
+        width_pt, height_pt = pdf_page.get_size()
+        if width_pt <= 0 or height_pt <= 0 or FREE_SCALE ** 2 * width_pt * height_pt > MAX_PIXELS:
+            raise DocumentTooComplex("the page's proportions ask for too large an image")
+        bitmap = pdf_page.render(scale=FREE_SCALE, grayscale=True, may_draw_forms=True)
         try:
-            if pdf_page.get_rotation() % 360:
-                return []  # the image would be turned from the field coordinates: no guess
-            width_pt, height_pt = pdf_page.get_size()
-            if width_pt <= 0 or height_pt <= 0 or FREE_SCALE ** 2 * width_pt * height_pt > MAX_PIXELS:
-                raise DocumentTooComplex("the page's proportions ask for too large an image")
-            bitmap = pdf_page.render(scale=FREE_SCALE, grayscale=True, may_draw_forms=True)
-            try:
-                ink = _ink_rows(bitmap)
-            finally:
-                bitmap.close()
+            ink = _ink_rows(bitmap)
         finally:
-            pdf_page.close()
-    finally:
-        document.close()
+            bitmap.close()
     return _free_boxes(ink, width_pt, height_pt, width, height, padding, margin, limit)
 
 

@@ -398,3 +398,18 @@ def test_the_page_previews_show_the_signatures_already_made(signing, identity, p
     blank = corpus.text_pdf(1, last_fill=0.0)
     signed = signing.sign(blank, _request(identity, PadesLevel.B_B, appearance=appearance))
     assert render_page(signed, 1, 600) != render_page(blank, 1, 600)
+
+
+def test_the_search_for_blank_room_sees_the_signatures_already_made(signing, identity, pki):
+    """A signed box is ink: no default box is placed over it."""
+    from adapters.pdf.rendering import find_free_boxes
+
+    box = Box(page=0, x=40, y=400, width=180, height=60)
+    appearance = VisibleSignature(box=box, signer_name="Alice MARTIN",
+                                  signed_at=datetime(2026, 11, 28, 13, 5, tzinfo=timezone.utc),
+                                  level_label="Niv 2 : avancée")
+    signed = signing.sign(corpus.text_pdf(1, last_fill=0.0), _request(identity, PadesLevel.B_B, appearance=appearance))
+    free = find_free_boxes(signed, 1, 180, 60, 12, 36, 40)
+    assert free  # the rest of the page is blank
+    assert not [(x, y) for x, y in free
+                if x < box.x + box.width and box.x < x + 180 and y < box.y + box.height and box.y < y + 60]
