@@ -149,9 +149,10 @@ def back_office_request_page(enrollment_id: FromPath[str], number: FromPath[int]
     """One page of the signed request as an image."""
     require_officer(viewer, use_cases)
     pdf = _signed_request(use_cases, enrollment_id)
-    if not 1 <= number <= use_cases.pdf_inspector().inspect(pdf).page_count:
-        raise NotFoundException()
-    png = use_cases.page_renderer().render_png(pdf, page=number, width_px=900)
+    try:  # the renderer refuses a page the PDF does not have: no separate inspection of it
+        png = use_cases.page_renderer().render_png(pdf, page=number, width_px=900)
+    except NotFound:
+        raise NotFoundException() from None
     return Response(content=png, media_type="image/png", headers=NO_STORE)
 
 
