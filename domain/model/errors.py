@@ -637,6 +637,14 @@ class RemoteCodeRejected(RemoteSigningRefused):
     code = "remote_signing.code_rejected"
 
 
+class RemoteCodeSpent(RemoteSigningRefused):
+    """The signer's code already authorised this signature at the provider, for digests that no
+    longer apply (a document changed between hashing and signing, or the attempt is made again):
+    a single-use code does not authorise twice, the signer needs a new one."""
+
+    code = "remote_signing.code_spent"
+
+
 class RemoteAuthorizationExpired(RemoteSigningRefused):
     """The signature activation data lapsed before the signature was made."""
 

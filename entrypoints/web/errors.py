@@ -109,6 +109,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # no credential for this signer (409); anything else is the provider's failure (503).
     e.RemoteSigningRefused: 503,
     e.RemoteCodeRejected: 422,
+    e.RemoteCodeSpent: 409,
     e.RemoteAuthorizationExpired: 410,
     e.RemoteCredentialMissing: 409,
     e.ArchiveRenewalRejected: 503,
@@ -384,6 +385,11 @@ _MESSAGES: dict[str, str] = {
     ),
     "remote_signing.code_rejected": N_(
         "Le prestataire de signature qualifiée a refusé ce code : rien n’a été signé, demandez un nouveau code."
+    ),
+    "remote_signing.code_spent": N_(
+        "Un autre signataire a signé ces documents pendant votre signature : votre code a déjà servi pour "
+        "la version précédente et ne peut pas servir deux fois. Rien n’a été signé : demandez un nouveau code "
+        "pour signer la version à jour."
     ),
     "remote_signing.authorization_expired": N_(
         "L’autorisation de signature a expiré chez le prestataire avant la signature : rien n’a été signé, "

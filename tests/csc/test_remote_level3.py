@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -21,15 +23,17 @@ from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.inprocess import BuiltinTsa
-from domain.model.collection import CollectionStatus
+from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.errors import (
     RemoteAuthorizationExpired,
     RemoteCodeRejected,
+    RemoteCodeSpent,
     RemoteCredentialMissing,
     RemoteHashMismatch,
 )
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from ports.remote_signing import RemoteSigningRoutes
 from tests.ceremony.harness import Ceremony, require_tool
 from tests.csc.server import SIGNER_EMAIL
 from tests.signing.pki_server import PkiHttpServer
@@ -326,3 +330,111 @@ def test_the_code_page_says_the_qtsp_sent_the_code(world, strict):
     text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ")
     assert "Votre prestataire de signature qualifiée vous a envoyé un code : saisissez-le ci-dessous." in text
     assert "par SMS" not in text
+
+
+class _NoLocks:
+    """Another host's signature is not held back by this host's lock: only the version check stands."""
+
+    @contextmanager
+    def hold(self, key):
+        yield
+
+
+class _AnotherSignatureLandsFirst:
+    """The QTSP, with another signer's signature recorded while it authorises ours (the first time
+    only): what a signer on another host does between our hashing and our recording."""
+
+    def __init__(self, service, land) -> None:
+        self.service = service
+        self._land = land
+
+    def __getattr__(self, name):
+        return getattr(self.service, name)
+
+    def authorize(self, *args, **kwargs):
+        if self._land is not None:
+            land, self._land = self._land, None
+            other = threading.Thread(target=land)  # its own event loop: ours is waiting for the SAD
+            other.start()
+            other.join(120)
+        return self.service.authorize(*args, **kwargs)
+
+
+def _documents_change_during_the_remote_signature(world) -> tuple[str, str, list]:
+    """A parallel collection (a level-1 signer and the QTSP's signer) whose level-1 signature is
+    recorded while the QTSP authorises the remote one."""
+    world.container.adapters.locks.override(providers.Object(_NoLocks()))
+    cid = world.collection([
+        dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire", surname="Petit",
+             email="claire@exemple.fr"),
+        _remote_signer(),
+    ], mode=InvitationMode.PARALLEL, documents=2)
+    claire = world.token_of("claire@exemple.fr")
+    world.uc.open_ceremony(token=claire)
+    world.uc.request_signing_code(token=claire)
+    claire_code = world.latest_code()
+    outcomes: list = []
+    routes = world.container.adapters.remote_signing()
+    world.container.adapters.remote_signing.override(providers.Object(RemoteSigningRoutes(
+        service=_AnotherSignatureLandsFirst(routes.service,
+                                            lambda: outcomes.append(world.uc.sign(token=claire, code=claire_code))),
+        cabinets=routes.cabinets, every_cabinet=routes.every_cabinet)))
+    token = _ready_for_code(world)
+    return cid, token, outcomes
+
+
+def test_a_document_changed_under_a_spent_single_use_code_asks_for_a_new_code_and_says_why(world, strict):
+    """SCAL2 binds the SAD to the hashes: the changed documents need a new authorisation, which the
+    spent code cannot give. The QTSP is not asked with it again (it would say « wrong code »): the
+    signer is told the documents changed and signs the current version with a new code."""
+    cid, token, landed = _documents_change_during_the_remote_signature(world)
+    strict.otp, strict.single_use_otp = world.latest_code(), True
+    strict.authorizations.clear()
+    with pytest.raises(RemoteCodeSpent):
+        world.uc.sign(token=token, code=world.latest_code())
+    assert [o.status for o in landed] == ["signed"]  # the other signature is kept
+    assert len(strict.authorizations) == 1  # the spent code was not sent again
+    collection = world.get(cid)
+    remote = next(s for s in collection.signers if str(s.email) == SIGNER_EMAIL)
+    assert remote.status is not SignerStatus.SIGNED
+    assert [e for e in world.trail(cid)
+            if e.kind == "document_signed" and dict(e.details)["signer_id"] == remote.id] == []
+
+    world.clock.advance(timedelta(minutes=2))
+    world.uc.request_signing_code(token=token)
+    strict.otp = world.latest_code()
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+    assert len(strict.authorizations) == 2
+    for pdf in world.document_bytes(cid):
+        report = world.uc.verify_pdf(content=pdf)
+        signatures = [s for s in report.signatures if s.kind == "signature"]
+        assert len(signatures) == 2 and all(s.intact and s.valid for s in signatures)
+
+
+def test_a_document_changed_under_a_credential_without_code_is_authorised_again_silently(world, strict):
+    """No code at the QTSP (the signer's consent is our own code, bound to the approved versions,
+    which did not change): the new hashes are simply authorised again and the signature completes."""
+    cid, token, landed = _documents_change_during_the_remote_signature(world)
+    strict.authorizations.clear()
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+    assert [o.status for o in landed] == ["signed"]
+    first, second = strict.authorizations
+    assert len(first["hash"]) == len(second["hash"]) == 2 and set(first["hash"]).isdisjoint(second["hash"])
+    for pdf in world.document_bytes(cid):
+        report = world.uc.verify_pdf(content=pdf)
+        signatures = [s for s in report.signatures if s.kind == "signature"]
+        assert len(signatures) == 2 and all(s.intact and s.valid for s in signatures)
+
+
+def test_the_spent_code_refusal_is_a_french_sentence_and_a_409_problem(world, strict):
+    from tests.apps import app_for
+
+    _cid, token, _landed = _documents_change_during_the_remote_signature(world)
+    strict.otp, strict.single_use_otp = world.latest_code(), True
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        api = client.post(f"/api/v1/signature/{token}/signature", json={"code": world.latest_code()})
+    assert api.status_code == 409, api.text
+    problem = api.json()
+    assert problem["code"] == "remote_signing.code_spent"
+    assert "Un autre signataire a signé ces documents pendant votre signature" in problem["detail"]
+    assert "demandez un nouveau code" in problem["detail"]

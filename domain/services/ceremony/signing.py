@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Sequence
 
 from attrs import evolve, frozen
 
@@ -33,6 +34,7 @@ from domain.model.errors import (
     Conflict,
     DocumentCorrupted,
     DocumentVersionConflict,
+    RemoteCodeSpent,
     SignerStateRefused,
     SigningCertificateMissing,
     TimestampUnavailable,
@@ -301,7 +303,7 @@ def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
         identity = SigningIdentity(key_ref=None, certificate=credential.certificate, chain=credential.chain)
         return (identity, SignatureCertificate(serial=credential.serial, policy=credential.policy or REMOTE_POLICY,
                                                issuer=credential.issuer, subject=credential.subject), None,
-                AuthorizedTogether(plan.remote, credential, code))
+                _CodeSpentOnce(AuthorizedTogether(plan.remote, credential, code)))
     if plan.level is SignatureLevel.SIMPLE:
         seal = ports.ca.platform_seal()
         issued = seal.certificate
@@ -323,6 +325,27 @@ def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
     return identity, SignatureCertificate(serial=issued.serial, policy=plan.one_time_policy.value,
                                           issuer=issued.issuer.value, subject=issued.subject,
                                           one_time=True), record, None
+
+
+class _CodeSpentOnce:
+    """The QTSP's batch signer for one « Signer »: the signer's code authorises once.
+
+    A document that changed between hashing and recording (another signer's signature landed
+    first, ``Document.advance`` refused ours) must be hashed and authorised again. SCAL2 binds
+    the activation data to the hashes it was given, so the first SAD cannot sign the new ones;
+    a credential that takes no code is simply authorised again, but one that takes the signer's
+    single-use code would only have it refused as wrong: the signer is told why and asks for a
+    new code (``RemoteCodeSpent``), and the QTSP is not asked again."""
+
+    def __init__(self, together: AuthorizedTogether) -> None:
+        self._together = together
+        self._authorized = False
+
+    def sign_digests(self, digests: Sequence[bytes], hash_algorithm: str) -> list[bytes]:
+        if self._authorized and self._together.credential.needs_code:
+            raise RemoteCodeSpent("the documents changed after the signer's code authorised their former version")
+        self._authorized = True
+        return self._together.sign_digests(digests, hash_algorithm)
 
 
 def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
