@@ -70,6 +70,13 @@ def _remote_signer(email: str = SIGNER_EMAIL) -> dict:
 
 def _ready_for_code(world: Ceremony, email: str = SIGNER_EMAIL) -> str:
     """Open, pass the identity check, get the code: the steps before « Signer »."""
+    token = _identity_checked(world, email)
+    world.uc.request_signing_code(token=token)
+    return token
+
+
+def _identity_checked(world: Ceremony, email: str = SIGNER_EMAIL) -> str:
+    """Open and pass the identity check: the steps page then offers « Recevoir mon code »."""
     token = world.token_of(email)
     world.uc.open_ceremony(token=token)
     from domain.model.identity import CheckMode
@@ -81,7 +88,6 @@ def _ready_for_code(world: Ceremony, email: str = SIGNER_EMAIL) -> str:
     verifier.finish_capture(session.session_ref)
     verifier.decide_now(session.session_ref)
     assert world.uc.identity_check_outcome(token=token) == "approved"
-    world.uc.request_signing_code(token=token)
     return token
 
 
@@ -438,3 +444,52 @@ def test_the_spent_code_refusal_is_a_french_sentence_and_a_409_problem(world, st
     assert problem["code"] == "remote_signing.code_spent"
     assert "Un autre signataire a signé ces documents pendant votre signature" in problem["detail"]
     assert "demandez un nouveau code" in problem["detail"]
+
+
+def _page_text(client, url: str) -> str:
+    page = client.get(url)
+    assert page.status_code == 200, page.text[:2000]
+    return re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+
+
+@pytest.mark.parametrize("online_otp", [True, False])
+def test_the_steps_page_says_who_sends_the_code(world, strict, online_otp):
+    """A QTSP that makes its own code (online OTP) sends it, not us: the steps page says so before
+    « Recevoir mon code », as the API's view does; otherwise our SMS is announced."""
+    from tests.apps import app_for
+
+    strict.online_otp = online_otp
+    world.collection([_remote_signer()])
+    token = _identity_checked(world)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        text = _page_text(client, f"/signature/{token}")
+        view = client.post(f"/api/v1/signature/{token}/open").json()
+    assert "Recevoir mon code" in text
+    provider = "Votre prestataire de signature qualifiée vous enverra lui-même un code à usage unique."
+    if online_otp:
+        assert provider in text and "par SMS" not in text
+        assert view["code_channel"] == "qtsp" and view["masked_destination"] == ""
+    else:
+        assert provider not in text
+        assert "Un code à usage unique vous sera envoyé par SMS au 06 ** ** 78." in text
+        assert view["code_channel"] == "sms"
+
+
+def test_after_a_refused_code_the_page_still_says_the_qtsp_sends_the_next_one(world, strict):
+    """The QTSP's refusal is shown above the steps (« Recevoir mon code » again): the new code
+    will come from the QTSP too, not by our SMS."""
+    from tests.apps import app_for
+
+    strict.online_otp = True
+    world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    wrong = "000000" if strict.otp != "000000" else "111111"
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post(f"/signature/{token}/signer",
+                           data={"_csrf_token": client.cookies.get("seing_csrf"), "code": wrong},
+                           follow_redirects=False)
+        text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+    assert "refusé ce code" in text, text[:3000]
+    assert "Votre prestataire de signature qualifiée vous enverra lui-même un code à usage unique." in text
+    assert "par SMS" not in text

@@ -46,6 +46,7 @@ from domain.model.signer import SignatureCertificate, SignatureLevel, Signer
 from domain.services.audit import append, code_event_sink, sync_timeline
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
+    PROVIDER_CODE_CHANNEL,
     UowFactory,
     approved_digests,
     box_of,
@@ -89,8 +90,6 @@ LEVEL_LABEL = {SignatureLevel.SIMPLE: "Niveau 1 : signature simple",
 PLATFORM_SEAL_POLICY = "platform-seal"
 # Recorded as the policy of a QTSP certificate that names none.
 REMOTE_POLICY = "remote"
-# CodeSent.channel when the QTSP sent the signer's code itself.
-PROVIDER_CODE_CHANNEL = "qtsp"
 MAX_CONFLICT_RETRIES = 20
 
 
