@@ -645,6 +645,13 @@ class RemoteCodeSpent(RemoteSigningRefused):
     code = "remote_signing.code_spent"
 
 
+class RemoteCodeAlreadyUsed(RemoteCodeSpent):
+    """The last code the provider sent already authorised an attempt that did not complete (the
+    signer tries « Signer » again): the provider would refuse it as wrong; a new one is needed."""
+
+    code = "remote_signing.code_already_used"
+
+
 class RemoteAuthorizationExpired(RemoteSigningRefused):
     """The signature activation data lapsed before the signature was made."""
 

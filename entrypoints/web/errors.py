@@ -110,6 +110,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.RemoteSigningRefused: 503,
     e.RemoteCodeRejected: 422,
     e.RemoteCodeSpent: 409,
+    e.RemoteCodeAlreadyUsed: 409,
     e.RemoteAuthorizationExpired: 410,
     e.RemoteCredentialMissing: 409,
     e.ArchiveRenewalRejected: 503,
@@ -390,6 +391,11 @@ _MESSAGES: dict[str, str] = {
         "Un autre signataire a signé ces documents pendant votre signature : votre code a déjà servi pour "
         "la version précédente et ne peut pas servir deux fois. Rien n’a été signé : demandez un nouveau code "
         "pour signer la version à jour."
+    ),
+    "remote_signing.code_already_used": N_(
+        "Le dernier code envoyé par votre prestataire de signature qualifiée a déjà servi, "
+        "pour une signature qui n’a pas abouti : un code ne sert qu’une fois. "
+        "Rien n’a été signé : demandez un nouveau code."
     ),
     "remote_signing.authorization_expired": N_(
         "L’autorisation de signature a expiré chez le prestataire avant la signature : rien n’a été signé, "

@@ -24,3 +24,4 @@ def strict(csc_server):
     csc_server.service.sent_otps.clear()
     csc_server.service.spent.clear()
     csc_server.service.authorizations.clear()
+    csc_server.service.sign_hash_down = False

@@ -136,6 +136,7 @@ class StrictCscService(CSCWithCertomancer):
         self.sent_otps: list[str] = []  # an OTP authorises once, as a QTSP's SCAL2 codes do
         self.spent: set[str] = set()
         self.authorizations: list[dict] = []  # every credentials/authorize body received
+        self.sign_hash_down = False  # signatures/signHash answers 503 (after a good authorisation)
         self._issued: dict[str, float] = {}
 
     def register_routes(self):
@@ -186,6 +187,8 @@ class StrictCscService(CSCWithCertomancer):
         return response
 
     async def signatures_sign_hash(self, request: web.Request):
+        if self.sign_hash_down:
+            return web.json_response({"error": "server_error", "error_description": "Try later"}, status=503)
         params = await request.json()
         issued = self._issued.get(params.get("SAD", ""))
         if issued is not None and time.monotonic() - issued >= self.sad_lifetime:

@@ -26,10 +26,12 @@ from adapters.timestamping.inprocess import BuiltinTsa
 from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.errors import (
     RemoteAuthorizationExpired,
+    RemoteCodeAlreadyUsed,
     RemoteCodeRejected,
     RemoteCodeSpent,
     RemoteCredentialMissing,
     RemoteHashMismatch,
+    RemoteSigningUnavailable,
 )
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
@@ -493,3 +495,56 @@ def test_after_a_refused_code_the_page_still_says_the_qtsp_sends_the_next_one(wo
     assert "refusé ce code" in text, text[:3000]
     assert "Votre prestataire de signature qualifiée vous enverra lui-même un code à usage unique." in text
     assert "par SMS" not in text
+
+
+def test_signing_again_with_a_qtsp_code_an_attempt_spent_says_so_and_a_new_code_signs(world, strict):
+    """The QTSP accepted its code, then signHash failed: the code is spent there. « Signer » again
+    with it is told so, without asking the QTSP (which would answer « wrong code »); the trail says
+    when the QTSP accepted it; a new code from the QTSP signs."""
+    strict.online_otp, strict.single_use_otp = True, True
+    cid = world.collection([_remote_signer()], documents=2)
+    token = _ready_for_code(world)
+    code = strict.sent_otps[-1]
+    strict.authorizations.clear()
+    strict.sign_hash_down = True
+    with pytest.raises(RemoteSigningUnavailable):
+        world.uc.sign(token=token, code=code)
+    assert len(strict.authorizations) == 1
+    checked = [e for e in world.trail(cid) if e.kind == "code_checked"]
+    assert [dict(e.details)["channel"] for e in checked] == ["qtsp"]
+
+    strict.sign_hash_down = False
+    with pytest.raises(RemoteCodeAlreadyUsed):
+        world.uc.sign(token=token, code=code)
+    assert len(strict.authorizations) == 1  # the spent code was not sent again
+    assert world.get(cid).signers[0].status is not SignerStatus.SIGNED
+
+    world.clock.advance(timedelta(minutes=2))
+    world.uc.request_signing_code(token=token)
+    assert world.uc.sign(token=token, code=strict.sent_otps[-1]).status == "completed"
+    assert len(strict.authorizations) == 2
+
+
+def test_the_already_used_qtsp_code_is_a_french_sentence_on_the_page(world, strict):
+    from tests.apps import app_for
+
+    strict.online_otp, strict.single_use_otp = True, True
+    cid = world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    with world.uow() as tx:  # an earlier attempt the QTSP authorised, which did not complete
+        from domain.services.audit import append
+
+        signer = world.get(cid).signers[0]
+        append(tx, cid, "code_checked", at=world.clock.now(), actor=signer.id, signer_id=signer.id,
+               channel="qtsp", step="checked")
+        tx.commit()
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post(f"/signature/{token}/signer",
+                           data={"_csrf_token": client.cookies.get("seing_csrf"), "code": strict.sent_otps[-1]},
+                           follow_redirects=False)
+        text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+    assert page.status_code == 409, text[:2000]
+    assert ("Le dernier code envoyé par votre prestataire de signature qualifiée a déjà servi, pour une signature "
+            "qui n’a pas abouti") in text
+    assert "Recevoir mon code" in text  # the way to a new one
