@@ -652,6 +652,13 @@ class RemoteCodeAlreadyUsed(RemoteCodeSpent):
     code = "remote_signing.code_already_used"
 
 
+class RemoteConsentUnsupported(RemoteSigningRefused):
+    """The provider authorises this credential only through the signer's consent on its own page
+    (CSC oauth2code), which the ceremony does not offer yet."""
+
+    code = "remote_signing.consent_unsupported"
+
+
 class RemoteAuthorizationExpired(RemoteSigningRefused):
     """The signature activation data lapsed before the signature was made."""
 

@@ -111,6 +111,7 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.RemoteCodeRejected: 422,
     e.RemoteCodeSpent: 409,
     e.RemoteCodeAlreadyUsed: 409,
+    e.RemoteConsentUnsupported: 409,
     e.RemoteAuthorizationExpired: 410,
     e.RemoteCredentialMissing: 409,
     e.ArchiveRenewalRejected: 503,
@@ -396,6 +397,10 @@ _MESSAGES: dict[str, str] = {
         "Le dernier code envoyé par votre prestataire de signature qualifiée a déjà servi, "
         "pour une signature qui n’a pas abouti : un code ne sert qu’une fois. "
         "Rien n’a été signé : demandez un nouveau code."
+    ),
+    "remote_signing.consent_unsupported": N_(
+        "Le prestataire de signature qualifiée du cabinet demande que vous autorisiez la signature sur sa propre page, "
+        "ce que Seing ne propose pas encore : rien n’a été envoyé ni signé, contactez le cabinet."
     ),
     "remote_signing.authorization_expired": N_(
         "L’autorisation de signature a expiré chez le prestataire avant la signature : rien n’a été signé, "

@@ -29,6 +29,7 @@ from domain.model.errors import (
     RemoteCodeAlreadyUsed,
     RemoteCodeRejected,
     RemoteCodeSpent,
+    RemoteConsentUnsupported,
     RemoteCredentialMissing,
     RemoteHashMismatch,
     RemoteSigningUnavailable,
@@ -548,3 +549,25 @@ def test_the_already_used_qtsp_code_is_a_french_sentence_on_the_page(world, stri
     assert ("Le dernier code envoyé par votre prestataire de signature qualifiée a déjà servi, pour une signature "
             "qui n’a pas abouti") in text
     assert "Recevoir mon code" in text  # the way to a new one
+
+
+def test_a_qtsp_that_authorises_only_by_consent_on_its_page_is_named_before_any_code(world, strict):
+    """oauth2code (the signer consents on the QTSP's own page) is not a path the ceremony takes yet:
+    « Recevoir mon code » says so in French, no code is sent, nothing is authorised."""
+    from tests.apps import app_for
+
+    strict.oauth2code = True
+    world.collection([_remote_signer()])
+    token = _identity_checked(world)
+    sent = len(world.notifications("signing_code"))
+    with pytest.raises(RemoteConsentUnsupported):
+        world.uc.request_signing_code(token=token)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post(f"/signature/{token}/code",
+                           data={"_csrf_token": client.cookies.get("seing_csrf"), "accepte": "1"},
+                           follow_redirects=False)
+        text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+    assert page.status_code == 409, text[:2000]
+    assert "demande que vous autorisiez la signature sur sa propre page" in text
+    assert len(world.notifications("signing_code")) == sent and strict.authorizations == []

@@ -36,6 +36,7 @@ from domain.model.errors import (
     DocumentVersionConflict,
     RemoteCodeAlreadyUsed,
     RemoteCodeSpent,
+    RemoteConsentUnsupported,
     SignerStateRefused,
     SigningCertificateMissing,
     TimestampUnavailable,
@@ -164,6 +165,7 @@ def request_signing_code(*, ports: SigningPorts, token: str, context: RequestCon
     credential = None
     if plan is not None and plan.remote is not None:
         credential = plan.remote.credential_for(plan.email)  # RemoteCredentialMissing before a code is spent
+        _require_authorizable(credential)
     if needs_fields:
         prepare_fields(uow=ports.uow, clock=ports.clock, store=ports.store, signing=ports.signing, locks=ports.locks,
                        collection_id=collection.id)
@@ -228,6 +230,7 @@ def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext 
         plan = retrying(read)
         if plan.remote is not None:
             credential = plan.remote.credential_for(plan.email)
+            _require_authorizable(credential)
             if credential.code_from_provider:
                 if _provider_code_spent(ports, token, now):
                     raise RemoteCodeAlreadyUsed("the provider's last code already authorised an attempt")
@@ -244,6 +247,13 @@ def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext 
             return _plan(tx, collection, signer, now, ports.remote_signing)
 
     return _perform(ports, retrying(check), context, from_worker=False, code=code)
+
+
+def _require_authorizable(credential: RemoteCredential) -> None:
+    """A credential the QTSP authorises only after the signer's consent on its own page (oauth2code)
+    would have every ``credentials/authorize`` refused: said before a code is sent or spent."""
+    if credential.consent_at_provider:
+        raise RemoteConsentUnsupported("the provider authorises this credential only through oauth2code")
 
 
 def _provider_code_spent(ports: SigningPorts, token: str, now: datetime) -> bool:
@@ -308,9 +318,9 @@ def _plan(tx: UnitOfWork, collection: Collection, signer: Signer, now: datetime,
                  member_certificate=certificate, one_time_policy=one_time, subject=subject)
 
 
-def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
-              code: str | None, context: RequestContext | None = None) -> tuple[SigningIdentity, SignatureCertificate, Certificate | None,
-                                         BatchDigestSigner | None]:
+def _identity(plan: _Plan, ports: SigningPorts, now: datetime, code: str | None,
+              context: RequestContext | None = None) -> tuple[SigningIdentity, SignatureCertificate,
+                                                              Certificate | None, BatchDigestSigner | None]:
     """The signing identity, what the trail records of its certificate, the one-time certificate
     to keep (if any) and, for a QTSP's key, the batch signer every document's value comes from."""
     if plan.remote is not None:
