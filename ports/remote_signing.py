@@ -10,7 +10,9 @@ Errors (domain.model.errors, all ``RemoteSigningRefused``): ``RemoteCodeRejected
 refused the signer's code), ``RemoteAuthorizationExpired`` (the authorisation lapsed before the
 signature), ``RemoteHashMismatch`` (the provider refused to sign digests it did not authorise),
 ``RemoteCredentialMissing`` (no credential of this signer), ``RemoteSigningUnavailable`` (the
-service did not answer or answered nonsense).
+service did not answer or answered nonsense). The ceremony adds ``RemoteCodeSpent`` /
+``RemoteCodeAlreadyUsed`` (a single-use code already authorised an attempt) and
+``RemoteConsentUnsupported`` (a credential authorised only through oauth2code).
 """
 
 from __future__ import annotations
