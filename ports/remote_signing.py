@@ -90,6 +90,30 @@ class RemoteSigningService(Protocol):
         ...
 
 
+@runtime_checkable
+class ConsentingRemoteSigningService(Protocol):
+    """A provider that authorises a credential only through the signer's consent on its own page
+    (CSC ``authMode`` oauth2code, scope ``credential``): the consent names the digests (SCAL2), the
+    provider redirects back with a code, the code gives a token that signs exactly those digests.
+    Apart from ``RemoteSigningService`` so that providers without that flow need not offer it."""
+
+    def consent_url(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str, *,
+                    redirect_uri: str, state: str, code_challenge: str) -> str:
+        """Where the signer's browser goes to consent; the provider comes back to ``redirect_uri``
+        with ``state`` and a code. ``code_challenge``: PKCE S256 of a verifier we keep."""
+        ...
+
+    def exchange_consent(self, code: str, *, redirect_uri: str, code_verifier: str) -> str:
+        """The credential token for the code the redirect brought (once, with the PKCE verifier)."""
+        ...
+
+    def sign_digests_consented(self, credential: RemoteCredential, token: str, digests: Sequence[bytes],
+                               hash_algorithm: str) -> list[bytes]:
+        """One signature value per consented digest, in order, under that token; digests the
+        consent did not name are refused (``RemoteHashMismatch``)."""
+        ...
+
+
 @frozen
 class AuthorizedTogether:
     """A ``BatchDigestSigner`` over a ``RemoteSigningService``: one ``authorize`` naming every
