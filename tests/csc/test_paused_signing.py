@@ -53,11 +53,17 @@ def world(tmp_path, pki_server, csc_server) -> Ceremony:
     return ceremony
 
 
-def _adapter(world: Ceremony) -> PyHankoPdfSigning:
-    """A fresh adapter each time: nothing of the first phase survives in memory."""
+def _adapter(world: Ceremony, pooled: bool = False):
+    """A fresh adapter each time: nothing of the first phase survives in memory. ``pooled``: the
+    production wrapper, which keeps both phases in the calling process (the pool never starts)."""
     revocation = FallbackRevocationSource(CaRevocationSource(world.ca), HttpRevocationSource())
-    return PyHankoPdfSigning(vault=world.vault, timestamp_authority=BuiltinTsa(world.vault, world.ca, world.clock),
-                             revocation_source=revocation, clock=world.clock)
+    adapter = PyHankoPdfSigning(vault=world.vault, timestamp_authority=BuiltinTsa(world.vault, world.ca, world.clock),
+                                revocation_source=revocation, clock=world.clock)
+    if not pooled:
+        return adapter
+    from adapters.signing.process_pool import ProcessPoolPdfSigning
+
+    return ProcessPoolPdfSigning(factory=lambda: adapter, local=adapter, workers=1, start_method="fork")
 
 
 def _consent(service: CscRemoteSigning, credential, digests: list[bytes]) -> str:
@@ -109,13 +115,14 @@ def _validates(roots: list[bytes], sig) -> None:
     assert result.api_status.bottom_line, result.api_status.pretty_print_details()
 
 
+@pytest.mark.parametrize("pooled", [False, True], ids=["adapter", "process-pool"])
 def test_documents_prepared_before_the_consent_are_finished_after_it_with_exactly_the_consented_digests(
-        world, csc_server, strict):
+        world, csc_server, strict, pooled):
     strict.oauth2code = True
     service = CscRemoteSigning(base_url=csc_server.url, client_id="seing", client_secret="s3cret")
     credential = service.credential_for(SIGNER_EMAIL)
     items = _requests(world, credential, 2)
-    first = _adapter(world)
+    first = _adapter(world, pooled)
     assert isinstance(first, PausedPdfSigning)
     prepared = first.prepare_documents(world.container.adapters.document_store(), items)
     assert [p.base for p in prepared] == [sha for sha, _request in items]
@@ -127,7 +134,7 @@ def test_documents_prepared_before_the_consent_are_finished_after_it_with_exactl
     values = service.sign_digests_consented(credential, token, [p.digest for p in prepared], "sha256")
 
     world.clock.advance(timedelta(minutes=3))  # the signer took a while on the QTSP's page
-    refs = _adapter(world).finish_documents(world.container.adapters.document_store(), list(zip(prepared, [r for _s, r in items], strict=True)),
+    refs = _adapter(world, pooled).finish_documents(world.container.adapters.document_store(), list(zip(prepared, [r for _s, r in items], strict=True)),
                                             values)
     roots = [world.root_der(), csc_server.root_der()]
     for ref, (base, _request) in zip(refs, items, strict=True):
