@@ -21,6 +21,8 @@ from typing import Protocol, Sequence, runtime_checkable
 
 from attrs import field, frozen
 
+from domain.model.remote_consent import RemoteConsent
+
 
 @frozen
 class RemoteCredential:
@@ -111,6 +113,21 @@ class ConsentingRemoteSigningService(Protocol):
                                hash_algorithm: str) -> list[bytes]:
         """One signature value per consented digest, in order, under that token; digests the
         consent did not name are refused (``RemoteHashMismatch``)."""
+        ...
+
+
+@runtime_checkable
+class RemoteConsentRepository(Protocol):
+    """The signatures waiting for the signer's consent at the provider (in the unit of work)."""
+
+    def add(self, consent: RemoteConsent) -> None:
+        """UniqueViolation when its id or state hash is taken."""
+        ...
+
+    def by_state_hash(self, state_hash: str) -> RemoteConsent | None: ...
+
+    def save(self, consent: RemoteConsent) -> None:
+        """Write back a consent read in this unit of work (its use)."""
         ...
 
 
