@@ -1,0 +1,183 @@
+"""Level 3 through a QTSP that authorises only by the signer's consent on its own page (CSC
+oauth2code, the loopback OAuth 2.0 stub beside certomancer-csc-dummy): « Autoriser chez mon
+prestataire » prepares the documents and sends the signer there with their digests; the redirect
+back signs exactly those digests and records the signature as every level-3 signature is. The
+refusals: a state we did not issue, a replayed redirect, the signer declining, a document
+changed meanwhile."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import httpx
+import pytest
+from dependency_injector import providers
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from adapters.signing.ca_revocation import CaRevocationSource
+from adapters.signing.fallback_revocation import FallbackRevocationSource
+from adapters.signing.http_revocation import HttpRevocationSource
+from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+from adapters.timestamping.inprocess import BuiltinTsa
+from domain.model.collection import CollectionStatus, InvitationMode
+from domain.model.errors import RemoteConsentDeclined, RemoteConsentOutdated, RemoteConsentUnusable
+from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from tests.ceremony.harness import Ceremony
+from tests.csc.server import SIGNER_EMAIL
+from tests.csc.test_remote_level3 import SIREN, _ades_lta_passes, _identity_checked, _pdfsig, _remote_signer
+from tests.signing.pki_server import PkiHttpServer
+
+REDIRECT = "http://testserver.local/signature/{token}/consentement"
+
+
+@pytest.fixture(scope="module")
+def pki_server():
+    server = PkiHttpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(tmp_path, pki_server, csc_server, strict) -> Ceremony:
+    strict.oauth2code = True
+    ceremony = Ceremony(tmp_path, public_url=pki_server.base_url, remote_signing="csc",
+                        remote_signing_options={"url": csc_server.url, "client_id": "seing",
+                                                "client_secret": "s3cret"},
+                        remote_signing_cabinets=SIREN)
+    pki_server.pki = ceremony
+    revocation = FallbackRevocationSource(CaRevocationSource(ceremony.ca), HttpRevocationSource())
+    signing = PyHankoPdfSigning(vault=ceremony.vault, timestamp_authority=BuiltinTsa(ceremony.vault, ceremony.ca,
+                                                                                      ceremony.clock),
+                                revocation_source=revocation, clock=ceremony.clock)
+    ceremony.container.adapters.pdf_signing.override(providers.Object(signing))
+    return ceremony
+
+
+def _at_the_provider(url: str) -> dict[str, str]:
+    """The signer's browser on the provider's page, consenting: the query of the redirect back."""
+    back = httpx.get(url, follow_redirects=False)
+    assert back.status_code == 302, back.text
+    return dict(httpx.URL(back.headers["location"]).params)
+
+
+def _consent(world: Ceremony, token: str) -> tuple[str, dict[str, str]]:
+    redirect = REDIRECT.format(token=token)
+    started = world.uc.start_remote_consent(token=token, redirect_uri=redirect)
+    return redirect, _at_the_provider(started.url)
+
+
+@pytest.mark.external  # pdfsig and certutil
+def test_a_collection_signed_at_level_3_through_the_consent_at_the_provider_validates(world, strict, csc_server,
+                                                                                     tmp_path):
+    cid = world.collection([
+        dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire", surname="Petit",
+             email="claire@exemple.fr"),
+        _remote_signer(),
+    ], documents=2)
+    world.clock.advance(timedelta(seconds=5))
+    assert world.sign_as("claire@exemple.fr").status == "signed"
+    world.clock.advance(timedelta(seconds=5))
+    token = _identity_checked(world)
+    sent = len(world.notifications("signing_code"))
+    redirect, back = _consent(world, token)
+    assert strict.authorizations == []  # no credentials/authorize: the consent is the authorisation
+    (consented,) = strict.consents.values()
+    assert len(consented["hashes"]) == 2 and len(set(consented["hashes"])) == 2
+    world.clock.advance(timedelta(minutes=2))  # the signer's time on the provider's page
+    outcome = world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                             redirect_uri=redirect)
+    assert outcome.status == "completed"
+    assert len(world.notifications("signing_code")) == sent  # no code of ours either
+
+    collection = world.get(cid)
+    assert collection.status is CollectionStatus.COMPLETED
+    remote = next(s for s in collection.signers if str(s.email) == SIGNER_EMAIL)
+    assert remote.status is SignerStatus.SIGNED and "Juliette Remote" in remote.certificate.subject
+    kinds = [e.kind for e in world.trail(cid)]
+    assert kinds.index("consent_requested") < kinds.index("consent_given")
+    assert len([e for e in world.trail(cid) if e.kind == "document_signed"
+                and dict(e.details)["signer_id"] == remote.id]) == 2
+    roots = [world.root_der(), csc_server.root_der()]
+    qtsp_leaf = csc_server.certificate_der("signer")
+    for n, pdf in enumerate(world.document_bytes(cid)):
+        signatures = PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures
+        assert len(signatures) == 2 and signatures[-1].signer_cert.dump() == qtsp_leaf
+        for sig in signatures:
+            _ades_lta_passes(roots, sig)
+        path = tmp_path / f"consented-{n}.pdf"
+        path.write_bytes(pdf)
+        reports = [r for r in _pdfsig(path, roots, tmp_path / f"nss-{n}") if "ETSI.CAdES.detached" in r]
+        assert len(reports) == 2
+        for text in reports:
+            assert "Signature is Valid" in text and "Certificate is Trusted" in text, text
+
+
+def test_a_state_we_did_not_issue_and_a_replayed_redirect_are_refused(world, strict):
+    cid = world.collection([_remote_signer(), dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE,
+                                                   given_names="Claire", surname="Petit", email="claire@exemple.fr")])
+    token = _identity_checked(world)
+    redirect, back = _consent(world, token)
+    with pytest.raises(RemoteConsentUnusable):
+        world.uc.finish_remote_consent(token=token, state="forged", code=back["code"], error=None,
+                                       redirect_uri=redirect)
+    assert world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                          redirect_uri=redirect).status == "signed"
+    with pytest.raises(RemoteConsentUnusable):  # the same redirect again
+        world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                       redirect_uri=redirect)
+    assert len([e for e in world.trail(cid) if e.kind == "document_signed"]) == 1
+
+
+def test_a_consent_that_lapsed_is_refused_and_a_new_one_signs(world, strict):
+    world.collection([_remote_signer()])
+    token = _identity_checked(world)
+    redirect, back = _consent(world, token)
+    world.clock.advance(timedelta(minutes=16))
+    with pytest.raises(RemoteConsentUnusable):
+        world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                       redirect_uri=redirect)
+    redirect, back = _consent(world, token)
+    assert world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                          redirect_uri=redirect).status == "completed"
+
+
+def test_the_signer_declining_at_the_provider_signs_nothing_and_can_start_again(world, strict):
+    cid = world.collection([_remote_signer()], documents=2)
+    token = _identity_checked(world)
+    redirect, back = _consent(world, token)
+    before = [d.latest.sha256 for d in world.get(cid).documents]
+    with pytest.raises(RemoteConsentDeclined):
+        world.uc.finish_remote_consent(token=token, state=back["state"], code=None, error="access_denied",
+                                       redirect_uri=redirect)
+    collection = world.get(cid)
+    assert [d.latest.sha256 for d in collection.documents] == before
+    assert collection.signers[0].status is not SignerStatus.SIGNED
+    declined = [e for e in world.trail(cid) if e.kind == "consent_declined"]
+    assert [dict(e.details)["reason"] for e in declined] == ["access_denied"]
+    assert strict.credential_tokens == {}  # the code was never exchanged
+    redirect, back = _consent(world, token)
+    assert world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                          redirect_uri=redirect).status == "completed"
+
+
+def test_a_document_changed_during_the_consent_is_said_and_a_new_consent_signs_the_new_version(world, strict):
+    cid = world.collection([
+        dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire", surname="Petit",
+             email="claire@exemple.fr"),
+        _remote_signer(),
+    ], mode=InvitationMode.PARALLEL)
+    token = _identity_checked(world)
+    redirect, back = _consent(world, token)
+    assert world.sign_as("claire@exemple.fr").status == "signed"  # while the signer is at the provider
+    with pytest.raises(RemoteConsentOutdated):
+        world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                       redirect_uri=redirect)
+    assert strict.credential_tokens == {}  # nothing signed at the provider for the former version
+    redirect, back = _consent(world, token)
+    assert world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                          redirect_uri=redirect).status == "completed"
+    (pdf,) = world.document_bytes(cid)
+    report = world.uc.verify_pdf(content=pdf)
+    signatures = [s for s in report.signatures if s.kind == "signature"]
+    assert len(signatures) == 2 and all(s.intact and s.valid for s in signatures)
