@@ -12,7 +12,8 @@ signature), ``RemoteHashMismatch`` (the provider refused to sign digests it did 
 ``RemoteCredentialMissing`` (no credential of this signer), ``RemoteSigningUnavailable`` (the
 service did not answer or answered nonsense). The ceremony adds ``RemoteCodeSpent`` /
 ``RemoteCodeAlreadyUsed`` (a single-use code already authorised an attempt) and
-``RemoteConsentUnsupported`` (a credential authorised only through oauth2code).
+``RemoteConsentUnsupported`` (a code asked for a credential authorised only through oauth2code),
+``RemoteConsentUnusable`` / ``RemoteConsentDeclined`` / ``RemoteConsentOutdated`` (the redirect back).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class RemoteCredential:
     code_from_provider: bool = False
     # The provider authorises only through the signer's consent on its own page (CSC ``authMode``
     # oauth2code: ``oauth2/authorize`` with scope credential and the hashes, a redirect back, a
-    # token for this credential); the ceremony cannot take that path yet and says so before any code.
+    # token for this credential): the ceremony asks no code, it sends the signer there (``consent``).
     consent_at_provider: bool = False
     key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
     # What the trail records of the certificate (read by the adapter: ports parse no X.509).

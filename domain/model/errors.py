@@ -654,7 +654,8 @@ class RemoteCodeAlreadyUsed(RemoteCodeSpent):
 
 class RemoteConsentUnsupported(RemoteSigningRefused):
     """The provider authorises this credential only through the signer's consent on its own page
-    (CSC oauth2code), which the ceremony does not offer yet."""
+    (CSC oauth2code): no code is sent for it (« Autoriser chez mon prestataire » instead); also a
+    consent asked where the provider, the credential or the PDF adapter cannot give one."""
 
     code = "remote_signing.consent_unsupported"
 

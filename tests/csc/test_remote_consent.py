@@ -28,7 +28,7 @@ from tests.csc.server import SIGNER_EMAIL
 from tests.csc.test_remote_level3 import SIREN, _ades_lta_passes, _identity_checked, _pdfsig, _remote_signer
 from tests.signing.pki_server import PkiHttpServer
 
-REDIRECT = "http://testserver.local/signature/{token}/consentement"
+REDIRECT = "http://testserver.local/signature/consentement"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def _at_the_provider(url: str) -> dict[str, str]:
 
 
 def _consent(world: Ceremony, token: str) -> tuple[str, dict[str, str]]:
-    redirect = REDIRECT.format(token=token)
+    redirect = REDIRECT
     started = world.uc.start_remote_consent(token=token, redirect_uri=redirect)
     return redirect, _at_the_provider(started.url)
 
@@ -181,3 +181,95 @@ def test_a_document_changed_during_the_consent_is_said_and_a_new_consent_signs_t
     report = world.uc.verify_pdf(content=pdf)
     signatures = [s for s in report.signatures if s.kind == "signature"]
     assert len(signatures) == 2 and all(s.intact and s.valid for s in signatures)
+
+
+def _text(page) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+
+
+def test_the_signers_page_sends_them_to_the_provider_and_signs_on_their_return(world, strict):
+    """The steps page offers « Autoriser chez mon prestataire » instead of « Recevoir mon code »; the
+    button goes to the provider's page; its redirect back signs and shows the signature done."""
+    from litestar.testing import TestClient
+
+    from tests.apps import app_for
+
+    cid = world.collection([_remote_signer()], documents=2)
+    token = _identity_checked(world)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        steps = client.get(f"/signature/{token}")
+        assert steps.status_code == 200
+        text = _text(steps)
+        assert "Autoriser chez mon prestataire" in text and "Recevoir mon code" not in text
+        assert "vous demandera d’autoriser la signature sur sa propre page" in text
+        csrf = client.cookies.get("seing_csrf")
+        unticked = client.post(f"/signature/{token}/consentement", data={"_csrf_token": csrf},
+                               follow_redirects=False)
+        assert unticked.status_code == 400 and "pour autoriser la signature" in _text(unticked)
+        sent = client.post(f"/signature/{token}/consentement", data={"_csrf_token": csrf, "accepte": "1"},
+                           follow_redirects=False)
+        assert sent.status_code == 303, _text(sent)[:2000]
+        back = httpx.URL(httpx.get(sent.headers["location"], follow_redirects=False).headers["location"])
+        assert back.path == "/signature/consentement"  # one redirect URI for every signer, as providers register it
+        done = client.get(f"{back.path}?{back.query.decode()}", follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == f"/signature/{token}"
+        assert world.get(cid).status is CollectionStatus.COMPLETED
+        replayed = client.get(f"{back.path}?{back.query.decode()}", follow_redirects=False)
+        assert replayed.status_code < 500
+
+
+def test_a_declined_consent_is_a_french_sentence_above_the_button(world, strict):
+    from litestar.testing import TestClient
+
+    from tests.apps import app_for
+
+    cid = world.collection([_remote_signer(), dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE,
+                                                   given_names="Claire", surname="Petit",
+                                                   email="claire@exemple.fr")])
+    token = _identity_checked(world)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        sent = client.post(f"/signature/{token}/consentement",
+                           data={"_csrf_token": client.cookies.get("seing_csrf"), "accepte": "1"},
+                           follow_redirects=False)
+        state = httpx.URL(sent.headers["location"]).params["state"]
+        page = client.get(f"/signature/consentement?error=access_denied&state={state}")
+        text = _text(page)
+        assert page.status_code == 409, text[:2000]
+        assert "Vous n’avez pas autorisé la signature chez votre prestataire de signature qualifiée" in text
+        assert "Autoriser chez mon prestataire" in text  # the way to try again
+        forged = client.get("/signature/consentement?code=x&state=forged")
+        assert forged.status_code == 410
+        assert "ne correspond à aucune autorisation en cours" in _text(forged)
+    assert world.get(cid).signers[0].status is not SignerStatus.SIGNED
+
+
+def test_the_api_gives_the_providers_page_and_refusals_as_problems(world, strict):
+    """``/open`` says there is no code (``qtsp_consent``); ``/consent`` gives the provider's page,
+    whose redirect comes back to the signer's page of Seing; a code asked for instead is a 409
+    problem pointing to the consent."""
+    from litestar.testing import TestClient
+
+    from tests.apps import app_for
+
+    cid = world.collection([_remote_signer()])
+    token = _identity_checked(world)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        view = client.post(f"/api/v1/signature/{token}/open").json()
+        assert view["code_channel"] == "qtsp_consent"
+        code = client.post(f"/api/v1/signature/{token}/code", json={"accepted": True})
+        assert code.status_code == 409 and code.headers["content-type"].startswith("application/problem+json")
+        assert code.json()["code"] == "remote_signing.consent_unsupported"
+        assert "Autoriser chez mon prestataire" in code.json()["detail"]
+        refused = client.post(f"/api/v1/signature/{token}/consent", json={"accepted": False})
+        assert refused.status_code == 422
+        started = client.post(f"/api/v1/signature/{token}/consent", json={"accepted": True})
+        assert started.status_code == 201, started.text
+        back = httpx.URL(httpx.get(started.json()["url"], follow_redirects=False).headers["location"])
+        assert back.path == "/signature/consentement"
+        # This browser did not start the consent (the API's client did): the outcome on a page of its own.
+        done = client.get(f"{back.path}?{back.query.decode()}", follow_redirects=False)
+        assert done.status_code == 200 and "Votre signature est enregistrée" in _text(done)
+    assert world.get(cid).status is CollectionStatus.COMPLETED

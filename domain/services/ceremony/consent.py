@@ -59,6 +59,7 @@ _DECLINED = "access_denied"
 @frozen
 class ConsentStarted:
     url: str  # the provider's consent page, for the signer's browser
+    state: str  # what the provider's redirect will carry back (the page remembers whose it is)
 
 
 def _state_hash(state: str) -> str:
@@ -133,15 +134,18 @@ def start_remote_consent(*, ports: SigningPorts, token: str, redirect_uri: str,
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).decode().rstrip("=")
     url = consenting.consent_url(credential, consent.digests, algorithms.pop(), redirect_uri=redirect_uri,
                                  state=state, code_challenge=challenge)
-    return ConsentStarted(url=url)
+    return ConsentStarted(url=url, state=state)
 
 
-def finish_remote_consent(*, ports: SigningPorts, token: str, state: str, code: str | None, error: str | None,
-                          redirect_uri: str, context: RequestContext | None = None) -> SignOutcome:
-    """The provider's redirect back: sign what the signer consented to, or say why not."""
+def finish_remote_consent(*, ports: SigningPorts, state: str, code: str | None, error: str | None,
+                          redirect_uri: str, token: str | None = None,
+                          context: RequestContext | None = None) -> SignOutcome:
+    """The provider's redirect back: sign what the signer consented to, or say why not. The state
+    names the consent (the redirect URI is one for every signer, as providers register it);
+    ``token``, when the browser's session knows it, must be the same signer's link."""
     now = ports.clock.now()
     consent = _spend(ports, token, state, now)
-    plan = _read_plan(ports, token, now)
+    plan = _read_plan_of(ports, consent, now)
     if error or not code:
         def declined() -> None:
             with ports.uow() as tx:
@@ -204,13 +208,29 @@ def finish_remote_consent(*, ports: SigningPorts, token: str, state: str, code: 
     return SignOutcome(status="signed", collection_status=CollectionStatus.IN_PROGRESS.value)
 
 
-def _spend(ports: SigningPorts, token: str, state: str, now: datetime) -> RemoteConsent:
+def _read_plan_of(ports: SigningPorts, consent: RemoteConsent, now: datetime) -> _Plan:
+    def read() -> _Plan:
+        with ports.uow() as tx:
+            collection = tx.collections.get(consent.collection_id)
+            signer = collection.signer(consent.signer_id)
+            if collection.status is not CollectionStatus.IN_PROGRESS:
+                raise SignerStateRefused("the collection has ended", status=signer.status.value)
+            require_can_sign(signer)
+            return _plan(tx, collection, signer, now, ports.remote_signing)
+
+    return retrying(read)
+
+
+def _spend(ports: SigningPorts, token: str | None, state: str, now: datetime) -> RemoteConsent:
     """The consent the redirect's state names, spent at once: a replayed redirect finds it used."""
     def spend() -> RemoteConsent:
         with ports.uow() as tx:
-            _collection, signer = signer_by_link(tx, token, now)
             consent = tx.remote_consents.by_state_hash(_state_hash(state)) if state else None
-            if consent is None or consent.signer_id != signer.id:
+            if consent is not None and token is not None:
+                _collection, signer = signer_by_link(tx, token, now)
+                if consent.signer_id != signer.id:
+                    consent = None
+            if consent is None:
                 raise RemoteConsentUnusable("the provider's redirect names no consent of this signer")
             used = consent.use(now)
             tx.remote_consents.save(used)
