@@ -273,3 +273,25 @@ def test_the_api_gives_the_providers_page_and_refusals_as_problems(world, strict
         done = client.get(f"{back.path}?{back.query.decode()}", follow_redirects=False)
         assert done.status_code == 200 and "Votre signature est enregistrée" in _text(done)
     assert world.get(cid).status is CollectionStatus.COMPLETED
+
+
+def test_the_consent_waits_for_the_identity_check_and_belongs_to_its_signer(world, strict):
+    """As a code would: no consent before the level-3 identity check; and a redirect brought back
+    by another signer's page (their link in the session) is not this signer's consent."""
+    from domain.model.errors import IdentityCheckRequired
+
+    world.collection([_remote_signer(), _remote_signer("paul.remote@example.fr")],
+                     mode=InvitationMode.PARALLEL)
+    token = world.token_of(SIGNER_EMAIL)
+    world.uc.open_ceremony(token=token)
+    with pytest.raises(IdentityCheckRequired):
+        world.uc.start_remote_consent(token=token, redirect_uri=REDIRECT)
+    assert strict.consents == {}
+    token = _identity_checked(world)
+    other = _identity_checked(world, "paul.remote@example.fr")
+    redirect, back = _consent(world, token)
+    with pytest.raises(RemoteConsentUnusable):
+        world.uc.finish_remote_consent(token=other, state=back["state"], code=back["code"], error=None,
+                                       redirect_uri=redirect)
+    assert world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                          redirect_uri=redirect).status == "signed"
