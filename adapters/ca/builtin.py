@@ -108,8 +108,9 @@ class BuiltinCertificateAuthority:
     def tsa(self) -> Credential:
         """The TSA's current key and certificate; rolled over first when its usage period has
         ended (by `seing ca init`, or here, so a long-running worker never stamps with a key
-        whose certificate ends within ``tsa_rollover_margin``). The old certificate stays in the
-        records: the tokens it signed still chain."""
+        whose certificate ends within ``tsa_rollover_margin``), or at once for a certificate of
+        the older kind, without a CRL of its own. The old certificate stays in the records: the
+        tokens it signed still chain."""
         credential = self._state.credential("tsa")
         if not self._hierarchy.tsa_certificate_used_up(credential.certificate):
             return credential
