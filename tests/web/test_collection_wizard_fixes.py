@@ -208,7 +208,7 @@ def test_a_document_without_blank_room_shows_its_added_signature_page_with_the_b
     assert [int(n) for n in images] == [1, 2, 3]
     canvas = page.text[page.text.find(f'id="document-{document.document_id}-page-3"'):]
     assert canvas.count('class="signature-box default"') == 2
-    assert "une page de signatures a été ajoutée à la fin (page 3)" in page.text
+    assert "une page de signatures a été ajoutée à la fin (page 3), où sont placés tous les cadres" in page.text
     image = client.get(f"/collectes/{collection_id}/documents/{document.document_id}/pages/3?largeur=600")
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
 
