@@ -214,6 +214,26 @@ def test_a_document_without_blank_room_shows_its_added_signature_page_with_the_b
 
 
 @pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
+def test_the_signer_one_too_many_for_the_blank_room_brings_the_signature_page_for_every_box(client, container, owner):
+    login(client)
+    pdf = corpus.text_pdf(1, last_fill=0.9)  # room for two boxes under the text
+    collection_id = new_draft(client, ("mission.pdf", pdf))
+    for n in range(3):
+        added = add_external(client, collection_id, given_names=("Paul", "Anne", "Luc")[n],
+                             email=f"signataire{n}@example.fr")
+        assert added.status_code == 303, added.text[added.text.find("<main"):]
+        document = details(container, owner, collection_id).documents[0]
+        assert document.signature_page is (n == 2) and not document.stacked_defaults, n
+    assert document.page_count == 2 and {p.placement.page for p in document.placements} == {2}
+    page = client.get(f"/collectes/{collection_id}/placement")
+    canvas = page.text[page.text.find(f'id="document-{document.document_id}-page-2"'):]
+    assert canvas.count('class="signature-box default"') == 3
+    assert "ne suffit pas pour tous les signataires\u00a0: une page de signatures a été ajoutée à la fin (page 2)" in page.text
+    image = client.get(f"/collectes/{collection_id}/documents/{document.document_id}/pages/2?largeur=600")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
 def test_an_already_signed_document_keeps_its_pages_and_the_placement_step_says_why(client, container, owner):
     login(client)
     collection_id = new_draft(client, ("signe.pdf", corpus.signed_pdf(corpus.text_pdf(1))))
