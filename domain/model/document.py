@@ -144,6 +144,9 @@ class Document:
     # Set when a signature page was appended on upload: the SHA-256 of the file as received
     # (``ref`` is then that file plus the page, in an incremental update).
     uploaded_sha256: str | None = None
+    # Whether the file received carries signatures, which an added page would break; None for a
+    # document added before this was recorded (then the file is read again to know).
+    carries_signatures: bool | None = None
 
     @property
     def has_signature_page(self) -> bool:

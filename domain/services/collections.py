@@ -290,10 +290,11 @@ def make_room_for_signers(*, uow: UowFactory, clock: Clock, store: DocumentStore
     attached unless the document changed meanwhile."""
     with uow() as tx:
         collection, _by = _collection(tx, collection_id, by_person_id)
-        lacking = [(d.id, d.sha256, d.name, d.page_sizes[-1]) for d in collection.documents_lacking_room()]
+        lacking = [(d.id, d.sha256, d.name, d.page_sizes[-1], d.carries_signatures)
+                   for d in collection.documents_lacking_room()]
     added = []
-    for document_id, sha256, document_name, last in lacking:
-        if inspector.inspect(store.read(sha256)).has_signatures:
+    for document_id, sha256, document_name, last, signed in lacking:
+        if signed or (signed is None and inspector.inspect(store.read(sha256)).has_signatures):
             continue
         extended = _with_signature_page(signing, store, sha256, document_name, last)
         if extended is not None:
@@ -341,7 +342,8 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         document = Document(id=ids.new_id(), name=document_name, ref=ref, page_sizes=page_sizes,
-                            added_at=now, free_slots=slots, uploaded_sha256=uploaded_sha256)
+                            added_at=now, free_slots=slots, uploaded_sha256=uploaded_sha256,
+                            carries_signatures=info.has_signatures)
         collection.add_document(by=by, document=document, now=now)
         commit_with_trail(tx, collection, context)
         return document.id

@@ -97,6 +97,18 @@ def test_an_already_signed_pdf_without_blank_room_gets_no_signature_page(world):
     stored = world.container.adapters.document_store().read(document.sha256)
     assert stored == original and not document.has_signature_page and not document.free_slots
     assert document.page_count == len(pypdfium2.PdfDocument(original)) == 1
+    assert document.carries_signatures is True
+    # Signers past the (missing) room bring no page either: known from the upload, or, for a document
+    # added before that was recorded, read again from the file.
+    for n, email in enumerate(SIGNERS):
+        if n == 1:
+            world.get(cid).document(document_id).carries_signatures = None
+        world.uc.add_signer(collection_id=cid, by_person_id=world.owner, kind=SignerKind.EXTERNAL,
+                            level=SignatureLevel.SIMPLE, given_names=("Claire", "Marc")[n],
+                            surname=("Petit", "Durand")[n], email=email)
+        document = world.get(cid).document(document_id)
+        assert document.sha256 == corpus_sha256(original) and not document.has_signature_page, n
+    assert world.container.adapters.document_store().read(document.sha256) == original
 
 
 @pytest.mark.external  # pdfsig and certutil
