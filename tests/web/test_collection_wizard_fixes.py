@@ -224,6 +224,8 @@ def test_the_signer_one_too_many_for_the_blank_room_brings_the_signature_page_fo
         assert added.status_code == 303, added.text[added.text.find("<main"):]
         document = details(container, owner, collection_id).documents[0]
         assert document.signature_page is (n == 2) and not document.stacked_defaults, n
+        told = "L’espace libre de «\u00a0mission.pdf\u00a0» ne suffit plus pour tous les signataires"
+        assert (told in client.get(added.headers["location"]).text) is (n == 2), n
     assert document.page_count == 2 and {p.placement.page for p in document.placements} == {2}
     page = client.get(f"/collectes/{collection_id}/placement")
     canvas = page.text[page.text.find(f'id="document-{document.document_id}-page-2"'):]
