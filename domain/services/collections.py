@@ -273,11 +273,12 @@ def free_slots(renderer: PdfPageRenderer, content: bytes | str,
 def _with_signature_page(signing: PdfSigning, store: DocumentStore, sha256: str, document_name: str,
                          last: PageSize) -> DocumentRef | None:
     """The stored document plus a signature page the size of its ``last`` page; None for a file
-    whose page tree the page cannot be added to (its boxes then stay stacked)."""
+    whose page tree the page cannot be added to, or when writing it fails (its boxes then stay
+    stacked: the upload or the signer added still stands)."""
     try:
         return signing.append_signature_page_document(store, sha256, SignaturePage(
             width=last.width, height=last.height, document_name=document_name, header_height=SIGNATURE_PAGE_HEADER))
-    except InvalidPdf:
+    except (InvalidPdf, SigningFailed):
         return None
 
 

@@ -236,12 +236,39 @@ def test_the_signer_one_too_many_for_the_blank_room_brings_the_signature_page_fo
 
 
 @pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
+def test_a_signature_page_that_cannot_be_written_leaves_the_signer_added_and_the_placement_step_says_so(
+        client, container, owner):
+    from dependency_injector import providers
+
+    from adapters.memory.pdf_signing import FakePdfSigning
+    from domain.model.errors import SigningFailed
+
+    class PageRefused(FakePdfSigning):
+        def append_signature_page_file(self, source, destination, page):
+            raise SigningFailed("the page could not be written")
+
+    container.adapters.pdf_signing.override(providers.Object(PageRefused(container.adapters.clock())))
+    login(client)
+    collection_id = new_draft(client, ("mission.pdf", corpus.text_pdf(1, last_fill=0.9)))
+    for n in range(3):
+        added = add_external(client, collection_id, given_names=("Paul", "Anne", "Luc")[n],
+                             email=f"signataire{n}@example.fr")
+        assert added.status_code == 303, added.text[added.text.find("<main"):]
+    document = details(container, owner, collection_id).documents[0]
+    assert len(document.placements) == 3 and document.page_count == 1
+    assert document.stacked_defaults and not document.signature_page and not document.carries_signatures
+    page = client.get(f"/collectes/{collection_id}/placement").text
+    assert "la page de signatures n’a pas pu y être ajoutée" in page and "porte déjà des signatures" not in page
+
+
+@pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
 def test_an_already_signed_document_keeps_its_pages_and_the_placement_step_says_why(client, container, owner):
     login(client)
     collection_id = new_draft(client, ("signe.pdf", corpus.signed_pdf(corpus.text_pdf(1))))
     post_form(client, f"/collectes/{collection_id}/signataires/ajouter", {"kind": "myself"})
     document = details(container, owner, collection_id).documents[0]
     assert document.stacked_defaults and not document.signature_page and document.page_count == 1
+    assert document.carries_signatures
     page = client.get(f"/collectes/{collection_id}/placement")
-    assert "il porte déjà des signatures" in page.text
+    assert "il porte déjà des signatures" in page.text and "n’a pas pu y être ajoutée" not in page.text
     assert f"/documents/{document.document_id}/pages/{document.page_count + 1}?" not in page.text
