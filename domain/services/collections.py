@@ -35,6 +35,7 @@ from domain.model.document import (
     signature_page_slots,
 )
 from domain.model.errors import (
+    CollectionNotEditable,
     DocumentEncrypted,
     DocumentLocked,
     DocumentTooComplex,
@@ -286,9 +287,9 @@ def make_room_for_signers(*, uow: UowFactory, clock: Clock, store: DocumentStore
                           signing: PdfSigning, collection_id: str, by_person_id: str,
                           context: RequestContext | None = None) -> None:
     """Signers past a document's blank room (and not placed by the preparer): a signature page for
-    every default box, as when the upload finds too little room. Never on a PDF carrying signatures (a new page would
-    break them: its boxes stay stacked). The page is written outside any transaction, then
-    attached unless the document changed meanwhile."""
+    every default box, as when the upload finds too little room. Never on a PDF carrying
+    signatures (a new page would break them: its boxes stay stacked). The page is written outside
+    any transaction, then attached unless the draft or the document changed meanwhile."""
     with uow() as tx:
         collection, _by = _collection(tx, collection_id, by_person_id)
         lacking = [(d.id, d.sha256, d.name, d.page_sizes[-1], d.carries_signatures)
@@ -308,8 +309,8 @@ def make_room_for_signers(*, uow: UowFactory, clock: Clock, store: DocumentStore
             try:
                 collection.add_signature_page(by=by, document_id=document_id, base_sha256=sha256, ref=extended,
                                               size=last, now=clock.now())
-            except (NotFound, DocumentVersionConflict):
-                continue  # removed or changed meanwhile: whoever changed it decided its pages
+            except (NotFound, DocumentVersionConflict, CollectionNotEditable):
+                continue  # removed, changed or sent meanwhile: whoever did it decided its pages
         commit_with_trail(tx, collection, context)
 
 
