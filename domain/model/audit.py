@@ -40,6 +40,8 @@ AUDIT_KINDS = frozenset({
     "draft_discarded",
     # level 3 at a QTSP that authorises on its own page (CSC oauth2code): sent there, and back
     "consent_requested", "consent_given", "consent_declined",
+    # more signers than blank room: a signature page added to a draft's document
+    "signature_page_added",
 })
 
 
