@@ -77,3 +77,50 @@ def test_lapsed_consents_and_their_prepared_pdfs_go_with_the_retention_the_signe
     for document in world.get(cid).documents:  # every version the collection names stays
         assert all(store.exists(v.after) and store.exists(v.before) for v in document.versions)
         assert store.exists(document.latest.sha256)
+
+
+def test_the_appearance_states_the_window_the_signature_is_made_in_and_a_later_finish_is_refused(world, qtsp):
+    """The box is drawn before the signer leaves for the provider; the value and its timestamp come
+    on the return, up to the expiry and the time a finish takes: the box says between when and
+    when, and a signature finished after that is not recorded."""
+    from domain.model.errors import RemoteConsentUnusable
+    from domain.model.remote_consent import FINISHING_ALLOWANCE
+
+    cid = world.collection([_remote_signer()])
+    token = _identity_checked(world)
+    started_at = world.clock.now()
+    started = world.uc.start_remote_consent(token=token, redirect_uri=REDIRECT)
+    (consent,) = world.store.tables["remote_consents"].values()
+    assert consent.signed_at == started_at
+    assert started_at + CONSENT_VALIDITY + FINISHING_ALLOWANCE <= consent.signed_before
+    assert consent.signed_before - (started_at + CONSENT_VALIDITY + FINISHING_ALLOWANCE) < timedelta(minutes=1)
+    assert consent.signed_before.second == 0 and consent.signed_before.microsecond == 0
+
+    back = qtsp.consent(started.url)
+    world.clock.advance(CONSENT_VALIDITY - timedelta(seconds=1))  # back just in time...
+    slow = qtsp.sign_digests_consented
+
+    def signing_slowly(*args, **kwargs):
+        world.clock.advance(FINISHING_ALLOWANCE + timedelta(minutes=1))  # ...but the provider takes its time
+        return slow(*args, **kwargs)
+
+    qtsp.sign_digests_consented = signing_slowly
+    with pytest.raises(RemoteConsentUnusable):
+        world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                       redirect_uri=REDIRECT)
+    assert world.get(cid).signers[0].status is not SignerStatus.SIGNED
+    assert not [e for e in world.trail(cid) if e.kind == "document_signed"]
+
+    qtsp.sign_digests_consented = slow
+    started = world.uc.start_remote_consent(token=token, redirect_uri=REDIRECT)
+    back = qtsp.consent(started.url)
+    world.clock.advance(CONSENT_VALIDITY - timedelta(seconds=1))
+    assert world.uc.finish_remote_consent(token=token, state=back["state"], code=back["code"], error=None,
+                                          redirect_uri=REDIRECT).status == "completed"
+    signing = world.container.adapters.pdf_signing()
+    request = signing.signed[-1]  # what the recorded signature's appearance was drawn from
+    second = next(c for c in world.store.tables["remote_consents"].values() if c.used_at is not None
+                  and c.id != consent.id)
+    assert request.appearance.signed_at == second.signed_at
+    assert request.appearance.signed_before == second.signed_before
+    assert second.signed_at <= world.clock.now() <= second.signed_before
