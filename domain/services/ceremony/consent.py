@@ -232,6 +232,10 @@ def _spend(ports: SigningPorts, token: str | None, state: str, now: datetime) ->
     def spend() -> RemoteConsent:
         with ports.uow() as tx:
             consent = tx.remote_consents.by_state_hash(_state_hash(state)) if state else None
+            if consent is not None and not consent.usable(now):
+                # Spent or lapsed, whatever became of the collection since (the same redirect
+                # brought back twice at once: the other return may have completed it).
+                raise RemoteConsentUnusable("this consent was already used or has expired")
             if consent is not None and token is not None:
                 _collection, signer = signer_by_link(tx, token, now)
                 if consent.signer_id != signer.id:
