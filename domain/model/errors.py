@@ -654,9 +654,31 @@ class RemoteCodeAlreadyUsed(RemoteCodeSpent):
 
 class RemoteConsentUnsupported(RemoteSigningRefused):
     """The provider authorises this credential only through the signer's consent on its own page
-    (CSC oauth2code), which the ceremony does not offer yet."""
+    (CSC oauth2code): no code is sent for it (« Autoriser chez mon prestataire » instead); also a
+    consent asked where the provider, the credential or the PDF adapter cannot give one."""
 
     code = "remote_signing.consent_unsupported"
+
+
+class RemoteConsentUnusable(RemoteSigningRefused):
+    """The provider's redirect names no consent we started, or one already used or expired (a
+    replayed or forged callback, or a signer who took too long on the provider's page)."""
+
+    code = "remote_signing.consent_unusable"
+
+
+class RemoteConsentDeclined(RemoteSigningRefused):
+    """The signer declined on the provider's page (OAuth ``error`` access_denied), or the provider
+    gave no authorisation code: nothing was signed."""
+
+    code = "remote_signing.consent_declined"
+
+
+class RemoteConsentOutdated(RemoteSigningRefused):
+    """A document changed between the consent's start and its return (another signer signed
+    meanwhile): the consent covers the former version, the signer starts again."""
+
+    code = "remote_signing.consent_outdated"
 
 
 class RemoteAuthorizationExpired(RemoteSigningRefused):

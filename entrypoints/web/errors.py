@@ -112,6 +112,9 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     e.RemoteCodeSpent: 409,
     e.RemoteCodeAlreadyUsed: 409,
     e.RemoteConsentUnsupported: 409,
+    e.RemoteConsentUnusable: 410,
+    e.RemoteConsentDeclined: 409,
+    e.RemoteConsentOutdated: 409,
     e.RemoteAuthorizationExpired: 410,
     e.RemoteCredentialMissing: 409,
     e.ArchiveRenewalRejected: 503,
@@ -400,7 +403,20 @@ _MESSAGES: dict[str, str] = {
     ),
     "remote_signing.consent_unsupported": N_(
         "Le prestataire de signature qualifiée du cabinet demande que vous autorisiez la signature sur sa propre page, "
-        "ce que Seing ne propose pas encore : rien n’a été envoyé ni signé, contactez le cabinet."
+        "sans code : rien n’a été envoyé ni signé. Utilisez le bouton « Autoriser chez mon prestataire »."
+    ),
+    "remote_signing.consent_unusable": N_(
+        "Ce retour de votre prestataire de signature qualifiée ne correspond à aucune autorisation en cours : "
+        "elle a déjà servi ou a expiré. Rien n’a été signé : autorisez de nouveau la signature."
+    ),
+    "remote_signing.consent_declined": N_(
+        "Vous n’avez pas autorisé la signature chez votre prestataire de signature qualifiée : rien n’a été "
+        "signé. Vous pouvez l’autoriser de nouveau ou refuser de signer."
+    ),
+    "remote_signing.consent_outdated": N_(
+        "Un autre signataire a signé ces documents pendant que vous étiez chez votre prestataire : votre "
+        "autorisation portait sur la version précédente. Rien n’a été signé : autorisez de nouveau la signature "
+        "de la version à jour."
     ),
     "remote_signing.authorization_expired": N_(
         "L’autorisation de signature a expiré chez le prestataire avant la signature : rien n’a été signé, "

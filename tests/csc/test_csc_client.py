@@ -23,7 +23,7 @@ from domain.model.errors import (
     RemoteHashMismatch,
     RemoteSigningUnavailable,
 )
-from ports.contracts.remote_signing import RemoteSigningServiceContract
+from ports.contracts.remote_signing import ConsentingRemoteSigningContract, RemoteSigningServiceContract
 from ports.providers import ProviderConfig
 from ports.remote_signing import RemoteSigningService
 from tests.csc.server import SIGNER_EMAIL
@@ -47,6 +47,27 @@ class TestCscAgainstTheDummy(RemoteSigningServiceContract):
 
     def make_adapter(self):
         return CscRemoteSigning(base_url=self.server.url), SIGNER_EMAIL
+
+    def verify_signature(self, certificate_der, signature, digest, hash_algorithm):
+        return _verifies(certificate_der, signature, digest, hash_algorithm)
+
+
+class TestCscConsentAgainstTheStub(ConsentingRemoteSigningContract):
+    """oauth2code through the loopback OAuth 2.0 stub beside the dummy (which has none)."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, csc_server, strict):
+        strict.oauth2code = True
+        self.server = csc_server
+
+    def make_consenting_adapter(self):
+        service = CscRemoteSigning(base_url=self.server.url, client_id="seing", client_secret="s3cret")
+        return service, service, SIGNER_EMAIL
+
+    def consent(self, url):
+        back = httpx.get(url, follow_redirects=False)
+        assert back.status_code == 302
+        return dict(httpx.URL(back.headers["location"]).params)
 
     def verify_signature(self, certificate_der, signature, digest, hash_algorithm):
         return _verifies(certificate_der, signature, digest, hash_algorithm)

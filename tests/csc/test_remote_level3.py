@@ -552,8 +552,8 @@ def test_the_already_used_qtsp_code_is_a_french_sentence_on_the_page(world, stri
 
 
 def test_a_qtsp_that_authorises_only_by_consent_on_its_page_is_named_before_any_code(world, strict):
-    """oauth2code (the signer consents on the QTSP's own page) is not a path the ceremony takes yet:
-    « Recevoir mon code » says so in French, no code is sent, nothing is authorised."""
+    """oauth2code (the signer consents on the QTSP's own page) takes no code: « Recevoir mon code »
+    posted anyway says so in French and points to the consent, no code is sent, nothing is authorised."""
     from tests.apps import app_for
 
     strict.oauth2code = True

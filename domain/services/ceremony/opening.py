@@ -19,6 +19,7 @@ from domain.services.audit import sync_timeline
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
     PROVIDER_CODE_CHANNEL,
+    PROVIDER_CONSENT_CHANNEL,
     UowFactory,
     approved_digests,
     code_channel,
@@ -214,6 +215,8 @@ def _code_sender(view: CeremonyView, routes: RemoteSigningRoutes | None, siren: 
         credential = service.credential_for(email)
     except RemoteSigningRefused:
         return view
+    if credential.consent_at_provider:
+        return evolve(view, code_channel=PROVIDER_CONSENT_CHANNEL, masked_destination="")
     if not credential.code_from_provider:
         return view
     return evolve(view, code_channel=PROVIDER_CODE_CHANNEL, masked_destination="")

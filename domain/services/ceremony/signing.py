@@ -251,7 +251,8 @@ def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext 
 
 def _require_authorizable(credential: RemoteCredential) -> None:
     """A credential the QTSP authorises only after the signer's consent on its own page (oauth2code)
-    would have every ``credentials/authorize`` refused: said before a code is sent or spent."""
+    would have every ``credentials/authorize`` refused: said before a code is sent or spent; its
+    path is ``consent`` (« Autoriser chez mon prestataire »)."""
     if credential.consent_at_provider:
         raise RemoteConsentUnsupported("the provider authorises this credential only through oauth2code")
 
