@@ -199,7 +199,6 @@ class UseCases:
     verify_audit_trails = UseCase(audit_trail.verify_trails)
     open_ceremony = UseCase(ceremony.open_ceremony)
     view_ceremony = UseCase(ceremony.view_ceremony)
-    peek_ceremony = UseCase(ceremony.peek_ceremony)
     ceremony_status = UseCase(ceremony.ceremony_status)
     read_document_for_signer = UseCase(ceremony.read_document_for_signer)
     render_page_for_signer = UseCase(ceremony.render_page_for_signer)

@@ -124,34 +124,3 @@ def test_the_signer_page_of_a_link_past_its_deadline_is_refused_with_the_reason(
         _view(world, uow, token)
     assert refused.value.params["reason"] == "expired"
     assert counts["committed"] == 0
-
-
-def _peek(world: Ceremony, uow, token: str):
-    return ceremony.peek_ceremony(uow=uow, clock=world.clock, token=token)
-
-
-def test_peeking_leaves_the_first_opening_to_the_view_and_answers_every_later_view_alike(world):
-    cid = _two_signers(world)
-    token = world.token_of("anne@exemple.fr")
-    uow, counts = _counting_uow(world)
-    assert _peek(world, uow, token) is None  # the first opening writes: not a peek's to do
-    assert counts == {"opened": 1, "committed": 0}
-    assert world.get(cid).signers[0].status is SignerStatus.INVITED
-    first = _view(world, uow, token)
-    trail = world.trail(cid)
-    assert _peek(world, uow, token) == first == _view(world, uow, token)
-    assert world.trail(cid) == trail
-
-
-def test_peeking_shows_the_outcome_after_signing_and_refuses_a_link_past_its_deadline(world):
-    cid = _two_signers(world)
-    signed, late = world.token_of("anne@exemple.fr"), world.token_of("bruno@exemple.fr")
-    world.sign_as("anne@exemple.fr")
-    uow, counts = _counting_uow(world)
-    assert _peek(world, uow, signed).signer_status == "signed"
-    _view(world, uow, late)
-    world.clock.set(world.get(cid).deadline + timedelta(minutes=1))
-    with pytest.raises(InvitationLinkUnusable) as refused:
-        _peek(world, uow, late)
-    assert refused.value.params["reason"] == "expired"
-    assert counts["committed"] == 1  # Bruno's first opening only

@@ -2,7 +2,7 @@
 
 One module per capability:
 
-- ``opening``: the signer's page (``view_ceremony``, ``peek_ceremony``, ``open_ceremony``, ``ceremony_status``, the documents to read, ``refuse``);
+- ``opening``: the signer's page (``view_ceremony``, ``open_ceremony``, ``ceremony_status``, the documents to read, ``refuse``);
 - ``signer_identity``: level 3 for an external signer, the identity check before the code;
 - ``signing``: ``request_signing_code``, ``sign`` and the worker's ``finalise_signature`` (trusted
   time was unavailable), all taking one ``SigningPorts`` the composition root builds;
@@ -21,7 +21,6 @@ from domain.services.ceremony.opening import (
     CeremonyView,
     ceremony_status,
     open_ceremony,
-    peek_ceremony,
     read_document_for_signer,
     refuse,
     render_page_for_signer,
@@ -40,7 +39,7 @@ from domain.services.ceremony.signing import (
 __all__ = [
     "CeremonyDocument", "CeremonyView", "CodeSent", "SignOutcome", "SigningPorts", "attach_prepared_versions",
     "build_prepared_versions", "ceremony_status", "download_by_link", "evidence_for_member", "finalise_collection",
-    "finalise_signature", "identity_check_outcome", "open_ceremony", "peek_ceremony", "prepare_fields", "read_document_for_signer",
+    "finalise_signature", "identity_check_outcome", "open_ceremony", "prepare_fields", "read_document_for_signer",
     "record_identity_check", "refuse", "render_page_for_signer", "request_signing_code", "seal_evidence",
     "seal_pending_evidence", "sign", "signed_document_for_member", "start_identity_check", "view_ceremony",
 ]

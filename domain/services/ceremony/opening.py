@@ -33,7 +33,7 @@ from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
 
 __all__ = ["CeremonyDocument", "CeremonyView", "ceremony_status", "open_ceremony", "read_document_for_signer",
-           "peek_ceremony", "refuse", "view_ceremony"]
+           "refuse", "view_ceremony"]
 
 
 @frozen
@@ -137,28 +137,6 @@ def view_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signin
         return view
     signer = collection.signer_for_link(hash_token(token), now)  # an expired link is refused here
     return _opened(uow, clock, store, signing, locks, token, context, now, collection, signer)
-
-
-def peek_ceremony(*, uow: UowFactory, clock: Clock, token: str) -> CeremonyView | None:
-    """The signer's page as :func:`view_ceremony` shows it, when showing it writes nothing (every
-    view but the first); None when this view must write (the first opening, or documents sent
-    before their fields were made), which :func:`view_ceremony` then does.
-
-    The web page answers the reads without handing them to a thread: one short read transaction,
-    no port beside the store, nothing that can wait for a writer."""
-    now = clock.now()
-    with uow() as tx:
-        collection, signer = signer_by_link(tx, token, now, running=False)
-    view = _view(collection, signer)
-    if not view.steps_left:
-        return view
-    signer = collection.signer_for_link(hash_token(token), now)  # an expired link is refused here
-    if signer.status is SignerStatus.INVITED or any(d.prepared is None for d in collection.documents):
-        return None
-    # Opened already: nothing to record. A signer who may not open the link at all (waiting
-    # their turn) is refused here as in view_ceremony.
-    collection.open(signer_id=signer.id, now=now)
-    return _view(collection, collection.signer(signer.id))
 
 
 def _opened(uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning, locks: SigningLocks,

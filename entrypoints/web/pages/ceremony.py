@@ -20,7 +20,6 @@ from threading import Lock
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -150,16 +149,12 @@ def _step_error(request: Request, use_cases: UseCases, token: str, exc: DomainEr
 # -- the documents and the steps ---------------------------------------------------------------------
 
 
-@get("/signature/{token:str}", name="signer_ceremony")
-async def ceremony_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
-    """The outcome page, or the steps. Every view but the first is one short read transaction
-    (``peek_ceremony``), answered on the event loop: handing it to a thread cost more than the
-    read itself. The first opening writes (``view_ceremony``), and a write may wait for another
-    process's, so it goes to a thread."""
+@get("/signature/{token:str}", name="signer_ceremony", sync_to_thread=True)
+def ceremony_page(request: Request, token: FromPath[str], use_cases: NamedDependency[UseCases]) -> Response:
+    """One read transaction (``view_ceremony``): the outcome page, or the steps (the first
+    opening, only, writes)."""
     try:
-        view = use_cases.peek_ceremony(token=token)
-        if view is None:
-            view = await sync_to_thread(use_cases.view_ceremony, token=token, context=request_context(request))
+        view = use_cases.view_ceremony(token=token, context=request_context(request))
     except DomainError as exc:
         return _step_error(request, use_cases, token, exc)
     ended = _ended_page(request, view, token)
