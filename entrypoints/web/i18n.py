@@ -138,8 +138,16 @@ def _formatted(eval_ctx: Any, text: str, variables: dict[str, Any]) -> str:
     return text % variables
 
 
+@lru_cache(maxsize=4096)
+def _safe_text(locale: str, message: str) -> Markup:
+    """A message without values, as an escaping template shows it: the same at every render."""
+    return Markup(translations(locale).gettext(message)) % {}
+
+
 @pass_eval_context
 def _jinja_gettext(eval_ctx: Any, message: str, **variables: Any) -> str:
+    if not variables and eval_ctx.autoescape:
+        return _safe_text(_render_locale(), message)
     return _formatted(eval_ctx, translations(_render_locale()).gettext(message), variables)
 
 
