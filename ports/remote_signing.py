@@ -10,7 +10,9 @@ Errors (domain.model.errors, all ``RemoteSigningRefused``): ``RemoteCodeRejected
 refused the signer's code), ``RemoteAuthorizationExpired`` (the authorisation lapsed before the
 signature), ``RemoteHashMismatch`` (the provider refused to sign digests it did not authorise),
 ``RemoteCredentialMissing`` (no credential of this signer), ``RemoteSigningUnavailable`` (the
-service did not answer or answered nonsense).
+service did not answer or answered nonsense). The ceremony adds ``RemoteCodeSpent`` /
+``RemoteCodeAlreadyUsed`` (a single-use code already authorised an attempt) and
+``RemoteConsentUnsupported`` (a credential authorised only through oauth2code).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class RemoteCredential:
     # The provider makes and sends that code itself (CSC ``OTP.type`` "online", after
     # ``credentials/sendOTP``): Seing sends none of its own and forwards the one the signer types.
     code_from_provider: bool = False
+    # The provider authorises only through the signer's consent on its own page (CSC ``authMode``
+    # oauth2code: ``oauth2/authorize`` with scope credential and the hashes, a redirect back, a
+    # token for this credential); the ceremony cannot take that path yet and says so before any code.
+    consent_at_provider: bool = False
     key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
     # What the trail records of the certificate (read by the adapter: ports parse no X.509).
     serial: str = ""  # hexadecimal

@@ -38,6 +38,8 @@ AUDIT_KINDS = frozenset({
     "sealing_started", "document_sealed",
     # « Supprimer le brouillon » (issue 15): the draft is gone, its chain says so and by whom
     "draft_discarded",
+    # more signers than blank room: a signature page added to a draft's document
+    "signature_page_added",
 })
 
 

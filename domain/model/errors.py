@@ -637,6 +637,28 @@ class RemoteCodeRejected(RemoteSigningRefused):
     code = "remote_signing.code_rejected"
 
 
+class RemoteCodeSpent(RemoteSigningRefused):
+    """The signer's code already authorised this signature at the provider, for digests that no
+    longer apply (a document changed between hashing and signing, or the attempt is made again):
+    a single-use code does not authorise twice, the signer needs a new one."""
+
+    code = "remote_signing.code_spent"
+
+
+class RemoteCodeAlreadyUsed(RemoteCodeSpent):
+    """The last code the provider sent already authorised an attempt that did not complete (the
+    signer tries « Signer » again): the provider would refuse it as wrong; a new one is needed."""
+
+    code = "remote_signing.code_already_used"
+
+
+class RemoteConsentUnsupported(RemoteSigningRefused):
+    """The provider authorises this credential only through the signer's consent on its own page
+    (CSC oauth2code), which the ceremony does not offer yet."""
+
+    code = "remote_signing.consent_unsupported"
+
+
 class RemoteAuthorizationExpired(RemoteSigningRefused):
     """The signature activation data lapsed before the signature was made."""
 

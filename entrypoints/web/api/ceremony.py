@@ -70,7 +70,8 @@ class CeremonyOut:
     signer_name: str
     level: int
     signer_status: str
-    code_channel: str  # "email" (level 1) or "sms" (levels 2-3)
+    # "email" (level 1), "sms" (levels 2-3), "qtsp" (level 3: the QTSP holding the key sends its own code)
+    code_channel: str
     masked_destination: str
     identity_check_required: bool
     next_action: str | None  # identity_check, request_code, sign, none

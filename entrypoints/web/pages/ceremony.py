@@ -100,7 +100,7 @@ def _reason(error: InvitationLinkUnusable) -> str:
 def _view_or_dead(use_cases: UseCases, request: Request, token: str) -> Any:
     """The ceremony as it stands, or a Response explaining why the link is dead."""
     try:
-        return use_cases.ceremony_status(token=token)
+        return use_cases.ceremony_status(token=token, code_sender=True)
     except InvitationLinkUnusable as exc:
         return _dead_page(request, _reason(exc))
 
@@ -132,7 +132,10 @@ def _steps_page(request: Request, view: Any, token: str, *, status: int = 200, *
 
 
 def _code_page(request: Request, view: Any, token: str, *, status: int = 200, **context: Any) -> Response:
-    return render(request, "ceremony/code.html", status=status, view=view, token=token, **context)
+    # The view says whether the QTSP sends the code (its own OTP): also after a refusal, or a reload.
+    provider_code = bool(context.pop("provider_code", False)) or view.code_channel == "qtsp"
+    return render(request, "ceremony/code.html", status=status, view=view, token=token,
+                  provider_code=provider_code, **context)
 
 
 def _step_error(request: Request, use_cases: UseCases, token: str, exc: DomainError) -> Response:
