@@ -267,7 +267,7 @@ class World:
         """Open, ask for the code, sign with the newest code received. No Idempotency-Key: a key whose
         request died with its process stays reserved for minutes, so the client does what a person
         does: asks again (a lost code request is throttled or sends a new code) and signs again (a
-        signature made before the kill answers that the signer has signed).
+        signature made before the kill answers that the signer has signed, or is finalising).
 
         Every refusal is noted (``story``, printed) with its problem code, and only the refusals a
         kill explains are retried: a code spent by a signature whose process died before recording
@@ -290,8 +290,11 @@ class World:
             problem = signed.json().get("code") if "json" in signed.headers.get("content-type", "") else None
             self.note(f"{email} via {web}: signature answered {signed.status_code} {problem}, "
                       f"signer {state['signer_status']}")
-            if state["signer_status"] == "signed":
-                return  # signed by a request whose answer was lost with its process
+            if state["signer_status"] in ("signed", "finalising"):
+                # Signed by a request whose answer was lost with its process; « finalising »: the
+                # signature is recorded and the worker completes the collection (the link then
+                # answers 410 ``collection.link_unusable`` to a second signature).
+                return
             assert problem in ("otp.already_used", "otp.dead"), (signed.text, state)
             assert time.monotonic() < deadline, (signed.text, state)
             newer = [c for c in self.codes(email) if c not in tried]
