@@ -15,11 +15,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
+from attrs import evolve
+
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted
 from ports.documents import DocumentStore
-from ports.pdf_signing import SignatureField, SignaturePage, SignatureRequest
+from ports.pdf_signing import PreparedSignature, SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["StoredDocumentOperations", "scratch_copy"]
@@ -69,6 +71,12 @@ class StoredDocumentOperations:
     def last_document_timestamp_file(self, path: Path) -> TimestampFacts | None:
         raise NotImplementedError
 
+    def prepare_files(self, items: Sequence[tuple[Path, Path, SignatureRequest]]) -> list[PreparedSignature]:
+        raise NotImplementedError
+
+    def finish_files(self, items: Sequence[tuple[Path, Path, PreparedSignature, SignatureRequest, bytes]]) -> None:
+        raise NotImplementedError
+
     # The stored-document operations the use cases call.
     def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest) -> DocumentRef:
         return self._transform(store, sha256, lambda source, out: self.sign_file(source, out, request))
@@ -86,6 +94,42 @@ class StoredDocumentOperations:
             self.sign_files_together(files, signer)
             refs = []
             for _source, out, _request in files:
+                with open(out, "rb") as result:
+                    refs.append(store.put(result))
+            return refs
+
+    def prepare_documents(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]]
+                          ) -> list[PreparedSignature]:
+        with ExitStack() as stack:
+            files = []
+            for sha256, request in items:
+                directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-",
+                                                                                 dir=self.scratch_dir)))
+                source = directory / "in.pdf"
+                scratch_copy(store, sha256, source)
+                files.append((source, directory / "prepared.pdf", request))
+            prepared = self.prepare_files(files)
+            results = []
+            for (sha256, _request), (_source, out, _r), half in zip(items, files, prepared, strict=True):
+                with open(out, "rb") as result:
+                    results.append(evolve(half, base=sha256, prepared=store.put(result).sha256))
+            return results
+
+    def finish_documents(self, store: DocumentStore, items: Sequence[tuple[PreparedSignature, SignatureRequest]],
+                         values: Sequence[bytes]) -> list[DocumentRef]:
+        if len(values) != len(items):
+            raise ValueError("one signature value per prepared signature")
+        with ExitStack() as stack:
+            files = []
+            for (prepared, request), value in zip(items, values, strict=True):
+                directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-",
+                                                                                 dir=self.scratch_dir)))
+                source = directory / "prepared.pdf"
+                scratch_copy(store, prepared.prepared, source)
+                files.append((source, directory / "out.pdf", prepared, request, value))
+            self.finish_files(files)
+            refs = []
+            for _source, out, *_rest in files:
                 with open(out, "rb") as result:
                     refs.append(store.put(result))
             return refs

@@ -64,6 +64,11 @@ class CertificateAuthority(Protocol):
         """The current DER CRL of that CA."""
         ...
 
+    def crl_for(self, serial: str) -> bytes:
+        """The current DER CRL whose scope covers that certificate (the one its CRL distribution
+        point names): its issuer's, or one of its own (the built-in CA's TSA certificates)."""
+        ...
+
     def ocsp_response(self, request_der: bytes) -> bytes:
         """An RFC 6960 DER OCSPResponse for a DER OCSPRequest (errors become error
         responses, never exceptions)."""

@@ -116,6 +116,45 @@ class RevocationSource(Protocol):
         ...
 
 
+@frozen
+class PreparedSignature:
+    """A signature stopped before its value (the first phase of a two-phase remote signature, kept
+    across a redirect to the provider): the stored PDF with its signature dictionary and an empty
+    /Contents (``prepared``), the digest of its /ByteRange, where the value goes, and ``digest``,
+    what the signer's key must sign (the signed attributes' hash). Finishing needs nothing else."""
+
+    base: str  # sha256 of the stored version it was prepared from
+    prepared: str  # sha256 of the stored prepared PDF
+    document_digest: bytes = field(repr=False)
+    reserved_start: int
+    reserved_end: int
+    digest: bytes = field(repr=False)
+    hash_algorithm: str
+
+
+@runtime_checkable
+class PausedPdfSigning(Protocol):
+    """Two-phase signing whose phases may run in different requests or processes: what a
+    provider that authorises on its own page (CSC oauth2code, SCAL2: the consent names the
+    digests) needs, the digests being fixed before the signer leaves and signed after the
+    redirect. A separate port: only adapters that can keep a signature half made implement it."""
+
+    def prepare_documents(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]]
+                          ) -> list[PreparedSignature]:
+        """Prepare each stored document's signature (field, appearance, placeholder) and store the
+        prepared PDF; the requests' identities name the certificate and chain (no key, no remote
+        signer: nothing is signed). One ``PreparedSignature`` per item, in order."""
+        ...
+
+    def finish_documents(self, store: DocumentStore, items: Sequence[tuple[PreparedSignature, SignatureRequest]],
+                         values: Sequence[bytes]) -> list[DocumentRef]:
+        """Put each signature value in its prepared PDF, with the signature timestamp and the
+        validation data its level asks (the request given to ``prepare_documents``), and store the
+        result. ``SigningFailed`` when a prepared PDF is not what was prepared or a value does not
+        verify for its digest; all or nothing, one ``DocumentRef`` per item."""
+        ...
+
+
 @runtime_checkable
 class PdfSigning(Protocol):
     """Use cases call the ``*_document`` operations: the stored document is copied to a temporary

@@ -10,7 +10,10 @@ Errors (domain.model.errors, all ``RemoteSigningRefused``): ``RemoteCodeRejected
 refused the signer's code), ``RemoteAuthorizationExpired`` (the authorisation lapsed before the
 signature), ``RemoteHashMismatch`` (the provider refused to sign digests it did not authorise),
 ``RemoteCredentialMissing`` (no credential of this signer), ``RemoteSigningUnavailable`` (the
-service did not answer or answered nonsense).
+service did not answer or answered nonsense). The ceremony adds ``RemoteCodeSpent`` /
+``RemoteCodeAlreadyUsed`` (a single-use code already authorised an attempt) and
+``RemoteConsentUnsupported`` (a code asked for a credential authorised only through oauth2code),
+``RemoteConsentUnusable`` / ``RemoteConsentDeclined`` / ``RemoteConsentOutdated`` (the redirect back).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 from typing import Protocol, Sequence, runtime_checkable
 
 from attrs import field, frozen
+
+from domain.model.remote_consent import RemoteConsent
 
 
 @frozen
@@ -31,6 +36,10 @@ class RemoteCredential:
     # The provider makes and sends that code itself (CSC ``OTP.type`` "online", after
     # ``credentials/sendOTP``): Seing sends none of its own and forwards the one the signer types.
     code_from_provider: bool = False
+    # The provider authorises only through the signer's consent on its own page (CSC ``authMode``
+    # oauth2code: ``oauth2/authorize`` with scope credential and the hashes, a redirect back, a
+    # token for this credential): the ceremony asks no code, it sends the signer there (``consent``).
+    consent_at_provider: bool = False
     key_algorithms: tuple[str, ...] = field(default=(), converter=tuple)  # OIDs the key signs with
     # What the trail records of the certificate (read by the adapter: ports parse no X.509).
     serial: str = ""  # hexadecimal
@@ -81,6 +90,45 @@ class RemoteSigningService(Protocol):
 
     def signer(self, credential: RemoteCredential, code: str | None) -> DigestSigner:
         """A DigestSigner that authorises each digest with ``code`` and then signs it."""
+        ...
+
+
+@runtime_checkable
+class ConsentingRemoteSigningService(Protocol):
+    """A provider that authorises a credential only through the signer's consent on its own page
+    (CSC ``authMode`` oauth2code, scope ``credential``): the consent names the digests (SCAL2), the
+    provider redirects back with a code, the code gives a token that signs exactly those digests.
+    Apart from ``RemoteSigningService`` so that providers without that flow need not offer it."""
+
+    def consent_url(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str, *,
+                    redirect_uri: str, state: str, code_challenge: str) -> str:
+        """Where the signer's browser goes to consent; the provider comes back to ``redirect_uri``
+        with ``state`` and a code. ``code_challenge``: PKCE S256 of a verifier we keep."""
+        ...
+
+    def exchange_consent(self, code: str, *, redirect_uri: str, code_verifier: str) -> str:
+        """The credential token for the code the redirect brought (once, with the PKCE verifier)."""
+        ...
+
+    def sign_digests_consented(self, credential: RemoteCredential, token: str, digests: Sequence[bytes],
+                               hash_algorithm: str) -> list[bytes]:
+        """One signature value per consented digest, in order, under that token; digests the
+        consent did not name are refused (``RemoteHashMismatch``)."""
+        ...
+
+
+@runtime_checkable
+class RemoteConsentRepository(Protocol):
+    """The signatures waiting for the signer's consent at the provider (in the unit of work)."""
+
+    def add(self, consent: RemoteConsent) -> None:
+        """UniqueViolation when its id or state hash is taken."""
+        ...
+
+    def by_state_hash(self, state_hash: str) -> RemoteConsent | None: ...
+
+    def save(self, consent: RemoteConsent) -> None:
+        """Write back a consent read in this unit of work (its use)."""
         ...
 
 

@@ -26,6 +26,7 @@ from ports.lcp_registrations import LcpRegistrationRepository
 from ports.officers import RegistrationOfficerRepository
 from ports.one_time_codes import OneTimeCodeRepository
 from ports.qcp_enrollment import CaptureLinkRepository, QcpEnrollmentRepository
+from ports.remote_signing import RemoteConsentRepository
 from ports.seals import SealingRepository, SealRequestRepository
 from ports.webhooks import WebhookDeliveryRepository, WebhookEndpointRepository
 
@@ -132,6 +133,7 @@ class UnitOfWork(Protocol):
     webhook_deliveries: WebhookDeliveryRepository
     seal_requests: SealRequestRepository
     sealings: SealingRepository
+    remote_consents: RemoteConsentRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import attrs
 
-from adapters.ca.crl import CrlPublisher
+from adapters.ca.crl import CrlPublisher, CrlScope
 from adapters.ca.hierarchy import HierarchyBuilder
 from adapters.ca.issuance import Issuer, load_public_key
 from adapters.ca.ocsp import OcspResponder
 from adapters.ca.profiles import Profiles, organization_name, person_name
 from adapters.ca.settings import BuiltinCaSettings
-from adapters.ca.state import CaState, normal_serial
+from adapters.ca.state import Ca, CaState, normal_serial
 from domain.model.errors import CertificateRevoked, InvalidValue, QcpPublicationInsecure
 from domain.model.pki import (
     CaCertificate,
@@ -96,7 +96,9 @@ class BuiltinCertificateAuthority:
                 state["seal"] = build.create_service(state, CertificateKind.SEAL)
                 self._state.write(state)
             for name in CaName:
-                self._crls.publish_if_missing(self._state.ca_from(state, name))
+                self._crls.publish_if_missing(CrlScope(self._state.ca_from(state, name)))
+            self._crls.publish_if_missing(self._crl_scope(self._state.load_record(state["tsa"]["serial"]),
+                                                          self._state.ca_from(state, CaName.ROOT)))
 
     def ca_certificates(self) -> list[CaCertificate]:
         cas = self._state.cas()
@@ -106,10 +108,11 @@ class BuiltinCertificateAuthority:
     def tsa(self) -> Credential:
         """The TSA's current key and certificate; rolled over first when its usage period has
         ended (by `seing ca init`, or here, so a long-running worker never stamps with a key
-        whose certificate ends within ``tsa_rollover_margin``). The old certificate stays in the
-        records: the tokens it signed still chain."""
+        whose certificate ends within ``tsa_rollover_margin``), or at once for a certificate of
+        the older kind, without a CRL of its own. The old certificate stays in the records: the
+        tokens it signed still chain."""
         credential = self._state.credential("tsa")
-        if credential.certificate.not_after - self._settings.tsa_rollover_margin > self._issuer.now():
+        if not self._hierarchy.tsa_certificate_used_up(credential.certificate):
             return credential
         with self._state.exclusive():
             state = self._state.read()
@@ -184,11 +187,20 @@ class BuiltinCertificateAuthority:
                                    revoked_at=at.astimezone(UTC).replace(microsecond=0), revocation_reason=reason)
             self._state.save_record(revoked)
             self._state.mark_revoked(revoked)
-            self._crls.publish(self._state.cas()[record.issuer])
+            self._crls.publish(self._crl_scope(record, self._state.cas()[record.issuer]))
         return revoked
 
     def crl(self, issuer: CaName) -> bytes:
-        return self._crls.current(self._state.cas()[issuer])
+        return self._crls.current(CrlScope(self._state.cas()[issuer]))
+
+    def crl_for(self, serial: str) -> bytes:
+        record = self._state.load_record(normal_serial(serial))
+        return self._crls.current(self._crl_scope(record, self._state.cas()[record.issuer]))
+
+    @staticmethod
+    def _crl_scope(record: IssuedCertificate, issuer: Ca) -> CrlScope:
+        """A TSA certificate is on a CRL of its own; every other one on its issuer's."""
+        return CrlScope(issuer, tsa=record if record.kind is CertificateKind.TSA else None)
 
     def ocsp_response(self, request_der: bytes) -> bytes:
         return self._ocsp.response(request_der)

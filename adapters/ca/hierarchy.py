@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from adapters.ca.issuance import Issuer
-from adapters.ca.profiles import Profiles, organization_name
+from adapters.ca.profiles import Profiles, has_own_crl, organization_name
 from adapters.ca.settings import BuiltinCaSettings
 from adapters.ca.state import Ca, CaState
 from domain.model.pki import CaName, CertificateKind, CertificatePolicy, IssuedCertificate, KeyRef, OrganizationSubject
@@ -64,10 +65,11 @@ class HierarchyBuilder:
         public_key = serialization.load_der_public_key(key.public_key_der)
         if kind is CertificateKind.TSA:
             ca = self._state.ca_from(state, CaName.ROOT)
+            serial = x509.random_serial_number()  # known before issuance: its CRL's address names it
             record = self._issuer.issue(ca, kind=kind, name=self._profiles.tsa_name(), public_key=public_key,
                                         key_type=key.key_type, lifetime=s.tsa_validity,
-                                        extensions=self._profiles.tsa_extensions(ca),
-                                        policy=None, holder_id=None, one_time=False)
+                                        extensions=self._profiles.tsa_extensions(ca, format(serial, "x")),
+                                        policy=None, holder_id=None, one_time=False, serial=serial)
         else:
             ca = self._state.ca_from(state, CaName.LCP)
             subject = OrganizationSubject(name=s.organization, siren=s.siren, country=s.country)
@@ -78,5 +80,11 @@ class HierarchyBuilder:
         return {"key_id": key.id, "serial": record.serial}
 
     def tsa_used_up(self, state: dict[str, Any]) -> bool:
-        record = self._state.load_record(state["tsa"]["serial"])
-        return record.not_after - self._settings.tsa_rollover_margin <= self._issuer.now()
+        """Its usage period is over, or it is an older certificate covered by the root's CRL
+        rather than by its own (see CrlPublisher): a renewed file's earlier timestamps then
+        stop validating at its end."""
+        return self.tsa_certificate_used_up(self._state.load_record(state["tsa"]["serial"]))
+
+    def tsa_certificate_used_up(self, record: IssuedCertificate) -> bool:
+        return (record.not_after - self._settings.tsa_rollover_margin <= self._issuer.now()
+                or not has_own_crl(x509.load_der_x509_certificate(record.der)))

@@ -41,21 +41,22 @@ class Issuer:
 
     def issue(self, ca: Ca, *, kind: CertificateKind, name: x509.Name, public_key: Any, key_type: KeyType,
               lifetime: timedelta, extensions: Extensions,
-              policy: CertificatePolicy | None, holder_id: str | None, one_time: bool) -> IssuedCertificate:
+              policy: CertificatePolicy | None, holder_id: str | None, one_time: bool,
+              serial: int | None = None) -> IssuedCertificate:
         now = self.now()
         not_after = min(now + lifetime, ca.certificate.not_valid_after_utc)
         return self.sign_and_store(issuer=ca, issuer_name=ca.certificate.subject,
                                    issuer_public_key=ca.certificate.public_key(), kind=kind, name=name,
                                    public_key=public_key, key_type=key_type, not_before=now,
                                    not_after=not_after, extensions=extensions, policy=policy,
-                                   holder_id=holder_id, one_time=one_time)
+                                   holder_id=holder_id, one_time=one_time, serial=serial)
 
     def sign_and_store(self, *, issuer: Ca, issuer_name: x509.Name, issuer_public_key: Any,
                        kind: CertificateKind, name: x509.Name, public_key: Any, key_type: KeyType,
                        not_before: datetime, not_after: datetime,
                        extensions: Extensions, policy: CertificatePolicy | None,
-                       holder_id: str | None, one_time: bool) -> IssuedCertificate:
-        serial = x509.random_serial_number()
+                       holder_id: str | None, one_time: bool, serial: int | None = None) -> IssuedCertificate:
+        serial = serial or x509.random_serial_number()
         builder = (x509.CertificateBuilder()
                    .subject_name(name).issuer_name(issuer_name).public_key(public_key)
                    .serial_number(serial).not_valid_before(not_before).not_valid_after(not_after)

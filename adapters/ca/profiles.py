@@ -21,7 +21,7 @@ from domain.model.pki import (
     publication_problems,
 )
 
-__all__ = ["Extensions", "Profiles", "organization_name", "person_name"]
+__all__ = ["Extensions", "Profiles", "crl_urls", "has_own_crl", "organization_name", "person_name", "tsa_crl_name"]
 
 QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
 QC_COMPLIANCE = "0.4.0.1862.1.1"
@@ -56,7 +56,8 @@ class Profiles:
                                     qc_pds_url=self._settings.qc_pds_url or self.url("/pki/pds"),
                                     publication_url=(self._settings.publication_url or self._public_url).rstrip("/"))
 
-    def publication_extensions(self, ca: Ca, *, ocsp: bool = True) -> Extensions:
+    def publication_extensions(self, ca: Ca, *, ocsp: bool = True, crl: str | None = None) -> Extensions:
+        """``crl``: the name of the CRL that covers the certificate, its issuer's by default."""
         access = [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
                                          x509.UniformResourceIdentifier(self.published(f"/pki/ca/{ca.name.value}.der")))]
         extensions: Extensions = []
@@ -64,7 +65,7 @@ class Profiles:
             access.insert(0, x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP,
                                                     x509.UniformResourceIdentifier(self.published("/pki/ocsp"))))
             extensions.append((x509.CRLDistributionPoints([x509.DistributionPoint(
-                full_name=[x509.UniformResourceIdentifier(self.published(f"/pki/crl/{ca.name.value}.crl"))],
+                full_name=[x509.UniformResourceIdentifier(self.published(f"/pki/crl/{crl or ca.name.value}.crl"))],
                 relative_name=None, reasons=None, crl_issuer=None)]), False))
         extensions.append((x509.AuthorityInformationAccess(access), False))
         return extensions
@@ -115,10 +116,11 @@ class Profiles:
                                                           self.qc_statements(QC_TYPE_ESEAL)), False))
         return extensions
 
-    def tsa_extensions(self, ca: Ca) -> Extensions:
+    def tsa_extensions(self, ca: Ca, serial: str) -> Extensions:
+        """Each TSA certificate has a CRL of its own (``tsa_crl_name``), see CrlPublisher."""
         return [(key_usage(digital_signature=True), True),
                 (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),
-                *self.publication_extensions(ca)]
+                *self.publication_extensions(ca, crl=tsa_crl_name(serial))]
 
     def responder_extensions(self, ca: Ca) -> Extensions:
         return [
@@ -147,6 +149,27 @@ class Profiles:
 
     def tsa_name(self) -> x509.Name:
         return self.operator_name(f"{self._settings.organization} Time-Stamping Authority")
+
+
+def tsa_crl_name(serial: str) -> str:
+    """The CRL of one TSA certificate: /pki/crl/tsa-<serial>.crl."""
+    return f"tsa-{serial}"
+
+
+def crl_urls(certificate: x509.Certificate) -> list[str]:
+    """The URIs of a certificate's CRL distribution points."""
+    try:
+        points = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return []
+    return [name.value for point in points for name in point.full_name or ()
+            if isinstance(name, x509.UniformResourceIdentifier)]
+
+
+def has_own_crl(certificate: x509.Certificate) -> bool:
+    """Whether a TSA certificate names its own CRL (older ones named the root's)."""
+    own = f"/pki/crl/{tsa_crl_name(format(certificate.serial_number, 'x'))}.crl"
+    return any(url.endswith(own) for url in crl_urls(certificate))
 
 
 def policies(policy: CertificatePolicy) -> x509.CertificatePolicies:

@@ -15,6 +15,7 @@ from pathlib import Path
 from asn1crypto import x509
 from attrs import frozen
 
+from adapters.ca.profiles import tsa_crl_name
 from domain.model.pki import CaName
 from ports.pdf_signing import RevocationData
 
@@ -32,16 +33,22 @@ class PublishedHierarchy:
         return self.ca_certificates[CaName.ROOT]
 
     def crl(self, name: CaName) -> bytes | None:
+        return self._read(name.value)
+
+    def _read(self, crl_name: str) -> bytes | None:
         try:
-            return (self.directory / "crl" / f"{name.value}.crl").read_bytes()
+            return (self.directory / "crl" / f"{crl_name}.crl").read_bytes()
         except OSError:
             return None
 
     def revocation_data(self, certificate: bytes, issuer: bytes) -> RevocationData:
-        """The RevocationSource port from the published CRLs: the issuer's CRL when the issuer is ours."""
+        """The RevocationSource port from the published CRLs when the issuer is ours: a TSA
+        certificate's own CRL if it has one, else the issuer's."""
         for name, der in self.ca_certificates.items():
             if der == issuer:
-                crl = self.crl(name)
+                serial = format(x509.Certificate.load(certificate).serial_number, "x")
+                crl = self._read(tsa_crl_name(serial)) if name is CaName.ROOT else None
+                crl = crl or self.crl(name)
                 return RevocationData(crls=[crl] if crl else [])
         return RevocationData()
 

@@ -37,11 +37,11 @@ class BuiltinCaSettings:
     ocsp_responder_validity: timedelta = YEAR
     ocsp_renewal_margin: timedelta = timedelta(days=30)  # init renews a responder this close to expiry
     crl_validity: timedelta = timedelta(days=7)
-    # The root's CRL (an ARL: it only lists the issuing CAs and the TSA, which are rarely
-    # revoked) lives at least this long, and until the current TSA certificate ends: while it is
-    # fresh, a long-term validator can check the root's children (the last document timestamp's
-    # TSA above all) at the current time and, finding the signers' revocation data merely
-    # stale, validate them in the past (EN 319 102-1 §5.6.2.4). See CrlPublisher.next_update.
+    # The root's CRL (an ARL: its scope is the issuing CAs, which are rarely revoked; each TSA
+    # certificate has a CRL of its own) lives at least this long, and until the current TSA
+    # certificate ends: while it is fresh, a long-term validator can check the issuing CAs at
+    # the current time and, finding the signers' revocation data merely stale, validate them in
+    # the past (EN 319 102-1 §5.6.2.4). See CrlPublisher.next_update.
     root_crl_validity: timedelta = YEAR
     ocsp_response_validity: timedelta = timedelta(days=1)
     qc_pds_url: str | None = None  # defaults to {public_url}/pki/pds; EN 319 412-5 wants https

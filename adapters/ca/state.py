@@ -179,11 +179,12 @@ class CaState:
     def revoked_serials(self, name: CaName) -> list[str]:
         return [marker.name for marker in sorted((self._dir / "revoked" / name.value).iterdir())]
 
-    def crl_path(self, name: CaName) -> Path:
-        return self._dir / "crl" / f"{name.value}.crl"
+    def crl_path(self, name: str) -> Path:
+        """``name``: a CA's (root, lcp, qcp) or one TSA certificate's (tsa-<serial>)."""
+        return self._dir / "crl" / f"{name}.crl"
 
-    def crl_meta_path(self, name: CaName) -> Path:
-        return self._dir / "crl" / f"{name.value}.json"
+    def crl_meta_path(self, name: str) -> Path:
+        return self._dir / "crl" / f"{name}.json"
 
 
 def _record_from_json(data: dict[str, Any]) -> IssuedCertificate:

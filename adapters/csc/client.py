@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from typing import Any, Sequence
+from urllib.parse import urlencode
 
 import httpx
 from cryptography import x509
@@ -179,6 +180,7 @@ class CscRemoteSigning:
         return RemoteCredential(credential_id=credential_id, certificate=certificates[0],
                                 chain=tuple(certificates[1:]), needs_code=_needs_code(answer),
                                 code_from_provider=_needs_code(answer) and _otp_online(answer),
+                                consent_at_provider=answer.get("authMode") == "oauth2code",
                                 key_algorithms=tuple(str(a) for a in key.get("algo") or ()),
                                 serial=format(parsed.serial_number, "x"), subject=parsed.subject.rfc4514_string(),
                                 issuer=parsed.issuer.rfc4514_string(), policy=_first_policy(parsed))
@@ -221,6 +223,10 @@ class CscRemoteSigning:
 
     def sign_digests(self, credential: RemoteCredential, sad: str, digests: Sequence[bytes],
                      hash_algorithm: str) -> list[bytes]:
+        return self._sign_hash(credential, {"SAD": sad}, digests, hash_algorithm)
+
+    def _sign_hash(self, credential: RemoteCredential, authorization: dict[str, Any], digests: Sequence[bytes],
+                   hash_algorithm: str, *, bearer: str | None = None) -> list[bytes]:
         hash_oid, ecdsa_oid, rsa_oid = _OIDS[hash_algorithm]
         public_key = x509.load_der_x509_certificate(credential.certificate).public_key()
         if isinstance(public_key, ec.EllipticCurvePublicKey):
@@ -229,13 +235,18 @@ class CscRemoteSigning:
             sign_algo = rsa_oid
         else:
             raise RemoteSigningUnavailable("the remote key is neither EC nor RSA")
-        body: dict[str, Any] = {"credentialID": credential.credential_id, "SAD": sad, "signAlgo": sign_algo}
+        body: dict[str, Any] = {"credentialID": credential.credential_id, **authorization, "signAlgo": sign_algo}
         hashes = [_b64(d) for d in digests]
         if self.v1:
             body.update(hash=hashes, hashAlgo=hash_oid)
         else:
             body.update(hashes=hashes, hashAlgorithmOID=hash_oid)
-        signatures = self._call("signatures/signHash", body).get("signatures")
+        if bearer is not None:
+            answer = self._post(f"{self._base}/signatures/signHash", json=body,
+                                headers={"Authorization": f"Bearer {bearer}"})
+        else:
+            answer = self._call("signatures/signHash", body)
+        signatures = answer.get("signatures")
         if not isinstance(signatures, list) or len(signatures) != len(digests):
             raise RemoteSigningUnavailable("signatures/signHash gave a signature count other than asked")
         try:
@@ -245,6 +256,53 @@ class CscRemoteSigning:
 
     def signer(self, credential: RemoteCredential, code: str | None) -> DigestSigner:
         return _AuthorizingSigner(self, credential, code)
+
+    # -- oauth2code: the signer's consent on the provider's page (SCAL2: bound to the hashes) ------
+
+    def consent_url(self, credential: RemoteCredential, digests: Sequence[bytes], hash_algorithm: str, *,
+                    redirect_uri: str, state: str, code_challenge: str) -> str:
+        """Where to send the signer's browser: ``oauth2/authorize`` with scope ``credential``, the
+        credential, the number of signatures and their hashes (base64url, comma-separated), our
+        ``state`` (echoed to ``redirect_uri``) and a PKCE S256 ``code_challenge``."""
+        if self._client_credentials is None:
+            raise RemoteSigningUnavailable("the signer's consent at the provider needs our client_id")
+        oauth = self._oauth_base()
+        encoded = [base64.urlsafe_b64encode(d).decode("ascii").rstrip("=") for d in digests]
+        query: dict[str, Any] = {
+            "response_type": "code", "client_id": self._client_credentials[0], "redirect_uri": redirect_uri,
+            "scope": "credential", "credentialID": credential.credential_id, "numSignatures": len(digests),
+            "state": state, "code_challenge": code_challenge, "code_challenge_method": "S256"}
+        if self.v1:
+            query["hash"] = ",".join(encoded)
+        else:
+            query.update(hashes=",".join(encoded), hashAlgorithmOID=_OIDS[hash_algorithm][0])
+        return f"{oauth}/oauth2/authorize?{urlencode(query)}"
+
+    def exchange_consent(self, code: str, *, redirect_uri: str, code_verifier: str) -> str:
+        """The authorisation code the provider gave at the redirect, for the credential's access
+        token (``oauth2/token``, grant ``authorization_code``): what signHash then carries."""
+        if self._client_credentials is None:
+            raise RemoteSigningUnavailable("the signer's consent at the provider needs our client_id")
+        answer = self._post(f"{self._oauth_base()}/oauth2/token", data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier, "client_id": self._client_credentials[0],
+            "client_secret": self._client_credentials[1]})
+        token = answer.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise RemoteSigningUnavailable("oauth2/token gave no credential token")
+        return token
+
+    def sign_digests_consented(self, credential: RemoteCredential, token: str, digests: Sequence[bytes],
+                               hash_algorithm: str) -> list[bytes]:
+        """``signatures/signHash`` under the credential token the consent gave (no SAD: the token
+        is the authorisation, bound by the provider to the consented hashes)."""
+        return self._sign_hash(credential, {}, digests, hash_algorithm, bearer=token)
+
+    def _oauth_base(self) -> str:
+        oauth = str(self.info().get("oauth2") or "").rstrip("/")
+        if not oauth:
+            raise RemoteSigningUnavailable("the service offers no OAuth 2.0 endpoint")
+        return oauth
 
 
 def _rebuild(settings: dict[str, Any]) -> CscRemoteSigning:

@@ -21,6 +21,7 @@ from adapters.memory.lcp_registrations import InMemoryLcpRegistrationRepository
 from adapters.memory.officers import InMemoryRegistrationOfficerRepository
 from adapters.memory.one_time_codes import InMemoryOneTimeCodeRepository
 from adapters.memory.qcp_enrollment import InMemoryCaptureLinkRepository, InMemoryQcpEnrollmentRepository
+from adapters.memory.remote_consents import InMemoryRemoteConsentRepository
 from adapters.memory.seals import InMemorySealingRepository, InMemorySealRequestRepository
 from adapters.memory.webhooks import InMemoryWebhookDeliveryRepository, InMemoryWebhookEndpointRepository
 from domain.model.account import Account, PasswordReset
@@ -45,7 +46,7 @@ class InMemoryStore:
             "qcp_enrollments": {}, "capture_links": {}, "registration_officers": {},
             "api_keys": {}, "idempotency": {},
             "webhook_endpoints": {}, "webhook_deliveries": {},
-            "seal_requests": {}, "sealings": {},
+            "seal_requests": {}, "sealings": {}, "remote_consents": {},
         }
         self.job_leases: dict[str, datetime] = {}
         self.sequence = 0
@@ -344,6 +345,7 @@ class InMemoryUnitOfWork:
         self.webhook_deliveries = InMemoryWebhookDeliveryRepository(t["webhook_deliveries"])  # type: ignore[arg-type]
         self.seal_requests = InMemorySealRequestRepository(t["seal_requests"])  # type: ignore[arg-type]
         self.sealings = InMemorySealingRepository(t["sealings"])  # type: ignore[arg-type]
+        self.remote_consents = InMemoryRemoteConsentRepository(t["remote_consents"])  # type: ignore[arg-type]
 
     def __exit__(self, *exc_info: object) -> None:
         self._working = None  # type: ignore[assignment]

@@ -43,6 +43,10 @@ _EVENT = {
     "delivery_failed": "Message non remis",
     "sealing_started": "Scellement demandé", "document_sealed": "Document scellé (cachet du cabinet)",
     "draft_discarded": "Brouillon supprimé",
+    "consent_requested": "Autorisation demandée au prestataire de signature qualifiée",
+    "consent_given": "Signature autorisée chez le prestataire de signature qualifiée",
+    "consent_declined": "Autorisation refusée chez le prestataire de signature qualifiée",
+    "signature_page_added": "Page de signatures ajoutée",
 }
 # The details' keys, in words; values naming a signer by id are replaced by the signer's name.
 _DETAIL = {"name": "nom", "old_name": "ancien nom", "sha256": "empreinte SHA-256", "level": "niveau",

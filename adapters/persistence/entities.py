@@ -286,3 +286,10 @@ def define_entities(db: Database) -> None:
         cabinet_id = Required(str)
         sealed_at = Required(datetime, precision=6)
         data = Required(str)  # the whole sealing as JSON
+
+    class RemoteConsentRow(db.Entity):  # type: ignore[name-defined,misc]
+        _table_ = "remote_consents"
+        id = PrimaryKey(str)
+        state_hash = Required(str, unique=True)
+        expires_at = Required(datetime, precision=6)
+        data = Required(str)  # the whole consent (its prepared documents) as JSON

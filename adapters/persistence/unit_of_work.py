@@ -43,6 +43,7 @@ from adapters.persistence.repositories.officers import PonyRegistrationOfficerRe
 from adapters.persistence.repositories.one_time_codes import PonyOneTimeCodeRepository
 from adapters.persistence.repositories.persons import PonyPersonRepository
 from adapters.persistence.repositories.qcp_enrollment import PonyCaptureLinkRepository, PonyQcpEnrollmentRepository
+from adapters.persistence.repositories.remote_consents import PonyRemoteConsentRepository
 from adapters.persistence.repositories.seals import PonySealingRepository, PonySealRequestRepository
 from adapters.persistence.repositories.webhooks import PonyWebhookDeliveryRepository, PonyWebhookEndpointRepository
 from domain.model.errors import Conflict, DomainError, EmailTaken, UniqueViolation
@@ -106,6 +107,7 @@ class PonyUnitOfWork:
         self.webhook_deliveries = PonyWebhookDeliveryRepository(self)
         self.seal_requests = PonySealRequestRepository(self)
         self.sealings = PonySealingRepository(self)
+        self.remote_consents = PonyRemoteConsentRepository(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import SigningFailed
-from ports.pdf_signing import PdfSigning, SignatureField, SignaturePage, SignatureRequest
+from ports.pdf_signing import PdfSigning, PreparedSignature, SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["ProcessPoolPdfSigning"]
@@ -127,6 +127,13 @@ class ProcessPoolPdfSigning(StoredDocumentOperations):
                             signer: BatchDigestSigner) -> None:
         # A remote key's batch (its CSC session) lives in this process: signed here too.
         self._local.sign_files_together(items, signer)
+
+    def prepare_files(self, items: Sequence[tuple[Path, Path, SignatureRequest]]) -> list[PreparedSignature]:
+        # Half of a remote key's signature, its other half after the signer's consent: both here.
+        return self._local.prepare_files(items)  # type: ignore[attr-defined, no-any-return]
+
+    def finish_files(self, items: Sequence[tuple[Path, Path, PreparedSignature, SignatureRequest, bytes]]) -> None:
+        self._local.finish_files(items)  # type: ignore[attr-defined]
 
     def timestamp_file(self, source: Path, destination: Path) -> None:
         self._call("timestamp_file", Path(source), Path(destination))

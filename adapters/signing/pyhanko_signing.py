@@ -79,6 +79,7 @@ from ports.keyvault import KeyVault
 from ports.pdf_signing import (
     Box,
     PadesLevel,
+    PreparedSignature,
     RevocationData,
     RevocationSource,
     SignatureField,
@@ -281,6 +282,66 @@ class _GatheredDigests:
         for _digest, _algorithm, future in self._waiting.values():
             if not future.done():
                 future.set_exception(_BatchAborted(f"another document of the batch failed: {failure}"))
+
+
+class _GivenValue:
+    """The signature value obtained elsewhere (after the signer's consent at the provider), given
+    for exactly the digest it was made for."""
+
+    def __init__(self, digest: bytes, value: bytes) -> None:
+        self._digest = digest
+        self._value = value
+
+    def sign_digest(self, digest: bytes, hash_algorithm: str) -> bytes:
+        if digest != self._digest:
+            raise SigningFailed("the signed attributes are not those prepared")
+        return self._value
+
+
+def _byte_range_digest(stream: IO[bytes], prepared: PreparedSignature) -> bytes:
+    """The digest of everything but the reserved /Contents, as the /ByteRange covers it."""
+    digest = hashlib.new(prepared.hash_algorithm)
+    stream.seek(0)
+    remaining = prepared.reserved_start
+    while remaining > 0 and (chunk := stream.read(min(remaining, _CHUNK))):
+        digest.update(chunk)
+        remaining -= len(chunk)
+    stream.seek(prepared.reserved_end)
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.digest()
+
+
+def _value_verifies(certificate_der: bytes, value: bytes, digest: bytes, hash_algorithm: str) -> bool:
+    """Whether ``value`` is the certificate's key's signature of the prehashed ``digest``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    key = cx509.load_der_x509_certificate(certificate_der).public_key()
+    prehashed = Prehashed(getattr(hashes, hash_algorithm.upper())())
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(value, digest, ec.ECDSA(prehashed))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(value, digest, padding.PKCS1v15(), prehashed)
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Setup:
+    signer: VaultBackedSigner
+    meta: signers.PdfSignatureMetadata
+    new_field: fields.SigFieldSpec
+    stamp_style: TextStampStyle | None
+    text_params: dict[str, str] | None
+    timestamper: PortTimeStamper | None
+    reserved: int
 
 
 @dataclass(frozen=True)
@@ -539,62 +600,11 @@ class PyHankoPdfSigning(StoredDocumentOperations):
                           slot: _BatchSlot | None = None) -> None:
         """``slot``: the signature value comes from a batch of documents signed together
         (``sign_files_together``) instead of the identity's vault key or remote signer."""
-        level = request.level
-        if level is not PadesLevel.B_B and self._timestamper is None:
-            raise SigningFailed(f"{level.value} needs a timestamp authority")
-        if level in (PadesLevel.B_LT, PadesLevel.B_LTA) and self._revocation is None:
-            raise SigningFailed(f"{level.value} needs a revocation source")
         writer = _open_writer(infile)
-        identity = request.identity
-        signing_cert = self._cert(identity.certificate)
-        chain = [self._cert(der) for der in identity.chain]
-        cert_attr = self._signing_cert_attrs.get(identity.certificate)
-        if cert_attr is None:
-            cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
-        signer = VaultBackedSigner(
-            vault=self._vault,
-            key_ref=identity.key_ref,
-            signing_cert=signing_cert,
-            chain=chain,
-            signing_certificate_v2=cert_attr,
-            remote=identity.remote,
-            slot=slot,
-        )
-        timestamper = self._timestamper if level is not PadesLevel.B_B else None
-
-        validation_context = None
-        if level in (PadesLevel.B_LT, PadesLevel.B_LTA):
-            validation_context = await self._validation_context([signing_cert, *chain])
-
-        meta = signers.PdfSignatureMetadata(
-            field_name=request.field_name,
-            md_algorithm=self._hash,
-            subfilter=fields.SigSeedSubFilter.PADES,
-            name=request.name,
-            reason=request.reason,
-            location=request.location,
-            embed_validation_info=validation_context is not None,
-            validation_context=validation_context,
-        )
-        appearance = request.appearance
-        box = appearance.box if appearance else None
-        new_field = fields.SigFieldSpec(
-            sig_field_name=request.field_name,
-            on_page=box.page if box else 0,
-            box=_rect(box) if box else None,
-        )
-        stamp_style = None
-        text_params = None
-        if appearance is not None:
-            stamp_style = _stamp_style()
-            text_params = _appearance_lines(appearance)
-        reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
-        if timestamper is not None:
-            if not timestamper.largest_token:
-                # Learn the TSA's token size once per adapter: a guess too small would
-                # cost a whole second signature, a guess too large bloats every file.
-                await timestamper.async_dummy_response(self._hash)
-            reserved += timestamper.largest_token + 1024
+        setup = await self._setup(request, slot)
+        signer, meta, new_field, stamp_style, text_params, timestamper = (
+            setup.signer, setup.meta, setup.new_field, setup.stamp_style, setup.text_params, setup.timestamper)
+        level, reserved = request.level, setup.reserved
         for attempt in (1, 2):
             pdf_signer = signers.PdfSigner(
                 meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
@@ -634,6 +644,158 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             outfile.seek(0)
             # Timestamp the signed revision in place: the output already holds it.
             await self._document_timestamp(_open_writer(outfile), in_place=True)
+
+    # -- PausedPdfSigning: a signature kept half made across requests -----------------------
+
+    def prepare_files(self, items: Sequence[tuple[Path, Path, SignatureRequest]]) -> list[PreparedSignature]:
+        """The first phase of each signature, file to file: the destination is the prepared PDF
+        (its /Contents a placeholder), whose digests come back."""
+        prepared = []
+        for source, destination, request in items:
+            with _atomic_output(source, destination, self._durable) as (infile, outfile):
+                prepared.append(self._run(self._async_prepare(infile, outfile, request)))
+        return prepared
+
+    async def _async_prepare(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest) -> PreparedSignature:
+        writer = _open_writer(infile)
+        setup = await self._setup(request)
+        pdf_signer = signers.PdfSigner(setup.meta, signer=setup.signer, timestamper=setup.timestamper,
+                                       stamp_style=setup.stamp_style, new_field_spec=setup.new_field)
+        try:
+            # The certificate is validated now (revocation included): a revoked one is refused
+            # before the signer consents at the provider, not after.
+            prepared, _tbs, _output = await pdf_signer.async_digest_doc_for_signing(
+                writer, bytes_reserved=2 * setup.reserved, appearance_text_params=setup.text_params,
+                output=outfile, chunk_size=_CHUNK)
+        except SigningError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, (PathBuildingError, PathValidationError)):
+                raise SigningCertificateRejected(str(cause)) from exc
+            if _is_lock(exc):
+                raise LockedPdf(str(exc)) from exc
+            raise SigningFailed(str(exc)) from exc
+        except DomainError:
+            raise
+        except PdfError as exc:
+            raise BrokenPdf(str(exc)) from exc
+        except Exception as exc:  # the port promises typed errors
+            raise SigningFailed(f"{type(exc).__name__}: {exc}") from exc
+        attributes = await setup.signer.signed_attrs(prepared.document_digest, self._hash, use_pades=True)
+        return PreparedSignature(base="", prepared="", document_digest=prepared.document_digest, reserved_start=prepared.reserved_region_start,
+                         reserved_end=prepared.reserved_region_end,
+                         digest=hashlib.new(self._hash, attributes.dump()).digest(), hash_algorithm=self._hash)
+
+    def finish_files(self, items: Sequence[tuple[Path, Path, PreparedSignature, SignatureRequest, bytes]]) -> None:
+        """The second phase, file to file: (prepared PDF, destination, what was prepared, the
+        request, the signature value). Every value is checked before any file is written."""
+        for _source, _destination, prepared, request, value in items:
+            if not _value_verifies(request.identity.certificate, value, prepared.digest, prepared.hash_algorithm):
+                raise SigningFailed("a signature value does not verify for the digest prepared")
+        for source, destination, prepared, request, value in items:
+            with _atomic_output(source, destination, self._durable) as (infile, outfile):
+                self._run(self._async_finish(infile, outfile, prepared, request, value))
+
+    async def _async_finish(self, infile: IO[bytes], outfile: IO[bytes], prepared: PreparedSignature,
+                            request: SignatureRequest, value: bytes) -> None:
+        from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+        from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+
+        with tempfile.TemporaryFile() as work:
+            while chunk := infile.read(_CHUNK):
+                work.write(chunk)
+            byte_range = PreparedByteRangeDigest(document_digest=prepared.document_digest,
+                                                 reserved_region_start=prepared.reserved_start,
+                                                 reserved_region_end=prepared.reserved_end)
+            if _byte_range_digest(work, prepared) != prepared.document_digest:
+                raise SigningFailed("the prepared PDF is not the one prepared")
+            setup = await self._setup(request, remote=_GivenValue(prepared.digest, value))
+            try:
+                attributes = await setup.signer.signed_attrs(prepared.document_digest, self._hash, use_pades=True)
+                # The signature timestamp goes in the CMS's unsigned attributes, as in one phase.
+                signature = await setup.signer.async_sign_prescribed_attributes(
+                    self._hash, attributes, timestamper=setup.timestamper)
+                await PdfTBSDocument.async_finish_signing(work, byte_range, signature, chunk_size=_CHUNK)
+            except SigningError as exc:
+                raise SigningFailed(str(exc)) from exc
+            except DomainError:
+                raise
+            except Exception as exc:  # the port promises typed errors
+                raise SigningFailed(f"{type(exc).__name__}: {exc}") from exc
+            work.seek(0)
+            if request.level in (PadesLevel.B_LT, PadesLevel.B_LTA):
+                # The validation data one phase embeds after the signature: an incremental update
+                # with the chain, the TSA's chain and their revocation data (B-LT).
+                writer = _open_writer(work)
+                self._complete_validation_data(writer)
+                writer.write(outfile)
+                if request.level is PadesLevel.B_LTA:
+                    outfile.seek(0)
+                    await self._document_timestamp(_open_writer(outfile), in_place=True)
+            else:
+                while chunk := work.read(_CHUNK):
+                    outfile.write(chunk)
+
+    async def _setup(self, request: SignatureRequest, slot: _BatchSlot | None = None,
+                     remote: DigestSigner | None = None) -> _Setup:
+        """What a signature of ``request`` needs before the PDF is touched: pyHanko's signer and
+        metadata, the new field, the appearance and the room reserved for the CMS."""
+        level = request.level
+        if level is not PadesLevel.B_B and self._timestamper is None:
+            raise SigningFailed(f"{level.value} needs a timestamp authority")
+        if level in (PadesLevel.B_LT, PadesLevel.B_LTA) and self._revocation is None:
+            raise SigningFailed(f"{level.value} needs a revocation source")
+        identity = request.identity
+        signing_cert = self._cert(identity.certificate)
+        chain = [self._cert(der) for der in identity.chain]
+        cert_attr = self._signing_cert_attrs.get(identity.certificate)
+        if cert_attr is None:
+            cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
+        signer = VaultBackedSigner(
+            vault=self._vault,
+            key_ref=identity.key_ref,
+            signing_cert=signing_cert,
+            chain=chain,
+            signing_certificate_v2=cert_attr,
+            remote=remote if remote is not None else identity.remote,
+            slot=slot,
+        )
+        timestamper = self._timestamper if level is not PadesLevel.B_B else None
+
+        validation_context = None
+        if level in (PadesLevel.B_LT, PadesLevel.B_LTA):
+            validation_context = await self._validation_context([signing_cert, *chain])
+
+        meta = signers.PdfSignatureMetadata(
+            field_name=request.field_name,
+            md_algorithm=self._hash,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            name=request.name,
+            reason=request.reason,
+            location=request.location,
+            embed_validation_info=validation_context is not None,
+            validation_context=validation_context,
+        )
+        appearance = request.appearance
+        box = appearance.box if appearance else None
+        new_field = fields.SigFieldSpec(
+            sig_field_name=request.field_name,
+            on_page=box.page if box else 0,
+            box=_rect(box) if box else None,
+        )
+        stamp_style = None
+        text_params = None
+        if appearance is not None:
+            stamp_style = _stamp_style()
+            text_params = _appearance_lines(appearance)
+        reserved = _CMS_OVERHEAD + signer._signature_size + len(identity.certificate) + sum(map(len, identity.chain))
+        if timestamper is not None:
+            if not timestamper.largest_token:
+                # Learn the TSA's token size once per adapter: a guess too small would
+                # cost a whole second signature, a guess too large bloats every file.
+                await timestamper.async_dummy_response(self._hash)
+            reserved += timestamper.largest_token + 1024
+        return _Setup(signer=signer, meta=meta, new_field=new_field, stamp_style=stamp_style, text_params=text_params,
+                      timestamper=timestamper, reserved=reserved)
 
     def _timestamp(self, infile: IO[bytes], outfile: IO[bytes]) -> None:
         if self._timestamper is None:

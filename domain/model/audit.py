@@ -38,6 +38,10 @@ AUDIT_KINDS = frozenset({
     "sealing_started", "document_sealed",
     # « Supprimer le brouillon » (issue 15): the draft is gone, its chain says so and by whom
     "draft_discarded",
+    # level 3 at a QTSP that authorises on its own page (CSC oauth2code): sent there, and back
+    "consent_requested", "consent_given", "consent_declined",
+    # more signers than blank room: a signature page added to a draft's document
+    "signature_page_added",
 })
 
 

@@ -17,7 +17,7 @@ from attrs import define, field, frozen
 
 from domain.model.archive import ArchiveState
 from domain.model.cabinet import Delegation, Member
-from domain.model.document import Document, DocumentRef, FieldPlacement
+from domain.model.document import Document, DocumentRef, FieldPlacement, PageSize
 from domain.model.errors import (
     CancelReasonRequired,
     CollectionAlreadyEnded,
@@ -25,6 +25,7 @@ from domain.model.errors import (
     CollectionNotRunning,
     DeadlineNotInFuture,
     DeadlineTooFar,
+    DocumentVersionConflict,
     DuplicateObserver,
     DuplicateSigner,
     FirstReminderTooSoon,
@@ -139,6 +140,7 @@ class EventKind(enum.Enum):
     OPTIONS_UPDATED = "options_updated"
     DOCUMENT_ADDED = "document_added"
     DOCUMENT_REMOVED = "document_removed"
+    SIGNATURE_PAGE_ADDED = "signature_page_added"
     SIGNER_ADDED = "signer_added"
     SIGNER_REMOVED = "signer_removed"
     SIGNER_LEVEL_CHANGED = "signer_level_changed"
@@ -354,6 +356,24 @@ class Collection:
         self.documents.append(document)
         extra = {"uploaded_sha256": document.uploaded_sha256} if document.uploaded_sha256 else {}
         self._record(now, EventKind.DOCUMENT_ADDED, actor=by.id, name=document.name, sha256=document.sha256, **extra)
+
+    def documents_lacking_room(self) -> list[Document]:
+        """The documents where some signer's default box finds no blank room (see Document.lacks_room)."""
+        signer_ids = [s.id for s in self.signers]
+        return [d for d in self.documents if d.lacks_room(signer_ids)]
+
+    def add_signature_page(self, *, by: Member, document_id: str, base_sha256: str, ref: DocumentRef,
+                           size: PageSize, now: datetime) -> None:
+        """``ref`` is the document ``base_sha256`` plus a signature page: refused when the document
+        changed since (the page would be added to another file)."""
+        self._require_preparer(by)
+        self._require_draft()
+        document = self.document(document_id)
+        if document.sha256 != base_sha256:
+            raise DocumentVersionConflict("the document changed since it was read", document_id=document_id)
+        document.add_signature_page(ref, size)
+        self._record(now, EventKind.SIGNATURE_PAGE_ADDED, actor=by.id, name=document.name, sha256=document.sha256,
+                     uploaded_sha256=base_sha256)
 
     def remove_document(self, *, by: Member, document_id: str, now: datetime) -> Document:
         self._require_preparer(by)

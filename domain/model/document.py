@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from attrs import define, field, frozen
@@ -31,8 +32,10 @@ MIN_FIELD_SIZE = 20.0
 FREE_SLOT_PAGES = 3
 FREE_SLOTS_KEPT = 6
 FREE_SLOT_PADDING = 12.0
-# When no blank room is found, a signature page is appended (same size as the last page): its top
-# SIGNATURE_PAGE_HEADER points carry the title and the document's name, the boxes go below in a grid.
+# When the blank room cannot hold every signer's default box (none found, or more signers than
+# room), a signature page is appended (same size as the last page) and every default box goes on
+# it, the signatures together as on a paper signature page: its top SIGNATURE_PAGE_HEADER points
+# carry the title and the document's name, the boxes go below in a grid.
 SIGNATURE_PAGE_HEADER = 96.0
 
 
@@ -141,6 +144,9 @@ class Document:
     # Set when a signature page was appended on upload: the SHA-256 of the file as received
     # (``ref`` is then that file plus the page, in an incremental update).
     uploaded_sha256: str | None = None
+    # Whether the file received carries signatures, which an added page would break; None for a
+    # document added before this was recorded (then the file is read again to know).
+    carries_signatures: bool | None = None
 
     @property
     def has_signature_page(self) -> bool:
@@ -157,6 +163,23 @@ class Document:
     @property
     def size(self) -> int:
         return self.ref.size
+
+    def lacks_room(self, signer_ids: Sequence[str]) -> bool:
+        """Some signer (``signer_ids`` in the order) would get no blank-room box: their default
+        would be stacked over the body text. Never once a signature page holds the defaults."""
+        if self.has_signature_page:
+            return False
+        return any(signer_id not in self.fields for signer_id in signer_ids[len(self.free_slots):])
+
+    def add_signature_page(self, ref: DocumentRef, size: PageSize) -> None:
+        """``ref`` is this document plus a signature page of ``size`` (an incremental update): every
+        default box moves onto it; the boxes the preparer placed stay (no page before it moved)."""
+        if self.has_signature_page:
+            raise DocumentVersionConflict("the document already has a signature page", document_id=self.id)
+        self.uploaded_sha256 = self.ref.sha256
+        self.ref = ref
+        self.page_sizes = (*self.page_sizes, size)
+        self.free_slots = signature_page_slots(size, self.page_count)
 
     def place(self, signer_id: str, placement: FieldPlacement) -> None:
         if not 1 <= placement.page <= self.page_count:

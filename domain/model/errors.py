@@ -637,6 +637,50 @@ class RemoteCodeRejected(RemoteSigningRefused):
     code = "remote_signing.code_rejected"
 
 
+class RemoteCodeSpent(RemoteSigningRefused):
+    """The signer's code already authorised this signature at the provider, for digests that no
+    longer apply (a document changed between hashing and signing, or the attempt is made again):
+    a single-use code does not authorise twice, the signer needs a new one."""
+
+    code = "remote_signing.code_spent"
+
+
+class RemoteCodeAlreadyUsed(RemoteCodeSpent):
+    """The last code the provider sent already authorised an attempt that did not complete (the
+    signer tries « Signer » again): the provider would refuse it as wrong; a new one is needed."""
+
+    code = "remote_signing.code_already_used"
+
+
+class RemoteConsentUnsupported(RemoteSigningRefused):
+    """The provider authorises this credential only through the signer's consent on its own page
+    (CSC oauth2code): no code is sent for it (« Autoriser chez mon prestataire » instead); also a
+    consent asked where the provider, the credential or the PDF adapter cannot give one."""
+
+    code = "remote_signing.consent_unsupported"
+
+
+class RemoteConsentUnusable(RemoteSigningRefused):
+    """The provider's redirect names no consent we started, or one already used or expired (a
+    replayed or forged callback, or a signer who took too long on the provider's page)."""
+
+    code = "remote_signing.consent_unusable"
+
+
+class RemoteConsentDeclined(RemoteSigningRefused):
+    """The signer declined on the provider's page (OAuth ``error`` access_denied), or the provider
+    gave no authorisation code: nothing was signed."""
+
+    code = "remote_signing.consent_declined"
+
+
+class RemoteConsentOutdated(RemoteSigningRefused):
+    """A document changed between the consent's start and its return (another signer signed
+    meanwhile): the consent covers the former version, the signer starts again."""
+
+    code = "remote_signing.consent_outdated"
+
+
 class RemoteAuthorizationExpired(RemoteSigningRefused):
     """The signature activation data lapsed before the signature was made."""
 

@@ -228,6 +228,9 @@ class StampPage(enum.Enum):
 
 
 class StampCorner(enum.Enum):
+    # Where the page is blank, right-aligned in the lowest blank band (the renderer tells): a stamp
+    # never hides the text it lands on. Bottom right when the page has no such room.
+    BLANK_ROOM = "blank_room"
     BOTTOM_RIGHT = "bottom_right"
     BOTTOM_LEFT = "bottom_left"
     TOP_RIGHT = "top_right"
@@ -237,34 +240,49 @@ class StampCorner(enum.Enum):
 @frozen
 class SealStamp:
     """Where the seal's visible stamp (« Cachet électronique », the cabinet, the date) goes on each
-    sealed PDF: a corner of its first or last page. Default: bottom right of the last page."""
+    sealed PDF: the blank room or a corner of its first or last page. Default: the blank room of
+    the last page (bottom right when there is none)."""
 
     page: StampPage = StampPage.LAST
-    corner: StampCorner = StampCorner.BOTTOM_RIGHT
+    corner: StampCorner = StampCorner.BLANK_ROOM
 
     @classmethod
     def parse(cls, page: object = None, corner: object = None) -> SealStamp:
         try:
             return cls(page=StampPage(str(page).strip().lower()) if page else StampPage.LAST,
-                       corner=StampCorner(str(corner).strip().lower()) if corner else StampCorner.BOTTOM_RIGHT)
+                       corner=StampCorner(str(corner).strip().lower()) if corner else StampCorner.BLANK_ROOM)
         except ValueError:
-            raise InvalidValue("stamp", "the stamp goes on the first or last page, in one of its corners") from None
+            raise InvalidValue("stamp", "the stamp goes on the first or last page, in its blank room or "
+                                        "one of its corners") from None
 
-    def place(self, page_sizes: Sequence[PageSize]) -> tuple[int, float, float, float, float]:
-        """(page index from 0, x, y, width, height) of the stamp, in points from the page's lower-left
-        corner; shrunk to fit a page smaller than the stamp and its margins."""
+    def page_index(self, page_sizes: Sequence[PageSize]) -> int:
+        """The page the stamp goes on, counted from 0."""
         if not page_sizes:
             raise InvalidValue("files", "a PDF without pages cannot carry a stamp")
-        index = 0 if self.page is StampPage.FIRST else len(page_sizes) - 1
+        return 0 if self.page is StampPage.FIRST else len(page_sizes) - 1
+
+    def place(self, page_sizes: Sequence[PageSize],
+              blank_room: tuple[float, float] | None = None) -> tuple[int, float, float, float, float]:
+        """(page index from 0, x, y, width, height) of the stamp, in points from the page's lower-left
+        corner; shrunk to fit a page smaller than the stamp and its margins. ``blank_room``: the
+        lower-left corner found blank on the page for BLANK_ROOM (None: bottom right)."""
+        index = self.page_index(page_sizes)
+        width, height, margin = stamp_size(page_sizes[index])
+        if self.corner is StampCorner.BLANK_ROOM and blank_room is not None:
+            return index, blank_room[0], blank_room[1], width, height
         size = page_sizes[index]
-        margin = min(STAMP_MARGIN, size.width / 10, size.height / 10)
-        width = max(min(STAMP_WIDTH, size.width - 2 * margin), 1.0)
-        height = max(min(STAMP_HEIGHT, size.height - 2 * margin), 1.0)
-        right = self.corner in (StampCorner.BOTTOM_RIGHT, StampCorner.TOP_RIGHT)
+        right = self.corner in (StampCorner.BLANK_ROOM, StampCorner.BOTTOM_RIGHT, StampCorner.TOP_RIGHT)
         top = self.corner in (StampCorner.TOP_RIGHT, StampCorner.TOP_LEFT)
         x = size.width - margin - width if right else margin
         y = size.height - margin - height if top else margin
         return index, x, y, width, height
+
+
+def stamp_size(size: PageSize) -> tuple[float, float, float]:
+    """(width, height, margin) of the stamp on a page of ``size``: smaller on a tiny page."""
+    margin = min(STAMP_MARGIN, size.width / 10, size.height / 10)
+    return (max(min(STAMP_WIDTH, size.width - 2 * margin), 1.0), max(min(STAMP_HEIGHT, size.height - 2 * margin), 1.0),
+            margin)
 
 
 # -- what a sealing produced -----------------------------------------------------------------------

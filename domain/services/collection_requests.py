@@ -163,7 +163,7 @@ def create_and_send(*, uow: collections.UowFactory, clock: Clock, ids: IdGenerat
             policy=policy, collection_id=collection_id, by_person_id=by_person_id, name=name, content=content, context=context)
             for name, content in contents]
         for wanted in request.signers:
-            signer_id = collections.add_signer(
+            signer_id = collections.insert_signer(
                 uow=uow, clock=clock, ids=ids, collection_id=collection_id, by_person_id=by_person_id,
                 kind=wanted.kind, level=wanted.level, member_id=wanted.member_id, given_names=wanted.given_names,
                 surname=wanted.surname, email=wanted.email, mobile=wanted.mobile, context=context)
@@ -171,6 +171,8 @@ def create_and_send(*, uow: collections.UowFactory, clock: Clock, ids: IdGenerat
                 collections.place_field(uow=uow, collection_id=collection_id, by_person_id=by_person_id,
                                         document_id=document_ids[box.document], signer_id=signer_id, page=box.page,
                                         x=box.x, y=box.y, width=box.width, height=box.height, context=context)
+        collections.make_room_for_signers(uow=uow, clock=clock, store=store, inspector=inspector, signing=signing,
+                                          collection_id=collection_id, by_person_id=by_person_id, context=context)
         collections.send(uow=uow, clock=clock, ids=ids, collection_id=collection_id, by_person_id=by_person_id,
                          store=store, signing=signing, context=context)
     except DomainError:

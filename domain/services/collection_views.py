@@ -77,11 +77,14 @@ class DocumentView:
     # Width and height in points, page by page, as measured when the file was added: what the
     # placement step draws and checks a box against, without reading the PDF again.
     page_sizes: tuple[PageSize, ...] = ()
-    # A signature page was appended on upload (no blank room): the last page, added by Seing.
+    # A signature page was appended (less blank room than signers): the last page, added by Seing,
+    # holding every default box.
     signature_page: bool = False
-    # No blank room and no page could be added (the PDF carries signatures): the default boxes
-    # are stacked at the bottom of the last page.
+    # Less blank room than signers and no page could be added (the PDF carries signatures, or
+    # writing the page failed): the default boxes past the room are stacked at the bottom of the
+    # last page.
     stacked_defaults: bool = False
+    carries_signatures: bool = False  # the file received is signed: why no page may be added
 
 
 @frozen
@@ -159,10 +162,12 @@ class CollectionDetails:
 
     @classmethod
     def of(cls, c: Collection) -> CollectionDetails:
+        signer_ids = [s.id for s in c.signers]
         documents = tuple(
             DocumentView(document_id=d.id, name=d.name, page_count=d.page_count, sha256=d.sha256, size=d.size,
                          page_sizes=d.page_sizes, signature_page=d.has_signature_page,
-                         stacked_defaults=not d.free_slots, placements=tuple(PlacementView(signer_id=s.id, placement=d.placement_for(s.id, i),
+                         stacked_defaults=d.lacks_room(signer_ids), carries_signatures=bool(d.carries_signatures),
+                         placements=tuple(PlacementView(signer_id=s.id, placement=d.placement_for(s.id, i),
                                                         chosen=s.id in d.fields)
                                           for i, s in enumerate(c.signers)))
             for d in c.documents)

@@ -28,16 +28,19 @@ from domain.model.document import (
     FREE_SLOTS_KEPT,
     SIGNATURE_PAGE_HEADER,
     Document,
+    DocumentRef,
     FieldPlacement,
     PageSize,
     field_size,
     signature_page_slots,
 )
 from domain.model.errors import (
+    CollectionNotEditable,
     DocumentEncrypted,
     DocumentLocked,
     DocumentTooComplex,
     DocumentUnsignable,
+    DocumentVersionConflict,
     EncryptedPdf,
     InvalidPdf,
     InvalidValue,
@@ -268,6 +271,49 @@ def free_slots(renderer: PdfPageRenderer, content: bytes | str,
     return tuple(found)
 
 
+def _with_signature_page(signing: PdfSigning, store: DocumentStore, sha256: str, document_name: str,
+                         last: PageSize) -> DocumentRef | None:
+    """The stored document plus a signature page the size of its ``last`` page; None for a file
+    whose page tree the page cannot be added to, or when writing it fails (its boxes then stay
+    stacked: the upload or the signer added still stands)."""
+    try:
+        return signing.append_signature_page_document(store, sha256, SignaturePage(
+            width=last.width, height=last.height, document_name=document_name, header_height=SIGNATURE_PAGE_HEADER))
+    except (InvalidPdf, SigningFailed):
+        return None
+
+
+def make_room_for_signers(*, uow: UowFactory, clock: Clock, store: DocumentStore, inspector: PdfInspector,
+                          signing: PdfSigning, collection_id: str, by_person_id: str,
+                          context: RequestContext | None = None) -> None:
+    """Signers past a document's blank room (and not placed by the preparer): a signature page for
+    every default box, as when the upload finds too little room. Never on a PDF carrying
+    signatures (a new page would break them: its boxes stay stacked). The page is written outside
+    any transaction, then attached unless the draft or the document changed meanwhile."""
+    with uow() as tx:
+        collection, _by = _collection(tx, collection_id, by_person_id)
+        lacking = [(d.id, d.sha256, d.name, d.page_sizes[-1], d.carries_signatures)
+                   for d in collection.documents_lacking_room()]
+    added = []
+    for document_id, sha256, document_name, last, signed in lacking:
+        if signed or (signed is None and inspector.inspect(store.read(sha256)).has_signatures):
+            continue
+        extended = _with_signature_page(signing, store, sha256, document_name, last)
+        if extended is not None:
+            added.append((document_id, sha256, extended, last))
+    if not added:
+        return
+    with uow() as tx:
+        collection, by = _collection(tx, collection_id, by_person_id)
+        for document_id, sha256, extended, last in added:
+            try:
+                collection.add_signature_page(by=by, document_id=document_id, base_sha256=sha256, ref=extended,
+                                              size=last, now=clock.now())
+            except (NotFound, DocumentVersionConflict, CollectionNotEditable):
+                continue  # removed, changed or sent meanwhile: whoever did it decided its pages
+        commit_with_trail(tx, collection, context)
+
+
 def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore,
                  inspector: PdfInspector, signing: PdfSigning, renderer: PdfPageRenderer, policy: IntakePolicy,
                  collection_id: str, by_person_id: str, name: str, content: bytes | UploadedFile,
@@ -278,6 +324,7 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
         collection, by = _collection(tx, collection_id, by_person_id)
         # Refuse early, before parsing anything, when the person may not change this draft.
         collection.ensure_editable(by=by)
+        signer_count = len(collection.signers)
     info = _check_content(policy, inspector, signing, content)
     slots = free_slots(renderer, content if isinstance(content, bytes) else str(content.path), info.page_sizes)
     # Stored before the transaction: a failure below leaves unreferenced bytes that the retention
@@ -285,25 +332,20 @@ def add_document(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Docu
     ref = store_upload(store, content)
     document_name = clean_file_name(name)
     page_sizes, uploaded_sha256 = info.page_sizes, None
-    if not slots and not info.has_signatures:
-        # No blank room: a signature page for the boxes. Never on a signed PDF (a new page would
-        # break its signatures): its boxes stay stacked at the bottom of the last page.
-        last = info.page_sizes[-1]
-        try:
-            extended = signing.append_signature_page_document(store, ref.sha256, SignaturePage(
-                width=last.width, height=last.height, document_name=document_name,
-                header_height=SIGNATURE_PAGE_HEADER))
-        except InvalidPdf:
-            pass  # a file the page cannot be added to (its page tree): the boxes stay stacked
-        else:
+    if len(slots) < max(1, signer_count) and not info.has_signatures:
+        # Less blank room than signers: the signature page holds every default box (the rule
+        # followed when signers come after the upload, see make_room_for_signers).
+        extended = _with_signature_page(signing, store, ref.sha256, document_name, info.page_sizes[-1])
+        if extended is not None:
             uploaded_sha256, ref = ref.sha256, extended
-            page_sizes = (*info.page_sizes, last)
-            slots = signature_page_slots(last, len(page_sizes))
+            page_sizes = (*info.page_sizes, info.page_sizes[-1])
+            slots = signature_page_slots(info.page_sizes[-1], len(page_sizes))
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)
         document = Document(id=ids.new_id(), name=document_name, ref=ref, page_sizes=page_sizes,
-                            added_at=now, free_slots=slots, uploaded_sha256=uploaded_sha256)
+                            added_at=now, free_slots=slots, uploaded_sha256=uploaded_sha256,
+                            carries_signatures=info.has_signatures)
         collection.add_document(by=by, document=document, now=now)
         commit_with_trail(tx, collection, context)
         return document.id
@@ -370,11 +412,26 @@ def signer_choices(*, uow: UowFactory, clock: Clock, cabinet_id: str,
         return choices
 
 
-def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
-               by_person_id: str, kind: SignerKind, level: SignatureLevel, member_id: str | None = None,
-               given_names: str | None = None, surname: str | None = None, email: str | None = None,
-               mobile: str | None = None, context: RequestContext | None = None) -> str:
-    """"M'ajouter" (MYSELF), "Membres du cabinet" (MEMBER, ``member_id``), "Autre" (EXTERNAL, identity given)."""
+def add_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore, inspector: PdfInspector,
+               signing: PdfSigning, collection_id: str, by_person_id: str, kind: SignerKind, level: SignatureLevel,
+               member_id: str | None = None, given_names: str | None = None, surname: str | None = None,
+               email: str | None = None, mobile: str | None = None, context: RequestContext | None = None) -> str:
+    """"M'ajouter" (MYSELF), "Membres du cabinet" (MEMBER, ``member_id``), "Autre" (EXTERNAL, identity given).
+    A document whose blank room the new signer's box no longer fits gets a signature page."""
+    signer_id = insert_signer(uow=uow, clock=clock, ids=ids, collection_id=collection_id, by_person_id=by_person_id,
+                              kind=kind, level=level, member_id=member_id, given_names=given_names, surname=surname,
+                              email=email, mobile=mobile, context=context)
+    make_room_for_signers(uow=uow, clock=clock, store=store, inspector=inspector, signing=signing,
+                          collection_id=collection_id, by_person_id=by_person_id, context=context)
+    return signer_id
+
+
+def insert_signer(*, uow: UowFactory, clock: Clock, ids: IdGenerator, collection_id: str,
+                  by_person_id: str, kind: SignerKind, level: SignatureLevel, member_id: str | None = None,
+                  given_names: str | None = None, surname: str | None = None, email: str | None = None,
+                  mobile: str | None = None, context: RequestContext | None = None) -> str:
+    """``add_signer`` without the room made for their box: for a caller placing every box itself
+    (the API's create-and-send), who makes room once the boxes are placed."""
     now = clock.now()
     with uow() as tx:
         collection, by = _collection(tx, collection_id, by_person_id)

@@ -16,8 +16,8 @@ from attrs import evolve, frozen
 
 from domain.model.audit import AuditEvent, RequestContext
 from domain.model.cabinet import Cabinet, Member
-from domain.model.document import PageSize, outcome_file_name
-from domain.model.errors import InvalidValue, NotFound
+from domain.model.document import FREE_SLOT_PADDING, PageSize, outcome_file_name
+from domain.model.errors import DocumentTooComplex, InvalidValue, NotFound
 from domain.model.evidence import evidence_json
 from domain.model.jobs import JobSpec, Notification
 from domain.model.pki import KeyType, OrganizationSubject, RevocationReason
@@ -35,10 +35,12 @@ from domain.model.seals import (
     SealRequestNotFound,
     SealRequestState,
     SealStamp,
+    StampCorner,
     TooManyDocumentsToSeal,
     build_sealing_evidence,
     current_seal_certificate,
     require_seal_delegation,
+    stamp_size,
 )
 from domain.services.uploads import check_signable_upload, store_upload
 from ports.ca import CertificateAuthority
@@ -48,6 +50,7 @@ from ports.evidence import EvidenceRenderer
 from ports.ids import IdGenerator
 from ports.keyvault import KeyVault
 from ports.pdf_inspection import PdfInspector
+from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import Box, PadesLevel, PdfSigning, SignatureRequest, SigningIdentity, VisibleSignature
 from ports.repositories import UnitOfWork
 from ports.uploads import UploadedFile
@@ -221,12 +224,12 @@ def _clean_name(raw: str) -> str:
 
 def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: DocumentStore, signing: PdfSigning,
                    ca: CertificateAuthority, vault: KeyVault, renderer: EvidenceRenderer, inspector: PdfInspector,
-                   cabinet_id: str, person_id: str, files: Sequence[SealUpload], via: str = "web",
-                   stamp: SealStamp | None = None, context: RequestContext | None = None) -> Sealing:
+                   pages: PdfPageRenderer, cabinet_id: str, person_id: str, files: Sequence[SealUpload],
+                   via: str = "web", stamp: SealStamp | None = None, context: RequestContext | None = None) -> Sealing:
     """Seal one PDF or a batch with the cabinet's seal: PAdES B-LT, then a document timestamp
     (B-LTA); record the audit chain and seal the evidence file with the platform seal. Each PDF
     shows the seal's stamp (« Cachet électronique », the cabinet, the date) where ``stamp`` says
-    (default: bottom right of the last page)."""
+    (default: the blank room of the last page, found by ``pages``; bottom right without any)."""
     stamp = stamp or SealStamp()
     if not files:
         raise NothingToSeal()
@@ -242,7 +245,7 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
     # Every file is checked before any is sealed: a batch is whole or refused.
     for upload in files:
         check_signable_upload(signing, upload.content)
-    places = [stamp.place(_page_sizes(inspector, upload.content)) for upload in files]
+    places = [_stamp_place(stamp, pages, upload.content, _page_sizes(inspector, upload.content)) for upload in files]
     certificate = seal.certificate
     assert certificate is not None
     identity = SigningIdentity(key_ref=vault.get(certificate.key_id), certificate=certificate.der,
@@ -303,6 +306,29 @@ def seal_documents(*, uow: UowFactory, clock: Clock, ids: IdGenerator, store: Do
         tx.sealings.add(sealing)
         tx.commit()
     return sealing
+
+
+def _stamp_place(stamp: SealStamp, pages: PdfPageRenderer, content: bytes | UploadedFile,
+                 sizes: tuple[PageSize, ...]) -> tuple[int, float, float, float, float]:
+    """Where the stamp goes: for BLANK_ROOM, right-aligned in the lowest band of the page blank from
+    margin to margin, else in the first blank box of its size (the renderer reads the page as
+    drawn); bottom right when the page has no room or is too demanding to render."""
+    if stamp.corner is not StampCorner.BLANK_ROOM:
+        return stamp.place(sizes)
+    index = stamp.page_index(sizes)
+    size = sizes[index]
+    width, height, margin = stamp_size(size)
+    source = content if isinstance(content, bytes) else str(content.path)
+    try:
+        # A hair narrower than margin to margin: the search's own bound must not fail on rounding.
+        band = pages.free_boxes(source, page=index + 1, width=size.width - 2 * margin - 0.5, height=height,
+                                padding=FREE_SLOT_PADDING, margin=margin, limit=1)
+        room = ([(size.width - margin - width, band[0][1])] if band else
+                pages.free_boxes(source, page=index + 1, width=width, height=height, padding=FREE_SLOT_PADDING,
+                                 margin=margin, limit=1))
+    except DocumentTooComplex:
+        room = []
+    return stamp.place(sizes, room[0] if room else None)
 
 
 def _page_sizes(inspector: PdfInspector, content: bytes | UploadedFile) -> tuple[PageSize, ...]:

@@ -207,6 +207,8 @@ class UseCases:
     identity_check_outcome = UseCase(ceremony.identity_check_outcome)
     request_signing_code = UseCase(ceremony.request_signing_code)
     sign = UseCase(ceremony.sign)
+    start_remote_consent = UseCase(ceremony.start_remote_consent)
+    finish_remote_consent = UseCase(ceremony.finish_remote_consent)
     refuse = UseCase(ceremony.refuse)
     finalise_signature = UseCase(ceremony.finalise_signature)
     finalise_collection = UseCase(ceremony.finalise_collection)

@@ -68,6 +68,7 @@ EVENT_LABELS = {
     EventKind.OPTIONS_UPDATED: N_("Options modifiées"),
     EventKind.DOCUMENT_ADDED: N_("Document ajouté : %(name)s"),
     EventKind.DOCUMENT_REMOVED: N_("Document retiré : %(name)s"),
+    EventKind.SIGNATURE_PAGE_ADDED: N_("Page de signatures ajoutée : %(name)s"),
     EventKind.SIGNER_ADDED: N_("Signataire ajouté : %(name)s"),
     EventKind.SIGNER_REMOVED: N_("Signataire retiré : %(name)s"),
     EventKind.SIGNER_LEVEL_CHANGED: N_("Niveau de signature modifié pour %(name)s"),

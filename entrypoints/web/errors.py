@@ -109,6 +109,12 @@ _STATUS_BY_CLASS: dict[type[e.DomainError], int] = {
     # no credential for this signer (409); anything else is the provider's failure (503).
     e.RemoteSigningRefused: 503,
     e.RemoteCodeRejected: 422,
+    e.RemoteCodeSpent: 409,
+    e.RemoteCodeAlreadyUsed: 409,
+    e.RemoteConsentUnsupported: 409,
+    e.RemoteConsentUnusable: 410,
+    e.RemoteConsentDeclined: 409,
+    e.RemoteConsentOutdated: 409,
     e.RemoteAuthorizationExpired: 410,
     e.RemoteCredentialMissing: 409,
     e.ArchiveRenewalRejected: 503,
@@ -384,6 +390,33 @@ _MESSAGES: dict[str, str] = {
     ),
     "remote_signing.code_rejected": N_(
         "Le prestataire de signature qualifiée a refusé ce code : rien n’a été signé, demandez un nouveau code."
+    ),
+    "remote_signing.code_spent": N_(
+        "Un autre signataire a signé ces documents pendant votre signature : votre code a déjà servi pour "
+        "la version précédente et ne peut pas servir deux fois. Rien n’a été signé : demandez un nouveau code "
+        "pour signer la version à jour."
+    ),
+    "remote_signing.code_already_used": N_(
+        "Le dernier code envoyé par votre prestataire de signature qualifiée a déjà servi, "
+        "pour une signature qui n’a pas abouti : un code ne sert qu’une fois. "
+        "Rien n’a été signé : demandez un nouveau code."
+    ),
+    "remote_signing.consent_unsupported": N_(
+        "Le prestataire de signature qualifiée du cabinet demande que vous autorisiez la signature sur sa propre page, "
+        "sans code : rien n’a été envoyé ni signé. Utilisez le bouton « Autoriser chez mon prestataire »."
+    ),
+    "remote_signing.consent_unusable": N_(
+        "Ce retour de votre prestataire de signature qualifiée ne correspond à aucune autorisation en cours : "
+        "elle a déjà servi ou a expiré. Rien n’a été signé : autorisez de nouveau la signature."
+    ),
+    "remote_signing.consent_declined": N_(
+        "Vous n’avez pas autorisé la signature chez votre prestataire de signature qualifiée : rien n’a été "
+        "signé. Vous pouvez l’autoriser de nouveau ou refuser de signer."
+    ),
+    "remote_signing.consent_outdated": N_(
+        "Un autre signataire a signé ces documents pendant que vous étiez chez votre prestataire : votre "
+        "autorisation portait sur la version précédente. Rien n’a été signé : autorisez de nouveau la signature "
+        "de la version à jour."
     ),
     "remote_signing.authorization_expired": N_(
         "L’autorisation de signature a expiré chez le prestataire avant la signature : rien n’a été signé, "

@@ -119,6 +119,15 @@ class CertificateAuthorityContract:
         for name in CaName:
             assert self.ca.crl(name)[:1] == b"\x30"
 
+    def test_every_certificate_has_a_crl_that_covers_it_and_changes_on_revocation(self) -> None:
+        key = self.vault.generate(KeyType.EC_P256)
+        issued = self.ca.issue(self.subject(), key.public_key_der, CertificatePolicy.LCP)
+        for serial in (issued.serial, self.ca.tsa().certificate.serial):
+            before = self.ca.crl_for(serial)
+            assert before[:1] == b"\x30"
+            self.ca.revoke(serial, RevocationReason.KEY_COMPROMISE, issued.not_before + timedelta(hours=1))
+            assert self.ca.crl_for(serial) != before
+
     def test_a_status_response_is_produced_for_any_issued_certificate_and_changes_on_revocation(self) -> None:
         key = self.vault.generate(KeyType.EC_P256)
         issued = self.ca.issue(self.subject(), key.public_key_der, CertificatePolicy.QCP_N)

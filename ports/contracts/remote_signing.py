@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from domain.model.errors import RemoteCredentialMissing, RemoteHashMismatch
-from ports.remote_signing import DigestSigner, RemoteSigningService
+from ports.remote_signing import ConsentingRemoteSigningService, DigestSigner, RemoteSigningService
 
 
 class RemoteSigningServiceContract:
@@ -74,3 +74,57 @@ class RemoteSigningServiceContract:
         assert isinstance(signer, DigestSigner)
         digest = hashlib.sha256(b"statuts").digest()
         assert self.verify_signature(credential.certificate, signer.sign_digest(digest, "sha256"), digest, "sha256")
+
+
+class ConsentingRemoteSigningContract:
+    """For providers that authorise through the signer's consent on their page (oauth2code).
+
+    ``make_consenting_adapter`` returns the service and a signer's e-mail; ``consent`` plays the
+    signer's browser: given the consent URL, it returns the URL the provider redirected to (with
+    ``state`` and ``code``); ``verify_signature`` as in ``RemoteSigningServiceContract``."""
+
+    redirect_uri = "http://127.0.0.1:9/signature/contrat/consentement"
+
+    def make_consenting_adapter(self) -> tuple[ConsentingRemoteSigningService, RemoteSigningService, str]:
+        """The same adapter seen through both ports, and the signer's e-mail."""
+        raise NotImplementedError
+
+    def consent(self, url: str) -> dict[str, str]:
+        """The query of the redirect back (``code``, ``state``) after the signer consented at ``url``."""
+        raise NotImplementedError
+
+    def verify_signature(self, certificate_der: bytes, signature: bytes, digest: bytes,
+                         hash_algorithm: str) -> bool:
+        raise NotImplementedError
+
+    def _token(self, digests: list[bytes], state: str) -> tuple[ConsentingRemoteSigningService, object, str]:
+        import base64
+        import secrets
+
+        consenting, service, email = self.make_consenting_adapter()
+        assert isinstance(consenting, ConsentingRemoteSigningService)
+        credential = service.credential_for(email)
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        back = self.consent(consenting.consent_url(credential, digests, "sha256", redirect_uri=self.redirect_uri,
+                                                   state=state, code_challenge=challenge))
+        assert back.get("state") == state, "the provider gives our state back"
+        token = consenting.exchange_consent(back["code"], redirect_uri=self.redirect_uri, code_verifier=verifier)
+        return consenting, credential, token
+
+    def test_the_consented_digests_are_signed_by_the_certificates_key(self) -> None:
+        digests = [hashlib.sha256(b"lettre de mission").digest(), hashlib.sha256(b"bilan").digest()]
+        consenting, credential, token = self._token(digests, "etat-1")
+        values = consenting.sign_digests_consented(credential, token, digests, "sha256")  # type: ignore[arg-type]
+        assert len(values) == 2
+        for digest, value in zip(digests, values, strict=True):
+            assert self.verify_signature(credential.certificate, value, digest, "sha256")  # type: ignore[attr-defined]
+
+    def test_a_digest_the_consent_does_not_name_is_refused(self) -> None:
+        consenting, credential, token = self._token([hashlib.sha256(b"approuve").digest()], "etat-2")
+        try:
+            consenting.sign_digests_consented(credential, token, [hashlib.sha256(b"autre").digest()],  # type: ignore[arg-type]
+                                              "sha256")
+        except RemoteHashMismatch:
+            return
+        raise AssertionError("a digest signed without the signer's consent")

@@ -89,6 +89,7 @@ OPERATIONS = {
     ("POST", "/api/v1/signature/{token}/open"): "openSignerCeremony",
     ("GET", "/api/v1/signature/{token}/documents/{document_id}"): "getSignerDocument",
     ("POST", "/api/v1/signature/{token}/code"): "requestSigningCode",
+    ("POST", "/api/v1/signature/{token}/consent"): "startSignerConsent",
     ("POST", "/api/v1/signature/{token}/signature"): "signCeremony",
     ("POST", "/api/v1/signature/{token}/refusal"): "refuseCeremony",
     ("POST", "/api/v1/signature/{token}/identity-check"): "startSignerIdentityCheck",

@@ -100,6 +100,8 @@ def test_a_long_document_keeps_the_action_bar_in_sight_and_leads_to_the_signatur
     assert "Les 2 documents à signer" in text and "rapport-annuel.pdf" in text and "annexe.pdf" in text
     assert f"{report.page_count} pages · votre signature en page {zone_page}" in text
     assert "Empreinte liée à votre code" in text
+    # The preparer's message keeps its line break, as typed.
+    assert page.locator(".signer-message blockquote").inner_text() == "Bonjour,\nvoici le rapport annuel à signer."
     page.wait_for_function("!document.querySelector('[data-reading-progress]').hidden")
     assert re.search(rf"Pages parcourues : \d+ sur {pages}", _main(page))
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -24,3 +24,7 @@ def strict(csc_server):
     csc_server.service.sent_otps.clear()
     csc_server.service.spent.clear()
     csc_server.service.authorizations.clear()
+    csc_server.service.sign_hash_down = False
+    csc_server.service.oauth2code = False
+    csc_server.service.consents.clear()
+    csc_server.service.credential_tokens.clear()

@@ -136,20 +136,82 @@ class StrictCscService(CSCWithCertomancer):
         self.sent_otps: list[str] = []  # an OTP authorises once, as a QTSP's SCAL2 codes do
         self.spent: set[str] = set()
         self.authorizations: list[dict] = []  # every credentials/authorize body received
+        self.sign_hash_down = False  # signatures/signHash answers 503 (after a good authorisation)
+        # oauth2code: the signer consents on the service's own page (here: at once), the service
+        # redirects back with a code, which oauth2/token exchanges for the credential's token.
+        self.oauth2code = False
+        self.oauth_base = ""  # set by CscServer: the service's origin
+        self.consents: dict[str, dict] = {}  # authorisation code -> what was consented (single use)
+        self.credential_tokens: dict[str, dict] = {}
         self._issued: dict[str, float] = {}
 
     def register_routes(self):
         super().register_routes()
-        self.app.add_routes([web.post("/csc/v1/credentials/sendOTP", self.credentials_send_otp)])
+        self.app.add_routes([web.post("/csc/v1/credentials/sendOTP", self.credentials_send_otp),
+                             web.get("/oauth2/authorize", self.oauth2_authorize),
+                             web.post("/oauth2/token", self.oauth2_token)])
 
-    async def credentials_info(self, request: web.Request):
-        response = await super().credentials_info(request)
-        if self.otp is None and not self.online_otp:
+    async def info(self, request: web.Request):
+        response = await super().info(request)
+        if not self.oauth2code:
             return response
         import json
 
         body = json.loads(response.body)
-        body.update(authMode="explicit", OTP={"presence": "true", "type": "online" if self.online_otp else "offline"})
+        body.update(oauth2=self.oauth_base, authType=["external", "oauth2client", "oauth2code"])
+        return web.json_response(body)
+
+    async def oauth2_authorize(self, request: web.Request):
+        """CSC oauth2/authorize, scope credential: the signer consents (here at once) to these
+        hashes of this credential; the browser goes back to redirect_uri with a code and our state."""
+        from urllib.parse import urlencode
+
+        query = request.query
+        try:
+            hashes = [base64.urlsafe_b64decode(h + "=" * (-len(h) % 4))
+                      for h in query.get("hash", query.get("hashes", "")).split(",") if h]
+            count = int(query["numSignatures"])
+        except (KeyError, ValueError):
+            return web.json_response({"error": "invalid_request"}, status=400)
+        if (query.get("response_type") != "code" or query.get("scope") != "credential" or not hashes
+                or len(hashes) != count or not query.get("redirect_uri") or not query.get("credentialID")):
+            return web.json_response({"error": "invalid_request"}, status=400)
+        import secrets
+
+        code = secrets.token_urlsafe(16)
+        self.consents[code] = dict(credential_id=query["credentialID"], hashes=hashes,
+                                   redirect_uri=query["redirect_uri"], challenge=query.get("code_challenge"))
+        raise web.HTTPFound(f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}")
+
+    async def oauth2_token(self, request: web.Request):
+        import secrets
+
+        form = await request.post()
+        if form.get("grant_type") == "client_credentials":
+            return web.json_response({"access_token": secrets.token_urlsafe(16), "expires_in": 3600})
+        if form.get("grant_type") != "authorization_code":
+            return web.json_response({"error": "unsupported_grant_type"}, status=400)
+        consent = self.consents.pop(str(form.get("code", "")), None)  # an authorisation code serves once
+        verifier = str(form.get("code_verifier", ""))
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        if consent is None or form.get("redirect_uri") != consent["redirect_uri"] or challenge != consent["challenge"]:
+            return web.json_response({"error": "invalid_grant", "error_description": "Invalid code"}, status=400)
+        token = secrets.token_urlsafe(24)
+        self.credential_tokens[token] = consent
+        return web.json_response({"access_token": token, "token_type": "Bearer", "expires_in": 300})
+
+    async def credentials_info(self, request: web.Request):
+        response = await super().credentials_info(request)
+        if self.otp is None and not self.online_otp and not self.oauth2code:
+            return response
+        import json
+
+        body = json.loads(response.body)
+        if self.oauth2code:
+            body.update(authMode="oauth2code")
+        else:
+            body.update(authMode="explicit",
+                        OTP={"presence": "true", "type": "online" if self.online_otp else "offline"})
         return web.json_response(body)
 
     async def credentials_send_otp(self, request: web.Request):
@@ -186,11 +248,37 @@ class StrictCscService(CSCWithCertomancer):
         return response
 
     async def signatures_sign_hash(self, request: web.Request):
+        if self.sign_hash_down:
+            return web.json_response({"error": "server_error", "error_description": "Try later"}, status=503)
         params = await request.json()
+        if "SAD" not in params:
+            # Authorised by the credential token oauth2code gave: bound to the consented hashes.
+            consent = self.credential_tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
+            if consent is None or consent["credential_id"] != params.get("credentialID"):
+                return web.json_response({"error": "invalid_token"}, status=401)
+            from csc_dummy.csc_dummy_server import CSCAuthorization
+
+            sad = CSCAuthorization(credential_id=consent["credential_id"], num_signatures=len(consent["hashes"]),
+                                   hashes=consent["hashes"]).derive_sad(self.service_params.sad_secret)
+            return await super().signatures_sign_hash(_WithBody(request, {**params, "SAD": sad}))
         issued = self._issued.get(params.get("SAD", ""))
         if issued is not None and time.monotonic() - issued >= self.sad_lifetime:
             return web.json_response({"error": "invalid_request", "error_description": "SAD expired"}, status=400)
         return await super().signatures_sign_hash(request)
+
+
+class _WithBody:
+    """The request as the dummy reads it, with another JSON body."""
+
+    def __init__(self, request: web.Request, body: dict) -> None:
+        self._request = request
+        self._body = body
+
+    async def json(self):
+        return self._body
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
 
 
 class CscServer:
@@ -203,6 +291,7 @@ class CscServer:
         self.url = f"http://127.0.0.1:{self._csc_socket.getsockname()[1]}/csc/v1"
         self.config = registry.CertomancerConfig.from_file(str(_config(directory, self.pki_url)))
         self.service = StrictCscService(self.config)
+        self.service.oauth_base = f"http://127.0.0.1:{self._csc_socket.getsockname()[1]}"
         self.service.register_routes()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)

@@ -20,9 +20,10 @@ from domain.model.errors import (
     RemoteAuthorizationExpired,
     RemoteCodeRejected,
     RemoteCredentialMissing,
+    RemoteHashMismatch,
     RemoteSigningUnavailable,
 )
-from ports.contracts.remote_signing import RemoteSigningServiceContract
+from ports.contracts.remote_signing import ConsentingRemoteSigningContract, RemoteSigningServiceContract
 from ports.providers import ProviderConfig
 from ports.remote_signing import RemoteSigningService
 from tests.csc.server import SIGNER_EMAIL
@@ -46,6 +47,27 @@ class TestCscAgainstTheDummy(RemoteSigningServiceContract):
 
     def make_adapter(self):
         return CscRemoteSigning(base_url=self.server.url), SIGNER_EMAIL
+
+    def verify_signature(self, certificate_der, signature, digest, hash_algorithm):
+        return _verifies(certificate_der, signature, digest, hash_algorithm)
+
+
+class TestCscConsentAgainstTheStub(ConsentingRemoteSigningContract):
+    """oauth2code through the loopback OAuth 2.0 stub beside the dummy (which has none)."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, csc_server, strict):
+        strict.oauth2code = True
+        self.server = csc_server
+
+    def make_consenting_adapter(self):
+        service = CscRemoteSigning(base_url=self.server.url, client_id="seing", client_secret="s3cret")
+        return service, service, SIGNER_EMAIL
+
+    def consent(self, url):
+        back = httpx.get(url, follow_redirects=False)
+        assert back.status_code == 302
+        return dict(httpx.URL(back.headers["location"]).params)
 
     def verify_signature(self, certificate_der, signature, digest, hash_algorithm):
         return _verifies(certificate_der, signature, digest, hash_algorithm)
@@ -193,3 +215,44 @@ def test_credentials_of_a_kind_the_service_does_not_offer_are_refused_before_use
     with pytest.raises(RemoteSigningUnavailable, match="offers oauth2client, not basic"):
         _v2_service(handler).credential_ids()
     assert sent == ["/csc/v2/info"]  # the password never left
+
+
+def _pkce() -> tuple[str, str]:
+    import base64
+    import secrets
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def test_oauth2code_consent_at_the_provider_gives_a_token_that_signs_exactly_the_consented_hashes(csc_server, strict):
+    """The adapter's part of oauth2code (loopback stub beside the dummy, which has none): the
+    consent URL carries the credential and the hashes, the provider redirects back with our state
+    and a code, the code (once, with the PKCE verifier) gives the credential's token, signHash
+    signs the consented hashes under it and refuses others."""
+    strict.oauth2code = True
+    service = CscRemoteSigning(base_url=csc_server.url, client_id="seing", client_secret="s3cret")
+    credential = service.credential_for(SIGNER_EMAIL)
+    assert credential.consent_at_provider and not credential.needs_code
+    digests = [hashlib.sha256(b"one").digest(), hashlib.sha256(b"two").digest()]
+    verifier, challenge = _pkce()
+    redirect = "http://127.0.0.1:9/signature/tok/consentement"
+    url = service.consent_url(credential, digests, "sha256", redirect_uri=redirect, state="st4te",
+                              code_challenge=challenge)
+    back = httpx.get(url, follow_redirects=False)
+    assert back.status_code == 302
+    location = httpx.URL(back.headers["location"])
+    assert str(location.copy_with(query=None)) == redirect and location.params["state"] == "st4te"
+    with pytest.raises(RemoteSigningUnavailable):  # not without the PKCE verifier that matches
+        service.exchange_consent(location.params["code"], redirect_uri=redirect, code_verifier="wrong")
+    back = httpx.get(url, follow_redirects=False)
+    code = httpx.URL(back.headers["location"]).params["code"]
+    token = service.exchange_consent(code, redirect_uri=redirect, code_verifier=verifier)
+    with pytest.raises(RemoteSigningUnavailable):  # an authorisation code serves once
+        service.exchange_consent(code, redirect_uri=redirect, code_verifier=verifier)
+    values = service.sign_digests_consented(credential, token, digests, "sha256")
+    assert all(_verifies(credential.certificate, v, d, "sha256") for v, d in zip(values, digests, strict=True))
+    with pytest.raises(RemoteHashMismatch):  # the token authorises the consented hashes only
+        service.sign_digests_consented(credential, token, [hashlib.sha256(b"other").digest()], "sha256")
+

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -21,15 +23,20 @@ from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.timestamping.inprocess import BuiltinTsa
-from domain.model.collection import CollectionStatus
+from domain.model.collection import CollectionStatus, InvitationMode
 from domain.model.errors import (
     RemoteAuthorizationExpired,
+    RemoteCodeAlreadyUsed,
     RemoteCodeRejected,
+    RemoteCodeSpent,
+    RemoteConsentUnsupported,
     RemoteCredentialMissing,
     RemoteHashMismatch,
+    RemoteSigningUnavailable,
 )
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind, SignerStatus
+from ports.remote_signing import RemoteSigningRoutes
 from tests.ceremony.harness import Ceremony, require_tool
 from tests.csc.server import SIGNER_EMAIL
 from tests.signing.pki_server import PkiHttpServer
@@ -66,6 +73,13 @@ def _remote_signer(email: str = SIGNER_EMAIL) -> dict:
 
 def _ready_for_code(world: Ceremony, email: str = SIGNER_EMAIL) -> str:
     """Open, pass the identity check, get the code: the steps before « Signer »."""
+    token = _identity_checked(world, email)
+    world.uc.request_signing_code(token=token)
+    return token
+
+
+def _identity_checked(world: Ceremony, email: str = SIGNER_EMAIL) -> str:
+    """Open and pass the identity check: the steps page then offers « Recevoir mon code »."""
     token = world.token_of(email)
     world.uc.open_ceremony(token=token)
     from domain.model.identity import CheckMode
@@ -77,7 +91,6 @@ def _ready_for_code(world: Ceremony, email: str = SIGNER_EMAIL) -> str:
     verifier.finish_capture(session.session_ref)
     verifier.decide_now(session.session_ref)
     assert world.uc.identity_check_outcome(token=token) == "approved"
-    world.uc.request_signing_code(token=token)
     return token
 
 
@@ -326,3 +339,235 @@ def test_the_code_page_says_the_qtsp_sent_the_code(world, strict):
     text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ")
     assert "Votre prestataire de signature qualifiée vous a envoyé un code : saisissez-le ci-dessous." in text
     assert "par SMS" not in text
+
+
+class _NoLocks:
+    """Another host's signature is not held back by this host's lock: only the version check stands."""
+
+    @contextmanager
+    def hold(self, key):
+        yield
+
+
+class _AnotherSignatureLandsFirst:
+    """The QTSP, with another signer's signature recorded while it authorises ours (the first time
+    only): what a signer on another host does between our hashing and our recording."""
+
+    def __init__(self, service, land) -> None:
+        self.service = service
+        self._land = land
+
+    def __getattr__(self, name):
+        return getattr(self.service, name)
+
+    def authorize(self, *args, **kwargs):
+        if self._land is not None:
+            land, self._land = self._land, None
+            other = threading.Thread(target=land)  # its own event loop: ours is waiting for the SAD
+            other.start()
+            other.join(120)
+        return self.service.authorize(*args, **kwargs)
+
+
+def _documents_change_during_the_remote_signature(world) -> tuple[str, str, list]:
+    """A parallel collection (a level-1 signer and the QTSP's signer) whose level-1 signature is
+    recorded while the QTSP authorises the remote one."""
+    world.container.adapters.locks.override(providers.Object(_NoLocks()))
+    cid = world.collection([
+        dict(kind=SignerKind.EXTERNAL, level=SignatureLevel.SIMPLE, given_names="Claire", surname="Petit",
+             email="claire@exemple.fr"),
+        _remote_signer(),
+    ], mode=InvitationMode.PARALLEL, documents=2)
+    claire = world.token_of("claire@exemple.fr")
+    world.uc.open_ceremony(token=claire)
+    world.uc.request_signing_code(token=claire)
+    claire_code = world.latest_code()
+    outcomes: list = []
+    routes = world.container.adapters.remote_signing()
+    world.container.adapters.remote_signing.override(providers.Object(RemoteSigningRoutes(
+        service=_AnotherSignatureLandsFirst(routes.service,
+                                            lambda: outcomes.append(world.uc.sign(token=claire, code=claire_code))),
+        cabinets=routes.cabinets, every_cabinet=routes.every_cabinet)))
+    token = _ready_for_code(world)
+    return cid, token, outcomes
+
+
+def test_a_document_changed_under_a_spent_single_use_code_asks_for_a_new_code_and_says_why(world, strict):
+    """SCAL2 binds the SAD to the hashes: the changed documents need a new authorisation, which the
+    spent code cannot give. The QTSP is not asked with it again (it would say « wrong code »): the
+    signer is told the documents changed and signs the current version with a new code."""
+    cid, token, landed = _documents_change_during_the_remote_signature(world)
+    strict.otp, strict.single_use_otp = world.latest_code(), True
+    strict.authorizations.clear()
+    with pytest.raises(RemoteCodeSpent):
+        world.uc.sign(token=token, code=world.latest_code())
+    assert [o.status for o in landed] == ["signed"]  # the other signature is kept
+    assert len(strict.authorizations) == 1  # the spent code was not sent again
+    collection = world.get(cid)
+    remote = next(s for s in collection.signers if str(s.email) == SIGNER_EMAIL)
+    assert remote.status is not SignerStatus.SIGNED
+    assert [e for e in world.trail(cid)
+            if e.kind == "document_signed" and dict(e.details)["signer_id"] == remote.id] == []
+
+    world.clock.advance(timedelta(minutes=2))
+    world.uc.request_signing_code(token=token)
+    strict.otp = world.latest_code()
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+    assert len(strict.authorizations) == 2
+    for pdf in world.document_bytes(cid):
+        report = world.uc.verify_pdf(content=pdf)
+        signatures = [s for s in report.signatures if s.kind == "signature"]
+        assert len(signatures) == 2 and all(s.intact and s.valid for s in signatures)
+
+
+def test_a_document_changed_under_a_credential_without_code_is_authorised_again_silently(world, strict):
+    """No code at the QTSP (the signer's consent is our own code, bound to the approved versions,
+    which did not change): the new hashes are simply authorised again and the signature completes."""
+    cid, token, landed = _documents_change_during_the_remote_signature(world)
+    strict.authorizations.clear()
+    assert world.uc.sign(token=token, code=world.latest_code()).status == "completed"
+    assert [o.status for o in landed] == ["signed"]
+    first, second = strict.authorizations
+    assert len(first["hash"]) == len(second["hash"]) == 2 and set(first["hash"]).isdisjoint(second["hash"])
+    for pdf in world.document_bytes(cid):
+        report = world.uc.verify_pdf(content=pdf)
+        signatures = [s for s in report.signatures if s.kind == "signature"]
+        assert len(signatures) == 2 and all(s.intact and s.valid for s in signatures)
+
+
+def test_the_spent_code_refusal_is_a_french_sentence_and_a_409_problem(world, strict):
+    from tests.apps import app_for
+
+    _cid, token, _landed = _documents_change_during_the_remote_signature(world)
+    strict.otp, strict.single_use_otp = world.latest_code(), True
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        api = client.post(f"/api/v1/signature/{token}/signature", json={"code": world.latest_code()})
+    assert api.status_code == 409, api.text
+    problem = api.json()
+    assert problem["code"] == "remote_signing.code_spent"
+    assert "Un autre signataire a signé ces documents pendant votre signature" in problem["detail"]
+    assert "demandez un nouveau code" in problem["detail"]
+
+
+def _page_text(client, url: str) -> str:
+    page = client.get(url)
+    assert page.status_code == 200, page.text[:2000]
+    return re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+
+
+@pytest.mark.parametrize("online_otp", [True, False])
+def test_the_steps_page_says_who_sends_the_code(world, strict, online_otp):
+    """A QTSP that makes its own code (online OTP) sends it, not us: the steps page says so before
+    « Recevoir mon code », as the API's view does; otherwise our SMS is announced."""
+    from tests.apps import app_for
+
+    strict.online_otp = online_otp
+    world.collection([_remote_signer()])
+    token = _identity_checked(world)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        text = _page_text(client, f"/signature/{token}")
+        view = client.post(f"/api/v1/signature/{token}/open").json()
+    assert "Recevoir mon code" in text
+    provider = "Votre prestataire de signature qualifiée vous enverra lui-même un code à usage unique."
+    if online_otp:
+        assert provider in text and "par SMS" not in text
+        assert view["code_channel"] == "qtsp" and view["masked_destination"] == ""
+    else:
+        assert provider not in text
+        assert "Un code à usage unique vous sera envoyé par SMS au 06 ** ** 78." in text
+        assert view["code_channel"] == "sms"
+
+
+def test_after_a_refused_code_the_page_still_says_the_qtsp_sends_the_next_one(world, strict):
+    """The QTSP's refusal is shown above the steps (« Recevoir mon code » again): the new code
+    will come from the QTSP too, not by our SMS."""
+    from tests.apps import app_for
+
+    strict.online_otp = True
+    world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    wrong = "000000" if strict.otp != "000000" else "111111"
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post(f"/signature/{token}/signer",
+                           data={"_csrf_token": client.cookies.get("seing_csrf"), "code": wrong},
+                           follow_redirects=False)
+        text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+    assert "refusé ce code" in text, text[:3000]
+    assert "Votre prestataire de signature qualifiée vous enverra lui-même un code à usage unique." in text
+    assert "par SMS" not in text
+
+
+def test_signing_again_with_a_qtsp_code_an_attempt_spent_says_so_and_a_new_code_signs(world, strict):
+    """The QTSP accepted its code, then signHash failed: the code is spent there. « Signer » again
+    with it is told so, without asking the QTSP (which would answer « wrong code »); the trail says
+    when the QTSP accepted it; a new code from the QTSP signs."""
+    strict.online_otp, strict.single_use_otp = True, True
+    cid = world.collection([_remote_signer()], documents=2)
+    token = _ready_for_code(world)
+    code = strict.sent_otps[-1]
+    strict.authorizations.clear()
+    strict.sign_hash_down = True
+    with pytest.raises(RemoteSigningUnavailable):
+        world.uc.sign(token=token, code=code)
+    assert len(strict.authorizations) == 1
+    checked = [e for e in world.trail(cid) if e.kind == "code_checked"]
+    assert [dict(e.details)["channel"] for e in checked] == ["qtsp"]
+
+    strict.sign_hash_down = False
+    with pytest.raises(RemoteCodeAlreadyUsed):
+        world.uc.sign(token=token, code=code)
+    assert len(strict.authorizations) == 1  # the spent code was not sent again
+    assert world.get(cid).signers[0].status is not SignerStatus.SIGNED
+
+    world.clock.advance(timedelta(minutes=2))
+    world.uc.request_signing_code(token=token)
+    assert world.uc.sign(token=token, code=strict.sent_otps[-1]).status == "completed"
+    assert len(strict.authorizations) == 2
+
+
+def test_the_already_used_qtsp_code_is_a_french_sentence_on_the_page(world, strict):
+    from tests.apps import app_for
+
+    strict.online_otp, strict.single_use_otp = True, True
+    cid = world.collection([_remote_signer()])
+    token = _ready_for_code(world)
+    with world.uow() as tx:  # an earlier attempt the QTSP authorised, which did not complete
+        from domain.services.audit import append
+
+        signer = world.get(cid).signers[0]
+        append(tx, cid, "code_checked", at=world.clock.now(), actor=signer.id, signer_id=signer.id,
+               channel="qtsp", step="checked")
+        tx.commit()
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post(f"/signature/{token}/signer",
+                           data={"_csrf_token": client.cookies.get("seing_csrf"), "code": strict.sent_otps[-1]},
+                           follow_redirects=False)
+        text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+    assert page.status_code == 409, text[:2000]
+    assert ("Le dernier code envoyé par votre prestataire de signature qualifiée a déjà servi, pour une signature "
+            "qui n’a pas abouti") in text
+    assert "Recevoir mon code" in text  # the way to a new one
+
+
+def test_a_qtsp_that_authorises_only_by_consent_on_its_page_is_named_before_any_code(world, strict):
+    """oauth2code (the signer consents on the QTSP's own page) takes no code: « Recevoir mon code »
+    posted anyway says so in French and points to the consent, no code is sent, nothing is authorised."""
+    from tests.apps import app_for
+
+    strict.oauth2code = True
+    world.collection([_remote_signer()])
+    token = _identity_checked(world)
+    sent = len(world.notifications("signing_code"))
+    with pytest.raises(RemoteConsentUnsupported):
+        world.uc.request_signing_code(token=token)
+    with TestClient(app_for(world.container), base_url="http://testserver.local") as client:
+        client.get("/verifier")
+        page = client.post(f"/signature/{token}/code",
+                           data={"_csrf_token": client.cookies.get("seing_csrf"), "accepte": "1"},
+                           follow_redirects=False)
+        text = re.sub(r"\s+", " ", page.text).replace("\u00a0", " ").replace("&#39;", "'")
+    assert page.status_code == 409, text[:2000]
+    assert "demande que vous autorisiez la signature sur sa propre page" in text
+    assert len(world.notifications("signing_code")) == sent and strict.authorizations == []

@@ -20,11 +20,12 @@ from domain.model.collection import (
     deadline_on,
     default_deadline,
 )
-from domain.model.document import FieldPlacement, PageSize
+from domain.model.document import DocumentRef, FieldPlacement, PageSize
 from domain.model.errors import (
     CollectionNotEditable,
     DeadlineNotInFuture,
     DeadlineTooFar,
+    DocumentVersionConflict,
     DuplicateObserver,
     DuplicateSigner,
     FieldOutOfPage,
@@ -296,6 +297,55 @@ def test_past_the_blank_room_fields_are_stacked_without_covering_a_blank_room_bo
     assert all(p.fits(PageSize(595, 842)) and p.page == 2 for p in extra)
     assert not any(p.overlaps(slots[0]) for p in extra)
     assert len({(p.x, p.y) for p in extra}) == len(extra)
+
+
+def test_a_document_lacks_room_when_a_signer_past_its_blank_room_has_no_box_of_their_own():
+    c = ready(3)
+    doc = c.document("doc-1")
+    doc.free_slots = (FieldPlacement(page=2, x=36, y=36, width=180, height=60),
+                      FieldPlacement(page=2, x=228, y=36, width=180, height=60))
+    assert c.documents_lacking_room() == [doc]
+    c.place_field(by=PREPARER, document_id="doc-1", signer_id="sig-4",
+                  placement=FieldPlacement(page=1, x=36, y=500, width=180, height=60))
+    assert c.documents_lacking_room() == [], "the third signer was placed by hand: the room is enough"
+    c.remove_signer(by=PREPARER, signer_id="sig-4", now=T0)
+    assert c.documents_lacking_room() == []
+
+
+def test_a_signature_page_takes_every_default_box_and_keeps_the_ones_placed_by_hand():
+    c = ready(4)
+    doc = c.document("doc-1")
+    original = doc.sha256
+    doc.free_slots = (FieldPlacement(page=2, x=36, y=36, width=180, height=60),
+                      FieldPlacement(page=2, x=228, y=36, width=180, height=60))
+    chosen = FieldPlacement(page=1, x=36, y=500, width=180, height=60)
+    c.place_field(by=PREPARER, document_id="doc-1", signer_id="sig-5", placement=chosen)
+    extended = DocumentRef(sha256="e" * 64, size=2000)
+    c.add_signature_page(by=PREPARER, document_id="doc-1", base_sha256=original, ref=extended,
+                         size=PageSize(595, 842), now=T0)
+
+    assert doc.sha256 == "e" * 64 and doc.uploaded_sha256 == original and doc.page_count == 3
+    defaults = [c.placement("doc-1", f"sig-{n}") for n in (2, 3, 4)]
+    assert {p.page for p in defaults} == {3}, "all the default boxes together on the signature page"
+    assert len({(p.x, p.y) for p in defaults}) == 3
+    assert c.placement("doc-1", "sig-5") == chosen
+    assert c.documents_lacking_room() == []
+    event = c.timeline[-1]
+    assert event.kind is EventKind.SIGNATURE_PAGE_ADDED
+    assert dict(event.detail) == {"name": "lettre-1.pdf", "sha256": "e" * 64, "uploaded_sha256": original}
+
+
+def test_a_signature_page_is_added_only_to_the_file_it_was_made_from_and_only_once():
+    c = ready(3)
+    extended = DocumentRef(sha256="e" * 64, size=2000)
+    with pytest.raises(DocumentVersionConflict):
+        c.add_signature_page(by=PREPARER, document_id="doc-1", base_sha256="f" * 64, ref=extended,
+                             size=PageSize(595, 842), now=T0)
+    c.add_signature_page(by=PREPARER, document_id="doc-1", base_sha256=c.document("doc-1").sha256, ref=extended,
+                         size=PageSize(595, 842), now=T0)
+    with pytest.raises(DocumentVersionConflict):
+        c.add_signature_page(by=PREPARER, document_id="doc-1", base_sha256="e" * 64,
+                             ref=DocumentRef(sha256="d" * 64, size=3000), size=PageSize(595, 842), now=T0)
 
 
 def test_default_fields_are_stacked_at_the_bottom_of_the_last_page():

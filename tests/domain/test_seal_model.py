@@ -101,3 +101,16 @@ def test_a_revoked_or_expired_certificate_is_not_the_current_one():
     with pytest.raises(NoSealCertificate) as refused:
         current_seal_certificate([old, revoked], NOW + timedelta(days=2000))
     assert refused.value.code == "seal.no_certificate"
+
+
+def test_the_stamp_goes_in_the_blank_room_found_by_default_and_bottom_right_without_any():
+    from domain.model.document import PageSize
+    from domain.model.seals import SealStamp, StampCorner
+
+    a4 = [PageSize(595, 842)] * 2
+    stamp = SealStamp.parse()
+    assert stamp.corner is StampCorner.BLANK_ROOM and stamp.page_index(a4) == 1
+    assert stamp.place(a4, (300.0, 400.0)) == (1, 300.0, 400.0, 200.0, 60.0)
+    assert stamp.place(a4) == (1, 595 - 36 - 200.0, 36.0, 200.0, 60.0)
+    # A corner chosen is kept whatever room the page has.
+    assert SealStamp.parse("first", "top_left").place(a4, (300.0, 400.0)) == (0, 36.0, 842 - 36 - 60.0, 200.0, 60.0)

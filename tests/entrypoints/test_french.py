@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -77,3 +78,17 @@ def test_certificate_names_read_in_french():
                                               "Pays\u00a0: FR ; Identifiant de l’organisation\u00a0: NTRFR-1")
     assert french.distinguished_name("Common Name: Seing LCP CA, Organization: Seing, Country: FR") == \
         "Nom\u00a0: Seing LCP CA ; Organisation\u00a0: Seing ; Pays\u00a0: FR"
+
+
+def test_every_french_string_spells_e_mail_one_way():
+    """« e-mail » everywhere a person reads French (issue 15): never « Email », « mail » or « courriel »
+    beside it. Every such string goes through gettext, so the catalogue's source strings are all of them."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    with (Path(french.__file__).parent / "locale" / "en" / "LC_MESSAGES" / "messages.po").open("rb") as catalogue:
+        sources = [m.id if isinstance(m.id, str) else m.id[0] for m in read_po(catalogue) if m.id]
+    other = re.compile(r"(?<![\w-])(e?mails?|Emails?|Mails?|courriels?)(?![\w-])")
+    assert len(sources) > 500
+    assert [s for s in sources if other.search(re.sub(r"%\(\w+\)s", "", s))] == []

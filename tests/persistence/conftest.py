@@ -20,7 +20,7 @@ from adapters.persistence import open_database, upgrade
 from tests.conftest import require_service
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-TABLES = ("seal_requests", "sealings", "webhook_deliveries", "webhook_endpoints", "api_keys", "idempotency_records", "registration_officers",
+TABLES = ("remote_consents", "seal_requests", "sealings", "webhook_deliveries", "webhook_endpoints", "api_keys", "idempotency_records", "registration_officers",
           "jobs", "password_resets", "accounts", "invitations", "members", "persons", "cabinets",
           "certificates", "one_time_codes", "lcp_registrations", "collection_links", "collections",
           "qcp_identity_sessions", "qcp_enrollments", "capture_links", "audit_events")

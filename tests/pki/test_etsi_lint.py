@@ -147,6 +147,10 @@ def test_crls_pass_the_rfc_5280_crl_linter(pki: TestPki) -> None:
     pki.ca.revoke(issued.serial, RevocationReason.KEY_COMPROMISE, pki.clock.now())
     for name in CaName:
         assert lint("crl", pki.ca.crl(name)) == set(), name
+    tsa = pki.ca.tsa().certificate  # its own CRL (issuingDistributionPoint), revoked too
+    assert lint("crl", pki.ca.crl_for(tsa.serial)) == set()
+    pki.ca.revoke(tsa.serial, RevocationReason.KEY_COMPROMISE, pki.clock.now())
+    assert lint("crl", pki.ca.crl_for(tsa.serial)) == set()
 
 
 def test_ocsp_responses_pass_the_rfc_6960_linter(pki: TestPki) -> None:

@@ -53,7 +53,9 @@ def write_chain(tmp: Path, chain: list[bytes]) -> tuple[str, str, str]:
 
 
 def write_crls(tmp: Path, pki: TestPki) -> str:
-    (tmp / "crls.pem").write_bytes(b"".join(crl_pem(pki.ca.crl(name)) for name in CaName))
+    """Every CRL the CA publishes: each CA's, and the current TSA certificate's own."""
+    tsa = pki.ca.crl_for(pki.ca.tsa().certificate.serial)
+    (tmp / "crls.pem").write_bytes(b"".join(crl_pem(pki.ca.crl(name)) for name in CaName) + crl_pem(tsa))
     return "crls.pem"
 
 
@@ -91,7 +93,17 @@ def test_openssl_verifies_every_platform_chain(openssl: str, pki: TestPki, tmp_p
         "ca-qcp": (state["qcp"]["serial"], []),
         "root": (state["root"]["serial"], []),
     }[purpose]
-    result = verify(openssl, tmp_path, pki, pki.ca.chain(serial), *extra)
+    if purpose == "ocsp-root":
+        # The root's responder is an end entity with id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1:
+        # nobody checks its status), outside the root's CRL, whose scope is the CA certificates
+        # (onlyContainsCACerts; each TSA certificate has a CRL of its own): openssl, which does
+        # not honour ocsp-nocheck, finds no CRL in scope for it.
+        checked = verify(openssl, tmp_path, pki, pki.ca.chain(serial), *extra)
+        assert "different CRL scope" in checked.stdout + checked.stderr
+        result = run(openssl, "verify", "-x509_strict", "-CAfile", write_chain(tmp_path, pki.ca.chain(serial))[2],
+                     *extra, "leaf.pem", cwd=tmp_path)
+    else:
+        result = verify(openssl, tmp_path, pki, pki.ca.chain(serial), *extra)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "leaf.pem: OK"
 

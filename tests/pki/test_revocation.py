@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from domain.model.errors import CertificateNotFound
-from domain.model.pki import PERSON_POLICIES, CaName, CertificatePolicy, RevocationReason
+from domain.model.pki import PERSON_POLICIES, CaName, CertificateKind, CertificatePolicy, KeyType, RevocationReason
 from tests.pki.helpers import TestPki, make_test_pki
 
 
@@ -84,22 +84,89 @@ def test_an_issuing_cas_crl_close_to_expiry_is_republished(pki: TestPki) -> None
     assert fresh.is_signature_valid(ca_cert(pki, CaName.LCP).public_key())
 
 
-def test_the_roots_crl_reaches_the_end_of_the_tsa_certificate_and_follows_its_rollover(pki: TestPki) -> None:
-    """The last document timestamp of a file is checked at the current time: offline, its TSA
-    certificate's status (this CRL) must be fresh for as long as that certificate is valid."""
+def _scope(crl: x509.CertificateRevocationList) -> x509.IssuingDistributionPoint:
+    return crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
+
+
+def test_the_roots_crl_covers_the_ca_certificates_only_and_follows_the_tsa_rollover(pki: TestPki) -> None:
+    """The issuing CAs' status must be fresh whenever a file's last document timestamp is
+    validated (pyHanko checks signatures at the current time first): the root's ARL reaches the
+    current TSA certificate's end. The TSA certificates themselves are out of its scope."""
     tsa = pki.ca.tsa().certificate
-    first = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
-    assert first.next_update_utc == tsa.not_after
-    # Not republished while it reaches the TSA's end, years ahead...
-    pki.clock.set(tsa.not_after - timedelta(days=365 * 2) - timedelta(days=1))
-    assert pki.ca.crl(CaName.ROOT) == first.public_bytes(serialization.Encoding.DER)
-    # ...until the TSA rolls over (two years before its end): then it reaches the new one's end.
-    pki.clock.advance(timedelta(days=2))
+    arl = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
+    assert arl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).critical
+    assert _scope(arl).only_contains_ca_certs and _scope(arl).full_name is None
+    assert arl.next_update_utc == tsa.not_after
+    assert pki.ca.crl_for(format(ca_cert(pki, CaName.LCP).serial_number, "x")) == pki.ca.crl(CaName.ROOT)
+    # Not republished while more than half its life is left, years ahead...
+    pki.clock.set(tsa.not_before + (tsa.not_after - tsa.not_before) * 0.4)
+    assert pki.ca.crl(CaName.ROOT) == arl.public_bytes(serialization.Encoding.DER)
+    # ...and at the TSA's rollover (two years before its end) it reaches the new one's end.
+    pki.clock.set(tsa.not_after - timedelta(days=365 * 2) + timedelta(days=1))
     rolled = pki.ca.tsa().certificate
     assert rolled.serial != tsa.serial
     fresh = x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT))
-    assert fresh.last_update_utc > first.last_update_utc and fresh.next_update_utc == rolled.not_after
+    assert fresh.last_update_utc > arl.last_update_utc and fresh.next_update_utc == rolled.not_after
     assert fresh.is_signature_valid(ca_cert(pki, CaName.ROOT).public_key())
+
+
+def test_each_tsa_certificate_has_a_crl_of_its_own_fresh_until_its_end(pki: TestPki) -> None:
+    """The last document timestamp of a file is checked at the current time: offline, its TSA
+    certificate's status must be fresh for as long as that certificate is valid; an earlier
+    timestamp's, checked in the past, must stop being fresh at its own certificate's end, so
+    the two cannot share a CRL (see adapters/ca/crl.py)."""
+    tsa = pki.ca.tsa().certificate
+    url = f"{pki.public_url}/pki/crl/tsa-{tsa.serial}.crl"
+    points = x509.load_der_x509_certificate(tsa.der).extensions.get_extension_for_class(x509.CRLDistributionPoints)
+    assert [n.value for p in points.value for n in p.full_name] == [url]
+    first = x509.load_der_x509_crl(pki.ca.crl_for(tsa.serial))
+    assert [n.value for n in _scope(first).full_name] == [url] and _scope(first).only_contains_user_certs
+    assert first.next_update_utc == tsa.not_after
+    assert first.is_signature_valid(ca_cert(pki, CaName.ROOT).public_key())
+    # Not republished while half its life is left...
+    pki.clock.set(tsa.not_before + (tsa.not_after - tsa.not_before) * 0.4)
+    assert pki.ca.crl_for(tsa.serial) == first.public_bytes(serialization.Encoding.DER)
+    # ...then republished, still up to the certificate's end, not beyond.
+    pki.clock.set(tsa.not_after - timedelta(days=2 * 365) - timedelta(days=1))
+    again = x509.load_der_x509_crl(pki.ca.crl_for(tsa.serial))
+    assert again.last_update_utc > first.last_update_utc and again.next_update_utc == tsa.not_after
+    # The rollover (two years before its end) brings a certificate with a CRL of its own.
+    pki.clock.advance(timedelta(days=2))
+    rolled = pki.ca.tsa().certificate
+    assert rolled.serial != tsa.serial
+    assert x509.load_der_x509_crl(pki.ca.crl_for(rolled.serial)).next_update_utc == rolled.not_after
+    assert x509.load_der_x509_crl(pki.ca.crl_for(tsa.serial)).next_update_utc == tsa.not_after
+    assert pki.ca.crl(CaName.ROOT) != pki.ca.crl_for(rolled.serial)
+
+
+def test_a_revoked_tsa_certificate_is_listed_at_once_in_its_own_crl_only(pki: TestPki) -> None:
+    tsa = pki.ca.tsa().certificate
+    pki.ca.revoke(tsa.serial, RevocationReason.KEY_COMPROMISE, pki.clock.now())
+    own = x509.load_der_x509_crl(pki.ca.crl_for(tsa.serial))
+    assert own.get_revoked_certificate_by_serial_number(int(tsa.serial, 16)) is not None
+    assert len(list(x509.load_der_x509_crl(pki.ca.crl(CaName.ROOT)))) == 0
+
+
+def test_a_tsa_certificate_on_the_roots_crl_is_rolled_over_by_init(pki: TestPki) -> None:
+    """Older TSA certificates named the root's CRL: a renewed file's earlier timestamps would
+    stop validating at their end (ARCHITECTURE.md, Long-term proof). Init replaces one at once."""
+    from adapters.ca.profiles import Profiles
+
+    state = json.loads((pki.storage_dir / "hierarchy.json").read_text())
+    root = pki.ca._state.ca_from(state, CaName.ROOT)
+    key = pki.vault.generate(KeyType.EC_P256)
+    older = pki.ca._issuer.issue(
+        root, kind=CertificateKind.TSA, name=root.certificate.subject, public_key=serialization.load_der_public_key(
+            key.public_key_der), key_type=key.key_type, lifetime=timedelta(days=6 * 365),
+        extensions=Profiles(pki.ca._settings, pki.public_url).publication_extensions(root),
+        policy=None, holder_id=None, one_time=False)
+    state["tsa"] = {"key_id": key.id, "serial": older.serial}
+    (pki.storage_dir / "hierarchy.json").write_text(json.dumps(state))
+    # Its own CRL, for files, names the distribution point it names (the root's).
+    crl = x509.load_der_x509_crl(pki.ca.crl_for(older.serial))
+    assert [n.value for n in _scope(crl).full_name] == [f"{pki.public_url}/pki/crl/root.crl"]
+    pki.ca.init_hierarchy()
+    assert pki.ca.tsa().certificate.serial != older.serial
 
 
 def test_revocation_survives_a_restart(pki: TestPki) -> None:

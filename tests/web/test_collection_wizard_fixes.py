@@ -208,9 +208,57 @@ def test_a_document_without_blank_room_shows_its_added_signature_page_with_the_b
     assert [int(n) for n in images] == [1, 2, 3]
     canvas = page.text[page.text.find(f'id="document-{document.document_id}-page-3"'):]
     assert canvas.count('class="signature-box default"') == 2
-    assert "une page de signatures a été ajoutée à la fin (page 3)" in page.text
+    assert "une page de signatures a été ajoutée à la fin (page 3), où sont placés tous les cadres" in page.text
     image = client.get(f"/collectes/{collection_id}/documents/{document.document_id}/pages/3?largeur=600")
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
+def test_the_signer_one_too_many_for_the_blank_room_brings_the_signature_page_for_every_box(client, container, owner):
+    login(client)
+    pdf = corpus.text_pdf(1, last_fill=0.9)  # room for two boxes under the text
+    collection_id = new_draft(client, ("mission.pdf", pdf))
+    for n in range(3):
+        added = add_external(client, collection_id, given_names=("Paul", "Anne", "Luc")[n],
+                             email=f"signataire{n}@example.fr")
+        assert added.status_code == 303, added.text[added.text.find("<main"):]
+        document = details(container, owner, collection_id).documents[0]
+        assert document.signature_page is (n == 2) and not document.stacked_defaults, n
+        told = "L’espace libre de «\u00a0mission.pdf\u00a0» ne suffit plus pour tous les signataires"
+        assert (told in client.get(added.headers["location"]).text) is (n == 2), n
+    assert document.page_count == 2 and {p.placement.page for p in document.placements} == {2}
+    page = client.get(f"/collectes/{collection_id}/placement")
+    canvas = page.text[page.text.find(f'id="document-{document.document_id}-page-2"'):]
+    assert canvas.count('class="signature-box default"') == 3
+    assert "ne suffit pas pour tous les signataires\u00a0: une page de signatures a été ajoutée à la fin (page 2)" in page.text
+    image = client.get(f"/collectes/{collection_id}/documents/{document.document_id}/pages/2?largeur=600")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
+def test_a_signature_page_that_cannot_be_written_leaves_the_signer_added_and_the_placement_step_says_so(
+        client, container, owner):
+    from dependency_injector import providers
+
+    from adapters.memory.pdf_signing import FakePdfSigning
+    from domain.model.errors import SigningFailed
+
+    class PageRefused(FakePdfSigning):
+        def append_signature_page_file(self, source, destination, page):
+            raise SigningFailed("the page could not be written")
+
+    container.adapters.pdf_signing.override(providers.Object(PageRefused(container.adapters.clock())))
+    login(client)
+    collection_id = new_draft(client, ("mission.pdf", corpus.text_pdf(1, last_fill=0.9)))
+    for n in range(3):
+        added = add_external(client, collection_id, given_names=("Paul", "Anne", "Luc")[n],
+                             email=f"signataire{n}@example.fr")
+        assert added.status_code == 303, added.text[added.text.find("<main"):]
+    document = details(container, owner, collection_id).documents[0]
+    assert len(document.placements) == 3 and document.page_count == 1
+    assert document.stacked_defaults and not document.signature_page and not document.carries_signatures
+    page = client.get(f"/collectes/{collection_id}/placement").text
+    assert "la page de signatures n’a pas pu y être ajoutée" in page and "porte déjà des signatures" not in page
 
 
 @pytest.mark.skipif(not corpus.ghostscript_available(), reason="Ghostscript is not installed")
@@ -220,6 +268,7 @@ def test_an_already_signed_document_keeps_its_pages_and_the_placement_step_says_
     post_form(client, f"/collectes/{collection_id}/signataires/ajouter", {"kind": "myself"})
     document = details(container, owner, collection_id).documents[0]
     assert document.stacked_defaults and not document.signature_page and document.page_count == 1
+    assert document.carries_signatures
     page = client.get(f"/collectes/{collection_id}/placement")
-    assert "il porte déjà des signatures" in page.text
+    assert "il porte déjà des signatures" in page.text and "n’a pas pu y être ajoutée" not in page.text
     assert f"/documents/{document.document_id}/pages/{document.page_count + 1}?" not in page.text

@@ -93,6 +93,23 @@ def test_the_crl_is_der_signed_by_its_ca_and_lists_a_revoked_serial(client, cont
     assert client.get("/pki/crl/nope.crl").status_code == 404
 
 
+def test_the_tsa_certificate_s_own_crl_is_served_where_the_certificate_names_it(client, pki):
+    tsa = x509.load_der_x509_certificate(pki.tsa().certificate.der)
+    (point,) = tsa.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    path = urllib.parse.urlsplit(point.full_name[0].value).path
+    assert path == f"/pki/crl/tsa-{tsa.serial_number:x}.crl"
+    answer = client.get(path)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pkix-crl"
+    crl = x509.load_der_x509_crl(answer.content)
+    root = next(c for c in pki.ca_certificates() if c.name is CaName.ROOT)
+    assert crl.is_signature_valid(x509.load_der_x509_certificate(root.der).public_key())
+    assert crl.next_update_utc == tsa.not_valid_after_utc
+    lcp = next(c for c in pki.ca_certificates() if c.name is CaName.LCP)
+    for other in (f"tsa-{x509.load_der_x509_certificate(lcp.der).serial_number:x}.crl", "tsa-0.crl", "tsa-zz.crl",
+                  f"tsa-{tsa.serial_number:x}.der"):
+        assert client.get(f"/pki/crl/{other}").status_code == 404, other
+
+
 def test_ocsp_post_and_get_say_good_then_revoked(client, container, owner, issued):
     summary, certificate, issuer = issued
     request = ocsp_request(certificate, issuer)

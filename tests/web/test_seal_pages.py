@@ -114,3 +114,55 @@ def test_the_member_chooses_where_the_visible_stamp_goes(client, owner, fake_sig
                           follow_redirects=False)
     assert refused.status_code in (400, 422), refused.status_code
     assert "Le cachet visible se place sur la première ou la dernière page, dans l’un de ses coins." in refused.text
+
+
+def _text_at_the_bottom() -> bytes:
+    """One A4 page whose lower part is text from margin to margin (a block of legal mentions), blank above."""
+    line = "Mention legale obligatoire du document, " * 3
+    stream = "\n".join(f"BT /F1 10 Tf 40 {44 + 13 * n} Td ({line}) Tj ET" for n in range(16)).encode()
+    return corpus.pdf_from_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+
+
+def _char_boxes(pdf: bytes) -> list[tuple[float, float, float, float]]:
+    import pypdfium2
+
+    text = pypdfium2.PdfDocument(pdf)[0].get_textpage()
+    return [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
+
+
+def test_by_default_the_stamp_goes_where_the_page_is_blank_and_a_chosen_corner_is_kept(client, owner, fake_signing):
+    login(client)
+    _certificate(client)
+    form = client.get("/cabinet/cachet/sceller").text
+    assert re.search(r'<select id="position_cachet" name="position_cachet">\s*<option value="blank_room">'
+                     r'Dans un espace libre \(à défaut en bas à droite\)</option>', form), "the first choice: the default"
+    pdf = _text_at_the_bottom()
+    chars = _char_boxes(pdf)
+    assert max(c[3] for c in chars) > 200 and max(c[2] for c in chars) > 500, "the text covers the bottom corners"
+    for corner in ("", "bottom_right"):
+        response = client.post("/cabinet/cachet/sceller", data={"_csrf_token": csrf(client), "position_cachet": corner},
+                               files=[("fichiers", ("mentions.pdf", pdf, "application/pdf"))], follow_redirects=False)
+        assert response.status_code == 303, response.text
+        box = [r for r in fake_signing.signed if r.field_name.startswith("Cachet-")][-1].appearance.box
+        covers = any(box.x < c[2] and c[0] < box.x + box.width and box.y < c[3] and c[1] < box.y + box.height
+                     for c in chars)
+        if corner:  # the member's own choice, even over the text
+            assert (box.x + box.width, box.y) == (595 - 36, 36) and covers
+        else:  # right-aligned, above the text
+            assert box.x + box.width == pytest.approx(595 - 36) and box.y > 200 and not covers, box
+
+
+def test_a_refused_sealing_keeps_the_page_and_position_chosen(client, owner):
+    login(client)
+    _certificate(client)
+    refused = client.post("/cabinet/cachet/sceller",
+                          data={"_csrf_token": csrf(client), "page_cachet": "first", "position_cachet": "top_left"},
+                          follow_redirects=False)
+    assert refused.status_code == 400
+    assert '<option value="first" selected>' in refused.text and '<option value="top_left" selected>' in refused.text

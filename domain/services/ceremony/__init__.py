@@ -14,6 +14,7 @@ One module per capability:
 """
 
 from domain.services.ceremony.completion import finalise_collection, seal_evidence, seal_pending_evidence
+from domain.services.ceremony.consent import ConsentStarted, finish_remote_consent, start_remote_consent
 from domain.services.ceremony.downloads import download_by_link, evidence_for_member, signed_document_for_member
 from domain.services.ceremony.fields import attach_prepared_versions, build_prepared_versions, prepare_fields
 from domain.services.ceremony.opening import (
@@ -37,7 +38,8 @@ from domain.services.ceremony.signing import (
 )
 
 __all__ = [
-    "CeremonyDocument", "CeremonyView", "CodeSent", "SignOutcome", "SigningPorts", "attach_prepared_versions",
+    "CeremonyDocument", "CeremonyView", "CodeSent", "ConsentStarted", "finish_remote_consent",
+    "start_remote_consent", "SignOutcome", "SigningPorts", "attach_prepared_versions",
     "build_prepared_versions", "ceremony_status", "download_by_link", "evidence_for_member", "finalise_collection",
     "finalise_signature", "identity_check_outcome", "open_ceremony", "prepare_fields", "read_document_for_signer",
     "record_identity_check", "refuse", "render_page_for_signer", "request_signing_code", "seal_evidence",

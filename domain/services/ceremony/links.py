@@ -21,8 +21,8 @@ from domain.model.tokens import hash_token
 from ports.pdf_signing import Box
 from ports.repositories import UnitOfWork
 
-__all__ = ["UowFactory", "approved_digests", "box_of", "code_channel", "enqueue", "needs_identity_check",
-           "require_can_sign", "signer_by_link", "signing_purpose"]
+__all__ = ["PROVIDER_CODE_CHANNEL", "PROVIDER_CONSENT_CHANNEL", "UowFactory", "approved_digests", "box_of", "code_channel", "enqueue",
+           "needs_identity_check", "require_can_sign", "signer_by_link", "signing_purpose"]
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -44,6 +44,12 @@ def signer_by_link(tx: UnitOfWork, token: str, now: datetime, *,
 
 def signing_purpose(collection_id: str) -> str:
     return CodePurpose.SIGNING.scoped(collection_id)
+
+
+# The signing code's channel when the QTSP makes and sends it (CSC online OTP), not Seing.
+PROVIDER_CODE_CHANNEL = "qtsp"
+# No code at all: the QTSP asks the signer's consent on its own page (CSC oauth2code).
+PROVIDER_CONSENT_CHANNEL = "qtsp_consent"
 
 
 def code_channel(signer: Signer) -> tuple[str, str]:

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from domain.model.audit import RequestContext
 from domain.model.collection import Collection, CollectionStatus
 from domain.model.document import FieldPlacement, PageSize
-from domain.model.errors import DocumentNotPrepared, InvalidValue, SignatureBeingFinalised
+from domain.model.errors import DocumentNotPrepared, InvalidValue, RemoteSigningRefused, SignatureBeingFinalised
 from domain.model.jobs import JobSpec
 from domain.model.one_time_code import bind_payload
-from domain.model.signer import Signer, SignerStatus
+from domain.model.signer import SignatureLevel, Signer, SignerStatus
 from domain.model.tokens import hash_token
 from domain.services.audit import sync_timeline
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
+    PROVIDER_CODE_CHANNEL,
+    PROVIDER_CONSENT_CHANNEL,
     UowFactory,
     approved_digests,
     code_channel,
@@ -31,6 +33,8 @@ from ports.documents import DocumentStore
 from ports.locks import SigningLocks
 from ports.pdf_rendering import PdfPageRenderer
 from ports.pdf_signing import PdfSigning
+from ports.remote_signing import RemoteSigningRoutes
+from ports.repositories import UnitOfWork
 
 __all__ = ["CeremonyDocument", "CeremonyView", "ceremony_status", "open_ceremony", "read_document_for_signer",
            "refuse", "view_ceremony"]
@@ -62,7 +66,9 @@ class CeremonyView:
     # pending, invited, opened, signed, refused, or "finalising" (the worker finishes the
     # signature, or the collection's completion after the last signature)
     signer_status: str
-    code_channel: str  # "email" or "sms"
+    # "email" or "sms" (our code), or "qtsp": the QTSP that holds a level-3 signer's key makes
+    # and sends the code itself (CSC online OTP); only the use cases given the remote routes say so.
+    code_channel: str
     masked_destination: str
     identity_check_required: bool
     documents: tuple[CeremonyDocument, ...]
@@ -113,7 +119,8 @@ def _code_digest(collection: Collection) -> str | None:
 
 
 def open_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning,
-                  locks: SigningLocks, token: str, context: RequestContext | None = None) -> CeremonyView:
+                  locks: SigningLocks, token: str, context: RequestContext | None = None,
+                  remote_signing: RemoteSigningRoutes | None = None) -> CeremonyView:
     """The signer follows their link: the first opening is recorded (once), documents ready.
 
     A page view is a read: only the first opening writes (the signer's status and one trail
@@ -121,22 +128,27 @@ def open_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signin
     now = clock.now()
     with uow() as tx:
         collection, signer = signer_by_link(tx, token, now)
-    return _opened(uow, clock, store, signing, locks, token, context, now, collection, signer)
+        siren = _siren(tx, collection, remote_signing)
+    view = _opened(uow, clock, store, signing, locks, token, context, now, collection, signer)
+    return _code_sender(view, remote_signing, siren, str(signer.email))
 
 
 def view_ceremony(*, uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning,
-                  locks: SigningLocks, token: str, context: RequestContext | None = None) -> CeremonyView:
+                  locks: SigningLocks, token: str, context: RequestContext | None = None,
+                  remote_signing: RemoteSigningRoutes | None = None) -> CeremonyView:
     """The signer's page in one read transaction: where the ceremony stands (signed, being
     finalised, refused, ended: returned as it is, nothing recorded); when there are steps left,
     the link is checked and the first opening recorded as :func:`open_ceremony` does."""
     now = clock.now()
     with uow() as tx:
         collection, signer = signer_by_link(tx, token, now, running=False)
+        siren = _siren(tx, collection, remote_signing)
     view = _view(collection, signer)
     if not view.steps_left:
         return view
     signer = collection.signer_for_link(hash_token(token), now)  # an expired link is refused here
-    return _opened(uow, clock, store, signing, locks, token, context, now, collection, signer)
+    view = _opened(uow, clock, store, signing, locks, token, context, now, collection, signer)
+    return _code_sender(view, remote_signing, siren, str(signer.email))
 
 
 def _opened(uow: UowFactory, clock: Clock, store: DocumentStore, signing: PdfSigning, locks: SigningLocks,
@@ -168,11 +180,46 @@ def _record_first_opening(uow: UowFactory, token: str, now: datetime, context: R
         return collection
 
 
-def ceremony_status(*, uow: UowFactory, clock: Clock, token: str) -> CeremonyView:
-    """Where the signer's ceremony is (the page polls this while a signature is being finalised)."""
+def ceremony_status(*, uow: UowFactory, clock: Clock, token: str, remote_signing: RemoteSigningRoutes | None = None,
+                    code_sender: bool = False) -> CeremonyView:
+    """Where the signer's ceremony is (the page polls this while a signature is being finalised).
+    ``code_sender``: ask the QTSP whether it sends the code (the pages that say who sends it; not
+    the page images and polls, which would each cost a round trip to the QTSP)."""
     with uow() as tx:
         collection, signer = signer_by_link(tx, token, clock.now(), running=False)
-        return _view(collection, signer)
+        siren = _siren(tx, collection, remote_signing if code_sender else None)
+        view = _view(collection, signer)
+    return _code_sender(view, remote_signing, siren, str(signer.email)) if code_sender else view
+
+
+def _siren(tx: UnitOfWork, collection: Collection, routes: RemoteSigningRoutes | None) -> object:
+    """The cabinet's SIREN, which says whether its level 3 goes through a QTSP (None: not asked)."""
+    if routes is None or routes.service is None:
+        return None
+    return tx.cabinets.get(collection.cabinet_id).siren
+
+
+def _code_sender(view: CeremonyView, routes: RemoteSigningRoutes | None, siren: object, email: str) -> CeremonyView:
+    """Who sends the signing code: a QTSP that makes its own (CSC ``OTP.type`` online, sent at
+    ``credentials/sendOTP``) sends it, not Seing, and the page must say so before « Recevoir mon
+    code ». Asked only when the signer is at that step (level 3 at a routed cabinet, identity
+    checked, steps left). A QTSP that does not answer leaves our own channel: « Recevoir mon code »
+    then says what went wrong."""
+    if (routes is None or siren is None or view.level != int(SignatureLevel.ADVANCED_QUALIFIED)
+            or not view.steps_left or view.identity_check_required):
+        return view
+    service = routes.for_cabinet(siren)
+    if service is None:
+        return view
+    try:
+        credential = service.credential_for(email)
+    except RemoteSigningRefused:
+        return view
+    if credential.consent_at_provider:
+        return evolve(view, code_channel=PROVIDER_CONSENT_CHANNEL, masked_destination="")
+    if not credential.code_from_provider:
+        return view
+    return evolve(view, code_channel=PROVIDER_CODE_CHANNEL, masked_destination="")
 
 
 def read_document_for_signer(*, uow: UowFactory, clock: Clock, store: DocumentStore, token: str,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Callable, Sequence
 
 from attrs import evolve, frozen
 
@@ -33,6 +34,9 @@ from domain.model.errors import (
     Conflict,
     DocumentCorrupted,
     DocumentVersionConflict,
+    RemoteCodeAlreadyUsed,
+    RemoteCodeSpent,
+    RemoteConsentUnsupported,
     SignerStateRefused,
     SigningCertificateMissing,
     TimestampUnavailable,
@@ -44,6 +48,7 @@ from domain.model.signer import SignatureCertificate, SignatureLevel, Signer
 from domain.services.audit import append, code_event_sink, sync_timeline
 from domain.services.ceremony.fields import prepare_fields
 from domain.services.ceremony.links import (
+    PROVIDER_CODE_CHANNEL,
     UowFactory,
     approved_digests,
     box_of,
@@ -87,8 +92,6 @@ LEVEL_LABEL = {SignatureLevel.SIMPLE: "Niveau 1 : signature simple",
 PLATFORM_SEAL_POLICY = "platform-seal"
 # Recorded as the policy of a QTSP certificate that names none.
 REMOTE_POLICY = "remote"
-# CodeSent.channel when the QTSP sent the signer's code itself.
-PROVIDER_CODE_CHANNEL = "qtsp"
 MAX_CONFLICT_RETRIES = 20
 
 
@@ -162,6 +165,7 @@ def request_signing_code(*, ports: SigningPorts, token: str, context: RequestCon
     credential = None
     if plan is not None and plan.remote is not None:
         credential = plan.remote.credential_for(plan.email)  # RemoteCredentialMissing before a code is spent
+        _require_authorizable(credential)
     if needs_fields:
         prepare_fields(uow=ports.uow, clock=ports.clock, store=ports.store, signing=ports.signing, locks=ports.locks,
                        collection_id=collection.id)
@@ -226,7 +230,10 @@ def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext 
         plan = retrying(read)
         if plan.remote is not None:
             credential = plan.remote.credential_for(plan.email)
+            _require_authorizable(credential)
             if credential.code_from_provider:
+                if _provider_code_spent(ports, token, now):
+                    raise RemoteCodeAlreadyUsed("the provider's last code already authorised an attempt")
                 return _perform(ports, evolve(plan, credential=credential), context, from_worker=False, code=code)
 
     def check() -> _Plan:
@@ -240,6 +247,29 @@ def sign(*, ports: SigningPorts, token: str, code: str, context: RequestContext 
             return _plan(tx, collection, signer, now, ports.remote_signing)
 
     return _perform(ports, retrying(check), context, from_worker=False, code=code)
+
+
+def _require_authorizable(credential: RemoteCredential) -> None:
+    """A credential the QTSP authorises only after the signer's consent on its own page (oauth2code)
+    would have every ``credentials/authorize`` refused: said before a code is sent or spent; its
+    path is ``consent`` (« Autoriser chez mon prestataire »)."""
+    if credential.consent_at_provider:
+        raise RemoteConsentUnsupported("the provider authorises this credential only through oauth2code")
+
+
+def _provider_code_spent(ports: SigningPorts, token: str, now: datetime) -> bool:
+    """Whether the provider accepted the last code it sent this signer (``code_checked``, channel
+    qtsp, after the last such ``code_sent``): an attempt spent it and did not complete."""
+    with ports.uow() as tx:
+        collection, signer = signer_by_link(tx, token, now)
+        events = tx.audit.of_collection(collection.id)
+    for event in reversed(events):
+        details = dict(event.details)
+        if details.get("signer_id") != signer.id or details.get("channel") != PROVIDER_CODE_CHANNEL:
+            continue
+        if event.kind in ("code_sent", "code_checked"):
+            return event.kind == "code_checked"
+    return False
 
 
 def finalise_signature(*, ports: SigningPorts, collection_id: str, signer_id: str) -> SignOutcome | None:
@@ -289,9 +319,9 @@ def _plan(tx: UnitOfWork, collection: Collection, signer: Signer, now: datetime,
                  member_certificate=certificate, one_time_policy=one_time, subject=subject)
 
 
-def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
-              code: str | None) -> tuple[SigningIdentity, SignatureCertificate, Certificate | None,
-                                         BatchDigestSigner | None]:
+def _identity(plan: _Plan, ports: SigningPorts, now: datetime, code: str | None,
+              context: RequestContext | None = None) -> tuple[SigningIdentity, SignatureCertificate,
+                                                              Certificate | None, BatchDigestSigner | None]:
     """The signing identity, what the trail records of its certificate, the one-time certificate
     to keep (if any) and, for a QTSP's key, the batch signer every document's value comes from."""
     if plan.remote is not None:
@@ -299,9 +329,10 @@ def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
         # SCAL2: the signer's code goes to the QTSP once, with every document's hash
         # (``sign_documents_together``): a single-use code authorises the whole collection.
         identity = SigningIdentity(key_ref=None, certificate=credential.certificate, chain=credential.chain)
+        spent = (lambda: _record_provider_code_spent(ports, plan, context)) if credential.code_from_provider else None
         return (identity, SignatureCertificate(serial=credential.serial, policy=credential.policy or REMOTE_POLICY,
                                                issuer=credential.issuer, subject=credential.subject), None,
-                AuthorizedTogether(plan.remote, credential, code))
+                _CodeSpentOnce(AuthorizedTogether(plan.remote, credential, code), spent))
     if plan.level is SignatureLevel.SIMPLE:
         seal = ports.ca.platform_seal()
         issued = seal.certificate
@@ -323,6 +354,46 @@ def _identity(plan: _Plan, ports: SigningPorts, now: datetime,
     return identity, SignatureCertificate(serial=issued.serial, policy=plan.one_time_policy.value,
                                           issuer=issued.issuer.value, subject=issued.subject,
                                           one_time=True), record, None
+
+
+class _CodeSpentOnce:
+    """The QTSP's batch signer for one « Signer »: the signer's code authorises once.
+
+    A document that changed between hashing and recording (another signer's signature landed
+    first, ``Document.advance`` refused ours) must be hashed and authorised again. SCAL2 binds
+    the activation data to the hashes it was given, so the first SAD cannot sign the new ones;
+    a credential that takes no code is simply authorised again, but one that takes the signer's
+    single-use code would only have it refused as wrong: the signer is told why and asks for a
+    new code (``RemoteCodeSpent``), and the QTSP is not asked again."""
+
+    def __init__(self, together: AuthorizedTogether, on_authorized: Callable[[], None] | None = None) -> None:
+        self._together = together
+        self._on_authorized = on_authorized  # the code is spent at the QTSP, whatever follows
+        self._authorized = False
+
+    def sign_digests(self, digests: Sequence[bytes], hash_algorithm: str) -> list[bytes]:
+        together = self._together
+        if self._authorized and together.credential.needs_code:
+            raise RemoteCodeSpent("the documents changed after the signer's code authorised their former version")
+        sad = together.service.authorize(together.credential, digests, hash_algorithm, together.code)
+        self._authorized = True
+        if self._on_authorized is not None:
+            self._on_authorized()
+        return together.service.sign_digests(together.credential, sad, digests, hash_algorithm)
+
+
+def _record_provider_code_spent(ports: SigningPorts, plan: _Plan, context: RequestContext | None) -> None:
+    """The trail says the QTSP accepted its code (``code_checked``, channel qtsp) as soon as it
+    did: the code is spent there even if the signature then fails, and « Signer » tried again
+    with it is told so (``RemoteCodeAlreadyUsed``) rather than the QTSP's « wrong code »."""
+    def record() -> None:
+        now = ports.clock.now()
+        with ports.uow() as tx:
+            append(tx, plan.collection_id, "code_checked", at=now, actor=plan.signer_id, context=context,
+                   signer_id=plan.signer_id, channel=PROVIDER_CODE_CHANNEL, step="checked")
+            tx.commit()
+
+    retrying(record)
 
 
 def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
@@ -362,7 +433,7 @@ def _prefix_sha256(store: DocumentStore, sha256: str, size: int) -> str:
 def _perform(ports: SigningPorts, plan: _Plan, context: RequestContext | None, *, from_worker: bool,
              code: str | None = None) -> SignOutcome:
     now = ports.clock.now()
-    identity, certificate_info, record, batch = _identity(plan, ports, now, code)
+    identity, certificate_info, record, batch = _identity(plan, ports, now, code, context)
     completed = False
     made: dict[str, tuple[str, DocumentRef]] = {}
     with ports.locks.hold(plan.collection_id):

@@ -30,6 +30,7 @@ from entrypoints.web.api.access import IDEMPOTENT, KEY_SCOPE
 from entrypoints.web.api.input import CattrsDTO
 from entrypoints.web.api.security import provide_person_id
 from entrypoints.web.deps import request_context
+from entrypoints.web.pages.ceremony import consent_redirect_uri
 from entrypoints.web.pages.downloads import attachment
 from entrypoints.web.problems import InputRejected, problem_responses
 from entrypoints.web.upload_limit import RAW_BODY, SPOOLED_BODY, UPLOAD
@@ -70,7 +71,8 @@ class CeremonyOut:
     signer_name: str
     level: int
     signer_status: str
-    code_channel: str  # "email" (level 1) or "sms" (levels 2-3)
+    # "email" (level 1), "sms" (levels 2-3), "qtsp" (level 3: the QTSP holding the key sends its own code)
+    code_channel: str
     masked_destination: str
     identity_check_required: bool
     next_action: str | None  # identity_check, request_code, sign, none
@@ -112,6 +114,14 @@ class CodeSentOut:
     channel: str
     masked_destination: str
     expires_at: datetime
+
+
+@dataclass
+class ConsentStartedOut:
+    """``url``: the provider's consent page, for the signer's browser; the provider sends it back
+    to Seing's page, which signs and shows the outcome (poll ``getSignerCeremony`` for it)."""
+
+    url: str
 
 
 @dataclass
@@ -210,6 +220,21 @@ class CeremonyController(Controller):
         sent = use_cases.request_signing_code(token=token, context=request_context(request))
         return CodeSentOut(channel=sent.channel, masked_destination=sent.masked_destination,
                            expires_at=sent.expires_at)
+
+    @post("/consent", operation_id="startSignerConsent",
+          summary="Autoriser la signature chez le prestataire (niveau 3, sans code)", status_code=HTTP_201_CREATED,
+          dto=CattrsDTO[CodeRequestInput], return_dto=None, sync_to_thread=True,
+          responses=problem_responses(404, 409, 410, 422, 503))
+    def start_consent(self, request: Request, token: FromPath[str], data: JSONBody[CodeRequestInput],
+                      use_cases: NamedDependency[UseCases]) -> ConsentStartedOut:
+        """For a QTSP that authorises only on its own page (``code_channel`` ``qtsp_consent``): the
+        documents are prepared and the answer is the provider's page, where the signer consents to
+        exactly their digests. The provider sends the browser back to the signer's page of Seing,
+        which signs (there is no code to send to ``signCeremony``)."""
+        _accepted(data)
+        started = use_cases.start_remote_consent(token=token, redirect_uri=consent_redirect_uri(request),
+                                                 context=request_context(request))
+        return ConsentStartedOut(url=started.url)
 
     @post("/signature", operation_id="signCeremony", summary="Signer avec le code", status_code=HTTP_200_OK,
           dto=CattrsDTO[SignInput], return_dto=None, sync_to_thread=True,

@@ -121,8 +121,9 @@ class PlacementInput:
 
 @dataclass
 class PlannedSignerInput:
-    """A signer as in ``addCollectionSigner``, with their boxes (``fields``; by default stacked at the
-    bottom of each document's last page)."""
+    """A signer as in ``addCollectionSigner``, with their boxes (``fields``; by default in the blank
+    room of each document, or, when that room cannot hold a box for every signer left without
+    ``fields``, on a « Page de signatures » Seing appends to the document)."""
 
     kind: SignerKind
     level: SignatureLevel

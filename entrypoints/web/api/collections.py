@@ -253,7 +253,10 @@ class CollectionsController(Controller):
         """Add a signer at the end of the list.
 
         Level 3 is possible for a member holding an active qualified certificate, or for an external
-        signer (identity checked during signing); levels 2 and 3 need a mobile number.
+        signer (identity checked during signing); levels 2 and 3 need a mobile number. A document
+        whose blank room cannot hold one more default box gets a « Page de signatures » appended
+        (its ``page_count`` grows by one, its ``sha256`` changes) where every default box then goes;
+        never a PDF that already carries signatures.
         """
         return SignerCreated(signer_id=use_cases.add_signer(
             context=request_context(request), collection_id=collection_id, by_person_id=person_id, kind=data.kind,
@@ -300,7 +303,8 @@ class CollectionsController(Controller):
                     signer_id: FromPath[str],
                     person_id: NamedDependency[str], data: JSONBody[FieldInput],
                     use_cases: NamedDependency[UseCases]) -> None:
-        """Place a signer's box on a page (by default: stacked at the bottom of the last page)."""
+        """Place a signer's box on a page (by default: in the document's blank room, or on the
+        signature page Seing appended when that room cannot hold every signer's box)."""
         use_cases.place_signature_field(context=request_context(request),
                                         collection_id=collection_id, by_person_id=person_id,
                                         document_id=document_id, signer_id=signer_id, page=data.page, x=data.x,

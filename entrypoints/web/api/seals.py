@@ -167,7 +167,8 @@ class SealsController(Controller):
         """Seal one or more PDF ``files`` (``multipart/form-data``) with the cabinet's seal: PAdES B-LT,
         then a document timestamp (B-LTA); the answer links each sealed PDF and the evidence file.
         Optional fields ``stamp_page`` (``last``, default, or ``first``) and ``stamp_corner``
-        (``bottom_right``, default, ``bottom_left``, ``top_right``, ``top_left``): where the visible
+        (``blank_room``, default: right-aligned where the page is blank, bottom right when it has no
+        room; ``bottom_right``, ``bottom_left``, ``top_right``, ``top_left``): where the visible
         stamp goes."""
         files = _checked_files(request, use_cases, data)
         if isinstance(files, Response):

@@ -58,6 +58,7 @@ __all__ = ["ceremony_router"]
 PAGE_WIDTH_PX = 900
 MAX_REASON = 1000
 ACCEPT_REQUIRED = N_("Cochez « J’ai lu et j’accepte » pour recevoir votre code.")
+ACCEPT_REQUIRED_CONSENT = N_("Cochez « J’ai lu et j’accepte » pour autoriser la signature chez votre prestataire.")
 CODE_REQUIRED = N_("Saisissez le code à 6 chiffres reçu.")
 REASON_REQUIRED = N_("Indiquez la raison de votre refus (1000 caractères au plus).")
 CONFIRM_REFUSAL = N_("Cochez la case pour confirmer votre refus.")
@@ -65,6 +66,11 @@ LEVEL_LABELS = {1: N_("Niveau 1 : signature simple"), 2: N_("Niveau 2 : signat
                 3: N_("Niveau 3 : avancée, certificat qualifié")}
 SESSION_IDENTITY = "signer_identity"  # {signer_id: {"phone_url", "browser_url", "session_ref"}}
 SESSION_SIGNER_RETURN = "signer_return"  # {session_ref: token}: where the browser capture ends
+SESSION_CONSENT_RETURN = "consent_return"  # {state: token}: whose page the provider's redirect ends on
+CONSENT_DONE = N_("Votre signature est enregistrée")
+CONSENT_DONE_TEXT = N_("Votre prestataire de signature qualifiée a signé les documents que vous avez autorisés. "
+                       "Vous pouvez fermer cette page.")
+CONSENT_FAILED = N_("La signature n’a pas été faite")
 
 # Why a link no longer works, in the words of the page (reason → title, explanation).
 DEAD_LINK_TEXTS: dict[str, tuple[str, str]] = {
@@ -100,7 +106,7 @@ def _reason(error: InvitationLinkUnusable) -> str:
 def _view_or_dead(use_cases: UseCases, request: Request, token: str) -> Any:
     """The ceremony as it stands, or a Response explaining why the link is dead."""
     try:
-        return use_cases.ceremony_status(token=token)
+        return use_cases.ceremony_status(token=token, code_sender=True)
     except InvitationLinkUnusable as exc:
         return _dead_page(request, _reason(exc))
 
@@ -132,7 +138,10 @@ def _steps_page(request: Request, view: Any, token: str, *, status: int = 200, *
 
 
 def _code_page(request: Request, view: Any, token: str, *, status: int = 200, **context: Any) -> Response:
-    return render(request, "ceremony/code.html", status=status, view=view, token=token, **context)
+    # The view says whether the QTSP sends the code (its own OTP): also after a refusal, or a reload.
+    provider_code = bool(context.pop("provider_code", False)) or view.code_channel == "qtsp"
+    return render(request, "ceremony/code.html", status=status, view=view, token=token,
+                  provider_code=provider_code, **context)
 
 
 def _step_error(request: Request, use_cases: UseCases, token: str, exc: DomainError) -> Response:
@@ -291,6 +300,73 @@ def sign(request: Request, token: FromPath[str], data: FormData, use_cases: Name
                           _base(token), refused=refused)
 
 
+# -- consent at the QTSP (oauth2code): no code, the signer authorises on the provider's page ---------------
+
+
+def consent_redirect_uri(request: Request) -> str:
+    """Where the provider sends the signer back: one absolute URI for every signer, as providers
+    register it; the state says whose consent it is."""
+    base = request.app.state.container.settings().resolved_public_url.rstrip("/")
+    return f"{base}/signature/consentement"
+
+
+@post("/signature/{token:str}/consentement", name="signer_start_consent", sync_to_thread=True)
+def start_consent(request: Request, token: FromPath[str], data: FormData,
+                  use_cases: NamedDependency[UseCases]) -> Response:
+    """« Autoriser chez mon prestataire »: the documents prepared, the signer sent to the provider."""
+    if not checked(data, "accepte"):
+        view = _view_or_dead(use_cases, request, token)
+        if isinstance(view, Response):
+            return view
+        return _steps_page(request, view, token, status=400, errors={"accepte": ACCEPT_REQUIRED_CONSENT})
+
+    def start() -> str:
+        started = use_cases.start_remote_consent(token=token, redirect_uri=consent_redirect_uri(request),
+                                                 context=request_context(request))
+        # The way back to this signer's page after the provider's redirect (which names no link).
+        returns = dict(_session(request).get(SESSION_CONSENT_RETURN) or {})
+        returns[started.state] = token
+        request.session[SESSION_CONSENT_RETURN] = returns
+        return str(started.url)
+
+    def refused(exc: DomainError) -> Response:
+        if isinstance(exc, IdentityCheckRequired):
+            return see_other(f"{_base(token)}/identite")
+        return _step_error(request, use_cases, token, exc)
+
+    return redirect_after(request, start, lambda url: url, refused=refused)
+
+
+@get("/signature/consentement", name="signer_consent_back", sync_to_thread=True)
+def consent_back(request: Request, use_cases: NamedDependency[UseCases]) -> Response:
+    """The provider's redirect (OAuth 2.0: ``state`` and ``code``, or ``error``): the signature is
+    made now, then the signer's page; a refusal shows the steps again, saying why in French. A
+    browser that did not start the consent (the API's client) gets the outcome on a page of its
+    own. (``state`` is read from the query by hand: Litestar reserves the name.)"""
+    query = request.query_params
+    state, code, error = query.get("state") or "", query.get("code"), query.get("error")
+    token = (_session(request).get(SESSION_CONSENT_RETURN) or {}).get(state)
+
+    def finish() -> Any:
+        return use_cases.finish_remote_consent(state=state, code=code or None, error=error or None, token=token,
+                                               redirect_uri=consent_redirect_uri(request),
+                                               context=request_context(request))
+
+    if token is not None:
+        def refused(exc: DomainError) -> Response:
+            if isinstance(exc, SignatureBeingFinalised):
+                return see_other(_base(token))
+            return _step_error(request, use_cases, token, exc)
+
+        return redirect_after(request, finish, _base(token), refused=refused)
+    try:
+        finish()
+    except DomainError as exc:
+        return render(request, "ceremony/dead.html", status=describe(exc).status, title=CONSENT_FAILED,
+                      text=error_text(request, exc))
+    return render(request, "ceremony/dead.html", title=CONSENT_DONE, text=CONSENT_DONE_TEXT)
+
+
 # -- refusal ------------------------------------------------------------------------------------------------
 
 
@@ -428,6 +504,7 @@ def _session(request: Request) -> dict[str, Any]:
 
 
 ceremony_router = Router(path="/", route_handlers=[
-    ceremony_page, page_image, document_pdf, request_code, code_page, sign, refusal_page, refuse,
+    ceremony_page, page_image, document_pdf, request_code, code_page, sign, start_consent, consent_back,
+    refusal_page, refuse,
     identity_page, identity_start, identity_simulator,
 ], include_in_schema=False)

@@ -31,8 +31,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, RawBody
 from litestar.response import Template
 
-from domain.model.errors import CaNotInitialised
-from domain.model.pki import CaName, CertificatePolicy
+from domain.model.errors import CaNotInitialised, CertificateNotFound
+from domain.model.pki import CaName, CertificateKind, CertificatePolicy
 from entrypoints.composition.use_cases import UseCases
 from entrypoints.web.errors import describe
 from entrypoints.web.i18n import N_, request_locale, translations
@@ -236,11 +236,29 @@ def ca_certificate(request: Request, filename: FromPath[str]) -> Response:
 
 @get("/pki/crl/{filename:str}", name="pki_crl", sync_to_thread=True)
 def crl(request: Request, filename: FromPath[str]) -> Response:
-    name = _ca_name(filename, ".crl")
+    if filename.startswith("tsa-"):
+        # One TSA certificate's own CRL (tsa-<serial>.crl, the address the certificate names).
+        stem, content = filename.removesuffix(".crl"), _tsa_crl(request, filename)
+    else:
+        name = _ca_name(filename, ".crl")
+        stem, content = name.value, _ca(request).crl(name)
     # Short cache: a revocation must reach relying parties fast (the CRL is republished at once).
-    return Response(content=_ca(request).crl(name), media_type=CRL_MEDIA_TYPE,
+    return Response(content=content, media_type=CRL_MEDIA_TYPE,
                     headers={"Cache-Control": "public, max-age=60",
-                             "Content-Disposition": f'inline; filename="{name.value}.crl"'})
+                             "Content-Disposition": f'inline; filename="{stem}.crl"'})
+
+
+def _tsa_crl(request: Request, filename: str) -> bytes:
+    serial = filename.removeprefix("tsa-").removesuffix(".crl")
+    if not filename.endswith(".crl") or not serial or any(c not in "0123456789abcdef" for c in serial):
+        raise NotFoundException()
+    ca = _ca(request)
+    try:
+        if ca.certificate(serial).kind is not CertificateKind.TSA:
+            raise NotFoundException()
+    except CertificateNotFound:
+        raise NotFoundException() from None
+    return ca.crl_for(serial)
 
 
 # OCSP (RFC 6960) -------------------------------------------------------------------------

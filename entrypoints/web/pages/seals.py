@@ -41,7 +41,8 @@ PROFILE_LABELS = {SealProfile.ADVANCED.value: N_("Cachet avancé (politique LCP)
                   SealProfile.QUALIFIED.value: N_("Cachet sur le profil qualifié (QCP-l, QcType eseal)")}
 # Where the seal's visible stamp goes (the form's choices; the first of each is the default).
 STAMP_PAGES = {StampPage.LAST.value: N_("Dernière page"), StampPage.FIRST.value: N_("Première page")}
-STAMP_CORNERS = {StampCorner.BOTTOM_RIGHT.value: N_("En bas à droite"),
+STAMP_CORNERS = {StampCorner.BLANK_ROOM.value: N_("Dans un espace libre (à défaut en bas à droite)"),
+                 StampCorner.BOTTOM_RIGHT.value: N_("En bas à droite"),
                  StampCorner.BOTTOM_LEFT.value: N_("En bas à gauche"),
                  StampCorner.TOP_RIGHT.value: N_("En haut à droite"), StampCorner.TOP_LEFT.value: N_("En haut à gauche")}
 STATE_LABELS = {"pending": N_("En attente de l’expert-comptable"), "issued": N_("Émis"),
@@ -134,9 +135,11 @@ def seal_documents(request: Request, data: MultipartData, viewer: NamedDependenc
                    use_cases: NamedDependency[UseCases]) -> Response:
     cabinet_id = _cabinet_id(viewer)
     files = _uploads(data)
+    # The stamp's page and position chosen stay chosen when the files are refused.
+    chosen = {"page_cachet": form_value(data, "page_cachet"), "position_cachet": form_value(data, "position_cachet")}
     if not files:
         return _page(request, viewer, use_cases, "seals/seal_documents.html", status=400,
-                     errors={"fichiers": NO_FILE})
+                     errors={"fichiers": NO_FILE}, values=chosen)
     uploads = [SealUpload(name=upload.filename or "document.pdf", content=upload_content(upload)) for upload in files]
     try:
         stamp = SealStamp.parse(form_value(data, "page_cachet"), form_value(data, "position_cachet"))
@@ -144,7 +147,7 @@ def seal_documents(request: Request, data: MultipartData, viewer: NamedDependenc
                                            via="web", stamp=stamp, context=request_context(request))
     except DomainError as exc:
         return _page(request, viewer, use_cases, "seals/seal_documents.html", status=_status(exc),
-                     errors={"fichiers": error_text(request, exc)})
+                     errors={"fichiers": error_text(request, exc)}, values=chosen)
     flash(request, N_("Documents scellés avec le cachet du cabinet."))
     return see_other(f"{PAGE}/scellements/{sealing.id}")
 

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from domain.model.collection import CollectionStatus, InvitationMode, ReminderPolicy
+from domain.model.collection import CollectionStatus, EventKind, InvitationMode, ReminderPolicy
 from domain.model.document import FIELD_HEIGHT, FIELD_MARGIN, FIELD_WIDTH, MIN_FIELD_SIZE
 from domain.model.errors import DomainError, NoSigner
 from domain.model.signer import SignerKind
@@ -367,7 +367,22 @@ def add_signer(request: Request, collection_id: FromPath[str], data: FormData, v
         return _signers_page(request, viewer, use_cases, load_details(use_cases, viewer, collection_id),
                              status=422, values=values, errors=errors, open_form=kind.value)
     flash(request, N_("Signataire ajouté."))
+    for name in _signature_pages_just_added(load_details(use_cases, viewer, collection_id).timeline):
+        # The boxes moved to a new last page: said now, not discovered at the placement step.
+        flash(request, N_("L’espace libre de «\u00a0%(name)s\u00a0» ne suffit plus pour tous les signataires\u00a0: "
+                          "une page de signatures y a été ajoutée, où sont placés tous les cadres par défaut."),
+              category="warning", name=name)
     return see_other(f"/collectes/{collection_id}/signataires#signataires")
+
+
+def _signature_pages_just_added(timeline: Any) -> list[str]:
+    """The documents given a signature page by the signer just added: the timeline's last entries."""
+    names = []
+    for entry in reversed(timeline):
+        if entry.kind is not EventKind.SIGNATURE_PAGE_ADDED:
+            break
+        names.append(entry.detail.get("name", ""))
+    return names[::-1]
 
 
 # -- step 5: placement des signatures ---------------------------------------------------------------------------
