@@ -178,10 +178,9 @@ def three_signers(ceremony: Ceremony) -> list[dict]:
     ]
 
 
-def pdfsig_reports(path: Path, root_der: bytes, nss_dir: Path) -> list[str]:
-    """pdfsig's text, one block per signature (it exits 0 even when a signature is invalid)."""
+def nss_db_for(root_der: bytes, nss_dir: Path) -> Path:
+    """The NSS database under ``nss_dir`` that trusts ``root_der`` (made on first use)."""
     certutil = require_tool("certutil")
-    tool = require_tool("pdfsig")
     # One NSS database per root: a folder shared by tests (a module's, a worker's) must never
     # answer with the trust of an earlier CA when a fixture was rebuilt with a new one.
     nss_dir = nss_dir / hashlib.sha256(root_der).hexdigest()[:16]
@@ -191,6 +190,13 @@ def pdfsig_reports(path: Path, root_der: bytes, nss_dir: Path) -> list[str]:
         (nss_dir / "root.der").write_bytes(root_der)
         subprocess.run([certutil, "-A", "-n", "Seing Root", "-t", "CT,C,C", "-i", str(nss_dir / "root.der"),
                         "-d", f"sql:{nss_dir}"], check=True)
+    return nss_dir
+
+
+def pdfsig_reports(path: Path, root_der: bytes, nss_dir: Path) -> list[str]:
+    """pdfsig's text, one block per signature (it exits 0 even when a signature is invalid)."""
+    tool = require_tool("pdfsig")
+    nss_dir = nss_db_for(root_der, nss_dir)
     result = subprocess.run([tool, "-nssdir", f"sql:{nss_dir}", str(path)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr

@@ -19,11 +19,12 @@ from domain.model.collection import CollectionStatus
 from domain.model.document import SIGNATURE_PAGE_HEADER
 from domain.model.pki import CertificatePolicy
 from domain.model.signer import SignatureLevel, SignerKind
-from tests.ceremony.harness import Ceremony, pdfsig_reports
+from tests.ceremony.harness import Ceremony, nss_db_for, pdfsig_reports, require_tool
 from tests.ceremony.test_third_party_pdfs import _pyhanko_statuses
 from tests.conftest import require_service
 from tests.intake import corpus
 from tests.signing.pki_server import PkiHttpServer
+from tests.signing.poppler import REPEATED_CERTIFICATE_SYMPTOM, TRUSTED, certificate_verdicts, nss_chain_reports
 
 SIGNERS = ["claire@exemple.fr", "marc@exemple.fr"]
 OWNER_EMAIL = "jessica@poussart.fr"  # the harness's owner
@@ -205,13 +206,19 @@ def test_more_signers_than_blank_room_get_a_signature_page_and_the_signed_file_v
     statuses = _pyhanko_statuses(signed, world.root_der())
     for signer in collection.signers:
         assert statuses["Signature_" + signer.id].bottom_line, signer.id
-    path = tmp_path_factory.mktemp("pdfsig-room") / "four-signers.pdf"
+    work = tmp_path_factory.mktemp("pdfsig-room")
+    path = work / "four-signers.pdf"
     path.write_bytes(signed)
-    reports = pdfsig_reports(path, world.root_der(), tmp_path_factory.getbasetemp() / "nss-room")
+    nss_root = tmp_path_factory.getbasetemp() / "nss-room"
+    reports = pdfsig_reports(path, world.root_der(), nss_root)
     for signer in collection.signers:
         (text,) = [r for r in reports if f"Signature Field Name: Signature_{signer.id}" in r]
         assert "Signature is Valid" in text, text
-    # The four share the platform's level-1 certificate: here pdfsig (NSS) trusts it for the first
-    # and says « Unknown issue with Certificate » for the later ones (its OCSP check of one
-    # certificate at several times; not explained yet); pyHanko above validates each chain.
-    assert "Certificate is Trusted" in reports[0], reports[0]
+    # The four share the platform's level-1 certificate. NSS, asked once per signature with an
+    # OCSP answer required, trusts each; pdfsig 22.12 trusts it for the first signature and, by
+    # poppler's use of freed memory, says « Unknown issue with Certificate » for every other one
+    # (tests/signing/poppler.py, ARCHITECTURE.md "pdfsig and a repeated certificate").
+    for text in nss_chain_reports(signed, nss_db_for(world.root_der(), nss_root), work, require_tool("vfychain")):
+        assert text.startswith("Chain is good!"), text
+    verdicts = certificate_verdicts(reports)
+    assert verdicts[0] == TRUSTED and set(verdicts) <= {TRUSTED, REPEATED_CERTIFICATE_SYMPTOM}, verdicts
