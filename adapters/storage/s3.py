@@ -26,6 +26,8 @@ import hashlib
 import io
 import re
 import secrets
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 import boto3
@@ -36,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, DocumentStoreUnavailable, InvalidValue, NotFound
+from ports.documents import lend_by_copy, put_file_by_copy
 from ports.providers import ProviderConfig
 
 __all__ = ["S3DocumentStore", "factory"]
@@ -142,6 +145,12 @@ class S3DocumentStore:
             return ref
         finally:
             self._client.delete_object(Bucket=self.bucket, Key=incoming)
+
+    def put_file(self, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+        return put_file_by_copy(self, path, ref)
+
+    def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:
+        return lend_by_copy(self, sha256, directory)
 
     def open(self, sha256: str) -> BinaryIO:
         key = self.key(sha256)
