@@ -18,7 +18,10 @@ from __future__ import annotations
 import builtins
 import importlib
 import multiprocessing
+import os
+import select
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -35,9 +38,44 @@ __all__ = ["ProcessPoolPdfSigning"]
 _worker_signing: Any = None
 
 
-def _start_worker(factory: Callable[[], PdfSigning]) -> None:
+def _start_worker(factory: Callable[[], PdfSigning], owner: int) -> None:
     global _worker_signing
+    _exit_with(owner)
     _worker_signing = factory()
+
+
+def _exit_with(owner: int) -> None:
+    """End this worker when the process that owns the pool ends, however it ends.
+
+    A pool shut down by its owner stops its workers, but an owner killed by SIGKILL (or the
+    OOM killer) cannot: its workers wait on their task queue, whose write end each holds
+    itself, so they never see an end of file; they and the fork server (kept alive by its
+    children) stay for good, each with pyHanko loaded, one set per killed web or job process.
+    """
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(owner)
+        except ProcessLookupError:
+            os._exit(0)  # gone already
+        except OSError:  # no pidfd (old kernel): ask every second
+            while _alive(owner):
+                time.sleep(1)
+            os._exit(0)
+        select.select([handle], [], [])  # readable once the owner has exited
+        os._exit(0)
+
+    threading.Thread(target=watch, name="seing-signing-owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _call_in_worker(method: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -89,7 +127,8 @@ class ProcessPoolPdfSigning(StoredDocumentOperations):
                 # forkserver: forking a threaded web server would copy its locks in unknown states.
                 self._executor = ProcessPoolExecutor(max_workers=self._workers,
                                                      mp_context=multiprocessing.get_context(self._start_method),
-                                                     initializer=_start_worker, initargs=(self._factory,))
+                                                     initializer=_start_worker,
+                                                     initargs=(self._factory, os.getpid()))
             return self._executor
 
     def _call(self, method: str, *args: Any) -> Any:

@@ -79,11 +79,27 @@ class _CsrfUnlessApiKey(CSRFMiddleware):
     A cross-site page cannot set that header either without a CORS preflight we never grant.
     """
 
+    def __init__(self, app: Any, config: CSRFConfig) -> None:
+        super().__init__(app, config)
+        # The attributes of the cookie Litestar would write (http.cookies' order), written once:
+        # Litestar builds them through http.cookies and dataclasses.asdict for every response
+        # to a visitor without the cookie yet, as every first view of a signer's page is.
+        attributes = [f"Domain={config.cookie_domain}" if config.cookie_domain else "",
+                      "HttpOnly" if config.cookie_httponly else "", f"Path={config.cookie_path}",
+                      f"SameSite={config.cookie_samesite}" if config.cookie_samesite else "",
+                      "Secure" if config.cookie_secure else ""]
+        self._cookie_suffix = "; ".join(a for a in attributes if a)
+
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and _carries_api_key(scope):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def _set_cookie_if_needed(self, message: Any, token: str) -> None:
+        # The token is hex digits: nothing in it needs quoting.
+        message.setdefault("headers", []).append(
+            (b"set-cookie", f"{self.config.cookie_name}={token}; {self._cookie_suffix}".encode("latin-1")))
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -159,27 +175,32 @@ _CSP = (
 
 
 def _security_headers(https: bool):  # noqa: ANN202 - a Litestar before_send hook
+    defaults = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        # Reset and invitation links carry secrets in the path: never leak them as Referer.
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": _CSP,
+        "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if https:
+        defaults["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    # Encoded once: every response of every page passes here.
+    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in defaults.items()]
+    no_store = (b"cache-control", b"no-store")
+
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        defaults = {
-            "X-Content-Type-Options": "nosniff",
-            "X-Frame-Options": "DENY",
-            # Reset and invitation links carry secrets in the path: never leak them as Referer.
-            "Referrer-Policy": "no-referrer",
-            "Content-Security-Policy": _CSP,
-            "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
-            "Cross-Origin-Opener-Policy": "same-origin",
-        }
-        if https:
-            defaults["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        for name, value in defaults.items():
-            if headers.get(name) is None:
-                headers[name] = value
-        if scope.get("path", "").startswith("/static/") is False and headers.get("Cache-Control") is None:
+        headers = message.setdefault("headers", [])
+        if not isinstance(headers, list):
+            headers = message["headers"] = list(headers)
+        present = {bytes(name).lower() for name, _value in headers}
+        headers.extend(header for header in encoded if header[0] not in present)
+        if not scope.get("path", "").startswith("/static/") and no_store[0] not in present:
             # Pages show personal data: keep them out of shared caches.
-            headers["Cache-Control"] = "no-store"
+            headers.append(no_store)
 
     return add_headers
 
@@ -277,9 +298,10 @@ def _usable_text(name: str, value: str) -> bool:
     return name in _NAMES_WITH_SPACES or not any(ch.isspace() for ch in value)
 
 
-def _check_request_edges(request: Request) -> None:
+async def _check_request_edges(request: Request) -> None:
     """Before every handler (the one ``before_request`` hook: a router or handler that set its
-    own would replace it, so none does).
+    own would replace it, so none does). A coroutine although it awaits nothing: Litestar runs
+    a plain function hook in a worker thread, a hop that cost every request more than the checks.
 
     A blank, control-character or absurd path parameter is a 404 here, the same for every
     route, rather than a value reaching a repository (Pony refuses a blank key with a

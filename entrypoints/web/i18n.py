@@ -9,6 +9,7 @@ person's preference copied at login), French otherwise.
 from __future__ import annotations
 
 import gettext as _gettext
+from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from jinja2 import pass_context
+from jinja2 import Template, pass_eval_context
 from markupsafe import Markup, escape
 
 from entrypoints import french
@@ -103,48 +104,82 @@ def format_day(value: datetime | None, locale: str) -> str:
 
 
 # Jinja side ------------------------------------------------------------------------------
-# jinja2.ext.i18n (newstyle) calls these through ``context.call``, so they receive the
-# template context and read the locale of the request being rendered: one Environment
-# serves every language without thread-local state.
+# The locale of a render is the one of the request in its context, read once when the
+# rendering starts (``LocalisedTemplate.render``) and kept in a context variable for the
+# callables below. They take no template context: Jinja gives a context function called
+# inside a block or loop that set a variable a fresh copy of the whole context at each call
+# (``Context.derived``), which made the translations a third of the signer page's rendering.
+# The variable belongs to the rendering task or thread: one Environment serves every language.
+
+_RENDER_LOCALE: ContextVar[str] = ContextVar("seing_render_locale", default=DEFAULT_LOCALE)
 
 
-def _context_locale(context: Any) -> str:
-    return request_locale(context.get("request"))
+class LocalisedTemplate(Template):
+    """A template that renders in the locale of the ``request`` its context holds (French without one)."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        context = dict(*args, **kwargs)
+        token = _RENDER_LOCALE.set(request_locale(context.get("request")))
+        try:
+            return super().render(context)
+        finally:
+            _RENDER_LOCALE.reset(token)
 
 
-@pass_context
-def _jinja_gettext(context: Any, message: str) -> str:
-    return translations(_context_locale(context)).gettext(message)
+def _render_locale() -> str:
+    return _RENDER_LOCALE.get()
 
 
-@pass_context
-def _jinja_ngettext(context: Any, singular: str, plural: str, n: int) -> str:
-    return translations(_context_locale(context)).ngettext(singular, plural, n)
+def _formatted(eval_ctx: Any, text: str, variables: dict[str, Any]) -> str:
+    """What jinja2.ext.i18n's newstyle gettext does with a translation: safe markup when the
+    template escapes, then always formatted (``%%`` is a percent sign), the values escaped."""
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
-@pass_context
-def _jinja_pgettext(context: Any, ctx: str, message: str) -> str:
-    return translations(_context_locale(context)).pgettext(ctx, message)
+@lru_cache(maxsize=4096)
+def _safe_text(locale: str, message: str) -> Markup:
+    """A message without values, as an escaping template shows it: the same at every render."""
+    return Markup(translations(locale).gettext(message)) % {}
 
 
-@pass_context
-def _jinja_npgettext(context: Any, ctx: str, singular: str, plural: str, n: int) -> str:
-    return translations(_context_locale(context)).npgettext(ctx, singular, plural, n)
+@pass_eval_context
+def _jinja_gettext(eval_ctx: Any, message: str, **variables: Any) -> str:
+    if not variables and eval_ctx.autoescape:
+        return _safe_text(_render_locale(), message)
+    return _formatted(eval_ctx, translations(_render_locale()).gettext(message), variables)
 
 
-@pass_context
-def _jinja_locale(context: Any) -> str:
-    return _context_locale(context)
+@pass_eval_context
+def _jinja_ngettext(eval_ctx: Any, singular: str, plural: str, n: int, **variables: Any) -> str:
+    variables.setdefault("num", n)
+    return _formatted(eval_ctx, translations(_render_locale()).ngettext(singular, plural, n), variables)
 
 
-@pass_context
-def _jinja_moment(context: Any, value: datetime | None) -> str:
-    return format_moment(value, _context_locale(context))
+@pass_eval_context
+def _jinja_pgettext(eval_ctx: Any, ctx: str, message: str, **variables: Any) -> str:
+    variables.setdefault("context", ctx)
+    return _formatted(eval_ctx, translations(_render_locale()).pgettext(ctx, message), variables)
 
 
-@pass_context
-def _jinja_on_moment(context: Any, value: datetime | None) -> str:
-    return format_on_moment(value, _context_locale(context))
+@pass_eval_context
+def _jinja_npgettext(eval_ctx: Any, ctx: str, singular: str, plural: str, n: int, **variables: Any) -> str:
+    variables.setdefault("context", ctx)
+    variables.setdefault("num", n)
+    return _formatted(eval_ctx, translations(_render_locale()).npgettext(ctx, singular, plural, n), variables)
+
+
+def _jinja_locale() -> str:
+    return _render_locale()
+
+
+def _jinja_moment(value: datetime | None) -> str:
+    return format_moment(value, _render_locale())
+
+
+def _jinja_on_moment(value: datetime | None) -> str:
+    return format_on_moment(value, _render_locale())
 
 
 def _jinja_de(name: str) -> str:
@@ -152,18 +187,16 @@ def _jinja_de(name: str) -> str:
     return french.preposition(name)
 
 
-@pass_context
-def _jinja_signed_count(context: Any, signed: int, total: int) -> str:
-    if _context_locale(context) == "fr":
+def _jinja_signed_count(signed: int, total: int) -> str:
+    if _render_locale() == "fr":
         return french.signed_count(signed, total)
-    return translations(_context_locale(context)).gettext("%(signed)s sur %(total)s signés") % {
+    return translations(_render_locale()).gettext("%(signed)s sur %(total)s signés") % {
         "signed": signed, "total": total}
 
 
-@pass_context
-def _jinja_distinguished_name(context: Any, text: str | None) -> str:
+def _jinja_distinguished_name(text: str | None) -> str:
     """A certificate's subject or issuer with French attribute names (as asn1crypto writes them in English)."""
-    return french.distinguished_name(text) if _context_locale(context) == "fr" else str(text or "")
+    return french.distinguished_name(text) if _render_locale() == "fr" else str(text or "")
 
 
 def multiline(text: str | None) -> Markup:
@@ -172,29 +205,27 @@ def multiline(text: str | None) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in lines)
 
 
-@pass_context
-def _jinja_day(context: Any, value: datetime | None) -> str:
-    return format_day(value, _context_locale(context))
+def _jinja_day(value: datetime | None) -> str:
+    return format_day(value, _render_locale())
 
 
-@pass_context
-def _jinja_translate(context: Any, message: str | None, params: dict[str, Any] | None = None) -> str:
+def _jinja_translate(message: str | None, params: dict[str, Any] | None = None) -> str:
     """Translate a message computed in Python (an error's French text) at render time."""
     if not message:
         return ""
-    text = translations(_context_locale(context)).gettext(message)
+    text = translations(_render_locale()).gettext(message)
     return text % params if params else text
 
 
 def install(env: Any) -> None:
     """Give a Jinja environment (with ``jinja2.ext.i18n``) our per-request gettext."""
-    env.install_gettext_callables(
-        gettext=_jinja_gettext,
-        ngettext=_jinja_ngettext,
-        newstyle=True,
-        pgettext=_jinja_pgettext,
-        npgettext=_jinja_npgettext,
-    )
+    # The extension's {% trans %} compiles to gettext(...) calls that format themselves
+    # (newstyle); its wrappers of these callables, and its ``_``, would take the template
+    # context again: ours replace them.
+    env.newstyle_gettext = True
+    env.globals.update(_=_jinja_gettext, gettext=_jinja_gettext, ngettext=_jinja_ngettext,
+                       pgettext=_jinja_pgettext, npgettext=_jinja_npgettext)
+    env.template_class = LocalisedTemplate
     env.globals["current_locale"] = _jinja_locale
     env.filters["moment"] = _jinja_moment
     env.filters["day"] = _jinja_day

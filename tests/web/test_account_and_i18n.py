@@ -150,3 +150,27 @@ def test_dev_outbox_does_not_exist_outside_dev_mode(tmp_path):
         response = client.get("/dev/outbox")
     assert response.status_code == 404
     assert "Page introuvable" in response.text
+
+
+def test_each_render_speaks_its_requests_language_inside_blocks_and_loops_that_set_variables():
+    # The translation callables read the locale of the render (not the template context):
+    # one environment, two requests in two languages, then a render without a request.
+    from entrypoints.web.app import _template_engine
+
+    env = _template_engine().engine
+    template = env.from_string(
+        '{% set who = "Anne" %}{% for n in [1, 2] %}{% set page = n %}{{ _("Refuser") }}|'
+        '{{ ngettext("%(num)d page", "%(num)d pages", page) }}|{{ _("Bonjour %(name)s", name=who ~ "<b>") }}|'
+        '{{ current_locale() }};{% endfor %}')
+
+    def request(locale):
+        return type("Request", (), {"session": {"locale": locale}})()
+
+    english = template.render(request=request("en"))
+    french = template.render(request=request("fr"))
+    # "Bonjour %(name)s" is no message of the catalogue: shown as written, its value escaped.
+    assert english == ("Refuse|1 page|Bonjour Anne&lt;b&gt;|en;"
+                       "Refuse|2 pages|Bonjour Anne&lt;b&gt;|en;")
+    assert french == ("Refuser|1 page|Bonjour Anne&lt;b&gt;|fr;"
+                      "Refuser|2 pages|Bonjour Anne&lt;b&gt;|fr;")
+    assert template.render().endswith("|fr;")  # no request: French, nothing left from the English render
