@@ -39,19 +39,23 @@ def store_result(store: DocumentStore, out: Path, source: Path, sha256: str) -> 
     the source nor the result is hashed twice. A result that does not begin with them (a
     damaged source, or an operation that rewrote the file) has the source checked on its own:
     DocumentCorrupted if the stored bytes are not what their name says."""
-    prefix = source.stat().st_size
-    digest, size, extends = hashlib.sha256(), 0, prefix == 0 and hashlib.sha256().hexdigest() == sha256
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    with open(out, "rb", buffering=0) as result:
-        while read := result.readinto(view[:min(_CHUNK, prefix - size)] if size < prefix else view):
-            digest.update(view[:read])
-            size += read
-            if size == prefix:
-                extends = digest.copy().hexdigest() == sha256
-    if not extends:
-        check_stored_file(source, sha256)
-    return store.put_file(out, DocumentRef(sha256=digest.hexdigest(), size=size))
+    def name_and_check() -> DocumentRef:
+        prefix = source.stat().st_size
+        digest, size, extends = hashlib.sha256(), 0, prefix == 0 and hashlib.sha256().hexdigest() == sha256
+        buffer = bytearray(_CHUNK)
+        view = memoryview(buffer)
+        with open(out, "rb", buffering=0) as result:
+            while read := result.readinto(view[:min(_CHUNK, prefix - size)] if size < prefix else view):
+                digest.update(view[:read])
+                size += read
+                if size == prefix:
+                    extends = digest.copy().hexdigest() == sha256
+        if not extends:
+            check_stored_file(source, sha256)
+        return DocumentRef(sha256=digest.hexdigest(), size=size)
+
+    # Called by the store, which may fsync the file meanwhile; it stores nothing if this raises.
+    return store.put_file(out, name_and_check)
 
 
 class StoredDocumentOperations:

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Protocol, runtime_checkable
+from typing import BinaryIO, Callable, Iterator, Protocol, runtime_checkable
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted
@@ -28,14 +28,16 @@ class DocumentStore(Protocol):
         """
         ...
 
-    def put_file(self, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
         """Store the content of the local file ``path`` and take the file over: when this returns
         or raises, ``path`` is gone (a store keeping documents as files on the same filesystem
         moves it into place rather than copying it). Same promises as ``put``.
 
         ``ref``: the file's SHA-256 and size if the caller has just computed them from this very
         file; a store that would otherwise read the file only to hash it may trust them (the
-        bytes are then not read at all), one that reads it anyway checks them (ValueError).
+        bytes are then not read at all), one that reads it anyway checks them (ValueError). It may
+        also be a function the store calls once to get them (the caller's own pass over the file),
+        so the store can do something else meanwhile (the disk store's fsync).
         """
         ...
 
@@ -83,10 +85,13 @@ def lend_by_copy(store: DocumentStore, sha256: str, directory: Path | None = Non
             pass
 
 
-def put_file_by_copy(store: DocumentStore, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+def put_file_by_copy(store: DocumentStore, path: Path,
+                     ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
     """``put_file`` for a store that cannot adopt a local file: ``put`` of its stream, which
     hashes it anyway, so a given ``ref`` is checked."""
     try:
+        if callable(ref):
+            ref = ref()
         with open(path, "rb") as stream:
             stored = store.put(stream)
     finally:

@@ -7,7 +7,7 @@ import io
 import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, NotFound
@@ -28,7 +28,7 @@ class InMemoryDocumentStore:
             self.blobs.setdefault(ref.sha256, data)
         return ref
 
-    def put_file(self, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
         return put_file_by_copy(self, path, ref)
 
     def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:

@@ -15,9 +15,10 @@ import io
 import os
 import re
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
@@ -66,21 +67,25 @@ class FilesystemDocumentStore:
             except FileNotFoundError:
                 pass
 
-    def put_file(self, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
         path = Path(path)
         try:
-            if ref is None:
-                ref = file_sha256(path)
-            elif path.stat().st_size != ref.size:
+            # The bytes must be on disk before the name is. The fsync (disk latency) runs while
+            # the reference is computed (CPU): both release the GIL.
+            syncing = threading.Thread(target=_fsync_file, args=(path,))
+            syncing.start()
+            try:
+                if ref is None:
+                    ref = file_sha256(path)
+                elif callable(ref):
+                    ref = ref()
+            finally:
+                syncing.join()
+            if path.stat().st_size != ref.size:
                 raise ValueError(f"{path} does not hold {ref.size} bytes")
             target = self._path(ref.sha256)
             if target.exists():
                 return ref
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)  # the bytes are on disk before the name is
-            finally:
-                os.close(fd)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._publish(path, target)
@@ -151,6 +156,14 @@ class FilesystemDocumentStore:
         except FileNotFoundError:
             return
         self._fsync_dir(path.parent)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def factory(config: ProviderConfig) -> FilesystemDocumentStore:

@@ -28,7 +28,7 @@ import re
 import secrets
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -146,7 +146,7 @@ class S3DocumentStore:
         finally:
             self._client.delete_object(Bucket=self.bucket, Key=incoming)
 
-    def put_file(self, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
         return put_file_by_copy(self, path, ref)
 
     def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:

@@ -182,3 +182,31 @@ class DocumentStoreContract:
             pass
         else:
             raise AssertionError("lending an absent document must raise NotFound")
+
+    def test_put_file_asks_a_reference_function_once_and_stores_nothing_if_it_fails(self) -> None:
+        store = self.make_adapter()
+        known = DocumentRef(sha256=hashlib.sha256(PDF).hexdigest(), size=len(PDF))
+        calls: list[int] = []
+
+        def computed() -> DocumentRef:
+            calls.append(1)
+            return known
+
+        def failing() -> DocumentRef:
+            raise RuntimeError("the caller's check failed")
+
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "signed.pdf"
+            path.write_bytes(PDF)
+            try:
+                store.put_file(path, failing)
+            except RuntimeError:
+                pass
+            else:
+                raise AssertionError("the function's failure must reach the caller")
+            assert not path.exists()
+            assert not store.exists(known.sha256)
+            path.write_bytes(PDF)
+            assert store.put_file(path, computed) == known
+            assert calls == [1]
+        assert store.read(known.sha256) == PDF

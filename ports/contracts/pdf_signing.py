@@ -16,7 +16,7 @@ import io
 import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import BinaryIO, Callable, Sequence
 
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
@@ -46,7 +46,7 @@ class ScratchStore:
         self.blobs.setdefault(ref.sha256, data)
         return ref
 
-    def put_file(self, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
         return put_file_by_copy(self, path, ref)
 
     def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:

@@ -15,7 +15,7 @@ import re
 import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
@@ -54,7 +54,7 @@ class FlatFolderDocumentStore:
             if os.path.exists(temporary):
                 os.unlink(temporary)
 
-    def put_file(self, path: Path, ref: DocumentRef | None = None) -> DocumentRef:
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
         return put_file_by_copy(self, path, ref)
 
     def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:
