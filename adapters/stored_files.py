@@ -1,9 +1,12 @@
-"""Work on a stored document through files: document store → temporary file → new file → store.
+"""Work on a stored document through files: document store → local file → new file → store.
 
 The one path every PDF operation of the product takes (signing, document timestamps, fields),
 so that neither the original nor the result is ever whole in memory: pyHanko needs a seekable
-file to read, the stores hand out streams (an S3 body is not seekable), and the result goes back
-to the store as a stream. Shared by every ``PdfSigning`` adapter (the real one, its process-pool
+local file to read, and the result goes back to the store as a file. Each pass over the bytes
+costs as much as the signature's own hashing, so there are as few as can be: the store lends
+the document (the stored file itself on disk, a copy only from S3 or memory), the result is
+hashed once (its name, and the check that it extends the stored bytes), and the store takes the
+finished file over (a rename on disk, no copy). Shared by every ``PdfSigning`` adapter (the real one, its process-pool
 wrapper): each implements the ``*_file`` operations, this mixin gives them the stored-document ones.
 """
 
@@ -13,33 +16,46 @@ import hashlib
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Sequence
 
 from attrs import evolve
 
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
-from domain.model.errors import DocumentCorrupted
-from ports.documents import DocumentStore
+from ports.documents import DocumentStore, check_stored_file
 from ports.pdf_signing import PreparedSignature, SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
-__all__ = ["StoredDocumentOperations", "scratch_copy"]
+__all__ = ["StoredDocumentOperations", "store_result"]
 
-_T = TypeVar("_T")
 _CHUNK = 1 << 20
 
 
-def scratch_copy(store: DocumentStore, sha256: str, path: Path) -> None:
-    """Copy the stored document to ``path``, checking its SHA-256 on the way as ``store.read`` does
-    (domain DocumentCorrupted if the bytes differ): a damaged or swapped file is never signed."""
-    digest = hashlib.sha256()
-    with store.open(sha256) as source, open(path, "wb") as target:
-        while chunk := source.read(_CHUNK):
-            digest.update(chunk)
-            target.write(chunk)
-    if digest.hexdigest() != sha256:
-        raise DocumentCorrupted("stored bytes do not match their SHA-256", sha256=sha256)
+def store_result(store: DocumentStore, out: Path, source: Path, sha256: str) -> DocumentRef:
+    """Put ``out``, made from ``source`` (the stored document ``sha256``), into the store, reading
+    it once: its SHA-256 names it, and the state of that hash after the source's length checks
+    that the result begins with the stored document's exact bytes (every operation here is an
+    incremental update). So the bytes signed are checked, not only the file lent, and neither
+    the source nor the result is hashed twice. A result that does not begin with them (a
+    damaged source, or an operation that rewrote the file) has the source checked on its own:
+    DocumentCorrupted if the stored bytes are not what their name says."""
+    def name_and_check() -> DocumentRef:
+        prefix = source.stat().st_size
+        digest, size, extends = hashlib.sha256(), 0, prefix == 0 and hashlib.sha256().hexdigest() == sha256
+        buffer = bytearray(_CHUNK)
+        view = memoryview(buffer)
+        with open(out, "rb", buffering=0) as result:
+            while read := result.readinto(view[:min(_CHUNK, prefix - size)] if size < prefix else view):
+                digest.update(view[:read])
+                size += read
+                if size == prefix:
+                    extends = digest.copy().hexdigest() == sha256
+        if not extends:
+            check_stored_file(source, sha256)
+        return DocumentRef(sha256=digest.hexdigest(), size=size)
+
+    # Called by the store, which may fsync the file meanwhile; it stores nothing if this raises.
+    return store.put_file(out, name_and_check)
 
 
 class StoredDocumentOperations:
@@ -86,34 +102,22 @@ class StoredDocumentOperations:
         with ExitStack() as stack:
             files = []
             for sha256, request in items:
-                directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-",
-                                                                                 dir=self.scratch_dir)))
-                source = directory / "in.pdf"
-                scratch_copy(store, sha256, source)
+                directory, source = self._lend_checked(stack, store, sha256)
                 files.append((source, directory / "out.pdf", request))
             self.sign_files_together(files, signer)
-            refs = []
-            for _source, out, _request in files:
-                with open(out, "rb") as result:
-                    refs.append(store.put(result))
-            return refs
+            return [store_result(store, out, source, sha256)
+                    for (sha256, _request), (source, out, _r) in zip(items, files, strict=True)]
 
     def prepare_documents(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]]
                           ) -> list[PreparedSignature]:
         with ExitStack() as stack:
             files = []
             for sha256, request in items:
-                directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-",
-                                                                                 dir=self.scratch_dir)))
-                source = directory / "in.pdf"
-                scratch_copy(store, sha256, source)
+                directory, source = self._lend_checked(stack, store, sha256)
                 files.append((source, directory / "prepared.pdf", request))
             prepared = self.prepare_files(files)
-            results = []
-            for (sha256, _request), (_source, out, _r), half in zip(items, files, prepared, strict=True):
-                with open(out, "rb") as result:
-                    results.append(evolve(half, base=sha256, prepared=store.put(result).sha256))
-            return results
+            return [evolve(half, base=sha256, prepared=store_result(store, out, source, sha256).sha256)
+                    for (sha256, _request), (source, out, _r), half in zip(items, files, prepared, strict=True)]
 
     def finish_documents(self, store: DocumentStore, items: Sequence[tuple[PreparedSignature, SignatureRequest]],
                          values: Sequence[bytes]) -> list[DocumentRef]:
@@ -122,17 +126,11 @@ class StoredDocumentOperations:
         with ExitStack() as stack:
             files = []
             for (prepared, request), value in zip(items, values, strict=True):
-                directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-",
-                                                                                 dir=self.scratch_dir)))
-                source = directory / "prepared.pdf"
-                scratch_copy(store, prepared.prepared, source)
+                directory, source = self._lend_checked(stack, store, prepared.prepared)
                 files.append((source, directory / "out.pdf", prepared, request, value))
             self.finish_files(files)
-            refs = []
-            for _source, out, *_rest in files:
-                with open(out, "rb") as result:
-                    refs.append(store.put(result))
-            return refs
+            return [store_result(store, out, source, prepared.prepared)
+                    for (source, out, prepared, *_rest) in files]
 
     def timestamp_document(self, store: DocumentStore, sha256: str) -> DocumentRef:
         return self._transform(store, sha256, self.timestamp_file)
@@ -145,20 +143,32 @@ class StoredDocumentOperations:
         return self._transform(store, sha256, lambda source, out: self.append_signature_page_file(source, out, page))
 
     def last_document_timestamp(self, store: DocumentStore, sha256: str) -> TimestampFacts | None:
-        return self._on_copy(store, sha256, lambda source, _work: self.last_document_timestamp_file(source))
+        with ExitStack() as stack:
+            _directory, source = self._lend_checked(stack, store, sha256)
+            return self.last_document_timestamp_file(source)
 
     def _transform(self, store: DocumentStore, sha256: str, work: Callable[[Path, Path], None]) -> DocumentRef:
-        def run(source: Path, directory: Path) -> DocumentRef:
+        """The lent file is not hashed before the work: ``store_result`` checks, in the pass that
+        names the result, that the result begins with the stored bytes, and nothing is stored
+        otherwise. A failure is checked for damaged bytes first (DocumentCorrupted)."""
+        with ExitStack() as stack:
+            directory = self._directory(stack)
+            source = stack.enter_context(store.lend(sha256, directory))
             out = directory / "out.pdf"
-            work(source, out)
-            with open(out, "rb") as result:
-                return store.put(result)
+            try:
+                work(source, out)
+            except Exception:
+                check_stored_file(source, sha256)
+                raise
+            return store_result(store, out, source, sha256)
 
-        return self._on_copy(store, sha256, run)
+    def _directory(self, stack: ExitStack) -> Path:
+        return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-", dir=self.scratch_dir)))
 
-    def _on_copy(self, store: DocumentStore, sha256: str, run: Callable[[Path, Path], _T]) -> _T:
-        with tempfile.TemporaryDirectory(prefix="seing-pdf-", dir=self.scratch_dir) as tmp:
-            directory = Path(tmp)
-            source = directory / "in.pdf"
-            scratch_copy(store, sha256, source)
-            return run(source, directory)
+    def _lend_checked(self, stack: ExitStack, store: DocumentStore, sha256: str) -> tuple[Path, Path]:
+        """A lent file checked before use: for operations whose work must not run on damaged
+        bytes (a remote key's authorisation is spent on what it signs) or that store nothing."""
+        directory = self._directory(stack)
+        source = stack.enter_context(store.lend(sha256, directory))
+        check_stored_file(source, sha256)
+        return directory, source

@@ -3,8 +3,9 @@
 Run: ``python -m bench.bench_signing [--keys ec-p256,rsa-3072] [--repeat 7] [--tiny]``.
 
 On the same generated PDFs (1 page; 20 pages ≈ 1 MB; 200 pages ≈ 10 MB) it measures, in one run:
-- the product's path, ``sign_document``: the document store (on disk, as by default) → a
-  temporary file (SHA-256 checked) → the signed file → the store, at B-B, B-T and B-LT;
+- the product's path, ``sign_document``: the document store (on disk, as by default) lends its
+  file → the signed file in a temporary folder → one pass hashing it (its name, and the check
+  that it extends the stored bytes) → the store takes it over (fsync, link), at B-B, B-T and B-LT;
 - its middle step alone, ``sign_file`` (file to file), at B-B;
 - the baselines: raw pyHanko with its default settings (``SimpleSigner`` loaded once,
   ``sign_pdf`` without ``bytes_reserved``) at B-B and B-T with the same key and TSA, and the

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
-from typing import BinaryIO
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import BinaryIO, Callable
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, NotFound
+from ports.documents import lend_by_copy, put_file_by_copy
 
 __all__ = ["InMemoryDocumentStore"]
 
@@ -24,6 +27,12 @@ class InMemoryDocumentStore:
         with self._lock:
             self.blobs.setdefault(ref.sha256, data)
         return ref
+
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
+        return put_file_by_copy(self, path, ref)
+
+    def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:
+        return lend_by_copy(self, sha256, directory)
 
     def open(self, sha256: str) -> BinaryIO:
         return io.BytesIO(self._get(sha256))

@@ -2,21 +2,27 @@
 
 ``<root>/ab/cd/abcd…`` keeps directories small. A write goes to a temporary file in the target
 directory, is fsynced, then hard-linked into place: ``link`` fails if the name exists, so a stored
-file is never overwritten, and readers never see a half-written one.
+file is never overwritten, and readers never see a half-written one. A finished local file on the
+same filesystem (``put_file``: a signed PDF in the scratch folder) is linked into place the same
+way, never copied; ``lend`` hands out the stored file's own path.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
 import re
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable, Iterator
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
+from ports.documents import file_sha256
 from ports.providers import ProviderConfig
 
 __all__ = ["FilesystemDocumentStore", "factory"]
@@ -61,12 +67,55 @@ class FilesystemDocumentStore:
             except FileNotFoundError:
                 pass
 
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
+        path = Path(path)
+        try:
+            # The bytes must be on disk before the name is. The fsync (disk latency) runs while
+            # the reference is computed (CPU): both release the GIL.
+            syncing = threading.Thread(target=_fsync_file, args=(path,))
+            syncing.start()
+            try:
+                if ref is None:
+                    ref = file_sha256(path)
+                elif callable(ref):
+                    ref = ref()
+            finally:
+                syncing.join()
+            if path.stat().st_size != ref.size:
+                raise ValueError(f"{path} does not hold {ref.size} bytes")
+            target = self._path(ref.sha256)
+            if target.exists():
+                return ref
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._publish(path, target)
+            except OSError as error:
+                if error.errno != errno.EXDEV:
+                    raise
+                with open(path, "rb") as stream:  # another filesystem: copied after all
+                    return self.put(stream)
+            return ref
+        finally:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+    @contextmanager
+    def lend(self, sha256: str, directory: Path | None = None) -> Iterator[Path]:
+        path = self._path(sha256)
+        if not path.is_file():
+            raise NotFound(f"document {sha256} not found")
+        yield path
+
     def _publish(self, tmp: Path, target: Path) -> None:
         try:
             os.link(tmp, target)
         except FileExistsError:
             return  # a concurrent writer stored the same bytes first
-        except OSError:
+        except OSError as error:
+            if error.errno == errno.EXDEV:
+                raise
             # Filesystems without hard links: replace is still atomic; same name means same bytes.
             os.replace(tmp, target)
         self._fsync_dir(target.parent)
@@ -107,6 +156,14 @@ class FilesystemDocumentStore:
         except FileNotFoundError:
             return
         self._fsync_dir(path.parent)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def factory(config: ProviderConfig) -> FilesystemDocumentStore:

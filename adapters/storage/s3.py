@@ -26,7 +26,9 @@ import hashlib
 import io
 import re
 import secrets
-from typing import Any, BinaryIO, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -36,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, DocumentStoreUnavailable, InvalidValue, NotFound
+from ports.documents import lend_by_copy, put_file_by_copy
 from ports.providers import ProviderConfig
 
 __all__ = ["S3DocumentStore", "factory"]
@@ -142,6 +145,12 @@ class S3DocumentStore:
             return ref
         finally:
             self._client.delete_object(Bucket=self.bucket, Key=incoming)
+
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
+        return put_file_by_copy(self, path, ref)
+
+    def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:
+        return lend_by_copy(self, sha256, directory)
 
     def open(self, sha256: str) -> BinaryIO:
         key = self.key(sha256)

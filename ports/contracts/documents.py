@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import threading
+from pathlib import Path
 
 from domain.model.document import DocumentRef
 from domain.model.errors import NotFound
@@ -113,3 +115,98 @@ class DocumentStoreContract:
         assert not errors
         assert len(set(refs)) == 1
         assert store.read(refs[0].sha256) == content
+
+    def test_put_file_stores_the_file_and_takes_it_over(self) -> None:
+        store = self.make_adapter()
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "signed.pdf"
+            path.write_bytes(PDF)
+            ref = store.put_file(path)
+            assert ref == DocumentRef(sha256=hashlib.sha256(PDF).hexdigest(), size=len(PDF))
+            assert not path.exists()
+        assert store.read(ref.sha256) == PDF
+
+    def test_put_file_with_the_callers_reference_stores_under_it(self) -> None:
+        store = self.make_adapter()
+        known = DocumentRef(sha256=hashlib.sha256(PDF).hexdigest(), size=len(PDF))
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "signed.pdf"
+            path.write_bytes(PDF)
+            assert store.put_file(path, known) == known
+            assert not path.exists()
+        assert store.read(known.sha256) == PDF
+
+    def test_put_file_of_content_already_stored_keeps_one_copy_and_removes_the_file(self) -> None:
+        store = self.make_adapter()
+        ref = store.put(PDF)
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "again.pdf"
+            path.write_bytes(PDF)
+            assert store.put_file(path) == ref
+            assert not path.exists()
+        assert store.read(ref.sha256) == PDF
+
+    def test_put_file_refuses_a_reference_that_does_not_fit_the_file(self) -> None:
+        store = self.make_adapter()
+        wrong = DocumentRef(sha256=hashlib.sha256(PDF + b" ").hexdigest(), size=len(PDF) + 1)
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "signed.pdf"
+            path.write_bytes(PDF)
+            try:
+                store.put_file(path, wrong)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("a reference that does not fit the file must be refused")
+            assert not path.exists()
+        assert not store.exists(wrong.sha256)
+
+    def test_a_lent_file_holds_the_document_and_the_store_keeps_it(self) -> None:
+        store = self.make_adapter()
+        big = bytes(range(256)) * 20_000  # several chunks
+        ref = store.put(big)
+        with tempfile.TemporaryDirectory() as scratch:
+            with store.lend(ref.sha256, Path(scratch)) as path:
+                assert Path(path).read_bytes() == big
+            leftovers = list(Path(scratch).iterdir())
+            assert leftovers == [], "a copy made for the loan is removed at its end"
+        assert store.read(ref.sha256) == big
+
+    def test_lending_what_is_absent_is_not_found(self) -> None:
+        store = self.make_adapter()
+        absent = hashlib.sha256(b"never stored").hexdigest()
+        try:
+            with store.lend(absent):
+                raise AssertionError("nothing to lend")
+        except NotFound:
+            pass
+        else:
+            raise AssertionError("lending an absent document must raise NotFound")
+
+    def test_put_file_asks_a_reference_function_once_and_stores_nothing_if_it_fails(self) -> None:
+        store = self.make_adapter()
+        known = DocumentRef(sha256=hashlib.sha256(PDF).hexdigest(), size=len(PDF))
+        calls: list[int] = []
+
+        def computed() -> DocumentRef:
+            calls.append(1)
+            return known
+
+        def failing() -> DocumentRef:
+            raise RuntimeError("the caller's check failed")
+
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "signed.pdf"
+            path.write_bytes(PDF)
+            try:
+                store.put_file(path, failing)
+            except RuntimeError:
+                pass
+            else:
+                raise AssertionError("the function's failure must reach the caller")
+            assert not path.exists()
+            assert not store.exists(known.sha256)
+            path.write_bytes(PDF)
+            assert store.put_file(path, computed) == known
+            assert calls == [1]
+        assert store.read(known.sha256) == PDF

@@ -15,14 +15,16 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import BinaryIO, Callable, Sequence
 
 from attrs import evolve
 
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
 from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf, NotFound, SigningFailed
+from ports.documents import lend_by_copy, put_file_by_copy
 from ports.pdf_signing import (
     Box,
     PadesLevel,
@@ -48,6 +50,12 @@ class ScratchStore:
         ref = DocumentRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         self.blobs.setdefault(ref.sha256, data)
         return ref
+
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
+        return put_file_by_copy(self, path, ref)
+
+    def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:
+        return lend_by_copy(self, sha256, directory)
 
     def open(self, sha256: str) -> BinaryIO:
         try:

@@ -112,8 +112,8 @@ def _crashing_uow(world: Ceremony):
 
 
 STEPS = [
-    ("vault", "generate", 1), ("ca", "issue", 1), ("store", "open", 1), ("signing", "sign_document", 1),
-    ("store", "put", 1), ("signing", "sign_document", 2), ("store", "open", 2), ("store", "put", 2),
+    ("vault", "generate", 1), ("ca", "issue", 1), ("store", "lend", 1), ("signing", "sign_document", 1),
+    ("store", "put_file", 1), ("signing", "sign_document", 2), ("store", "lend", 2), ("store", "put_file", 2),
     ("uow", "commit", 1),
 ]
 

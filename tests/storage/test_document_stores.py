@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +69,34 @@ def test_a_name_that_is_not_a_sha256_never_reaches_the_disk(tmp_path):
         store.read("../secret")
     with pytest.raises(InvalidValue):
         store.exists(hashlib.sha256(b"x").hexdigest().upper())
+
+
+def test_a_file_on_another_filesystem_is_copied_in_rather_than_linked(tmp_path):
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another filesystem than the test's folder")
+    store = FilesystemDocumentStore(tmp_path / "documents")
+    with tempfile.TemporaryDirectory(dir=shm) as scratch:
+        path = Path(scratch) / "signed.pdf"
+        path.write_bytes(PDF)
+        ref = store.put_file(path)
+        assert not path.exists()
+    assert store.read(ref.sha256) == PDF
+    assert [p for p in (tmp_path / "documents").rglob(".incoming-*")] == []
+
+
+def test_a_file_on_the_same_filesystem_is_moved_into_place_not_copied(tmp_path):
+    store = FilesystemDocumentStore(tmp_path / "documents")
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(PDF)
+    inode = path.stat().st_ino
+    ref = store.put_file(path)
+    stored = tmp_path / "documents" / ref.sha256[:2] / ref.sha256[2:4] / ref.sha256
+    assert stored.stat().st_ino == inode and not path.exists()
+
+
+def test_the_disk_store_lends_its_own_file(tmp_path):
+    store = FilesystemDocumentStore(tmp_path / "documents")
+    ref = store.put(PDF)
+    with store.lend(ref.sha256, tmp_path / "scratch") as lent:
+        assert lent == tmp_path.resolve() / "documents" / ref.sha256[:2] / ref.sha256[2:4] / ref.sha256

@@ -13,11 +13,13 @@ import io
 import os
 import re
 import tempfile
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from domain.model.document import DocumentRef
 from domain.model.errors import DocumentCorrupted, InvalidValue, NotFound
+from ports.documents import lend_by_copy, put_file_by_copy
 from ports.providers import ProviderConfig
 
 _CHUNK = 1024 * 1024
@@ -51,6 +53,12 @@ class FlatFolderDocumentStore:
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
+
+    def put_file(self, path: Path, ref: DocumentRef | Callable[[], DocumentRef] | None = None) -> DocumentRef:
+        return put_file_by_copy(self, path, ref)
+
+    def lend(self, sha256: str, directory: Path | None = None) -> AbstractContextManager[Path]:
+        return lend_by_copy(self, sha256, directory)
 
     def open(self, sha256: str) -> BinaryIO:
         try:
