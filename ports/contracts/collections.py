@@ -209,6 +209,15 @@ class CollectionRepositoryContract:
                 assert found is not None and found.id == "col-1"
             assert self._repo(tx).by_token_hash(hash_token("unknown")) is None
 
+    def test_a_link_issued_in_the_transaction_finds_the_collection_before_commit(self) -> None:
+        c = a_collection()
+        tokens = _sent(c)
+        self._store(c)
+        with self.make_adapter() as tx:
+            loaded = self._repo(tx).get("col-1")
+            loaded.remind(signer_id="sig-1-0", now=T0 + timedelta(days=2), new_token=tokens)
+            assert self._repo(tx).by_token_hash(hash_token(tokens.issued[-1])) is loaded
+
     def test_a_dead_link_no_longer_finds_the_collection(self) -> None:
         c = a_collection()
         tokens = _sent(c)

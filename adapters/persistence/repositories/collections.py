@@ -35,10 +35,17 @@ class PonyCollectionRepository(PonyRepository):
         return self._get(collection_id)  # type: ignore[no-any-return]
 
     def by_token_hash(self, token_hash: str) -> Collection | None:
-        with self._uow.storage_errors_translated():
-            self._uow.flush_tracked()
-            link = self._links.get(token_hash=token_hash)
-        return None if link is None else self._find(link.collection_id)
+        # One query, link joined to its collection: the signer's page reads this at every view
+        # (Pony's own join costs more to build than the second lookup it saves). Raw SQL does not
+        # flush Pony's session as its queries do: flushed first, so links added in this
+        # transaction are seen.
+        def query(rows: Any) -> Any:
+            rows._database_.flush()
+            return rows.select_by_sql(
+                "SELECT c.* FROM collections c JOIN collection_links l ON l.collection_id = c.id"
+                " WHERE l.token_hash = $token_hash LIMIT 1", globals={}, locals={"token_hash": token_hash})
+
+        return self._first(query)
 
     def search(self, cabinet_id: str, *, statuses: frozenset[CollectionStatus] | None = None, text: str = "",
                offset: int = 0, limit: int = 20) -> tuple[list[Collection], int]:
