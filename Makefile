@@ -63,8 +63,14 @@ lint: install
 # the suites that need no browser again with the system clock two years ahead.
 TEST_WORKERS ?= auto
 # --durations: the slowest tests of each pass are printed, so the next one to speed up is in the log.
+# A test file with module-scoped fixtures runs in one worker, which builds them once; the other
+# tests are shared out one by one (tests/conftest.py, pytest_xdist_make_scheduler).
+# PYTHONDONTWRITEBYTECODE unset for pytest: with it, every worker of both passes compiled the
+# project and rewrote the asserts of every test module again (about 8 s of CPU per worker);
+# the bytecode goes to the ignored __pycache__ folders.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 test: install system-deps lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
+	$(PYTEST) -n $(TEST_WORKERS) --durations=15
 	$(MAKE) --no-print-directory test-shifted
 
 # A test that pins a date while the code under it reads the wall clock passes only on the day it
@@ -83,7 +89,7 @@ test-shifted: install system-deps
 	LD_PRELOAD="$$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n1)" FAKETIME="+$(SHIFT_DAYS)d" \
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 PYTHONPATH=tests/shifted_clock \
 	SEING_TEST_CLOCK_SHIFT_DAYS=$(SHIFT_DAYS) \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not processes and not moved_clock" -p no:cacheprovider --durations=15
+	$(PYTEST) -n $(TEST_WORKERS) -m "not browser and not processes and not moved_clock" -p no:cacheprovider --durations=15
 
 bench: install
 	$(BIN)/python -m bench

@@ -62,6 +62,10 @@ class VisibleSignature:
     # Shown first instead of « Signé par … » (a seal: « Cachet électronique »); then the name alone
     # and the date; ``level_label`` is then not shown.
     title: str | None = None
+    # A signature whose value and timestamp come later than its appearance is drawn (the signer's
+    # consent at a QTSP, after a redirect): made between ``signed_at`` and this, which the
+    # appearance states instead of one time it cannot know.
+    signed_before: datetime | None = None
 
 
 @frozen

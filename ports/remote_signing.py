@@ -18,6 +18,7 @@ service did not answer or answered nonsense). The ceremony adds ``RemoteCodeSpen
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, Sequence, runtime_checkable
 
 from attrs import field, frozen
@@ -129,6 +130,19 @@ class RemoteConsentRepository(Protocol):
 
     def save(self, consent: RemoteConsent) -> None:
         """Write back a consent read in this unit of work (its use)."""
+        ...
+
+    def lapsed(self, *, before: datetime, limit: int = 100) -> list[RemoteConsent]:
+        """Consents (used or not) that expired before ``before``, the oldest first."""
+        ...
+
+    def remove(self, consent_id: str) -> None:
+        """Forget a consent (nothing when it is gone already)."""
+        ...
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        """Whether a consent other than ``excluding`` names this stored document (its base or
+        its prepared PDF)."""
         ...
 
 

@@ -6,11 +6,14 @@ service is a failure (so CI cannot pass by skipping), elsewhere a loud skip.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,3 +46,46 @@ def compile_catalogues() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_catalogues() -> None:
     compile_catalogues()
+
+
+
+# Any of these in a test file or a conftest.py above it: a fixture built once per module or class.
+_MODULE_FIXTURE = re.compile(r"""scope\s*=\s*["'](module|class)["']""")
+TESTS = Path(__file__).resolve().parent
+
+
+@functools.lru_cache(maxsize=None)
+def _declares_module_fixtures(path: Path) -> bool:
+    try:
+        return bool(_MODULE_FIXTURE.search(path.read_text(encoding="utf-8")))
+    except OSError:
+        return False
+
+
+def _builds_module_fixtures(test_file: str) -> bool:
+    path = (TESTS.parent / test_file).resolve()
+    folders = [p for p in path.parents if p == TESTS or TESTS in p.parents]
+    return _declares_module_fixtures(path) or any(_declares_module_fixtures(f / "conftest.py") for f in folders)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``-n N`` (xdist's ``load``): a test file that builds module- or class-scoped fixtures
+    runs whole in one worker; every other test is handed out one at a time, to whichever worker
+    is free. xdist's ``load`` split such files across workers, which then each built the
+    fixture: the three tests of test_long_term_proof_moved_clock.py, whose fixture runs a CLI
+    instance through a ceremony and a renewal, spent 68 s + 94 s in set-up instead of 68 s.
+    (xdist's ``loadgroup`` marks cannot do it under pytest 9.2: it renames the tests through
+    ``_nodeid``, which pytest no longer reads.) The controller knows test ids only, hence the
+    look at the source. Files go out largest first.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            test_file = nodeid.split("::", 1)[0]
+            return test_file if _builds_module_fixtures(test_file) else nodeid
+
+    return ModuleFixtureScheduling(config, log)

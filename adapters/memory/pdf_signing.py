@@ -16,9 +16,9 @@ from typing import Sequence
 
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
-from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf
+from domain.model.errors import BrokenPdf, EncryptedPdf, NotAPdf, SigningFailed
 from ports.clock import Clock
-from ports.pdf_signing import SignatureField, SignaturePage, SignatureRequest
+from ports.pdf_signing import PreparedSignature, SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
 __all__ = ["FakePdfSigning"]
@@ -33,6 +33,7 @@ class FakePdfSigning(StoredDocumentOperations):
         self.clock = clock
         self.tsa_lifetime = tsa_lifetime
         self.tsa_down = False  # tests turn the TSA off: timestamp() raises TimestampUnavailable
+        self.prepared: list[bytes] = []  # the digests prepare_files fixed, in order
 
     @staticmethod
     def signature_fields(pdf: bytes) -> list[tuple[str, bool]]:
@@ -105,6 +106,39 @@ class FakePdfSigning(StoredDocumentOperations):
         for pdf, (_source, out, request) in zip(contents, items, strict=True):
             _write_atomically(out, self.sign(pdf, request))
 
+    # -- PausedPdfSigning, as the real adapter: the digest is fixed when the prepared file is
+    # written, and the value given later must be the certificate's key's signature of it.
+
+    def prepare_files(self, items: Sequence[tuple[Path, Path, SignatureRequest]]) -> list[PreparedSignature]:
+        results = []
+        for source, destination, request in items:
+            pdf = Path(source).read_bytes()
+            self._check(pdf)
+            prepared = pdf + b"%%SEING-FAKE-PREPARED %s\n%%%%EOF\n" % request.field_name.encode()
+            _write_atomically(destination, prepared)
+            document_digest = hashlib.sha256(prepared).digest()
+            # What the real adapter's signed attributes bind: the document and the certificate.
+            digest = hashlib.sha256(b"seing-fake-signed-attributes" + document_digest
+                                    + request.identity.certificate).digest()
+            self.prepared.append(digest)
+            results.append(PreparedSignature(base="", prepared="", document_digest=document_digest,
+                                             reserved_start=len(prepared), reserved_end=len(prepared),
+                                             digest=digest, hash_algorithm="sha256"))
+        return results
+
+    def finish_files(self, items: Sequence[tuple[Path, Path, PreparedSignature, SignatureRequest, bytes]]) -> None:
+        for _source, _destination, prepared, request, value in items:
+            if not _value_verifies(request.identity.certificate, value, prepared.digest, prepared.hash_algorithm):
+                raise SigningFailed("a signature value does not verify for the digest prepared")
+        contents = []
+        for source, _destination, prepared, _request, _value in items:
+            pdf = Path(source).read_bytes()
+            if hashlib.new(prepared.hash_algorithm, pdf).digest() != prepared.document_digest:
+                raise SigningFailed("the prepared PDF is not the one prepared")
+            contents.append(pdf)
+        for pdf, (_source, destination, _prepared, request, _value) in zip(contents, items, strict=True):
+            _write_atomically(destination, self.sign(pdf, request))
+
     def timestamp_file(self, source: Path, destination: Path) -> None:
         _write_atomically(destination, self.timestamp(Path(source).read_bytes()))
 
@@ -119,6 +153,31 @@ class FakePdfSigning(StoredDocumentOperations):
         self._check(pdf)
         _write_atomically(destination, pdf + b"%%SEING-FAKE-ADDED-PAGE %s\n%%%%EOF\n"
                           % page.document_name.encode("utf-8", errors="replace"))
+
+
+def _value_verifies(certificate_der: bytes, value: bytes, digest: bytes, hash_algorithm: str) -> bool:
+    """Whether ``value`` is the certificate's key's signature of the prehashed ``digest``."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    try:
+        key = x509.load_der_x509_certificate(certificate_der).public_key()
+    except ValueError:
+        return False
+    prehashed = Prehashed(getattr(hashes, hash_algorithm.upper())())
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(value, digest, ec.ECDSA(prehashed))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(value, digest, padding.PKCS1v15(), prehashed)
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _write_atomically(destination: Path, data: bytes) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.model.errors import UniqueViolation
 from domain.model.remote_consent import RemoteConsent
 
@@ -22,3 +24,14 @@ class InMemoryRemoteConsentRepository:
         if consent.id not in self.rows:
             raise KeyError(consent.id)
         self.rows[consent.id] = consent
+
+    def lapsed(self, *, before: datetime, limit: int = 100) -> list[RemoteConsent]:
+        found = [c for c in self.rows.values() if c.expires_at < before]
+        return sorted(found, key=lambda c: (c.expires_at, c.id))[:limit]
+
+    def remove(self, consent_id: str) -> None:
+        self.rows.pop(consent_id, None)
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        return any(sha256 in (d.base, d.prepared) for c in self.rows.values() if c.id != excluding
+                   for d in c.documents)

@@ -1055,15 +1055,28 @@ def _rect(box: Box) -> tuple[int, int, int, int]:
 
 
 def _appearance_lines(appearance: VisibleSignature) -> dict[str, str]:
-    at = appearance.signed_at.astimezone(_PARIS)
-    when = f"{at.day} {_MONTHS[at.month - 1]} {at.year} à {at.hour} h {at.minute:02d}"
+    when = _when(appearance.signed_at, appearance.signed_before)
     if appearance.title is not None:
-        return {"line1": appearance.title, "line2": appearance.signer_name, "line3": f"le {when}"}
+        return {"line1": appearance.title, "line2": appearance.signer_name, "line3": when}
     return {
         "line1": f"Signé par {appearance.signer_name}",
-        "line2": f"le {when}",
+        "line2": when,
         "line3": appearance.level_label,
     }
+
+
+def _when(start: datetime, end: datetime | None) -> str:
+    """« le 7 décembre 2026 à 10 h 03 », or, for a signature made later than drawn, the window
+    it is made in (minutes shown are the start's, cut, and the end's, already whole)."""
+    at = start.astimezone(_PARIS)
+    day = f"{at.day} {_MONTHS[at.month - 1]} {at.year}"
+    if end is None:
+        return f"le {day} à {at.hour} h {at.minute:02d}"
+    until = end.astimezone(_PARIS)
+    if until.date() == at.date():
+        return f"le {day} entre {at.hour} h {at.minute:02d} et {until.hour} h {until.minute:02d}"
+    return (f"entre le {day} à {at.hour} h {at.minute:02d} et le {until.day} {_MONTHS[until.month - 1]} "
+            f"{until.year} à {until.hour} h {until.minute:02d}")
 
 
 _TITLE = "Page de signatures"

@@ -14,11 +14,23 @@ from attrs import evolve, field, frozen
 
 from domain.model.errors import RemoteConsentUnusable
 
-__all__ = ["CONSENT_VALIDITY", "ConsentedDocument", "RemoteConsent"]
+__all__ = ["CONSENT_VALIDITY", "FINISHING_ALLOWANCE", "ConsentedDocument", "RemoteConsent", "signed_before"]
 
 # Long enough for a signer to log in and consent at the provider, short enough that a stolen
 # redirect is useless soon after.
 CONSENT_VALIDITY = timedelta(minutes=15)
+# A redirect accepted just before the expiry still has the provider's signHash and the signature
+# timestamp to go: the time a finish may take before its signature is refused.
+FINISHING_ALLOWANCE = timedelta(minutes=5)
+
+
+def signed_before(started: datetime, validity: timedelta = CONSENT_VALIDITY) -> datetime:
+    """The latest time a signature prepared at ``started`` may be made (its value and its
+    timestamp), on a whole minute, since the appearance shows minutes: what the prepared
+    appearance states and what ``finish_remote_consent`` holds the signature to."""
+    latest = started + validity + FINISHING_ALLOWANCE
+    whole = latest.replace(second=0, microsecond=0)
+    return whole if whole == latest else whole + timedelta(minutes=1)
 
 
 @frozen
@@ -71,6 +83,10 @@ class RemoteConsent:
         if not self.usable(now):
             raise RemoteConsentUnusable("this consent was already used or has expired")
         return evolve(self, used_at=now)
+
+    @property
+    def signed_before(self) -> datetime:
+        return signed_before(self.created_at, self.expires_at - self.created_at)
 
     @property
     def digests(self) -> list[bytes]:

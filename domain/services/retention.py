@@ -1,6 +1,7 @@
 """Retention, run by the worker: documents go N days after the end (default 30); the evidence
 file goes after its own, much longer, time (default 10 years). The audit trail stays. The
-cabinet's sealings follow the same two times, counted from the sealing."""
+cabinet's sealings follow the same two times, counted from the sealing. The level-3 consents at a
+QTSP that lapsed go an hour after their expiry, with their prepared PDFs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Callable
 
 from attrs import evolve, frozen
 
+from domain.model.remote_consent import RemoteConsent
 from domain.services.audit import append
 from ports.clock import Clock
 from ports.documents import DocumentStore
@@ -23,6 +25,11 @@ class RetentionReport:
     evidence_purged: tuple[str, ...]
     sealing_documents_purged: tuple[str, ...] = ()  # sealing ids
     sealing_evidence_purged: tuple[str, ...] = ()
+    consents_removed: tuple[str, ...] = ()  # remote consent ids
+
+# A redirect that came back before the expiry may still be finishing (the provider's signHash,
+# the signature timestamp) with the prepared PDFs: they are kept well beyond that.
+CONSENTS_KEPT_AFTER_EXPIRY = timedelta(hours=1)
 
 
 def apply_retention(*, uow: Callable[[], UnitOfWork], clock: Clock, store: DocumentStore,
@@ -64,8 +71,30 @@ def apply_retention(*, uow: Callable[[], UnitOfWork], clock: Clock, store: Docum
     sealing_documents, sealing_evidence = _sealings_retention(uow=uow, now=now, store=store,
                                                               documents_before=documents_before,
                                                               evidence_before=evidence_before, limit=limit)
+    consents = _lapsed_consents(uow=uow, now=now, store=store, limit=limit)
     return RetentionReport(documents_purged=tuple(purged_documents), evidence_purged=tuple(purged_evidence),
-                           sealing_documents_purged=sealing_documents, sealing_evidence_purged=sealing_evidence)
+                           sealing_documents_purged=sealing_documents, sealing_evidence_purged=sealing_evidence,
+                           consents_removed=consents)
+
+
+def _lapsed_consents(*, uow: Callable[[], UnitOfWork], now: datetime, store: DocumentStore,
+                     limit: int) -> tuple[str, ...]:
+    """Consents at the QTSP past their use (returned or never): forgotten, and their prepared
+    PDFs deleted, which nothing else names (a finished signature is a new file of its own)."""
+    with uow() as tx:
+        lapsed: list[RemoteConsent] = tx.remote_consents.lapsed(before=now - CONSENTS_KEPT_AFTER_EXPIRY, limit=limit)
+        for consent in lapsed:
+            tx.remote_consents.remove(consent.id)
+        prepared = {d.prepared for c in lapsed for d in c.documents}
+        # Content-addressed: bytes a collection, a sealing or a consent still kept names stay.
+        doomed = {sha for sha in prepared
+                  if not tx.collections.references_document(sha, excluding="")
+                  and not tx.sealings.references_document(sha, excluding="")
+                  and not tx.remote_consents.references_document(sha, excluding="")}
+        tx.commit()
+    for sha256 in doomed:
+        store.delete(sha256)
+    return tuple(c.id for c in lapsed)
 
 
 def _sealings_retention(*, uow: Callable[[], UnitOfWork], now: datetime, store: DocumentStore,

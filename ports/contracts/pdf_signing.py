@@ -5,7 +5,8 @@ Hooks: ``make_adapter()``; ``identity()`` (a SigningIdentity the adapter can sig
 its ``key_ref``, for ``sign_documents_together``);
 ``sample_pdf(pages)`` and ``encrypted_pdf()`` (input documents); ``signature_fields(pdf)``
 (the document's signature fields in order, as (name, signed) pairs — read with whatever
-parser suits the adapter). Cryptographic validity is for each adapter's own tests with
+parser suits the adapter). ``PausedPdfSigningContract``, for adapters that also keep a signature
+half made, takes the same hooks. Cryptographic validity is for each adapter's own tests with
 independent validators; this suite checks the behaviour callers rely on.
 """
 
@@ -17,13 +18,17 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
+from attrs import evolve
+
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
-from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf, NotFound
+from domain.model.errors import BrokenPdf, EncryptedPdf, InvalidPdf, NotAPdf, NotFound, SigningFailed
 from ports.pdf_signing import (
     Box,
     PadesLevel,
+    PausedPdfSigning,
     PdfSigning,
+    PreparedSignature,
     SignatureField,
     SignaturePage,
     SignatureRequest,
@@ -299,6 +304,105 @@ class PdfSigningContract:
             assert prepared.startswith(original)
             signed = signing.sign(prepared, self._request(PadesLevel.B_LTA, field_name="Client"))
             assert self.signature_fields(signed)[0] == ("Client", True)
+
+
+class PausedPdfSigningContract:
+    """Two phases that may run in different adapter instances: prepare (the digests fixed, the
+    prepared PDFs stored), then, with values obtained elsewhere for exactly those digests, finish."""
+
+    def make_adapter(self) -> PdfSigning:
+        raise NotImplementedError
+
+    def identity(self) -> SigningIdentity:
+        raise NotImplementedError
+
+    def sample_pdf(self, pages: int = 1) -> bytes:
+        raise NotImplementedError
+
+    def signature_fields(self, pdf: bytes) -> list[tuple[str, bool]]:
+        raise NotImplementedError
+
+    def batch_signer(self, identity: SigningIdentity) -> BatchDigestSigner:
+        raise NotImplementedError
+
+    def _paused(self) -> PausedPdfSigning:
+        adapter = self.make_adapter()
+        assert isinstance(adapter, PausedPdfSigning)
+        return adapter
+
+    def _prepared(self, store: ScratchStore, count: int = 2) -> tuple[
+            list[bytes], list[str], list[SignatureRequest], list[PreparedSignature]]:
+        identity = self.identity()
+        remote = SigningIdentity(key_ref=None, certificate=identity.certificate, chain=identity.chain)
+        originals = [self.sample_pdf(n + 1) for n in range(count)]
+        bases = [store.put(pdf).sha256 for pdf in originals]
+        requests = [SignatureRequest(identity=remote, level=PadesLevel.B_B, field_name="Signature1")] * count
+        prepared = self._paused().prepare_documents(store, list(zip(bases, requests, strict=True)))
+        return originals, bases, requests, prepared
+
+    def _values(self, prepared: list[PreparedSignature]) -> list[bytes]:
+        (algorithm,) = {p.hash_algorithm for p in prepared}
+        return self.batch_signer(self.identity()).sign_digests([p.digest for p in prepared], algorithm)
+
+    def test_prepared_documents_are_finished_later_with_the_values_for_their_digests(self) -> None:
+        store = ScratchStore()
+        originals, bases, requests, prepared = self._prepared(store)
+        assert [p.base for p in prepared] == bases
+        assert all(store.exists(p.prepared) and p.prepared not in bases for p in prepared)
+        assert len({p.digest for p in prepared}) == 2
+        values = self._values(prepared)
+        # Another instance (another request, another process) finishes: nothing kept in memory.
+        refs = self._paused().finish_documents(store, list(zip(prepared, requests, strict=True)), values)
+        assert len(refs) == 2
+        for original, ref in zip(originals, refs, strict=True):
+            signed = store.read(ref.sha256)
+            assert signed.startswith(original)
+            assert self.signature_fields(signed) == [("Signature1", True)]
+
+    def test_a_value_not_made_for_its_digest_is_refused_and_nothing_is_stored(self) -> None:
+        store = ScratchStore()
+        _originals, _bases, requests, prepared = self._prepared(store)
+        values = self._values(prepared)
+        kept = set(store.blobs)
+        try:  # each value is the other document's
+            self._paused().finish_documents(store, list(zip(prepared, requests, strict=True)), list(reversed(values)))
+        except SigningFailed:
+            pass
+        else:
+            raise AssertionError("finished with values made for other digests")
+        assert set(store.blobs) == kept
+
+    def test_a_prepared_file_changed_since_is_refused(self) -> None:
+        store = ScratchStore()
+        _originals, _bases, requests, prepared = self._prepared(store, count=1)
+        values = self._values(prepared)
+        data = bytearray(store.read(prepared[0].prepared))
+        assert prepared[0].reserved_start > 10
+        data[10] ^= 0x01  # one bit, where the /ByteRange covers it
+        tampered = evolve(prepared[0], prepared=store.put(bytes(data)).sha256)
+        kept = set(store.blobs)
+        try:
+            self._paused().finish_documents(store, [(tampered, requests[0])], values)
+        except SigningFailed:
+            pass
+        else:
+            raise AssertionError("finished a prepared PDF that is not the one prepared")
+        assert set(store.blobs) == kept
+
+    def test_what_is_not_a_pdf_is_refused_before_anything_is_prepared(self) -> None:
+        store = ScratchStore()
+        identity = self.identity()
+        request = SignatureRequest(identity=SigningIdentity(key_ref=None, certificate=identity.certificate,
+                                                            chain=identity.chain),
+                                   level=PadesLevel.B_B, field_name="Signature1")
+        bad = store.put(b"PK\x03\x04 not a pdf at all" * 20)
+        try:
+            self._paused().prepare_documents(store, [(bad.sha256, request)])
+        except InvalidPdf:
+            pass
+        else:
+            raise AssertionError("prepared a signature on what is not a PDF")
+        assert list(store.blobs) == [bad.sha256]
 
 
 def pdf_with_malformed_xmp(packet: bytes | None = None) -> bytes:

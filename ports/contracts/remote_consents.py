@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from domain.model.errors import RemoteConsentUnusable, UniqueViolation
-from domain.model.remote_consent import ConsentedDocument, RemoteConsent
+from domain.model.remote_consent import CONSENT_VALIDITY, ConsentedDocument, RemoteConsent
 from ports.repositories import UnitOfWork
 
 T0 = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=timezone.utc)
@@ -75,3 +75,32 @@ class RemoteConsentRepositoryContract:
         except UniqueViolation:
             return
         raise AssertionError("two consents under one state")
+
+    def test_lapsed_consents_are_listed_oldest_first_and_can_be_removed(self) -> None:
+        with self.make_adapter() as tx:
+            tx.remote_consents.add(_consent("rc-1", "a" * 64))
+            tx.remote_consents.add(_consent("rc-2", "b" * 64))
+            tx.commit()
+        expiry = T0 + CONSENT_VALIDITY
+        with self.make_adapter() as tx:
+            assert tx.remote_consents.lapsed(before=expiry) == []  # not before its expiry
+            assert [c.id for c in tx.remote_consents.lapsed(before=expiry + timedelta(seconds=1))] == ["rc-1", "rc-2"]
+            assert [c.id for c in tx.remote_consents.lapsed(before=expiry + timedelta(seconds=1), limit=1)] == ["rc-1"]
+            tx.remote_consents.remove("rc-1")
+            tx.remote_consents.remove("rc-absent")
+            tx.commit()
+        with self.make_adapter() as tx:
+            assert tx.remote_consents.by_state_hash("a" * 64) is None
+            assert [c.id for c in tx.remote_consents.lapsed(before=expiry + timedelta(days=1))] == ["rc-2"]
+
+    def test_a_document_named_by_another_consent_is_referenced(self) -> None:
+        consent = _consent()
+        with self.make_adapter() as tx:
+            tx.remote_consents.add(consent)
+            tx.commit()
+        with self.make_adapter() as tx:
+            prepared, base = consent.documents[1].prepared, consent.documents[0].base
+            assert tx.remote_consents.references_document(prepared, excluding="other")
+            assert tx.remote_consents.references_document(base, excluding="other")
+            assert not tx.remote_consents.references_document(prepared, excluding=consent.id)
+            assert not tx.remote_consents.references_document("f" * 64, excluding="other")

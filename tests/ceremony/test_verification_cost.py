@@ -52,3 +52,24 @@ def test_each_signature_gets_at_most_one_long_term_validation(completed, monkeyp
     report = world.uc.verify_pdf(content=pdf)
     assert report.all_ok
     assert len(long_term) == len({id(s) for s in long_term}) == 3  # not for the document timestamp
+
+
+def test_the_file_s_timestamps_are_proven_once_per_verification_not_once_per_signature(completed, monkeypatch):
+    world, pdf = completed
+    from pyhanko.sign.validation import ades
+    from pyhanko.sign.validation.status import DocumentTimestampStatus
+
+    chain: list[object] = []
+    original = ades.ades_timestamp_validation
+
+    async def counted(*args, **kwargs):
+        if kwargs.get("status_cls") is DocumentTimestampStatus:  # the chain of proofs of existence
+            chain.append(kwargs["tst_signed_data"])
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(ades, "ades_timestamp_validation", counted)
+    report = world.uc.verify_pdf(content=pdf)
+    assert [s.proven_level for s in report.signatures if s.kind == "signature"] == ["B-LTA"] * 3
+    # The document timestamp once: every signature's long-term validation rests on the chain of
+    # document timestamps after it, the same chain for all of them (it was proven three times).
+    assert len(chain) == 1

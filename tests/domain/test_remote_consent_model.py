@@ -35,3 +35,12 @@ def test_a_consent_names_documents_and_aware_times():
     with pytest.raises(ValueError):
         RemoteConsent.start(id="rc", state_hash="h", collection_id="c", signer_id="s", credential_id="cr",
                             code_verifier="v", signed_at=T0, documents=[], now=T0)
+
+
+def test_the_signing_window_ends_on_the_whole_minute_after_the_expiry_and_the_finishing_allowance():
+    from domain.model.remote_consent import FINISHING_ALLOWANCE, signed_before
+
+    on_the_minute = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+    assert signed_before(on_the_minute) == on_the_minute + CONSENT_VALIDITY + FINISHING_ALLOWANCE
+    assert signed_before(on_the_minute + timedelta(microseconds=1)) == (
+        on_the_minute + CONSENT_VALIDITY + FINISHING_ALLOWANCE + timedelta(minutes=1))

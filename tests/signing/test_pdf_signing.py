@@ -201,6 +201,25 @@ def test_visible_signature_is_drawn_in_its_box(signing, identity, pki):
     assert b"Alice MARTIN" in stream and b"28 novembre 2026" in stream and b"14 h 05" in stream
 
 
+def test_a_signature_made_later_than_drawn_states_the_window_it_is_made_in(signing, identity, pki):
+    """The consent at a QTSP: the appearance is drawn before the signer leaves, the value and its
+    timestamp come on the return, so the box says between when and when, not one time."""
+    start = datetime(2026, 11, 28, 13, 5, 40, tzinfo=timezone.utc)
+    for end, expected in ((datetime(2026, 11, 28, 13, 26, tzinfo=timezone.utc),
+                           "le 28 novembre 2026 entre 14 h 05 et 14 h 26"),
+                          (datetime(2026, 11, 28, 23, 10, tzinfo=timezone.utc),
+                           "entre le 28 novembre 2026 à 14 h 05 et le 29 novembre 2026 à 0 h 10")):
+        appearance = VisibleSignature(box=Box(page=0, x=50, y=60, width=220, height=70), signer_name="Alice MARTIN",
+                                      signed_at=start, level_label="Niv 3", signed_before=end)
+        signed = signing.sign(pdf_bytes(1), _request(identity, PadesLevel.B_B, appearance=appearance))
+        (sig,) = _check_bb(pki, signed)
+        widget = sig.sig_field
+        if "/Kids" in widget:
+            widget = widget["/Kids"][0]
+        stream = widget["/AP"]["/N"].data.decode("ascii")
+        assert expected.replace("à", "\\340") in stream, stream  # a PDF string's octal escape
+
+
 def test_invisible_signature_has_an_empty_rectangle(signing, identity, pki):
     signed = signing.sign(pdf_bytes(), _request(identity, PadesLevel.B_B))
     (sig,) = _check_bb(pki, signed)

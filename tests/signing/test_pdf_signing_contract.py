@@ -5,7 +5,7 @@ import io
 import pytest
 
 from adapters.system.clock import SystemClock
-from ports.contracts.pdf_signing import PdfSigningContract
+from ports.contracts.pdf_signing import PausedPdfSigningContract, PdfSigningContract
 from tests.signing.pdfs import encrypted_pdf_bytes, pdf_bytes
 
 
@@ -17,7 +17,28 @@ class _Documents:
         return encrypted_pdf_bytes()
 
 
-class TestFakePdfSigning(_Documents, PdfSigningContract):
+def _self_signed():
+    """A key and its self-signed certificate: the fake checks values against the certificate."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fake Signer")])
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(1).not_valid_before(start).not_valid_after(start + timedelta(days=36500))
+                   .sign(key, hashes.SHA256()))
+    return key, certificate.public_bytes(serialization.Encoding.DER)
+
+
+_FAKE_KEY, _FAKE_CERTIFICATE = _self_signed()
+
+
+class TestFakePdfSigning(_Documents, PdfSigningContract, PausedPdfSigningContract):
     def make_adapter(self):
         from adapters.memory.pdf_signing import FakePdfSigning
 
@@ -26,12 +47,17 @@ class TestFakePdfSigning(_Documents, PdfSigningContract):
     def identity(self):
         from ports.pdf_signing import SigningIdentity
 
-        return SigningIdentity(key_ref="fake-key", certificate=b"fake-cert")
+        return SigningIdentity(key_ref="fake-key", certificate=_FAKE_CERTIFICATE)
 
     def batch_signer(self, identity):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
         class Values:
             def sign_digests(self, digests, hash_algorithm):
-                return [b"fake-signature" for _ in digests]
+                algorithm = ec.ECDSA(Prehashed(getattr(hashes, hash_algorithm.upper())()))
+                return [_FAKE_KEY.sign(d, algorithm) for d in digests]
 
         return Values()
 
@@ -41,7 +67,7 @@ class TestFakePdfSigning(_Documents, PdfSigningContract):
         return FakePdfSigning.signature_fields(pdf)
 
 
-class TestPyHankoPdfSigning(_Documents, PdfSigningContract):
+class TestPyHankoPdfSigning(_Documents, PdfSigningContract, PausedPdfSigningContract):
     @pytest.fixture(autouse=True)
     def _bind(self, signing, identity, vault):
         self._signing, self._identity, self._vault = signing, identity, vault

@@ -70,3 +70,23 @@ class PonyRemoteConsentRepository:
             if row is None:
                 raise KeyError(consent.id)
             row.set(data=consent_to_json(consent))
+
+    def lapsed(self, *, before: datetime, limit: int = 100) -> list[RemoteConsent]:
+        moment = to_column(before)
+        with self._uow.storage_errors_translated():
+            rows = self._rows.select(lambda r: r.expires_at < moment).order_by(
+                lambda r: (r.expires_at, r.id))[:limit]
+            return [consent_from_json(r.data) for r in rows]
+
+    def remove(self, consent_id: str) -> None:
+        with self._uow.storage_errors_translated():
+            row = self._rows.get(id=consent_id)
+            if row is not None:
+                row.delete()
+
+    def references_document(self, sha256: str, *, excluding: str) -> bool:
+        # The JSON names each document's base and prepared digest: the database narrows, the
+        # consent confirms.
+        with self._uow.storage_errors_translated():
+            rows = self._rows.select(lambda r: r.id != excluding and sha256 in r.data)[:]
+            return any(sha256 in (d.base, d.prepared) for r in rows for d in consent_from_json(r.data).documents)

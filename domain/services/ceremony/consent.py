@@ -31,7 +31,7 @@ from domain.model.errors import (
     RemoteConsentUnusable,
     SignerStateRefused,
 )
-from domain.model.remote_consent import ConsentedDocument, RemoteConsent
+from domain.model.remote_consent import ConsentedDocument, RemoteConsent, signed_before
 from domain.model.signer import SignatureCertificate
 from domain.services.audit import append
 from domain.services.ceremony.fields import prepare_fields
@@ -107,8 +107,10 @@ def start_remote_consent(*, ports: SigningPorts, token: str, redirect_uri: str,
     with ports.uow() as tx:
         collection = tx.collections.get(plan.collection_id)
     identity = _identity(credential)
+    # The appearance is drawn now, the value and its timestamp come on the return: it states the
+    # window the signature is made in, which finish_remote_consent holds it to.
     requests = [_signature_request(ports, document, plan, identity, collection.placement(document.id, plan.signer_id),
-                                   now) for document in collection.documents]
+                                   now, signed_before(now)) for document in collection.documents]
     prepared = signing.prepare_documents(ports.store, requests)
     state, verifier = ports.ids.new_token(), ports.ids.new_token()
     consent = RemoteConsent.start(
@@ -170,11 +172,15 @@ def finish_remote_consent(*, ports: SigningPorts, state: str, code: str | None, 
     for kept in consent.documents:
         document = collection.document(kept.document_id)
         _base, request = _signature_request(ports, document, plan, identity,
-                                            collection.placement(document.id, plan.signer_id), consent.signed_at)
+                                            collection.placement(document.id, plan.signer_id), consent.signed_at,
+                                            consent.signed_before)
         items.append((PreparedSignature(base=kept.base, prepared=kept.prepared, document_digest=kept.document_digest,
                                         reserved_start=kept.reserved_start, reserved_end=kept.reserved_end,
                                         digest=kept.digest, hash_algorithm=kept.hash_algorithm), request))
     refs = signing.finish_documents(ports.store, items, values)
+    if ports.clock.now() > consent.signed_before:
+        # Its appearance says it was made by then: a signature finished later is not recorded.
+        raise RemoteConsentUnusable("the signature was finished after the time its appearance states")
     made = {kept.document_id: (kept.base, ref) for kept, ref in zip(consent.documents, refs, strict=True)}
     certificate = SignatureCertificate(serial=credential.serial, policy=credential.policy or REMOTE_POLICY,
                                        issuer=credential.issuer, subject=credential.subject)
@@ -226,6 +232,10 @@ def _spend(ports: SigningPorts, token: str | None, state: str, now: datetime) ->
     def spend() -> RemoteConsent:
         with ports.uow() as tx:
             consent = tx.remote_consents.by_state_hash(_state_hash(state)) if state else None
+            if consent is not None and not consent.usable(now):
+                # Spent or lapsed, whatever became of the collection since (the same redirect
+                # brought back twice at once: the other return may have completed it).
+                raise RemoteConsentUnusable("this consent was already used or has expired")
             if consent is not None and token is not None:
                 _collection, signer = signer_by_link(tx, token, now)
                 if consent.signer_id != signer.id:

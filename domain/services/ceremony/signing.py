@@ -403,7 +403,8 @@ def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identit
 
 
 def _signature_request(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
-                       placement: FieldPlacement, now: datetime) -> tuple[str, SignatureRequest]:
+                       placement: FieldPlacement, now: datetime,
+                       signed_before: datetime | None = None) -> tuple[str, SignatureRequest]:
     base = document.latest
     approved = document.approved
     # The signature goes on the approved version plus earlier signatures (incremental updates):
@@ -415,7 +416,7 @@ def _signature_request(ports: SigningPorts, document: Document, plan: _Plan, ide
     request = SignatureRequest(
         identity=identity, level=PADES_LEVEL[plan.level], field_name=field_name_for(plan.signer_id),
         appearance=VisibleSignature(box=box_of(placement), signer_name=name, signed_at=now,
-                                    level_label=LEVEL_LABEL[plan.level]),
+                                    level_label=LEVEL_LABEL[plan.level], signed_before=signed_before),
         name=name, reason=f"{LEVEL_LABEL[plan.level]} — {name}", location=None)
     return base.sha256, request
 
