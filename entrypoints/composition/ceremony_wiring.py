@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from adapters.signing.ca_revocation import CaRevocationSource
-from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier
 from adapters.signing.trusted_list import load_trusted_list
 from domain.model.jobs import Job
 from domain.model.pki import CaName
 
-__all__ = ["make_job_handler", "make_reader_verifier", "make_verifier"]
+if TYPE_CHECKING:
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+    from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier
+
+__all__ = ["make_job_handler", "make_reader_verifier", "make_verifier", "pyhanko_signing"]
+
+
+def pyhanko_signing(**kwargs: Any) -> PyHankoPdfSigning:
+    """The signing adapter, its module imported at the first build rather than with the container.
+
+    pyHanko's signing and validation halves (with aiohttp, for its timestamp client) take about
+    a third of a web process's imports: a process restarted under load answers its first pages
+    without them, and pays them at its first signature (the signing pool's processes preload them)."""
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
+
+    return PyHankoPdfSigning(**kwargs)
 
 
 def make_verifier(ca: Any, clock: Any, trusted_list_file: str = "",
@@ -21,6 +35,8 @@ def make_verifier(ca: Any, clock: Any, trusted_list_file: str = "",
     """Our CA's root, plus ``extra_roots`` (DER) such as the root ``seing demo collection`` wrote.
 
     The hierarchy must exist (``seing ca init``); building a verifier does not create a CA."""
+    from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier  # imported late: see pyhanko_signing
+
     cas = {c.name: c.der for c in ca.ca_certificates()}
     return PyHankoSignatureVerifier(
         trust_roots=[cas[CaName.ROOT], *extra_roots], clock=clock, revocation_source=CaRevocationSource(ca),
@@ -34,6 +50,8 @@ def make_reader_verifier(*, roots: Sequence[bytes], clock: Any, ca_certificates:
                          trusted_list: Any = None) -> PyHankoSignatureVerifier:
     """A verifier that only reads: trust anchors given, revocation from the file's DSS and, when
     given, a read-only source (an instance's published CRLs). ``seing verify`` uses it."""
+    from adapters.signing.pyhanko_validation import PyHankoSignatureVerifier  # imported late: see pyhanko_signing
+
     return PyHankoSignatureVerifier(trust_roots=list(roots), clock=clock, revocation_source=revocation_source,
                                     ca_certificates=list(ca_certificates), platform_seal_certificates=list(platform_seals),
                                     trusted_list=trusted_list)

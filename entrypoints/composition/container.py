@@ -33,7 +33,6 @@ from adapters.pdf.rendering import PdfiumPageRenderer
 from adapters.security.one_time_codes import HmacCodeHasher, PyotpCodeGenerator
 from adapters.security.totp import PyotpTotp
 from adapters.signing.ca_revocation import CaRevocationSource
-from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.system.throttle import InProcessThrottle
 from adapters.timestamping.inprocess import BuiltinTsa
 from domain.model.intake import IntakePolicy
@@ -44,7 +43,12 @@ from domain.services.ceremony import SigningPorts
 from domain.services.identity_checks import LcpIdentityCheckPolicy
 from domain.services.qcp_enrollment import QcpEnrollmentUseCases
 from entrypoints.composition.bindings import PortBindings
-from entrypoints.composition.ceremony_wiring import logged_archive_renewal, make_job_handler, make_verifier
+from entrypoints.composition.ceremony_wiring import (
+    logged_archive_renewal,
+    make_job_handler,
+    make_verifier,
+    pyhanko_signing,
+)
 from entrypoints.composition.fake_ca import initialised_ca
 from entrypoints.composition.pki_config import ca_settings, qcp_settings
 from entrypoints.composition.remote_signing_config import remote_signing_routes
@@ -183,7 +187,7 @@ class FakeAdapters(containers.DeclarativeContainer):
     timestamp_responder = providers.Singleton(BuiltinTsa, vault, ca, clock)
     timestamp_authority = timestamp_responder
     revocation_source = providers.Singleton(CaRevocationSource, ca)
-    pdf_signing = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
+    pdf_signing = providers.Singleton(pyhanko_signing, vault=vault, timestamp_authority=timestamp_authority,
                                       revocation_source=revocation_source, clock=clock)
     identity_verifier = providers.Singleton(SimulatorIdentityVerifier, public_url=settings.provided.resolved_public_url,
                                             clock=clock, decision_delay=providers.Object(timedelta(0)))

@@ -9,9 +9,10 @@ plug-in found through its entry-point group (``_provider``).
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from dependency_injector import containers, providers
 
@@ -32,14 +33,13 @@ from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.fallback_revocation import FallbackRevocationSource
 from adapters.signing.http_revocation import HttpRevocationSource
 from adapters.signing.process_pool import ProcessPoolPdfSigning
-from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.storage.file_locks import FileLocks
 from adapters.system.clock import SystemClock
 from adapters.system.ids import RandomIds
 from adapters.system.throttle import InProcessThrottle
 from adapters.timestamping.inprocess import BuiltinTsa
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
-from entrypoints.composition.ceremony_wiring import make_verifier
+from entrypoints.composition.ceremony_wiring import make_verifier, pyhanko_signing
 from entrypoints.composition.pki_config import ca_settings, load_or_create_secret
 from entrypoints.composition.remote_signing_config import remote_signing_routes
 from entrypoints.settings import ConfigurationError, Settings
@@ -47,6 +47,9 @@ from ports.identity import ENTRY_POINT_GROUP as IDENTITY_GROUP
 from ports.identity import IdentityProviderConfig
 from ports.messaging import SMS_SENDERS_ENTRY_POINT_GROUP, SmsProviderConfig
 from ports.providers import ProviderConfig
+
+if TYPE_CHECKING:
+    from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 
 
 def _database(settings: Settings) -> Iterator[object]:
@@ -188,8 +191,24 @@ def _signing_choice(settings: Settings) -> str:
     return "inline" if settings.signing_workers == 0 else "pool"
 
 
-def _signing_pool(settings: Settings, here: PyHankoPdfSigning, scratch_dir: Path) -> Iterator[object]:
-    pool = ProcessPoolPdfSigning(factory=functools.partial(signing_in_a_worker, settings), local=here,
+class _BuiltOnFirstUse:
+    """Stands for the object ``build()`` returns, built at the first attribute read (once, whatever
+    the threads): the pool's local adapter, so that starting a web process does not import pyHanko."""
+
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build, self._built, self._lock = build, None, threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._build()
+        return getattr(self._built, name)
+
+
+def _signing_pool(settings: Settings, here: Callable[[], PyHankoPdfSigning], scratch_dir: Path) -> Iterator[object]:
+    pool = ProcessPoolPdfSigning(factory=functools.partial(signing_in_a_worker, settings),
+                                 local=_BuiltOnFirstUse(here),  # type: ignore[arg-type]
                                  workers=settings.signing_workers, scratch_dir=scratch_dir)
     try:
         yield pool
@@ -201,7 +220,7 @@ def signing_in_a_worker(settings: Settings) -> PyHankoPdfSigning:
     """The signing adapter of one pool worker, built there from the settings (keys, CA and TSA
     opened by that process); the intake's dry run stays in the caller, so no PDF pool here."""
     adapters = RealAdapters(settings=providers.Object(settings))
-    return PyHankoPdfSigning(vault=adapters.vault(), timestamp_authority=adapters.timestamp_authority(),
+    return pyhanko_signing(vault=adapters.vault(), timestamp_authority=adapters.timestamp_authority(),
                              revocation_source=adapters.revocation_source(), clock=adapters.clock(),
                              scratch_dir=_scratch_dir(settings))
 
@@ -267,12 +286,12 @@ class RealAdapters(containers.DeclarativeContainer):
     pdf_pool = providers.Selector(providers.Callable(_pdf_isolation, settings),
                                   pool=providers.Resource(_pdf_pool, settings), inline=providers.Object(None))
     scratch_dir = providers.Callable(_scratch_dir, settings)
-    pdf_signing_here = providers.Singleton(PyHankoPdfSigning, vault=vault, timestamp_authority=timestamp_authority,
+    pdf_signing_here = providers.Singleton(pyhanko_signing, vault=vault, timestamp_authority=timestamp_authority,
                                            revocation_source=revocation_source, clock=clock, isolation=pdf_pool,
                                            scratch_dir=scratch_dir)
     # SEING_SIGNING_WORKERS=0 signs in the calling process; otherwise a pool of signing processes.
     pdf_signing = providers.Selector(providers.Callable(_signing_choice, settings), inline=pdf_signing_here,
-                                     pool=providers.Resource(_signing_pool, settings, pdf_signing_here, scratch_dir))
+                                     pool=providers.Resource(_signing_pool, settings, pdf_signing_here.provider, scratch_dir))
     identity_verifier = providers.Singleton(_identity_verifier, settings, clock)
     remote_signing = providers.Singleton(remote_signing_routes, settings, clock)
     code_generator = providers.Singleton(PyotpCodeGenerator, clock)
