@@ -101,7 +101,9 @@ def test_the_appearance_states_the_window_the_signature_is_made_in_and_a_later_f
     slow = qtsp.sign_digests_consented
 
     def signing_slowly(*args, **kwargs):
-        world.clock.advance(FINISHING_ALLOWANCE + timedelta(minutes=1))  # ...but the provider takes its time
+        # ...but the provider takes its time: past the window's end whatever second it started at (the
+        # end is rounded up to the minute, so up to 60 s after the consent's expiry and allowance).
+        world.clock.advance(FINISHING_ALLOWANCE + timedelta(minutes=2))
         return slow(*args, **kwargs)
 
     qtsp.sign_digests_consented = signing_slowly

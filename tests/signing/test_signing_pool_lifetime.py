@@ -41,8 +41,11 @@ def _parent(pid: int) -> int:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 @pytest.mark.timeout(180)
 def test_signing_workers_and_their_fork_server_exit_when_their_owner_is_killed():
+    # PYTHONPATH keeps what the shifted-clock pass puts there (its sitecustomize: time.sleep
+    # under libfaketime answers EINVAL without it).
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     owner = subprocess.Popen([sys.executable, "-c", OWNER], cwd=ROOT, stdout=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+                             env={**os.environ, "PYTHONPATH": path})
     try:
         workers = [int(pid) for pid in owner.stdout.readline().split()]
         assert workers, "the pool started no worker"
