@@ -22,6 +22,7 @@ from attrs import evolve
 
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
+from domain.model.errors import DocumentCorrupted
 from ports.documents import DocumentStore, check_stored_file
 from ports.pdf_signing import PreparedSignature, SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
@@ -31,27 +32,40 @@ __all__ = ["StoredDocumentOperations", "store_result"]
 _CHUNK = 1 << 20
 
 
-def store_result(store: DocumentStore, out: Path, source: Path, sha256: str) -> DocumentRef:
+def store_result(store: DocumentStore, out: Path, source: Path, sha256: str,
+                 extends: DocumentRef | None = None) -> DocumentRef:
     """Put ``out``, made from ``source`` (the stored document ``sha256``), into the store, reading
     it once: its SHA-256 names it, and the state of that hash after the source's length checks
     that the result begins with the stored document's exact bytes (every operation here is an
     incremental update). So the bytes signed are checked, not only the file lent, and neither
     the source nor the result is hashed twice. A result that does not begin with them (a
     damaged source, or an operation that rewrote the file) has the source checked on its own:
-    DocumentCorrupted if the stored bytes are not what their name says."""
+    DocumentCorrupted if the stored bytes are not what their name says.
+
+    ``extends``: an earlier version the result must also begin with (a ceremony's approved
+    version, which later signatures only extend), checked at its length in the same pass rather
+    than by reading the stored document again; DocumentCorrupted, nothing stored, if not."""
     def name_and_check() -> DocumentRef:
         prefix = source.stat().st_size
-        digest, size, extends = hashlib.sha256(), 0, prefix == 0 and hashlib.sha256().hexdigest() == sha256
+        # Offsets where the hash state is compared, in order: (length, expected SHA-256).
+        checkpoints = sorted({(prefix, sha256)} | ({(extends.size, extends.sha256)} if extends else set()))
+        digest, size = hashlib.sha256(), 0
+        matched = {point: point[0] == 0 and hashlib.sha256().hexdigest() == point[1] for point in checkpoints}
+        pending = [point for point in checkpoints if point[0] > 0]
         buffer = bytearray(_CHUNK)
         view = memoryview(buffer)
         with open(out, "rb", buffering=0) as result:
-            while read := result.readinto(view[:min(_CHUNK, prefix - size)] if size < prefix else view):
+            while read := result.readinto(view[:min(_CHUNK, pending[0][0] - size)] if pending else view):
                 digest.update(view[:read])
                 size += read
-                if size == prefix:
-                    extends = digest.copy().hexdigest() == sha256
-        if not extends:
+                while pending and size == pending[0][0]:
+                    matched[pending[0]] = digest.copy().hexdigest() == pending[0][1]
+                    pending.pop(0)
+        if not matched[(prefix, sha256)]:
             check_stored_file(source, sha256)
+        if extends is not None and not matched[(extends.size, extends.sha256)]:
+            raise DocumentCorrupted("the signed document does not extend the approved version",
+                                    sha256=sha256, approved=extends.sha256)
         return DocumentRef(sha256=digest.hexdigest(), size=size)
 
     # Called by the store, which may fsync the file meanwhile; it stores nothing if this raises.
@@ -94,8 +108,9 @@ class StoredDocumentOperations:
         raise NotImplementedError
 
     # The stored-document operations the use cases call.
-    def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest) -> DocumentRef:
-        return self._transform(store, sha256, lambda source, out: self.sign_file(source, out, request))
+    def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest,
+                      extends: DocumentRef | None = None) -> DocumentRef:
+        return self._transform(store, sha256, lambda source, out: self.sign_file(source, out, request), extends)
 
     def sign_documents_together(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]],
                                 signer: BatchDigestSigner) -> list[DocumentRef]:
@@ -147,7 +162,8 @@ class StoredDocumentOperations:
             _directory, source = self._lend_checked(stack, store, sha256)
             return self.last_document_timestamp_file(source)
 
-    def _transform(self, store: DocumentStore, sha256: str, work: Callable[[Path, Path], None]) -> DocumentRef:
+    def _transform(self, store: DocumentStore, sha256: str, work: Callable[[Path, Path], None],
+                   extends: DocumentRef | None = None) -> DocumentRef:
         """The lent file is not hashed before the work: ``store_result`` checks, in the pass that
         names the result, that the result begins with the stored bytes, and nothing is stored
         otherwise. A failure is checked for damaged bytes first (DocumentCorrupted)."""
@@ -160,7 +176,7 @@ class StoredDocumentOperations:
             except Exception:
                 check_stored_file(source, sha256)
                 raise
-            return store_result(store, out, source, sha256)
+            return store_result(store, out, source, sha256, extends)
 
     def _directory(self, stack: ExitStack) -> Path:
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-", dir=self.scratch_dir)))

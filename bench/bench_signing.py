@@ -43,6 +43,7 @@ from adapters.signing.ca_revocation import CaRevocationSource
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning
 from adapters.storage.filesystem import FilesystemDocumentStore
 from adapters.timestamping.inprocess import InProcessTimestampAuthority
+from domain.model.document import DocumentRef
 from domain.model.pki import KeyType
 from ports.pdf_signing import PadesLevel, SignatureRequest
 from tests.signing.pdfs import pdf_file
@@ -162,8 +163,25 @@ def run(key_types: list[str], repeat: int, workdir: Path, *,
             signed = ours.sign_document(store, sha256, SignatureRequest(identity=identity, level=level))
             store.delete(signed.sha256)  # each run stores a new file, as the product does
 
+        def later(approved: DocumentRef, latest: str, read_prefix: bool, identity: object = identity) -> None:
+            # A later signer in a ceremony: the signature must go on the approved version plus
+            # earlier signatures. Checked in the pass that names the result (``extends``), or, as
+            # before, by reading the approved prefix of the latest version again first.
+            if read_prefix:
+                digest, left = hashlib.sha256(), approved.size
+                with store.open(latest) as stream:
+                    while left > 0 and (chunk := stream.read(min(left, 1 << 20))):
+                        digest.update(chunk)
+                        left -= len(chunk)
+                assert digest.hexdigest() == approved.sha256
+            request = SignatureRequest(identity=identity, level=PadesLevel.B_B, field_name="Signature2")
+            signed = ours.sign_document(store, latest, request, extends=None if read_prefix else approved)
+            store.delete(signed.sha256)
+
         for label, path, sha256 in files:
             size = path.stat().st_size
+            approved = DocumentRef(sha256=sha256, size=size)
+            first = ours.sign_document(store, sha256, SignatureRequest(identity=identity, level=PadesLevel.B_B)).sha256
             cases: list[tuple[str, Callable[[], object]]] = [
                 ("floor", lambda path=path: floor(path)),
                 ("raw B-B", lambda path=path: raw(path, None)),
@@ -172,6 +190,8 @@ def run(key_types: list[str], repeat: int, workdir: Path, *,
                 ("stored B-B", lambda sha256=sha256: product(sha256, PadesLevel.B_B)),
                 ("stored B-T", lambda sha256=sha256: product(sha256, PadesLevel.B_T)),
                 ("stored B-LT", lambda sha256=sha256: product(sha256, PadesLevel.B_LT)),
+                ("2nd B-B, reread", lambda a=approved, f=first: later(a, f, True)),
+                ("2nd B-B", lambda a=approved, f=first: later(a, f, False)),
             ]
             # Round-robin: each repetition runs every case once, so a burst of load on
             # the machine hits all cases alike instead of skewing one of them.

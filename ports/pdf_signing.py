@@ -165,8 +165,11 @@ class PdfSigning(Protocol):
     file, worked on file to file (streamed), and the result is put back in the store; no PDF is
     ever whole in memory. The ``*_file`` operations are that middle step."""
 
-    def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest) -> DocumentRef:
-        """Store, and return, a copy of the stored document with one more signature."""
+    def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest,
+                      extends: DocumentRef | None = None) -> DocumentRef:
+        """Store, and return, a copy of the stored document with one more signature. ``extends``:
+        an earlier version the result must begin with (DocumentCorrupted, nothing stored, if not),
+        checked in the pass that names the result."""
         ...
 
     def sign_documents_together(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]],

@@ -19,6 +19,7 @@ from domain.model.errors import (
     CodeInvalid,
     CodePayloadMismatch,
     CodeResendTooSoon,
+    DocumentCorrupted,
     IdentityCheckRequired,
     SignatureBeingFinalised,
     TimestampUnavailable,
@@ -285,3 +286,24 @@ def test_a_rejected_identity_check_keeps_the_code_locked_and_allows_a_new_attemp
         world.uc.request_signing_code(token=token)
     again = world.uc.start_identity_check(token=token)
     assert again.session_ref != session.session_ref
+
+
+def test_a_later_signer_is_refused_when_the_latest_version_does_not_extend_the_approved_one(world):
+    cid = _two_signer_collection(world)
+    token, code = _ready(world, "anne@exemple.fr")
+    assert world.uc.sign(token=token, code=code).status == "signed"
+    store = world.container.adapters.document_store()
+    collection = world.get(cid)
+    for document in collection.documents:
+        # Intact stored bytes, recorded as the latest version, that are not the approved bytes plus
+        # signatures: the header comment changed, the same length, still a PDF pyHanko reads.
+        latest = store.read(document.latest.sha256)
+        assert latest.startswith(b"%PDF-1.")
+        document.current = store.put(latest[:7] + (b"3" if latest[7:8] != b"3" else b"2") + latest[8:])
+    stored_before = {d.id: d.current.sha256 for d in collection.documents}
+    token, code = _ready(world, "bruno@exemple.fr")
+    with pytest.raises(DocumentCorrupted):
+        world.uc.sign(token=token, code=code)
+    collection = world.get(cid)
+    assert collection.signers[1].status is not SignerStatus.SIGNED
+    assert {d.id: d.latest.sha256 for d in collection.documents} == stored_before

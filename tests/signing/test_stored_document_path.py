@@ -63,3 +63,32 @@ def test_a_damaged_stored_document_that_no_longer_parses_is_reported_as_damaged(
     with pytest.raises(DocumentCorrupted):
         signing.sign_document(store, ref.sha256, SignatureRequest(identity=identity, level=PadesLevel.B_B))
     assert _stored_files(store) == before
+
+
+def test_a_later_signature_is_checked_to_extend_the_approved_version_in_the_same_pass(signing, identity, store):
+    original = pdf_bytes(2)
+    approved = store.put(original)
+    first = signing.sign_document(store, approved.sha256, SignatureRequest(identity=identity, level=PadesLevel.B_B,
+                                                                           field_name="Signature1"))
+    second = signing.sign_document(store, first.sha256, SignatureRequest(identity=identity, level=PadesLevel.B_B,
+                                                                         field_name="Signature2"), extends=approved)
+    data = store.read(second.sha256)
+    assert data.startswith(store.read(first.sha256)) and data.startswith(original)
+
+
+def test_a_signature_on_a_version_that_does_not_extend_the_approved_one_is_not_stored(signing, identity, store):
+    approved = store.put(pdf_bytes(2))
+    other = store.put(pdf_bytes(3))  # larger, intact, but not the approved bytes plus signatures
+    before = _stored_files(store)
+    with pytest.raises(DocumentCorrupted):
+        signing.sign_document(store, other.sha256, SignatureRequest(identity=identity, level=PadesLevel.B_B),
+                              extends=approved)
+    assert _stored_files(store) == before
+
+
+def test_an_approved_version_longer_than_the_signed_result_is_refused(signing, identity, store):
+    approved = store.put(pdf_bytes(2, bytes_per_page=2_000_000))
+    small = store.put(pdf_bytes(1))
+    with pytest.raises(DocumentCorrupted):
+        signing.sign_document(store, small.sha256, SignatureRequest(identity=identity, level=PadesLevel.B_B),
+                              extends=approved)

@@ -398,18 +398,24 @@ def _record_provider_code_spent(ports: SigningPorts, plan: _Plan, context: Reque
 
 def _sign_document(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
                    placement: FieldPlacement, now: datetime) -> tuple[str, DocumentRef]:
-    base, request = _signature_request(ports, document, plan, identity, placement, now)
-    return base, ports.signing.sign_document(ports.store, base, request)
+    base, request = _signature_request(ports, document, plan, identity, placement, now, check_approved=False)
+    # The check that the signature goes on the approved version runs in the pass that names the
+    # result rather than as a read of its own: a local key's signature over anything else is
+    # thrown away unstored.
+    approved = document.approved if base != document.approved.sha256 else None
+    return base, ports.signing.sign_document(ports.store, base, request, extends=approved)
 
 
 def _signature_request(ports: SigningPorts, document: Document, plan: _Plan, identity: SigningIdentity,
                        placement: FieldPlacement, now: datetime,
-                       signed_before: datetime | None = None) -> tuple[str, SignatureRequest]:
+                       signed_before: datetime | None = None,
+                       check_approved: bool = True) -> tuple[str, SignatureRequest]:
     base = document.latest
     approved = document.approved
     # The signature goes on the approved version plus earlier signatures (incremental updates):
-    # anything else would be a document the signer's code did not authorise.
-    if base.sha256 != approved.sha256 and (base.size < approved.size
+    # anything else would be a document the signer's code did not authorise. Checked here, before
+    # signing, when the key's authorisation is spent on what it signs (a remote key's batch).
+    if check_approved and base.sha256 != approved.sha256 and (base.size < approved.size
                                            or _prefix_sha256(ports.store, base.sha256, approved.size) != approved.sha256):
         raise DocumentCorrupted("the latest version does not extend the approved one", document_id=document.id)
     name = plan.signer_name
