@@ -45,6 +45,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield server
 
 
+def _stage(page) -> str:
+    """The step the stepper marks as current (« Étapes de la souscription »)."""
+    return page.get_by_role("navigation", name="Étapes de la souscription").locator("[aria-current=step]") \
+        .inner_text().strip()
+
+
+def _done_stages(page) -> list[str]:
+    return [item.inner_text().replace("(terminé)", "").strip()
+            for item in page.locator(".stepper li.done").all()]
+
+
 def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server, browser, shoot,
                                                                       check_accessibility, tmp_path):
     container = live_server.container
@@ -70,6 +81,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     desktop.get_by_role("button", name="Souscrire à un certificat qualifié").click()
     desktop.wait_for_url(re.compile(r"/signature-personnelle/[^/]+/qcp$"))
     assert desktop.locator("h1").inner_text() == "Accès protégé"
+    assert _stage(desktop) == "Accès protégé"
     shoot(desktop, "qcp-02-acces-protege")
     check_accessibility(desktop)
     desktop.get_by_role("button", name="Envoyer le code").click()
@@ -81,6 +93,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     desktop.get_by_role("button", name="Valider", exact=True).click()
 
     assert desktop.locator("h1").inner_text() == "Vos informations"
+    assert _stage(desktop) == "Vos informations"
     assert "06 24 00 00 13" in desktop.content()
     shoot(desktop, "qcp-04-identite-et-mobile")
     check_accessibility(desktop)
@@ -88,6 +101,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
 
     desktop.get_by_label(re.compile("pièce d’identité valide au nom de Jessica Poussart")).check()
     desktop.get_by_label(re.compile("mon numéro de mobile est")).check()
+    assert _stage(desktop) == "Avant de commencer"
     shoot(desktop, "qcp-05-avant-de-commencer")
     check_accessibility(desktop)
     desktop.get_by_role("button", name="Commencer").click()
@@ -95,6 +109,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     assert desktop.locator("h1").inner_text() == "Étape de vérification de votre identité"
     desktop.get_by_label(re.compile("données de ma pièce d’identité soient traitées")).check()
     desktop.get_by_label(re.compile("Je consens au traitement de mes données personnelles")).check()
+    assert _stage(desktop) == "Consentements"
     shoot(desktop, "qcp-06-consentements")
     check_accessibility(desktop)
     desktop.get_by_role("button", name="Continuer").click()
@@ -103,6 +118,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     assert desktop.locator(".qcp-qr svg").is_visible()
     assert desktop.get_by_role("link", name="Continuez ici dans votre navigateur.").is_visible()
     qr_url = desktop.locator(".qcp-qr").get_attribute("data-qr-url")
+    assert _stage(desktop) == "Pièce d’identité"
     shoot(desktop, "qcp-07-qr-code")
     check_accessibility(desktop)
 
@@ -153,6 +169,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     check_accessibility(desktop)
     desktop.get_by_role("heading", name="Votre pièce d’identité a été validée").wait_for(timeout=30_000)
     assert "JESSICA" in desktop.content() and "POUSSART" in desktop.content()
+    assert _stage(desktop) == "Vérification des informations"
     shoot(desktop, "qcp-22-identite-validee")
     check_accessibility(desktop)
     desktop.get_by_role("button", name="Valider", exact=True).click()
@@ -161,6 +178,9 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
     desktop.locator(".qcp-document img").first.wait_for()
     desktop.wait_for_function("Array.from(document.querySelectorAll('.qcp-document img'))"
                               ".every(img => img.complete && img.naturalWidth > 0)")
+    assert _stage(desktop) == "Demande de certificat"
+    assert _done_stages(desktop) == ["Accès protégé", "Vos informations", "Avant de commencer", "Consentements",
+                                     "Pièce d’identité", "Vérification des informations"]
     shoot(desktop, "qcp-23-demande-de-certificat")
     check_accessibility(desktop)
     desktop.get_by_label("J’ai lu et j’accepte le document.").check()
@@ -168,6 +188,7 @@ def test_a_member_subscribes_to_a_qualified_certificate_with_a_phone(live_server
 
     assert "Un code vous a été envoyé par SMS au 06 ** ** 13." in desktop.content()
     assert desktop.get_by_role("button", name=re.compile("Code non reçu")).is_visible()
+    assert _stage(desktop) == "Signature"
     shoot(desktop, "qcp-24-code-sms")
     check_accessibility(desktop)
     desktop.get_by_label("Code reçu par SMS").fill(latest_code(container, "sms"))

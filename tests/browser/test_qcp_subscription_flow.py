@@ -286,6 +286,17 @@ def test_the_officer_validates_a_signed_request_seeing_it_and_the_evidence(live_
     register_lcp(container, owner.person_id, owner.cabinet_id)
     appoint_officer(container)
     enrollment = to_signed_request(container, owner)
+    # The member's finish page while the officer has not decided: it says a mail will follow, not « émis ».
+    members = {}
+    for device, options in DEVICES:
+        members[device] = browser.new_context(locale="fr-FR", **options).new_page()
+        log_in(members[device], live_server.url, "signed.member@example.fr")
+        members[device].goto(f"{live_server.url}/qcp/{enrollment.id}")
+        text = members[device].locator("main").inner_text()
+        assert members[device].locator("h1").inner_text() == "Votre demande de certificat qualifié (QCP) a été finalisée"
+        assert "lorsque votre demande sera validée" in text and "a été émis" not in text
+        assert members[device].locator("[aria-current=step]").inner_text().strip() == "Certificat"
+        shoot(members[device], f"qcp15-12-{device}-demande-finalisee-attente-operateur")
     for device, options in DEVICES:
         context = browser.new_context(locale="fr-FR", **options)
         context.set_default_timeout(30_000)
@@ -315,3 +326,15 @@ def test_the_officer_validates_a_signed_request_seeing_it_and_the_evidence(live_
         context.close()
     view = container.use_cases.qcp().view(person_id=owner.person_id, enrollment_id=enrollment.id)
     assert view.next_step.value == "done"
+    # Validated: the member's waiting page moves on by itself (it polls its step) and now says « émis »
+    # (not « lorsque … sera validée ») and leads to « Mes certificats ».
+    for device, page in members.items():
+        page.get_by_role("heading", name="Votre certificat qualifié (QCP) a été émis").wait_for(timeout=30_000)
+        text = page.locator("main").inner_text()
+        assert page.locator("h1").inner_text() == "Votre certificat qualifié (QCP) a été émis"
+        assert "lorsque votre demande sera validée" not in text
+        shoot(page, f"qcp15-13-{device}-certificat-emis")
+        check_accessibility(page)
+        page.get_by_role("button", name="Mes certificats").click()
+        page.wait_for_url(f"{live_server.url}/mes-certificats")
+        page.context.close()

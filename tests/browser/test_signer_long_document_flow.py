@@ -74,6 +74,23 @@ def _visible_above_the_bar(page, selector: str) -> bool:
                                       return r.height > 0 && r.top >= 0 && r.bottom <= bar.top + 1; }}""")
 
 
+def _pages_seen(page) -> int:
+    return int(re.search(r": (\d+) sur", page.locator("#pages-vues").inner_text()).group(1))
+
+
+def _read_to_the_end(page) -> None:
+    """Scroll from the top to the bottom half a screen at a time, letting the page paint after each step."""
+    page.evaluate("""async () => {
+        const painted = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+        const end = document.documentElement.scrollHeight - window.innerHeight;
+        for (let y = 0; ; y = Math.min(end, y + Math.round(window.innerHeight / 2))) {
+            window.scrollTo({top: y, behavior: "instant"});
+            await painted();
+            if (y >= end) { break; }
+        }
+    }""")
+
+
 @pytest.mark.parametrize("screen", ["bureau", "telephone"])
 def test_a_long_document_keeps_the_action_bar_in_sight_and_leads_to_the_signature_box(
         live_server, browser, cabinet, screen, check_accessibility):  # noqa: F811
@@ -109,10 +126,27 @@ def test_a_long_document_keeps_the_action_bar_in_sight_and_leads_to_the_signatur
     _screen(page, f"80-signataire-long-document-{screen}")
     check_accessibility(page)
 
-    # Halfway through, the bar is still there.
-    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+    # Halfway through at once, the bar is still there; the pages jumped over are not counted as read.
+    page.evaluate("window.scrollTo({top: document.documentElement.scrollHeight / 2, behavior: 'instant'})")
     page.wait_for_function("document.getElementById('pages-vues').textContent.match(/: (\\d+)/)[1] > 0")
     assert _bar_on_screen(page)
+    halfway = _pages_seen(page)
+    assert 0 < halfway < pages // 2
+    # Straight to the end: the last page is on screen, above the bar, but stops above the middle of the
+    # screen (the bar and the footer take the bottom); it is read all the same, and counted.
+    page.evaluate("window.scrollTo({top: document.documentElement.scrollHeight, behavior: 'instant'})")
+    page.wait_for_function(f"document.getElementById('pages-vues').textContent.match(/: (\\d+)/)[1] > {halfway}",
+                           timeout=5_000)
+    assert _pages_seen(page) == halfway + 1
+    assert page.locator("[data-page-seen]").last.get_attribute("data-seen") is not None
+    # Read from the top to the end, half a screen at a time: every page counts.
+    _read_to_the_end(page)
+    page.wait_for_function(f"document.getElementById('pages-vues').textContent.includes('{pages} sur {pages}')",
+                           timeout=5_000)
+    assert f"Pages parcourues : {pages} sur {pages}" in _main(page).replace("\u00a0", " ")
+    assert page.locator("[data-reading-progress] progress").evaluate("p => p.value") == pages
+    assert _bar_on_screen(page)
+    _screen(page, f"80b-signataire-derniere-page-lue-{screen}")
 
     # « Aller à mes zones de signature »: each box in turn is on screen, above the bar, over its page.
     for zone in ("zone-1", "zone-2", "zone-1"):

@@ -18,20 +18,48 @@
     holder.hidden = false;
   }
 
+  /* A page counts as seen once half of it has been in the reading area (the screen above the action bar),
+   * or, for a page taller than that area, once it has filled half of it. Not « once it crosses the middle
+   * of the screen »: at the end of the document the last page stops above the middle (the bar and the
+   * footer take the bottom), so it was never counted though the signer had it in front of them. */
+  function readingAreaBottom() {
+    var bar = document.getElementById("accepter");
+    return bar ? Math.min(window.innerHeight, bar.getBoundingClientRect().top) : window.innerHeight;
+  }
+
+  var scheduled = false;
+
+  function countSeenPages() {
+    scheduled = false;
+    var bottom = readingAreaBottom();
+    var added = 0;
+    document.querySelectorAll("[data-page-seen]:not([data-seen])").forEach(function (page) {
+      var box = page.getBoundingClientRect();
+      var visible = Math.min(box.bottom, bottom) - Math.max(box.top, 0);
+      if (box.height > 0 && visible > 0 && visible >= Math.min(box.height, bottom) / 2) {
+        page.setAttribute("data-seen", "");
+        added += 1;
+      }
+    });
+    if (added) {
+      seen += added;
+      showProgress();
+    }
+  }
+
+  function scheduleCount() {
+    if (!scheduled) {
+      scheduled = true;
+      window.requestAnimationFrame(countSeenPages);
+    }
+  }
+
   function watchPages() {
-    var pages = document.querySelectorAll("[data-page-seen]");
-    if (!pages.length || !("IntersectionObserver" in window)) { return; }
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) {
-        if (entry.isIntersecting && !entry.target.hasAttribute("data-seen")) {
-          entry.target.setAttribute("data-seen", "");
-          observer.unobserve(entry.target);
-          seen += 1;
-          showProgress();
-        }
-      });
-    }, { rootMargin: "-45% 0px -45% 0px", threshold: 0 });  // a page counts once it crosses the screen's middle
-    pages.forEach(function (page) { observer.observe(page); });
+    if (!document.querySelector("[data-page-seen]")) { return; }
+    window.addEventListener("scroll", scheduleCount, { passive: true });
+    window.addEventListener("resize", scheduleCount);
+    document.addEventListener("load", scheduleCount, true);  // a page image without a known height takes its place
+    scheduleCount();
   }
 
   function goToZone(event) {
@@ -52,6 +80,6 @@
     showProgress();
     watchPages();
     document.addEventListener("click", goToZone);
-    document.body.addEventListener("htmx:afterSettle", showProgress);
+    document.body.addEventListener("htmx:afterSettle", function () { showProgress(); scheduleCount(); });
   });
 })();
