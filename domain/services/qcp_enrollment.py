@@ -33,6 +33,7 @@ from attrs import define, field, frozen
 from domain.model.certificates import Certificate
 from domain.model.errors import (
     CaptureLinkUnusable,
+    Conflict,
     IdentityProviderUnavailable,
     IdentityProviderUnknown,
     IdentitySessionNotFound,
@@ -303,14 +304,31 @@ class QcpEnrollmentUseCases:
             return EnrollmentView.of(enrollment) if enrollment else None
 
     def view(self, *, person_id: str, enrollment_id: str) -> EnrollmentView:
-        """Where the person is: the page routes by ``next_step``. Also marks them present."""
+        """Where the person is: the page routes by ``next_step``. Also marks them present, at
+        most once a third of the presence window: the flow's pages poll every few seconds, and
+        a write at each poll met the enrollment's other writers (another tab or device, the
+        officer's decision) in optimistic conflicts. A view that still meets one reads again:
+        the other writer's change is what the person must see, and presence is not worth an
+        error."""
         now = self.clock.now()
+        try:
+            return self._view(person_id, enrollment_id, now)
+        except Conflict:
+            return self._view(person_id, enrollment_id, now)
+
+    def _view(self, person_id: str, enrollment_id: str, now: datetime) -> EnrollmentView:
         with self.uow() as tx:
             enrollment = self._mine(tx, person_id, enrollment_id)
+            changed = False
             if enrollment.is_due_to_expire(now):
                 enrollment.expire(now)
-            enrollment.seen(now)
-            tx.commit()
+                changed = True
+            seen = enrollment.last_seen_at
+            if seen is None or now - seen >= self.settings.presence_window / 3:
+                enrollment.seen(now)
+                changed = True
+            if changed:
+                tx.commit()
             return EnrollmentView.of(enrollment)
 
     # 2. « Accès protégé » ---------------------------------------------------------------

@@ -231,6 +231,50 @@ def test_the_result_is_not_emailed_to_a_person_watching_the_page(world):
     assert not [n for n in world.notifications() if n.template == "qcp_identity_result"]
 
 
+def test_a_polling_page_records_presence_at_most_once_a_third_of_the_window(world):
+    """The flow's pages poll every few seconds: a write at each poll met the enrollment's other
+    writers (another device, the officer's decision) in optimistic conflicts."""
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+
+    def seen():
+        with world.uow() as tx:
+            return tx.qcp_enrollments.get(eid).last_seen_at
+
+    first = seen()
+    world.clock.advance(timedelta(seconds=10))
+    world.uc.view(person_id=PERSON, enrollment_id=eid)
+    assert seen() == first  # a poll soon after: a read
+    world.clock.advance(timedelta(seconds=20))
+    world.uc.view(person_id=PERSON, enrollment_id=eid)
+    assert seen() == world.clock.now()  # a third of the 90 s window later: presence recorded
+
+
+def test_a_view_that_meets_another_writer_reads_again_instead_of_failing(world):
+    from domain.model.errors import Conflict
+
+    eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
+    world.clock.advance(timedelta(minutes=1))
+    commits = []
+    real_uow = world.uc.uow
+
+    def uow_whose_first_commit_conflicts():
+        tx = real_uow()
+        commit = tx.commit
+
+        def conflicting_once():
+            commits.append(1)
+            if len(commits) == 1:
+                world.uc.cancel(person_id=PERSON, enrollment_id=eid)  # the other writer, meanwhile
+                raise Conflict("the store refused the change")
+            commit()
+        tx.commit = conflicting_once
+        return tx
+
+    world.uc.uow = uow_whose_first_commit_conflicts
+    view = world.uc.view(person_id=PERSON, enrollment_id=eid)
+    assert len(commits) >= 1 and view.state.value == "cancelled"  # the other writer's change is shown
+
+
 def test_five_wrong_email_codes_kill_the_code_then_a_new_one_works(world):
     eid = world.uc.start(person_id=PERSON, cabinet_id=CABINET).id
     sent = world.uc.send_email_code(person_id=PERSON, enrollment_id=eid)
