@@ -134,7 +134,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 # uvicorn imports this in each web process (an import string: its workers are spawned, not forked),
 # so every process builds its own container, database connections and vault from the environment.
-WEB_APP_FACTORY = "entrypoints.web.app:create_app"
+WEB_APP_FACTORY = "entrypoints.web.app:create_served_app"
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -150,10 +150,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers == 1:
         # uvicorn serves one process in this one: the container just checked serves it, rather
         # than a second one built from scratch (a tenth of a restarted process's start).
-        from entrypoints.web.app import create_app
+        from entrypoints.web.app import create_served_app
 
         try:
-            uvicorn.run(functools.partial(create_app, container), factory=True, host=settings.host,
+            uvicorn.run(functools.partial(create_served_app, container), factory=True, host=settings.host,
                         port=settings.port, log_level="info", access_log=not args.no_access_log)
         finally:
             container.shutdown_resources()

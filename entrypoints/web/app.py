@@ -455,3 +455,22 @@ def create_app(container: Any = None) -> Litestar:
     )
     include_api(app_config)
     return Litestar.from_config(app_config)
+
+
+def create_served_app(container: Any = None) -> Litestar:
+    """The app as `seing serve` runs it in each web process: ``create_app`` and a settled heap."""
+    app = create_app(container)
+    app.on_startup.append(_settle_heap)
+    return app
+
+
+def _settle_heap() -> None:
+    # What start-up built lives as long as the process: the handlers, their signatures, the modules,
+    # the container (about 200,000 objects). Left in the collector's oldest generation, every full
+    # collection walked them all, 90-120 ms during which each request of the process waited: most
+    # of the signer page's p99 under load (make loadtest: 141-145 ms, 58-62 ms frozen). Frozen,
+    # the collector never looks at them again; what requests allocate is collected as before.
+    import gc
+
+    gc.collect()
+    gc.freeze()
