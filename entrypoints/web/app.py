@@ -112,10 +112,21 @@ class _RotatingSessionBackend(ServerSideSessionBackend):
     logged-in session a new id defeats session fixation.
     """
 
+    def get_session_id(self, connection: Any) -> Any:
+        # Litestar draws a new id at the start of every request without a cookie, before anyone
+        # knows whether a session will be kept; an anonymous visitor (every signer's page view)
+        # never needs one. It is drawn below, when a session is stored.
+        cookie = connection.cookies.get(self.config.key)
+        if cookie and cookie != "null":
+            return cookie
+        return connection.get_session_id()
+
     async def store_in_message(self, scope_session: Any, message: Message, connection: Any) -> None:
         if isinstance(scope_session, dict) and not scope_session and not connection.cookies.get(self.config.key):
             # An anonymous visitor with nothing to remember: no cookie, no file on disk.
             return
+        if not self.get_session_id(connection):
+            connection._connection_state.session_id = self.generate_session_id()
         if scope_session is not Empty and isinstance(scope_session, dict) and scope_session.pop(SESSION_ROTATE, None):
             old_id = connection.cookies.get(self.config.key)
             store = self.config.get_store_from_app(connection.scope["app"])
