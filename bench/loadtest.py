@@ -317,10 +317,17 @@ def wrk(url: str, *, connections: int, seconds: int) -> Sample:
 
 
 def warm_up(url: str, count: int) -> None:
-    """What a first request pays once per process (templates compiled, caches filled) is left out."""
-    with httpx.Client(timeout=120) as client:
-        for _ in range(count):
+    """What a first request pays once per process (templates compiled, caches filled) is left out.
+
+    Each request on a connection of its own, all at once: the kernel hands a new connection to
+    whichever web process accepts first, so requests on one kept-alive connection warmed only one
+    process and left the others' first requests inside the first measured round."""
+    def one(_: int) -> None:
+        with httpx.Client(timeout=120, headers={"Connection": "close"}) as client:
             client.get(url)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        list(pool.map(one, range(count)))
 
 
 def sign_all(base_url: str, signers: list[Signer], clients: int) -> tuple[list[float], int]:
