@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 from uvicorn.importer import import_from_string
 
 from entrypoints import cli
 from entrypoints.web.app import create_served_app
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.child_env import ROOT, python_child_env
 
 # In a process of its own: a frozen heap is never collected again, which a test process must not do.
 _PROBE = """
@@ -33,8 +30,7 @@ print(status, before, gc.get_freeze_count())
 
 
 def _probe(factory: str) -> tuple[int, int, int]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    out = subprocess.run([sys.executable, "-c", _PROBE, factory], capture_output=True, text=True, env=env,
+    out = subprocess.run([sys.executable, "-c", _PROBE, factory], capture_output=True, text=True, env=python_child_env(),
                          cwd=ROOT, timeout=120, check=True).stdout
     status, before, after = (int(x) for x in out.split())
     return status, before, after

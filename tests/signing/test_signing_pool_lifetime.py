@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.child_env import ROOT, python_child_env
 
 # A web or job process in miniature: a signing pool started the production way (forkserver), the
 # pids of its worker and of the fork server printed, then nothing until it is killed.
@@ -41,11 +41,8 @@ def _parent(pid: int) -> int:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 @pytest.mark.timeout(180)
 def test_signing_workers_and_their_fork_server_exit_when_their_owner_is_killed():
-    # PYTHONPATH keeps what the shifted-clock pass puts there (its sitecustomize: time.sleep
-    # under libfaketime answers EINVAL without it).
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     owner = subprocess.Popen([sys.executable, "-c", OWNER], cwd=ROOT, stdout=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": path})
+                             env=python_child_env())
     try:
         workers = [int(pid) for pid in owner.stdout.readline().split()]
         assert workers, "the pool started no worker"
