@@ -4,6 +4,8 @@ CMS took 10-20 s to write. adapters.shared.asn1_lengths corrects the test; the a
 
 from __future__ import annotations
 
+from typing import Callable
+
 from asn1crypto import algos, cms, core, tsp
 
 import adapters  # noqa: F401  (installs the correction, as any use of an adapter does)
@@ -25,19 +27,25 @@ def _signing_certificate_attribute() -> bytes:
     return attribute.dump()
 
 
-def _padded_to_a_length_ending_in_0x80() -> bytes:
-    attribute = _signing_certificate_attribute()
-    for pad in range(2000):
-        der = _Padded({"pad": b"\x00" * pad, "attribute": cms.CMSAttribute.load(attribute)}).dump()
+def _padded_to_a_length_ending_in_0x80(build: Callable[[bytes], bytes]) -> bytes:
+    """``build(pad)``'s encoding with the first padding that makes its length end in 0x80."""
+    for size in range(2000):
+        der = build(b"\x00" * size)
         if der[1] == 0x82 and der[3] == 0x80:
             return der
     raise AssertionError("no padding gives a length ending in 0x80")
 
 
+def _padded_attribute() -> bytes:
+    attribute = _signing_certificate_attribute()
+    return _padded_to_a_length_ending_in_0x80(
+        lambda pad: _Padded({"pad": pad, "attribute": cms.CMSAttribute.load(attribute)}).dump())
+
+
 def test_a_definite_length_ending_in_0x80_is_not_taken_for_an_indefinite_one():
     assert ends_with_indefinite_length(bytes.fromhex("3080"))
     assert not ends_with_indefinite_length(bytes.fromhex("30820780"))
-    assert not ends_with_indefinite_length(bytes.fromhex("3081 80".replace(" ", "")))
+    assert not ends_with_indefinite_length(bytes.fromhex("308180"))
     # An explicit tag's header comes first: the value's own length decides.
     assert not ends_with_indefinite_length(bytes.fromhex("a0820784" "30820780"))
     assert ends_with_indefinite_length(bytes.fromhex("a080" "3080"))
@@ -47,7 +55,7 @@ def test_a_definite_length_ending_in_0x80_is_not_taken_for_an_indefinite_one():
 
 
 def test_a_value_of_such_a_length_is_written_as_read_without_being_reencoded():
-    der = _padded_to_a_length_ending_in_0x80()
+    der = _padded_attribute()
     value = _Padded.load(der)
     value["attribute"]  # read, as a validator reads a token before it is embedded
     assert value.dump() == der
@@ -71,10 +79,8 @@ def test_such_a_value_under_new_levels_is_written_once_not_once_per_level():
     inner_der = cms.CMSAttribute.load(_signing_certificate_attribute()).dump()
     for spec in deep:
         inner_der = spec({"inner": spec._fields[0][1].load(inner_der)}).dump()
-    for pad in range(2000):
-        token_der = padded_spec({"pad": b"\x00" * pad, "inner": deep[-1].load(inner_der)}).dump()
-        if token_der[1] == 0x82 and token_der[3] == 0x80:
-            break
+    token_der = _padded_to_a_length_ending_in_0x80(
+        lambda pad: padded_spec({"pad": pad, "inner": deep[-1].load(inner_der)}).dump())
     token = padded_spec.load(token_der)
     reading = token["inner"]
     for _ in range(8):
