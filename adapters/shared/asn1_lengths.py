@@ -49,18 +49,13 @@ def ends_with_indefinite_length(header: bytes) -> bool:
     return indefinite
 
 
-def _definite_despite_0x80(value: Any, force: bool) -> bool:
-    header = value._header
-    return (not force and header is not None and header[-1:] == b"\x80"
-            and not ends_with_indefinite_length(header))
-
-
 def _wrap_value_dump(original: Callable[..., bytes]) -> Callable[..., bytes]:
     @functools.wraps(original)
     def dump(self: Any, force: bool = False) -> bytes:
-        if not _definite_despite_0x80(self, force):
-            return original(self, force)
         header = self._header
+        # Every dump passes here: the cheap byte test first, the header read only when it matches.
+        if force or header is None or header[-1:] != b"\x80" or ends_with_indefinite_length(header):
+            return original(self, force)
         contents = self.contents  # a modified Sequence re-encodes here and drops its header
         if self._header is not header or contents is None:
             return original(self, False)  # the header is rebuilt, from the new contents
@@ -71,11 +66,12 @@ def _wrap_value_dump(original: Callable[..., bytes]) -> Callable[..., bytes]:
 def _wrap_choice_dump(original: Callable[..., bytes]) -> Callable[..., bytes]:
     @functools.wraps(original)
     def dump(self: Any, force: bool = False) -> bytes:
-        if not _definite_despite_0x80(self, force):
+        header = self._header
+        if force or header is None or header[-1:] != b"\x80" or ends_with_indefinite_length(header):
             return original(self, force)
         # What Choice.dump does for a definite length: the chosen value's encoding under the header.
         self._contents = self.chosen.dump()
-        return self._header + self._contents
+        return header + self._contents
     return dump
 
 
