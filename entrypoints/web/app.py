@@ -7,6 +7,7 @@ environment (``SEING_*`` settings).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -481,7 +482,5 @@ def _settle_heap() -> None:
     # collection walked them all, 90-120 ms during which each request of the process waited: most
     # of the signer page's p99 under load (make loadtest: 141-145 ms, 58-62 ms frozen). Frozen,
     # the collector never looks at them again; what requests allocate is collected as before.
-    import gc
-
     gc.collect()
     gc.freeze()
