@@ -1,0 +1,152 @@
+"""pyHanko's token functions and ours (adapters/shared/pdf_tokens.py) agree everywhere.
+
+At every offset of PDFs written by Ghostscript, qpdf, cairo, pyHanko and by hand (and of
+damaged ones), each of our functions returns what pyHanko's returns, leaves the stream at the
+same position and raises the same error; then whole files are read and signed through pyHanko
+with ours in place.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pyhanko.pdf_utils import generic, misc
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from adapters.shared import pdf_tokens
+from tests.conftest import require_service
+from tests.intake import corpus
+
+ORIGINAL = pdf_tokens.ORIGINALS
+
+
+def _hand_written() -> bytes:
+    return corpus.minimal_pdf(pages=2)
+
+
+def _odd_bytes() -> bytes:
+    # Comments, every whitespace byte, escaped and malformed names, a truncated end.
+    return (b"%PDF-1.7\n% a comment\r\n<< /Type /Catalog /A#20B 1 /Bad#Z /#41\x00/x\t\f[1 2%c\n3]"
+            b"/N#e9 (str) <ab> >>\n%%EOF   \x00\r\n% trailing comment without newline")
+
+
+def _ghostscript() -> bytes:
+    require_service(corpus.ghostscript_available(), "Ghostscript (scripts/system_deps.sh)")
+    return corpus.ghostscript_pdf("1.7", pages=1)
+
+
+def _qpdf_object_streams() -> bytes:
+    require_service(corpus.qpdf_available(), "qpdf (scripts/system_deps.sh)")
+    return corpus.object_streams_pdf()
+
+
+def _cairo() -> bytes:
+    require_service(corpus.poppler_available(), "poppler-utils (scripts/system_deps.sh)")
+    return corpus.cairo_pdf()
+
+
+SOURCES = {"hand-written": _hand_written, "odd-bytes": _odd_bytes, "ghostscript": _ghostscript,
+           "qpdf-object-streams": _qpdf_object_streams, "cairo": _cairo, "pyhanko": corpus.pyhanko_pdf,
+           "truncated": corpus.truncated_pdf}
+LIMIT = 24_000  # bytes of each file tried at every offset: headers, objects and the trailer's start
+
+
+def _outcome(function, data: bytes, offset: int, *args, **kwargs):
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    try:
+        result = function(*args[:1], stream, *args[1:], **kwargs) if args else function(stream, **kwargs)
+    except Exception as exc:  # the same error type, at the same place
+        return ("raised", type(exc), stream.tell())
+    return (result, stream.tell())
+
+
+def _offsets(data: bytes) -> list[int]:
+    head = range(min(len(data), LIMIT))
+    tail = range(max(LIMIT, len(data) - 2_000), len(data) + 1)
+    return [*head, *tail]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_tokens_and_whitespace_are_read_as_pyhanko_reads_them(source):
+    data = SOURCES[source]()
+    classes = [misc.PDF_WHITESPACE, misc.PDF_WHITESPACE + misc.PDF_DELIMITERS]
+    for offset in _offsets(data):
+        for class_chars in classes:
+            for maxchars in (None, 1, 20, 100):
+                assert (_outcome(pdf_tokens.read_until_class, data, offset, class_chars, maxchars=maxchars)
+                        == _outcome(ORIGINAL["_read_until_class"], data, offset, class_chars, maxchars=maxchars)), \
+                    (offset, class_chars, maxchars)
+        for options in ({}, {"seek_back": True}, {"allow_eof": True}):
+            assert (_outcome(pdf_tokens.read_non_whitespace, data, offset, **options)
+                    == _outcome(ORIGINAL["read_non_whitespace"], data, offset, **options)), (offset, options)
+
+
+@pytest.mark.parametrize("raw", [b"Type", b"A#20B", b"#41", b"N#e9", b"Sign#C3#A9", b"", b"Bad#Z", b"Bad#4",
+                                 b"sp ace", b"x\x00", b"\xe9"])
+def test_a_name_is_decoded_as_pyhanko_decodes_it_every_time(raw):
+    def outcome(decode):
+        try:
+            return decode(raw)
+        except Exception as exc:
+            return type(exc)
+
+    expected = outcome(ORIGINAL["_decode_name"])
+    assert outcome(pdf_tokens.decode_name) == expected
+    assert outcome(pdf_tokens.decode_name) == expected  # and again, from the cache
+
+
+NAMES = ["/Type", "/Sig", "/Adobe.PPKLite", "/ETSI.CAdES.detached", "/A#B", "/Name With Space", "/Tab\there",
+         "/(paren)", "/[bracket]", "/<angle>", "/{brace}", "/per%cent", "/sl/ash", "/Signé", "/Ünïcødé€", "/",
+         "/~!@$^&*-_=+;:'\",.?", "/\x7f\x00\x1f"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_name_is_written_as_pyhanko_writes_it(name):
+    def written(write):
+        stream = io.BytesIO()
+        write(generic.NameObject(name), stream)
+        return stream.getvalue()
+
+    assert written(pdf_tokens.write_name) == written(ORIGINAL["write_to_stream"])
+
+
+def test_a_name_without_its_slash_is_refused_as_before():
+    for write in (pdf_tokens.write_name, ORIGINAL["write_to_stream"]):
+        with pytest.raises(misc.PdfWriteError):
+            write(generic.NameObject("NoSlash"), io.BytesIO())
+
+
+def test_signing_reads_and_writes_pdfs_with_our_tokens_in_place():
+    import adapters.signing.pyhanko_signing  # noqa: F401  (applies them)
+
+    assert misc._read_until_class is pdf_tokens.read_until_class
+    assert misc.read_non_whitespace is generic.read_non_whitespace is pdf_tokens.read_non_whitespace
+    assert generic._decode_name is pdf_tokens.decode_name
+    assert generic.NameObject.write_to_stream is pdf_tokens.write_name
+
+
+@pytest.mark.parametrize("source", ["hand-written", "ghostscript", "qpdf-object-streams", "cairo", "pyhanko"])
+def test_every_object_of_a_file_reads_the_same_with_ours(source, monkeypatch):
+    import adapters.signing.pyhanko_signing  # noqa: F401
+
+    data = SOURCES[source]()
+
+    def every_object() -> list[str]:
+        reader = PdfFileReader(io.BytesIO(data), strict=True)
+        objects = []
+        for ref in sorted(reader.xrefs.explicit_refs_in_revision(0), key=lambda r: (r.idnum, r.generation)):
+            value = reader.get_object(ref)
+            if isinstance(value, generic.StreamObject):
+                value = (dict(value), value.encoded_data)
+            objects.append(repr(value))
+        return objects
+
+    ours = every_object()
+    monkeypatch.setattr(misc, "_read_until_class", ORIGINAL["_read_until_class"])
+    monkeypatch.setattr(misc, "read_non_whitespace", ORIGINAL["read_non_whitespace"])
+    monkeypatch.setattr(generic, "read_non_whitespace", ORIGINAL["read_non_whitespace"])
+    monkeypatch.setattr(generic, "_decode_name", ORIGINAL["_decode_name"])
+    assert ours == every_object()
+    assert len(ours) > 3
