@@ -13,6 +13,7 @@ Performance notes (see bench/bench_signing.py):
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import logging
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo
 from asn1crypto import cms, keys, x509
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
-from asn1crypto.algos import SignedDigestAlgorithm
+from asn1crypto.algos import DigestAlgorithm, SignedDigestAlgorithm
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -59,6 +60,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
+from adapters.shared import der, pdf_tokens
 from adapters.shared.der import set_of
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
@@ -92,6 +94,8 @@ from ports.timestamping import TimestampAuthority
 
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
+pdf_tokens.apply()
+
 _T = TypeVar("_T")
 _thread_loops = threading.local()
 _log = logging.getLogger(__name__)
@@ -121,12 +125,44 @@ _TSA_PATH_TTL = 300.0
 
 
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
+_MESSAGE_DIGEST = der.oid("1.2.840.113549.1.9.4")
 
 
 
 def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
     """DER of the signingCertificateV2 attribute (RFC 5035) naming ``cert``, as pyHanko writes it."""
     return simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)).dump()
+
+
+@dataclass(frozen=True)
+class CmsParts:
+    """What every SignedData of one signing certificate and chain repeats, encoded once:
+    asn1crypto rebuilt and re-encoded them at each signature, a third of a B-B's time."""
+
+    sid: bytes  # IssuerAndSerialNumber
+    certificates: bytes  # [0] IMPLICIT CertificateSet
+
+    @classmethod
+    def of(cls, signing_cert: bytes, chain: Sequence[bytes]) -> CmsParts:
+        tbs = x509.Certificate.load(signing_cert)["tbs_certificate"]
+        sid = der.sequence(tbs["issuer"].dump(), tbs["serial_number"].dump())
+        # pyHanko's set: the chain (roots included, its default) and the signing certificate,
+        # each once; DER orders a SET OF by encoding.
+        certificates = der.tlv(0xA0, b"".join(sorted({signing_cert, *chain})))
+        return cls(sid=sid, certificates=certificates)
+
+
+_SIGNED_DATA = der.oid("1.2.840.113549.1.7.2")
+_ENCAP_DATA = der.sequence(der.oid("1.2.840.113549.1.7.1"))
+_VERSION_1 = b"\x02\x01\x01"
+_PLAIN_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
+# Signature algorithm identifiers by (key algorithm, digest): a signer's depend on nothing else.
+_MECHANISMS: dict[tuple[str, str], bytes] = {}
+
+
+@functools.lru_cache(maxsize=None)
+def _digest_algorithm(name: str) -> bytes:
+    return DigestAlgorithm({"algorithm": name}).dump()
 
 
 
@@ -147,18 +183,23 @@ class VaultBackedSigner(signers.Signer):
         signing_certificate_v2: bytes | None = None,
         remote: DigestSigner | None = None,
         slot: _BatchSlot | None = None,
+        cms_parts: CmsParts | None = None,
     ) -> None:
         # pyHanko always adds the signing certificate to the CMS and collects the rest in
         # a set of asn1crypto objects (hashed by identity): a registry that also held the
         # signing certificate put it in the CMS twice.
+        # Compared by issuer and serial number (cached by asn1crypto), not by encoding: dumping a
+        # parsed certificate walks all of it.
         super().__init__(
             signing_cert=signing_cert,
-            cert_registry=SimpleCertificateStore.from_certs([c for c in chain if c.dump() != signing_cert.dump()]),
+            cert_registry=SimpleCertificateStore.from_certs(
+                [c for c in chain if c.issuer_serial != signing_cert.issuer_serial]),
         )
         self._vault = vault
         self._key_ref = key_ref
         self._remote = remote
         self._slot = slot
+        self._cms_parts = cms_parts or CmsParts.of(signing_cert.dump(), [c.dump() for c in chain])
         self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
@@ -209,11 +250,45 @@ class VaultBackedSigner(signers.Signer):
         encoded = sorted(  # DER orders a SET OF by encoding
             [
                 _CONTENT_TYPE_DATA,
-                cms.CMSAttribute({"type": "message_digest", "values": [data_digest]}).dump(),
+                der.sequence(_MESSAGE_DIGEST, der.set_of([der.tlv(0x04, data_digest)])),
                 self.signing_certificate_v2,
             ]
         )
         return cms.CMSAttributes.load(set_of(encoded))
+
+    def _package_signature(self, *, digest_algorithm: str, cms_version: Any, signed_attrs: cms.CMSAttributes,
+                           signature: bytes, unsigned_attrs: cms.CMSAttributes | None,
+                           encap_content_info: Any) -> cms.ContentInfo:
+        # The SignedData of a PDF signature, assembled from DER: the parts that repeat
+        # (signer id, certificates, algorithms) are encoded once. Anything else (another
+        # content type, attribute certificates, roots left out, SHAKE) is pyHanko's.
+        if (cms_version != "v1" or encap_content_info not in (None, {"content_type": "data"})
+                or digest_algorithm not in _PLAIN_DIGESTS or not self.embed_roots or self.attribute_certs):
+            return super()._package_signature(
+                digest_algorithm=digest_algorithm, cms_version=cms_version, signed_attrs=signed_attrs,
+                signature=signature, unsigned_attrs=unsigned_attrs, encap_content_info=encap_content_info)
+        parts = self._cms_parts
+        digest = _digest_algorithm(digest_algorithm)
+        signer_info = [
+            _VERSION_1,
+            parts.sid,
+            digest,
+            b"\xa0" + signed_attrs.dump()[1:],  # [0] IMPLICIT SET OF
+            self._mechanism(digest_algorithm),
+            der.tlv(0x04, signature),
+        ]
+        if unsigned_attrs is not None:
+            signer_info.append(b"\xa1" + unsigned_attrs.dump()[1:])  # [1] IMPLICIT SET OF
+        signed_data = der.sequence(_VERSION_1, der.set_of([digest]), _ENCAP_DATA, parts.certificates,
+                                   der.set_of([der.sequence(*signer_info)]))
+        return cms.ContentInfo.load(der.sequence(_SIGNED_DATA, der.tlv(0xA0, signed_data)))
+
+    def _mechanism(self, digest_algorithm: str) -> bytes:
+        key = (self._key_algorithm, digest_algorithm)
+        encoded = _MECHANISMS.get(key)
+        if encoded is None:
+            encoded = _MECHANISMS[key] = self.get_signature_mechanism_for_digest(digest_algorithm).dump()
+        return encoded
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
@@ -450,6 +525,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         # Bounded: one-time certificates (one per ceremony) would otherwise pile up.
         self._parsed: _Lru[x509.Certificate] = _Lru(256)
         self._signing_cert_attrs: _Lru[bytes] = _Lru(256)
+        self._cms_parts: _Lru[CmsParts] = _Lru(256)
 
     # -- PdfSigning: files -------------------------------------------------------------
 
@@ -750,6 +826,10 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         cert_attr = self._signing_cert_attrs.get(identity.certificate)
         if cert_attr is None:
             cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
+        parts_key = b"".join((identity.certificate, *identity.chain))
+        cms_parts = self._cms_parts.get(parts_key)
+        if cms_parts is None:
+            cms_parts = self._cms_parts.put(parts_key, CmsParts.of(identity.certificate, identity.chain))
         signer = VaultBackedSigner(
             vault=self._vault,
             key_ref=identity.key_ref,
@@ -758,6 +838,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             signing_certificate_v2=cert_attr,
             remote=remote if remote is not None else identity.remote,
             slot=slot,
+            cms_parts=cms_parts,
         )
         timestamper = self._timestamper if level is not PadesLevel.B_B else None
 
@@ -1313,7 +1394,11 @@ def _check_signatures_survive(original: bytes, result: bytes, names: Sequence[st
 def _atomic_output(source: Path, destination: Path, durable: bool) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
     """Open ``source`` and a temporary file beside ``destination``; publish it only on success."""
     source, destination = Path(source), Path(destination)
-    if source.resolve() == destination.resolve():
+    try:
+        same = os.path.samefile(source, destination)
+    except FileNotFoundError:  # no destination yet (the usual case), or no source: open() says so
+        same = False
+    if same:
         raise ValueError("source and destination must differ")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
     try:
