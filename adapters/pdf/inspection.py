@@ -26,8 +26,11 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
 from adapters.pdf.pdfium_lock import PDFIUM_LOCK
+from adapters.shared import pdf_tokens
 from domain.model.document import PageSize
 from domain.model.intake import PdfInfo
+
+pdf_tokens.apply()  # pyHanko's parser without a Python loop per byte (adapters/shared/pdf_tokens.py)
 
 __all__ = ["PyHankoPdfiumInspector", "inspect_pdf"]
 

@@ -53,12 +53,15 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from adapters.shared import pdf_tokens
 from adapters.signing.trusted_list import TrustedList
 from domain.model.errors import NotVerifiable
 from domain.model.verification import SignatureCheck, VerificationReport, level_of, seal_holder
 from ports.clock import Clock
 from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import RevocationSource
+
+pdf_tokens.apply()  # pyHanko's parser without a Python loop per byte (adapters/shared/pdf_tokens.py)
 
 __all__ = ["PyHankoSignatureVerifier"]
 
