@@ -432,3 +432,21 @@ def test_the_search_for_blank_room_sees_the_signatures_already_made(signing, ide
     assert free  # the rest of the page is blank
     assert not [(x, y) for x, y in free
                 if x < box.x + box.width and box.x < x + 180 and y < box.y + box.height and box.y < y + 60]
+
+
+def test_ten_signatures_with_one_certificate_at_once_are_each_valid(signing, identity, pki):
+    # The SignedData's parts are kept encoded per certificate (CmsParts) and shared by threads:
+    # bytes only, so concurrent signatures neither wait on each other nor spoil each other.
+    from concurrent.futures import ThreadPoolExecutor
+
+    document = pdf_bytes()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        signed = list(pool.map(lambda _: signing.sign(document, _request(identity, PadesLevel.B_T)), range(10),
+                               timeout=120))
+
+    for data in signed:
+        (sig,) = _check_bb(pki, data)
+        vc = ValidationContext(trust_roots=[_root(pki)])
+        status = validate_pdf_signature(sig, vc, ts_validation_context=vc)
+        assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+    assert len({bytes(_signatures(d)[0].pkcs7_content) for d in signed}) == 10
