@@ -83,6 +83,29 @@ def test_tokens_and_whitespace_are_read_as_pyhanko_reads_them(source):
                     == _outcome(ORIGINAL["read_non_whitespace"], data, offset, **options)), (offset, options)
 
 
+HEX_STRINGS = [b"<>", b"<4142>", b"<41 42\n43>", b"<414>", b"<41%comment\r\n42>", b"<41%c\n>", b"<4G>", b"<41",
+               b"<41 42", b"<%only a comment", b"<" + b"0123456789abcdefABCDEF \n" * 2000 + b">trailing",
+               b"<41\x0042\f43\t>"]
+
+
+@pytest.mark.parametrize("data", HEX_STRINGS, ids=range(len(HEX_STRINGS)))
+def test_a_hex_string_is_read_as_pyhanko_reads_it(data):
+    for offset in (0, len(data) // 2):
+        assert (_outcome(pdf_tokens.read_hex_string_from_stream, data, offset)
+                == _outcome(ORIGINAL["read_hex_string_from_stream"], data, offset)), offset
+
+
+@pytest.mark.parametrize("source", ["hand-written", "ghostscript", "qpdf-object-streams", "cairo", "pyhanko",
+                                    "signed"])
+def test_every_hex_string_of_a_file_is_read_as_pyhanko_reads_it(source):
+    data = corpus.signed_pdf() if source == "signed" else SOURCES[source]()
+    starts = [i for i in range(len(data)) if data[i:i + 1] == b"<" and data[i + 1:i + 2] != b"<"]
+    assert starts
+    for offset in starts:
+        assert (_outcome(pdf_tokens.read_hex_string_from_stream, data, offset)
+                == _outcome(ORIGINAL["read_hex_string_from_stream"], data, offset)), offset
+
+
 @pytest.mark.parametrize("raw", [b"Type", b"A#20B", b"#41", b"N#e9", b"Sign#C3#A9", b"", b"Bad#Z", b"Bad#4",
                                  b"sp ace", b"x\x00", b"\xe9"])
 def test_a_name_is_decoded_as_pyhanko_decodes_it_every_time(raw):
@@ -124,6 +147,7 @@ def test_signing_reads_and_writes_pdfs_with_our_tokens_in_place():
     assert misc._read_until_class is pdf_tokens.read_until_class
     assert misc.read_non_whitespace is generic.read_non_whitespace is pdf_tokens.read_non_whitespace
     assert generic._decode_name is pdf_tokens.decode_name
+    assert generic.read_hex_string_from_stream is pdf_tokens.read_hex_string_from_stream
     assert generic.NameObject.write_to_stream is pdf_tokens.write_name
 
 
@@ -148,5 +172,6 @@ def test_every_object_of_a_file_reads_the_same_with_ours(source, monkeypatch):
     monkeypatch.setattr(misc, "read_non_whitespace", ORIGINAL["read_non_whitespace"])
     monkeypatch.setattr(generic, "read_non_whitespace", ORIGINAL["read_non_whitespace"])
     monkeypatch.setattr(generic, "_decode_name", ORIGINAL["_decode_name"])
+    monkeypatch.setattr(generic, "read_hex_string_from_stream", ORIGINAL["read_hex_string_from_stream"])
     assert ours == every_object()
     assert len(ours) > 3
