@@ -37,6 +37,7 @@ from asn1crypto.algos import DigestAlgorithm, SignedDigestAlgorithm
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import RawContent
@@ -1322,17 +1323,29 @@ _DRY_RUN_FIELDS = (
 _DRY_RUN_RESERVED = 8192
 _DRY_RUN_LINES = {"line1": "Signé par Seing", "line2": "essai à blanc", "line3": "aucune valeur"}
 _dry_run_lock = threading.Lock()
-_dry_run_signers: list[signers.SimpleSigner] = []
+_dry_run_keys: list[tuple[x509.Certificate, _ThrowawayKey, CmsParts]] = []
 
 
-def _dry_run_signer() -> signers.SimpleSigner:
-    """A throwaway self-signed key for the intake's dry run, made once per process.
+class _ThrowawayKey:
+    """The dry run's key: a ``DigestSigner`` in this process's memory."""
 
+    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
+        self._key = key
+
+    def sign_digest(self, digest: bytes, hash_algorithm: str) -> bytes:
+        chosen = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[hash_algorithm]
+        return self._key.sign(digest, ec.ECDSA(Prehashed(chosen)))
+
+
+def _dry_run_signer() -> VaultBackedSigner:
+    """A signer with a throwaway self-signed key for the intake's dry run (key made once per process).
+
+    The same signer class as real signatures, so the dry run writes the CMS the way they do.
     Its signatures are never kept; its certificate's validity spans every date (RFC 5280's
     "no well-defined expiration"), so the dry run does not depend on the clock.
     """
     with _dry_run_lock:
-        if not _dry_run_signers:
+        if not _dry_run_keys:
             key = ec.generate_private_key(ec.SECP256R1())
             name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Seing dry run (never trusted)")])
             cert = (
@@ -1345,16 +1358,13 @@ def _dry_run_signer() -> signers.SimpleSigner:
                 .not_valid_after(datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc))
                 .sign(key, hashes.SHA256())
             )
-            certificate = x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-            private = keys.PrivateKeyInfo.load(
-                key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption())
-            )
-            _dry_run_signers.append(
-                signers.SimpleSigner(signing_cert=certificate, signing_key=private,
-                                     cert_registry=SimpleCertificateStore.from_certs([certificate]))
-            )
-        return _dry_run_signers[0]
+            der_bytes = cert.public_bytes(serialization.Encoding.DER)
+            certificate = x509.Certificate.load(der_bytes)
+            _ = certificate.native  # parsed whole before threads share it (see _cert)
+            _dry_run_keys.append((certificate, _ThrowawayKey(key), CmsParts.of(der_bytes, [])))
+        certificate, key, parts = _dry_run_keys[0]
+    return VaultBackedSigner(vault=None, key_ref=None, signing_cert=certificate, chain=[],  # type: ignore[arg-type]
+                             remote=key, cms_parts=parts)
 
 
 def _signature_names(writer: IncrementalPdfFileWriter) -> list[str]:
