@@ -47,7 +47,7 @@ from pyhanko.pdf_utils.metadata import xmp_xml
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError, as_signing_certificate_v2, extract_certificate_info, simple_cms_attribute
+from pyhanko.sign.general import SigningError, extract_certificate_info
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper, TimestampDSSContentSettings
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import extract_ts_certs
@@ -127,12 +127,19 @@ _TSA_PATH_TTL = 300.0
 
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
 _MESSAGE_DIGEST = der.oid("1.2.840.113549.1.9.4")
+_SIGNING_CERTIFICATE_V2 = der.oid("1.2.840.113549.1.9.16.2.47")
 
 
 
-def signing_certificate_v2_attribute(cert: x509.Certificate) -> bytes:
-    """DER of the signingCertificateV2 attribute (RFC 5035) naming ``cert``, as pyHanko writes it."""
-    return simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)).dump()
+def signing_certificate_v2_attribute(certificate: bytes) -> bytes:
+    """DER of the signingCertificateV2 attribute (RFC 5035) naming the DER ``certificate``, as
+    pyHanko writes it (``as_signing_certificate_v2``): the certificate's SHA-256 (the default
+    algorithm, so left out) and its issuer and serial number. Written from the certificate's own
+    bytes: asn1crypto took a sixth of a one-time certificate's B-LT signature to build it."""
+    tbs = x509.Certificate.load(certificate)["tbs_certificate"]
+    issuer_serial = der.sequence(der.sequence(der.tlv(0xA4, tbs["issuer"].dump())), tbs["serial_number"].dump())
+    ess_cert_id = der.sequence(der.tlv(0x04, hashlib.sha256(certificate).digest()), issuer_serial)
+    return der.sequence(_SIGNING_CERTIFICATE_V2, der.set_of([der.sequence(der.sequence(ess_cert_id))]))
 
 
 @dataclass(frozen=True)
@@ -201,7 +208,7 @@ class VaultBackedSigner(signers.Signer):
         self._remote = remote
         self._slot = slot
         self._cms_parts = cms_parts or CmsParts.of(signing_cert.dump(), [c.dump() for c in chain])
-        self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert)
+        self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert.dump())
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
             raise SigningFailed(f"unsupported key algorithm {algorithm}")
@@ -826,7 +833,8 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         chain = [self._cert(der) for der in identity.chain]
         cert_attr = self._signing_cert_attrs.get(identity.certificate)
         if cert_attr is None:
-            cert_attr = self._signing_cert_attrs.put(identity.certificate, signing_certificate_v2_attribute(signing_cert))
+            cert_attr = self._signing_cert_attrs.put(identity.certificate,
+                                                     signing_certificate_v2_attribute(identity.certificate))
         parts_key = b"".join((identity.certificate, *identity.chain))
         cms_parts = self._cms_parts.get(parts_key)
         if cms_parts is None:

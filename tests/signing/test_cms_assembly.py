@@ -12,6 +12,7 @@ import hashlib
 import pytest
 from asn1crypto import cms, x509
 from pyhanko.sign import signers
+from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 
 from adapters.shared.der import set_of
 from adapters.signing.pyhanko_signing import VaultBackedSigner, signing_certificate_v2_attribute
@@ -30,7 +31,7 @@ def _signed_attrs(signer: VaultBackedSigner, digest: bytes) -> cms.CMSAttributes
     return cms.CMSAttributes.load(set_of(sorted([
         cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump(),
         cms.CMSAttribute({"type": "message_digest", "values": [digest]}).dump(),
-        signing_certificate_v2_attribute(signer.signing_cert),
+        simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(signer.signing_cert)).dump(),
     ])))
 
 
@@ -94,3 +95,12 @@ def test_the_signed_attributes_are_content_type_digest_and_signing_certificate(p
 
     assert attrs.dump() == _signed_attrs(signer, digest).dump()
     assert {a["type"].native: a["values"][0].native for a in attrs}["message_digest"] == digest
+
+
+@pytest.mark.parametrize("key_type", [KeyType.EC_P256, KeyType.RSA_3072])
+def test_our_signing_certificate_attribute_is_the_one_pyhanko_builds(pki, key_type):
+    identity = pki.identity(pki.issue_signer("Élise", "Moreau", key_type))
+    theirs = simple_cms_attribute("signing_certificate_v2",
+                                  as_signing_certificate_v2(x509.Certificate.load(identity.certificate))).dump()
+
+    assert signing_certificate_v2_attribute(identity.certificate) == theirs
