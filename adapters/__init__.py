@@ -8,5 +8,8 @@
 # (adapters/shared/asn1_lengths.py). Here, so that every process that uses an adapter has it,
 # the signing pool's and the workers' included.
 from adapters.shared.asn1_lengths import apply as _correct_asn1_lengths
+from adapters.shared.asn1_names import apply as _compare_names_by_encoding
 
 _correct_asn1_lengths()
+# Distinguished names compared by encoding, once per distinct name (adapters/shared/asn1_names.py).
+_compare_names_by_encoding()

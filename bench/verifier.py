@@ -1,5 +1,5 @@
 """What /verifier spends on a three-signer PDF (levels 1 to 3, B-LTA), with and without the cached
-comparison of distinguished names (adapters/signing/pyhanko_validation.py), both measured in this
+comparison of distinguished names (adapters/shared/asn1_names.py), both measured in this
 run: `python -m bench.verifier`. CPU time is printed beside wall time: on a shared machine the
 wall time mostly says how busy the other processes are.
 """
