@@ -6,7 +6,8 @@ On the same generated PDFs (1 page; 20 pages ≈ 1 MB; 200 pages ≈ 10 MB) it m
 - the product's path, ``sign_document``: the document store (on disk, as by default) lends its
   file → the signed file in a temporary folder → one pass hashing it (its name, and the check
   that it extends the stored bytes) → the store takes it over (fsync, link), at B-B, B-T and B-LT;
-- its middle step alone, ``sign_file`` (file to file), at B-B;
+- its middle step alone, ``sign_file`` (file to file), at B-B, once cold (after a collection and
+  the other cases) and 20 times in a row (the time of one, caches warm, as in a busy process);
 - the baselines: raw pyHanko with its default settings (``SimpleSigner`` loaded once,
   ``sign_pdf`` without ``bytes_reserved``) at B-B and B-T with the same key and TSA, and the
   floor, SHA-256 of the file plus one private-key operation.
@@ -51,6 +52,8 @@ from tests.signing.pki_server import SigningPki
 
 FILES = [("1 page", 1, 2_000), ("20 pages", 20, 50_000), ("200 pages", 200, 50_000)]
 TINY_FILES = [("1 page", 1, 2_000)]
+ROW = 20  # signatures of the "in a row" case, timed together, reported each
+IN_A_ROW = f"file B-B x{ROW}"
 SCAN_PAGES, SCAN_BYTES_PER_PAGE = 100, 1_000_000  # ≈ 100 MB of grey images, one per page
 TINY_SCAN_PAGES, TINY_SCAN_BYTES_PER_PAGE = 4, 250_000
 
@@ -187,6 +190,8 @@ def run(key_types: list[str], repeat: int, workdir: Path, *,
                 ("raw B-B", lambda path=path: raw(path, None)),
                 ("raw B-T", lambda path=path, raw_tsa=raw_tsa: raw(path, raw_tsa)),
                 ("file B-B", lambda path=path: file_step(path, PadesLevel.B_B)),
+                # The same step signed in a row, as a busy signing process does: caches warm.
+                (IN_A_ROW, lambda path=path: [file_step(path, PadesLevel.B_B) for _ in range(ROW)]),
                 ("stored B-B", lambda sha256=sha256: product(sha256, PadesLevel.B_B)),
                 ("stored B-T", lambda sha256=sha256: product(sha256, PadesLevel.B_T)),
                 ("stored B-LT", lambda sha256=sha256: product(sha256, PadesLevel.B_LT)),
@@ -203,14 +208,15 @@ def run(key_types: list[str], repeat: int, workdir: Path, *,
                     gc.collect()
                     start = time.perf_counter()
                     fn()
-                    samples_by_case[name].append(time.perf_counter() - start)
+                    samples_by_case[name].append((time.perf_counter() - start) / (ROW if name == IN_A_ROW else 1))
             medians = {name: statistics.median(samples) for name, samples in samples_by_case.items()}
             for name, fn in cases:
                 samples = samples_by_case[name]
                 med = medians[name]
                 results[f"{key_type}/{label}/{name}"] = med
                 peak = _peak_mib(fn)
-                raw_ref = {"stored B-B": "raw B-B", "file B-B": "raw B-B", "stored B-T": "raw B-T"}.get(name)
+                raw_ref = {"stored B-B": "raw B-B", "file B-B": "raw B-B", IN_A_ROW: "raw B-B",
+                           "stored B-T": "raw B-T"}.get(name)
                 x_raw = f"{med / medians[raw_ref]:.2f}" if raw_ref else ""
                 x_floor = f"{med / medians['floor']:.2f}" if name != "floor" else ""
                 print(
@@ -223,7 +229,7 @@ def run(key_types: list[str], repeat: int, workdir: Path, *,
 def _verdicts(results: dict[str, float], key_types: list[str]) -> None:
     """The issue's targets, said plainly, from this run's medians."""
     if "ec-p256" in key_types and "ec-p256/1 page/stored B-B" in results:
-        for case in ("file B-B", "stored B-B"):
+        for case in ("file B-B", IN_A_ROW, "stored B-B"):
             ms = results[f"ec-p256/1 page/{case}"] * 1000
             print(f"target 1-page ECDSA B-B <= 2 ms, {case}: {ms:.2f} ms: {'met' if ms <= 2 else 'NOT met'}")
     for key_type in key_types:
