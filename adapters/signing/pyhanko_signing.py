@@ -61,7 +61,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
-from adapters.shared import der, pdf_tokens
+from adapters.shared import der, pdf_tokens, signature_checks
 from adapters.shared.der import set_of
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
@@ -96,6 +96,7 @@ from ports.timestamping import TimestampAuthority
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
 pdf_tokens.apply()
+signature_checks.apply()  # a signature verified once is not verified again (adapters/shared/signature_checks.py)
 
 _T = TypeVar("_T")
 _thread_loops = threading.local()

@@ -53,7 +53,7 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from adapters.shared import pdf_tokens
+from adapters.shared import pdf_tokens, signature_checks
 from adapters.signing.trusted_list import TrustedList
 from domain.model.errors import NotVerifiable
 from domain.model.verification import SignatureCheck, VerificationReport, level_of, seal_holder
@@ -62,6 +62,7 @@ from ports.evidence import EVIDENCE_JSON_DIGEST_KEY
 from ports.pdf_signing import RevocationSource
 
 pdf_tokens.apply()  # pyHanko's parser without a Python loop per byte (adapters/shared/pdf_tokens.py)
+signature_checks.apply()  # a signature verified once is not verified again (adapters/shared/signature_checks.py)
 
 __all__ = ["PyHankoSignatureVerifier"]
 
