@@ -49,18 +49,12 @@ def ends_with_indefinite_length(header: bytes) -> bool:
     return indefinite
 
 
-def _left_to_asn1crypto(header: bytes | None, force: bool) -> bool:
-    """Whether asn1crypto's own ``dump`` is right here: anything but a definite length whose
-    header ends in 0x80. Every dump passes here: the cheap byte test first, the header read
-    only when it matches."""
-    return force or header is None or header[-1:] != b"\x80" or ends_with_indefinite_length(header)
-
-
 def _wrap_value_dump(original: Callable[..., bytes]) -> Callable[..., bytes]:
     @functools.wraps(original)
     def dump(self: Any, force: bool = False) -> bytes:
         header = self._header
-        if _left_to_asn1crypto(header, force):
+        # Every dump passes here: the cheap byte test first, the header read only when it matches.
+        if force or header is None or header[-1:] != b"\x80" or ends_with_indefinite_length(header):
             return original(self, force)
         contents = self.contents  # a modified Sequence re-encodes here and drops its header
         if self._header is not header or contents is None:
@@ -73,7 +67,7 @@ def _wrap_choice_dump(original: Callable[..., bytes]) -> Callable[..., bytes]:
     @functools.wraps(original)
     def dump(self: Any, force: bool = False) -> bytes:
         header = self._header
-        if _left_to_asn1crypto(header, force):
+        if force or header is None or header[-1:] != b"\x80" or ends_with_indefinite_length(header):
             return original(self, force)
         # What Choice.dump does for a definite length: the chosen value's encoding under the header.
         self._contents = self.chosen.dump()
