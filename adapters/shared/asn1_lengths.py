@@ -67,6 +67,8 @@ def _wrap_choice_dump(original: Callable[..., bytes]) -> Callable[..., bytes]:
     @functools.wraps(original)
     def dump(self: Any, force: bool = False) -> bytes:
         header = self._header
+        # The same guard as _wrap_value_dump's, written out: a helper call here cost a function
+        # call per dump (1.2 million in the ceremony tests' profile).
         if force or header is None or header[-1:] != b"\x80" or ends_with_indefinite_length(header):
             return original(self, force)
         # What Choice.dump does for a definite length: the chosen value's encoding under the header.
