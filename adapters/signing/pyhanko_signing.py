@@ -150,6 +150,7 @@ class CmsParts:
 
     sid: bytes  # IssuerAndSerialNumber
     certificates: bytes  # [0] IMPLICIT CertificateSet
+    signing_certificate_v2: bytes  # the signed attribute naming the signing certificate
 
     @classmethod
     def of(cls, signing_cert: bytes, chain: Sequence[bytes]) -> CmsParts:
@@ -158,7 +159,8 @@ class CmsParts:
         # pyHanko's set: the chain (roots included, its default) and the signing certificate,
         # each once; DER orders a SET OF by encoding.
         certificates = der.tlv(0xA0, b"".join(sorted({signing_cert, *chain})))
-        return cls(sid=sid, certificates=certificates)
+        return cls(sid=sid, certificates=certificates,
+                   signing_certificate_v2=signing_certificate_v2_attribute(signing_cert))
 
 
 _SIGNED_DATA = der.oid("1.2.840.113549.1.7.2")
@@ -189,7 +191,6 @@ class VaultBackedSigner(signers.Signer):
         key_ref: KeyRef | None,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
-        signing_certificate_v2: bytes | None = None,
         remote: DigestSigner | None = None,
         slot: _BatchSlot | None = None,
         cms_parts: CmsParts | None = None,
@@ -209,7 +210,6 @@ class VaultBackedSigner(signers.Signer):
         self._remote = remote
         self._slot = slot
         self._cms_parts = cms_parts or CmsParts.of(signing_cert.dump(), [c.dump() for c in chain])
-        self.signing_certificate_v2 = signing_certificate_v2 or signing_certificate_v2_attribute(signing_cert.dump())
         algorithm = signing_cert.public_key.algorithm
         if algorithm not in ("ec", "rsa"):
             raise SigningFailed(f"unsupported key algorithm {algorithm}")
@@ -260,7 +260,7 @@ class VaultBackedSigner(signers.Signer):
             [
                 _CONTENT_TYPE_DATA,
                 der.sequence(_MESSAGE_DIGEST, der.set_of([der.tlv(0x04, data_digest)])),
-                self.signing_certificate_v2,
+                self._cms_parts.signing_certificate_v2,
             ]
         )
         return cms.CMSAttributes.load(set_of(encoded))
@@ -533,7 +533,6 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         self._hash = signing_hash
         # Bounded: one-time certificates (one per ceremony) would otherwise pile up.
         self._parsed: _Lru[x509.Certificate] = _Lru(256)
-        self._signing_cert_attrs: _Lru[bytes] = _Lru(256)
         self._cms_parts: _Lru[CmsParts] = _Lru(256)
 
     # -- PdfSigning: files -------------------------------------------------------------
@@ -832,10 +831,6 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         identity = request.identity
         signing_cert = self._cert(identity.certificate)
         chain = [self._cert(der) for der in identity.chain]
-        cert_attr = self._signing_cert_attrs.get(identity.certificate)
-        if cert_attr is None:
-            cert_attr = self._signing_cert_attrs.put(identity.certificate,
-                                                     signing_certificate_v2_attribute(identity.certificate))
         parts_key = b"".join((identity.certificate, *identity.chain))
         cms_parts = self._cms_parts.get(parts_key)
         if cms_parts is None:
@@ -845,7 +840,6 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             key_ref=identity.key_ref,
             signing_cert=signing_cert,
             chain=chain,
-            signing_certificate_v2=cert_attr,
             remote=remote if remote is not None else identity.remote,
             slot=slot,
             cms_parts=cms_parts,
