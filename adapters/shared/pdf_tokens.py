@@ -140,12 +140,8 @@ def read_hex_string_from_stream(stream: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=4096)
-def _decoded(name_bytes: bytes) -> generic.NameObject:
-    return ORIGINALS["_decode_name"](name_bytes)
-
-
 def decode_name(name_bytes: bytes) -> generic.NameObject:
-    return _decoded(name_bytes)  # a NameObject is an immutable str: one may be shared
+    return ORIGINALS["_decode_name"](name_bytes)  # a NameObject is an immutable str: one may be shared
 
 
 @functools.lru_cache(maxsize=4096)

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
+from pyhanko_certvalidator.sig_validate import DEFAULT_VALIDATION_CONTEXT, DefaultSignatureValidator
 
 ORIGINAL = DefaultSignatureValidator.validate_signature
 _SIZE = 8192
@@ -41,8 +41,6 @@ def _key(signature: bytes, signed_data: bytes, public_key_info: Any, signature_a
 
 def validate_signature(self: DefaultSignatureValidator, signature: bytes, signed_data: bytes,
                        public_key_info: Any, signature_algorithm: Any, context: Any = None) -> None:
-    from pyhanko_certvalidator.sig_validate import DEFAULT_VALIDATION_CONTEXT
-
     context = context if context is not None else DEFAULT_VALIDATION_CONTEXT
     key = _key(signature, signed_data, public_key_info, signature_algorithm, context)
     with _lock:

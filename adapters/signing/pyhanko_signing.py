@@ -401,7 +401,6 @@ def _value_verifies(certificate_der: bytes, value: bytes, digest: bytes, hash_al
     """Whether ``value`` is the certificate's key's signature of the prehashed ``digest``."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
-    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
     key = cx509.load_der_x509_certificate(certificate_der).public_key()
     prehashed = Prehashed(getattr(hashes, hash_algorithm.upper())())
@@ -1336,8 +1335,7 @@ class _ThrowawayKey:
         self._key = key
 
     def sign_digest(self, digest: bytes, hash_algorithm: str) -> bytes:
-        chosen = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[hash_algorithm]
-        return self._key.sign(digest, ec.ECDSA(Prehashed(chosen)))
+        return self._key.sign(digest, ec.ECDSA(Prehashed(getattr(hashes, hash_algorithm.upper())())))
 
 
 def _dry_run_signer() -> VaultBackedSigner:
