@@ -26,6 +26,7 @@ import hashlib
 import io
 import re
 import secrets
+import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
@@ -47,6 +48,21 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1024 * 1024
 _PART = 8 * 1024 * 1024
 _ABSENT = {"404", "NoSuchKey", "NotFound"}
+
+# One boto3 session for the process: a session loads the S3 service model (tens of JSON files)
+# the first time it makes a client, so a session per store paid 0.1-0.3 s of CPU for each store
+# built (each container, each test), and a shared one a few milliseconds. The credentials stay
+# per client. boto3 sessions are not thread-safe, hence the lock around client creation.
+_SESSION: boto3.session.Session | None = None
+_SESSION_LOCK = threading.Lock()
+
+
+def _s3_client(**options: Any) -> Any:
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            _SESSION = boto3.session.Session()
+        return _SESSION.client("s3", **options)
 
 
 class _HashingReader:
@@ -102,11 +118,11 @@ class S3DocumentStore:
         if client is None:
             # S3-compatible servers on a custom endpoint rarely resolve bucket sub-domains.
             style = "path" if addressing_style == "auto" and endpoint_url else addressing_style
-            session = boto3.session.Session(aws_access_key_id=access_key_id or None,
-                                            aws_secret_access_key=secret_access_key or None,
-                                            region_name=region or None)
-            client = session.client("s3", endpoint_url=endpoint_url or None, config=Config(
-                s3={"addressing_style": style}, retries={"mode": "standard", "max_attempts": max_attempts}))
+            client = _s3_client(aws_access_key_id=access_key_id or None,
+                                aws_secret_access_key=secret_access_key or None, region_name=region or None,
+                                endpoint_url=endpoint_url or None, config=Config(
+                                    s3={"addressing_style": style},
+                                    retries={"mode": "standard", "max_attempts": max_attempts}))
         self._client = client
         self._write_args: dict[str, str] = {}
         if server_side_encryption:
