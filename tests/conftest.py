@@ -68,6 +68,9 @@ def _builds_module_fixtures(test_file: str) -> bool:
     return _declares_module_fixtures(path) or any(_declares_module_fixtures(f / "conftest.py") for f in folders)
 
 
+_BROWSER_PACKAGE = "tests/browser/"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``-n N`` (xdist's ``load``): a test file that builds module- or class-scoped fixtures
@@ -77,7 +80,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     instance through a ceremony and a renewal, spent 68 s + 94 s in set-up instead of 68 s.
     (xdist's ``loadgroup`` marks cannot do it under pytest 9.2: it renames the tests through
     ``_nodeid``, which pytest no longer reads.) The controller knows test ids only, hence the
-    look at the source. Files go out largest first.
+    look at the source. Files go out largest first. The browser tests go out as one unit, so that
+    one worker launches Chromium once for them all and closes it before it runs any other test.
     """
     if config.getvalue("dist") != "load":
         return None
@@ -86,6 +90,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ModuleFixtureScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             test_file = nodeid.split("::", 1)[0]
+            if test_file.startswith(_BROWSER_PACKAGE):  # one Chromium for them all (tests/browser/conftest.py)
+                return _BROWSER_PACKAGE
             return test_file if _builds_module_fixtures(test_file) else nodeid
 
     return ModuleFixtureScheduling(config, log)

@@ -198,7 +198,13 @@ class GuardedBrowser:
         options.pop("bypass_csp", None)
         context = self._browser.new_context(**options)
         context.on("page", lambda page: watch_page(page, self._problems))
+        _OPEN_CONTEXTS.append(context)
         return context
+
+
+# The contexts the tests opened: closed after each test, since the browser outlives the test
+# (a page left open would go on polling a server that has gone, and its errors land on the next test).
+_OPEN_CONTEXTS: list[Any] = []
 
 
 @pytest.fixture(autouse=True)
@@ -207,10 +213,20 @@ def pages_log_no_error() -> Iterator[None]:
     _PAGE_PROBLEMS.clear()
     yield
     problems, _PAGE_PROBLEMS[:] = list(_PAGE_PROBLEMS), []
+    for context in _OPEN_CONTEXTS:
+        try:
+            context.close()
+        except Exception:  # already closed by the test, or its browser has gone
+            pass
+    _OPEN_CONTEXTS.clear()
     assert not problems, "\n".join(problems)
 
 
-@pytest.fixture(scope="module")
+# One Chromium for all the browser tests of a process: the scheduler (tests/conftest.py) sends the
+# whole package to one worker, which closes it, and Playwright's event loop with it, before any
+# other test runs there (pyHanko's validation and the demo call asyncio.run, which a running loop
+# refuses). Launching one per module cost about 2.7 s of CPU each, twenty times.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     require_service(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM} (apt-get install -y chromium)")
     try:
