@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import sys
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from adapters.persistence.database import SchemaNotCurrent
 from domain.model.errors import DomainError
@@ -24,12 +24,24 @@ from entrypoints.verify_command import add_verify_parser, cmd_verify
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
+# The containers a command built, shut down when it returns (tests run commands in-process: a
+# container left to the collector closed its database whenever the collector ran, even inside
+# another test's transaction, which Pony refuses).
+_BUILT: list[Any] = []
+
+
 def _container(settings: Settings):  # type: ignore[no-untyped-def]
     from entrypoints.composition.container import build_container
 
     container = build_container(settings)
+    _BUILT.append(container)
     container.init_resources()
     return container
+
+
+def _shut_down_containers_since(count: int) -> None:
+    while len(_BUILT) > count:
+        _BUILT.pop().shutdown_resources()
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -393,9 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     log_redaction.install()  # the worker and the web server alike
     args = build_parser().parse_args(argv)
+    built = len(_BUILT)
     try:
         settings = load_settings()
-        return args.handler(args, settings)
+        try:
+            return args.handler(args, settings)
+        finally:
+            _shut_down_containers_since(built)
     except ConfigurationError as error:
         print(f"seing: {error}", file=sys.stderr)
         return 2
