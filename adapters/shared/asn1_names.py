@@ -7,7 +7,28 @@ worker's timestamps and seal, the verifier), not only where signatures are verif
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from asn1crypto import x509
+
+_BOUND = 4096  # entries per cache: a hierarchy has a few names; cleared whole when full
+
+
+def _encoding(value: x509.Name | x509.RelativeDistinguishedName) -> bytes | None:
+    """The value's DER encoding, or None for one asn1crypto cannot encode (compared its own way)."""
+    try:
+        return value.dump()
+    except Exception:
+        return None
+
+
+def _kept(cache: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _BOUND:
+            cache.clear()
+        found = cache[key] = compute()
+    return found
 
 
 def apply() -> None:
@@ -28,16 +49,10 @@ def apply() -> None:
     cache: dict[bytes, dict[str, str]] = {}
 
     def values(self: x509.RelativeDistinguishedName, rdn: x509.RelativeDistinguishedName) -> dict[str, str]:
-        try:
-            key = rdn.dump()
-        except Exception:
+        key = _encoding(rdn)
+        if key is None:
             return compute(self, rdn)
-        found = cache.get(key)
-        if found is None:
-            if len(cache) >= 4096:
-                cache.clear()
-            found = cache[key] = compute(self, rdn)
-        return dict(found)
+        return dict(_kept(cache, key, lambda: compute(self, rdn)))
 
     rdn_class._get_values = values  # type: ignore[method-assign]
     rdn_class._seing_cached_values = True  # type: ignore[attr-defined]
@@ -62,31 +77,16 @@ def _compare_whole_names_by_encoding() -> None:
     def __eq__(self: x509.Name, other: object) -> bool:  # noqa: N807 (asn1crypto's method)
         if not isinstance(other, x509.Name):
             return False
-        try:
-            mine, theirs = self.dump(), other.dump()
-        except Exception:
+        mine, theirs = _encoding(self), _encoding(other)
+        if mine is None or theirs is None:
             return compare(self, other)
-        if mine == theirs:
-            return True
-        pair = (mine, theirs)
-        found = results.get(pair)
-        if found is None:
-            if len(results) >= 4096:
-                results.clear()
-            found = results[pair] = compare(self, other)
-        return found
+        return mine == theirs or _kept(results, (mine, theirs), lambda: compare(self, other))
 
     def hashable_by_encoding(self: x509.Name) -> str:
-        try:
-            encoding = self.dump()
-        except Exception:
+        encoding = _encoding(self)
+        if encoding is None:
             return hashable(self)
-        found = keys.get(encoding)
-        if found is None:
-            if len(keys) >= 4096:
-                keys.clear()
-            found = keys[encoding] = hashable(self)
-        return found
+        return _kept(keys, encoding, lambda: hashable(self))
 
     name_class.__eq__ = __eq__  # type: ignore[method-assign,assignment]
     name_class.hashable = property(hashable_by_encoding)  # type: ignore[method-assign,assignment]
