@@ -161,16 +161,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers or available_cores()
     if workers == 1:
         # uvicorn serves one process in this one: the container just checked serves it, rather
-        # than a second one built from scratch (a tenth of a restarted process's start).
+        # than a second one built from scratch (a tenth of a restarted process's start). main()
+        # shuts it down when the server stops.
         from entrypoints.web.app import create_served_app
 
-        try:
-            uvicorn.run(functools.partial(create_served_app, container), factory=True, host=settings.host,
-                        port=settings.port, log_level="info", access_log=not args.no_access_log)
-        finally:
-            container.shutdown_resources()
+        uvicorn.run(functools.partial(create_served_app, container), factory=True, host=settings.host,
+                    port=settings.port, log_level="info", access_log=not args.no_access_log)
         return 0
-    container.shutdown_resources()
+    container.shutdown_resources()  # before the web processes start: they build their own
     uvicorn.run(WEB_APP_FACTORY, factory=True, host=settings.host, port=settings.port, workers=workers,
                 log_level="info", access_log=not args.no_access_log)
     return 0
