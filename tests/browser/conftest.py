@@ -198,27 +198,21 @@ class GuardedBrowser:
         options.pop("bypass_csp", None)
         context = self._browser.new_context(**options)
         context.on("page", lambda page: watch_page(page, self._problems))
-        _OPEN_CONTEXTS.append(context)
         return context
 
 
-# The contexts the tests opened: closed after each test, since the browser outlives the test
-# (a page left open would go on polling a server that has gone, and its errors land on the next test).
-_OPEN_CONTEXTS: list[Any] = []
-
-
 @pytest.fixture(autouse=True)
-def pages_log_no_error() -> Iterator[None]:
-    """Every browser test fails if a page it visited logged a console error or put markup in its title."""
+def pages_log_no_error(browser: GuardedBrowser) -> Iterator[None]:
+    """Every browser test fails if a page it visited logged a console error or put markup in its title.
+
+    The contexts a test left open are closed after it: the browser outlives the test, and a page
+    left open would go on polling a server that has gone, its errors landing on the next test.
+    """
     _PAGE_PROBLEMS.clear()
     yield
     problems, _PAGE_PROBLEMS[:] = list(_PAGE_PROBLEMS), []
-    for context in _OPEN_CONTEXTS:
-        try:
-            context.close()
-        except Exception:  # already closed by the test, or its browser has gone
-            pass
-    _OPEN_CONTEXTS.clear()
+    for context in list(browser.contexts):
+        context.close()
     assert not problems, "\n".join(problems)
 
 
