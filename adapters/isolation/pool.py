@@ -26,8 +26,10 @@ import importlib
 import multiprocessing
 import os
 import resource
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -99,6 +101,27 @@ def _rebuild(module: str, qualname: str, args: tuple[Any, ...], state: dict[str,
         return RuntimeError(f"{qualname}: {args}")
 
 
+def _main_module() -> list[str]:
+    """The parent's main module, for the fork server to import along with the preload.
+
+    Each process forked from the fork server runs the parent's main module again before its
+    target (multiprocessing's ``prepare``): ``seing serve`` started as a script or with ``-m``
+    made every worker import the CLI and what it imports, about 0.5 s of CPU per worker, paid
+    again by each replacement. Imported once in the fork server, it is found already loaded.
+    """
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if name:  # ``python -m package.module``; ``-m package`` runs ``package.__main__``, which is skipped
+        return [] if name == "__main__" or name.endswith(".__main__") else [name]
+    if not getattr(main, "__file__", None):
+        return []  # ``python -c``, an interactive session: nothing is run again
+    # A script, such as the ``seing`` console script: each child runs it again, which is cheap once
+    # what it imported (the CLI) is loaded. Python 3.11's fork server cannot import the script itself.
+    names = {value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+             for value in vars(main).values()}
+    return sorted(name for name in names if isinstance(name, str) and name not in ("__main__", "builtins"))
+
+
 class _Worker:
     def __init__(self, memory_bytes: int, cpu_seconds: int, preload: tuple[str, ...]) -> None:
         self.conn, child = _CONTEXT.Pipe()
@@ -140,7 +163,7 @@ class BoundedProcessPool:
         self._closed = False
         self._owner = os.getpid()
         if self._preload:
-            _CONTEXT.set_forkserver_preload(list(self._preload))
+            _CONTEXT.set_forkserver_preload([*_main_module(), *self._preload])
 
     def _take(self) -> _Worker:
         with self._lock:
