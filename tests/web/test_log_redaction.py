@@ -51,8 +51,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def live(tmp_path) -> Iterator[tuple[str, io.StringIO]]:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """One real server for the module's tests: each watches the logs through its own handler."""
     import uvicorn
 
     from entrypoints.composition.container import build_container
@@ -60,7 +61,8 @@ def live(tmp_path) -> Iterator[tuple[str, io.StringIO]]:
     from entrypoints.web.app import create_app
 
     port = _free_port()
-    container = build_container(Settings(data_dir=tmp_path, host="127.0.0.1", port=port), fakes=True)
+    container = build_container(Settings(data_dir=tmp_path_factory.mktemp("redaction"), host="127.0.0.1", port=port),
+                                fakes=True)
     # uvicorn's own logging configuration, as `seing web` runs it (access log on, info level).
     server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="info"))
     thread = threading.Thread(target=server.run, name="redaction-uvicorn", daemon=True)
@@ -70,6 +72,15 @@ def live(tmp_path) -> Iterator[tuple[str, io.StringIO]]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the web app did not start")
         time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(server: str) -> Iterator[tuple[str, io.StringIO]]:
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)
     handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
@@ -77,12 +88,10 @@ def live(tmp_path) -> Iterator[tuple[str, io.StringIO]]:
     for logger in watched:
         logger.addHandler(handler)
     try:
-        yield f"http://127.0.0.1:{port}", captured
+        yield server, captured
     finally:
         for logger in watched:
             logger.removeHandler(handler)
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_the_access_log_of_a_real_server_shows_no_secret(live):
