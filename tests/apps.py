@@ -37,10 +37,11 @@ def _https(container: Any) -> bool:
 def _build(https: bool) -> Litestar:
     folder = Path(tempfile.mkdtemp(prefix="seing-shared-app-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    _session_dirs[https] = folder / "sessions"
     public_url = "https://seing.example.fr" if https else "http://testserver.local"
+    settings = Settings(data_dir=folder, public_url=public_url)
+    _session_dirs[https] = settings.sessions_dir
     # This container only carries the app's own settings; every request sees the test's container.
-    return create_app(build_container(Settings(data_dir=folder, public_url=public_url), fakes=True))
+    return create_app(build_container(settings, fakes=True))
 
 
 def app_for(container: Any) -> Litestar:
