@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from pyhanko.pdf_utils import generic, misc
+from pyhanko.pdf_utils import generic, misc, xref
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from adapters.shared import pdf_tokens
@@ -149,6 +149,9 @@ def test_signing_reads_and_writes_pdfs_with_our_tokens_in_place():
     assert generic._decode_name is pdf_tokens.decode_name
     assert generic.read_hex_string_from_stream is pdf_tokens.read_hex_string_from_stream
     assert generic.NameObject.write_to_stream is pdf_tokens.write_name
+    assert generic.IndirectObject.read_from_stream is pdf_tokens.read_indirect_reference
+    assert generic.ArrayObject.read_from_stream is pdf_tokens.read_array
+    assert xref.parse_xref_table is pdf_tokens.parse_xref_table
 
 
 @pytest.mark.parametrize("source", ["hand-written", "ghostscript", "qpdf-object-streams", "cairo", "pyhanko"])
@@ -173,5 +176,116 @@ def test_every_object_of_a_file_reads_the_same_with_ours(source, monkeypatch):
     monkeypatch.setattr(generic, "read_non_whitespace", ORIGINAL["read_non_whitespace"])
     monkeypatch.setattr(generic, "_decode_name", ORIGINAL["_decode_name"])
     monkeypatch.setattr(generic, "read_hex_string_from_stream", ORIGINAL["read_hex_string_from_stream"])
+    monkeypatch.setattr(generic.IndirectObject, "read_from_stream", staticmethod(ORIGINAL["read_indirect_reference"]))
+    monkeypatch.setattr(generic.ArrayObject, "read_from_stream", staticmethod(ORIGINAL["read_array"]))
+    monkeypatch.setattr(xref, "parse_xref_table", ORIGINAL["parse_xref_table"])
     assert ours == every_object()
     assert len(ours) > 3
+
+
+class _Container:
+    """What a reader passes as ``container_ref``: the handler of the references read under it."""
+
+    def get_pdf_handler(self):
+        return None
+
+
+def _read(function, data: bytes, offset: int, *args):
+    """(what was read, its elements' container refs, where the stream stopped), or the error."""
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    try:
+        result = function(stream, *args)
+    except Exception as exc:
+        return ("raised", type(exc), stream.tell())
+    if isinstance(result, list):  # pyHanko's objects compare by value (a reference by number)
+        return (result, [(type(item), type(item.container_ref)) for item in result], stream.tell())
+    return (result, type(result), stream.tell())
+
+
+ARRAYS = [b"[1 0 R 2 0 R]", b"[ 1 0 R\n2 0 R ]", b"[1 0 R2 0 R]", b"[1 0 Rx]", b"[0 0 R]", b"[1 0 R 0 0 R]",
+          b"[123456789012345678 0 R]", b"[1234567890123456 0 R]", b"[123456789012345 0 R]", b"[1 0 R %c\n 2 0 R]",
+          b"[]", b"[ ]", b"[1 2 3]", b"[1 0 R /Name]", b"[1 0 R 2 0", b"[1  0 R]", b"[\x001 0 R\x00]", b"[1 0 R",
+          b"[" + b" ".join(b"%d 0 R" % n for n in range(1, 1001)) + b"]", b"[1 0 R]]", b"[1 0 R\t\f\r\n]",
+          b"[[1 0 R] 2 0 R]", b"[-1 0 R]", b"[1 -1 R]", b"[1 0 obj]", b"x[1 0 R]"]
+
+
+@pytest.mark.parametrize("data", ARRAYS, ids=range(len(ARRAYS)))
+def test_an_array_of_references_is_read_as_pyhanko_reads_it(data):
+    container = _Container()
+    for offset in range(min(len(data), 40)):
+        for content in (generic.ContentOpReading.NO, generic.ContentOpReading.GRAPHIC_OPS):
+            assert (_read(pdf_tokens.read_array, data, offset, container, content)
+                    == _read(ORIGINAL["read_array"], data, offset, container, content)), (offset, content)
+        assert (_read(pdf_tokens.read_indirect_reference, data, offset, container)
+                == _read(ORIGINAL["read_indirect_reference"], data, offset, container)), offset
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_array_and_reference_of_a_file_is_read_as_pyhanko_reads_it(source):
+    data = SOURCES[source]()
+    container = _Container()
+    arrays = [i for i in range(len(data)) if data[i:i + 1] == b"["]
+    numbers = [i for i in range(min(len(data), LIMIT)) if data[i:i + 1].isdigit()]
+    assert arrays or source in ("truncated", "odd-bytes")
+    for offset in arrays:
+        assert (_read(pdf_tokens.read_array, data, offset, container)
+                == _read(ORIGINAL["read_array"], data, offset, container)), offset
+    for offset in numbers:
+        assert (_read(pdf_tokens.read_indirect_reference, data, offset, container)
+                == _read(ORIGINAL["read_indirect_reference"], data, offset, container)), offset
+
+
+XREF_TABLES = {
+    "standard": b"0 3\n0000000000 65535 f \n0000000015 00000 n \n0000000074 00000 n \ntrailer\n<<>>",
+    "crlf": b"0 2\r\n0000000000 65535 f\r\n0000000015 00000 n\r\ntrailer\r\n<<>>",
+    "space-cr": b"0 2\n0000000000 65535 f \r0000000015 00000 n \rtrailer <<>>",
+    "21-byte lines": b"0 2\n0000000000 65535 f \r\n0000000015 00000 n \r\ntrailer\n<<>>",
+    "19-byte lines": b"0 2\n0000000000 65535 f\n0000000015 00000 n\ntrailer\n<<>>",
+    "subsections": b"0 1\n0000000000 65535 f \n5 2\n0000000100 00000 n \n0000000200 00001 n \ntrailer\n<<>>",
+    "bad marker": b"0 2\n0000000000 65535 f \n0000000015 00000 x \ntrailer\n<<>>",
+    "space-padded": b"0 2\n0000000000 65535 f \n        15     0 n \ntrailer\n<<>>",
+    "truncated": b"0 3\n0000000000 65535 f \n00000000",
+    "empty subsection": b"0 0\ntrailer\n<<>>",
+    "short count": b"0 3\n0000000000 65535 f \n0000000015 00000 n \ntrailer\n<<>>",
+    "long count": b"0 1\n0000000000 65535 f \n0000000015 00000 n \ntrailer\n<<>>",
+    "letters": b"0 1\n00000000a0 65535 f \ntrailer\n<<>>",
+    "generation overflow": b"1 1\n0000000015 99999 n \ntrailer\n<<>>",
+    "no trailer": b"0 1\n0000000000 65535 f \nxref",
+    "large": b"0 600\n" + b"".join(b"%010d 00000 n \n" % (n * 97) for n in range(600)) + b"trailer\n<<>>",
+}
+
+
+def _xref(function, data: bytes, offset: int, strict: bool):
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    entries = []
+    try:
+        for entry in function(stream, strict):
+            entries.append(entry)
+    except Exception as exc:
+        return (entries, "raised", type(exc), stream.tell())
+    return (entries, stream.tell())
+
+
+@pytest.mark.parametrize("name", XREF_TABLES)
+def test_a_cross_reference_table_is_read_as_pyhanko_reads_it(name):
+    data = XREF_TABLES[name]
+    for offset in (0, 1, 2):
+        for strict in (True, False):
+            assert (_xref(pdf_tokens.parse_xref_table, data, offset, strict)
+                    == _xref(ORIGINAL["parse_xref_table"], data, offset, strict)), (offset, strict)
+    assert _xref(pdf_tokens.parse_xref_table, data, 0, True)[0] or name in ("empty subsection", "letters",
+                                                                           "truncated", "generation overflow")
+
+
+@pytest.mark.parametrize("source", ["hand-written", "ghostscript", "cairo", "pyhanko", "signed"])
+def test_every_cross_reference_table_of_a_file_is_read_as_pyhanko_reads_it(source):
+    data = corpus.signed_pdf() if source == "signed" else SOURCES[source]()
+    tables = [i + 4 for i in range(len(data)) if data[i:i + 4] == b"xref" and data[i - 5:i] != b"start"]
+    assert tables
+    for offset in tables:
+        for strict in (True, False):
+            ours = _xref(pdf_tokens.parse_xref_table, data, offset, strict)
+            assert ours == _xref(ORIGINAL["parse_xref_table"], data, offset, strict), (offset, strict)
+            assert ours[0]
