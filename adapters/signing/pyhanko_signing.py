@@ -61,8 +61,9 @@ from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
-from adapters.shared import der, pdf_tokens, signature_checks
+from adapters.shared import der, pdf_prefix_digest, pdf_tokens, signature_checks
 from adapters.shared.der import set_of
+from adapters.shared.pdf_prefix_digest import PrefixDigestWriter, start_prefix_copy
 from adapters.stored_files import StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import (
@@ -96,6 +97,8 @@ from ports.timestamping import TimestampAuthority
 __all__ = ["PyHankoPdfSigning", "VaultBackedSigner", "PortTimeStamper"]
 
 pdf_tokens.apply()
+# The original revision hashed as it is copied, not read back (adapters/shared/pdf_prefix_digest.py).
+pdf_prefix_digest.apply()
 signature_checks.apply()  # a signature verified once is not verified again (adapters/shared/signature_checks.py)
 
 _T = TypeVar("_T")
@@ -683,7 +686,14 @@ class PyHankoPdfSigning(StoredDocumentOperations):
                           slot: _BatchSlot | None = None) -> None:
         """``slot``: the signature value comes from a batch of documents signed together
         (``sign_files_together``) instead of the identity's vault key or remote signer."""
-        writer = _open_writer(infile)
+        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash)
+        try:
+            await self._sign_with(writer, infile, outfile, request, slot)
+        finally:
+            writer.finish_prefix_copy()
+
+    async def _sign_with(self, writer: PrefixDigestWriter, infile: IO[bytes], outfile: IO[bytes],
+                         request: SignatureRequest, slot: _BatchSlot | None) -> None:
         setup = await self._setup(request, slot)
         signer, meta, new_field, stamp_style, text_params, timestamper = (
             setup.signer, setup.meta, setup.new_field, setup.stamp_style, setup.text_params, setup.timestamper)
@@ -711,6 +721,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
                     # Our size estimate was short (an unusually large token or chain):
                     # start over once with twice the room.
                     reserved *= 2
+                    writer.finish_prefix_copy()
                     infile.seek(0)
                     outfile.seek(0)
                     outfile.truncate()
@@ -884,8 +895,11 @@ class PyHankoPdfSigning(StoredDocumentOperations):
     def _timestamp(self, infile: IO[bytes], outfile: IO[bytes]) -> None:
         if self._timestamper is None:
             raise SigningFailed("a document timestamp needs a timestamp authority")
-        writer = _open_writer(infile)
-        self._run(self._document_timestamp(writer, output=outfile))
+        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash)
+        try:
+            self._run(self._document_timestamp(writer, output=outfile))
+        finally:
+            writer.finish_prefix_copy()
 
     async def _document_timestamp(self, writer: IncrementalPdfFileWriter, **output: Any) -> None:
         timestamper = self._timestamper
@@ -1220,23 +1234,34 @@ def _append_signature_page(infile: IO[bytes], outfile: IO[bytes], page: Signatur
         writer.write(outfile)
 
 
-def _open_writer(stream: IO[bytes]) -> IncrementalPdfFileWriter:
+def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm: str = "sha256") -> PrefixDigestWriter:
+    """``copy_to``: the empty output file the update will be written to; the copy of the
+    original revision into it, hashed with ``algorithm``, starts at once (adapters/shared/
+    pdf_prefix_digest.py). The caller then calls ``finish_prefix_copy`` whatever happens."""
     head = stream.read(1024)
     stream.seek(0)
     if b"%PDF-" not in head:
         raise NotAPdf("the file does not start like a PDF")
+    # Started before the file is parsed, so that the copy runs while pyHanko parses.
+    copy = start_prefix_copy(stream, copy_to, algorithm) if copy_to is not None else None
     try:
-        # Strict (pyHanko's default): lenient parsing would also accept hybrid
-        # cross-reference files, a known way to show signers one thing and readers another.
-        writer = IncrementalPdfFileWriter(stream, strict=True)
-    except PdfError as exc:
-        raise BrokenPdf(str(exc)) from exc
-    except Exception as exc:  # pyHanko raises plain errors on some damaged files
-        raise BrokenPdf(f"{type(exc).__name__}: {exc}") from exc
-    if writer.prev.encrypted:
-        raise EncryptedPdf("the PDF is encrypted")
-    writer.IO_CHUNK_SIZE = _CHUNK  # the copy of the original revision into the output
-    _mend_xmp(writer)
+        try:
+            # Strict (pyHanko's default): lenient parsing would also accept hybrid
+            # cross-reference files, a known way to show signers one thing and readers another.
+            writer = PrefixDigestWriter(stream, strict=True)
+        except PdfError as exc:
+            raise BrokenPdf(str(exc)) from exc
+        except Exception as exc:  # pyHanko raises plain errors on some damaged files
+            raise BrokenPdf(f"{type(exc).__name__}: {exc}") from exc
+        if writer.prev.encrypted:
+            raise EncryptedPdf("the PDF is encrypted")
+        writer.IO_CHUNK_SIZE = _CHUNK  # the copy of the original revision into the output
+        _mend_xmp(writer)
+    except BaseException:
+        if copy is not None:
+            copy.wait()
+        raise
+    writer.prefix_copy = copy
     return writer
 
 
