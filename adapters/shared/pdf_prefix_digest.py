@@ -44,7 +44,6 @@ _HASHLIB = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_
 _CHUNK = 1 << 20  # as the adapter's own copies: no more memory than pyHanko's copy took
 # Below this, the copy is not worth a thread: pyHanko copies and hashes the file itself.
 THREADED_FROM = 1 << 20
-_APPLIED = False
 
 
 class PrefixCopy:
@@ -204,8 +203,5 @@ def fill(self: PdfByteRangeDigest, writer: Any, md_algorithm: str, in_place: boo
 
 
 def apply() -> None:
-    global _APPLIED
-    if _APPLIED:
-        return
+    """Install ``fill`` (idempotent: the same function each time)."""
     PdfByteRangeDigest.fill = fill  # type: ignore[method-assign]
-    _APPLIED = True
