@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from contextlib import closing
 from importlib import resources
 from typing import Iterator
@@ -103,10 +104,10 @@ def _upgrade_sqlite(location: DatabaseLocation, pending: list[Migration]) -> lis
     os.makedirs(os.path.dirname(location.path), exist_ok=True)  # type: ignore[arg-type]
     applied = []
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL is transactional too.
-    with closing(sqlite3.connect(location.path, isolation_level=None, timeout=30)) as conn:  # type: ignore[arg-type]
+    with closing(sqlite3.connect(location.path, isolation_level=None, timeout=_SQLITE_TIMEOUT)) as conn:  # type: ignore[arg-type]
         # Write-ahead logging is a property of the file: readers (web processes) then never
         # block the writer (the worker) nor the other way round.
-        conn.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(conn)
         conn.execute(_SCHEMA_VERSION["sqlite"])
         for migration in pending:
             conn.execute("BEGIN IMMEDIATE")  # takes the write lock before reading the version
@@ -124,6 +125,30 @@ def _upgrade_sqlite(location: DatabaseLocation, pending: list[Migration]) -> lis
                 raise
             applied.append(migration.version)
     return applied
+
+
+_SQLITE_TIMEOUT = 30.0
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting for the other processes that open the file too.
+
+    A new file is in rollback-journal mode until the first switch. Two connections switching
+    it at once each hold a shared lock and want the exclusive one: SQLite refuses one of them
+    at once ("database is locked") instead of calling its busy handler, since waiting would be
+    a deadlock. Its lock is released by then, so the switch is tried again (the other one has
+    switched the file meanwhile, or will) until the connection's own timeout."""
+    deadline = time.monotonic() + _SQLITE_TIMEOUT
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _sqlite_version(conn: sqlite3.Connection) -> int:
