@@ -1,5 +1,5 @@
 """The few DER pieces written by hand: the CA re-signs builder output and writes QCStatements,
-the signing and time-stamping adapters encode signed attributes as a SET OF."""
+the signing adapter encodes signed attributes as a SET OF, the in-process TSA writes its tokens."""
 
 from __future__ import annotations
 
@@ -23,6 +23,16 @@ def set_of(items: list[bytes]) -> bytes:
     """A SET OF the already encoded ``items``, in the order given (DER wants them sorted: the
     caller sorts when it matters)."""
     return tlv(0x31, b"".join(items))
+
+
+def integer(n: int) -> bytes:
+    """An INTEGER, two's complement in the fewest bytes (negative values too)."""
+    size = ((n if n >= 0 else ~n).bit_length() + 8) // 8
+    return tlv(0x02, n.to_bytes(size, "big", signed=True))
+
+
+def octet_string(data: bytes) -> bytes:
+    return tlv(0x04, data)
 
 
 def bit_string(data: bytes) -> bytes:
