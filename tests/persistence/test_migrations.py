@@ -74,23 +74,29 @@ def test_upgrade_applies_every_migration_once(empty_url: str) -> None:
     assert rows == [(m.version, m.name) for m in migrations(parse_database_url(empty_url).dialect)]
 
 
-def test_concurrent_upgrades_apply_each_migration_once(empty_url: str) -> None:
-    start = threading.Barrier(3)
+def _upgrade_at_once(url: str, threads: int) -> tuple[list[int], list[BaseException]]:
+    """``upgrade(url)`` from ``threads`` threads released together: the versions applied, the errors."""
+    start = threading.Barrier(threads)
     applied: list[int] = []
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
             start.wait()
-            applied.extend(upgrade(empty_url))
-        except BaseException as error:  # noqa: BLE001 - reported below
+            applied.extend(upgrade(url))
+        except BaseException as error:  # noqa: BLE001 - reported by the caller
             errors.append(error)
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in running:
         thread.start()
-    for thread in threads:
+    for thread in running:
         thread.join(timeout=60)
+    return applied, errors
+
+
+def test_concurrent_upgrades_apply_each_migration_once(empty_url: str) -> None:
+    applied, errors = _upgrade_at_once(empty_url, 3)
     assert errors == []
     assert sorted(applied) == list(range(1, latest_version() + 1))
     assert current_version(empty_url) == latest_version()
@@ -103,20 +109,7 @@ def test_new_sqlite_files_upgraded_by_many_at_once_are_never_found_locked(tmp_pa
     failures: list[BaseException] = []
     for round_ in range(30):
         url = f"sqlite://{tmp_path / str(round_) / 'seing.db'}"
-        start = threading.Barrier(4)
-
-        def run(url: str = url, start: threading.Barrier = start) -> None:
-            try:
-                start.wait()
-                upgrade(url)
-            except BaseException as error:  # noqa: BLE001 - reported below
-                failures.append(error)
-
-        threads = [threading.Thread(target=run) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        failures += _upgrade_at_once(url, 4)[1]
         assert current_version(url) == latest_version()
     assert failures == []
 
