@@ -13,7 +13,6 @@ Performance notes (see bench/bench_signing.py):
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import io
 import logging
@@ -33,7 +32,7 @@ from zoneinfo import ZoneInfo
 from asn1crypto import cms, keys, x509
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
-from asn1crypto.algos import DigestAlgorithm, SignedDigestAlgorithm
+from asn1crypto.algos import SignedDigestAlgorithm
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -61,7 +60,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
-from adapters.shared import der, pdf_prefix_digest, pdf_tokens, signature_checks
+from adapters.shared import cms_der, der, pdf_prefix_digest, pdf_tokens, signature_checks
 from adapters.shared.der import set_of
 from adapters.shared.pdf_prefix_digest import PrefixDigestWriter, start_prefix_copy
 from adapters.stored_files import StoredDocumentOperations
@@ -130,7 +129,6 @@ _TSA_PATH_TTL = 300.0
 
 
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
-_MESSAGE_DIGEST = der.oid("1.2.840.113549.1.9.4")
 _SIGNING_CERTIFICATE_V2 = der.oid("1.2.840.113549.1.9.16.2.47")
 
 
@@ -142,7 +140,7 @@ def signing_certificate_v2_attribute(certificate: bytes) -> bytes:
     bytes: asn1crypto took a sixth of a one-time certificate's B-LT signature to build it."""
     tbs = x509.Certificate.load(certificate)["tbs_certificate"]
     issuer_serial = der.sequence(der.sequence(der.tlv(0xA4, tbs["issuer"].dump())), tbs["serial_number"].dump())
-    ess_cert_id = der.sequence(der.tlv(0x04, hashlib.sha256(certificate).digest()), issuer_serial)
+    ess_cert_id = der.sequence(der.octet_string(hashlib.sha256(certificate).digest()), issuer_serial)
     return der.sequence(_SIGNING_CERTIFICATE_V2, der.set_of([der.sequence(der.sequence(ess_cert_id))]))
 
 
@@ -157,16 +155,12 @@ class CmsParts:
 
     @classmethod
     def of(cls, signing_cert: bytes, chain: Sequence[bytes]) -> CmsParts:
-        tbs = x509.Certificate.load(signing_cert)["tbs_certificate"]
-        sid = der.sequence(tbs["issuer"].dump(), tbs["serial_number"].dump())
-        # pyHanko's set: the chain (roots included, its default) and the signing certificate,
-        # each once; DER orders a SET OF by encoding.
-        certificates = der.tlv(0xA0, b"".join(sorted({signing_cert, *chain})))
-        return cls(sid=sid, certificates=certificates,
+        # pyHanko's set: the chain (roots included, its default) and the signing certificate.
+        return cls(sid=cms_der.issuer_and_serial_number(signing_cert),
+                   certificates=cms_der.certificate_set([signing_cert, *chain]),
                    signing_certificate_v2=signing_certificate_v2_attribute(signing_cert))
 
 
-_SIGNED_DATA = der.oid("1.2.840.113549.1.7.2")
 _ENCAP_DATA = der.sequence(der.oid("1.2.840.113549.1.7.1"))
 _VERSION_1 = b"\x02\x01\x01"
 _PLAIN_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
@@ -174,9 +168,6 @@ _PLAIN_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
 _MECHANISMS: dict[tuple[str, str], bytes] = {}
 
 
-@functools.lru_cache(maxsize=None)
-def _digest_algorithm(name: str) -> bytes:
-    return DigestAlgorithm({"algorithm": name}).dump()
 
 
 
@@ -262,7 +253,7 @@ class VaultBackedSigner(signers.Signer):
         encoded = sorted(  # DER orders a SET OF by encoding
             [
                 _CONTENT_TYPE_DATA,
-                der.sequence(_MESSAGE_DIGEST, der.set_of([der.tlv(0x04, data_digest)])),
+                cms_der.message_digest_attribute(data_digest),
                 self._cms_parts.signing_certificate_v2,
             ]
         )
@@ -280,20 +271,14 @@ class VaultBackedSigner(signers.Signer):
                 digest_algorithm=digest_algorithm, cms_version=cms_version, signed_attrs=signed_attrs,
                 signature=signature, unsigned_attrs=unsigned_attrs, encap_content_info=encap_content_info)
         parts = self._cms_parts
-        digest = _digest_algorithm(digest_algorithm)
-        signer_info = [
-            _VERSION_1,
-            parts.sid,
-            digest,
-            b"\xa0" + signed_attrs.dump()[1:],  # [0] IMPLICIT SET OF
-            self._mechanism(digest_algorithm),
-            der.tlv(0x04, signature),
-        ]
-        if unsigned_attrs is not None:
-            signer_info.append(b"\xa1" + unsigned_attrs.dump()[1:])  # [1] IMPLICIT SET OF
-        signed_data = der.sequence(_VERSION_1, der.set_of([digest]), _ENCAP_DATA, parts.certificates,
-                                   der.set_of([der.sequence(*signer_info)]))
-        return cms.ContentInfo.load(der.sequence(_SIGNED_DATA, der.tlv(0xA0, signed_data)))
+        digest = cms_der.digest_algorithm(digest_algorithm)
+        signer = cms_der.signer_info(
+            version=_VERSION_1, sid=parts.sid, digest=digest, signed_attrs=signed_attrs.dump(),
+            signature_algorithm=self._mechanism(digest_algorithm), signature=signature,
+            unsigned_attrs=unsigned_attrs.dump() if unsigned_attrs is not None else None)
+        return cms.ContentInfo.load(cms_der.content_info(
+            version=_VERSION_1, digest=digest, encap_content_info=_ENCAP_DATA, certificates=parts.certificates,
+            signer=signer))
 
     def _mechanism(self, digest_algorithm: str) -> bytes:
         key = (self._key_algorithm, digest_algorithm)

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from asn1crypto import algos, cms, core, tsp, x509
 
-from adapters.shared import der
+from adapters.shared import cms_der, der
 from adapters.timestamping._asn1 import TimeStampResp
 from domain.model.errors import TimestampUnavailable
 from domain.model.pki import Credential, KeyRef
@@ -98,7 +98,6 @@ class InProcessTimestampAuthority:
             }
         ).dump()
         self._content_type_attr = cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
-        embedded = [x509.Certificate.load(encoded) for encoded in (certificate, *chain)]
         key_algorithm = self._cert.public_key.algorithm
         if key_algorithm == "ec":
             self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_ecdsa"})
@@ -106,7 +105,7 @@ class InProcessTimestampAuthority:
             self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_rsa"})
         else:
             raise ValueError(f"unsupported TSA key algorithm {key_algorithm}")
-        self._parts = _Parts(self._cert, embedded, policy_oid, self._accuracy_value(), signing_hash, self._sig_algo,
+        self._parts = _Parts(self._cert, certificate, chain, policy_oid, self._accuracy_value(), self._sig_algo,
                              self._content_type_attr, self._signing_cert_attr)
 
     @classmethod
@@ -207,7 +206,7 @@ class InProcessTimestampAuthority:
         tst_info_der = der.sequence(
             parts.version_1,
             parts.policy,
-            der.sequence(parts.digest_algorithm(algorithm), der.octet_string(digest)),
+            der.sequence(cms_der.digest_algorithm(algorithm), der.octet_string(digest)),
             # 127 random bits: unique without shared state between processes.
             der.integer(secrets.randbits(127) | 1),
             der.tlv(0x18, gen_time.strftime("%Y%m%d%H%M%SZ").encode("ascii")),
@@ -218,8 +217,7 @@ class InProcessTimestampAuthority:
         attributes = b"".join(sorted([  # DER orders a SET OF by encoding
             parts.content_type_attr,
             parts.signing_time_attr(gen_time),
-            der.sequence(_MESSAGE_DIGEST, der.set_of([der.octet_string(
-                hashlib.new(self._signing_hash, tst_info_der).digest())])),
+            cms_der.message_digest_attribute(hashlib.new(self._signing_hash, tst_info_der).digest()),
             parts.signing_cert_attr,
         ]))
         signed_attrs_der = der.tlv(0x31, attributes)  # what is signed: the attributes as a SET OF
@@ -228,35 +226,25 @@ class InProcessTimestampAuthority:
             signature = self._vault.sign_digest(self._key_ref, to_sign, self._signing_hash)
         except Exception as exc:  # the vault is an outside system: any failure means no time
             raise _Refusal("system_failure", f"the TSA key could not sign: {exc}") from exc
-        signer_info = der.sequence(
-            parts.version_1,
-            parts.signer_id,
-            parts.signing_digest_algorithm,
-            der.tlv(0xA0, attributes),  # in the token, [0] IMPLICIT
-            parts.signature_algorithm,
-            der.octet_string(signature),
-        )
-        signed_data = der.sequence(
-            parts.version_3,
-            der.set_of([parts.signing_digest_algorithm]),
-            der.sequence(_TST_INFO, der.tlv(0xA0, der.octet_string(tst_info_der))),
-            parts.certificates if include_certs else b"",
-            der.set_of([signer_info]),
-        )
-        return der.sequence(_SIGNED_DATA, der.tlv(0xA0, signed_data))
+        digest_algorithm = cms_der.digest_algorithm(self._signing_hash)
+        signer = cms_der.signer_info(version=parts.version_1, sid=parts.signer_id, digest=digest_algorithm,
+                                     signed_attrs=signed_attrs_der, signature_algorithm=parts.signature_algorithm,
+                                     signature=signature)
+        return cms_der.content_info(
+            version=parts.version_3, digest=digest_algorithm,
+            encap_content_info=der.sequence(_TST_INFO, der.tlv(0xA0, der.octet_string(tst_info_der))),
+            certificates=parts.certificates if include_certs else b"", signer=signer)
 
 
 _TST_INFO = der.oid("1.2.840.113549.1.9.16.1.4")
-_SIGNED_DATA = der.oid("1.2.840.113549.1.7.2")
-_MESSAGE_DIGEST = der.oid("1.2.840.113549.1.9.4")
 _SIGNING_TIME = der.oid("1.2.840.113549.1.9.5")
 
 
 class _Parts:
     """The DER of what every token of one TSA repeats, each encoded once by asn1crypto."""
 
-    def __init__(self, cert: x509.Certificate, embedded: list[x509.Certificate], policy: str,
-                 accuracy: tsp.Accuracy, signing_hash: str, signature_algorithm: algos.SignedDigestAlgorithm,
+    def __init__(self, cert: x509.Certificate, certificate: bytes, chain: Sequence[bytes], policy: str,
+                 accuracy: tsp.Accuracy, signature_algorithm: algos.SignedDigestAlgorithm,
                  content_type_attr: bytes, signing_cert_attr: bytes) -> None:
         self.version_1 = der.integer(1)
         self.version_3 = der.integer(3)
@@ -264,20 +252,11 @@ class _Parts:
         self.accuracy = accuracy.dump()
         # [0] EXPLICIT GeneralName: the TSA's subject as a directory name.
         self.tsa_name = der.tlv(0xA0, x509.GeneralName({"directory_name": cert.subject}).dump())
-        self.signer_id = cms.IssuerAndSerialNumber({"issuer": cert.issuer, "serial_number": cert.serial_number}).dump()
-        self.signing_digest_algorithm = algos.DigestAlgorithm({"algorithm": signing_hash}).dump()
+        self.signer_id = cms_der.issuer_and_serial_number(certificate)
         self.signature_algorithm = signature_algorithm.dump()
-        # [0] IMPLICIT CertificateSet: a SET OF, so in the order of the encodings (DER).
-        self.certificates = der.tlv(0xA0, b"".join(sorted(c.dump() for c in embedded)))
+        self.certificates = cms_der.certificate_set([certificate, *chain])
         self.content_type_attr = content_type_attr
         self.signing_cert_attr = signing_cert_attr
-        self._digest_algorithms: dict[str, bytes] = {}
-
-    def digest_algorithm(self, name: str) -> bytes:
-        encoded = self._digest_algorithms.get(name)
-        if encoded is None:
-            encoded = self._digest_algorithms[name] = algos.DigestAlgorithm({"algorithm": name}).dump()
-        return encoded
 
     @staticmethod
     def signing_time_attr(at: datetime) -> bytes:
