@@ -18,7 +18,7 @@ expression and one ``seek``, or once per distinct name:
 - ``IndirectObject.read_from_stream`` (``12 0 R``, read one byte at a time),
 - ``ArrayObject.read_from_stream`` for an array of references only (a page tree's /Kids: 200
   pages cost 2 ms to read, one reference at a time),
-- ``xref.parse_xref_table`` for a subsection of well-formed 20-byte lines (one read and two
+- ``xref.parse_xref_table`` for a table of well-formed 20-byte lines (one read and two
   checks per line in pyHanko: 600 objects cost 1.5 ms).
 Each takes its fast way only on the common, well-formed spelling and hands anything else to
 pyHanko's own function from the same place.
@@ -228,71 +228,51 @@ _XREF_LINE = re.compile(rb"([0-9]{10}) ([0-9]{5}) ([nf])..", re.DOTALL)
 
 
 def parse_xref_table(stream: Any, strict: bool) -> Any:
-    """``xref.parse_xref_table``: each subsection whose lines are all well formed is read at once
-    and its entries made from that chunk; a subsection with any other line is read by pyHanko's
-    own loop, from its start, so every tolerance and every error is pyHanko's."""
-    misc.read_non_whitespace(stream)
-    stream.seek(-1, os.SEEK_CUR)
-    while True:
-        num = generic.NumberObject.read_from_stream(stream)
+    """``xref.parse_xref_table``: a table whose subsections are all well formed is read one
+    chunk per subsection and its entries made from the chunks; any other table (or any error on
+    the way) is read again from its start by pyHanko's own function, so every tolerance and every
+    error is pyHanko's."""
+    start = stream.tell()
+    entries = _well_formed_entries(stream)
+    if entries is None:
+        stream.seek(start)
+        yield from ORIGINALS["parse_xref_table"](stream, strict)
+        return
+    yield from entries
+
+
+def _well_formed_entries(stream: Any) -> list[Any] | None:
+    """The entries of the table at the stream's position, the stream left where pyHanko leaves
+    it; None if a line is not one of the standard's 20-byte lines, or anything else goes wrong."""
+    entries = []
+    try:
         misc.read_non_whitespace(stream)
         stream.seek(-1, os.SEEK_CUR)
-        size = generic.NumberObject.read_from_stream(stream)
-        misc.read_non_whitespace(stream)
-        stream.seek(-1, os.SEEK_CUR)
-        start = stream.tell()
-        block = stream.read(20 * size) if size > 0 else b""
-        if size > 0 and len(block) == 20 * size and _XREF_LINES.fullmatch(block) is not None:
-            for offset, generation, marker in _XREF_LINE.findall(block):
-                if marker == b"n":
-                    yield xref.XRefEntry(xref_type=xref.XRefType.STANDARD, location=int(offset), idnum=num,
-                                         generation=int(generation))
-                else:
-                    yield xref.XRefEntry(xref_type=xref.XRefType.FREE, location=None, idnum=num,
-                                         generation=int(generation))
-                num += 1
-        else:
-            stream.seek(start)
-            yield from _xref_subsection(stream, strict, num, size)
-        misc.read_non_whitespace(stream)
-        stream.seek(-1, os.SEEK_CUR)
-        trailertag = stream.read(7)
-        if trailertag == b"trailer":
+        while True:
+            num = generic.NumberObject.read_from_stream(stream)
             misc.read_non_whitespace(stream)
             stream.seek(-1, os.SEEK_CUR)
-            return
-        stream.seek(-7, os.SEEK_CUR)
-
-
-def _xref_subsection(stream: Any, strict: bool, num: int, size: int) -> Any:
-    """pyHanko's loop over the lines of one subsection (xref.parse_xref_table, pyHanko 0.38)."""
-    for _ in range(size):
-        line = stream.read(20)
-        while line[0] in b"\x0d\x0a":
-            stream.seek(-20 + 1, os.SEEK_CUR)
-            line = stream.read(20)
-        if line[-1] in b"0123456789t":
+            size = generic.NumberObject.read_from_stream(stream)
+            misc.read_non_whitespace(stream)
             stream.seek(-1, os.SEEK_CUR)
-        offset, generation, marker = line[:18].split(b" ", maxsplit=2)
-        if not strict and len(marker) > 1:
-            offset, generation, marker = line[:18].split(maxsplit=2)
-        if marker == b"n":
-            yield xref.XRefEntry(
-                xref_type=xref.XRefType.STANDARD,
-                location=xref._xref_parse_decimal(offset, "XRef line parsing error (location)"),
-                idnum=num,
-                generation=xref._xref_parse_decimal(generation, "XRef line parsing error (generation)"),
-            )
-        elif marker == b"f":
-            yield xref.XRefEntry(
-                xref_type=xref.XRefType.FREE,
-                location=None,
-                idnum=num,
-                generation=xref._xref_parse_decimal(generation, "XRef line parsing error (generation to free)"),
-            )
-        elif strict:
-            raise misc.PdfStrictReadError(f"Unknown marker {marker!r}")
-        num += 1
+            block = stream.read(20 * size) if size > 0 else b""
+            if len(block) != 20 * size or _XREF_LINES.fullmatch(block) is None:
+                return None
+            for offset, generation, marker in _XREF_LINE.findall(block):
+                location = int(offset) if marker == b"n" else None
+                kind = xref.XRefType.STANDARD if marker == b"n" else xref.XRefType.FREE
+                entries.append(xref.XRefEntry(xref_type=kind, location=location, idnum=num,
+                                              generation=int(generation)))
+                num += 1
+            misc.read_non_whitespace(stream)
+            stream.seek(-1, os.SEEK_CUR)
+            if stream.read(7) == b"trailer":
+                misc.read_non_whitespace(stream)
+                stream.seek(-1, os.SEEK_CUR)
+                return entries
+            stream.seek(-7, os.SEEK_CUR)
+    except Exception:  # noqa: BLE001 - pyHanko's own reading says what is wrong, from the start
+        return None
 
 
 def apply() -> None:
