@@ -26,7 +26,7 @@ LARGE_PAGES, LARGE_BYTES_PER_PAGE = 40, 60_000  # about 2.4 MB: above the 1 MiB 
 
 @pytest.fixture
 def copies(monkeypatch):
-    """Every PrefixCopy made, and how many were waited for by the writer."""
+    """Every PrefixCopy made during the test."""
     made: list[PrefixCopy] = []
     original = PrefixCopy.__init__
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from adapters.memory.clock import FixedClock
 from adapters.memory.keyvault import InMemoryKeyVault
+from adapters.shared.der import set_of
 from adapters.timestamping.inprocess import InProcessTimestampAuthority
 from domain.model.pki import KeyType
 
@@ -66,7 +67,7 @@ def _asn1crypto_token(authority: InProcessTimestampAuthority, certificate: bytes
                           "values": [hashlib.new(authority._signing_hash, tst_info_der).digest()]}).dump(),
         authority._signing_cert_attr,
     ])
-    signed_attrs = cms.CMSAttributes.load(b"\x31" + _length(sum(map(len, attributes))) + b"".join(attributes))
+    signed_attrs = cms.CMSAttributes.load(set_of(attributes))
     digest_algo = algos.DigestAlgorithm({"algorithm": authority._signing_hash})
     signer_info = cms.SignerInfo({
         "version": "v1",
@@ -86,13 +87,6 @@ def _asn1crypto_token(authority: InProcessTimestampAuthority, certificate: bytes
     if include_certs:
         signed_data["certificates"] = [x509.Certificate.load(d) for d in (certificate, *chain)]
     return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)}).dump()
-
-
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
 
 
 CASES = [
