@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from domain.model.jobs import Job
+from domain.model.jobs import Job, JobStatus
 
 
 @runtime_checkable
@@ -29,4 +29,9 @@ class JobStore(Protocol):
 
     def list(self, *, limit: int = 100) -> list[Job]:
         """Most recent first, for operators."""
+        ...
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        """How many jobs are in each status (every status, zero included): the queue's depth,
+        read without loading the jobs, for whoever waits for it to drain or watches it grow."""
         ...

@@ -403,3 +403,8 @@ class InMemoryJobStore:
 
     def list(self, *, limit: int = 100) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda j: (j.created_at, j.id), reverse=True)[:limit]
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        with self.store.lock:
+            statuses = [job.status for job in self._jobs.values()]
+        return {status: statuses.count(status) for status in JobStatus}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pony.orm import Database, db_session, desc
+from pony.orm import Database, count, db_session, desc, select
 from pony.orm.core import local as pony_local
 
 from adapters.persistence import mappers
@@ -66,6 +66,11 @@ class PonyJobStore:
         with db_session:
             rows = self._rows.select().order_by(lambda j: (desc(j.created_at), desc(j.id)))[:limit]
             return [mappers.job_from_row(row) for row in rows]
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        with db_session:
+            counted = dict(select((j.status, count(j)) for j in self._rows)[:])
+        return {status: counted.get(status.value, 0) for status in JobStatus}
 
     def _row(self, job_id: str) -> Any:
         row = self._rows.get(id=job_id)

@@ -186,3 +186,14 @@ class JobsContract:
         assert [j.id for j in listed] == [newest, middle, oldest]
         assert [j.status for j in listed] == [JobStatus.PENDING, JobStatus.DONE, JobStatus.PENDING]
         assert [j.id for j in store.list(limit=2)] == [newest, middle]
+
+    def test_count_by_status_tells_every_status_without_listing_the_jobs(self) -> None:
+        store = self.make_adapter()
+        assert store.count_by_status() == {JobStatus.PENDING: 0, JobStatus.DONE: 0, JobStatus.FAILED: 0}
+        done, failed, retried, _waiting, _later = self._enqueued(*(JobSpec(kind=k) for k in "abcde"))
+        store.claim(now=T0, limit=3, lease_seconds=LEASE)
+        store.complete(done, now=T0)
+        store.fail(failed, error="refused", now=T0, retry_at=None)
+        store.fail(retried, error="try later", now=T0, retry_at=T0 + timedelta(minutes=5))
+        # a claimed job and a job waiting for its retry are still pending: the queue has not drained
+        assert store.count_by_status() == {JobStatus.PENDING: 3, JobStatus.DONE: 1, JobStatus.FAILED: 1}

@@ -41,6 +41,7 @@ from aiosmtpd.controller import Controller
 from adapters.persistence.migrations import upgrade
 from bench.loadtest import free_port, letters
 from domain.model.collection import CollectionStatus, InvitationMode
+from domain.model.jobs import JobStatus
 from domain.model.signer import SignatureLevel, SignerKind
 from entrypoints.composition.container import build_container
 from entrypoints.settings import Settings
@@ -384,11 +385,11 @@ class World:
     def wait_until_done(self, deadline: float) -> None:
         jobs = self.container.adapters.job_store()
         while time.monotonic() < deadline:
-            listed = jobs.list(limit=100_000)
+            pending = jobs.count_by_status()[JobStatus.PENDING]
             with self.container.adapters.uow() as tx:
                 completed = all(tx.collections.get(cid).status is CollectionStatus.COMPLETED
                                 for cid in self.collections)
-            if completed and not any(j.status.value == "pending" for j in listed):
+            if completed and not pending:
                 return
             time.sleep(0.3)
         raise AssertionError("the collections were not all completed with an empty queue in time")
@@ -431,8 +432,9 @@ class World:
         assert not report.broken, report.broken
         assert report.chains >= len(self.collections)
         said.append(f"{report.chains} audit chains, {report.events} events, all intact")
-        failed = [j for j in self.container.adapters.job_store().list(limit=100_000) if j.status.value == "failed"]
-        assert not failed, [(j.spec.kind, j.last_error) for j in failed]
+        if self.container.adapters.job_store().count_by_status()[JobStatus.FAILED]:
+            failed = [j for j in self.container.adapters.job_store().list(limit=100_000) if j.status is JobStatus.FAILED]
+            raise AssertionError([(j.spec.kind, j.last_error) for j in failed])
         said.append("no job failed")
         return said
 
