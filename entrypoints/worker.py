@@ -121,8 +121,10 @@ class Worker:
                 except Exception:  # the job store may be briefly unreachable: keep the worker alive
                     log.exception("worker cycle failed; retrying after %s s", poll_interval)
                     claimed = 0
-                # A full batch suggests more work is waiting: go again without sleeping.
-                if claimed < self._batch:
+                # Sleep only once a claim comes back empty: the jobs just run often enqueued the next
+                # step of their chain (a completion, then its seal, then its emails), and a worker that
+                # slept after each short batch left that chain idle a poll interval per step.
+                if not claimed:
                     stop.wait(poll_interval)
         finally:
             # A later run_once() must not inherit the stop request.

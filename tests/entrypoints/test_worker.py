@@ -237,6 +237,27 @@ def test_run_forever_delivers_then_stops_when_asked():
     assert len(world.mailer.sent) == 2
 
 
+def test_the_next_step_of_a_chain_of_jobs_runs_without_waiting_for_the_poll_interval():
+    # A completion enqueues its seal, the seal its emails: each step must not idle a poll interval.
+    world = World()
+    done = threading.Event()
+
+    def first(job):
+        world.enqueue(JobSpec(kind="second"))
+
+    world.worker = Worker(world.jobs, {"first": first, "second": lambda job: done.set()}, world.clock)
+    world.enqueue(JobSpec(kind="first"))
+    stop = threading.Event()
+    thread = threading.Thread(target=world.worker.run_forever, args=(stop, 60.0))
+    thread.start()
+    try:
+        assert done.wait(5), "the second job waited for the next poll"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert world.jobs.count_by_status() == {JobStatus.PENDING: 0, JobStatus.DONE: 2, JobStatus.FAILED: 0}
+
+
 def test_run_forever_survives_a_job_store_outage():
     world = World()
     world.enqueue_reset_email()
