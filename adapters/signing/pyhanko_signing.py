@@ -56,9 +56,12 @@ from pyhanko.sign.validation.errors import ValidationInfoReadingError
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.context import bootstrap_validation_data_handlers
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.path import ValidationPath
+from pyhanko_certvalidator.policy_decl import NonRevokedStatusAssertion
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
 
 from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
 from adapters.shared import cms_der, der, pdf_prefix_digest, pdf_tokens, signature_checks
@@ -1030,16 +1033,22 @@ class PyHankoPdfSigning(StoredDocumentOperations):
             crls += data.crls
         if self._clock is None:
             raise SigningFailed("B-LT needs the clock its validation happens at")
-        moment = {"moment": self._clock.now()}
+        moment = self._clock.now()
+        # One root CRL often covers several certificates: embed it once.
+        handlers = bootstrap_validation_data_handlers(
+            fetchers=None,
+            crls=[CRLContainer(asn1_crl.CertificateList.load(der)) for der in dict.fromkeys(crls)],
+            ocsps=[c for der in dict.fromkeys(ocsps) for c in OCSPContainer.load_multi(asn1_ocsp.OCSPResponse.load(der))],
+            certs=certs,
+            nonrevoked_assertions=self._known_paths.unrevoked_cas(certs, revocation or {}, moment),
+        )
         return ValidationContext(
             trust_roots=roots,
-            other_certs=certs,
-            # One root CRL often covers several certificates: embed it once.
-            ocsps=list(dict.fromkeys(ocsps)),
-            crls=list(dict.fromkeys(crls)),
+            certificate_registry=handlers.cert_registry,
+            revinfo_manager=handlers.revinfo_manager,
             allow_fetching=False,
             revocation_mode="hard-fail",
-            **moment,
+            moment=moment,
         )
 
     @staticmethod
@@ -1089,6 +1098,35 @@ class _KnownPaths:
     def __init__(self, size: int = 64) -> None:
         self._seen: _Lru[bool] = _Lru(4 * size)
         self._paths: _Lru[tuple[ValidationPath, float]] = _Lru(size)
+        # An issuing CA's status as pyHanko established it: (when, until, monotonic deadline), by
+        # the CA certificate and the exact revocation data it was checked against (_status_key).
+        self._statuses: _Lru[tuple[datetime, datetime, float]] = _Lru(size)
+
+    def unrevoked_cas(self, certs: Sequence[x509.Certificate], revocation: dict[bytes, RevocationData],
+                      moment: datetime) -> list[NonRevokedStatusAssertion]:
+        """What pyHanko may take as not revoked without checking again: an issuing CA of a path it
+        validated with byte for byte the revocation data fetched now for that CA (its issuer's CRL
+        or OCSP response), at a moment between that validation and the data's next update, for at
+        most the TTL. The leaf is always checked. The external signers' one-time certificates all
+        hang from the same CA: its CRL was verified again at each of their signatures."""
+        now, known = monotonic(), []
+        for cert in certs:
+            data = revocation.get(cert.dump())
+            status = self._statuses.get(_status_key(cert, data)) if data is not None else None
+            if status is not None and status[0] <= moment < status[1] and now < status[2]:
+                known.append(NonRevokedStatusAssertion(cert_sha256=cert.sha256, at=moment))
+        return known
+
+    def _learn_statuses(self, path: ValidationPath, revocation: dict[bytes, RevocationData], moment: datetime,
+                        now: float) -> None:
+        leaf = path.leaf
+        for cert in path.iter_certs(False):
+            data = revocation.get(cert.dump())
+            if data is None or (isinstance(leaf, x509.Certificate) and cert.dump() == leaf.dump()):
+                continue
+            until = _next_update(data)
+            if until is not None and moment < until:
+                self._statuses.put(_status_key(cert, data), (moment, until, now + _TSA_PATH_TTL))
 
     async def validated(self, chain_key: bytes, revocation: dict[bytes, RevocationData],
                         context: ValidationContext, key_usage: set[str],
@@ -1100,11 +1138,33 @@ class _KnownPaths:
                 and all(_vouched_for(cert, revocation.get(cert.dump())) for cert in cached[0].iter_certs(False))):
             return cached[0]
         path = await validate()
+        if context.moment is not None:
+            self._learn_statuses(path, revocation, context.moment, now)
         if self._seen.get(key):
             self._paths.put(key, (path, now + _TSA_PATH_TTL))
         else:
             self._seen.put(key, True)
         return path
+
+
+def _status_key(cert: x509.Certificate, data: RevocationData) -> bytes:
+    digest = hashlib.sha256(cert.dump())
+    for part in (*data.ocsp_responses, b"", *data.crls):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.digest()
+
+
+def _next_update(data: RevocationData) -> datetime | None:
+    """The earliest next update of this revocation data; None if a part says none (no reuse then)."""
+    updates = [asn1_crl.CertificateList.load(raw)["tbs_cert_list"]["next_update"].native for raw in data.crls]
+    for raw in data.ocsp_responses:
+        response = asn1_ocsp.OCSPResponse.load(raw)
+        if response["response_status"].native != "successful":
+            return None
+        updates += [single["next_update"].native for single in response.basic_ocsp_response["tbs_response_data"]["responses"]]
+    if not updates or any(u is None for u in updates):
+        return None
+    return min(updates)
 
 
 def _vouched_for(cert: x509.Certificate, data: RevocationData | None) -> bool:

@@ -1,6 +1,8 @@
 """A certificate that signs again and again (the platform seal, a member's certificate) has its
 validated path reused at B-LT while the revocation data fetched for each signature still vouches
-for it (adapters/signing/pyhanko_signing.py, ``_KnownPaths``); a revoked one is refused as before."""
+for it, and an issuing CA's status, once pyHanko has checked it, is not checked again while the
+revocation data for it stays the same (adapters/signing/pyhanko_signing.py, ``_KnownPaths``); a
+revoked certificate or CA is refused as before."""
 
 from __future__ import annotations
 
@@ -8,14 +10,17 @@ import io
 import itertools
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from adapters.signing import pyhanko_signing
 from adapters.signing.pyhanko_signing import PyHankoPdfSigning, _KnownPaths
 from domain.model.errors import SigningCertificateRejected
+from domain.model.pki import RevocationReason
 from ports.pdf_signing import PadesLevel, SignatureRequest
 from tests.signing.conftest import SystemClock
 from tests.signing.pdfs import pdf_file
+from tests.signing.pki_server import SigningPki
 from tests.signing.test_pdf_signing import _check_lt
 
 _names = (f"Signataire{''.join(letters)}" for letters in itertools.product("abcdefghij", repeat=3))
@@ -39,6 +44,22 @@ def validations(monkeypatch):
 
     monkeypatch.setattr(pyhanko_signing, "_pyhanko_presign_signer_validation", counting)
     return counted
+
+
+@pytest.fixture
+def crl_checks(monkeypatch):
+    """The certificates whose status pyHanko checked against a CRL."""
+    import pyhanko_certvalidator.validate as validate
+
+    checked = []
+    original = validate.verify_crl
+
+    async def counting(cert, *args, **kwargs):
+        checked.append(cert.subject.human_friendly)
+        return await original(cert, *args, **kwargs)
+
+    monkeypatch.setattr(validate, "verify_crl", counting)
+    return checked
 
 
 def _sign(signing, identity, tmp_path, name: str, level=PadesLevel.B_LT) -> bytes:
@@ -99,3 +120,30 @@ def test_b_b_and_b_t_signatures_validate_no_path_before_signing(signing, identit
     _sign(signing, identity, tmp_path, "bb", PadesLevel.B_B)
     _sign(signing, identity, tmp_path, "bt", PadesLevel.B_T)
     assert validations == []
+
+
+def test_the_issuing_cas_status_is_checked_once_for_many_one_time_certificates(signing, pki, tmp_path, crl_checks):
+    ca_name = asn1_x509.Certificate.load(pki.issuing.der).subject.human_friendly
+    files = [_sign(signing, pki.identity(pki.issue_signer("Client", next(_names))), tmp_path, f"c{i}") for i in range(3)]
+    # The first signature checks the issuing CA against the root's CRL; the next ones, with the
+    # same CRL fetched again, take that answer. Each file still carries that CRL for validators.
+    assert crl_checks.count(ca_name) == 1
+    for signed in files:
+        _check_lt(pki, signed)
+
+
+def test_an_issuing_ca_revoked_after_its_status_was_learned_is_refused(tmp_path, pki_server):
+    from adapters.signing.ca_revocation import CaRevocationSource
+    from adapters.timestamping.inprocess import InProcessTimestampAuthority
+
+    own = SigningPki(tmp_path / "pki", pki_server.base_url)  # a CA of its own: this one gets revoked
+    tsa = InProcessTimestampAuthority(vault=own.vault, key_ref=own.tsa.key_ref, certificate=own.tsa.der,
+                                      chain=own.tsa_chain, clock=SystemClock())
+    signing = PyHankoPdfSigning(vault=own.vault, timestamp_authority=tsa, revocation_source=CaRevocationSource(own.ca),
+                                clock=SystemClock())
+    _sign(signing, own.identity(own.issue_signer("Client", next(_names))), tmp_path, "before")
+    # The root's CRL now lists the issuing CA: other bytes, so its status is checked again.
+    own.ca.revoke(format(own.issuing.cert.serial_number, "x"), RevocationReason.KEY_COMPROMISE,
+                  own.test_pki.clock.now())
+    with pytest.raises(SigningCertificateRejected):
+        _sign(signing, own.identity(own.issue_signer("Client", next(_names))), tmp_path, "after")
