@@ -1123,13 +1123,15 @@ class _KnownPaths:
                 known.append(NonRevokedStatusAssertion(cert_sha256=cert.sha256, at=moment))
         return known
 
-    def _learn_statuses(self, path: ValidationPath, revocation: dict[bytes, RevocationData], moment: datetime,
-                        now: float) -> None:
+    def _learn_statuses(self, path: ValidationPath, context: ValidationContext,
+                        revocation: dict[bytes, RevocationData], moment: datetime, now: float) -> None:
         leaf = path.leaf
         for cert in path.iter_certs(False):
             data = revocation.get(cert.dump())
             if data is None or (isinstance(leaf, x509.Certificate) and cert.dump() == leaf.dump()):
                 continue
+            if context.revinfo_manager.check_asserted_unrevoked(cert, moment):
+                continue  # taken from an earlier check, not checked now: its TTL runs on
             until = _next_update(data)
             if until is not None and moment < until:
                 self._statuses.put(_status_key(cert, data), (moment, until, now + _TSA_PATH_TTL))
@@ -1145,7 +1147,7 @@ class _KnownPaths:
             return cached[0]
         path = await validate()
         if context.moment is not None:
-            self._learn_statuses(path, revocation, context.moment, now)
+            self._learn_statuses(path, context, revocation, context.moment, now)
         if self._seen.get(key):
             self._paths.put(key, (path, now + _TSA_PATH_TTL))
         else:

@@ -147,3 +147,17 @@ def test_an_issuing_ca_revoked_after_its_status_was_learned_is_refused(tmp_path,
                   own.test_pki.clock.now())
     with pytest.raises(SigningCertificateRejected):
         _sign(signing, own.identity(own.issue_signer("Client", next(_names))), tmp_path, "after")
+
+
+def test_the_issuing_cas_status_is_checked_again_once_its_time_is_up_however_often_it_was_taken(
+        signing, pki, tmp_path, crl_checks, monkeypatch):
+    ca_name = asn1_x509.Certificate.load(pki.issuing.der).subject.human_friendly
+    start, shift = pyhanko_signing.monotonic(), [0.0]
+    monkeypatch.setattr(pyhanko_signing, "monotonic", lambda: start + shift[0])
+    ttl = pyhanko_signing._TSA_PATH_TTL
+    for i, at in enumerate((0.0, 0.6 * ttl, 1.2 * ttl)):
+        shift[0] = at
+        _sign(signing, pki.identity(pki.issue_signer("Client", next(_names))), tmp_path, f"t{i}")
+    # Checked at the first signature, taken at the second, checked again at the third: taking it
+    # does not make it new.
+    assert crl_checks.count(ca_name) == 2
