@@ -8,6 +8,12 @@ the document (the stored file itself on disk, a copy only from S3 or memory), th
 hashed once (its name, and the check that it extends the stored bytes), and the store takes the
 finished file over (a rename on disk, no copy). Shared by every ``PdfSigning`` adapter (the real one, its process-pool
 wrapper): each implements the ``*_file`` operations, this mixin gives them the stored-document ones.
+
+A signature of a large file hashes its original revision already, as written into the result
+(adapters/shared/pdf_prefix_digest.py): the signing adapter then hands over the result's SHA-256
+and its digests at the offsets ``store_result`` checks (``ResultDigests``), computed from the
+bytes it wrote and read back, and the result is not read again (on a 10 MB file, a pass as long
+as the signature's own hashing).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Sequence
 
-from attrs import evolve
+from attrs import evolve, frozen
 
 from domain.model.archive import TimestampFacts
 from domain.model.document import DocumentRef
@@ -27,13 +33,35 @@ from ports.documents import DocumentStore, check_stored_file
 from ports.pdf_signing import PreparedSignature, SignatureField, SignaturePage, SignatureRequest
 from ports.remote_signing import BatchDigestSigner
 
-__all__ = ["StoredDocumentOperations", "store_result"]
+__all__ = ["ResultDigests", "StoredDocumentOperations", "store_result"]
 
 _CHUNK = 1 << 20
 
 
+@frozen
+class ResultDigests:
+    """A result file's SHA-256 and size, and the SHA-256 of its first bytes up to some offsets, as
+    the adapter that wrote it computed them from what it wrote: what ``store_result`` would
+    otherwise read the file again for."""
+
+    size: int
+    sha256: str
+    prefixes: tuple[tuple[int, str], ...]
+
+
+def _known(known: ResultDigests | None, out: Path, checkpoints: Sequence[tuple[int, str]]
+           ) -> tuple[DocumentRef, dict[tuple[int, str], bool]] | None:
+    if known is None or out.stat().st_size != known.size:
+        return None
+    prefixes = dict(known.prefixes)
+    if any(length not in prefixes for length, _ in checkpoints):
+        return None  # not all computed: read as usual
+    return (DocumentRef(sha256=known.sha256, size=known.size),
+            {point: prefixes[point[0]] == point[1] for point in checkpoints})
+
+
 def store_result(store: DocumentStore, out: Path, source: Path, sha256: str,
-                 extends: DocumentRef | None = None) -> DocumentRef:
+                 extends: DocumentRef | None = None, known: ResultDigests | None = None) -> DocumentRef:
     """Put ``out``, made from ``source`` (the stored document ``sha256``), into the store, reading
     it once: its SHA-256 names it, and the state of that hash after the source's length checks
     that the result begins with the stored document's exact bytes (every operation here is an
@@ -44,11 +72,17 @@ def store_result(store: DocumentStore, out: Path, source: Path, sha256: str,
 
     ``extends``: an earlier version the result must also begin with (a ceremony's approved
     version, which later signatures only extend), checked at its length in the same pass rather
-    than by reading the stored document again; DocumentCorrupted, nothing stored, if not."""
+    than by reading the stored document again; DocumentCorrupted, nothing stored, if not.
+
+    ``known``: the digests the adapter that wrote ``out`` computed (``ResultDigests``); used instead
+    of reading ``out`` when they cover its size and every offset checked."""
     def name_and_check() -> DocumentRef:
         prefix = source.stat().st_size
         # Offsets where the hash state is compared, in order: (length, expected SHA-256).
         checkpoints = sorted({(prefix, sha256)} | ({(extends.size, extends.sha256)} if extends else set()))
+        handed = _known(known, out, checkpoints)
+        if handed is not None:
+            return _checked(*handed, source, sha256, prefix, extends)
         digest, size = hashlib.sha256(), 0
         matched = {point: point[0] == 0 and hashlib.sha256().hexdigest() == point[1] for point in checkpoints}
         pending = [point for point in checkpoints if point[0] > 0]
@@ -61,15 +95,20 @@ def store_result(store: DocumentStore, out: Path, source: Path, sha256: str,
                 while pending and size == pending[0][0]:
                     matched[pending[0]] = digest.copy().hexdigest() == pending[0][1]
                     pending.pop(0)
-        if not matched[(prefix, sha256)]:
-            check_stored_file(source, sha256)
-        if extends is not None and not matched[(extends.size, extends.sha256)]:
-            raise DocumentCorrupted("the signed document does not extend the approved version",
-                                    sha256=sha256, approved=extends.sha256)
-        return DocumentRef(sha256=digest.hexdigest(), size=size)
+        return _checked(DocumentRef(sha256=digest.hexdigest(), size=size), matched, source, sha256, prefix, extends)
 
     # Called by the store, which may fsync the file meanwhile; it stores nothing if this raises.
     return store.put_file(out, name_and_check)
+
+
+def _checked(ref: DocumentRef, matched: dict[tuple[int, str], bool], source: Path, sha256: str, prefix: int,
+             extends: DocumentRef | None) -> DocumentRef:
+    if not matched[(prefix, sha256)]:
+        check_stored_file(source, sha256)
+    if extends is not None and not matched[(extends.size, extends.sha256)]:
+        raise DocumentCorrupted("the signed document does not extend the approved version",
+                                sha256=sha256, approved=extends.sha256)
+    return ref
 
 
 class StoredDocumentOperations:
@@ -84,6 +123,13 @@ class StoredDocumentOperations:
     # The file operations each adapter provides.
     def sign_file(self, source: Path, destination: Path, request: SignatureRequest) -> None:
         raise NotImplementedError
+
+    def sign_file_digested(self, source: Path, destination: Path, request: SignatureRequest,
+                           checkpoints: Sequence[int]) -> ResultDigests | None:
+        """``sign_file``, and the result's digests (the prefixes' at ``checkpoints``) where the
+        adapter computed them as it wrote; None where it did not (the result is then read)."""
+        self.sign_file(source, destination, request)
+        return None
 
     def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
                             signer: BatchDigestSigner) -> None:
@@ -110,7 +156,8 @@ class StoredDocumentOperations:
     # The stored-document operations the use cases call.
     def sign_document(self, store: DocumentStore, sha256: str, request: SignatureRequest,
                       extends: DocumentRef | None = None) -> DocumentRef:
-        return self._transform(store, sha256, lambda source, out: self.sign_file(source, out, request), extends)
+        return self._transform(store, sha256, lambda source, out, at: self.sign_file_digested(source, out, request, at),
+                               extends)
 
     def sign_documents_together(self, store: DocumentStore, items: Sequence[tuple[str, SignatureRequest]],
                                 signer: BatchDigestSigner) -> list[DocumentRef]:
@@ -148,35 +195,39 @@ class StoredDocumentOperations:
                     for (source, out, prepared, *_rest) in files]
 
     def timestamp_document(self, store: DocumentStore, sha256: str) -> DocumentRef:
-        return self._transform(store, sha256, self.timestamp_file)
+        return self._transform(store, sha256, lambda source, out, _at: self.timestamp_file(source, out))
 
     def create_fields_document(self, store: DocumentStore, sha256: str,
                                fields: Sequence[SignatureField]) -> DocumentRef:
-        return self._transform(store, sha256, lambda source, out: self.create_fields_file(source, out, fields))
+        return self._transform(store, sha256, lambda source, out, _at: self.create_fields_file(source, out, fields))
 
     def append_signature_page_document(self, store: DocumentStore, sha256: str, page: SignaturePage) -> DocumentRef:
-        return self._transform(store, sha256, lambda source, out: self.append_signature_page_file(source, out, page))
+        return self._transform(store, sha256,
+                               lambda source, out, _at: self.append_signature_page_file(source, out, page))
 
     def last_document_timestamp(self, store: DocumentStore, sha256: str) -> TimestampFacts | None:
         with ExitStack() as stack:
             _directory, source = self._lend_checked(stack, store, sha256)
             return self.last_document_timestamp_file(source)
 
-    def _transform(self, store: DocumentStore, sha256: str, work: Callable[[Path, Path], None],
+    def _transform(self, store: DocumentStore, sha256: str,
+                   work: Callable[[Path, Path, Sequence[int]], ResultDigests | None],
                    extends: DocumentRef | None = None) -> DocumentRef:
         """The lent file is not hashed before the work: ``store_result`` checks, in the pass that
         names the result, that the result begins with the stored bytes, and nothing is stored
-        otherwise. A failure is checked for damaged bytes first (DocumentCorrupted)."""
+        otherwise. A failure is checked for damaged bytes first (DocumentCorrupted). ``work`` is
+        told the offsets that check needs, in case it can hand over their digests."""
         with ExitStack() as stack:
             directory = self._directory(stack)
             source = stack.enter_context(store.lend(sha256, directory))
             out = directory / "out.pdf"
+            checkpoints = (source.stat().st_size, *((extends.size,) if extends is not None else ()))
             try:
-                work(source, out)
+                known = work(source, out, checkpoints)
             except Exception:
                 check_stored_file(source, sha256)
                 raise
-            return store_result(store, out, source, sha256, extends)
+            return store_result(store, out, source, sha256, extends, known)
 
     def _directory(self, stack: ExitStack) -> Path:
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seing-pdf-", dir=self.scratch_dir)))

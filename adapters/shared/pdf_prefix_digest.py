@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from typing import IO, Any, Generator
+from typing import IO, Any, Generator, Sequence
 
 from pyhanko.pdf_utils import misc
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -53,10 +53,13 @@ class PrefixCopy:
     Positional reads and writes: neither file's position moves, so pyHanko's reader may use
     the source meanwhile; the target must not be written by anyone else until ``result``."""
 
-    def __init__(self, source: int, target: int, algorithm: str) -> None:
+    def __init__(self, source: int, target: int, algorithm: str, checkpoints: Sequence[int] = ()) -> None:
         self.target = target
         self.algorithm = algorithm
         self.digest = hashlib.new(algorithm)
+        # Offset -> hex digest of the copy's first bytes up to there, for each checkpoint inside it.
+        self.checkpoints: dict[int, str] = {}
+        self._wanted = sorted({c for c in checkpoints if c > 0})
         self._source = source
         self._size: int | None = None
         self._error: BaseException | None = None
@@ -74,10 +77,16 @@ class PrefixCopy:
             size = os.fstat(self._source).st_size
             copied = _copy_range(self._source, self.target, size)
             view = memoryview(bytearray(min(copied, _CHUNK)))
-            hashed = 0
-            while hashed < copied and (read := os.preadv(self.target, [view[:copied - hashed]], hashed)):
+            hashed, wanted = 0, [c for c in self._wanted if c <= copied]
+            while hashed < copied:
+                # A read stops at the next checkpoint, where the digest so far is noted.
+                end = min(copied, wanted[0]) if wanted else copied
+                if not (read := os.preadv(self.target, [view[:end - hashed]], hashed)):
+                    break
                 self.digest.update(view[:read])
                 hashed += read
+                while wanted and hashed == wanted[0]:
+                    self.checkpoints[wanted.pop(0)] = self.digest.copy().hexdigest()
             if hashed != copied:
                 raise OSError(f"the copy of the original revision reads back {hashed} of {copied} bytes")
             self._size = copied
@@ -118,7 +127,8 @@ def _copy_range(source: int, target: int, size: int) -> int:
     return copied
 
 
-def start_prefix_copy(source: IO[bytes], output: IO[bytes], algorithm: str) -> PrefixCopy | None:
+def start_prefix_copy(source: IO[bytes], output: IO[bytes], algorithm: str,
+                      checkpoints: Sequence[int] = ()) -> PrefixCopy | None:
     """Start copying and hashing ``source`` whole into ``output`` (a file that is empty and that
     nothing writes until the writer does); None where either is not a file or hashlib lacks
     ``algorithm``. Give it to the writer (``prefix_copy``), whose ``finish_prefix_copy`` must
@@ -132,7 +142,7 @@ def start_prefix_copy(source: IO[bytes], output: IO[bytes], algorithm: str) -> P
             return None
     except (AttributeError, OSError, ValueError):  # an in-memory stream
         return None
-    return PrefixCopy(*fds, algorithm)
+    return PrefixCopy(*fds, algorithm, checkpoints)
 
 
 class PrefixDigestWriter(IncrementalPdfFileWriter):
@@ -143,6 +153,10 @@ class PrefixDigestWriter(IncrementalPdfFileWriter):
 
     prefix_copy: PrefixCopy | None = None
     prefix_hashed: int | None = None
+    # Once ``fill`` used the copy: its length, the digest of those bytes as written (a copy of the
+    # hash object, before the signature's digest goes on) and its checkpoints; for whoever names
+    # the finished file (PyHankoPdfSigning.sign_file_digested).
+    prefix_state: tuple[int, Any, dict[int, str]] | None = None
 
     def finish_prefix_copy(self) -> None:
         if self.prefix_copy is not None:
@@ -190,6 +204,8 @@ def fill(self: PdfByteRangeDigest, writer: Any, md_algorithm: str, in_place: boo
     writer.prefix_copy = None  # its digest is this signature's: a later write copies afresh
     if hashed is None or hashed > sig_start:  # the copy went elsewhere: the whole range, as pyHanko
         digest, hashed = hashlib.new(copy.algorithm), 0
+    else:
+        writer.prefix_state = (hashed, digest.copy(), dict(copy.checkpoints))
     buffer = bytearray(chunk_size)
     output.seek(hashed)
     misc.chunked_digest(buffer, output, digest, max_read=sig_start - hashed)

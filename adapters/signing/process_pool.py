@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from adapters.stored_files import StoredDocumentOperations
+from adapters.stored_files import ResultDigests, StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import SigningFailed
 from ports.pdf_signing import PdfSigning, PreparedSignature, SignatureField, SignaturePage, SignatureRequest
@@ -161,6 +161,12 @@ class ProcessPoolPdfSigning(StoredDocumentOperations):
             self._local.sign_file(source, destination, request)
             return
         self._call("sign_file", Path(source), Path(destination), request)
+
+    def sign_file_digested(self, source: Path, destination: Path, request: SignatureRequest,
+                           checkpoints: Sequence[int]) -> ResultDigests | None:
+        if request.identity.remote is not None:
+            return self._local.sign_file_digested(source, destination, request, checkpoints)
+        return self._call("sign_file_digested", Path(source), Path(destination), request, tuple(checkpoints))
 
     def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
                             signer: BatchDigestSigner) -> None:

@@ -67,7 +67,7 @@ from adapters.isolation.pool import BoundedProcessPool, LimitExceeded
 from adapters.shared import cms_der, der, pdf_prefix_digest, pdf_tokens, signature_checks
 from adapters.shared.der import set_of
 from adapters.shared.pdf_prefix_digest import PrefixDigestWriter, start_prefix_copy
-from adapters.stored_files import StoredDocumentOperations
+from adapters.stored_files import ResultDigests, StoredDocumentOperations
 from domain.model.archive import TimestampFacts
 from domain.model.errors import (
     BrokenPdf,
@@ -537,6 +537,11 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._sign(infile, outfile, request)
 
+    def sign_file_digested(self, source: Path, destination: Path, request: SignatureRequest,
+                           checkpoints: Sequence[int]) -> ResultDigests | None:
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
+            return self._run(self._async_sign(infile, outfile, request, checkpoints=checkpoints))
+
     def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
                             signer: BatchDigestSigner) -> None:
         """Two-phase, on one event loop: each document's signature runs up to its signed-attribute
@@ -682,14 +687,17 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         self._run(self._async_sign(infile, outfile, request))
 
     async def _async_sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest,
-                          slot: _BatchSlot | None = None) -> None:
+                          slot: _BatchSlot | None = None, checkpoints: Sequence[int] = ()) -> ResultDigests | None:
         """``slot``: the signature value comes from a batch of documents signed together
-        (``sign_files_together``) instead of the identity's vault key or remote signer."""
-        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash)
+        (``sign_files_together``) instead of the identity's vault key or remote signer. The
+        result's digests when the original revision was copied and hashed as SHA-256 (a large
+        file): the prefix's as written, then what follows it read back once complete."""
+        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints)
         try:
             await self._sign_with(writer, infile, outfile, request, slot)
         finally:
             writer.finish_prefix_copy()
+        return _result_digests(writer, outfile)
 
     async def _sign_with(self, writer: PrefixDigestWriter, infile: IO[bytes], outfile: IO[bytes],
                          request: SignatureRequest, slot: _BatchSlot | None) -> None:
@@ -721,6 +729,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
                     # start over once with twice the room.
                     reserved *= 2
                     writer.finish_prefix_copy()
+                    writer.prefix_state = None  # the output is written again, its prefix by pyHanko
                     infile.seek(0)
                     outfile.seek(0)
                     outfile.truncate()
@@ -1375,7 +1384,8 @@ def _append_signature_page(infile: IO[bytes], outfile: IO[bytes], page: Signatur
         writer.write(outfile)
 
 
-def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm: str = "sha256") -> PrefixDigestWriter:
+def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm: str = "sha256",
+                 checkpoints: Sequence[int] = ()) -> PrefixDigestWriter:
     """``copy_to``: the empty output file the update will be written to; the copy of the
     original revision into it, hashed with ``algorithm``, starts at once (adapters/shared/
     pdf_prefix_digest.py). The caller then calls ``finish_prefix_copy`` whatever happens."""
@@ -1384,7 +1394,7 @@ def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm:
     if b"%PDF-" not in head:
         raise NotAPdf("the file does not start like a PDF")
     # Started before the file is parsed, so that the copy runs while pyHanko parses.
-    copy = start_prefix_copy(stream, copy_to, algorithm) if copy_to is not None else None
+    copy = start_prefix_copy(stream, copy_to, algorithm, checkpoints) if copy_to is not None else None
     try:
         try:
             # Strict (pyHanko's default): lenient parsing would also accept hybrid
@@ -1565,6 +1575,27 @@ def _check_signatures_survive(original: bytes, result: bytes, names: Sequence[st
     broken = sorted(name for name in names if before.get(name) and not after.get(name, False))
     if broken:
         raise LockedPdf(f"adding our fields and signatures would invalidate {', '.join(broken)}")
+
+
+def _result_digests(writer: PrefixDigestWriter, outfile: IO[bytes]) -> ResultDigests | None:
+    """The finished output's SHA-256 from the original revision's digest as written and the bytes
+    after it read back (a few kilobytes: the signature's updates); None without that digest."""
+    state = writer.prefix_state
+    if state is None or state[1].name != "sha256":
+        return None
+    length, prefix_digest, checkpoints = state
+    digest = prefix_digest.copy()
+    outfile.flush()
+    fd = outfile.fileno()
+    end, offset = os.fstat(fd).st_size, length
+    view = memoryview(bytearray(min(_CHUNK, max(end - length, 1))))
+    while offset < end and (read := os.preadv(fd, [view[:end - offset]], offset)):
+        digest.update(view[:read])
+        offset += read
+    if offset != end:
+        return None
+    return ResultDigests(size=end, sha256=digest.hexdigest(),
+                         prefixes=((length, prefix_digest.hexdigest()), *sorted(checkpoints.items())))
 
 
 @contextmanager
