@@ -540,7 +540,8 @@ class PyHankoPdfSigning(StoredDocumentOperations):
     def sign_file_digested(self, source: Path, destination: Path, request: SignatureRequest,
                            checkpoints: Sequence[int]) -> ResultDigests | None:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
-            return self._run(self._async_sign(infile, outfile, request, checkpoints=checkpoints))
+            # Its result goes to the document store, which makes it durable: its writeback starts early.
+            return self._run(self._async_sign(infile, outfile, request, checkpoints=checkpoints, writeback=True))
 
     def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
                             signer: BatchDigestSigner) -> None:
@@ -687,12 +688,14 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         self._run(self._async_sign(infile, outfile, request))
 
     async def _async_sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest,
-                          slot: _BatchSlot | None = None, checkpoints: Sequence[int] = ()) -> ResultDigests | None:
+                          slot: _BatchSlot | None = None, checkpoints: Sequence[int] = (),
+                          writeback: bool = False) -> ResultDigests | None:
         """``slot``: the signature value comes from a batch of documents signed together
         (``sign_files_together``) instead of the identity's vault key or remote signer. The
         result's digests when the original revision was copied and hashed as SHA-256 (a large
         file): the prefix's as written, then what follows it read back once complete."""
-        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints)
+        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints,
+                              writeback=writeback)
         try:
             await self._sign_with(writer, infile, outfile, request, slot)
         finally:
@@ -1385,7 +1388,7 @@ def _append_signature_page(infile: IO[bytes], outfile: IO[bytes], page: Signatur
 
 
 def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm: str = "sha256",
-                 checkpoints: Sequence[int] = ()) -> PrefixDigestWriter:
+                 checkpoints: Sequence[int] = (), writeback: bool = False) -> PrefixDigestWriter:
     """``copy_to``: the empty output file the update will be written to; the copy of the
     original revision into it, hashed with ``algorithm``, starts at once (adapters/shared/
     pdf_prefix_digest.py). The caller then calls ``finish_prefix_copy`` whatever happens."""
@@ -1394,7 +1397,7 @@ def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm:
     if b"%PDF-" not in head:
         raise NotAPdf("the file does not start like a PDF")
     # Started before the file is parsed, so that the copy runs while pyHanko parses.
-    copy = start_prefix_copy(stream, copy_to, algorithm, checkpoints) if copy_to is not None else None
+    copy = start_prefix_copy(stream, copy_to, algorithm, checkpoints, writeback) if copy_to is not None else None
     try:
         try:
             # Strict (pyHanko's default): lenient parsing would also accept hybrid

@@ -6,6 +6,7 @@ extends the stored bytes, and the approved version) still refuse what they refus
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 
@@ -140,3 +141,29 @@ def test_the_digests_cross_from_a_signing_process(vault, tsa, revocation, identi
         pool.close()
     data = out.read_bytes()
     assert digests is not None and digests.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_stored_signature_starts_its_results_writeback_early_and_a_file_signature_does_not(
+        signing, identity, store, tmp_path, monkeypatch):
+    # The store fsyncs what it takes; a file signed for itself is not made durable.
+    assert pdf_prefix_digest._sync_file_range is not None  # Linux's, through libc
+    started = []
+    monkeypatch.setattr(pdf_prefix_digest, "_start_writeback", lambda fd, length: started.append(length))
+    source = pdf_file(tmp_path / "large.pdf", **LARGE)
+    signing.sign_file(source, tmp_path / "signed.pdf", SignatureRequest(identity=identity, level=PadesLevel.B_B))
+    assert started == []
+    ref = store.put(source.read_bytes())
+    signing.sign_document(store, ref.sha256, SignatureRequest(identity=identity, level=PadesLevel.B_B))
+    assert started == [source.stat().st_size]
+
+
+def test_the_early_writeback_leaves_the_bytes_as_written(tmp_path):
+    path = tmp_path / "data"
+    path.write_bytes(b"x" * 3_000_000)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        assert pdf_prefix_digest._start_writeback(fd, 3_000_000)  # the kernel took the request
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"x" * 3_000_000
