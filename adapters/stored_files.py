@@ -138,6 +138,12 @@ class StoredDocumentOperations:
     def timestamp_file(self, source: Path, destination: Path) -> None:
         raise NotImplementedError
 
+    def timestamp_file_digested(self, source: Path, destination: Path,
+                                checkpoints: Sequence[int]) -> ResultDigests | None:
+        """``timestamp_file``, and the result's digests as ``sign_file_digested`` gives them."""
+        self.timestamp_file(source, destination)
+        return None
+
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         raise NotImplementedError
 
@@ -195,7 +201,7 @@ class StoredDocumentOperations:
                     for (source, out, prepared, *_rest) in files]
 
     def timestamp_document(self, store: DocumentStore, sha256: str) -> DocumentRef:
-        return self._transform(store, sha256, lambda source, out, _at: self.timestamp_file(source, out))
+        return self._transform(store, sha256, self.timestamp_file_digested)
 
     def create_fields_document(self, store: DocumentStore, sha256: str,
                                fields: Sequence[SignatureField]) -> DocumentRef:

@@ -183,6 +183,10 @@ class ProcessPoolPdfSigning(StoredDocumentOperations):
     def timestamp_file(self, source: Path, destination: Path) -> None:
         self._call("timestamp_file", Path(source), Path(destination))
 
+    def timestamp_file_digested(self, source: Path, destination: Path,
+                                checkpoints: Sequence[int]) -> ResultDigests | None:
+        return self._call("timestamp_file_digested", Path(source), Path(destination), tuple(checkpoints))
+
     def create_fields_file(self, source: Path, destination: Path, fields: Sequence[SignatureField]) -> None:
         self._call("create_fields_file", Path(source), Path(destination), tuple(fields))
 

@@ -577,6 +577,11 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._timestamp(infile, outfile)
 
+    def timestamp_file_digested(self, source: Path, destination: Path,
+                                checkpoints: Sequence[int]) -> ResultDigests | None:
+        with _atomic_output(source, destination, self._durable) as (infile, outfile):
+            return self._timestamp(infile, outfile, checkpoints, writeback=True)  # for the store, as signatures
+
     def create_fields_file(self, source: Path, destination: Path, fields_: Sequence[SignatureField]) -> None:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
             self._create_fields(infile, outfile, fields_)
@@ -905,14 +910,19 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         return _Setup(signer=signer, meta=meta, new_field=new_field, stamp_style=stamp_style, text_params=text_params,
                       timestamper=timestamper, reserved=reserved)
 
-    def _timestamp(self, infile: IO[bytes], outfile: IO[bytes]) -> None:
+    def _timestamp(self, infile: IO[bytes], outfile: IO[bytes], checkpoints: Sequence[int] = (),
+                   writeback: bool = False) -> ResultDigests | None:
         if self._timestamper is None:
             raise SigningFailed("a document timestamp needs a timestamp authority")
-        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash)
+        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints,
+                              writeback=writeback)
         try:
+            # The validation data goes into the timestamp's own revision (update_before_ts): one
+            # write, through ``fill``, which keeps the original revision's digest (prefix_state).
             self._run(self._document_timestamp(writer, output=outfile))
         finally:
             writer.finish_prefix_copy()
+        return _result_digests(writer, outfile)
 
     async def _document_timestamp(self, writer: IncrementalPdfFileWriter, **output: Any) -> None:
         timestamper = self._timestamper

@@ -167,3 +167,24 @@ def test_the_early_writeback_leaves_the_bytes_as_written(tmp_path):
     finally:
         os.close(fd)
     assert path.read_bytes() == b"x" * 3_000_000
+
+
+def test_a_document_timestamp_hands_over_the_digests_of_what_it_wrote(signing, tmp_path):
+    source = pdf_file(tmp_path / "large.pdf", **LARGE)
+    size = source.stat().st_size
+    out = tmp_path / "stamped.pdf"
+    digests = signing.timestamp_file_digested(source, out, (size, size // 3))
+    data = out.read_bytes()
+    assert digests is not None
+    assert (digests.size, digests.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert dict(digests.prefixes) == {n: _prefix(data, n) for n in (size, size // 3)}
+
+
+def test_a_large_stored_document_is_timestamped_and_named_from_the_digests_handed_over(signing, store, handed):
+    original = pdf_bytes(**LARGE)
+    ref = store.put(original)
+    stamped = signing.timestamp_document(store, ref.sha256)
+    data = store.read(stamped.sha256)
+    assert handed == [True]
+    assert stamped.size == len(data) and hashlib.sha256(data).hexdigest() == stamped.sha256
+    assert data.startswith(original)
