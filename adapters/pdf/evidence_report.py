@@ -116,7 +116,7 @@ def wrapped(text: str, width: int) -> list[str]:
     """``textwrap.wrap(text, width)``, without its regular expressions for a line that already fits
     and has nothing for it to change: nearly every line of a report (a fifth of a completion's
     rendering went into them)."""
-    if len(text) <= width and text.isprintable() and not text.endswith(" ") and not text.isspace() and text:
+    if text and len(text) <= width and text.isprintable() and not text.endswith(" ") and not text.isspace():
         return [text]
     return textwrap.wrap(text, width)
 

@@ -54,13 +54,12 @@ class PrefixCopy:
     Positional reads and writes: neither file's position moves, so pyHanko's reader may use
     the source meanwhile; the target must not be written by anyone else until ``result``."""
 
-    def __init__(self, source: int, target: int, algorithm: str, checkpoints: Sequence[int] = (),
-                 writeback: bool = False) -> None:
+    def __init__(self, source: int, target: int, algorithm: str, checkpoints: Sequence[int] = ()) -> None:
         self.target = target
-        self._writeback = writeback
         self.algorithm = algorithm
         self.digest = hashlib.new(algorithm)
         # Offset -> hex digest of the copy's first bytes up to there, for each checkpoint inside it.
+        # Checkpoints are asked for a result the document store takes (adapters/stored_files.py).
         self.checkpoints: dict[int, str] = {}
         self._wanted = sorted({c for c in checkpoints if c > 0})
         self._source = source
@@ -79,7 +78,7 @@ class PrefixCopy:
         try:
             size = os.fstat(self._source).st_size
             copied = _copy_range(self._source, self.target, size)
-            if self._writeback:
+            if self._wanted:  # for the store, which makes it durable
                 _start_writeback(self.target, copied)
             view = memoryview(bytearray(min(copied, _CHUNK)))
             hashed, wanted = 0, [c for c in self._wanted if c <= copied]
@@ -155,7 +154,7 @@ def _copy_range(source: int, target: int, size: int) -> int:
 
 
 def start_prefix_copy(source: IO[bytes], output: IO[bytes], algorithm: str,
-                      checkpoints: Sequence[int] = (), writeback: bool = False) -> PrefixCopy | None:
+                      checkpoints: Sequence[int] = ()) -> PrefixCopy | None:
     """Start copying and hashing ``source`` whole into ``output`` (a file that is empty and that
     nothing writes until the writer does); None where either is not a file or hashlib lacks
     ``algorithm``. Give it to the writer (``prefix_copy``), whose ``finish_prefix_copy`` must
@@ -169,7 +168,7 @@ def start_prefix_copy(source: IO[bytes], output: IO[bytes], algorithm: str,
             return None
     except (AttributeError, OSError, ValueError):  # an in-memory stream
         return None
-    return PrefixCopy(*fds, algorithm, checkpoints, writeback)
+    return PrefixCopy(*fds, algorithm, checkpoints)
 
 
 class PrefixDigestWriter(IncrementalPdfFileWriter):

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils import generic, layout, misc
 from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
@@ -129,12 +129,11 @@ _CMS_OVERHEAD = 4096
 # way for 10 MB. 1 MiB chunks keep memory flat and the copy close to the disk's speed.
 _CHUNK = 1 << 20
 # How long a validated TSA or signer path is reused (PortTimeStamper.validation_paths, _KnownPaths).
-_TSA_PATH_TTL = 300.0
+_PATH_TTL = 300.0
 
 
 _CONTENT_TYPE_DATA = cms.CMSAttribute({"type": "content_type", "values": ["data"]}).dump()
 _SIGNING_CERTIFICATE_V2 = der.oid("1.2.840.113549.1.9.16.2.47")
-
 
 
 def signing_certificate_v2_attribute(certificate: bytes) -> bytes:
@@ -170,10 +169,6 @@ _VERSION_1 = b"\x02\x01\x01"
 _PLAIN_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
 # Signature algorithm identifiers by (key algorithm, digest): a signer's depend on nothing else.
 _MECHANISMS: dict[tuple[str, str], bytes] = {}
-
-
-
-
 
 
 class VaultBackedSigner(signers.Signer):
@@ -458,7 +453,7 @@ class PortTimeStamper(TimeStamper):
 
     async def validation_paths(self, validation_context: ValidationContext) -> Any:
         """The TSA's validation paths, as pyHanko's, validated once per TSA certificate and
-        ``_TSA_PATH_TTL`` rather than at every B-LT signature and document timestamp.
+        ``_PATH_TTL`` rather than at every B-LT signature and document timestamp.
 
         A path is reused only while the context trusts its anchor, while the validation
         moment is inside every certificate's validity window, and for at most the TTL: the
@@ -477,7 +472,7 @@ class PortTimeStamper(TimeStamper):
             validator = CertificateValidator(cert, intermediate_certs=self.cert_registry,
                                              validation_context=validation_context)
             path = await validator.async_validate_usage(set(), {"time_stamping"})
-            self._paths[key] = (path, now + _TSA_PATH_TTL)
+            self._paths[key] = (path, now + _PATH_TTL)
             yield path
 
 
@@ -540,8 +535,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
     def sign_file_digested(self, source: Path, destination: Path, request: SignatureRequest,
                            checkpoints: Sequence[int]) -> ResultDigests | None:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
-            # Its result goes to the document store, which makes it durable: its writeback starts early.
-            return self._run(self._async_sign(infile, outfile, request, checkpoints=checkpoints, writeback=True))
+            return self._run(self._async_sign(infile, outfile, request, checkpoints=checkpoints))
 
     def sign_files_together(self, items: Sequence[tuple[Path, Path, SignatureRequest]],
                             signer: BatchDigestSigner) -> None:
@@ -580,7 +574,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
     def timestamp_file_digested(self, source: Path, destination: Path,
                                 checkpoints: Sequence[int]) -> ResultDigests | None:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
-            return self._timestamp(infile, outfile, checkpoints, writeback=True)  # for the store, as signatures
+            return self._timestamp(infile, outfile, checkpoints)
 
     def create_fields_file(self, source: Path, destination: Path, fields_: Sequence[SignatureField]) -> None:
         with _atomic_output(source, destination, self._durable) as (infile, outfile):
@@ -693,19 +687,18 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         self._run(self._async_sign(infile, outfile, request))
 
     async def _async_sign(self, infile: IO[bytes], outfile: IO[bytes], request: SignatureRequest,
-                          slot: _BatchSlot | None = None, checkpoints: Sequence[int] = (),
-                          writeback: bool = False) -> ResultDigests | None:
+                          slot: _BatchSlot | None = None, checkpoints: Sequence[int] = ()) -> ResultDigests | None:
         """``slot``: the signature value comes from a batch of documents signed together
         (``sign_files_together``) instead of the identity's vault key or remote signer. The
-        result's digests when the original revision was copied and hashed as SHA-256 (a large
-        file): the prefix's as written, then what follows it read back once complete."""
-        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints,
-                              writeback=writeback)
+        result's digests, when ``checkpoints`` ask for them (the stored path) and the original
+        revision was copied and hashed as SHA-256 (a large file): the prefix's as written, then
+        what follows it read back once complete."""
+        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints)
         try:
             await self._sign_with(writer, infile, outfile, request, slot)
         finally:
             writer.finish_prefix_copy()
-        return _result_digests(writer, outfile)
+        return _result_digests(writer, outfile) if checkpoints else None
 
     async def _sign_with(self, writer: PrefixDigestWriter, infile: IO[bytes], outfile: IO[bytes],
                          request: SignatureRequest, slot: _BatchSlot | None) -> None:
@@ -910,19 +903,17 @@ class PyHankoPdfSigning(StoredDocumentOperations):
         return _Setup(signer=signer, meta=meta, new_field=new_field, stamp_style=stamp_style, text_params=text_params,
                       timestamper=timestamper, reserved=reserved)
 
-    def _timestamp(self, infile: IO[bytes], outfile: IO[bytes], checkpoints: Sequence[int] = (),
-                   writeback: bool = False) -> ResultDigests | None:
+    def _timestamp(self, infile: IO[bytes], outfile: IO[bytes], checkpoints: Sequence[int] = ()) -> ResultDigests | None:
         if self._timestamper is None:
             raise SigningFailed("a document timestamp needs a timestamp authority")
-        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints,
-                              writeback=writeback)
+        writer = _open_writer(infile, copy_to=outfile, algorithm=self._hash, checkpoints=checkpoints)
         try:
             # The validation data goes into the timestamp's own revision (update_before_ts): one
             # write, through ``fill``, which keeps the original revision's digest (prefix_state).
             self._run(self._document_timestamp(writer, output=outfile))
         finally:
             writer.finish_prefix_copy()
-        return _result_digests(writer, outfile)
+        return _result_digests(writer, outfile) if checkpoints else None
 
     async def _document_timestamp(self, writer: IncrementalPdfFileWriter, **output: Any) -> None:
         timestamper = self._timestamper
@@ -1111,7 +1102,7 @@ class PyHankoPdfSigning(StoredDocumentOperations):
 
 class _KnownPaths:
     """The validated paths of the certificates this adapter signs with again and again (the
-    platform seal, a member's certificate), reused for ``_TSA_PATH_TTL`` as the TSA's are.
+    platform seal, a member's certificate), reused for ``_PATH_TTL`` as the TSA's are.
 
     pyHanko validates the signer's path before every B-LT signature, revocation included: about a
     third of such a signature's CPU, for a chain that passed a minute earlier. A path is reused
@@ -1156,7 +1147,7 @@ class _KnownPaths:
                 continue  # taken from an earlier check, not checked now: its TTL runs on
             until = _next_update(data)
             if until is not None and moment < until:
-                self._statuses.put(_status_key(cert, data), (moment, until, now + _TSA_PATH_TTL))
+                self._statuses.put(_status_key(cert, data), (moment, until, now + _PATH_TTL))
 
     async def validated(self, chain_key: bytes, revocation: dict[bytes, RevocationData],
                         context: ValidationContext, key_usage: set[str],
@@ -1171,7 +1162,7 @@ class _KnownPaths:
         if context.moment is not None:
             self._learn_statuses(path, context, revocation, context.moment, now)
         if self._seen.get(key):
-            self._paths.put(key, (path, now + _TSA_PATH_TTL))
+            self._paths.put(key, (path, now + _PATH_TTL))
         else:
             self._seen.put(key, True)
         return path
@@ -1398,7 +1389,7 @@ def _append_signature_page(infile: IO[bytes], outfile: IO[bytes], page: Signatur
 
 
 def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm: str = "sha256",
-                 checkpoints: Sequence[int] = (), writeback: bool = False) -> PrefixDigestWriter:
+                 checkpoints: Sequence[int] = ()) -> PrefixDigestWriter:
     """``copy_to``: the empty output file the update will be written to; the copy of the
     original revision into it, hashed with ``algorithm``, starts at once (adapters/shared/
     pdf_prefix_digest.py). The caller then calls ``finish_prefix_copy`` whatever happens."""
@@ -1407,7 +1398,7 @@ def _open_writer(stream: IO[bytes], copy_to: IO[bytes] | None = None, algorithm:
     if b"%PDF-" not in head:
         raise NotAPdf("the file does not start like a PDF")
     # Started before the file is parsed, so that the copy runs while pyHanko parses.
-    copy = start_prefix_copy(stream, copy_to, algorithm, checkpoints, writeback) if copy_to is not None else None
+    copy = start_prefix_copy(stream, copy_to, algorithm, checkpoints) if copy_to is not None else None
     try:
         try:
             # Strict (pyHanko's default): lenient parsing would also accept hybrid
@@ -1598,15 +1589,9 @@ def _result_digests(writer: PrefixDigestWriter, outfile: IO[bytes]) -> ResultDig
         return None
     length, prefix_digest, checkpoints = state
     digest = prefix_digest.copy()
-    outfile.flush()
-    fd = outfile.fileno()
-    end, offset = os.fstat(fd).st_size, length
-    view = memoryview(bytearray(min(_CHUNK, max(end - length, 1))))
-    while offset < end and (read := os.preadv(fd, [view[:end - offset]], offset)):
-        digest.update(view[:read])
-        offset += read
-    if offset != end:
-        return None
+    end = outfile.seek(0, os.SEEK_END)
+    outfile.seek(length)
+    misc.chunked_digest(bytearray(min(_CHUNK, end - length) or 1), outfile, digest, max_read=end - length)
     return ResultDigests(size=end, sha256=digest.hexdigest(),
                          prefixes=((length, prefix_digest.hexdigest()), *sorted(checkpoints.items())))
 

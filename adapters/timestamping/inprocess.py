@@ -76,7 +76,7 @@ class InProcessTimestampAuthority:
         self._signing_hash = signing_hash
         # Computed once, kept as DER: asn1crypto re-encodes constructed values at every
         # dump (milliseconds for a certificate reference), loaded DER is reused as is.
-        self._signing_cert_attr = cms.CMSAttribute(
+        signing_cert_attr = cms.CMSAttribute(
             {
                 "type": "signing_certificate_v2",
                 "values": [
@@ -97,16 +97,16 @@ class InProcessTimestampAuthority:
                 ],
             }
         ).dump()
-        self._content_type_attr = cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
+        content_type_attr = cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
         key_algorithm = self._cert.public_key.algorithm
         if key_algorithm == "ec":
-            self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_ecdsa"})
+            signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_ecdsa"})
         elif key_algorithm == "rsa":
-            self._sig_algo = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_rsa"})
+            signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": f"{signing_hash}_rsa"})
         else:
             raise ValueError(f"unsupported TSA key algorithm {key_algorithm}")
-        self._parts = _Parts(self._cert, certificate, chain, policy_oid, self._accuracy_value(), self._sig_algo,
-                             self._content_type_attr, self._signing_cert_attr)
+        self._parts = _Parts(self._cert, certificate, chain, policy_oid, self._accuracy_value(), signature_algorithm,
+                             content_type_attr, signing_cert_attr)
 
     @classmethod
     def from_credential(

@@ -97,7 +97,7 @@ def test_a_remembered_path_is_validated_again_once_its_time_is_up(signing, pki, 
     identity = pki.identity(pki.issue_signer("Sceau", next(_names)))
     _sign(signing, identity, tmp_path, "first")
     _sign(signing, identity, tmp_path, "second")
-    later = pyhanko_signing.monotonic() + pyhanko_signing._TSA_PATH_TTL + 1
+    later = pyhanko_signing.monotonic() + pyhanko_signing._PATH_TTL + 1
     monkeypatch.setattr(pyhanko_signing, "monotonic", lambda: later)
     _sign(signing, identity, tmp_path, "third")
     _sign(signing, identity, tmp_path, "fourth")
@@ -154,7 +154,7 @@ def test_the_issuing_cas_status_is_checked_again_once_its_time_is_up_however_oft
     ca_name = asn1_x509.Certificate.load(pki.issuing.der).subject.human_friendly
     start, shift = pyhanko_signing.monotonic(), [0.0]
     monkeypatch.setattr(pyhanko_signing, "monotonic", lambda: start + shift[0])
-    ttl = pyhanko_signing._TSA_PATH_TTL
+    ttl = pyhanko_signing._PATH_TTL
     for i, at in enumerate((0.0, 0.6 * ttl, 1.2 * ttl)):
         shift[0] = at
         _sign(signing, pki.identity(pki.issue_signer("Client", next(_names))), tmp_path, f"t{i}")

@@ -61,11 +61,11 @@ def _asn1crypto_token(authority: InProcessTimestampAuthority, certificate: bytes
     time_value = (cms.Time({"utc_time": core.UTCTime(gen_time)}) if gen_time.year < 2050
                   else cms.Time({"generalized_time": core.GeneralizedTime(gen_time)}))
     attributes = sorted([
-        authority._content_type_attr,
+        authority._parts.content_type_attr,
         cms.CMSAttribute({"type": "signing_time", "values": [time_value]}).dump(),
         cms.CMSAttribute({"type": "message_digest",
                           "values": [hashlib.new(authority._signing_hash, tst_info_der).digest()]}).dump(),
-        authority._signing_cert_attr,
+        authority._parts.signing_cert_attr,
     ])
     signed_attrs = cms.CMSAttributes.load(set_of(attributes))
     digest_algo = algos.DigestAlgorithm({"algorithm": authority._signing_hash})
@@ -75,7 +75,7 @@ def _asn1crypto_token(authority: InProcessTimestampAuthority, certificate: bytes
                                                                   "serial_number": cert.serial_number}}),
         "digest_algorithm": digest_algo,
         "signed_attrs": signed_attrs,
-        "signature_algorithm": authority._sig_algo,
+        "signature_algorithm": algos.SignedDigestAlgorithm.load(authority._parts.signature_algorithm),
         "signature": signature,
     })
     signed_data = {
